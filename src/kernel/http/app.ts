@@ -1,0 +1,116 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import { routePath } from 'hono/route';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ZodError } from 'zod';
+import type { Logger } from 'pino';
+import { Problem, problemContentType, problems, type FieldError } from '../problem.js';
+import type { AppEnv } from './context.js';
+import { mountDocs } from './docs.js';
+import type { Metrics } from './metrics.js';
+
+export interface ReadyState {
+  ready: boolean;
+  checks: Record<string, string>;
+}
+
+export interface AppOptions {
+  logger: Logger;
+  metrics: Metrics;
+  body_limit_bytes: number;
+  version: string;
+  isReady: () => Promise<ReadyState>;
+}
+
+const validationLocation = { json: 'body', form: 'body', query: 'query', param: 'path', header: 'header', cookie: 'header' } as const;
+
+function fieldErrors(error: ZodError, target: keyof typeof validationLocation): FieldError[] {
+  return error.issues.map((issue) => ({
+    field: issue.path.map(String).join('.') || '(root)',
+    location: validationLocation[target],
+    message: issue.message,
+  }));
+}
+
+export function problemResponse(c: Context<AppEnv>, problem: Problem): Response {
+  const body = problem.toBody(c.req.path, c.get('requestId'));
+  // c.body (not a new Response) keeps headers set earlier in the chain, such as X-Request-Id.
+  return c.body(JSON.stringify(body), problem.status as ContentfulStatusCode, { 'content-type': problemContentType, ...problem.headers });
+}
+
+function toProblem(error: unknown): Problem | undefined {
+  if (error instanceof Problem) return error;
+  if (error instanceof HTTPException) {
+    if (error.status === 400 && /json/i.test(error.message)) return problems.malformedJson(error.message);
+    if (error.status === 415) return problems.unsupportedMediaType('another content type');
+    return new Problem(error.status, `http_${error.status}`, error.message || 'Request failed');
+  }
+  return undefined;
+}
+
+/**
+ * The HTTP core: request IDs, JSON logs, metrics, body limit, problem+json errors and the
+ * operational endpoints. Modules add their routes afterwards through `moduleRouter`.
+ */
+export function createApiApp(options: AppOptions): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw problems.validation(fieldErrors(result.error, result.target));
+    },
+  });
+
+  app.use(requestId({ headerName: 'X-Request-Id' }));
+  app.use(async (c, next) => {
+    const started = performance.now();
+    const logger = options.logger.child({ request_id: c.get('requestId') });
+    c.set('logger', logger);
+    await next();
+    const route = routePath(c) || 'unmatched';
+    const seconds = (performance.now() - started) / 1_000;
+    options.metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
+    options.metrics.httpDuration.observe({ method: c.req.method, route }, seconds);
+    c.get('logger').info({ method: c.req.method, path: c.req.path, route, status: c.res.status, duration_ms: Math.round(seconds * 1_000_000) / 1_000 }, 'request');
+  });
+  app.use(
+    bodyLimit({
+      maxSize: options.body_limit_bytes,
+      onError: () => {
+        throw problems.payloadTooLarge(options.body_limit_bytes);
+      },
+    }),
+  );
+
+  app.onError((error, c) => {
+    const problem = toProblem(error);
+    if (problem !== undefined) return problemResponse(c, problem);
+    c.get('logger').error({ err: error }, 'unhandled error');
+    return problemResponse(c, problems.internal());
+  });
+  app.notFound((c) => problemResponse(c, problems.routeNotFound(c.req.method, c.req.path)));
+
+  app.get('/health', (c) => c.json({ status: 'ok', version: options.version }));
+  app.get('/ready', async (c) => {
+    const state = await options.isReady();
+    return c.json({ status: state.ready ? 'ready' : 'not_ready', checks: state.checks }, (state.ready ? 200 : 503) as ContentfulStatusCode);
+  });
+  app.get('/metrics', async (c) => c.body(await options.metrics.registry.metrics(), 200, { 'content-type': options.metrics.registry.contentType }));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A secret key (`sk_...`) or, where a route says so, a publishable key (`pk_...`).',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'OpenBOS API',
+      version: options.version,
+      description: 'The open business operating system for retail. Errors are RFC 9457 problem+json with a stable `code`. Mutating requests accept an `Idempotency-Key` header.',
+    },
+  });
+  mountDocs(app);
+  return app;
+}

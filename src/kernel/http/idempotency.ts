@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import { sql, type Generated } from 'kysely';
+import { tablesOf, type AnyDb } from '../db.js';
+import { sqlMigration, type Migration } from '../migrations.js';
+import { problems } from '../problem.js';
+import type { AppEnv } from './context.js';
+
+/**
+ * `Idempotency-Key` on mutating requests, scoped per API key and kept 24 hours.
+ * - first request: recorded as in progress, executed, and its response stored;
+ * - same key, same method, path and body: the stored response is replayed;
+ * - same key, different request: 422 `idempotency_key_reused`;
+ * - same key while the first is still running: 409 `idempotency_request_in_progress`.
+ * A response of 5xx is not stored, so the client may retry the same key. A request whose process
+ * died mid-way stays "in progress" until the key expires: its outcome is unknown, and replaying
+ * it blindly could do the work twice.
+ */
+export interface IdempotencyTable {
+  api_key_id: string;
+  key: string;
+  request_hash: string;
+  state: 'in_progress' | 'done';
+  response_status: number | null;
+  response_content_type: string | null;
+  response_body: string | null;
+  created_at: Generated<Date>;
+  expires_at: Date;
+}
+
+interface Tables {
+  bos_idempotency_key: IdempotencyTable;
+}
+
+export const idempotencyMigrations: readonly Migration[] = [
+  sqlMigration(
+    '20261122T1401_create_idempotency_key',
+    `create table bos_idempotency_key (
+       api_key_id text not null,
+       key text not null,
+       request_hash text not null,
+       state text not null check (state in ('in_progress', 'done')),
+       response_status integer,
+       response_content_type text,
+       response_body text,
+       created_at timestamptz not null default now(),
+       expires_at timestamptz not null,
+       primary key (api_key_id, key)
+     );
+     create index bos_idempotency_key_expiry on bos_idempotency_key (expires_at);`,
+  ),
+];
+
+const key_length_max = 255;
+const ttl_hours = 24;
+const mutating = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export function idempotency(db: AnyDb): MiddlewareHandler<AppEnv> {
+  const t = tablesOf<Tables>(db);
+  return async (c, next) => {
+    const key = c.req.header('idempotency-key');
+    if (key === undefined || !mutating.has(c.req.method)) return next();
+    if (key.length === 0 || key.length > key_length_max) {
+      throw problems.validation([{ field: 'Idempotency-Key', location: 'header', message: `must be 1 to ${key_length_max} characters` }]);
+    }
+    const caller = c.get('caller');
+    const body = await c.req.text();
+    const request_hash = createHash('sha256').update(`${c.req.method} ${pathAndQuery(c.req.url)}\n${body}`).digest('hex');
+
+    const claimed = await t
+      .insertInto('bos_idempotency_key')
+      .values({ api_key_id: caller.key_id, key, request_hash, state: 'in_progress', expires_at: sql`now() + interval '${sql.raw(String(ttl_hours))} hours'` })
+      .onConflict((oc) =>
+        // An expired record is reclaimed as if it never existed.
+        oc.columns(['api_key_id', 'key']).doUpdateSet({ request_hash, state: 'in_progress', response_status: null, response_body: null, response_content_type: null, created_at: sql`now()`, expires_at: sql`now() + interval '${sql.raw(String(ttl_hours))} hours'` }).where('bos_idempotency_key.expires_at', '<', sql<Date>`now()`),
+      )
+      .returning('key')
+      .executeTakeFirst();
+
+    if (claimed === undefined) {
+      const existing = await t.selectFrom('bos_idempotency_key').selectAll().where('api_key_id', '=', caller.key_id).where('key', '=', key).executeTakeFirst();
+      if (existing === undefined) throw problems.conflict('idempotency_request_in_progress', 'A request with this Idempotency-Key is being processed');
+      if (existing.request_hash !== request_hash) {
+        throw problems.unprocessable('idempotency_key_reused', 'This Idempotency-Key was used with a different request; use a new key for a new request');
+      }
+      if (existing.state === 'in_progress') {
+        throw problems.conflict('idempotency_request_in_progress', 'A request with this Idempotency-Key is still being processed; retry later');
+      }
+      return new Response(existing.response_body, {
+        status: existing.response_status ?? 200,
+        headers: { 'content-type': existing.response_content_type ?? 'application/json', 'idempotent-replayed': 'true' },
+      });
+    }
+
+    let stored = false;
+    try {
+      await next();
+      if (c.res.status < 500) {
+        const response_body = await c.res.clone().text();
+        await t
+          .updateTable('bos_idempotency_key')
+          .set({ state: 'done', response_status: c.res.status, response_content_type: c.res.headers.get('content-type'), response_body })
+          .where('api_key_id', '=', caller.key_id)
+          .where('key', '=', key)
+          .execute();
+        stored = true;
+      }
+    } finally {
+      if (!stored) {
+        await t.deleteFrom('bos_idempotency_key').where('api_key_id', '=', caller.key_id).where('key', '=', key).execute();
+      }
+    }
+    return undefined;
+  };
+}
+
+function pathAndQuery(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.pathname}${parsed.search}`;
+}
+
+export async function pruneIdempotencyKeys(db: AnyDb): Promise<number> {
+  const result = await tablesOf<Tables>(db).deleteFrom('bos_idempotency_key').where('expires_at', '<', sql<Date>`now()`).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+

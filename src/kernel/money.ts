@@ -1,0 +1,91 @@
+import currencyCodes from 'currency-codes';
+import { z } from 'zod';
+
+/**
+ * Money is an integer count of a currency's minor unit (cents, fen) with its ISO 4217 code.
+ * Amounts are bigint in code and `bigint` in PostgreSQL; in JSON they are integers, refused
+ * beyond 2^53 - 1 so no client's double can round them.
+ */
+export interface Money {
+  readonly amount_minor: bigint;
+  readonly currency: string;
+}
+
+export function isCurrency(code: string): boolean {
+  return /^[A-Z]{3}$/.test(code) && currencyCodes.code(code) !== undefined;
+}
+
+/** Number of minor-unit digits of the currency (2 for EUR, 0 for JPY, 3 for BHD). */
+export function minorUnitDigits(currency: string): number {
+  const entry = currencyCodes.code(currency);
+  if (entry === undefined) throw new Error(`unknown currency ${currency}`);
+  return entry.digits;
+}
+
+export const currencySchema = z
+  .string()
+  .refine(isCurrency, { message: 'must be an ISO 4217 currency code such as EUR or CNY' })
+  .describe('ISO 4217 currency code');
+
+export const amountMinorSchema = z
+  .number()
+  .int('must be an integer count of minor units (cents), never a fraction')
+  .min(-Number.MAX_SAFE_INTEGER)
+  .max(Number.MAX_SAFE_INTEGER, 'is larger than 2^53 - 1')
+  .describe('amount in the currency’s minor unit');
+
+export function money(amount_minor: bigint | number, currency: string): Money {
+  if (typeof amount_minor === 'number' && !Number.isSafeInteger(amount_minor)) {
+    throw new RangeError(`amount ${amount_minor} is not a safe integer`);
+  }
+  if (!isCurrency(currency)) throw new RangeError(`unknown currency ${currency}`);
+  return { amount_minor: BigInt(amount_minor), currency };
+}
+
+export function addMoney(a: Money, b: Money): Money {
+  assertSameCurrency(a, b);
+  return { amount_minor: a.amount_minor + b.amount_minor, currency: a.currency };
+}
+
+export function subtractMoney(a: Money, b: Money): Money {
+  assertSameCurrency(a, b);
+  return { amount_minor: a.amount_minor - b.amount_minor, currency: a.currency };
+}
+
+/** Multiplies by a rate in basis points, rounding half to even as accountants do. */
+export function applyBasisPoints(value: Money, basis_points: bigint): Money {
+  const product = value.amount_minor * basis_points;
+  const quotient = product / 10_000n;
+  const remainder = product % 10_000n;
+  const twice = (remainder < 0n ? -remainder : remainder) * 2n;
+  let rounded = quotient;
+  if (twice > 10_000n || (twice === 10_000n && quotient % 2n !== 0n)) {
+    rounded += product < 0n ? -1n : 1n;
+  }
+  return { amount_minor: rounded, currency: value.currency };
+}
+
+export class CurrencyMismatchError extends Error {
+  constructor(readonly left: string, readonly right: string) {
+    super(`currency mismatch: ${left} and ${right}`);
+    this.name = 'CurrencyMismatchError';
+  }
+}
+
+function assertSameCurrency(a: Money, b: Money): void {
+  if (a.currency !== b.currency) throw new CurrencyMismatchError(a.currency, b.currency);
+}
+
+/** JSON form of an amount: a safe integer, or an error, never a rounded double. */
+export function toJsonAmount(amount_minor: bigint): number {
+  if (amount_minor > BigInt(Number.MAX_SAFE_INTEGER) || amount_minor < -BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new RangeError(`amount ${amount_minor} exceeds the JSON-safe range`);
+  }
+  return Number(amount_minor);
+}
+
+export function formatMoney(value: Money, locale = 'en'): string {
+  const digits = minorUnitDigits(value.currency);
+  const major = Number(value.amount_minor) / 10 ** digits;
+  return new Intl.NumberFormat(locale, { style: 'currency', currency: value.currency }).format(major);
+}

@@ -1,0 +1,63 @@
+import { sqlMigration } from '../../kernel/migrations.js';
+
+export const migrations = [
+  sqlMigration(
+    '20261122T1510_create_catalog',
+    `create table category (
+       merchant_id text not null,
+       id text not null,
+       name text not null check (length(name) between 1 and 200),
+       parent_id text,
+       created_at timestamptz not null default now(),
+       primary key (merchant_id, id)
+     );
+     create table product (
+       merchant_id text not null,
+       id text not null,
+       title text not null check (length(title) between 1 and 300),
+       description text,
+       status text not null default 'draft' check (status in ('draft', 'published', 'archived')),
+       category_id text,
+       attributes jsonb not null default '{}',
+       images jsonb not null default '[]',
+       options jsonb not null default '[]',
+       created_at timestamptz not null default now(),
+       updated_at timestamptz not null default now(),
+       search tsvector generated always as (
+         setweight(to_tsvector('simple'::regconfig, title), 'A') ||
+         setweight(jsonb_to_tsvector('simple'::regconfig, attributes, '["string", "numeric"]'), 'B') ||
+         setweight(to_tsvector('simple'::regconfig, coalesce(description, '')), 'C')
+       ) stored,
+       primary key (merchant_id, id)
+     );
+     create index product_search on product using gin (search);
+     create index product_status on product (merchant_id, status, id);
+     create table variant (
+       merchant_id text not null,
+       id text not null,
+       product_id text not null,
+       sku text not null check (length(sku) between 1 and 64),
+       barcode text,
+       title text not null,
+       weight_g integer check (weight_g >= 0),
+       option_values jsonb not null default '{}',
+       min_order_quantity integer not null default 1 check (min_order_quantity >= 1),
+       created_at timestamptz not null default now(),
+       primary key (merchant_id, id),
+       unique (merchant_id, sku),
+       foreign key (merchant_id, product_id) references product (merchant_id, id)
+     );
+     -- Checkout resolves a variant by its ID alone (a marketplace cart names no seller).
+     create unique index variant_id on variant (id);
+     create index variant_product on variant (merchant_id, product_id);
+     create table price (
+       merchant_id text not null,
+       variant_id text not null,
+       currency char(3) not null,
+       min_quantity integer not null default 1 check (min_quantity >= 1),
+       amount_minor bigint not null check (amount_minor >= 0),
+       primary key (merchant_id, variant_id, currency, min_quantity),
+       foreign key (merchant_id, variant_id) references variant (merchant_id, id) on delete cascade
+     );`,
+  ),
+];

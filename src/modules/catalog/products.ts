@@ -1,0 +1,247 @@
+import { sql } from 'kysely';
+import { inTransaction, tablesOf, type AnyDb, type AnyTrx } from '../../kernel/db.js';
+import { publish } from '../../kernel/events/outbox.js';
+import { newId } from '../../kernel/ids.js';
+import { isCurrency } from '../../kernel/money.js';
+import { problems } from '../../kernel/problem.js';
+import { pricesChanged, productCreated, productUpdated } from './events.js';
+import type { CatalogTables, ProductOption, ProductStatus, ProductTable, VariantTable } from './tables.js';
+
+export interface NewPrice {
+  currency: string;
+  amount_minor: number;
+  min_quantity?: number | undefined;
+}
+
+export interface NewVariant {
+  sku: string;
+  barcode?: string | undefined;
+  title?: string | undefined;
+  weight_g?: number | undefined;
+  option_values?: Record<string, string> | undefined;
+  min_order_quantity?: number | undefined;
+  prices: NewPrice[];
+}
+
+export interface NewProduct {
+  title: string;
+  description?: string | undefined;
+  status?: ProductStatus | undefined;
+  category_id?: string | undefined;
+  attributes?: Record<string, string | number | boolean> | undefined;
+  images?: string[] | undefined;
+  options?: ProductOption[] | undefined;
+  variants: NewVariant[];
+}
+
+export type Product = Omit<ProductTable, 'created_at' | 'updated_at'> & { created_at: Date; updated_at: Date };
+export type Price = { currency: string; min_quantity: number; amount_minor: bigint };
+export type Variant = Omit<VariantTable, 'created_at'> & { created_at: Date; prices: Price[] };
+export type ProductWithVariants = Product & { variants: Variant[] };
+
+export const variants_per_product_max = 100;
+
+function checkPrices(prices: readonly NewPrice[], field: string): void {
+  const seen = new Set<string>();
+  for (const p of prices) {
+    if (!isCurrency(p.currency)) throw problems.validation([{ field, location: 'body', message: `${p.currency} is not an ISO 4217 currency` }]);
+    const key = `${p.currency}/${p.min_quantity ?? 1}`;
+    if (seen.has(key)) throw problems.validation([{ field, location: 'body', message: `two prices for ${p.currency} from quantity ${p.min_quantity ?? 1}` }]);
+    seen.add(key);
+  }
+}
+
+/** Checks that option values name the product's options, and that option combinations are unique. */
+function checkVariants(options: readonly ProductOption[], variants: readonly NewVariant[]): void {
+  const combos = new Set<string>();
+  variants.forEach((v, i) => {
+    checkPrices(v.prices, `variants.${i}.prices`);
+    const values = v.option_values ?? {};
+    for (const [name, value] of Object.entries(values)) {
+      const option = options.find((o) => o.name === name);
+      if (option === undefined || !option.values.includes(value)) {
+        throw problems.validation([{ field: `variants.${i}.option_values.${name}`, location: 'body', message: `${name}=${value} is not one of the product's options` }]);
+      }
+    }
+    const combo = JSON.stringify(Object.entries(values).sort());
+    if (options.length > 0 && combos.has(combo)) throw problems.validation([{ field: `variants.${i}.option_values`, location: 'body', message: 'two variants have the same options' }]);
+    combos.add(combo);
+  });
+}
+
+async function insertVariants(trx: AnyTrx, merchant_id: string, product_id: string, productTitle: string, variants: readonly NewVariant[]): Promise<string[]> {
+  const t = tablesOf<CatalogTables>(trx);
+  const skus = variants.map((v) => v.sku);
+  if (new Set(skus).size !== skus.length) throw problems.validation([{ field: 'variants', location: 'body', message: 'SKUs must be unique' }]);
+  const taken = await t.selectFrom('variant').select('sku').where('merchant_id', '=', merchant_id).where('sku', 'in', skus).execute();
+  if (taken.length > 0) throw problems.conflict('sku_taken', `SKU already used: ${taken.map((r) => r.sku).join(', ')}`);
+  const rows = variants.map((v) => ({
+    merchant_id,
+    id: newId('var'),
+    product_id,
+    sku: v.sku,
+    barcode: v.barcode ?? null,
+    title: v.title ?? (Object.values(v.option_values ?? {}).join(' / ') || productTitle),
+    weight_g: v.weight_g ?? null,
+    option_values: v.option_values ?? {},
+    min_order_quantity: v.min_order_quantity ?? 1,
+  }));
+  await t.insertInto('variant').values(rows).execute();
+  const prices = variants.flatMap((v, i) =>
+    v.prices.map((p) => ({ merchant_id, variant_id: rows[i]!.id, currency: p.currency, min_quantity: p.min_quantity ?? 1, amount_minor: BigInt(p.amount_minor) })),
+  );
+  if (prices.length > 0) await t.insertInto('price').values(prices).execute();
+  return rows.map((r) => r.id);
+}
+
+export async function createProduct(db: AnyDb, merchant_id: string, input: NewProduct): Promise<ProductWithVariants> {
+  checkVariants(input.options ?? [], input.variants);
+  return inTransaction(db, async (trx) => {
+    const t = tablesOf<CatalogTables>(trx);
+    if (input.category_id !== undefined) await requireCategory(trx, merchant_id, input.category_id);
+    const product = await t
+      .insertInto('product')
+      .values({
+        merchant_id,
+        id: newId('prod'),
+        title: input.title,
+        description: input.description ?? null,
+        status: input.status ?? 'draft',
+        category_id: input.category_id ?? null,
+        attributes: JSON.stringify(input.attributes ?? {}) as never,
+        images: JSON.stringify(input.images ?? []) as never,
+        options: JSON.stringify(input.options ?? []) as never,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const variant_ids = await insertVariants(trx, merchant_id, product.id, input.title, input.variants);
+    await publish(trx, productCreated, merchant_id, { product_id: product.id, status: input.status ?? 'draft', variant_ids });
+    return (await getProduct(trx, merchant_id, product.id))!;
+  });
+}
+
+export async function addVariant(db: AnyDb, merchant_id: string, product_id: string, variant: NewVariant): Promise<ProductWithVariants | undefined> {
+  return inTransaction(db, async (trx) => {
+    const product = await getProduct(trx, merchant_id, product_id);
+    if (product === undefined) return undefined;
+    if (product.variants.length >= variants_per_product_max) throw problems.unprocessable('too_many_variants', `A product has at most ${variants_per_product_max} variants`);
+    checkVariants(product.options, [...product.variants.map((v) => ({ sku: v.sku, option_values: v.option_values, prices: [] })), variant]);
+    await insertVariants(trx, merchant_id, product_id, product.title, [variant]);
+    await publish(trx, productUpdated, merchant_id, { product_id, changed: ['variants'] });
+    return getProduct(trx, merchant_id, product_id);
+  });
+}
+
+export type ProductChanges = Partial<Pick<NewProduct, 'title' | 'description' | 'status' | 'category_id' | 'attributes' | 'images'>>;
+
+export async function updateProduct(db: AnyDb, merchant_id: string, product_id: string, changes: ProductChanges): Promise<ProductWithVariants | undefined> {
+  return inTransaction(db, async (trx) => {
+    if (changes.category_id !== undefined) await requireCategory(trx, merchant_id, changes.category_id);
+    const { attributes, images, ...plain } = changes;
+    const updated = await tablesOf<CatalogTables>(trx)
+      .updateTable('product')
+      .set({
+        ...plain,
+        ...(attributes === undefined ? {} : { attributes: JSON.stringify(attributes) as never }),
+        ...(images === undefined ? {} : { images: JSON.stringify(images) as never }),
+        updated_at: sql`now()`,
+      })
+      .where('merchant_id', '=', merchant_id)
+      .where('id', '=', product_id)
+      .returning('id')
+      .executeTakeFirst();
+    if (updated === undefined) return undefined;
+    await publish(trx, productUpdated, merchant_id, { product_id, changed: Object.keys(changes) });
+    return getProduct(trx, merchant_id, product_id);
+  });
+}
+
+/** Replaces every price of a variant (all currencies and tiers) in one go. */
+export async function replacePrices(db: AnyDb, merchant_id: string, variant_id: string, prices: NewPrice[]): Promise<Price[] | undefined> {
+  checkPrices(prices, 'prices');
+  return inTransaction(db, async (trx) => {
+    const t = tablesOf<CatalogTables>(trx);
+    const variant = await t.selectFrom('variant').select('id').where('merchant_id', '=', merchant_id).where('id', '=', variant_id).forUpdate().executeTakeFirst();
+    if (variant === undefined) return undefined;
+    await t.deleteFrom('price').where('merchant_id', '=', merchant_id).where('variant_id', '=', variant_id).execute();
+    if (prices.length > 0) {
+      await t
+        .insertInto('price')
+        .values(prices.map((p) => ({ merchant_id, variant_id, currency: p.currency, min_quantity: p.min_quantity ?? 1, amount_minor: BigInt(p.amount_minor) })))
+        .execute();
+    }
+    await publish(trx, pricesChanged, merchant_id, { variant_id });
+    return pricesOf(trx, merchant_id, [variant_id]).then((m) => m.get(variant_id) ?? []);
+  });
+}
+
+async function requireCategory(trx: AnyTrx, merchant_id: string, category_id: string): Promise<void> {
+  const found = await tablesOf<CatalogTables>(trx).selectFrom('category').select('id').where('merchant_id', '=', merchant_id).where('id', '=', category_id).executeTakeFirst();
+  if (found === undefined) throw problems.unprocessable('unknown_category', `No category ${category_id}`);
+}
+
+async function pricesOf(db: AnyDb, merchant_id: string, variant_ids: string[]): Promise<Map<string, Price[]>> {
+  const map = new Map<string, Price[]>();
+  if (variant_ids.length === 0) return map;
+  const rows = await tablesOf<CatalogTables>(db)
+    .selectFrom('price')
+    .select(['variant_id', 'currency', 'min_quantity', 'amount_minor'])
+    .where('merchant_id', '=', merchant_id)
+    .where('variant_id', 'in', variant_ids)
+    .orderBy('currency')
+    .orderBy('min_quantity')
+    .execute();
+  for (const r of rows) map.set(r.variant_id, [...(map.get(r.variant_id) ?? []), { currency: r.currency, min_quantity: r.min_quantity, amount_minor: r.amount_minor }]);
+  return map;
+}
+
+export async function getProduct(db: AnyDb, merchant_id: string, product_id: string): Promise<ProductWithVariants | undefined> {
+  const t = tablesOf<CatalogTables>(db);
+  const product = await t.selectFrom('product').select(['merchant_id', 'id', 'title', 'description', 'status', 'category_id', 'attributes', 'images', 'options', 'created_at', 'updated_at']).where('merchant_id', '=', merchant_id).where('id', '=', product_id).executeTakeFirst();
+  if (product === undefined) return undefined;
+  const variants = await t.selectFrom('variant').selectAll().where('merchant_id', '=', merchant_id).where('product_id', '=', product_id).orderBy('id').execute();
+  const prices = await pricesOf(db, merchant_id, variants.map((v) => v.id));
+  return { ...product, variants: variants.map((v) => ({ ...v, prices: prices.get(v.id) ?? [] })) };
+}
+
+export interface ProductFilter {
+  q?: string | undefined;
+  status?: ProductStatus | undefined;
+  category_id?: string | undefined;
+  after_id?: string | undefined;
+  limit: number;
+}
+
+/** Lists products; `q` searches title, attributes and description with PostgreSQL full-text. */
+export async function listProducts(db: AnyDb, merchant_id: string, filter: ProductFilter): Promise<ProductWithVariants[]> {
+  let query = tablesOf<CatalogTables>(db).selectFrom('product').select('id').where('merchant_id', '=', merchant_id);
+  if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+  if (filter.category_id !== undefined) query = query.where('category_id', '=', filter.category_id);
+  if (filter.q !== undefined && filter.q.trim() !== '') query = query.where(sql<boolean>`search @@ websearch_to_tsquery('simple', ${filter.q})`);
+  if (filter.after_id !== undefined) query = query.where('id', '>', filter.after_id);
+  const ids = await query.orderBy('id').limit(filter.limit).execute();
+  const products = await Promise.all(ids.map((r) => getProduct(db, merchant_id, r.id)));
+  return products.filter((p): p is ProductWithVariants => p !== undefined);
+}
+
+export async function createCategory(db: AnyDb, merchant_id: string, input: { name: string; parent_id?: string | undefined }) {
+  return inTransaction(db, async (trx) => {
+    if (input.parent_id !== undefined) await requireCategory(trx, merchant_id, input.parent_id);
+    return tablesOf<CatalogTables>(trx)
+      .insertInto('category')
+      .values({ merchant_id, id: newId('cat'), name: input.name, parent_id: input.parent_id ?? null })
+      .returning(['id', 'name', 'parent_id', 'created_at'])
+      .executeTakeFirstOrThrow();
+  });
+}
+
+export async function listCategories(db: AnyDb, merchant_id: string) {
+  return tablesOf<CatalogTables>(db).selectFrom('category').select(['id', 'name', 'parent_id', 'created_at']).where('merchant_id', '=', merchant_id).orderBy('id').limit(1_000).execute();
+}
+
+/** Whether these variants exist for the merchant; returns the IDs that do. */
+export async function existingVariants(db: AnyDb, merchant_id: string, variant_ids: readonly string[]): Promise<Set<string>> {
+  if (variant_ids.length === 0) return new Set();
+  const rows = await tablesOf<CatalogTables>(db).selectFrom('variant').select('id').where('merchant_id', '=', merchant_id).where('id', 'in', variant_ids).execute();
+  return new Set(rows.map((r) => r.id));
+}

@@ -1,0 +1,233 @@
+import { z } from '@hono/zod-openapi';
+import { decodeCursor, pageQuerySchema, pageSchema, toPage } from '../../kernel/http/pagination.js';
+import { defineRoute, jsonBody, jsonResponse } from '../../kernel/http/route.js';
+import { amountMinorSchema, currencySchema, toJsonAmount } from '../../kernel/money.js';
+import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
+import { problems } from '../../kernel/problem.js';
+import { addVariant, createCategory, createProduct, getProduct, listCategories, listProducts, replacePrices, updateProduct, variants_per_product_max, type ProductWithVariants } from './products.js';
+
+const priceInput = z.object({
+  currency: currencySchema,
+  amount_minor: amountMinorSchema.min(0, 'must not be negative'),
+  min_quantity: z.number().int().min(1).max(1_000_000).optional().openapi({ description: 'tier start (B2B quantity price); 1 or absent is the base price' }),
+});
+
+const variantInput = z.object({
+  sku: z.string().min(1).max(64),
+  barcode: z.string().max(64).optional(),
+  title: z.string().min(1).max(300).optional(),
+  weight_g: z.number().int().min(0).max(10_000_000).optional(),
+  option_values: z.record(z.string().max(100), z.string().max(100)).optional(),
+  min_order_quantity: z.number().int().min(1).max(1_000_000).optional().openapi({ description: 'wholesale minimum order quantity' }),
+  prices: z.array(priceInput).max(50),
+});
+
+const attributes = z.record(z.string().max(100), z.union([z.string().max(1_000), z.number(), z.boolean()]));
+const statusSchema = z.enum(['draft', 'published', 'archived']);
+
+const productInput = z.object({
+  title: z.string().min(1).max(300),
+  description: z.string().max(20_000).optional(),
+  status: statusSchema.optional(),
+  category_id: z.string().max(64).optional(),
+  attributes: attributes.optional(),
+  images: z.array(z.string().url().max(2_000)).max(20).optional(),
+  options: z.array(z.object({ name: z.string().min(1).max(100), values: z.array(z.string().min(1).max(100)).min(1).max(100) })).max(5).optional(),
+  variants: z.array(variantInput).min(1).max(variants_per_product_max),
+});
+
+const priceOut = z.object({ currency: z.string(), min_quantity: z.number().int(), amount_minor: z.number().int() });
+const variantOut = z.object({
+  id: z.string(),
+  sku: z.string(),
+  barcode: z.string().nullable(),
+  title: z.string(),
+  weight_g: z.number().nullable(),
+  option_values: z.record(z.string(), z.string()),
+  min_order_quantity: z.number().int(),
+  prices: z.array(priceOut),
+});
+const productOut = z
+  .object({
+    id: z.string(),
+    title: z.string(),
+    description: z.string().nullable(),
+    status: statusSchema,
+    category_id: z.string().nullable(),
+    attributes,
+    images: z.array(z.string()),
+    options: z.array(z.object({ name: z.string(), values: z.array(z.string()) })),
+    variants: z.array(variantOut),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('Product');
+
+function productJson(p: ProductWithVariants): z.infer<typeof productOut> {
+  return {
+    id: p.id,
+    title: p.title,
+    description: p.description,
+    status: p.status,
+    category_id: p.category_id,
+    attributes: p.attributes,
+    images: p.images,
+    options: p.options,
+    created_at: p.created_at.toISOString(),
+    updated_at: p.updated_at.toISOString(),
+    variants: p.variants.map((v) => ({
+      id: v.id,
+      sku: v.sku,
+      barcode: v.barcode,
+      title: v.title,
+      weight_g: v.weight_g,
+      option_values: v.option_values,
+      min_order_quantity: v.min_order_quantity,
+      prices: v.prices.map((pr) => ({ currency: pr.currency, min_quantity: pr.min_quantity, amount_minor: toJsonAmount(pr.amount_minor) })),
+    })),
+  };
+}
+
+const productParams = z.object({ product_id: z.string().max(64).openapi({ param: { name: 'product_id', in: 'path' } }) });
+const variantParams = z.object({ variant_id: z.string().max(64).openapi({ param: { name: 'variant_id', in: 'path' } }) });
+const categoryOut = z.object({ id: z.string(), name: z.string(), parent_id: z.string().nullable(), created_at: z.string() }).openapi('Category');
+
+export const createProductRoute = defineRoute({
+  operationId: 'createProduct',
+  method: 'post',
+  path: '/v1/products',
+  tags: ['Catalog'],
+  summary: 'Create a product with its variants and prices',
+  access: { scope: 'catalog:write', tenancy: 'merchant' },
+  request: jsonBody(productInput.strict()),
+  responses: { 201: jsonResponse(productOut, 'The new product') },
+});
+
+export const listProductsRoute = defineRoute({
+  operationId: 'listProducts',
+  method: 'get',
+  path: '/v1/products',
+  tags: ['Catalog'],
+  summary: 'List or search products; a publishable key sees published products only',
+  access: { scope: ['catalog:read', 'storefront:read'], tenancy: 'merchant', keyKinds: ['secret', 'publishable'] },
+  request: { query: pageQuerySchema.extend({ q: z.string().max(200).optional().openapi({ description: 'full-text search over title, attributes and description' }), status: statusSchema.optional(), category_id: z.string().max(64).optional() }) },
+  responses: { 200: jsonResponse(pageSchema(productOut), 'A page of products') },
+});
+
+export const getProductRoute = defineRoute({
+  operationId: 'getProduct',
+  method: 'get',
+  path: '/v1/products/{product_id}',
+  tags: ['Catalog'],
+  summary: 'One product with its variants and prices',
+  access: { scope: ['catalog:read', 'storefront:read'], tenancy: 'merchant', keyKinds: ['secret', 'publishable'] },
+  request: { params: productParams },
+  responses: { 200: jsonResponse(productOut, 'The product') },
+});
+
+export const updateProductRoute = defineRoute({
+  operationId: 'updateProduct',
+  method: 'patch',
+  path: '/v1/products/{product_id}',
+  tags: ['Catalog'],
+  summary: 'Change a product; publish it with `status: published`',
+  access: { scope: 'catalog:write', tenancy: 'merchant' },
+  request: { params: productParams, ...jsonBody(productInput.omit({ variants: true, options: true }).partial().strict()) },
+  responses: { 200: jsonResponse(productOut, 'The changed product') },
+});
+
+export const addVariantRoute = defineRoute({
+  operationId: 'addVariant',
+  method: 'post',
+  path: '/v1/products/{product_id}/variants',
+  tags: ['Catalog'],
+  summary: 'Add a variant to a product',
+  access: { scope: 'catalog:write', tenancy: 'merchant' },
+  request: { params: productParams, ...jsonBody(variantInput.strict()) },
+  responses: { 201: jsonResponse(productOut, 'The product with the new variant') },
+});
+
+export const replacePricesRoute = defineRoute({
+  operationId: 'replaceVariantPrices',
+  method: 'put',
+  path: '/v1/variants/{variant_id}/prices',
+  tags: ['Catalog'],
+  summary: 'Replace all prices of a variant (currencies and quantity tiers)',
+  access: { scope: 'catalog:write', tenancy: 'merchant' },
+  request: { params: variantParams, ...jsonBody(z.object({ prices: z.array(priceInput).max(50) }).strict()) },
+  responses: { 200: jsonResponse(z.object({ variant_id: z.string(), prices: z.array(priceOut) }), 'The new prices') },
+});
+
+export const createCategoryRoute = defineRoute({
+  operationId: 'createCategory',
+  method: 'post',
+  path: '/v1/categories',
+  tags: ['Catalog'],
+  summary: 'Create a category',
+  access: { scope: 'catalog:write', tenancy: 'merchant' },
+  request: jsonBody(z.object({ name: z.string().min(1).max(200), parent_id: z.string().max(64).optional() }).strict()),
+  responses: { 201: jsonResponse(categoryOut, 'The new category') },
+});
+
+export const listCategoriesRoute = defineRoute({
+  operationId: 'listCategories',
+  method: 'get',
+  path: '/v1/categories',
+  tags: ['Catalog'],
+  summary: 'List categories',
+  access: { scope: ['catalog:read', 'storefront:read'], tenancy: 'merchant', keyKinds: ['secret', 'publishable'] },
+  responses: { 200: jsonResponse(z.object({ data: z.array(categoryOut) }), 'All categories') },
+});
+
+export function registerRoutes(router: ModuleRouter, { db }: ModuleContext): void {
+  router.route(createProductRoute, async (c) => {
+    const product = await createProduct(db, c.get('caller').merchant_id, c.req.valid('json'));
+    return c.json(productJson(product), 201);
+  });
+
+  router.route(listProductsRoute, async (c) => {
+    const { limit, cursor, q, status, category_id } = c.req.valid('query');
+    const caller = c.get('caller');
+    const visible = caller.kind === 'publishable' ? 'published' : status;
+    if (caller.kind === 'publishable' && status !== undefined && status !== 'published') return c.json({ data: [], next_cursor: null }, 200);
+    const rows = await listProducts(db, caller.merchant_id, { q, status: visible, category_id, after_id: decodeCursor(cursor), limit: limit + 1 });
+    const page = toPage(rows, limit);
+    return c.json({ data: page.items.map(productJson), next_cursor: page.next_cursor }, 200);
+  });
+
+  router.route(getProductRoute, async (c) => {
+    const caller = c.get('caller');
+    const product = await getProduct(db, caller.merchant_id, c.req.valid('param').product_id);
+    if (product === undefined || (caller.kind === 'publishable' && product.status !== 'published')) throw problems.notFound('The product');
+    return c.json(productJson(product), 200);
+  });
+
+  router.route(updateProductRoute, async (c) => {
+    const product = await updateProduct(db, c.get('caller').merchant_id, c.req.valid('param').product_id, c.req.valid('json'));
+    if (product === undefined) throw problems.notFound('The product');
+    return c.json(productJson(product), 200);
+  });
+
+  router.route(addVariantRoute, async (c) => {
+    const product = await addVariant(db, c.get('caller').merchant_id, c.req.valid('param').product_id, c.req.valid('json'));
+    if (product === undefined) throw problems.notFound('The product');
+    return c.json(productJson(product), 201);
+  });
+
+  router.route(replacePricesRoute, async (c) => {
+    const { variant_id } = c.req.valid('param');
+    const prices = await replacePrices(db, c.get('caller').merchant_id, variant_id, c.req.valid('json').prices);
+    if (prices === undefined) throw problems.notFound('The variant');
+    return c.json({ variant_id, prices: prices.map((p) => ({ currency: p.currency, min_quantity: p.min_quantity, amount_minor: toJsonAmount(p.amount_minor) })) }, 200);
+  });
+
+  router.route(createCategoryRoute, async (c) => {
+    const category = await createCategory(db, c.get('caller').merchant_id, c.req.valid('json'));
+    return c.json({ ...category, created_at: category.created_at.toISOString() }, 201);
+  });
+
+  router.route(listCategoriesRoute, async (c) => {
+    const rows = await listCategories(db, c.get('caller').merchant_id);
+    return c.json({ data: rows.map((r) => ({ ...r, created_at: r.created_at.toISOString() })) }, 200);
+  });
+}

@@ -1,0 +1,58 @@
+import type { SeedContext } from '../../kernel/module.js';
+import { findMerchantByHandle } from '../merchants/index.js';
+import { createProduct, type NewProduct } from './products.js';
+
+/** A small catalog per demo merchant, all published and priced in CNY (fen). */
+const demoCatalogs: Record<string, NewProduct[]> = {
+  'demo-brand': [
+    {
+      title: 'West Lake Longjing green tea',
+      description: 'Spring-harvest Longjing from Hangzhou, pan-fired by hand.',
+      status: 'published',
+      attributes: { origin: 'Hangzhou', harvest: 'spring', type: 'green tea' },
+      options: [{ name: 'size', values: ['100g', '250g'] }],
+      variants: [
+        { sku: 'LJ-100', option_values: { size: '100g' }, weight_g: 120, prices: [{ currency: 'CNY', amount_minor: 12_800 }] },
+        { sku: 'LJ-250', option_values: { size: '250g' }, weight_g: 280, prices: [{ currency: 'CNY', amount_minor: 29_800 }] },
+      ],
+    },
+    {
+      title: 'Osmanthus oolong gift tin',
+      status: 'published',
+      attributes: { type: 'oolong', gift: true },
+      variants: [{ sku: 'OO-GIFT', weight_g: 300, prices: [{ currency: 'CNY', amount_minor: 18_800 }] }],
+    },
+  ],
+  'demo-mart': [
+    { title: 'Mooncake box, lotus seed paste', status: 'published', attributes: { season: 'mid-autumn' }, variants: [{ sku: 'MC-LOTUS', barcode: '6901234567892', weight_g: 600, prices: [{ currency: 'CNY', amount_minor: 9_900 }] }] },
+    { title: 'Spring water 550ml', status: 'published', attributes: { category: 'drinks' }, variants: [{ sku: 'WATER-550', barcode: '6901234567908', weight_g: 570, prices: [{ currency: 'CNY', amount_minor: 200 }] }] },
+  ],
+  'demo-wholesale': [
+    {
+      title: 'Paper cups 12oz (carton of 1,000)',
+      status: 'published',
+      attributes: { material: 'paper', capacity_ml: 355 },
+      variants: [
+        {
+          sku: 'CUP-12-CTN',
+          weight_g: 9_000,
+          min_order_quantity: 5,
+          prices: [
+            { currency: 'CNY', amount_minor: 32_000, min_quantity: 1 },
+            { currency: 'CNY', amount_minor: 29_000, min_quantity: 20 },
+            { currency: 'CNY', amount_minor: 26_500, min_quantity: 100 },
+          ],
+        },
+      ],
+    },
+  ],
+  'demo-c2c': [{ title: 'Vintage Seagull wristwatch, 1970s', status: 'published', attributes: { condition: 'used, serviced' }, variants: [{ sku: 'WATCH-1', weight_g: 80, prices: [{ currency: 'CNY', amount_minor: 68_000 }] }] }],
+};
+
+export async function seedCatalog({ db }: SeedContext): Promise<void> {
+  for (const [handle, products] of Object.entries(demoCatalogs)) {
+    const merchant = await findMerchantByHandle(db, handle);
+    if (merchant === undefined) throw new Error(`the merchants seed must run before the catalog seed (${handle})`);
+    for (const product of products) await createProduct(db, merchant.id, product);
+  }
+}

@@ -1,0 +1,59 @@
+import type { Generated } from 'kysely';
+
+export type ProductStatus = 'draft' | 'published' | 'archived';
+
+export interface CategoryTable {
+  merchant_id: string;
+  id: string;
+  name: string;
+  parent_id: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface ProductOption {
+  name: string;
+  values: string[];
+}
+
+export interface ProductTable {
+  merchant_id: string;
+  id: string;
+  title: string;
+  description: string | null;
+  status: ProductStatus;
+  category_id: string | null;
+  attributes: Record<string, string | number | boolean>;
+  images: string[];
+  options: ProductOption[];
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface VariantTable {
+  merchant_id: string;
+  id: string;
+  product_id: string;
+  sku: string;
+  barcode: string | null;
+  title: string;
+  weight_g: number | null;
+  option_values: Record<string, string>;
+  min_order_quantity: number;
+  created_at: Generated<Date>;
+}
+
+export interface PriceTable {
+  merchant_id: string;
+  variant_id: string;
+  currency: string;
+  /** The tier starts at this quantity; 1 is the base price. */
+  min_quantity: number;
+  amount_minor: bigint;
+}
+
+export interface CatalogTables {
+  category: CategoryTable;
+  product: ProductTable;
+  variant: VariantTable;
+  price: PriceTable;
+}

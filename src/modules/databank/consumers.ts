@@ -1,0 +1,126 @@
+import { sql } from 'kysely';
+import { inTransaction, type AnyDb } from '../../kernel/db.js';
+import { recordAudit } from '../merchants/index.js';
+import type { Purpose } from './ingest.js';
+
+/**
+ * A brand's view of its consumers: profiles (with everyone merged into them), identities,
+ * traits, facts, consent and the timeline; and the consumer's rights: export and erasure.
+ */
+export interface ProfileRow {
+  id: string;
+  traits: Record<string, unknown>;
+  merged_into: string | null;
+  first_seen_at: Date;
+  last_seen_at: Date;
+  events_count: bigint;
+  orders_count: number;
+  amount_spent_minor: bigint;
+  last_purchase_at: Date | null;
+}
+
+export async function getProfile(db: AnyDb, merchant_id: string, profile_id: string): Promise<ProfileRow | undefined> {
+  const rows = await sql<ProfileRow>`select id, traits, merged_into, first_seen_at, last_seen_at, events_count, orders_count, amount_spent_minor, last_purchase_at
+    from cdp_profile where merchant_id = ${merchant_id} and id = ${profile_id}`.execute(db);
+  return rows.rows[0];
+}
+
+/** The profile and every profile merged into it: one person. */
+export async function memberProfiles(db: AnyDb, merchant_id: string, profile_id: string): Promise<string[]> {
+  const rows = await sql<{ id: string }>`select id from cdp_profile where merchant_id = ${merchant_id} and (id = ${profile_id} or merged_into = ${profile_id})`.execute(db);
+  return rows.rows.map((r) => r.id);
+}
+
+export async function identitiesOf(db: AnyDb, merchant_id: string, profile_id: string) {
+  const rows = await sql<{ type: string; value: string; first_seen_at: Date }>`select type, value, first_seen_at from cdp_identity where merchant_id = ${merchant_id} and profile_id = ${profile_id} order by type, value`.execute(db);
+  return rows.rows;
+}
+
+export async function consentOf(db: AnyDb, merchant_id: string, profile_id: string): Promise<Record<Purpose, boolean | null>> {
+  const rows = await sql<{ purpose: Purpose; granted: boolean }>`select purpose, granted from cdp_consent where merchant_id = ${merchant_id} and profile_id = ${profile_id}`.execute(db);
+  const out: Record<Purpose, boolean | null> = { analytics: null, personalisation: null, marketing: null };
+  for (const r of rows.rows) out[r.purpose] = r.granted;
+  return out;
+}
+
+export async function setConsent(db: AnyDb, merchant_id: string, profile_id: string, consent: Partial<Record<Purpose, boolean>>, actor: string): Promise<void> {
+  await inTransaction(db, async (trx) => {
+    for (const [purpose, granted] of Object.entries(consent)) {
+      await sql`insert into cdp_consent (merchant_id, profile_id, purpose, granted, source) values (${merchant_id}, ${profile_id}, ${purpose}, ${granted}, 'api')
+        on conflict (merchant_id, profile_id, purpose) do update set granted = excluded.granted, source = 'api', updated_at = now()`.execute(trx);
+    }
+    await recordAudit(trx, { merchant_id, actor, action: 'consumer.consent', target: profile_id, details: consent });
+  });
+}
+
+export async function listProfiles(db: AnyDb, merchant_id: string, filter: { email_hash?: string | undefined; user_id?: string | undefined; after?: string | undefined; limit: number }) {
+  const rows = await sql<ProfileRow>`select p.id, p.traits, p.merged_into, p.first_seen_at, p.last_seen_at, p.events_count, p.orders_count, p.amount_spent_minor, p.last_purchase_at
+    from cdp_profile p where p.merchant_id = ${merchant_id} and p.merged_into is null
+      and (${filter.after ?? null}::text is null or p.id > ${filter.after ?? null})
+      and (${filter.email_hash ?? null}::text is null or exists (select 1 from cdp_identity i where i.merchant_id = p.merchant_id and i.profile_id = p.id and i.type = 'email' and i.value = ${filter.email_hash ?? null}))
+      and (${filter.user_id ?? null}::text is null or exists (select 1 from cdp_identity i where i.merchant_id = p.merchant_id and i.profile_id = p.id and i.type = 'user_id' and i.value = ${filter.user_id ?? null}))
+    order by p.id limit ${filter.limit}`.execute(db);
+  return rows.rows;
+}
+
+export async function timeline(db: AnyDb, merchant_id: string, profile_id: string, before: string | undefined, limit: number) {
+  const members = await memberProfiles(db, merchant_id, profile_id);
+  const rows = await sql<{ id: string; type: string; event: string | null; properties: unknown; occurred_at: Date }>`
+    select id, type, event, properties, occurred_at from cdp_event
+    where merchant_id = ${merchant_id} and profile_id = any(${members}::text[]) and (${before ?? null}::text is null or id < ${before ?? null})
+    order by occurred_at desc, id desc limit ${limit}`.execute(db);
+  return rows.rows;
+}
+
+/** Everything held on one consumer, as JSON (data-subject access request). */
+export async function exportConsumer(db: AnyDb, merchant_id: string, profile_id: string) {
+  const profile = await getProfile(db, merchant_id, profile_id);
+  if (profile === undefined) return undefined;
+  const members = await memberProfiles(db, merchant_id, profile_id);
+  const identities = await sql`select type, value, profile_id, first_seen_at from cdp_identity where merchant_id = ${merchant_id} and profile_id = any(${members}::text[])`.execute(db);
+  const events = await sql`select message_id, type, event, user_id, anonymous_id, properties, context, occurred_at, received_at from cdp_event where merchant_id = ${merchant_id} and profile_id = any(${members}::text[]) order by occurred_at`.execute(db);
+  const merges = await sql`select id, from_profile_id, into_profile_id, reason, merged_at, undone_at from cdp_merge where merchant_id = ${merchant_id} and (into_profile_id = any(${members}::text[]) or from_profile_id = any(${members}::text[]))`.execute(db);
+  const stages = await sql`select day, stage from cdp_stage_daily where merchant_id = ${merchant_id} and profile_id = ${profile_id} order by day`.execute(db);
+  return { exported_at: new Date().toISOString(), profile, consent: await consentOf(db, merchant_id, profile_id), identities: identities.rows, events: events.rows, merges: merges.rows, lifecycle: stages.rows };
+}
+
+/**
+ * Erases a consumer: profile, identities, events, consent and lifecycle records, for the profile
+ * and everything merged into it. Its identifiers are kept only in the suppression list (hashed
+ * where they were hashed), so events that still carry them are dropped, not stored again.
+ */
+export async function eraseConsumer(db: AnyDb, merchant_id: string, profile_id: string, actor: string): Promise<{ events: number; identities: number } | undefined> {
+  return inTransaction(db, async (trx) => {
+    const exists = await sql`select 1 from cdp_profile where merchant_id = ${merchant_id} and id = ${profile_id} and merged_into is null for update`.execute(trx);
+    if (exists.rows.length === 0) return undefined;
+    const members = await memberProfiles(trx, merchant_id, profile_id);
+    await sql`insert into cdp_suppression (merchant_id, type, value)
+      select merchant_id, type, value from cdp_identity where merchant_id = ${merchant_id} and profile_id = any(${members}::text[]) on conflict do nothing`.execute(trx);
+    const events = await sql`delete from cdp_event where merchant_id = ${merchant_id} and profile_id = any(${members}::text[])`.execute(trx);
+    const identities = await sql`delete from cdp_identity where merchant_id = ${merchant_id} and profile_id = any(${members}::text[])`.execute(trx);
+    await sql`delete from cdp_consent where merchant_id = ${merchant_id} and profile_id = any(${members}::text[])`.execute(trx);
+    await sql`delete from cdp_stage_daily where merchant_id = ${merchant_id} and profile_id = any(${members}::text[])`.execute(trx);
+    await sql`delete from cdp_merge where merchant_id = ${merchant_id} and (from_profile_id = any(${members}::text[]) or into_profile_id = any(${members}::text[]))`.execute(trx);
+    await sql`delete from cdp_profile where merchant_id = ${merchant_id} and id = any(${members}::text[])`.execute(trx);
+    const result = { events: Number(events.numAffectedRows ?? 0n), identities: Number(identities.numAffectedRows ?? 0n) };
+    await recordAudit(trx, { merchant_id, actor, action: 'consumer.erase', target: profile_id, details: { ...result, profiles: members.length } });
+    return result;
+  });
+}
+
+/** Undoes a merge: the identities it moved go back, and the merged profile lives again. */
+export async function undoMerge(db: AnyDb, merchant_id: string, merge_id: string, actor: string): Promise<boolean> {
+  return inTransaction(db, async (trx) => {
+    const found = await sql<{ from_profile_id: string; into_profile_id: string; identities: { type: string; value: string }[] }>`
+      select from_profile_id, into_profile_id, identities from cdp_merge where merchant_id = ${merchant_id} and id = ${merge_id} and undone_at is null for update`.execute(trx);
+    const merge = found.rows[0];
+    if (merge === undefined) return false;
+    const ids = merge.identities;
+    await sql`update cdp_identity set profile_id = ${merge.from_profile_id}
+      where merchant_id = ${merchant_id} and (type, value) in (select * from unnest(${ids.map((i) => i.type)}::text[], ${ids.map((i) => i.value)}::text[]))`.execute(trx);
+    await sql`update cdp_profile set merged_into = null where merchant_id = ${merchant_id} and id = ${merge.from_profile_id}`.execute(trx);
+    await sql`update cdp_merge set undone_at = now() where merchant_id = ${merchant_id} and id = ${merge_id}`.execute(trx);
+    await recordAudit(trx, { merchant_id, actor, action: 'consumer.unmerge', target: merge_id, details: { from: merge.from_profile_id, into: merge.into_profile_id } });
+    return true;
+  });
+}

@@ -1,0 +1,30 @@
+import { defineModule } from '../../kernel/module.js';
+import { IngestCommitter } from './ingest.js';
+import { migrations } from './migrations.js';
+import { platformEventHandlers } from './platform-events.js';
+import { registerRoutes } from './routes.js';
+import { checks } from './checks.js';
+import { recordDailyStages } from './daily.js';
+import { seedDataBank } from './seed.js';
+
+/**
+ * The consumer data bank: every touchpoint of a brand's consumers (through Segment-compatible
+ * ingestion or the platform's own events) resolved into profiles with timelines, traits, facts,
+ * A-I-P-L lifecycle stages, consent, export and erasure. Each brand's bank is its own.
+ */
+export const databankModule = defineModule({
+  name: 'databank',
+  migrations,
+  checks,
+  routes: (router, ctx) => registerRoutes(router, ctx, new IngestCommitter(ctx.db, ctx.logger.child({ component: 'ingest' }))),
+  handlers: ({ db }) => platformEventHandlers(db),
+  maintenance: [{ name: 'databank.daily_stages', interval_ms: 3_600_000, run: async ({ db }) => void (await recordDailyStages(db)) }],
+  seedDemo: seedDataBank,
+});
+
+export { ingestEvents, IngestCommitter, type IncomingEvent } from './ingest.js';
+export { snapshotStages, stageCounts, stageFlow, stages, type Stage } from './lifecycle.js';
+export { eraseConsumer, exportConsumer, getProfile, listProfiles, timeline, undoMerge } from './consumers.js';
+export { storedIdentifier, hashValue } from './identifiers.js';
+export { importTaobao } from './import-taobao.js';
+export { recordDailyStages } from './daily.js';

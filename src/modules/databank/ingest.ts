@@ -1,0 +1,342 @@
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+import { inTransaction, type AnyDb, type AnyTrx } from '../../kernel/db.js';
+import { GroupCommitter } from '../../kernel/group-commit.js';
+import { newId } from '../../kernel/ids.js';
+import { identifierKey, identifierPriority, identifiers_per_profile_max, users_per_device_max, type Identifier, type IdentifierType } from './identifiers.js';
+import { orderValueMinor, signalOf } from './signals.js';
+
+/**
+ * Ingestion and identity resolution, one transaction per batch of events (group commit): a
+ * handful of queries load every identity, profile and suppression the batch touches; events are
+ * resolved in memory in arrival order; everything is written back with one statement per table.
+ *
+ * Resolution is deterministic. An event's identifiers find the profiles that hold them; the
+ * profile of the highest-priority identifier (user ID first) gets the event, and the others merge
+ * into it unless the merge would give one profile more identifiers of a type than allowed (two
+ * user IDs never merge) or rests on a device shared by too many users. Every merge is recorded
+ * with the identities it moved, so it can be undone.
+ */
+export type Purpose = 'analytics' | 'personalisation' | 'marketing';
+export type EventType = 'track' | 'identify' | 'page' | 'screen' | 'group' | 'alias';
+
+export interface IncomingEvent {
+  merchant_id: string;
+  message_id: string;
+  type: EventType;
+  event: string | null;
+  user_id: string | null;
+  anonymous_id: string | null;
+  traits: Record<string, unknown>;
+  properties: Record<string, unknown>;
+  context: Record<string, unknown>;
+  occurred_at: Date;
+  received_at: Date;
+  identifiers: Identifier[];
+  consent?: Partial<Record<Purpose, boolean>>;
+}
+
+export type IngestOutcome = 'stored' | 'duplicate' | 'suppressed';
+
+interface Profile {
+  id: string;
+  traits: Record<string, unknown>;
+  traits_updated: Record<string, string>;
+  merged_into: string | null;
+  first_seen_at: Date;
+  last_seen_at: Date;
+  events_count: bigint;
+  orders_count: number;
+  amount_spent_minor: bigint;
+  last_purchase_at: Date | null;
+  previous_purchase_at: Date | null;
+  last_interest_at: Date | null;
+  last_aware_at: Date | null;
+  last_loyal_signal_at: Date | null;
+  isNew: boolean;
+}
+
+const tuple = (ids: Identifier[]) => [ids.map((i) => i.type), ids.map((i) => i.value)] as const;
+const maxDate = (a: Date | null, b: Date) => (a === null || b > a ? b : a);
+
+class Batch {
+  readonly profiles = new Map<string, Profile>();
+  /** identifier key -> profile id */
+  readonly owner = new Map<string, string>();
+  /** profile id -> its identifiers */
+  readonly held = new Map<string, Identifier[]>();
+  readonly identityWrites = new Map<string, { type: IdentifierType; value: string; profile_id: string }>();
+  readonly merges: { id: string; from: string; into: string; reason: string; identities: Identifier[] }[] = [];
+  readonly events: { e: IncomingEvent; id: string; profile_id: string }[] = [];
+  readonly consents = new Map<string, { profile_id: string; purpose: Purpose; granted: boolean }>();
+  readonly deviceUsers = new Map<string, Set<string>>();
+  readonly newDeviceUsers: { device_id: string; user_id: string }[] = [];
+  readonly touched = new Set<string>();
+
+  constructor(readonly merchant_id: string) {}
+
+  attach(profile_id: string, identifier: Identifier): void {
+    const key = identifierKey(identifier);
+    this.owner.set(key, profile_id);
+    const list = this.held.get(profile_id) ?? [];
+    if (!list.some((i) => identifierKey(i) === key)) list.push(identifier);
+    this.held.set(profile_id, list);
+    this.identityWrites.set(key, { ...identifier, profile_id });
+  }
+
+  countOf(profile_id: string, type: IdentifierType): number {
+    return (this.held.get(profile_id) ?? []).filter((i) => i.type === type).length;
+  }
+
+  canMerge(a: string, b: string): boolean {
+    const union = [...(this.held.get(a) ?? []), ...(this.held.get(b) ?? [])];
+    return identifierPriority.every((type) => new Set(union.filter((i) => i.type === type).map((i) => i.value)).size <= identifiers_per_profile_max[type]);
+  }
+
+  sharedDevice(device_id: string): boolean {
+    return (this.deviceUsers.get(device_id)?.size ?? 0) > users_per_device_max;
+  }
+}
+
+function newProfile(at: Date): Profile {
+  return { id: newId('prf'), traits: {}, traits_updated: {}, merged_into: null, first_seen_at: at, last_seen_at: at, events_count: 0n, orders_count: 0, amount_spent_minor: 0n, last_purchase_at: null, previous_purchase_at: null, last_interest_at: null, last_aware_at: null, last_loyal_signal_at: null, isNew: true };
+}
+
+export async function ingestEvents(trx: AnyTrx, events: readonly IncomingEvent[]): Promise<IngestOutcome[]> {
+  const outcomes = new Array<IngestOutcome>(events.length);
+  const byMerchant = new Map<string, number[]>();
+  events.forEach((e, i) => byMerchant.set(e.merchant_id, [...(byMerchant.get(e.merchant_id) ?? []), i]));
+  for (const [merchant_id, indexes] of [...byMerchant].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const results = await ingestForMerchant(trx, merchant_id, indexes.map((i) => events[i]!));
+    indexes.forEach((index, k) => (outcomes[index] = results[k]!));
+  }
+  return outcomes;
+}
+
+async function ingestForMerchant(trx: AnyTrx, merchant_id: string, events: IncomingEvent[]): Promise<IngestOutcome[]> {
+  // One brand's identity graph is resolved by one transaction at a time (across processes too):
+  // two batches that both meet a new person would otherwise each create a profile for them.
+  await sql`select pg_advisory_xact_lock(hashtext('openbos.databank'), hashtext(${merchant_id}))`.execute(trx);
+  const batch = new Batch(merchant_id);
+  const allIds = [...new Map(events.flatMap((e) => e.identifiers).map((i) => [identifierKey(i), i])).values()];
+  const [types, values] = tuple(allIds);
+
+  const seen = await sql<{ message_id: string }>`select message_id from cdp_event where merchant_id = ${merchant_id} and message_id = any(${events.map((e) => e.message_id)}::text[])`.execute(trx);
+  const duplicates = new Set(seen.rows.map((r) => r.message_id));
+  const suppressed = await sql<{ type: string; value: string }>`select type, value from cdp_suppression where merchant_id = ${merchant_id}
+    and (type, value) in (select * from unnest(${types}::text[], ${values}::text[]))`.execute(trx);
+  const suppressedKeys = new Set(suppressed.rows.map((r) => `${r.type}:${r.value}`));
+
+  const known = await sql<{ type: IdentifierType; value: string; profile_id: string }>`select type, value, profile_id from cdp_identity where merchant_id = ${merchant_id}
+    and (type, value) in (select * from unnest(${types}::text[], ${values}::text[]))`.execute(trx);
+  const profileIds = [...new Set(known.rows.map((r) => r.profile_id))].sort();
+  if (profileIds.length > 0) {
+    const rows = await sql<Omit<Profile, 'isNew'>>`select id, traits, traits_updated, merged_into, first_seen_at, last_seen_at, events_count, orders_count, amount_spent_minor,
+        last_purchase_at, previous_purchase_at, last_interest_at, last_aware_at, last_loyal_signal_at
+      from cdp_profile where merchant_id = ${merchant_id} and id = any(${profileIds}::text[]) order by id for update`.execute(trx);
+    for (const r of rows.rows) batch.profiles.set(r.id, { ...r, isNew: false });
+    const held = await sql<{ type: IdentifierType; value: string; profile_id: string }>`select type, value, profile_id from cdp_identity where merchant_id = ${merchant_id} and profile_id = any(${profileIds}::text[])`.execute(trx);
+    for (const r of held.rows) {
+      batch.owner.set(`${r.type}:${r.value}`, r.profile_id);
+      batch.held.set(r.profile_id, [...(batch.held.get(r.profile_id) ?? []), { type: r.type, value: r.value }]);
+    }
+  }
+  const devices = allIds.filter((i) => i.type === 'device_id').map((i) => i.value);
+  if (devices.length > 0) {
+    const pairs = await sql<{ device_id: string; user_id: string }>`select device_id, user_id from cdp_device_user where merchant_id = ${merchant_id} and device_id = any(${devices}::text[])`.execute(trx);
+    for (const p of pairs.rows) batch.deviceUsers.set(p.device_id, (batch.deviceUsers.get(p.device_id) ?? new Set()).add(p.user_id));
+  }
+
+  const outcomes = events.map((e): IngestOutcome => {
+    if (duplicates.has(e.message_id)) return 'duplicate';
+    if (e.identifiers.some((i) => suppressedKeys.has(identifierKey(i)))) return 'suppressed';
+    duplicates.add(e.message_id);
+    resolve(batch, e);
+    return 'stored';
+  });
+  await write(trx, batch);
+  return outcomes;
+}
+
+function resolve(batch: Batch, e: IncomingEvent): void {
+  const userId = e.identifiers.find((i) => i.type === 'user_id')?.value;
+  for (const device of e.identifiers.filter((i) => i.type === 'device_id')) {
+    if (userId === undefined) continue;
+    const users = batch.deviceUsers.get(device.value) ?? new Set<string>();
+    if (!users.has(userId)) {
+      users.add(userId);
+      batch.deviceUsers.set(device.value, users);
+      batch.newDeviceUsers.push({ device_id: device.value, user_id: userId });
+    }
+  }
+  // A shared device neither finds nor merges anyone.
+  const usable = e.identifiers.filter((i) => i.type !== 'device_id' || !batch.sharedDevice(i.value));
+  const ordered = [...usable].sort((a, b) => identifierPriority.indexOf(a.type) - identifierPriority.indexOf(b.type));
+  const owners = [...new Set(ordered.map((i) => batch.owner.get(identifierKey(i))).filter((p): p is string => p !== undefined))];
+
+  // The user ID decides: its owner, or a profile without a user ID that can take it, or a new
+  // profile. A profile that already belongs to another user never takes this event.
+  let primary: string | undefined = owners[0];
+  if (userId !== undefined) {
+    const userKey = identifierKey({ type: 'user_id', value: userId });
+    primary = batch.owner.get(userKey) ?? owners.find((p) => batch.countOf(p, 'user_id') === 0);
+  }
+  let profile: Profile;
+  if (primary === undefined) {
+    profile = newProfile(e.occurred_at);
+    batch.profiles.set(profile.id, profile);
+  } else {
+    profile = batch.profiles.get(primary)!;
+  }
+  // The event's own new identifiers (its user ID first) join the profile before any merge is
+  // weighed, so a merge that would bring in another user's identity is refused.
+  for (const identifier of ordered) {
+    if (batch.owner.get(identifierKey(identifier)) !== undefined) continue;
+    if (batch.countOf(profile.id, identifier.type) >= identifiers_per_profile_max[identifier.type]) continue;
+    batch.attach(profile.id, identifier);
+  }
+  for (const other of owners.filter((o) => o !== profile.id)) {
+    if (!batch.canMerge(profile.id, other)) continue;
+    merge(batch, batch.profiles.get(other)!, profile, `shared ${ordered.find((i) => batch.owner.get(identifierKey(i)) === other)?.type ?? 'identifier'}`);
+  }
+  apply(batch, profile, e);
+  batch.events.push({ e, id: newId('cev'), profile_id: profile.id });
+}
+
+function merge(batch: Batch, from: Profile, into: Profile, reason: string): void {
+  const moved = batch.held.get(from.id) ?? [];
+  for (const identifier of moved) batch.attach(into.id, identifier);
+  batch.held.set(from.id, []);
+  from.merged_into = into.id;
+  into.first_seen_at = from.first_seen_at < into.first_seen_at ? from.first_seen_at : into.first_seen_at;
+  into.last_seen_at = maxDate(into.last_seen_at, from.last_seen_at);
+  into.events_count += from.events_count;
+  into.orders_count += from.orders_count;
+  into.amount_spent_minor += from.amount_spent_minor;
+  for (const k of ['last_interest_at', 'last_aware_at', 'last_loyal_signal_at'] as const) if (from[k] !== null) into[k] = maxDate(into[k], from[k]);
+  const purchases = [into.last_purchase_at, into.previous_purchase_at, from.last_purchase_at, from.previous_purchase_at].filter((d): d is Date => d !== null).sort((a, b) => b.getTime() - a.getTime());
+  into.last_purchase_at = purchases[0] ?? null;
+  into.previous_purchase_at = purchases[1] ?? null;
+  for (const [k, v] of Object.entries(from.traits)) {
+    if ((from.traits_updated[k] ?? '') > (into.traits_updated[k] ?? '')) {
+      into.traits[k] = v;
+      into.traits_updated[k] = from.traits_updated[k]!;
+    }
+  }
+  batch.touched.add(from.id);
+  batch.touched.add(into.id);
+  batch.merges.push({ id: newId('mrg'), from: from.id, into: into.id, reason, identities: moved });
+}
+
+const reservedTraits = new Set(['email', 'phone']);
+
+function apply(batch: Batch, p: Profile, e: IncomingEvent): void {
+  batch.touched.add(p.id);
+  p.events_count += 1n;
+  if (e.occurred_at < p.first_seen_at) p.first_seen_at = e.occurred_at;
+  p.last_seen_at = maxDate(p.last_seen_at, e.occurred_at);
+  const stamp = e.occurred_at.toISOString();
+  for (const [k, v] of Object.entries(e.traits)) {
+    // Traits: the newest value wins. Email and phone are identifiers, kept only hashed.
+    if (reservedTraits.has(k) || v === undefined) continue;
+    if ((p.traits_updated[k] ?? '') <= stamp) {
+      p.traits[k] = v;
+      p.traits_updated[k] = stamp;
+    }
+  }
+  const signal = signalOf(e.type, e.event, e.properties);
+  if (signal === 'aware') p.last_aware_at = maxDate(p.last_aware_at, e.occurred_at);
+  if (signal === 'interested') p.last_interest_at = maxDate(p.last_interest_at, e.occurred_at);
+  if (signal === 'loyal') p.last_loyal_signal_at = maxDate(p.last_loyal_signal_at, e.occurred_at);
+  if (signal === 'purchase') {
+    p.orders_count += 1;
+    p.amount_spent_minor += orderValueMinor(e.properties);
+    if (p.last_purchase_at === null || e.occurred_at >= p.last_purchase_at) {
+      p.previous_purchase_at = p.last_purchase_at;
+      p.last_purchase_at = e.occurred_at;
+    } else if (p.previous_purchase_at === null || e.occurred_at > p.previous_purchase_at) {
+      p.previous_purchase_at = e.occurred_at;
+    }
+  }
+  for (const [purpose, granted] of Object.entries(e.consent ?? {})) {
+    if (typeof granted === 'boolean') batch.consents.set(`${p.id}:${purpose}`, { profile_id: p.id, purpose: purpose as Purpose, granted });
+  }
+}
+
+const iso = (d: Date | null) => (d === null ? null : d.toISOString());
+
+async function write(trx: AnyTrx, b: Batch): Promise<void> {
+  const m = b.merchant_id;
+  const profiles = [...b.touched].map((id) => b.profiles.get(id)!).sort((x, y) => (x.id < y.id ? -1 : 1));
+  if (profiles.length > 0) {
+    const col = <K extends keyof Profile>(k: K) => profiles.map((p) => p[k]);
+    await sql`insert into cdp_profile (merchant_id, id, traits, traits_updated, merged_into, first_seen_at, last_seen_at, events_count, orders_count, amount_spent_minor,
+        last_purchase_at, previous_purchase_at, last_interest_at, last_aware_at, last_loyal_signal_at)
+      select ${m}, * from unnest(${col('id')}::text[], ${profiles.map((p) => JSON.stringify(p.traits))}::jsonb[], ${profiles.map((p) => JSON.stringify(p.traits_updated))}::jsonb[],
+        ${col('merged_into')}::text[], ${profiles.map((p) => p.first_seen_at.toISOString())}::timestamptz[], ${profiles.map((p) => p.last_seen_at.toISOString())}::timestamptz[],
+        ${profiles.map((p) => p.events_count.toString())}::bigint[], ${col('orders_count')}::int[], ${profiles.map((p) => p.amount_spent_minor.toString())}::bigint[],
+        ${profiles.map((p) => iso(p.last_purchase_at))}::timestamptz[], ${profiles.map((p) => iso(p.previous_purchase_at))}::timestamptz[], ${profiles.map((p) => iso(p.last_interest_at))}::timestamptz[],
+        ${profiles.map((p) => iso(p.last_aware_at))}::timestamptz[], ${profiles.map((p) => iso(p.last_loyal_signal_at))}::timestamptz[])
+      on conflict (merchant_id, id) do update set traits = excluded.traits, traits_updated = excluded.traits_updated, merged_into = excluded.merged_into,
+        first_seen_at = excluded.first_seen_at, last_seen_at = excluded.last_seen_at, events_count = excluded.events_count, orders_count = excluded.orders_count,
+        amount_spent_minor = excluded.amount_spent_minor, last_purchase_at = excluded.last_purchase_at, previous_purchase_at = excluded.previous_purchase_at,
+        last_interest_at = excluded.last_interest_at, last_aware_at = excluded.last_aware_at, last_loyal_signal_at = excluded.last_loyal_signal_at`.execute(trx);
+  }
+  // Sorted, like the profiles above, so two batches in flight always lock rows in the same order.
+  const identities = [...b.identityWrites.values()].sort((x, y) => (`${x.type}:${x.value}` < `${y.type}:${y.value}` ? -1 : 1));
+  if (identities.length > 0) {
+    await sql`insert into cdp_identity (merchant_id, type, value, profile_id)
+      select ${m}, * from unnest(${identities.map((i) => i.type)}::text[], ${identities.map((i) => i.value)}::text[], ${identities.map((i) => i.profile_id)}::text[])
+      on conflict (merchant_id, type, value) do update set profile_id = excluded.profile_id`.execute(trx);
+  }
+  if (b.merges.length > 0) {
+    // Profiles merged earlier into a profile that is now merged follow it (no chains).
+    await sql`update cdp_profile p set merged_into = m.into_id
+      from unnest(${b.merges.map((x) => x.from)}::text[], ${b.merges.map((x) => x.into)}::text[]) as m(from_id, into_id)
+      where p.merchant_id = ${m} and p.merged_into = m.from_id`.execute(trx);
+    await sql`insert into cdp_merge (merchant_id, id, from_profile_id, into_profile_id, reason, identities)
+      select ${m}, * from unnest(${b.merges.map((x) => x.id)}::text[], ${b.merges.map((x) => x.from)}::text[], ${b.merges.map((x) => x.into)}::text[],
+        ${b.merges.map((x) => x.reason)}::text[], ${b.merges.map((x) => JSON.stringify(x.identities))}::jsonb[])`.execute(trx);
+  }
+  if (b.events.length > 0) {
+    const ev = b.events;
+    await sql`insert into cdp_event (merchant_id, id, message_id, type, event, profile_id, user_id, anonymous_id, properties, context, occurred_at, received_at)
+      select ${m}, * from unnest(${ev.map((x) => x.id)}::text[], ${ev.map((x) => x.e.message_id)}::text[], ${ev.map((x) => x.e.type)}::text[], ${ev.map((x) => x.e.event)}::text[],
+        ${ev.map((x) => x.profile_id)}::text[], ${ev.map((x) => x.e.user_id)}::text[], ${ev.map((x) => x.e.anonymous_id)}::text[],
+        ${ev.map((x) => JSON.stringify(x.e.properties))}::jsonb[], ${ev.map((x) => JSON.stringify(x.e.context))}::jsonb[],
+        ${ev.map((x) => x.e.occurred_at.toISOString())}::timestamptz[], ${ev.map((x) => x.e.received_at.toISOString())}::timestamptz[])
+      on conflict (merchant_id, message_id) do nothing`.execute(trx);
+  }
+  const consents = [...b.consents.values()].sort((x, y) => (`${x.profile_id}:${x.purpose}` < `${y.profile_id}:${y.purpose}` ? -1 : 1));
+  if (consents.length > 0) {
+    await sql`insert into cdp_consent (merchant_id, profile_id, purpose, granted, source)
+      select ${m}, p, c, g, 'event' from unnest(${consents.map((c) => c.profile_id)}::text[], ${consents.map((c) => c.purpose)}::text[], ${consents.map((c) => c.granted)}::bool[]) as x(p, c, g)
+      on conflict (merchant_id, profile_id, purpose) do update set granted = excluded.granted, source = 'event', updated_at = now()`.execute(trx);
+  }
+  b.newDeviceUsers.sort((x, y) => (`${x.device_id}:${x.user_id}` < `${y.device_id}:${y.user_id}` ? -1 : 1));
+  if (b.newDeviceUsers.length > 0) {
+    await sql`insert into cdp_device_user (merchant_id, device_id, user_id)
+      select ${m}, * from unnest(${b.newDeviceUsers.map((d) => d.device_id)}::text[], ${b.newDeviceUsers.map((d) => d.user_id)}::text[]) on conflict do nothing`.execute(trx);
+  }
+}
+
+/** Group commit for ingestion: each request's events join the next batch; 200 after commit. */
+export class IngestCommitter extends GroupCommitter<readonly IncomingEvent[], IngestOutcome[]> {
+  constructor(db: AnyDb, logger: Logger) {
+    super(
+      'ingestion',
+      async (requests) => {
+        const flat = requests.flat();
+        const outcomes = await inTransaction(db, (trx) => ingestEvents(trx, flat));
+        let offset = 0;
+        return requests.map((r) => {
+          const slice = outcomes.slice(offset, offset + r.length);
+          offset += r.length;
+          return slice;
+        });
+      },
+      logger,
+      { batches_in_flight_max: 2, batch_size_max: 50 },
+    );
+  }
+}

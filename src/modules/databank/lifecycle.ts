@@ -1,0 +1,73 @@
+import { sql } from 'kysely';
+import { inTransaction, type AnyDb } from '../../kernel/db.js';
+import { eventNamesFor } from './signals.js';
+
+/**
+ * A-I-P-L per brand and consumer, recorded per day. A profile's stage on a day is the highest
+ * that holds at the end of that day, from its events (merged profiles count as one):
+ * Loyal (two purchases within the purchase window, or a positive review or share), Purchased (a
+ * purchase within the window), Interested (engagement within the interest window), Aware
+ * (exposure within the awareness window). Profiles whose analytics consent is denied are left out.
+ */
+export interface LifecycleWindows {
+  purchase_days: number;
+  interest_days: number;
+  aware_days: number;
+}
+
+export const defaultWindows: LifecycleWindows = { purchase_days: 365, interest_days: 30, aware_days: 30 };
+export const stages = ['aware', 'interested', 'purchased', 'loyal'] as const;
+export type Stage = (typeof stages)[number];
+
+/** Records every consumer's stage at the end of `day` (UTC), replacing an earlier record. */
+export async function snapshotStages(db: AnyDb, merchant_id: string, day: string, windows: LifecycleWindows = defaultWindows): Promise<Record<Stage, number>> {
+  // Replacing a day's record is atomic, and two recordings of one day (the hourly timer and an
+  // API call, or two processes) take turns instead of colliding.
+  await inTransaction(db, async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext('openbos.stages'), hashtext(${`${merchant_id}|${day}`}))`.execute(trx);
+    await sql`delete from cdp_stage_daily where merchant_id = ${merchant_id} and day = ${day}::date`.execute(trx);
+    await recordDay(trx, merchant_id, day, windows);
+  });
+  return stageCounts(db, merchant_id, day);
+}
+
+async function recordDay(db: AnyDb, merchant_id: string, day: string, windows: LifecycleWindows): Promise<void> {
+  const end = `${day}T23:59:59.999Z`;
+  await sql`
+    insert into cdp_stage_daily (merchant_id, day, profile_id, stage)
+    select ${merchant_id}, ${day}::date, root, stage from (
+      select coalesce(p.merged_into, e.profile_id) as root,
+        case
+          when count(*) filter (where lower(e.event) = any(${eventNamesFor('purchase')}::text[]) and e.occurred_at > ${end}::timestamptz - make_interval(days => ${windows.purchase_days})) >= 2
+            or bool_or((lower(e.event) = 'product shared' or (lower(e.event) = 'product reviewed' and coalesce(e.properties->>'rating', '') ~ '^[0-9.]+$' and (e.properties->>'rating')::numeric >= 4))
+                       and e.occurred_at > ${end}::timestamptz - make_interval(days => ${windows.purchase_days})) then 'loyal'
+          when bool_or(lower(e.event) = any(${eventNamesFor('purchase')}::text[]) and e.occurred_at > ${end}::timestamptz - make_interval(days => ${windows.purchase_days})) then 'purchased'
+          when bool_or(lower(e.event) = any(${eventNamesFor('interested')}::text[]) and e.occurred_at > ${end}::timestamptz - make_interval(days => ${windows.interest_days})) then 'interested'
+          when bool_or((e.type in ('page', 'screen') or lower(e.event) = any(${eventNamesFor('aware')}::text[])) and e.occurred_at > ${end}::timestamptz - make_interval(days => ${windows.aware_days})) then 'aware'
+        end as stage
+      from cdp_event e
+      join cdp_profile p on p.merchant_id = e.merchant_id and p.id = e.profile_id
+      where e.merchant_id = ${merchant_id} and e.occurred_at <= ${end}::timestamptz
+        and not exists (select 1 from cdp_consent c where c.merchant_id = e.merchant_id and c.profile_id = coalesce(p.merged_into, e.profile_id) and c.purpose = 'analytics' and not c.granted)
+      group by 1
+    ) s where stage is not null`.execute(db);
+}
+
+export async function stageCounts(db: AnyDb, merchant_id: string, day: string): Promise<Record<Stage, number>> {
+  const rows = await sql<{ stage: Stage; n: number }>`select stage, count(*)::int as n from cdp_stage_daily where merchant_id = ${merchant_id} and day = ${day}::date group by stage`.execute(db);
+  const counts = { aware: 0, interested: 0, purchased: 0, loyal: 0 };
+  for (const r of rows.rows) counts[r.stage] = r.n;
+  return counts;
+}
+
+export type FlowStage = Stage | 'none';
+
+/** How consumers moved between two recorded days; `none` means not in any stage that day. */
+export async function stageFlow(db: AnyDb, merchant_id: string, from: string, to: string): Promise<{ from: FlowStage; to: FlowStage; consumers: number }[]> {
+  const rows = await sql<{ from_stage: FlowStage; to_stage: FlowStage; n: number }>`
+    select coalesce(a.stage, 'none') as from_stage, coalesce(b.stage, 'none') as to_stage, count(*)::int as n
+    from (select profile_id, stage from cdp_stage_daily where merchant_id = ${merchant_id} and day = ${from}::date) a
+    full outer join (select profile_id, stage from cdp_stage_daily where merchant_id = ${merchant_id} and day = ${to}::date) b using (profile_id)
+    group by 1, 2 order by 1, 2`.execute(db);
+  return rows.rows.map((r) => ({ from: r.from_stage, to: r.to_stage, consumers: r.n }));
+}

@@ -1,0 +1,95 @@
+import { sqlMigration } from '../../kernel/migrations.js';
+
+export const migrations = [
+  sqlMigration(
+    '20261122T1700_create_databank',
+    `-- Each brand's own consumer data bank: every table is keyed by the brand (merchant_id).
+     create table cdp_profile (
+       merchant_id text not null,
+       id text not null,
+       traits jsonb not null default '{}',
+       traits_updated jsonb not null default '{}',
+       merged_into text,
+       first_seen_at timestamptz not null,
+       last_seen_at timestamptz not null,
+       events_count bigint not null default 0,
+       orders_count integer not null default 0,
+       amount_spent_minor bigint not null default 0,
+       last_purchase_at timestamptz,
+       previous_purchase_at timestamptz,
+       last_interest_at timestamptz,
+       last_aware_at timestamptz,
+       last_loyal_signal_at timestamptz,
+       created_at timestamptz not null default now(),
+       primary key (merchant_id, id)
+     );
+     create table cdp_identity (
+       merchant_id text not null,
+       type text not null check (type in ('user_id', 'anonymous_id', 'email', 'phone', 'device_id', 'member_code', 'external_id')),
+       value text not null,
+       profile_id text not null,
+       first_seen_at timestamptz not null default now(),
+       primary key (merchant_id, type, value)
+     );
+     create index cdp_identity_profile on cdp_identity (merchant_id, profile_id);
+     create table cdp_event (
+       merchant_id text not null,
+       id text not null,
+       message_id text not null,
+       type text not null check (type in ('track', 'identify', 'page', 'screen', 'group', 'alias')),
+       event text,
+       profile_id text not null,
+       user_id text,
+       anonymous_id text,
+       properties jsonb not null default '{}',
+       context jsonb not null default '{}',
+       occurred_at timestamptz not null,
+       received_at timestamptz not null,
+       primary key (merchant_id, id),
+       unique (merchant_id, message_id)
+     );
+     create index cdp_event_profile on cdp_event (merchant_id, profile_id, occurred_at desc);
+     create table cdp_merge (
+       merchant_id text not null,
+       id text not null,
+       from_profile_id text not null,
+       into_profile_id text not null,
+       reason text not null,
+       identities jsonb not null,
+       merged_at timestamptz not null default now(),
+       undone_at timestamptz,
+       primary key (merchant_id, id)
+     );
+     create table cdp_consent (
+       merchant_id text not null,
+       profile_id text not null,
+       purpose text not null check (purpose in ('analytics', 'personalisation', 'marketing')),
+       granted boolean not null,
+       source text not null,
+       updated_at timestamptz not null default now(),
+       primary key (merchant_id, profile_id, purpose)
+     );
+     -- Identifiers of erased consumers: events carrying them are dropped, never stored again.
+     create table cdp_suppression (
+       merchant_id text not null,
+       type text not null,
+       value text not null,
+       erased_at timestamptz not null default now(),
+       primary key (merchant_id, type, value)
+     );
+     -- Which users a device has been seen with: a shared device stops merging people.
+     create table cdp_device_user (
+       merchant_id text not null,
+       device_id text not null,
+       user_id text not null,
+       primary key (merchant_id, device_id, user_id)
+     );
+     create table cdp_stage_daily (
+       merchant_id text not null,
+       day date not null,
+       profile_id text not null,
+       stage text not null check (stage in ('aware', 'interested', 'purchased', 'loyal')),
+       primary key (merchant_id, day, profile_id)
+     );`,
+  ),
+];

@@ -1,0 +1,246 @@
+import { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { presentedKey } from '../../kernel/http/auth.js';
+import type { AppEnv, Authenticator } from '../../kernel/http/context.js';
+import { defineRoute, jsonResponse } from '../../kernel/http/route.js';
+import { toJsonAmount } from '../../kernel/money.js';
+import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
+import { problems } from '../../kernel/problem.js';
+import { keyAuthenticator } from '../merchants/index.js';
+import { consentOf, eraseConsumer, exportConsumer, getProfile, identitiesOf, listProfiles, setConsent, timeline, undoMerge, type ProfileRow } from './consumers.js';
+import { hashValue, normaliseEmail } from './identifiers.js';
+import type { EventType, IngestCommitter } from './ingest.js';
+import { snapshotStages, stageCounts, stageFlow, stages } from './lifecycle.js';
+import { decodeBody, parseJson, parseRequest, shortPaths } from './segment.js';
+
+const id = z.string().min(1).max(64);
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
+
+const segmentPaths = ['track', 'identify', 'page', 'screen', 'group', 'alias', 'batch', 't', 'i', 'p', 's', 'g', 'a', 'b'] as const;
+
+function segmentRoute(path: (typeof segmentPaths)[number]) {
+  const full = shortPaths[path] ?? path;
+  return defineRoute({
+    operationId: `segment_${path}`,
+    method: 'post',
+    path: `/v1/${path}`,
+    tags: ['Event ingestion (Segment-compatible)'],
+    summary: path.length === 1 ? `Short path for /v1/${full} (browser SDK)` : `Segment ${full}: write key as Basic user name or \`writeKey\`; JSON or text/plain; gzip allowed`,
+    access: { scope: 'public', tenancy: 'public' },
+    responses: { 200: jsonResponse(z.object({ success: z.literal(true) }), 'Stored durably') },
+  });
+}
+
+export const settingsRoute = defineRoute({
+  operationId: 'segmentSettings',
+  method: 'get',
+  path: '/v1/projects/{writeKey}/settings',
+  tags: ['Event ingestion (Segment-compatible)'],
+  summary: 'Settings the Segment browser SDK loads at start',
+  access: { scope: 'public', tenancy: 'public' },
+  request: { params: z.object({ writeKey: z.string().max(100).openapi({ param: { name: 'writeKey', in: 'path' } }) }) },
+  responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'SDK settings') },
+});
+
+const profileOut = z
+  .object({ id: z.string(), traits: z.record(z.string(), z.unknown()), first_seen_at: z.string(), last_seen_at: z.string(), events_count: z.number().int(), orders_count: z.number().int(), amount_spent_minor: z.number().int(), last_purchase_at: z.string().nullable() })
+  .openapi('ConsumerProfile');
+
+function profileJson(p: ProfileRow): z.infer<typeof profileOut> {
+  return { id: p.id, traits: p.traits, first_seen_at: p.first_seen_at.toISOString(), last_seen_at: p.last_seen_at.toISOString(), events_count: Number(p.events_count), orders_count: p.orders_count, amount_spent_minor: toJsonAmount(p.amount_spent_minor), last_purchase_at: p.last_purchase_at?.toISOString() ?? null };
+}
+
+const consentSchema = z.object({ analytics: z.boolean().nullable(), personalisation: z.boolean().nullable(), marketing: z.boolean().nullable() });
+const consumerParams = z.object({ profile_id: id.openapi({ param: { name: 'profile_id', in: 'path' } }) });
+
+export const listConsumersRoute = defineRoute({
+  operationId: 'listConsumers',
+  method: 'get',
+  path: '/v1/consumers',
+  tags: ['Consumers'],
+  summary: 'Consumers in this brand’s data bank; find one by email (hashed for the lookup) or user ID',
+  access: { scope: 'consumers:read', tenancy: 'merchant' },
+  request: { query: z.object({ email: z.string().max(254).optional(), user_id: z.string().max(200).optional(), after: id.optional(), limit: z.coerce.number().int().min(1).max(100).default(20) }) },
+  responses: { 200: jsonResponse(z.object({ data: z.array(profileOut) }), 'Profiles') },
+});
+
+export const getConsumerRoute = defineRoute({
+  operationId: 'getConsumer',
+  method: 'get',
+  path: '/v1/consumers/{profile_id}',
+  tags: ['Consumers'],
+  summary: 'A consumer: traits, facts, identities (email and phone as hashes), consent',
+  access: { scope: 'consumers:read', tenancy: 'merchant' },
+  request: { params: consumerParams },
+  responses: { 200: jsonResponse(profileOut.extend({ identities: z.array(z.object({ type: z.string(), value: z.string() })), consent: consentSchema, merged_into: z.string().nullable() }), 'The consumer') },
+});
+
+export const timelineRoute = defineRoute({
+  operationId: 'getConsumerTimeline',
+  method: 'get',
+  path: '/v1/consumers/{profile_id}/timeline',
+  tags: ['Consumers'],
+  summary: 'Events of a consumer, newest first',
+  access: { scope: 'consumers:read', tenancy: 'merchant' },
+  request: { params: consumerParams, query: z.object({ before: id.optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }) },
+  responses: { 200: jsonResponse(z.object({ data: z.array(z.object({ id: z.string(), type: z.string(), event: z.string().nullable(), properties: z.unknown(), occurred_at: z.string() })), next_before: z.string().nullable() }), 'Events') },
+});
+
+export const consentRoute = defineRoute({
+  operationId: 'setConsumerConsent',
+  method: 'put',
+  path: '/v1/consumers/{profile_id}/consent',
+  tags: ['Consumers'],
+  summary: 'Record a consumer’s consent per purpose',
+  access: { scope: 'consumers:write', tenancy: 'merchant' },
+  request: { params: consumerParams, body: { required: true, content: { 'application/json': { schema: z.object({ analytics: z.boolean().optional(), personalisation: z.boolean().optional(), marketing: z.boolean().optional() }).strict() } } } },
+  responses: { 200: jsonResponse(consentSchema, 'The consent now held') },
+});
+
+export const exportRoute = defineRoute({
+  operationId: 'exportConsumer',
+  method: 'get',
+  path: '/v1/consumers/{profile_id}/export',
+  tags: ['Consumers'],
+  summary: 'Everything held on a consumer, as JSON (data-subject access request)',
+  access: { scope: 'consumers:read', tenancy: 'merchant' },
+  request: { params: consumerParams },
+  responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'The export') },
+});
+
+export const eraseRoute = defineRoute({
+  operationId: 'eraseConsumer',
+  method: 'delete',
+  path: '/v1/consumers/{profile_id}',
+  tags: ['Consumers'],
+  summary: 'Erase a consumer; future events with their identifiers are dropped',
+  access: { scope: 'consumers:write', tenancy: 'merchant' },
+  request: { params: consumerParams },
+  responses: { 200: jsonResponse(z.object({ erased: z.literal(true), events: z.number().int(), identities: z.number().int() }), 'Erased') },
+});
+
+export const undoMergeRoute = defineRoute({
+  operationId: 'undoConsumerMerge',
+  method: 'post',
+  path: '/v1/consumer-merges/{merge_id}/undo',
+  tags: ['Consumers'],
+  summary: 'Undo an identity merge',
+  access: { scope: 'consumers:write', tenancy: 'merchant' },
+  request: { params: z.object({ merge_id: id.openapi({ param: { name: 'merge_id', in: 'path' } }) }) },
+  responses: { 200: jsonResponse(z.object({ undone: z.literal(true) }), 'Undone') },
+});
+
+export const lifecycleRoute = defineRoute({
+  operationId: 'getLifecycle',
+  method: 'get',
+  path: '/v1/lifecycle',
+  tags: ['Consumers'],
+  summary: 'A-I-P-L: consumers per stage on a day, and with `from` the flow between two days',
+  access: { scope: 'consumers:read', tenancy: 'merchant' },
+  request: {
+    query: z.object({
+      day: day.optional(),
+      from: day.optional(),
+      refresh: z.enum(['true', 'false']).optional(),
+      purchase_days: z.coerce.number().int().min(1).max(3_650).default(365).openapi({ description: 'a purchase counts for this long' }),
+      interest_days: z.coerce.number().int().min(1).max(365).default(30),
+      aware_days: z.coerce.number().int().min(1).max(365).default(30),
+    }),
+  },
+  responses: { 200: jsonResponse(z.object({ day: z.string(), counts: z.record(z.enum(stages), z.number().int()), flow: z.array(z.object({ from: z.string(), to: z.string(), consumers: z.number().int() })).optional() }), 'Stage counts') },
+});
+
+async function writeKeyMerchant(authenticator: Authenticator, c: Context<AppEnv>, bodyKey: string | undefined): Promise<string> {
+  const token = presentedKey(c.req.header('authorization')) ?? bodyKey;
+  if (token === undefined || token === '') throw problems.unauthenticated('Send the write key as the Basic user name or as `writeKey`');
+  const caller = await authenticator.authenticate(token);
+  if (caller === undefined) throw problems.unauthenticated('The write key is unknown or has been revoked');
+  if (!caller.scopes.has('events:write')) throw problems.forbidden('events:write');
+  return caller.merchant_id;
+}
+
+export function registerRoutes(router: ModuleRouter, { db }: ModuleContext, ingest: IngestCommitter): void {
+  const authenticator = keyAuthenticator(db);
+  for (const path of segmentPaths) {
+    const type = (shortPaths[path] ?? path) as EventType | 'batch';
+    router.route(segmentRoute(path), async (c) => {
+      const receivedAt = new Date();
+      const raw = new Uint8Array(await c.req.arrayBuffer());
+      const body = parseJson(decodeBody(raw, c.req.header('content-encoding')));
+      const parsed = parseRequest(type, body, receivedAt);
+      const merchant_id = await writeKeyMerchant(authenticator, c, parsed.writeKey);
+      await ingest.submit(parsed.events.map((e) => ({ ...e, merchant_id })));
+      return c.json({ success: true as const }, 200);
+    });
+  }
+
+  router.route(settingsRoute, async (c) => {
+    const writeKey = c.req.valid('param').writeKey;
+    if ((await authenticator.authenticate(writeKey)) === undefined) throw problems.notFound('The write key');
+    const host = new URL(c.req.url).host;
+    return c.json({ integrations: { 'Segment.io': { apiKey: writeKey, apiHost: `${host}/v1`, protocol: new URL(c.req.url).protocol.replace(':', '') } }, plan: { track: { __default: { enabled: true } }, identify: { __default: { enabled: true } } }, edgeFunction: {}, analyticsNextEnabled: true, middlewareSettings: {}, enabledMiddleware: {}, metrics: { sampleRate: 0 }, legacyVideoPluginsEnabled: false, remotePlugins: [] }, 200);
+  });
+
+  router.route(listConsumersRoute, async (c) => {
+    const q = c.req.valid('query');
+    const email = q.email === undefined ? undefined : normaliseEmail(q.email);
+    const rows = await listProfiles(db, c.get('caller').merchant_id, { email_hash: email === undefined ? undefined : hashValue(email), user_id: q.user_id, after: q.after, limit: q.limit });
+    return c.json({ data: rows.map(profileJson) }, 200);
+  });
+
+  router.route(getConsumerRoute, async (c) => {
+    const merchant_id = c.get('caller').merchant_id;
+    const { profile_id } = c.req.valid('param');
+    const profile = await getProfile(db, merchant_id, profile_id);
+    if (profile === undefined) throw problems.notFound('The consumer');
+    const identities = await identitiesOf(db, merchant_id, profile_id);
+    return c.json({ ...profileJson(profile), merged_into: profile.merged_into, identities: identities.map((i) => ({ type: i.type, value: i.value })), consent: await consentOf(db, merchant_id, profile_id) }, 200);
+  });
+
+  router.route(timelineRoute, async (c) => {
+    const merchant_id = c.get('caller').merchant_id;
+    const { profile_id } = c.req.valid('param');
+    if ((await getProfile(db, merchant_id, profile_id)) === undefined) throw problems.notFound('The consumer');
+    const q = c.req.valid('query');
+    const rows = await timeline(db, merchant_id, profile_id, q.before, q.limit + 1);
+    const page = rows.slice(0, q.limit);
+    return c.json({ data: page.map((e) => ({ ...e, occurred_at: e.occurred_at.toISOString() })), next_before: rows.length > q.limit ? (page.at(-1)?.id ?? null) : null }, 200);
+  });
+
+  router.route(consentRoute, async (c) => {
+    const caller = c.get('caller');
+    const { profile_id } = c.req.valid('param');
+    if ((await getProfile(db, caller.merchant_id, profile_id)) === undefined) throw problems.notFound('The consumer');
+    await setConsent(db, caller.merchant_id, profile_id, c.req.valid('json'), `key:${caller.key_id}`);
+    return c.json(await consentOf(db, caller.merchant_id, profile_id), 200);
+  });
+
+  router.route(exportRoute, async (c) => {
+    const data = await exportConsumer(db, c.get('caller').merchant_id, c.req.valid('param').profile_id);
+    if (data === undefined) throw problems.notFound('The consumer');
+    return c.body(JSON.stringify(data, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)), 200, { 'content-type': 'application/json' }) as never;
+  });
+
+  router.route(eraseRoute, async (c) => {
+    const caller = c.get('caller');
+    const result = await eraseConsumer(db, caller.merchant_id, c.req.valid('param').profile_id, `key:${caller.key_id}`);
+    if (result === undefined) throw problems.notFound('The consumer');
+    return c.json({ erased: true as const, ...result }, 200);
+  });
+
+  router.route(undoMergeRoute, async (c) => {
+    const caller = c.get('caller');
+    if (!(await undoMerge(db, caller.merchant_id, c.req.valid('param').merge_id, `key:${caller.key_id}`))) throw problems.notFound('The merge');
+    return c.json({ undone: true as const }, 200);
+  });
+
+  router.route(lifecycleRoute, async (c) => {
+    const merchant_id = c.get('caller').merchant_id;
+    const q = c.req.valid('query');
+    const today = q.day ?? new Date().toISOString().slice(0, 10);
+    const windows = { purchase_days: q.purchase_days, interest_days: q.interest_days, aware_days: q.aware_days };
+    const counts = q.refresh === 'true' || q.day === undefined ? await snapshotStages(db, merchant_id, today, windows) : await stageCounts(db, merchant_id, today);
+    const flow = q.from === undefined ? undefined : await stageFlow(db, merchant_id, q.from, today);
+    return c.json({ day: today, counts, ...(flow === undefined ? {} : { flow }) }, 200);
+  });
+}

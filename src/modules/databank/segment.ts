@@ -1,0 +1,141 @@
+import { gunzipSync } from 'node:zlib';
+import { newId } from '../../kernel/ids.js';
+import { Problem, problems, type FieldError } from '../../kernel/problem.js';
+import { storedIdentifier, type Identifier } from './identifiers.js';
+import type { EventType, IncomingEvent, Purpose } from './ingest.js';
+
+/**
+ * The Segment HTTP tracking API, as existing analytics SDKs speak it: the same paths, the write
+ * key as the Basic user name or `writeKey` in the body, JSON sent as application/json or
+ * text/plain, optionally gzipped; limits of 32 KB per event, 500 KB and 2,500 events per batch;
+ * `timestamp` corrected for the device's clock with `sentAt` and the time we received it.
+ *
+ * A batch is all or nothing: if any event in it is invalid, the whole request is refused with
+ * the index and reason of each bad event, and nothing of it is stored.
+ */
+export const event_bytes_max = 32 * 1024;
+export const batch_bytes_max = 500 * 1024;
+export const batch_events_max = 2_500;
+
+export const shortPaths: Record<string, EventType | 'batch'> = { t: 'track', i: 'identify', p: 'page', s: 'screen', g: 'group', a: 'alias', b: 'batch' };
+
+export function decodeBody(raw: Uint8Array, encoding: string | undefined): string {
+  if (raw.byteLength > batch_bytes_max) throw problems.payloadTooLarge(batch_bytes_max);
+  if (encoding !== undefined && /gzip/i.test(encoding)) {
+    try {
+      return gunzipSync(raw, { maxOutputLength: batch_bytes_max }).toString('utf8');
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw problems.payloadTooLarge(batch_bytes_max);
+      throw new Problem(400, 'malformed_gzip', 'The body is not valid gzip', 'Content-Encoding says gzip but the body could not be decompressed');
+    }
+  }
+  return Buffer.from(raw).toString('utf8');
+}
+
+export function parseJson(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
+    return value as Record<string, unknown>;
+  } catch (error) {
+    throw problems.malformedJson(error instanceof Error ? error.message : 'invalid JSON');
+  }
+}
+
+const obj = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : null);
+
+function parseTime(v: unknown): Date | undefined {
+  if (typeof v !== 'string' && typeof v !== 'number') return undefined;
+  const d = new Date(v);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+/** Segment's clock-skew correction: trust the order of the device's clock, not its offset. */
+export function correctedTimestamp(raw: Record<string, unknown>, sentAt: Date | undefined, receivedAt: Date): Date {
+  const original = parseTime(raw.originalTimestamp) ?? parseTime(raw.timestamp);
+  if (original === undefined) return receivedAt;
+  if (sentAt === undefined) return original;
+  return new Date(receivedAt.getTime() - (sentAt.getTime() - original.getTime()));
+}
+
+const consentNames: Record<string, Purpose> = { analytics: 'analytics', personalisation: 'personalisation', personalization: 'personalisation', marketing: 'marketing', advertising: 'marketing' };
+
+function consentOf(context: Record<string, unknown>): Partial<Record<Purpose, boolean>> | undefined {
+  const prefs = obj(obj(context.consent).categoryPreferences);
+  const out: Partial<Record<Purpose, boolean>> = {};
+  for (const [k, v] of Object.entries(prefs)) {
+    const purpose = consentNames[k.toLowerCase()];
+    if (purpose !== undefined && typeof v === 'boolean') out[purpose] = v;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+export function identifiersOf(type: EventType, raw: Record<string, unknown>, traits: Record<string, unknown>, context: Record<string, unknown>): Identifier[] {
+  const ctxTraits = obj(context.traits);
+  const candidates: (Identifier | undefined)[] = [
+    storedIdentifier('user_id', str(raw.userId)),
+    storedIdentifier('anonymous_id', str(raw.anonymousId)),
+    // An alias links the previous identity (usually the anonymous one) to the user.
+    type === 'alias' ? storedIdentifier('anonymous_id', str(raw.previousId)) : undefined,
+    storedIdentifier('email', str(traits.email) ?? str(ctxTraits.email)),
+    storedIdentifier('phone', str(traits.phone) ?? str(ctxTraits.phone)),
+    storedIdentifier('member_code', str(traits.member_code) ?? str(ctxTraits.member_code)),
+    storedIdentifier('device_id', str(obj(context.device).id)),
+    ...(Array.isArray(context.externalIds) ? context.externalIds.map((x) => storedIdentifier('external_id', `${str(obj(x).type) ?? 'id'}:${str(obj(x).id) ?? ''}`)) : []),
+  ];
+  return candidates.filter((i): i is Identifier => i !== undefined && !(i.type === 'external_id' && i.value.endsWith(':')));
+}
+
+const types = new Set<EventType>(['track', 'identify', 'page', 'screen', 'group', 'alias']);
+
+export interface ParsedRequest {
+  writeKey: string | undefined;
+  events: Omit<IncomingEvent, 'merchant_id'>[];
+}
+
+/** Validates and normalises one request (a single call or a batch); throws a Problem listing bad events. */
+export function parseRequest(path: EventType | 'batch', body: Record<string, unknown>, receivedAt: Date): ParsedRequest {
+  const sentAt = parseTime(body.sentAt);
+  const raws: { raw: Record<string, unknown>; type: unknown }[] =
+    path === 'batch'
+      ? (() => {
+          if (!Array.isArray(body.batch)) throw problems.validation([{ field: 'batch', location: 'body', message: 'must be an array of events' }]);
+          if (body.batch.length > batch_events_max) throw new Problem(413, 'batch_too_large', 'Too many events', `A batch holds at most ${batch_events_max} events`);
+          return body.batch.map((e) => ({ raw: obj(e), type: obj(e).type }));
+        })()
+      : [{ raw: body, type: path }];
+  const batchContext = obj(body.context);
+  const errors: FieldError[] = [];
+  const events: Omit<IncomingEvent, 'merchant_id'>[] = [];
+  raws.forEach(({ raw, type }, i) => {
+    const field = (f: string) => (path === 'batch' ? `batch.${i}.${f}` : f);
+    if (JSON.stringify(raw).length > event_bytes_max) throw new Problem(413, 'event_too_large', 'An event is too large', `Event ${path === 'batch' ? i : ''} exceeds ${event_bytes_max} bytes`);
+    if (typeof type !== 'string' || !types.has(type as EventType)) return errors.push({ field: field('type'), location: 'body', message: 'must be track, identify, page, screen, group or alias' });
+    const t = type as EventType;
+    const userId = str(raw.userId);
+    const anonymousId = str(raw.anonymousId);
+    if (userId === null && anonymousId === null) return errors.push({ field: field('userId'), location: 'body', message: 'userId or anonymousId is required' });
+    if (t === 'track' && str(raw.event) === null) return errors.push({ field: field('event'), location: 'body', message: 'a track call needs an event name' });
+    const context = { ...batchContext, ...obj(raw.context) };
+    const traits = t === 'identify' || t === 'group' ? obj(raw.traits) : obj(context.traits);
+    const consent = consentOf(context);
+    events.push({
+      message_id: str(raw.messageId) ?? newId('msg'),
+      type: t,
+      event: t === 'track' ? str(raw.event) : str(raw.name),
+      user_id: userId,
+      anonymous_id: anonymousId,
+      traits,
+      properties: obj(raw.properties),
+      context,
+      occurred_at: correctedTimestamp(raw, parseTime(raw.sentAt) ?? sentAt, receivedAt),
+      received_at: receivedAt,
+      identifiers: identifiersOf(t, raw, traits, context),
+      ...(consent === undefined ? {} : { consent }),
+    });
+    return undefined;
+  });
+  if (errors.length > 0) throw problems.validation(errors);
+  return { writeKey: str(body.writeKey) ?? undefined, events };
+}

@@ -1,0 +1,61 @@
+import { minorUnitDigits, isCurrency } from '../../kernel/money.js';
+
+/**
+ * What an event says about where a consumer stands, A-I-P-L:
+ * - Aware: exposed (an impression, an ad, a list or category page, a search);
+ * - Interested: engaged (a product view or click, favourite, add to cart, follow, sign-up, sample);
+ * - Purchased: bought; Loyal: bought again within the window, or reviewed or shared positively.
+ * Event names follow the Segment e-commerce spec; the platform's own events use the same names.
+ */
+export type Signal = 'aware' | 'interested' | 'purchase' | 'loyal';
+
+const byName: Record<string, Signal> = {
+  'ad impression': 'aware',
+  'impression': 'aware',
+  'product list viewed': 'aware',
+  'products searched': 'aware',
+  'category viewed': 'aware',
+  'promotion viewed': 'aware',
+  'product viewed': 'interested',
+  'product clicked': 'interested',
+  'product added': 'interested',
+  'product added to wishlist': 'interested',
+  'cart viewed': 'interested',
+  'checkout started': 'interested',
+  'followed': 'interested',
+  'signed up': 'interested',
+  'membership joined': 'interested',
+  'sample claimed': 'interested',
+  'coupon claimed': 'interested',
+  'order completed': 'purchase',
+  'product reviewed': 'loyal',
+  'product shared': 'loyal',
+};
+
+export function signalOf(type: string, event: string | null, properties: Record<string, unknown>): Signal | undefined {
+  if (type === 'page' || type === 'screen') return 'aware';
+  if (type !== 'track' || event === null) return undefined;
+  const signal = byName[event.trim().toLowerCase()];
+  // A review counts toward loyalty only when it is positive.
+  if (signal === 'loyal' && event.toLowerCase() === 'product reviewed') {
+    const rating = Number(properties.rating);
+    return Number.isFinite(rating) && rating >= 4 ? 'loyal' : 'interested';
+  }
+  return signal;
+}
+
+/** Order value in minor units: `amount_minor` (the platform's), else `revenue`/`total` in major units. */
+export function orderValueMinor(properties: Record<string, unknown>): bigint {
+  if (typeof properties.amount_minor === 'number' && Number.isSafeInteger(properties.amount_minor)) return BigInt(properties.amount_minor);
+  const major = Number(properties.revenue ?? properties.total ?? 0);
+  if (!Number.isFinite(major) || major <= 0) return 0n;
+  const currency = typeof properties.currency === 'string' && isCurrency(properties.currency.toUpperCase()) ? properties.currency.toUpperCase() : 'USD';
+  return BigInt(Math.round(major * 10 ** minorUnitDigits(currency)));
+}
+
+/** The event names that carry a signal, lower-cased (SQL compares `lower(event)`). */
+export function eventNamesFor(signal: Signal): string[] {
+  return Object.entries(byName)
+    .filter(([, s]) => s === signal)
+    .map(([n]) => n);
+}

@@ -1,0 +1,21 @@
+import { defineModule } from '../../kernel/module.js';
+import { checks } from './checks.js';
+import { migrations } from './migrations.js';
+import { registerRoutes } from './routes.js';
+import { seedStock } from './seed.js';
+
+/**
+ * Stock of every variant at every location (warehouses and stores), kept as a journal of
+ * movements with levels that always equal it; never negative, enforced by the database.
+ */
+export const inventoryModule = defineModule({
+  name: 'inventory',
+  migrations,
+  routes: registerRoutes,
+  checks,
+  seedDemo: seedStock,
+});
+
+export { applyStockChanges, lockStock, openReservations, receiveStock, adjustStock, transferStock, listStockLevels, stockKey, quantity_max, type StockChange, type StockKey, type StockLevel } from './stock.js';
+export { stockLow } from './events.js';
+export type { StockReason } from './tables.js';

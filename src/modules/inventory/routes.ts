@@ -1,0 +1,152 @@
+import { z } from '@hono/zod-openapi';
+import type { AnyDb } from '../../kernel/db.js';
+import { defineRoute, jsonBody, jsonResponse } from '../../kernel/http/route.js';
+import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
+import { problems } from '../../kernel/problem.js';
+import { existingVariants } from '../catalog/index.js';
+import { getLocation } from '../locations/index.js';
+import { adjustStock, listMovements, listStockLevels, quantity_max, receiveStock, setLowStockThreshold, transferStock, type StockLevel } from './stock.js';
+
+const levelOut = z
+  .object({ variant_id: z.string(), location_id: z.string(), on_hand: z.number().int(), reserved: z.number().int(), available: z.number().int(), low_stock_threshold: z.number().int() })
+  .openapi('StockLevel');
+const movementOut = z
+  .object({ id: z.string(), variant_id: z.string(), location_id: z.string(), reason: z.string(), on_hand_delta: z.number().int(), reserved_delta: z.number().int(), reference: z.string().nullable(), note: z.string().nullable(), created_at: z.string() })
+  .openapi('StockMovement');
+
+const quantity = z.number().int('must be a whole number of units').min(1, 'must be at least 1').max(quantity_max, `must be at most ${quantity_max}`);
+const id = z.string().min(1).max(64);
+
+function levelJson(l: StockLevel): z.infer<typeof levelOut> {
+  return { variant_id: l.variant_id, location_id: l.location_id, on_hand: Number(l.on_hand), reserved: Number(l.reserved), available: Number(l.available), low_stock_threshold: l.low_stock_threshold };
+}
+
+
+/** Stock may only be booked for the merchant's own variants at its own locations. */
+async function requireOwned(db: AnyDb, merchant_id: string, variant_id: string, location_ids: string[]): Promise<void> {
+  if (!(await existingVariants(db, merchant_id, [variant_id])).has(variant_id)) throw problems.notFound("The variant");
+  for (const location_id of location_ids) {
+    if ((await getLocation(db, merchant_id, location_id)) === undefined) throw problems.notFound("The location");
+  }
+}
+
+export const listStockRoute = defineRoute({
+  operationId: 'listStockLevels',
+  method: 'get',
+  path: '/v1/stock',
+  tags: ['Inventory'],
+  summary: 'Stock levels per variant and location: on hand, reserved, available',
+  access: { scope: 'inventory:read', tenancy: 'merchant' },
+  request: { query: z.object({ variant_id: id.optional(), location_id: id.optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }) },
+  responses: { 200: jsonResponse(z.object({ data: z.array(levelOut) }), 'Stock levels') },
+});
+
+export const receiveStockRoute = defineRoute({
+  operationId: 'receiveStock',
+  method: 'post',
+  path: '/v1/stock/receipts',
+  tags: ['Inventory'],
+  summary: 'Book goods received at a location',
+  access: { scope: 'inventory:write', tenancy: 'merchant' },
+  request: jsonBody(z.object({ variant_id: id, location_id: id, quantity, note: z.string().max(500).optional() }).strict()),
+  responses: { 201: jsonResponse(levelOut, 'The new level') },
+});
+
+export const adjustStockRoute = defineRoute({
+  operationId: 'adjustStock',
+  method: 'post',
+  path: '/v1/stock/adjustments',
+  tags: ['Inventory'],
+  summary: 'Correct the on-hand count (stocktake, damage, loss), with a reason',
+  access: { scope: 'inventory:write', tenancy: 'merchant' },
+  request: jsonBody(
+    z.object({ variant_id: id, location_id: id, on_hand_delta: z.number().int().min(-quantity_max).max(quantity_max).refine((n) => n !== 0, 'must not be zero'), note: z.string().min(1, 'say why').max(500) }).strict(),
+  ),
+  responses: { 201: jsonResponse(levelOut, 'The new level') },
+});
+
+export const transferStockRoute = defineRoute({
+  operationId: 'transferStock',
+  method: 'post',
+  path: '/v1/stock/transfers',
+  tags: ['Inventory'],
+  summary: 'Move available units from one location to another',
+  access: { scope: 'inventory:write', tenancy: 'merchant' },
+  request: jsonBody(z.object({ variant_id: id, from_location_id: id, to_location_id: id, quantity }).strict()),
+  responses: { 201: jsonResponse(z.object({ transfer_id: z.string(), from: levelOut, to: levelOut }), 'Both levels after the transfer') },
+});
+
+export const thresholdRoute = defineRoute({
+  operationId: 'setLowStockThreshold',
+  method: 'put',
+  path: '/v1/stock/thresholds',
+  tags: ['Inventory'],
+  summary: 'Set the available quantity at or below which a low-stock event is raised',
+  access: { scope: 'inventory:write', tenancy: 'merchant' },
+  request: jsonBody(z.object({ variant_id: id, location_id: id, low_stock_threshold: z.number().int().min(0).max(quantity_max) }).strict()),
+  responses: { 200: jsonResponse(levelOut, 'The level with its threshold') },
+});
+
+export const listMovementsRoute = defineRoute({
+  operationId: 'listStockMovements',
+  method: 'get',
+  path: '/v1/stock/movements',
+  tags: ['Inventory'],
+  summary: 'The stock journal, newest first',
+  access: { scope: 'inventory:read', tenancy: 'merchant' },
+  request: { query: z.object({ variant_id: id.optional(), location_id: id.optional(), reference: id.optional(), before: id.optional(), limit: z.coerce.number().int().min(1).max(100).default(50) }) },
+  responses: { 200: jsonResponse(z.object({ data: z.array(movementOut), next_before: z.string().nullable() }), 'Journal rows') },
+});
+
+export function registerRoutes(router: ModuleRouter, { db }: ModuleContext): void {
+  router.route(listStockRoute, async (c) => {
+    const { variant_id, location_id, limit } = c.req.valid('query');
+    const rows = await listStockLevels(db, c.get('caller').merchant_id, { variant_id, location_id, limit });
+    return c.json({ data: rows.map(levelJson) }, 200);
+  });
+
+  router.route(receiveStockRoute, async (c) => {
+    const merchant_id = c.get('caller').merchant_id;
+    const input = c.req.valid('json');
+    await requireOwned(db, merchant_id, input.variant_id, [input.location_id]);
+    const level = await receiveStock(db, { merchant_id, variant_id: input.variant_id, location_id: input.location_id }, input.quantity, input.note);
+    return c.json(levelJson(level), 201);
+  });
+
+  router.route(adjustStockRoute, async (c) => {
+    const merchant_id = c.get('caller').merchant_id;
+    const input = c.req.valid('json');
+    await requireOwned(db, merchant_id, input.variant_id, [input.location_id]);
+    const level = await adjustStock(db, { merchant_id, variant_id: input.variant_id, location_id: input.location_id }, input.on_hand_delta, input.note);
+    return c.json(levelJson(level), 201);
+  });
+
+  router.route(transferStockRoute, async (c) => {
+    const merchant_id = c.get('caller').merchant_id;
+    const input = c.req.valid('json');
+    await requireOwned(db, merchant_id, input.variant_id, [input.from_location_id, input.to_location_id]);
+    const result = await transferStock(db, merchant_id, input.variant_id, input.from_location_id, input.to_location_id, input.quantity);
+    return c.json({ transfer_id: result.transfer_id, from: levelJson(result.from), to: levelJson(result.to) }, 201);
+  });
+
+  router.route(thresholdRoute, async (c) => {
+    const merchant_id = c.get('caller').merchant_id;
+    const input = c.req.valid('json');
+    await requireOwned(db, merchant_id, input.variant_id, [input.location_id]);
+    const level = await setLowStockThreshold(db, { merchant_id, variant_id: input.variant_id, location_id: input.location_id }, input.low_stock_threshold);
+    return c.json(levelJson(level), 200);
+  });
+
+  router.route(listMovementsRoute, async (c) => {
+    const { variant_id, location_id, reference, before, limit } = c.req.valid('query');
+    const rows = await listMovements(db, c.get('caller').merchant_id, { variant_id, location_id, reference, before_id: before, limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    return c.json(
+      {
+        data: page.map((m) => ({ id: m.id, variant_id: m.variant_id, location_id: m.location_id, reason: m.reason, on_hand_delta: Number(m.on_hand_delta), reserved_delta: Number(m.reserved_delta), reference: m.reference, note: m.note, created_at: m.created_at.toISOString() })),
+        next_before: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
+      },
+      200,
+    );
+  });
+}

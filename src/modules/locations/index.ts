@@ -1,0 +1,16 @@
+import { defineModule } from '../../kernel/module.js';
+import { migrations } from './migrations.js';
+import { registerRoutes } from './routes.js';
+import { seedLocations } from './seed.js';
+
+/** Warehouses and stores of each merchant, with coordinates, addresses and opening hours. */
+export const locationsModule = defineModule({
+  name: 'locations',
+  migrations,
+  routes: registerRoutes,
+  seedDemo: seedLocations,
+});
+
+export { createLocation, getLocation, listLocations, updateLocation, distance_m, type Location, type NewLocation } from './locations.js';
+export { locationCreated, locationUpdated } from './events.js';
+export type { LocationKind, Address, OpeningHours } from './tables.js';

@@ -1,0 +1,131 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import { inTransaction, tablesOf, type AnyDb } from '../../kernel/db.js';
+import { publish } from '../../kernel/events/outbox.js';
+import type { Authenticator, Caller } from '../../kernel/http/context.js';
+import { defaultScopes, scopesAllowedFor, type KeyKind, type Scope } from '../../kernel/http/scopes.js';
+import { newId } from '../../kernel/ids.js';
+import { problems } from '../../kernel/problem.js';
+import { recordAudit } from './audit.js';
+import { apiKeyCreated, apiKeyRevoked } from './events.js';
+import type { ApiKeyTable, MerchantTables } from './tables.js';
+
+/**
+ * API keys: `sk_` secret keys for servers, `pk_` publishable keys for storefronts and event
+ * ingestion. The token is shown once at creation; only its SHA-256 is stored. A fast hash is
+ * right here: tokens carry 192 random bits, so there is nothing to brute-force.
+ */
+export type ApiKey = Omit<ApiKeyTable, 'token_hash' | 'created_at'> & { created_at: Date };
+
+const token_bytes = 24;
+const tokenPrefix: Record<KeyKind, string> = { secret: 'sk_', publishable: 'pk_' };
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export interface NewApiKey {
+  merchant_id: string;
+  kind: KeyKind;
+  name?: string;
+  scopes?: readonly string[];
+}
+
+export async function createApiKey(db: AnyDb, input: NewApiKey, actor: string): Promise<{ key: ApiKey; token: string }> {
+  const scopes = validateScopes(input.kind, input.scopes ?? defaultScopes(input.kind));
+  const token = `${tokenPrefix[input.kind]}${randomBytes(token_bytes).toString('base64url')}`;
+  return inTransaction(db, async (trx) => {
+    const row = await tablesOf<MerchantTables>(trx)
+      .insertInto('api_key')
+      .values({
+        merchant_id: input.merchant_id,
+        id: newId('key'),
+        kind: input.kind,
+        name: input.name ?? `${input.kind} key`,
+        scopes,
+        token_hash: hashToken(token),
+        token_hint: `${token.slice(0, 3)}...${token.slice(-4)}`,
+        revoked_at: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await publish(trx, apiKeyCreated, input.merchant_id, { key_id: row.id, kind: row.kind, scopes });
+    await recordAudit(trx, { merchant_id: input.merchant_id, actor, action: 'api_key.create', target: row.id, details: { kind: row.kind, scopes } });
+    const { token_hash: _hash, ...key } = row;
+    return { key, token };
+  });
+}
+
+function validateScopes(kind: KeyKind, requested: readonly string[]): Scope[] {
+  const allowed = scopesAllowedFor(kind) as readonly string[];
+  const unknown = requested.filter((s) => !allowed.includes(s));
+  if (unknown.length > 0) {
+    throw problems.validation([{ field: 'scopes', location: 'body', message: `not allowed for a ${kind} key: ${unknown.join(', ')}; allowed: ${allowed.join(', ')}` }]);
+  }
+  if (requested.length === 0) throw problems.validation([{ field: 'scopes', location: 'body', message: 'must name at least one scope' }]);
+  return [...new Set(requested)] as Scope[];
+}
+
+/** Revokes a key of the merchant; revoking twice is harmless. Returns undefined if not theirs. */
+export async function revokeApiKey(db: AnyDb, merchant_id: string, key_id: string, actor: string): Promise<ApiKey | undefined> {
+  return inTransaction(db, async (trx) => {
+    const t = tablesOf<MerchantTables>(trx);
+    const row = await t
+      .updateTable('api_key')
+      .set({ revoked_at: new Date() })
+      .where('merchant_id', '=', merchant_id)
+      .where('id', '=', key_id)
+      .where('revoked_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    if (row !== undefined) {
+      await publish(trx, apiKeyRevoked, merchant_id, { key_id });
+      await recordAudit(trx, { merchant_id, actor, action: 'api_key.revoke', target: key_id });
+      for (const cache of liveCaches) cache.delete(row.token_hash);
+    }
+    return getApiKey(trx, merchant_id, key_id);
+  });
+}
+
+const keyColumns = ['merchant_id', 'id', 'kind', 'name', 'scopes', 'token_hint', 'created_at', 'revoked_at'] as const;
+
+export async function getApiKey(db: AnyDb, merchant_id: string, key_id: string): Promise<ApiKey | undefined> {
+  return tablesOf<MerchantTables>(db).selectFrom('api_key').select(keyColumns).where('merchant_id', '=', merchant_id).where('id', '=', key_id).executeTakeFirst();
+}
+
+export async function listApiKeys(db: AnyDb, merchant_id: string, after_id: string | undefined, limit: number): Promise<ApiKey[]> {
+  let query = tablesOf<MerchantTables>(db).selectFrom('api_key').select(keyColumns).where('merchant_id', '=', merchant_id);
+  if (after_id !== undefined) query = query.where('id', '>', after_id);
+  return query.orderBy('id').limit(limit).execute();
+}
+
+/**
+ * Resolved keys are cached briefly: a busy storefront key would otherwise cost a query per
+ * request. Revocation clears this process's cache at once; other processes see it within
+ * `cache_ttl_ms`.
+ */
+const cache_ttl_ms = 5_000;
+const cache_entries_max = 10_000;
+const liveCaches = new Set<LRUCache<string, Caller | false>>();
+
+export function keyAuthenticator(db: AnyDb): Authenticator {
+  const authCache = new LRUCache<string, Caller | false>({ max: cache_entries_max, ttl: cache_ttl_ms });
+  liveCaches.add(authCache);
+  return {
+    async authenticate(token) {
+      if (!/^(sk|pk)_[A-Za-z0-9_-]{20,64}$/.test(token)) return undefined;
+      const hash = hashToken(token);
+      const cached = authCache.get(hash);
+      if (cached !== undefined) return cached === false ? undefined : cached;
+      const row = await tablesOf<MerchantTables>(db)
+        .selectFrom('api_key')
+        .select(['merchant_id', 'id', 'kind', 'scopes', 'revoked_at'])
+        .where('token_hash', '=', hash)
+        .executeTakeFirst();
+      const caller: Caller | false =
+        row === undefined || row.revoked_at !== null ? false : { merchant_id: row.merchant_id, key_id: row.id, kind: row.kind, scopes: new Set(row.scopes) };
+      authCache.set(hash, caller);
+      return caller === false ? undefined : caller;
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import { sqlMigration } from '../../kernel/migrations.js';
+
+export const migrations = [
+  sqlMigration(
+    '20261122T1410_create_merchant',
+    `create table merchant (
+       id text primary key,
+       handle text not null unique check (handle ~ '^[a-z0-9][a-z0-9-]{1,62}$'),
+       name text not null check (length(name) between 1 and 200),
+       kind text not null check (kind in ('brand', 'retailer', 'wholesale', 'individual')),
+       default_currency char(3) not null,
+       country char(2) not null,
+       created_at timestamptz not null default now()
+     );`,
+  ),
+  sqlMigration(
+    '20261122T1411_create_api_key',
+    `create table api_key (
+       merchant_id text not null references merchant (id),
+       id text not null,
+       kind text not null check (kind in ('secret', 'publishable')),
+       name text not null,
+       scopes text[] not null,
+       token_hash text not null,
+       token_hint text not null,
+       created_at timestamptz not null default now(),
+       revoked_at timestamptz,
+       primary key (merchant_id, id)
+     );
+     create unique index api_key_token_hash on api_key (token_hash);`,
+  ),
+  sqlMigration(
+    '20261122T1412_create_console_user',
+    `create table console_user (
+       merchant_id text not null references merchant (id),
+       id text not null,
+       email text not null,
+       name text not null,
+       role text not null check (role in ('owner', 'admin', 'staff', 'viewer')),
+       password_hash text not null,
+       created_at timestamptz not null default now(),
+       disabled_at timestamptz,
+       primary key (merchant_id, id),
+       unique (merchant_id, email)
+     );`,
+  ),
+  sqlMigration(
+    '20261122T1413_create_audit_event',
+    `create table audit_event (
+       merchant_id text not null references merchant (id),
+       id text not null,
+       actor text not null,
+       action text not null,
+       target text not null,
+       details jsonb not null default '{}',
+       occurred_at timestamptz not null default now(),
+       primary key (merchant_id, id)
+     );`,
+  ),
+];

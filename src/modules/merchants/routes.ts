@@ -1,0 +1,180 @@
+import { z } from '@hono/zod-openapi';
+import { defineRoute, jsonResponse } from '../../kernel/http/route.js';
+import { allScopes } from '../../kernel/http/scopes.js';
+import { decodeCursor, pageQuerySchema, pageSchema, toPage } from '../../kernel/http/pagination.js';
+import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
+import { problems } from '../../kernel/problem.js';
+import { createApiKey, getApiKey, listApiKeys, revokeApiKey, type ApiKey } from './api-keys.js';
+import { listAuditEvents } from './audit.js';
+import { getMerchant } from './merchants.js';
+
+const merchantSchema = z
+  .object({
+    id: z.string().openapi({ example: 'mer_01JD4V8Q5B0Z6M3X9K2T7R1C8N' }),
+    handle: z.string(),
+    name: z.string(),
+    kind: z.enum(['brand', 'retailer', 'wholesale', 'individual']),
+    default_currency: z.string(),
+    country: z.string(),
+    created_at: z.string().datetime(),
+  })
+  .openapi('Merchant');
+
+const apiKeySchema = z
+  .object({
+    id: z.string(),
+    kind: z.enum(['secret', 'publishable']),
+    name: z.string(),
+    scopes: z.array(z.string()),
+    token_hint: z.string().openapi({ description: 'first and last characters of the token' }),
+    created_at: z.string().datetime(),
+    revoked_at: z.string().datetime().nullable(),
+  })
+  .openapi('ApiKey');
+
+const createdApiKeySchema = apiKeySchema.extend({ token: z.string().openapi({ description: 'the key itself; shown only in this response' }) }).openapi('CreatedApiKey');
+
+const auditEventSchema = z
+  .object({ id: z.string(), actor: z.string(), action: z.string(), target: z.string(), details: z.record(z.string(), z.unknown()), occurred_at: z.string().datetime() })
+  .openapi('AuditEvent');
+
+const keyParams = z.object({ key_id: z.string().max(64).openapi({ param: { name: 'key_id', in: 'path' } }) });
+
+function keyJson(key: ApiKey): z.infer<typeof apiKeySchema> {
+  return {
+    id: key.id,
+    kind: key.kind,
+    name: key.name,
+    scopes: key.scopes,
+    token_hint: key.token_hint,
+    created_at: key.created_at.toISOString(),
+    revoked_at: key.revoked_at?.toISOString() ?? null,
+  };
+}
+
+
+export const getCurrentMerchant = defineRoute({
+  operationId: 'getCurrentMerchant',
+  method: 'get',
+  path: '/v1/merchant',
+  tags: ['Merchants'],
+  summary: 'The merchant the API key belongs to',
+  access: { scope: ['merchant:read', 'storefront:read'], tenancy: 'merchant', keyKinds: ['secret', 'publishable'] },
+  responses: { 200: jsonResponse(merchantSchema, 'The merchant') },
+});
+
+export const listKeys = defineRoute({
+  operationId: 'listApiKeys',
+  method: 'get',
+  path: '/v1/api-keys',
+  tags: ['API keys'],
+  summary: 'List API keys, revoked ones included',
+  access: { scope: 'keys:read', tenancy: 'merchant' },
+  request: { query: pageQuerySchema },
+  responses: { 200: jsonResponse(pageSchema(apiKeySchema), 'A page of API keys') },
+});
+
+export const createKey = defineRoute({
+  operationId: 'createApiKey',
+  method: 'post',
+  path: '/v1/api-keys',
+  tags: ['API keys'],
+  summary: 'Create an API key; the token is returned once',
+  access: { scope: 'keys:write', tenancy: 'merchant' },
+  request: {
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: z.object({
+            kind: z.enum(['secret', 'publishable']),
+            name: z.string().min(1).max(100).optional(),
+            scopes: z.array(z.enum(allScopes)).max(allScopes.length).optional(),
+          }),
+        },
+      },
+    },
+  },
+  responses: { 201: jsonResponse(createdApiKeySchema, 'The new key, with its token') },
+});
+
+export const getKey = defineRoute({
+  operationId: 'getApiKey',
+  method: 'get',
+  path: '/v1/api-keys/{key_id}',
+  tags: ['API keys'],
+  summary: 'One API key',
+  access: { scope: 'keys:read', tenancy: 'merchant' },
+  request: { params: keyParams },
+  responses: { 200: jsonResponse(apiKeySchema, 'The key') },
+});
+
+export const revokeKey = defineRoute({
+  operationId: 'revokeApiKey',
+  method: 'delete',
+  path: '/v1/api-keys/{key_id}',
+  tags: ['API keys'],
+  summary: 'Revoke an API key; it stops working at once',
+  access: { scope: 'keys:write', tenancy: 'merchant' },
+  request: { params: keyParams },
+  responses: { 200: jsonResponse(apiKeySchema, 'The revoked key') },
+});
+
+export const listAudit = defineRoute({
+  operationId: 'listAuditEvents',
+  method: 'get',
+  path: '/v1/audit-events',
+  tags: ['Merchants'],
+  summary: 'Privileged actions on this merchant, newest first',
+  access: { scope: 'audit:read', tenancy: 'merchant' },
+  request: { query: pageQuerySchema },
+  responses: { 200: jsonResponse(pageSchema(auditEventSchema), 'A page of audit events') },
+});
+
+export function registerRoutes(router: ModuleRouter, { db }: ModuleContext): void {
+  router.route(getCurrentMerchant, async (c) => {
+    const merchant = await getMerchant(db, c.get('caller').merchant_id);
+    if (merchant === undefined) throw problems.notFound('The merchant');
+    return c.json({ ...merchant, created_at: merchant.created_at.toISOString() }, 200);
+  });
+
+  router.route(listKeys, async (c) => {
+    const { limit, cursor } = c.req.valid('query');
+    const rows = await listApiKeys(db, c.get('caller').merchant_id, decodeCursor(cursor), limit + 1);
+    const page = toPage(rows, limit);
+    return c.json({ data: page.items.map(keyJson), next_cursor: page.next_cursor }, 200);
+  });
+
+  router.route(createKey, async (c) => {
+    const body = c.req.valid('json');
+    const caller = c.get('caller');
+    const { key, token } = await createApiKey(db, { merchant_id: caller.merchant_id, ...body }, `key:${caller.key_id}`);
+    return c.json({ ...keyJson(key), token }, 201);
+  });
+
+  router.route(getKey, async (c) => {
+    const key = await getApiKey(db, c.get('caller').merchant_id, c.req.valid('param').key_id);
+    if (key === undefined) throw problems.notFound('The API key');
+    return c.json(keyJson(key), 200);
+  });
+
+  router.route(revokeKey, async (c) => {
+    const caller = c.get('caller');
+    const key = await revokeApiKey(db, caller.merchant_id, c.req.valid('param').key_id, `key:${caller.key_id}`);
+    if (key === undefined) throw problems.notFound('The API key');
+    return c.json(keyJson(key), 200);
+  });
+
+  router.route(listAudit, async (c) => {
+    const { limit, cursor } = c.req.valid('query');
+    const rows = await listAuditEvents(db, c.get('caller').merchant_id, decodeCursor(cursor), limit + 1);
+    const page = toPage(rows, limit);
+    return c.json(
+      {
+        data: page.items.map((e) => ({ ...e, details: e.details as Record<string, unknown>, occurred_at: e.occurred_at.toISOString() })),
+        next_cursor: page.next_cursor,
+      },
+      200,
+    );
+  });
+}

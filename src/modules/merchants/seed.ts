@@ -1,0 +1,32 @@
+import { randomBytes } from 'node:crypto';
+import type { SeedContext } from '../../kernel/module.js';
+import { createApiKey } from './api-keys.js';
+import { createConsoleUser } from './console-users.js';
+import { createMerchant, type NewMerchant } from './merchants.js';
+
+/** The four demo merchants, one of each kind of seller the platform serves. */
+export const demoMerchants: readonly NewMerchant[] = [
+  { handle: 'demo-brand', name: 'Lumen Tea Co. (demo brand)', kind: 'brand', default_currency: 'CNY', country: 'CN' },
+  { handle: 'demo-mart', name: 'Harbour Mart (demo store chain)', kind: 'retailer', default_currency: 'CNY', country: 'CN' },
+  { handle: 'demo-wholesale', name: 'Delta Wholesale Supply (demo B2B)', kind: 'wholesale', default_currency: 'CNY', country: 'CN' },
+  { handle: 'demo-c2c', name: 'Mei’s Vintage Finds (demo individual seller)', kind: 'individual', default_currency: 'CNY', country: 'CN' },
+];
+
+export async function seedMerchants({ db, credentials }: SeedContext): Promise<void> {
+  for (const input of demoMerchants) {
+    const merchant = await createMerchant(db, input, 'seed');
+    const secret = await createApiKey(db, { merchant_id: merchant.id, kind: 'secret', name: 'demo secret key' }, 'seed');
+    const publishable = await createApiKey(db, { merchant_id: merchant.id, kind: 'publishable', name: 'demo publishable key' }, 'seed');
+    const email = `owner@${input.handle}.example`;
+    const password = randomBytes(9).toString('base64url');
+    await createConsoleUser(db, { merchant_id: merchant.id, email, name: `${input.name.split(' (')[0]} owner`, role: 'owner', password }, 'seed');
+    credentials.merchants.push({
+      handle: input.handle,
+      merchant_id: merchant.id,
+      secret_key: secret.token,
+      publishable_key: publishable.token,
+      console_email: email,
+      console_password: password,
+    });
+  }
+}

@@ -1,0 +1,55 @@
+import type { Generated } from 'kysely';
+import type { KeyKind, Scope } from '../../kernel/http/scopes.js';
+
+export type MerchantKind = 'brand' | 'retailer' | 'wholesale' | 'individual';
+export type ConsoleRole = 'owner' | 'admin' | 'staff' | 'viewer';
+
+export interface MerchantTable {
+  id: string;
+  handle: string;
+  name: string;
+  kind: MerchantKind;
+  default_currency: string;
+  country: string;
+  created_at: Generated<Date>;
+}
+
+export interface ApiKeyTable {
+  merchant_id: string;
+  id: string;
+  kind: KeyKind;
+  name: string;
+  scopes: Scope[];
+  token_hash: string;
+  token_hint: string;
+  created_at: Generated<Date>;
+  revoked_at: Date | null;
+}
+
+export interface ConsoleUserTable {
+  merchant_id: string;
+  id: string;
+  email: string;
+  name: string;
+  role: ConsoleRole;
+  password_hash: string;
+  created_at: Generated<Date>;
+  disabled_at: Date | null;
+}
+
+export interface AuditEventTable {
+  merchant_id: string;
+  id: string;
+  actor: string;
+  action: string;
+  target: string;
+  details: unknown;
+  occurred_at: Generated<Date>;
+}
+
+export interface MerchantTables {
+  merchant: MerchantTable;
+  api_key: ApiKeyTable;
+  console_user: ConsoleUserTable;
+  audit_event: AuditEventTable;
+}

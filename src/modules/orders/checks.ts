@@ -1,0 +1,61 @@
+import { sql } from 'kysely';
+import type { InvariantCheck } from '../../kernel/module.js';
+import { openReservations } from '../inventory/index.js';
+
+/** Statuses in which an order still holds reserved stock (if not shipped). */
+const holding = ['awaiting_payment', 'paid', 'refund_requested', 'disputed'];
+
+export const checks: readonly InvariantCheck[] = [
+  {
+    name: 'orders.reservations_match_orders',
+    description: 'every unit reserved in stock belongs to an open, unshipped order, and every such order holds its units',
+    async run(db) {
+      const reserved = await openReservations(db);
+      const expected = await sql<{ merchant_id: string; order_id: string; variant_id: string; location_id: string; quantity: bigint }>`
+        select o.merchant_id, o.id as order_id, l.variant_id, o.location_id, sum(l.quantity)::bigint as quantity
+        from sales_order o join order_line l on l.merchant_id = o.merchant_id and l.order_id = o.id
+        where o.status = any(${holding}::text[]) and o.shipped_at is null
+        group by o.merchant_id, o.id, l.variant_id, o.location_id`.execute(db);
+      const key = (m: string, ref: string, v: string, loc: string) => `${m}|${ref}|${v}|${loc}`;
+      const want = new Map(expected.rows.map((r) => [key(r.merchant_id, r.order_id, r.variant_id, r.location_id), r.quantity]));
+      const violations: string[] = [];
+      for (const r of reserved) {
+        const k = key(r.merchant_id, r.reference, r.variant_id, r.location_id);
+        const w = want.get(k);
+        if (w !== r.reserved) violations.push(`reference ${r.reference} holds ${r.reserved} of ${r.variant_id}@${r.location_id}, its order expects ${w ?? 0n} (dangling reservation)`);
+        want.delete(k);
+      }
+      for (const [k, w] of want) violations.push(`order ${k.split('|')[1]} should hold ${w} units of ${k.split('|')[2]} but no reservation exists`);
+      return violations.slice(0, 100);
+    },
+  },
+  {
+    name: 'orders.lines_belong_to_orders',
+    description: 'every order line and transition belongs to an existing order, and every order has a line',
+    async run(db) {
+      const result = await sql<{ what: string; merchant_id: string; order_id: string }>`
+        select 'line' as what, l.merchant_id, l.order_id from order_line l
+          where not exists (select 1 from sales_order o where o.merchant_id = l.merchant_id and o.id = l.order_id)
+        union all
+        select 'transition', t.merchant_id, t.order_id from order_transition t
+          where not exists (select 1 from sales_order o where o.merchant_id = t.merchant_id and o.id = t.order_id)
+        union all
+        select 'order without lines', o.merchant_id, o.id from sales_order o
+          where not exists (select 1 from order_line l where l.merchant_id = o.merchant_id and l.order_id = o.id)
+        limit 100`.execute(db);
+      return result.rows.map((r) => `${r.what}: ${r.merchant_id}/${r.order_id}`);
+    },
+  },
+  {
+    name: 'orders.totals_add_up',
+    description: 'every order total equals the sum of its lines',
+    async run(db) {
+      const result = await sql<{ merchant_id: string; id: string; total_minor: bigint; lines: bigint | null }>`
+        select o.merchant_id, o.id, o.total_minor, sum(l.total_minor)::bigint as lines
+        from sales_order o left join order_line l on l.merchant_id = o.merchant_id and l.order_id = o.id
+        group by o.merchant_id, o.id, o.total_minor
+        having o.total_minor <> coalesce(sum(l.total_minor), 0) limit 100`.execute(db);
+      return result.rows.map((r) => `order ${r.id}: total ${r.total_minor} but lines add up to ${r.lines ?? 0n}`);
+    },
+  },
+];

@@ -1,0 +1,80 @@
+import { sqlMigration } from '../../kernel/migrations.js';
+
+const statuses = `('awaiting_payment', 'paid', 'shipped', 'delivered', 'completed', 'closed', 'refund_requested', 'disputed', 'refunded')`;
+
+export const migrations = [
+  sqlMigration(
+    '20261122T1520_create_orders',
+    `create table sales_order (
+       merchant_id text not null,
+       id text not null,
+       checkout_id text not null,
+       cart_id text,
+       channel_merchant_id text not null,
+       buyer_email text,
+       status text not null check (status in ${statuses}),
+       status_before_refund text check (status_before_refund in ${statuses}),
+       currency char(3) not null,
+       subtotal_minor bigint not null check (subtotal_minor >= 0),
+       total_minor bigint not null check (total_minor >= 0),
+       location_id text not null,
+       expires_at timestamptz,
+       shipped_at timestamptz,
+       tracking_number text,
+       refund_amount_minor bigint check (refund_amount_minor > 0 and refund_amount_minor <= total_minor),
+       created_at timestamptz not null default now(),
+       updated_at timestamptz not null default now(),
+       primary key (merchant_id, id)
+     );
+     create index sales_order_status on sales_order (merchant_id, status, id);
+     create index sales_order_created on sales_order (merchant_id, created_at);
+     create index sales_order_checkout on sales_order (checkout_id);
+     create index sales_order_unpaid_expiry on sales_order (expires_at) where status = 'awaiting_payment';
+     create table order_line (
+       merchant_id text not null,
+       order_id text not null,
+       line_no integer not null check (line_no >= 1),
+       variant_id text not null,
+       product_id text not null,
+       sku text not null,
+       title text not null,
+       quantity integer not null check (quantity >= 1),
+       unit_price_minor bigint not null check (unit_price_minor >= 0),
+       total_minor bigint not null check (total_minor = unit_price_minor * quantity),
+       -- No foreign key to sales_order: per-row FK triggers cost more than the rest of a
+       -- checkout batch; the orders.lines_belong_to_orders check verifies the link instead.
+       primary key (merchant_id, order_id, line_no)
+     );
+     create table order_transition (
+       merchant_id text not null,
+       id text not null,
+       order_id text not null,
+       from_status text check (from_status in ${statuses}),
+       to_status text not null check (to_status in ${statuses}),
+       action text not null,
+       actor text not null,
+       reason text,
+       occurred_at timestamptz not null default now(),
+       primary key (merchant_id, id)
+     );
+     create index order_transition_order on order_transition (merchant_id, order_id, id);
+     -- Carts belong to buyers, not to one merchant: a cart may hold several sellers' items.
+     create table cart (
+       id text primary key,
+       token_hash text not null,
+       channel_merchant_id text not null,
+       currency char(3) not null,
+       buyer_email text,
+       status text not null default 'open' check (status in ('open', 'checked_out')),
+       created_at timestamptz not null default now(),
+       updated_at timestamptz not null default now()
+     );
+     create table cart_item (
+       cart_id text not null references cart (id) on delete cascade,
+       variant_id text not null,
+       quantity integer not null check (quantity >= 1),
+       added_at timestamptz not null default now(),
+       primary key (cart_id, variant_id)
+     );`,
+  ),
+];

@@ -1,0 +1,317 @@
+import { z } from '@hono/zod-openapi';
+import { defineRoute, jsonBody, jsonResponse } from '../../kernel/http/route.js';
+import { currencySchema, toJsonAmount } from '../../kernel/money.js';
+import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
+import { newId } from '../../kernel/ids.js';
+import { problems } from '../../kernel/problem.js';
+import { quantity_max } from '../inventory/index.js';
+import { cart_lines_max, cartItems, claimForCheckout, createCart, openCart, reopenCart, setCartItem, viewCart, type CartView } from './carts.js';
+import { CheckoutCommitter } from './checkout/committer.js';
+import type { CheckoutItem, PlacedOrder } from './checkout/place-batch.js';
+import { getOrder, listOrders, type OrderDetail } from './orders.js';
+import { applyOrderAction, type Order, type OrderAction, type OrderLine } from './state-machine.js';
+import { orderStatuses } from './tables.js';
+
+const quantity = z.number().int('must be a whole number of units').min(1, 'must be at least 1').max(quantity_max, `must be at most ${quantity_max}`);
+const id = z.string().min(1).max(64);
+
+const lineOut = z.object({ line_no: z.number().int(), variant_id: z.string(), product_id: z.string(), sku: z.string(), title: z.string(), quantity: z.number().int(), unit_price_minor: z.number().int(), total_minor: z.number().int() });
+const orderOut = z
+  .object({
+    id: z.string(),
+    merchant_id: z.string(),
+    checkout_id: z.string(),
+    status: z.enum(orderStatuses),
+    currency: z.string(),
+    subtotal_minor: z.number().int(),
+    total_minor: z.number().int(),
+    location_id: z.string(),
+    buyer_email: z.string().nullable(),
+    expires_at: z.string().nullable(),
+    shipped_at: z.string().nullable(),
+    tracking_number: z.string().nullable(),
+    refund_amount_minor: z.number().int().nullable(),
+    created_at: z.string(),
+    lines: z.array(lineOut),
+  })
+  .openapi('Order');
+const transitionOut = z.object({ from_status: z.string().nullable(), to_status: z.string(), action: z.string(), actor: z.string(), reason: z.string().nullable(), occurred_at: z.string() });
+const orderDetailOut = orderOut.extend({ transitions: z.array(transitionOut) }).openapi('OrderDetail');
+const checkoutOut = z.object({ checkout_id: z.string(), orders: z.array(orderOut) }).openapi('Checkout');
+
+function orderJson(o: Order & { lines: OrderLine[] }): z.infer<typeof orderOut> {
+  return {
+    id: o.id,
+    merchant_id: o.merchant_id,
+    checkout_id: o.checkout_id,
+    status: o.status,
+    currency: o.currency,
+    subtotal_minor: toJsonAmount(o.subtotal_minor),
+    total_minor: toJsonAmount(o.total_minor),
+    location_id: o.location_id,
+    buyer_email: o.buyer_email,
+    expires_at: o.expires_at?.toISOString() ?? null,
+    shipped_at: o.shipped_at?.toISOString() ?? null,
+    tracking_number: o.tracking_number,
+    refund_amount_minor: o.refund_amount_minor === null ? null : toJsonAmount(o.refund_amount_minor),
+    created_at: o.created_at.toISOString(),
+    lines: o.lines.map((l) => ({ line_no: l.line_no, variant_id: l.variant_id, product_id: l.product_id, sku: l.sku, title: l.title, quantity: l.quantity, unit_price_minor: toJsonAmount(l.unit_price_minor), total_minor: toJsonAmount(l.total_minor) })),
+  };
+}
+
+function orderDetailJson(o: OrderDetail): z.infer<typeof orderDetailOut> {
+  return { ...orderJson(o), transitions: o.transitions.map((t) => ({ from_status: t.from_status, to_status: t.to_status, action: t.action, actor: t.actor, reason: t.reason, occurred_at: t.occurred_at.toISOString() })) };
+}
+
+
+const checkoutItem = z.object({
+  variant_id: id,
+  quantity,
+  expected_unit_price_minor: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional().openapi({ description: 'the price the buyer saw; a different server price refuses the checkout' }),
+}).strict();
+const fulfilment = z.record(id, id).optional().openapi({ description: 'location per seller: `{ "mer_...": "loc_..." }`; by default the location with most stock' });
+const buyerEmail = z.string().email().max(254).optional();
+
+export const checkoutRoute = defineRoute({
+  operationId: 'createCheckout',
+  method: 'post',
+  path: '/v1/checkouts',
+  tags: ['Checkout'],
+  summary: 'Buy now: price, reserve stock and create one order per seller, awaiting payment',
+  access: { scope: 'checkout:write', tenancy: 'public', keyKinds: ['publishable', 'secret'] },
+  request: jsonBody(z.object({ currency: currencySchema, items: z.array(checkoutItem).min(1).max(cart_lines_max), buyer_email: buyerEmail, fulfilment }).strict()),
+  responses: { 201: jsonResponse(checkoutOut, 'The orders, awaiting payment') },
+});
+
+const cartOut = z
+  .object({
+    id: z.string(),
+    currency: z.string(),
+    status: z.enum(['open', 'checked_out']),
+    buyer_email: z.string().nullable(),
+    items: z.array(z.object({ variant_id: z.string(), quantity: z.number().int(), available: z.boolean(), merchant_id: z.string().nullable(), sku: z.string().nullable(), title: z.string().nullable(), unit_price_minor: z.number().int().nullable(), problem: z.string().nullable() })),
+    total_minor: z.number().int(),
+  })
+  .openapi('Cart');
+
+function cartJson(c: CartView): z.infer<typeof cartOut> {
+  return {
+    id: c.id,
+    currency: c.currency,
+    status: c.status,
+    buyer_email: c.buyer_email,
+    total_minor: toJsonAmount(c.total_minor),
+    items: c.items.map((i) =>
+      i.quote.ok
+        ? { variant_id: i.variant_id, quantity: i.quantity, available: true, merchant_id: i.quote.merchant_id, sku: i.quote.sku, title: i.quote.title, unit_price_minor: toJsonAmount(i.quote.unit_price_minor), problem: null }
+        : { variant_id: i.variant_id, quantity: i.quantity, available: false, merchant_id: null, sku: null, title: null, unit_price_minor: null, problem: i.quote.refusal },
+    ),
+  };
+}
+
+const cartParams = z.object({ cart_id: id.openapi({ param: { name: 'cart_id', in: 'path' } }) });
+const cartToken = z.object({ 'x-cart-token': z.string().max(100).optional().openapi({ param: { name: 'x-cart-token', in: 'header' }, description: 'the token returned when the cart was created' }) });
+const cartAccess = { scope: 'checkout:write', tenancy: 'public', keyKinds: ['publishable', 'secret'] } as const;
+
+export const createCartRoute = defineRoute({
+  operationId: 'createCart',
+  method: 'post',
+  path: '/v1/carts',
+  tags: ['Checkout'],
+  summary: 'Open a guest cart; keep the returned token to use it',
+  access: cartAccess,
+  request: jsonBody(z.object({ currency: currencySchema, buyer_email: buyerEmail }).strict()),
+  responses: { 201: jsonResponse(cartOut.extend({ token: z.string() }), 'The cart and its token') },
+});
+
+export const getCartRoute = defineRoute({
+  operationId: 'getCart',
+  method: 'get',
+  path: '/v1/carts/{cart_id}',
+  tags: ['Checkout'],
+  summary: 'A cart with current server prices',
+  access: cartAccess,
+  request: { params: cartParams, headers: cartToken },
+  responses: { 200: jsonResponse(cartOut, 'The cart') },
+});
+
+export const setCartItemRoute = defineRoute({
+  operationId: 'setCartItem',
+  method: 'post',
+  path: '/v1/carts/{cart_id}/items',
+  tags: ['Checkout'],
+  summary: 'Set the quantity of an item in the cart (0 removes it)',
+  access: cartAccess,
+  request: { params: cartParams, headers: cartToken, ...jsonBody(z.object({ variant_id: id, quantity: z.number().int().min(0).max(quantity_max) }).strict()) },
+  responses: { 200: jsonResponse(cartOut, 'The cart') },
+});
+
+export const checkoutCartRoute = defineRoute({
+  operationId: 'checkoutCart',
+  method: 'post',
+  path: '/v1/carts/{cart_id}/checkout',
+  tags: ['Checkout'],
+  summary: 'Check out a cart: one order per seller, awaiting payment',
+  access: cartAccess,
+  request: { params: cartParams, headers: cartToken, ...jsonBody(z.object({ buyer_email: buyerEmail, fulfilment, expected_total_minor: z.number().int().min(0).optional() }).strict()) },
+  responses: { 201: jsonResponse(checkoutOut, 'The orders, awaiting payment') },
+});
+
+export const listOrdersRoute = defineRoute({
+  operationId: 'listOrders',
+  method: 'get',
+  path: '/v1/orders',
+  tags: ['Orders'],
+  summary: 'Orders of this seller, newest first',
+  access: { scope: 'orders:read', tenancy: 'merchant' },
+  request: {
+    query: z.object({
+      status: z.enum(orderStatuses).optional(),
+      created_from: z.string().datetime({ offset: true }).optional(),
+      created_to: z.string().datetime({ offset: true }).optional(),
+      before: id.optional(),
+      limit: z.coerce.number().int().min(1).max(100).default(20),
+    }),
+  },
+  responses: { 200: jsonResponse(z.object({ data: z.array(orderOut), next_before: z.string().nullable() }), 'A page of orders') },
+});
+
+const orderParams = z.object({ order_id: id.openapi({ param: { name: 'order_id', in: 'path' } }) });
+
+export const getOrderRoute = defineRoute({
+  operationId: 'getOrder',
+  method: 'get',
+  path: '/v1/orders/{order_id}',
+  tags: ['Orders'],
+  summary: 'One order with its lines and its timeline of transitions',
+  access: { scope: 'orders:read', tenancy: 'merchant' },
+  request: { params: orderParams },
+  responses: { 200: jsonResponse(orderDetailOut, 'The order') },
+});
+
+const actionBody = z
+  .object({
+    reason: z.string().max(500).optional(),
+    tracking_number: z.string().max(100).optional(),
+    amount_minor: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().openapi({ description: 'refund requests only: how much to refund; the whole order when absent' }),
+  })
+  .strict();
+
+function actionRoute(action: OrderAction, operationId: string, segment: string, summary: string) {
+  return defineRoute({
+    operationId,
+    method: 'post',
+    path: `/v1/orders/{order_id}/${segment}`,
+    tags: ['Orders'],
+    summary,
+    access: { scope: 'orders:write', tenancy: 'merchant' },
+    request: { params: orderParams, body: { required: false, content: { 'application/json': { schema: actionBody } } } },
+    responses: { 200: jsonResponse(orderDetailOut, 'The order after the transition') },
+  });
+}
+
+/** Seller actions over HTTP. Paying is not among them: payment comes from the payments module. */
+const sellerActions: { action: OrderAction; route: ReturnType<typeof actionRoute> }[] = [
+  { action: 'ship', route: actionRoute('ship', 'shipOrder', 'ship', 'Ship a paid order; its reserved stock becomes a sale') },
+  { action: 'deliver', route: actionRoute('deliver', 'markOrderDelivered', 'deliver', 'Record delivery of a shipped order') },
+  { action: 'complete', route: actionRoute('complete', 'completeOrder', 'complete', 'Complete an order (buyer confirmed receipt)') },
+  { action: 'close', route: actionRoute('close', 'cancelOrder', 'cancel', 'Cancel an unpaid order; its stock is released') },
+  { action: 'request_refund', route: actionRoute('request_refund', 'requestRefund', 'refund-request', 'Open a refund request on a paid, shipped or delivered order') },
+  { action: 'approve_refund', route: actionRoute('approve_refund', 'approveRefund', 'refund-approve', 'Approve a refund request; unshipped stock is released') },
+  { action: 'reject_refund', route: actionRoute('reject_refund', 'rejectRefund', 'refund-reject', 'Reject a refund request; the order returns to its previous state') },
+  { action: 'dispute', route: actionRoute('dispute', 'disputeRefund', 'refund-dispute', 'Contest a refund request; the platform operator decides (`bos disputes decide`)') },
+];
+
+export function registerRoutes(router: ModuleRouter, { db, config, logger }: ModuleContext): void {
+  const committer = new CheckoutCommitter(db, logger.child({ component: 'checkout' }));
+
+  async function checkout(input: { channel_merchant_id: string; currency: string; items: readonly CheckoutItem[]; buyer_email?: string | undefined; fulfilment?: Record<string, string> | undefined; cart_id?: string }): Promise<{ checkout_id: string; orders: PlacedOrder[] }> {
+    const checkout_id = newId('chk');
+    const result = await committer.submit({
+      checkout_id,
+      channel_merchant_id: input.channel_merchant_id,
+      currency: input.currency,
+      buyer_email: input.buyer_email ?? null,
+      cart_id: input.cart_id ?? null,
+      items: input.items,
+      locations: input.fulfilment ?? {},
+      unpaid_ttl_s: config.OPENBOS_UNPAID_ORDER_TTL_S,
+    });
+    if (!result.ok) throw result.problem;
+    return { checkout_id, orders: result.orders };
+  }
+
+  const checkoutJson = (r: { checkout_id: string; orders: PlacedOrder[] }) => ({ checkout_id: r.checkout_id, orders: r.orders.map((p) => orderJson({ ...p.order, lines: p.lines })) });
+
+  router.route(checkoutRoute, async (c) => {
+    const input = c.req.valid('json');
+    const variants = input.items.map((i) => i.variant_id);
+    if (new Set(variants).size !== variants.length) throw problems.validation([{ field: 'items', location: 'body', message: 'each variant may appear once; raise its quantity instead' }]);
+    return c.json(checkoutJson(await checkout({ ...input, channel_merchant_id: c.get('caller').merchant_id })), 201);
+  });
+
+  router.route(createCartRoute, async (c) => {
+    const { cart, token } = await createCart(db, { channel_merchant_id: c.get('caller').merchant_id, ...c.req.valid('json') });
+    return c.json({ ...cartJson(await viewCart(db, cart)), token }, 201);
+  });
+
+  router.route(getCartRoute, async (c) => {
+    const cart = await openCart(db, c.req.valid('param').cart_id, c.req.valid('header')['x-cart-token']);
+    return c.json(cartJson(await viewCart(db, cart)), 200);
+  });
+
+  router.route(setCartItemRoute, async (c) => {
+    const cart = await openCart(db, c.req.valid('param').cart_id, c.req.valid('header')['x-cart-token']);
+    const { variant_id, quantity } = c.req.valid('json');
+    await setCartItem(db, cart, variant_id, quantity);
+    return c.json(cartJson(await viewCart(db, cart)), 200);
+  });
+
+  router.route(checkoutCartRoute, async (c) => {
+    const cart = await openCart(db, c.req.valid('param').cart_id, c.req.valid('header')['x-cart-token']);
+    const input = c.req.valid('json');
+    if (input.expected_total_minor !== undefined) {
+      const view = await viewCart(db, cart);
+      if (view.total_minor !== BigInt(input.expected_total_minor)) throw problems.unprocessable('price_changed', `The cart now totals ${view.total_minor}, not ${input.expected_total_minor}`);
+    }
+    const items = await cartItems(db, cart.id);
+    if (items.length === 0) throw problems.unprocessable('cart_empty', 'The cart has no items');
+    if (!(await claimForCheckout(db, cart.id))) throw problems.conflict('cart_checked_out', 'This cart has already been checked out');
+    try {
+      const result = await checkout({ channel_merchant_id: cart.channel_merchant_id, currency: cart.currency, items, buyer_email: input.buyer_email ?? cart.buyer_email ?? undefined, fulfilment: input.fulfilment, cart_id: cart.id });
+      return c.json(checkoutJson(result), 201);
+    } catch (error) {
+      await reopenCart(db, cart.id);
+      throw error;
+    }
+  });
+
+  router.route(listOrdersRoute, async (c) => {
+    const q = c.req.valid('query');
+    const rows = await listOrders(db, c.get('caller').merchant_id, {
+      status: q.status,
+      created_from: q.created_from === undefined ? undefined : new Date(q.created_from),
+      created_to: q.created_to === undefined ? undefined : new Date(q.created_to),
+      before_id: q.before,
+      limit: q.limit + 1,
+    });
+    const page = rows.slice(0, q.limit);
+    return c.json({ data: page.map(orderJson), next_before: rows.length > q.limit ? (page.at(-1)?.id ?? null) : null }, 200);
+  });
+
+  router.route(getOrderRoute, async (c) => {
+    const order = await getOrder(db, c.get('caller').merchant_id, c.req.valid('param').order_id);
+    if (order === undefined) throw problems.notFound('The order');
+    return c.json(orderDetailJson(order), 200);
+  });
+
+  for (const { action, route } of sellerActions) {
+    router.route(route, async (c) => {
+      const caller = c.get('caller');
+      const { order_id } = c.req.valid('param');
+      const input = c.req.valid('json');
+      await applyOrderAction(db, caller.merchant_id, order_id, action, { actor: `key:${caller.key_id}`, reason: input.reason, tracking_number: input.tracking_number, refund_amount_minor: input.amount_minor === undefined ? undefined : BigInt(input.amount_minor), auto_confirm_after_s: config.OPENBOS_AUTO_CONFIRM_AFTER_S });
+      return c.json(orderDetailJson((await getOrder(db, caller.merchant_id, order_id))!), 200);
+    });
+  }
+}

@@ -1,0 +1,79 @@
+import type { Generated } from 'kysely';
+
+export const orderStatuses = ['awaiting_payment', 'paid', 'shipped', 'delivered', 'completed', 'closed', 'refund_requested', 'disputed', 'refunded'] as const;
+export type OrderStatus = (typeof orderStatuses)[number];
+
+export interface SalesOrderTable {
+  merchant_id: string;
+  id: string;
+  checkout_id: string;
+  cart_id: string | null;
+  /** The storefront (publishable key's merchant) the order came through. */
+  channel_merchant_id: string;
+  buyer_email: string | null;
+  status: OrderStatus;
+  /** Where a refund request came from, so a rejected request returns the order there. */
+  status_before_refund: OrderStatus | null;
+  currency: string;
+  subtotal_minor: bigint;
+  total_minor: bigint;
+  location_id: string;
+  expires_at: Date | null;
+  shipped_at: Date | null;
+  tracking_number: string | null;
+  /** What a refund request asks back; the whole total when absent. */
+  refund_amount_minor: bigint | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface OrderLineTable {
+  merchant_id: string;
+  order_id: string;
+  line_no: number;
+  variant_id: string;
+  product_id: string;
+  sku: string;
+  title: string;
+  quantity: number;
+  unit_price_minor: bigint;
+  total_minor: bigint;
+}
+
+export interface OrderTransitionTable {
+  merchant_id: string;
+  id: string;
+  order_id: string;
+  from_status: OrderStatus | null;
+  to_status: OrderStatus;
+  action: string;
+  actor: string;
+  reason: string | null;
+  occurred_at: Generated<Date>;
+}
+
+export interface CartTable {
+  id: string;
+  token_hash: string;
+  channel_merchant_id: string;
+  currency: string;
+  buyer_email: string | null;
+  status: 'open' | 'checked_out';
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface CartItemTable {
+  cart_id: string;
+  variant_id: string;
+  quantity: number;
+  added_at: Generated<Date>;
+}
+
+export interface OrderTables {
+  sales_order: SalesOrderTable;
+  order_line: OrderLineTable;
+  order_transition: OrderTransitionTable;
+  cart: CartTable;
+  cart_item: CartItemTable;
+}

@@ -1,0 +1,59 @@
+import { sql } from 'kysely';
+import type { InvariantCheck } from '../../kernel/module.js';
+
+export const checks: readonly InvariantCheck[] = [
+  {
+    name: 'payments.one_capture_per_paid_order',
+    description: 'each paid order has exactly one capture in the ledger, of its payment amount',
+    async run(db) {
+      const result = await sql<{ merchant_id: string; order_id: string; captures: number }>`
+        select p.merchant_id, p.order_id, count(t.id)::int as captures
+        from payment p left join ledger_transfer t on t.code = 'capture' and t.reference = p.order_id and t.amount = p.amount_minor
+        where p.status in ('captured', 'released', 'refunded', 'partially_refunded')
+        group by p.merchant_id, p.order_id having count(t.id) <> 1
+        union all
+        select merchant_id, order_id, 2 from payment where status <> 'failed' group by merchant_id, order_id having count(*) > 1
+        limit 100`.execute(db);
+      return result.rows.map((r) => `order ${r.order_id}: ${r.captures} captures`);
+    },
+  },
+  {
+    name: 'payments.escrow_accounted',
+    description: 'for every captured payment, held + released + commission + refunded equals what was paid',
+    async run(db) {
+      const result = await sql<{ id: string; amount_minor: bigint; accounted: bigint }>`
+        select p.id, p.amount_minor,
+          coalesce(sum(case when t.kind = 'pending' and t.pending_state = 'pending' then t.amount
+                            when t.kind = 'post_pending' then t.amount
+                            when t.kind = 'posted' and t.code in ('commission', 'refund') then t.amount
+                            else 0 end), 0)::bigint as accounted
+        from payment p
+        left join ledger_transfer t on t.id in ('hold_' || p.id, 'rel_' || p.id, 'com_' || p.id, 'ref_' || p.id)
+        where p.status in ('captured', 'released', 'refunded', 'partially_refunded')
+        group by p.id, p.amount_minor
+        having p.amount_minor <> coalesce(sum(case when t.kind = 'pending' and t.pending_state = 'pending' then t.amount
+                            when t.kind = 'post_pending' then t.amount
+                            when t.kind = 'posted' and t.code in ('commission', 'refund') then t.amount
+                            else 0 end), 0)
+        limit 100`.execute(db);
+      return result.rows.map((r) => `payment ${r.id}: paid ${r.amount_minor}, accounted for ${r.accounted}`);
+    },
+  },
+  {
+    name: 'payments.provider_events_reconcile',
+    description: 'every capture a provider reported is in the ledger, and every capture in the ledger was reported',
+    async run(db) {
+      const result = await sql<{ what: string; id: string }>`
+        select 'reported but not in the ledger' as what, e.event_id as id from provider_event e
+          join payment p on p.provider = e.provider and p.provider_payment_id = e.provider_payment_id
+          where e.type = 'payment.captured' and not exists (select 1 from ledger_transfer t where t.id = 'cap_' || p.id)
+        union all
+        select 'in the ledger but never reported', t.id from ledger_transfer t
+          join payment p on t.id = 'cap_' || p.id
+          where t.code = 'capture' and not exists (
+            select 1 from provider_event e where e.provider = p.provider and e.provider_payment_id = p.provider_payment_id and e.type = 'payment.captured')
+        limit 100`.execute(db);
+      return result.rows.map((r) => `capture ${r.id}: ${r.what}`);
+    },
+  },
+];

@@ -1,0 +1,95 @@
+import { applyBasisPoints, money } from '../../kernel/money.js';
+import type { AnyDb } from '../../kernel/db.js';
+import { ensureAccount, type Account, type TransferRequest } from '../ledger/index.js';
+
+/**
+ * How a payment moves through the ledger. Every transfer ID is derived from the payment, so a
+ * repeated webhook or retried job finds its transfer already there instead of moving money twice.
+ *
+ *   capture:  provider_clearing -> escrow            posted   (the platform holds the money)
+ *             escrow -> seller_payable               pending  (held for the seller)
+ *   release:  post the hold for amount - commission (the rest returns to escrow)
+ *             escrow -> commission_revenue           posted
+ *   refund:   void the hold (full) or post it for what the seller keeps (partial), then
+ *             escrow -> provider_clearing            posted   (back to the buyer)
+ *   payout:   seller_payable -> provider_clearing    posted   (to the seller's bank)
+ */
+export const platformOwner = 'platform';
+
+export interface EscrowAccounts {
+  clearing: Account;
+  escrow: Account;
+  commission: Account;
+  seller: Account;
+}
+
+const cache = new Map<string, Account>();
+
+async function account(db: AnyDb, owner_id: string, code: string, currency: string, normal_balance: 'debit' | 'credit', no_negative: boolean): Promise<Account> {
+  const key = `${owner_id}|${code}|${currency}`;
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  const found = await ensureAccount(db, { owner_id, code, currency, normal_balance, no_negative });
+  cache.set(key, found);
+  return found;
+}
+
+export async function escrowAccounts(db: AnyDb, seller_id: string, currency: string): Promise<EscrowAccounts> {
+  return {
+    clearing: await account(db, platformOwner, 'provider_clearing', currency, 'debit', false),
+    escrow: await account(db, platformOwner, 'escrow', currency, 'credit', true),
+    commission: await account(db, platformOwner, 'commission_revenue', currency, 'credit', false),
+    seller: await account(db, seller_id, 'seller_payable', currency, 'credit', true),
+  };
+}
+
+export interface PaymentMoney {
+  id: string;
+  order_id: string;
+  amount_minor: bigint;
+  currency: string;
+  commission_bps: number;
+}
+
+export const transferIds = (payment_id: string) => ({
+  capture: `cap_${payment_id}`,
+  hold: `hold_${payment_id}`,
+  release: `rel_${payment_id}`,
+  commission: `com_${payment_id}`,
+  voidHold: `void_${payment_id}`,
+  refund: `ref_${payment_id}`,
+});
+
+export function commissionOn(amount_minor: bigint, currency: string, bps: number): bigint {
+  return applyBasisPoints(money(amount_minor, currency), BigInt(bps)).amount_minor;
+}
+
+export function captureUnit(p: PaymentMoney, a: EscrowAccounts): TransferRequest[] {
+  const ids = transferIds(p.id);
+  return [
+    { id: ids.capture, kind: 'posted', debit_account_id: a.clearing.id, credit_account_id: a.escrow.id, amount: p.amount_minor, currency: p.currency, code: 'capture', reference: p.order_id },
+    { id: ids.hold, kind: 'pending', debit_account_id: a.escrow.id, credit_account_id: a.seller.id, amount: p.amount_minor, currency: p.currency, code: 'hold', reference: p.order_id },
+  ];
+}
+
+/** Pays the seller what they keep of `kept_minor`, and the platform its commission on it. */
+function settle(p: PaymentMoney, a: EscrowAccounts, kept_minor: bigint): TransferRequest[] {
+  const ids = transferIds(p.id);
+  const commission = commissionOn(kept_minor, p.currency, p.commission_bps);
+  const unit: TransferRequest[] = [];
+  if (kept_minor - commission > 0n) unit.push({ id: ids.release, kind: 'post_pending', pending_id: ids.hold, amount: kept_minor - commission, code: 'release', reference: p.order_id });
+  else unit.push({ id: ids.voidHold, kind: 'void_pending', pending_id: ids.hold, code: 'release', reference: p.order_id });
+  if (commission > 0n) unit.push({ id: ids.commission, kind: 'posted', debit_account_id: a.escrow.id, credit_account_id: a.commission.id, amount: commission, currency: p.currency, code: 'commission', reference: p.order_id });
+  return unit;
+}
+
+export function releaseUnit(p: PaymentMoney, a: EscrowAccounts): TransferRequest[] {
+  return settle(p, a, p.amount_minor);
+}
+
+export function refundUnit(p: PaymentMoney, a: EscrowAccounts, refund_minor: bigint): TransferRequest[] {
+  const ids = transferIds(p.id);
+  const refund: TransferRequest = { id: ids.refund, kind: 'posted', debit_account_id: a.escrow.id, credit_account_id: a.clearing.id, amount: refund_minor, currency: p.currency, code: 'refund', reference: p.order_id };
+  if (refund_minor >= p.amount_minor) return [{ id: ids.voidHold, kind: 'void_pending', pending_id: ids.hold, code: 'refund', reference: p.order_id }, refund];
+  return [...settle(p, a, p.amount_minor - refund_minor), refund];
+}

@@ -1,0 +1,84 @@
+import { sqlMigration } from '../../kernel/migrations.js';
+
+export const migrations = [
+  sqlMigration(
+    '20261122T1610_create_payments',
+    `create table payment (
+       merchant_id text not null,
+       id text not null,
+       order_id text not null,
+       checkout_id text not null,
+       amount_minor bigint not null check (amount_minor > 0),
+       currency char(3) not null,
+       status text not null check (status in ('processing', 'authorized', 'captured', 'failed', 'released', 'refunded', 'partially_refunded')),
+       provider text not null,
+       provider_payment_id text,
+       commission_bps integer not null check (commission_bps between 0 and 10000),
+       failure_code text,
+       refund_amount_minor bigint,
+       refund_sent_at timestamptz,
+       payout_id text,
+       created_at timestamptz not null default now(),
+       updated_at timestamptz not null default now(),
+       primary key (merchant_id, id)
+     );
+     create unique index payment_provider_id on payment (provider, provider_payment_id) where provider_payment_id is not null;
+     -- One live payment per order: a new attempt is allowed only after the last one failed.
+     create unique index payment_one_live_per_order on payment (merchant_id, order_id) where status <> 'failed';
+     create index payment_unpaid_out on payment (merchant_id, status) where payout_id is null;
+     -- What payment providers told us, once each: the reconciliation record.
+     create table provider_event (
+       provider text not null,
+       event_id text not null,
+       type text not null,
+       provider_payment_id text not null,
+       amount_minor bigint not null,
+       currency char(3) not null,
+       payload jsonb not null,
+       received_at timestamptz not null default now(),
+       primary key (provider, event_id)
+     );
+     create table payout (
+       merchant_id text not null,
+       id text not null,
+       currency char(3) not null,
+       amount_minor bigint not null check (amount_minor > 0),
+       gross_minor bigint not null,
+       commission_minor bigint not null,
+       refunded_minor bigint not null,
+       transfer_id text not null,
+       created_at timestamptz not null default now(),
+       primary key (merchant_id, id)
+     );
+     create table payout_item (
+       merchant_id text not null,
+       payout_id text not null,
+       order_id text not null,
+       payment_id text not null,
+       gross_minor bigint not null,
+       commission_minor bigint not null,
+       refunded_minor bigint not null,
+       net_minor bigint not null check (net_minor = gross_minor - commission_minor - refunded_minor),
+       primary key (merchant_id, payout_id, order_id)
+     );
+     -- The built-in test provider keeps its own state, as a real provider would on its side.
+     create table test_provider_charge (
+       id text primary key,
+       payment_id text not null unique,
+       amount_minor bigint not null,
+       currency char(3) not null,
+       card_last4 text not null,
+       status text not null,
+       attempts integer not null default 0,
+       created_at timestamptz not null default now()
+     );
+     create table test_provider_webhook (
+       id text primary key,
+       body text not null,
+       deliver_after timestamptz not null,
+       delivered_at timestamptz,
+       attempts integer not null default 0
+     );
+     create index test_provider_webhook_due on test_provider_webhook (deliver_after) where delivered_at is null;`,
+  ),
+];

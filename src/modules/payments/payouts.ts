@@ -1,0 +1,78 @@
+import { sql } from 'kysely';
+import { inTransaction, tablesOf, type AnyDb } from '../../kernel/db.js';
+import { newId } from '../../kernel/ids.js';
+import { applyTransfers } from '../ledger/index.js';
+import { commissionOn, escrowAccounts } from './escrow.js';
+import type { PaymentTables } from './tables.js';
+
+/**
+ * Settlement: each seller is paid what their released orders earned, minus commission and
+ * refunds, with a statement listing every order that makes up the amount. A payment is paid out
+ * once: its `payout_id` is set in the same transaction as the payout transfer.
+ */
+export interface PayoutSummary {
+  merchant_id: string;
+  payout_id: string;
+  currency: string;
+  amount_minor: bigint;
+  orders: number;
+}
+
+export async function runPayouts(db: AnyDb): Promise<PayoutSummary[]> {
+  const due = await sql<{ merchant_id: string; currency: string }>`
+    select distinct merchant_id, currency from payment
+    where payout_id is null and status in ('released', 'partially_refunded')`.execute(db);
+  const summaries: PayoutSummary[] = [];
+  for (const { merchant_id, currency } of due.rows) {
+    const summary = await payOut(db, merchant_id, currency);
+    if (summary !== undefined) summaries.push(summary);
+  }
+  return summaries;
+}
+
+async function payOut(db: AnyDb, merchant_id: string, currency: string): Promise<PayoutSummary | undefined> {
+  return inTransaction(db, async (trx) => {
+    const t = tablesOf<PaymentTables>(trx);
+    const payments = await t
+      .selectFrom('payment')
+      .selectAll()
+      .where('merchant_id', '=', merchant_id)
+      .where('currency', '=', currency)
+      .where('payout_id', 'is', null)
+      .where('status', 'in', ['released', 'partially_refunded'])
+      .orderBy('id')
+      .forUpdate()
+      .execute();
+    if (payments.length === 0) return undefined;
+    const payout_id = newId('po');
+    const items = payments.map((p) => {
+      const refunded = p.refund_amount_minor ?? 0n;
+      const commission = commissionOn(p.amount_minor - refunded, p.currency, p.commission_bps);
+      return { merchant_id, payout_id, order_id: p.order_id, payment_id: p.id, gross_minor: p.amount_minor, commission_minor: commission, refunded_minor: refunded, net_minor: p.amount_minor - refunded - commission };
+    });
+    const sum = (k: 'gross_minor' | 'commission_minor' | 'refunded_minor' | 'net_minor') => items.reduce((s, i) => s + i[k], 0n);
+    const amount = sum('net_minor');
+    if (amount <= 0n) return undefined;
+    const accounts = await escrowAccounts(trx, merchant_id, currency);
+    const transfer_id = `po_${payout_id}`;
+    const [outcomes] = await applyTransfers(trx, [[{ id: transfer_id, kind: 'posted', debit_account_id: accounts.seller.id, credit_account_id: accounts.clearing.id, amount, currency, code: 'payout', reference: payout_id }]]);
+    const outcome = outcomes![0]!;
+    if (!outcome.ok) throw new Error(`ledger refused the payout of ${amount} ${currency} to ${merchant_id}: ${outcome.error}`);
+    await t.insertInto('payout').values({ merchant_id, id: payout_id, currency, amount_minor: amount, gross_minor: sum('gross_minor'), commission_minor: sum('commission_minor'), refunded_minor: sum('refunded_minor'), transfer_id }).execute();
+    await t.insertInto('payout_item').values(items).execute();
+    await t.updateTable('payment').set({ payout_id }).where('merchant_id', '=', merchant_id).where('id', 'in', payments.map((p) => p.id)).execute();
+    return { merchant_id, payout_id, currency, amount_minor: amount, orders: items.length };
+  });
+}
+
+export async function listPayouts(db: AnyDb, merchant_id: string, limit: number) {
+  return tablesOf<PaymentTables>(db).selectFrom('payout').selectAll().where('merchant_id', '=', merchant_id).orderBy('id', 'desc').limit(limit).execute();
+}
+
+export async function getPayoutStatement(db: AnyDb, merchant_id: string, payout_id: string) {
+  const t = tablesOf<PaymentTables>(db);
+  const payout = await t.selectFrom('payout').selectAll().where('merchant_id', '=', merchant_id).where('id', '=', payout_id).executeTakeFirst();
+  if (payout === undefined) return undefined;
+  const items = await t.selectFrom('payout_item').selectAll().where('merchant_id', '=', merchant_id).where('payout_id', '=', payout_id).orderBy('order_id').execute();
+  return { ...payout, items };
+}

@@ -1,0 +1,157 @@
+import { z } from '@hono/zod-openapi';
+import { defineRoute, jsonResponse } from '../../kernel/http/route.js';
+import { toJsonAmount } from '../../kernel/money.js';
+import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
+import { Problem, problems } from '../../kernel/problem.js';
+import { balanceOf, listAccounts } from '../ledger/index.js';
+import { payCheckout, paymentsOf, type Payment, type ProviderEventCommitter } from './payments.js';
+import { getPayoutStatement, listPayouts } from './payouts.js';
+import { InvalidSignatureError, type PaymentProvider } from './provider.js';
+
+const id = z.string().min(1).max(64);
+
+const paymentOut = z
+  .object({ id: z.string(), order_id: z.string(), checkout_id: z.string(), amount_minor: z.number().int(), currency: z.string(), status: z.string(), failure_code: z.string().nullable(), refund_amount_minor: z.number().int().nullable(), payout_id: z.string().nullable(), created_at: z.string() })
+  .openapi('Payment');
+
+function paymentJson(p: Payment): z.infer<typeof paymentOut> {
+  return { id: p.id, order_id: p.order_id, checkout_id: p.checkout_id, amount_minor: toJsonAmount(p.amount_minor), currency: p.currency, status: p.status, failure_code: p.failure_code, refund_amount_minor: p.refund_amount_minor === null ? null : toJsonAmount(p.refund_amount_minor), payout_id: p.payout_id, created_at: p.created_at.toISOString() };
+}
+
+export const payCheckoutRoute = defineRoute({
+  operationId: 'payCheckout',
+  method: 'post',
+  path: '/v1/checkouts/{checkout_id}/payments',
+  tags: ['Payments'],
+  summary: 'Pay every order of a checkout; the money is held in escrow until the buyer has the goods',
+  access: { scope: 'checkout:write', tenancy: 'public', keyKinds: ['publishable', 'secret'] },
+  request: {
+    params: z.object({ checkout_id: id.openapi({ param: { name: 'checkout_id', in: 'path' } }) }),
+    body: { required: true, content: { 'application/json': { schema: z.object({ provider: z.enum(['test']).default('test'), payment_method: z.string().min(1).max(200).openapi({ description: 'test provider: a card number such as 4242424242424242' }) }).strict() } } },
+  },
+  responses: { 202: jsonResponse(z.object({ payments: z.array(paymentOut) }), 'Payments accepted; outcomes follow by webhook'), 402: jsonResponse(z.object({}), 'Declined') },
+});
+
+export const webhookRoute = defineRoute({
+  operationId: 'receivePaymentWebhook',
+  method: 'post',
+  path: '/v1/webhooks/payments/{provider}',
+  tags: ['Payments'],
+  summary: 'Signed webhooks from payment providers',
+  access: { scope: 'public', tenancy: 'public' },
+  request: { params: z.object({ provider: z.enum(['test']).openapi({ param: { name: 'provider', in: 'path' } }) }) },
+  responses: { 200: jsonResponse(z.object({ received: z.boolean(), outcome: z.string() }), 'Received (duplicates are acknowledged and ignored)') },
+});
+
+export const listPaymentsRoute = defineRoute({
+  operationId: 'listPayments',
+  method: 'get',
+  path: '/v1/payments',
+  tags: ['Payments'],
+  summary: 'Payments of this seller’s orders, newest first',
+  access: { scope: 'payments:read', tenancy: 'merchant' },
+  request: { query: z.object({ order_id: id.optional(), limit: z.coerce.number().int().min(1).max(100).default(20) }) },
+  responses: { 200: jsonResponse(z.object({ data: z.array(paymentOut) }), 'Payments') },
+});
+
+export const balanceRoute = defineRoute({
+  operationId: 'getBalance',
+  method: 'get',
+  path: '/v1/balance',
+  tags: ['Payments'],
+  summary: 'What the platform owes this seller: available (released) and held in escrow',
+  access: { scope: 'payments:read', tenancy: 'merchant' },
+  responses: { 200: jsonResponse(z.object({ data: z.array(z.object({ currency: z.string(), available_minor: z.number().int(), held_minor: z.number().int(), paid_out_minor: z.number().int() })) }), 'Balances per currency') },
+});
+
+const payoutOut = z.object({ id: z.string(), currency: z.string(), amount_minor: z.number().int(), gross_minor: z.number().int(), commission_minor: z.number().int(), refunded_minor: z.number().int(), created_at: z.string() }).openapi('Payout');
+const payoutItemOut = z.object({ order_id: z.string(), payment_id: z.string(), gross_minor: z.number().int(), commission_minor: z.number().int(), refunded_minor: z.number().int(), net_minor: z.number().int() });
+
+export const listPayoutsRoute = defineRoute({
+  operationId: 'listPayouts',
+  method: 'get',
+  path: '/v1/payouts',
+  tags: ['Payments'],
+  summary: 'Settlements paid to this seller',
+  access: { scope: 'payouts:read', tenancy: 'merchant' },
+  request: { query: z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) }) },
+  responses: { 200: jsonResponse(z.object({ data: z.array(payoutOut) }), 'Payouts') },
+});
+
+export const getPayoutRoute = defineRoute({
+  operationId: 'getPayoutStatement',
+  method: 'get',
+  path: '/v1/payouts/{payout_id}',
+  tags: ['Payments'],
+  summary: 'A payout with its statement: every order, commission and refund that makes up the amount',
+  access: { scope: 'payouts:read', tenancy: 'merchant' },
+  request: { params: z.object({ payout_id: id.openapi({ param: { name: 'payout_id', in: 'path' } }) }) },
+  responses: { 200: jsonResponse(payoutOut.extend({ items: z.array(payoutItemOut) }), 'The statement') },
+});
+
+const n = (v: bigint) => toJsonAmount(v);
+
+export function registerRoutes(router: ModuleRouter, { db, config }: ModuleContext, providers: ReadonlyMap<string, PaymentProvider>, events: ProviderEventCommitter): void {
+  router.route(payCheckoutRoute, async (c) => {
+    const body = c.req.valid('json');
+    const provider = providers.get(body.provider);
+    if (provider === undefined) throw problems.notImplemented(`payment provider ${body.provider}`);
+    const payments = await payCheckout(db, provider, c.req.valid('param').checkout_id, body.payment_method, config.OPENBOS_COMMISSION_BPS);
+    return c.json({ payments: payments.map(paymentJson) }, 202);
+  });
+
+  router.route(webhookRoute, async (c) => {
+    const provider = providers.get(c.req.valid('param').provider)!;
+    const raw = await c.req.text();
+    let event;
+    try {
+      event = provider.verifyWebhook(raw, c.req.raw.headers);
+    } catch (error) {
+      if (error instanceof InvalidSignatureError) throw new Problem(401, 'invalid_signature', 'The webhook signature is not valid', error.message);
+      throw problems.malformedJson('The webhook body is not a provider event');
+    }
+    const outcome = await events.submit({ provider: provider.name, event });
+    return c.json({ received: true, outcome }, 200);
+  });
+
+  router.route(listPaymentsRoute, async (c) => {
+    const q = c.req.valid('query');
+    const rows = await paymentsOf(db, c.get('caller').merchant_id, { order_id: q.order_id, limit: q.limit });
+    return c.json({ data: rows.map(paymentJson) }, 200);
+  });
+
+  router.route(balanceRoute, async (c) => {
+    const accounts = await listAccounts(db, c.get('caller').merchant_id);
+    return c.json(
+      {
+        data: accounts
+          .filter((a) => a.code === 'seller_payable')
+          .map((a) => ({ currency: a.currency, available_minor: n(balanceOf(a)), held_minor: n(a.credits_pending), paid_out_minor: n(a.debits_posted) })),
+      },
+      200,
+    );
+  });
+
+  router.route(listPayoutsRoute, async (c) => {
+    const rows = await listPayouts(db, c.get('caller').merchant_id, c.req.valid('query').limit);
+    return c.json({ data: rows.map((p) => ({ id: p.id, currency: p.currency, amount_minor: n(p.amount_minor), gross_minor: n(p.gross_minor), commission_minor: n(p.commission_minor), refunded_minor: n(p.refunded_minor), created_at: p.created_at.toISOString() })) }, 200);
+  });
+
+  router.route(getPayoutRoute, async (c) => {
+    const p = await getPayoutStatement(db, c.get('caller').merchant_id, c.req.valid('param').payout_id);
+    if (p === undefined) throw problems.notFound('The payout');
+    return c.json(
+      {
+        id: p.id,
+        currency: p.currency,
+        amount_minor: n(p.amount_minor),
+        gross_minor: n(p.gross_minor),
+        commission_minor: n(p.commission_minor),
+        refunded_minor: n(p.refunded_minor),
+        created_at: p.created_at.toISOString(),
+        items: p.items.map((i) => ({ order_id: i.order_id, payment_id: i.payment_id, gross_minor: n(i.gross_minor), commission_minor: n(i.commission_minor), refunded_minor: n(i.refunded_minor), net_minor: n(i.net_minor) })),
+      },
+      200,
+    );
+  });
+}

@@ -1,0 +1,146 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { sql } from 'kysely';
+import type { AnyDb } from '../../kernel/db.js';
+import { newId } from '../../kernel/ids.js';
+import { InvalidSignatureError, ProviderUnavailableError, type AuthorizeRequest, type AuthorizeResult, type PaymentProvider, type ProviderEvent } from './provider.js';
+
+/**
+ * A payment provider for development and tests that behaves like a real one: it answers a
+ * charge with "processing" and reports the outcome later through signed webhooks, which it keeps
+ * in its own table and re-sends until they are acknowledged (so they survive a crash of either
+ * side). It can deliver every webhook twice and out of order, as real providers sometimes do.
+ *
+ * Test cards:
+ * - 4242 4242 4242 4242: succeeds (authorized, then captured)
+ * - 4000 0000 0000 0002: declined at once (`card_declined`)
+ * - 4000 0000 0000 0119: accepted, then fails by webhook (`processing_error`)
+ * - 4000 0000 0000 9995: the first attempt answers "provider unavailable"; a retry succeeds
+ */
+export const testCards = {
+  succeeds: '4242424242424242',
+  declined: '4000000000000002',
+  failsLater: '4000000000000119',
+  needsRetry: '4000000000009995',
+} as const;
+
+export const signatureHeader = 'openbos-test-signature';
+const tolerance_s = 300;
+const delivery_attempts_max = 20;
+
+export interface TestProviderOptions {
+  secret: string;
+  /** Sends one webhook; returns the HTTP status the receiver answered. */
+  deliver: (body: string, headers: Record<string, string>) => Promise<number>;
+  /** Deliver every webhook twice (tests de-duplication). */
+  duplicate?: boolean;
+  /** Deliver captured before authorized (tests ordering tolerance). */
+  outOfOrder?: boolean;
+  delay_ms?: number;
+}
+
+export function signPayload(secret: string, body: string, timestamp_s = Math.floor(Date.now() / 1_000)): string {
+  const v1 = createHmac('sha256', secret).update(`${timestamp_s}.${body}`).digest('hex');
+  return `t=${timestamp_s},v1=${v1}`;
+}
+
+export class TestPaymentProvider implements PaymentProvider {
+  readonly name = 'test';
+
+  constructor(
+    private readonly db: AnyDb,
+    private readonly options: TestProviderOptions,
+  ) {}
+
+  async authorize(request: AuthorizeRequest): Promise<AuthorizeResult> {
+    const card = request.payment_method.replace(/\s/g, '');
+    const provider_payment_id = `tpch_${request.payment_id}`;
+    const inserted = await sql<{ attempts: number }>`
+      insert into test_provider_charge (id, payment_id, amount_minor, currency, card_last4, status, attempts)
+      values (${provider_payment_id}, ${request.payment_id}, ${request.amount_minor.toString()}::bigint, ${request.currency}, ${card.slice(-4)}, 'received', 1)
+      on conflict (payment_id) do update set attempts = test_provider_charge.attempts + 1
+      returning attempts`.execute(this.db);
+    const attempts = inserted.rows[0]!.attempts;
+    if (card === testCards.needsRetry && attempts === 1) throw new ProviderUnavailableError('test provider: temporarily unavailable, retry');
+    if (card === testCards.declined) return { status: 'declined', provider_payment_id, decline_code: 'card_declined' };
+    if (attempts > 1 && card !== testCards.needsRetry) return { status: 'processing', provider_payment_id };
+    const base = { provider_payment_id, amount_minor: request.amount_minor, currency: request.currency };
+    if (card === testCards.failsLater) {
+      await this.enqueue([{ ...base, type: 'payment.failed', failure_code: 'processing_error' }]);
+    } else {
+      const events: Omit<ProviderEvent, 'id' | 'occurred_at'>[] = [{ ...base, type: 'payment.authorized' }];
+      if (request.capture) events.push({ ...base, type: 'payment.captured' });
+      await this.enqueue(this.options.outOfOrder === true ? events.reverse() : events);
+    }
+    return { status: 'processing', provider_payment_id };
+  }
+
+  async capture(provider_payment_id: string, amount_minor: bigint): Promise<void> {
+    const charge = await this.charge(provider_payment_id);
+    await this.enqueue([{ type: 'payment.captured', provider_payment_id, amount_minor, currency: charge.currency }]);
+  }
+
+  async void(provider_payment_id: string): Promise<void> {
+    const charge = await this.charge(provider_payment_id);
+    await this.enqueue([{ type: 'payment.voided', provider_payment_id, amount_minor: charge.amount_minor, currency: charge.currency }]);
+  }
+
+  async refund(provider_payment_id: string, amount_minor: bigint, refund_id: string): Promise<void> {
+    const charge = await this.charge(provider_payment_id);
+    // The refund ID makes the request idempotent, as with real providers.
+    const existing = await sql<{ n: number }>`select count(*)::int as n from test_provider_webhook where body like ${`%"refund_id":"${refund_id}"%`}`.execute(this.db);
+    if (existing.rows[0]!.n > 0) return;
+    await this.enqueue([{ type: 'refund.succeeded', provider_payment_id, amount_minor, currency: charge.currency, refund_id }]);
+  }
+
+  verifyWebhook(rawBody: string, headers: Headers): ProviderEvent {
+    const header = headers.get(signatureHeader) ?? '';
+    const parts = Object.fromEntries(header.split(',').map((p) => p.split('=', 2) as [string, string]));
+    const timestamp_s = Number(parts.t);
+    if (!Number.isInteger(timestamp_s) || parts.v1 === undefined) throw new InvalidSignatureError('missing or malformed signature header');
+    if (Math.abs(Date.now() / 1_000 - timestamp_s) > tolerance_s) throw new InvalidSignatureError('signature timestamp is too old or in the future (replayed?)');
+    const expected = Buffer.from(signPayload(this.options.secret, rawBody, timestamp_s).split('v1=')[1]!, 'hex');
+    const given = Buffer.from(parts.v1, 'hex');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new InvalidSignatureError('signature does not match');
+    const parsed = JSON.parse(rawBody) as Omit<ProviderEvent, 'amount_minor'> & { amount_minor: number };
+    return { ...parsed, amount_minor: BigInt(parsed.amount_minor) };
+  }
+
+  /** Sends due webhooks; a receiver answering other than 2xx gets them again later. */
+  async deliverDue(limit = 100): Promise<number> {
+    const due = await sql<{ id: string; body: string; attempts: number }>`
+      select id, body, attempts from test_provider_webhook
+      where delivered_at is null and deliver_after <= now() and attempts < ${delivery_attempts_max}
+      order by deliver_after, id limit ${limit} for update skip locked`.execute(this.db);
+    let delivered = 0;
+    for (const row of due.rows) {
+      let status = 0;
+      try {
+        const copies = this.options.duplicate === true ? 2 : 1;
+        for (let i = 0; i < copies; i++) status = await this.options.deliver(row.body, { 'content-type': 'application/json', [signatureHeader]: signPayload(this.options.secret, row.body) });
+      } catch {
+        status = 0;
+      }
+      if (status >= 200 && status < 300) {
+        await sql`update test_provider_webhook set delivered_at = now(), attempts = attempts + 1 where id = ${row.id}`.execute(this.db);
+        delivered++;
+      } else {
+        await sql`update test_provider_webhook set attempts = attempts + 1, deliver_after = now() + (least(60, power(2, attempts)) || ' seconds')::interval where id = ${row.id}`.execute(this.db);
+      }
+    }
+    return delivered;
+  }
+
+  private async charge(provider_payment_id: string): Promise<{ amount_minor: bigint; currency: string }> {
+    const found = await sql<{ amount_minor: bigint; currency: string }>`select amount_minor, currency from test_provider_charge where id = ${provider_payment_id}`.execute(this.db);
+    if (found.rows[0] === undefined) throw new Error(`test provider: no charge ${provider_payment_id}`);
+    return found.rows[0];
+  }
+
+  private async enqueue(events: Omit<ProviderEvent, 'id' | 'occurred_at'>[]): Promise<void> {
+    const delay_ms = this.options.delay_ms ?? 0;
+    for (const [i, event] of events.entries()) {
+      const body = JSON.stringify({ id: newId('tpev'), occurred_at: new Date().toISOString(), ...event, amount_minor: Number(event.amount_minor) });
+      await sql`insert into test_provider_webhook (id, body, deliver_after) values (${newId('tpwh')}, ${body}, now() + ${`${delay_ms + i}`}::int * interval '1 millisecond')`.execute(this.db);
+    }
+  }
+}

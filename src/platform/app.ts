@@ -1,0 +1,57 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { pendingMigrations } from '../kernel/migrations.js';
+import { pingDatabase } from '../kernel/db.js';
+import { createApiApp } from '../kernel/http/app.js';
+import type { AppEnv } from '../kernel/http/context.js';
+import { gauge, createMetrics, type Metrics } from '../kernel/http/metrics.js';
+import { rateLimitPerKey } from '../kernel/http/rate-limit.js';
+import { moduleRouter, type RouteEntry } from '../kernel/http/router.js';
+import { outboxStats } from '../kernel/events/outbox.js';
+import type { ModuleContext } from '../kernel/module.js';
+import { keyAuthenticator } from '../modules/merchants/index.js';
+import { allMigrations, modules } from './modules.js';
+
+export const version = '0.1.0';
+
+export interface PlatformApp {
+  app: OpenAPIHono<AppEnv>;
+  routes: readonly RouteEntry[];
+  metrics: Metrics;
+}
+
+/** The whole HTTP API over one database, without listening: tests call `app.request()`. */
+export function buildApp(ctx: ModuleContext, isShuttingDown: () => boolean = () => false): PlatformApp {
+  const metrics = createMetrics();
+  const app = createApiApp({
+    logger: ctx.logger,
+    metrics,
+    body_limit_bytes: ctx.config.OPENBOS_BODY_LIMIT_BYTES,
+    version,
+    async isReady() {
+      const checks: Record<string, string> = {};
+      try {
+        await pingDatabase(ctx.db);
+        checks.database = 'ok';
+        const pending = await pendingMigrations(ctx.db, allMigrations);
+        checks.migrations = pending.length === 0 ? 'ok' : `${pending.length} pending`;
+      } catch (error) {
+        checks.database = `unreachable: ${error instanceof Error ? error.message : String(error)}`;
+      }
+      checks.process = isShuttingDown() ? 'shutting down' : 'ok';
+      return { ready: Object.values(checks).every((v) => v === 'ok'), checks };
+    },
+  });
+  gauge(metrics, 'openbos_outbox_pending_events', 'Domain events waiting for delivery', async () => (await outboxStats(ctx.db)).pending);
+  gauge(metrics, 'openbos_outbox_dead_events', 'Domain events parked as dead letters', async () => (await outboxStats(ctx.db)).dead);
+
+  const table: RouteEntry[] = [];
+  const deps = {
+    app,
+    db: ctx.db,
+    authenticator: keyAuthenticator(ctx.db),
+    rateLimit: rateLimitPerKey(ctx.config.OPENBOS_RATE_LIMIT_PER_S, ctx.config.OPENBOS_RATE_LIMIT_BURST),
+    table,
+  };
+  for (const module of modules) module.routes?.(moduleRouter(module.name, deps), ctx);
+  return { app, routes: table, metrics };
+}

@@ -1,0 +1,112 @@
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import type { Server } from 'node:http';
+import type { Config } from '../kernel/config.js';
+import { OutboxDispatcher, type EventSink } from '../kernel/events/dispatcher.js';
+import { connectNatsSink } from '../kernel/events/nats-sink.js';
+import { createLogger, type Logger } from '../kernel/logger.js';
+import { migrateToLatest } from '../kernel/migrations.js';
+import type { ModuleContext } from '../kernel/module.js';
+import { pruneIdempotencyKeys } from '../kernel/http/idempotency.js';
+import { seedDemo } from '../kernel/seed.js';
+import { runDueJobs } from '../kernel/jobs.js';
+import { buildApp } from './app.js';
+import { openDatabase, type OpenedDatabase } from './database.js';
+import { allMigrations, modules } from './modules.js';
+
+export interface RunningPlatform {
+  readonly url: string;
+  readonly port: number;
+  readonly database: OpenedDatabase;
+  readonly dispatcher: OutboxDispatcher;
+  stop(): Promise<void>;
+}
+
+/** Opens the database, migrates, seeds on first start, starts event delivery, then serves HTTP. */
+export async function startPlatform(config: Config, logger: Logger = createLogger(config.LOG_LEVEL)): Promise<RunningPlatform> {
+  const database = await openDatabase(config, logger, 'server');
+  const ctx: ModuleContext = { db: database.db, config, logger };
+  try {
+    const applied = await migrateToLatest(database.db, allMigrations);
+    if (applied.length > 0) logger.info({ applied }, `applied ${applied.length} migrations`);
+    if (config.OPENBOS_SEED_DEMO === 'auto') {
+      const seeded = await seedDemo(ctx, modules);
+      if (seeded !== undefined) logger.info('seeded the demo platform');
+    }
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+
+  const sinks: EventSink[] = [];
+  if (config.NATS_URL !== undefined) sinks.push(await connectNatsSink(config.NATS_URL));
+  const dispatcher = new OutboxDispatcher({
+    db: database.db,
+    pool: database.pool,
+    handlers: modules.flatMap((m) => m.handlers?.(ctx) ?? []),
+    sinks,
+    logger: logger.child({ component: 'outbox' }),
+    poll_ms: config.OPENBOS_OUTBOX_POLL_MS,
+  });
+  await dispatcher.start();
+  const timers = startMaintenance(ctx);
+
+  let shuttingDown = false;
+  const { app } = buildApp(ctx, () => shuttingDown);
+  const server = await listen(app.fetch, config.PORT, config.HOST);
+  const port = (server.address() as AddressInfo).port;
+  const url = config.OPENBOS_PUBLIC_URL ?? `http://localhost:${port}`;
+
+  return {
+    url,
+    port,
+    database,
+    dispatcher,
+    async stop() {
+      if (shuttingDown) return;
+      shuttingDown = true;
+      for (const timer of timers) clearInterval(timer);
+      await closeServer(server as Server, config.OPENBOS_SHUTDOWN_TIMEOUT_MS);
+      await dispatcher.stop();
+      for (const sink of sinks) await sink.close();
+      await database.close();
+    },
+  };
+}
+
+function listen(fetch: Parameters<typeof serve>[0]['fetch'], port: number, hostname: string): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, port, hostname }, () => resolve(server));
+    server.once('error', reject);
+  });
+}
+
+/** Stops accepting, lets requests in flight finish, and cuts what is left after the timeout. */
+function closeServer(server: Server, timeout_ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => server.closeAllConnections(), timeout_ms);
+    // Keep-alive connections that finish their request during the drain become idle; close
+    // them as they do rather than waiting for the keep-alive timeout.
+    const sweeper = setInterval(() => server.closeIdleConnections(), 50);
+    server.close(() => {
+      clearTimeout(timer);
+      clearInterval(sweeper);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+function startMaintenance(ctx: ModuleContext): NodeJS.Timeout[] {
+  const jobHandlers = new Map(modules.flatMap((m) => Object.entries(m.jobs?.(ctx) ?? {})));
+  const tasks = [
+    { name: 'kernel.jobs', interval_ms: ctx.config.OPENBOS_JOB_POLL_MS, run: async () => void (await runDueJobs(ctx.db, jobHandlers, ctx.logger)) },
+    { name: 'kernel.idempotency_expiry', interval_ms: 600_000, run: async () => void (await pruneIdempotencyKeys(ctx.db)) },
+    ...modules.flatMap((m) => (m.maintenance ?? []).map((t) => ({ name: t.name, interval_ms: t.interval_ms, run: () => t.run(ctx) }))),
+  ];
+  return tasks.map((task) =>
+    setInterval(() => {
+      task.run().catch((error: unknown) => ctx.logger.error({ err: error, task: task.name }, 'maintenance task failed'));
+    }, task.interval_ms).unref(),
+  );
+}

@@ -1,0 +1,161 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kernelChecks, runChecks } from '../src/kernel/checks.js';
+import { quoteLines } from '../src/modules/catalog/index.js';
+import { modules } from '../src/platform/modules.js';
+import { aLocation, aStockedItem, stockOf } from './support/commerce.js';
+import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
+
+let platform: TestPlatform;
+let shop: TestMerchant;
+let other: TestMerchant;
+
+beforeAll(async () => {
+  platform = await createTestPlatform();
+  shop = await platform.merchant(undefined, 'wholesale');
+  other = await platform.merchant();
+});
+afterAll(async () => platform.close());
+
+async function allChecksHold(): Promise<void> {
+  const reports = await runChecks(platform.database.db, [...kernelChecks, ...modules.flatMap((m) => m.checks ?? [])]);
+  expect(reports.filter((r) => r.violations.length > 0)).toEqual([]);
+}
+
+describe('catalog', () => {
+  it('creates a product with options, variants and prices, and validates option values', async () => {
+    const res = await shop.call('POST', '/v1/products', {
+      body: {
+        title: 'Linen shirt',
+        attributes: { material: 'linen', fit: 'relaxed' },
+        options: [{ name: 'size', values: ['S', 'M'] }],
+        variants: [
+          { sku: 'SHIRT-S', barcode: '4006381333931', weight_g: 200, option_values: { size: 'S' }, prices: [{ currency: 'EUR', amount_minor: 4_900 }] },
+          { sku: 'SHIRT-M', option_values: { size: 'M' }, prices: [{ currency: 'EUR', amount_minor: 4_900 }, { currency: 'CNY', amount_minor: 38_000 }] },
+        ],
+      },
+    });
+    expect(res.status, res.text).toBe(201);
+    expect(res.body.status).toBe('draft');
+    expect(res.body.variants.map((v: { title: string }) => v.title)).toEqual(['S', 'M']);
+    const bad = await shop.call('POST', '/v1/products', { body: { title: 'X', options: [{ name: 'size', values: ['S'] }], variants: [{ sku: 'X-XL', option_values: { size: 'XL' }, prices: [] }] } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].field).toBe('variants.0.option_values.size');
+  });
+
+  it('refuses a duplicate SKU with 409 and creates nothing', async () => {
+    const before = await sql<{ n: number }>`select count(*)::int as n from product where merchant_id = ${shop.id}`.execute(platform.database.db);
+    const res = await shop.call('POST', '/v1/products', { body: { title: 'Again', variants: [{ sku: 'SHIRT-S', prices: [] }] } });
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('sku_taken');
+    const after = await sql<{ n: number }>`select count(*)::int as n from product where merchant_id = ${shop.id}`.execute(platform.database.db);
+    expect(after.rows[0]?.n).toBe(before.rows[0]?.n);
+  });
+
+  it('finds products by words in title and attributes with full-text search', async () => {
+    await shop.call('POST', '/v1/products', { body: { title: 'Porcelain teapot', attributes: { glaze: 'celadon' }, variants: [{ sku: 'TEAPOT', prices: [] }] } });
+    const byAttribute = await shop.call('GET', '/v1/products?q=celadon');
+    expect(byAttribute.body.data.map((p: { title: string }) => p.title)).toEqual(['Porcelain teapot']);
+    const byTitle = await shop.call('GET', '/v1/products?q=linen');
+    expect(byTitle.body.data.map((p: { title: string }) => p.title)).toEqual(['Linen shirt']);
+    expect((await shop.call('GET', '/v1/products?q=velvet')).body.data).toEqual([]);
+  });
+
+  it('shows a storefront (publishable key) only published products', async () => {
+    const list = await shop.call('GET', '/v1/products?limit=100', { key: shop.publishableKey });
+    expect(list.status).toBe(200);
+    expect(list.body.data.every((p: { status: string }) => p.status === 'published')).toBe(true);
+    const draft = (await shop.call('GET', '/v1/products?status=draft')).body.data[0];
+    expect((await shop.call('GET', `/v1/products/${draft.id}`, { key: shop.publishableKey })).status).toBe(404);
+  });
+
+  it('prices wholesale quantities by tier and enforces the minimum order quantity, on the server', async () => {
+    const res = await shop.call('POST', '/v1/products', {
+      body: {
+        title: 'Paper cups (carton)',
+        status: 'published',
+        variants: [{ sku: 'CUPS', min_order_quantity: 5, prices: [{ currency: 'CNY', amount_minor: 32_000 }, { currency: 'CNY', amount_minor: 29_000, min_quantity: 20 }, { currency: 'CNY', amount_minor: 26_500, min_quantity: 100 }] }],
+      },
+    });
+    const variant_id = res.body.variants[0].id as string;
+    const quote = async (quantity: number, currency = 'CNY') => (await quoteLines(platform.database.db, [{ variant_id, quantity }], currency))[0]!;
+    expect(await quote(4)).toMatchObject({ ok: false, refusal: 'below_minimum_order_quantity' });
+    expect(await quote(5)).toMatchObject({ ok: true, unit_price_minor: 32_000n });
+    expect(await quote(20)).toMatchObject({ ok: true, unit_price_minor: 29_000n });
+    expect(await quote(99)).toMatchObject({ ok: true, unit_price_minor: 29_000n });
+    expect(await quote(250)).toMatchObject({ ok: true, unit_price_minor: 26_500n });
+    expect(await quote(5, 'USD')).toMatchObject({ ok: false, refusal: 'currency_not_priced' });
+    const replaced = await shop.call('PUT', `/v1/variants/${variant_id}/prices`, { body: { prices: [{ currency: 'CNY', amount_minor: 30_000 }] } });
+    expect(replaced.status).toBe(200);
+    expect(await quote(250)).toMatchObject({ ok: true, unit_price_minor: 30_000n });
+  });
+
+  it('refuses fractional, negative and unknown-currency prices', async () => {
+    for (const price of [{ currency: 'CNY', amount_minor: 10.5 }, { currency: 'CNY', amount_minor: -1 }, { currency: 'XXQ', amount_minor: 100 }, { currency: 'CNY', amount_minor: 2 ** 60 }]) {
+      const res = await shop.call('POST', '/v1/products', { body: { title: 'Bad price', variants: [{ sku: `BAD-${Math.random()}`, prices: [price] }] } });
+      expect(res.status, JSON.stringify(price)).toBe(400);
+    }
+  });
+});
+
+describe('stock in every location', () => {
+  it('books receipts, adjustments and transfers as journal rows that equal the levels', async () => {
+    const item = await aStockedItem(shop, { units: 0 });
+    const store = await aLocation(shop, 'store');
+    expect((await shop.call('POST', '/v1/stock/receipts', { body: { variant_id: item.variant_id, location_id: item.location_id, quantity: 100 } })).status).toBe(201);
+    expect((await shop.call('POST', '/v1/stock/adjustments', { body: { variant_id: item.variant_id, location_id: item.location_id, on_hand_delta: -3, note: 'damaged in storage' } })).status).toBe(201);
+    const transfer = await shop.call('POST', '/v1/stock/transfers', { body: { variant_id: item.variant_id, from_location_id: item.location_id, to_location_id: store, quantity: 40 } });
+    expect(transfer.status, transfer.text).toBe(201);
+    expect(transfer.body.from).toMatchObject({ on_hand: 57, available: 57 });
+    expect(transfer.body.to).toMatchObject({ on_hand: 40, available: 40 });
+    const journal = await shop.call('GET', `/v1/stock/movements?variant_id=${item.variant_id}`);
+    expect(journal.body.data.map((m: { reason: string }) => m.reason).sort()).toEqual(['adjustment', 'receipt', 'transfer_in', 'transfer_out']);
+    expect(journal.body.data.find((m: { reason: string }) => m.reason === 'adjustment').note).toBe('damaged in storage');
+    await allChecksHold();
+  });
+
+  it('never lets stock go negative: the code refuses, and so does the database', async () => {
+    const item = await aStockedItem(shop, { units: 5 });
+    const res = await shop.call('POST', '/v1/stock/adjustments', { body: { ...pick(item), on_hand_delta: -6, note: 'count' } });
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('insufficient_stock');
+    expect(await stockOf(shop, item)).toMatchObject({ on_hand: 5 });
+    const transfer = await shop.call('POST', '/v1/stock/transfers', { body: { variant_id: item.variant_id, from_location_id: item.location_id, to_location_id: await aLocation(shop), quantity: 6 } });
+    expect(transfer.status).toBe(409);
+    await expect(sql`update stock_level set on_hand = -1 where variant_id = ${item.variant_id}`.execute(platform.database.db)).rejects.toThrow(/stock_on_hand_not_negative/);
+    await expect(sql`update stock_level set reserved = on_hand + 1 where variant_id = ${item.variant_id}`.execute(platform.database.db)).rejects.toThrow(/stock_reserved_within_on_hand/);
+    await allChecksHold();
+  });
+
+  it('refuses zero, fractional and absurd quantities, and changes nothing', async () => {
+    const item = await aStockedItem(shop, { units: 5 });
+    for (const quantity of [0, -1, 2.5, 10_000_001]) {
+      const res = await shop.call('POST', '/v1/stock/receipts', { body: { ...pick(item), quantity } });
+      expect(res.status, String(quantity)).toBe(400);
+      expect(res.body.errors[0].field).toBe('quantity');
+    }
+    expect(await stockOf(shop, item)).toMatchObject({ on_hand: 5 });
+  });
+
+  it('never books stock for another merchant’s variant or at another merchant’s location', async () => {
+    const theirs = await aStockedItem(other, { units: 1 });
+    const mine = await aStockedItem(shop, { units: 1 });
+    expect((await shop.call('POST', '/v1/stock/receipts', { body: { variant_id: theirs.variant_id, location_id: mine.location_id, quantity: 1 } })).status).toBe(404);
+    expect((await shop.call('POST', '/v1/stock/receipts', { body: { variant_id: mine.variant_id, location_id: theirs.location_id, quantity: 1 } })).status).toBe(404);
+    expect(await stockOf(other, theirs)).toMatchObject({ on_hand: 1 });
+  });
+
+  it('raises one low-stock event when available stock falls to its threshold', async () => {
+    const item = await aStockedItem(shop, { units: 10 });
+    expect((await shop.call('PUT', '/v1/stock/thresholds', { body: { ...pick(item), low_stock_threshold: 3 } })).status).toBe(200);
+    await shop.call('POST', '/v1/stock/adjustments', { body: { ...pick(item), on_hand_delta: -5, note: 'sold offline' } });
+    await shop.call('POST', '/v1/stock/adjustments', { body: { ...pick(item), on_hand_delta: -2, note: 'sold offline' } });
+    await shop.call('POST', '/v1/stock/adjustments', { body: { ...pick(item), on_hand_delta: -1, note: 'sold offline' } });
+    const events = await sql<{ payload: { available: number } }>`select payload from bos_outbox_event where type = 'inventory.stock_low' and payload->>'variant_id' = ${item.variant_id}`.execute(platform.database.db);
+    expect(events.rows.map((r) => r.payload.available)).toEqual([3]);
+  });
+});
+
+function pick(item: { variant_id: string; location_id: string }) {
+  return { variant_id: item.variant_id, location_id: item.location_id };
+}

@@ -1,0 +1,109 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, portAnswers, startServer, type RunningServer } from './support/process.js';
+
+/**
+ * `npm start` as a new user runs it: no DATABASE_URL, so an embedded PostgreSQL in its own data
+ * folder; migrations, demo seed, the banner with a working key; a clean SIGTERM; data kept.
+ */
+let dataDir: string;
+let env: Record<string, string>;
+let apiPort: number;
+let pgPort: number;
+
+beforeAll(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'openbos-server-'));
+  fs.chmodSync(dataDir, 0o755);
+  apiPort = await freePort();
+  pgPort = await freePort();
+  env = { OPENBOS_DATA_DIR: dataDir, PORT: String(apiPort), OPENBOS_PG_PORT: String(pgPort), HOST: '127.0.0.1' };
+});
+
+afterAll(async () => {
+  if (await portAnswers(pgPort)) {
+    const server = await startServer(env);
+    server.child.kill('SIGTERM');
+    await server.exited;
+  }
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+function demoKey(output: string): string {
+  const match = /Demo key\s+(sk_[A-Za-z0-9_-]+)/.exec(output);
+  if (match?.[1] === undefined) throw new Error(`no demo key in the banner:\n${output}`);
+  return match[1];
+}
+
+async function merchant(key: string): Promise<{ status: number; id?: string; handle?: string }> {
+  const res = await fetch(`http://127.0.0.1:${apiPort}/v1/merchant`, { headers: { authorization: `Bearer ${key}` } });
+  return { status: res.status, ...((await res.json()) as { id?: string; handle?: string }) };
+}
+
+async function stop(server: RunningServer, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  server.child.kill(signal);
+  return server.exited;
+}
+
+describe('the server on an embedded PostgreSQL', () => {
+  let firstId: string | undefined;
+  let key: string;
+
+  it('starts PostgreSQL, migrates, seeds and prints URLs and a working demo key', async () => {
+    const server = await startServer(env);
+    const output = server.output();
+    expect(output).toContain(`http://localhost:${apiPort}/docs`);
+    expect(output).toContain('embedded PostgreSQL');
+    key = demoKey(output);
+    const me = await merchant(key);
+    expect(me).toMatchObject({ status: 200, handle: 'demo-brand' });
+    firstId = me.id;
+    expect(fs.existsSync(path.join(dataDir, 'pg', 'PG_VERSION'))).toBe(true);
+    expect(await stop(server)).toBe(0);
+    expect(await portAnswers(pgPort)).toBe(false);
+  });
+
+  it('keeps all data across a restart and does not seed again', async () => {
+    const before = fs.readFileSync(path.join(dataDir, 'demo-credentials.json'), 'utf8');
+    const server = await startServer(env);
+    expect(demoKey(server.output())).toBe(key);
+    expect((await merchant(key)).id).toBe(firstId);
+    expect(fs.readFileSync(path.join(dataDir, 'demo-credentials.json'), 'utf8')).toBe(before);
+    expect(await stop(server)).toBe(0);
+  });
+
+  it('lets a request in flight finish when SIGTERM arrives, then exits cleanly', async () => {
+    const server = await startServer(env);
+    const body = JSON.stringify({ kind: 'store', code: 'DRAIN-1', name: 'Drain', address: { line1: 'x', city: 'y', country: 'CN' }, latitude: 1, longitude: 1, timezone: 'UTC' });
+    const response = new Promise<{ status: number }>((resolve, reject) => {
+      const req = http.request(
+        { host: '127.0.0.1', port: apiPort, method: 'POST', path: '/v1/locations', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+        },
+      );
+      req.on('error', reject);
+      // Half the body now, the rest after the shutdown began.
+      req.write(body.slice(0, 20));
+      setTimeout(() => {
+        server.child.kill('SIGTERM');
+        setTimeout(() => req.end(body.slice(20)), 300);
+      }, 100);
+    });
+    expect((await response).status).toBe(201);
+    expect(await server.exited).toBe(0);
+  });
+
+  it('comes back after SIGKILL, adopting the PostgreSQL the dead process left running', async () => {
+    const server = await startServer(env);
+    expect(await stop(server, 'SIGKILL')).toBeNull();
+    expect(await portAnswers(pgPort)).toBe(true);
+    const again = await startServer(env);
+    expect((await merchant(key)).status).toBe(200);
+    expect(await stop(again)).toBe(0);
+    expect(await portAnswers(pgPort)).toBe(false);
+  });
+});

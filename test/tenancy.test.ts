@@ -1,0 +1,214 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { releaseEscrow, runPayouts, testCards, TestPaymentProvider } from '../src/modules/payments/index.js';
+import { aLocation as shopLocation, aStockedItem, buy } from './support/commerce.js';
+import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
+
+/**
+ * One merchant must never read or change another's data. This test walks the whole route table:
+ * every merchant-scoped route needs a fixture below, so a new route without one fails here.
+ *
+ * - `item`: merchant A owns a resource; B calling the same path gets 404, never A's data, and
+ *   A's resource is unchanged afterwards.
+ * - `collection`: A owns a resource; B's listing does not contain it.
+ * - `own`: the route acts on the caller's own merchant only; B's answer names B, not A.
+ */
+type Fixture =
+  | { kind: 'item'; setup: (a: TestMerchant) => Promise<{ path: string; body?: unknown; marker: string; readBack?: string }> }
+  | { kind: 'collection'; setup: (a: TestMerchant) => Promise<{ path: string; marker: string }> }
+  | { kind: 'own'; request: { path: string; body?: unknown } };
+
+const location = (code: string) => ({
+  kind: 'store',
+  code,
+  name: `Store ${code}`,
+  address: { line1: '1 Secret Lane', city: 'Hangzhou', country: 'CN' },
+  latitude: 30.25,
+  longitude: 120.16,
+  timezone: 'Asia/Shanghai',
+});
+
+async function aLocation(a: TestMerchant): Promise<string> {
+  const res = await a.call('POST', '/v1/locations', { body: location(`T${Math.random().toString(36).slice(2, 10)}`) });
+  expect(res.status).toBe(201);
+  return res.body.id as string;
+}
+
+async function aKey(a: TestMerchant): Promise<string> {
+  const res = await a.call('POST', '/v1/api-keys', { body: { kind: 'secret', name: 'tenancy' } });
+  expect(res.status).toBe(201);
+  return res.body.id as string;
+}
+
+async function anOrder(a: TestMerchant): Promise<string> {
+  const item = await aStockedItem(a);
+  const res = await buy(a, [{ variant_id: item.variant_id, quantity: 1 }]);
+  expect(res.status, res.text).toBe(201);
+  return res.body.orders[0].id as string;
+}
+
+const stockBody = async (a: TestMerchant, make: (item: { variant_id: string; location_id: string }) => unknown) => {
+  const { variant_id, location_id } = await aStockedItem(a);
+  const item = { variant_id, location_id };
+  return { body: make(item), marker: item.variant_id, readBack: `/v1/stock?variant_id=${item.variant_id}` };
+};
+
+const orderAction = (segment: string): Fixture => ({
+  kind: 'item',
+  setup: async (a) => {
+    const id = await anOrder(a);
+    return { path: `/v1/orders/${id}/${segment}`, body: {}, marker: id, readBack: `/v1/orders/${id}` };
+  },
+});
+
+const fixtures: Record<string, Fixture> = {
+  getCurrentMerchant: { kind: 'own', request: { path: '/v1/merchant' } },
+  listApiKeys: { kind: 'collection', setup: async (a) => ({ path: '/v1/api-keys?limit=100', marker: await aKey(a) }) },
+  createApiKey: { kind: 'own', request: { path: '/v1/api-keys', body: { kind: 'secret' } } },
+  getApiKey: { kind: 'item', setup: async (a) => { const id = await aKey(a); return { path: `/v1/api-keys/${id}`, marker: id }; } },
+  revokeApiKey: { kind: 'item', setup: async (a) => { const id = await aKey(a); return { path: `/v1/api-keys/${id}`, marker: id }; } },
+  listAuditEvents: { kind: 'collection', setup: async (a) => ({ path: '/v1/audit-events?limit=100', marker: await aKey(a) }) },
+  createLocation: { kind: 'own', request: { path: '/v1/locations', body: location('OWN-1') } },
+  listLocations: { kind: 'collection', setup: async (a) => ({ path: '/v1/locations?limit=100', marker: await aLocation(a) }) },
+  getLocation: { kind: 'item', setup: async (a) => { const id = await aLocation(a); return { path: `/v1/locations/${id}`, marker: id }; } },
+  updateLocation: { kind: 'item', setup: async (a) => { const id = await aLocation(a); return { path: `/v1/locations/${id}`, body: { name: 'hijacked' }, marker: id }; } },
+  createProduct: { kind: 'own', request: { path: '/v1/products', body: { title: 'Own product', variants: [{ sku: `OWN-${Date.now()}`, prices: [] }] } } },
+  listProducts: { kind: 'collection', setup: async (a) => ({ path: '/v1/products?limit=100', marker: (await aStockedItem(a, { units: 0 })).product_id }) },
+  getProduct: { kind: 'item', setup: async (a) => { const { product_id } = await aStockedItem(a, { units: 0 }); return { path: `/v1/products/${product_id}`, marker: product_id }; } },
+  updateProduct: { kind: 'item', setup: async (a) => { const { product_id } = await aStockedItem(a, { units: 0 }); return { path: `/v1/products/${product_id}`, body: { title: 'hijacked' }, marker: product_id }; } },
+  addVariant: { kind: 'item', setup: async (a) => { const { product_id } = await aStockedItem(a, { units: 0 }); return { path: `/v1/products/${product_id}/variants`, body: { sku: `X-${Date.now()}`, prices: [] }, marker: product_id, readBack: `/v1/products/${product_id}` }; } },
+  replaceVariantPrices: { kind: 'item', setup: async (a) => { const { product_id, variant_id } = await aStockedItem(a, { units: 0 }); return { path: `/v1/variants/${variant_id}/prices`, body: { prices: [{ currency: 'CNY', amount_minor: 1 }] }, marker: variant_id, readBack: `/v1/products/${product_id}` }; } },
+  createCategory: { kind: 'own', request: { path: '/v1/categories', body: { name: 'Own category' } } },
+  listCategories: { kind: 'collection', setup: async (a) => { const res = await a.call('POST', '/v1/categories', { body: { name: 'Secret category' } }); return { path: '/v1/categories', marker: res.body.id as string }; } },
+  listStockLevels: { kind: 'collection', setup: async (a) => ({ path: '/v1/stock', marker: (await aStockedItem(a)).variant_id }) },
+  listStockMovements: { kind: 'collection', setup: async (a) => ({ path: '/v1/stock/movements', marker: (await aStockedItem(a)).variant_id }) },
+  receiveStock: { kind: 'item', setup: async (a) => ({ path: '/v1/stock/receipts', ...(await stockBody(a, (i) => ({ ...i, quantity: 5 }))) }) },
+  adjustStock: { kind: 'item', setup: async (a) => ({ path: '/v1/stock/adjustments', ...(await stockBody(a, (i) => ({ ...i, on_hand_delta: -5, note: 'theft' }))) }) },
+  setLowStockThreshold: { kind: 'item', setup: async (a) => ({ path: '/v1/stock/thresholds', ...(await stockBody(a, (i) => ({ ...i, low_stock_threshold: 3 }))) }) },
+  transferStock: {
+    kind: 'item',
+    setup: async (a) => {
+      const item = await aStockedItem(a);
+      const to = await shopLocation(a);
+      return { path: '/v1/stock/transfers', body: { variant_id: item.variant_id, from_location_id: item.location_id, to_location_id: to, quantity: 2 }, marker: item.variant_id, readBack: `/v1/stock?variant_id=${item.variant_id}` };
+    },
+  },
+  listOrders: { kind: 'collection', setup: async (a) => ({ path: '/v1/orders?limit=100', marker: await anOrder(a) }) },
+  getOrder: { kind: 'item', setup: async (a) => { const id = await anOrder(a); return { path: `/v1/orders/${id}`, marker: id }; } },
+  shipOrder: orderAction('ship'),
+  markOrderDelivered: orderAction('deliver'),
+  completeOrder: orderAction('complete'),
+  cancelOrder: orderAction('cancel'),
+  requestRefund: orderAction('refund-request'),
+  approveRefund: orderAction('refund-approve'),
+  rejectRefund: orderAction('refund-reject'),
+  disputeRefund: orderAction('refund-dispute'),
+  listPayments: { kind: 'collection', setup: async (a) => ({ path: '/v1/payments', marker: (await aPayment(a)).payment_id }) },
+  getBalance: { kind: 'collection', setup: async (a) => { await aPayment(a); const mine = await a.call('GET', '/v1/balance'); return { path: '/v1/balance', marker: `"held_minor":${mine.body.data[0].held_minor as number}` }; } },
+  listPayouts: { kind: 'collection', setup: async (a) => ({ path: '/v1/payouts', marker: await aPayout(a) }) },
+  listConsumers: { kind: 'collection', setup: async (a) => ({ path: '/v1/consumers', marker: (await aConsumer(a)).profile_id }) },
+  getConsumer: consumerItem(''),
+  getConsumerTimeline: consumerItem('/timeline'),
+  exportConsumer: consumerItem('/export'),
+  setConsumerConsent: { kind: 'item', setup: async (a) => { const { profile_id } = await aConsumer(a); return { path: `/v1/consumers/${profile_id}/consent`, body: { marketing: true }, marker: profile_id, readBack: `/v1/consumers/${profile_id}` }; } },
+  eraseConsumer: consumerItem(''),
+  undoConsumerMerge: {
+    kind: 'item',
+    setup: async (a) => {
+      const { profile_id, merge_id } = await aConsumer(a);
+      return { path: `/v1/consumer-merges/${merge_id}/undo`, marker: merge_id, readBack: `/v1/consumers/${profile_id}` };
+    },
+  },
+  getLifecycle: { kind: 'collection', setup: async (a) => { await aConsumer(a); const mine = await a.call('GET', '/v1/lifecycle'); return { path: '/v1/lifecycle', marker: `"interested":${mine.body.counts.interested as number}` }; } },
+  getPayoutStatement: { kind: 'item', setup: async (a) => { const id = await aPayout(a); return { path: `/v1/payouts/${id}`, marker: id }; } },
+};
+
+/** A consumer in A's data bank whose anonymous browsing merged into their user profile. */
+async function aConsumer(a: TestMerchant): Promise<{ profile_id: string; merge_id: string }> {
+  const userId = `tenant-user-${Math.random().toString(36).slice(2)}`;
+  const anonymousId = `tenant-anon-${Math.random().toString(36).slice(2)}`;
+  const post = (path: string, body: unknown) => platform.app.request(path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${a.publishableKey}:`).toString('base64')}` }, body: JSON.stringify(body) });
+  expect((await post('/v1/track', { anonymousId, event: 'Product Viewed' })).status).toBe(200);
+  expect((await post('/v1/track', { userId, event: 'Product Viewed' })).status).toBe(200);
+  expect((await post('/v1/identify', { userId, anonymousId })).status).toBe(200);
+  const list = await a.call('GET', `/v1/consumers?user_id=${userId}`);
+  const profile_id = list.body.data[0].id as string;
+  const merges = await platform.database.pool.query<{ id: string }>('select id from cdp_merge where merchant_id = $1 and into_profile_id = $2', [a.id, profile_id]);
+  return { profile_id, merge_id: merges.rows[0]!.id };
+}
+
+function consumerItem(suffix: string): Fixture {
+  return { kind: 'item', setup: async (a) => { const { profile_id } = await aConsumer(a); return { path: `/v1/consumers/${profile_id}${suffix}`, marker: profile_id, readBack: `/v1/consumers/${profile_id}` }; } };
+}
+
+async function aPayment(a: TestMerchant): Promise<{ payment_id: string; order_id: string }> {
+  const item = await aStockedItem(a, { price_minor: 1_000 });
+  const res = await buy(a, [{ variant_id: item.variant_id, quantity: 1 }]);
+  const paid = await a.call('POST', `/v1/checkouts/${res.body.checkout_id}/payments`, { key: a.publishableKey, body: { payment_method: testCards.succeeds } });
+  expect(paid.status, paid.text).toBe(202);
+  await new TestPaymentProvider(platform.database.db, {
+    secret: platform.ctx.config.OPENBOS_TEST_PROVIDER_SECRET,
+    deliver: async (body, headers) => (await platform.app.request('/v1/webhooks/payments/test', { method: 'POST', headers, body })).status,
+  }).deliverDue();
+  return { payment_id: paid.body.payments[0].id as string, order_id: res.body.orders[0].id as string };
+}
+
+async function aPayout(a: TestMerchant): Promise<string> {
+  const { order_id } = await aPayment(a);
+  await a.call('POST', `/v1/orders/${order_id}/ship`);
+  await a.call('POST', `/v1/orders/${order_id}/complete`);
+  await releaseEscrow(platform.database.db, a.id, order_id);
+  const payouts = await runPayouts(platform.database.db);
+  return payouts.find((p) => p.merchant_id === a.id)!.payout_id;
+}
+
+let platform: TestPlatform;
+let a: TestMerchant;
+let b: TestMerchant;
+
+beforeAll(async () => {
+  platform = await createTestPlatform();
+  a = await platform.merchant();
+  b = await platform.merchant();
+});
+afterAll(async () => platform.close());
+
+describe('tenancy: every merchant-scoped route keeps merchants apart', () => {
+  it('has a tenancy fixture for every merchant-scoped route', () => {
+    const scoped = platform.routes.filter((r) => r.access.tenancy === 'merchant').map((r) => r.operationId);
+    const missing = scoped.filter((id) => fixtures[id] === undefined);
+    expect(missing, 'routes without a tenancy fixture').toEqual([]);
+    expect(Object.keys(fixtures).filter((id) => !scoped.includes(id)), 'fixtures for routes that no longer exist').toEqual([]);
+  });
+
+  it.each(Object.keys(fixtures))('%s never shows or changes another merchant’s data', async (operationId) => {
+    const route = platform.routes.find((r) => r.operationId === operationId);
+    expect(route).toBeDefined();
+    const method = route!.method;
+    const fixture = fixtures[operationId]!;
+    if (fixture.kind === 'item') {
+      const { path, body, marker, readBack } = await fixture.setup(a);
+      const read = readBack ?? path.replace(/\?.*$/, '');
+      const before = await a.call('GET', read);
+      expect(before.status).toBe(200);
+      const res = await b.call(method, path, body === undefined ? {} : { body });
+      expect(res.status).toBe(404);
+      expect(res.body.code).toBe('not_found');
+      // The problem echoes the requested path as `instance`; nothing else may name the resource.
+      expect(JSON.stringify({ ...res.body, instance: undefined })).not.toContain(marker);
+      const after = await a.call('GET', read);
+      expect(after.body).toEqual(before.body);
+    } else if (fixture.kind === 'collection') {
+      const { path, marker } = await fixture.setup(a);
+      expect((await a.call(method, path)).text).toContain(marker);
+      const res = await b.call(method, path);
+      expect(res.status).toBe(200);
+      expect(res.text).not.toContain(marker);
+      expect(res.text).not.toContain(a.id);
+    } else {
+      const res = await b.call(method, fixture.request.path, fixture.request.body === undefined ? {} : { body: fixture.request.body });
+      expect(res.status).toBeLessThan(300);
+      expect(res.text).not.toContain(a.id);
+      if (method === 'GET') expect(res.text).toContain(b.id);
+    }
+  });
+});
