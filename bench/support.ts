@@ -61,7 +61,7 @@ export interface BenchServer {
 /** The real server, in its own process, as production runs it. */
 export async function startBenchServer(databaseUrl: string, extraEnv: Record<string, string> = {}): Promise<BenchServer> {
   const port = await freePort();
-  const env = { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', OPENBOS_SEED_DEMO: 'never', OPENBOS_RATE_LIMIT_PER_S: '0', OPENBOS_DB_POOL_MAX: '20', ...extraEnv };
+  const env = { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', OPENBOS_SEED_DEMO: 'never', OPENBOS_CONSOLE_BUILD: 'never', OPENBOS_RATE_LIMIT_PER_S: '0', OPENBOS_DB_POOL_MAX: '20', ...extraEnv };
   // BENCH_SERVER_NODE_ARGS (e.g. `--cpu-prof`) profiles the server process.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
   const child = spawn(process.execPath, [...nodeArgs, path.resolve('packages/bos-cli/bin/bos.js'), 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });

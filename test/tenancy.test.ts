@@ -15,7 +15,7 @@ import { createTestPlatform, type TestMerchant, type TestPlatform } from './supp
 type Fixture =
   | { kind: 'item'; setup: (a: TestMerchant) => Promise<{ path: string; body?: unknown; marker: string; readBack?: string }> }
   | { kind: 'collection'; setup: (a: TestMerchant) => Promise<{ path: string; marker: string }> }
-  | { kind: 'own'; request: { path: string; body?: unknown } };
+  | { kind: 'own'; request: { path: string; body?: unknown }; asConsole?: boolean };
 
 const location = (code: string) => ({
   kind: 'store',
@@ -119,6 +119,26 @@ const fixtures: Record<string, Fixture> = {
     },
   },
   getLifecycle: { kind: 'collection', setup: async (a) => { await aConsumer(a); const mine = await a.call('GET', '/v1/lifecycle'); return { path: '/v1/lifecycle', marker: `"interested":${mine.body.counts.interested as number}` }; } },
+  getOverview: {
+    kind: 'collection',
+    setup: async (a) => {
+      const item = await aStockedItem(a, { units: 1 });
+      await a.call('PUT', '/v1/stock/thresholds', { body: { variant_id: item.variant_id, location_id: item.location_id, low_stock_threshold: 5 } });
+      return { path: '/v1/analytics/overview', marker: item.variant_id };
+    },
+  },
+  getConsoleSession: { kind: 'own', request: { path: '/v1/console/session' }, asConsole: true },
+  signOut: { kind: 'own', request: { path: '/v1/console/session' }, asConsole: true },
+  listConsoleUsers: { kind: 'collection', setup: async (a) => ({ path: '/v1/console-users', marker: (await a.signIn('staff')).user_id }) },
+  createConsoleUser: { kind: 'own', request: { path: '/v1/console-users', body: { email: 'new-person@example.com', name: 'New person', role: 'viewer', password: 'a long enough password' } } },
+  updateConsoleUser: { kind: 'item', setup: async (a) => { const { user_id } = await a.signIn('staff'); return { path: `/v1/console-users/${user_id}`, body: { role: 'owner' }, marker: user_id, readBack: '/v1/console-users' }; } },
+  listWebhookEndpoints: { kind: 'collection', setup: async (a) => ({ path: '/v1/webhook-endpoints?limit=100', marker: await aWebhookEndpoint(a) }) },
+  createWebhookEndpoint: { kind: 'own', request: { path: '/v1/webhook-endpoints', body: { url: 'https://own.example/hooks', events: ['*'] } } },
+  getWebhookEndpoint: webhookEndpointItem(''),
+  updateWebhookEndpoint: { kind: 'item', setup: async (a) => { const id = await aWebhookEndpoint(a); return { path: `/v1/webhook-endpoints/${id}`, body: { url: 'https://attacker.example/hooks', enabled: false }, marker: id }; } },
+  deleteWebhookEndpoint: webhookEndpointItem(''),
+  listWebhookDeliveries: webhookEndpointItem('/deliveries'),
+  sendTestWebhook: webhookEndpointItem('/test'),
   getPayoutStatement: { kind: 'item', setup: async (a) => { const id = await aPayout(a); return { path: `/v1/payouts/${id}`, marker: id }; } },
 };
 
@@ -150,6 +170,23 @@ async function aPayment(a: TestMerchant): Promise<{ payment_id: string; order_id
     deliver: async (body, headers) => (await platform.app.request('/v1/webhooks/payments/test', { method: 'POST', headers, body })).status,
   }).deliverDue();
   return { payment_id: paid.body.payments[0].id as string, order_id: res.body.orders[0].id as string };
+}
+
+async function aWebhookEndpoint(a: TestMerchant): Promise<string> {
+  const res = await a.call('POST', '/v1/webhook-endpoints', { body: { url: 'https://secret.example/hooks', events: ['order.paid'] } });
+  expect(res.status, res.text).toBe(201);
+  return res.body.id as string;
+}
+
+/** B's call on A's endpoint is 404; a test ping B asked for must not appear among A's deliveries. */
+function webhookEndpointItem(suffix: '' | '/deliveries' | '/test'): Fixture {
+  return {
+    kind: 'item',
+    setup: async (a) => {
+      const id = await aWebhookEndpoint(a);
+      return { path: `/v1/webhook-endpoints/${id}${suffix}`, marker: id, ...(suffix === '/test' ? { readBack: `/v1/webhook-endpoints/${id}/deliveries` } : {}) };
+    },
+  };
 }
 
 async function aPayout(a: TestMerchant): Promise<string> {
@@ -205,7 +242,8 @@ describe('tenancy: every merchant-scoped route keeps merchants apart', () => {
       expect(res.text).not.toContain(marker);
       expect(res.text).not.toContain(a.id);
     } else {
-      const res = await b.call(method, fixture.request.path, fixture.request.body === undefined ? {} : { body: fixture.request.body });
+      const caller = fixture.asConsole === true ? await b.signIn() : b;
+      const res = await caller.call(method, fixture.request.path, fixture.request.body === undefined ? {} : { body: fixture.request.body });
       expect(res.status).toBeLessThan(300);
       expect(res.text).not.toContain(a.id);
       if (method === 'GET') expect(res.text).toContain(b.id);

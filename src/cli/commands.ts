@@ -17,6 +17,7 @@ import { importTaobao } from '../modules/databank/index.js';
 import { openDatabase, type OpenedDatabase } from '../platform/database.js';
 import { allMigrations, modules } from '../platform/modules.js';
 import { startPlatform } from '../platform/server.js';
+import { ensureConsoleBuilt } from '../platform/console.js';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
@@ -39,17 +40,20 @@ async function merchantIdOf(database: OpenedDatabase, handle: string): Promise<s
 
 export const commands = {
   async start(config: Config, logger: Logger): Promise<void> {
+    if (config.OPENBOS_CONSOLE_BUILD === 'auto' && config.OPENBOS_CONSOLE_DIR === undefined) await ensureConsoleBuilt(logger);
     const platform = await startPlatform(config, logger);
     const credentials = await readDemoCredentials(config.dataDir);
     const demo = credentials?.merchants.find((m) => m.handle === 'demo-brand');
     out('');
     out(`OpenBOS is running.`);
+    out(`  Console        ${platform.url}/console/`);
     out(`  API            ${platform.url}/v1`);
     out(`  API reference  ${platform.url}/docs   (OpenAPI document: ${platform.url}/openapi.json)`);
     out(`  Health         ${platform.url}/health  ${platform.url}/ready  ${platform.url}/metrics`);
     out(`  Database       ${platform.database.embedded === undefined ? 'DATABASE_URL' : `embedded PostgreSQL in ${config.dataDir}/pg (port ${config.OPENBOS_PG_PORT})`}`);
     if (demo !== undefined) {
       out(`  Demo key       ${demo.secret_key}   (merchant demo-brand; all demo keys and console logins: ${config.dataDir}/demo-credentials.json)`);
+      out(`  Console login  store ${demo.handle}, email ${demo.console_email}, password ${demo.console_password}`);
       out(`  Try            curl -H "Authorization: Bearer ${demo.secret_key}" ${platform.url}/v1/merchant`);
     }
     out('Press Ctrl-C to stop.');

@@ -34,6 +34,9 @@ const envSchema = z.object({
   OPENBOS_JOB_POLL_MS: positiveInt.default(1_000).describe('how often durable timers are checked'),
   OPENBOS_TEST_PROVIDER_SECRET: z.string().min(16).default('whsec_openbos_test_provider_secret').describe('signing secret of the built-in test payment provider'),
   OPENBOS_OUTBOX_POLL_MS: positiveInt.default(1_000).describe('how often the outbox is polled when idle'),
+  OPENBOS_CONSOLE_DIR: z.string().min(1).optional().describe('folder of the built console; packages/console/dist by default'),
+  OPENBOS_CONSOLE_BUILD: z.enum(['auto', 'never']).default('auto').describe('auto: `bos start` builds the console first when its sources changed; never: serve what is built'),
+  OPENBOS_CONSOLE_SESSION_TTL_S: positiveInt.min(60).max(30 * 24 * 3_600).default(12 * 3_600).describe('seconds a console sign-in lasts before the person must sign in again'),
   OPENBOS_SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000).describe('how long a shutdown waits for requests to drain'),
 });
 

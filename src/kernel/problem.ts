@@ -67,6 +67,8 @@ export const problems = {
     new Problem(401, 'unauthenticated', 'Authentication required', detail),
   forbidden: (scope: string) =>
     new Problem(403, 'insufficient_scope', 'The API key lacks a required scope', `This operation needs the scope \`${scope}\``),
+  forbiddenCsrf: () =>
+    new Problem(403, 'csrf_token_invalid', 'Missing or wrong anti-forgery token', 'A request signed in by the session cookie must send the session’s `X-CSRF-Token` header'),
   notFound: (what: string) => new Problem(404, 'not_found', 'Not found', `${what} was not found`),
   routeNotFound: (method: string, path: string) =>
     new Problem(404, 'route_not_found', 'No such route', `${method} ${path} is not an OpenBOS API route`),

@@ -10,6 +10,7 @@ import { outboxStats } from '../kernel/events/outbox.js';
 import type { ModuleContext } from '../kernel/module.js';
 import { keyAuthenticator } from '../modules/merchants/index.js';
 import { allMigrations, modules } from './modules.js';
+import { mountConsole } from './console.js';
 
 export const version = '0.1.0';
 
@@ -53,5 +54,6 @@ export function buildApp(ctx: ModuleContext, isShuttingDown: () => boolean = () 
     table,
   };
   for (const module of modules) module.routes?.(moduleRouter(module.name, deps), ctx);
+  mountConsole(app, ctx.config.OPENBOS_CONSOLE_DIR);
   return { app, routes: table, metrics };
 }

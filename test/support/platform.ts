@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../src/kernel/config.js';
 import type { ModuleContext } from '../../src/kernel/module.js';
-import { createApiKey, createMerchant, type MerchantKind } from '../../src/modules/merchants/index.js';
+import { createApiKey, createConsoleUser, createMerchant, type ConsoleRole, type MerchantKind } from '../../src/modules/merchants/index.js';
 import { buildApp, type PlatformApp } from '../../src/platform/app.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
@@ -22,6 +22,18 @@ export interface TestMerchant {
   readonly secretKey: string;
   readonly publishableKey: string;
   call(method: string, path: string, options?: CallOptions): Promise<TestResponse>;
+  /** Creates a console user with this role and signs in as a browser would: cookie plus anti-forgery header. */
+  signIn(role?: ConsoleRole): Promise<TestConsoleSession>;
+}
+
+export interface TestConsoleSession {
+  readonly user_id: string;
+  readonly email: string;
+  readonly password: string;
+  readonly cookie: string;
+  readonly csrf_token: string;
+  /** Calls with the session cookie and, unless `csrf: false`, the anti-forgery header. */
+  call(method: string, path: string, options?: CallOptions & { csrf?: boolean }): Promise<TestResponse>;
 }
 
 export interface CallOptions {
@@ -86,6 +98,24 @@ export async function createTestPlatform(overrides: Record<string, string> = {})
         secretKey: secret.token,
         publishableKey: publishable.token,
         call: (method, p, options) => call(secret.token, method, p, options),
+        async signIn(role = 'owner') {
+          const email = `${role}-${++handleCounter}@${merchant.handle}.example`;
+          const password = `pw-${Math.random().toString(36).slice(2)}-long`;
+          const user = await createConsoleUser(database.db, { merchant_id: merchant.id, email, name: `Test ${role}`, role, password }, 'test');
+          const res = await call('', 'POST', '/v1/console/sessions', { key: null, body: { merchant: merchant.handle, email, password } });
+          if (res.status !== 201) throw new Error(`sign-in failed: ${res.status} ${res.text}`);
+          const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+          const csrf_token = res.body.csrf_token as string;
+          return {
+            user_id: user.id,
+            email,
+            password,
+            cookie,
+            csrf_token,
+            call: (method, p, options = {}) =>
+              call('', method, p, { ...options, key: null, headers: { cookie, ...(options.csrf === false ? {} : { 'x-csrf-token': csrf_token }), ...options.headers } }),
+          };
+        },
       };
     },
     close: () => database.drop(),

@@ -14,6 +14,8 @@ export interface Finished {
 export function cleanEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const key of Object.keys(env)) if (key.startsWith('OPENBOS_') || key === 'DATABASE_URL' || key === 'PORT' || key === 'NATS_URL') delete env[key];
+  // Tests start many servers at once; none of them may rebuild the console under another's feet.
+  env.OPENBOS_CONSOLE_BUILD = 'never';
   for (const [k, v] of Object.entries(extra)) if (v !== undefined) env[k] = v;
   return env;
 }

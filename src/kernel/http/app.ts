@@ -51,6 +51,18 @@ function toProblem(error: unknown): Problem | undefined {
   return undefined;
 }
 
+/** The head of the OpenAPI document; the paths come from the routes. */
+export function openApiConfig(version: string) {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'OpenBOS API',
+      version,
+      description: 'The open business operating system for retail. Errors are RFC 9457 problem+json with a stable `code`. Mutating requests accept an `Idempotency-Key` header.',
+    },
+  };
+}
+
 /**
  * The HTTP core: request IDs, JSON logs, metrics, body limit, problem+json errors and the
  * operational endpoints. Modules add their routes afterwards through `moduleRouter`.
@@ -103,14 +115,7 @@ export function createApiApp(options: AppOptions): OpenAPIHono<AppEnv> {
     scheme: 'bearer',
     description: 'A secret key (`sk_...`) or, where a route says so, a publishable key (`pk_...`).',
   });
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: {
-      title: 'OpenBOS API',
-      version: options.version,
-      description: 'The open business operating system for retail. Errors are RFC 9457 problem+json with a stable `code`. Mutating requests accept an `Idempotency-Key` header.',
-    },
-  });
+  app.doc31('/openapi.json', openApiConfig(options.version));
   mountDocs(app);
   return app;
 }

@@ -1,13 +1,22 @@
 import type { Logger } from 'pino';
 import type { KeyKind, Scope } from './scopes.js';
 
-/** Who is calling: resolved from the API key by the authenticator of the merchants module. */
+/**
+ * Who is calling: resolved from an API key or a console session by the authenticator of the
+ * merchants module. A console session (a person signed in to the web console) may do what a
+ * secret key may, limited by the scopes of the person's role.
+ */
 export interface Caller {
   readonly merchant_id: string;
+  /** The credential: an API key ID, or a console session ID; rate limits and idempotency keys are per credential. */
   readonly key_id: string;
-  readonly kind: KeyKind;
+  readonly kind: CallerKind;
   readonly scopes: ReadonlySet<Scope>;
+  /** Who acts, as recorded in audit logs and order timelines: `key:key_...` or `user:usr_...`. */
+  readonly actor: string;
 }
+
+export type CallerKind = KeyKind | 'console';
 
 export interface AppEnv {
   Variables: {
@@ -17,7 +26,12 @@ export interface AppEnv {
   };
 }
 
-/** Resolves a presented API key, or undefined when it is unknown or revoked. */
+/** Resolves a presented API key or console session token, or undefined when it is unknown, expired or revoked. */
 export interface Authenticator {
   authenticate(token: string): Promise<Caller | undefined>;
+  /**
+   * The anti-forgery token a browser must echo in `X-CSRF-Token` when it authenticates with the
+   * session cookie; undefined for tokens that cannot come from a cookie.
+   */
+  csrfTokenFor(token: string): string | undefined;
 }

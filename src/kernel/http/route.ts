@@ -2,7 +2,8 @@ import { createRoute, type RouteConfig, type z } from '@hono/zod-openapi';
 
 type ZodType = z.ZodType;
 import { problemContentType, problemSchema } from '../problem.js';
-import type { KeyKind, Scope } from './scopes.js';
+import type { CallerKind } from './context.js';
+import type { Scope } from './scopes.js';
 
 /**
  * Every API route is declared with what it needs: the scope, which kinds of key may call it and
@@ -13,7 +14,7 @@ import type { KeyKind, Scope } from './scopes.js';
 export interface RouteAccess {
   /** `public` routes need no key (health, settings for SDKs); a list means any one of them. */
   readonly scope: Scope | readonly Scope[] | 'public';
-  readonly keyKinds?: readonly KeyKind[];
+  readonly keyKinds?: readonly CallerKind[];
   /** `merchant`: reads or writes one merchant's data and must never show another's. */
   readonly tenancy: 'merchant' | 'public';
 }

@@ -19,6 +19,10 @@ export const secretScopes = [
   'consumers:read',
   'consumers:write',
   'audit:read',
+  'webhooks:read',
+  'webhooks:write',
+  'users:read',
+  'users:write',
 ] as const;
 
 export const publishableScopes = ['storefront:read', 'checkout:write', 'events:write'] as const;

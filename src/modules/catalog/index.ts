@@ -11,6 +11,6 @@ export const catalogModule = defineModule({
   seedDemo: seedCatalog,
 });
 
-export { createProduct, getProduct, listProducts, updateProduct, replacePrices, existingVariants, createCategory, type NewProduct, type ProductWithVariants, type Variant } from './products.js';
+export { createProduct, getProduct, listProducts, updateProduct, replacePrices, existingVariants, variantLabels, createCategory, type NewProduct, type ProductWithVariants, type Variant, type VariantLabel } from './products.js';
 export { quoteLines, type LineQuote, type LineRequest, type QuoteRefusal } from './pricing.js';
 export { productCreated, productUpdated, pricesChanged } from './events.js';

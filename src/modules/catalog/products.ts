@@ -245,3 +245,26 @@ export async function existingVariants(db: AnyDb, merchant_id: string, variant_i
   const rows = await tablesOf<CatalogTables>(db).selectFrom('variant').select('id').where('merchant_id', '=', merchant_id).where('id', 'in', variant_ids).execute();
   return new Set(rows.map((r) => r.id));
 }
+
+export interface VariantLabel {
+  variant_id: string;
+  product_id: string;
+  sku: string;
+  product_title: string;
+  variant_title: string;
+  /** The product's title, with the variant's when the product has several: "Oolong · 250 g". */
+  display_title: string;
+}
+
+/** Names of variants for reports and alerts, which hold only IDs; unknown IDs are left out. */
+export async function variantLabels(db: AnyDb, merchant_id: string, variant_ids: readonly string[]): Promise<Map<string, VariantLabel>> {
+  if (variant_ids.length === 0) return new Map();
+  const rows = await tablesOf<CatalogTables>(db)
+    .selectFrom('variant as v')
+    .innerJoin('product as p', (j) => j.onRef('p.merchant_id', '=', 'v.merchant_id').onRef('p.id', '=', 'v.product_id'))
+    .select(['v.id as variant_id', 'v.product_id', 'v.sku', 'p.title as product_title', 'v.title as variant_title'])
+    .where('v.merchant_id', '=', merchant_id)
+    .where('v.id', 'in', [...new Set(variant_ids)])
+    .execute();
+  return new Map(rows.map((r) => [r.variant_id, { ...r, display_title: r.variant_title === '' || r.variant_title === r.product_title ? r.product_title : `${r.product_title} · ${r.variant_title}` }]));
+}

@@ -53,14 +53,36 @@ export async function setConsent(db: AnyDb, merchant_id: string, profile_id: str
   });
 }
 
-export async function listProfiles(db: AnyDb, merchant_id: string, filter: { email_hash?: string | undefined; user_id?: string | undefined; after?: string | undefined; limit: number }) {
+export interface ProfileSearch {
+  /** Stored identifiers the text could be: its email or phone hash, or the raw value as a user, member or external ID. */
+  identities: { type: string; value: string }[];
+  /** Matched against the profile ID and, in part and ignoring case, against the name and email traits. */
+  text: string;
+}
+
+export async function listProfiles(db: AnyDb, merchant_id: string, filter: { email_hash?: string | undefined; user_id?: string | undefined; search?: ProfileSearch | undefined; after?: string | undefined; limit: number }) {
+  const search = filter.search;
+  const searchClause =
+    search === undefined
+      ? sql`true`
+      : sql`(p.id = ${search.text}
+          or p.traits->>'name' ilike ${likePattern(search.text)}
+          or p.traits->>'first_name' ilike ${likePattern(search.text)}
+          or p.traits->>'last_name' ilike ${likePattern(search.text)}
+          or p.traits->>'email' ilike ${likePattern(search.text)}
+          ${search.identities.length === 0 ? sql`` : sql`or exists (select 1 from cdp_identity i where i.merchant_id = p.merchant_id and i.profile_id = p.id and (i.type, i.value) in (${sql.join(search.identities.map((i) => sql`(${i.type}, ${i.value})`))}))`})`;
   const rows = await sql<ProfileRow>`select p.id, p.traits, p.merged_into, p.first_seen_at, p.last_seen_at, p.events_count, p.orders_count, p.amount_spent_minor, p.last_purchase_at
     from cdp_profile p where p.merchant_id = ${merchant_id} and p.merged_into is null
       and (${filter.after ?? null}::text is null or p.id > ${filter.after ?? null})
       and (${filter.email_hash ?? null}::text is null or exists (select 1 from cdp_identity i where i.merchant_id = p.merchant_id and i.profile_id = p.id and i.type = 'email' and i.value = ${filter.email_hash ?? null}))
       and (${filter.user_id ?? null}::text is null or exists (select 1 from cdp_identity i where i.merchant_id = p.merchant_id and i.profile_id = p.id and i.type = 'user_id' and i.value = ${filter.user_id ?? null}))
+      and ${searchClause}
     order by p.id limit ${filter.limit}`.execute(db);
   return rows.rows;
+}
+
+function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
 }
 
 export async function timeline(db: AnyDb, merchant_id: string, profile_id: string, before: string | undefined, limit: number) {

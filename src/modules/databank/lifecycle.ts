@@ -71,3 +71,9 @@ export async function stageFlow(db: AnyDb, merchant_id: string, from: string, to
     group by 1, 2 order by 1, 2`.execute(db);
   return rows.rows.map((r) => ({ from: r.from_stage, to: r.to_stage, consumers: r.n }));
 }
+
+/** A consumer's stage on the latest recorded day, or null when never recorded (or no stage). */
+export async function latestStage(db: AnyDb, merchant_id: string, profile_id: string): Promise<{ stage: Stage; day: string } | null> {
+  const rows = await sql<{ stage: Stage; day: string }>`select stage, to_char(day, 'YYYY-MM-DD') as day from cdp_stage_daily where merchant_id = ${merchant_id} and profile_id = ${profile_id} order by day desc limit 1`.execute(db);
+  return rows.rows[0] ?? null;
+}

@@ -92,4 +92,8 @@ export const migrations = [
        primary key (merchant_id, day, profile_id)
      );`,
   ),
+  sqlMigration(
+    '20261130T0310_index_stage_by_profile',
+    `create index cdp_stage_daily_profile on cdp_stage_daily (merchant_id, profile_id, day desc);`,
+  ),
 ];

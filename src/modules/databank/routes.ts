@@ -8,9 +8,9 @@ import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
 import { keyAuthenticator } from '../merchants/index.js';
 import { consentOf, eraseConsumer, exportConsumer, getProfile, identitiesOf, listProfiles, setConsent, timeline, undoMerge, type ProfileRow } from './consumers.js';
-import { hashValue, normaliseEmail } from './identifiers.js';
+import { hashValue, normaliseEmail, storedIdentifier } from './identifiers.js';
 import type { EventType, IngestCommitter } from './ingest.js';
-import { snapshotStages, stageCounts, stageFlow, stages } from './lifecycle.js';
+import { latestStage, snapshotStages, stageCounts, stageFlow, stages } from './lifecycle.js';
 import { decodeBody, parseJson, parseRequest, shortPaths } from './segment.js';
 
 const id = z.string().min(1).max(64);
@@ -58,9 +58,17 @@ export const listConsumersRoute = defineRoute({
   method: 'get',
   path: '/v1/consumers',
   tags: ['Consumers'],
-  summary: 'Consumers in this brand’s data bank; find one by email (hashed for the lookup) or user ID',
+  summary: 'Consumers in this brand’s data bank; find one by email (hashed for the lookup) or user ID, or search with `q`',
   access: { scope: 'consumers:read', tenancy: 'merchant' },
-  request: { query: z.object({ email: z.string().max(254).optional(), user_id: z.string().max(200).optional(), after: id.optional(), limit: z.coerce.number().int().min(1).max(100).default(20) }) },
+  request: {
+    query: z.object({
+      q: z.string().trim().min(1).max(200).optional().openapi({ description: 'an email, phone, user ID, member code, external ID or profile ID, or part of a name' }),
+      email: z.string().max(254).optional(),
+      user_id: z.string().max(200).optional(),
+      after: id.optional(),
+      limit: z.coerce.number().int().min(1).max(100).default(20),
+    }),
+  },
   responses: { 200: jsonResponse(z.object({ data: z.array(profileOut) }), 'Profiles') },
 });
 
@@ -72,7 +80,17 @@ export const getConsumerRoute = defineRoute({
   summary: 'A consumer: traits, facts, identities (email and phone as hashes), consent',
   access: { scope: 'consumers:read', tenancy: 'merchant' },
   request: { params: consumerParams },
-  responses: { 200: jsonResponse(profileOut.extend({ identities: z.array(z.object({ type: z.string(), value: z.string() })), consent: consentSchema, merged_into: z.string().nullable() }), 'The consumer') },
+  responses: {
+    200: jsonResponse(
+      profileOut.extend({
+        identities: z.array(z.object({ type: z.string(), value: z.string() })),
+        consent: consentSchema,
+        merged_into: z.string().nullable(),
+        lifecycle: z.object({ stage: z.enum(stages), day: z.string() }).nullable().openapi({ description: 'the A-I-P-L stage on the latest recorded day' }),
+      }),
+      'The consumer',
+    ),
+  },
 });
 
 export const timelineRoute = defineRoute({
@@ -184,7 +202,8 @@ export function registerRoutes(router: ModuleRouter, { db }: ModuleContext, inge
   router.route(listConsumersRoute, async (c) => {
     const q = c.req.valid('query');
     const email = q.email === undefined ? undefined : normaliseEmail(q.email);
-    const rows = await listProfiles(db, c.get('caller').merchant_id, { email_hash: email === undefined ? undefined : hashValue(email), user_id: q.user_id, after: q.after, limit: q.limit });
+    const search = q.q === undefined ? undefined : { text: q.q, identities: searchIdentities(q.q) };
+    const rows = await listProfiles(db, c.get('caller').merchant_id, { email_hash: email === undefined ? undefined : hashValue(email), user_id: q.user_id, search, after: q.after, limit: q.limit });
     return c.json({ data: rows.map(profileJson) }, 200);
   });
 
@@ -194,7 +213,8 @@ export function registerRoutes(router: ModuleRouter, { db }: ModuleContext, inge
     const profile = await getProfile(db, merchant_id, profile_id);
     if (profile === undefined) throw problems.notFound('The consumer');
     const identities = await identitiesOf(db, merchant_id, profile_id);
-    return c.json({ ...profileJson(profile), merged_into: profile.merged_into, identities: identities.map((i) => ({ type: i.type, value: i.value })), consent: await consentOf(db, merchant_id, profile_id) }, 200);
+    const [consent, stage] = await Promise.all([consentOf(db, merchant_id, profile_id), latestStage(db, merchant_id, profile_id)]);
+    return c.json({ ...profileJson(profile), merged_into: profile.merged_into, identities: identities.map((i) => ({ type: i.type, value: i.value })), consent, lifecycle: stage }, 200);
   });
 
   router.route(timelineRoute, async (c) => {
@@ -211,7 +231,7 @@ export function registerRoutes(router: ModuleRouter, { db }: ModuleContext, inge
     const caller = c.get('caller');
     const { profile_id } = c.req.valid('param');
     if ((await getProfile(db, caller.merchant_id, profile_id)) === undefined) throw problems.notFound('The consumer');
-    await setConsent(db, caller.merchant_id, profile_id, c.req.valid('json'), `key:${caller.key_id}`);
+    await setConsent(db, caller.merchant_id, profile_id, c.req.valid('json'), caller.actor);
     return c.json(await consentOf(db, caller.merchant_id, profile_id), 200);
   });
 
@@ -223,14 +243,14 @@ export function registerRoutes(router: ModuleRouter, { db }: ModuleContext, inge
 
   router.route(eraseRoute, async (c) => {
     const caller = c.get('caller');
-    const result = await eraseConsumer(db, caller.merchant_id, c.req.valid('param').profile_id, `key:${caller.key_id}`);
+    const result = await eraseConsumer(db, caller.merchant_id, c.req.valid('param').profile_id, caller.actor);
     if (result === undefined) throw problems.notFound('The consumer');
     return c.json({ erased: true as const, ...result }, 200);
   });
 
   router.route(undoMergeRoute, async (c) => {
     const caller = c.get('caller');
-    if (!(await undoMerge(db, caller.merchant_id, c.req.valid('param').merge_id, `key:${caller.key_id}`))) throw problems.notFound('The merge');
+    if (!(await undoMerge(db, caller.merchant_id, c.req.valid('param').merge_id, caller.actor))) throw problems.notFound('The merge');
     return c.json({ undone: true as const }, 200);
   });
 
@@ -243,4 +263,10 @@ export function registerRoutes(router: ModuleRouter, { db }: ModuleContext, inge
     const flow = q.from === undefined ? undefined : await stageFlow(db, merchant_id, q.from, today);
     return c.json({ day: today, counts, ...(flow === undefined ? {} : { flow }) }, 200);
   });
+}
+
+/** What a search box's text could be as a stored identifier; emails and phones are stored hashed. */
+function searchIdentities(text: string): { type: string; value: string }[] {
+  const candidates = (['email', 'phone', 'user_id', 'member_code', 'external_id'] as const).map((type) => storedIdentifier(type, text));
+  return candidates.filter((i): i is NonNullable<typeof i> => i !== undefined);
 }

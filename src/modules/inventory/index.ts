@@ -16,6 +16,6 @@ export const inventoryModule = defineModule({
   seedDemo: seedStock,
 });
 
-export { applyStockChanges, lockStock, openReservations, receiveStock, adjustStock, transferStock, listStockLevels, stockKey, quantity_max, type StockChange, type StockKey, type StockLevel } from './stock.js';
+export { applyStockChanges, lockStock, openReservations, receiveStock, adjustStock, transferStock, listStockLevels, lowStockLevels, stockKey, quantity_max, type StockChange, type StockKey, type StockLevel } from './stock.js';
 export { stockLow } from './events.js';
 export type { StockReason } from './tables.js';

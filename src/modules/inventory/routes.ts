@@ -3,7 +3,7 @@ import type { AnyDb } from '../../kernel/db.js';
 import { defineRoute, jsonBody, jsonResponse } from '../../kernel/http/route.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
-import { existingVariants } from '../catalog/index.js';
+import { existingVariants, variantLabels } from '../catalog/index.js';
 import { getLocation } from '../locations/index.js';
 import { adjustStock, listMovements, listStockLevels, quantity_max, receiveStock, setLowStockThreshold, transferStock, type StockLevel } from './stock.js';
 
@@ -37,8 +37,13 @@ export const listStockRoute = defineRoute({
   tags: ['Inventory'],
   summary: 'Stock levels per variant and location: on hand, reserved, available',
   access: { scope: 'inventory:read', tenancy: 'merchant' },
-  request: { query: z.object({ variant_id: id.optional(), location_id: id.optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }) },
-  responses: { 200: jsonResponse(z.object({ data: z.array(levelOut) }), 'Stock levels') },
+  request: { query: z.object({ variant_id: id.optional(), location_id: id.optional(), after: z.string().max(200).optional().openapi({ description: 'the `next_after` of the previous page' }), limit: z.coerce.number().int().min(1).max(500).default(100) }) },
+  responses: {
+    200: jsonResponse(
+      z.object({ data: z.array(levelOut.extend({ sku: z.string().nullable(), product_id: z.string().nullable(), title: z.string().nullable() })), next_after: z.string().nullable() }),
+      'Stock levels with the names of their variants',
+    ),
+  },
 });
 
 export const receiveStockRoute = defineRoute({
@@ -100,9 +105,22 @@ export const listMovementsRoute = defineRoute({
 
 export function registerRoutes(router: ModuleRouter, { db }: ModuleContext): void {
   router.route(listStockRoute, async (c) => {
-    const { variant_id, location_id, limit } = c.req.valid('query');
-    const rows = await listStockLevels(db, c.get('caller').merchant_id, { variant_id, location_id, limit });
-    return c.json({ data: rows.map(levelJson) }, 200);
+    const { variant_id, location_id, after, limit } = c.req.valid('query');
+    const merchant_id = c.get('caller').merchant_id;
+    const rows = await listStockLevels(db, merchant_id, { variant_id, location_id, after, limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    const labels = await variantLabels(db, merchant_id, page.map((l) => l.variant_id));
+    const last = page.at(-1);
+    return c.json(
+      {
+        data: page.map((l) => {
+          const label = labels.get(l.variant_id);
+          return { ...levelJson(l), sku: label?.sku ?? null, product_id: label?.product_id ?? null, title: label?.display_title ?? null };
+        }),
+        next_after: rows.length > limit && last !== undefined ? `${last.variant_id}|${last.location_id}` : null,
+      },
+      200,
+    );
   });
 
   router.route(receiveStockRoute, async (c) => {

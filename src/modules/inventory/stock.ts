@@ -243,3 +243,21 @@ export async function openReservations(db: AnyDb): Promise<{ merchant_id: string
     having sum(reserved_delta) <> 0`.execute(db);
   return result.rows;
 }
+
+/**
+ * Stock levels at or below their low-stock threshold (a threshold of 0 means "not watched"),
+ * fewest available first: what an operator must reorder or move.
+ */
+export async function lowStockLevels(db: AnyDb, merchant_id: string, limit: number): Promise<StockLevel[]> {
+  const rows = await tablesOf<InventoryTables>(db)
+    .selectFrom('stock_level')
+    .select(['merchant_id', 'variant_id', 'location_id', 'on_hand', 'reserved', 'low_stock_threshold'])
+    .where('merchant_id', '=', merchant_id)
+    .where('low_stock_threshold', '>', 0)
+    .where(sql<boolean>`on_hand - reserved <= low_stock_threshold`)
+    .orderBy(sql`on_hand - reserved`)
+    .orderBy('variant_id')
+    .limit(limit)
+    .execute();
+  return rows.map(toLevel);
+}

@@ -7,6 +7,7 @@ import { defaultScopes, scopesAllowedFor, type KeyKind, type Scope } from '../..
 import { newId } from '../../kernel/ids.js';
 import { problems } from '../../kernel/problem.js';
 import { recordAudit } from './audit.js';
+import { csrfTokenFor, isSessionToken, sessionAuthenticator } from './console-sessions.js';
 import { apiKeyCreated, apiKeyRevoked } from './events.js';
 import type { ApiKeyTable, MerchantTables } from './tables.js';
 
@@ -108,11 +109,15 @@ const cache_ttl_ms = 5_000;
 const cache_entries_max = 10_000;
 const liveCaches = new Set<LRUCache<string, Caller | false>>();
 
+/** Resolves API keys (`sk_`, `pk_`) and console session tokens (`cs_`). */
 export function keyAuthenticator(db: AnyDb): Authenticator {
   const authCache = new LRUCache<string, Caller | false>({ max: cache_entries_max, ttl: cache_ttl_ms });
   liveCaches.add(authCache);
+  const authenticateSession = sessionAuthenticator(db);
   return {
+    csrfTokenFor: (token) => (isSessionToken(token) ? csrfTokenFor(token) : undefined),
     async authenticate(token) {
+      if (isSessionToken(token)) return authenticateSession(token);
       if (!/^(sk|pk)_[A-Za-z0-9_-]{20,64}$/.test(token)) return undefined;
       const hash = hashToken(token);
       const cached = authCache.get(hash);
@@ -123,7 +128,7 @@ export function keyAuthenticator(db: AnyDb): Authenticator {
         .where('token_hash', '=', hash)
         .executeTakeFirst();
       const caller: Caller | false =
-        row === undefined || row.revoked_at !== null ? false : { merchant_id: row.merchant_id, key_id: row.id, kind: row.kind, scopes: new Set(row.scopes) };
+        row === undefined || row.revoked_at !== null ? false : { merchant_id: row.merchant_id, key_id: row.id, kind: row.kind, scopes: new Set(row.scopes), actor: `key:${row.id}` };
       authCache.set(hash, caller);
       return caller === false ? undefined : caller;
     },

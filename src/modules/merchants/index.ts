@@ -3,19 +3,23 @@ import { checks } from './checks.js';
 import { migrations } from './migrations.js';
 import { registerRoutes } from './routes.js';
 import { seedMerchants } from './seed.js';
+import { pruneSessions } from './console-sessions.js';
 
-/** Merchants (the platform's tenants), their API keys, console users and audit trail. */
+/** Merchants (the platform’s tenants), their API keys, console users and sessions, and audit trail. */
 export const merchantsModule = defineModule({
   name: 'merchants',
   migrations,
   routes: registerRoutes,
   checks,
   seedDemo: seedMerchants,
+  maintenance: [{ name: 'merchants.prune_sessions', interval_ms: 3_600_000, run: async ({ db }) => void (await pruneSessions(db)) }],
 });
 
 export { createMerchant, findMerchantByHandle, getMerchant, listMerchants, type Merchant, type NewMerchant } from './merchants.js';
 export { createApiKey, revokeApiKey, listApiKeys, keyAuthenticator, type ApiKey } from './api-keys.js';
-export { createConsoleUser, verifyConsoleUser, type ConsoleUser } from './console-users.js';
+export { createConsoleUser, verifyConsoleUser, listConsoleUsers, updateConsoleUser, type ConsoleUser } from './console-users.js';
+export { signIn, signOut, pruneSessions, csrfTokenFor } from './console-sessions.js';
+export { scopesOfRole, consoleRoles } from './roles.js';
 export { recordAudit, listAuditEvents } from './audit.js';
 export { merchantCreated, apiKeyCreated, apiKeyRevoked } from './events.js';
 export { demoMerchants } from './seed.js';

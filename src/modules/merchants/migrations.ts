@@ -57,4 +57,20 @@ export const migrations = [
        primary key (merchant_id, id)
      );`,
   ),
+  sqlMigration(
+    '20261130T0300_create_console_session',
+    `create table console_session (
+       merchant_id text not null,
+       id text not null,
+       user_id text not null,
+       token_hash text not null,
+       created_at timestamptz not null default now(),
+       expires_at timestamptz not null,
+       revoked_at timestamptz,
+       primary key (merchant_id, id),
+       foreign key (merchant_id, user_id) references console_user (merchant_id, id)
+     );
+     create unique index console_session_token_hash on console_session (token_hash);
+     create index console_session_user on console_session (merchant_id, user_id) where revoked_at is null;`,
+  ),
 ];

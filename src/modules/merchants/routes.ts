@@ -7,6 +7,23 @@ import { problems } from '../../kernel/problem.js';
 import { createApiKey, getApiKey, listApiKeys, revokeApiKey, type ApiKey } from './api-keys.js';
 import { listAuditEvents } from './audit.js';
 import { getMerchant } from './merchants.js';
+import { registerConsoleRoutes } from './console-routes.js';
+import type { Caller } from '../../kernel/http/context.js';
+import { defaultScopes, publishableScopes, type KeyKind, type Scope } from '../../kernel/http/scopes.js';
+
+/**
+ * Nobody hands out more than they hold: a key or a signed-in person may create a secret key only
+ * with scopes they have themselves, or else a staff member could mint an owner's key.
+ * Publishable scopes are public by design and may always be granted.
+ */
+function grantableScopes(caller: Caller, kind: KeyKind, requested: readonly Scope[] | undefined): Scope[] {
+  const grantable = (s: Scope) => caller.scopes.has(s) || (publishableScopes as readonly string[]).includes(s);
+  // Without a list, the new key gets the kind's default scopes that the caller may grant.
+  if (requested === undefined) return defaultScopes(kind).filter(grantable);
+  const beyond = requested.filter((s) => !grantable(s));
+  if (beyond.length > 0) throw problems.forbidden(beyond.join('`, `'));
+  return [...requested];
+}
 
 const merchantSchema = z
   .object({
@@ -131,7 +148,9 @@ export const listAudit = defineRoute({
   responses: { 200: jsonResponse(pageSchema(auditEventSchema), 'A page of audit events') },
 });
 
-export function registerRoutes(router: ModuleRouter, { db }: ModuleContext): void {
+export function registerRoutes(router: ModuleRouter, ctx: ModuleContext): void {
+  const { db } = ctx;
+  registerConsoleRoutes(router, ctx);
   router.route(getCurrentMerchant, async (c) => {
     const merchant = await getMerchant(db, c.get('caller').merchant_id);
     if (merchant === undefined) throw problems.notFound('The merchant');
@@ -148,7 +167,8 @@ export function registerRoutes(router: ModuleRouter, { db }: ModuleContext): voi
   router.route(createKey, async (c) => {
     const body = c.req.valid('json');
     const caller = c.get('caller');
-    const { key, token } = await createApiKey(db, { merchant_id: caller.merchant_id, ...body }, `key:${caller.key_id}`);
+    const scopes = grantableScopes(caller, body.kind, body.scopes);
+    const { key, token } = await createApiKey(db, { merchant_id: caller.merchant_id, ...body, scopes }, caller.actor);
     return c.json({ ...keyJson(key), token }, 201);
   });
 
@@ -160,7 +180,7 @@ export function registerRoutes(router: ModuleRouter, { db }: ModuleContext): voi
 
   router.route(revokeKey, async (c) => {
     const caller = c.get('caller');
-    const key = await revokeApiKey(db, caller.merchant_id, c.req.valid('param').key_id, `key:${caller.key_id}`);
+    const key = await revokeApiKey(db, caller.merchant_id, c.req.valid('param').key_id, caller.actor);
     if (key === undefined) throw problems.notFound('The API key');
     return c.json(keyJson(key), 200);
   });

@@ -37,6 +37,16 @@ export interface ConsoleUserTable {
   disabled_at: Date | null;
 }
 
+export interface ConsoleSessionTable {
+  merchant_id: string;
+  id: string;
+  user_id: string;
+  token_hash: string;
+  created_at: Generated<Date>;
+  expires_at: Date;
+  revoked_at: Date | null;
+}
+
 export interface AuditEventTable {
   merchant_id: string;
   id: string;
@@ -51,5 +61,6 @@ export interface MerchantTables {
   merchant: MerchantTable;
   api_key: ApiKeyTable;
   console_user: ConsoleUserTable;
+  console_session: ConsoleSessionTable;
   audit_event: AuditEventTable;
 }

@@ -20,6 +20,7 @@ export const ordersModule = defineModule({
 });
 
 export { getOrder, listOrders, closeExpiredOrders, countOrdersByStatus, ordersOfCheckout, type OrderDetail } from './orders.js';
+export { dailySales, topProducts, soldStatuses, sales_days_max, top_products_max, type SalesDay, type TopProduct } from './sales.js';
 export { applyOrderAction, transitionOrder, markOrderPaidInternally, rules as orderRules, type Order, type OrderAction, type OrderLine } from './state-machine.js';
 export * from './events.js';
 export { orderStatuses, type OrderStatus } from './tables.js';

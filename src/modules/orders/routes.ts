@@ -9,7 +9,7 @@ import { cart_lines_max, cartItems, claimForCheckout, createCart, openCart, reop
 import { CheckoutCommitter } from './checkout/committer.js';
 import type { CheckoutItem, PlacedOrder } from './checkout/place-batch.js';
 import { getOrder, listOrders, type OrderDetail } from './orders.js';
-import { applyOrderAction, type Order, type OrderAction, type OrderLine } from './state-machine.js';
+import { applyOrderAction, rules, type Order, type OrderAction, type OrderLine } from './state-machine.js';
 import { orderStatuses } from './tables.js';
 
 const quantity = z.number().int('must be a whole number of units').min(1, 'must be at least 1').max(quantity_max, `must be at most ${quantity_max}`);
@@ -36,7 +36,13 @@ const orderOut = z
   })
   .openapi('Order');
 const transitionOut = z.object({ from_status: z.string().nullable(), to_status: z.string(), action: z.string(), actor: z.string(), reason: z.string().nullable(), occurred_at: z.string() });
-const orderDetailOut = orderOut.extend({ transitions: z.array(transitionOut) }).openapi('OrderDetail');
+const sellerActionNames = ['ship', 'deliver', 'complete', 'cancel', 'refund-request', 'refund-approve', 'refund-reject', 'refund-dispute'] as const;
+const orderDetailOut = orderOut
+  .extend({
+    transitions: z.array(transitionOut),
+    actions: z.array(z.enum(sellerActionNames)).openapi({ description: 'what the seller may do next, as the last segment of the action’s path (`POST /v1/orders/{id}/ship`)' }),
+  })
+  .openapi('OrderDetail');
 const checkoutOut = z.object({ checkout_id: z.string(), orders: z.array(orderOut) }).openapi('Checkout');
 
 function orderJson(o: Order & { lines: OrderLine[] }): z.infer<typeof orderOut> {
@@ -60,7 +66,8 @@ function orderJson(o: Order & { lines: OrderLine[] }): z.infer<typeof orderOut> 
 }
 
 function orderDetailJson(o: OrderDetail): z.infer<typeof orderDetailOut> {
-  return { ...orderJson(o), transitions: o.transitions.map((t) => ({ from_status: t.from_status, to_status: t.to_status, action: t.action, actor: t.actor, reason: t.reason, occurred_at: t.occurred_at.toISOString() })) };
+  const actions = sellerActions.filter((a) => rules[a.action].from.includes(o.status)).map((a) => a.segment);
+  return { ...orderJson(o), actions, transitions: o.transitions.map((t) => ({ from_status: t.from_status, to_status: t.to_status, action: t.action, actor: t.actor, reason: t.reason, occurred_at: t.occurred_at.toISOString() })) };
 }
 
 
@@ -211,15 +218,16 @@ function actionRoute(action: OrderAction, operationId: string, segment: string, 
 }
 
 /** Seller actions over HTTP. Paying is not among them: payment comes from the payments module. */
-const sellerActions: { action: OrderAction; route: ReturnType<typeof actionRoute> }[] = [
-  { action: 'ship', route: actionRoute('ship', 'shipOrder', 'ship', 'Ship a paid order; its reserved stock becomes a sale') },
-  { action: 'deliver', route: actionRoute('deliver', 'markOrderDelivered', 'deliver', 'Record delivery of a shipped order') },
-  { action: 'complete', route: actionRoute('complete', 'completeOrder', 'complete', 'Complete an order (buyer confirmed receipt)') },
-  { action: 'close', route: actionRoute('close', 'cancelOrder', 'cancel', 'Cancel an unpaid order; its stock is released') },
-  { action: 'request_refund', route: actionRoute('request_refund', 'requestRefund', 'refund-request', 'Open a refund request on a paid, shipped or delivered order') },
-  { action: 'approve_refund', route: actionRoute('approve_refund', 'approveRefund', 'refund-approve', 'Approve a refund request; unshipped stock is released') },
-  { action: 'reject_refund', route: actionRoute('reject_refund', 'rejectRefund', 'refund-reject', 'Reject a refund request; the order returns to its previous state') },
-  { action: 'dispute', route: actionRoute('dispute', 'disputeRefund', 'refund-dispute', 'Contest a refund request; the platform operator decides (`bos disputes decide`)') },
+type SellerAction = { action: OrderAction; segment: (typeof sellerActionNames)[number]; operationId: string; summary: string };
+const sellerActions: SellerAction[] = [
+  { action: 'ship', segment: 'ship', operationId: 'shipOrder', summary: 'Ship a paid order; its reserved stock becomes a sale' },
+  { action: 'deliver', segment: 'deliver', operationId: 'markOrderDelivered', summary: 'Record delivery of a shipped order' },
+  { action: 'complete', segment: 'complete', operationId: 'completeOrder', summary: 'Complete an order (buyer confirmed receipt)' },
+  { action: 'close', segment: 'cancel', operationId: 'cancelOrder', summary: 'Cancel an unpaid order; its stock is released' },
+  { action: 'request_refund', segment: 'refund-request', operationId: 'requestRefund', summary: 'Open a refund request on a paid, shipped or delivered order' },
+  { action: 'approve_refund', segment: 'refund-approve', operationId: 'approveRefund', summary: 'Approve a refund request; unshipped stock is released' },
+  { action: 'reject_refund', segment: 'refund-reject', operationId: 'rejectRefund', summary: 'Reject a refund request; the order returns to its previous state' },
+  { action: 'dispute', segment: 'refund-dispute', operationId: 'disputeRefund', summary: 'Contest a refund request; the platform operator decides (`bos disputes decide`)' },
 ];
 
 export function registerRoutes(router: ModuleRouter, { db, config, logger }: ModuleContext): void {
@@ -305,12 +313,12 @@ export function registerRoutes(router: ModuleRouter, { db, config, logger }: Mod
     return c.json(orderDetailJson(order), 200);
   });
 
-  for (const { action, route } of sellerActions) {
-    router.route(route, async (c) => {
+  for (const { action, segment, operationId, summary } of sellerActions) {
+    router.route(actionRoute(action, operationId, segment, summary), async (c) => {
       const caller = c.get('caller');
       const { order_id } = c.req.valid('param');
       const input = c.req.valid('json');
-      await applyOrderAction(db, caller.merchant_id, order_id, action, { actor: `key:${caller.key_id}`, reason: input.reason, tracking_number: input.tracking_number, refund_amount_minor: input.amount_minor === undefined ? undefined : BigInt(input.amount_minor), auto_confirm_after_s: config.OPENBOS_AUTO_CONFIRM_AFTER_S });
+      await applyOrderAction(db, caller.merchant_id, order_id, action, { actor: caller.actor, reason: input.reason, tracking_number: input.tracking_number, refund_amount_minor: input.amount_minor === undefined ? undefined : BigInt(input.amount_minor), auto_confirm_after_s: config.OPENBOS_AUTO_CONFIRM_AFTER_S });
       return c.json(orderDetailJson((await getOrder(db, caller.merchant_id, order_id))!), 200);
     });
   }

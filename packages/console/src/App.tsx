@@ -1,0 +1,66 @@
+import { lazy, Suspense, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, Navigate, Route, Routes, useLocation } from 'react-router';
+import { Layout } from './components/Layout';
+import { PageHeader } from './components/PageHeader';
+import { Loading } from './components/QueryState';
+import SignIn from './pages/SignIn';
+import { useSession } from './session';
+
+// Each page is its own chunk, loaded when first opened; only the frame and sign-in load up front.
+const Overview = lazy(() => import('./pages/Overview'));
+const Catalog = lazy(() => import('./pages/Catalog'));
+const ProductEditor = lazy(() => import('./pages/ProductEditor'));
+const Stock = lazy(() => import('./pages/Stock'));
+const Orders = lazy(() => import('./pages/Orders'));
+const OrderDetail = lazy(() => import('./pages/OrderDetail'));
+const Consumers = lazy(() => import('./pages/Consumers'));
+const ConsumerDetail = lazy(() => import('./pages/ConsumerDetail'));
+const Settings = lazy(() => import('./pages/Settings'));
+
+function RequireSession({ children }: { children: ReactNode }) {
+  const { session, loading } = useSession();
+  const location = useLocation();
+  if (loading) return <Loading />;
+  if (session === null) return <Navigate to="/sign-in" replace state={{ from: location.pathname + location.search }} />;
+  return <>{children}</>;
+}
+
+function NotFound() {
+  const { t } = useTranslation();
+  return (
+    <>
+      <PageHeader title={t('pageNotFound')} />
+      <Link to="/">{t('backToOverview')}</Link>
+    </>
+  );
+}
+
+const page = (element: ReactNode) => <Suspense fallback={<Loading />}>{element}</Suspense>;
+
+export function App() {
+  return (
+    <Routes>
+      <Route path="/sign-in" element={<SignIn />} />
+      <Route
+        element={
+          <RequireSession>
+            <Layout />
+          </RequireSession>
+        }
+      >
+        <Route index element={page(<Overview />)} />
+        <Route path="catalog" element={page(<Catalog />)} />
+        <Route path="catalog/new" element={page(<ProductEditor />)} />
+        <Route path="catalog/:productId" element={page(<ProductEditor />)} />
+        <Route path="stock" element={page(<Stock />)} />
+        <Route path="orders" element={page(<Orders />)} />
+        <Route path="orders/:orderId" element={page(<OrderDetail />)} />
+        <Route path="consumers" element={page(<Consumers />)} />
+        <Route path="consumers/:profileId" element={page(<ConsumerDetail />)} />
+        <Route path="settings" element={page(<Settings />)} />
+        <Route path="*" element={<NotFound />} />
+      </Route>
+    </Routes>
+  );
+}

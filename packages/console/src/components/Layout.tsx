@@ -1,0 +1,69 @@
+import { NavLink, Outlet, useNavigate } from 'react-router';
+import { useTranslation } from 'react-i18next';
+import { languages } from '../i18n';
+import { useSession } from '../session';
+
+const sections = [
+  { to: '/', key: 'overview', end: true },
+  { to: '/catalog', key: 'catalog', end: false },
+  { to: '/stock', key: 'stock', end: false },
+  { to: '/orders', key: 'orders', end: false },
+  { to: '/consumers', key: 'consumers', end: false },
+  { to: '/settings', key: 'settings', end: false },
+] as const;
+
+/** The frame of every signed-in page: navigation, the merchant and person, language, sign-out. */
+export function Layout() {
+  const { t, i18n } = useTranslation();
+  const { session, signOut } = useSession();
+  const navigate = useNavigate();
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        {t('skipToContent')}
+      </a>
+      <header className="topbar">
+        <span className="brand" aria-hidden="true">
+          B
+        </span>
+        <strong className="merchant-name">{session?.merchant.name}</strong>
+        <span className="spacer" />
+        <label className="language">
+          <span className="visually-hidden">{t('language')}</span>
+          <select value={i18n.language} onChange={(e) => void i18n.changeLanguage(e.target.value)}>
+            {languages.map((l) => (
+              <option key={l.code} value={l.code} lang={l.code}>
+                {l.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        {session !== null && <span className="who">{t('signedInAs', { name: session.user.name, role: t(`role.${session.user.role}`) })}</span>}
+        <button
+          type="button"
+          onClick={() =>
+            void signOut().finally(() => {
+              void navigate('/sign-in');
+            })
+          }
+        >
+          {t('signOut')}
+        </button>
+      </header>
+      <nav className="sidebar" aria-label={t('nav.label')}>
+        <ul>
+          {sections.map((s) => (
+            <li key={s.key}>
+              <NavLink to={s.to} end={s.end}>
+                {t(`nav.${s.key}`)}
+              </NavLink>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main id="main" className="content">
+        <Outlet />
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,56 @@
+import { useTranslation } from 'react-i18next';
+
+/** Numbers, money and times in the reader's language; money is integer minor units everywhere. */
+export function localeOf(language: string): string {
+  return language.startsWith('zh') ? 'zh-CN' : 'en-GB';
+}
+
+function fractionDigits(currency: string): number {
+  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+}
+
+export function formatMoney(amount_minor: number, currency: string, language: string): string {
+  const digits = fractionDigits(currency);
+  return new Intl.NumberFormat(localeOf(language), { style: 'currency', currency }).format(amount_minor / 10 ** digits);
+}
+
+/** Parses what a person typed as a price ("12.50") into minor units, or undefined when it is not a price. */
+export function parseMoney(text: string, currency: string): number | undefined {
+  const digits = fractionDigits(currency);
+  const match = /^\s*(\d{1,13})(?:[.,](\d*))?\s*$/.exec(text);
+  if (match === null) return undefined;
+  const fraction = match[2] ?? '';
+  if (fraction.length > digits) return undefined;
+  return Number(match[1]) * 10 ** digits + Number(fraction.padEnd(digits, '0') || '0');
+}
+
+export function minorToInput(amount_minor: number, currency: string): string {
+  const digits = fractionDigits(currency);
+  return (amount_minor / 10 ** digits).toFixed(digits);
+}
+
+export function formatNumber(value: number, language: string): string {
+  return new Intl.NumberFormat(localeOf(language)).format(value);
+}
+
+export function formatDateTime(iso: string, language: string): string {
+  return new Intl.DateTimeFormat(localeOf(language), { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+}
+
+export function formatDay(day: string, language: string): string {
+  return new Intl.DateTimeFormat(localeOf(language), { month: 'short', day: 'numeric', timeZone: 'UTC' }).format(new Date(`${day}T00:00:00Z`));
+}
+
+/** The formatters bound to the current language. */
+export function useFormat() {
+  const { i18n } = useTranslation();
+  const language = i18n.language;
+  return {
+    money: (amount_minor: number, currency: string) => formatMoney(amount_minor, currency, language),
+    number: (value: number) => formatNumber(value, language),
+    dateTime: (iso: string) => formatDateTime(iso, language),
+    day: (day: string) => formatDay(day, language),
+  };
+}
+
+export const browserTimeZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;

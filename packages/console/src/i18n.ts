@@ -1,0 +1,48 @@
+import i18n from 'i18next';
+import { initReactI18next } from 'react-i18next';
+import { catalog } from './locales/catalog';
+import { common } from './locales/common';
+import { consumers } from './locales/consumers';
+import { orders } from './locales/orders';
+import { overview } from './locales/overview';
+import { settings } from './locales/settings';
+import { stock } from './locales/stock';
+
+/**
+ * English and Simplified Chinese. Each page has its own namespace (src/locales/<page>.ts) with
+ * both languages side by side, so a missing translation shows up in review.
+ */
+export const languages = [
+  { code: 'en', label: 'English' },
+  { code: 'zh-CN', label: '简体中文' },
+] as const;
+
+const namespaces = { common, overview, catalog, stock, orders, consumers, settings };
+const storageKey = 'openbos.language';
+
+function initialLanguage(): string {
+  const stored = localStorage.getItem(storageKey);
+  if (stored !== null && languages.some((l) => l.code === stored)) return stored;
+  return navigator.language.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en';
+}
+
+void i18n.use(initReactI18next).init({
+  lng: initialLanguage(),
+  fallbackLng: 'en',
+  defaultNS: 'common',
+  ns: Object.keys(namespaces),
+  resources: {
+    en: Object.fromEntries(Object.entries(namespaces).map(([ns, texts]) => [ns, texts.en])),
+    'zh-CN': Object.fromEntries(Object.entries(namespaces).map(([ns, texts]) => [ns, texts.zh])),
+  },
+  interpolation: { escapeValue: false },
+  returnNull: false,
+});
+
+document.documentElement.lang = i18n.language;
+i18n.on('languageChanged', (language) => {
+  document.documentElement.lang = language;
+  localStorage.setItem(storageKey, language);
+});
+
+export default i18n;

@@ -1,0 +1,5 @@
+/** Texts of the catalog page. */
+export const catalog = {
+  en: {},
+  zh: {},
+};

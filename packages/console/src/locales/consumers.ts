@@ -1,0 +1,5 @@
+/** Texts of the consumers page. */
+export const consumers = {
+  en: {},
+  zh: {},
+};

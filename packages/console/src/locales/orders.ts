@@ -1,0 +1,5 @@
+/** Texts of the orders page. */
+export const orders = {
+  en: {},
+  zh: {},
+};

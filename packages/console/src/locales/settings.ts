@@ -1,0 +1,5 @@
+/** Texts of the settings page. */
+export const settings = {
+  en: {},
+  zh: {},
+};

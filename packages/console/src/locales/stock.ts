@@ -1,0 +1,5 @@
+/** Texts of the stock page. */
+export const stock = {
+  en: {},
+  zh: {},
+};

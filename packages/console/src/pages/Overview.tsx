@@ -1,0 +1,226 @@
+import { useQuery } from '@tanstack/react-query';
+import { BarController, BarElement, CategoryScale, Chart as ChartJS, Legend, LinearScale, Tooltip } from 'chart.js';
+import { Bar } from 'react-chartjs-2';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+import { bos, unwrap, type Schemas } from '../api';
+import { PageHeader } from '../components/PageHeader';
+import { QueryState } from '../components/QueryState';
+import { StatusBadge } from '../components/StatusBadge';
+import { browserTimeZone, useFormat } from '../format';
+
+ChartJS.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip, Legend);
+
+type Overview = Schemas['Overview'];
+const stages = ['aware', 'interested', 'purchased', 'loyal'] as const;
+const statusOrder = ['awaiting_payment', 'paid', 'shipped', 'delivered', 'completed', 'refund_requested', 'disputed', 'refunded', 'closed'] as const;
+
+export default function OverviewPage() {
+  const { t } = useTranslation('overview');
+  const timeZone = browserTimeZone();
+  const query = useQuery({
+    queryKey: ['overview', timeZone],
+    queryFn: () => unwrap(bos.GET('/v1/analytics/overview', { params: { query: { time_zone: timeZone } } })),
+  });
+  return (
+    <>
+      <PageHeader title={t('title')}>{query.data !== undefined && <p className="muted">{t('subtitle', { currency: query.data.currency, timeZone })}</p>}</PageHeader>
+      <QueryState query={query}>{(o) => <OverviewBody o={o} />}</QueryState>
+    </>
+  );
+}
+
+function OverviewBody({ o }: { o: Overview }) {
+  const { t } = useTranslation('overview');
+  const f = useFormat();
+  const money = (minor: number) => f.money(minor, o.currency);
+  const totals = [
+    { key: 'today', label: t('today'), total: o.sales.today },
+    { key: 'last7', label: t('last7'), total: o.sales.last_7_days },
+    { key: 'last30', label: t('last30'), total: o.sales.last_30_days },
+  ];
+  return (
+    <>
+      <section className="grid grid-3" aria-label={t('title')}>
+        {totals.map(({ key, label, total }) => (
+          <div className="stat" key={key} data-testid={`sales-${key}`}>
+            <div className="label">{label}</div>
+            <div className="value">{money(total.net_minor)}</div>
+            <div className="sub">
+              {t('ordersCount', { count: total.orders })}
+              {total.refunded_minor > 0 && ` · ${t('refunded', { amount: money(total.refunded_minor) })}`}
+            </div>
+          </div>
+        ))}
+      </section>
+      <div className="grid grid-2" style={{ marginTop: '1.25rem' }}>
+        <SalesChart o={o} />
+        <OrdersByStatus o={o} />
+        <TopProducts o={o} />
+        {o.lifecycle !== null && <Funnel counts={o.lifecycle.counts} />}
+      </div>
+      {o.low_stock !== null && <LowStock alerts={o.low_stock} />}
+    </>
+  );
+}
+
+function SalesChart({ o }: { o: Overview }) {
+  const { t } = useTranslation('overview');
+  const f = useFormat();
+  const digits = 10 ** (new Intl.NumberFormat('en', { style: 'currency', currency: o.currency }).resolvedOptions().maximumFractionDigits ?? 2);
+  const best = o.sales.daily.reduce((a, b) => (b.gross_minor > a.gross_minor ? b : a), o.sales.daily[0]!);
+  return (
+    <section className="card">
+      <h2 id="sales-chart">{t('salesChart')}</h2>
+      <div className="chart-box">
+        <Bar
+          role="img"
+          aria-labelledby="sales-chart"
+          aria-describedby="sales-chart-summary"
+          data={{
+            labels: o.sales.daily.map((d) => f.day(d.day)),
+            datasets: [
+              { label: t('gross'), data: o.sales.daily.map((d) => d.gross_minor / digits), backgroundColor: '#c2410c' },
+              { label: t('refunds'), data: o.sales.daily.map((d) => -d.refunded_minor / digits), backgroundColor: '#94a3b8' },
+            ],
+          }}
+          options={{
+            maintainAspectRatio: false,
+            animation: false,
+            scales: { x: { stacked: true, ticks: { maxTicksLimit: 10 } }, y: { stacked: true } },
+            plugins: { tooltip: { callbacks: { label: (item) => `${item.dataset.label ?? ''}: ${f.money(Math.round(Math.abs(Number(item.raw)) * digits), o.currency)}` } } },
+          }}
+        />
+      </div>
+      <p id="sales-chart-summary" className="visually-hidden">
+        {t('salesChartSummary', { amount: f.money(o.sales.last_30_days.net_minor, o.currency), day: f.day(best.day), best: f.money(best.gross_minor, o.currency) })}
+      </p>
+    </section>
+  );
+}
+
+function OrdersByStatus({ o }: { o: Overview }) {
+  const { t } = useTranslation('overview');
+  const f = useFormat();
+  return (
+    <section className="card">
+      <h2>{t('ordersByStatus')}</h2>
+      <table>
+        <tbody>
+          {statusOrder.map((status) => (
+            <tr key={status}>
+              <td>
+                <Link to={`/orders?status=${status}`} aria-label={`${t('viewOrders')}: ${status}`}>
+                  <StatusBadge status={status} />
+                </Link>
+              </td>
+              <td className="num" data-testid={`status-count-${status}`}>
+                {f.number(o.orders_by_status[status] ?? 0)}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function TopProducts({ o }: { o: Overview }) {
+  const { t } = useTranslation('overview');
+  const f = useFormat();
+  return (
+    <section className="card">
+      <h2>{t('topProducts')}</h2>
+      {o.top_products.length === 0 ? (
+        <p className="muted">{t('noSales')}</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t('product')}</th>
+              <th scope="col" className="num">
+                {t('units')}
+              </th>
+              <th scope="col" className="num">
+                {t('revenue')}
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {o.top_products.map((p) => (
+              <tr key={p.product_id}>
+                <td>
+                  <Link to={`/catalog/${p.product_id}`}>{p.title}</Link>
+                </td>
+                <td className="num">{f.number(p.units)}</td>
+                <td className="num">{f.money(p.revenue_minor, o.currency)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function Funnel({ counts }: { counts: Record<(typeof stages)[number], number> }) {
+  const { t } = useTranslation('overview');
+  const { t: tc } = useTranslation();
+  return (
+    <section className="card">
+      <h2 id="funnel-chart">{t('funnel')}</h2>
+      <div className="chart-box">
+        <Bar
+          role="img"
+          aria-labelledby="funnel-chart"
+          aria-describedby="funnel-summary"
+          data={{ labels: stages.map((s) => tc(`stage.${s}`)), datasets: [{ label: t('consumers'), data: stages.map((s) => counts[s]), backgroundColor: ['#fdba74', '#fb923c', '#ea580c', '#9a3412'] }] }}
+          options={{ indexAxis: 'y', maintainAspectRatio: false, animation: false, plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } }}
+        />
+      </div>
+      <p id="funnel-summary" className="visually-hidden">
+        {t('funnelSummary', counts)}
+      </p>
+    </section>
+  );
+}
+
+function LowStock({ alerts }: { alerts: Overview['low_stock'] & object }) {
+  const { t } = useTranslation('overview');
+  const f = useFormat();
+  return (
+    <section className="card">
+      <h2>{t('lowStock')}</h2>
+      {alerts.length === 0 ? (
+        <p className="muted">{t('noLowStock')}</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t('product')}</th>
+              <th scope="col">{t('location')}</th>
+              <th scope="col" className="num">
+                {t('available')}
+              </th>
+              <th scope="col" className="num">
+                {t('threshold')}
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {alerts.map((a) => (
+              <tr key={`${a.variant_id}|${a.location_id}`}>
+                <td>
+                  <Link to={`/stock?variant_id=${a.variant_id}`}>{a.title ?? a.sku ?? a.variant_id}</Link> <span className="muted mono">{a.sku}</span>
+                </td>
+                <td>{a.location_name ?? a.location_id}</td>
+                <td className="num">{f.number(a.available)}</td>
+                <td className="num">{f.number(a.low_stock_threshold)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,178 @@
+import { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { presentedKey, sessionCookie } from '../../kernel/http/auth.js';
+import type { AppEnv } from '../../kernel/http/context.js';
+import { defineRoute, jsonBody, jsonResponse } from '../../kernel/http/route.js';
+import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
+import { Problem, problems } from '../../kernel/problem.js';
+import { csrfTokenFor, getSession, signIn, signOut } from './console-sessions.js';
+import { createConsoleUser, getConsoleUser, listConsoleUsers, updateConsoleUser, type ConsoleUser } from './console-users.js';
+import { getMerchant } from './merchants.js';
+import { consoleRoles, scopesOfRole } from './roles.js';
+
+/** Sign-in, sign-out and the people of a merchant who use the web console. */
+const roleSchema = z.enum(consoleRoles);
+const consoleUserSchema = z
+  .object({ id: z.string(), email: z.string(), name: z.string(), role: roleSchema, created_at: z.string().datetime(), disabled_at: z.string().datetime().nullable() })
+  .openapi('ConsoleUser');
+
+const sessionSchema = z
+  .object({
+    user: consoleUserSchema,
+    merchant: z.object({ id: z.string(), handle: z.string(), name: z.string(), kind: z.string(), default_currency: z.string(), country: z.string() }),
+    scopes: z.array(z.string()),
+    csrf_token: z.string().openapi({ description: 'send it as `X-CSRF-Token` on every request that changes something' }),
+    expires_at: z.string().datetime(),
+  })
+  .openapi('ConsoleSession');
+
+function userJson(u: ConsoleUser): z.infer<typeof consoleUserSchema> {
+  return { id: u.id, email: u.email, name: u.name, role: u.role, created_at: u.created_at.toISOString(), disabled_at: u.disabled_at?.toISOString() ?? null };
+}
+
+export const signInRoute = defineRoute({
+  operationId: 'signIn',
+  method: 'post',
+  path: '/v1/console/sessions',
+  tags: ['Console'],
+  summary: 'Sign in to the console with the merchant’s handle, an email and a password; sets the session cookie',
+  access: { scope: 'public', tenancy: 'public' },
+  request: jsonBody(z.object({ merchant: z.string().min(1).max(64), email: z.string().min(3).max(254), password: z.string().min(1).max(200) }).strict()),
+  responses: { 201: jsonResponse(sessionSchema, 'Signed in; the `bos_session` cookie is set') },
+});
+
+export const getSessionRoute = defineRoute({
+  operationId: 'getConsoleSession',
+  method: 'get',
+  path: '/v1/console/session',
+  tags: ['Console'],
+  summary: 'The signed-in person, the merchant and what the person may do',
+  access: { scope: 'merchant:read', tenancy: 'merchant', keyKinds: ['console'] },
+  responses: { 200: jsonResponse(sessionSchema, 'The session') },
+});
+
+export const signOutRoute = defineRoute({
+  operationId: 'signOut',
+  method: 'delete',
+  path: '/v1/console/session',
+  tags: ['Console'],
+  summary: 'Sign out: the session ends at once and the cookie is cleared',
+  access: { scope: 'merchant:read', tenancy: 'merchant', keyKinds: ['console'] },
+  responses: { 200: jsonResponse(z.object({ signed_out: z.literal(true) }), 'Signed out') },
+});
+
+const userParams = z.object({ user_id: z.string().max(64).openapi({ param: { name: 'user_id', in: 'path' } }) });
+
+export const listUsersRoute = defineRoute({
+  operationId: 'listConsoleUsers',
+  method: 'get',
+  path: '/v1/console-users',
+  tags: ['Console'],
+  summary: 'The people who may sign in to this merchant’s console',
+  access: { scope: 'users:read', tenancy: 'merchant' },
+  responses: { 200: jsonResponse(z.object({ data: z.array(consoleUserSchema) }), 'Console users') },
+});
+
+export const createUserRoute = defineRoute({
+  operationId: 'createConsoleUser',
+  method: 'post',
+  path: '/v1/console-users',
+  tags: ['Console'],
+  summary: 'Invite a person to the console with a role and an initial password',
+  access: { scope: 'users:write', tenancy: 'merchant' },
+  request: jsonBody(z.object({ email: z.string().email().max(254), name: z.string().min(1).max(200), role: roleSchema, password: z.string().min(10).max(200) }).strict()),
+  responses: { 201: jsonResponse(consoleUserSchema, 'The new console user') },
+});
+
+export const updateUserRoute = defineRoute({
+  operationId: 'updateConsoleUser',
+  method: 'patch',
+  path: '/v1/console-users/{user_id}',
+  tags: ['Console'],
+  summary: 'Change a person’s name, role or password, or disable or enable the person; a merchant keeps at least one owner',
+  access: { scope: 'users:write', tenancy: 'merchant' },
+  request: { params: userParams, ...jsonBody(z.object({ name: z.string().min(1).max(200).optional(), role: roleSchema.optional(), disabled: z.boolean().optional(), password: z.string().min(10).max(200).optional() }).strict()) },
+  responses: { 200: jsonResponse(consoleUserSchema, 'The console user') },
+});
+
+/** Failed sign-ins allowed per merchant and email before the next ones are refused for a while. */
+const sign_in_failures_max = 10;
+const sign_in_block_s = 15 * 60;
+
+function isHttps(c: Context<AppEnv>, public_url: string | undefined): boolean {
+  return new URL(c.req.url).protocol === 'https:' || (public_url?.startsWith('https:') ?? false);
+}
+
+export function registerConsoleRoutes(router: ModuleRouter, { db, config }: ModuleContext): void {
+  const failures = new RateLimiterMemory({ keyPrefix: 'sign_in', points: sign_in_failures_max, duration: sign_in_block_s });
+
+  router.route(signInRoute, async (c) => {
+    const input = c.req.valid('json');
+    const limitKey = `${input.merchant.trim().toLowerCase()}:${input.email.trim().toLowerCase()}`;
+    const state = await failures.get(limitKey);
+    if (state !== null && state.consumedPoints >= sign_in_failures_max) throw problems.rateLimited(Math.max(1, Math.ceil(state.msBeforeNext / 1_000)));
+    const session = await signIn(db, input, config.OPENBOS_CONSOLE_SESSION_TTL_S);
+    if (session === undefined) {
+      await failures.penalty(limitKey, 1).catch((e: unknown) => {
+        if (!(e instanceof RateLimiterRes)) throw e;
+      });
+      throw new Problem(401, 'invalid_credentials', 'Sign-in failed', 'The store, email or password is not right');
+    }
+    await failures.delete(limitKey);
+    setCookie(c, sessionCookie, session.token, { httpOnly: true, sameSite: 'Strict', path: '/', secure: isHttps(c, config.OPENBOS_PUBLIC_URL), expires: session.expires_at });
+    const { merchant, user } = session;
+    return c.json(
+      {
+        user: userJson(user),
+        merchant: { id: merchant.id, handle: merchant.handle, name: merchant.name, kind: merchant.kind, default_currency: merchant.default_currency, country: merchant.country },
+        scopes: scopesOfRole(user.role),
+        csrf_token: session.csrf_token,
+        expires_at: session.expires_at.toISOString(),
+      },
+      201,
+    );
+  });
+
+  router.route(getSessionRoute, async (c) => {
+    const caller = c.get('caller');
+    const token = presentedKey(c.req.header('authorization')) ?? getCookie(c, sessionCookie) ?? '';
+    const [session, merchant] = await Promise.all([getSession(db, caller.merchant_id, caller.key_id), getMerchant(db, caller.merchant_id)]);
+    if (session === undefined || merchant === undefined) throw problems.unauthenticated('The session has ended');
+    return c.json(
+      {
+        user: userJson(session.user),
+        merchant: { id: merchant.id, handle: merchant.handle, name: merchant.name, kind: merchant.kind, default_currency: merchant.default_currency, country: merchant.country },
+        scopes: [...caller.scopes],
+        csrf_token: csrfTokenFor(token),
+        expires_at: session.expires_at.toISOString(),
+      },
+      200,
+    );
+  });
+
+  router.route(signOutRoute, async (c) => {
+    const caller = c.get('caller');
+    await signOut(db, caller.merchant_id, caller.key_id);
+    deleteCookie(c, sessionCookie, { path: '/' });
+    return c.json({ signed_out: true as const }, 200);
+  });
+
+  router.route(listUsersRoute, async (c) => c.json({ data: (await listConsoleUsers(db, c.get('caller').merchant_id)).map(userJson) }, 200));
+
+  router.route(createUserRoute, async (c) => {
+    const caller = c.get('caller');
+    const user = await createConsoleUser(db, { merchant_id: caller.merchant_id, ...c.req.valid('json') }, caller.actor);
+    return c.json(userJson(user), 201);
+  });
+
+  router.route(updateUserRoute, async (c) => {
+    const caller = c.get('caller');
+    const { user_id } = c.req.valid('param');
+    if ((await getConsoleUser(db, caller.merchant_id, user_id)) === undefined) throw problems.notFound('The console user');
+    const user = await updateConsoleUser(db, caller.merchant_id, user_id, c.req.valid('json'), caller.actor);
+    if (user === undefined) throw problems.notFound('The console user');
+    return c.json(userJson(user), 200);
+  });
+}

@@ -1,0 +1,30 @@
+import { onEvent } from '../../kernel/events/event.js';
+import { defineModule } from '../../kernel/module.js';
+import { checks } from './checks.js';
+import { enqueueDeliveries, pruneDeliveries } from './deliveries.js';
+import { webhookEvents } from './event-types.js';
+import { migrations } from './migrations.js';
+import { registerRoutes } from './routes.js';
+import { senderTask } from './sender.js';
+
+/**
+ * Merchant webhooks: endpoints that receive the merchant's domain events as signed HTTP POSTs.
+ * The outbox handler only queues deliveries; the sender posts them with bounded concurrency, a
+ * timeout and retries with backoff. See docs/WEBHOOKS.md.
+ */
+export const webhooksModule = defineModule({
+  name: 'webhooks',
+  migrations,
+  routes: registerRoutes,
+  checks,
+  handlers: ({ db }) => webhookEvents.map((event) => onEvent(event, 'webhooks.enqueue', async (e) => void (await enqueueDeliveries(db, e)))),
+  maintenance: [senderTask(1_000), { name: 'webhooks.prune_deliveries', interval_ms: 3_600_000, run: async ({ db }) => void (await pruneDeliveries(db)) }],
+});
+
+export { createWebhookEndpoint, updateWebhookEndpoint, deleteWebhookEndpoint, getWebhookEndpoint, listWebhookEndpoints, endpoints_per_merchant_max, type WebhookEndpoint, type NewWebhookEndpoint, type WebhookEndpointChanges } from './endpoints.js';
+export { enqueueDeliveries, enqueueTestDelivery, listDeliveries, pruneDeliveries, delivery_retention_ms, type WebhookDelivery } from './deliveries.js';
+export { sendDueWebhooks, sender_defaults, attempts_max as delivery_attempts_max, backoff_base_ms, backoff_max_ms, type SenderOptions, type SendReport } from './sender.js';
+export { verifyWebhookSignature, signWebhook, signatureHeader, eventIdHeader, signature_tolerance_s_default } from './signature.js';
+export { webhookEvents, webhookEventTypes, testEventType } from './event-types.js';
+export { webhookEndpointCreated, webhookEndpointUpdated, webhookEndpointDeleted } from './events.js';
+export type { DeliveryStatus } from './tables.js';

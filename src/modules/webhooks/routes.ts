@@ -1,0 +1,225 @@
+import { z } from '@hono/zod-openapi';
+import { decodeCursor, pageQuerySchema, pageSchema, toPage } from '../../kernel/http/pagination.js';
+import { defineRoute, jsonBody, jsonResponse } from '../../kernel/http/route.js';
+import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
+import { problems } from '../../kernel/problem.js';
+import { enqueueTestDelivery, listDeliveries, type WebhookDelivery } from './deliveries.js';
+import { createWebhookEndpoint, deleteWebhookEndpoint, description_length_max, getWebhookEndpoint, listWebhookEndpoints, updateWebhookEndpoint, url_length_max, type WebhookEndpoint } from './endpoints.js';
+import { allEvents, webhookEventTypes } from './event-types.js';
+
+const urlSchema = z
+  .url({ protocol: /^https?$/, error: 'must be an absolute http:// or https:// URL' })
+  .max(url_length_max)
+  .openapi({ example: 'https://example.com/openbos/webhooks' });
+
+const eventTypesSchema = z
+  .array(z.enum([allEvents, ...webhookEventTypes] as [string, ...string[]]))
+  .min(1)
+  .max(webhookEventTypes.length + 1)
+  .openapi({ description: 'event types to receive; `["*"]` receives every type', example: ['order.paid', 'order.shipped'] });
+
+const newEndpointSchema = z
+  .object({ url: urlSchema, description: z.string().max(description_length_max).optional(), events: eventTypesSchema })
+  .strict();
+
+const endpointChangesSchema = newEndpointSchema
+  .partial()
+  .extend({ enabled: z.boolean().optional().openapi({ description: '`false` stops deliveries (they wait); `true` resumes them' }) })
+  .strict();
+
+const endpointSchema = z
+  .object({
+    id: z.string().openapi({ example: 'whk_01JD4V8Q5B0Z6M3X9K2T7R1C8N' }),
+    url: z.string(),
+    description: z.string(),
+    events: z.array(z.string()),
+    enabled: z.boolean(),
+    disabled_at: z.string().datetime().nullable(),
+    secret_hint: z.string().openapi({ description: 'the last characters of the signing secret' }),
+    created_at: z.string().datetime(),
+    updated_at: z.string().datetime(),
+  })
+  .openapi('WebhookEndpoint');
+
+const createdEndpointSchema = endpointSchema
+  .extend({ secret: z.string().openapi({ description: 'the signing secret (`whsec_...`); shown only in this response' }) })
+  .openapi('CreatedWebhookEndpoint');
+
+const deliveryStatusSchema = z.enum(['pending', 'succeeded', 'failed', 'dead']);
+
+const deliverySchema = z
+  .object({
+    id: z.string(),
+    endpoint_id: z.string(),
+    event_id: z.string().openapi({ description: 'the `id` of the body, and the `OpenBOS-Event-Id` header' }),
+    event_type: z.string(),
+    status: deliveryStatusSchema.openapi({ description: '`pending`: not tried yet; `failed`: the last try failed and a retry is scheduled; `dead`: given up' }),
+    attempts: z.number().int(),
+    last_response_status: z.number().int().nullable(),
+    last_error: z.string().nullable(),
+    next_attempt_at: z.string().datetime().nullable().openapi({ description: 'when the next try is due; null once settled' }),
+    created_at: z.string().datetime(),
+    delivered_at: z.string().datetime().nullable(),
+  })
+  .openapi('WebhookDelivery');
+
+const endpointParams = z.object({ endpoint_id: z.string().max(64).openapi({ param: { name: 'endpoint_id', in: 'path' } }) });
+
+function endpointJson(e: WebhookEndpoint): z.infer<typeof endpointSchema> {
+  return {
+    id: e.id,
+    url: e.url,
+    description: e.description,
+    events: e.events,
+    enabled: e.disabled_at === null,
+    disabled_at: e.disabled_at?.toISOString() ?? null,
+    secret_hint: e.secret_hint,
+    created_at: e.created_at.toISOString(),
+    updated_at: e.updated_at.toISOString(),
+  };
+}
+
+function deliveryJson(d: WebhookDelivery): z.infer<typeof deliverySchema> {
+  const settled = d.status === 'succeeded' || d.status === 'dead';
+  return {
+    id: d.id,
+    endpoint_id: d.endpoint_id,
+    event_id: d.event_id,
+    event_type: d.event_type,
+    status: d.status,
+    attempts: d.attempts,
+    last_response_status: d.last_response_status,
+    last_error: d.last_error,
+    next_attempt_at: settled ? null : d.next_attempt_at.toISOString(),
+    created_at: d.created_at.toISOString(),
+    delivered_at: d.delivered_at?.toISOString() ?? null,
+  };
+}
+
+export const listEndpointsRoute = defineRoute({
+  operationId: 'listWebhookEndpoints',
+  method: 'get',
+  path: '/v1/webhook-endpoints',
+  tags: ['Webhooks'],
+  summary: 'List webhook endpoints',
+  access: { scope: 'webhooks:read', tenancy: 'merchant' },
+  request: { query: pageQuerySchema },
+  responses: { 200: jsonResponse(pageSchema(endpointSchema), 'A page of webhook endpoints') },
+});
+
+export const createEndpointRoute = defineRoute({
+  operationId: 'createWebhookEndpoint',
+  method: 'post',
+  path: '/v1/webhook-endpoints',
+  tags: ['Webhooks'],
+  summary: 'Register an endpoint for signed event deliveries; the signing secret is returned once',
+  access: { scope: 'webhooks:write', tenancy: 'merchant' },
+  request: jsonBody(newEndpointSchema),
+  responses: { 201: jsonResponse(createdEndpointSchema, 'The new endpoint, with its signing secret') },
+});
+
+export const getEndpointRoute = defineRoute({
+  operationId: 'getWebhookEndpoint',
+  method: 'get',
+  path: '/v1/webhook-endpoints/{endpoint_id}',
+  tags: ['Webhooks'],
+  summary: 'One webhook endpoint',
+  access: { scope: 'webhooks:read', tenancy: 'merchant' },
+  request: { params: endpointParams },
+  responses: { 200: jsonResponse(endpointSchema, 'The endpoint') },
+});
+
+export const updateEndpointRoute = defineRoute({
+  operationId: 'updateWebhookEndpoint',
+  method: 'patch',
+  path: '/v1/webhook-endpoints/{endpoint_id}',
+  tags: ['Webhooks'],
+  summary: 'Change an endpoint’s URL, description or events, or disable and enable it',
+  access: { scope: 'webhooks:write', tenancy: 'merchant' },
+  request: { params: endpointParams, ...jsonBody(endpointChangesSchema) },
+  responses: { 200: jsonResponse(endpointSchema, 'The changed endpoint') },
+});
+
+export const deleteEndpointRoute = defineRoute({
+  operationId: 'deleteWebhookEndpoint',
+  method: 'delete',
+  path: '/v1/webhook-endpoints/{endpoint_id}',
+  tags: ['Webhooks'],
+  summary: 'Delete an endpoint and its deliveries, pending ones included',
+  access: { scope: 'webhooks:write', tenancy: 'merchant' },
+  request: { params: endpointParams },
+  responses: { 200: jsonResponse(z.object({ id: z.string(), deleted: z.literal(true) }), 'Deleted') },
+});
+
+export const listDeliveriesRoute = defineRoute({
+  operationId: 'listWebhookDeliveries',
+  method: 'get',
+  path: '/v1/webhook-endpoints/{endpoint_id}/deliveries',
+  tags: ['Webhooks'],
+  summary: 'An endpoint’s deliveries and their outcomes, newest first',
+  access: { scope: 'webhooks:read', tenancy: 'merchant' },
+  request: { params: endpointParams, query: pageQuerySchema.extend({ status: deliveryStatusSchema.optional() }) },
+  responses: { 200: jsonResponse(pageSchema(deliverySchema), 'A page of deliveries') },
+});
+
+export const sendTestRoute = defineRoute({
+  operationId: 'sendTestWebhook',
+  method: 'post',
+  path: '/v1/webhook-endpoints/{endpoint_id}/test',
+  tags: ['Webhooks'],
+  summary: 'Queue a signed `webhook.test` delivery to the endpoint, whatever it subscribes to',
+  access: { scope: 'webhooks:write', tenancy: 'merchant' },
+  request: { params: endpointParams },
+  responses: { 202: jsonResponse(deliverySchema, 'The queued delivery; its outcome shows in the endpoint’s deliveries') },
+});
+
+export function registerRoutes(router: ModuleRouter, { db }: ModuleContext): void {
+  router.route(listEndpointsRoute, async (c) => {
+    const { limit, cursor } = c.req.valid('query');
+    const rows = await listWebhookEndpoints(db, c.get('caller').merchant_id, decodeCursor(cursor), limit + 1);
+    const page = toPage(rows, limit);
+    return c.json({ data: page.items.map(endpointJson), next_cursor: page.next_cursor }, 200);
+  });
+
+  router.route(createEndpointRoute, async (c) => {
+    const caller = c.get('caller');
+    const { endpoint, secret } = await createWebhookEndpoint(db, caller.merchant_id, c.req.valid('json'), caller.actor);
+    return c.json({ ...endpointJson(endpoint), secret }, 201);
+  });
+
+  router.route(getEndpointRoute, async (c) => {
+    const endpoint = await getWebhookEndpoint(db, c.get('caller').merchant_id, c.req.valid('param').endpoint_id);
+    if (endpoint === undefined) throw problems.notFound('The webhook endpoint');
+    return c.json(endpointJson(endpoint), 200);
+  });
+
+  router.route(updateEndpointRoute, async (c) => {
+    const caller = c.get('caller');
+    const endpoint = await updateWebhookEndpoint(db, caller.merchant_id, c.req.valid('param').endpoint_id, c.req.valid('json'), caller.actor);
+    if (endpoint === undefined) throw problems.notFound('The webhook endpoint');
+    return c.json(endpointJson(endpoint), 200);
+  });
+
+  router.route(deleteEndpointRoute, async (c) => {
+    const caller = c.get('caller');
+    const { endpoint_id } = c.req.valid('param');
+    if (!(await deleteWebhookEndpoint(db, caller.merchant_id, endpoint_id, caller.actor))) throw problems.notFound('The webhook endpoint');
+    return c.json({ id: endpoint_id, deleted: true as const }, 200);
+  });
+
+  router.route(listDeliveriesRoute, async (c) => {
+    const merchant_id = c.get('caller').merchant_id;
+    const { endpoint_id } = c.req.valid('param');
+    const { limit, cursor, status } = c.req.valid('query');
+    if ((await getWebhookEndpoint(db, merchant_id, endpoint_id)) === undefined) throw problems.notFound('The webhook endpoint');
+    const rows = await listDeliveries(db, merchant_id, endpoint_id, { status, before_id: decodeCursor(cursor), limit: limit + 1 });
+    const page = toPage(rows, limit);
+    return c.json({ data: page.items.map(deliveryJson), next_cursor: page.next_cursor }, 200);
+  });
+
+  router.route(sendTestRoute, async (c) => {
+    const delivery = await enqueueTestDelivery(db, c.get('caller').merchant_id, c.req.valid('param').endpoint_id);
+    if (delivery === undefined) throw problems.notFound('The webhook endpoint');
+    return c.json(deliveryJson(delivery), 202);
+  });
+}
