@@ -162,6 +162,21 @@ describe('order state machine', () => {
     await allChecksHold();
   });
 
+  it('tells the seller what may be done next, exactly what the state machine allows', async () => {
+    const id = await anOrder();
+    const actionsOf = async () => (await brand.call('GET', `/v1/orders/${id}`)).body.actions as string[];
+    expect(await actionsOf()).toEqual(['cancel']);
+    await markOrderPaidInternally(platform.database.db, brand.id, id);
+    expect(await actionsOf()).toEqual(['ship', 'refund-request']);
+    const shipped = await brand.call('POST', `/v1/orders/${id}/ship`);
+    expect(shipped.body.actions).toEqual(['deliver', 'complete', 'refund-request']);
+    const requested = await brand.call('POST', `/v1/orders/${id}/refund-request`);
+    expect(requested.body.actions).toEqual(['refund-approve', 'refund-reject', 'refund-dispute']);
+    // Every action offered is one the server then accepts.
+    expect((await brand.call('POST', `/v1/orders/${id}/refund-reject`)).status).toBe(200);
+    expect((await brand.call('POST', `/v1/orders/${id}/complete`)).body.actions).toEqual([]);
+  });
+
   it('turns the reservation into a sale when the order ships: on hand drops, reserved drops', async () => {
     const before = await stockOf(brand, item);
     const id = await anOrder(3);

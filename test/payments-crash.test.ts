@@ -35,7 +35,10 @@ beforeAll(async () => {
   storefrontKey = (await createApiKey(database.db, { merchant_id: merchant.id, kind: 'publishable' }, 'test')).token;
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  env = { DATABASE_URL: urlFor(database.name), PORT: String(port), HOST: '127.0.0.1', OPENBOS_SEED_DEMO: 'never', OPENBOS_RATE_LIMIT_PER_S: '0', OPENBOS_JOB_POLL_MS: '100', OPENBOS_OUTBOX_POLL_MS: '100' };
+  env = { DATABASE_URL: urlFor(database.name), PORT: String(port), HOST: '127.0.0.1', OPENBOS_SEED_DEMO: 'never', OPENBOS_RATE_LIMIT_PER_S: '0', OPENBOS_JOB_POLL_MS: '100', OPENBOS_OUTBOX_POLL_MS: '100',
+    // Events the killed process had claimed come back when their lease ends; a short lease lets
+    // the restarted server finish them within the test rather than 30 s later.
+    OPENBOS_OUTBOX_LEASE_MS: '3000' };
 });
 afterAll(async () => database.drop());
 

@@ -47,6 +47,7 @@ export async function startPlatform(config: Config, logger: Logger = createLogge
     sinks,
     logger: logger.child({ component: 'outbox' }),
     poll_ms: config.OPENBOS_OUTBOX_POLL_MS,
+    lease_ms: config.OPENBOS_OUTBOX_LEASE_MS,
   });
   await dispatcher.start();
   const timers = startMaintenance(ctx);

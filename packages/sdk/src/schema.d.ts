@@ -1406,6 +1406,8 @@ export interface components {
             tracking_number: string | null;
         };
         OrderDetail: components["schemas"]["Order"] & {
+            /** @description what the seller may do next, as the last segment of the action’s path (`POST /v1/orders/{id}/ship`) */
+            actions: ("ship" | "deliver" | "complete" | "cancel" | "refund-request" | "refund-approve" | "refund-reject" | "refund-dispute")[];
             transitions: {
                 action: string;
                 actor: string;
@@ -4323,6 +4325,12 @@ export interface operations {
                             type: string;
                             value: string;
                         }[];
+                        /** @description the A-I-P-L stage on the latest recorded day */
+                        lifecycle: {
+                            day: string;
+                            /** @enum {string} */
+                            stage: "aware" | "interested" | "purchased" | "loyal";
+                        } | null;
                         merged_into: string | null;
                     };
                 };
@@ -8242,6 +8250,8 @@ export interface operations {
     listStockLevels: {
         parameters: {
             query?: {
+                /** @description the `next_after` of the previous page */
+                after?: string;
                 limit?: number;
                 location_id?: string;
                 variant_id?: string;
@@ -8252,14 +8262,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Stock levels */
+            /** @description Stock levels with the names of their variants */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        data: components["schemas"]["StockLevel"][];
+                        data: (components["schemas"]["StockLevel"] & {
+                            product_id: string | null;
+                            sku: string | null;
+                            title: string | null;
+                        })[];
+                        next_after: string | null;
                     };
                 };
             };

@@ -1,13 +1,17 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 
 /**
- * The page's title. It takes focus when the page opens, so a screen reader announces where the
- * person is after following a link, as it would after a full page load.
+ * The page's title. It takes focus when the person moves to another page inside the app, so a
+ * screen reader announces where they are, as after a full page load. The first page of a visit
+ * leaves focus where the browser puts it, so the first Tab still reaches "Skip to content".
  */
+let firstPageOfVisit = true;
+
 export function PageHeader({ title, actions, children }: { title: string; actions?: ReactNode; children?: ReactNode }) {
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
-    heading.current?.focus();
+    if (firstPageOfVisit) firstPageOfVisit = false;
+    else heading.current?.focus();
     document.title = `${title} · OpenBOS`;
   }, [title]);
   return (

@@ -1,7 +1,218 @@
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link, useSearchParams } from 'react-router';
+import { bos, unwrap } from '../api';
+import { SelectField, TextField } from '../components/Field';
 import { PageHeader } from '../components/PageHeader';
+import { QueryState } from '../components/QueryState';
+import { useFormat } from '../format';
+import { useSession } from '../session';
+import { productStatuses, type Product, type ProductStatus } from './catalog/form';
+import { categoriesQuery, categoryLabel, priceRange, ProductStatusBadge, sortedCategories, type Category } from './catalog/shared';
+import './catalog/catalog.css';
 
+const pageSize = 25;
+const skusShown = 3;
+
+function isStatus(value: string): value is ProductStatus {
+  return (productStatuses as readonly string[]).includes(value);
+}
+
+/** The product list: search, filters and the page cursor live in the URL, so back and forward work. */
 export default function CatalogPage() {
-  const { t } = useTranslation();
-  return <PageHeader title={t('nav.label')} />;
+  const { t } = useTranslation('catalog');
+  const { t: tc } = useTranslation();
+  const { session, can } = useSession();
+  const currency = session?.merchant.default_currency ?? 'CNY';
+  const [params, setParams] = useSearchParams();
+  const q = params.get('q') ?? '';
+  const statusParam = params.get('status') ?? '';
+  const status = isStatus(statusParam) ? statusParam : undefined;
+  const category = params.get('category') ?? '';
+  const cursor = params.get('cursor') ?? '';
+  const filtered = q !== '' || status !== undefined || category !== '';
+
+  const [draft, setDraft] = useState(q);
+  useEffect(() => setDraft(q), [q]);
+
+  const products = useQuery({
+    queryKey: ['products', { q, status, category, cursor }],
+    queryFn: () =>
+      unwrap(
+        bos.GET('/v1/products', {
+          params: {
+            query: {
+              limit: pageSize,
+              ...(q === '' ? {} : { q }),
+              ...(status === undefined ? {} : { status }),
+              ...(category === '' ? {} : { category_id: category }),
+              ...(cursor === '' ? {} : { cursor }),
+            },
+          },
+        }),
+      ),
+    placeholderData: keepPreviousData,
+  });
+  const categories = useQuery(categoriesQuery);
+
+  function update(changes: Record<string, string>) {
+    const next = new URLSearchParams(params);
+    for (const [key, value] of Object.entries(changes)) {
+      if (value === '') next.delete(key);
+      else next.set(key, value);
+    }
+    if (!('cursor' in changes)) next.delete('cursor');
+    setParams(next);
+  }
+
+  function search(event: FormEvent) {
+    event.preventDefault();
+    update({ q: draft.trim() });
+  }
+
+  const newProduct = can('catalog:write') ? (
+    <Link className="button primary" to="/catalog/new">
+      {t('newProduct')}
+    </Link>
+  ) : undefined;
+
+  return (
+    <>
+      <PageHeader title={t('title')} actions={newProduct}>
+        <p className="muted">{t('subtitle', { currency })}</p>
+      </PageHeader>
+      <form role="search" className="toolbar" onSubmit={search} aria-label={t('searchForm')}>
+        <TextField label={t('searchLabel')} type="search" name="q" value={draft} placeholder={t('searchPlaceholder')} onChange={(e) => setDraft(e.target.value)} className="catalog-search" />
+        <button type="submit">{tc('search')}</button>
+        <SelectField label={t('statusFilter')} value={status ?? ''} onChange={(e) => update({ status: e.target.value })}>
+          <option value="">{t('allStatuses')}</option>
+          {productStatuses.map((s) => (
+            <option key={s} value={s}>
+              {t(`status.${s}`)}
+            </option>
+          ))}
+        </SelectField>
+        <SelectField label={t('categoryFilter')} value={category} onChange={(e) => update({ category: e.target.value })} disabled={categories.isPending}>
+          <option value="">{t('allCategories')}</option>
+          {sortedCategories(categories.data ?? []).map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.label}
+            </option>
+          ))}
+        </SelectField>
+        {filtered && (
+          <button type="button" onClick={() => update({ q: '', status: '', category: '' })}>
+            {t('clearFilters')}
+          </button>
+        )}
+      </form>
+      <QueryState
+        query={products}
+        isEmpty={(page) => page.data.length === 0 && cursor === ''}
+        empty={
+          filtered ? (
+            t('noMatches')
+          ) : (
+            <>
+              {t('noProducts')} {newProduct}
+            </>
+          )
+        }
+      >
+        {(page) => (
+          <>
+            <div className="table-wrap" aria-busy={products.isFetching}>
+              <table className="catalog-table">
+                <caption className="visually-hidden">{filtered ? t('tableCaptionFiltered') : t('tableCaption')}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">{t('product')}</th>
+                    <th scope="col">{t('statusLabel')}</th>
+                    <th scope="col" className="num">
+                      {t('variantCount')}
+                    </th>
+                    <th scope="col">{t('skus')}</th>
+                    <th scope="col" className="num">
+                      {t('priceRange', { currency })}
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {page.data.map((p) => (
+                    <ProductRow key={p.id} product={p} currency={currency} categories={categories.data ?? []} />
+                  ))}
+                  {page.data.length === 0 && (
+                    <tr>
+                      <td colSpan={5} className="muted">
+                        {t('noMoreProducts')}
+                      </td>
+                    </tr>
+                  )}
+                </tbody>
+              </table>
+            </div>
+            <nav className="pager" aria-label={t('pagination')}>
+              {cursor !== '' && (
+                <button type="button" onClick={() => update({ cursor: '' })}>
+                  {tc('previous')}
+                </button>
+              )}
+              {page.next_cursor !== null && (
+                <button type="button" onClick={() => update({ cursor: page.next_cursor ?? '' })}>
+                  {tc('next')}
+                </button>
+              )}
+            </nav>
+          </>
+        )}
+      </QueryState>
+    </>
+  );
+}
+
+function ProductRow({ product: p, currency, categories }: { product: Product; currency: string; categories: readonly Category[] }) {
+  const { t } = useTranslation('catalog');
+  const f = useFormat();
+  const range = priceRange(p, currency);
+  const skus = p.variants.map((v) => v.sku);
+  const image = p.images[0];
+  return (
+    <tr>
+      <td>
+        <div className="product-cell">
+          {image === undefined ? (
+            <span className="thumb thumb-empty" aria-hidden="true">
+              {p.title.slice(0, 1)}
+            </span>
+          ) : (
+            <img className="thumb" src={image} alt="" loading="lazy" />
+          )}
+          <div>
+            <Link to={`/catalog/${p.id}`} className="product-link">
+              {p.title}
+            </Link>
+            {p.category_id !== null && <div className="muted small">{categoryLabel(categories, p.category_id)}</div>}
+          </div>
+        </div>
+      </td>
+      <td>
+        <ProductStatusBadge status={p.status} />
+      </td>
+      <td className="num">{f.number(p.variants.length)}</td>
+      <td>
+        <span className="mono">{skus.slice(0, skusShown).join(', ')}</span>
+        {skus.length > skusShown && <span className="muted small"> {t('moreSkus', { count: skus.length - skusShown })}</span>}
+      </td>
+      <td className="num">
+        {range === undefined ? (
+          <span className="muted">{t('noPrice', { currency })}</span>
+        ) : range.min === range.max ? (
+          f.money(range.min, currency)
+        ) : (
+          t('range', { min: f.money(range.min, currency), max: f.money(range.max, currency) })
+        )}
+      </td>
+    </tr>
+  );
 }

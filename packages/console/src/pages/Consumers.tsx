@@ -1,7 +1,163 @@
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link, useSearchParams } from 'react-router';
+import { bos, unwrap, type Schemas } from '../api';
+import { TextField } from '../components/Field';
 import { PageHeader } from '../components/PageHeader';
+import { QueryState } from '../components/QueryState';
+import { useFormat } from '../format';
+import { useSession } from '../session';
+import './consumers/consumers.css';
+import { consumerEmail, consumerName } from './consumers/traits';
+
+type Consumer = Schemas['ConsumerProfile'];
+const page_size = 25;
 
 export default function ConsumersPage() {
-  const { t } = useTranslation();
-  return <PageHeader title={t('nav.label')} />;
+  const { t } = useTranslation('consumers');
+  const { t: tc } = useTranslation();
+  const [params, setParams] = useSearchParams();
+  const q = params.get('q')?.trim() || undefined;
+  const after = params.get('after') ?? undefined;
+
+  const query = useQuery({
+    queryKey: ['consumers', { q, after }],
+    queryFn: () => unwrap(bos.GET('/v1/consumers', { params: { query: { q, after, limit: page_size } } })),
+    placeholderData: keepPreviousData,
+  });
+
+  function search(text: string | undefined) {
+    setParams(text === undefined || text.trim() === '' ? {} : { q: text.trim() });
+  }
+
+  function goTo(cursor: string | undefined) {
+    const out = new URLSearchParams(params);
+    if (cursor === undefined) out.delete('after');
+    else out.set('after', cursor);
+    setParams(out);
+  }
+
+  const firstPage = (
+    <button type="button" onClick={() => goTo(undefined)}>
+      {tc('previous')}
+    </button>
+  );
+
+  return (
+    <>
+      <PageHeader title={t('title')}>
+        <p className="muted">{t('subtitle')}</p>
+      </PageHeader>
+      <SearchBar key={q ?? ''} q={q} onSearch={search} />
+      <QueryState
+        query={query}
+        isEmpty={(data) => data.data.length === 0}
+        empty={
+          q !== undefined ? (
+            <>
+              {t('emptySearch', { q })}{' '}
+              <button type="button" onClick={() => search(undefined)}>
+                {t('search.clear')}
+              </button>
+            </>
+          ) : after !== undefined ? (
+            <>
+              {t('emptyPage')} {firstPage}
+            </>
+          ) : (
+            t('emptyAll')
+          )
+        }
+      >
+        {(data) => (
+          <>
+            {q !== undefined && <p className="muted" role="status">{t('resultsFor', { count: data.data.length, q, more: data.data.length === page_size ? '+' : '' })}</p>}
+            <ConsumersTable consumers={data.data} busy={query.isPlaceholderData} />
+            <nav className="pager" aria-label={t('pagination')}>
+              {after !== undefined && firstPage}
+              {data.data.length === page_size && (
+                <button type="button" onClick={() => goTo(data.data.at(-1)?.id)}>
+                  {tc('next')}
+                </button>
+              )}
+            </nav>
+          </>
+        )}
+      </QueryState>
+    </>
+  );
+}
+
+function SearchBar({ q, onSearch }: { q: string | undefined; onSearch: (text: string | undefined) => void }) {
+  const { t } = useTranslation('consumers');
+  const { t: tc } = useTranslation();
+  const [text, setText] = useState(q ?? '');
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    onSearch(text);
+  }
+  return (
+    <form className="toolbar consumers-search" role="search" aria-label={t('search.label')} onSubmit={submit}>
+      <TextField label={t('search.label')} hint={t('search.hint')} type="search" name="q" maxLength={200} autoComplete="off" value={text} onChange={(e) => setText(e.target.value)} />
+      <button type="submit" className="primary">
+        {tc('search')}
+      </button>
+      {q !== undefined && (
+        <button type="button" onClick={() => onSearch(undefined)}>
+          {t('search.clear')}
+        </button>
+      )}
+    </form>
+  );
+}
+
+function ConsumersTable({ consumers, busy }: { consumers: Consumer[]; busy: boolean }) {
+  const { t } = useTranslation('consumers');
+  const f = useFormat();
+  const currency = useSession().session?.merchant.default_currency ?? 'CNY';
+  return (
+    <div className="table-wrap consumers-table-wrap" aria-busy={busy}>
+      <table className="consumers-table">
+        <caption className="visually-hidden">{t('table.caption')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('table.consumer')}</th>
+            <th scope="col">{t('table.email')}</th>
+            <th scope="col">{t('table.firstSeen')}</th>
+            <th scope="col">{t('table.lastSeen')}</th>
+            <th scope="col" className="num">
+              {t('table.orders')}
+            </th>
+            <th scope="col" className="num">
+              {t('table.spent', { currency })}
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {consumers.map((c) => {
+            const name = consumerName(c.traits);
+            const email = consumerEmail(c.traits);
+            return (
+              <tr key={c.id}>
+                <th scope="row" className="consumers-name">
+                  <Link to={`/consumers/${c.id}`}>{name ?? email ?? t('unnamed')}</Link>
+                  <div className="mono muted">{c.id}</div>
+                </th>
+                <td>{email ?? <span className="muted">{t('table.noEmail')}</span>}</td>
+                <td>
+                  <time dateTime={c.first_seen_at}>{f.dateTime(c.first_seen_at)}</time>
+                </td>
+                <td>
+                  <time dateTime={c.last_seen_at}>{f.dateTime(c.last_seen_at)}</time>
+                </td>
+                <td className="num">{f.number(c.orders_count)}</td>
+                <td className="num">{f.money(c.amount_spent_minor, currency)}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
 }

@@ -1,7 +1,201 @@
+import { useQuery } from '@tanstack/react-query';
+import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link, useParams } from 'react-router';
+import { bos, unwrap } from '../api';
 import { PageHeader } from '../components/PageHeader';
+import { QueryState } from '../components/QueryState';
+import { StatusBadge } from '../components/StatusBadge';
+import { useFormat } from '../format';
+import { useSession } from '../session';
+import { EscrowCard } from './orders/EscrowCard';
+import { OrderActions, type OrderDetail } from './orders/OrderActions';
+import { OrderTimeline } from './orders/OrderTimeline';
+import './orders/orders.css';
 
 export default function OrderDetailPage() {
-  const { t } = useTranslation();
-  return <PageHeader title={t('nav.label')} />;
+  const { t } = useTranslation('orders');
+  const { orderId = '' } = useParams();
+  const { can } = useSession();
+  const f = useFormat();
+  const query = useQuery({
+    queryKey: ['order', orderId],
+    queryFn: (): Promise<OrderDetail> => unwrap(bos.GET('/v1/orders/{order_id}', { params: { path: { order_id: orderId } } })),
+  });
+  const order = query.data;
+  return (
+    <>
+      <p className="order-back">
+        <Link to="/orders">{t('detail.back')}</Link>
+      </p>
+      <PageHeader title={t('detail.title', { id: orderId })} actions={order !== undefined && can('orders:write') ? <OrderActions order={order} /> : undefined}>
+        {order !== undefined && (
+          <p className="order-summary-line">
+            <StatusBadge status={order.status} />
+            <span className="muted">{t('detail.placedAt', { time: f.dateTime(order.created_at) })}</span>
+          </p>
+        )}
+      </PageHeader>
+      <QueryState query={query}>{(o) => <OrderBody order={o} />}</QueryState>
+    </>
+  );
+}
+
+function OrderBody({ order }: { order: OrderDetail }) {
+  const { can } = useSession();
+  return (
+    <div className="order-layout">
+      <div className="order-main">
+        <OrderLines order={order} />
+        <OrderTimeline order={order} />
+      </div>
+      <div className="order-side">
+        {can('payments:read') && <EscrowCard order={order} />}
+        <BuyerCard order={order} />
+        <FulfilmentCard order={order} />
+      </div>
+    </div>
+  );
+}
+
+function OrderLines({ order }: { order: OrderDetail }) {
+  const { t } = useTranslation('orders');
+  const f = useFormat();
+  const money = (minor: number) => f.money(minor, order.currency);
+  const headingId = useId();
+  const refundOpen = order.status === 'refund_requested' || order.status === 'disputed';
+  return (
+    <section className="card" aria-labelledby={headingId}>
+      <h2 id={headingId}>{t('detail.lines')}</h2>
+      <div className="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t('detail.product')}</th>
+              <th scope="col">{t('detail.sku')}</th>
+              <th scope="col" className="num">
+                {t('detail.quantity')}
+              </th>
+              <th scope="col" className="num">
+                {t('detail.unitPrice')}
+              </th>
+              <th scope="col" className="num">
+                {t('detail.lineTotal')}
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {order.lines.map((l) => (
+              <tr key={l.line_no}>
+                <td>
+                  <Link to={`/catalog/${l.product_id}`}>{l.title}</Link>
+                </td>
+                <td className="mono">{l.sku}</td>
+                <td className="num">{f.number(l.quantity)}</td>
+                <td className="num">{money(l.unit_price_minor)}</td>
+                <td className="num">{money(l.total_minor)}</td>
+              </tr>
+            ))}
+          </tbody>
+          <tfoot className="order-totals">
+            <tr>
+              <th scope="row" colSpan={4}>
+                {t('detail.subtotal')}
+              </th>
+              <td className="num">{money(order.subtotal_minor)}</td>
+            </tr>
+            {order.total_minor !== order.subtotal_minor && (
+              <tr>
+                <th scope="row" colSpan={4}>
+                  {t('detail.adjustments')}
+                </th>
+                <td className="num">{money(order.total_minor - order.subtotal_minor)}</td>
+              </tr>
+            )}
+            <tr className="order-total">
+              <th scope="row" colSpan={4}>
+                {t('detail.total')}
+              </th>
+              <td className="num" data-testid="order-total">
+                {money(order.total_minor)}
+              </td>
+            </tr>
+            {order.refund_amount_minor !== null && (order.status === 'refunded' || refundOpen) && (
+              <tr>
+                <th scope="row" colSpan={4}>
+                  {order.status === 'refunded' ? t('detail.refunded') : t('detail.refundRequested')}
+                </th>
+                <td className="num" data-testid="order-refund">
+                  −{money(order.refund_amount_minor)}
+                </td>
+              </tr>
+            )}
+          </tfoot>
+        </table>
+      </div>
+    </section>
+  );
+}
+
+function BuyerCard({ order }: { order: OrderDetail }) {
+  const { t } = useTranslation('orders');
+  const headingId = useId();
+  return (
+    <section className="card" aria-labelledby={headingId}>
+      <h2 id={headingId}>{t('detail.buyer')}</h2>
+      <dl className="facts">
+        <dt>{t('detail.buyerEmail')}</dt>
+        <dd>{order.buyer_email === null ? <span className="muted">{t('detail.noBuyerEmail')}</span> : <a href={`mailto:${order.buyer_email}`}>{order.buyer_email}</a>}</dd>
+        <dt>{t('detail.checkout')}</dt>
+        <dd className="mono">{order.checkout_id}</dd>
+      </dl>
+    </section>
+  );
+}
+
+function FulfilmentCard({ order }: { order: OrderDetail }) {
+  const { t } = useTranslation('orders');
+  const f = useFormat();
+  const { can } = useSession();
+  const headingId = useId();
+  const location = useQuery({
+    queryKey: ['order-location', order.location_id],
+    queryFn: () => unwrap(bos.GET('/v1/locations/{location_id}', { params: { path: { location_id: order.location_id } } })),
+    enabled: can('locations:read'),
+    staleTime: 5 * 60_000,
+  });
+  const place = location.data;
+  return (
+    <section className="card" aria-labelledby={headingId}>
+      <h2 id={headingId}>{t('detail.fulfilment')}</h2>
+      <dl className="facts">
+        <dt>{t('detail.location')}</dt>
+        <dd>
+          {place === undefined ? (
+            <span className="mono">{location.isPending && location.fetchStatus !== 'idle' ? t('detail.locationLoading') : order.location_id}</span>
+          ) : (
+            <>
+              {place.name} <span className="muted">({t(`detail.locationKind.${place.kind}`)})</span>
+              <br />
+              <span className="muted">{[place.address.line1, place.address.city, place.address.country].filter((x) => x !== '').join(', ')}</span>
+            </>
+          )}
+        </dd>
+        <dt>{t('detail.tracking')}</dt>
+        <dd>{order.tracking_number === null ? <span className="muted">{order.shipped_at === null ? t('detail.notShipped') : t('detail.noTracking')}</span> : <span className="mono" data-testid="tracking-number">{order.tracking_number}</span>}</dd>
+        {order.shipped_at !== null && (
+          <>
+            <dt>{t('detail.shippedAt')}</dt>
+            <dd>{f.dateTime(order.shipped_at)}</dd>
+          </>
+        )}
+        {order.status === 'awaiting_payment' && order.expires_at !== null && (
+          <>
+            <dt>{t('detail.expiresAt')}</dt>
+            <dd>{f.dateTime(order.expires_at)}</dd>
+          </>
+        )}
+      </dl>
+    </section>
+  );
 }

@@ -1,7 +1,224 @@
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link, useSearchParams } from 'react-router';
+import { bos, unwrap, type Schemas } from '../api';
+import { SelectField, TextField } from '../components/Field';
 import { PageHeader } from '../components/PageHeader';
+import { QueryState } from '../components/QueryState';
+import { StatusBadge } from '../components/StatusBadge';
+import { useFormat } from '../format';
+import { parseDay, startOfDay, startOfNextDay } from './orders/dates';
+import './orders/orders.css';
+
+type Order = Schemas['Order'];
+type Status = Order['status'];
+
+const statuses: readonly Status[] = ['awaiting_payment', 'paid', 'shipped', 'delivered', 'completed', 'refund_requested', 'disputed', 'refunded', 'closed'];
+const page_size = 25;
+
+function parseStatus(value: string | null): Status | undefined {
+  return statuses.find((s) => s === value);
+}
+
+interface Filters {
+  status: Status | undefined;
+  from: string | undefined;
+  to: string | undefined;
+}
 
 export default function OrdersPage() {
-  const { t } = useTranslation();
-  return <PageHeader title={t('nav.label')} />;
+  const { t } = useTranslation('orders');
+  const { t: tc } = useTranslation();
+  const [params, setParams] = useSearchParams();
+  const filters: Filters = { status: parseStatus(params.get('status')), from: parseDay(params.get('from')), to: parseDay(params.get('to')) };
+  const before = params.get('before') ?? undefined;
+  const filtered = filters.status !== undefined || filters.from !== undefined || filters.to !== undefined;
+
+  const query = useQuery({
+    queryKey: ['orders', { ...filters, before }],
+    queryFn: () =>
+      unwrap(
+        bos.GET('/v1/orders', {
+          params: {
+            query: {
+              status: filters.status,
+              created_from: filters.from === undefined ? undefined : startOfDay(filters.from),
+              created_to: filters.to === undefined ? undefined : startOfNextDay(filters.to),
+              before,
+              limit: page_size,
+            },
+          },
+        }),
+      ),
+    placeholderData: keepPreviousData,
+  });
+
+  function apply(next: Filters) {
+    const out = new URLSearchParams();
+    if (next.status !== undefined) out.set('status', next.status);
+    if (next.from !== undefined) out.set('from', next.from);
+    if (next.to !== undefined) out.set('to', next.to);
+    setParams(out);
+  }
+
+  function goTo(cursor: string | undefined) {
+    const out = new URLSearchParams(params);
+    if (cursor === undefined) out.delete('before');
+    else out.set('before', cursor);
+    setParams(out);
+  }
+
+  return (
+    <>
+      <PageHeader title={t('title')}>
+        <p className="muted">{filters.status === undefined ? t('subtitle') : t('subtitleStatus', { status: tc(`status.${filters.status}`) })}</p>
+      </PageHeader>
+      {/* Keyed by the address, so the form shows what the address says after back, forward or a link. */}
+      <FilterBar key={`${filters.status ?? ''}|${filters.from ?? ''}|${filters.to ?? ''}`} filters={filters} filtered={filtered} onApply={apply} />
+      <QueryState
+        query={query}
+        isEmpty={(data) => data.data.length === 0}
+        empty={
+          filtered ? (
+            <>
+              {t('emptyFiltered')}{' '}
+              <button type="button" onClick={() => apply({ status: undefined, from: undefined, to: undefined })}>
+                {t('filters.clear')}
+              </button>
+            </>
+          ) : before !== undefined ? (
+            <>
+              {t('emptyPage')}{' '}
+              <button type="button" onClick={() => goTo(undefined)}>
+                {tc('previous')}
+              </button>
+            </>
+          ) : (
+            t('emptyAll')
+          )
+        }
+      >
+        {(data) => (
+          <>
+            <OrdersTable orders={data.data} busy={query.isPlaceholderData} />
+            <nav className="pager" aria-label={t('pagination')}>
+              {before !== undefined && (
+                <button type="button" onClick={() => goTo(undefined)}>
+                  {tc('previous')}
+                </button>
+              )}
+              {data.next_before !== null && (
+                <button type="button" onClick={() => goTo(data.next_before ?? undefined)}>
+                  {tc('next')}
+                </button>
+              )}
+            </nav>
+          </>
+        )}
+      </QueryState>
+    </>
+  );
+}
+
+function FilterBar({ filters, filtered, onApply }: { filters: Filters; filtered: boolean; onApply: (f: Filters) => void }) {
+  const { t } = useTranslation('orders');
+  const { t: tc } = useTranslation();
+  const [from, setFrom] = useState(filters.from ?? '');
+  const [to, setTo] = useState(filters.to ?? '');
+  const [rangeError, setRangeError] = useState<string | undefined>();
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    const next = { status: filters.status, from: parseDay(from), to: parseDay(to) };
+    if (next.from !== undefined && next.to !== undefined && next.to < next.from) {
+      setRangeError(t('filters.rangeInvalid'));
+      return;
+    }
+    setRangeError(undefined);
+    onApply(next);
+  }
+
+  return (
+    <form className="toolbar orders-filters" role="search" aria-label={t('filters.label')} onSubmit={submit}>
+      <SelectField label={t('filters.status')} name="status" value={filters.status ?? ''} onChange={(e) => onApply({ ...filters, status: parseStatus(e.target.value) })}>
+        <option value="">{t('filters.allStatuses')}</option>
+        {statuses.map((s) => (
+          <option key={s} value={s}>
+            {tc(`status.${s}`)}
+          </option>
+        ))}
+      </SelectField>
+      <TextField label={t('filters.from')} type="date" name="from" value={from} max={to === '' ? undefined : to} onChange={(e) => setFrom(e.target.value)} />
+      <TextField label={t('filters.to')} type="date" name="to" value={to} min={from === '' ? undefined : from} error={rangeError} onChange={(e) => setTo(e.target.value)} />
+      <button type="submit" className="primary">
+        {t('filters.apply')}
+      </button>
+      {filtered && (
+        <button type="button" onClick={() => onApply({ status: undefined, from: undefined, to: undefined })}>
+          {t('filters.clear')}
+        </button>
+      )}
+    </form>
+  );
+}
+
+function OrdersTable({ orders, busy }: { orders: Order[]; busy: boolean }) {
+  const { t } = useTranslation('orders');
+  const f = useFormat();
+  return (
+    <div className="table-wrap orders-table-wrap" aria-busy={busy}>
+      <table className="orders-table">
+        <caption className="visually-hidden">{t('table.caption')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('table.order')}</th>
+            <th scope="col">{t('table.placed')}</th>
+            <th scope="col">{t('table.buyer')}</th>
+            <th scope="col">{t('table.items')}</th>
+            <th scope="col" className="num">
+              {t('table.total')}
+            </th>
+            <th scope="col">{t('table.status')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {orders.map((o) => (
+            <tr key={o.id}>
+              <th scope="row" className="orders-id">
+                <Link to={`/orders/${o.id}`} className="mono">
+                  {o.id}
+                </Link>
+              </th>
+              <td>
+                <time dateTime={o.created_at}>{f.dateTime(o.created_at)}</time>
+              </td>
+              <td>{o.buyer_email ?? <span className="muted">{t('table.noBuyerEmail')}</span>}</td>
+              <td>
+                <ItemsSummary lines={o.lines} />
+              </td>
+              <td className="num">{f.money(o.total_minor, o.currency)}</td>
+              <td>
+                <StatusBadge status={o.status} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function ItemsSummary({ lines }: { lines: Order['lines'] }) {
+  const { t } = useTranslation('orders');
+  const shown = lines.slice(0, 2);
+  const more = lines.length - shown.length;
+  const units = lines.reduce((sum, l) => sum + l.quantity, 0);
+  return (
+    <span className="orders-items">
+      {shown.map((l) => t('table.itemLine', { quantity: l.quantity, title: l.title })).join(', ')}
+      {more > 0 && <span className="muted"> {t('table.moreLines', { count: more })}</span>}
+      <span className="muted orders-units"> · {t('table.units', { count: units })}</span>
+    </span>
+  );
 }

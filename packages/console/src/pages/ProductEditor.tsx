@@ -1,7 +1,294 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link, useNavigate, useParams } from 'react-router';
+import { bos, idempotencyKey, OpenBosError, unwrap } from '../api';
+import { Dialog } from '../components/Dialog';
+import { useNotify } from '../components/Notices';
 import { PageHeader } from '../components/PageHeader';
+import { QueryState } from '../components/QueryState';
+import { useFormat } from '../format';
+import { useSession } from '../session';
+import { buildProduct, describePath, emptyForm, formFromProduct, placeServerErrors, type BuiltProduct, type Errors, type Product, type ProductForm, type Translate } from './catalog/form';
+import { AttributesSection, CategorySection, GeneralSection, ImagesSection, NewCategoryForm, OptionsSection, StatusSection, VariantsSection, type SectionProps } from './catalog/sections';
+import { ProductStatusBadge } from './catalog/shared';
+import './catalog/catalog.css';
 
+const productQueryKey = (id: string) => ['product', id] as const;
+
+/** /catalog/new creates a product; /catalog/:productId shows one and, with catalog:write, changes it. */
 export default function ProductEditorPage() {
-  const { t } = useTranslation();
-  return <PageHeader title={t('nav.label')} />;
+  const { productId } = useParams();
+  const { t } = useTranslation('catalog');
+  const query = useQuery({
+    queryKey: productQueryKey(productId ?? ''),
+    queryFn: () => unwrap(bos.GET('/v1/products/{product_id}', { params: { path: { product_id: productId ?? '' } } })),
+    enabled: productId !== undefined,
+  });
+  if (productId === undefined) return <ProductEditor key="new" product={undefined} />;
+  if (query.isSuccess) return <ProductEditor key={productId} product={query.data} />;
+  return (
+    <>
+      <PageHeader title={t('productTitle')} />
+      <BackLink />
+      <QueryState query={query}>{() => null}</QueryState>
+    </>
+  );
+}
+
+function BackLink() {
+  const { t } = useTranslation('catalog');
+  return (
+    <p className="back-link">
+      <Link to="/catalog">← {t('backToCatalog')}</Link>
+    </p>
+  );
+}
+
+/** One step of saving that failed: which part of the form its field errors belong to. */
+class StepError extends Error {
+  constructor(
+    readonly prefix: string,
+    readonly cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
+async function step<T>(prefix: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw new StepError(prefix, error);
+  }
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+const pricesOf = (v: ProductForm['variants'][number]) => v.prices.map(({ currency, min_quantity, amount }) => ({ currency, min_quantity: min_quantity.trim() || '1', amount: amount.trim() }));
+
+function ProductEditor({ product }: { product: Product | undefined }) {
+  const { t: tt } = useTranslation('catalog');
+  const t = tt as Translate;
+  const { t: tc } = useTranslation();
+  const f = useFormat();
+  const { session, can } = useSession();
+  const currency = session?.merchant.default_currency ?? 'CNY';
+  const creating = product === undefined;
+  const canWrite = can('catalog:write');
+  const readOnly = !canWrite;
+  const notify = useNotify();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+
+  const [initial, setInitial] = useState<ProductForm>(() => (product === undefined ? emptyForm(currency) : formFromProduct(product)));
+  const [form, setForm] = useState<ProductForm>(initial);
+  const [errors, setErrors] = useState<Errors>({});
+  const [formError, setFormError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  const [newCategory, setNewCategory] = useState(false);
+  const summary = useRef<HTMLDivElement>(null);
+  const dirty = !same(form, initial);
+
+  // Leaving the page with unsaved changes asks first.
+  useEffect(() => {
+    if (!dirty || readOnly) return;
+    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [dirty, readOnly]);
+
+  const errorCount = Object.keys(errors).length;
+  useEffect(() => {
+    if (errorCount > 0 || formError !== undefined) summary.current?.focus();
+  }, [errors, errorCount, formError]);
+
+  function showError(error: unknown, built: BuiltProduct, current: ProductForm) {
+    const prefix = error instanceof StepError ? error.prefix : '';
+    const cause = error instanceof StepError ? error.cause : error;
+    if (cause instanceof OpenBosError) {
+      const fields = cause.fieldErrors();
+      if (Object.keys(fields).length > 0) {
+        setErrors(placeServerErrors(fields, current, built, prefix));
+        setFormError(undefined);
+      } else if (cause.code === 'sku_taken') {
+        const taken = current.variants.findIndex((v) => v.id === undefined && cause.message.includes(v.sku.trim()));
+        setErrors({ [taken === -1 ? `${prefix}sku` : `variants.${taken}.sku`]: t('errors.skuTaken') });
+        setFormError(undefined);
+      } else if (cause.code === 'unknown_category') {
+        setErrors({ category_id: t('errors.unknownCategory') });
+        setFormError(undefined);
+      } else if (cause.code === 'too_many_variants') {
+        setErrors({ variants: cause.message });
+        setFormError(undefined);
+      } else {
+        setFormError(tc('failed', { message: cause.message }));
+      }
+      notify('error', tc('failed', { message: cause.message }));
+    } else {
+      const message = cause instanceof Error ? cause.message : String(cause);
+      setFormError(tc('failed', { message }));
+      notify('error', tc('failed', { message }));
+    }
+  }
+
+  async function create(built: BuiltProduct) {
+    const created = await unwrap(
+      bos.POST('/v1/products', {
+        body: { ...built.fields, ...(built.options.length === 0 ? {} : { options: built.options }), variants: built.variants },
+        headers: idempotencyKey(),
+      }),
+    );
+    queryClient.setQueryData(productQueryKey(created.id), created);
+    await queryClient.invalidateQueries({ queryKey: ['products'] });
+    notify('success', t('created', { title: created.title }));
+    setInitial(form); // nothing unsaved any more, so leaving does not warn
+    void navigate(`/catalog/${created.id}`, { replace: true });
+  }
+
+  async function update(existing: Product, built: BuiltProduct) {
+    const changes: Record<string, unknown> = {};
+    const before = buildProduct(initial, t).built.fields;
+    for (const key of ['title', 'description', 'status', 'category_id', 'attributes', 'images'] as const) {
+      if (built.fields[key] !== undefined && !same(built.fields[key], before[key])) changes[key] = built.fields[key];
+    }
+    let saved = 0;
+    if (Object.keys(changes).length > 0) {
+      await step('', () => unwrap(bos.PATCH('/v1/products/{product_id}', { params: { path: { product_id: existing.id } }, body: changes, headers: idempotencyKey() })));
+      saved++;
+    }
+    for (const [i, variant] of form.variants.entries()) {
+      const built_variant = built.variants[i]!;
+      if (variant.id !== undefined) {
+        const was = initial.variants.find((v) => v.id === variant.id);
+        if (was !== undefined && same(pricesOf(was), pricesOf(variant))) continue;
+        const variant_id = variant.id;
+        await step(`variants.${i}.`, () => unwrap(bos.PUT('/v1/variants/{variant_id}/prices', { params: { path: { variant_id } }, body: { prices: built_variant.prices }, headers: idempotencyKey() })));
+      } else {
+        const after = await step(`variants.${i}.`, () => unwrap(bos.POST('/v1/products/{product_id}/variants', { params: { path: { product_id: existing.id } }, body: built_variant, headers: idempotencyKey() })));
+        // Remember the new variant's ID at once, so a later failure and a retry do not add it twice.
+        const id = after.variants.find((v) => v.sku === built_variant.sku)?.id;
+        setForm((current) => ({ ...current, variants: current.variants.map((v) => (v.key === variant.key ? { ...v, id } : v)) }));
+      }
+      saved++;
+    }
+    if (saved === 0) {
+      notify('success', t('nothingChanged'));
+      return;
+    }
+    const fresh = await unwrap(bos.GET('/v1/products/{product_id}', { params: { path: { product_id: existing.id } } }));
+    queryClient.setQueryData(productQueryKey(existing.id), fresh);
+    await Promise.all([queryClient.invalidateQueries({ queryKey: ['products'] }), queryClient.invalidateQueries({ queryKey: ['stock'] }), queryClient.invalidateQueries({ queryKey: ['overview'] })]);
+    const next = formFromProduct(fresh);
+    setInitial(next);
+    setForm(next);
+    notify('success', t('saved', { title: fresh.title }));
+  }
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (readOnly || busy) return;
+    const { built, errors: found } = buildProduct(form, t);
+    setErrors(found);
+    setFormError(undefined);
+    if (Object.keys(found).length > 0) return;
+    setBusy(true);
+    try {
+      if (product === undefined) await create(built);
+      else await update(product, built);
+    } catch (error) {
+      showError(error, built, form);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const props: SectionProps = { form, setForm, errors, readOnly, creating, currency };
+  const title = creating ? t('newProduct') : product.title;
+
+  if (creating && !canWrite) {
+    return (
+      <>
+        <PageHeader title={t('newProduct')} />
+        <BackLink />
+        <p className="empty">{tc('notAllowed')}</p>
+      </>
+    );
+  }
+
+  return (
+    <>
+      <PageHeader title={title}>
+        {product !== undefined && (
+          <p className="muted header-meta">
+            <ProductStatusBadge status={product.status} /> {t('updatedAt', { time: f.dateTime(product.updated_at) })} · <span className="mono">{product.id}</span>
+          </p>
+        )}
+      </PageHeader>
+      <BackLink />
+      {readOnly && <p className="read-only-note">{t('readOnly')}</p>}
+      {(errorCount > 0 || formError !== undefined) && (
+        <div className="error-summary" role="alert" tabIndex={-1} ref={summary}>
+          {formError !== undefined && <p>{formError}</p>}
+          {errorCount > 0 && (
+            <>
+              <p>{t('fixErrors', { count: errorCount })}</p>
+              <ul>
+                {Object.entries(errors).map(([path, message]) => (
+                  <li key={path}>
+                    <strong>{describePath(path, form, t)}</strong>: {message}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+        </div>
+      )}
+      <form onSubmit={(e) => void submit(e)} noValidate aria-label={title} className="product-form">
+        <div className="product-layout">
+          <div className="product-main">
+            <GeneralSection {...props} />
+            <VariantsSection {...props} />
+            <OptionsSection {...props} />
+            <AttributesSection {...props} />
+            <ImagesSection {...props} />
+          </div>
+          <aside className="product-side" aria-label={t('organisation')}>
+            <StatusSection {...props} />
+            <CategorySection {...props} initialCategory={initial.category_id} onNewCategory={() => setNewCategory(true)} />
+          </aside>
+        </div>
+        {!readOnly && (
+          <div className="save-bar">
+            <span className="muted" aria-live="polite">
+              {dirty ? t('unsavedChanges') : creating ? '' : t('allSaved')}
+            </span>
+            {!creating && (
+              <button
+                type="button"
+                disabled={!dirty || busy}
+                onClick={() => {
+                  setForm(initial);
+                  setErrors({});
+                  setFormError(undefined);
+                }}
+              >
+                {t('discard')}
+              </button>
+            )}
+            <button type="submit" className="primary" disabled={busy || (!creating && !dirty)}>
+              {busy ? tc('saving') : creating ? t('createProduct') : tc('save')}
+            </button>
+          </div>
+        )}
+      </form>
+      <Dialog open={newCategory} title={t('newCategory')} onClose={() => setNewCategory(false)}>
+        <NewCategoryForm
+          onDone={(id) => {
+            setNewCategory(false);
+            if (id !== undefined) setForm((current) => ({ ...current, category_id: id }));
+          }}
+        />
+      </Dialog>
+    </>
+  );
 }

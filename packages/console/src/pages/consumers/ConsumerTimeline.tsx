@@ -1,0 +1,112 @@
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { useId } from 'react';
+import { useTranslation } from 'react-i18next';
+import { bos, unwrap } from '../../api';
+import { ErrorState, Loading } from '../../components/QueryState';
+import { useFormat } from '../../format';
+import { formatValue } from './traits';
+import type { TimelineEvent } from './types';
+
+const page_size = 25;
+const properties_shown = 4;
+
+/** What a consumer did, newest first, a page at a time ("Show older events"). */
+export function ConsumerTimeline({ profileId }: { profileId: string }) {
+  const { t } = useTranslation('consumers');
+  const headingId = useId();
+  const query = useInfiniteQuery({
+    queryKey: ['consumer-timeline', profileId],
+    queryFn: ({ pageParam }) => unwrap(bos.GET('/v1/consumers/{profile_id}/timeline', { params: { path: { profile_id: profileId }, query: { before: pageParam, limit: page_size } } })),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.next_before ?? undefined,
+  });
+  const events = query.data?.pages.flatMap((p) => p.data) ?? [];
+
+  return (
+    <section className="card" aria-labelledby={headingId}>
+      <h2 id={headingId}>{t('timeline.title')}</h2>
+      {query.isPending ? (
+        <Loading />
+      ) : query.isError && events.length === 0 ? (
+        <ErrorState message={query.error.message} onRetry={() => void query.refetch()} />
+      ) : events.length === 0 ? (
+        <p className="empty">{t('timeline.empty')}</p>
+      ) : (
+        <>
+          <ol className="timeline consumer-timeline" aria-describedby={`${headingId}-order`}>
+            {events.map((e) => (
+              <TimelineItem key={e.id} event={e} />
+            ))}
+          </ol>
+          <p id={`${headingId}-order`} className="visually-hidden">
+            {t('timeline.order')}
+          </p>
+          {query.isFetchNextPageError && <ErrorState message={query.error?.message ?? ''} onRetry={() => void query.fetchNextPage()} />}
+          {query.hasNextPage && (
+            <p className="pager">
+              <button type="button" onClick={() => void query.fetchNextPage()} disabled={query.isFetchingNextPage}>
+                {query.isFetchingNextPage ? t('timeline.loadingOlder') : t('timeline.older')}
+              </button>
+            </p>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
+
+function TimelineItem({ event }: { event: TimelineEvent }) {
+  const { t } = useTranslation('consumers');
+  const f = useFormat();
+  const properties = event.properties !== null && typeof event.properties === 'object' && !Array.isArray(event.properties) ? (event.properties as Record<string, unknown>) : {};
+  const currency = typeof properties.currency === 'string' && /^[A-Z]{3}$/.test(properties.currency) ? properties.currency : undefined;
+  const entries = Object.entries(properties).filter(([k, v]) => v !== null && v !== undefined && v !== '' && !(k === 'currency' && currency !== undefined));
+  const shown = entries.slice(0, properties_shown);
+
+  function value(key: string, v: unknown): string {
+    if (currency !== undefined && key.endsWith('_minor') && typeof v === 'number') return f.money(v, currency);
+    if (typeof v === 'number') return f.number(v);
+    return formatValue(v, 60);
+  }
+
+  return (
+    <li>
+      <div className="consumer-event-head">
+        <strong>{title(event, t)}</strong> <span className="badge consumer-event-type">{t(`timeline.types.${event.type}`, { defaultValue: event.type })}</span>{' '}
+        <time dateTime={event.occurred_at} className="muted">
+          {f.dateTime(event.occurred_at)}
+        </time>
+      </div>
+      {shown.length > 0 && (
+        <dl className="consumer-event-props">
+          {shown.map(([k, v]) => (
+            <div key={k}>
+              <dt>{k.replace(/_minor$/, currency === undefined ? '_minor' : '')}</dt>
+              <dd>{value(k, v)}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
+      {entries.length > shown.length && <p className="muted consumer-event-more">{t('timeline.moreProperties', { count: entries.length - shown.length })}</p>}
+    </li>
+  );
+}
+
+function title(event: TimelineEvent, t: (key: string, options?: Record<string, unknown>) => string): string {
+  switch (event.type) {
+    case 'track':
+      return event.event ?? t('timeline.types.track');
+    case 'page':
+      return event.event === null ? t('timeline.pageViewed') : t('timeline.pageNamed', { name: event.event });
+    case 'screen':
+      return event.event === null ? t('timeline.screenViewed') : t('timeline.screenNamed', { name: event.event });
+    case 'identify':
+      return t('timeline.identified');
+    case 'group':
+      return t('timeline.grouped');
+    case 'alias':
+      return t('timeline.aliased');
+    default:
+      return event.event ?? event.type;
+  }
+}

@@ -1,0 +1,196 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { bos, idempotencyKey, OpenBosError, unwrap, type Schemas } from '../../api';
+import { Dialog } from '../../components/Dialog';
+import { TextAreaField, TextField } from '../../components/Field';
+import { useNotify } from '../../components/Notices';
+import { minorToInput, parseMoney, useFormat } from '../../format';
+import { ProblemAlert } from './ProblemAlert';
+
+/** The seller's next steps, as the server names them in `actions` (the last segment of the path). */
+export type OrderAction = 'ship' | 'deliver' | 'complete' | 'cancel' | 'refund-request' | 'refund-approve' | 'refund-reject' | 'refund-dispute';
+export type OrderDetail = Schemas['OrderDetail'] & { actions?: OrderAction[] };
+type ActionBody = { reason?: string; tracking_number?: string; amount_minor?: number };
+
+/** The order the buttons appear in, whatever order the server lists them in. */
+const actionOrder: readonly OrderAction[] = ['ship', 'deliver', 'complete', 'refund-approve', 'refund-reject', 'refund-dispute', 'refund-request', 'cancel'];
+
+interface Spec {
+  style: 'primary' | 'danger' | 'plain';
+  /** Asks first: what it changes cannot be undone, or it needs more input. */
+  dialog: boolean;
+  tracking?: true;
+  amount?: true;
+  reason: 'none' | 'optional' | 'required';
+}
+
+const specs: Record<OrderAction, Spec> = {
+  ship: { style: 'primary', dialog: true, tracking: true, reason: 'none' },
+  deliver: { style: 'plain', dialog: false, reason: 'none' },
+  complete: { style: 'primary', dialog: true, reason: 'optional' },
+  cancel: { style: 'danger', dialog: true, reason: 'optional' },
+  'refund-request': { style: 'plain', dialog: true, amount: true, reason: 'optional' },
+  'refund-approve': { style: 'danger', dialog: true, reason: 'optional' },
+  'refund-reject': { style: 'plain', dialog: true, reason: 'required' },
+  'refund-dispute': { style: 'plain', dialog: true, reason: 'required' },
+};
+
+export function isOrderAction(value: string): value is OrderAction {
+  return value in specs;
+}
+
+function postAction(action: OrderAction, order_id: string, body: ActionBody): Promise<OrderDetail> {
+  const init = { params: { path: { order_id } }, body, headers: idempotencyKey() };
+  switch (action) {
+    case 'ship':
+      return unwrap(bos.POST('/v1/orders/{order_id}/ship', init));
+    case 'deliver':
+      return unwrap(bos.POST('/v1/orders/{order_id}/deliver', init));
+    case 'complete':
+      return unwrap(bos.POST('/v1/orders/{order_id}/complete', init));
+    case 'cancel':
+      return unwrap(bos.POST('/v1/orders/{order_id}/cancel', init));
+    case 'refund-request':
+      return unwrap(bos.POST('/v1/orders/{order_id}/refund-request', init));
+    case 'refund-approve':
+      return unwrap(bos.POST('/v1/orders/{order_id}/refund-approve', init));
+    case 'refund-reject':
+      return unwrap(bos.POST('/v1/orders/{order_id}/refund-reject', init));
+    case 'refund-dispute':
+      return unwrap(bos.POST('/v1/orders/{order_id}/refund-dispute', init));
+  }
+}
+
+/**
+ * The buttons for what the seller may do next, from the server's `actions`. Each posts to
+ * `/v1/orders/{id}/<action>` with an idempotency key; the answer is the order after the change.
+ */
+export function OrderActions({ order }: { order: OrderDetail }) {
+  const { t } = useTranslation('orders');
+  const queryClient = useQueryClient();
+  const notify = useNotify();
+  const [open, setOpen] = useState<OrderAction | undefined>();
+  const actions = actionOrder.filter((a) => order.actions?.includes(a) === true);
+
+  const mutation = useMutation({
+    mutationFn: ({ action, body }: { action: OrderAction; body: ActionBody }) => postAction(action, order.id, body),
+    onSuccess: (updated, { action }) => {
+      queryClient.setQueryData(['order', order.id], updated);
+      void queryClient.invalidateQueries({ queryKey: ['orders'] });
+      void queryClient.invalidateQueries({ queryKey: ['overview'] });
+      void queryClient.invalidateQueries({ queryKey: ['order-payments', order.id] });
+      notify('success', t(`done.${action}`));
+      setOpen(undefined);
+    },
+    onError: (error) => {
+      // Someone else (the buyer, a timer, a colleague) moved the order on: show what it is now.
+      if (error instanceof OpenBosError && (error.code === 'illegal_order_transition' || error.status === 404)) void queryClient.invalidateQueries({ queryKey: ['order', order.id] });
+    },
+  });
+
+  if (actions.length === 0) return null;
+
+  function start(action: OrderAction) {
+    mutation.reset();
+    if (specs[action].dialog) setOpen(action);
+    else mutation.mutate({ action, body: {} });
+  }
+
+  const pendingAction = mutation.isPending ? mutation.variables.action : undefined;
+  return (
+    <div className="order-actions">
+      <div className="page-actions" role="group" aria-label={t('actionsLabel')}>
+        {actions.map((action) => {
+          const spec = specs[action];
+          return (
+            <button key={action} type="button" className={spec.style === 'plain' ? undefined : spec.style === 'danger' ? 'danger' : 'primary'} disabled={mutation.isPending} aria-haspopup={spec.dialog ? 'dialog' : undefined} onClick={() => start(action)}>
+              {pendingAction === action && !spec.dialog ? t('working') : t(`action.${action}`)}
+            </button>
+          );
+        })}
+      </div>
+      {open === undefined && mutation.isError && <ProblemAlert error={mutation.error} />}
+      <Dialog open={open !== undefined} title={open === undefined ? '' : t(`dialog.${open}.title`)} onClose={() => setOpen(undefined)}>
+        {open !== undefined && (
+          <ActionForm
+            key={open}
+            action={open}
+            order={order}
+            pending={mutation.isPending}
+            error={mutation.error}
+            onCancel={() => setOpen(undefined)}
+            onSubmit={(body) => mutation.mutate({ action: open, body })}
+          />
+        )}
+      </Dialog>
+    </div>
+  );
+}
+
+function ActionForm({ action, order, pending, error, onCancel, onSubmit }: { action: OrderAction; order: OrderDetail; pending: boolean; error: Error | null; onCancel: () => void; onSubmit: (body: ActionBody) => void }) {
+  const { t } = useTranslation('orders');
+  const { t: tc } = useTranslation();
+  const f = useFormat();
+  const spec = specs[action];
+  const [tracking, setTracking] = useState('');
+  const [amount, setAmount] = useState(() => minorToInput(order.total_minor, order.currency));
+  const [reason, setReason] = useState('');
+  const [invalid, setInvalid] = useState<Record<string, string>>({});
+  const serverFields = error instanceof OpenBosError ? error.fieldErrors() : {};
+  const fieldError = (field: string, serverField: string) => invalid[field] ?? serverFields[serverField];
+  const total = f.money(order.total_minor, order.currency);
+  const requested = f.money(order.refund_amount_minor ?? order.total_minor, order.currency);
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    const problems: Record<string, string> = {};
+    const body: ActionBody = {};
+    if (spec.tracking === true && tracking.trim() !== '') body.tracking_number = tracking.trim();
+    if (spec.amount === true) {
+      const minor = parseMoney(amount, order.currency);
+      if (minor === undefined) problems.amount = t('dialog.amountInvalid');
+      else if (minor < 1 || minor > order.total_minor) problems.amount = t('dialog.amountRange', { total });
+      else body.amount_minor = minor;
+    }
+    if (spec.reason !== 'none') {
+      if (reason.trim() !== '') body.reason = reason.trim();
+      else if (spec.reason === 'required') problems.reason = t('dialog.reasonRequired');
+    }
+    setInvalid(problems);
+    if (Object.keys(problems).length === 0) onSubmit(body);
+  }
+
+  return (
+    <form onSubmit={submit} noValidate>
+      <p>{t(`dialog.${action}.body`, { total, requested })}</p>
+      {spec.tracking === true && (
+        <TextField label={t('dialog.tracking')} hint={t('dialog.trackingHint')} name="tracking_number" autoComplete="off" maxLength={100} value={tracking} error={fieldError('tracking', 'tracking_number')} onChange={(e) => setTracking(e.target.value)} autoFocus />
+      )}
+      {spec.amount === true && (
+        <TextField label={t('dialog.amount', { currency: order.currency })} hint={t('dialog.amountHint', { total })} name="amount" inputMode="decimal" autoComplete="off" required value={amount} error={fieldError('amount', 'amount_minor')} onChange={(e) => setAmount(e.target.value)} autoFocus />
+      )}
+      {spec.reason !== 'none' && (
+        <TextAreaField
+          label={spec.reason === 'required' ? t('dialog.reasonRequiredLabel') : t('dialog.reason')}
+          name="reason"
+          maxLength={500}
+          required={spec.reason === 'required'}
+          value={reason}
+          error={fieldError('reason', 'reason')}
+          onChange={(e) => setReason(e.target.value)}
+          autoFocus={spec.tracking !== true && spec.amount !== true}
+        />
+      )}
+      <ProblemAlert error={error} />
+      <div className="dialog-actions">
+        <button type="button" onClick={onCancel}>
+          {tc('cancel')}
+        </button>
+        <button type="submit" className={spec.style === 'danger' ? 'danger primary' : 'primary'} disabled={pending}>
+          {pending ? t('working') : t(`dialog.${action}.submit`)}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,71 @@
+import { bos, unwrap, type Schemas } from '../../api';
+
+/** The stock page's reads: levels (with their variants' names), locations, and every variant. */
+export type Location = Schemas['Location'];
+export type StockLevel = Schemas['StockLevel'];
+export type StockMovement = Schemas['StockMovement'];
+/** GET /v1/stock names each level's variant: its SKU, product and display title. */
+export type StockRow = StockLevel & { sku: string | null; product_id: string | null; title: string | null };
+export interface StockPage {
+  data: StockRow[];
+  next_after: string | null;
+}
+interface StockQuery {
+  limit: number;
+  variant_id?: string;
+  location_id?: string;
+  /** the `next_after` of the previous page */
+  after?: string;
+}
+
+/**
+ * The SDK's generated schema (packages/sdk/src/schema.d.ts) may predate the `after` parameter and
+ * the names and `next_after` the server answers with; this keeps the page typed either way.
+ */
+function asStockPage(page: { data: StockLevel[] }): StockPage {
+  const full = page as StockPage;
+  return { data: full.data, next_after: full.next_after ?? null };
+}
+
+export async function fetchStock(options: StockQuery): Promise<StockPage> {
+  const query: StockQuery = options;
+  return asStockPage(await unwrap(bos.GET('/v1/stock', { params: { query } })));
+}
+
+export const levelKey = (l: { variant_id: string; location_id: string }) => `${l.variant_id}|${l.location_id}`;
+
+/** The merchant's locations, all pages of them (a merchant has tens, not thousands). */
+export async function fetchAllLocations(): Promise<Location[]> {
+  const all: Location[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await unwrap(bos.GET('/v1/locations', { params: { query: { limit: 100, ...(cursor === undefined ? {} : { cursor }) } } }));
+    all.push(...page.data);
+    cursor = page.next_cursor ?? undefined;
+  } while (cursor !== undefined && all.length < 2_000);
+  return all;
+}
+
+export const locationsQuery = { queryKey: ['locations', 'all'], queryFn: fetchAllLocations, staleTime: 60_000 };
+
+export interface VariantChoice {
+  id: string;
+  sku: string;
+  label: string;
+}
+
+/** Every variant of every product, for choosing what was received; products of any status. */
+export async function fetchAllVariants(): Promise<VariantChoice[]> {
+  const out: VariantChoice[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await unwrap(bos.GET('/v1/products', { params: { query: { limit: 100, ...(cursor === undefined ? {} : { cursor }) } } }));
+    for (const p of page.data) {
+      for (const v of p.variants) out.push({ id: v.id, sku: v.sku, label: p.variants.length > 1 && v.title !== p.title ? `${p.title} · ${v.title}` : p.title });
+    }
+    cursor = page.next_cursor ?? undefined;
+  } while (cursor !== undefined && out.length < 5_000);
+  return out.sort((a, b) => a.label.localeCompare(b.label) || a.sku.localeCompare(b.sku));
+}
+
+export const variantsQuery = { queryKey: ['products', 'all-variants'], queryFn: fetchAllVariants, staleTime: 30_000 };
