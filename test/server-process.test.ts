@@ -60,6 +60,12 @@ describe('the server on an embedded PostgreSQL', () => {
     const me = await merchant(key);
     expect(me).toMatchObject({ status: 200, handle: 'demo-brand' });
     firstId = me.id;
+    // The console login printed for each demo merchant signs in.
+    expect(output).toContain(`http://localhost:${apiPort}/console/`);
+    const login = /Console login\s+store demo-brand\s+email (\S+)\s+password (\S+)/.exec(output);
+    expect(login).not.toBeNull();
+    const signIn = await fetch(`http://127.0.0.1:${apiPort}/v1/console/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ merchant: 'demo-brand', email: login![1], password: login![2] }) });
+    expect(signIn.status).toBe(201);
     expect(fs.existsSync(path.join(dataDir, 'pg', 'PG_VERSION'))).toBe(true);
     expect(await stop(server)).toBe(0);
     expect(await portAnswers(pgPort)).toBe(false);

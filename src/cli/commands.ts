@@ -53,7 +53,7 @@ export const commands = {
     out(`  Database       ${platform.database.embedded === undefined ? 'DATABASE_URL' : `embedded PostgreSQL in ${config.dataDir}/pg (port ${config.OPENBOS_PG_PORT})`}`);
     if (demo !== undefined) {
       out(`  Demo key       ${demo.secret_key}   (merchant demo-brand; all demo keys and console logins: ${config.dataDir}/demo-credentials.json)`);
-      out(`  Console login  store ${demo.handle}, email ${demo.console_email}, password ${demo.console_password}`);
+      for (const m of credentials?.merchants ?? []) out(`  Console login  store ${m.handle.padEnd(15)} email ${m.console_email.padEnd(30)} password ${m.console_password}`);
       out(`  Try            curl -H "Authorization: Bearer ${demo.secret_key}" ${platform.url}/v1/merchant`);
     }
     out('Press Ctrl-C to stop.');
