@@ -43,6 +43,16 @@ async function overviewFigures(): Promise<{ todayOrders: number; paid: number; c
   return { todayOrders: res.body.sales.today.orders, paid: res.body.orders_by_status.paid, completed: res.body.orders_by_status.completed };
 }
 
+/** A published, stocked variant of the demo brand, through the API. */
+async function aStockedVariant(): Promise<string> {
+  const products = await api(server, demo.secret_key, 'GET', '/v1/products?status=published&limit=100');
+  const stock = await api(server, demo.secret_key, 'GET', '/v1/stock?limit=500');
+  const stocked = new Set(stock.body.data.filter((l: { available: number }) => l.available > 5).map((l: { variant_id: string }) => l.variant_id));
+  const variant = products.body.data.flatMap((p: { variants: { id: string }[] }) => p.variants).find((v: { id: string }) => stocked.has(v.id));
+  expect(variant).toBeDefined();
+  return variant.id as string;
+}
+
 describe('the merchant console', () => {
   it('loads at most 250 KB of JavaScript, gzipped, before the first page', async () => {
     const { bytes, files } = await initialJavaScriptGzipBytes(path.resolve('packages/console/dist'));
@@ -74,6 +84,81 @@ describe('the merchant console', () => {
     expect(await page.locator('canvas').count()).toBe(2);
     const figures = await overviewFigures();
     expect(await page.getByTestId('status-count-paid').textContent()).toBe(String(figures.paid));
+  });
+
+  it('finds an order paid through the API on the Orders page, ships it and confirms receipt', async () => {
+    const before = await overviewFigures();
+    const variant_id = await aStockedVariant();
+    const placed = await api(server, demo.publishable_key, 'POST', '/v1/checkouts', { currency: 'CNY', items: [{ variant_id, quantity: 2 }], buyer_email: 'e2e-buyer@example.com' });
+    expect(placed.status).toBe(201);
+    const order_id = placed.body.orders[0].id as string;
+    expect((await api(server, demo.publishable_key, 'POST', `/v1/checkouts/${placed.body.checkout_id as string}/payments`, { payment_method: '4242424242424242' })).status).toBe(202);
+    // The test provider confirms the payment by webhook a moment later, as a real one does.
+    await eventually('the payment to be confirmed', async () => ((await api(server, demo.secret_key, 'GET', `/v1/orders/${order_id}`)).body.status === 'paid' ? true : undefined));
+
+    await visit('orders?status=paid', 'orders');
+    await page.getByRole('link', { name: order_id }).click();
+    await page.getByRole('heading', { level: 1, name: `Order ${order_id}` }).waitFor();
+    await page.getByText('e2e-buyer@example.com').first().waitFor();
+    await screenshot(page, 'order-detail');
+    expect(await unlabelledControls(page)).toEqual([]);
+
+    await page.getByRole('button', { name: 'Ship…' }).click();
+    await page.getByLabel('Tracking number').fill('SF1234567890');
+    await page.getByRole('button', { name: 'Ship order' }).click();
+    await page.getByText('Order shipped.').waitFor();
+    await page.getByRole('button', { name: 'Confirm receipt for the buyer…' }).click();
+    await page.getByRole('button', { name: 'Confirm receipt', exact: true }).click();
+    await page.getByText('Receipt confirmed; the money is being released to you.').waitFor();
+    const done = await api(server, demo.secret_key, 'GET', `/v1/orders/${order_id}`);
+    expect(done.body).toMatchObject({ status: 'completed', tracking_number: 'SF1234567890' });
+    expect(done.body.transitions.map((t: { actor: string }) => t.actor).slice(-2)).toEqual([expect.stringMatching(/^user:usr_/), expect.stringMatching(/^user:usr_/)]);
+    // The escrow is released to the seller once receipt is confirmed.
+    await eventually('the escrow to be released', async () => ((await api(server, demo.secret_key, 'GET', `/v1/payments?order_id=${order_id}`)).body.data[0]?.status === 'released' ? true : undefined));
+    await screenshot(page, 'order-completed');
+
+    const after = await overviewFigures();
+    expect(after.todayOrders).toBe(before.todayOrders + 1);
+    expect(after.completed).toBe(before.completed + 1);
+    await visit('', 'overview-after-sale');
+    expect(await page.getByTestId('sales-today').textContent()).toContain(`${after.todayOrders} order`);
+    expect(await page.getByTestId('status-count-completed').textContent()).toBe(String(after.completed));
+  });
+
+  it('finds a consumer, shows the profile, and erases it for good', async () => {
+    const basic = `Basic ${Buffer.from(`${demo.publishable_key}:`).toString('base64')}`;
+    const send = (p: string, body: unknown) => fetch(`${server.url}${p}`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await send('/v1/identify', { userId: 'e2e-erasable', traits: { name: 'Erin Erasable', email: 'erin@example.com' } })).status).toBe(200);
+    expect((await send('/v1/track', { userId: 'e2e-erasable', event: 'Product Viewed', properties: { sku: 'TEA-1' } })).status).toBe(200);
+
+    await visit('consumers', 'consumers');
+    await page.getByLabel('Search consumers').fill('erin@example.com');
+    await page.getByLabel('Search consumers').press('Enter');
+    await page.getByRole('link', { name: 'Erin Erasable' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Erin Erasable' }).waitFor();
+    await page.getByText('Viewed').first().waitFor();
+    await screenshot(page, 'consumer-detail');
+    expect(await unlabelledControls(page)).toEqual([]);
+    const profile_id = page.url().split('/').pop()!;
+
+    await page.getByRole('button', { name: 'Erase…' }).click();
+    await page.getByLabel('Type ERASE to confirm').fill('ERASE');
+    await page.getByRole('button', { name: 'Erase for good' }).click();
+    await page.waitForURL(/\/console\/consumers$/);
+    expect((await api(server, demo.secret_key, 'GET', `/v1/consumers/${profile_id}`)).status).toBe(404);
+    expect((await api(server, demo.secret_key, 'GET', '/v1/consumers?q=erin%40example.com')).body.data).toEqual([]);
+    // Events sent later from the erased identifiers are suppressed, not filed again.
+    expect((await send('/v1/track', { userId: 'e2e-erasable', event: 'Product Viewed' })).status).toBe(200);
+    expect((await api(server, demo.secret_key, 'GET', '/v1/consumers?user_id=e2e-erasable')).body.data).toEqual([]);
+  });
+
+  it('shows the settings: API keys, webhooks, users and the audit log', async () => {
+    for (const tab of ['keys', 'webhooks', 'users', 'audit']) {
+      await visit(`settings?tab=${tab}`, `settings-${tab}`);
+      await page.getByRole('tab', { name: { keys: 'API keys', webhooks: 'Webhooks', users: 'Users', audit: 'Audit log' }[tab] }).waitFor();
+    }
+    await page.goto(consoleUrl('settings?tab=users'));
+    await page.getByRole('cell', { name: demo.console_email }).waitFor();
   });
 
   it('can be used with the keyboard alone: the first Tab reaches "Skip to content"', async () => {

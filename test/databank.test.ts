@@ -132,6 +132,28 @@ describe('ingestion with real analytics SDKs', () => {
   });
 });
 
+describe('timeline', () => {
+  it('pages newest first by when events happened, each event once, even when they arrive out of time order', async () => {
+    const userId = unique('late-user');
+    // Sent in this order, so their IDs run the other way from their times for two of them.
+    const times = ['2026-03-05T10:00:00Z', '2026-03-01T10:00:00Z', '2026-03-09T10:00:00Z', '2026-03-03T10:00:00Z', '2026-03-07T10:00:00Z'];
+    for (const [i, timestamp] of times.entries()) {
+      expect((await send('/v1/track', { userId, event: `Step ${i}`, timestamp }, { key: brand.publishableKey })).status).toBe(200);
+    }
+    const profile = await profileOfUser(brand, userId);
+    const seen: string[] = [];
+    let before: string | null = null;
+    for (let page = 0; page < 10; page++) {
+      const res = await brand.call('GET', `/v1/consumers/${profile.id}/timeline?limit=2${before === null ? '' : `&before=${before}`}`);
+      expect(res.status).toBe(200);
+      seen.push(...res.body.data.map((e: { occurred_at: string }) => e.occurred_at));
+      before = res.body.next_before;
+      if (before === null) break;
+    }
+    expect(seen).toEqual([...times].sort().reverse().map((t) => new Date(t).toISOString()));
+  });
+});
+
 describe('identity resolution', () => {
   it('merges anonymous browsing into the user on identify, records the merge, and can undo it', async () => {
     const anon = unique('anon');

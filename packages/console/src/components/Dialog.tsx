@@ -12,7 +12,13 @@ export function Dialog({ open, title, onClose, children }: { open: boolean; titl
   useEffect(() => {
     const dialog = ref.current;
     if (dialog === null) return;
-    if (open && !dialog.open) dialog.showModal();
+    if (open && !dialog.open) {
+      dialog.showModal();
+      // Start where the person will type, not on the close button: the field marked
+      // data-autofocus, else the first field of the form.
+      const first = dialog.querySelector<HTMLElement>('[data-autofocus], [autofocus]') ?? dialog.querySelector<HTMLElement>('.dialog-body input, .dialog-body select, .dialog-body textarea');
+      first?.focus();
+    }
     if (!open && dialog.open) dialog.close();
   }, [open]);
   return (
@@ -23,7 +29,7 @@ export function Dialog({ open, title, onClose, children }: { open: boolean; titl
           ×
         </button>
       </div>
-      {open && children}
+      <div className="dialog-body">{open && children}</div>
     </dialog>
   );
 }

@@ -18,12 +18,10 @@ export const consumers = {
     table: {
       caption: 'Consumers',
       consumer: 'Consumer',
-      email: 'Email',
       firstSeen: 'First seen',
       lastSeen: 'Last seen',
       orders: 'Orders',
       spent: 'Spent ({{currency}})',
-      noEmail: 'Not given',
     },
     detail: {
       back: '← All consumers',
@@ -118,7 +116,7 @@ export const consumers = {
       what: {
         profile: 'the profile, its traits, identities, consent and all its events are deleted;',
         future: 'events sent later with the same email, phone or IDs are dropped;',
-        orders: 'orders stay in your order history; only the link to this person goes.',
+        orders: 'orders are not touched: they stay in your order history, with the email given at checkout.',
       },
       typeToConfirm: 'Type {{word}} to confirm',
       mismatch: 'Type {{word}} exactly as shown.',
@@ -145,12 +143,10 @@ export const consumers = {
     table: {
       caption: '消费者',
       consumer: '消费者',
-      email: '邮箱',
       firstSeen: '首次出现',
       lastSeen: '最近出现',
       orders: '订单数',
       spent: '消费金额（{{currency}}）',
-      noEmail: '未提供',
     },
     detail: {
       back: '← 全部消费者',
@@ -245,7 +241,7 @@ export const consumers = {
       what: {
         profile: '档案及其属性、身份标识、授权和全部事件都将删除；',
         future: '之后以相同邮箱、手机号或 ID 发送的事件将被丢弃；',
-        orders: '订单仍保留在订单记录中，只是不再关联到此人。',
+        orders: '订单不受影响：仍保留在订单记录中，包括结账时填写的邮箱。',
       },
       typeToConfirm: '输入“{{word}}”以确认',
       mismatch: '请准确输入“{{word}}”。',

@@ -3,7 +3,7 @@ export const orders = {
   en: {
     title: 'Orders',
     subtitle: 'Every order placed with your store, newest first.',
-    subtitleStatus: 'Orders that are {{status}}, newest first.',
+    subtitleStatus: 'Orders in the state “{{status}}”, newest first.',
     emptyAll: 'No orders yet. Orders appear here as soon as a buyer checks out.',
     emptyFiltered: 'No orders match these filters.',
     emptyPage: 'There are no more orders.',

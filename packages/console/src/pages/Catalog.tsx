@@ -122,7 +122,7 @@ export default function CatalogPage() {
       >
         {(page) => (
           <>
-            <div className="table-wrap" aria-busy={products.isFetching}>
+            <div className="table-wrap cat-table-wrap" aria-busy={products.isFetching}>
               <table className="catalog-table">
                 <caption className="visually-hidden">{filtered ? t('tableCaptionFiltered') : t('tableCaption')}</caption>
                 <thead>
@@ -171,6 +171,19 @@ export default function CatalogPage() {
   );
 }
 
+/** The product's first image, or its initial when it has none or the image does not load. */
+function Thumb({ url, title }: { url: string | undefined; title: string }) {
+  const [failed, setFailed] = useState(false);
+  if (url === undefined || failed) {
+    return (
+      <span className="cat-thumb cat-thumb-empty" aria-hidden="true">
+        {title.slice(0, 1)}
+      </span>
+    );
+  }
+  return <img className="cat-thumb" src={url} alt="" loading="lazy" onError={() => setFailed(true)} />;
+}
+
 function ProductRow({ product: p, currency, categories }: { product: Product; currency: string; categories: readonly Category[] }) {
   const { t } = useTranslation('catalog');
   const f = useFormat();
@@ -180,19 +193,13 @@ function ProductRow({ product: p, currency, categories }: { product: Product; cu
   return (
     <tr>
       <td>
-        <div className="product-cell">
-          {image === undefined ? (
-            <span className="thumb thumb-empty" aria-hidden="true">
-              {p.title.slice(0, 1)}
-            </span>
-          ) : (
-            <img className="thumb" src={image} alt="" loading="lazy" />
-          )}
+        <div className="cat-product-cell">
+          <Thumb url={image} title={p.title} />
           <div>
-            <Link to={`/catalog/${p.id}`} className="product-link">
+            <Link to={`/catalog/${p.id}`} className="cat-product-link">
               {p.title}
             </Link>
-            {p.category_id !== null && <div className="muted small">{categoryLabel(categories, p.category_id)}</div>}
+            {p.category_id !== null && <div className="muted cat-small">{categoryLabel(categories, p.category_id)}</div>}
           </div>
         </div>
       </td>
@@ -202,7 +209,7 @@ function ProductRow({ product: p, currency, categories }: { product: Product; cu
       <td className="num">{f.number(p.variants.length)}</td>
       <td>
         <span className="mono">{skus.slice(0, skusShown).join(', ')}</span>
-        {skus.length > skusShown && <span className="muted small"> {t('moreSkus', { count: skus.length - skusShown })}</span>}
+        {skus.length > skusShown && <span className="muted cat-small"> {t('moreSkus', { count: skus.length - skusShown })}</span>}
       </td>
       <td className="num">
         {range === undefined ? (

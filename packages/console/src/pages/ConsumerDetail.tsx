@@ -45,7 +45,7 @@ export default function ConsumerDetailPage() {
         {consumer !== undefined && (
           <p className="consumer-summary-line">
             <span className="mono muted">{consumer.id}</span>
-            {consumer.lifecycle != null && <StageBadge stage={consumer.lifecycle.stage} />}
+            {consumer.lifecycle !== null && <StageBadge stage={consumer.lifecycle.stage} />}
           </p>
         )}
       </PageHeader>
@@ -76,7 +76,7 @@ function ConsumerBody({ consumer }: { consumer: Consumer }) {
           </p>
         </div>
       )}
-      <div className="grid grid-2">
+      <div className="consumer-grid">
         <Facts consumer={consumer} />
         <Traits consumer={consumer} />
         <Identities consumer={consumer} />
@@ -99,7 +99,7 @@ function Facts({ consumer }: { consumer: Consumer }) {
       <dl className="facts">
         <dt>{t('facts.stage')}</dt>
         <dd>
-          {consumer.lifecycle == null ? (
+          {consumer.lifecycle === null ? (
             <span className="muted">{t('facts.noStage')}</span>
           ) : (
             <>

@@ -98,7 +98,7 @@ function SearchBar({ q, onSearch }: { q: string | undefined; onSearch: (text: st
     onSearch(text);
   }
   return (
-    <form className="toolbar consumers-search" role="search" aria-label={t('search.label')} onSubmit={submit}>
+    <form className="toolbar consumers-search" role="search" onSubmit={submit}>
       <TextField label={t('search.label')} hint={t('search.hint')} type="search" name="q" maxLength={200} autoComplete="off" value={text} onChange={(e) => setText(e.target.value)} />
       <button type="submit" className="primary">
         {tc('search')}
@@ -123,7 +123,6 @@ function ConsumersTable({ consumers, busy }: { consumers: Consumer[]; busy: bool
         <thead>
           <tr>
             <th scope="col">{t('table.consumer')}</th>
-            <th scope="col">{t('table.email')}</th>
             <th scope="col">{t('table.firstSeen')}</th>
             <th scope="col">{t('table.lastSeen')}</th>
             <th scope="col" className="num">
@@ -142,9 +141,9 @@ function ConsumersTable({ consumers, busy }: { consumers: Consumer[]; busy: bool
               <tr key={c.id}>
                 <th scope="row" className="consumers-name">
                   <Link to={`/consumers/${c.id}`}>{name ?? email ?? t('unnamed')}</Link>
+                  {name !== undefined && email !== undefined && <div className="consumers-email">{email}</div>}
                   <div className="mono muted">{c.id}</div>
                 </th>
-                <td>{email ?? <span className="muted">{t('table.noEmail')}</span>}</td>
                 <td>
                   <time dateTime={c.first_seen_at}>{f.dateTime(c.first_seen_at)}</time>
                 </td>

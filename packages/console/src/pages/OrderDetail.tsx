@@ -90,7 +90,7 @@ function OrderLines({ order }: { order: OrderDetail }) {
                 <td>
                   <Link to={`/catalog/${l.product_id}`}>{l.title}</Link>
                 </td>
-                <td className="mono">{l.sku}</td>
+                <td className="mono order-lines-sku">{l.sku}</td>
                 <td className="num">{f.number(l.quantity)}</td>
                 <td className="num">{money(l.unit_price_minor)}</td>
                 <td className="num">{money(l.total_minor)}</td>
@@ -126,7 +126,7 @@ function OrderLines({ order }: { order: OrderDetail }) {
                   {order.status === 'refunded' ? t('detail.refunded') : t('detail.refundRequested')}
                 </th>
                 <td className="num" data-testid="order-refund">
-                  −{money(order.refund_amount_minor)}
+                  {order.status === 'refunded' ? `−${money(order.refund_amount_minor)}` : money(order.refund_amount_minor)}
                 </td>
               </tr>
             )}

@@ -128,9 +128,9 @@ function FilterBar({ filters, filtered, onApply }: { filters: Filters; filtered:
   const [to, setTo] = useState(filters.to ?? '');
   const [rangeError, setRangeError] = useState<string | undefined>();
 
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    const next = { status: filters.status, from: parseDay(from), to: parseDay(to) };
+  /** Applies the state with the days as typed, so changing the state never loses typed days. */
+  function applyWith(status: Status | undefined) {
+    const next = { status, from: parseDay(from), to: parseDay(to) };
     if (next.from !== undefined && next.to !== undefined && next.to < next.from) {
       setRangeError(t('filters.rangeInvalid'));
       return;
@@ -139,9 +139,14 @@ function FilterBar({ filters, filtered, onApply }: { filters: Filters; filtered:
     onApply(next);
   }
 
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    applyWith(filters.status);
+  }
+
   return (
-    <form className="toolbar orders-filters" role="search" aria-label={t('filters.label')} onSubmit={submit}>
-      <SelectField label={t('filters.status')} name="status" value={filters.status ?? ''} onChange={(e) => onApply({ ...filters, status: parseStatus(e.target.value) })}>
+    <form className="toolbar orders-filters" role="search" aria-label={t('filters.label')} onSubmit={submit} noValidate>
+      <SelectField label={t('filters.status')} name="status" value={filters.status ?? ''} onChange={(e) => applyWith(parseStatus(e.target.value))}>
         <option value="">{t('filters.allStatuses')}</option>
         {statuses.map((s) => (
           <option key={s} value={s}>

@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import { bos, idempotencyKey, OpenBosError, unwrap } from '../api';
@@ -39,7 +39,7 @@ export default function ProductEditorPage() {
 function BackLink() {
   const { t } = useTranslation('catalog');
   return (
-    <p className="back-link">
+    <p className="cat-back-link">
       <Link to="/catalog">← {t('backToCatalog')}</Link>
     </p>
   );
@@ -61,6 +61,12 @@ async function step<T>(prefix: string, call: () => Promise<T>): Promise<T> {
   } catch (error) {
     throw new StepError(prefix, error);
   }
+}
+
+/** Enter in a field of this long form does not save it half-filled; the Save button does. */
+function ignoreEnter(event: KeyboardEvent<HTMLFormElement>) {
+  const target = event.target as HTMLElement;
+  if (event.key === 'Enter' && target instanceof HTMLInputElement && target.type !== 'submit' && target.type !== 'button') event.preventDefault();
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -219,15 +225,15 @@ function ProductEditor({ product }: { product: Product | undefined }) {
     <>
       <PageHeader title={title}>
         {product !== undefined && (
-          <p className="muted header-meta">
+          <p className="muted cat-header-meta">
             <ProductStatusBadge status={product.status} /> {t('updatedAt', { time: f.dateTime(product.updated_at) })} · <span className="mono">{product.id}</span>
           </p>
         )}
       </PageHeader>
       <BackLink />
-      {readOnly && <p className="read-only-note">{t('readOnly')}</p>}
+      {readOnly && <p className="cat-read-only-note">{t('readOnly')}</p>}
       {(errorCount > 0 || formError !== undefined) && (
-        <div className="error-summary" role="alert" tabIndex={-1} ref={summary}>
+        <div className="cat-error-summary" role="alert" tabIndex={-1} ref={summary}>
           {formError !== undefined && <p>{formError}</p>}
           {errorCount > 0 && (
             <>
@@ -243,22 +249,22 @@ function ProductEditor({ product }: { product: Product | undefined }) {
           )}
         </div>
       )}
-      <form onSubmit={(e) => void submit(e)} noValidate aria-label={title} className="product-form">
-        <div className="product-layout">
-          <div className="product-main">
+      <form onSubmit={(e) => void submit(e)} onKeyDown={ignoreEnter} noValidate aria-label={title} className="cat-product-form">
+        <div className="cat-product-layout">
+          <div className="cat-product-main">
             <GeneralSection {...props} />
-            <VariantsSection {...props} />
             <OptionsSection {...props} />
+            <VariantsSection {...props} />
             <AttributesSection {...props} />
             <ImagesSection {...props} />
           </div>
-          <aside className="product-side" aria-label={t('organisation')}>
+          <aside className="cat-product-side" aria-label={t('organisation')}>
             <StatusSection {...props} />
             <CategorySection {...props} initialCategory={initial.category_id} onNewCategory={() => setNewCategory(true)} />
           </aside>
         </div>
         {!readOnly && (
-          <div className="save-bar">
+          <div className="cat-save-bar">
             <span className="muted" aria-live="polite">
               {dirty ? t('unsavedChanges') : creating ? '' : t('allSaved')}
             </span>

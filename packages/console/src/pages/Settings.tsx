@@ -29,7 +29,8 @@ export default function SettingsPage() {
   const buttons = useRef<Partial<Record<Tab, HTMLButtonElement | null>>>({});
 
   function open(next: Tab, focus = false) {
-    if (next !== tab) setParams({ tab: next });
+    // The open tab, clicked again, leaves a sub-view (such as one webhook endpoint) for its start.
+    if (next !== tab || [...params.keys()].some((key) => key !== 'tab')) setParams({ tab: next });
     if (focus) buttons.current[next]?.focus();
   }
 

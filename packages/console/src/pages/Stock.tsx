@@ -8,7 +8,7 @@ import { PageHeader } from '../components/PageHeader';
 import { ErrorState, QueryState } from '../components/QueryState';
 import { useFormat } from '../format';
 import { useSession } from '../session';
-import { fetchStock, levelKey, locationsQuery, type Location, type StockRow } from './stock/api';
+import { fetchStock, levelKey, levelQuery, locationsQuery, variantsQuery, type Location, type StockRow } from './stock/api';
 import { AdjustForm, levelName, ReceiveForm, ThresholdForm, TransferForm, type StockAction } from './stock/dialogs';
 import { formatCoordinates, LocationsMap } from './stock/LocationsMap';
 import { Movements } from './stock/Movements';
@@ -63,6 +63,10 @@ export default function StockPage() {
   const locationById = new Map((locations.data ?? []).map((l) => [l.id, l]));
   const locationName = (id: string) => locationById.get(id)?.name ?? id;
   const variantRow = levels.data?.data.find((l) => l.variant_id === variantId);
+  // A variant without any stock yet has no row to name it; its product does.
+  const variants = useQuery({ ...variantsQuery, enabled: variantId !== '' && levels.isSuccess && variantRow === undefined });
+  const variantChoice = variants.data?.find((v) => v.id === variantId);
+  const variantLabel = variantRow !== undefined ? levelName(variantRow) : variantChoice !== undefined ? `${variantChoice.label} (${variantChoice.sku})` : variantId;
   const actionLocation = action?.level === undefined ? '' : locationName(action.level.location_id);
 
   return (
@@ -89,13 +93,13 @@ export default function StockPage() {
             </option>
           ))}
         </SelectField>
-        <label className="inline-check">
+        <label className="stock-inline-check">
           <input type="checkbox" checked={onlyLow} onChange={(e) => setOnlyLow(e.target.checked)} /> {t('onlyLow')}
         </label>
         {variantId !== '' && (
-          <p className="filter-chip">
+          <p className="stock-filter-chip">
             <span>
-              {t('onlyVariant', { name: variantRow === undefined ? variantId : levelName(variantRow) })}
+              {t('onlyVariant', { name: variantLabel })}
             </span>
             <button type="button" onClick={() => update({ variant_id: '', level: '' })}>
               {t('showAllVariants')}
@@ -110,7 +114,7 @@ export default function StockPage() {
           const rows = onlyLow ? page.data.filter((l) => levelState(l) !== 'ok') : page.data;
           return (
             <>
-              <div className="table-wrap" aria-busy={levels.isFetching}>
+              <div className="table-wrap stock-table-wrap" aria-busy={levels.isFetching}>
                 <table className="stock-table">
                   <caption className="visually-hidden">{t('levelsCaption')}</caption>
                   <thead>
@@ -170,7 +174,7 @@ export default function StockPage() {
       <LocationsSection locations={locations.data} selected={locationId} onSelect={(id) => update({ location_id: id === locationId ? '' : id, level: '' })} />
 
       <Dialog open={action !== undefined} title={action === undefined ? '' : t(`actionTitle.${action.kind}`)} onClose={() => setAction(undefined)}>
-        {action?.kind === 'receive' && <ReceiveForm level={action.level} locations={locations.data ?? []} onDone={() => setAction(undefined)} />}
+        {action?.kind === 'receive' && <ReceiveForm level={action.level} initialVariant={variantId} locations={locations.data ?? []} onDone={() => setAction(undefined)} />}
         {action?.kind === 'adjust' && action.level !== undefined && <AdjustForm level={action.level} locationName={actionLocation} onDone={() => setAction(undefined)} />}
         {action?.kind === 'transfer' && action.level !== undefined && <TransferForm level={action.level} locations={locations.data ?? []} onDone={() => setAction(undefined)} />}
         {action?.kind === 'threshold' && action.level !== undefined && <ThresholdForm level={action.level} locationName={actionLocation} onDone={() => setAction(undefined)} />}
@@ -184,7 +188,7 @@ function LevelRow({ level: l, locationName, selected, onSelect }: { level: Stock
   const f = useFormat();
   const state = levelState(l);
   return (
-    <tr className={`level-${state}${selected ? ' level-selected' : ''}`} data-testid={`level-${levelKey(l)}`}>
+    <tr className={`stock-level-${state}${selected ? ' stock-level-selected' : ''}`} data-testid={`level-${levelKey(l)}`}>
       <td>
         {l.product_id === null ? <span>{l.title ?? l.variant_id}</span> : <Link to={`/catalog/${l.product_id}`}>{l.title ?? l.variant_id}</Link>}
         {l.sku !== null && <div className="mono muted">{l.sku}</div>}
@@ -197,7 +201,7 @@ function LevelRow({ level: l, locationName, selected, onSelect }: { level: Stock
         {state !== 'ok' && <span className={`badge badge-${state === 'out' ? 'stock-out' : 'stock-low'}`}>{t(state === 'out' ? 'outOfStock' : 'lowStock')}</span>}
       </td>
       <td className="num">{f.number(l.low_stock_threshold)}</td>
-      <td className="row-actions">
+      <td className="stock-row-actions">
         <button type="button" aria-pressed={selected} aria-label={t('detailsFor', { name: levelName(l), location: locationName })} onClick={onSelect}>
           {t('details')}
         </button>
@@ -213,23 +217,15 @@ function LevelPanel({ levelKeyValue, locationName, canWrite, onAction, onClose }
   const f = useFormat();
   const [variant_id = '', location_id = ''] = levelKeyValue.split('|');
   const heading = useRef<HTMLHeadingElement>(null);
-  const query = useQuery({
-    queryKey: ['stock', 'level', variant_id, location_id],
-    queryFn: async () => {
-      const page = await fetchStock({ limit: 1, variant_id, location_id });
-      const level = page.data[0];
-      if (level === undefined) throw new Error(t('levelGone'));
-      return level;
-    },
-  });
+  const query = useQuery(levelQuery(variant_id, location_id, t('levelGone')));
   useEffect(() => {
     heading.current?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
     heading.current?.focus({ preventScroll: true });
   }, [levelKeyValue]);
   const where = locationName(location_id);
   return (
-    <section className="card level-panel" aria-labelledby="level-heading">
-      <div className="level-panel-head">
+    <section className="card stock-level-panel" aria-labelledby="level-heading">
+      <div className="stock-level-panel-head">
         <h2 id="level-heading" ref={heading} tabIndex={-1}>
           {query.data === undefined ? t('levelDetails') : t('levelAt', { name: levelName(query.data), location: where })}
         </h2>
@@ -240,14 +236,14 @@ function LevelPanel({ levelKeyValue, locationName, canWrite, onAction, onClose }
       <QueryState query={query}>
         {(level) => (
           <>
-            <div className="level-stats">
+            <div className="stock-level-stats">
               <Stat label={t('onHand')} value={f.number(level.on_hand)} />
               <Stat label={t('reserved')} value={f.number(level.reserved)} />
               <Stat label={t('available')} value={f.number(level.available)} tone={levelState(level)} />
               <Stat label={t('threshold')} value={f.number(level.low_stock_threshold)} />
             </div>
             {canWrite && (
-              <div className="button-row level-actions">
+              <div className="stock-buttons stock-level-actions">
                 <button type="button" onClick={() => onAction('adjust', level)}>
                   {t('adjust')}
                 </button>
@@ -273,7 +269,7 @@ function LevelPanel({ levelKeyValue, locationName, canWrite, onAction, onClose }
 
 function Stat({ label, value, tone }: { label: string; value: string; tone?: 'out' | 'low' | 'ok' }) {
   return (
-    <div className={`stat level-stat${tone === undefined || tone === 'ok' ? '' : ` level-stat-${tone}`}`}>
+    <div className={`stat stock-level-stat${tone === undefined || tone === 'ok' ? '' : ` stock-level-stat-${tone}`}`}>
       <div className="label">{label}</div>
       <div className="value">{value}</div>
     </div>
@@ -285,12 +281,12 @@ function LocationsSection({ locations, selected, onSelect }: { locations: Locati
   const t = tt as Translate;
   if (locations === undefined) return null;
   return (
-    <section className="card locations-card" aria-labelledby="locations-heading">
+    <section className="card stock-locations-card" aria-labelledby="locations-heading">
       <h2 id="locations-heading">{t('locations')}</h2>
       {locations.length === 0 ? (
         <p className="muted">{t('noLocations')}</p>
       ) : (
-        <div className="locations-layout">
+        <div className="stock-locations-layout">
           <LocationsMap locations={locations} selected={selected} onSelect={onSelect} />
           <div className="table-wrap">
             <table>
@@ -308,9 +304,9 @@ function LocationsSection({ locations, selected, onSelect }: { locations: Locati
               </thead>
               <tbody>
                 {locations.map((l) => (
-                  <tr key={l.id} className={l.id === selected ? 'level-selected' : undefined}>
+                  <tr key={l.id} className={l.id === selected ? 'stock-level-selected' : undefined}>
                     <td>
-                      <span className={`kind-dot kind-${l.kind}`} aria-hidden="true" /> {l.name}
+                      <span className={`stock-kind-dot stock-kind-${l.kind}`} aria-hidden="true" /> {l.name}
                       <div className="mono muted">
                         {l.code}
                         {l.active ? '' : ` · ${t('closed')}`}
@@ -318,7 +314,11 @@ function LocationsSection({ locations, selected, onSelect }: { locations: Locati
                     </td>
                     <td>{t(`kind.${l.kind}`)}</td>
                     <td>{[...new Set([l.address.city, l.address.region].filter((x): x is string => x !== undefined && x !== ''))].join(', ')}</td>
-                    <td className="nowrap">{formatCoordinates(l, t)}</td>
+                    <td className="stock-nowrap stock-coords">
+                      {formatCoordinates(l, t).map((c) => (
+                        <div key={c}>{c}</div>
+                      ))}
+                    </td>
                     <td>
                       <button type="button" aria-pressed={l.id === selected} onClick={() => onSelect(l.id)} aria-label={t(l.id === selected ? 'showAllLocationsFrom' : 'showStockAt', { name: l.name })}>
                         {l.id === selected ? t('showAll') : t('showStock')}

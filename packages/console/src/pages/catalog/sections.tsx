@@ -61,9 +61,9 @@ export function ImagesSection({ form, setForm, errors, readOnly }: SectionProps)
       <p className="hint">{t('imagesHint')}</p>
       {errors.images !== undefined && <p className="field-error">{errors.images}</p>}
       {form.images.length === 0 && <p className="muted">{t('noImages')}</p>}
-      <ul className="row-list">
+      <ul className="cat-row-list">
         {form.images.map((img, i) => (
-          <li key={img.key} className="image-row">
+          <li key={img.key} className="cat-image-row">
             <ImagePreview url={img.url} n={i + 1} />
             <CellInput label={t('imageUrlN', { n: i + 1 })} type="url" inputMode="url" placeholder="https://" value={img.url} error={errors[`images.${i}`]} readOnly={readOnly} onChange={(e) => set(i, e.target.value)} />
             {!readOnly && (
@@ -88,9 +88,9 @@ function ImagePreview({ url, n }: { url: string; n: number }) {
   const [failed, setFailed] = useState<string | undefined>();
   const usable = /^https?:\/\/\S+$/.test(url.trim()) && failed !== url;
   return usable ? (
-    <img className="thumb thumb-large" src={url.trim()} alt={t('imageN', { n })} onError={() => setFailed(url)} />
+    <img className="cat-thumb cat-thumb-large" src={url.trim()} alt={t('imageN', { n })} onError={() => setFailed(url)} />
   ) : (
-    <span className="thumb thumb-large thumb-empty" aria-hidden="true">
+    <span className="cat-thumb cat-thumb-large cat-thumb-empty" aria-hidden="true">
       {n}
     </span>
   );
@@ -108,7 +108,7 @@ export function AttributesSection({ form, setForm, errors, readOnly }: SectionPr
       {form.attributes.length === 0 ? (
         <p className="muted">{t('noAttributes')}</p>
       ) : (
-        <table className="edit-table">
+        <table className="cat-edit-table">
           <thead>
             <tr>
               <th scope="col">{t('attributeName')}</th>
@@ -212,14 +212,11 @@ export function OptionsSection({ form, setForm, errors, readOnly, creating, curr
         ) : (
           <dl className="facts">
             {options.map((o) => (
-              <div key={o.name} className="fact-row">
-                <dt>{o.name}</dt>
-                <dd>{o.values.join(', ')}</dd>
-              </div>
+              <FactPair key={o.name} label={o.name} value={o.values.join(', ')} />
             ))}
           </dl>
         )}
-        {!creating && <p className="hint">{t('optionsFixed')}</p>}
+        {!creating && !readOnly && <p className="hint">{t('optionsFixed')}</p>}
       </section>
     );
   }
@@ -230,7 +227,7 @@ export function OptionsSection({ form, setForm, errors, readOnly, creating, curr
       <h2 id="options-heading">{t('options')}</h2>
       <p className="hint">{t('optionsHint')}</p>
       {form.options.map((o, i) => (
-        <div key={o.key} className="option-row">
+        <div key={o.key} className="cat-option-row">
           <TextField label={t('optionNameN', { n: i + 1 })} value={o.name} maxLength={100} placeholder={t('optionNamePlaceholder')} error={errors[`options.${i}.name`]} onChange={(e) => set(i, { name: e.target.value })} />
           <TextField label={t('optionValuesN', { n: i + 1 })} value={o.values} placeholder={t('optionValuesPlaceholder')} hint={t('optionValuesHint')} error={errors[`options.${i}.values`]} onChange={(e) => set(i, { values: e.target.value })} />
           <button type="button" className="danger" aria-label={t('removeOptionN', { n: i + 1 })} onClick={() => setForm((f) => ({ ...f, options: f.options.filter((_, j) => j !== i) }))}>
@@ -238,7 +235,7 @@ export function OptionsSection({ form, setForm, errors, readOnly, creating, curr
           </button>
         </div>
       ))}
-      <div className="button-row">
+      <div className="cat-buttons">
         {form.options.length < limits.options && (
           <button type="button" onClick={() => setForm((f) => ({ ...f, options: [...f.options, { key: newKey(), name: '', values: '' }] }))}>
             {t('addOption')}
@@ -257,19 +254,25 @@ export function OptionsSection({ form, setForm, errors, readOnly, creating, curr
 export function VariantsSection(props: SectionProps) {
   const { t } = useTranslation('catalog');
   const { form, setForm, errors, readOnly, currency } = props;
+  // Options are fixed once the product exists, so a new variant needs a combination not yet used.
+  const options = parseOptions(form.options);
+  const combos = options.length === 0 ? [] : combinations(options);
+  const full = options.length > 0 && combos.every((c) => form.variants.some((v) => sameOptions(v.option_values, c)));
+  const canAdd = !readOnly && form.variants.length < limits.variants && !(full && !props.creating);
   return (
     <section className="card" aria-labelledby="variants-heading">
       <h2 id="variants-heading">{t('variants')}</h2>
-      <p className="hint">{props.creating ? t('variantsHint') : t('variantsHintEdit')}</p>
+      {!readOnly && <p className="hint">{props.creating ? t('variantsHint') : t('variantsHintEdit')}</p>}
       {errors.variants !== undefined && <p className="field-error">{errors.variants}</p>}
       {form.variants.map((v, i) => (
         <VariantEditor key={v.key} {...props} variant={v} index={i} />
       ))}
-      {!readOnly && form.variants.length < limits.variants && (
+      {canAdd && (
         <button type="button" onClick={() => setForm((f) => ({ ...f, variants: [...f.variants, emptyVariant(currency)] }))}>
           {t('addVariant')}
         </button>
       )}
+      {!readOnly && !props.creating && full && <p className="hint">{t('allCombinationsUsed')}</p>}
       {errors.variants === undefined && form.variants.length === 0 && <p className="muted">{t('noVariants')}</p>}
     </section>
   );
@@ -285,17 +288,17 @@ function VariantEditor({ form, setForm, errors, readOnly, creating, currency, va
   const removable = !readOnly && !saved && (creating ? form.variants.length > 1 : true);
   const name = v.sku.trim() === '' ? t('variantN', { n: i + 1 }) : t('variantNamed', { n: i + 1, sku: v.sku.trim() });
   return (
-    <fieldset className="variant-card" data-testid={`variant-${i}`}>
+    <fieldset className="cat-variant-card" data-testid={`variant-${i}`}>
       <legend>
         {name}
         {!saved && !creating && <span className="badge badge-new">{t('unsaved')}</span>}
       </legend>
       {saved ? (
         <>
-          <dl className="facts variant-facts">
+          <dl className="facts cat-variant-facts">
             <dt>{t('field.sku')}</dt>
             <dd className="mono">{v.sku}</dd>
-            <dt>{t('field.title')}</dt>
+            <dt>{t('variantTitle')}</dt>
             <dd>{v.title}</dd>
             <dt>{t('field.barcode')}</dt>
             <dd>{v.barcode === '' ? <span className="muted">—</span> : <span className="mono">{v.barcode}</span>}</dd>
@@ -308,14 +311,14 @@ function VariantEditor({ form, setForm, errors, readOnly, creating, currency, va
             ))}
           </dl>
           <p className="hint">
-            {t('variantFixed')} <Link to={`/stock?variant_id=${encodeURIComponent(v.id ?? '')}`}>{t('viewStock')}</Link>
+            {readOnly ? '' : t('variantFixed')} <Link to={`/stock?variant_id=${encodeURIComponent(v.id ?? '')}`}>{t('viewStock')}</Link>
           </p>
         </>
       ) : (
         <div className="form-row">
           <TextField label={t('field.sku')} required maxLength={64} value={v.sku} error={errors[`${at}.sku`]} readOnly={readOnly} onChange={(e) => set({ sku: e.target.value })} className="mono" autoComplete="off" />
           <TextField label={t('field.barcode')} maxLength={64} value={v.barcode} error={errors[`${at}.barcode`]} readOnly={readOnly} onChange={(e) => set({ barcode: e.target.value })} autoComplete="off" />
-          <TextField label={t('field.title')} maxLength={300} value={v.title} hint={t('variantTitleHint')} error={errors[`${at}.title`]} readOnly={readOnly} onChange={(e) => set({ title: e.target.value })} />
+          <TextField label={t('variantTitle')} maxLength={300} value={v.title} hint={t('variantTitleHint')} error={errors[`${at}.title`]} readOnly={readOnly} onChange={(e) => set({ title: e.target.value })} />
           <TextField label={t('field.weight_g')} inputMode="numeric" value={v.weight_g} error={errors[`${at}.weight_g`]} readOnly={readOnly} onChange={(e) => set({ weight_g: e.target.value })} />
           <TextField
             label={t('field.min_order_quantity')}
@@ -349,7 +352,7 @@ function VariantEditor({ form, setForm, errors, readOnly, creating, currency, va
       {errors[`${at}.option_values`] !== undefined && <p className="field-error">{errors[`${at}.option_values`]}</p>}
       <PricesTable prices={v.prices} path={`${at}.prices`} errors={errors} readOnly={readOnly} currency={currency} onChange={(prices) => set({ prices })} variantName={name} />
       {removable && (
-        <div className="button-row end">
+        <div className="cat-buttons cat-end">
           <button type="button" className="danger" onClick={() => setForm((x) => ({ ...x, variants: x.variants.filter((_, j) => j !== i) }))}>
             {t('removeVariant', { name })}
           </button>
@@ -378,13 +381,13 @@ function PricesTable({ prices, path, errors, readOnly, currency, onChange, varia
     onChange([...prices, priceRow(currency, hasBase ? '' : '1')]);
   }
   return (
-    <div className="prices">
+    <div className="cat-prices">
       <h3>{t('prices')}</h3>
       {errors[path] !== undefined && <p className="field-error">{errors[path]}</p>}
       {prices.length === 0 ? (
         <p className="muted">{t('noPrices')}</p>
       ) : (
-        <table className="edit-table">
+        <table className="cat-edit-table">
           <caption className="visually-hidden">{t('pricesOf', { name: variantName })}</caption>
           <thead>
             <tr>
@@ -416,7 +419,7 @@ function PricesTable({ prices, path, errors, readOnly, currency, onChange, varia
                     inputMode="numeric"
                     value={p.min_quantity}
                     placeholder="1"
-                    className="qty-input"
+                    className="cat-qty-input"
                     readOnly={readOnly}
                     error={errors[`${path}.${j}.min_quantity`]}
                     onChange={(e) => set(j, { min_quantity: e.target.value })}
@@ -428,7 +431,7 @@ function PricesTable({ prices, path, errors, readOnly, currency, onChange, varia
                     inputMode="decimal"
                     value={p.amount}
                     placeholder="0.00"
-                    className="money-input"
+                    className="cat-money-input"
                     readOnly={readOnly}
                     error={errors[`${path}.${j}.amount_minor`]}
                     onChange={(e) => set(j, { amount: e.target.value })}
@@ -529,7 +532,7 @@ export function NewCategoryForm({ onDone }: { onDone: (id: string | undefined) =
   }
   return (
     <form onSubmit={submit} noValidate>
-      <TextField label={t('categoryName')} required maxLength={200} value={name} error={errors.name} onChange={(e) => setName(e.target.value)} autoFocus />
+      <TextField label={t('categoryName')} required maxLength={200} value={name} error={errors.name} onChange={(e) => setName(e.target.value)} autoFocus data-autofocus />
       <SelectField label={t('parentCategory')} value={parent} error={errors.parent_id} onChange={(e) => setParent(e.target.value)}>
         <option value="">{t('noParent')}</option>
         {sortedCategories(categories.data ?? []).map((c) => (

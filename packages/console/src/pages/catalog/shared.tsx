@@ -53,7 +53,7 @@ export function priceRange(product: Product, currency: string): { min: number; m
 export function CellInput({ label, error, ...input }: { label: string; error?: string | undefined } & InputHTMLAttributes<HTMLInputElement>) {
   const id = useId();
   return (
-    <div className={`cell-field${error === undefined ? '' : ' field-invalid'}`}>
+    <div className={`cat-cell-field${error === undefined ? '' : ' field-invalid'}`}>
       <label htmlFor={id} className="visually-hidden">
         {label}
       </label>
@@ -70,7 +70,7 @@ export function CellInput({ label, error, ...input }: { label: string; error?: s
 export function CellSelect({ label, error, children, ...select }: { label: string; error?: string | undefined } & SelectHTMLAttributes<HTMLSelectElement>) {
   const id = useId();
   return (
-    <div className={`cell-field${error === undefined ? '' : ' field-invalid'}`}>
+    <div className={`cat-cell-field${error === undefined ? '' : ' field-invalid'}`}>
       <label htmlFor={id} className="visually-hidden">
         {label}
       </label>

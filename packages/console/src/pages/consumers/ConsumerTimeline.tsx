@@ -9,6 +9,12 @@ import type { TimelineEvent } from './types';
 
 const page_size = 25;
 const properties_shown = 4;
+/** The properties that say most about an event come first; the rest keep the order they came in. */
+const keyProperties = ['order_id', 'product_id', 'sku', 'name', 'title', 'amount_minor', 'total_minor', 'revenue', 'total', 'value', 'price', 'quantity', 'coupon', 'path', 'url', 'category'];
+const rank = (key: string) => {
+  const i = keyProperties.indexOf(key);
+  return i < 0 ? keyProperties.length : i;
+};
 
 /** What a consumer did, newest first, a page at a time ("Show older events"). */
 export function ConsumerTimeline({ profileId }: { profileId: string }) {
@@ -60,7 +66,9 @@ function TimelineItem({ event }: { event: TimelineEvent }) {
   const f = useFormat();
   const properties = event.properties !== null && typeof event.properties === 'object' && !Array.isArray(event.properties) ? (event.properties as Record<string, unknown>) : {};
   const currency = typeof properties.currency === 'string' && /^[A-Z]{3}$/.test(properties.currency) ? properties.currency : undefined;
-  const entries = Object.entries(properties).filter(([k, v]) => v !== null && v !== undefined && v !== '' && !(k === 'currency' && currency !== undefined));
+  const entries = Object.entries(properties)
+    .filter(([k, v]) => v !== null && v !== undefined && v !== '' && !(k === 'currency' && currency !== undefined))
+    .sort(([a], [b]) => rank(a) - rank(b));
   const shown = entries.slice(0, properties_shown);
 
   function value(key: string, v: unknown): string {

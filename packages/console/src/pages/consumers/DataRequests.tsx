@@ -76,6 +76,7 @@ function EraseForm({ consumer, name, onCancel }: { consumer: Consumer; name: str
   const [typed, setTyped] = useState('');
   const [touched, setTouched] = useState(false);
   const matches = typed.trim() === word;
+  const formRef = useFocusFirstField();
 
   const mutation = useMutation({
     mutationFn: () => unwrap(bos.DELETE('/v1/consumers/{profile_id}', { params: { path: { profile_id: consumer.id } }, headers: idempotencyKey() })),
@@ -96,7 +97,7 @@ function EraseForm({ consumer, name, onCancel }: { consumer: Consumer; name: str
   }
 
   return (
-    <form onSubmit={submit} noValidate>
+    <form ref={formRef} onSubmit={submit} noValidate>
       <p>{t('erase.body', { name, events: consumer.events_count })}</p>
       <ul className="erase-list">
         <li>{t('erase.what.profile')}</li>
@@ -111,7 +112,6 @@ function EraseForm({ consumer, name, onCancel }: { consumer: Consumer; name: str
         value={typed}
         error={touched && !matches ? t('erase.mismatch', { word }) : undefined}
         onChange={(e) => setTyped(e.target.value)}
-        autoFocus
       />
       {mutation.isError && (
         <p className="form-error" role="alert">
@@ -128,4 +128,17 @@ function EraseForm({ consumer, name, onCancel }: { consumer: Consumer; name: str
       </div>
     </form>
   );
+}
+
+/**
+ * Puts focus in the form's first field once its dialog is open. React's autoFocus runs before the
+ * shared Dialog calls showModal(), which then focuses the dialog's close button instead.
+ */
+function useFocusFirstField() {
+  const ref = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    const frame = requestAnimationFrame(() => ref.current?.querySelector<HTMLElement>('input, textarea, select')?.focus());
+    return () => cancelAnimationFrame(frame);
+  }, []);
+  return ref;
 }

@@ -95,7 +95,8 @@ function EscrowBody({ order, payments, settling }: { order: OrderDetail; payment
             <dt>{t('escrow.payment')}</dt>
             <dd>
               <span className="mono">{payment.id}</span>
-              <span className="muted"> · {f.dateTime(payment.created_at)}</span>
+              <br />
+              <span className="muted">{f.dateTime(payment.created_at)}</span>
             </dd>
           </dl>
         </>

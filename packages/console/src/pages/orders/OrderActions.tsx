@@ -1,5 +1,5 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { bos, idempotencyKey, OpenBosError, unwrap, type Schemas } from '../../api';
 import { Dialog } from '../../components/Dialog';
@@ -8,9 +8,9 @@ import { useNotify } from '../../components/Notices';
 import { minorToInput, parseMoney, useFormat } from '../../format';
 import { ProblemAlert } from './ProblemAlert';
 
+export type OrderDetail = Schemas['OrderDetail'];
 /** The seller's next steps, as the server names them in `actions` (the last segment of the path). */
-export type OrderAction = 'ship' | 'deliver' | 'complete' | 'cancel' | 'refund-request' | 'refund-approve' | 'refund-reject' | 'refund-dispute';
-export type OrderDetail = Schemas['OrderDetail'] & { actions?: OrderAction[] };
+export type OrderAction = OrderDetail['actions'][number];
 type ActionBody = { reason?: string; tracking_number?: string; amount_minor?: number };
 
 /** The order the buttons appear in, whatever order the server lists them in. */
@@ -35,10 +35,6 @@ const specs: Record<OrderAction, Spec> = {
   'refund-reject': { style: 'plain', dialog: true, reason: 'required' },
   'refund-dispute': { style: 'plain', dialog: true, reason: 'required' },
 };
-
-export function isOrderAction(value: string): value is OrderAction {
-  return value in specs;
-}
 
 function postAction(action: OrderAction, order_id: string, body: ActionBody): Promise<OrderDetail> {
   const init = { params: { path: { order_id } }, body, headers: idempotencyKey() };
@@ -71,7 +67,7 @@ export function OrderActions({ order }: { order: OrderDetail }) {
   const queryClient = useQueryClient();
   const notify = useNotify();
   const [open, setOpen] = useState<OrderAction | undefined>();
-  const actions = actionOrder.filter((a) => order.actions?.includes(a) === true);
+  const actions = actionOrder.filter((a) => order.actions.includes(a));
 
   const mutation = useMutation({
     mutationFn: ({ action, body }: { action: OrderAction; body: ActionBody }) => postAction(action, order.id, body),
@@ -82,6 +78,8 @@ export function OrderActions({ order }: { order: OrderDetail }) {
       void queryClient.invalidateQueries({ queryKey: ['order-payments', order.id] });
       notify('success', t(`done.${action}`));
       setOpen(undefined);
+      // The button that opened the dialog may be gone now; put focus back on the page's title.
+      requestAnimationFrame(() => document.querySelector<HTMLElement>('#main h1')?.focus());
     },
     onError: (error) => {
       // Someone else (the buyer, a timer, a colleague) moved the order on: show what it is now.
@@ -137,6 +135,7 @@ function ActionForm({ action, order, pending, error, onCancel, onSubmit }: { act
   const [amount, setAmount] = useState(() => minorToInput(order.total_minor, order.currency));
   const [reason, setReason] = useState('');
   const [invalid, setInvalid] = useState<Record<string, string>>({});
+  const formRef = useFocusFirstField();
   const serverFields = error instanceof OpenBosError ? error.fieldErrors() : {};
   const fieldError = (field: string, serverField: string) => invalid[field] ?? serverFields[serverField];
   const total = f.money(order.total_minor, order.currency);
@@ -162,13 +161,13 @@ function ActionForm({ action, order, pending, error, onCancel, onSubmit }: { act
   }
 
   return (
-    <form onSubmit={submit} noValidate>
+    <form ref={formRef} onSubmit={submit} noValidate>
       <p>{t(`dialog.${action}.body`, { total, requested })}</p>
       {spec.tracking === true && (
-        <TextField label={t('dialog.tracking')} hint={t('dialog.trackingHint')} name="tracking_number" autoComplete="off" maxLength={100} value={tracking} error={fieldError('tracking', 'tracking_number')} onChange={(e) => setTracking(e.target.value)} autoFocus />
+        <TextField label={t('dialog.tracking')} hint={t('dialog.trackingHint')} name="tracking_number" autoComplete="off" maxLength={100} value={tracking} error={fieldError('tracking', 'tracking_number')} onChange={(e) => setTracking(e.target.value)} />
       )}
       {spec.amount === true && (
-        <TextField label={t('dialog.amount', { currency: order.currency })} hint={t('dialog.amountHint', { total })} name="amount" inputMode="decimal" autoComplete="off" required value={amount} error={fieldError('amount', 'amount_minor')} onChange={(e) => setAmount(e.target.value)} autoFocus />
+        <TextField label={t('dialog.amount', { currency: order.currency })} hint={t('dialog.amountHint', { total })} name="amount" inputMode="decimal" autoComplete="off" required value={amount} error={fieldError('amount', 'amount_minor')} onChange={(e) => setAmount(e.target.value)} />
       )}
       {spec.reason !== 'none' && (
         <TextAreaField
@@ -179,7 +178,6 @@ function ActionForm({ action, order, pending, error, onCancel, onSubmit }: { act
           value={reason}
           error={fieldError('reason', 'reason')}
           onChange={(e) => setReason(e.target.value)}
-          autoFocus={spec.tracking !== true && spec.amount !== true}
         />
       )}
       <ProblemAlert error={error} />
@@ -193,4 +191,17 @@ function ActionForm({ action, order, pending, error, onCancel, onSubmit }: { act
       </div>
     </form>
   );
+}
+
+/**
+ * Puts focus in the form's first field once its dialog is open. React's autoFocus runs before the
+ * shared Dialog calls showModal(), which then focuses the dialog's close button instead.
+ */
+function useFocusFirstField() {
+  const ref = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    const frame = requestAnimationFrame(() => ref.current?.querySelector<HTMLElement>('input, textarea, select')?.focus());
+    return () => cancelAnimationFrame(frame);
+  }, []);
+  return ref;
 }

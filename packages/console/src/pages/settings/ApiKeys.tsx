@@ -9,7 +9,7 @@ import { QueryState } from '../../components/QueryState';
 import { useFormat } from '../../format';
 import { useSession } from '../../session';
 import { canGrant, defaultScopesOfKind, isPublishableScope, keyKinds, publishableScopes, secretScopes, type KeyKind, type Scope } from './catalog';
-import { Badge, ConfirmDialog, FormError, isForbidden, NotAllowed, Pager, scopesInProblem, SecretReveal, useAutoFocus, useCursorPages, useProblemText } from './shared';
+import { Badge, ConfirmDialog, FormError, isForbidden, NotAllowed, Pager, RadioOption, scopesInProblem, SecretReveal, useAutoFocus, useCursorPages, useProblemText } from './shared';
 
 type ApiKey = Schemas['ApiKey'];
 type CreatedApiKey = Schemas['CreatedApiKey'];
@@ -67,7 +67,7 @@ export function ApiKeysTab() {
         <QueryState query={query} isEmpty={(p) => p.data.length === 0 && pages.page === 1} empty={t('keys.empty')}>
           {(p) => (
             <>
-              <KeysTable keys={p.data} canWrite={canWrite} onRevoke={(key) => { revoke.reset(); setRevoking(key); }} />
+              <KeysTable keys={p.data} stale={query.isPlaceholderData} canWrite={canWrite} onRevoke={(key) => { revoke.reset(); setRevoking(key); }} />
               <Pager pages={pages} nextCursor={p.next_cursor} label={t('keys.pagination')} />
             </>
           )}
@@ -103,12 +103,12 @@ export function ApiKeysTab() {
   );
 }
 
-function KeysTable({ keys, canWrite, onRevoke }: { keys: ApiKey[]; canWrite: boolean; onRevoke: (key: ApiKey) => void }) {
+function KeysTable({ keys, stale, canWrite, onRevoke }: { keys: ApiKey[]; stale: boolean; canWrite: boolean; onRevoke: (key: ApiKey) => void }) {
   const { t } = useTranslation('settings');
   const { t: tc } = useTranslation();
   const f = useFormat();
   return (
-    <div className="table-wrap">
+    <div className={`table-wrap${stale ? ' settings-stale' : ''}`} aria-busy={stale}>
       <table>
         <caption className="visually-hidden">{t('keys.title')}</caption>
         <thead>
@@ -287,13 +287,7 @@ function CreateKeyForm({ onCreated, onCancel }: { onCreated: (key: CreatedApiKey
         <legend>{t('keys.kind')}</legend>
         <div className="settings-radios">
           {keyKinds.map((k) => (
-            <label key={k} className="settings-radio">
-              <input type="radio" name="kind" value={k} checked={kind === k} onChange={() => chooseKind(k)} />
-              <span>
-                <strong>{t(`keys.kinds.${k}`)}</strong>
-                <span className="hint settings-block">{t(`keys.kindHint.${k}`)}</span>
-              </span>
-            </label>
+            <RadioOption key={k} name="kind" value={k} checked={kind === k} onChange={() => chooseKind(k)} label={t(`keys.kinds.${k}`)} hint={t(`keys.kindHint.${k}`)} />
           ))}
         </div>
       </fieldset>

@@ -64,7 +64,7 @@ export function AuditTab() {
         <QueryState query={query} isEmpty={(p) => p.data.length === 0 && pages.page === 1} empty={t('audit.empty')}>
           {(p) => (
             <>
-              <div className="table-wrap">
+              <div className={`table-wrap${query.isPlaceholderData ? ' settings-stale' : ''}`} aria-busy={query.isPlaceholderData}>
                 <table>
                   <caption className="visually-hidden">{t('audit.title')}</caption>
                   <thead>

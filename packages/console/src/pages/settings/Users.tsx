@@ -9,7 +9,7 @@ import { QueryState } from '../../components/QueryState';
 import { useFormat } from '../../format';
 import { sessionQueryKey, useSession } from '../../session';
 import { password_length_min, roles, type Role } from './catalog';
-import { Badge, ConfirmDialog, CopyButton, fieldError, FormError, generatePassword, isForbidden, NotAllowed, SecretReveal, useAutoFocus, useProblemText } from './shared';
+import { Badge, ConfirmDialog, CopyButton, fieldError, FormError, generatePassword, isForbidden, NotAllowed, RadioOption, SecretReveal, useAutoFocus, useProblemText } from './shared';
 
 type ConsoleUser = Schemas['ConsoleUser'];
 type UserChange = { name?: string; role?: Role; disabled?: boolean; password?: string };
@@ -214,13 +214,7 @@ function RolePicker({ value, onChange, error }: { value: Role; onChange: (role: 
       <legend>{t('users.role')}</legend>
       <div className="settings-radios">
         {roles.map((r) => (
-          <label key={r} className="settings-radio">
-            <input type="radio" name={name} value={r} checked={value === r} onChange={() => onChange(r)} />
-            <span>
-              <strong>{tc(`role.${r}`)}</strong>
-              <span className="hint settings-block">{t(`users.roleHint.${r}`)}</span>
-            </span>
-          </label>
+          <RadioOption key={r} name={name} value={r} checked={value === r} onChange={() => onChange(r)} label={tc(`role.${r}`)} hint={t(`users.roleHint.${r}`)} />
         ))}
       </div>
       {error !== undefined && (
@@ -310,10 +304,10 @@ function InviteForm({ onInvited, onCancel }: { onInvited: (user: ConsoleUser, pa
 
   return (
     <form ref={form} onSubmit={submit} noValidate className="settings-form">
-      <TextField label={t('users.email')} type="email" required maxLength={254} autoComplete="off" value={email} onChange={(e) => setEmail(e.target.value)} error={errors.email ?? serverEmail} data-autofocus />
-      <TextField label={t('users.name')} required maxLength={200} autoComplete="off" value={name} onChange={(e) => setName(e.target.value)} error={errors.name ?? serverName} />
+      <TextField label={t('users.email')} type="email" required maxLength={254} autoComplete="off" value={email} onChange={(e) => { setEmail(e.target.value); setErrors((x) => ({ ...x, email: undefined })); }} error={errors.email ?? serverEmail} data-autofocus />
+      <TextField label={t('users.name')} required maxLength={200} autoComplete="off" value={name} onChange={(e) => { setName(e.target.value); setErrors((x) => ({ ...x, name: undefined })); }} error={errors.name ?? serverName} />
       <RolePicker value={role} onChange={setRole} />
-      <PasswordField label={t('users.initialPassword')} value={password} onChange={setPassword} error={errors.password ?? serverPassword} />
+      <PasswordField label={t('users.initialPassword')} value={password} onChange={(v) => { setPassword(v); setErrors((x) => ({ ...x, password: undefined })); }} error={errors.password ?? serverPassword} />
       <FormError message={invite.isError && !known ? problemText(invite.error) : undefined} />
       <div className="dialog-actions">
         <button type="button" onClick={onCancel}>

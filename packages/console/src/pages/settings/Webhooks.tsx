@@ -1,5 +1,5 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { Trans, useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
 import { bos, idempotencyKey, unwrap, type Schemas } from '../../api';
@@ -10,7 +10,7 @@ import { QueryState } from '../../components/QueryState';
 import { useFormat } from '../../format';
 import { useSession } from '../../session';
 import { allEvents, deliveryStatuses, eventGroups, isEventType, type EventSelector, type EventType } from './catalog';
-import { Badge, ConfirmDialog, fieldError, FormError, isForbidden, NotAllowed, Pager, SecretReveal, useAutoFocus, useCursorPages, useProblemText } from './shared';
+import { Badge, ConfirmDialog, fieldError, FormError, isForbidden, NotAllowed, Pager, RadioOption, SecretReveal, useAutoFocus, useCursorPages, useProblemText } from './shared';
 
 type Endpoint = Schemas['WebhookEndpoint'];
 type CreatedEndpoint = Schemas['CreatedWebhookEndpoint'];
@@ -89,10 +89,11 @@ function useEndpointActions({ onDeleted }: { onDeleted?: () => void } = {}) {
   const remove = useMutation({
     mutationFn: (e: Endpoint) => unwrap(bos.DELETE('/v1/webhook-endpoints/{endpoint_id}', { params: { path: { endpoint_id: e.id } }, headers: idempotencyKey() })),
     onSuccess: async (result) => {
+      // The lists are fresh before the view changes, so the deleted endpoint never flashes back.
+      await after();
+      queryClient.removeQueries({ queryKey: deliveriesQueryKey(result.id) });
       notify('success', t('webhooks.deleted'));
       onDeleted?.();
-      queryClient.removeQueries({ queryKey: deliveriesQueryKey(result.id) });
-      await after();
     },
   });
   return { sendTest, setEnabled, remove };
@@ -115,7 +116,7 @@ function EndpointList() {
   const [created, setCreated] = useState<CreatedEndpoint | null>(null);
   const [editing, setEditing] = useState<Endpoint | null>(null);
   const [deleting, setDeleting] = useState<Endpoint | null>(null);
-  const { sendTest, remove } = useEndpointActions({ onDeleted: () => setDeleting(null) });
+  const { remove } = useEndpointActions({ onDeleted: () => setDeleting(null) });
 
   return (
     <WebhooksSection
@@ -133,7 +134,7 @@ function EndpointList() {
         <QueryState query={query} isEmpty={(p) => p.data.length === 0 && pages.page === 1} empty={t('webhooks.empty')}>
           {(p) => (
             <>
-              <div className="table-wrap">
+              <div className={`table-wrap${query.isPlaceholderData ? ' settings-stale' : ''}`} aria-busy={query.isPlaceholderData}>
                 <table>
                   <caption className="visually-hidden">{t('webhooks.title')}</caption>
                   <thead>
@@ -151,7 +152,7 @@ function EndpointList() {
                     {p.data.map((e) => (
                       <tr key={e.id}>
                         <th scope="row" className="settings-row-head">
-                          <Link to={{ search: `?tab=webhooks&endpoint=${encodeURIComponent(e.id)}` }} className="mono settings-url">
+                          <Link to={{ search: `?tab=webhooks&endpoint=${encodeURIComponent(e.id)}` }} className="mono settings-url settings-normal">
                             {e.url}
                           </Link>
                           {e.description !== '' && <div className="muted settings-small settings-normal">{e.description}</div>}
@@ -171,9 +172,6 @@ function EndpointList() {
                           </Link>
                           {canWrite && (
                             <>
-                              <button type="button" onClick={() => sendTest.mutate(e)} disabled={!e.enabled || (sendTest.isPending && sendTest.variables?.id === e.id)} title={e.enabled ? undefined : t('webhooks.testNeedsEnabled')} aria-label={t('webhooks.sendTestTo', { url: e.url })}>
-                                {t('webhooks.sendTest')}
-                              </button>
                               <button type="button" onClick={() => setEditing(e)} aria-label={t('webhooks.editNamed', { url: e.url })}>
                                 {tc('edit')}
                               </button>
@@ -283,6 +281,7 @@ function EndpointForm({ endpoint, onSaved, onCancel }: { endpoint?: Endpoint; on
   const [everything, setEverything] = useState(endpoint === undefined ? false : endpoint.events.includes(allEvents));
   const [selected, setSelected] = useState<Set<EventType>>(() => new Set((endpoint?.events ?? []).filter(isEventType)));
   const [enabled, setEnabled] = useState(endpoint?.enabled ?? true);
+  const eventModeName = useId();
   const [urlError, setUrlError] = useState<string | undefined>();
   const [eventsError, setEventsError] = useState<string | undefined>();
 
@@ -358,20 +357,8 @@ function EndpointForm({ endpoint, onSaved, onCancel }: { endpoint?: Endpoint; on
       <fieldset className={eventsError ?? serverEventsError ? 'field-invalid' : undefined} aria-describedby={eventsError ?? serverEventsError ? 'settings-events-error' : undefined}>
         <legend>{t('webhooks.events')}</legend>
         <div className="settings-radios">
-          <label className="settings-radio">
-            <input type="radio" name="event-mode" checked={everything} onChange={() => { setEverything(true); setEventsError(undefined); }} />
-            <span>
-              <strong>{t('webhooks.allEvents')}</strong>
-              <span className="hint settings-block">{t('webhooks.allEventsHint')}</span>
-            </span>
-          </label>
-          <label className="settings-radio">
-            <input type="radio" name="event-mode" checked={!everything} onChange={() => setEverything(false)} />
-            <span>
-              <strong>{t('webhooks.someEvents')}</strong>
-              <span className="hint settings-block">{t('webhooks.someEventsHint', { count: selected.size })}</span>
-            </span>
-          </label>
+          <RadioOption name={eventModeName} checked={everything} onChange={() => { setEverything(true); setEventsError(undefined); }} label={t('webhooks.allEvents')} hint={t('webhooks.allEventsHint')} />
+          <RadioOption name={eventModeName} checked={!everything} onChange={() => setEverything(false)} label={t('webhooks.someEvents')} hint={t('webhooks.someEventsHint', { count: selected.size })} />
         </div>
         {!everything && (
           <div className="settings-event-groups">
@@ -646,7 +633,7 @@ function Deliveries({ endpointId }: { endpointId: string }) {
       <QueryState query={query} isEmpty={(p) => p.data.length === 0 && pages.page === 1} empty={status === '' ? t('webhooks.noDeliveries') : t('webhooks.noDeliveriesWithStatus')}>
         {(p) => (
           <>
-            <div className="table-wrap">
+            <div className={`table-wrap${query.isPlaceholderData ? ' settings-stale' : ''}`} aria-busy={query.isPlaceholderData}>
               <table>
                 <caption className="visually-hidden">{t('webhooks.deliveries')}</caption>
                 <thead>

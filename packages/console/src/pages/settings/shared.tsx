@@ -103,10 +103,15 @@ export function useAutoFocus(container: RefObject<HTMLElement | null>) {
   }, [container]);
 }
 
+/** A form's failure, announced, and scrolled into view (it sits below long forms in dialogs). */
 export function FormError({ message }: { message: string | undefined }) {
+  const ref = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (message !== undefined) ref.current?.scrollIntoView({ block: 'nearest' });
+  }, [message]);
   if (message === undefined) return null;
   return (
-    <p className="form-error settings-form-error" role="alert">
+    <p ref={ref} className="form-error settings-form-error" role="alert">
       {message}
     </p>
   );
@@ -229,4 +234,22 @@ export function generatePassword(length = 16): string {
 
 export function Badge({ tone, children }: { tone: string; children: ReactNode }) {
   return <span className={`badge badge-${tone}`}>{children}</span>;
+}
+
+/** A radio button whose label is short and whose explanation is tied to it as its description. */
+export function RadioOption({ name, checked, label, hint, onChange, value }: { name: string; checked: boolean; label: string; hint: string; onChange: () => void; value?: string }) {
+  const id = useId();
+  return (
+    <div className="settings-radio">
+      <input type="radio" id={id} name={name} value={value} checked={checked} onChange={onChange} aria-describedby={`${id}-hint`} />
+      <span>
+        <label htmlFor={id}>
+          <strong>{label}</strong>
+        </label>
+        <span id={`${id}-hint`} className="hint settings-block">
+          {hint}
+        </span>
+      </span>
+    </div>
+  );
 }

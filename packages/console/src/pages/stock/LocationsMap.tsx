@@ -8,7 +8,7 @@ import type { Location } from './api';
  * works offline. An equirectangular projection with longitude scaled by the cosine of the mean
  * latitude keeps distances true enough across a city or a province; a scale bar gives kilometres.
  */
-const width = 640;
+const width = 960;
 const pad = 56;
 const km_per_degree = 111.195; // one degree of latitude (and of scaled longitude), on a 6371 km sphere
 const min_span_degrees = 0.03; // about 3 km, so one location alone is not infinitely zoomed in
@@ -58,7 +58,8 @@ export function project(locations: readonly Location[]) {
   const spanY = Math.max(maxY - minY, min_span_degrees);
   const inner = width - 2 * pad;
   // The drawing is as tall as the places need, within limits; both axes share one scale.
-  const height = Math.round(Math.min(Math.max((inner * spanY) / spanX + 2 * pad, 300), 520));
+  const tiny = maxX - minX < min_span_degrees && maxY - minY < min_span_degrees;
+  const height = tiny ? 340 : Math.round(Math.min(Math.max((inner * spanY) / spanX + 2 * pad, 340), 560));
   const scale = Math.min(inner / spanX, (height - 2 * pad) / spanY);
   const cx = (minX + maxX) / 2;
   const cy = (minY + maxY) / 2;
@@ -87,6 +88,7 @@ export function LocationsMap({ locations, selected, onSelect }: { locations: rea
   for (let lon = Math.ceil(fromX(0) / step) * step; lon <= fromX(width); lon += step) lons.push(lon);
   const lats: number[] = [];
   for (let lat = Math.ceil(fromY(height) / step) * step; lat <= fromY(0); lat += step) lats.push(lat);
+  const legendBottom = 12 + (locations.some((l) => !l.active) ? 66 : 48);
 
   // Scale bar: a round number of kilometres, about a fifth of the width.
   const km_per_px = km_per_degree / scale;
@@ -135,17 +137,21 @@ export function LocationsMap({ locations, selected, onSelect }: { locations: rea
           {lons.map((lon) => (
             <g key={`lon${lon}`}>
               <line x1={toX(lon)} x2={toX(lon)} y1={0} y2={height} />
-              <text x={toX(lon) + 3} y={height - 6}>
-                {t(lon >= 0 ? 'map.east' : 'map.west', { value: Math.abs(lon).toFixed(decimals) })}
-              </text>
+              {toX(lon) + 70 < width - 24 - barPx && (
+                <text x={toX(lon) + 3} y={height - 6}>
+                  {t(lon >= 0 ? 'map.east' : 'map.west', { value: Math.abs(lon).toFixed(decimals) })}
+                </text>
+              )}
             </g>
           ))}
           {lats.map((lat) => (
             <g key={`lat${lat}`}>
               <line x1={0} x2={width} y1={toY(lat)} y2={toY(lat)} />
-              <text x={4} y={toY(lat) - 3}>
-                {t(lat >= 0 ? 'map.north' : 'map.south', { value: Math.abs(lat).toFixed(decimals) })}
-              </text>
+              {toY(lat) - 14 > legendBottom && toY(lat) < height - 20 && (
+                <text x={4} y={toY(lat) - 3}>
+                  {t(lat >= 0 ? 'map.north' : 'map.south', { value: Math.abs(lat).toFixed(decimals) })}
+                </text>
+              )}
             </g>
           ))}
         </g>
@@ -216,8 +222,9 @@ export function LocationsMap({ locations, selected, onSelect }: { locations: rea
   );
 }
 
-export function formatCoordinates(l: Location, t: (key: string, options?: Record<string, unknown>) => string): string {
+/** Latitude and longitude, written out with their hemispheres: ["31.2336° N", "121.4726° E"]. */
+export function formatCoordinates(l: Location, t: (key: string, options?: Record<string, unknown>) => string): [string, string] {
   const lat = t(l.latitude >= 0 ? 'map.north' : 'map.south', { value: Math.abs(l.latitude).toFixed(4) });
   const lon = t(l.longitude >= 0 ? 'map.east' : 'map.west', { value: Math.abs(l.longitude).toFixed(4) });
-  return `${lat}, ${lon}`;
+  return [lat, lon];
 }

@@ -46,11 +46,11 @@ export function Movements({ variant_id, location_id, caption }: { variant_id: st
               <tbody>
                 {list.map((m) => (
                   <tr key={m.id}>
-                    <td className="nowrap">{f.dateTime(m.created_at)}</td>
+                    <td className="stock-nowrap">{f.dateTime(m.created_at)}</td>
                     <td>
                       <span className={`badge movement-${m.reason}`}>{knownReasons.has(m.reason) ? t(`movement.${m.reason}`) : m.reason}</span>
                     </td>
-                    <td className={`num delta${m.on_hand_delta > 0 ? ' delta-up' : m.on_hand_delta < 0 ? ' delta-down' : ''}`}>{signed(m.on_hand_delta)}</td>
+                    <td className={`num stock-delta${m.on_hand_delta > 0 ? ' stock-delta-up' : m.on_hand_delta < 0 ? ' stock-delta-down' : ''}`}>{signed(m.on_hand_delta)}</td>
                     <td className="num">{m.reserved_delta === 0 ? <span className="muted">0</span> : signed(m.reserved_delta)}</td>
                     <td>
                       {m.reference !== null && <Reference reference={m.reference} />}

@@ -32,6 +32,18 @@ export async function fetchStock(options: StockQuery): Promise<StockPage> {
   return asStockPage(await unwrap(bos.GET('/v1/stock', { params: { query } })));
 }
 
+/** One level, read on its own (the level panel and the dialogs share it, so both see changes). */
+export function levelQuery(variant_id: string, location_id: string, goneMessage: string) {
+  return {
+    queryKey: ['stock', 'level', variant_id, location_id],
+    queryFn: async (): Promise<StockRow> => {
+      const level = (await fetchStock({ limit: 1, variant_id, location_id })).data[0];
+      if (level === undefined) throw new Error(goneMessage);
+      return level;
+    },
+  };
+}
+
 export const levelKey = (l: { variant_id: string; location_id: string }) => `${l.variant_id}|${l.location_id}`;
 
 /** The merchant's locations, all pages of them (a merchant has tens, not thousands). */

@@ -5,7 +5,7 @@ import { bos, idempotencyKey, OpenBosError, unwrap } from '../../api';
 import { SelectField, TextAreaField, TextField } from '../../components/Field';
 import { useNotify } from '../../components/Notices';
 import { useFormat } from '../../format';
-import { variantsQuery, type Location, type StockRow } from './api';
+import { levelQuery, variantsQuery, type Location, type StockRow } from './api';
 
 /**
  * The four stock actions, each a small form shown in a <Dialog>: adjust (with a reason), receive,
@@ -43,15 +43,29 @@ function useStockChange<T>(run: () => Promise<T>, success: (result: T) => string
   });
 }
 
-/** The server's answer as form errors: per field when it names fields, else one message. */
+/** The level as it is now: the dialog opened with a copy, and stock may move meanwhile. */
+function useLiveLevel(level: StockRow): StockRow {
+  const { t } = useTranslation('stock');
+  const query = useQuery({ ...levelQuery(level.variant_id, level.location_id, t('levelGone')), initialData: level, initialDataUpdatedAt: Date.now() });
+  return query.data;
+}
+
+/**
+ * The server's answer as form errors: per field when it names fields, else one message. When
+ * stock was too low, what is shown is refreshed, so the person sees what there is now.
+ */
 function useServerErrors() {
   const { t } = useTranslation('stock');
   const { t: tc } = useTranslation();
+  const queryClient = useQueryClient();
   return (error: unknown): Errors => {
+    if (error instanceof OpenBosError && error.code === 'insufficient_stock') {
+      void queryClient.invalidateQueries({ queryKey: ['stock'] });
+      return { form: t('errors.insufficient'), detail: error.message };
+    }
     if (!(error instanceof OpenBosError)) return { form: tc('failed', { message: error instanceof Error ? error.message : String(error) }) };
     const fields = error.fieldErrors();
     if (Object.keys(fields).length > 0) return fields;
-    if (error.code === 'insufficient_stock') return { form: t('errors.insufficient', { detail: error.message }) };
     if (error.code === 'same_location') return { to_location_id: t('errors.sameLocation') };
     if (error.code === 'not_found') return { form: t('errors.notFound', { detail: error.message }) };
     if (error.status === 403) return { form: tc('notAllowed') };
@@ -65,14 +79,15 @@ function FormShell({ onSubmit, onCancel, busy, submitLabel, errors, children }: 
     event.preventDefault();
     if (!busy) onSubmit();
   }
-  const known = new Set(['form', 'variant_id', 'location_id', 'from_location_id', 'to_location_id', 'quantity', 'on_hand_delta', 'note', 'low_stock_threshold', 'counted']);
+  const known = new Set(['form', 'detail', 'variant_id', 'location_id', 'from_location_id', 'to_location_id', 'quantity', 'on_hand_delta', 'note', 'low_stock_threshold', 'counted']);
   const other = Object.entries(errors).filter(([k]) => !known.has(k));
   return (
     <form onSubmit={submit} noValidate className="stock-form">
       {children}
-      {(errors.form !== undefined || other.length > 0) && (
+      {(errors.form !== undefined || errors.detail !== undefined || other.length > 0) && (
         <div className="form-error stock-form-error" role="alert">
           {errors.form !== undefined && <p>{errors.form}</p>}
+          {errors.detail !== undefined && <p className="stock-form-error-detail">{errors.detail}</p>}
           {other.map(([k, v]) => (
             <p key={k}>
               {k}: {v}
@@ -96,7 +111,7 @@ function LevelFacts({ level, location }: { level: StockRow; location: string }) 
   const { t } = useTranslation('stock');
   const f = useFormat();
   return (
-    <dl className="facts dialog-facts">
+    <dl className="facts stock-dialog-facts">
       <dt>{t('product')}</dt>
       <dd>{levelName(level)}</dd>
       <dt>{t('location')}</dt>
@@ -122,8 +137,9 @@ function ReasonSuggestions({ id }: { id: string }) {
   );
 }
 
-export function AdjustForm({ level, locationName, onDone }: { level: StockRow; locationName: string; onDone: () => void }) {
+export function AdjustForm({ level: opened, locationName, onDone }: { level: StockRow; locationName: string; onDone: () => void }) {
   const { t } = useTranslation('stock');
+  const level = useLiveLevel(opened);
   const f = useFormat();
   const listId = useId();
   const [mode, setMode] = useState<'delta' | 'count'>('delta');
@@ -156,7 +172,7 @@ export function AdjustForm({ level, locationName, onDone }: { level: StockRow; l
   return (
     <FormShell onSubmit={submit} onCancel={onDone} busy={mutation.isPending} submitLabel={t('adjustSubmit')} errors={errors}>
       <LevelFacts level={level} location={locationName} />
-      <fieldset className="mode-choice">
+      <fieldset className="stock-mode-choice">
         <legend>{t('adjustMode')}</legend>
         <div className="checks">
           <label>
@@ -168,12 +184,12 @@ export function AdjustForm({ level, locationName, onDone }: { level: StockRow; l
         </div>
       </fieldset>
       {mode === 'delta' ? (
-        <TextField label={t('onHandDelta')} hint={t('onHandDeltaHint')} inputMode="numeric" value={delta} error={errors.on_hand_delta} onChange={(e) => setDelta(e.target.value)} autoFocus />
+        <TextField label={t('onHandDelta')} hint={t('onHandDeltaHint')} inputMode="numeric" value={delta} error={errors.on_hand_delta} onChange={(e) => setDelta(e.target.value)} autoFocus data-autofocus />
       ) : (
-        <TextField label={t('countedQuantity')} hint={t('countedHint')} inputMode="numeric" value={counted} error={errors.counted ?? errors.on_hand_delta} onChange={(e) => setCounted(e.target.value)} autoFocus />
+        <TextField label={t('countedQuantity')} hint={t('countedHint')} inputMode="numeric" value={counted} error={errors.counted ?? errors.on_hand_delta} onChange={(e) => setCounted(e.target.value)} autoFocus data-autofocus />
       )}
       {change !== undefined && change !== 0 && (
-        <p className={`preview${level.on_hand + change < level.reserved ? ' preview-bad' : ''}`} aria-live="polite">
+        <p className={`stock-preview${level.on_hand + change < level.reserved ? ' stock-preview-bad' : ''}`} aria-live="polite">
           {t('adjustPreview', { from: f.number(level.on_hand), to: f.number(level.on_hand + change), change: `${change > 0 ? '+' : ''}${f.number(change)}` })}
         </p>
       )}
@@ -183,11 +199,11 @@ export function AdjustForm({ level, locationName, onDone }: { level: StockRow; l
   );
 }
 
-export function ReceiveForm({ level, locations, onDone }: { level: StockRow | undefined; locations: readonly Location[]; onDone: () => void }) {
+export function ReceiveForm({ level, initialVariant = '', locations, onDone }: { level: StockRow | undefined; initialVariant?: string; locations: readonly Location[]; onDone: () => void }) {
   const { t } = useTranslation('stock');
   const f = useFormat();
   const variants = useQuery({ ...variantsQuery, enabled: level === undefined });
-  const [variantId, setVariantId] = useState(level?.variant_id ?? '');
+  const [variantId, setVariantId] = useState(level?.variant_id ?? initialVariant);
   const [locationId, setLocationId] = useState(level?.location_id ?? locations.find((l) => l.active)?.id ?? '');
   const [quantity, setQuantity] = useState('');
   const [note, setNote] = useState('');
@@ -217,12 +233,12 @@ export function ReceiveForm({ level, locations, onDone }: { level: StockRow | un
   return (
     <FormShell onSubmit={submit} onCancel={onDone} busy={mutation.isPending} submitLabel={t('receiveSubmit')} errors={errors}>
       {level !== undefined ? (
-        <dl className="facts dialog-facts">
+        <dl className="facts stock-dialog-facts">
           <dt>{t('product')}</dt>
           <dd>{levelName(level)}</dd>
         </dl>
       ) : (
-        <SelectField label={t('variant')} value={variantId} error={errors.variant_id} disabled={variants.isPending} onChange={(e) => setVariantId(e.target.value)} autoFocus>
+        <SelectField label={t('variant')} value={variantId} error={errors.variant_id} onChange={(e) => setVariantId(e.target.value)} autoFocus data-autofocus>
           <option value="">{variants.isPending ? t('loadingVariants') : t('chooseVariant')}</option>
           {(variants.data ?? []).map((v) => (
             <option key={v.id} value={v.id}>
@@ -241,14 +257,15 @@ export function ReceiveForm({ level, locations, onDone }: { level: StockRow | un
           </option>
         ))}
       </SelectField>
-      <TextField label={t('quantity')} inputMode="numeric" required value={quantity} error={errors.quantity} onChange={(e) => setQuantity(e.target.value)} autoFocus={level !== undefined} />
+      <TextField label={t('quantity')} inputMode="numeric" required value={quantity} error={errors.quantity} onChange={(e) => setQuantity(e.target.value)} autoFocus={level !== undefined} data-autofocus={level !== undefined ? true : undefined} />
       <TextAreaField label={t('receiptNote')} maxLength={500} rows={2} value={note} error={errors.note} placeholder={t('receiptNotePlaceholder')} onChange={(e) => setNote(e.target.value)} />
     </FormShell>
   );
 }
 
-export function TransferForm({ level, locations, onDone }: { level: StockRow; locations: readonly Location[]; onDone: () => void }) {
+export function TransferForm({ level: opened, locations, onDone }: { level: StockRow; locations: readonly Location[]; onDone: () => void }) {
   const { t } = useTranslation('stock');
+  const level = useLiveLevel(opened);
   const f = useFormat();
   const from = locations.find((l) => l.id === level.location_id);
   const targets = locations.filter((l) => l.id !== level.location_id);
@@ -290,13 +307,14 @@ export function TransferForm({ level, locations, onDone }: { level: StockRow; lo
           ))}
         </SelectField>
       )}
-      <TextField label={t('quantity')} hint={t('transferHint', { available: f.number(level.available) })} inputMode="numeric" required value={quantity} error={errors.quantity} onChange={(e) => setQuantity(e.target.value)} autoFocus />
+      <TextField label={t('quantity')} hint={t('transferHint', { available: f.number(level.available) })} inputMode="numeric" required value={quantity} error={errors.quantity} onChange={(e) => setQuantity(e.target.value)} autoFocus data-autofocus />
     </FormShell>
   );
 }
 
-export function ThresholdForm({ level, locationName, onDone }: { level: StockRow; locationName: string; onDone: () => void }) {
+export function ThresholdForm({ level: opened, locationName, onDone }: { level: StockRow; locationName: string; onDone: () => void }) {
   const { t } = useTranslation('stock');
+  const level = useLiveLevel(opened);
   const f = useFormat();
   const [value, setValue] = useState(String(level.low_stock_threshold));
   const [errors, setErrors] = useState<Errors>({});
@@ -320,9 +338,9 @@ export function ThresholdForm({ level, locationName, onDone }: { level: StockRow
   return (
     <FormShell onSubmit={submit} onCancel={onDone} busy={mutation.isPending} submitLabel={t('thresholdSubmit')} errors={errors}>
       <LevelFacts level={level} location={locationName} />
-      <TextField label={t('threshold')} hint={t('thresholdHint')} inputMode="numeric" required value={value} error={errors.low_stock_threshold} onChange={(e) => setValue(e.target.value)} autoFocus />
+      <TextField label={t('threshold')} hint={t('thresholdHint')} inputMode="numeric" required value={value} error={errors.low_stock_threshold} onChange={(e) => setValue(e.target.value)} autoFocus data-autofocus />
       {n !== undefined && (
-        <p className={`preview${level.available <= n ? ' preview-bad' : ''}`} aria-live="polite">
+        <p className={`stock-preview${level.available <= n ? ' stock-preview-bad' : ''}`} aria-live="polite">
           {level.available <= n ? t('thresholdWouldAlert', { available: f.number(level.available) }) : t('thresholdFine', { available: f.number(level.available) })}
         </p>
       )}
