@@ -43,15 +43,8 @@ async function overviewFigures(): Promise<{ todayOrders: number; paid: number; c
   return { todayOrders: res.body.sales.today.orders, paid: res.body.orders_by_status.paid, completed: res.body.orders_by_status.completed };
 }
 
-/** A published, stocked variant of the demo brand, through the API. */
-async function aStockedVariant(): Promise<string> {
-  const products = await api(server, demo.secret_key, 'GET', '/v1/products?status=published&limit=100');
-  const stock = await api(server, demo.secret_key, 'GET', '/v1/stock?limit=500');
-  const stocked = new Set(stock.body.data.filter((l: { available: number }) => l.available > 5).map((l: { variant_id: string }) => l.variant_id));
-  const variant = products.body.data.flatMap((p: { variants: { id: string }[] }) => p.variants).find((v: { id: string }) => stocked.has(v.id));
-  expect(variant).toBeDefined();
-  return variant.id as string;
-}
+/** The product the merchant creates in the console; later steps sell it. */
+let created: { product_id: string; variant_id: string };
 
 describe('the merchant console', () => {
   it('loads at most 250 KB of JavaScript, gzipped, before the first page', async () => {
@@ -86,9 +79,53 @@ describe('the merchant console', () => {
     expect(await page.getByTestId('status-count-paid').textContent()).toBe(String(figures.paid));
   });
 
+  it('creates a product with a variant and a price', async () => {
+    await visit('catalog', 'catalog');
+    await page.getByRole('link', { name: 'New product' }).click();
+    await page.getByLabel('Title', { exact: true }).waitFor();
+    await page.getByLabel('Title', { exact: true }).fill('E2E Jasmine Pearls');
+    await page.getByLabel('Description', { exact: true }).fill('Hand-rolled green tea scented with jasmine.');
+    await page.getByLabel('Product status').selectOption('published');
+    await page.getByLabel('SKU', { exact: true }).fill('E2E-JASMINE-250');
+    await page.getByLabel(/price 1: amount/).fill('88.00');
+    await screenshot(page, 'product-new');
+    expect(await unlabelledControls(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Create product' }).click();
+    await page.getByText('“E2E Jasmine Pearls” was created.').waitFor();
+    await expect.poll(() => page.url()).toMatch(/\/console\/catalog\/prod_/);
+    const product_id = page.url().split('/').pop()!;
+    await screenshot(page, 'product-edit');
+    const product = await api(server, demo.secret_key, 'GET', `/v1/products/${product_id}`);
+    expect(product.body).toMatchObject({ title: 'E2E Jasmine Pearls', status: 'published' });
+    expect(product.body.variants[0]).toMatchObject({ sku: 'E2E-JASMINE-250' });
+    expect(product.body.variants[0].prices).toEqual([expect.objectContaining({ currency: 'CNY', amount_minor: 8_800 })]);
+    created = { product_id, variant_id: product.body.variants[0].id as string };
+  });
+
+  it('stocks the new product at a warehouse, and shows the stores and warehouses on a map', async () => {
+    await visit('stock', 'stock');
+    expect(await page.locator('svg').filter({ has: page.locator('title') }).count()).toBeGreaterThan(0);
+    await page.getByRole('button', { name: 'Receive stock' }).click();
+    const variantSelect = page.getByLabel('Product variant');
+    const option = variantSelect.locator('option', { hasText: 'E2E-JASMINE-250' });
+    await option.waitFor({ state: 'attached' });
+    await variantSelect.selectOption({ label: (await option.textContent())! });
+    const locationSelect = page.getByRole('dialog').getByLabel('Location');
+    const warehouse = locationSelect.locator('option', { hasText: /warehouse/i }).first();
+    await warehouse.waitFor({ state: 'attached' });
+    await locationSelect.selectOption({ label: (await warehouse.textContent())! });
+    await page.getByRole('dialog').getByLabel('Quantity').fill('30');
+    await screenshot(page, 'stock-receive');
+    await page.getByRole('dialog').getByRole('button', { name: 'Receive' }).click();
+    await page.getByText(/Received 30 ×/).waitFor();
+    const levels = await api(server, demo.secret_key, 'GET', `/v1/stock?variant_id=${created.variant_id}`);
+    expect(levels.body.data).toEqual([expect.objectContaining({ on_hand: 30, reserved: 0, available: 30 })]);
+    await screenshot(page, 'stock-after-receipt');
+  });
+
   it('finds an order paid through the API on the Orders page, ships it and confirms receipt', async () => {
     const before = await overviewFigures();
-    const variant_id = await aStockedVariant();
+    const variant_id = created.variant_id;
     const placed = await api(server, demo.publishable_key, 'POST', '/v1/checkouts', { currency: 'CNY', items: [{ variant_id, quantity: 2 }], buyer_email: 'e2e-buyer@example.com' });
     expect(placed.status).toBe(201);
     const order_id = placed.body.orders[0].id as string;
@@ -123,6 +160,7 @@ describe('the merchant console', () => {
     await visit('', 'overview-after-sale');
     expect(await page.getByTestId('sales-today').textContent()).toContain(`${after.todayOrders} order`);
     expect(await page.getByTestId('status-count-completed').textContent()).toBe(String(after.completed));
+    await page.getByRole('link', { name: 'E2E Jasmine Pearls' }).waitFor();
   });
 
   it('finds a consumer, shows the profile, and erases it for good', async () => {
@@ -159,6 +197,25 @@ describe('the merchant console', () => {
     }
     await page.goto(consoleUrl('settings?tab=users'));
     await page.getByRole('cell', { name: demo.console_email }).waitFor();
+  });
+
+  it('signs out, and a store chain sees its stores and warehouse drawn on the map', async () => {
+    await page.goto(consoleUrl());
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Sign in to your store' }).waitFor();
+    // The session is gone on the server too: the cookie no longer opens the console.
+    await page.goto(consoleUrl('orders'));
+    await page.getByRole('heading', { level: 1, name: 'Sign in to your store' }).waitFor();
+    const mart = server.credentials.merchants.find((m) => m.handle === 'demo-mart')!;
+    await page.getByLabel('Store handle').fill('demo-mart');
+    await page.getByLabel('Email').fill(mart.console_email);
+    await page.getByLabel('Password').fill(mart.console_password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Orders' }).waitFor();
+    await visit('stock', 'stock-map-store-chain');
+    const locations = (await api(server, mart.secret_key, 'GET', '/v1/locations?limit=100')).body.data as { name: string }[];
+    expect(locations.length).toBeGreaterThanOrEqual(4);
+    for (const l of locations) await page.getByRole('button', { name: new RegExp(l.name) }).first().waitFor();
   });
 
   it('can be used with the keyboard alone: the first Tab reaches "Skip to content"', async () => {

@@ -17,7 +17,21 @@ function ensureChromium(): void {
   if (!existsSync(chromiumPath)) throw new Error(`apt-get installed chromium, but it is not at ${chromiumPath}`);
 }
 
+/** A Chinese font, so the Simplified Chinese screenshots show characters rather than boxes. */
+function ensureChineseFont(): void {
+  const fonts = execSync('fc-list :lang=zh family 2>/dev/null || true', { encoding: 'utf8' });
+  if (fonts.trim() !== '' || process.getuid?.() !== 0) return;
+  process.stderr.write('No Chinese font found; installing Debian’s fonts-wqy-microhei for the screenshots\n');
+  try {
+    execSync('DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends fonts-wqy-microhei || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends fonts-wqy-microhei)', { stdio: 'inherit' });
+  } catch {
+    // Only the look of the Chinese screenshots depends on it; the tests read text, not pixels.
+    process.stderr.write('Could not install a Chinese font; Chinese screenshots will show boxes\n');
+  }
+}
+
 export default function setup(): void {
   ensureChromium();
+  ensureChineseFont();
   execFileSync(process.execPath, [path.resolve('node_modules/vite/bin/vite.js'), 'build', 'packages/console', '--logLevel', 'warn'], { stdio: 'inherit' });
 }

@@ -47,8 +47,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       await unwrap(bos.DELETE('/v1/console/session'));
     } finally {
       setCsrfToken(undefined);
-      queryClient.clear();
+      // Not queryClient.clear(): that would also drop the session query this provider watches,
+      // and the provider would go on showing the old session.
       queryClient.setQueryData(sessionQueryKey, null);
+      queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== sessionQueryKey[0] });
     }
   }, [queryClient]);
 
