@@ -232,6 +232,11 @@ describe('the merchant console', () => {
     await expect.poll(() => page.evaluate('document.activeElement && document.activeElement.tagName')).toBe('H1');
   });
 
+  it('leaves every invariant holding after all of the above (bos check)', async () => {
+    const check = await server.bos(['check']);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+  });
+
   it('speaks Simplified Chinese', async () => {
     await page.goto(consoleUrl());
     await page.getByLabel('Language').first().selectOption('zh-CN');

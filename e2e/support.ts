@@ -5,7 +5,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import type { DemoCredentials } from '../src/kernel/module.js';
-import { freePort, startServer, type RunningServer } from '../test/support/process.js';
+import { freePort, runBos, startServer, type RunningServer } from '../test/support/process.js';
 
 export const screenshotDir = path.resolve('test-results/screenshots');
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -13,6 +13,8 @@ const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export interface E2eServer {
   url: string;
   credentials: DemoCredentials;
+  /** Runs a `bos` command against this server's database, e.g. `check`. */
+  bos(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }>;
   stop(): Promise<void>;
 }
 
@@ -21,8 +23,9 @@ export async function startE2eServer(): Promise<E2eServer> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'openbos-e2e-'));
   const [port, pgPort] = [await freePort(), await freePort()];
   let server: RunningServer | undefined;
+  const env = { PORT: String(port), HOST: '127.0.0.1', OPENBOS_DATA_DIR: dataDir, OPENBOS_PG_PORT: String(pgPort), OPENBOS_RATE_LIMIT_PER_S: '0' };
   try {
-    server = await startServer({ PORT: String(port), HOST: '127.0.0.1', OPENBOS_DATA_DIR: dataDir, OPENBOS_PG_PORT: String(pgPort), OPENBOS_RATE_LIMIT_PER_S: '0' }, 120_000);
+    server = await startServer(env, 120_000);
   } catch (error) {
     await rm(dataDir, { recursive: true, force: true });
     throw error;
@@ -32,6 +35,7 @@ export async function startE2eServer(): Promise<E2eServer> {
   return {
     url: `http://127.0.0.1:${port}`,
     credentials,
+    bos: (args) => runBos(args, env),
     async stop() {
       running.child.kill('SIGTERM');
       await running.exited;

@@ -89,6 +89,7 @@ async function quiescent(): Promise<void> {
 }
 
 describe('crash safety of payments and escrow', () => {
+  // Two server starts, a storm and a full replay: on two shared cores this takes 15 to 35 s.
   it('captures nothing twice and loses no held money across a SIGKILL and a full replay', async () => {
     const checkouts = new Map<number, { checkout_id: string; order_id: string }>();
     let server: RunningServer = await startServer(env);
@@ -117,5 +118,5 @@ describe('crash safety of payments and escrow', () => {
     const escrow = await sql<{ balance: bigint; pending: bigint }>`select credits_posted - debits_posted as balance, debits_pending as pending from ledger_account where code = 'escrow'`.execute(database.db);
     // Whatever is still in escrow is exactly what is still held for sellers.
     expect(escrow.rows[0]!.balance).toBe(escrow.rows[0]!.pending);
-  });
+  }, 120_000);
 });

@@ -66,6 +66,10 @@ describe('the server on an embedded PostgreSQL', () => {
     expect(login).not.toBeNull();
     const signIn = await fetch(`http://127.0.0.1:${apiPort}/v1/console/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ merchant: 'demo-brand', email: login![1], password: login![2] }) });
     expect(signIn.status).toBe(201);
+    // A day of demo trade is there to work on: orders to ship, a refund to decide, sales done.
+    const orders = await fetch(`http://127.0.0.1:${apiPort}/v1/orders?limit=100`, { headers: { authorization: `Bearer ${key}` } });
+    const statuses = new Set(((await orders.json()) as { data: { status: string }[] }).data.map((o) => o.status));
+    expect([...statuses].sort()).toEqual(['awaiting_payment', 'completed', 'paid', 'refund_requested', 'shipped']);
     expect(fs.existsSync(path.join(dataDir, 'pg', 'PG_VERSION'))).toBe(true);
     expect(await stop(server)).toBe(0);
     expect(await portAnswers(pgPort)).toBe(false);

@@ -6,11 +6,12 @@ import { OutboxDispatcher, type EventSink } from '../kernel/events/dispatcher.js
 import { connectNatsSink } from '../kernel/events/nats-sink.js';
 import { createLogger, type Logger } from '../kernel/logger.js';
 import { migrateToLatest } from '../kernel/migrations.js';
-import type { ModuleContext } from '../kernel/module.js';
+import type { DemoCredentials, ModuleContext } from '../kernel/module.js';
 import { pruneIdempotencyKeys } from '../kernel/http/idempotency.js';
 import { seedDemo } from '../kernel/seed.js';
 import { runDueJobs } from '../kernel/jobs.js';
 import { buildApp } from './app.js';
+import { runDemoActivity } from './demo-activity.js';
 import { openDatabase, type OpenedDatabase } from './database.js';
 import { allMigrations, modules } from './modules.js';
 
@@ -26,11 +27,12 @@ export interface RunningPlatform {
 export async function startPlatform(config: Config, logger: Logger = createLogger(config.LOG_LEVEL)): Promise<RunningPlatform> {
   const database = await openDatabase(config, logger, 'server');
   const ctx: ModuleContext = { db: database.db, config, logger };
+  let seeded: DemoCredentials | undefined;
   try {
     const applied = await migrateToLatest(database.db, allMigrations);
     if (applied.length > 0) logger.info({ applied }, `applied ${applied.length} migrations`);
     if (config.OPENBOS_SEED_DEMO === 'auto') {
-      const seeded = await seedDemo(ctx, modules);
+      seeded = await seedDemo(ctx, modules);
       if (seeded !== undefined) logger.info('seeded the demo platform');
     }
   } catch (error) {
@@ -56,6 +58,10 @@ export async function startPlatform(config: Config, logger: Logger = createLogge
   const { app } = buildApp(ctx, () => shuttingDown);
   const server = await listen(app.fetch, config.PORT, config.HOST);
   const port = (server.address() as AddressInfo).port;
+  if (seeded !== undefined) {
+    const placed = await runDemoActivity(app, seeded, logger);
+    logger.info({ orders: placed }, 'placed the demo orders');
+  }
   const url = config.OPENBOS_PUBLIC_URL ?? `http://localhost:${port}`;
 
   return {
