@@ -59,7 +59,9 @@ export async function startPlatform(config: Config, logger: Logger = createLogge
   const server = await listen(app.fetch, config.PORT, config.HOST);
   const port = (server.address() as AddressInfo).port;
   if (seeded !== undefined) {
-    const placed = await runDemoActivity(app, seeded, logger);
+    // Its own app instance, logging only warnings, so a hundred demo requests do not bury the banner.
+    const quiet = buildApp({ ...ctx, logger: logger.child({ component: 'demo' }, { level: 'warn' }) });
+    const placed = await runDemoActivity(quiet.app, seeded, logger);
     logger.info({ orders: placed }, 'placed the demo orders');
   }
   const url = config.OPENBOS_PUBLIC_URL ?? `http://localhost:${port}`;
