@@ -218,6 +218,28 @@ describe('the merchant console', () => {
     for (const l of locations) await page.getByRole('button', { name: new RegExp(l.name) }).first().waitFor();
   });
 
+  it('shows a viewer what there is, but no way to change it', async () => {
+    const mart = server.credentials.merchants.find((m) => m.handle === 'demo-mart')!;
+    const viewer = { email: 'viewer@demo-mart.example', password: 'viewer password 1' };
+    expect((await api(server, mart.secret_key, 'POST', '/v1/console-users', { ...viewer, name: 'Vera Viewer', role: 'viewer' })).status).toBe(201);
+    await page.goto(consoleUrl());
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Store handle').fill('demo-mart');
+    await page.getByLabel('Email').fill(viewer.email);
+    await page.getByLabel('Password').fill(viewer.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+
+    await visit('catalog', 'catalog-viewer');
+    expect(await page.getByRole('link', { name: 'New product' }).count()).toBe(0);
+    const paid = (await api(server, mart.secret_key, 'GET', '/v1/orders?status=paid')).body.data[0];
+    await visit(`orders/${paid.id as string}`, 'order-detail-viewer');
+    await page.getByText('Paid', { exact: true }).first().waitFor();
+    expect(await page.getByRole('button', { name: 'Ship…' }).count()).toBe(0);
+    await visit('settings?tab=keys', 'settings-viewer');
+    await page.getByText('Your role may not do this.').first().waitFor();
+  });
+
   it('can be used with the keyboard alone: the first Tab reaches "Skip to content"', async () => {
     await page.goto(consoleUrl());
     await page.locator('h1').first().waitFor();

@@ -52,6 +52,41 @@ describe('catalog', () => {
     expect(after.rows[0]?.n).toBe(before.rows[0]?.n);
   });
 
+  it('changes a variant’s SKU, barcode, weight and minimum order, while its orders keep what they were placed with', async () => {
+    const item = await aStockedItem(shop);
+    const order = await shop.call('POST', '/v1/checkouts', { key: shop.publishableKey, body: { currency: 'CNY', items: [{ variant_id: item.variant_id, quantity: 1 }] } });
+    expect(order.status, order.text).toBe(201);
+    const soldAs = order.body.orders[0].lines[0].sku as string;
+    const res = await shop.call('PATCH', `/v1/variants/${item.variant_id}`, { body: { sku: `${soldAs}-NEW`, barcode: '6901234567892', weight_g: 250, min_order_quantity: 2 } });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.variants[0]).toMatchObject({ sku: `${soldAs}-NEW`, barcode: '6901234567892', weight_g: 250, min_order_quantity: 2 });
+    expect((await shop.call('GET', `/v1/orders/${order.body.orders[0].id as string}`)).body.lines[0].sku).toBe(soldAs);
+    const cleared = await shop.call('PATCH', `/v1/variants/${item.variant_id}`, { body: { barcode: null, weight_g: null } });
+    expect(cleared.body.variants[0]).toMatchObject({ barcode: null, weight_g: null, sku: `${soldAs}-NEW` });
+  });
+
+  it('refuses a variant SKU that another variant has, and changes nothing', async () => {
+    const first = await aStockedItem(shop, { units: 0 });
+    const second = await aStockedItem(shop, { units: 0 });
+    const firstSku = (await shop.call('GET', `/v1/products/${first.product_id}`)).body.variants[0].sku as string;
+    const before = await shop.call('GET', `/v1/products/${second.product_id}`);
+    const res = await shop.call('PATCH', `/v1/variants/${second.variant_id}`, { body: { sku: firstSku, barcode: '123' } });
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('sku_taken');
+    expect((await shop.call('GET', `/v1/products/${second.product_id}`)).body).toEqual(before.body);
+    expect((await shop.call('PATCH', `/v1/variants/${second.variant_id}`, { body: { sku: '' } })).status).toBe(400);
+    expect((await other.call('PATCH', `/v1/variants/${second.variant_id}`, { body: { barcode: '1' } })).status).toBe(404);
+  });
+
+  it('takes a product out of its category with category_id null', async () => {
+    const category = await shop.call('POST', '/v1/categories', { body: { name: 'Seasonal' } });
+    const item = await aStockedItem(shop, { units: 0, extra: { category_id: category.body.id } });
+    expect((await shop.call('GET', `/v1/products/${item.product_id}`)).body.category_id).toBe(category.body.id);
+    const res = await shop.call('PATCH', `/v1/products/${item.product_id}`, { body: { category_id: null } });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.category_id).toBeNull();
+  });
+
   it('finds products by words in title and attributes with full-text search', async () => {
     await shop.call('POST', '/v1/products', { body: { title: 'Porcelain teapot', attributes: { glaze: 'celadon' }, variants: [{ sku: 'TEAPOT', prices: [] }] } });
     const byAttribute = await shop.call('GET', '/v1/products?q=celadon');

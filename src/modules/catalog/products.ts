@@ -132,11 +132,14 @@ export async function addVariant(db: AnyDb, merchant_id: string, product_id: str
   });
 }
 
-export type ProductChanges = Partial<Pick<NewProduct, 'title' | 'description' | 'status' | 'category_id' | 'attributes' | 'images'>>;
+export type ProductChanges = Partial<Pick<NewProduct, 'title' | 'description' | 'status' | 'attributes' | 'images'>> & {
+  /** A category, or null to take the product out of its category. */
+  category_id?: string | null | undefined;
+};
 
 export async function updateProduct(db: AnyDb, merchant_id: string, product_id: string, changes: ProductChanges): Promise<ProductWithVariants | undefined> {
   return inTransaction(db, async (trx) => {
-    if (changes.category_id !== undefined) await requireCategory(trx, merchant_id, changes.category_id);
+    if (changes.category_id !== undefined && changes.category_id !== null) await requireCategory(trx, merchant_id, changes.category_id);
     const { attributes, images, ...plain } = changes;
     const updated = await tablesOf<CatalogTables>(trx)
       .updateTable('product')
@@ -153,6 +156,35 @@ export async function updateProduct(db: AnyDb, merchant_id: string, product_id: 
     if (updated === undefined) return undefined;
     await publish(trx, productUpdated, merchant_id, { product_id, changed: Object.keys(changes) });
     return getProduct(trx, merchant_id, product_id);
+  });
+}
+
+export interface VariantChanges {
+  sku?: string | undefined;
+  barcode?: string | null | undefined;
+  title?: string | undefined;
+  weight_g?: number | null | undefined;
+  min_order_quantity?: number | undefined;
+}
+
+/**
+ * Changes a variant's SKU, barcode, title, weight or minimum order quantity. Orders keep the SKU
+ * and title they were placed with; a SKU must stay unique within the merchant's catalog.
+ */
+export async function updateVariant(db: AnyDb, merchant_id: string, variant_id: string, changes: VariantChanges): Promise<ProductWithVariants | undefined> {
+  return inTransaction(db, async (trx) => {
+    const t = tablesOf<CatalogTables>(trx);
+    const variant = await t.selectFrom('variant').select(['id', 'product_id', 'sku']).where('merchant_id', '=', merchant_id).where('id', '=', variant_id).forUpdate().executeTakeFirst();
+    if (variant === undefined) return undefined;
+    if (changes.sku !== undefined && changes.sku !== variant.sku) {
+      const taken = await t.selectFrom('variant').select('id').where('merchant_id', '=', merchant_id).where('sku', '=', changes.sku).executeTakeFirst();
+      if (taken !== undefined) throw problems.conflict('sku_taken', `SKU already used: ${changes.sku}`);
+    }
+    const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+    if (Object.keys(set).length > 0) await t.updateTable('variant').set(set).where('merchant_id', '=', merchant_id).where('id', '=', variant_id).execute();
+    await t.updateTable('product').set({ updated_at: sql`now()` }).where('merchant_id', '=', merchant_id).where('id', '=', variant.product_id).execute();
+    await publish(trx, productUpdated, merchant_id, { product_id: variant.product_id, changed: Object.keys(set).map((k) => `variants.${k}`) });
+    return getProduct(trx, merchant_id, variant.product_id);
   });
 }
 

@@ -4,7 +4,7 @@ import { defineRoute, jsonBody, jsonResponse } from '../../kernel/http/route.js'
 import { amountMinorSchema, currencySchema, toJsonAmount } from '../../kernel/money.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
-import { addVariant, createCategory, createProduct, getProduct, listCategories, listProducts, replacePrices, updateProduct, variants_per_product_max, type ProductWithVariants } from './products.js';
+import { addVariant, createCategory, createProduct, getProduct, listCategories, listProducts, replacePrices, updateProduct, updateVariant, variants_per_product_max, type ProductWithVariants } from './products.js';
 
 const priceInput = z.object({
   currency: currencySchema,
@@ -132,7 +132,16 @@ export const updateProductRoute = defineRoute({
   tags: ['Catalog'],
   summary: 'Change a product; publish it with `status: published`',
   access: { scope: 'catalog:write', tenancy: 'merchant' },
-  request: { params: productParams, ...jsonBody(productInput.omit({ variants: true, options: true }).partial().strict()) },
+  request: {
+    params: productParams,
+    ...jsonBody(
+      productInput
+        .omit({ variants: true, options: true, category_id: true })
+        .partial()
+        .extend({ category_id: z.string().max(64).nullable().optional().openapi({ description: 'a category, or null to take the product out of its category' }) })
+        .strict(),
+    ),
+  },
   responses: { 200: jsonResponse(productOut, 'The changed product') },
 });
 
@@ -145,6 +154,30 @@ export const addVariantRoute = defineRoute({
   access: { scope: 'catalog:write', tenancy: 'merchant' },
   request: { params: productParams, ...jsonBody(variantInput.strict()) },
   responses: { 201: jsonResponse(productOut, 'The product with the new variant') },
+});
+
+export const updateVariantRoute = defineRoute({
+  operationId: 'updateVariant',
+  method: 'patch',
+  path: '/v1/variants/{variant_id}',
+  tags: ['Catalog'],
+  summary: 'Change a variant’s SKU, barcode, title, weight or minimum order quantity; orders keep what they were placed with',
+  access: { scope: 'catalog:write', tenancy: 'merchant' },
+  request: {
+    params: variantParams,
+    ...jsonBody(
+      z
+        .object({
+          sku: variantInput.shape.sku.optional(),
+          barcode: z.string().max(64).nullable().optional(),
+          title: z.string().min(1).max(300).optional(),
+          weight_g: z.number().int().min(0).max(10_000_000).nullable().optional(),
+          min_order_quantity: z.number().int().min(1).max(1_000_000).optional(),
+        })
+        .strict(),
+    ),
+  },
+  responses: { 200: jsonResponse(productOut, 'The product with the changed variant') },
 });
 
 export const replacePricesRoute = defineRoute({
@@ -212,6 +245,12 @@ export function registerRoutes(router: ModuleRouter, { db }: ModuleContext): voi
     const product = await addVariant(db, c.get('caller').merchant_id, c.req.valid('param').product_id, c.req.valid('json'));
     if (product === undefined) throw problems.notFound('The product');
     return c.json(productJson(product), 201);
+  });
+
+  router.route(updateVariantRoute, async (c) => {
+    const product = await updateVariant(db, c.get('caller').merchant_id, c.req.valid('param').variant_id, c.req.valid('json'));
+    if (product === undefined) throw problems.notFound('The variant');
+    return c.json(productJson(product), 200);
   });
 
   router.route(replacePricesRoute, async (c) => {
