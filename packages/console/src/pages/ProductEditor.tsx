@@ -9,7 +9,7 @@ import { PageHeader } from '../components/PageHeader';
 import { QueryState } from '../components/QueryState';
 import { useFormat } from '../format';
 import { useSession } from '../session';
-import { buildProduct, describePath, emptyForm, formFromProduct, placeServerErrors, type BuiltProduct, type Errors, type Product, type ProductForm, type Translate } from './catalog/form';
+import { buildProduct, describePath, emptyForm, formFromProduct, placeServerErrors, variantPatches, type BuiltProduct, type Errors, type Product, type ProductForm, type Translate, type VariantPatch } from './catalog/form';
 import { AttributesSection, CategorySection, GeneralSection, ImagesSection, NewCategoryForm, OptionsSection, StatusSection, VariantsSection, type SectionProps } from './catalog/sections';
 import { ProductStatusBadge } from './catalog/shared';
 import './catalog/catalog.css';
@@ -117,7 +117,8 @@ function ProductEditor({ product }: { product: Product | undefined }) {
         setErrors(placeServerErrors(fields, current, built, prefix));
         setFormError(undefined);
       } else if (cause.code === 'sku_taken') {
-        const taken = current.variants.findIndex((v) => v.id === undefined && cause.message.includes(v.sku.trim()));
+        // A variant's own step names its SKU field; creating a product names the SKUs in the message.
+        const taken = prefix !== '' ? -1 : current.variants.findIndex((v) => v.id === undefined && cause.message.includes(v.sku.trim()));
         setErrors({ [taken === -1 ? `${prefix}sku` : `variants.${taken}.sku`]: t('errors.skuTaken') });
         setFormError(undefined);
       } else if (cause.code === 'unknown_category') {
@@ -151,15 +152,25 @@ function ProductEditor({ product }: { product: Product | undefined }) {
     void navigate(`/catalog/${created.id}`, { replace: true });
   }
 
-  async function update(existing: Product, built: BuiltProduct) {
+  /**
+   * Saves an existing product step by step: its own fields, then each changed saved variant (only
+   * its changed fields, in the order `variantPatches` found), then changed prices, then new variants.
+   */
+  async function update(existing: Product, built: BuiltProduct, patches: { index: number; id: string; body: VariantPatch }[]) {
     const changes: Record<string, unknown> = {};
     const before = buildProduct(initial, t).built.fields;
-    for (const key of ['title', 'description', 'status', 'category_id', 'attributes', 'images'] as const) {
-      if (built.fields[key] !== undefined && !same(built.fields[key], before[key])) changes[key] = built.fields[key];
+    for (const key of ['title', 'description', 'status', 'attributes', 'images'] as const) {
+      if (!same(built.fields[key], before[key])) changes[key] = built.fields[key];
     }
+    // An empty choice takes the product out of its category.
+    if (form.category_id !== initial.category_id) changes.category_id = form.category_id === '' ? null : form.category_id;
     let saved = 0;
     if (Object.keys(changes).length > 0) {
       await step('', () => unwrap(bos.PATCH('/v1/products/{product_id}', { params: { path: { product_id: existing.id } }, body: changes, headers: idempotencyKey() })));
+      saved++;
+    }
+    for (const { index, id: variant_id, body } of patches) {
+      await step(`variants.${index}.`, () => unwrap(bos.PATCH('/v1/variants/{variant_id}', { params: { path: { variant_id } }, body, headers: idempotencyKey() })));
       saved++;
     }
     for (const [i, variant] of form.variants.entries()) {
@@ -193,14 +204,16 @@ function ProductEditor({ product }: { product: Product | undefined }) {
   async function submit(event: FormEvent) {
     event.preventDefault();
     if (readOnly || busy) return;
-    const { built, errors: found } = buildProduct(form, t);
+    const { built, errors: checked } = buildProduct(form, t, creating ? undefined : initial);
+    const planned = product === undefined || Object.keys(checked).length > 0 ? { patches: [], errors: {} } : variantPatches(initial, form, t);
+    const found = { ...checked, ...planned.errors };
     setErrors(found);
     setFormError(undefined);
     if (Object.keys(found).length > 0) return;
     setBusy(true);
     try {
       if (product === undefined) await create(built);
-      else await update(product, built);
+      else await update(product, built, planned.patches);
     } catch (error) {
       showError(error, built, form);
     } finally {
@@ -260,7 +273,7 @@ function ProductEditor({ product }: { product: Product | undefined }) {
           </div>
           <aside className="cat-product-side" aria-label={t('organisation')}>
             <StatusSection {...props} />
-            <CategorySection {...props} initialCategory={initial.category_id} onNewCategory={() => setNewCategory(true)} />
+            <CategorySection {...props} onNewCategory={() => setNewCategory(true)} />
           </aside>
         </div>
         {!readOnly && (

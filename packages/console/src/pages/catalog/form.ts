@@ -28,7 +28,7 @@ export interface PriceRow {
 
 export interface VariantForm {
   key: string;
-  /** Set once the variant exists on the server; its SKU, barcode, title and weight are then fixed. */
+  /** Set once the variant exists on the server; its options are then fixed. */
   id: string | undefined;
   sku: string;
   barcode: string;
@@ -200,10 +200,13 @@ export function buildPrices(prices: readonly PriceRow[], path: string, errors: E
   return out;
 }
 
-function buildVariant(v: VariantForm, i: number, options: { name: string; values: string[] }[], errors: Errors, t: Translate): VariantInput {
-  const at = `variants.${i}`;
-  // A saved variant keeps its SKU, barcode, title, weight and options; only its prices change.
-  if (v.id !== undefined) return { sku: v.sku, option_values: v.option_values, prices: buildPrices(v.prices, `${at}.prices`, errors, t) };
+/** The default title the server gives a variant without one: its option values, else the product's title. */
+function defaultVariantTitle(option_values: Record<string, string>, productTitle: string): string {
+  return Object.values(option_values).join(' / ') || productTitle;
+}
+
+/** Checks a variant's SKU, barcode, title, weight and minimum order quantity; the same rules for new and saved variants. */
+function checkVariantFields(v: VariantForm, at: string, errors: Errors, t: Translate): { sku: string; weight: number | undefined; moq: number | undefined } {
   const sku = v.sku.trim();
   if (sku === '') errors[`${at}.sku`] = t('errors.required');
   else if (sku.length > 64) errors[`${at}.sku`] = t('errors.tooLong', { max: 64 });
@@ -213,6 +216,14 @@ function buildVariant(v: VariantForm, i: number, options: { name: string; values
   if (v.weight_g.trim() !== '' && weight === undefined) errors[`${at}.weight_g`] = t('errors.wholeNumber', { min: 0, max: limits.weight_g });
   const moq = v.min_order_quantity.trim() === '' ? undefined : parseWhole(v.min_order_quantity, 1, limits.quantity);
   if (v.min_order_quantity.trim() !== '' && moq === undefined) errors[`${at}.min_order_quantity`] = t('errors.wholeNumber', { min: 1, max: limits.quantity });
+  return { sku, weight, moq };
+}
+
+function buildVariant(v: VariantForm, i: number, options: { name: string; values: string[] }[], errors: Errors, t: Translate): VariantInput {
+  const at = `variants.${i}`;
+  const { sku, weight, moq } = checkVariantFields(v, at, errors, t);
+  // A saved variant keeps its options; its other fields are sent by `variantPatches`, its prices on their own.
+  if (v.id !== undefined) return { sku, option_values: v.option_values, prices: buildPrices(v.prices, `${at}.prices`, errors, t) };
   const option_values: Record<string, string> = {};
   for (const option of options) {
     const value = v.option_values[option.name];
@@ -230,8 +241,74 @@ function buildVariant(v: VariantForm, i: number, options: { name: string; values
   };
 }
 
-/** Checks the whole form; returns the API's values and the errors found, by field path. */
-export function buildProduct(form: ProductForm, t: Translate): { built: BuiltProduct; errors: Errors } {
+/** The body of PATCH /v1/variants/{id}: only what changed. */
+export interface VariantPatch {
+  sku?: string;
+  barcode?: string | null;
+  title?: string;
+  weight_g?: number | null;
+  min_order_quantity?: number;
+}
+
+/** A saved variant's fields as the API has them; call only on a form `buildProduct` found no errors in. */
+function variantValues(v: VariantForm, productTitle: string): Required<VariantPatch> {
+  const title = v.title.trim();
+  return {
+    sku: v.sku.trim(),
+    barcode: v.barcode.trim() === '' ? null : v.barcode.trim(),
+    title: title === '' ? defaultVariantTitle(v.option_values, productTitle) : title,
+    weight_g: v.weight_g.trim() === '' ? null : Number(v.weight_g.trim()),
+    min_order_quantity: v.min_order_quantity.trim() === '' ? 1 : Number(v.min_order_quantity.trim()),
+  };
+}
+
+/**
+ * The changes to saved variants, one PATCH per changed variant with only its changed fields, in an
+ * order the server accepts: a variant that takes over the SKU another one gives up is saved after
+ * it. Variants that swap SKUs among themselves cannot be saved one by one; they get an error.
+ */
+export function variantPatches(initial: ProductForm, form: ProductForm, t: Translate): { patches: { index: number; id: string; body: VariantPatch }[]; errors: Errors } {
+  const changed: { index: number; id: string; body: VariantPatch; from: string }[] = [];
+  form.variants.forEach((v, index) => {
+    const was = v.id === undefined ? undefined : initial.variants.find((w) => w.id === v.id);
+    if (v.id === undefined || was === undefined) return;
+    const before = variantValues(was, initial.title.trim());
+    const after = variantValues(v, form.title.trim());
+    const body: VariantPatch = {};
+    if (after.sku !== before.sku) body.sku = after.sku;
+    if (after.barcode !== before.barcode) body.barcode = after.barcode;
+    if (after.title !== before.title) body.title = after.title;
+    if (after.weight_g !== before.weight_g) body.weight_g = after.weight_g;
+    if (after.min_order_quantity !== before.min_order_quantity) body.min_order_quantity = after.min_order_quantity;
+    if (Object.keys(body).length > 0) changed.push({ index, id: v.id, body, from: before.sku });
+  });
+  // Which changed variant currently holds the SKU another one wants: that one goes first.
+  const waitsFor = (c: (typeof changed)[number]) => changed.find((o) => o !== c && c.body.sku !== undefined && o.body.sku !== undefined && o.from === c.body.sku);
+  const patches: { index: number; id: string; body: VariantPatch }[] = [];
+  const done = new Set<(typeof changed)[number]>();
+  let progress = true;
+  while (progress) {
+    progress = false;
+    for (const c of changed) {
+      if (done.has(c)) continue;
+      const first = waitsFor(c);
+      if (first !== undefined && !done.has(first)) continue;
+      done.add(c);
+      patches.push({ index: c.index, id: c.id, body: c.body });
+      progress = true;
+    }
+  }
+  const errors: Errors = {};
+  for (const c of changed) if (!done.has(c)) errors[`variants.${c.index}.sku`] = t('errors.skuSwap');
+  return { patches, errors };
+}
+
+/**
+ * Checks the whole form; returns the API's values and the errors found, by field path. With the
+ * form as last saved, a SKU used twice is blamed on the variant that changed it, not the one that
+ * still has it.
+ */
+export function buildProduct(form: ProductForm, t: Translate, saved?: ProductForm): { built: BuiltProduct; errors: Errors } {
   const errors: Errors = {};
   const title = form.title.trim();
   if (title === '') errors.title = t('errors.required');
@@ -277,8 +354,15 @@ export function buildProduct(form: ProductForm, t: Translate): { built: BuiltPro
   if (form.variants.length === 0) errors.variants = t('errors.needVariant');
   const variants = form.variants.map((v, i) => buildVariant(v, i, options, errors, t));
   const skus = variants.map((v) => v.sku.toLowerCase());
+  const keeps = (i: number) => {
+    const id = form.variants[i]?.id;
+    return id !== undefined && saved?.variants.find((w) => w.id === id)?.sku.trim() === variants[i]?.sku;
+  };
   variants.forEach((v, i) => {
-    if (v.sku !== '' && skus.indexOf(v.sku.toLowerCase()) !== i) errors[`variants.${i}.sku`] = t('errors.duplicateSku');
+    if (v.sku === '') return;
+    const same = skus.flatMap((sku, j) => (sku === skus[i] ? [j] : []));
+    const owner = same.find(keeps) ?? same[0];
+    if (owner !== i) errors[`variants.${i}.sku`] = t('errors.duplicateSku');
   });
   if (options.length > 0) {
     const seen: Record<string, string>[] = [];

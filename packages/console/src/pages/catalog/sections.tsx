@@ -293,27 +293,22 @@ function VariantEditor({ form, setForm, errors, readOnly, creating, currency, va
         {name}
         {!saved && !creating && <span className="badge badge-new">{t('unsaved')}</span>}
       </legend>
-      {saved ? (
-        <>
-          <dl className="facts cat-variant-facts">
-            <dt>{t('field.sku')}</dt>
-            <dd className="mono">{v.sku}</dd>
-            <dt>{t('variantTitle')}</dt>
-            <dd>{v.title}</dd>
-            <dt>{t('field.barcode')}</dt>
-            <dd>{v.barcode === '' ? <span className="muted">—</span> : <span className="mono">{v.barcode}</span>}</dd>
-            <dt>{t('field.weight_g')}</dt>
-            <dd>{v.weight_g === '' ? <span className="muted">—</span> : t('grams', { weight: f.number(Number(v.weight_g)) })}</dd>
-            <dt>{t('field.min_order_quantity')}</dt>
-            <dd>{f.number(Number(v.min_order_quantity || '1'))}</dd>
-            {options.map((o) => (
-              <FactPair key={o.name} label={o.name} value={v.option_values[o.name] ?? '—'} />
-            ))}
-          </dl>
-          <p className="hint">
-            {readOnly ? '' : t('variantFixed')} <Link to={`/stock?variant_id=${encodeURIComponent(v.id ?? '')}`}>{t('viewStock')}</Link>
-          </p>
-        </>
+      {saved && readOnly ? (
+        <dl className="facts cat-variant-facts">
+          <dt>{t('field.sku')}</dt>
+          <dd className="mono">{v.sku}</dd>
+          <dt>{t('variantTitle')}</dt>
+          <dd>{v.title}</dd>
+          <dt>{t('field.barcode')}</dt>
+          <dd>{v.barcode === '' ? <span className="muted">—</span> : <span className="mono">{v.barcode}</span>}</dd>
+          <dt>{t('field.weight_g')}</dt>
+          <dd>{v.weight_g === '' ? <span className="muted">—</span> : t('grams', { weight: f.number(Number(v.weight_g)) })}</dd>
+          <dt>{t('field.min_order_quantity')}</dt>
+          <dd>{f.number(Number(v.min_order_quantity || '1'))}</dd>
+          {options.map((o) => (
+            <FactPair key={o.name} label={o.name} value={v.option_values[o.name] ?? '—'} />
+          ))}
+        </dl>
       ) : (
         <div className="form-row">
           <TextField label={t('field.sku')} required maxLength={64} value={v.sku} error={errors[`${at}.sku`]} readOnly={readOnly} onChange={(e) => set({ sku: e.target.value })} className="mono" autoComplete="off" />
@@ -330,24 +325,37 @@ function VariantEditor({ form, setForm, errors, readOnly, creating, currency, va
             readOnly={readOnly}
             onChange={(e) => set({ min_order_quantity: e.target.value })}
           />
-          {options.map((o) => (
-            <SelectField
-              key={o.name}
-              label={o.name}
-              value={v.option_values[o.name] ?? ''}
-              error={errors[`${at}.option_values.${o.name}`]}
-              disabled={readOnly}
-              onChange={(e) => set({ option_values: { ...v.option_values, [o.name]: e.target.value } })}
-            >
-              <option value="">{t('choose')}</option>
-              {o.values.map((value) => (
-                <option key={value} value={value}>
-                  {value}
-                </option>
-              ))}
-            </SelectField>
-          ))}
+          {!saved &&
+            options.map((o) => (
+              <SelectField
+                key={o.name}
+                label={o.name}
+                value={v.option_values[o.name] ?? ''}
+                error={errors[`${at}.option_values.${o.name}`]}
+                disabled={readOnly}
+                onChange={(e) => set({ option_values: { ...v.option_values, [o.name]: e.target.value } })}
+              >
+                <option value="">{t('choose')}</option>
+                {o.values.map((value) => (
+                  <option key={value} value={value}>
+                    {value}
+                  </option>
+                ))}
+              </SelectField>
+            ))}
         </div>
+      )}
+      {saved && !readOnly && options.length > 0 && (
+        <dl className="facts cat-variant-facts">
+          {options.map((o) => (
+            <FactPair key={o.name} label={o.name} value={v.option_values[o.name] ?? '—'} />
+          ))}
+        </dl>
+      )}
+      {saved && (
+        <p className="hint">
+          {readOnly ? '' : t('variantFixed')} <Link to={`/stock?variant_id=${encodeURIComponent(v.id ?? '')}`}>{t('viewStock')}</Link>
+        </p>
       )}
       {errors[`${at}.option_values`] !== undefined && <p className="field-error">{errors[`${at}.option_values`]}</p>}
       <PricesTable prices={v.prices} path={`${at}.prices`} errors={errors} readOnly={readOnly} currency={currency} onChange={(prices) => set({ prices })} variantName={name} />
@@ -476,7 +484,7 @@ export function StatusSection({ form, setForm, readOnly }: SectionProps) {
   );
 }
 
-export function CategorySection({ form, setForm, errors, readOnly, initialCategory, onNewCategory }: SectionProps & { initialCategory: string; onNewCategory: () => void }) {
+export function CategorySection({ form, setForm, errors, readOnly, onNewCategory }: SectionProps & { onNewCategory: () => void }) {
   const { t } = useTranslation('catalog');
   const categories = useQuery(categoriesQuery);
   const options = sortedCategories(categories.data ?? []);
@@ -484,8 +492,7 @@ export function CategorySection({ form, setForm, errors, readOnly, initialCatego
     <section className="card" aria-labelledby="category-heading">
       <h2 id="category-heading">{t('field.category_id')}</h2>
       <SelectField label={t('field.category_id')} value={form.category_id} disabled={readOnly || categories.isPending} error={errors.category_id} onChange={(e) => setForm((f) => ({ ...f, category_id: e.target.value }))}>
-        {/* The API cannot take a category away again, so "none" is offered only while there is none. */}
-        {initialCategory === '' && <option value="">{t('noCategory')}</option>}
+        <option value="">{t('noCategory')}</option>
         {options.map((c) => (
           <option key={c.id} value={c.id}>
             {c.label}
