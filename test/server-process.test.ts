@@ -70,6 +70,10 @@ describe('the server on an embedded PostgreSQL', () => {
     const orders = await fetch(`http://127.0.0.1:${apiPort}/v1/orders?limit=100`, { headers: { authorization: `Bearer ${key}` } });
     const statuses = new Set(((await orders.json()) as { data: { status: string }[] }).data.map((o) => o.status));
     expect([...statuses].sort()).toEqual(['awaiting_payment', 'completed', 'paid', 'refund_requested', 'shipped']);
+    // The completed orders' escrow was released and paid out, with a statement.
+    const payouts = (await (await fetch(`http://127.0.0.1:${apiPort}/v1/payouts`, { headers: { authorization: `Bearer ${key}` } })).json()) as { data: { id: string; amount_minor: number }[] };
+    expect(payouts.data).toHaveLength(1);
+    expect(payouts.data[0]!.amount_minor).toBeGreaterThan(0);
     expect(fs.existsSync(path.join(dataDir, 'pg', 'PG_VERSION'))).toBe(true);
     expect(await stop(server)).toBe(0);
     expect(await portAnswers(pgPort)).toBe(false);

@@ -15,7 +15,7 @@ type Plan = 'awaiting_payment' | 'paid' | 'shipped' | 'completed' | 'refund_requ
 const plan: readonly Plan[] = ['completed', 'completed', 'paid', 'shipped', 'completed', 'paid', 'refund_requested', 'awaiting_payment', 'completed', 'shipped', 'paid', 'awaiting_payment'];
 const buyers = ['li.wei@example.com', 'zhang.min@example.com', 'chen.jing@example.com', 'ana.silva@example.com', 'tom.becker@example.com'];
 const shops = ['demo-brand', 'demo-mart'];
-const payment_wait_ms_max = 30_000;
+const settle_wait_ms_max = 30_000;
 const poll_ms = 200;
 
 interface Call {
@@ -23,7 +23,7 @@ interface Call {
   body: Record<string, unknown> & { data?: unknown[] };
 }
 
-export async function runDemoActivity(app: PlatformApp['app'], credentials: DemoCredentials, logger: Logger): Promise<number> {
+export async function runDemoActivity(app: PlatformApp['app'], credentials: DemoCredentials, logger: Logger, payOut: () => Promise<unknown>): Promise<number> {
   const call = async (key: string, method: string, path: string, body?: unknown): Promise<Call> => {
     const res = await app.request(path, {
       method,
@@ -33,6 +33,7 @@ export async function runDemoActivity(app: PlatformApp['app'], credentials: Demo
     return { status: res.status, body: (await res.json()) as Call['body'] };
   };
   let placed = 0;
+  const released: { key: string; order_id: string }[] = [];
   for (const handle of shops) {
     const shop = credentials.merchants.find((m) => m.handle === handle);
     if (shop === undefined) continue;
@@ -54,23 +55,32 @@ export async function runDemoActivity(app: PlatformApp['app'], credentials: Demo
       placed++;
       if (want !== 'awaiting_payment') await call(shop.publishable_key, 'POST', `/v1/checkouts/${checkout.body.checkout_id as string}/payments`, { payment_method: testCards.succeeds });
     }
-    await untilPaid(orders.filter((o) => o.plan !== 'awaiting_payment').map((o) => o.id), (id) => call(shop.secret_key, 'GET', `/v1/orders/${id}`), logger);
+    await until('the demo payments to be confirmed', orders.filter((o) => o.plan !== 'awaiting_payment'), async (o) => (await call(shop.secret_key, 'GET', `/v1/orders/${o.id}`)).body.status !== 'awaiting_payment', logger);
     for (const [i, order] of orders.entries()) {
       if (order.plan === 'shipped' || order.plan === 'completed') await call(shop.secret_key, 'POST', `/v1/orders/${order.id}/ship`, { tracking_number: `SF${String(1_000_000_000 + i * 7_919)}` });
-      if (order.plan === 'completed') await call(shop.secret_key, 'POST', `/v1/orders/${order.id}/complete`, { reason: 'buyer confirmed receipt' });
+      if (order.plan === 'completed') {
+        await call(shop.secret_key, 'POST', `/v1/orders/${order.id}/complete`, { reason: 'buyer confirmed receipt' });
+        released.push({ key: shop.secret_key, order_id: order.id });
+      }
       if (order.plan === 'refund_requested') await call(shop.secret_key, 'POST', `/v1/orders/${order.id}/refund-request`, { reason: 'the buyer says the tin arrived dented' });
     }
   }
+  // The platform settles the shops once the completed orders' escrow is released, so the
+  // console shows a payout with its statement.
+  await until('the demo escrow to be released', released, async ({ key, order_id }) => ((await call(key, 'GET', `/v1/payments?order_id=${order_id}`)).body.data as { status: string }[])[0]?.status === 'released', logger);
+  await payOut();
   return placed;
 }
 
-/** The test provider confirms payments by webhook, a moment after they are made. */
-async function untilPaid(ids: readonly string[], read: (id: string) => Promise<Call>, logger: Logger): Promise<void> {
-  const deadline = Date.now() + payment_wait_ms_max;
-  const waiting = new Set(ids);
-  while (waiting.size > 0 && Date.now() < deadline) {
-    for (const id of [...waiting]) if ((await read(id)).body.status !== 'awaiting_payment') waiting.delete(id);
-    if (waiting.size > 0) await new Promise((r) => setTimeout(r, poll_ms));
+/** Payments are confirmed by webhook and escrow released by event handlers, a moment later. */
+async function until<T>(what: string, items: readonly T[], done: (item: T) => Promise<boolean>, logger: Logger): Promise<void> {
+  const deadline = Date.now() + settle_wait_ms_max;
+  let waiting = [...items];
+  while (waiting.length > 0 && Date.now() < deadline) {
+    const still: T[] = [];
+    for (const item of waiting) if (!(await done(item))) still.push(item);
+    waiting = still;
+    if (waiting.length > 0) await new Promise((r) => setTimeout(r, poll_ms));
   }
-  if (waiting.size > 0) logger.warn({ orders: [...waiting] }, 'some demo payments were not confirmed in time; those orders stay unpaid');
+  if (waiting.length > 0) logger.warn({ waiting: waiting.length }, `gave up waiting for ${what}; the demo goes on without them`);
 }

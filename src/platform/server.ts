@@ -12,6 +12,7 @@ import { seedDemo } from '../kernel/seed.js';
 import { runDueJobs } from '../kernel/jobs.js';
 import { buildApp } from './app.js';
 import { runDemoActivity } from './demo-activity.js';
+import { runPayouts } from '../modules/payments/index.js';
 import { openDatabase, type OpenedDatabase } from './database.js';
 import { allMigrations, modules } from './modules.js';
 
@@ -61,7 +62,7 @@ export async function startPlatform(config: Config, logger: Logger = createLogge
   if (seeded !== undefined) {
     // Its own app instance, logging only warnings, so a hundred demo requests do not bury the banner.
     const quiet = buildApp({ ...ctx, logger: logger.child({ component: 'demo' }, { level: 'warn' }) });
-    const placed = await runDemoActivity(quiet.app, seeded, logger);
+    const placed = await runDemoActivity(quiet.app, seeded, logger, () => runPayouts(ctx.db));
     logger.info({ orders: placed }, 'placed the demo orders');
   }
   const url = config.OPENBOS_PUBLIC_URL ?? `http://localhost:${port}`;

@@ -14,6 +14,8 @@ const ProductEditor = lazy(() => import('./pages/ProductEditor'));
 const Stock = lazy(() => import('./pages/Stock'));
 const Orders = lazy(() => import('./pages/Orders'));
 const OrderDetail = lazy(() => import('./pages/OrderDetail'));
+const Payouts = lazy(() => import('./pages/Payouts'));
+const PayoutDetail = lazy(() => import('./pages/PayoutDetail'));
 const Consumers = lazy(() => import('./pages/Consumers'));
 const ConsumerDetail = lazy(() => import('./pages/ConsumerDetail'));
 const Settings = lazy(() => import('./pages/Settings'));
@@ -56,6 +58,8 @@ export function App() {
         <Route path="stock" element={page(<Stock />)} />
         <Route path="orders" element={page(<Orders />)} />
         <Route path="orders/:orderId" element={page(<OrderDetail />)} />
+        <Route path="payouts" element={page(<Payouts />)} />
+        <Route path="payouts/:payoutId" element={page(<PayoutDetail />)} />
         <Route path="consumers" element={page(<Consumers />)} />
         <Route path="consumers/:profileId" element={page(<ConsumerDetail />)} />
         <Route path="settings" element={page(<Settings />)} />

@@ -5,6 +5,7 @@ import { common } from './locales/common';
 import { consumers } from './locales/consumers';
 import { orders } from './locales/orders';
 import { overview } from './locales/overview';
+import { payouts } from './locales/payouts';
 import { settings } from './locales/settings';
 import { stock } from './locales/stock';
 
@@ -17,7 +18,7 @@ export const languages = [
   { code: 'zh-CN', label: '简体中文' },
 ] as const;
 
-const namespaces = { common, overview, catalog, stock, orders, consumers, settings };
+const namespaces = { common, overview, catalog, stock, orders, payouts, consumers, settings };
 const storageKey = 'openbos.language';
 
 function initialLanguage(): string {

@@ -8,6 +8,7 @@ const sections = [
   { to: '/catalog', key: 'catalog', end: false },
   { to: '/stock', key: 'stock', end: false },
   { to: '/orders', key: 'orders', end: false },
+  { to: '/payouts', key: 'payouts', end: false },
   { to: '/consumers', key: 'consumers', end: false },
   { to: '/settings', key: 'settings', end: false },
 ] as const;

@@ -1,0 +1,7 @@
+import { useTranslation } from 'react-i18next';
+import { PageHeader } from '../components/PageHeader';
+
+export default function PayoutDetailPage() {
+  const { t } = useTranslation('payouts');
+  return <PageHeader title={t('title')} />;
+}
