@@ -190,6 +190,17 @@ describe('the merchant console', () => {
     expect((await api(server, demo.secret_key, 'GET', '/v1/consumers?user_id=e2e-erasable')).body.data).toEqual([]);
   });
 
+  it('shows the balance, the payouts and a payout statement that adds up', async () => {
+    const payouts = (await api(server, demo.secret_key, 'GET', '/v1/payouts')).body.data as { id: string; amount_minor: number }[];
+    expect(payouts.length).toBeGreaterThan(0);
+    await visit('payouts', 'payouts');
+    await page.getByRole('link', { name: /statement/i }).first().click();
+    await page.getByRole('heading', { level: 1, name: `Payout ${payouts[0]!.id}` }).waitFor();
+    await page.getByRole('button', { name: 'Download CSV' }).waitFor();
+    await screenshot(page, 'payout-statement');
+    expect(await unlabelledControls(page)).toEqual([]);
+  });
+
   it('shows the settings: API keys, webhooks, users and the audit log', async () => {
     for (const tab of ['keys', 'webhooks', 'users', 'audit']) {
       await visit(`settings?tab=${tab}`, `settings-${tab}`);

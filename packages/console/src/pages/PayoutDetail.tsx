@@ -1,7 +1,213 @@
+import { useQuery } from '@tanstack/react-query';
+import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link, useParams } from 'react-router';
+import { bos, OpenBosError, unwrap } from '../api';
+import { useNotify } from '../components/Notices';
 import { PageHeader } from '../components/PageHeader';
+import { useFormat } from '../format';
+import { useSession } from '../session';
+import { downloadText, statementAddsUp, statementCsv, statementFileName, statementTotals, type PayoutStatement } from './payouts/csv';
+import { GuardedQueryState, NotAllowed } from './payouts/shared';
+import './payouts/payouts.css';
 
+/** A payout and its statement: every order, commission and refund that makes up the amount. */
 export default function PayoutDetailPage() {
   const { t } = useTranslation('payouts');
-  return <PageHeader title={t('title')} />;
+  const { payoutId = '' } = useParams();
+  const { can } = useSession();
+  const f = useFormat();
+  const allowed = can('payouts:read');
+  const query = useQuery({
+    queryKey: ['payout', payoutId],
+    queryFn: (): Promise<PayoutStatement> => unwrap(bos.GET('/v1/payouts/{payout_id}', { params: { path: { payout_id: payoutId } } })),
+    enabled: allowed,
+  });
+  const payout = query.data;
+  // A malformed ID is refused as invalid (400), an unknown one as not found (404): both mean no such payout.
+  const missing = query.isError && query.error instanceof OpenBosError && (query.error.status === 404 || query.error.status === 400);
+  return (
+    <>
+      <p className="payout-back">
+        <Link to="/payouts">{t('detail.back')}</Link>
+      </p>
+      <div className="payout-title">
+        <PageHeader title={t('detail.title', { id: payoutId })} actions={payout === undefined ? undefined : <DownloadCsv payout={payout} />}>
+          {payout !== undefined && (
+            <p className="payout-headline">
+              <span className="payout-amount" data-testid="payout-amount">
+                {f.money(payout.amount_minor, payout.currency)}
+              </span>
+              <span className="muted">
+                {t('detail.paidOn', { date: f.dateTime(payout.created_at) })} · {t('detail.orders', { count: payout.items.length })}
+              </span>
+            </p>
+          )}
+        </PageHeader>
+      </div>
+      {!allowed ? (
+        <NotAllowed />
+      ) : missing ? (
+        <p className="empty">
+          {t('detail.notFound')} <Link to="/payouts">{t('detail.back')}</Link>
+        </p>
+      ) : (
+        <GuardedQueryState query={query}>{(p) => <PayoutBody payout={p} />}</GuardedQueryState>
+      )}
+    </>
+  );
+}
+
+function DownloadCsv({ payout }: { payout: PayoutStatement }) {
+  const { t } = useTranslation('payouts');
+  const notify = useNotify();
+  function download() {
+    const file = statementFileName(payout);
+    const headings = {
+      payout: t('csv.payout'),
+      paidOutAt: t('csv.paidOutAt'),
+      order: t('csv.order'),
+      payment: t('csv.payment'),
+      currency: t('csv.currency'),
+      gross: t('csv.gross'),
+      commission: t('csv.commission'),
+      refunded: t('csv.refunded'),
+      net: t('csv.net'),
+      total: t('csv.total'),
+    };
+    downloadText(statementCsv(payout, headings), file);
+    notify('success', t('detail.downloaded', { file }));
+  }
+  return (
+    <button type="button" className="primary" onClick={download}>
+      {t('detail.download')}
+    </button>
+  );
+}
+
+function PayoutBody({ payout }: { payout: PayoutStatement }) {
+  const { t } = useTranslation('payouts');
+  const addsUp = statementAddsUp(payout);
+  return (
+    <>
+      {!addsUp && (
+        <div className="error-state payout-mismatch" role="alert">
+          <p>{t('detail.mismatch')}</p>
+        </div>
+      )}
+      <Summary payout={payout} />
+      <Statement payout={payout} />
+    </>
+  );
+}
+
+/** Gross, less commission and refunds, is what was paid out. */
+function Summary({ payout: p }: { payout: PayoutStatement }) {
+  const { t } = useTranslation('payouts');
+  const f = useFormat();
+  const headingId = useId();
+  const money = (minor: number) => f.money(minor, p.currency);
+  const figures = [
+    { key: 'gross', sign: '', label: t('detail.gross'), hint: t('detail.grossHint'), value: money(p.gross_minor) },
+    { key: 'commission', sign: '−', label: t('detail.commission'), hint: undefined, value: money(p.commission_minor) },
+    { key: 'refunded', sign: '−', label: t('detail.refunded'), hint: undefined, value: money(p.refunded_minor) },
+    { key: 'net', sign: '=', label: t('detail.net'), hint: undefined, value: money(p.amount_minor) },
+  ];
+  return (
+    <section className="card payout-summary" aria-labelledby={headingId}>
+      <h2 id={headingId}>{t('detail.summary')}</h2>
+      <dl className="payout-figures">
+        {figures.map((x) => (
+          <div key={x.key} className={`payout-figure payout-figure-${x.key}`}>
+            <dt>
+              {x.sign !== '' && (
+                <span className="payout-sign" aria-hidden="true">
+                  {x.sign}
+                </span>
+              )}
+              {x.label}
+            </dt>
+            <dd data-testid={`summary-${x.key}`}>{x.value}</dd>
+            {x.hint !== undefined && <dd className="muted payout-figure-hint">{x.hint}</dd>}
+          </div>
+        ))}
+      </dl>
+    </section>
+  );
+}
+
+/** Every order in the payout, with column totals that add up to the summary. */
+function Statement({ payout: p }: { payout: PayoutStatement }) {
+  const { t } = useTranslation('payouts');
+  const f = useFormat();
+  const headingId = useId();
+  const money = (minor: number) => f.money(minor, p.currency);
+  const totals = statementTotals(p.items);
+  return (
+    <section className="card payout-statement" aria-labelledby={headingId}>
+      <h2 id={headingId}>{t('detail.statement')}</h2>
+      {p.items.length === 0 ? (
+        <p className="empty">{t('detail.noItems')}</p>
+      ) : (
+        <div className="table-wrap">
+          <table className="payouts-table" data-testid="statement-table">
+            <caption>{t('detail.caption', { count: p.items.length })}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('detail.order')}</th>
+                <th scope="col">{t('detail.payment')}</th>
+                <th scope="col" className="num">
+                  {t('detail.itemGross')}
+                </th>
+                <th scope="col" className="num">
+                  {t('detail.itemCommission')}
+                </th>
+                <th scope="col" className="num">
+                  {t('detail.itemRefunded')}
+                </th>
+                <th scope="col" className="num">
+                  {t('detail.itemNet')}
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {p.items.map((i) => (
+                <tr key={i.payment_id}>
+                  <th scope="row">
+                    <Link to={`/orders/${encodeURIComponent(i.order_id)}`} className="mono">
+                      {i.order_id}
+                    </Link>
+                  </th>
+                  <td className="mono muted">{i.payment_id}</td>
+                  <td className="num">{money(i.gross_minor)}</td>
+                  <td className="num">{money(i.commission_minor)}</td>
+                  <td className="num">{money(i.refunded_minor)}</td>
+                  <td className="num">{money(i.net_minor)}</td>
+                </tr>
+              ))}
+            </tbody>
+            <tfoot>
+              <tr>
+                <th scope="row" colSpan={2}>
+                  {t('detail.total')}
+                </th>
+                <td className="num" data-testid="total-gross">
+                  {money(totals.gross_minor)}
+                </td>
+                <td className="num" data-testid="total-commission">
+                  {money(totals.commission_minor)}
+                </td>
+                <td className="num" data-testid="total-refunded">
+                  {money(totals.refunded_minor)}
+                </td>
+                <td className="num" data-testid="total-net">
+                  {money(totals.net_minor)}
+                </td>
+              </tr>
+            </tfoot>
+          </table>
+        </div>
+      )}
+    </section>
+  );
 }

@@ -1,0 +1,146 @@
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useId, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+import { bos, unwrap } from '../../api';
+import { useFormat } from '../../format';
+import { useSession } from '../../session';
+import { GuardedQueryState, NotAllowed, PaymentBadge, type Payment } from './shared';
+
+/** The API answers at most 100 payments, newest first; "Show more" widens the window in steps. */
+const limits = [25, 50, 100] as const;
+
+/** The buyers' latest payments: where each one's money is, and in which payout it went out. */
+export function PaymentsSection() {
+  const { t } = useTranslation('payouts');
+  const { can } = useSession();
+  const allowed = can('payments:read');
+  const headingId = useId();
+  const [step, setStep] = useState(0);
+  const limit = limits[step] ?? limits[0];
+  const query = useQuery({
+    queryKey: ['payments', { limit }],
+    queryFn: () => unwrap(bos.GET('/v1/payments', { params: { query: { limit } } })),
+    enabled: allowed,
+    placeholderData: keepPreviousData,
+  });
+  return (
+    <section className="payouts-section" aria-labelledby={headingId}>
+      <h2 id={headingId}>{t('payments.title')}</h2>
+      {allowed ? (
+        <GuardedQueryState query={query} isEmpty={(d) => d.data.length === 0} empty={t('payments.empty')}>
+          {(d) => (
+            <>
+              <PaymentsTable payments={d.data} busy={query.isPlaceholderData} />
+              <div className="payouts-more">
+                <p className="muted" role="status">
+                  {query.isPlaceholderData ? t('payments.loadingMore') : t('payments.shown', { count: d.data.length })}
+                </p>
+                {d.data.length >= limit && step < limits.length - 1 && (
+                  <button type="button" onClick={() => setStep((s) => s + 1)} disabled={query.isPlaceholderData}>
+                    {t('payments.showMore')}
+                  </button>
+                )}
+              </div>
+            </>
+          )}
+        </GuardedQueryState>
+      ) : (
+        <NotAllowed />
+      )}
+    </section>
+  );
+}
+
+function PaymentsTable({ payments, busy }: { payments: Payment[]; busy: boolean }) {
+  const { t } = useTranslation('payouts');
+  const f = useFormat();
+  const { can } = useSession();
+  const canSeePayouts = can('payouts:read');
+  return (
+    <div className="table-wrap payouts-table-wrap" aria-busy={busy}>
+      <table className="payouts-table" data-testid="payments-table">
+        <caption>{t('payments.caption')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('payments.date')}</th>
+            <th scope="col">{t('payments.orderAndPayment')}</th>
+            <th scope="col" className="num">
+              {t('payments.amount')}
+            </th>
+            <th scope="col">{t('payments.status')}</th>
+            <th scope="col" className="num">
+              {t('payments.refunded')}
+            </th>
+            <th scope="col">{t('payments.payout')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {payments.map((p) => (
+            <tr key={p.id} data-payment-id={p.id}>
+              <td>
+                <time dateTime={p.created_at}>{f.dateTime(p.created_at)}</time>
+              </td>
+              <td>
+                <Link to={`/orders/${encodeURIComponent(p.order_id)}`} className="mono">
+                  {p.order_id}
+                </Link>
+                <br />
+                <span className="mono muted payouts-payment-id" aria-hidden="true">
+                  {p.id}
+                </span>
+                <span className="visually-hidden">{t('payments.paymentIs', { id: p.id })}</span>
+              </td>
+              <td className="num">{f.money(p.amount_minor, p.currency)}</td>
+              <td>
+                <PaymentBadge status={p.status} />
+              </td>
+              <td className="num">{p.refund_amount_minor !== null && p.refund_amount_minor > 0 ? f.money(p.refund_amount_minor, p.currency) : <Nothing />}</td>
+              <td>
+                <PayoutCell payment={p} linked={canSeePayouts} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** The payout a payment went out in, or why it has none yet. */
+function PayoutCell({ payment: p, linked }: { payment: Payment; linked: boolean }) {
+  const { t } = useTranslation('payouts');
+  if (p.payout_id !== null) {
+    return linked ? (
+      <Link to={`/payouts/${encodeURIComponent(p.payout_id)}`} className="mono">
+        {p.payout_id}
+      </Link>
+    ) : (
+      <span className="mono">{p.payout_id}</span>
+    );
+  }
+  switch (p.status) {
+    case 'released':
+    case 'partially_refunded':
+      return <span className="muted">{t('payments.notYetPaidOut')}</span>;
+    case 'processing':
+    case 'authorized':
+    case 'captured':
+      return <span className="muted">{t('payments.inEscrow')}</span>;
+    default:
+      return <Nothing />;
+  }
+}
+
+/** An empty cell that a screen reader still reads as "none". */
+function Nothing() {
+  const { t } = useTranslation('payouts');
+  return (
+    <>
+      <span className="muted" aria-hidden="true">
+        —
+      </span>
+      <span className="visually-hidden">{t('payments.none')}</span>
+    </>
+  );
+}

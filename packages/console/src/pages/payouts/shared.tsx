@@ -1,0 +1,46 @@
+import type { UseQueryResult } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { OpenBosError, type Schemas } from '../../api';
+import { QueryState } from '../../components/QueryState';
+
+export type Payment = Schemas['Payment'];
+export type Payout = Schemas['Payout'];
+
+/** The payment states the console knows a name for; anything else shows as the server says it. */
+const paymentStatuses = ['processing', 'authorized', 'captured', 'released', 'refunded', 'partially_refunded', 'failed'] as const;
+
+/** True when the server refused a read for lack of scope (the role may have changed since sign-in). */
+export function isForbidden(error: unknown): boolean {
+  return error instanceof OpenBosError && error.status === 403;
+}
+
+export function NotAllowed() {
+  const { t } = useTranslation();
+  return <p className="empty payouts-not-allowed">{t('notAllowed')}</p>;
+}
+
+/**
+ * QueryState for a section the role may not be allowed to read: a refusal from the server shows
+ * the same "Your role may not do this." as a role that lacks the scope, not an error.
+ */
+export function GuardedQueryState<T>({ query, isEmpty, empty, children }: { query: UseQueryResult<T>; isEmpty?: (data: T) => boolean; empty?: ReactNode; children: (data: T) => ReactNode }) {
+  if (query.isError && isForbidden(query.error)) return <NotAllowed />;
+  return (
+    <QueryState query={query} {...(isEmpty === undefined ? {} : { isEmpty })} {...(empty === undefined ? {} : { empty })}>
+      {children}
+    </QueryState>
+  );
+}
+
+/** Where a buyer's payment stands: in escrow, released to the seller, refunded, failed. */
+export function PaymentBadge({ status }: { status: string }) {
+  const { t } = useTranslation('payouts');
+  const known = paymentStatuses.find((s) => s === status);
+  return <span className={`badge payment-badge payment-badge-${known ?? 'other'}`}>{known === undefined ? status : t(`payments.statusName.${known}`)}</span>;
+}
+
+/** Newest first, by when it happened; the ID (time-ordered) breaks ties. */
+export function newestFirst<T extends { id: string; created_at: string }>(rows: readonly T[]): T[] {
+  return [...rows].sort((a, b) => (a.created_at === b.created_at ? (a.id < b.id ? 1 : a.id > b.id ? -1 : 0) : a.created_at < b.created_at ? 1 : -1));
+}
