@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['e2e/**/*.e2e.ts'],
+    setupFiles: ['test/support/after-each-file.ts'],
     globalSetup: ['e2e/global-setup.ts'],
     pool: 'forks',
     maxWorkers: 1,

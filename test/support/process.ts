@@ -43,9 +43,41 @@ export interface RunningServer {
 }
 
 /** Starts `bos start` and resolves once it prints that it is running. */
+/**
+ * Servers this test process started. A test that fails or times out before it stops its server
+ * must not leave it running after the run: `stopStartedServers` (run after every test file, see
+ * test/support/after-each-file.ts) stops what is left with SIGTERM, a clean stop that also stops
+ * its embedded PostgreSQL.
+ */
+const started = new Set<ChildProcess>();
+const stop_wait_ms_max = 15_000;
+
+export async function stopStartedServers(): Promise<number> {
+  const left = [...started].filter((c) => c.exitCode === null && c.signalCode === null);
+  await Promise.all(
+    left.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            child.kill('SIGKILL');
+            resolve();
+          }, stop_wait_ms_max);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  return left.length;
+}
+
 export function startServer(env: Record<string, string | undefined>, timeout_ms = 60_000): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bosBin, 'start'], { env: cleanEnv({ LOG_LEVEL: 'warn', ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+    started.add(child);
+    child.once('exit', () => started.delete(child));
     let output = '';
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     const timer = setTimeout(() => {
