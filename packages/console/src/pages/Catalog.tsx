@@ -5,6 +5,7 @@ import { Link, useSearchParams } from 'react-router';
 import { bos, unwrap } from '../api';
 import { SelectField, TextField } from '../components/Field';
 import { PageHeader } from '../components/PageHeader';
+import { Pager } from '../components/Pager';
 import { QueryState } from '../components/QueryState';
 import { useFormat } from '../format';
 import { useSession } from '../session';
@@ -152,18 +153,7 @@ export default function CatalogPage() {
                 </tbody>
               </table>
             </div>
-            <nav className="pager" aria-label={t('pagination')}>
-              {cursor !== '' && (
-                <button type="button" onClick={() => update({ cursor: '' })}>
-                  {tc('previous')}
-                </button>
-              )}
-              {page.next_cursor !== null && (
-                <button type="button" onClick={() => update({ cursor: page.next_cursor ?? '' })}>
-                  {tc('next')}
-                </button>
-              )}
-            </nav>
+            <Pager label={t('pagination')} onFirst={cursor === '' ? undefined : () => update({ cursor: '' })} onNext={page.next_cursor === null ? undefined : () => update({ cursor: page.next_cursor ?? '' })} />
           </>
         )}
       </QueryState>

@@ -5,6 +5,7 @@ import { Link, useSearchParams } from 'react-router';
 import { bos, unwrap, type Schemas } from '../api';
 import { TextField } from '../components/Field';
 import { PageHeader } from '../components/PageHeader';
+import { Pager } from '../components/Pager';
 import { QueryState } from '../components/QueryState';
 import { useFormat } from '../format';
 import { useSession } from '../session';
@@ -74,14 +75,7 @@ export default function ConsumersPage() {
           <>
             {q !== undefined && <p className="muted" role="status">{t('resultsFor', { count: data.data.length, q, more: data.data.length === page_size ? '+' : '' })}</p>}
             <ConsumersTable consumers={data.data} busy={query.isPlaceholderData} />
-            <nav className="pager" aria-label={t('pagination')}>
-              {after !== undefined && firstPage}
-              {data.data.length === page_size && (
-                <button type="button" onClick={() => goTo(data.data.at(-1)?.id)}>
-                  {tc('next')}
-                </button>
-              )}
-            </nav>
+            <Pager label={t('pagination')} onFirst={after === undefined ? undefined : () => goTo(undefined)} onNext={data.data.length === page_size ? () => goTo(data.data.at(-1)?.id) : undefined} />
           </>
         )}
       </QueryState>

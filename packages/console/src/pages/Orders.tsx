@@ -5,6 +5,7 @@ import { Link, useSearchParams } from 'react-router';
 import { bos, unwrap, type Schemas } from '../api';
 import { SelectField, TextField } from '../components/Field';
 import { PageHeader } from '../components/PageHeader';
+import { Pager } from '../components/Pager';
 import { QueryState } from '../components/QueryState';
 import { StatusBadge } from '../components/StatusBadge';
 import { useFormat } from '../format';
@@ -102,18 +103,7 @@ export default function OrdersPage() {
         {(data) => (
           <>
             <OrdersTable orders={data.data} busy={query.isPlaceholderData} />
-            <nav className="pager" aria-label={t('pagination')}>
-              {before !== undefined && (
-                <button type="button" onClick={() => goTo(undefined)}>
-                  {tc('previous')}
-                </button>
-              )}
-              {data.next_before !== null && (
-                <button type="button" onClick={() => goTo(data.next_before ?? undefined)}>
-                  {tc('next')}
-                </button>
-              )}
-            </nav>
+            <Pager label={t('pagination')} onFirst={before === undefined ? undefined : () => goTo(undefined)} onNext={data.next_before === null ? undefined : () => goTo(data.next_before ?? undefined)} />
           </>
         )}
       </QueryState>

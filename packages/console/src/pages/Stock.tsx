@@ -5,6 +5,7 @@ import { Link, useSearchParams } from 'react-router';
 import { Dialog } from '../components/Dialog';
 import { SelectField } from '../components/Field';
 import { PageHeader } from '../components/PageHeader';
+import { Pager } from '../components/Pager';
 import { ErrorState, QueryState } from '../components/QueryState';
 import { useFormat } from '../format';
 import { useSession } from '../session';
@@ -152,18 +153,7 @@ export default function StockPage() {
                   </tbody>
                 </table>
               </div>
-              <nav className="pager" aria-label={t('pagination')}>
-                {after !== '' && (
-                  <button type="button" onClick={() => update({ after: '' })}>
-                    {tc('previous')}
-                  </button>
-                )}
-                {page.next_after !== null && (
-                  <button type="button" onClick={() => update({ after: page.next_after ?? '' })}>
-                    {tc('next')}
-                  </button>
-                )}
-              </nav>
+              <Pager label={t('pagination')} onFirst={after === '' ? undefined : () => update({ after: '' })} onNext={page.next_after === null ? undefined : () => update({ after: page.next_after ?? '' })} />
             </>
           );
         }}
