@@ -144,4 +144,19 @@ describe('double-entry ledger', () => {
     expect(results.map((r) => r[0]!.ok).sort()).toEqual([false, true]);
     await invariantsHold();
   });
+
+  it('bos check reports a transfer whose account or pending transfer does not exist (the links the code enforces)', async () => {
+    const orphan = id('orphan');
+    const stray = id('stray');
+    await sql`insert into ledger_transfer (id, kind, debit_account_id, credit_account_id, amount, currency, code) values (${orphan}, 'posted', 'acc_missing', ${escrow.id}, 1, 'CNY', 'test')`.execute(database.db);
+    await sql`insert into ledger_transfer (id, kind, debit_account_id, credit_account_id, amount, currency, pending_id, code) values (${stray}, 'void_pending', ${escrow.id}, ${seller.id}, 0, 'CNY', 'trf_never_held', 'test')`.execute(database.db);
+    try {
+      const reports = await runChecks(database.db, modules.flatMap((m) => m.checks ?? []));
+      const links = reports.find((r) => r.name === 'ledger.transfers_link_up')!;
+      expect(links.violations.sort()).toEqual([`transfer ${orphan} names an account that does not exist`, `transfer ${stray} resolves a transfer that is not a pending one of its accounts and currency`].sort());
+    } finally {
+      await sql`delete from ledger_transfer where id in (${orphan}, ${stray})`.execute(database.db);
+    }
+    await invariantsHold();
+  });
 });

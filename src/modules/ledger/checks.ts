@@ -59,4 +59,21 @@ export const checks: readonly InvariantCheck[] = [
       return result.rows.map((r) => `pending ${r.id} is ${r.pending_state} with ${r.resolutions} resolution(s) (${r.resolution ?? 'none'})`);
     },
   },
+  {
+    name: 'ledger.transfers_link_up',
+    description: 'every transfer names accounts that exist, and every post or void names a pending transfer in the same currency',
+    async run(db) {
+      const result = await sql<{ id: string; problem: string }>`
+        select t.id, 'names an account that does not exist' as problem from ledger_transfer t
+          where not exists (select 1 from ledger_account a where a.id = t.debit_account_id)
+             or not exists (select 1 from ledger_account a where a.id = t.credit_account_id)
+        union all
+        select r.id, 'resolves a transfer that is not a pending one of its accounts and currency' from ledger_transfer r
+          left join ledger_transfer p on p.id = r.pending_id
+          where r.pending_id is not null and (p.id is null or p.kind <> 'pending' or p.currency <> r.currency
+            or p.debit_account_id <> r.debit_account_id or p.credit_account_id <> r.credit_account_id)
+        limit 100`.execute(db);
+      return result.rows.map((r) => `transfer ${r.id} ${r.problem}`);
+    },
+  },
 ];

@@ -49,4 +49,14 @@ export const migrations = [
      create index ledger_transfer_debit on ledger_transfer (debit_account_id, id);
      create index ledger_transfer_credit on ledger_transfer (credit_account_id, id);`,
   ),
+  sqlMigration(
+    '20261130T0520_transfer_links_checked_by_code',
+    `-- A foreign key costs a trigger and a row lock per inserted transfer, two or three times per
+     -- row, on the escrow account that every payment touches. The batch already locks every account
+     -- and pending transfer it uses before it writes, accounts are never deleted and transfers are
+     -- immutable, so the links are enforced there and proved by the ledger.transfers_link_up check.
+     alter table ledger_transfer drop constraint ledger_transfer_debit_account_id_fkey;
+     alter table ledger_transfer drop constraint ledger_transfer_credit_account_id_fkey;
+     alter table ledger_transfer drop constraint ledger_transfer_pending_id_fkey;`,
+  ),
 ];
