@@ -3,11 +3,12 @@ import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction } from '../src/kernel/db.js';
 import { OutboxDispatcher, type DispatcherOptions } from '../src/kernel/events/dispatcher.js';
-import { defineEvent, onEvent, type DomainEvent, type EventHandler } from '../src/kernel/events/event.js';
+import { defineEvent, onEvent, onEvents, type DomainEvent, type EventHandler } from '../src/kernel/events/event.js';
 import { InvalidEventError, outboxStats, publish, retryDeadEvents } from '../src/kernel/events/outbox.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { silentLogger } from './support/platform.js';
 
+const stockMoved = defineEvent('test.stock_moved', z.object({ sku: z.string() }));
 const stockCounted = defineEvent('test.stock_counted', z.object({ sku: z.string(), units: z.number().int() }));
 
 let database: TestDatabase;
@@ -161,5 +162,38 @@ describe('transactional outbox', () => {
     await Promise.all([one.drain(), two.drain()]);
     expect(counts.size).toBe(300);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('hands a run of consecutive events of one type to a batch handler in one call, in outbox order', async () => {
+    await clearOutbox();
+    const calls: string[][] = [];
+    await inTransaction(database.db, async (trx) => {
+      await publish(trx, stockCounted, 'mer_1', [1, 2, 3].map((n) => ({ sku: `S${n}`, units: n })));
+      await publish(trx, stockMoved, 'mer_1', { sku: 'S1' });
+      await publish(trx, stockCounted, 'mer_1', { sku: 'S4', units: 4 });
+    });
+    const d = dispatcher([
+      onEvents(stockCounted, 'test.batch', async (events) => void calls.push(events.map((e) => e.payload.sku))),
+      onEvents(stockMoved, 'test.moved', async (events) => void calls.push(events.map((e) => `moved ${e.payload.sku}`))),
+    ]);
+    expect(await d.drain()).toBe(5);
+    // The moved event splits the counted ones into two runs, so no handler sees them out of order.
+    expect(calls).toEqual([['S1', 'S2', 'S3'], ['moved S1'], ['S4']]);
+    expect(await outboxStats(database.db)).toMatchObject({ pending: 0, delivered: 5 });
+  });
+
+  it('offers the events of a failed batch one at a time, so only the bad one is retried', async () => {
+    await clearOutbox();
+    const stored: string[] = [];
+    const handler = onEvents(stockCounted, 'test.picky', async (events) => {
+      if (events.some((e) => e.payload.units < 0)) throw new Error('negative count');
+      stored.push(...events.map((e) => e.payload.sku));
+    });
+    await inTransaction(database.db, (trx) => publish(trx, stockCounted, 'mer_1', [{ sku: 'A', units: 1 }, { sku: 'B', units: -1 }, { sku: 'C', units: 2 }]));
+    await dispatcher([handler]).drain(1);
+    expect(stored).toEqual(['A', 'C']);
+    const rows = await sql<{ payload: { sku: string }; status: string; last_error: string | null }>`select payload, status, last_error from bos_outbox_event order by id`.execute(database.db);
+    expect(rows.rows.map((r) => [r.payload.sku, r.status])).toEqual([['A', 'delivered'], ['B', 'pending'], ['C', 'delivered']]);
+    expect(rows.rows[1]!.last_error).toContain('negative count');
   });
 });

@@ -170,9 +170,35 @@ export class OutboxDispatcher {
     const claimed = await this.claim();
     if (claimed.length === 0) return 0;
     claimed.sort((a, b) => (a.id < b.id ? -1 : 1));
+    const progress = new Map(claimed.map((row) => [row.id, { completed: [...row.completed_handlers], failed: [] as string[], error: undefined as string | undefined }]));
+    // Consecutive events of one type form a run that each handler takes at once (handleBatch), so
+    // a checkout batch's hundreds of order events cost each subscriber one call, not hundreds.
+    // Runs keep outbox order, so one aggregate's events still reach a handler in order.
+    for (const run of runsOfOneType(claimed)) {
+      for (const handler of this.byType.get(run[0]!.type) ?? []) {
+        const todo = run.filter((row) => !progress.get(row.id)!.completed.includes(handler.name));
+        if (todo.length === 0) continue;
+        if (handler.handleBatch !== undefined && todo.length > 1) {
+          try {
+            await handler.handleBatch(todo.map(domainEvent), { db: this.options.db, attempt: Math.max(...todo.map((r) => r.attempts)) - 1 });
+            for (const row of todo) progress.get(row.id)!.completed.push(handler.name);
+            continue;
+          } catch (err) {
+            this.options.logger.warn({ err, handler: handler.name, events: todo.length }, 'batch event handler failed; offering the events one at a time');
+          }
+        }
+        for (const row of todo) await this.attempt(row, progress.get(row.id)!, handler.name, () => handler.handle(domainEvent(row), { db: this.options.db, attempt: row.attempts - 1 }));
+      }
+      for (const row of run) {
+        for (const sink of this.options.sinks) {
+          const name = `sink:${sink.name}`;
+          if (!progress.get(row.id)!.completed.includes(name)) await this.attempt(row, progress.get(row.id)!, name, () => sink.deliver(domainEvent(row)));
+        }
+      }
+    }
     const finished: string[] = [];
     for (const row of claimed) {
-      const outcome = await this.deliver(row);
+      const outcome = progress.get(row.id)!;
       if (outcome.failed.length === 0) finished.push(row.id);
       else await this.reschedule(row, outcome.completed, outcome.error);
     }
@@ -186,36 +212,15 @@ export class OutboxDispatcher {
     return claimed.length;
   }
 
-  private async deliver(row: OutboxRow): Promise<{ completed: string[]; failed: string[]; error?: string }> {
-    const event: DomainEvent = {
-      id: row.id,
-      type: row.type,
-      merchant_id: row.merchant_id,
-      payload: row.payload,
-      occurred_at: row.occurred_at,
-    };
-    const completed = [...row.completed_handlers];
-    const failed: string[] = [];
-    let error: string | undefined;
-    const targets: { name: string; run: () => Promise<void> }[] = [
-      ...(this.byType.get(row.type) ?? []).map((h) => ({
-        name: h.name,
-        run: () => h.handle(event, { db: this.options.db, attempt: row.attempts - 1 }),
-      })),
-      ...this.options.sinks.map((s) => ({ name: `sink:${s.name}`, run: () => s.deliver(event) })),
-    ];
-    for (const target of targets) {
-      if (completed.includes(target.name)) continue;
-      try {
-        await target.run();
-        completed.push(target.name);
-      } catch (err) {
-        failed.push(target.name);
-        error = `${target.name}: ${err instanceof Error ? err.message : String(err)}`;
-        this.options.logger.warn({ err, event_id: row.id, event_type: row.type, handler: target.name, attempt: row.attempts }, 'event handler failed');
-      }
+  private async attempt(row: OutboxRow, outcome: { completed: string[]; failed: string[]; error: string | undefined }, name: string, run: () => Promise<void>): Promise<void> {
+    try {
+      await run();
+      outcome.completed.push(name);
+    } catch (err) {
+      outcome.failed.push(name);
+      outcome.error = `${name}: ${err instanceof Error ? err.message : String(err)}`;
+      this.options.logger.warn({ err, event_id: row.id, event_type: row.type, handler: name, attempt: row.attempts }, 'event handler failed');
     }
-    return { completed, failed, ...(error === undefined ? {} : { error }) };
   }
 
   private async reschedule(row: OutboxRow, completed: string[], error: string | undefined): Promise<void> {
@@ -249,4 +254,18 @@ export class OutboxDispatcher {
         where status = 'delivered' and delivered_at < now() - ${`${this.options.retention_ms} milliseconds`}::interval
         limit 10000)`.execute(this.options.db);
   }
+}
+
+function domainEvent(row: OutboxRow): DomainEvent {
+  return { id: row.id, type: row.type, merchant_id: row.merchant_id, payload: row.payload, occurred_at: row.occurred_at };
+}
+
+function runsOfOneType(rows: readonly OutboxRow[]): OutboxRow[][] {
+  const runs: OutboxRow[][] = [];
+  for (const row of rows) {
+    const last = runs.at(-1);
+    if (last !== undefined && last[0]!.type === row.type) last.push(row);
+    else runs.push([row]);
+  }
+  return runs;
 }

@@ -41,6 +41,12 @@ export interface EventHandler<Schema extends z.ZodType = z.ZodType> {
   readonly name: string;
   readonly event: EventDefinition<string, Schema>;
   handle(event: DomainEvent<z.infer<Schema>>, ctx: HandlerContext): Promise<void>;
+  /**
+   * Optional: handles consecutive events of this type at once (in outbox order), e.g. with one
+   * query for all of them. All succeed or the call throws; the dispatcher then offers each event
+   * to `handle` alone, so one bad event never holds back the others.
+   */
+  handleBatch?(events: readonly DomainEvent<z.infer<Schema>>[], ctx: HandlerContext): Promise<void>;
 }
 
 export function onEvent<Schema extends z.ZodType>(
@@ -49,4 +55,13 @@ export function onEvent<Schema extends z.ZodType>(
   handle: (event: DomainEvent<z.infer<Schema>>, ctx: HandlerContext) => Promise<void>,
 ): EventHandler<Schema> {
   return { name, event, handle };
+}
+
+/** A subscriber that handles a run of events at once; one event is a run of one. */
+export function onEvents<Schema extends z.ZodType>(
+  event: EventDefinition<string, Schema>,
+  name: string,
+  handleBatch: (events: readonly DomainEvent<z.infer<Schema>>[], ctx: HandlerContext) => Promise<void>,
+): EventHandler<Schema> {
+  return { name, event, handle: (e, ctx) => handleBatch([e], ctx), handleBatch };
 }

@@ -1,4 +1,4 @@
-import { onEvent, type DomainEvent, type EventHandler } from '../../kernel/events/event.js';
+import { onEvents, type DomainEvent, type EventHandler } from '../../kernel/events/event.js';
 import type { AnyDb } from '../../kernel/db.js';
 import { inTransaction } from '../../kernel/db.js';
 import { orderPaid, orderPlaced, type OrderTransitionPayload } from '../orders/index.js';
@@ -30,11 +30,13 @@ function toEvent(e: DomainEvent<OrderTransitionPayload>, name: string): Incoming
 }
 
 export function platformEventHandlers(db: AnyDb): EventHandler[] {
-  const store = async (event: IncomingEvent | undefined) => {
-    if (event !== undefined) await inTransaction(db, (trx) => ingestEvents(trx, [event]));
+  // A run of order events is ingested in one transaction, like a batch from an analytics SDK.
+  const store = async (events: (IncomingEvent | undefined)[]) => {
+    const known = events.filter((e): e is IncomingEvent => e !== undefined);
+    if (known.length > 0) await inTransaction(db, (trx) => ingestEvents(trx, known));
   };
   return [
-    onEvent(orderPlaced, 'databank.order_placed', (e) => store(toEvent(e, 'Checkout Started'))),
-    onEvent(orderPaid, 'databank.order_paid', (e) => store(toEvent(e, 'Order Completed'))),
+    onEvents(orderPlaced, 'databank.order_placed', (events) => store(events.map((e) => toEvent(e, 'Checkout Started')))),
+    onEvents(orderPaid, 'databank.order_paid', (events) => store(events.map((e) => toEvent(e, 'Order Completed')))),
   ];
 }

@@ -22,22 +22,24 @@ const prune_batch_max = 10_000;
  * subscribes to its type and existed when it occurred. Idempotent: an event the outbox delivers
  * again finds its rows already there (unique per endpoint and event) and adds none.
  */
-export async function enqueueDeliveries(db: AnyDb, event: DomainEvent): Promise<number> {
-  if (event.merchant_id === null) return 0;
+export async function enqueueDeliveries(db: AnyDb, event: DomainEvent | readonly DomainEvent[]): Promise<number> {
+  const events = (Array.isArray(event) ? event : [event]) as readonly DomainEvent[];
+  const merchants = [...new Set(events.map((e) => e.merchant_id).filter((m): m is string => m !== null))];
+  if (merchants.length === 0) return 0;
   const t = tablesOf<WebhookTables>(db);
-  const endpoints = await t
-    .selectFrom('webhook_endpoint')
-    .select(['id', 'events'])
-    .where('merchant_id', '=', event.merchant_id)
-    .where('disabled_at', 'is', null)
-    .where('created_at', '<=', event.occurred_at)
-    .execute();
-  const targets = endpoints.filter((e) => subscribes(e.events, event.type));
-  if (targets.length === 0) return 0;
-  const data = JSON.stringify(event.payload);
+  // One query for the endpoints of every merchant in the run of events, however long the run.
+  const endpoints = await t.selectFrom('webhook_endpoint').select(['merchant_id', 'id', 'events', 'created_at']).where('merchant_id', 'in', merchants).where('disabled_at', 'is', null).execute();
+  if (endpoints.length === 0) return 0;
+  const rows = events.flatMap((e) => {
+    const targets = endpoints.filter((x) => x.merchant_id === e.merchant_id && x.created_at <= e.occurred_at && subscribes(x.events, e.type));
+    if (targets.length === 0) return [];
+    const data = JSON.stringify(e.payload);
+    return targets.map((x) => ({ merchant_id: x.merchant_id, id: newId('whd'), endpoint_id: x.id, event_id: e.id, event_type: e.type, data, occurred_at: e.occurred_at, last_response_status: null, last_error: null, delivered_at: null }));
+  });
+  if (rows.length === 0) return 0;
   const inserted = await t
     .insertInto('webhook_delivery')
-    .values(targets.map((e) => ({ merchant_id: event.merchant_id!, id: newId('whd'), endpoint_id: e.id, event_id: event.id, event_type: event.type, data, occurred_at: event.occurred_at, last_response_status: null, last_error: null, delivered_at: null })))
+    .values(rows)
     .onConflict((oc) => oc.columns(['merchant_id', 'endpoint_id', 'event_id']).doNothing())
     .executeTakeFirst();
   return Number(inserted.numInsertedOrUpdatedRows ?? 0n);

@@ -1,4 +1,4 @@
-import { onEvent } from '../../kernel/events/event.js';
+import { onEvents } from '../../kernel/events/event.js';
 import { defineModule } from '../../kernel/module.js';
 import { checks } from './checks.js';
 import { enqueueDeliveries, pruneDeliveries } from './deliveries.js';
@@ -17,7 +17,7 @@ export const webhooksModule = defineModule({
   migrations,
   routes: registerRoutes,
   checks,
-  handlers: ({ db }) => webhookEvents.map((event) => onEvent(event, 'webhooks.enqueue', async (e) => void (await enqueueDeliveries(db, e)))),
+  handlers: ({ db }) => webhookEvents.map((event) => onEvents(event, 'webhooks.enqueue', async (events) => void (await enqueueDeliveries(db, events)))),
   maintenance: [senderTask(1_000), { name: 'webhooks.prune_deliveries', interval_ms: 3_600_000, run: async ({ db }) => void (await pruneDeliveries(db)) }],
 });
 
