@@ -120,6 +120,20 @@ describe('ingestion with real analytics SDKs', () => {
     expect((await profileOfUser(brand, userId)).events_count).toBe(1);
   });
 
+  it('stores the new events of a batch that also repeats an earlier one, each once, on the right profile', async () => {
+    const known = unique('rerun');
+    const fresh = unique('rerun-new');
+    const earlier = { type: 'track', userId: known, event: 'Product Viewed', messageId: unique('msg') };
+    expect((await send('/v1/batch', { batch: [earlier] }, { key: brand.publishableKey })).status).toBe(200);
+    const batch = [earlier, { type: 'track', userId: fresh, anonymousId: `${fresh}-anon`, event: 'Product Added', messageId: unique('msg') }, { type: 'page', anonymousId: `${fresh}-anon`, name: 'Cart', messageId: unique('msg') }];
+    expect((await send('/v1/batch', { batch }, { key: brand.publishableKey })).status).toBe(200);
+    expect((await profileOfUser(brand, known)).events_count).toBe(1);
+    const profile = await profileOfUser(brand, fresh);
+    expect(profile.events_count).toBe(2);
+    const timeline = await brand.call('GET', `/v1/consumers/${profile.id}/timeline`);
+    expect(timeline.body.data.map((e: { type: string }) => e.type).sort()).toEqual(['page', 'track']);
+  });
+
   it('corrects the device clock with sentAt, as the spec says', async () => {
     const userId = unique('clock');
     // The device clock is 2 hours fast: the event happened 10 s before it was sent.

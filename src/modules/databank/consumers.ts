@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { inTransaction, type AnyDb } from '../../kernel/db.js';
 import { recordAudit } from '../merchants/index.js';
-import type { Purpose } from './ingest.js';
+import { lockIdentityGraph, type Purpose } from './ingest.js';
 
 /**
  * A brand's view of its consumers: profiles (with everyone merged into them), identities,
@@ -120,6 +120,7 @@ export async function exportConsumer(db: AnyDb, merchant_id: string, profile_id:
  */
 export async function eraseConsumer(db: AnyDb, merchant_id: string, profile_id: string, actor: string): Promise<{ events: number; identities: number } | undefined> {
   return inTransaction(db, async (trx) => {
+    await lockIdentityGraph(trx, merchant_id);
     const exists = await sql`select 1 from cdp_profile where merchant_id = ${merchant_id} and id = ${profile_id} and merged_into is null for update`.execute(trx);
     if (exists.rows.length === 0) return undefined;
     const members = await memberProfiles(trx, merchant_id, profile_id);
@@ -140,6 +141,7 @@ export async function eraseConsumer(db: AnyDb, merchant_id: string, profile_id: 
 /** Undoes a merge: the identities it moved go back, and the merged profile lives again. */
 export async function undoMerge(db: AnyDb, merchant_id: string, merge_id: string, actor: string): Promise<boolean> {
   return inTransaction(db, async (trx) => {
+    await lockIdentityGraph(trx, merchant_id);
     const found = await sql<{ from_profile_id: string; into_profile_id: string; identities: { type: string; value: string }[] }>`
       select from_profile_id, into_profile_id, identities from cdp_merge where merchant_id = ${merchant_id} and id = ${merge_id} and undone_at is null for update`.execute(trx);
     const merge = found.rows[0];

@@ -113,49 +113,115 @@ export async function ingestEvents(trx: AnyTrx, events: readonly IncomingEvent[]
   return outcomes;
 }
 
-async function ingestForMerchant(trx: AnyTrx, merchant_id: string, events: IncomingEvent[]): Promise<IngestOutcome[]> {
-  // One brand's identity graph is resolved by one transaction at a time (across processes too):
-  // two batches that both meet a new person would otherwise each create a profile for them.
+/** What a batch reads from the identity graph before it resolves anything. */
+interface Loaded {
+  suppressedKeys: Set<string>;
+  identities: { type: IdentifierType; value: string; profile_id: string }[];
+  profiles: Omit<Profile, 'isNew'>[];
+  devicePairs: { device_id: string; user_id: string }[];
+}
+
+/** Takes the brand's identity-graph lock; every writer of profiles and identities takes it. */
+export async function lockIdentityGraph(trx: AnyTrx, merchant_id: string): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtext('openbos.databank'), hashtext(${merchant_id}))`.execute(trx);
-  const batch = new Batch(merchant_id);
+}
+
+async function ingestForMerchant(trx: AnyTrx, merchant_id: string, events: IncomingEvent[]): Promise<IngestOutcome[]> {
   const allIds = [...new Map(events.flatMap((e) => e.identifiers).map((i) => [identifierKey(i), i])).values()];
   const [types, values] = tuple(allIds);
-
-  const seen = await sql<{ message_id: string }>`select message_id from cdp_event where merchant_id = ${merchant_id} and message_id = any(${events.map((e) => e.message_id)}::text[])`.execute(trx);
-  const duplicates = new Set(seen.rows.map((r) => r.message_id));
-  const suppressed = await sql<{ type: string; value: string }>`select type, value from cdp_suppression where merchant_id = ${merchant_id}
-    and (type, value) in (select * from unnest(${types}::text[], ${values}::text[]))`.execute(trx);
-  const suppressedKeys = new Set(suppressed.rows.map((r) => `${r.type}:${r.value}`));
-
-  const known = await sql<{ type: IdentifierType; value: string; profile_id: string }>`select type, value, profile_id from cdp_identity where merchant_id = ${merchant_id}
-    and (type, value) in (select * from unnest(${types}::text[], ${values}::text[]))`.execute(trx);
-  const profileIds = [...new Set(known.rows.map((r) => r.profile_id))].sort();
-  if (profileIds.length > 0) {
-    const rows = await sql<Omit<Profile, 'isNew'>>`select id, traits, traits_updated, merged_into, first_seen_at, last_seen_at, events_count, orders_count, amount_spent_minor,
-        last_purchase_at, previous_purchase_at, last_interest_at, last_aware_at, last_loyal_signal_at
-      from cdp_profile where merchant_id = ${merchant_id} and id = any(${profileIds}::text[]) order by id for update`.execute(trx);
-    for (const r of rows.rows) batch.profiles.set(r.id, { ...r, isNew: false });
-    const held = await sql<{ type: IdentifierType; value: string; profile_id: string }>`select type, value, profile_id from cdp_identity where merchant_id = ${merchant_id} and profile_id = any(${profileIds}::text[])`.execute(trx);
-    for (const r of held.rows) {
-      batch.owner.set(`${r.type}:${r.value}`, r.profile_id);
-      batch.held.set(r.profile_id, [...(batch.held.get(r.profile_id) ?? []), { type: r.type, value: r.value }]);
-    }
-  }
   const devices = allIds.filter((i) => i.type === 'device_id').map((i) => i.value);
-  if (devices.length > 0) {
-    const pairs = await sql<{ device_id: string; user_id: string }>`select device_id, user_id from cdp_device_user where merchant_id = ${merchant_id} and device_id = any(${devices}::text[])`.execute(trx);
-    for (const p of pairs.rows) batch.deviceUsers.set(p.device_id, (batch.deviceUsers.get(p.device_id) ?? new Set()).add(p.user_id));
-  }
+  // One brand's identity graph is resolved by one transaction at a time (across processes too):
+  // two batches that both meet a new person would otherwise each create a profile for them.
+  await lockIdentityGraph(trx, merchant_id);
+  const loaded = await load(trx, merchant_id, types, values, devices);
 
-  const outcomes = events.map((e): IngestOutcome => {
-    if (duplicates.has(e.message_id)) return 'duplicate';
-    if (e.identifiers.some((i) => suppressedKeys.has(identifierKey(i)))) return 'suppressed';
-    duplicates.add(e.message_id);
-    resolve(batch, e);
-    return 'stored';
-  });
+  // Duplicates (a retried messageId) are rare, so the batch is resolved as if there were none and
+  // the event insert tells which ones were already stored; only then is the batch resolved again
+  // without them, after rolling the insert back.
+  let outcomes = new Array<IngestOutcome>(events.length);
+  let batch = resolveAll(merchant_id, loaded, events, new Set(), outcomes);
+  await sql`savepoint ingest_events`.execute(trx);
+  const inserted = await insertEvents(trx, batch);
+  if (inserted.size < batch.events.length) {
+    await sql`rollback to savepoint ingest_events`.execute(trx);
+    const stored = new Set(batch.events.filter((x) => !inserted.has(x.e.message_id)).map((x) => x.e.message_id));
+    outcomes = new Array<IngestOutcome>(events.length);
+    batch = resolveAll(merchant_id, loaded, events, stored, outcomes);
+    await insertEvents(trx, batch);
+  }
   await write(trx, batch);
   return outcomes;
+}
+
+async function load(trx: AnyTrx, merchant_id: string, types: string[], values: string[], devices: string[]): Promise<Loaded> {
+  // Every identity of every profile that holds one of the batch's identifiers (the per-type limits
+  // need them all), and the batch's identifiers that belong to erased consumers: one round trip.
+  const found = await sql<{ suppressed: boolean; type: IdentifierType; value: string; profile_id: string | null }>`
+    with wanted as materialized (select * from unnest(${types}::text[], ${values}::text[]) as w(type, value))
+    select false as suppressed, i.type, i.value, i.profile_id from cdp_identity i
+      where i.merchant_id = ${merchant_id} and i.profile_id in (
+        select k.profile_id from cdp_identity k join wanted w on k.type = w.type and k.value = w.value where k.merchant_id = ${merchant_id})
+    union all
+    select true, s.type, s.value, null from cdp_suppression s join wanted w on s.type = w.type and s.value = w.value where s.merchant_id = ${merchant_id}`.execute(trx);
+  const suppressedKeys = new Set<string>();
+  const identities: Loaded['identities'] = [];
+  for (const r of found.rows) {
+    if (r.suppressed) suppressedKeys.add(`${r.type}:${r.value}`);
+    else identities.push({ type: r.type, value: r.value, profile_id: r.profile_id! });
+  }
+  const profileIds = [...new Set(identities.map((r) => r.profile_id))];
+  // No row locks: the identity-graph lock above serialises every writer of these profiles.
+  const profiles =
+    profileIds.length === 0
+      ? []
+      : (
+          await sql<Omit<Profile, 'isNew'>>`select id, traits, traits_updated, merged_into, first_seen_at, last_seen_at, events_count, orders_count, amount_spent_minor,
+              last_purchase_at, previous_purchase_at, last_interest_at, last_aware_at, last_loyal_signal_at
+            from cdp_profile where merchant_id = ${merchant_id} and id = any(${profileIds}::text[])`.execute(trx)
+        ).rows;
+  const devicePairs =
+    devices.length === 0
+      ? []
+      : (await sql<{ device_id: string; user_id: string }>`select device_id, user_id from cdp_device_user where merchant_id = ${merchant_id} and device_id = any(${devices}::text[])`.execute(trx)).rows;
+  return { suppressedKeys, identities, profiles, devicePairs };
+}
+
+/** Builds a fresh in-memory graph from what was loaded and resolves the events in arrival order. */
+function resolveAll(merchant_id: string, loaded: Loaded, events: IncomingEvent[], stored: Set<string>, outcomes: IngestOutcome[]): Batch {
+  const batch = new Batch(merchant_id);
+  for (const r of loaded.profiles) batch.profiles.set(r.id, { ...r, traits: { ...r.traits }, traits_updated: { ...r.traits_updated }, isNew: false });
+  for (const r of loaded.identities) {
+    batch.owner.set(`${r.type}:${r.value}`, r.profile_id);
+    const list = batch.held.get(r.profile_id);
+    if (list === undefined) batch.held.set(r.profile_id, [{ type: r.type, value: r.value }]);
+    else list.push({ type: r.type, value: r.value });
+  }
+  for (const p of loaded.devicePairs) batch.deviceUsers.set(p.device_id, (batch.deviceUsers.get(p.device_id) ?? new Set()).add(p.user_id));
+  const seen = new Set<string>();
+  events.forEach((e, i) => {
+    if (stored.has(e.message_id) || seen.has(e.message_id)) outcomes[i] = 'duplicate';
+    else if (e.identifiers.some((id) => loaded.suppressedKeys.has(identifierKey(id)))) outcomes[i] = 'suppressed';
+    else {
+      seen.add(e.message_id);
+      resolve(batch, e);
+      outcomes[i] = 'stored';
+    }
+  });
+  return batch;
+}
+
+/** Inserts the batch's events; returns the message IDs actually inserted (absent: already stored). */
+async function insertEvents(trx: AnyTrx, b: Batch): Promise<Set<string>> {
+  const ev = b.events;
+  if (ev.length === 0) return new Set();
+  const result = await sql<{ message_id: string }>`insert into cdp_event (merchant_id, id, message_id, type, event, profile_id, user_id, anonymous_id, properties, context, occurred_at, received_at)
+    select ${b.merchant_id}, * from unnest(${ev.map((x) => x.id)}::text[], ${ev.map((x) => x.e.message_id)}::text[], ${ev.map((x) => x.e.type)}::text[], ${ev.map((x) => x.e.event)}::text[],
+      ${ev.map((x) => x.profile_id)}::text[], ${ev.map((x) => x.e.user_id)}::text[], ${ev.map((x) => x.e.anonymous_id)}::text[],
+      ${ev.map((x) => JSON.stringify(x.e.properties))}::jsonb[], ${ev.map((x) => JSON.stringify(x.e.context))}::jsonb[],
+      ${ev.map((x) => x.e.occurred_at.toISOString())}::timestamptz[], ${ev.map((x) => x.e.received_at.toISOString())}::timestamptz[])
+    on conflict (merchant_id, message_id) do nothing
+    returning message_id`.execute(trx);
+  return new Set(result.rows.map((r) => r.message_id));
 }
 
 function resolve(batch: Batch, e: IncomingEvent): void {
@@ -267,20 +333,32 @@ const iso = (d: Date | null) => (d === null ? null : d.toISOString());
 
 async function write(trx: AnyTrx, b: Batch): Promise<void> {
   const m = b.merchant_id;
-  const profiles = [...b.touched].map((id) => b.profiles.get(id)!).sort((x, y) => (x.id < y.id ? -1 : 1));
-  if (profiles.length > 0) {
+  const touched = [...b.touched].map((id) => b.profiles.get(id)!);
+  const created = touched.filter((p) => p.isNew);
+  const changed = touched.filter((p) => !p.isNew);
+  const columns = (profiles: Profile[]) => {
     const col = <K extends keyof Profile>(k: K) => profiles.map((p) => p[k]);
-    await sql`insert into cdp_profile (merchant_id, id, traits, traits_updated, merged_into, first_seen_at, last_seen_at, events_count, orders_count, amount_spent_minor,
-        last_purchase_at, previous_purchase_at, last_interest_at, last_aware_at, last_loyal_signal_at)
-      select ${m}, * from unnest(${col('id')}::text[], ${profiles.map((p) => JSON.stringify(p.traits))}::jsonb[], ${profiles.map((p) => JSON.stringify(p.traits_updated))}::jsonb[],
+    return sql`unnest(${col('id')}::text[], ${profiles.map((p) => JSON.stringify(p.traits))}::jsonb[], ${profiles.map((p) => JSON.stringify(p.traits_updated))}::jsonb[],
         ${col('merged_into')}::text[], ${profiles.map((p) => p.first_seen_at.toISOString())}::timestamptz[], ${profiles.map((p) => p.last_seen_at.toISOString())}::timestamptz[],
         ${profiles.map((p) => p.events_count.toString())}::bigint[], ${col('orders_count')}::int[], ${profiles.map((p) => p.amount_spent_minor.toString())}::bigint[],
         ${profiles.map((p) => iso(p.last_purchase_at))}::timestamptz[], ${profiles.map((p) => iso(p.previous_purchase_at))}::timestamptz[], ${profiles.map((p) => iso(p.last_interest_at))}::timestamptz[],
         ${profiles.map((p) => iso(p.last_aware_at))}::timestamptz[], ${profiles.map((p) => iso(p.last_loyal_signal_at))}::timestamptz[])
-      on conflict (merchant_id, id) do update set traits = excluded.traits, traits_updated = excluded.traits_updated, merged_into = excluded.merged_into,
-        first_seen_at = excluded.first_seen_at, last_seen_at = excluded.last_seen_at, events_count = excluded.events_count, orders_count = excluded.orders_count,
-        amount_spent_minor = excluded.amount_spent_minor, last_purchase_at = excluded.last_purchase_at, previous_purchase_at = excluded.previous_purchase_at,
-        last_interest_at = excluded.last_interest_at, last_aware_at = excluded.last_aware_at, last_loyal_signal_at = excluded.last_loyal_signal_at`.execute(trx);
+      as x(id, traits, traits_updated, merged_into, first_seen_at, last_seen_at, events_count, orders_count, amount_spent_minor,
+        last_purchase_at, previous_purchase_at, last_interest_at, last_aware_at, last_loyal_signal_at)`;
+  };
+  if (created.length > 0) {
+    await sql`insert into cdp_profile (merchant_id, id, traits, traits_updated, merged_into, first_seen_at, last_seen_at, events_count, orders_count, amount_spent_minor,
+        last_purchase_at, previous_purchase_at, last_interest_at, last_aware_at, last_loyal_signal_at)
+      select ${m}, x.* from ${columns(created)}`.execute(trx);
+  }
+  if (changed.length > 0) {
+    // Sorted by id so that rows are always visited in the same order.
+    changed.sort((x, y) => (x.id < y.id ? -1 : 1));
+    await sql`update cdp_profile p set traits = x.traits, traits_updated = x.traits_updated, merged_into = x.merged_into,
+        first_seen_at = x.first_seen_at, last_seen_at = x.last_seen_at, events_count = x.events_count, orders_count = x.orders_count,
+        amount_spent_minor = x.amount_spent_minor, last_purchase_at = x.last_purchase_at, previous_purchase_at = x.previous_purchase_at,
+        last_interest_at = x.last_interest_at, last_aware_at = x.last_aware_at, last_loyal_signal_at = x.last_loyal_signal_at
+      from ${columns(changed)} where p.merchant_id = ${m} and p.id = x.id`.execute(trx);
   }
   // Sorted, like the profiles above, so two batches in flight always lock rows in the same order.
   const identities = [...b.identityWrites.values()].sort((x, y) => (`${x.type}:${x.value}` < `${y.type}:${y.value}` ? -1 : 1));
@@ -297,15 +375,6 @@ async function write(trx: AnyTrx, b: Batch): Promise<void> {
     await sql`insert into cdp_merge (merchant_id, id, from_profile_id, into_profile_id, reason, identities)
       select ${m}, * from unnest(${b.merges.map((x) => x.id)}::text[], ${b.merges.map((x) => x.from)}::text[], ${b.merges.map((x) => x.into)}::text[],
         ${b.merges.map((x) => x.reason)}::text[], ${b.merges.map((x) => JSON.stringify(x.identities))}::jsonb[])`.execute(trx);
-  }
-  if (b.events.length > 0) {
-    const ev = b.events;
-    await sql`insert into cdp_event (merchant_id, id, message_id, type, event, profile_id, user_id, anonymous_id, properties, context, occurred_at, received_at)
-      select ${m}, * from unnest(${ev.map((x) => x.id)}::text[], ${ev.map((x) => x.e.message_id)}::text[], ${ev.map((x) => x.e.type)}::text[], ${ev.map((x) => x.e.event)}::text[],
-        ${ev.map((x) => x.profile_id)}::text[], ${ev.map((x) => x.e.user_id)}::text[], ${ev.map((x) => x.e.anonymous_id)}::text[],
-        ${ev.map((x) => JSON.stringify(x.e.properties))}::jsonb[], ${ev.map((x) => JSON.stringify(x.e.context))}::jsonb[],
-        ${ev.map((x) => x.e.occurred_at.toISOString())}::timestamptz[], ${ev.map((x) => x.e.received_at.toISOString())}::timestamptz[])
-      on conflict (merchant_id, message_id) do nothing`.execute(trx);
   }
   const consents = [...b.consents.values()].sort((x, y) => (`${x.profile_id}:${x.purpose}` < `${y.profile_id}:${y.purpose}` ? -1 : 1));
   if (consents.length > 0) {
