@@ -1,10 +1,11 @@
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { inTransaction, type AnyDb, type AnyTrx } from '../../kernel/db.js';
-import { GroupCommitter } from '../../kernel/group-commit.js';
+import { GroupCommitter, type LockTurn } from '../../kernel/group-commit.js';
 import { newId } from '../../kernel/ids.js';
 import { identifierKey, identifierPriority, identifiers_per_profile_max, users_per_device_max, type Identifier, type IdentifierType } from './identifiers.js';
 import { orderValueMinor, signalOf } from './signals.js';
+import { GraphCache, type BrandGraph, type GraphChanges } from './graph-cache.js';
 
 /**
  * Ingestion and identity resolution, one transaction per batch of events (group commit): a
@@ -102,13 +103,35 @@ function newProfile(at: Date): Profile {
   return { id: newId('prf'), traits: {}, traits_updated: {}, merged_into: null, first_seen_at: at, last_seen_at: at, events_count: 0n, orders_count: 0, amount_spent_minor: 0n, last_purchase_at: null, previous_purchase_at: null, last_interest_at: null, last_aware_at: null, last_loyal_signal_at: null, isNew: true };
 }
 
-export async function ingestEvents(trx: AnyTrx, events: readonly IncomingEvent[]): Promise<IngestOutcome[]> {
+/** How the group committer runs a batch with its process's copy of the graphs. */
+export interface CachedIngest {
+  cache: GraphCache;
+  /** Batches lock in the order they were formed. */
+  turn: LockTurn;
+  /** Settles once the batch formed before this one has committed and updated the cache, or failed. */
+  previous: Promise<void>;
+  /** Filled with what to apply to the cache once this batch has committed. */
+  changes: GraphChanges[];
+}
+
+export async function ingestEvents(trx: AnyTrx, events: readonly IncomingEvent[], cached?: CachedIngest): Promise<IngestOutcome[]> {
   const outcomes = new Array<IngestOutcome>(events.length);
   const byMerchant = new Map<string, number[]>();
   events.forEach((e, i) => byMerchant.set(e.merchant_id, [...(byMerchant.get(e.merchant_id) ?? []), i]));
-  for (const [merchant_id, indexes] of [...byMerchant].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const results = await ingestForMerchant(trx, merchant_id, indexes.map((i) => events[i]!));
+  const merchants = [...byMerchant].sort(([a], [b]) => (a < b ? -1 : 1));
+  // Every brand's lock first, in a global order, before any work: two batches never deadlock, and
+  // a batch that holds its locks knows that every batch before it has committed or will not.
+  await cached?.turn.wait;
+  const versions = new Map<string, number>();
+  for (const [merchant_id] of merchants) versions.set(merchant_id, await lockIdentityGraph(trx, merchant_id));
+  cached?.turn.done();
+  await cached?.previous;
+  for (const [merchant_id, indexes] of merchants) {
+    const version = versions.get(merchant_id)!;
+    const graph = cached?.cache.current(merchant_id, version);
+    const { outcomes: results, batch } = await ingestForMerchant(trx, merchant_id, indexes.map((i) => events[i]!), graph);
     indexes.forEach((index, k) => (outcomes[index] = results[k]!));
+    cached?.changes.push({ merchant_id, version, owner: batch.owner, held: batch.held, profiles: batch.profiles });
   }
   return outcomes;
 }
@@ -121,19 +144,24 @@ interface Loaded {
   devicePairs: { device_id: string; user_id: string }[];
 }
 
-/** Takes the brand's identity-graph lock; every writer of profiles and identities takes it. */
-export async function lockIdentityGraph(trx: AnyTrx, merchant_id: string): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtext('openbos.databank'), hashtext(${merchant_id}))`.execute(trx);
+/**
+ * Takes the brand's identity-graph lock and returns the graph's new version. Every writer of
+ * profiles and identities calls it: the row lock serialises them (across processes too), and the
+ * version tells each process whether its cached copy of the graph is still current.
+ */
+export async function lockIdentityGraph(trx: AnyTrx, merchant_id: string): Promise<number> {
+  const row = await sql<{ version: string }>`insert into cdp_graph_version (merchant_id, version) values (${merchant_id}, 1)
+    on conflict (merchant_id) do update set version = cdp_graph_version.version + 1 returning version`.execute(trx);
+  return Number(row.rows[0]!.version);
 }
 
-async function ingestForMerchant(trx: AnyTrx, merchant_id: string, events: IncomingEvent[]): Promise<IngestOutcome[]> {
+/**
+ * One brand's identity graph is resolved by one transaction at a time (the caller holds its
+ * lock): two batches that both meet a new person would otherwise each create a profile for them.
+ */
+async function ingestForMerchant(trx: AnyTrx, merchant_id: string, events: IncomingEvent[], graph: BrandGraph | undefined): Promise<{ outcomes: IngestOutcome[]; batch: Batch }> {
   const allIds = [...new Map(events.flatMap((e) => e.identifiers).map((i) => [identifierKey(i), i])).values()];
-  const [types, values] = tuple(allIds);
-  const devices = allIds.filter((i) => i.type === 'device_id').map((i) => i.value);
-  // One brand's identity graph is resolved by one transaction at a time (across processes too):
-  // two batches that both meet a new person would otherwise each create a profile for them.
-  await lockIdentityGraph(trx, merchant_id);
-  const loaded = await load(trx, merchant_id, types, values, devices);
+  const loaded = await load(trx, merchant_id, allIds, graph);
 
   // Duplicates (a retried messageId) are rare, so the batch is resolved as if there were none and
   // the event insert tells which ones were already stored; only then is the batch resolved again
@@ -150,12 +178,38 @@ async function ingestForMerchant(trx: AnyTrx, merchant_id: string, events: Incom
     await insertEvents(trx, batch);
   }
   await write(trx, batch);
-  return outcomes;
+  return { outcomes, batch };
 }
 
-async function load(trx: AnyTrx, merchant_id: string, types: string[], values: string[], devices: string[]): Promise<Loaded> {
-  // Every identity of every profile that holds one of the batch's identifiers (the per-type limits
-  // need them all), and the batch's identifiers that belong to erased consumers: one round trip.
+async function load(trx: AnyTrx, merchant_id: string, allIds: Identifier[], graph: BrandGraph | undefined): Promise<Loaded> {
+  const devices = allIds.filter((i) => i.type === 'device_id').map((i) => i.value);
+  const devicePairs =
+    devices.length === 0
+      ? []
+      : (await sql<{ device_id: string; user_id: string }>`select device_id, user_id from cdp_device_user where merchant_id = ${merchant_id} and device_id = any(${devices}::text[])`.execute(trx)).rows;
+  // Identifiers the cached graph knows need no query: it holds every identity of each of their
+  // profiles, and none of them can be suppressed (an erasure would have changed the version).
+  const cachedProfiles = new Set<string>();
+  const missing: Identifier[] = [];
+  for (const identifier of allIds) {
+    const owner = graph?.owner.get(identifierKey(identifier));
+    if (owner === undefined || !graph!.profiles.has(owner)) missing.push(identifier);
+    else cachedProfiles.add(owner);
+  }
+  const fromCache: Loaded = { suppressedKeys: new Set(), identities: [], profiles: [], devicePairs };
+  for (const profile_id of cachedProfiles) {
+    fromCache.profiles.push(graph!.profiles.get(profile_id)!);
+    for (const i of graph!.held.get(profile_id) ?? []) fromCache.identities.push({ ...i, profile_id });
+  }
+  if (missing.length === 0) return fromCache;
+  const fromDb = await loadFromDb(trx, merchant_id, missing, cachedProfiles);
+  return { suppressedKeys: fromDb.suppressedKeys, identities: [...fromCache.identities, ...fromDb.identities], profiles: [...fromCache.profiles, ...fromDb.profiles], devicePairs };
+}
+
+async function loadFromDb(trx: AnyTrx, merchant_id: string, ids: Identifier[], skip: ReadonlySet<string>): Promise<Omit<Loaded, 'devicePairs'>> {
+  const [types, values] = tuple(ids);
+  // Every identity of every profile that holds one of these identifiers (the per-type limits
+  // need them all), and those of the identifiers that belong to erased consumers: one round trip.
   const found = await sql<{ suppressed: boolean; type: IdentifierType; value: string; profile_id: string | null }>`
     with wanted as materialized (select * from unnest(${types}::text[], ${values}::text[]) as w(type, value))
     select false as suppressed, i.type, i.value, i.profile_id from cdp_identity i
@@ -167,7 +221,7 @@ async function load(trx: AnyTrx, merchant_id: string, types: string[], values: s
   const identities: Loaded['identities'] = [];
   for (const r of found.rows) {
     if (r.suppressed) suppressedKeys.add(`${r.type}:${r.value}`);
-    else identities.push({ type: r.type, value: r.value, profile_id: r.profile_id! });
+    else if (!skip.has(r.profile_id!)) identities.push({ type: r.type, value: r.value, profile_id: r.profile_id! });
   }
   const profileIds = [...new Set(identities.map((r) => r.profile_id))];
   // No row locks: the identity-graph lock above serialises every writer of these profiles.
@@ -179,11 +233,7 @@ async function load(trx: AnyTrx, merchant_id: string, types: string[], values: s
               last_purchase_at, previous_purchase_at, last_interest_at, last_aware_at, last_loyal_signal_at
             from cdp_profile where merchant_id = ${merchant_id} and id = any(${profileIds}::text[])`.execute(trx)
         ).rows;
-  const devicePairs =
-    devices.length === 0
-      ? []
-      : (await sql<{ device_id: string; user_id: string }>`select device_id, user_id from cdp_device_user where merchant_id = ${merchant_id} and device_id = any(${devices}::text[])`.execute(trx)).rows;
-  return { suppressedKeys, identities, profiles, devicePairs };
+  return { suppressedKeys, identities, profiles };
 }
 
 /** Builds a fresh in-memory graph from what was loaded and resolves the events in arrival order. */
@@ -391,12 +441,24 @@ async function write(trx: AnyTrx, b: Batch): Promise<void> {
 
 /** Group commit for ingestion: each request's events join the next batch; 200 after commit. */
 export class IngestCommitter extends GroupCommitter<readonly IncomingEvent[], IngestOutcome[]> {
-  constructor(db: AnyDb, logger: Logger) {
+  constructor(db: AnyDb, logger: Logger, cache = new GraphCache()) {
+    let settled: Promise<void> = Promise.resolve();
     super(
       'ingestion',
-      async (requests) => {
+      async (requests, turn) => {
         const flat = requests.flat();
-        const outcomes = await inTransaction(db, (trx) => ingestEvents(trx, flat));
+        const previous = settled;
+        let settle!: () => void;
+        settled = new Promise((resolve) => (settle = resolve));
+        const changes: GraphChanges[] = [];
+        let outcomes: IngestOutcome[];
+        try {
+          outcomes = await inTransaction(db, (trx) => ingestEvents(trx, flat, { cache, turn, previous, changes }));
+          // Only what committed goes into the cache.
+          for (const c of changes) cache.apply(c);
+        } finally {
+          settle();
+        }
         let offset = 0;
         return requests.map((r) => {
           const slice = outcomes.slice(offset, offset + r.length);

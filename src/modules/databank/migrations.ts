@@ -102,4 +102,14 @@ export const migrations = [
      -- page lets PostgreSQL update in place (HOT) instead of adding an index entry each time.
      alter table cdp_profile set (fillfactor = 70);`,
   ),
+  sqlMigration(
+    '20261130T0600_graph_version',
+    `-- One row per brand, bumped by every writer of the brand's identity graph under its row lock:
+     -- the lock serialises those writers, and the version tells a process whether its cached
+     -- copy of the graph is still current.
+     create table cdp_graph_version (
+       merchant_id text primary key,
+       version bigint not null
+     );`,
+  ),
 ];
