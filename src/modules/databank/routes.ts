@@ -184,8 +184,8 @@ export function registerRoutes(router: ModuleRouter, { db }: ModuleContext, inge
     router.route(segmentRoute(path), async (c) => {
       const receivedAt = new Date();
       const raw = new Uint8Array(await c.req.arrayBuffer());
-      const body = parseJson(decodeBody(raw, c.req.header('content-encoding')));
-      const parsed = parseRequest(type, body, receivedAt);
+      const text = decodeBody(raw, c.req.header('content-encoding'));
+      const parsed = parseRequest(type, parseJson(text), receivedAt, text.length);
       const merchant_id = await writeKeyMerchant(authenticator, c, parsed.writeKey);
       await ingest.submit(parsed.events.map((e) => ({ ...e, merchant_id })));
       return c.json({ success: true as const }, 200);
