@@ -60,6 +60,11 @@ export class GraphCache {
     return undefined;
   }
 
+  /** The brand's copy whatever its version, for a batch that will check the version later. */
+  peek(merchant_id: string): BrandGraph | undefined {
+    return this.brands.get(merchant_id);
+  }
+
   /** The profile owning each of these identifiers, for those the copy knows. */
   lookup(graph: BrandGraph | undefined, keys: readonly string[]): { known: Map<string, string>; missing: string[] } {
     const known = new Map<string, string>();

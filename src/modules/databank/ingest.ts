@@ -1,11 +1,10 @@
 import { sql } from 'kysely';
-import type { Logger } from 'pino';
-import { inTransaction, type AnyDb, type AnyTrx } from '../../kernel/db.js';
-import { GroupCommitter, type LockTurn } from '../../kernel/group-commit.js';
+import type { AnyTrx } from '../../kernel/db.js';
+import type { LockTurn } from '../../kernel/group-commit.js';
 import { newId } from '../../kernel/ids.js';
 import { identifierKey, identifierPriority, identifiers_per_profile_max, users_per_device_max, type Identifier, type IdentifierType } from './identifiers.js';
 import { orderValueMinor, signalOf } from './signals.js';
-import { GraphCache, type BrandGraph, type GraphChanges } from './graph-cache.js';
+import type { BrandGraph, CachedProfile, GraphCache, GraphChanges } from './graph-cache.js';
 
 /**
  * Ingestion and identity resolution, one transaction per batch of events (group commit): a
@@ -60,7 +59,7 @@ interface Profile {
 const tuple = (ids: Identifier[]) => [ids.map((i) => i.type), ids.map((i) => i.value)] as const;
 const maxDate = (a: Date | null, b: Date) => (a === null || b > a ? b : a);
 
-class Batch {
+export class Batch {
   readonly profiles = new Map<string, Profile>();
   /** identifier key -> profile id */
   readonly owner = new Map<string, string>();
@@ -112,6 +111,10 @@ export interface CachedIngest {
   previous: Promise<void>;
   /** Filled with what to apply to the cache once this batch has committed. */
   changes: GraphChanges[];
+  /** Brands whose lock this transaction already holds, with the version it took. */
+  locked?: ReadonlyMap<string, number>;
+  /** Called for a batch of one brand once it is resolved under the lock, before it writes. */
+  resolved?: (merchant_id: string, version: number, batch: Batch) => void;
 }
 
 export async function ingestEvents(trx: AnyTrx, events: readonly IncomingEvent[], cached?: CachedIngest): Promise<IngestOutcome[]> {
@@ -123,21 +126,26 @@ export async function ingestEvents(trx: AnyTrx, events: readonly IncomingEvent[]
   // a batch that holds its locks knows that every batch before it has committed or will not.
   await cached?.turn.wait;
   const versions = new Map<string, number>();
-  for (const [merchant_id] of merchants) versions.set(merchant_id, await lockIdentityGraph(trx, merchant_id));
+  for (const [merchant_id] of merchants) versions.set(merchant_id, cached?.locked?.get(merchant_id) ?? (await lockIdentityGraph(trx, merchant_id)));
   cached?.turn.done();
   await cached?.previous;
   for (const [merchant_id, indexes] of merchants) {
     const version = versions.get(merchant_id)!;
     const graph = cached?.cache.current(merchant_id, version);
-    const { outcomes: results, batch } = await ingestForMerchant(trx, merchant_id, indexes.map((i) => events[i]!), graph);
+    const beforeWrite = merchants.length === 1 && cached?.resolved !== undefined ? (b: Batch) => cached.resolved!(merchant_id, version, b) : undefined;
+    const { outcomes: results, batch } = await ingestForMerchant(trx, merchant_id, indexes.map((i) => events[i]!), graph === undefined ? undefined : viewOfCache(graph), beforeWrite);
     indexes.forEach((index, k) => (outcomes[index] = results[k]!));
     cached?.changes.push({ merchant_id, version, owner: batch.owner, held: batch.held, profiles: batch.profiles });
   }
   return outcomes;
 }
 
+export function identifiersOf(events: readonly IncomingEvent[]): Identifier[] {
+  return [...new Map(events.flatMap((e) => e.identifiers).map((i) => [identifierKey(i), i])).values()];
+}
+
 /** What a batch reads from the identity graph before it resolves anything. */
-interface Loaded {
+export interface Loaded {
   suppressedKeys: Set<string>;
   identities: { type: IdentifierType; value: string; profile_id: string }[];
   profiles: Omit<Profile, 'isNew'>[];
@@ -159,9 +167,8 @@ export async function lockIdentityGraph(trx: AnyTrx, merchant_id: string): Promi
  * One brand's identity graph is resolved by one transaction at a time (the caller holds its
  * lock): two batches that both meet a new person would otherwise each create a profile for them.
  */
-async function ingestForMerchant(trx: AnyTrx, merchant_id: string, events: IncomingEvent[], graph: BrandGraph | undefined): Promise<{ outcomes: IngestOutcome[]; batch: Batch }> {
-  const allIds = [...new Map(events.flatMap((e) => e.identifiers).map((i) => [identifierKey(i), i])).values()];
-  const loaded = await load(trx, merchant_id, allIds, graph);
+async function ingestForMerchant(trx: AnyTrx, merchant_id: string, events: IncomingEvent[], view: GraphView | undefined, beforeWrite?: (batch: Batch) => void): Promise<{ outcomes: IngestOutcome[]; batch: Batch }> {
+  const loaded = await load(trx, merchant_id, identifiersOf(events), view);
 
   // Duplicates (a retried messageId) are rare, so the batch is resolved as if there were none and
   // the event insert tells which ones were already stored; only then is the batch resolved again
@@ -177,29 +184,71 @@ async function ingestForMerchant(trx: AnyTrx, merchant_id: string, events: Incom
     batch = resolveAll(merchant_id, loaded, events, stored, outcomes);
     await insertEvents(trx, batch);
   }
+  beforeWrite?.(batch);
   await write(trx, batch);
   return { outcomes, batch };
 }
 
-async function load(trx: AnyTrx, merchant_id: string, allIds: Identifier[], graph: BrandGraph | undefined): Promise<Loaded> {
+/**
+ * A known part of a brand's identity graph: the cached copy, or what a batch in flight will
+ * leave behind. It knows every identity of each profile it knows, and every user of each device.
+ */
+export interface GraphView {
+  owner(key: string): string | undefined;
+  held(profile_id: string): readonly Identifier[] | undefined;
+  profile(profile_id: string): CachedProfile | undefined;
+  users(device_id: string): ReadonlySet<string> | undefined;
+}
+
+export function viewOfCache(graph: BrandGraph): GraphView {
+  return { owner: (k) => graph.owner.get(k), held: (p) => graph.held.get(p), profile: (p) => graph.profiles.get(p), users: () => undefined };
+}
+
+/** The cache's copy of a brand's graph as it is at each lookup, whatever it becomes. */
+export function liveView(cache: GraphCache, merchant_id: string): GraphView {
+  return {
+    owner: (k) => cache.peek(merchant_id)?.owner.get(k),
+    held: (p) => cache.peek(merchant_id)?.held.get(p),
+    profile: (p) => cache.peek(merchant_id)?.profiles.get(p),
+    users: () => undefined,
+  };
+}
+
+/** What a batch leaves behind, seen over what it was resolved on. */
+export function viewAfter(batch: Batch, under: GraphView | undefined): GraphView {
+  return {
+    owner: (k) => batch.owner.get(k) ?? under?.owner(k),
+    held: (p) => batch.held.get(p) ?? under?.held(p),
+    profile: (p) => batch.profiles.get(p) ?? under?.profile(p),
+    users: (d) => batch.deviceUsers.get(d) ?? under?.users(d),
+  };
+}
+
+export async function load(trx: AnyTrx, merchant_id: string, allIds: Identifier[], view: GraphView | undefined): Promise<Loaded> {
   const devices = allIds.filter((i) => i.type === 'device_id').map((i) => i.value);
-  const devicePairs =
-    devices.length === 0
-      ? []
-      : (await sql<{ device_id: string; user_id: string }>`select device_id, user_id from cdp_device_user where merchant_id = ${merchant_id} and device_id = any(${devices}::text[])`.execute(trx)).rows;
-  // Identifiers the cached graph knows need no query: it holds every identity of each of their
-  // profiles, and none of them can be suppressed (an erasure would have changed the version).
+  const devicePairs: Loaded['devicePairs'] = [];
+  const unknownDevices: string[] = [];
+  for (const device_id of devices) {
+    const users = view?.users(device_id);
+    if (users === undefined) unknownDevices.push(device_id);
+    else for (const user_id of users) devicePairs.push({ device_id, user_id });
+  }
+  if (unknownDevices.length > 0) {
+    devicePairs.push(...(await sql<{ device_id: string; user_id: string }>`select device_id, user_id from cdp_device_user where merchant_id = ${merchant_id} and device_id = any(${unknownDevices}::text[])`.execute(trx)).rows);
+  }
+  // Identifiers the view knows need no query: it holds every identity of each of their profiles,
+  // and none of them can be suppressed (an erasure would have changed the version).
   const cachedProfiles = new Set<string>();
   const missing: Identifier[] = [];
   for (const identifier of allIds) {
-    const owner = graph?.owner.get(identifierKey(identifier));
-    if (owner === undefined || !graph!.profiles.has(owner)) missing.push(identifier);
+    const owner = view?.owner(identifierKey(identifier));
+    if (owner === undefined || view!.profile(owner) === undefined) missing.push(identifier);
     else cachedProfiles.add(owner);
   }
   const fromCache: Loaded = { suppressedKeys: new Set(), identities: [], profiles: [], devicePairs };
   for (const profile_id of cachedProfiles) {
-    fromCache.profiles.push(graph!.profiles.get(profile_id)!);
-    for (const i of graph!.held.get(profile_id) ?? []) fromCache.identities.push({ ...i, profile_id });
+    fromCache.profiles.push(view!.profile(profile_id)!);
+    for (const i of view!.held(profile_id) ?? []) fromCache.identities.push({ type: i.type, value: i.value, profile_id });
   }
   if (missing.length === 0) return fromCache;
   const fromDb = await loadFromDb(trx, merchant_id, missing, cachedProfiles);
@@ -237,7 +286,7 @@ async function loadFromDb(trx: AnyTrx, merchant_id: string, ids: Identifier[], s
 }
 
 /** Builds a fresh in-memory graph from what was loaded and resolves the events in arrival order. */
-function resolveAll(merchant_id: string, loaded: Loaded, events: IncomingEvent[], stored: Set<string>, outcomes: IngestOutcome[]): Batch {
+export function resolveAll(merchant_id: string, loaded: Loaded, events: IncomingEvent[], stored: Set<string>, outcomes: IngestOutcome[]): Batch {
   const batch = new Batch(merchant_id);
   for (const r of loaded.profiles) batch.profiles.set(r.id, { ...r, traits: { ...r.traits }, traits_updated: { ...r.traits_updated }, isNew: false });
   for (const r of loaded.identities) {
@@ -261,7 +310,7 @@ function resolveAll(merchant_id: string, loaded: Loaded, events: IncomingEvent[]
 }
 
 /** Inserts the batch's events; returns the message IDs actually inserted (absent: already stored). */
-async function insertEvents(trx: AnyTrx, b: Batch): Promise<Set<string>> {
+export async function insertEvents(trx: AnyTrx, b: Batch): Promise<Set<string>> {
   const ev = b.events;
   if (ev.length === 0) return new Set();
   const result = await sql<{ message_id: string }>`insert into cdp_event (merchant_id, id, message_id, type, event, profile_id, user_id, anonymous_id, properties, context, occurred_at, received_at)
@@ -381,7 +430,7 @@ function apply(batch: Batch, p: Profile, e: IncomingEvent): void {
 
 const iso = (d: Date | null) => (d === null ? null : d.toISOString());
 
-async function write(trx: AnyTrx, b: Batch): Promise<void> {
+export async function write(trx: AnyTrx, b: Batch): Promise<void> {
   const m = b.merchant_id;
   const touched = [...b.touched].map((id) => b.profiles.get(id)!);
   const created = touched.filter((p) => p.isNew);
@@ -436,38 +485,5 @@ async function write(trx: AnyTrx, b: Batch): Promise<void> {
   if (b.newDeviceUsers.length > 0) {
     await sql`insert into cdp_device_user (merchant_id, device_id, user_id)
       select ${m}, * from unnest(${b.newDeviceUsers.map((d) => d.device_id)}::text[], ${b.newDeviceUsers.map((d) => d.user_id)}::text[]) on conflict do nothing`.execute(trx);
-  }
-}
-
-/** Group commit for ingestion: each request's events join the next batch; 200 after commit. */
-export class IngestCommitter extends GroupCommitter<readonly IncomingEvent[], IngestOutcome[]> {
-  constructor(db: AnyDb, logger: Logger, cache = new GraphCache()) {
-    let settled: Promise<void> = Promise.resolve();
-    super(
-      'ingestion',
-      async (requests, turn) => {
-        const flat = requests.flat();
-        const previous = settled;
-        let settle!: () => void;
-        settled = new Promise((resolve) => (settle = resolve));
-        const changes: GraphChanges[] = [];
-        let outcomes: IngestOutcome[];
-        try {
-          outcomes = await inTransaction(db, (trx) => ingestEvents(trx, flat, { cache, turn, previous, changes }));
-          // Only what committed goes into the cache.
-          for (const c of changes) cache.apply(c);
-        } finally {
-          settle();
-        }
-        let offset = 0;
-        return requests.map((r) => {
-          const slice = outcomes.slice(offset, offset + r.length);
-          offset += r.length;
-          return slice;
-        });
-      },
-      logger,
-      { batches_in_flight_max: 2, batch_size_max: 50 },
-    );
   }
 }
