@@ -75,8 +75,9 @@ async function story(i: number, checkouts: Map<number, { checkout_id: string; or
   }
 }
 
+/** Waits up to 45 s for every webhook, event and refund to be processed (slow on a loaded CI machine). */
 async function quiescent(): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 450; i++) {
     const state = await sql<{ webhooks: number; events: number; refunds: number }>`select
       (select count(*)::int from test_provider_webhook where delivered_at is null) as webhooks,
       (select count(*)::int from bos_outbox_event where status = 'pending') as events,
@@ -85,7 +86,9 @@ async function quiescent(): Promise<void> {
     if (s.webhooks === 0 && s.events === 0 && s.refunds === 0) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error('the platform did not settle');
+  const pending = await sql<{ type: string; attempts: number; last_error: string | null; next_attempt_at: Date }>`
+    select type, attempts, last_error, next_attempt_at from bos_outbox_event where status = 'pending' order by id limit 5`.execute(database.db);
+  throw new Error(`the platform did not settle: ${JSON.stringify(pending.rows)}`);
 }
 
 describe('crash safety of payments and escrow', () => {
