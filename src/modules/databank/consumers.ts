@@ -1,23 +1,14 @@
 import { sql } from 'kysely';
 import { inTransaction, type AnyDb } from '../../kernel/db.js';
 import { recordAudit } from '../merchants/index.js';
+import type { CachedProfile } from './graph-cache.js';
 import { lockIdentityGraph, type Purpose } from './ingest.js';
 
 /**
  * A brand's view of its consumers: profiles (with everyone merged into them), identities,
  * traits, facts, consent and the timeline; and the consumer's rights: export and erasure.
  */
-export interface ProfileRow {
-  id: string;
-  traits: Record<string, unknown>;
-  merged_into: string | null;
-  first_seen_at: Date;
-  last_seen_at: Date;
-  events_count: bigint;
-  orders_count: number;
-  amount_spent_minor: bigint;
-  last_purchase_at: Date | null;
-}
+export type ProfileRow = Pick<CachedProfile, 'id' | 'traits' | 'merged_into' | 'first_seen_at' | 'last_seen_at' | 'events_count' | 'orders_count' | 'amount_spent_minor' | 'last_purchase_at'>;
 
 export async function getProfile(db: AnyDb, merchant_id: string, profile_id: string): Promise<ProfileRow | undefined> {
   const rows = await sql<ProfileRow>`select id, traits, merged_into, first_seen_at, last_seen_at, events_count, orders_count, amount_spent_minor, last_purchase_at

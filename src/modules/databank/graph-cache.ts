@@ -12,6 +12,7 @@ import type { Identifier } from './identifiers.js';
  * between. Otherwise it drops the copy and reads from the database. A copy is updated only after
  * its batch has committed.
  */
+/** A profile row as ingestion reads and writes it (see `cdp_profile`). */
 export interface CachedProfile {
   id: string;
   traits: Record<string, unknown>;

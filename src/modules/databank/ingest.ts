@@ -38,21 +38,8 @@ export interface IncomingEvent {
 
 export type IngestOutcome = 'stored' | 'duplicate' | 'suppressed';
 
-interface Profile {
-  id: string;
-  traits: Record<string, unknown>;
-  traits_updated: Record<string, string>;
-  merged_into: string | null;
-  first_seen_at: Date;
-  last_seen_at: Date;
-  events_count: bigint;
-  orders_count: number;
-  amount_spent_minor: bigint;
-  last_purchase_at: Date | null;
-  previous_purchase_at: Date | null;
-  last_interest_at: Date | null;
-  last_aware_at: Date | null;
-  last_loyal_signal_at: Date | null;
+/** A profile as a batch works on it: the stored row, and whether the batch created it. */
+interface Profile extends CachedProfile {
   isNew: boolean;
 }
 
