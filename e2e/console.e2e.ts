@@ -32,7 +32,8 @@ const consoleUrl = (p = '') => `${server.url}/console/${p}`;
 async function visit(p: string, shot: string): Promise<void> {
   await page.goto(consoleUrl(p));
   await page.locator('h1').first().waitFor();
-  await page.getByRole('status').filter({ hasText: 'Loading' }).waitFor({ state: 'detached' });
+  // A page may show several loading indicators at once (one per section); wait for all of them.
+  await page.waitForFunction(`![...document.querySelectorAll('[role="status"]')].some((e) => (e.textContent || '').includes('Loading'))`);
   await screenshot(page, shot);
   expect(await unlabelledControls(page), `controls without a name on ${p || 'the overview'}`).toEqual([]);
 }

@@ -91,6 +91,9 @@ export class IngestCommitter extends GroupCommitter<readonly IncomingEvent[], In
           // A batch that inserted before locking can deadlock with the batch ahead when both carry
           // the same retried messageId; PostgreSQL aborts one. It runs again, alone and locked.
           if ((error as { code?: string }).code !== deadlock) throw error;
+          // Give up this batch's place first: the batch behind may otherwise have inserted its
+          // events early and wait for this turn while the retry waits on those rows.
+          turn.done();
           changes.length = 0;
           outcomes = await inTransaction(db, (trx) => ingestEvents(trx, flat, { cache, turn: noTurn, previous: Promise.resolve(), changes }));
           for (const c of changes) cache.apply(c);
