@@ -298,8 +298,10 @@ export function resolveAll(merchant_id: string, loaded: Loaded, events: Incoming
 
 /** Inserts the batch's events; returns the message IDs actually inserted (absent: already stored). */
 export async function insertEvents(trx: AnyTrx, b: Batch): Promise<Set<string>> {
-  const ev = b.events;
-  if (ev.length === 0) return new Set();
+  if (b.events.length === 0) return new Set();
+  // In message ID order, so that two transactions inserting the same retried events wait for each
+  // other in one order and never deadlock over them.
+  const ev = [...b.events].sort((x, y) => (x.e.message_id < y.e.message_id ? -1 : x.e.message_id > y.e.message_id ? 1 : 0));
   const result = await sql<{ message_id: string }>`insert into cdp_event (merchant_id, id, message_id, type, event, profile_id, user_id, anonymous_id, properties, context, occurred_at, received_at)
     select ${b.merchant_id}, * from unnest(${ev.map((x) => x.id)}::text[], ${ev.map((x) => x.e.message_id)}::text[], ${ev.map((x) => x.e.type)}::text[], ${ev.map((x) => x.e.event)}::text[],
       ${ev.map((x) => x.profile_id)}::text[], ${ev.map((x) => x.e.user_id)}::text[], ${ev.map((x) => x.e.anonymous_id)}::text[],
