@@ -66,18 +66,6 @@ export class GraphCache {
     return this.brands.get(merchant_id);
   }
 
-  /** The profile owning each of these identifiers, for those the copy knows. */
-  lookup(graph: BrandGraph | undefined, keys: readonly string[]): { known: Map<string, string>; missing: string[] } {
-    const known = new Map<string, string>();
-    const missing: string[] = [];
-    for (const key of keys) {
-      const owner = graph?.owner.get(key);
-      if (owner === undefined) missing.push(key);
-      else known.set(key, owner);
-    }
-    return { known, missing };
-  }
-
   /** Applies a committed batch. */
   apply(changes: GraphChanges): void {
     let graph = this.brands.get(changes.merchant_id);
@@ -90,10 +78,6 @@ export class GraphCache {
     for (const [profile_id, list] of changes.held) graph.held.set(profile_id, list);
     for (const [id, profile] of changes.profiles) graph.profiles.set(id, profile);
     if (graph.owner.size > identifiers_cached_per_brand_max) this.brands.delete(changes.merchant_id);
-  }
-
-  drop(merchant_id: string): void {
-    this.brands.delete(merchant_id);
   }
 
   /** For tests and metrics. */

@@ -4,7 +4,7 @@ import type { LockTurn } from '../../kernel/group-commit.js';
 import { newId } from '../../kernel/ids.js';
 import { identifierKey, identifierPriority, identifiers_per_profile_max, users_per_device_max, type Identifier, type IdentifierType } from './identifiers.js';
 import { orderValueMinor, signalOf } from './signals.js';
-import type { BrandGraph, CachedProfile, GraphCache, GraphChanges } from './graph-cache.js';
+import type { CachedProfile, GraphCache, GraphChanges } from './graph-cache.js';
 
 /**
  * Ingestion and identity resolution, one transaction per batch of events (group commit): a
@@ -118,9 +118,10 @@ export async function ingestEvents(trx: AnyTrx, events: readonly IncomingEvent[]
   await cached?.previous;
   for (const [merchant_id, indexes] of merchants) {
     const version = versions.get(merchant_id)!;
-    const graph = cached?.cache.current(merchant_id, version);
+    // The cache's copy, if it is current; `current` drops it otherwise.
+    const view = cached !== undefined && cached.cache.current(merchant_id, version) !== undefined ? liveView(cached.cache, merchant_id) : undefined;
     const beforeWrite = merchants.length === 1 && cached?.resolved !== undefined ? (b: Batch) => cached.resolved!(merchant_id, version, b) : undefined;
-    const { outcomes: results, batch } = await ingestForMerchant(trx, merchant_id, indexes.map((i) => events[i]!), graph === undefined ? undefined : viewOfCache(graph), beforeWrite);
+    const { outcomes: results, batch } = await ingestForMerchant(trx, merchant_id, indexes.map((i) => events[i]!), view, beforeWrite);
     indexes.forEach((index, k) => (outcomes[index] = results[k]!));
     cached?.changes.push({ merchant_id, version, owner: batch.owner, held: batch.held, profiles: batch.profiles });
   }
@@ -185,10 +186,6 @@ export interface GraphView {
   held(profile_id: string): readonly Identifier[] | undefined;
   profile(profile_id: string): CachedProfile | undefined;
   users(device_id: string): ReadonlySet<string> | undefined;
-}
-
-export function viewOfCache(graph: BrandGraph): GraphView {
-  return { owner: (k) => graph.owner.get(k), held: (p) => graph.held.get(p), profile: (p) => graph.profiles.get(p), users: () => undefined };
 }
 
 /** The cache's copy of a brand's graph as it is at each lookup, whatever it becomes. */

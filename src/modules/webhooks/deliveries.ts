@@ -18,12 +18,11 @@ export const delivery_retention_ms = 30 * 24 * 3_600_000;
 const prune_batch_max = 10_000;
 
 /**
- * The outbox handler: queues the event for every enabled endpoint of its merchant that
- * subscribes to its type and existed when it occurred. Idempotent: an event the outbox delivers
+ * The outbox handler: queues each event of a run for every enabled endpoint of its merchant
+ * that subscribes to its type and existed when it occurred. Idempotent: an event the outbox delivers
  * again finds its rows already there (unique per endpoint and event) and adds none.
  */
-export async function enqueueDeliveries(db: AnyDb, event: DomainEvent | readonly DomainEvent[]): Promise<number> {
-  const events = (Array.isArray(event) ? event : [event]) as readonly DomainEvent[];
+export async function enqueueDeliveries(db: AnyDb, events: readonly DomainEvent[]): Promise<number> {
   const merchants = [...new Set(events.map((e) => e.merchant_id).filter((m): m is string => m !== null))];
   if (merchants.length === 0) return 0;
   const t = tablesOf<WebhookTables>(db);
