@@ -180,6 +180,17 @@ describe('the merchant console', () => {
     expect(await unlabelledControls(page)).toEqual([]);
     const profile_id = page.url().split('/').pop()!;
 
+    // Consent: refused, then taken back to "not given".
+    const analytics = page.getByRole('group', { name: 'Analytics' });
+    const consent = async () => (await api(server, demo.secret_key, 'GET', `/v1/consumers/${profile_id}`)).body.consent.analytics;
+    await analytics.getByLabel('Denied').check();
+    await page.getByRole('button', { name: 'Save consent' }).click();
+    await page.getByText('Consent saved.').waitFor();
+    expect(await consent()).toBe(false);
+    await analytics.getByLabel('Not given').check();
+    await page.getByRole('button', { name: 'Save consent' }).click();
+    await expect.poll(consent).toBeNull();
+
     await page.getByRole('button', { name: 'Erase…' }).click();
     await page.getByLabel('Type ERASE to confirm').fill('ERASE');
     await page.getByRole('button', { name: 'Erase for good' }).click();

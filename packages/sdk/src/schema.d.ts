@@ -409,7 +409,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Record a consumer’s consent per purpose */
+        /** Record a consumer’s consent per purpose: true (given), false (refused) or null (not given, as if never asked) */
         put: operations["setConsumerConsent"];
         post?: never;
         delete?: never;
@@ -4537,9 +4537,9 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    analytics?: boolean;
-                    marketing?: boolean;
-                    personalisation?: boolean;
+                    analytics?: boolean | null;
+                    marketing?: boolean | null;
+                    personalisation?: boolean | null;
                 };
             };
         };

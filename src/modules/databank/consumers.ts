@@ -34,9 +34,15 @@ export async function consentOf(db: AnyDb, merchant_id: string, profile_id: stri
   return out;
 }
 
-export async function setConsent(db: AnyDb, merchant_id: string, profile_id: string, consent: Partial<Record<Purpose, boolean>>, actor: string): Promise<void> {
+/** Records consent per purpose: true (given), false (refused), or null (not given: the record is removed). */
+export async function setConsent(db: AnyDb, merchant_id: string, profile_id: string, consent: Partial<Record<Purpose, boolean | null>>, actor: string): Promise<void> {
   await inTransaction(db, async (trx) => {
     for (const [purpose, granted] of Object.entries(consent)) {
+      if (granted === undefined) continue;
+      if (granted === null) {
+        await sql`delete from cdp_consent where merchant_id = ${merchant_id} and profile_id = ${profile_id} and purpose = ${purpose}`.execute(trx);
+        continue;
+      }
       await sql`insert into cdp_consent (merchant_id, profile_id, purpose, granted, source) values (${merchant_id}, ${profile_id}, ${purpose}, ${granted}, 'api')
         on conflict (merchant_id, profile_id, purpose) do update set granted = excluded.granted, source = 'api', updated_at = now()`.execute(trx);
     }

@@ -452,7 +452,22 @@ export async function write(trx: AnyTrx, b: Batch): Promise<void> {
       select ${m}, * from unnest(${identities.map((i) => i.type)}::text[], ${identities.map((i) => i.value)}::text[], ${identities.map((i) => i.profile_id)}::text[])
       on conflict (merchant_id, type, value) do update set profile_id = excluded.profile_id`.execute(trx);
   }
+  const consents = [...b.consents.values()].sort((x, y) => (`${x.profile_id}:${x.purpose}` < `${y.profile_id}:${y.purpose}` ? -1 : 1));
+  if (consents.length > 0) {
+    await sql`insert into cdp_consent (merchant_id, profile_id, purpose, granted, source)
+      select ${m}, p, c, g, 'event' from unnest(${consents.map((c) => c.profile_id)}::text[], ${consents.map((c) => c.purpose)}::text[], ${consents.map((c) => c.granted)}::bool[]) as x(p, c, g)
+      on conflict (merchant_id, profile_id, purpose) do update set granted = excluded.granted, source = 'event', updated_at = now()`.execute(trx);
+  }
   if (b.merges.length > 0) {
+    // A merged profile's consent goes with it: per purpose, the newer decision of the two holds,
+    // so a refusal given before signing in still holds after. One statement per merge, in order,
+    // so a profile merged twice in one batch passes on what it received first.
+    for (const x of b.merges) {
+      await sql`insert into cdp_consent (merchant_id, profile_id, purpose, granted, source, updated_at)
+        select merchant_id, ${x.into}, purpose, granted, 'merge', updated_at from cdp_consent where merchant_id = ${m} and profile_id = ${x.from}
+        on conflict (merchant_id, profile_id, purpose) do update set granted = excluded.granted, source = 'merge', updated_at = excluded.updated_at
+          where cdp_consent.updated_at < excluded.updated_at`.execute(trx);
+    }
     // Profiles merged earlier into a profile that is now merged follow it (no chains).
     await sql`update cdp_profile p set merged_into = m.into_id
       from unnest(${b.merges.map((x) => x.from)}::text[], ${b.merges.map((x) => x.into)}::text[]) as m(from_id, into_id)
@@ -460,12 +475,6 @@ export async function write(trx: AnyTrx, b: Batch): Promise<void> {
     await sql`insert into cdp_merge (merchant_id, id, from_profile_id, into_profile_id, reason, identities)
       select ${m}, * from unnest(${b.merges.map((x) => x.id)}::text[], ${b.merges.map((x) => x.from)}::text[], ${b.merges.map((x) => x.into)}::text[],
         ${b.merges.map((x) => x.reason)}::text[], ${b.merges.map((x) => JSON.stringify(x.identities))}::jsonb[])`.execute(trx);
-  }
-  const consents = [...b.consents.values()].sort((x, y) => (`${x.profile_id}:${x.purpose}` < `${y.profile_id}:${y.purpose}` ? -1 : 1));
-  if (consents.length > 0) {
-    await sql`insert into cdp_consent (merchant_id, profile_id, purpose, granted, source)
-      select ${m}, p, c, g, 'event' from unnest(${consents.map((c) => c.profile_id)}::text[], ${consents.map((c) => c.purpose)}::text[], ${consents.map((c) => c.granted)}::bool[]) as x(p, c, g)
-      on conflict (merchant_id, profile_id, purpose) do update set granted = excluded.granted, source = 'event', updated_at = now()`.execute(trx);
   }
   b.newDeviceUsers.sort((x, y) => (`${x.device_id}:${x.user_id}` < `${y.device_id}:${y.user_id}` ? -1 : 1));
   if (b.newDeviceUsers.length > 0) {

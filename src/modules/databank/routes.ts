@@ -110,9 +110,9 @@ export const consentRoute = defineRoute({
   method: 'put',
   path: '/v1/consumers/{profile_id}/consent',
   tags: ['Consumers'],
-  summary: 'Record a consumer’s consent per purpose',
+  summary: 'Record a consumer’s consent per purpose: true (given), false (refused) or null (not given, as if never asked)',
   access: { scope: 'consumers:write', tenancy: 'merchant' },
-  request: { params: consumerParams, body: { required: true, content: { 'application/json': { schema: z.object({ analytics: z.boolean().optional(), personalisation: z.boolean().optional(), marketing: z.boolean().optional() }).strict() } } } },
+  request: { params: consumerParams, body: { required: true, content: { 'application/json': { schema: z.object({ analytics: z.boolean().nullable().optional(), personalisation: z.boolean().nullable().optional(), marketing: z.boolean().nullable().optional() }).strict() } } } },
   responses: { 200: jsonResponse(consentSchema, 'The consent now held') },
 });
 

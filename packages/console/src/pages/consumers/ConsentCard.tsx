@@ -15,8 +15,9 @@ function stateKey(value: boolean | null): 'granted' | 'denied' | 'notGiven' {
 }
 
 /**
- * Consent per purpose: granted, denied, or never asked. People with `consumers:write` record a
- * change (the consumer told the shop in person, by phone or in writing); it is audited.
+ * Consent per purpose: granted, denied, or not given (never asked, or withdrawn back to that).
+ * People with `consumers:write` record a change (the consumer told the shop in person, by phone or
+ * in writing); it is audited.
  */
 export function ConsentCard({ consumer }: { consumer: Consumer }) {
   const { t } = useTranslation('consumers');
@@ -68,7 +69,7 @@ function ConsentForm({ consumer }: { consumer: Consumer }) {
   const queryClient = useQueryClient();
   const notify = useNotify();
   const [draft, setDraft] = useState<Consent>(consumer.consent);
-  const changes = Object.fromEntries(purposes.filter((p) => draft[p] !== null && draft[p] !== consumer.consent[p]).map((p) => [p, draft[p]])) as Partial<Record<Purpose, boolean>>;
+  const changes = Object.fromEntries(purposes.filter((p) => draft[p] !== consumer.consent[p]).map((p) => [p, draft[p]])) as Partial<Consent>;
   const changed = Object.keys(changes).length > 0;
 
   const mutation = useMutation({
@@ -99,6 +100,9 @@ function ConsentForm({ consumer }: { consumer: Consumer }) {
             </label>
             <label>
               <input type="radio" name={`consent-${p}`} value="denied" checked={draft[p] === false} onChange={() => setDraft({ ...draft, [p]: false })} /> {t('consent.deny')}
+            </label>
+            <label>
+              <input type="radio" name={`consent-${p}`} value="notGiven" checked={draft[p] === null} onChange={() => setDraft({ ...draft, [p]: null })} /> {t('consent.notGiven')}
             </label>
           </div>
         </fieldset>
