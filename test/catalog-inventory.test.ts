@@ -78,6 +78,61 @@ describe('catalog', () => {
     expect((await other.call('PATCH', `/v1/variants/${second.variant_id}`, { body: { barcode: '1' } })).status).toBe(404);
   });
 
+  it('lets a seller add a size, rename a colour and drop a value no variant uses, never leaving a variant with an option the product lacks', async () => {
+    const created = await shop.call('POST', '/v1/products', {
+      body: {
+        title: 'Wool scarf',
+        options: [{ name: 'colour', values: ['grey', 'navy'] }, { name: 'size', values: ['S', 'M'] }],
+        variants: [
+          { sku: 'SCARF-GREY-S', option_values: { colour: 'grey', size: 'S' }, prices: [{ currency: 'CNY', amount_minor: 9_900 }] },
+          { sku: 'SCARF-NAVY-M', option_values: { colour: 'navy', size: 'M' }, title: 'Navy, medium', prices: [{ currency: 'CNY', amount_minor: 9_900 }] },
+        ],
+      },
+    });
+    expect(created.status, created.text).toBe(201);
+    const id = created.body.id as string;
+    const [grey, navy] = created.body.variants as { id: string; title: string }[];
+    const unchanged = async () => expect((await shop.call('GET', `/v1/products/${id}`)).body.options).toEqual(created.body.options);
+
+    // Removing a value a variant has is refused, and so is removing a whole option in use.
+    const inUse = await shop.call('PATCH', `/v1/products/${id}`, { body: { options: [{ name: 'colour', values: ['grey'] }, { name: 'size', values: ['S', 'M'] }] } });
+    expect(inUse.status).toBe(409);
+    expect(inUse.body.code).toBe('option_in_use');
+    expect(inUse.body.detail).toContain('SCARF-NAVY-M');
+    expect((await shop.call('PATCH', `/v1/products/${id}`, { body: { options: [{ name: 'colour', values: ['grey', 'navy'] }] } })).status).toBe(409);
+    await unchanged();
+    // A list that names an option twice or a value twice is bad input.
+    expect((await shop.call('PATCH', `/v1/products/${id}`, { body: { options: [{ name: 'size', values: ['S'] }, { name: 'size', values: ['M'] }] } })).status).toBe(400);
+    expect((await shop.call('PATCH', `/v1/products/${id}`, { body: { options: [{ name: 'size', values: ['S', 'S'] }] } })).status).toBe(400);
+    await unchanged();
+
+    // Add size L and colour "charcoal", then a variant in L.
+    const grown = await shop.call('PATCH', `/v1/products/${id}`, { body: { options: [{ name: 'colour', values: ['grey', 'charcoal', 'navy'] }, { name: 'size', values: ['S', 'M', 'L'] }] } });
+    expect(grown.status, grown.text).toBe(200);
+    expect((await shop.call('POST', `/v1/products/${id}/variants`, { body: { sku: 'SCARF-NAVY-L', option_values: { colour: 'navy', size: 'L' }, prices: [] } })).status).toBe(201);
+    // Rename grey to charcoal: move the variant, then drop grey. The made-up title follows the
+    // options; the title the seller chose stays.
+    const moved = await shop.call('PATCH', `/v1/variants/${grey!.id}`, { body: { option_values: { colour: 'charcoal', size: 'S' } } });
+    expect(moved.status, moved.text).toBe(200);
+    expect(moved.body.variants.find((v: { id: string }) => v.id === grey!.id)).toMatchObject({ option_values: { colour: 'charcoal', size: 'S' }, title: 'charcoal / S' });
+    const renamed = await shop.call('PATCH', `/v1/variants/${navy!.id}`, { body: { option_values: { size: 'M', colour: 'charcoal' } } });
+    expect(renamed.body.variants.find((v: { id: string }) => v.id === navy!.id)).toMatchObject({ option_values: { colour: 'charcoal', size: 'M' }, title: 'Navy, medium' });
+    const dropped = await shop.call('PATCH', `/v1/products/${id}`, { body: { options: [{ name: 'colour', values: ['charcoal', 'navy'] }, { name: 'size', values: ['S', 'M', 'L'] }] } });
+    expect(dropped.status, dropped.text).toBe(200);
+    expect(dropped.body.options[0]).toEqual({ name: 'colour', values: ['charcoal', 'navy'] });
+
+    // A variant cannot take another variant's combination, nor a value the product lacks.
+    const taken = await shop.call('PATCH', `/v1/variants/${navy!.id}`, { body: { option_values: { colour: 'charcoal', size: 'S' } } });
+    expect(taken.status).toBe(409);
+    expect(taken.body.code).toBe('options_taken');
+    const unknown = await shop.call('PATCH', `/v1/variants/${navy!.id}`, { body: { option_values: { colour: 'grey', size: 'M' } } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.errors[0].field).toBe('option_values.colour');
+    const after = (await shop.call('GET', `/v1/products/${id}`)).body;
+    expect(after.variants.find((v: { id: string }) => v.id === navy!.id).option_values).toEqual({ colour: 'charcoal', size: 'M' });
+    expect((await other.call('PATCH', `/v1/products/${id}`, { body: { options: [] } })).status).toBe(404);
+  });
+
   it('takes a product out of its category with category_id null', async () => {
     const category = await shop.call('POST', '/v1/categories', { body: { name: 'Seasonal' } });
     const item = await aStockedItem(shop, { units: 0, extra: { category_id: category.body.id } });

@@ -877,7 +877,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a product; publish it with `status: published` */
+        /** Change a product; publish it with `status: published`. `options` replaces the option list; every variant must keep options and values the list has (409 `option_in_use`) */
         patch: operations["updateProduct"];
         trace?: never;
     };
@@ -1098,7 +1098,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a variant’s SKU, barcode, title, weight or minimum order quantity; orders keep what they were placed with */
+        /** Change a variant’s SKU, barcode, title, weight, minimum order quantity or option values; orders keep what they were placed with */
         patch: operations["updateVariant"];
         trace?: never;
     };
@@ -7773,6 +7773,10 @@ export interface operations {
                     category_id?: string | null;
                     description?: string;
                     images?: string[];
+                    options?: {
+                        name: string;
+                        values: string[];
+                    }[];
                     /** @enum {string} */
                     status?: "draft" | "published" | "archived";
                     title?: string;
@@ -9082,6 +9086,10 @@ export interface operations {
                 "application/json": {
                     barcode?: string | null;
                     min_order_quantity?: number;
+                    /** @description replaces the variant’s option values; each must be one of the product’s, and no other variant may have the same combination (409 `options_taken`) */
+                    option_values?: {
+                        [key: string]: string;
+                    };
                     sku?: string;
                     title?: string;
                     weight_g?: number | null;

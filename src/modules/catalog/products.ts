@@ -51,6 +51,24 @@ function checkPrices(prices: readonly NewPrice[], field: string): void {
   }
 }
 
+/** Checks that option names are unique within a product, and values unique within an option. */
+function checkOptions(options: readonly ProductOption[], field: string): void {
+  const names = new Set<string>();
+  options.forEach((o, i) => {
+    if (names.has(o.name)) throw problems.validation([{ field: `${field}.${i}.name`, location: 'body', message: `two options are called ${o.name}` }]);
+    names.add(o.name);
+    if (new Set(o.values).size !== o.values.length) throw problems.validation([{ field: `${field}.${i}.values`, location: 'body', message: `${o.name} lists a value twice` }]);
+  });
+}
+
+/** A variant's option combination, the same whatever the order of its options. */
+const comboKey = (option_values: Record<string, string>) => JSON.stringify(Object.entries(option_values).sort());
+/** The title a variant gets from its option values when none is given. */
+const derivedTitle = (option_values: Record<string, string>) => Object.values(option_values).join(' / ');
+/** Whether a title is one made from these option values, in any order (stored option values lose their order). */
+const madeFromOptions = (title: string, option_values: Record<string, string>) =>
+  Object.keys(option_values).length > 0 && JSON.stringify(title.split(' / ').sort()) === JSON.stringify(Object.values(option_values).sort());
+
 /** Checks that option values name the product's options, and that option combinations are unique. */
 function checkVariants(options: readonly ProductOption[], variants: readonly NewVariant[]): void {
   const combos = new Set<string>();
@@ -63,7 +81,7 @@ function checkVariants(options: readonly ProductOption[], variants: readonly New
         throw problems.validation([{ field: `variants.${i}.option_values.${name}`, location: 'body', message: `${name}=${value} is not one of the product's options` }]);
       }
     }
-    const combo = JSON.stringify(Object.entries(values).sort());
+    const combo = comboKey(values);
     if (options.length > 0 && combos.has(combo)) throw problems.validation([{ field: `variants.${i}.option_values`, location: 'body', message: 'two variants have the same options' }]);
     combos.add(combo);
   });
@@ -81,7 +99,7 @@ async function insertVariants(trx: AnyTrx, merchant_id: string, product_id: stri
     product_id,
     sku: v.sku,
     barcode: v.barcode ?? null,
-    title: v.title ?? (Object.values(v.option_values ?? {}).join(' / ') || productTitle),
+    title: v.title ?? (derivedTitle(v.option_values ?? {}) || productTitle),
     weight_g: v.weight_g ?? null,
     option_values: v.option_values ?? {},
     min_order_quantity: v.min_order_quantity ?? 1,
@@ -95,6 +113,7 @@ async function insertVariants(trx: AnyTrx, merchant_id: string, product_id: stri
 }
 
 export async function createProduct(db: AnyDb, merchant_id: string, input: NewProduct): Promise<ProductWithVariants> {
+  checkOptions(input.options ?? [], 'options');
   checkVariants(input.options ?? [], input.variants);
   return inTransaction(db, async (trx) => {
     const t = tablesOf<CatalogTables>(trx);
@@ -122,8 +141,8 @@ export async function createProduct(db: AnyDb, merchant_id: string, input: NewPr
 
 export async function addVariant(db: AnyDb, merchant_id: string, product_id: string, variant: NewVariant): Promise<ProductWithVariants | undefined> {
   return inTransaction(db, async (trx) => {
-    const product = await getProduct(trx, merchant_id, product_id);
-    if (product === undefined) return undefined;
+    if (!(await lockProduct(trx, merchant_id, product_id))) return undefined;
+    const product = (await getProduct(trx, merchant_id, product_id))!;
     if (product.variants.length >= variants_per_product_max) throw problems.unprocessable('too_many_variants', `A product has at most ${variants_per_product_max} variants`);
     checkVariants(product.options, [...product.variants.map((v) => ({ sku: v.sku, option_values: v.option_values, prices: [] })), variant]);
     await insertVariants(trx, merchant_id, product_id, product.title, [variant]);
@@ -132,21 +151,48 @@ export async function addVariant(db: AnyDb, merchant_id: string, product_id: str
   });
 }
 
-export type ProductChanges = Partial<Pick<NewProduct, 'title' | 'description' | 'status' | 'attributes' | 'images'>> & {
+export type ProductChanges = Partial<Pick<NewProduct, 'title' | 'description' | 'status' | 'attributes' | 'images' | 'options'>> & {
   /** A category, or null to take the product out of its category. */
   category_id?: string | null | undefined;
 };
 
+/** Takes the product's row lock, so changes to its options and variants take turns; false if there is no such product. */
+async function lockProduct(trx: AnyTrx, merchant_id: string, product_id: string): Promise<boolean> {
+  const row = await tablesOf<CatalogTables>(trx).selectFrom('product').select('id').where('merchant_id', '=', merchant_id).where('id', '=', product_id).forUpdate().executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Options may change after a product is created: values and options can be added, renamed (add
+ * the new value, move the variants to it, remove the old one) or removed, as long as every
+ * variant still names options and values the product has.
+ */
+function checkOptionsInUse(options: readonly ProductOption[], variants: readonly Variant[]): void {
+  for (const v of variants) {
+    for (const [name, value] of Object.entries(v.option_values)) {
+      if (!options.some((o) => o.name === name && o.values.includes(value))) {
+        throw problems.conflict('option_in_use', `Variant ${v.sku} is ${name}=${value}; change or remove that variant first`);
+      }
+    }
+  }
+}
+
 export async function updateProduct(db: AnyDb, merchant_id: string, product_id: string, changes: ProductChanges): Promise<ProductWithVariants | undefined> {
+  if (changes.options !== undefined) checkOptions(changes.options, 'options');
   return inTransaction(db, async (trx) => {
     if (changes.category_id !== undefined && changes.category_id !== null) await requireCategory(trx, merchant_id, changes.category_id);
-    const { attributes, images, ...plain } = changes;
+    if (changes.options !== undefined) {
+      if (!(await lockProduct(trx, merchant_id, product_id))) return undefined;
+      checkOptionsInUse(changes.options, (await getProduct(trx, merchant_id, product_id))!.variants);
+    }
+    const { attributes, images, options, ...plain } = changes;
     const updated = await tablesOf<CatalogTables>(trx)
       .updateTable('product')
       .set({
         ...plain,
         ...(attributes === undefined ? {} : { attributes: JSON.stringify(attributes) as never }),
         ...(images === undefined ? {} : { images: JSON.stringify(images) as never }),
+        ...(options === undefined ? {} : { options: JSON.stringify(options) as never }),
         updated_at: sql`now()`,
       })
       .where('merchant_id', '=', merchant_id)
@@ -165,22 +211,41 @@ export interface VariantChanges {
   title?: string | undefined;
   weight_g?: number | null | undefined;
   min_order_quantity?: number | undefined;
+  /** Replaces the variant's option values; they must be the product's, and no other variant's combination. */
+  option_values?: Record<string, string> | undefined;
 }
 
 /**
- * Changes a variant's SKU, barcode, title, weight or minimum order quantity. Orders keep the SKU
- * and title they were placed with; a SKU must stay unique within the merchant's catalog.
+ * Changes a variant's SKU, barcode, title, weight, minimum order quantity or option values.
+ * Orders keep the SKU and title they were placed with; a SKU must stay unique within the
+ * merchant's catalog. A title that was made from the option values follows them.
  */
 export async function updateVariant(db: AnyDb, merchant_id: string, variant_id: string, changes: VariantChanges): Promise<ProductWithVariants | undefined> {
   return inTransaction(db, async (trx) => {
     const t = tablesOf<CatalogTables>(trx);
-    const variant = await t.selectFrom('variant').select(['id', 'product_id', 'sku']).where('merchant_id', '=', merchant_id).where('id', '=', variant_id).forUpdate().executeTakeFirst();
+    const found = await t.selectFrom('variant').select('product_id').where('merchant_id', '=', merchant_id).where('id', '=', variant_id).executeTakeFirst();
+    if (found === undefined) return undefined;
+    // The product first, then the variant: the order addVariant and updateProduct take them in.
+    await lockProduct(trx, merchant_id, found.product_id);
+    const variant = await t.selectFrom('variant').select(['id', 'product_id', 'sku', 'title', 'option_values']).where('merchant_id', '=', merchant_id).where('id', '=', variant_id).forUpdate().executeTakeFirst();
     if (variant === undefined) return undefined;
     if (changes.sku !== undefined && changes.sku !== variant.sku) {
       const taken = await t.selectFrom('variant').select('id').where('merchant_id', '=', merchant_id).where('sku', '=', changes.sku).executeTakeFirst();
       if (taken !== undefined) throw problems.conflict('sku_taken', `SKU already used: ${changes.sku}`);
     }
-    const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+    const { option_values, ...rest } = changes;
+    const set: Record<string, unknown> = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+    if (option_values !== undefined) {
+      const product = (await getProduct(trx, merchant_id, variant.product_id))!;
+      const unknown = Object.entries(option_values).find(([name, value]) => !product.options.some((o) => o.name === name && o.values.includes(value)));
+      if (unknown !== undefined) throw problems.validation([{ field: `option_values.${unknown[0]}`, location: 'body', message: `${unknown[0]}=${unknown[1]} is not one of the product's options` }]);
+      const clash = product.variants.find((v) => v.id !== variant_id && comboKey(v.option_values) === comboKey(option_values));
+      if (product.options.length > 0 && clash !== undefined) throw problems.conflict('options_taken', `Variant ${clash.sku} already has these options`);
+      set.option_values = JSON.stringify(option_values);
+      if (changes.title === undefined && madeFromOptions(variant.title, variant.option_values) && Object.keys(option_values).length > 0) {
+        set.title = derivedTitle(Object.fromEntries(product.options.filter((o) => option_values[o.name] !== undefined).map((o) => [o.name, option_values[o.name]!])));
+      }
+    }
     if (Object.keys(set).length > 0) await t.updateTable('variant').set(set).where('merchant_id', '=', merchant_id).where('id', '=', variant_id).execute();
     await t.updateTable('product').set({ updated_at: sql`now()` }).where('merchant_id', '=', merchant_id).where('id', '=', variant.product_id).execute();
     await publish(trx, productUpdated, merchant_id, { product_id: variant.product_id, changed: Object.keys(set).map((k) => `variants.${k}`) });

@@ -130,13 +130,13 @@ export const updateProductRoute = defineRoute({
   method: 'patch',
   path: '/v1/products/{product_id}',
   tags: ['Catalog'],
-  summary: 'Change a product; publish it with `status: published`',
+  summary: 'Change a product; publish it with `status: published`. `options` replaces the option list; every variant must keep options and values the list has (409 `option_in_use`)',
   access: { scope: 'catalog:write', tenancy: 'merchant' },
   request: {
     params: productParams,
     ...jsonBody(
       productInput
-        .omit({ variants: true, options: true, category_id: true })
+        .omit({ variants: true, category_id: true })
         .partial()
         .extend({ category_id: z.string().max(64).nullable().optional().openapi({ description: 'a category, or null to take the product out of its category' }) })
         .strict(),
@@ -161,7 +161,7 @@ export const updateVariantRoute = defineRoute({
   method: 'patch',
   path: '/v1/variants/{variant_id}',
   tags: ['Catalog'],
-  summary: 'Change a variant’s SKU, barcode, title, weight or minimum order quantity; orders keep what they were placed with',
+  summary: 'Change a variant’s SKU, barcode, title, weight, minimum order quantity or option values; orders keep what they were placed with',
   access: { scope: 'catalog:write', tenancy: 'merchant' },
   request: {
     params: variantParams,
@@ -173,6 +173,7 @@ export const updateVariantRoute = defineRoute({
           title: z.string().min(1).max(300).optional(),
           weight_g: z.number().int().min(0).max(10_000_000).nullable().optional(),
           min_order_quantity: z.number().int().min(1).max(1_000_000).optional(),
+          option_values: variantInput.shape.option_values.openapi({ description: 'replaces the variant’s option values; each must be one of the product’s, and no other variant may have the same combination (409 `options_taken`)' }),
         })
         .strict(),
     ),
