@@ -9,7 +9,7 @@ import { PageHeader } from '../components/PageHeader';
 import { QueryState } from '../components/QueryState';
 import { useFormat } from '../format';
 import { useSession } from '../session';
-import { buildProduct, describePath, emptyForm, formFromProduct, placeServerErrors, variantPatches, type BuiltProduct, type Errors, type Product, type ProductForm, type Translate, type VariantPatch } from './catalog/form';
+import { buildProduct, describePath, emptyForm, formFromProduct, optionsWhileMoving, placeServerErrors, variantPatches, type BuiltProduct, type Errors, type Product, type ProductForm, type Translate, type VariantPatch } from './catalog/form';
 import { AttributesSection, CategorySection, GeneralSection, ImagesSection, NewCategoryForm, OptionsSection, StatusSection, VariantsSection, type SectionProps } from './catalog/sections';
 import { ProductStatusBadge } from './catalog/shared';
 import './catalog/catalog.css';
@@ -154,14 +154,19 @@ function ProductEditor({ product }: { product: Product | undefined }) {
 
   /**
    * Saves an existing product step by step: its own fields, then each changed saved variant (only
-   * its changed fields, in the order `variantPatches` found), then changed prices, then new variants.
+   * its changed fields, in the order `variantPatches` found), then changed prices, then new
+   * variants. Changed options are saved in two steps around the variants: first the old and new
+   * values together, so every variant is valid while it moves, and at the end the new list.
    */
   async function update(existing: Product, built: BuiltProduct, patches: { index: number; id: string; body: VariantPatch }[]) {
     const changes: Record<string, unknown> = {};
-    const before = buildProduct(initial, t).built.fields;
+    const was = buildProduct(initial, t).built;
+    const before = was.fields;
     for (const key of ['title', 'description', 'status', 'attributes', 'images'] as const) {
       if (!same(built.fields[key], before[key])) changes[key] = built.fields[key];
     }
+    const moving = same(built.options, was.options) ? undefined : optionsWhileMoving(was.options, built.options);
+    if (moving !== undefined && !same(moving, was.options)) changes.options = moving;
     // An empty choice takes the product out of its category.
     if (form.category_id !== initial.category_id) changes.category_id = form.category_id === '' ? null : form.category_id;
     let saved = 0;
@@ -186,6 +191,10 @@ function ProductEditor({ product }: { product: Product | undefined }) {
         const id = after.variants.find((v) => v.sku === built_variant.sku)?.id;
         setForm((current) => ({ ...current, variants: current.variants.map((v) => (v.key === variant.key ? { ...v, id } : v)) }));
       }
+      saved++;
+    }
+    if (moving !== undefined && !same(moving, built.options)) {
+      await step('', () => unwrap(bos.PATCH('/v1/products/{product_id}', { params: { path: { product_id: existing.id } }, body: { options: built.options }, headers: idempotencyKey() })));
       saved++;
     }
     if (saved === 0) {

@@ -28,7 +28,7 @@ export interface PriceRow {
 
 export interface VariantForm {
   key: string;
-  /** Set once the variant exists on the server; its options are then fixed. */
+  /** Set once the variant exists on the server. */
   id: string | undefined;
   sku: string;
   barcode: string;
@@ -116,6 +116,15 @@ export function parseOptions(rows: readonly OptionRow[]): { name: string; values
   return rows
     .map((o) => ({ name: o.name.trim(), values: [...new Set(o.values.split(/[,，]/).map((v) => v.trim()).filter((v) => v !== ''))] }))
     .filter((o) => o.name !== '');
+}
+
+/**
+ * The options a product has while its variants move from the old options to the new: every
+ * option and value of both, the new ones first.
+ */
+export function optionsWhileMoving(before: readonly { name: string; values: string[] }[], after: readonly { name: string; values: string[] }[]): { name: string; values: string[] }[] {
+  const names = [...new Set([...after.map((o) => o.name), ...before.map((o) => o.name)])];
+  return names.map((name) => ({ name, values: [...new Set([...(after.find((o) => o.name === name)?.values ?? []), ...(before.find((o) => o.name === name)?.values ?? [])])] }));
 }
 
 /** Every combination of option values, in order: size × colour → [{size: S, colour: red}, ...]. */
@@ -222,14 +231,15 @@ function checkVariantFields(v: VariantForm, at: string, errors: Errors, t: Trans
 function buildVariant(v: VariantForm, i: number, options: { name: string; values: string[] }[], errors: Errors, t: Translate): VariantInput {
   const at = `variants.${i}`;
   const { sku, weight, moq } = checkVariantFields(v, at, errors, t);
-  // A saved variant keeps its options; its other fields are sent by `variantPatches`, its prices on their own.
-  if (v.id !== undefined) return { sku, option_values: v.option_values, prices: buildPrices(v.prices, `${at}.prices`, errors, t) };
+  // Every variant, saved or new, picks one value of every option the product has now.
   const option_values: Record<string, string> = {};
   for (const option of options) {
     const value = v.option_values[option.name];
     if (value === undefined || value === '' || !option.values.includes(value)) errors[`${at}.option_values.${option.name}`] = t('errors.chooseOption');
     else option_values[option.name] = value;
   }
+  // A saved variant's other fields are sent by `variantPatches`, its prices on their own.
+  if (v.id !== undefined) return { sku, option_values, prices: buildPrices(v.prices, `${at}.prices`, errors, t) };
   return {
     sku,
     ...(v.barcode.trim() === '' ? {} : { barcode: v.barcode.trim() }),
@@ -248,12 +258,14 @@ export interface VariantPatch {
   title?: string;
   weight_g?: number | null;
   min_order_quantity?: number;
+  option_values?: Record<string, string>;
 }
 
 /** A saved variant's fields as the API has them; call only on a form `buildProduct` found no errors in. */
-function variantValues(v: VariantForm, productTitle: string): Required<VariantPatch> {
+function variantValues(v: VariantForm, productTitle: string, options: readonly { name: string }[]): Required<VariantPatch> {
   const title = v.title.trim();
   return {
+    option_values: Object.fromEntries(options.flatMap((o) => (v.option_values[o.name] === undefined ? [] : [[o.name, v.option_values[o.name]!]]))),
     sku: v.sku.trim(),
     barcode: v.barcode.trim() === '' ? null : v.barcode.trim(),
     title: title === '' ? defaultVariantTitle(v.option_values, productTitle) : title,
@@ -264,26 +276,35 @@ function variantValues(v: VariantForm, productTitle: string): Required<VariantPa
 
 /**
  * The changes to saved variants, one PATCH per changed variant with only its changed fields, in an
- * order the server accepts: a variant that takes over the SKU another one gives up is saved after
- * it. Variants that swap SKUs among themselves cannot be saved one by one; they get an error.
+ * order the server accepts: a variant that takes over the SKU or the options another one gives up
+ * is saved after it. Variants that swap SKUs or options among themselves cannot be saved one by
+ * one; they get an error.
  */
 export function variantPatches(initial: ProductForm, form: ProductForm, t: Translate): { patches: { index: number; id: string; body: VariantPatch }[]; errors: Errors } {
-  const changed: { index: number; id: string; body: VariantPatch; from: string }[] = [];
+  const changed: { index: number; id: string; body: VariantPatch; from: string; fromOptions: Record<string, string> }[] = [];
+  const [optionsBefore, optionsAfter] = [parseOptions(initial.options), parseOptions(form.options)];
   form.variants.forEach((v, index) => {
     const was = v.id === undefined ? undefined : initial.variants.find((w) => w.id === v.id);
     if (v.id === undefined || was === undefined) return;
-    const before = variantValues(was, initial.title.trim());
-    const after = variantValues(v, form.title.trim());
+    const before = variantValues(was, initial.title.trim(), optionsBefore);
+    const after = variantValues(v, form.title.trim(), optionsAfter);
     const body: VariantPatch = {};
     if (after.sku !== before.sku) body.sku = after.sku;
     if (after.barcode !== before.barcode) body.barcode = after.barcode;
     if (after.title !== before.title) body.title = after.title;
     if (after.weight_g !== before.weight_g) body.weight_g = after.weight_g;
     if (after.min_order_quantity !== before.min_order_quantity) body.min_order_quantity = after.min_order_quantity;
-    if (Object.keys(body).length > 0) changed.push({ index, id: v.id, body, from: before.sku });
+    if (!sameOptions(after.option_values, before.option_values)) body.option_values = after.option_values;
+    if (Object.keys(body).length > 0) changed.push({ index, id: v.id, body, from: before.sku, fromOptions: before.option_values });
   });
-  // Which changed variant currently holds the SKU another one wants: that one goes first.
-  const waitsFor = (c: (typeof changed)[number]) => changed.find((o) => o !== c && c.body.sku !== undefined && o.body.sku !== undefined && o.from === c.body.sku);
+  // Which changed variant currently holds the SKU or the options another one wants: that one goes first.
+  const waitsFor = (c: (typeof changed)[number]) =>
+    changed.find(
+      (o) =>
+        o !== c &&
+        ((c.body.sku !== undefined && o.body.sku !== undefined && o.from === c.body.sku) ||
+          (c.body.option_values !== undefined && o.body.option_values !== undefined && sameOptions(o.fromOptions, c.body.option_values))),
+    );
   const patches: { index: number; id: string; body: VariantPatch }[] = [];
   const done = new Set<(typeof changed)[number]>();
   let progress = true;
@@ -299,7 +320,12 @@ export function variantPatches(initial: ProductForm, form: ProductForm, t: Trans
     }
   }
   const errors: Errors = {};
-  for (const c of changed) if (!done.has(c)) errors[`variants.${c.index}.sku`] = t('errors.skuSwap');
+  for (const c of changed) {
+    if (done.has(c)) continue;
+    const skuSwap = c.body.sku !== undefined && changed.some((o) => o !== c && o.from === c.body.sku);
+    if (skuSwap) errors[`variants.${c.index}.sku`] = t('errors.skuSwap');
+    else errors[`variants.${c.index}.option_values`] = t('errors.optionSwap');
+  }
   return { patches, errors };
 }
 

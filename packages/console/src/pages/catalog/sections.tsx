@@ -186,7 +186,7 @@ export function AttributesSection({ form, setForm, errors, readOnly }: SectionPr
 export function OptionsSection({ form, setForm, errors, readOnly, creating, currency }: SectionProps) {
   const { t } = useTranslation('catalog');
   const options = parseOptions(form.options);
-  const editable = creating && !readOnly;
+  const editable = !readOnly;
   const combos = combinations(options);
   const missing = options.length === 0 ? [] : combos.filter((c) => !form.variants.some((v) => sameOptions(v.option_values, c)));
 
@@ -216,7 +216,6 @@ export function OptionsSection({ form, setForm, errors, readOnly, creating, curr
             ))}
           </dl>
         )}
-        {!creating && !readOnly && <p className="hint">{t('optionsFixed')}</p>}
       </section>
     );
   }
@@ -226,6 +225,7 @@ export function OptionsSection({ form, setForm, errors, readOnly, creating, curr
     <section className="card" aria-labelledby="options-heading">
       <h2 id="options-heading">{t('options')}</h2>
       <p className="hint">{t('optionsHint')}</p>
+      {!creating && <p className="hint">{t('optionsEditHint')}</p>}
       {form.options.map((o, i) => (
         <div key={o.key} className="cat-option-row">
           <TextField label={t('optionNameN', { n: i + 1 })} value={o.name} maxLength={100} placeholder={t('optionNamePlaceholder')} error={errors[`options.${i}.name`]} onChange={(e) => set(i, { name: e.target.value })} />
@@ -254,7 +254,7 @@ export function OptionsSection({ form, setForm, errors, readOnly, creating, curr
 export function VariantsSection(props: SectionProps) {
   const { t } = useTranslation('catalog');
   const { form, setForm, errors, readOnly, currency } = props;
-  // Options are fixed once the product exists, so a new variant needs a combination not yet used.
+  // A new variant of a saved product needs a combination not yet used; more values make more.
   const options = parseOptions(form.options);
   const combos = options.length === 0 ? [] : combinations(options);
   const full = options.length > 0 && combos.every((c) => form.variants.some((v) => sameOptions(v.option_values, c)));
@@ -325,32 +325,24 @@ function VariantEditor({ form, setForm, errors, readOnly, creating, currency, va
             readOnly={readOnly}
             onChange={(e) => set({ min_order_quantity: e.target.value })}
           />
-          {!saved &&
-            options.map((o) => (
-              <SelectField
-                key={o.name}
-                label={o.name}
-                value={v.option_values[o.name] ?? ''}
-                error={errors[`${at}.option_values.${o.name}`]}
-                disabled={readOnly}
-                onChange={(e) => set({ option_values: { ...v.option_values, [o.name]: e.target.value } })}
-              >
-                <option value="">{t('choose')}</option>
-                {o.values.map((value) => (
-                  <option key={value} value={value}>
-                    {value}
-                  </option>
-                ))}
-              </SelectField>
-            ))}
-        </div>
-      )}
-      {saved && !readOnly && options.length > 0 && (
-        <dl className="facts cat-variant-facts">
           {options.map((o) => (
-            <FactPair key={o.name} label={o.name} value={v.option_values[o.name] ?? '—'} />
+            <SelectField
+              key={o.name}
+              label={o.name}
+              value={v.option_values[o.name] ?? ''}
+              error={errors[`${at}.option_values.${o.name}`]}
+              disabled={readOnly}
+              onChange={(e) => set({ option_values: { ...v.option_values, [o.name]: e.target.value } })}
+            >
+              <option value="">{t('choose')}</option>
+              {o.values.map((value) => (
+                <option key={value} value={value}>
+                  {value}
+                </option>
+              ))}
+            </SelectField>
           ))}
-        </dl>
+        </div>
       )}
       {saved && (
         <p className="hint">
