@@ -105,7 +105,7 @@ describe('the merchant console', () => {
     created = { product_id, variant_id: product.body.variants[0].id as string };
   });
 
-  it('renames an option value and moves the variant to it, in one save', async () => {
+  it('renames an option value and moves the variant to it in one save, then archives a variant', async () => {
     const made = await api(server, demo.secret_key, 'POST', '/v1/products', {
       title: 'E2E Tea Caddy',
       options: [{ name: 'colour', values: ['red', 'black'] }],
@@ -128,6 +128,9 @@ describe('the merchant console', () => {
       ['E2E-CADDY-BLACK', { colour: 'black' }, 'black'],
       ['E2E-CADDY-RED', { colour: 'crimson' }, 'crimson'],
     ]);
+    await page.getByRole('group', { name: /E2E-CADDY-BLACK/ }).getByLabel('Sale').selectOption('archived');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect.poll(async () => (await api(server, demo.secret_key, 'GET', `/v1/products/${id}`)).body.variants.find((v: { sku: string }) => v.sku === 'E2E-CADDY-BLACK').status).toBe('archived');
   });
 
   it('stocks the new product at a warehouse, and shows the stores and warehouses on a map', async () => {

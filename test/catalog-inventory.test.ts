@@ -133,6 +133,27 @@ describe('catalog', () => {
     expect((await other.call('PATCH', `/v1/products/${id}`, { body: { options: [] } })).status).toBe(404);
   });
 
+  it('stops selling an archived variant, hides it from the storefront, keeps its stock, and sells it again once active', async () => {
+    const item = await aStockedItem(shop, { units: 5 });
+    const other = await shop.call('POST', `/v1/products/${item.product_id}/variants`, { body: { sku: `KEEP-${item.variant_id}`, prices: [{ currency: 'CNY', amount_minor: 1_000 }] } });
+    expect(other.status, other.text).toBe(201);
+    const archived = await shop.call('PATCH', `/v1/variants/${item.variant_id}`, { body: { status: 'archived' } });
+    expect(archived.status, archived.text).toBe(200);
+    expect(archived.body.variants.find((v: { id: string }) => v.id === item.variant_id).status).toBe('archived');
+    const refused = await shop.call('POST', '/v1/checkouts', { key: shop.publishableKey, body: { currency: 'CNY', items: [{ variant_id: item.variant_id, quantity: 1 }] } });
+    expect(refused.status).toBe(422);
+    expect(refused.body.code).toBe('variant_unpublished');
+    expect(await stockOf(shop, item)).toMatchObject({ on_hand: 5, reserved: 0, available: 5 });
+    const storefront = await shop.call('GET', `/v1/products/${item.product_id}`, { key: shop.publishableKey });
+    expect(storefront.body.variants.map((v: { id: string }) => v.id)).not.toContain(item.variant_id);
+    expect(storefront.body.variants).toHaveLength(1);
+    expect((await shop.call('GET', `/v1/products/${item.product_id}`)).body.variants).toHaveLength(2);
+    expect((await shop.call('PATCH', `/v1/variants/${item.variant_id}`, { body: { status: 'gone' } })).status).toBe(400);
+    expect((await shop.call('PATCH', `/v1/variants/${item.variant_id}`, { body: { status: 'active' } })).status).toBe(200);
+    const sold = await shop.call('POST', '/v1/checkouts', { key: shop.publishableKey, body: { currency: 'CNY', items: [{ variant_id: item.variant_id, quantity: 1 }] } });
+    expect(sold.status, sold.text).toBe(201);
+  });
+
   it('takes a product out of its category with category_id null', async () => {
     const category = await shop.call('POST', '/v1/categories', { body: { name: 'Seasonal' } });
     const item = await aStockedItem(shop, { units: 0, extra: { category_id: category.body.id } });

@@ -1098,7 +1098,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a variant’s SKU, barcode, title, weight, minimum order quantity or option values; orders keep what they were placed with */
+        /** Change a variant’s SKU, barcode, title, weight, minimum order quantity, option values or status (archive it to stop selling it); orders keep what they were placed with */
         patch: operations["updateVariant"];
         trace?: never;
     };
@@ -1558,6 +1558,11 @@ export interface components {
                     min_quantity: number;
                 }[];
                 sku: string;
+                /**
+                 * @description archived: no longer sold (checkout refuses it, the storefront does not show it); its orders and stock stay
+                 * @enum {string}
+                 */
+                status: "active" | "archived";
                 title: string;
                 weight_g: number | null;
             }[];
@@ -9091,6 +9096,11 @@ export interface operations {
                         [key: string]: string;
                     };
                     sku?: string;
+                    /**
+                     * @description `archived` stops selling the variant; `active` sells it again
+                     * @enum {string}
+                     */
+                    status?: "active" | "archived";
                     title?: string;
                     weight_g?: number | null;
                 };

@@ -60,4 +60,10 @@ export const migrations = [
        foreign key (merchant_id, variant_id) references variant (merchant_id, id) on delete cascade
      );`,
   ),
+  sqlMigration(
+    '20261130T0800_variant_status',
+    `-- A seller stops selling one variant (a colour sold out for good) without touching the others.
+     -- Variants are never deleted: orders, stock levels and the journal refer to them.
+     alter table variant add column status text not null default 'active' check (status in ('active', 'archived'));`,
+  ),
 ];

@@ -33,6 +33,7 @@ interface Row {
   sku: string;
   title: string;
   status: string;
+  variant_status: string;
   min_order_quantity: number;
   tiers: { min_quantity: number; amount_minor: string }[] | null;
 }
@@ -43,7 +44,7 @@ export async function quoteLines(db: AnyDb, lines: readonly LineRequest[], curre
   if (ids.length === 0) return [];
   const result = await sql<Row>`
     select v.merchant_id, v.id as variant_id, v.product_id, v.sku, p.title || case when v.title = p.title then '' else ' — ' || v.title end as title,
-           p.status, v.min_order_quantity,
+           p.status, v.status as variant_status, v.min_order_quantity,
            (select json_agg(json_build_object('min_quantity', pr.min_quantity, 'amount_minor', pr.amount_minor::text) order by pr.min_quantity)
               from price pr where pr.merchant_id = v.merchant_id and pr.variant_id = v.id and pr.currency = ${currency}) as tiers
     from variant v
@@ -57,6 +58,7 @@ function quoteOne(row: Row | undefined, line: LineRequest, currency: string): Li
   const refuse = (refusal: QuoteRefusal, detail: string): LineQuote => ({ ok: false, variant_id: line.variant_id, refusal, detail });
   if (row === undefined) return refuse('variant_not_found', `No variant ${line.variant_id}`);
   if (row.status !== 'published') return refuse('variant_unpublished', `${row.sku} is not for sale`);
+  if (row.variant_status !== 'active') return refuse('variant_unpublished', `${row.sku} is no longer sold`);
   if (line.quantity < row.min_order_quantity) return refuse('below_minimum_order_quantity', `${row.sku} sells in quantities of at least ${row.min_order_quantity}`);
   const tiers = row.tiers ?? [];
   if (tiers.length === 0) return refuse('currency_not_priced', `${row.sku} has no price in ${currency}`);

@@ -5,7 +5,7 @@ import { newId } from '../../kernel/ids.js';
 import { isCurrency } from '../../kernel/money.js';
 import { problems } from '../../kernel/problem.js';
 import { pricesChanged, productCreated, productUpdated } from './events.js';
-import type { CatalogTables, ProductOption, ProductStatus, ProductTable, VariantTable } from './tables.js';
+import type { CatalogTables, ProductOption, ProductStatus, ProductTable, VariantStatus, VariantTable } from './tables.js';
 
 export interface NewPrice {
   currency: string;
@@ -36,7 +36,7 @@ export interface NewProduct {
 
 export type Product = Omit<ProductTable, 'created_at' | 'updated_at'> & { created_at: Date; updated_at: Date };
 export type Price = { currency: string; min_quantity: number; amount_minor: bigint };
-export type Variant = Omit<VariantTable, 'created_at'> & { created_at: Date; prices: Price[] };
+export type Variant = Omit<VariantTable, 'created_at' | 'status'> & { created_at: Date; status: VariantStatus; prices: Price[] };
 export type ProductWithVariants = Product & { variants: Variant[] };
 
 export const variants_per_product_max = 100;
@@ -213,10 +213,12 @@ export interface VariantChanges {
   min_order_quantity?: number | undefined;
   /** Replaces the variant's option values; they must be the product's, and no other variant's combination. */
   option_values?: Record<string, string> | undefined;
+  /** `archived` stops selling the variant; `active` sells it again. */
+  status?: VariantStatus | undefined;
 }
 
 /**
- * Changes a variant's SKU, barcode, title, weight, minimum order quantity or option values.
+ * Changes a variant's SKU, barcode, title, weight, minimum order quantity, option values or status.
  * Orders keep the SKU and title they were placed with; a SKU must stay unique within the
  * merchant's catalog. A title that was made from the option values follows them.
  */

@@ -45,6 +45,7 @@ const variantOut = z.object({
   weight_g: z.number().nullable(),
   option_values: z.record(z.string(), z.string()),
   min_order_quantity: z.number().int(),
+  status: z.enum(['active', 'archived']).openapi({ description: 'archived: no longer sold (checkout refuses it, the storefront does not show it); its orders and stock stay' }),
   prices: z.array(priceOut),
 });
 const productOut = z
@@ -83,10 +84,14 @@ function productJson(p: ProductWithVariants): z.infer<typeof productOut> {
       weight_g: v.weight_g,
       option_values: v.option_values,
       min_order_quantity: v.min_order_quantity,
+      status: v.status,
       prices: v.prices.map((pr) => ({ currency: pr.currency, min_quantity: pr.min_quantity, amount_minor: toJsonAmount(pr.amount_minor) })),
     })),
   };
 }
+
+/** What a storefront sees of a product: only the variants still sold. */
+const forSale = (p: ProductWithVariants): ProductWithVariants => ({ ...p, variants: p.variants.filter((v) => v.status === 'active') });
 
 const productParams = z.object({ product_id: z.string().max(64).openapi({ param: { name: 'product_id', in: 'path' } }) });
 const variantParams = z.object({ variant_id: z.string().max(64).openapi({ param: { name: 'variant_id', in: 'path' } }) });
@@ -161,7 +166,7 @@ export const updateVariantRoute = defineRoute({
   method: 'patch',
   path: '/v1/variants/{variant_id}',
   tags: ['Catalog'],
-  summary: 'Change a variant’s SKU, barcode, title, weight, minimum order quantity or option values; orders keep what they were placed with',
+  summary: 'Change a variant’s SKU, barcode, title, weight, minimum order quantity, option values or status (archive it to stop selling it); orders keep what they were placed with',
   access: { scope: 'catalog:write', tenancy: 'merchant' },
   request: {
     params: variantParams,
@@ -173,6 +178,7 @@ export const updateVariantRoute = defineRoute({
           title: z.string().min(1).max(300).optional(),
           weight_g: z.number().int().min(0).max(10_000_000).nullable().optional(),
           min_order_quantity: z.number().int().min(1).max(1_000_000).optional(),
+          status: z.enum(['active', 'archived']).optional().openapi({ description: '`archived` stops selling the variant; `active` sells it again' }),
           option_values: variantInput.shape.option_values.openapi({ description: 'replaces the variant’s option values; each must be one of the product’s, and no other variant may have the same combination (409 `options_taken`)' }),
         })
         .strict(),
@@ -226,14 +232,14 @@ export function registerRoutes(router: ModuleRouter, { db }: ModuleContext): voi
     if (caller.kind === 'publishable' && status !== undefined && status !== 'published') return c.json({ data: [], next_cursor: null }, 200);
     const rows = await listProducts(db, caller.merchant_id, { q, status: visible, category_id, after_id: decodeCursor(cursor), limit: limit + 1 });
     const page = toPage(rows, limit);
-    return c.json({ data: page.items.map(productJson), next_cursor: page.next_cursor }, 200);
+    return c.json({ data: page.items.map((p) => productJson(caller.kind === 'publishable' ? forSale(p) : p)), next_cursor: page.next_cursor }, 200);
   });
 
   router.route(getProductRoute, async (c) => {
     const caller = c.get('caller');
     const product = await getProduct(db, caller.merchant_id, c.req.valid('param').product_id);
     if (product === undefined || (caller.kind === 'publishable' && product.status !== 'published')) throw problems.notFound('The product');
-    return c.json(productJson(product), 200);
+    return c.json(productJson(caller.kind === 'publishable' ? forSale(product) : product), 200);
   });
 
   router.route(updateProductRoute, async (c) => {

@@ -1,6 +1,8 @@
 import type { Generated } from 'kysely';
 
 export type ProductStatus = 'draft' | 'published' | 'archived';
+/** An archived variant is no longer sold; its orders, stock and journal stay. */
+export type VariantStatus = 'active' | 'archived';
 
 export interface CategoryTable {
   merchant_id: string;
@@ -39,6 +41,7 @@ export interface VariantTable {
   weight_g: number | null;
   option_values: Record<string, string>;
   min_order_quantity: number;
+  status: Generated<VariantStatus>;
   created_at: Generated<Date>;
 }
 

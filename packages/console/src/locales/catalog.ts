@@ -119,6 +119,8 @@ export const catalog = {
     viewStock: 'View stock',
     variantTitle: 'Variant title',
     variantTitleHint: 'Leave empty to name it after its options.',
+    variantStatus: 'Sale',
+    variantStatuses: { active: 'On sale', archived: 'Archived: no longer sold' },
     moqHint: 'For wholesale: the fewest units one order may hold.',
     grams: '{{weight}} g',
 
@@ -285,6 +287,8 @@ export const catalog = {
     viewStock: '查看库存',
     variantTitle: '规格名称',
     variantTitleHint: '留空则按选项命名。',
+    variantStatus: '销售',
+    variantStatuses: { active: '在售', archived: '已归档：停售' },
     moqHint: '批发用：每笔订单的最少件数。',
     grams: '{{weight}} 克',
 

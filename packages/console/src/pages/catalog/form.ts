@@ -8,6 +8,8 @@ import { minorToInput, parseMoney } from '../../format';
  */
 export type Product = Schemas['Product'];
 export type ProductStatus = Product['status'];
+export type VariantStatus = Product['variants'][number]['status'];
+export const variantStatuses = ['active', 'archived'] as const satisfies readonly VariantStatus[];
 export type Errors = Record<string, string>;
 /** The catalog namespace's `t`. */
 export type Translate = (key: string, options?: Record<string, unknown>) => string;
@@ -36,6 +38,8 @@ export interface VariantForm {
   weight_g: string;
   min_order_quantity: string;
   option_values: Record<string, string>;
+  /** Archived: no longer sold. A new variant is always active. */
+  status: VariantStatus;
   prices: PriceRow[];
 }
 
@@ -76,7 +80,7 @@ export function priceRow(currency: string, min_quantity = '1', amount = ''): Pri
 }
 
 export function emptyVariant(currency: string, option_values: Record<string, string> = {}): VariantForm {
-  return { key: newKey(), id: undefined, sku: '', barcode: '', title: '', weight_g: '', min_order_quantity: '', option_values, prices: [priceRow(currency)] };
+  return { key: newKey(), id: undefined, sku: '', barcode: '', title: '', weight_g: '', min_order_quantity: '', option_values, status: 'active', prices: [priceRow(currency)] };
 }
 
 export function emptyForm(currency: string): ProductForm {
@@ -106,6 +110,7 @@ export function formFromProduct(p: Product): ProductForm {
       weight_g: v.weight_g === null ? '' : String(v.weight_g),
       min_order_quantity: String(v.min_order_quantity),
       option_values: { ...v.option_values },
+      status: v.status,
       prices: v.prices.map((pr) => priceRow(pr.currency, String(pr.min_quantity), minorToInput(pr.amount_minor, pr.currency))),
     })),
   };
@@ -259,12 +264,14 @@ export interface VariantPatch {
   weight_g?: number | null;
   min_order_quantity?: number;
   option_values?: Record<string, string>;
+  status?: VariantStatus;
 }
 
 /** A saved variant's fields as the API has them; call only on a form `buildProduct` found no errors in. */
 function variantValues(v: VariantForm, productTitle: string, options: readonly { name: string }[]): Required<VariantPatch> {
   const title = v.title.trim();
   return {
+    status: v.status,
     option_values: Object.fromEntries(options.flatMap((o) => (v.option_values[o.name] === undefined ? [] : [[o.name, v.option_values[o.name]!]]))),
     sku: v.sku.trim(),
     barcode: v.barcode.trim() === '' ? null : v.barcode.trim(),
@@ -295,6 +302,7 @@ export function variantPatches(initial: ProductForm, form: ProductForm, t: Trans
     if (after.weight_g !== before.weight_g) body.weight_g = after.weight_g;
     if (after.min_order_quantity !== before.min_order_quantity) body.min_order_quantity = after.min_order_quantity;
     if (!sameOptions(after.option_values, before.option_values)) body.option_values = after.option_values;
+    if (after.status !== before.status) body.status = after.status;
     if (Object.keys(body).length > 0) changed.push({ index, id: v.id, body, from: before.sku, fromOptions: before.option_values });
   });
   // Which changed variant currently holds the SKU or the options another one wants: that one goes first.

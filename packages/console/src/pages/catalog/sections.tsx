@@ -16,11 +16,13 @@ import {
   priceRow,
   productStatuses,
   sameOptions,
+  variantStatuses,
   type AttributeType,
   type Errors,
   type PriceRow,
   type ProductForm,
   type VariantForm,
+  type VariantStatus,
 } from './form';
 import { categoriesQuery, CellInput, CellSelect, sortedCategories } from './shared';
 
@@ -305,6 +307,8 @@ function VariantEditor({ form, setForm, errors, readOnly, creating, currency, va
           <dd>{v.weight_g === '' ? <span className="muted">—</span> : t('grams', { weight: f.number(Number(v.weight_g)) })}</dd>
           <dt>{t('field.min_order_quantity')}</dt>
           <dd>{f.number(Number(v.min_order_quantity || '1'))}</dd>
+          <dt>{t('variantStatus')}</dt>
+          <dd>{t(`variantStatuses.${v.status}`)}</dd>
           {options.map((o) => (
             <FactPair key={o.name} label={o.name} value={v.option_values[o.name] ?? '—'} />
           ))}
@@ -325,6 +329,15 @@ function VariantEditor({ form, setForm, errors, readOnly, creating, currency, va
             readOnly={readOnly}
             onChange={(e) => set({ min_order_quantity: e.target.value })}
           />
+          {saved && (
+            <SelectField label={t('variantStatus')} value={v.status} disabled={readOnly} error={errors[`${at}.status`]} onChange={(e) => set({ status: e.target.value as VariantStatus })}>
+              {variantStatuses.map((status) => (
+                <option key={status} value={status}>
+                  {t(`variantStatuses.${status}`)}
+                </option>
+              ))}
+            </SelectField>
+          )}
           {options.map((o) => (
             <SelectField
               key={o.name}
