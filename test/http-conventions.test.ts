@@ -91,6 +91,23 @@ describe('authentication and scopes', () => {
     expect((await m.call('GET', '/v1/merchant', { key: created.body.token })).status).toBe(401);
   });
 
+  it('lists API keys newest first, revoked ones included, and pages through all of them once', async () => {
+    const fresh = await platform.merchant();
+    const made: string[] = [];
+    for (const name of ['first', 'second', 'third']) made.push((await fresh.call('POST', '/v1/api-keys', { body: { kind: 'secret', name } })).body.id as string);
+    await fresh.call('DELETE', `/v1/api-keys/${made[0]}`);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { body: { data: { id: string }[]; next_cursor: string | null } } = await fresh.call('GET', `/v1/api-keys?limit=2${cursor === null ? '' : `&cursor=${cursor}`}`);
+      seen.push(...page.body.data.map((k) => k.id));
+      cursor = page.body.next_cursor;
+    } while (cursor !== null);
+    // The test platform's own keys came first, so they come last.
+    expect(seen.slice(0, 3)).toEqual([...made].reverse());
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+
   it('answers a key without the needed scope with 403 insufficient_scope', async () => {
     const readOnly = await m.call('POST', '/v1/api-keys', { body: { kind: 'secret', scopes: ['locations:read'] } });
     expect(readOnly.status).toBe(201);

@@ -62,7 +62,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List API keys, revoked ones included */
+        /** List API keys, revoked ones included, newest first */
         get: operations["listApiKeys"];
         put?: never;
         /** Create an API key; the token is returned once */

@@ -94,10 +94,11 @@ export async function getApiKey(db: AnyDb, merchant_id: string, key_id: string):
   return tablesOf<MerchantTables>(db).selectFrom('api_key').select(keyColumns).where('merchant_id', '=', merchant_id).where('id', '=', key_id).executeTakeFirst();
 }
 
+/** Newest first, so a key just created heads the first page; `after_id` continues after that key. */
 export async function listApiKeys(db: AnyDb, merchant_id: string, after_id: string | undefined, limit: number): Promise<ApiKey[]> {
   let query = tablesOf<MerchantTables>(db).selectFrom('api_key').select(keyColumns).where('merchant_id', '=', merchant_id);
-  if (after_id !== undefined) query = query.where('id', '>', after_id);
-  return query.orderBy('id').limit(limit).execute();
+  if (after_id !== undefined) query = query.where('id', '<', after_id);
+  return query.orderBy('id', 'desc').limit(limit).execute();
 }
 
 /**

@@ -85,7 +85,7 @@ export const listKeys = defineRoute({
   method: 'get',
   path: '/v1/api-keys',
   tags: ['API keys'],
-  summary: 'List API keys, revoked ones included',
+  summary: 'List API keys, revoked ones included, newest first',
   access: { scope: 'keys:read', tenancy: 'merchant' },
   request: { query: pageQuerySchema },
   responses: { 200: jsonResponse(pageSchema(apiKeySchema), 'A page of API keys') },
