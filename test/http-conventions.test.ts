@@ -1,4 +1,7 @@
+import { Readable } from 'node:stream';
+import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './support/process.js';
 import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
 
 let platform: TestPlatform;
@@ -48,6 +51,27 @@ describe('errors are RFC 9457 problem+json with a stable code', () => {
     const res = await m.call('POST', '/v1/locations', { body: { ...validLocation, name: 'x'.repeat(4_000) } });
     expect(res.status).toBe(413);
     expect(res.body.code).toBe('payload_too_large');
+  });
+
+  it('refuses an oversized body over a real socket with 413, whether it states its length or comes chunked', async () => {
+    const port = await freePort();
+    const server = serve({ fetch: platform.app.fetch, port, hostname: '127.0.0.1' });
+    try {
+      const big = JSON.stringify({ ...validLocation, code: 'ST-BIG', name: 'x'.repeat(4_000) });
+      const headers = { authorization: `Bearer ${m.secretKey}`, 'content-type': 'application/json' };
+      const sized = await fetch(`http://127.0.0.1:${port}/v1/locations`, { method: 'POST', headers, body: big });
+      expect(sized.status).toBe(413);
+      expect(((await sized.json()) as { code: string }).code).toBe('payload_too_large');
+      const chunked = await fetch(`http://127.0.0.1:${port}/v1/locations`, { method: 'POST', headers, body: Readable.toWeb(Readable.from([big.slice(0, 2_000), big.slice(2_000)])), duplex: 'half' });
+      expect(chunked.status).toBe(413);
+      // A body within the limit still arrives whole, read straight from the socket.
+      const small = await fetch(`http://127.0.0.1:${port}/v1/locations`, { method: 'POST', headers, body: JSON.stringify({ ...validLocation, code: 'ST-SOCKET' }) });
+      expect(small.status).toBe(201);
+      expect(((await small.json()) as { code: string }).code).toBe('ST-SOCKET');
+      expect((await m.call('GET', '/v1/locations?limit=100')).body.data.some((l: { code: string }) => l.code === 'ST-BIG')).toBe(false);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('answers an unknown route with 404 route_not_found', async () => {
