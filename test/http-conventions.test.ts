@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { serve } from '@hono/node-server';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './support/process.js';
 import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
@@ -71,6 +72,21 @@ describe('errors are RFC 9457 problem+json with a stable code', () => {
       expect((await m.call('GET', '/v1/locations?limit=100')).body.data.some((l: { code: string }) => l.code === 'ST-BIG')).toBe(false);
     } finally {
       await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('logs each request once, with its request ID, route, status and the caller’s merchant and key', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logged = await createTestPlatform({}, pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) }));
+    try {
+      const shop = await logged.merchant();
+      const res = await shop.call('GET', '/v1/locations', { headers: { 'x-request-id': 'req-logged-1' } });
+      expect(res.status).toBe(200);
+      const requestLines = lines.filter((l) => l.msg === 'request' && l.request_id === 'req-logged-1');
+      expect(requestLines).toHaveLength(1);
+      expect(requestLines[0]).toMatchObject({ method: 'GET', route: '/v1/locations', status: 200, merchant_id: shop.id, key_id: expect.stringMatching(/^key_/) });
+    } finally {
+      await logged.close();
     }
   });
 

@@ -58,10 +58,10 @@ export const silentLogger: Logger = pino({ level: 'silent' });
 
 let handleCounter = 0;
 
-export async function createTestPlatform(overrides: Record<string, string> = {}): Promise<TestPlatform> {
+export async function createTestPlatform(overrides: Record<string, string> = {}, logger: Logger = silentLogger): Promise<TestPlatform> {
   const database = await createTestDatabase();
   const config = testConfig(overrides);
-  const ctx: ModuleContext = { db: database.db, config, logger: silentLogger };
+  const ctx: ModuleContext = { db: database.db, config, logger };
   const platform = buildApp(ctx);
 
   async function call(defaultKey: string, method: string, urlPath: string, options: CallOptions = {}): Promise<TestResponse> {

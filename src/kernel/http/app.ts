@@ -77,14 +77,15 @@ export function createApiApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.use(requestId({ headerName: 'X-Request-Id' }));
   app.use(async (c, next) => {
     const started = performance.now();
-    const logger = options.logger.child({ request_id: c.get('requestId') });
-    c.set('logger', logger);
+    c.set('logFields', { request_id: c.get('requestId') });
     await next();
     const route = routePath(c) || 'unmatched';
     const seconds = (performance.now() - started) / 1_000;
     options.metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
     options.metrics.httpDuration.observe({ method: c.req.method, route }, seconds);
-    c.get('logger').info({ method: c.req.method, path: c.req.path, route, status: c.res.status, duration_ms: Math.round(seconds * 1_000_000) / 1_000 }, 'request');
+    if (options.logger.isLevelEnabled('info')) {
+      options.logger.info({ ...c.get('logFields'), method: c.req.method, path: c.req.path, route, status: c.res.status, duration_ms: Math.round(seconds * 1_000_000) / 1_000 }, 'request');
+    }
   });
   const streamedBodyLimit = bodyLimit({
     maxSize: options.body_limit_bytes,
@@ -110,7 +111,7 @@ export function createApiApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.onError((error, c) => {
     const problem = toProblem(error);
     if (problem !== undefined) return problemResponse(c, problem);
-    c.get('logger').error({ err: error }, 'unhandled error');
+    options.logger.error({ ...c.get('logFields'), err: error }, 'unhandled error');
     return problemResponse(c, problems.internal());
   });
   app.notFound((c) => problemResponse(c, problems.routeNotFound(c.req.method, c.req.path)));

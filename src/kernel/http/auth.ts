@@ -59,7 +59,7 @@ export function requireKey(authenticator: Authenticator, access: RouteAccess): M
     const anyOf = typeof access.scope === 'string' ? [access.scope] : access.scope;
     if (!anyOf.some((scope) => caller.scopes.has(scope))) throw problems.forbidden(anyOf.join('` or `'));
     c.set('caller', caller);
-    c.set('logger', c.get('logger').child({ merchant_id: caller.merchant_id, key_id: caller.key_id }));
+    Object.assign(c.get('logFields'), { merchant_id: caller.merchant_id, key_id: caller.key_id });
     return next();
   };
 }

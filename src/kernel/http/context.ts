@@ -1,4 +1,3 @@
-import type { Logger } from 'pino';
 import type { KeyKind, Scope } from './scopes.js';
 
 /**
@@ -21,7 +20,12 @@ export type CallerKind = KeyKind | 'console';
 export interface AppEnv {
   Variables: {
     requestId: string;
-    logger: Logger;
+    /**
+     * What the request's log lines carry (request ID, then the caller's merchant and key). Kept as
+     * fields rather than a pino child logger per request, which cost several per cent of the
+     * server's CPU under load; the lines read the same.
+     */
+    logFields: Record<string, unknown>;
     caller: Caller;
   };
 }
