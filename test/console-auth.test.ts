@@ -49,6 +49,29 @@ describe('console sign-in', () => {
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
+  it('locks out the address that guesses, not the user: the right password still works from elsewhere, and one address cannot spray many accounts', async () => {
+    const proxied = await createTestPlatform({ OPENBOS_TRUSTED_PROXIES: '1' });
+    try {
+      const shop = await proxied.merchant();
+      const user = await shop.signIn('staff');
+      const from = (address: string, email: string, password: string) =>
+        shop.call('POST', '/v1/console/sessions', { key: null, headers: { 'x-forwarded-for': `10.9.9.9, ${address}` }, body: { merchant: shop.handle, email, password } });
+      for (let i = 0; i < 10; i++) expect((await from('203.0.113.9', user.email, `guess ${i}`)).status).toBe(401);
+      expect((await from('203.0.113.9', user.email, user.password)).status).toBe(429);
+      // Only the entry the trusted proxy added counts: a forged entry further left changes nothing.
+      const forged = await shop.call('POST', '/v1/console/sessions', { key: null, headers: { 'x-forwarded-for': `198.51.100.7, 203.0.113.9` }, body: { merchant: shop.handle, email: user.email, password: user.password } });
+      expect(forged.status).toBe(429);
+      expect((await from('198.51.100.7', user.email, user.password)).status).toBe(201);
+
+      // Fifty failures on fifty accounts from one address close that address to every account.
+      for (let i = 0; i < 50; i++) expect((await from('203.0.113.50', `nobody-${i}@example.com`, 'Spring2026!')).status).toBe(401);
+      expect((await from('203.0.113.50', user.email, user.password)).status).toBe(429);
+      expect((await from('198.51.100.8', user.email, user.password)).status).toBe(201);
+    } finally {
+      await proxied.close();
+    }
+  });
+
   it('rejects a bad sign-in body with the fields named', async () => {
     const res = await a.call('POST', '/v1/console/sessions', { key: null, body: { merchant: a.handle } });
     expect(res.status).toBe(400);

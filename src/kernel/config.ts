@@ -26,6 +26,7 @@ const envSchema = z.object({
   OPENBOS_RATE_LIMIT_BURST: positiveInt.default(400).describe('requests an API key may send in one burst'),
   OPENBOS_SEED_DEMO: z.enum(['auto', 'never']).default('auto').describe('seed the demo platform on first start'),
   OPENBOS_PUBLIC_URL: z.string().url().optional().describe('base URL printed and used in links'),
+  OPENBOS_TRUSTED_PROXIES: z.coerce.number().int().min(0).max(10).default(0).describe('reverse proxies in front of the server whose X-Forwarded-For entries name the client; 0 takes the socket address'),
   NATS_URL: z.string().min(1).optional().describe('NATS server; when set, domain events are also published to JetStream'),
   LOG_LEVEL: z.enum(logLevels).default('info').describe('pino log level'),
   OPENBOS_UNPAID_ORDER_TTL_S: positiveInt.max(30 * 24 * 3_600).default(1_800).describe('seconds an order may stay unpaid before it closes and releases its stock'),
