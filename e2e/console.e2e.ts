@@ -168,6 +168,8 @@ describe('the merchant console', () => {
     await page.getByRole('link', { name: order_id }).click();
     await page.getByRole('heading', { level: 1, name: `Order ${order_id}` }).waitFor();
     await page.getByText('e2e-buyer@example.com').first().waitFor();
+    // The escrow card says what the platform will keep: 5% of 2 × 88.00.
+    await expect.poll(() => page.getByTestId('escrow-explain').textContent()).toMatch(/less \D*8\.80 commission \(5%\)/);
     await screenshot(page, 'order-detail');
     expect(await unlabelledControls(page)).toEqual([]);
 

@@ -85,7 +85,8 @@ describe('escrow payments', () => {
     expect(after.held_minor).toBe(before.held_minor);
     expect(after.available_minor).toBe(before.available_minor + 19_000);
     const payments = await seller.call('GET', `/v1/payments?order_id=${order_id}`);
-    expect(payments.body.data[0]).toMatchObject({ status: 'released', amount_minor: 20_000 });
+    // The released amount plus the commission the payment reports is what the buyer paid.
+    expect(payments.body.data[0]).toMatchObject({ status: 'released', amount_minor: 20_000, commission_bps: 500, commission_minor: 1_000 });
     await invariantsHold();
   });
 
@@ -134,7 +135,7 @@ describe('escrow payments', () => {
     await dispatcher.drain();
     expect((await balance()).available_minor).toBe(before.available_minor + 19_000);
     const payment = (await seller.call('GET', `/v1/payments?order_id=${order_id}`)).body.data[0];
-    expect(payment).toMatchObject({ status: 'partially_refunded', refund_amount_minor: 10_000 });
+    expect(payment).toMatchObject({ status: 'partially_refunded', refund_amount_minor: 10_000, commission_minor: 1_000 });
     await invariantsHold();
   });
 

@@ -1498,6 +1498,10 @@ export interface components {
         Payment: {
             amount_minor: number;
             checkout_id: string;
+            /** @description the platform’s commission rate on this payment, in basis points (500 = 5%), fixed when it was made */
+            commission_bps: number;
+            /** @description the commission on what the seller keeps (the amount less any refund), taken when the escrow is released */
+            commission_minor: number;
             created_at: string;
             currency: string;
             failure_code: string | null;

@@ -4,6 +4,7 @@ import { toJsonAmount } from '../../kernel/money.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { Problem, problems } from '../../kernel/problem.js';
 import { balanceOf, listAccounts } from '../ledger/index.js';
+import { commissionOn } from './escrow.js';
 import { payCheckout, paymentsOf, type Payment, type ProviderEventCommitter } from './payments.js';
 import { getPayoutStatement, listPayouts } from './payouts.js';
 import { InvalidSignatureError, type PaymentProvider } from './provider.js';
@@ -11,11 +12,38 @@ import { InvalidSignatureError, type PaymentProvider } from './provider.js';
 const id = z.string().min(1).max(64);
 
 const paymentOut = z
-  .object({ id: z.string(), order_id: z.string(), checkout_id: z.string(), amount_minor: z.number().int(), currency: z.string(), status: z.string(), failure_code: z.string().nullable(), refund_amount_minor: z.number().int().nullable(), payout_id: z.string().nullable(), created_at: z.string() })
+  .object({
+    id: z.string(),
+    order_id: z.string(),
+    checkout_id: z.string(),
+    amount_minor: z.number().int(),
+    currency: z.string(),
+    status: z.string(),
+    failure_code: z.string().nullable(),
+    refund_amount_minor: z.number().int().nullable(),
+    commission_bps: z.number().int().openapi({ description: 'the platform’s commission rate on this payment, in basis points (500 = 5%), fixed when it was made' }),
+    commission_minor: z.number().int().openapi({ description: 'the commission on what the seller keeps (the amount less any refund), taken when the escrow is released' }),
+    payout_id: z.string().nullable(),
+    created_at: z.string(),
+  })
   .openapi('Payment');
 
 function paymentJson(p: Payment): z.infer<typeof paymentOut> {
-  return { id: p.id, order_id: p.order_id, checkout_id: p.checkout_id, amount_minor: toJsonAmount(p.amount_minor), currency: p.currency, status: p.status, failure_code: p.failure_code, refund_amount_minor: p.refund_amount_minor === null ? null : toJsonAmount(p.refund_amount_minor), payout_id: p.payout_id, created_at: p.created_at.toISOString() };
+  const kept = p.amount_minor - (p.refund_amount_minor ?? 0n);
+  return {
+    id: p.id,
+    order_id: p.order_id,
+    checkout_id: p.checkout_id,
+    amount_minor: toJsonAmount(p.amount_minor),
+    currency: p.currency,
+    status: p.status,
+    failure_code: p.failure_code,
+    refund_amount_minor: p.refund_amount_minor === null ? null : toJsonAmount(p.refund_amount_minor),
+    commission_bps: p.commission_bps,
+    commission_minor: toJsonAmount(kept > 0n ? commissionOn(kept, p.currency, p.commission_bps) : 0n),
+    payout_id: p.payout_id,
+    created_at: p.created_at.toISOString(),
+  };
 }
 
 export const payCheckoutRoute = defineRoute({

@@ -166,7 +166,7 @@ export const orders = {
       },
       explain: {
         processing: 'The payment provider is still confirming the payment.',
-        held: '{{amount}} is held in escrow until the buyer confirms receipt (or the order confirms itself a while after shipping). Then it is released to you, less commission.',
+        held: '{{amount}} is held in escrow until the buyer confirms receipt (or the order confirms itself a while after shipping). Then it is released to you, less {{commission}} commission ({{rate}}).',
         heldRefundOpen: 'The money is held in escrow while the refund request is open; nothing is released until it is decided.',
         heldDisputed: 'The money is held in escrow until the platform decides the dispute.',
         heldSettling: 'The money is being settled from escrow.',
@@ -379,7 +379,7 @@ export const orders = {
       },
       explain: {
         processing: '支付机构仍在确认这笔付款。',
-        held: '{{amount}} 在托管中，待买家确认收货（或发货一段时间后自动确认）后，扣除佣金结算给您。',
+        held: '{{amount}} 在托管中，待买家确认收货（或发货一段时间后自动确认）后，扣除 {{commission}} 佣金（{{rate}}）结算给您。',
         heldRefundOpen: '退款申请处理中，款项继续托管；在有结果之前不会结算。',
         heldDisputed: '款项继续托管，直至平台对争议作出裁决。',
         heldSettling: '款项正在从托管中结算。',

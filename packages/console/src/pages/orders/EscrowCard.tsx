@@ -126,7 +126,7 @@ function explain(order: OrderDetail, payment: Payment, money: (minor: number) =>
       if (order.status === 'refund_requested') return t('escrow.explain.heldRefundOpen');
       if (order.status === 'disputed') return t('escrow.explain.heldDisputed');
       if (order.status === 'completed' || order.status === 'refunded') return t('escrow.explain.heldSettling');
-      return t('escrow.explain.held', { amount: money(payment.amount_minor) });
+      return t('escrow.explain.held', { amount: money(payment.amount_minor), commission: money(payment.commission_minor), rate: `${payment.commission_bps / 100}%` });
     case 'released':
       return payment.payout_id === null ? t('escrow.explain.released') : t('escrow.explain.releasedPaidOut', { payout: payment.payout_id });
     case 'refunded':
