@@ -165,6 +165,9 @@ describe('timeline', () => {
       if (before === null) break;
     }
     expect(seen).toEqual([...times].sort().reverse().map((t) => new Date(t).toISOString()));
+    const bad = await brand.call('GET', `/v1/consumers/${profile.id}/timeline?before=not-a-cursor`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].field).toBe('before');
   });
 });
 

@@ -82,18 +82,23 @@ function likePattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
 }
 
+/** Where a timeline page ends: the last event's time and ID. */
+export interface TimelineCursor {
+  occurred_at: Date;
+  id: string;
+}
+
 /**
- * Newest first by when each event happened. The cursor is the last event's ID; the page after it
- * continues from that event's time and ID, since events arrive out of time order (a client's
- * clock, a backfill) and their IDs follow arrival.
+ * Newest first by when each event happened. The page after a cursor continues from its event's
+ * time and ID, since events arrive out of time order (a client's clock, a backfill) and their
+ * IDs follow arrival.
  */
-export async function timeline(db: AnyDb, merchant_id: string, profile_id: string, before: string | undefined, limit: number) {
+export async function timeline(db: AnyDb, merchant_id: string, profile_id: string, before: TimelineCursor | undefined, limit: number) {
   const members = await memberProfiles(db, merchant_id, profile_id);
   const rows = await sql<{ id: string; type: string; event: string | null; properties: unknown; occurred_at: Date }>`
     select id, type, event, properties, occurred_at from cdp_event
     where merchant_id = ${merchant_id} and profile_id = any(${members}::text[])
-      and (${before ?? null}::text is null
-           or (occurred_at, id) < (select b.occurred_at, b.id from cdp_event b where b.merchant_id = ${merchant_id} and b.id = ${before ?? null}))
+      and (${before?.id ?? null}::text is null or (occurred_at, id) < (${before?.occurred_at.toISOString() ?? null}::timestamptz, ${before?.id ?? null}::text))
     order by occurred_at desc, id desc limit ${limit}`.execute(db);
   return rows.rows;
 }

@@ -112,4 +112,13 @@ export const migrations = [
        version bigint not null
      );`,
   ),
+  sqlMigration(
+    '20261130T0900_event_key_message_id',
+    `-- An event is known by its brand and message ID, which de-duplicates it anyway; the index on
+     -- its generated ID alone cost every insert a third index. Timelines page by time and ID
+     -- through the profile index and need no lookup by ID.
+     alter table cdp_event drop constraint cdp_event_pkey;
+     alter table cdp_event drop constraint cdp_event_merchant_id_message_id_key;
+     alter table cdp_event add primary key (merchant_id, message_id);`,
+  ),
 ];

@@ -163,6 +163,7 @@ async function ingestPipelined(
   // The assumption failed: remove the events inserted early and start over under the lock, which
   // this transaction keeps. (Rolling back to a savepoint taken before the insert would release
   // the lock, and the batch behind, which waits for this one to settle, could take it first.)
-  await sql`delete from cdp_event where merchant_id = ${merchant_id} and id = any(${batch.events.map((x) => x.id)}::text[])`.execute(trx);
+  // Only the rows this batch inserted: an event already stored before it keeps its row.
+  await sql`delete from cdp_event where merchant_id = ${merchant_id} and message_id = any(${[...inserted]}::text[])`.execute(trx);
   return { outcomes: await locked(version), pipelined: false };
 }

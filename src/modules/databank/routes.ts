@@ -7,7 +7,7 @@ import { toJsonAmount } from '../../kernel/money.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
 import { keyAuthenticator } from '../merchants/index.js';
-import { consentOf, eraseConsumer, exportConsumer, getProfile, identitiesOf, listProfiles, setConsent, timeline, undoMerge, type ProfileRow } from './consumers.js';
+import { consentOf, eraseConsumer, exportConsumer, getProfile, identitiesOf, listProfiles, setConsent, timeline, undoMerge, type ProfileRow, type TimelineCursor } from './consumers.js';
 import { hashValue, normaliseEmail, storedIdentifier } from './identifiers.js';
 import type { EventType } from './ingest.js';
 import type { IngestCommitter } from './pipeline.js';
@@ -101,7 +101,7 @@ export const timelineRoute = defineRoute({
   tags: ['Consumers'],
   summary: 'Events of a consumer, newest first',
   access: { scope: 'consumers:read', tenancy: 'merchant' },
-  request: { params: consumerParams, query: z.object({ before: id.optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }) },
+  request: { params: consumerParams, query: z.object({ before: z.string().max(200).optional().openapi({ description: '`next_before` of the previous page' }), limit: z.coerce.number().int().min(1).max(200).default(50) }) },
   responses: { 200: jsonResponse(z.object({ data: z.array(z.object({ id: z.string(), type: z.string(), event: z.string().nullable(), properties: z.unknown(), occurred_at: z.string() })), next_before: z.string().nullable() }), 'Events') },
 });
 
@@ -178,6 +178,18 @@ async function writeKeyMerchant(authenticator: Authenticator, c: Context<AppEnv>
   return caller.merchant_id;
 }
 
+const encodeTimelineCursor = (e: TimelineCursor) => Buffer.from(`${e.occurred_at.toISOString()}|${e.id}`, 'utf8').toString('base64url');
+
+function decodeTimelineCursor(cursor: string | undefined): TimelineCursor | undefined {
+  if (cursor === undefined) return undefined;
+  const [at, event_id, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const occurred_at = new Date(at ?? '');
+  if (rest.length > 0 || event_id === undefined || !/^cev_[0-9A-Z]{26}$/.test(event_id) || Number.isNaN(occurred_at.getTime())) {
+    throw problems.validation([{ field: 'before', location: 'query', message: 'is not a cursor this API issued' }]);
+  }
+  return { occurred_at, id: event_id };
+}
+
 export function registerRoutes(router: ModuleRouter, { db }: ModuleContext, ingest: IngestCommitter): void {
   const authenticator = keyAuthenticator(db);
   for (const path of segmentPaths) {
@@ -223,9 +235,10 @@ export function registerRoutes(router: ModuleRouter, { db }: ModuleContext, inge
     const { profile_id } = c.req.valid('param');
     if ((await getProfile(db, merchant_id, profile_id)) === undefined) throw problems.notFound('The consumer');
     const q = c.req.valid('query');
-    const rows = await timeline(db, merchant_id, profile_id, q.before, q.limit + 1);
+    const rows = await timeline(db, merchant_id, profile_id, decodeTimelineCursor(q.before), q.limit + 1);
     const page = rows.slice(0, q.limit);
-    return c.json({ data: page.map((e) => ({ ...e, occurred_at: e.occurred_at.toISOString() })), next_before: rows.length > q.limit ? (page.at(-1)?.id ?? null) : null }, 200);
+    const last = page.at(-1);
+    return c.json({ data: page.map((e) => ({ ...e, occurred_at: e.occurred_at.toISOString() })), next_before: rows.length > q.limit && last !== undefined ? encodeTimelineCursor(last) : null }, 200);
   });
 
   router.route(consentRoute, async (c) => {
