@@ -4739,6 +4739,7 @@ export interface operations {
     getConsumerTimeline: {
         parameters: {
             query?: {
+                /** @description `next_before` of the previous page */
                 before?: string;
                 limit?: number;
             };
