@@ -182,11 +182,52 @@ describe('identity resolution', () => {
     expect(profile.identities.map((i: { type: string }) => i.type).sort()).toEqual(['anonymous_id', 'user_id']);
     const timeline = await brand.call('GET', `/v1/consumers/${profile.id}/timeline`);
     expect(timeline.body.data).toHaveLength(3);
-    const merge = await sql<{ id: string }>`select id from cdp_merge where merchant_id = ${brand.id} and into_profile_id = ${profile.id}`.execute(platform.database.db);
+    const merge = await sql<{ id: string; from_profile_id: string }>`select id, from_profile_id from cdp_merge where merchant_id = ${brand.id} and into_profile_id = ${profile.id}`.execute(platform.database.db);
     expect(merge.rows).toHaveLength(1);
+    expect(profile.events_count).toBe(3);
     expect((await brand.call('POST', `/v1/consumer-merges/${merge.rows[0]!.id}/undo`)).status).toBe(200);
     const after = await profileOfUser(brand, userId);
     expect(after.identities.map((i: { type: string }) => i.type)).toEqual(['user_id']);
+    // The anonymous browsing's count goes back with it.
+    expect(after.events_count).toBe(2);
+    const restored = (await brand.call('GET', `/v1/consumers/${merge.rows[0]!.from_profile_id}`)).body;
+    expect(restored).toMatchObject({ merged_into: null, events_count: 1 });
+    expect(restored.identities.map((i: { type: string }) => i.type)).toEqual(['anonymous_id']);
+    expect((await brand.call('GET', `/v1/consumers/${after.id}/timeline`)).body.data).toHaveLength(2);
+  });
+
+  it('undoes the middle of a chain of merges: the earlier merge follows the restored profile, and counts go back', async () => {
+    const [a1, a2, userId] = [unique('chain-a1'), unique('chain-a2'), unique('chain-user')];
+    const email = `${unique('chain')}@example.com`;
+    const track = (body: Record<string, unknown>) => send('/v1/track', { event: 'Product Viewed', ...body }, { key: brand.publishableKey });
+    await track({ anonymousId: a1 });
+    await track({ anonymousId: a2 });
+    await send('/v1/identify', { anonymousId: a1, traits: { email } }, { key: brand.publishableKey });
+    // a2's profile shares the email and merges into a1's; then the user signs in on a1's device.
+    await track({ anonymousId: a2, context: { traits: { email } } });
+    await track({ userId });
+    await send('/v1/identify', { userId, anonymousId: a1 }, { key: brand.publishableKey });
+    const user = await profileOfUser(brand, userId);
+    expect(user.events_count).toBe(6);
+    const mergesInto = async (profile_id: string) =>
+      (await sql<{ id: string; from_profile_id: string }>`select id, from_profile_id from cdp_merge where merchant_id = ${brand.id} and into_profile_id = ${profile_id}`.execute(platform.database.db)).rows;
+    const [last] = await mergesInto(user.id);
+    const [first] = await mergesInto(last!.from_profile_id);
+    expect(first).toBeDefined();
+    if (last === undefined || first === undefined) return;
+    expect((await brand.call('POST', `/v1/consumer-merges/${last.id}/undo`)).status).toBe(200);
+
+    const back = (await brand.call('GET', `/v1/consumers/${last.from_profile_id}`)).body;
+    expect(back.merged_into).toBeNull();
+    // a1's profile holds its three events and a2's one again; the user keeps its own two.
+    expect(back.events_count).toBe(4);
+    expect((await brand.call('GET', `/v1/consumers/${last.from_profile_id}/timeline`)).body.data).toHaveLength(4);
+    expect((await brand.call('GET', `/v1/consumers/${first.from_profile_id}`)).body.merged_into).toBe(last.from_profile_id);
+    const userAfter = await profileOfUser(brand, userId);
+    expect(userAfter.events_count).toBe(2);
+    expect(userAfter.identities.map((i: { type: string }) => i.type)).toEqual(['user_id']);
+    const reports = await runChecks(platform.database.db, [...kernelChecks, ...modules.flatMap((m) => m.checks ?? [])]);
+    expect(reports.filter((r) => r.violations.length > 0)).toEqual([]);
   });
 
   it('never merges two people with different user IDs, even when they share an email', async () => {

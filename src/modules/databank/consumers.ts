@@ -140,7 +140,11 @@ export async function eraseConsumer(db: AnyDb, merchant_id: string, profile_id: 
   });
 }
 
-/** Undoes a merge: the identities it moved go back, and the merged profile lives again. */
+/**
+ * Undoes a merge: the identities it moved go back, and the merged profile lives again with the
+ * profiles that had been merged into it. The counts it brought (events, orders, amount spent)
+ * leave the profile that holds them now; dates and traits it brought stay there.
+ */
 export async function undoMerge(db: AnyDb, merchant_id: string, merge_id: string, actor: string): Promise<boolean> {
   return inTransaction(db, async (trx) => {
     await lockIdentityGraph(trx, merchant_id);
@@ -148,10 +152,26 @@ export async function undoMerge(db: AnyDb, merchant_id: string, merge_id: string
       select from_profile_id, into_profile_id, identities from cdp_merge where merchant_id = ${merchant_id} and id = ${merge_id} and undone_at is null for update`.execute(trx);
     const merge = found.rows[0];
     if (merge === undefined) return false;
+    const from = merge.from_profile_id;
     const ids = merge.identities;
-    await sql`update cdp_identity set profile_id = ${merge.from_profile_id}
+    await sql`update cdp_identity set profile_id = ${from}
       where merchant_id = ${merchant_id} and (type, value) in (select * from unnest(${ids.map((i) => i.type)}::text[], ${ids.map((i) => i.value)}::text[]))`.execute(trx);
-    await sql`update cdp_profile set merged_into = null where merchant_id = ${merchant_id} and id = ${merge.from_profile_id}`.execute(trx);
+    // The merged profile's row still has the counts it had when it merged; later merges carried
+    // them on to whichever profile it points to now.
+    await sql`update cdp_profile r set events_count = r.events_count - f.events_count, orders_count = r.orders_count - f.orders_count,
+        amount_spent_minor = r.amount_spent_minor - f.amount_spent_minor
+      from cdp_profile f where f.merchant_id = ${merchant_id} and f.id = ${from} and r.merchant_id = ${merchant_id} and r.id = f.merged_into`.execute(trx);
+    // Profiles merged into this one before (directly or down a chain of merges not undone) were
+    // pointed at the survivor when this merge flattened the chain; they follow it back.
+    await sql`with recursive merged_before(id) as (
+        select from_profile_id from cdp_merge where merchant_id = ${merchant_id} and into_profile_id = ${from} and undone_at is null
+        union
+        select m.from_profile_id from cdp_merge m join merged_before b on m.into_profile_id = b.id where m.merchant_id = ${merchant_id} and m.undone_at is null
+      )
+      update cdp_profile p set merged_into = ${from}
+      from merged_before b, cdp_profile f
+      where p.merchant_id = ${merchant_id} and p.id = b.id and p.id <> ${from} and f.merchant_id = ${merchant_id} and f.id = ${from} and p.merged_into = f.merged_into`.execute(trx);
+    await sql`update cdp_profile set merged_into = null where merchant_id = ${merchant_id} and id = ${from}`.execute(trx);
     await sql`update cdp_merge set undone_at = now() where merchant_id = ${merchant_id} and id = ${merge_id}`.execute(trx);
     await recordAudit(trx, { merchant_id, actor, action: 'consumer.unmerge', target: merge_id, details: { from: merge.from_profile_id, into: merge.into_profile_id } });
     return true;
