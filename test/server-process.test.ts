@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -119,5 +120,70 @@ describe('the server on an embedded PostgreSQL', () => {
     expect((await merchant(key)).status).toBe(200);
     expect(await stop(again)).toBe(0);
     expect(await portAnswers(pgPort)).toBe(false);
+  });
+});
+
+describe('the server on several cores (OPENBOS_WORKERS)', () => {
+  const isWorker = (pid: number) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('bos.js');
+    } catch {
+      return false; // gone meanwhile
+    }
+  };
+  // The primary's children: the workers, and the embedded PostgreSQL it started.
+  const workersOf = (pid: number) =>
+    execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .map((l) => Number(l.trim()))
+      .filter((n) => n > 0 && isWorker(n));
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const waitFor = async (what: string, test: () => boolean) => {
+    for (let i = 0; i < 100; i++) {
+      if (test()) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  };
+
+  it('serves from two workers on one port, replaces a worker that dies, and stops them all on SIGTERM', async () => {
+    const server = await startServer({ ...env, OPENBOS_WORKERS: '2' });
+    expect(server.output()).toContain(`2 workers sharing port ${apiPort}`);
+    const key = demoKey(server.output());
+    const workers = workersOf(server.child.pid!);
+    expect(workers).toHaveLength(2);
+    for (let i = 0; i < 6; i++) expect((await merchant(key)).status).toBe(200);
+
+    process.kill(workers[0]!, 'SIGKILL');
+    await waitFor('a replacement worker', () => {
+      const now = workersOf(server.child.pid!);
+      return now.length === 2 && !now.includes(workers[0]!);
+    });
+    expect((await merchant(key)).status).toBe(200);
+
+    const last = workersOf(server.child.pid!);
+    expect(await stop(server)).toBe(0);
+    expect(last.every((pid) => !alive(pid))).toBe(true);
+    expect(await portAnswers(pgPort)).toBe(false);
+  });
+
+  it('stops its workers when the primary is killed, and a plain start adopts the PostgreSQL left running', async () => {
+    const server = await startServer({ ...env, OPENBOS_WORKERS: '2' });
+    const key = demoKey(server.output());
+    const workers = workersOf(server.child.pid!);
+    expect(workers).toHaveLength(2);
+    expect(await stop(server, 'SIGKILL')).toBeNull();
+    await waitFor('the workers to stop', () => workers.every((pid) => !alive(pid)));
+    expect(await portAnswers(apiPort)).toBe(false);
+    const again = await startServer(env);
+    expect((await merchant(key)).status).toBe(200);
+    expect(await stop(again)).toBe(0);
   });
 });

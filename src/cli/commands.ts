@@ -16,6 +16,8 @@ import { runPayouts } from '../modules/payments/index.js';
 import { importTaobao } from '../modules/databank/index.js';
 import { openDatabase, type OpenedDatabase } from '../platform/database.js';
 import { allMigrations, modules } from '../platform/modules.js';
+import cluster from 'node:cluster';
+import { startCluster } from '../platform/cluster.js';
 import { startPlatform } from '../platform/server.js';
 import { ensureConsoleBuilt } from '../platform/console.js';
 
@@ -41,7 +43,33 @@ async function merchantIdOf(database: OpenedDatabase, handle: string): Promise<s
 export const commands = {
   async start(config: Config, logger: Logger): Promise<void> {
     if (config.OPENBOS_CONSOLE_BUILD === 'auto' && config.OPENBOS_CONSOLE_DIR === undefined) await ensureConsoleBuilt(logger);
-    const platform = await startPlatform(config, logger);
+    const platform = config.OPENBOS_WORKERS > 1 ? await startCluster(config, logger) : await startPlatform(config, logger);
+    const stopOnSignals = () => {
+      let stopping = false;
+      const shutdown = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ signal }, 'shutting down: draining requests');
+        platform.stop().then(
+          () => {
+            logger.info('stopped cleanly');
+            process.exit(0);
+          },
+          (error: unknown) => {
+            logger.error({ err: error }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGINT', () => shutdown('SIGINT'));
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+      // A worker of `bos start` with several workers stops when its primary is gone.
+      if (cluster.isWorker) process.on('disconnect', () => shutdown('primary gone'));
+    };
+    if (cluster.isWorker) {
+      stopOnSignals();
+      return;
+    }
     const credentials = await readDemoCredentials(config.dataDir);
     const demo = credentials?.merchants.find((m) => m.handle === 'demo-brand');
     out('');
@@ -56,25 +84,9 @@ export const commands = {
       for (const m of credentials?.merchants ?? []) out(`  Console login  store ${m.handle.padEnd(15)} email ${m.console_email.padEnd(30)} password ${m.console_password}`);
       out(`  Try            curl -H "Authorization: Bearer ${demo.secret_key}" ${platform.url}/v1/merchant`);
     }
+    if (config.OPENBOS_WORKERS > 1) out(`  Processes      ${config.OPENBOS_WORKERS} workers sharing port ${platform.port}`);
     out('Press Ctrl-C to stop.');
-    let stopping = false;
-    const shutdown = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'shutting down: draining requests');
-      platform.stop().then(
-        () => {
-          logger.info('stopped cleanly');
-          process.exit(0);
-        },
-        (error: unknown) => {
-          logger.error({ err: error }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    };
-    process.on('SIGINT', () => shutdown('SIGINT'));
-    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    stopOnSignals();
   },
 
   async migrate(config: Config): Promise<void> {

@@ -21,6 +21,7 @@ const envSchema = z.object({
   OPENBOS_DATA_DIR: z.string().min(1).default('.openbos').describe('folder for the embedded PostgreSQL data'),
   OPENBOS_PG_PORT: port.default(54_320).describe('port of the embedded PostgreSQL'),
   OPENBOS_DB_POOL_MAX: positiveInt.max(500).default(20).describe('connections in the pool'),
+  OPENBOS_WORKERS: positiveInt.max(64).default(1).describe('server processes sharing the port (`bos start`); each has its own pool of OPENBOS_DB_POOL_MAX connections'),
   OPENBOS_BODY_LIMIT_BYTES: positiveInt.default(1_048_576).describe('largest request body accepted'),
   OPENBOS_RATE_LIMIT_PER_S: z.coerce.number().int().min(0).default(200).describe('requests per second per API key; 0 turns limiting off'),
   OPENBOS_RATE_LIMIT_BURST: positiveInt.default(400).describe('requests an API key may send in one burst'),

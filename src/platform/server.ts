@@ -24,8 +24,14 @@ export interface RunningPlatform {
   stop(): Promise<void>;
 }
 
-/** Opens the database, migrates, seeds on first start, starts event delivery, then serves HTTP. */
-export async function startPlatform(config: Config, logger: Logger = createLogger(config.LOG_LEVEL)): Promise<RunningPlatform> {
+export interface PreparedDatabase {
+  database: OpenedDatabase;
+  /** Set when this start seeded the demo platform. */
+  seeded: DemoCredentials | undefined;
+}
+
+/** Opens the database (starting the embedded one if needed), migrates, and seeds on first start. */
+export async function prepareDatabase(config: Config, logger: Logger): Promise<PreparedDatabase> {
   const database = await openDatabase(config, logger, 'server');
   const ctx: ModuleContext = { db: database.db, config, logger };
   let seeded: DemoCredentials | undefined;
@@ -40,6 +46,21 @@ export async function startPlatform(config: Config, logger: Logger = createLogge
     await database.close();
     throw error;
   }
+  return { database, seeded };
+}
+
+/** Places the demo orders on a freshly seeded platform, through the API as a shop would. */
+export async function placeDemoOrders(ctx: ModuleContext, seeded: DemoCredentials): Promise<void> {
+  // Its own app instance, logging only warnings, so a hundred demo requests do not bury the banner.
+  const quiet = buildApp({ ...ctx, logger: ctx.logger.child({ component: 'demo' }, { level: 'warn' }) });
+  const placed = await runDemoActivity(quiet.app, seeded, ctx.logger, () => runPayouts(ctx.db));
+  ctx.logger.info({ orders: placed }, 'placed the demo orders');
+}
+
+/** Opens the database, migrates, seeds on first start, starts event delivery, then serves HTTP. */
+export async function startPlatform(config: Config, logger: Logger = createLogger(config.LOG_LEVEL)): Promise<RunningPlatform> {
+  const { database, seeded } = await prepareDatabase(config, logger);
+  const ctx: ModuleContext = { db: database.db, config, logger };
 
   const sinks: EventSink[] = [];
   if (config.NATS_URL !== undefined) sinks.push(await connectNatsSink(config.NATS_URL));
@@ -59,12 +80,7 @@ export async function startPlatform(config: Config, logger: Logger = createLogge
   const { app } = buildApp(ctx, () => shuttingDown);
   const server = await listen(app.fetch, config.PORT, config.HOST);
   const port = (server.address() as AddressInfo).port;
-  if (seeded !== undefined) {
-    // Its own app instance, logging only warnings, so a hundred demo requests do not bury the banner.
-    const quiet = buildApp({ ...ctx, logger: logger.child({ component: 'demo' }, { level: 'warn' }) });
-    const placed = await runDemoActivity(quiet.app, seeded, logger, () => runPayouts(ctx.db));
-    logger.info({ orders: placed }, 'placed the demo orders');
-  }
+  if (seeded !== undefined) await placeDemoOrders(ctx, seeded);
   const url = config.OPENBOS_PUBLIC_URL ?? `http://localhost:${port}`;
 
   return {
