@@ -169,7 +169,7 @@ async function main(): Promise<void> {
     const engineResults = await Promise.all(
       Array.from({ length: buyers }, (_, i) =>
         committer
-          .submit({ checkout_id: `chk_engine_${i}`, channel_merchant_id: shop.channel, currency: 'CNY', buyer_email: null, cart_id: null, items: [{ variant_id: shop.engineVariant, quantity: 1 }], locations: {}, unpaid_ttl_s: 1_800 })
+          .submit({ checkout_id: `chk_engine_${i}`, channel_merchant_id: shop.channel, currency: 'CNY', buyer_email: null, consumer_id: null, cart_id: null, items: [{ variant_id: shop.engineVariant, quantity: 1 }], locations: {}, unpaid_ttl_s: 1_800 })
           .then((r) => {
             if (r.ok) engineLastOrder = performance.now();
             return r.ok;

@@ -17,14 +17,26 @@ export interface ConsumerTable {
   email: string;
   name: string;
   phone: string | null;
+  /** Null for an account that cannot sign in (made by the platform, not by the consumer). */
+  password_hash: Generated<string | null>;
   created_at: Generated<Date>;
 }
 
-interface Tables {
-  consumer: ConsumerTable;
+export interface ConsumerSessionTable {
+  id: string;
+  consumer_id: string;
+  token_hash: string;
+  expires_at: Date;
+  ended_at: Generated<Date | null>;
+  created_at: Generated<Date>;
 }
 
-export type Consumer = Omit<ConsumerTable, 'created_at'> & { created_at: Date };
+export interface ConsumerTables {
+  consumer: ConsumerTable;
+  consumer_session: ConsumerSessionTable;
+}
+
+export type Consumer = Omit<ConsumerTable, 'created_at' | 'password_hash'> & { created_at: Date };
 
 export const migrations = [
   sqlMigration(
@@ -37,6 +49,19 @@ export const migrations = [
        created_at timestamptz not null default now()
      );`,
   ),
+  sqlMigration(
+    '20261130T1100_consumer_sign_in',
+    `alter table consumer add column password_hash text;
+     create table consumer_session (
+       id text primary key,
+       consumer_id text not null references consumer (id) on delete cascade,
+       token_hash text not null unique,
+       expires_at timestamptz not null,
+       ended_at timestamptz,
+       created_at timestamptz not null default now()
+     );
+     create index consumer_session_consumer on consumer_session (consumer_id);`,
+  ),
 ];
 
 export const consumerRegistered = defineEvent('consumer.registered', z.object({ consumer_id: z.string() }));
@@ -44,13 +69,13 @@ export const consumerRegistered = defineEvent('consumer.registered', z.object({ 
 export async function registerConsumer(db: AnyDb, input: { email: string; name: string; phone?: string }): Promise<Consumer> {
   const email = input.email.trim().toLowerCase();
   return inTransaction(db, async (trx) => {
-    const t = tablesOf<Tables>(trx);
+    const t = tablesOf<ConsumerTables>(trx);
     const taken = await t.selectFrom('consumer').select('id').where('email', '=', email).executeTakeFirst();
     if (taken !== undefined) throw problems.conflict('email_taken', 'An account with this email exists');
     const row = await t
       .insertInto('consumer')
       .values({ id: newId('cus'), email, name: input.name, phone: input.phone ?? null })
-      .returningAll()
+      .returning(['id', 'email', 'name', 'phone', 'created_at'])
       .executeTakeFirstOrThrow();
     await publish(trx, consumerRegistered, null, { consumer_id: row.id });
     return row;
@@ -58,7 +83,7 @@ export async function registerConsumer(db: AnyDb, input: { email: string; name: 
 }
 
 export async function findConsumerByEmail(db: AnyDb, email: string): Promise<Consumer | undefined> {
-  return tablesOf<Tables>(db).selectFrom('consumer').selectAll().where('email', '=', email.trim().toLowerCase()).executeTakeFirst();
+  return tablesOf<ConsumerTables>(db).selectFrom('consumer').select(['id', 'email', 'name', 'phone', 'created_at']).where('email', '=', email.trim().toLowerCase()).executeTakeFirst();
 }
 
 export const demoConsumers = [

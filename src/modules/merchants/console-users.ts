@@ -1,40 +1,13 @@
-import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { inTransaction, tablesOf, type AnyDb } from '../../kernel/db.js';
+import { hashPassword, password_length_min, unknownAccountHash, verifyPassword } from '../../kernel/passwords.js';
 import { newId } from '../../kernel/ids.js';
 import { problems } from '../../kernel/problem.js';
 import { recordAudit } from './audit.js';
 import { endSessionsOf } from './console-sessions.js';
 import type { ConsoleRole, ConsoleUserTable, MerchantTables } from './tables.js';
 
-/**
- * People who sign in to the merchant console. Passwords are hashed with scrypt (Node's
- * built-in implementation) with a per-user salt, stored as `scrypt$N$r$p$salt$hash`.
- */
+/** People who sign in to the merchant console. Passwords are hashed (`kernel/passwords.ts`). */
 export type ConsoleUser = Omit<ConsoleUserTable, 'password_hash' | 'created_at'> & { created_at: Date };
-
-const scryptParams = { N: 16_384, r: 8, p: 1 } as const;
-const key_length = 32;
-const password_length_min = 10;
-
-function scrypt(password: string, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scryptCallback(password.normalize('NFKC'), salt, key_length, options, (error, key) => (error ? reject(error) : resolve(key)));
-  });
-}
-
-export async function hashPassword(password: string): Promise<string> {
-  const salt = randomBytes(16);
-  const key = await scrypt(password, salt, scryptParams);
-  return ['scrypt', scryptParams.N, scryptParams.r, scryptParams.p, salt.toString('base64url'), key.toString('base64url')].join('$');
-}
-
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [scheme, n, r, p, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt' || salt === undefined || hash === undefined) return false;
-  const expected = Buffer.from(hash, 'base64url');
-  const actual = await scrypt(password, Buffer.from(salt, 'base64url'), { N: Number(n), r: Number(r), p: Number(p) });
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
-}
 
 export interface NewConsoleUser {
   merchant_id: string;
@@ -74,13 +47,12 @@ export async function verifyConsoleUser(db: AnyDb, merchant_id: string, email: s
     .where('email', '=', email.trim().toLowerCase())
     .where('disabled_at', 'is', null)
     .executeTakeFirst();
-  const ok = await verifyPassword(password, row?.password_hash ?? (await dummyHash));
+  const ok = await verifyPassword(password, row?.password_hash ?? (await unknownAccountHash));
   if (row === undefined || !ok) return undefined;
   const { password_hash: _hash, ...user } = row;
   return user;
 }
 
-const dummyHash = hashPassword(randomBytes(12).toString('hex'));
 
 const userColumns = ['merchant_id', 'id', 'email', 'name', 'role', 'created_at', 'disabled_at'] as const;
 

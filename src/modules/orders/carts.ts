@@ -7,8 +7,10 @@ import { quoteLines, type LineQuote } from '../catalog/index.js';
 import type { CartTable, OrderTables } from './tables.js';
 
 /**
- * Guest carts. A cart may hold items of several sellers; checkout splits it into one order per
- * seller. The cart ID names it, and its token (shown once, stored hashed) lets its holder use it.
+ * Carts of guests and of signed-in consumers. A cart may hold items of several sellers; checkout
+ * splits it into one order per seller. The cart ID names it, and its token (shown once, stored
+ * hashed) lets its holder use it. A signed-in consumer's cart also opens with their session, on
+ * any device; a guest who signs in claims their cart with both.
  */
 export const cart_lines_max = 50;
 
@@ -19,24 +21,47 @@ function hash(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-export async function createCart(db: AnyDb, input: { channel_merchant_id: string; currency: string; buyer_email?: string | undefined }): Promise<{ cart: Cart; token: string }> {
+export async function createCart(db: AnyDb, input: { channel_merchant_id: string; currency: string; buyer_email?: string | undefined; consumer_id?: string | undefined }): Promise<{ cart: Cart; token: string }> {
   const token = `ct_${randomBytes(24).toString('base64url')}`;
   const row = await tablesOf<OrderTables>(db)
     .insertInto('cart')
-    .values({ id: newId('cart'), token_hash: hash(token), channel_merchant_id: input.channel_merchant_id, currency: input.currency, buyer_email: input.buyer_email ?? null, status: 'open' })
+    .values({ id: newId('cart'), token_hash: hash(token), channel_merchant_id: input.channel_merchant_id, currency: input.currency, buyer_email: input.buyer_email ?? null, consumer_id: input.consumer_id ?? null, status: 'open' })
     .returningAll()
     .executeTakeFirstOrThrow();
   const { token_hash: _h, ...cart } = row;
   return { cart, token };
 }
 
-/** The cart, if the token opens it; otherwise 404 (a wrong token must not reveal that it exists). */
-export async function openCart(db: AnyDb, cart_id: string, token: string | undefined): Promise<Cart> {
+/**
+ * The cart, if the token opens it or it belongs to the signed-in consumer; otherwise 404 (a
+ * wrong token must not reveal that it exists).
+ */
+export async function openCart(db: AnyDb, cart_id: string, token: string | undefined, consumer_id?: string): Promise<Cart> {
   const row = await tablesOf<OrderTables>(db).selectFrom('cart').selectAll().where('id', '=', cart_id).executeTakeFirst();
   const presented = Buffer.from(hash(token ?? ''));
-  if (row === undefined || !timingSafeEqual(presented, Buffer.from(row.token_hash))) throw problems.notFound('The cart');
+  const owned = row !== undefined && consumer_id !== undefined && row.consumer_id === consumer_id;
+  if (row === undefined || (!owned && !timingSafeEqual(presented, Buffer.from(row.token_hash)))) throw problems.notFound('The cart');
   const { token_hash: _h, ...cart } = row;
   return cart;
+}
+
+/** A guest cart becomes the signed-in consumer's; another consumer's cart is refused with 409. */
+export async function claimCart(db: AnyDb, cart: Cart, consumer: { id: string; email: string }): Promise<Cart> {
+  if (cart.consumer_id !== null && cart.consumer_id !== consumer.id) throw problems.conflict('cart_owned', 'This cart belongs to another account');
+  const row = await tablesOf<OrderTables>(db)
+    .updateTable('cart')
+    .set({ consumer_id: consumer.id, buyer_email: sql`coalesce(buyer_email, ${consumer.email})`, updated_at: sql`now()` })
+    .where('id', '=', cart.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const { token_hash: _h, ...claimed } = row;
+  return claimed;
+}
+
+/** A consumer's open carts, newest first. */
+export async function consumerCarts(db: AnyDb, consumer_id: string): Promise<Cart[]> {
+  const rows = await tablesOf<OrderTables>(db).selectFrom('cart').selectAll().where('consumer_id', '=', consumer_id).where('status', '=', 'open').orderBy('id', 'desc').limit(20).execute();
+  return rows.map(({ token_hash: _h, ...cart }) => cart);
 }
 
 export async function setCartItem(db: AnyDb, cart: Cart, variant_id: string, quantity: number): Promise<void> {

@@ -77,4 +77,12 @@ export const migrations = [
        primary key (cart_id, variant_id)
      );`,
   ),
+  sqlMigration(
+    '20261130T1110_consumer_carts_and_orders',
+    `-- Carts and orders of signed-in consumers (consumer accounts live in the consumers module).
+     alter table cart add column consumer_id text;
+     alter table sales_order add column consumer_id text;
+     create index cart_consumer on cart (consumer_id, id) where consumer_id is not null;
+     create index sales_order_consumer on sales_order (consumer_id, id) where consumer_id is not null;`,
+  ),
 ];

@@ -39,6 +39,22 @@ export async function listOrders(db: AnyDb, merchant_id: string, filter: OrderFi
   return orders.map((o) => ({ ...o, lines: lines.filter((l) => l.order_id === o.id) }));
 }
 
+/** A signed-in consumer's orders with every seller, newest first. */
+export async function consumerOrders(db: AnyDb, consumer_id: string, before_id: string | undefined, limit: number): Promise<(Order & { lines: OrderLine[] })[]> {
+  const t = tablesOf<OrderTables>(db);
+  let query = t.selectFrom('sales_order').selectAll().where('consumer_id', '=', consumer_id);
+  if (before_id !== undefined) query = query.where('id', '<', before_id);
+  const orders = await query.orderBy('id', 'desc').limit(limit).execute();
+  if (orders.length === 0) return [];
+  const lines = await t.selectFrom('order_line').selectAll().where('order_id', 'in', orders.map((o) => o.id)).orderBy('order_id').orderBy('line_no').execute();
+  return orders.map((o) => ({ ...o, lines: lines.filter((l) => l.order_id === o.id && l.merchant_id === o.merchant_id) }));
+}
+
+/** One of a consumer's orders, whichever seller it is with. */
+export async function consumerOrder(db: AnyDb, consumer_id: string, order_id: string): Promise<Order | undefined> {
+  return tablesOf<OrderTables>(db).selectFrom('sales_order').selectAll().where('consumer_id', '=', consumer_id).where('id', '=', order_id).executeTakeFirst();
+}
+
 export async function ordersOfCheckout(db: AnyDb, checkout_id: string): Promise<Order[]> {
   return tablesOf<OrderTables>(db).selectFrom('sales_order').selectAll().where('checkout_id', '=', checkout_id).orderBy('id').execute();
 }

@@ -4,11 +4,12 @@ import { currencySchema, toJsonAmount } from '../../kernel/money.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { newId } from '../../kernel/ids.js';
 import { problems } from '../../kernel/problem.js';
+import { consumerToken, consumerTokenHeader, requireConsumer, type Consumer } from '../consumers/index.js';
 import { quantity_max } from '../inventory/index.js';
-import { cart_lines_max, cartItems, claimForCheckout, createCart, openCart, reopenCart, setCartItem, viewCart, type CartView } from './carts.js';
+import { cart_lines_max, cartItems, claimCart, claimForCheckout, consumerCarts, createCart, openCart, reopenCart, setCartItem, viewCart, type CartView } from './carts.js';
 import { CheckoutCommitter } from './checkout/committer.js';
 import type { CheckoutItem, PlacedOrder } from './checkout/place-batch.js';
-import { getOrder, listOrders, type OrderDetail } from './orders.js';
+import { consumerOrder, consumerOrders, getOrder, listOrders, type OrderDetail } from './orders.js';
 import { applyOrderAction, rules, type Order, type OrderAction, type OrderLine } from './state-machine.js';
 import { orderStatuses } from './tables.js';
 
@@ -86,7 +87,7 @@ export const checkoutRoute = defineRoute({
   tags: ['Checkout'],
   summary: 'Buy now: price, reserve stock and create one order per seller, awaiting payment',
   access: { scope: 'checkout:write', tenancy: 'public', keyKinds: ['publishable', 'secret'] },
-  request: jsonBody(z.object({ currency: currencySchema, items: z.array(checkoutItem).min(1).max(cart_lines_max), buyer_email: buyerEmail, fulfilment }).strict()),
+  request: { headers: consumerToken, ...jsonBody(z.object({ currency: currencySchema, items: z.array(checkoutItem).min(1).max(cart_lines_max), buyer_email: buyerEmail, fulfilment }).strict()) },
   responses: { 201: jsonResponse(checkoutOut, 'The orders, awaiting payment') },
 });
 
@@ -117,7 +118,7 @@ function cartJson(c: CartView): z.infer<typeof cartOut> {
 }
 
 const cartParams = z.object({ cart_id: id.openapi({ param: { name: 'cart_id', in: 'path' } }) });
-const cartToken = z.object({ 'x-cart-token': z.string().max(100).optional().openapi({ param: { name: 'x-cart-token', in: 'header' }, description: 'the token returned when the cart was created' }) });
+const cartToken = z.object({ 'x-cart-token': z.string().max(100).optional().openapi({ param: { name: 'x-cart-token', in: 'header' }, description: 'the token returned when the cart was created; a signed-in consumer’s own cart opens without it' }) }).extend(consumerToken.shape);
 const cartAccess = { scope: 'checkout:write', tenancy: 'public', keyKinds: ['publishable', 'secret'] } as const;
 
 export const createCartRoute = defineRoute({
@@ -125,9 +126,9 @@ export const createCartRoute = defineRoute({
   method: 'post',
   path: '/v1/carts',
   tags: ['Checkout'],
-  summary: 'Open a guest cart; keep the returned token to use it',
+  summary: 'Open a cart; keep the returned token to use it. With a signed-in consumer’s token, the cart is theirs',
   access: cartAccess,
-  request: jsonBody(z.object({ currency: currencySchema, buyer_email: buyerEmail }).strict()),
+  request: { headers: consumerToken, ...jsonBody(z.object({ currency: currencySchema, buyer_email: buyerEmail }).strict()) },
   responses: { 201: jsonResponse(cartOut.extend({ token: z.string() }), 'The cart and its token') },
 });
 
@@ -162,6 +163,50 @@ export const checkoutCartRoute = defineRoute({
   access: cartAccess,
   request: { params: cartParams, headers: cartToken, ...jsonBody(z.object({ buyer_email: buyerEmail, fulfilment, expected_total_minor: z.number().int().min(0).optional() }).strict()) },
   responses: { 201: jsonResponse(checkoutOut, 'The orders, awaiting payment') },
+});
+
+export const claimCartRoute = defineRoute({
+  operationId: 'claimCart',
+  method: 'post',
+  path: '/v1/carts/{cart_id}/claim',
+  tags: ['Checkout'],
+  summary: 'A consumer who signed in takes over their guest cart (its token and their session); it then opens on any device',
+  access: cartAccess,
+  request: { params: cartParams, headers: cartToken },
+  responses: { 200: jsonResponse(cartOut, 'The cart, now the consumer’s') },
+});
+
+export const accountCartsRoute = defineRoute({
+  operationId: 'listConsumerCarts',
+  method: 'get',
+  path: '/v1/account/carts',
+  tags: ['Consumer accounts'],
+  summary: 'The signed-in consumer’s open carts, newest first',
+  access: cartAccess,
+  request: { headers: consumerToken },
+  responses: { 200: jsonResponse(z.object({ data: z.array(cartOut) }), 'Open carts') },
+});
+
+export const accountOrdersRoute = defineRoute({
+  operationId: 'listConsumerOrders',
+  method: 'get',
+  path: '/v1/account/orders',
+  tags: ['Consumer accounts'],
+  summary: 'The signed-in consumer’s orders with every seller, newest first',
+  access: cartAccess,
+  request: { headers: consumerToken, query: z.object({ before: id.optional(), limit: z.coerce.number().int().min(1).max(100).default(20) }) },
+  responses: { 200: jsonResponse(z.object({ data: z.array(orderOut), next_before: z.string().nullable() }), 'Orders') },
+});
+
+export const confirmReceiptRoute = defineRoute({
+  operationId: 'confirmReceiptAsConsumer',
+  method: 'post',
+  path: '/v1/account/orders/{order_id}/confirm-receipt',
+  tags: ['Consumer accounts'],
+  summary: 'The buyer confirms they have the goods: the order completes and its escrow is released to the seller',
+  access: cartAccess,
+  request: { params: z.object({ order_id: id.openapi({ param: { name: 'order_id', in: 'path' } }) }), headers: consumerToken },
+  responses: { 200: jsonResponse(orderOut, 'The completed order') },
 });
 
 export const listOrdersRoute = defineRoute({
@@ -233,13 +278,14 @@ const sellerActions: SellerAction[] = [
 export function registerRoutes(router: ModuleRouter, { db, config, logger }: ModuleContext): void {
   const committer = new CheckoutCommitter(db, logger.child({ component: 'checkout' }));
 
-  async function checkout(input: { channel_merchant_id: string; currency: string; items: readonly CheckoutItem[]; buyer_email?: string | undefined; fulfilment?: Record<string, string> | undefined; cart_id?: string }): Promise<{ checkout_id: string; orders: PlacedOrder[] }> {
+  async function checkout(input: { channel_merchant_id: string; currency: string; items: readonly CheckoutItem[]; buyer_email?: string | undefined; fulfilment?: Record<string, string> | undefined; cart_id?: string; consumer_id?: string | undefined }): Promise<{ checkout_id: string; orders: PlacedOrder[] }> {
     const checkout_id = newId('chk');
     const result = await committer.submit({
       checkout_id,
       channel_merchant_id: input.channel_merchant_id,
       currency: input.currency,
       buyer_email: input.buyer_email ?? null,
+      consumer_id: input.consumer_id ?? null,
       cart_id: input.cart_id ?? null,
       items: input.items,
       locations: input.fulfilment ?? {},
@@ -251,32 +297,77 @@ export function registerRoutes(router: ModuleRouter, { db, config, logger }: Mod
 
   const checkoutJson = (r: { checkout_id: string; orders: PlacedOrder[] }) => ({ checkout_id: r.checkout_id, orders: r.orders.map((p) => orderJson({ ...p.order, lines: p.lines })) });
 
+  /** The signed-in consumer when the request carries a session token (which must then be valid); undefined for a guest. */
+  const signedIn = async (headers: Record<string, string | undefined>): Promise<Consumer | undefined> => {
+    const token = headers[consumerTokenHeader];
+    return token === undefined ? undefined : requireConsumer(db, token);
+  };
+
   router.route(checkoutRoute, async (c) => {
     const input = c.req.valid('json');
     const variants = input.items.map((i) => i.variant_id);
     if (new Set(variants).size !== variants.length) throw problems.validation([{ field: 'items', location: 'body', message: 'each variant may appear once; raise its quantity instead' }]);
-    return c.json(checkoutJson(await checkout({ ...input, channel_merchant_id: c.get('caller').merchant_id })), 201);
+    const consumer = await signedIn(c.req.valid('header'));
+    return c.json(checkoutJson(await checkout({ ...input, buyer_email: input.buyer_email ?? consumer?.email, consumer_id: consumer?.id, channel_merchant_id: c.get('caller').merchant_id })), 201);
   });
 
   router.route(createCartRoute, async (c) => {
-    const { cart, token } = await createCart(db, { channel_merchant_id: c.get('caller').merchant_id, ...c.req.valid('json') });
+    const consumer = await signedIn(c.req.valid('header'));
+    const input = c.req.valid('json');
+    const { cart, token } = await createCart(db, { channel_merchant_id: c.get('caller').merchant_id, ...input, buyer_email: input.buyer_email ?? consumer?.email, consumer_id: consumer?.id });
     return c.json({ ...cartJson(await viewCart(db, cart)), token }, 201);
   });
 
+  const openRequestCart = async (cart_id: string, headers: Record<string, string | undefined>) => {
+    const consumer = await signedIn(headers);
+    return { cart: await openCart(db, cart_id, headers['x-cart-token'], consumer?.id), consumer };
+  };
+
   router.route(getCartRoute, async (c) => {
-    const cart = await openCart(db, c.req.valid('param').cart_id, c.req.valid('header')['x-cart-token']);
+    const { cart } = await openRequestCart(c.req.valid('param').cart_id, c.req.valid('header'));
     return c.json(cartJson(await viewCart(db, cart)), 200);
   });
 
+  router.route(claimCartRoute, async (c) => {
+    const headers = c.req.valid('header');
+    const consumer = await requireConsumer(db, headers[consumerTokenHeader]);
+    // The cart's token proves the guest held it (a consumer's own cart needs none).
+    const cart = await openCart(db, c.req.valid('param').cart_id, headers['x-cart-token'], consumer.id);
+    return c.json(cartJson(await viewCart(db, await claimCart(db, cart, consumer))), 200);
+  });
+
+  router.route(accountCartsRoute, async (c) => {
+    const consumer = await requireConsumer(db, c.req.valid('header')[consumerTokenHeader]);
+    const carts = await consumerCarts(db, consumer.id);
+    return c.json({ data: await Promise.all(carts.map(async (cart) => cartJson(await viewCart(db, cart)))) }, 200);
+  });
+
+  router.route(accountOrdersRoute, async (c) => {
+    const consumer = await requireConsumer(db, c.req.valid('header')[consumerTokenHeader]);
+    const q = c.req.valid('query');
+    const rows = await consumerOrders(db, consumer.id, q.before, q.limit + 1);
+    const page = rows.slice(0, q.limit);
+    return c.json({ data: page.map(orderJson), next_before: rows.length > q.limit ? (page.at(-1)?.id ?? null) : null }, 200);
+  });
+
+  router.route(confirmReceiptRoute, async (c) => {
+    const consumer = await requireConsumer(db, c.req.valid('header')[consumerTokenHeader]);
+    const { order_id } = c.req.valid('param');
+    const order = await consumerOrder(db, consumer.id, order_id);
+    if (order === undefined) throw problems.notFound('The order');
+    await applyOrderAction(db, order.merchant_id, order_id, 'complete', { actor: `consumer:${consumer.id}`, reason: 'the buyer confirmed receipt' });
+    return c.json(orderJson((await getOrder(db, order.merchant_id, order_id))!), 200);
+  });
+
   router.route(setCartItemRoute, async (c) => {
-    const cart = await openCart(db, c.req.valid('param').cart_id, c.req.valid('header')['x-cart-token']);
+    const { cart } = await openRequestCart(c.req.valid('param').cart_id, c.req.valid('header'));
     const { variant_id, quantity } = c.req.valid('json');
     await setCartItem(db, cart, variant_id, quantity);
     return c.json(cartJson(await viewCart(db, cart)), 200);
   });
 
   router.route(checkoutCartRoute, async (c) => {
-    const cart = await openCart(db, c.req.valid('param').cart_id, c.req.valid('header')['x-cart-token']);
+    const { cart, consumer } = await openRequestCart(c.req.valid('param').cart_id, c.req.valid('header'));
     const input = c.req.valid('json');
     if (input.expected_total_minor !== undefined) {
       const view = await viewCart(db, cart);
@@ -286,7 +377,15 @@ export function registerRoutes(router: ModuleRouter, { db, config, logger }: Mod
     if (items.length === 0) throw problems.unprocessable('cart_empty', 'The cart has no items');
     if (!(await claimForCheckout(db, cart.id))) throw problems.conflict('cart_checked_out', 'This cart has already been checked out');
     try {
-      const result = await checkout({ channel_merchant_id: cart.channel_merchant_id, currency: cart.currency, items, buyer_email: input.buyer_email ?? cart.buyer_email ?? undefined, fulfilment: input.fulfilment, cart_id: cart.id });
+      const result = await checkout({
+        channel_merchant_id: cart.channel_merchant_id,
+        currency: cart.currency,
+        items,
+        buyer_email: input.buyer_email ?? cart.buyer_email ?? consumer?.email,
+        consumer_id: cart.consumer_id ?? consumer?.id,
+        fulfilment: input.fulfilment,
+        cart_id: cart.id,
+      });
       return c.json(checkoutJson(result), 201);
     } catch (error) {
       await reopenCart(db, cart.id);

@@ -11,6 +11,8 @@ export interface SalesOrderTable {
   /** The storefront (publishable key's merchant) the order came through. */
   channel_merchant_id: string;
   buyer_email: string | null;
+  /** The signed-in consumer who placed it; null for a guest. */
+  consumer_id: string | null;
   status: OrderStatus;
   /** Where a refund request came from, so a rejected request returns the order there. */
   status_before_refund: OrderStatus | null;
@@ -58,6 +60,8 @@ export interface CartTable {
   channel_merchant_id: string;
   currency: string;
   buyer_email: string | null;
+  /** The signed-in consumer whose cart it is; null for a guest cart (its token opens it). */
+  consumer_id: string | null;
   status: 'open' | 'checked_out';
   created_at: Generated<Date>;
   updated_at: Generated<Date>;

@@ -22,6 +22,8 @@ export interface CheckoutRequest {
   channel_merchant_id: string;
   currency: string;
   buyer_email: string | null;
+  /** The signed-in consumer placing it, if any. */
+  consumer_id: string | null;
   cart_id: string | null;
   items: readonly CheckoutItem[];
   locations: Readonly<Record<string, string>>;
@@ -131,6 +133,7 @@ function buildOrders(request: CheckoutRequest, quotes: readonly Extract<LineQuot
       cart_id: request.cart_id,
       channel_merchant_id: request.channel_merchant_id,
       buyer_email: request.buyer_email,
+      consumer_id: request.consumer_id,
       status: 'awaiting_payment',
       status_before_refund: null,
       currency: request.currency,
@@ -157,8 +160,8 @@ async function writeOrders(trx: AnyTrx, placed: readonly PlacedOrder[]): Promise
   const lines = placed.flatMap((p) => p.lines);
   const l = <K extends keyof OrderLine>(k: K) => lines.map((x) => x[k]);
   await sql`with placed_orders as (
-      insert into sales_order (merchant_id, id, checkout_id, cart_id, channel_merchant_id, buyer_email, status, currency, subtotal_minor, total_minor, location_id, expires_at)
-      select * from unnest(${o('merchant_id')}::text[], ${o('id')}::text[], ${o('checkout_id')}::text[], ${o('cart_id')}::text[], ${o('channel_merchant_id')}::text[], ${o('buyer_email')}::text[],
+      insert into sales_order (merchant_id, id, checkout_id, cart_id, channel_merchant_id, buyer_email, consumer_id, status, currency, subtotal_minor, total_minor, location_id, expires_at)
+      select * from unnest(${o('merchant_id')}::text[], ${o('id')}::text[], ${o('checkout_id')}::text[], ${o('cart_id')}::text[], ${o('channel_merchant_id')}::text[], ${o('buyer_email')}::text[], ${o('consumer_id')}::text[],
         ${o('status')}::text[], ${o('currency')}::text[], ${orders.map((x) => x.subtotal_minor.toString())}::bigint[], ${orders.map((x) => x.total_minor.toString())}::bigint[],
         ${o('location_id')}::text[], ${orders.map((x) => x.expires_at?.toISOString() ?? null)}::timestamptz[])
     ), placed_lines as (

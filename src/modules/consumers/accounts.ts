@@ -1,0 +1,68 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import { inTransaction, tablesOf, type AnyDb } from '../../kernel/db.js';
+import { newId } from '../../kernel/ids.js';
+import { hashPassword, password_length_min, unknownAccountHash, verifyPassword } from '../../kernel/passwords.js';
+import { problems } from '../../kernel/problem.js';
+import { registerConsumer, type Consumer, type ConsumerTables } from './consumers.js';
+
+/**
+ * Consumers sign in to any storefront on the platform with email and password. A session is a
+ * random token (`cst_...`, only its SHA-256 is stored) that the storefront sends in the
+ * `X-Consumer-Token` header next to its publishable key; it lasts `session_ttl_s` and ends at
+ * sign-out.
+ */
+export const session_ttl_s = 30 * 24 * 3_600;
+const token_pattern = /^cst_[A-Za-z0-9_-]{40,64}$/;
+
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export interface ConsumerSession {
+  token: string;
+  expires_at: Date;
+  consumer: Consumer;
+}
+
+async function openSession(db: AnyDb, consumer: Consumer): Promise<ConsumerSession> {
+  const token = `cst_${randomBytes(32).toString('base64url')}`;
+  const expires_at = new Date(Date.now() + session_ttl_s * 1_000);
+  await tablesOf<ConsumerTables>(db).insertInto('consumer_session').values({ id: newId('css'), consumer_id: consumer.id, token_hash: hashToken(token), expires_at }).execute();
+  return { token, expires_at, consumer };
+}
+
+function checkPassword(password: string): void {
+  if (password.length < password_length_min) throw problems.validation([{ field: 'password', location: 'body', message: `must be at least ${password_length_min} characters` }]);
+}
+
+/** Creates an account and signs it in. An email with an account already is 409 `email_taken`. */
+export async function signUpConsumer(db: AnyDb, input: { email: string; name: string; password: string; phone?: string | undefined }): Promise<ConsumerSession> {
+  checkPassword(input.password);
+  const password_hash = await hashPassword(input.password);
+  return inTransaction(db, async (trx) => {
+    const consumer = await registerConsumer(trx, input);
+    await tablesOf<ConsumerTables>(trx).updateTable('consumer').set({ password_hash }).where('id', '=', consumer.id).execute();
+    return openSession(trx, consumer);
+  });
+}
+
+/** Opens a session, or undefined when the email or password is wrong (equally slow either way). */
+export async function signInConsumer(db: AnyDb, email: string, password: string): Promise<ConsumerSession | undefined> {
+  const row = await tablesOf<ConsumerTables>(db).selectFrom('consumer').selectAll().where('email', '=', email.trim().toLowerCase()).executeTakeFirst();
+  const ok = await verifyPassword(password, row?.password_hash ?? (await unknownAccountHash));
+  if (row === undefined || row.password_hash === null || !ok) return undefined;
+  const { password_hash: _h, ...consumer } = row;
+  return openSession(db, consumer);
+}
+
+/** The signed-in consumer, or undefined when the token is unknown, expired or signed out. */
+export async function consumerOfToken(db: AnyDb, token: string | undefined): Promise<Consumer | undefined> {
+  if (token === undefined || !token_pattern.test(token)) return undefined;
+  const row = await sql<Consumer>`select c.id, c.email, c.name, c.phone, c.created_at from consumer_session s join consumer c on c.id = s.consumer_id
+    where s.token_hash = ${hashToken(token)} and s.expires_at > now() and s.ended_at is null`.execute(db);
+  return row.rows[0];
+}
+
+/** Ends the session the token opened; ending it twice is harmless. */
+export async function signOutConsumer(db: AnyDb, token: string): Promise<void> {
+  await tablesOf<ConsumerTables>(db).updateTable('consumer_session').set({ ended_at: sql`now()` }).where('token_hash', '=', hashToken(token)).where('ended_at', 'is', null).execute();
+}

@@ -1,0 +1,118 @@
+import { z } from '@hono/zod-openapi';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { clientAddress } from '../../kernel/http/client-address.js';
+import { defineRoute, jsonBody, jsonResponse } from '../../kernel/http/route.js';
+import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
+import { Problem, problems } from '../../kernel/problem.js';
+import { consumerOfToken, signInConsumer, signOutConsumer, signUpConsumer, type ConsumerSession } from './accounts.js';
+import type { Consumer } from './consumers.js';
+
+/**
+ * Consumer accounts over the storefront API: a storefront calls with its publishable key and,
+ * once the consumer signed in, their session token in `X-Consumer-Token`.
+ */
+export const consumerTokenHeader = 'x-consumer-token';
+export const consumerToken = z.object({
+  [consumerTokenHeader]: z.string().max(100).optional().openapi({ param: { name: consumerTokenHeader, in: 'header' }, description: 'a signed-in consumer’s session token (`POST /v1/account/sessions`)' }),
+});
+
+const accountOut = z.object({ id: z.string(), email: z.string(), name: z.string(), phone: z.string().nullable(), created_at: z.string() }).openapi('ConsumerAccount');
+const sessionOut = z.object({ token: z.string(), expires_at: z.string(), account: accountOut }).openapi('ConsumerSession');
+const accountJson = (c: Consumer) => ({ id: c.id, email: c.email, name: c.name, phone: c.phone, created_at: c.created_at.toISOString() });
+const sessionJson = (s: ConsumerSession) => ({ token: s.token, expires_at: s.expires_at.toISOString(), account: accountJson(s.consumer) });
+
+const storefrontWrite = { scope: 'checkout:write', tenancy: 'public', keyKinds: ['publishable', 'secret'] } as const;
+const storefrontRead = { scope: ['storefront:read', 'checkout:write'], tenancy: 'public', keyKinds: ['publishable', 'secret'] } as const;
+
+export const signUpRoute = defineRoute({
+  operationId: 'createConsumerAccount',
+  method: 'post',
+  path: '/v1/account',
+  tags: ['Consumer accounts'],
+  summary: 'A consumer creates an account (one for every storefront on the platform) and is signed in',
+  access: storefrontWrite,
+  request: jsonBody(z.object({ email: z.string().email().max(320), name: z.string().min(1).max(200), password: z.string().max(200), phone: z.string().max(40).optional() }).strict()),
+  responses: { 201: jsonResponse(sessionOut, 'The account and a session') },
+});
+
+export const signInRoute = defineRoute({
+  operationId: 'signInConsumer',
+  method: 'post',
+  path: '/v1/account/sessions',
+  tags: ['Consumer accounts'],
+  summary: 'A consumer signs in; send the token as `X-Consumer-Token` from then on',
+  access: storefrontWrite,
+  request: jsonBody(z.object({ email: z.string().max(320), password: z.string().max(200) }).strict()),
+  responses: { 201: jsonResponse(sessionOut, 'A session') },
+});
+
+export const getAccountRoute = defineRoute({
+  operationId: 'getConsumerAccount',
+  method: 'get',
+  path: '/v1/account',
+  tags: ['Consumer accounts'],
+  summary: 'The signed-in consumer',
+  access: storefrontRead,
+  request: { headers: consumerToken },
+  responses: { 200: jsonResponse(accountOut, 'The account') },
+});
+
+export const signOutRoute = defineRoute({
+  operationId: 'signOutConsumer',
+  method: 'delete',
+  path: '/v1/account/session',
+  tags: ['Consumer accounts'],
+  summary: 'A consumer signs out; the token stops working',
+  access: storefrontWrite,
+  request: { headers: consumerToken },
+  responses: { 200: jsonResponse(z.object({ signed_out: z.boolean() }), 'Signed out') },
+});
+
+/** The signed-in consumer of a request, or 401 `consumer_unauthenticated`. */
+export async function requireConsumer(db: ModuleContext['db'], token: string | undefined): Promise<Consumer> {
+  const consumer = await consumerOfToken(db, token);
+  if (consumer === undefined) throw new Problem(401, 'consumer_unauthenticated', 'A signed-in consumer is needed', `Send ${consumerTokenHeader} with a session token from POST /v1/account/sessions; it is missing, unknown, expired or signed out`);
+  return consumer;
+}
+
+/** Failed sign-ins per email and client address, and per address, within 15 minutes. */
+const sign_in_block_s = 15 * 60;
+
+export function registerRoutes(router: ModuleRouter, { db, config }: ModuleContext): void {
+  const limits = [
+    { limiter: new RateLimiterMemory({ keyPrefix: 'consumer_sign_in', points: 10, duration: sign_in_block_s }), max: 10, key: (email: string, address: string) => `${email}@${address}` },
+    { limiter: new RateLimiterMemory({ keyPrefix: 'consumer_sign_in_address', points: 50, duration: sign_in_block_s }), max: 50, key: (_: string, address: string) => address },
+  ];
+
+  router.route(signUpRoute, async (c) => c.json(sessionJson(await signUpConsumer(db, c.req.valid('json'))), 201));
+
+  router.route(signInRoute, async (c) => {
+    const { email, password } = c.req.valid('json');
+    const account = email.trim().toLowerCase();
+    const address = clientAddress(c, config.OPENBOS_TRUSTED_PROXIES);
+    for (const { limiter, max, key } of limits) {
+      const state = await limiter.get(key(account, address));
+      if (state !== null && state.consumedPoints >= max) throw problems.rateLimited(Math.max(1, Math.ceil(state.msBeforeNext / 1_000)));
+    }
+    const session = await signInConsumer(db, account, password);
+    if (session === undefined) {
+      for (const { limiter, key } of limits) {
+        await limiter.penalty(key(account, address), 1).catch((e: unknown) => {
+          if (!(e instanceof RateLimiterRes)) throw e;
+        });
+      }
+      throw new Problem(401, 'invalid_credentials', 'Sign-in failed', 'The email or password is not right');
+    }
+    await limits[0]!.limiter.delete(limits[0]!.key(account, address));
+    return c.json(sessionJson(session), 201);
+  });
+
+  router.route(getAccountRoute, async (c) => c.json(accountJson(await requireConsumer(db, c.req.valid('header')[consumerTokenHeader])), 200));
+
+  router.route(signOutRoute, async (c) => {
+    const token = c.req.valid('header')[consumerTokenHeader];
+    await requireConsumer(db, token);
+    await signOutConsumer(db, token!);
+    return c.json({ signed_out: true }, 200);
+  });
+}
