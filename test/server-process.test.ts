@@ -67,6 +67,13 @@ describe('the server on an embedded PostgreSQL', () => {
     expect(login).not.toBeNull();
     const signIn = await fetch(`http://127.0.0.1:${apiPort}/v1/console/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ merchant: 'demo-brand', email: login![1], password: login![2] }) });
     expect(signIn.status).toBe(201);
+    // So does the demo buyer, on a storefront (the demo brand's publishable key).
+    const buyer = /Buyer login\s+email (\S+)\s+password (\S+)/.exec(output);
+    expect(buyer).not.toBeNull();
+    const credentials = JSON.parse(fs.readFileSync(path.join(dataDir, 'demo-credentials.json'), 'utf8')) as { merchants: { handle: string; publishable_key: string }[] };
+    const publishable = credentials.merchants.find((m) => m.handle === 'demo-brand')!.publishable_key;
+    const buyerSignIn = await fetch(`http://127.0.0.1:${apiPort}/v1/account/sessions`, { method: 'POST', headers: { authorization: `Bearer ${publishable}`, 'content-type': 'application/json' }, body: JSON.stringify({ email: buyer![1], password: buyer![2] }) });
+    expect(buyerSignIn.status).toBe(201);
     // A day of demo trade is there to work on: orders to ship, a refund to decide, sales done.
     const orders = await fetch(`http://127.0.0.1:${apiPort}/v1/orders?limit=100`, { headers: { authorization: `Bearer ${key}` } });
     const statuses = new Set(((await orders.json()) as { data: { status: string }[] }).data.map((o) => o.status));

@@ -29,6 +29,8 @@ export interface DemoCredentials {
     console_email: string;
     console_password: string;
   }[];
+  /** Demo consumers who can sign in to any storefront (`POST /v1/account/sessions`). */
+  consumers?: { email: string; password: string }[];
 }
 
 /** Seeds run inside one transaction: `db` is that transaction, so a failed seed leaves nothing. */

@@ -45,6 +45,12 @@ export async function signUpConsumer(db: AnyDb, input: { email: string; name: st
   });
 }
 
+/** Gives an account a password (or a new one); its sessions stay open. */
+export async function setConsumerPassword(db: AnyDb, consumer_id: string, password: string): Promise<void> {
+  checkPassword(password);
+  await tablesOf<ConsumerTables>(db).updateTable('consumer').set({ password_hash: await hashPassword(password) }).where('id', '=', consumer_id).execute();
+}
+
 /** Opens a session, or undefined when the email or password is wrong (equally slow either way). */
 export async function signInConsumer(db: AnyDb, email: string, password: string): Promise<ConsumerSession | undefined> {
   const row = await tablesOf<ConsumerTables>(db).selectFrom('consumer').selectAll().where('email', '=', email.trim().toLowerCase()).executeTakeFirst();

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { defineModule } from '../../kernel/module.js';
+import { setConsumerPassword } from './accounts.js';
 import { demoConsumers, migrations, registerConsumer } from './consumers.js';
 import { registerRoutes } from './routes.js';
 
@@ -7,8 +9,14 @@ export const consumersModule = defineModule({
   name: 'consumers',
   migrations,
   routes: registerRoutes,
-  async seedDemo({ db }) {
-    for (const consumer of demoConsumers) await registerConsumer(db, consumer);
+  async seedDemo({ db, credentials }) {
+    credentials.consumers = [];
+    for (const consumer of demoConsumers) {
+      const { id } = await registerConsumer(db, consumer);
+      const password = randomBytes(9).toString('base64url');
+      await setConsumerPassword(db, id, password);
+      credentials.consumers.push({ email: consumer.email, password });
+    }
   },
 });
 
