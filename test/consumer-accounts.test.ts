@@ -110,4 +110,35 @@ describe('consumer accounts', () => {
     const reports = await runChecks(platform.database.db, [...kernelChecks, ...modules.flatMap((m) => m.checks ?? [])]);
     expect(reports.filter((r) => r.violations.length > 0)).toEqual([]);
   });
+
+  it('lets the buyer ask for a refund, which the seller then decides', async () => {
+    const me = await signUp();
+    const other = await signUp();
+    const bought = await storefront('POST', '/v1/checkouts', { token: me.token, body: { currency: 'CNY', items: [{ variant_id: item.variant_id, quantity: 2 }] } });
+    const order_id = bought.body.orders[0].id as string;
+    await markOrderPaidInternally(platform.database.db, shop.id, order_id);
+    expect((await storefront('POST', `/v1/account/orders/${order_id}/refund-request`, { token: me.token, body: {} })).status).toBe(400);
+    expect((await storefront('POST', `/v1/account/orders/${order_id}/refund-request`, { token: other.token, body: { reason: 'not mine' } })).status).toBe(404);
+    const asked = await storefront('POST', `/v1/account/orders/${order_id}/refund-request`, { token: me.token, body: { reason: 'changed my mind', amount_minor: 2_500 } });
+    expect(asked.status, asked.text).toBe(200);
+    expect(asked.body).toMatchObject({ status: 'refund_requested', refund_amount_minor: 2_500 });
+    const seen = await shop.call('GET', `/v1/orders/${order_id}`);
+    expect(seen.body.transitions.at(-1)).toMatchObject({ to_status: 'refund_requested', actor: `consumer:${me.id}`, reason: 'changed my mind' });
+    expect(seen.body.actions).toEqual(expect.arrayContaining(['refund-approve', 'refund-reject']));
+    expect((await shop.call('POST', `/v1/orders/${order_id}/refund-approve`)).body.status).toBe('refunded');
+  });
+
+  it('changes a password only with the current one, and ends the other sessions', async () => {
+    const me = await signUp();
+    const elsewhere = (await storefront('POST', '/v1/account/sessions', { body: { email: me.email, password: me.password } })).body.token as string;
+    const wrong = await storefront('PUT', '/v1/account/password', { token: me.token, body: { current_password: 'not it at all', new_password: 'a brand new password' } });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.errors[0].field).toBe('current_password');
+    expect((await storefront('PUT', '/v1/account/password', { token: me.token, body: { current_password: me.password, new_password: 'short' } })).status).toBe(400);
+    expect((await storefront('PUT', '/v1/account/password', { token: me.token, body: { current_password: me.password, new_password: 'a brand new password' } })).status).toBe(200);
+    expect((await storefront('GET', '/v1/account', { token: me.token })).status).toBe(200);
+    expect((await storefront('GET', '/v1/account', { token: elsewhere })).status).toBe(401);
+    expect((await storefront('POST', '/v1/account/sessions', { body: { email: me.email, password: me.password } })).status).toBe(401);
+    expect((await storefront('POST', '/v1/account/sessions', { body: { email: me.email, password: 'a brand new password' } })).status).toBe(201);
+  });
 });

@@ -51,6 +51,19 @@ export async function setConsumerPassword(db: AnyDb, consumer_id: string, passwo
   await tablesOf<ConsumerTables>(db).updateTable('consumer').set({ password_hash: await hashPassword(password) }).where('id', '=', consumer_id).execute();
 }
 
+/** Changes the password of a signed-in consumer who knows the current one; other sessions end. */
+export async function changeConsumerPassword(db: AnyDb, consumer_id: string, current: string, next: string, keepToken: string): Promise<boolean> {
+  checkPassword(next);
+  const row = await tablesOf<ConsumerTables>(db).selectFrom('consumer').select('password_hash').where('id', '=', consumer_id).executeTakeFirst();
+  if (row?.password_hash === null || row === undefined || !(await verifyPassword(current, row.password_hash))) return false;
+  const password_hash = await hashPassword(next);
+  await inTransaction(db, async (trx) => {
+    await tablesOf<ConsumerTables>(trx).updateTable('consumer').set({ password_hash }).where('id', '=', consumer_id).execute();
+    await tablesOf<ConsumerTables>(trx).updateTable('consumer_session').set({ ended_at: sql`now()` }).where('consumer_id', '=', consumer_id).where('ended_at', 'is', null).where('token_hash', '<>', hashToken(keepToken)).execute();
+  });
+  return true;
+}
+
 /** Opens a session, or undefined when the email or password is wrong (equally slow either way). */
 export async function signInConsumer(db: AnyDb, email: string, password: string): Promise<ConsumerSession | undefined> {
   const row = await tablesOf<ConsumerTables>(db).selectFrom('consumer').selectAll().where('email', '=', email.trim().toLowerCase()).executeTakeFirst();

@@ -4,7 +4,7 @@ import { clientAddress } from '../../kernel/http/client-address.js';
 import { defineRoute, jsonBody, jsonResponse } from '../../kernel/http/route.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { Problem, problems } from '../../kernel/problem.js';
-import { consumerOfToken, signInConsumer, signOutConsumer, signUpConsumer, type ConsumerSession } from './accounts.js';
+import { changeConsumerPassword, consumerOfToken, signInConsumer, signOutConsumer, signUpConsumer, type ConsumerSession } from './accounts.js';
 import type { Consumer } from './consumers.js';
 
 /**
@@ -68,6 +68,17 @@ export const signOutRoute = defineRoute({
   responses: { 200: jsonResponse(z.object({ signed_out: z.boolean() }), 'Signed out') },
 });
 
+export const changePasswordRoute = defineRoute({
+  operationId: 'changeConsumerPassword',
+  method: 'put',
+  path: '/v1/account/password',
+  tags: ['Consumer accounts'],
+  summary: 'A signed-in consumer changes their password; their other sessions end',
+  access: storefrontWrite,
+  request: { headers: consumerToken, ...jsonBody(z.object({ current_password: z.string().max(200), new_password: z.string().max(200) }).strict()) },
+  responses: { 200: jsonResponse(z.object({ changed: z.boolean() }), 'Changed') },
+});
+
 /** The signed-in consumer of a request, or 401 `consumer_unauthenticated`. */
 export async function requireConsumer(db: ModuleContext['db'], token: string | undefined): Promise<Consumer> {
   const consumer = await consumerOfToken(db, token);
@@ -108,6 +119,16 @@ export function registerRoutes(router: ModuleRouter, { db, config }: ModuleConte
   });
 
   router.route(getAccountRoute, async (c) => c.json(accountJson(await requireConsumer(db, c.req.valid('header')[consumerTokenHeader])), 200));
+
+  router.route(changePasswordRoute, async (c) => {
+    const token = c.req.valid('header')[consumerTokenHeader];
+    const consumer = await requireConsumer(db, token);
+    const { current_password, new_password } = c.req.valid('json');
+    if (!(await changeConsumerPassword(db, consumer.id, current_password, new_password, token!))) {
+      throw problems.validation([{ field: 'current_password', location: 'body', message: 'is not the current password' }]);
+    }
+    return c.json({ changed: true }, 200);
+  });
 
   router.route(signOutRoute, async (c) => {
     const token = c.req.valid('header')[consumerTokenHeader];

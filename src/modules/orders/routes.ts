@@ -209,6 +209,21 @@ export const confirmReceiptRoute = defineRoute({
   responses: { 200: jsonResponse(orderOut, 'The completed order') },
 });
 
+export const consumerRefundRoute = defineRoute({
+  operationId: 'requestRefundAsConsumer',
+  method: 'post',
+  path: '/v1/account/orders/{order_id}/refund-request',
+  tags: ['Consumer accounts'],
+  summary: 'The buyer asks for a refund of a paid, shipped or delivered order (all of it, or `amount_minor`); the seller approves, rejects or contests it',
+  access: cartAccess,
+  request: {
+    params: z.object({ order_id: id.openapi({ param: { name: 'order_id', in: 'path' } }) }),
+    headers: consumerToken,
+    ...jsonBody(z.object({ reason: z.string().min(1).max(500), amount_minor: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional() }).strict()),
+  },
+  responses: { 200: jsonResponse(orderOut, 'The order, refund requested') },
+});
+
 export const listOrdersRoute = defineRoute({
   operationId: 'listOrders',
   method: 'get',
@@ -356,6 +371,16 @@ export function registerRoutes(router: ModuleRouter, { db, config, logger }: Mod
     const order = await consumerOrder(db, consumer.id, order_id);
     if (order === undefined) throw problems.notFound('The order');
     await applyOrderAction(db, order.merchant_id, order_id, 'complete', { actor: `consumer:${consumer.id}`, reason: 'the buyer confirmed receipt' });
+    return c.json(orderJson((await getOrder(db, order.merchant_id, order_id))!), 200);
+  });
+
+  router.route(consumerRefundRoute, async (c) => {
+    const consumer = await requireConsumer(db, c.req.valid('header')[consumerTokenHeader]);
+    const { order_id } = c.req.valid('param');
+    const input = c.req.valid('json');
+    const order = await consumerOrder(db, consumer.id, order_id);
+    if (order === undefined) throw problems.notFound('The order');
+    await applyOrderAction(db, order.merchant_id, order_id, 'request_refund', { actor: `consumer:${consumer.id}`, reason: input.reason, refund_amount_minor: input.amount_minor === undefined ? undefined : BigInt(input.amount_minor) });
     return c.json(orderJson((await getOrder(db, order.merchant_id, order_id))!), 200);
   });
 
