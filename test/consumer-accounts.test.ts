@@ -1,5 +1,7 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kernelChecks, runChecks } from '../src/kernel/checks.js';
+import { pruneConsumerSessions } from '../src/modules/consumers/index.js';
 import { markOrderPaidInternally } from '../src/modules/orders/index.js';
 import { modules } from '../src/platform/modules.js';
 import { aStockedItem, type ShopItem } from './support/commerce.js';
@@ -140,5 +142,19 @@ describe('consumer accounts', () => {
     expect((await storefront('GET', '/v1/account', { token: elsewhere })).status).toBe(401);
     expect((await storefront('POST', '/v1/account/sessions', { body: { email: me.email, password: me.password } })).status).toBe(401);
     expect((await storefront('POST', '/v1/account/sessions', { body: { email: me.email, password: 'a brand new password' } })).status).toBe(201);
+  });
+
+  it('forgets sessions a day after they ended or expired, and keeps live ones', async () => {
+    const me = await signUp();
+    const ended = (await storefront('POST', '/v1/account/sessions', { body: { email: me.email, password: me.password } })).body.token as string;
+    await storefront('DELETE', '/v1/account/session', { token: ended });
+    const sessions = async () => (await sql<{ n: number }>`select count(*)::int as n from consumer_session where consumer_id = ${me.id}`.execute(platform.database.db)).rows[0]!.n;
+    expect(await sessions()).toBe(2);
+    await pruneConsumerSessions(platform.database.db);
+    expect(await sessions()).toBe(2);
+    await sql`update consumer_session set ended_at = now() - interval '2 days' where consumer_id = ${me.id} and ended_at is not null`.execute(platform.database.db);
+    expect(await pruneConsumerSessions(platform.database.db)).toBeGreaterThanOrEqual(1);
+    expect(await sessions()).toBe(1);
+    expect((await storefront('GET', '/v1/account', { token: me.token })).status).toBe(200);
   });
 });

@@ -81,6 +81,12 @@ export async function consumerOfToken(db: AnyDb, token: string | undefined): Pro
   return row.rows[0];
 }
 
+/** Deletes sessions that expired or ended more than a day ago; returns how many. */
+export async function pruneConsumerSessions(db: AnyDb): Promise<number> {
+  const result = await sql`delete from consumer_session where expires_at < now() - interval '1 day' or ended_at < now() - interval '1 day'`.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
+}
+
 /** Ends the session the token opened; ending it twice is harmless. */
 export async function signOutConsumer(db: AnyDb, token: string): Promise<void> {
   await tablesOf<ConsumerTables>(db).updateTable('consumer_session').set({ ended_at: sql`now()` }).where('token_hash', '=', hashToken(token)).where('ended_at', 'is', null).execute();

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { defineModule } from '../../kernel/module.js';
-import { setConsumerPassword } from './accounts.js';
+import { pruneConsumerSessions, setConsumerPassword } from './accounts.js';
 import { demoConsumers, migrations, registerConsumer } from './consumers.js';
 import { registerRoutes } from './routes.js';
 
@@ -9,6 +9,7 @@ export const consumersModule = defineModule({
   name: 'consumers',
   migrations,
   routes: registerRoutes,
+  maintenance: [{ name: 'consumers.prune_sessions', interval_ms: 3_600_000, run: async ({ db }) => void (await pruneConsumerSessions(db)) }],
   async seedDemo({ db, credentials }) {
     credentials.consumers = [];
     for (const consumer of demoConsumers) {
@@ -21,5 +22,5 @@ export const consumersModule = defineModule({
 });
 
 export { registerConsumer, findConsumerByEmail, consumerRegistered, type Consumer } from './consumers.js';
-export { consumerOfToken } from './accounts.js';
+export { consumerOfToken, pruneConsumerSessions } from './accounts.js';
 export { consumerToken, consumerTokenHeader, requireConsumer } from './routes.js';
