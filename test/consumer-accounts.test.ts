@@ -59,6 +59,14 @@ describe('consumer accounts', () => {
     expect((await storefront('GET', '/v1/account', { token: me.token })).status).toBe(200);
   });
 
+  it('stops guessing a consumer’s password: ten failures and the next sign-in from there is refused with 429', async () => {
+    const me = await signUp();
+    for (let i = 0; i < 10; i++) expect((await storefront('POST', '/v1/account/sessions', { body: { email: me.email, password: `guess number ${i}` } })).status).toBe(401);
+    const res = await storefront('POST', '/v1/account/sessions', { body: { email: me.email, password: me.password } });
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
   it('keeps a guest’s cart when they sign in: claimed once, it opens with their session alone and checks out as theirs', async () => {
     const guest = await storefront('POST', '/v1/carts', { body: { currency: 'CNY' } });
     expect(guest.status).toBe(201);

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { clientAddress } from '../../kernel/http/client-address.js';
+import { perAccountAndAddress, perAddress, SignInThrottle } from '../../kernel/http/sign-in-throttle.js';
 import { defineRoute, jsonBody, jsonResponse } from '../../kernel/http/route.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { Problem, problems } from '../../kernel/problem.js';
@@ -86,14 +86,12 @@ export async function requireConsumer(db: ModuleContext['db'], token: string | u
   return consumer;
 }
 
-/** Failed sign-ins per email and client address, and per address, within 15 minutes. */
+/** Failed sign-ins allowed in 15 minutes, per email and client address, and per address. */
+const sign_in_rules = [perAccountAndAddress(10), perAddress(50)];
 const sign_in_block_s = 15 * 60;
 
 export function registerRoutes(router: ModuleRouter, { db, config }: ModuleContext): void {
-  const limits = [
-    { limiter: new RateLimiterMemory({ keyPrefix: 'consumer_sign_in', points: 10, duration: sign_in_block_s }), max: 10, key: (email: string, address: string) => `${email}@${address}` },
-    { limiter: new RateLimiterMemory({ keyPrefix: 'consumer_sign_in_address', points: 50, duration: sign_in_block_s }), max: 50, key: (_: string, address: string) => address },
-  ];
+  const throttle = new SignInThrottle('consumer_sign_in', sign_in_rules, sign_in_block_s);
 
   router.route(signUpRoute, async (c) => c.json(sessionJson(await signUpConsumer(db, c.req.valid('json'))), 201));
 
@@ -101,20 +99,13 @@ export function registerRoutes(router: ModuleRouter, { db, config }: ModuleConte
     const { email, password } = c.req.valid('json');
     const account = email.trim().toLowerCase();
     const address = clientAddress(c, config.OPENBOS_TRUSTED_PROXIES);
-    for (const { limiter, max, key } of limits) {
-      const state = await limiter.get(key(account, address));
-      if (state !== null && state.consumedPoints >= max) throw problems.rateLimited(Math.max(1, Math.ceil(state.msBeforeNext / 1_000)));
-    }
+    await throttle.check(account, address);
     const session = await signInConsumer(db, account, password);
     if (session === undefined) {
-      for (const { limiter, key } of limits) {
-        await limiter.penalty(key(account, address), 1).catch((e: unknown) => {
-          if (!(e instanceof RateLimiterRes)) throw e;
-        });
-      }
+      await throttle.failed(account, address);
       throw new Problem(401, 'invalid_credentials', 'Sign-in failed', 'The email or password is not right');
     }
-    await limits[0]!.limiter.delete(limits[0]!.key(account, address));
+    await throttle.succeeded(account, address);
     return c.json(sessionJson(session), 201);
   });
 

@@ -1,9 +1,9 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { presentedKey, sessionCookie } from '../../kernel/http/auth.js';
 import { clientAddress } from '../../kernel/http/client-address.js';
+import { perAccount, perAccountAndAddress, perAddress, SignInThrottle } from '../../kernel/http/sign-in-throttle.js';
 import type { AppEnv } from '../../kernel/http/context.js';
 import { defineRoute, jsonBody, jsonResponse } from '../../kernel/http/route.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
@@ -98,16 +98,8 @@ export const updateUserRoute = defineRoute({
   responses: { 200: jsonResponse(consoleUserSchema, 'The console user') },
 });
 
-/**
- * Failed sign-ins allowed within `sign_in_block_s` before the next ones are refused until the
- * window passes. Counted per account and client address, so someone who knows a user's email
- * cannot lock that user out from elsewhere; per address across accounts, against trying one
- * password on many accounts; and per account from everywhere, a backstop against guessing from
- * many addresses.
- */
-const sign_in_failures_max = 10;
-const sign_in_failures_per_address_max = 50;
-const sign_in_failures_per_account_max = 100;
+/** Failed console sign-ins allowed in 15 minutes, per store, email and address; per address; per store and email. */
+const sign_in_rules = [perAccountAndAddress(10), perAddress(50), perAccount(100)];
 const sign_in_block_s = 15 * 60;
 
 function isHttps(c: Context<AppEnv>, public_url: string | undefined): boolean {
@@ -115,31 +107,19 @@ function isHttps(c: Context<AppEnv>, public_url: string | undefined): boolean {
 }
 
 export function registerConsoleRoutes(router: ModuleRouter, { db, config }: ModuleContext): void {
-  const limits = [
-    { limiter: new RateLimiterMemory({ keyPrefix: 'sign_in', points: sign_in_failures_max, duration: sign_in_block_s }), max: sign_in_failures_max, key: (account: string, address: string) => `${account}@${address}` },
-    { limiter: new RateLimiterMemory({ keyPrefix: 'sign_in_address', points: sign_in_failures_per_address_max, duration: sign_in_block_s }), max: sign_in_failures_per_address_max, key: (_: string, address: string) => address },
-    { limiter: new RateLimiterMemory({ keyPrefix: 'sign_in_account', points: sign_in_failures_per_account_max, duration: sign_in_block_s }), max: sign_in_failures_per_account_max, key: (account: string) => account },
-  ];
+  const throttle = new SignInThrottle('console_sign_in', sign_in_rules, sign_in_block_s);
 
   router.route(signInRoute, async (c) => {
     const input = c.req.valid('json');
     const account = `${input.merchant.trim().toLowerCase()}:${input.email.trim().toLowerCase()}`;
     const address = clientAddress(c, config.OPENBOS_TRUSTED_PROXIES);
-    for (const { limiter, max, key } of limits) {
-      const state = await limiter.get(key(account, address));
-      if (state !== null && state.consumedPoints >= max) throw problems.rateLimited(Math.max(1, Math.ceil(state.msBeforeNext / 1_000)));
-    }
+    await throttle.check(account, address);
     const session = await signIn(db, input, config.OPENBOS_CONSOLE_SESSION_TTL_S);
     if (session === undefined) {
-      for (const { limiter, key } of limits) {
-        await limiter.penalty(key(account, address), 1).catch((e: unknown) => {
-          if (!(e instanceof RateLimiterRes)) throw e;
-        });
-      }
+      await throttle.failed(account, address);
       throw new Problem(401, 'invalid_credentials', 'Sign-in failed', 'The store, email or password is not right');
     }
-    // Success clears this address's failures on the account; the wider counts run out on their own.
-    await limits[0]!.limiter.delete(limits[0]!.key(account, address));
+    await throttle.succeeded(account, address);
     setCookie(c, sessionCookie, session.token, { httpOnly: true, sameSite: 'Strict', path: '/', secure: isHttps(c, config.OPENBOS_PUBLIC_URL), expires: session.expires_at });
     const { merchant, user } = session;
     return c.json(
