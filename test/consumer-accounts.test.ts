@@ -165,4 +165,19 @@ describe('consumer accounts', () => {
     expect(await sessions()).toBe(1);
     expect((await storefront('GET', '/v1/account', { token: me.token })).status).toBe(200);
   });
+
+  it('never replays one consumer’s stored response to another who reuses their Idempotency-Key on the shared storefront key', async () => {
+    const me = await signUp();
+    const other = await signUp();
+    const headers = (token: string) => ({ 'x-consumer-token': token, 'idempotency-key': 'checkout-1' });
+    const body = { currency: 'CNY', items: [{ variant_id: item.variant_id, quantity: 1 }] };
+    const mine = await shop.call('POST', '/v1/checkouts', { key: shop.publishableKey, headers: headers(me.token), body });
+    expect(mine.status).toBe(201);
+    // The same request again is a replay of the stored answer.
+    expect((await shop.call('POST', '/v1/checkouts', { key: shop.publishableKey, headers: headers(me.token), body })).body.checkout_id).toBe(mine.body.checkout_id);
+    const theirs = await shop.call('POST', '/v1/checkouts', { key: shop.publishableKey, headers: headers(other.token), body });
+    expect(theirs.status).toBe(422);
+    expect(theirs.body.code).toBe('idempotency_key_reused');
+    expect(JSON.stringify(theirs.body)).not.toContain(mine.body.checkout_id);
+  });
 });

@@ -10,6 +10,9 @@ import type { AppEnv } from './context.js';
  * `Idempotency-Key` on mutating requests, scoped per API key and kept 24 hours.
  * - first request: recorded as in progress, executed, and its response stored;
  * - same key, same method, path and body: the stored response is replayed;
+ * - the headers that name who acts besides the key (`X-Consumer-Token`, `X-Cart-Token`) count as
+ *   part of the request: a storefront's publishable key is shared by all its visitors, and one
+ *   visitor reusing another's key must not be shown that visitor's stored response;
  * - same key, different request: 422 `idempotency_key_reused`;
  * - same key while the first is still running: 409 `idempotency_request_in_progress`.
  * A response of 5xx is not stored, so the client may retry the same key. A request whose process
@@ -54,6 +57,7 @@ export const idempotencyMigrations: readonly Migration[] = [
 const key_length_max = 255;
 const ttl_hours = 24;
 const mutating = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const principalHeaders = ['x-consumer-token', 'x-cart-token'];
 
 export function idempotency(db: AnyDb): MiddlewareHandler<AppEnv> {
   const t = tablesOf<Tables>(db);
@@ -65,7 +69,8 @@ export function idempotency(db: AnyDb): MiddlewareHandler<AppEnv> {
     }
     const caller = c.get('caller');
     const body = await c.req.text();
-    const request_hash = createHash('sha256').update(`${c.req.method} ${pathAndQuery(c.req.url)}\n${body}`).digest('hex');
+    const principals = principalHeaders.map((h) => c.req.header(h) ?? '').join('\n');
+    const request_hash = createHash('sha256').update(`${c.req.method} ${pathAndQuery(c.req.url)}\n${principals}\n${body}`).digest('hex');
 
     const claimed = await t
       .insertInto('bos_idempotency_key')
