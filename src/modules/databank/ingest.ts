@@ -59,15 +59,27 @@ export class Batch {
   readonly deviceUsers = new Map<string, Set<string>>();
   readonly newDeviceUsers: { device_id: string; user_id: string }[] = [];
   readonly touched = new Set<string>();
+  /** Profiles whose traits objects this batch has copied (or created) and may change. */
+  private readonly traitsOwned = new Set<string>();
 
   constructor(readonly merchant_id: string) {}
 
-  attach(profile_id: string, identifier: Identifier): void {
-    const key = identifierKey(identifier);
+  /** Makes the profile's traits this batch's own before it changes them. */
+  ownTraits(p: Profile): void {
+    if (this.traitsOwned.has(p.id)) return;
+    this.traitsOwned.add(p.id);
+    if (p.isNew) return;
+    p.traits = { ...p.traits };
+    p.traits_updated = { ...p.traits_updated };
+  }
+
+  attach(profile_id: string, identifier: Identifier, key = identifierKey(identifier)): void {
+    // `owner` and `held` always agree, so the owner tells whether the list holds it already.
+    const previous = this.owner.get(key);
     this.owner.set(key, profile_id);
-    const list = this.held.get(profile_id) ?? [];
-    if (!list.some((i) => identifierKey(i) === key)) list.push(identifier);
-    this.held.set(profile_id, list);
+    const list = this.held.get(profile_id);
+    if (list === undefined) this.held.set(profile_id, [identifier]);
+    else if (previous !== profile_id) list.push(identifier);
     this.identityWrites.set(key, { ...identifier, profile_id });
   }
 
@@ -272,7 +284,9 @@ async function loadFromDb(trx: AnyTrx, merchant_id: string, ids: Identifier[], s
 /** Builds a fresh in-memory graph from what was loaded and resolves the events in arrival order. */
 export function resolveAll(merchant_id: string, loaded: Loaded, events: IncomingEvent[], stored: Set<string>, outcomes: IngestOutcome[]): Batch {
   const batch = new Batch(merchant_id);
-  for (const r of loaded.profiles) batch.profiles.set(r.id, { ...r, traits: { ...r.traits }, traits_updated: { ...r.traits_updated }, isNew: false });
+  // Shallow copies: the cached profiles stay as committed. Traits are copied on their first write
+  // in this batch (`ownTraits`).
+  for (const r of loaded.profiles) batch.profiles.set(r.id, { ...r, isNew: false });
   for (const r of loaded.identities) {
     batch.owner.set(`${r.type}:${r.value}`, r.profile_id);
     const list = batch.held.get(r.profile_id);
@@ -283,7 +297,7 @@ export function resolveAll(merchant_id: string, loaded: Loaded, events: Incoming
   const seen = new Set<string>();
   events.forEach((e, i) => {
     if (stored.has(e.message_id) || seen.has(e.message_id)) outcomes[i] = 'duplicate';
-    else if (e.identifiers.some((id) => loaded.suppressedKeys.has(identifierKey(id)))) outcomes[i] = 'suppressed';
+    else if (loaded.suppressedKeys.size > 0 && e.identifiers.some((id) => loaded.suppressedKeys.has(identifierKey(id)))) outcomes[i] = 'suppressed';
     else {
       seen.add(e.message_id);
       resolve(batch, e);
@@ -322,8 +336,13 @@ function resolve(batch: Batch, e: IncomingEvent): void {
   }
   // A shared device neither finds nor merges anyone.
   const usable = e.identifiers.filter((i) => i.type !== 'device_id' || !batch.sharedDevice(i.value));
-  const ordered = [...usable].sort((a, b) => identifierPriority.indexOf(a.type) - identifierPriority.indexOf(b.type));
-  const owners = [...new Set(ordered.map((i) => batch.owner.get(identifierKey(i))).filter((p): p is string => p !== undefined))];
+  const ordered = usable.length > 1 ? usable.sort((a, b) => priorityOf[a.type] - priorityOf[b.type]) : usable;
+  const keys = ordered.map(identifierKey);
+  const owners: string[] = [];
+  for (const key of keys) {
+    const owner = batch.owner.get(key);
+    if (owner !== undefined && !owners.includes(owner)) owners.push(owner);
+  }
 
   // The user ID decides: its owner, or a profile without a user ID that can take it, or a new
   // profile. A profile that already belongs to another user never takes this event.
@@ -341,11 +360,11 @@ function resolve(batch: Batch, e: IncomingEvent): void {
   }
   // The event's own new identifiers (its user ID first) join the profile before any merge is
   // weighed, so a merge that would bring in another user's identity is refused.
-  for (const identifier of ordered) {
-    if (batch.owner.get(identifierKey(identifier)) !== undefined) continue;
-    if (batch.countOf(profile.id, identifier.type) >= identifiers_per_profile_max[identifier.type]) continue;
-    batch.attach(profile.id, identifier);
-  }
+  ordered.forEach((identifier, i) => {
+    if (batch.owner.get(keys[i]!) !== undefined) return;
+    if (batch.countOf(profile.id, identifier.type) >= identifiers_per_profile_max[identifier.type]) return;
+    batch.attach(profile.id, identifier, keys[i]);
+  });
   for (const other of owners.filter((o) => o !== profile.id)) {
     if (!batch.canMerge(profile.id, other)) continue;
     merge(batch, batch.profiles.get(other)!, profile, `shared ${ordered.find((i) => batch.owner.get(identifierKey(i)) === other)?.type ?? 'identifier'}`);
@@ -370,6 +389,7 @@ function merge(batch: Batch, from: Profile, into: Profile, reason: string): void
   into.previous_purchase_at = purchases[1] ?? null;
   for (const [k, v] of Object.entries(from.traits)) {
     if ((from.traits_updated[k] ?? '') > (into.traits_updated[k] ?? '')) {
+      batch.ownTraits(into);
       into.traits[k] = v;
       into.traits_updated[k] = from.traits_updated[k]!;
     }
@@ -380,17 +400,21 @@ function merge(batch: Batch, from: Profile, into: Profile, reason: string): void
 }
 
 const reservedTraits = new Set(['email', 'phone']);
+const priorityOf = Object.fromEntries(identifierPriority.map((type, i) => [type, i])) as Record<IdentifierType, number>;
 
 function apply(batch: Batch, p: Profile, e: IncomingEvent): void {
   batch.touched.add(p.id);
   p.events_count += 1n;
   if (e.occurred_at < p.first_seen_at) p.first_seen_at = e.occurred_at;
   p.last_seen_at = maxDate(p.last_seen_at, e.occurred_at);
-  const stamp = e.occurred_at.toISOString();
-  for (const [k, v] of Object.entries(e.traits)) {
+  let stamp: string | undefined;
+  for (const k in e.traits) {
     // Traits: the newest value wins. Email and phone are identifiers, kept only hashed.
+    const v = e.traits[k];
     if (reservedTraits.has(k) || v === undefined) continue;
+    stamp ??= e.occurred_at.toISOString();
     if ((p.traits_updated[k] ?? '') <= stamp) {
+      batch.ownTraits(p);
       p.traits[k] = v;
       p.traits_updated[k] = stamp;
     }
