@@ -188,6 +188,7 @@ export const orders = {
       provider: 'the payment provider ({{id}})',
       platform: 'the platform operator',
       checkout: 'the buyer, at checkout',
+      consumer: 'the buyer, signed in',
       internal: 'an internal process ({{id}})',
     },
     transition: {
@@ -401,6 +402,7 @@ export const orders = {
       provider: '支付机构（{{id}}）',
       platform: '平台运营方',
       checkout: '买家（结账时）',
+      consumer: '买家（已登录）',
       internal: '内部流程（{{id}}）',
     },
     transition: {

@@ -10,7 +10,7 @@ import type { OrderDetail } from './OrderActions';
 /**
  * Who did something, in words. Actors are `kind:id`: `user:usr_...` (a console user),
  * `key:key_...` (an API key), `system:auto-confirm`, `provider:test`, `platform:cli`,
- * `checkout:chk_...` (the buyer placing the order).
+ * `checkout:chk_...` (the buyer placing the order), `consumer:cus_...` (the signed-in buyer).
  */
 export function useActorLabel(): (actor: string) => string {
   const { t } = useTranslation('orders');
@@ -41,6 +41,8 @@ export function useActorLabel(): (actor: string) => string {
         return t('actor.platform');
       case 'checkout':
         return t('actor.checkout');
+      case 'consumer':
+        return t('actor.consumer');
       case 'internal':
         return t('actor.internal', { id });
       default:
