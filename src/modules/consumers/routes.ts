@@ -115,7 +115,11 @@ export function registerRoutes(router: ModuleRouter, { db, config }: ModuleConte
     const token = c.req.valid('header')[consumerTokenHeader];
     const consumer = await requireConsumer(db, token);
     const { current_password, new_password } = c.req.valid('json');
+    // A wrong current password counts as a failed sign-in: a stolen session must not guess it.
+    const address = clientAddress(c, config.OPENBOS_TRUSTED_PROXIES);
+    await throttle.check(consumer.email, address);
     if (!(await changeConsumerPassword(db, consumer.id, current_password, new_password, token!))) {
+      await throttle.failed(consumer.email, address);
       throw problems.validation([{ field: 'current_password', location: 'body', message: 'is not the current password' }]);
     }
     return c.json({ changed: true }, 200);
