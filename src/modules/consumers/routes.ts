@@ -90,7 +90,7 @@ export async function requireConsumer(db: ModuleContext['db'], token: string | u
 const sign_in_rules = [perAccountAndAddress(10), perAddress(50)];
 const sign_in_block_s = 15 * 60;
 
-export function registerRoutes(router: ModuleRouter, { db, config }: ModuleContext): void {
+export function registerRoutes(router: ModuleRouter, { db, config, logger }: ModuleContext): void {
   const throttle = new SignInThrottle('consumer_sign_in', sign_in_rules, sign_in_block_s);
 
   router.route(signUpRoute, async (c) => c.json(sessionJson(await signUpConsumer(db, c.req.valid('json'))), 201));
@@ -98,7 +98,7 @@ export function registerRoutes(router: ModuleRouter, { db, config }: ModuleConte
   router.route(signInRoute, async (c) => {
     const { email, password } = c.req.valid('json');
     const account = email.trim().toLowerCase();
-    const address = clientAddress(c, config.OPENBOS_TRUSTED_PROXIES);
+    const address = clientAddress(c, config.OPENBOS_TRUSTED_PROXIES, logger);
     await throttle.check(account, address);
     const session = await signInConsumer(db, account, password);
     if (session === undefined) {
@@ -116,7 +116,7 @@ export function registerRoutes(router: ModuleRouter, { db, config }: ModuleConte
     const consumer = await requireConsumer(db, token);
     const { current_password, new_password } = c.req.valid('json');
     // A wrong current password counts as a failed sign-in: a stolen session must not guess it.
-    const address = clientAddress(c, config.OPENBOS_TRUSTED_PROXIES);
+    const address = clientAddress(c, config.OPENBOS_TRUSTED_PROXIES, logger);
     await throttle.check(consumer.email, address);
     if (!(await changeConsumerPassword(db, consumer.id, current_password, new_password, token!))) {
       await throttle.failed(consumer.email, address);

@@ -106,13 +106,13 @@ function isHttps(c: Context<AppEnv>, public_url: string | undefined): boolean {
   return new URL(c.req.url).protocol === 'https:' || (public_url?.startsWith('https:') ?? false);
 }
 
-export function registerConsoleRoutes(router: ModuleRouter, { db, config }: ModuleContext): void {
+export function registerConsoleRoutes(router: ModuleRouter, { db, config, logger }: ModuleContext): void {
   const throttle = new SignInThrottle('console_sign_in', sign_in_rules, sign_in_block_s);
 
   router.route(signInRoute, async (c) => {
     const input = c.req.valid('json');
     const account = `${input.merchant.trim().toLowerCase()}:${input.email.trim().toLowerCase()}`;
-    const address = clientAddress(c, config.OPENBOS_TRUSTED_PROXIES);
+    const address = clientAddress(c, config.OPENBOS_TRUSTED_PROXIES, logger);
     await throttle.check(account, address);
     const session = await signIn(db, input, config.OPENBOS_CONSOLE_SESSION_TTL_S);
     if (session === undefined) {
