@@ -1,8 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { inTransaction, tablesOf, type AnyDb } from '../../kernel/db.js';
 import { newId } from '../../kernel/ids.js';
 import { hashPassword, password_length_min, unknownAccountHash, verifyPassword } from '../../kernel/passwords.js';
+import { hashToken, newToken } from '../../kernel/tokens.js';
 import { problems } from '../../kernel/problem.js';
 import { registerConsumer, type Consumer, type ConsumerTables } from './consumers.js';
 
@@ -15,7 +15,6 @@ import { registerConsumer, type Consumer, type ConsumerTables } from './consumer
 export const session_ttl_s = 30 * 24 * 3_600;
 const token_pattern = /^cst_[A-Za-z0-9_-]{40,64}$/;
 
-const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 export interface ConsumerSession {
   token: string;
@@ -24,7 +23,7 @@ export interface ConsumerSession {
 }
 
 async function openSession(db: AnyDb, consumer: Consumer): Promise<ConsumerSession> {
-  const token = `cst_${randomBytes(32).toString('base64url')}`;
+  const token = newToken('cst_', 32);
   const expires_at = new Date(Date.now() + session_ttl_s * 1_000);
   await tablesOf<ConsumerTables>(db).insertInto('consumer_session').values({ id: newId('css'), consumer_id: consumer.id, token_hash: hashToken(token), expires_at }).execute();
   return { token, expires_at, consumer };

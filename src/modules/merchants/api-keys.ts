@@ -1,9 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { inTransaction, tablesOf, type AnyDb } from '../../kernel/db.js';
 import { publish } from '../../kernel/events/outbox.js';
 import type { Authenticator, Caller } from '../../kernel/http/context.js';
 import { defaultScopes, scopesAllowedFor, type KeyKind, type Scope } from '../../kernel/http/scopes.js';
+import { hashToken, newToken } from '../../kernel/tokens.js';
 import { newId } from '../../kernel/ids.js';
 import { problems } from '../../kernel/problem.js';
 import { recordAudit } from './audit.js';
@@ -21,10 +21,6 @@ export type ApiKey = Omit<ApiKeyTable, 'token_hash' | 'created_at'> & { created_
 const token_bytes = 24;
 const tokenPrefix: Record<KeyKind, string> = { secret: 'sk_', publishable: 'pk_' };
 
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
-
 export interface NewApiKey {
   merchant_id: string;
   kind: KeyKind;
@@ -34,7 +30,7 @@ export interface NewApiKey {
 
 export async function createApiKey(db: AnyDb, input: NewApiKey, actor: string): Promise<{ key: ApiKey; token: string }> {
   const scopes = validateScopes(input.kind, input.scopes ?? defaultScopes(input.kind));
-  const token = `${tokenPrefix[input.kind]}${randomBytes(token_bytes).toString('base64url')}`;
+  const token = newToken(tokenPrefix[input.kind], token_bytes);
   return inTransaction(db, async (trx) => {
     const row = await tablesOf<MerchantTables>(trx)
       .insertInto('api_key')

@@ -1,10 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { inTransaction, tablesOf, type AnyDb, type AnyTrx } from '../../kernel/db.js';
 import type { Caller } from '../../kernel/http/context.js';
+import { hashToken, newToken } from '../../kernel/tokens.js';
 import { newId } from '../../kernel/ids.js';
 import { recordAudit } from './audit.js';
-import { hashToken } from './api-keys.js';
 import { verifyConsoleUser, type ConsoleUser } from './console-users.js';
 import { findMerchantByHandle, type Merchant } from './merchants.js';
 import { scopesOfRole } from './roles.js';
@@ -33,7 +33,7 @@ export async function signIn(db: AnyDb, input: { merchant: string; email: string
   // Verify even for an unknown merchant, so the answer takes as long either way.
   const user = await verifyConsoleUser(db, merchant?.id ?? 'mer_none', input.email, input.password);
   if (merchant === undefined || user === undefined) return undefined;
-  const token = `cs_${randomBytes(token_bytes).toString('base64url')}`;
+  const token = newToken('cs_', token_bytes);
   const session_id = newId('ses');
   const expires_at = new Date(Date.now() + ttl_s * 1_000);
   await inTransaction(db, async (trx) => {

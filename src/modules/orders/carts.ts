@@ -1,5 +1,6 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { sql } from 'kysely';
+import { hashToken, newToken } from '../../kernel/tokens.js';
 import { inTransaction, tablesOf, type AnyDb } from '../../kernel/db.js';
 import { newId } from '../../kernel/ids.js';
 import { problems } from '../../kernel/problem.js';
@@ -17,15 +18,12 @@ export const cart_lines_max = 50;
 export type Cart = Omit<CartTable, 'token_hash' | 'created_at' | 'updated_at'> & { created_at: Date; updated_at: Date };
 export type CartView = Cart & { items: { variant_id: string; quantity: number; quote: LineQuote }[]; total_minor: bigint };
 
-function hash(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
 
 export async function createCart(db: AnyDb, input: { channel_merchant_id: string; currency: string; buyer_email?: string | undefined; consumer_id?: string | undefined }): Promise<{ cart: Cart; token: string }> {
-  const token = `ct_${randomBytes(24).toString('base64url')}`;
+  const token = newToken('ct_', 24);
   const row = await tablesOf<OrderTables>(db)
     .insertInto('cart')
-    .values({ id: newId('cart'), token_hash: hash(token), channel_merchant_id: input.channel_merchant_id, currency: input.currency, buyer_email: input.buyer_email ?? null, consumer_id: input.consumer_id ?? null, status: 'open' })
+    .values({ id: newId('cart'), token_hash: hashToken(token), channel_merchant_id: input.channel_merchant_id, currency: input.currency, buyer_email: input.buyer_email ?? null, consumer_id: input.consumer_id ?? null, status: 'open' })
     .returningAll()
     .executeTakeFirstOrThrow();
   const { token_hash: _h, ...cart } = row;
@@ -38,7 +36,7 @@ export async function createCart(db: AnyDb, input: { channel_merchant_id: string
  */
 export async function openCart(db: AnyDb, cart_id: string, token: string | undefined, consumer_id?: string): Promise<Cart> {
   const row = await tablesOf<OrderTables>(db).selectFrom('cart').selectAll().where('id', '=', cart_id).executeTakeFirst();
-  const presented = Buffer.from(hash(token ?? ''));
+  const presented = Buffer.from(hashToken(token ?? ''));
   const owned = row !== undefined && consumer_id !== undefined && row.consumer_id === consumer_id;
   if (row === undefined || (!owned && !timingSafeEqual(presented, Buffer.from(row.token_hash)))) throw problems.notFound('The cart');
   const { token_hash: _h, ...cart } = row;

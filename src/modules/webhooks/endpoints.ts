@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { sql, type Selectable, type Updateable } from 'kysely';
 import { inTransaction, tablesOf, type AnyDb, type AnyTrx } from '../../kernel/db.js';
 import { publish } from '../../kernel/events/outbox.js';
 import { newId } from '../../kernel/ids.js';
+import { newToken } from '../../kernel/tokens.js';
 import { problems } from '../../kernel/problem.js';
 import { recordAudit } from '../merchants/index.js';
 import { allEvents } from './event-types.js';
@@ -50,7 +50,7 @@ async function lockMerchantEndpoints(trx: AnyTrx, merchant_id: string): Promise<
 }
 
 export async function createWebhookEndpoint(db: AnyDb, merchant_id: string, input: NewWebhookEndpoint, actor: string): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
-  const secret = `whsec_${randomBytes(secret_bytes).toString('base64url')}`;
+  const secret = newToken('whsec_', secret_bytes);
   const events = normaliseEvents(input.events);
   return inTransaction(db, async (trx) => {
     const t = tablesOf<WebhookTables>(trx);
