@@ -152,6 +152,14 @@ describe('consumer accounts', () => {
     expect((await storefront('POST', '/v1/account/sessions', { body: { email: me.email, password: 'a brand new password' } })).status).toBe(201);
   });
 
+  it('counts wrong current passwords as failed sign-ins, so a stolen session cannot guess the password', async () => {
+    const me = await signUp();
+    const change = (current: string) => storefront('PUT', '/v1/account/password', { token: me.token, body: { current_password: current, new_password: 'a brand new password' } });
+    for (let i = 0; i < 10; i++) expect((await change(`guess number ${i}`)).status).toBe(400);
+    expect((await change(me.password)).status).toBe(429);
+    expect((await storefront('POST', '/v1/account/sessions', { body: { email: me.email, password: me.password } })).status).toBe(429);
+  });
+
   it('forgets sessions a day after they ended or expired, and keeps live ones', async () => {
     const me = await signUp();
     const ended = (await storefront('POST', '/v1/account/sessions', { body: { email: me.email, password: me.password } })).body.token as string;

@@ -85,6 +85,11 @@ describe('errors are RFC 9457 problem+json with a stable code', () => {
       const requestLines = lines.filter((l) => l.msg === 'request' && l.request_id === 'req-logged-1');
       expect(requestLines).toHaveLength(1);
       expect(requestLines[0]).toMatchObject({ method: 'GET', route: '/v1/locations', status: 200, merchant_id: shop.id, key_id: expect.stringMatching(/^key_/) });
+      // Behind a proxy the server was not told about, it warns (once) that clients share one address.
+      const viaProxy = () => shop.call('POST', '/v1/console/sessions', { key: null, headers: { 'x-forwarded-for': '203.0.113.7' }, body: { merchant: shop.handle, email: 'nobody@example.com', password: 'wrong password' } });
+      expect((await viaProxy()).status).toBe(401);
+      expect((await viaProxy()).status).toBe(401);
+      expect(lines.filter((l) => String(l.msg).includes('OPENBOS_TRUSTED_PROXIES is 0'))).toHaveLength(1);
     } finally {
       await logged.close();
     }
