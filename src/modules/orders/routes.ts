@@ -165,6 +165,8 @@ export const checkoutCartRoute = defineRoute({
   responses: { 201: jsonResponse(checkoutOut, 'The orders, awaiting payment') },
 });
 
+const orderParams = z.object({ order_id: id.openapi({ param: { name: 'order_id', in: 'path' } }) });
+
 export const claimCartRoute = defineRoute({
   operationId: 'claimCart',
   method: 'post',
@@ -205,7 +207,7 @@ export const confirmReceiptRoute = defineRoute({
   tags: ['Consumer accounts'],
   summary: 'The buyer confirms they have the goods: the order completes and its escrow is released to the seller',
   access: cartAccess,
-  request: { params: z.object({ order_id: id.openapi({ param: { name: 'order_id', in: 'path' } }) }), headers: consumerToken },
+  request: { params: orderParams, headers: consumerToken },
   responses: { 200: jsonResponse(orderOut, 'The completed order') },
 });
 
@@ -217,7 +219,7 @@ export const consumerRefundRoute = defineRoute({
   summary: 'The buyer asks for a refund of a paid, shipped or delivered order (all of it, or `amount_minor`); the seller approves, rejects or contests it',
   access: cartAccess,
   request: {
-    params: z.object({ order_id: id.openapi({ param: { name: 'order_id', in: 'path' } }) }),
+    params: orderParams,
     headers: consumerToken,
     ...jsonBody(z.object({ reason: z.string().min(1).max(500), amount_minor: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional() }).strict()),
   },
@@ -243,7 +245,6 @@ export const listOrdersRoute = defineRoute({
   responses: { 200: jsonResponse(z.object({ data: z.array(orderOut), next_before: z.string().nullable() }), 'A page of orders') },
 });
 
-const orderParams = z.object({ order_id: id.openapi({ param: { name: 'order_id', in: 'path' } }) });
 
 export const getOrderRoute = defineRoute({
   operationId: 'getOrder',
@@ -365,23 +366,23 @@ export function registerRoutes(router: ModuleRouter, { db, config, logger }: Mod
     return c.json({ data: page.map(orderJson), next_before: rows.length > q.limit ? (page.at(-1)?.id ?? null) : null }, 200);
   });
 
-  router.route(confirmReceiptRoute, async (c) => {
-    const consumer = await requireConsumer(db, c.req.valid('header')[consumerTokenHeader]);
-    const { order_id } = c.req.valid('param');
+  /** The signed-in buyer acts on one of their own orders (any seller's); another's is 404. */
+  async function actAsBuyer(token: string | undefined, order_id: string, action: OrderAction, options: { reason: string; refund_amount_minor?: bigint | undefined }) {
+    const consumer = await requireConsumer(db, token);
     const order = await consumerOrder(db, consumer.id, order_id);
     if (order === undefined) throw problems.notFound('The order');
-    await applyOrderAction(db, order.merchant_id, order_id, 'complete', { actor: `consumer:${consumer.id}`, reason: 'the buyer confirmed receipt' });
-    return c.json(orderJson((await getOrder(db, order.merchant_id, order_id))!), 200);
-  });
+    await applyOrderAction(db, order.merchant_id, order_id, action, { actor: `consumer:${consumer.id}`, ...options });
+    return orderJson((await getOrder(db, order.merchant_id, order_id))!);
+  }
+
+  router.route(confirmReceiptRoute, async (c) =>
+    c.json(await actAsBuyer(c.req.valid('header')[consumerTokenHeader], c.req.valid('param').order_id, 'complete', { reason: 'the buyer confirmed receipt' }), 200),
+  );
 
   router.route(consumerRefundRoute, async (c) => {
-    const consumer = await requireConsumer(db, c.req.valid('header')[consumerTokenHeader]);
-    const { order_id } = c.req.valid('param');
     const input = c.req.valid('json');
-    const order = await consumerOrder(db, consumer.id, order_id);
-    if (order === undefined) throw problems.notFound('The order');
-    await applyOrderAction(db, order.merchant_id, order_id, 'request_refund', { actor: `consumer:${consumer.id}`, reason: input.reason, refund_amount_minor: input.amount_minor === undefined ? undefined : BigInt(input.amount_minor) });
-    return c.json(orderJson((await getOrder(db, order.merchant_id, order_id))!), 200);
+    const refund_amount_minor = input.amount_minor === undefined ? undefined : BigInt(input.amount_minor);
+    return c.json(await actAsBuyer(c.req.valid('header')[consumerTokenHeader], c.req.valid('param').order_id, 'request_refund', { reason: input.reason, refund_amount_minor }), 200);
   });
 
   router.route(setCartItemRoute, async (c) => {
