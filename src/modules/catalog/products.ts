@@ -61,6 +61,8 @@ function checkOptions(options: readonly ProductOption[], field: string): void {
   });
 }
 
+/** Whether the product has this option with this value. */
+const hasOption = (options: readonly ProductOption[], name: string, value: string) => options.some((o) => o.name === name && o.values.includes(value));
 /** A variant's option combination, the same whatever the order of its options. */
 const comboKey = (option_values: Record<string, string>) => JSON.stringify(Object.entries(option_values).sort());
 /** The title a variant gets from its option values when none is given. */
@@ -76,8 +78,7 @@ function checkVariants(options: readonly ProductOption[], variants: readonly New
     checkPrices(v.prices, `variants.${i}.prices`);
     const values = v.option_values ?? {};
     for (const [name, value] of Object.entries(values)) {
-      const option = options.find((o) => o.name === name);
-      if (option === undefined || !option.values.includes(value)) {
+      if (!hasOption(options, name, value)) {
         throw problems.validation([{ field: `variants.${i}.option_values.${name}`, location: 'body', message: `${name}=${value} is not one of the product's options` }]);
       }
     }
@@ -170,7 +171,7 @@ async function lockProduct(trx: AnyTrx, merchant_id: string, product_id: string)
 function checkOptionsInUse(options: readonly ProductOption[], variants: readonly Variant[]): void {
   for (const v of variants) {
     for (const [name, value] of Object.entries(v.option_values)) {
-      if (!options.some((o) => o.name === name && o.values.includes(value))) {
+      if (!hasOption(options, name, value)) {
         throw problems.conflict('option_in_use', `Variant ${v.sku} is ${name}=${value}; change or remove that variant first`);
       }
     }
@@ -239,7 +240,7 @@ export async function updateVariant(db: AnyDb, merchant_id: string, variant_id: 
     const set: Record<string, unknown> = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
     if (option_values !== undefined) {
       const product = (await getProduct(trx, merchant_id, variant.product_id))!;
-      const unknown = Object.entries(option_values).find(([name, value]) => !product.options.some((o) => o.name === name && o.values.includes(value)));
+      const unknown = Object.entries(option_values).find(([name, value]) => !hasOption(product.options, name, value));
       if (unknown !== undefined) throw problems.validation([{ field: `option_values.${unknown[0]}`, location: 'body', message: `${unknown[0]}=${unknown[1]} is not one of the product's options` }]);
       const clash = product.variants.find((v) => v.id !== variant_id && comboKey(v.option_values) === comboKey(option_values));
       if (product.options.length > 0 && clash !== undefined) throw problems.conflict('options_taken', `Variant ${clash.sku} already has these options`);
