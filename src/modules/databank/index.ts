@@ -25,8 +25,8 @@ export const databankModule = defineModule({
 export { ingestEvents } from './ingestion/ingest-events.js';
 export type { IncomingEvent } from './ingestion/incoming-event.js';
 export { IngestCommitter } from './ingestion/committer.js';
-export { snapshotStages, stageCounts, stageFlow, stages, type Stage } from './lifecycle.js';
-export { eraseConsumer, exportConsumer, getProfile, listProfiles, timeline, undoMerge } from './consumers.js';
+export { snapshotStages, stageCounts, type Stage } from './lifecycle.js';
+export { eraseConsumer } from './consumers.js';
 export { storedIdentifier, hashValue } from './identifiers.js';
 export { importTaobao } from './import-taobao.js';
 export { recordDailyStages } from './daily.js';
