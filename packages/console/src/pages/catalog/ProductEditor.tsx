@@ -2,17 +2,17 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
-import { bos, idempotencyKey, OpenBosError, unwrap } from '../api';
-import { Dialog } from '../components/Dialog';
-import { useNotify } from '../components/Notices';
-import { PageHeader } from '../components/PageHeader';
-import { QueryState } from '../components/QueryState';
-import { useFormat } from '../format';
-import { useSession } from '../session';
-import { buildProduct, describePath, emptyForm, formFromProduct, optionsWhileMoving, placeServerErrors, variantPatches, type BuiltProduct, type Errors, type Product, type ProductForm, type Translate, type VariantPatch } from './catalog/form';
-import { AttributesSection, CategorySection, GeneralSection, ImagesSection, NewCategoryForm, OptionsSection, StatusSection, VariantsSection, type SectionProps } from './catalog/sections';
-import { ProductStatusBadge } from './catalog/shared';
-import './catalog/catalog.css';
+import { bos, idempotencyKey, OpenBosError, unwrap } from '../../api';
+import { Dialog } from '../../components/Dialog';
+import { useNotify } from '../../components/Notices';
+import { PageHeader } from '../../components/PageHeader';
+import { QueryState } from '../../components/QueryState';
+import { useFormat } from '../../format';
+import { useSession } from '../../session';
+import { buildProduct, describePath, emptyForm, formFromProduct, optionsWhileMoving, placeServerErrors, variantPatches, type BuiltProduct, type Errors, type Product, type ProductForm, type Translate, type VariantPatch } from './form';
+import { AttributesSection, CategorySection, GeneralSection, ImagesSection, NewCategoryForm, OptionsSection, StatusSection, VariantsSection, type SectionProps } from './sections';
+import { ProductStatusBadge } from './shared';
+import './catalog.css';
 
 const productQueryKey = (id: string) => ['product', id] as const;
 

@@ -3,11 +3,11 @@ import { BarController, BarElement, CategoryScale, Chart as ChartJS, Legend, Lin
 import { Bar } from 'react-chartjs-2';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { bos, unwrap, type Schemas } from '../api';
-import { PageHeader } from '../components/PageHeader';
-import { QueryState } from '../components/QueryState';
-import { StatusBadge } from '../components/StatusBadge';
-import { browserTimeZone, useFormat } from '../format';
+import { bos, unwrap, type Schemas } from '../../api';
+import { PageHeader } from '../../components/PageHeader';
+import { QueryState } from '../../components/QueryState';
+import { StatusBadge } from '../../components/StatusBadge';
+import { browserTimeZone, useFormat } from '../../format';
 
 ChartJS.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip, Legend);
 

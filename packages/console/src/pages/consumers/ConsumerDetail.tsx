@@ -2,17 +2,17 @@ import { useQuery } from '@tanstack/react-query';
 import { Fragment, useId } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { bos, unwrap } from '../api';
-import { PageHeader } from '../components/PageHeader';
-import { QueryState } from '../components/QueryState';
-import { useFormat } from '../format';
-import { useSession } from '../session';
-import { ConsentCard } from './consumers/ConsentCard';
-import { ConsumerTimeline } from './consumers/ConsumerTimeline';
-import './consumers/consumers.css';
-import { EraseButton, ExportButton } from './consumers/DataRequests';
-import { consumerEmail, consumerName, formatValue } from './consumers/traits';
-import type { Consumer } from './consumers/types';
+import { bos, unwrap } from '../../api';
+import { PageHeader } from '../../components/PageHeader';
+import { QueryState } from '../../components/QueryState';
+import { useFormat } from '../../format';
+import { useSession } from '../../session';
+import { ConsentCard } from './ConsentCard';
+import { ConsumerTimeline } from './ConsumerTimeline';
+import './consumers.css';
+import { EraseButton, ExportButton } from './DataRequests';
+import { consumerEmail, consumerName, formatValue } from './traits';
+import type { Consumer } from './types';
 
 const hashedTypes = new Set(['email', 'phone']);
 

@@ -2,14 +2,14 @@ import { useQuery } from '@tanstack/react-query';
 import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { bos, OpenBosError, unwrap } from '../api';
-import { useNotify } from '../components/Notices';
-import { PageHeader } from '../components/PageHeader';
-import { useFormat } from '../format';
-import { useSession } from '../session';
-import { downloadText, statementAddsUp, statementCsv, statementFileName, statementTotals, type PayoutStatement } from './payouts/csv';
-import { GuardedQueryState, NotAllowed } from './payouts/shared';
-import './payouts/payouts.css';
+import { bos, OpenBosError, unwrap } from '../../api';
+import { useNotify } from '../../components/Notices';
+import { PageHeader } from '../../components/PageHeader';
+import { useFormat } from '../../format';
+import { useSession } from '../../session';
+import { downloadText, statementAddsUp, statementCsv, statementFileName, statementTotals, type PayoutStatement } from './csv';
+import { GuardedQueryState, NotAllowed } from './shared';
+import './payouts.css';
 
 /** A payout and its statement: every order, commission and refund that makes up the amount. */
 export default function PayoutDetailPage() {

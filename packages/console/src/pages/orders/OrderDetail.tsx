@@ -2,16 +2,16 @@ import { useQuery } from '@tanstack/react-query';
 import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { bos, unwrap } from '../api';
-import { PageHeader } from '../components/PageHeader';
-import { QueryState } from '../components/QueryState';
-import { StatusBadge } from '../components/StatusBadge';
-import { useFormat } from '../format';
-import { useSession } from '../session';
-import { EscrowCard } from './orders/EscrowCard';
-import { OrderActions, type OrderDetail } from './orders/OrderActions';
-import { OrderTimeline } from './orders/OrderTimeline';
-import './orders/orders.css';
+import { bos, unwrap } from '../../api';
+import { PageHeader } from '../../components/PageHeader';
+import { QueryState } from '../../components/QueryState';
+import { StatusBadge } from '../../components/StatusBadge';
+import { useFormat } from '../../format';
+import { useSession } from '../../session';
+import { EscrowCard } from './EscrowCard';
+import { OrderActions, type OrderDetail } from './OrderActions';
+import { OrderTimeline } from './OrderTimeline';
+import './orders.css';
 
 export default function OrderDetailPage() {
   const { t } = useTranslation('orders');
