@@ -15,13 +15,14 @@ export interface Column<T> {
 }
 
 /**
- * A table the same way on every page: a caption for screen readers, column headers, a row per
- * item. `busy` marks it while newer data loads; `stale` also dims it (the rows shown are the
+ * A table the same way on every page: a caption (for screen readers only, unless
+ * `captionVisible`), column headers, a row per item, and an optional footer (`<tfoot>`). `busy` marks it while newer data loads; `stale` also dims it (the rows shown are the
  * previous page's until the next one arrives); `emptyRow` is said in the table when a page of it
  * is empty. Columns given as `false` (one a role may not see) are left out.
  */
 export function DataTable<T>({
   caption,
+  captionVisible = false,
   columns,
   rows,
   rowKey,
@@ -30,60 +31,74 @@ export function DataTable<T>({
   stale = false,
   className,
   tableClassName,
+  testId,
   emptyRow,
+  footer,
+  bare = false,
 }: {
-  caption: string;
+  caption?: string;
+  captionVisible?: boolean;
   columns: readonly (Column<T> | false)[];
   rows: readonly T[];
   rowKey: (row: T) => string;
-  rowProps?: (row: T) => HTMLAttributes<HTMLTableRowElement> & { 'data-testid'?: string };
+  rowProps?: (row: T) => HTMLAttributes<HTMLTableRowElement> & { [data: `data-${string}`]: string | undefined };
   busy?: boolean;
   stale?: boolean;
   className?: string;
   tableClassName?: string;
+  testId?: string;
   emptyRow?: ReactNode;
+  /** A `<tfoot>` (totals under the rows). */
+  footer?: ReactNode;
+  /** The table alone, without the scrolling frame (inside a card that is its frame). */
+  bare?: boolean;
 }) {
   const shown = columns.filter((c): c is Column<T> => c !== false);
   const wrap = ['table-wrap', className ?? '', stale ? 'table-stale' : ''].join(' ').trim();
+  const table = (
+    <table className={tableClassName} data-testid={testId}>
+      {caption !== undefined && <caption className={captionVisible ? undefined : 'visually-hidden'}>{caption}</caption>}
+      <thead>
+        <tr>
+          {shown.map((c, i) => (
+            <th key={i} scope="col" className={c.num === true ? 'num' : undefined}>
+              {c.hidden === true ? <span className="visually-hidden">{c.label}</span> : c.label}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((row) => (
+          <tr key={rowKey(row)} {...rowProps?.(row)}>
+            {shown.map((c, i) => {
+              const cls = [c.num === true ? 'num' : '', c.className ?? ''].join(' ').trim() || undefined;
+              return c.rowHeader === true ? (
+                <th key={i} scope="row" className={cls}>
+                  {c.cell(row)}
+                </th>
+              ) : (
+                <td key={i} className={cls}>
+                  {c.cell(row)}
+                </td>
+              );
+            })}
+          </tr>
+        ))}
+        {rows.length === 0 && emptyRow !== undefined && (
+          <tr>
+            <td colSpan={shown.length} className="muted">
+              {emptyRow}
+            </td>
+          </tr>
+        )}
+      </tbody>
+      {footer}
+    </table>
+  );
+  if (bare) return table;
   return (
     <div className={wrap} aria-busy={stale || busy}>
-      <table className={tableClassName}>
-        <caption className="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            {shown.map((c, i) => (
-              <th key={i} scope="col" className={c.num === true ? 'num' : undefined}>
-                {c.hidden === true ? <span className="visually-hidden">{c.label}</span> : c.label}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((row) => (
-            <tr key={rowKey(row)} {...rowProps?.(row)}>
-              {shown.map((c, i) => {
-                const cls = [c.num === true ? 'num' : '', c.className ?? ''].join(' ').trim() || undefined;
-                return c.rowHeader === true ? (
-                  <th key={i} scope="row" className={cls}>
-                    {c.cell(row)}
-                  </th>
-                ) : (
-                  <td key={i} className={cls}>
-                    {c.cell(row)}
-                  </td>
-                );
-              })}
-            </tr>
-          ))}
-          {rows.length === 0 && emptyRow !== undefined && (
-            <tr>
-              <td colSpan={shown.length} className="muted">
-                {emptyRow}
-              </td>
-            </tr>
-          )}
-        </tbody>
-      </table>
+      {table}
     </div>
   );
 }

@@ -3,6 +3,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
 import { bos, unwrap } from '../../api';
+import { DataTable } from '../../components/DataTable';
 import { SelectField, TextField } from '../../components/Field';
 import { PageHeader } from '../../components/PageHeader';
 import { Pager } from '../../components/Pager';
@@ -123,36 +124,7 @@ export default function CatalogPage() {
       >
         {(page) => (
           <>
-            <div className="table-wrap cat-table-wrap" aria-busy={products.isFetching}>
-              <table className="catalog-table">
-                <caption className="visually-hidden">{filtered ? t('tableCaptionFiltered') : t('tableCaption')}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('product')}</th>
-                    <th scope="col">{t('statusLabel')}</th>
-                    <th scope="col" className="num">
-                      {t('variantCount')}
-                    </th>
-                    <th scope="col">{t('skus')}</th>
-                    <th scope="col" className="num">
-                      {t('priceRange', { currency })}
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {page.data.map((p) => (
-                    <ProductRow key={p.id} product={p} currency={currency} categories={categories.data ?? []} />
-                  ))}
-                  {page.data.length === 0 && (
-                    <tr>
-                      <td colSpan={5} className="muted">
-                        {t('noMoreProducts')}
-                      </td>
-                    </tr>
-                  )}
-                </tbody>
-              </table>
-            </div>
+            <ProductsTable products={page.data} busy={products.isFetching} caption={filtered ? t('tableCaptionFiltered') : t('tableCaption')} currency={currency} categories={categories.data ?? []} />
             <Pager label={t('pagination')} onFirst={cursor === '' ? undefined : () => update({ cursor: '' })} onNext={page.next_cursor === null ? undefined : () => update({ cursor: page.next_cursor ?? '' })} />
           </>
         )}
@@ -174,42 +146,58 @@ function Thumb({ url, title }: { url: string | undefined; title: string }) {
   return <img className="cat-thumb" src={url} alt="" loading="lazy" onError={() => setFailed(true)} />;
 }
 
-function ProductRow({ product: p, currency, categories }: { product: Product; currency: string; categories: readonly Category[] }) {
+function ProductsTable({ products, busy, caption, currency, categories }: { products: Product[]; busy: boolean; caption: string; currency: string; categories: readonly Category[] }) {
   const { t } = useTranslation('catalog');
   const f = useFormat();
-  const range = priceRange(p, currency);
-  const skus = p.variants.map((v) => v.sku);
-  const image = p.images[0];
   return (
-    <tr>
-      <td>
-        <div className="cat-product-cell">
-          <Thumb url={image} title={p.title} />
-          <div>
-            <Link to={`/catalog/${p.id}`} className="cat-product-link">
-              {p.title}
-            </Link>
-            {p.category_id !== null && <div className="muted cat-small">{categoryLabel(categories, p.category_id)}</div>}
-          </div>
-        </div>
-      </td>
-      <td>
-        <ProductStatusBadge status={p.status} />
-      </td>
-      <td className="num">{f.number(p.variants.length)}</td>
-      <td>
-        <span className="mono">{skus.slice(0, skusShown).join(', ')}</span>
-        {skus.length > skusShown && <span className="muted cat-small"> {t('moreSkus', { count: skus.length - skusShown })}</span>}
-      </td>
-      <td className="num">
-        {range === undefined ? (
-          <span className="muted">{t('noPrice', { currency })}</span>
-        ) : range.min === range.max ? (
-          f.money(range.min, currency)
-        ) : (
-          t('range', { min: f.money(range.min, currency), max: f.money(range.max, currency) })
-        )}
-      </td>
-    </tr>
+    <DataTable
+      caption={caption}
+      rows={products}
+      rowKey={(p) => p.id}
+      busy={busy}
+      className="cat-table-wrap"
+      tableClassName="catalog-table"
+      emptyRow={t('noMoreProducts')}
+      columns={[
+        { label: t('product'), cell: (p) => <ProductCell product={p} categories={categories} /> },
+        { label: t('statusLabel'), cell: (p) => <ProductStatusBadge status={p.status} /> },
+        { label: t('variantCount'), num: true, cell: (p) => f.number(p.variants.length) },
+        { label: t('skus'), cell: (p) => <Skus skus={p.variants.map((v) => v.sku)} /> },
+        { label: t('priceRange', { currency }), num: true, cell: (p) => <PriceRange product={p} currency={currency} /> },
+      ]}
+    />
   );
+}
+
+function ProductCell({ product: p, categories }: { product: Product; categories: readonly Category[] }) {
+  return (
+    <div className="cat-product-cell">
+      <Thumb url={p.images[0]} title={p.title} />
+      <div>
+        <Link to={`/catalog/${p.id}`} className="cat-product-link">
+          {p.title}
+        </Link>
+        {p.category_id !== null && <div className="muted cat-small">{categoryLabel(categories, p.category_id)}</div>}
+      </div>
+    </div>
+  );
+}
+
+function Skus({ skus }: { skus: string[] }) {
+  const { t } = useTranslation('catalog');
+  return (
+    <>
+      <span className="mono">{skus.slice(0, skusShown).join(', ')}</span>
+      {skus.length > skusShown && <span className="muted cat-small"> {t('moreSkus', { count: skus.length - skusShown })}</span>}
+    </>
+  );
+}
+
+function PriceRange({ product, currency }: { product: Product; currency: string }) {
+  const { t } = useTranslation('catalog');
+  const f = useFormat();
+  const range = priceRange(product, currency);
+  if (range === undefined) return <span className="muted">{t('noPrice', { currency })}</span>;
+  if (range.min === range.max) return <>{f.money(range.min, currency)}</>;
+  return <>{t('range', { min: f.money(range.min, currency), max: f.money(range.max, currency) })}</>;
 }

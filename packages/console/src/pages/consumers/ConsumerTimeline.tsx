@@ -2,6 +2,7 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
 import { bos, unwrap } from '../../api';
+import { LoadMore } from '../../components/LoadMore';
 import { ErrorState, Loading } from '../../components/QueryState';
 import { useFormat } from '../../format';
 import { formatValue } from './traits';
@@ -48,13 +49,7 @@ export function ConsumerTimeline({ profileId }: { profileId: string }) {
             {t('timeline.order')}
           </p>
           {query.isFetchNextPageError && <ErrorState message={query.error?.message ?? ''} onRetry={() => void query.fetchNextPage()} />}
-          {query.hasNextPage && (
-            <p className="pager">
-              <button type="button" onClick={() => void query.fetchNextPage()} disabled={query.isFetchingNextPage}>
-                {query.isFetchingNextPage ? t('timeline.loadingOlder') : t('timeline.older')}
-              </button>
-            </p>
-          )}
+          <LoadMore more={query.hasNextPage} loading={query.isFetchingNextPage} label={t('timeline.older')} loadingLabel={t('timeline.loadingOlder')} onMore={() => void query.fetchNextPage()} />
         </>
       )}
     </section>

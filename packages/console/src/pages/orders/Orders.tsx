@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
 import { bos, unwrap, type Schemas } from '../../api';
+import { DataTable } from '../../components/DataTable';
 import { SelectField, TextField } from '../../components/Field';
 import { PageHeader } from '../../components/PageHeader';
 import { Pager } from '../../components/Pager';
@@ -162,45 +163,31 @@ function OrdersTable({ orders, busy }: { orders: Order[]; busy: boolean }) {
   const { t } = useTranslation('orders');
   const f = useFormat();
   return (
-    <div className="table-wrap orders-table-wrap" aria-busy={busy}>
-      <table className="orders-table">
-        <caption className="visually-hidden">{t('table.caption')}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t('table.order')}</th>
-            <th scope="col">{t('table.placed')}</th>
-            <th scope="col">{t('table.buyer')}</th>
-            <th scope="col">{t('table.items')}</th>
-            <th scope="col" className="num">
-              {t('table.total')}
-            </th>
-            <th scope="col">{t('table.status')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {orders.map((o) => (
-            <tr key={o.id}>
-              <th scope="row" className="orders-id">
-                <Link to={`/orders/${o.id}`} className="mono">
-                  {o.id}
-                </Link>
-              </th>
-              <td>
-                <time dateTime={o.created_at}>{f.dateTime(o.created_at)}</time>
-              </td>
-              <td>{o.buyer_email ?? <span className="muted">{t('table.noBuyerEmail')}</span>}</td>
-              <td>
-                <ItemsSummary lines={o.lines} />
-              </td>
-              <td className="num">{f.money(o.total_minor, o.currency)}</td>
-              <td>
-                <StatusBadge status={o.status} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      caption={t('table.caption')}
+      rows={orders}
+      rowKey={(o) => o.id}
+      busy={busy}
+      className="orders-table-wrap"
+      tableClassName="orders-table"
+      columns={[
+        {
+          label: t('table.order'),
+          rowHeader: true,
+          className: 'orders-id',
+          cell: (o) => (
+            <Link to={`/orders/${o.id}`} className="mono">
+              {o.id}
+            </Link>
+          ),
+        },
+        { label: t('table.placed'), cell: (o) => <time dateTime={o.created_at}>{f.dateTime(o.created_at)}</time> },
+        { label: t('table.buyer'), cell: (o) => o.buyer_email ?? <span className="muted">{t('table.noBuyerEmail')}</span> },
+        { label: t('table.items'), cell: (o) => <ItemsSummary lines={o.lines} /> },
+        { label: t('table.total'), num: true, cell: (o) => f.money(o.total_minor, o.currency) },
+        { label: t('table.status'), cell: (o) => <StatusBadge status={o.status} /> },
+      ]}
+    />
   );
 }
 

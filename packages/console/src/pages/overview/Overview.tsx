@@ -4,6 +4,7 @@ import { Bar } from 'react-chartjs-2';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { bos, unwrap, type Schemas } from '../../api';
+import { DataTable } from '../../components/DataTable';
 import { PageHeader } from '../../components/PageHeader';
 import { QueryState } from '../../components/QueryState';
 import { StatusBadge } from '../../components/StatusBadge';
@@ -134,30 +135,16 @@ function TopProducts({ o }: { o: Overview }) {
       {o.top_products.length === 0 ? (
         <p className="muted">{t('noSales')}</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{t('product')}</th>
-              <th scope="col" className="num">
-                {t('units')}
-              </th>
-              <th scope="col" className="num">
-                {t('revenue')}
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {o.top_products.map((p) => (
-              <tr key={p.product_id}>
-                <td>
-                  <Link to={`/catalog/${p.product_id}`}>{p.title}</Link>
-                </td>
-                <td className="num">{f.number(p.units)}</td>
-                <td className="num">{f.money(p.revenue_minor, o.currency)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          bare
+          rows={o.top_products}
+          rowKey={(p) => p.product_id}
+          columns={[
+            { label: t('product'), cell: (p) => <Link to={`/catalog/${p.product_id}`}>{p.title}</Link> },
+            { label: t('units'), num: true, cell: (p) => f.number(p.units) },
+            { label: t('revenue'), num: true, cell: (p) => f.money(p.revenue_minor, o.currency) },
+          ]}
+        />
       )}
     </section>
   );
@@ -194,32 +181,24 @@ function LowStock({ alerts }: { alerts: Overview['low_stock'] & object }) {
       {alerts.length === 0 ? (
         <p className="muted">{t('noLowStock')}</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{t('product')}</th>
-              <th scope="col">{t('location')}</th>
-              <th scope="col" className="num">
-                {t('available')}
-              </th>
-              <th scope="col" className="num">
-                {t('threshold')}
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {alerts.map((a) => (
-              <tr key={`${a.variant_id}|${a.location_id}`}>
-                <td>
+        <DataTable
+          bare
+          rows={alerts}
+          rowKey={(a) => `${a.variant_id}|${a.location_id}`}
+          columns={[
+            {
+              label: t('product'),
+              cell: (a) => (
+                <>
                   <Link to={`/stock?variant_id=${a.variant_id}`}>{a.title ?? a.sku ?? a.variant_id}</Link> <span className="muted mono">{a.sku}</span>
-                </td>
-                <td>{a.location_name ?? a.location_id}</td>
-                <td className="num">{f.number(a.available)}</td>
-                <td className="num">{f.number(a.low_stock_threshold)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                </>
+              ),
+            },
+            { label: t('location'), cell: (a) => a.location_name ?? a.location_id },
+            { label: t('available'), num: true, cell: (a) => f.number(a.available) },
+            { label: t('threshold'), num: true, cell: (a) => f.number(a.low_stock_threshold) },
+          ]}
+        />
       )}
     </section>
   );

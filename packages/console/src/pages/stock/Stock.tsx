@@ -2,6 +2,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
+import { DataTable } from '../../components/DataTable';
 import { Dialog } from '../../components/Dialog';
 import { SelectField } from '../../components/Field';
 import { PageHeader } from '../../components/PageHeader';
@@ -33,7 +34,6 @@ function levelState(l: StockRow): 'out' | 'low' | 'ok' {
  */
 export default function StockPage() {
   const { t } = useTranslation('stock');
-  const { t: tc } = useTranslation();
   const { can } = useSession();
   const canWrite = can('inventory:write');
   const [params, setParams] = useSearchParams();
@@ -115,44 +115,7 @@ export default function StockPage() {
           const rows = onlyLow ? page.data.filter((l) => levelState(l) !== 'ok') : page.data;
           return (
             <>
-              <div className="table-wrap stock-table-wrap" aria-busy={levels.isFetching}>
-                <table className="stock-table">
-                  <caption className="visually-hidden">{t('levelsCaption')}</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('product')}</th>
-                      <th scope="col">{t('location')}</th>
-                      <th scope="col" className="num">
-                        {t('onHand')}
-                      </th>
-                      <th scope="col" className="num">
-                        {t('reserved')}
-                      </th>
-                      <th scope="col" className="num">
-                        {t('available')}
-                      </th>
-                      <th scope="col" className="num">
-                        {t('threshold')}
-                      </th>
-                      <th scope="col">
-                        <span className="visually-hidden">{tc('actions')}</span>
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {rows.map((l) => (
-                      <LevelRow key={levelKey(l)} level={l} locationName={locationName(l.location_id)} selected={selected === levelKey(l)} onSelect={() => update({ level: selected === levelKey(l) ? '' : levelKey(l), after })} />
-                    ))}
-                    {rows.length === 0 && (
-                      <tr>
-                        <td colSpan={7} className="muted">
-                          {onlyLow ? t('nothingLow') : t('noMoreLevels')}
-                        </td>
-                      </tr>
-                    )}
-                  </tbody>
-                </table>
-              </div>
+              <LevelsTable levels={rows} busy={levels.isFetching} selected={selected} locationName={locationName} emptyRow={onlyLow ? t('nothingLow') : t('noMoreLevels')} onSelect={(key) => update({ level: selected === key ? '' : key, after })} />
               <Pager label={t('pagination')} onFirst={after === '' ? undefined : () => update({ after: '' })} onNext={page.next_after === null ? undefined : () => update({ after: page.next_after ?? '' })} />
             </>
           );
@@ -173,30 +136,59 @@ export default function StockPage() {
   );
 }
 
-function LevelRow({ level: l, locationName, selected, onSelect }: { level: StockRow; locationName: string; selected: boolean; onSelect: () => void }) {
+function LevelsTable({ levels, busy, selected, locationName, emptyRow, onSelect }: { levels: StockRow[]; busy: boolean; selected: string; locationName: (id: string) => string; emptyRow: string; onSelect: (key: string) => void }) {
+  const { t } = useTranslation('stock');
+  const { t: tc } = useTranslation();
+  const f = useFormat();
+  return (
+    <DataTable
+      caption={t('levelsCaption')}
+      rows={levels}
+      rowKey={levelKey}
+      rowProps={(l) => ({ className: `stock-level-${levelState(l)}${selected === levelKey(l) ? ' stock-level-selected' : ''}`, 'data-testid': `level-${levelKey(l)}` })}
+      busy={busy}
+      className="stock-table-wrap"
+      tableClassName="stock-table"
+      emptyRow={emptyRow}
+      columns={[
+        {
+          label: t('product'),
+          cell: (l) => (
+            <>
+              {l.product_id === null ? <span>{l.title ?? l.variant_id}</span> : <Link to={`/catalog/${l.product_id}`}>{l.title ?? l.variant_id}</Link>}
+              {l.sku !== null && <div className="mono muted">{l.sku}</div>}
+            </>
+          ),
+        },
+        { label: t('location'), cell: (l) => locationName(l.location_id) },
+        { label: t('onHand'), num: true, cell: (l) => f.number(l.on_hand) },
+        { label: t('reserved'), num: true, cell: (l) => f.number(l.reserved) },
+        { label: t('available'), num: true, cell: (l) => <Available level={l} /> },
+        { label: t('threshold'), num: true, cell: (l) => f.number(l.low_stock_threshold) },
+        {
+          label: tc('actions'),
+          hidden: true,
+          className: 'stock-row-actions',
+          cell: (l) => (
+            <button type="button" aria-pressed={selected === levelKey(l)} aria-label={t('detailsFor', { name: levelName(l), location: locationName(l.location_id) })} onClick={() => onSelect(levelKey(l))}>
+              {t('details')}
+            </button>
+          ),
+        },
+      ]}
+    />
+  );
+}
+
+function Available({ level: l }: { level: StockRow }) {
   const { t } = useTranslation('stock');
   const f = useFormat();
   const state = levelState(l);
   return (
-    <tr className={`stock-level-${state}${selected ? ' stock-level-selected' : ''}`} data-testid={`level-${levelKey(l)}`}>
-      <td>
-        {l.product_id === null ? <span>{l.title ?? l.variant_id}</span> : <Link to={`/catalog/${l.product_id}`}>{l.title ?? l.variant_id}</Link>}
-        {l.sku !== null && <div className="mono muted">{l.sku}</div>}
-      </td>
-      <td>{locationName}</td>
-      <td className="num">{f.number(l.on_hand)}</td>
-      <td className="num">{f.number(l.reserved)}</td>
-      <td className="num">
-        <strong>{f.number(l.available)}</strong>
-        {state !== 'ok' && <span className={`badge badge-${state === 'out' ? 'stock-out' : 'stock-low'}`}>{t(state === 'out' ? 'outOfStock' : 'lowStock')}</span>}
-      </td>
-      <td className="num">{f.number(l.low_stock_threshold)}</td>
-      <td className="stock-row-actions">
-        <button type="button" aria-pressed={selected} aria-label={t('detailsFor', { name: levelName(l), location: locationName })} onClick={onSelect}>
-          {t('details')}
-        </button>
-      </td>
-    </tr>
+    <>
+      <strong>{f.number(l.available)}</strong>
+      {state !== 'ok' && <span className={`badge badge-${state === 'out' ? 'stock-out' : 'stock-low'}`}>{t(state === 'out' ? 'outOfStock' : 'lowStock')}</span>}
+    </>
   );
 }
 
@@ -278,47 +270,38 @@ function LocationsSection({ locations, selected, onSelect }: { locations: Locati
       ) : (
         <div className="stock-locations-layout">
           <LocationsMap locations={locations} selected={selected} onSelect={onSelect} />
-          <div className="table-wrap">
-            <table>
-              <caption className="visually-hidden">{t('locationsCaption')}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t('name')}</th>
-                  <th scope="col">{t('kindLabel')}</th>
-                  <th scope="col">{t('city')}</th>
-                  <th scope="col">{t('coordinates')}</th>
-                  <th scope="col">
-                    <span className="visually-hidden">{t('stockHere')}</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {locations.map((l) => (
-                  <tr key={l.id} className={l.id === selected ? 'stock-level-selected' : undefined}>
-                    <td>
-                      <span className={`stock-kind-dot stock-kind-${l.kind}`} aria-hidden="true" /> {l.name}
-                      <div className="mono muted">
-                        {l.code}
-                        {l.active ? '' : ` · ${t('closed')}`}
-                      </div>
-                    </td>
-                    <td>{t(`kind.${l.kind}`)}</td>
-                    <td>{[...new Set([l.address.city, l.address.region].filter((x): x is string => x !== undefined && x !== ''))].join(', ')}</td>
-                    <td className="stock-nowrap stock-coords">
-                      {formatCoordinates(l, t).map((c) => (
-                        <div key={c}>{c}</div>
-                      ))}
-                    </td>
-                    <td>
-                      <button type="button" aria-pressed={l.id === selected} onClick={() => onSelect(l.id)} aria-label={t(l.id === selected ? 'showAllLocationsFrom' : 'showStockAt', { name: l.name })}>
-                        {l.id === selected ? t('showAll') : t('showStock')}
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption={t('locationsCaption')}
+            rows={locations}
+            rowKey={(l) => l.id}
+            rowProps={(l) => ({ className: l.id === selected ? 'stock-level-selected' : undefined })}
+            columns={[
+              {
+                label: t('name'),
+                cell: (l) => (
+                  <>
+                    <span className={`stock-kind-dot stock-kind-${l.kind}`} aria-hidden="true" /> {l.name}
+                    <div className="mono muted">
+                      {l.code}
+                      {l.active ? '' : ` · ${t('closed')}`}
+                    </div>
+                  </>
+                ),
+              },
+              { label: t('kindLabel'), cell: (l) => t(`kind.${l.kind}`) },
+              { label: t('city'), cell: (l) => [...new Set([l.address.city, l.address.region].filter((x): x is string => x !== undefined && x !== ''))].join(', ') },
+              { label: t('coordinates'), className: 'stock-nowrap stock-coords', cell: (l) => formatCoordinates(l, t).map((c) => <div key={c}>{c}</div>) },
+              {
+                label: t('stockHere'),
+                hidden: true,
+                cell: (l) => (
+                  <button type="button" aria-pressed={l.id === selected} onClick={() => onSelect(l.id)} aria-label={t(l.id === selected ? 'showAllLocationsFrom' : 'showStockAt', { name: l.name })}>
+                    {l.id === selected ? t('showAll') : t('showStock')}
+                  </button>
+                ),
+              },
+            ]}
+          />
         </div>
       )}
     </section>

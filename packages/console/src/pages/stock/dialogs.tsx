@@ -3,6 +3,7 @@ import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { bos, idempotencyKey, OpenBosError, unwrap } from '../../api';
 import { SelectField, TextAreaField, TextField } from '../../components/Field';
+import { FormActions } from '../../components/Form';
 import { useNotify } from '../../components/Notices';
 import { useFormat } from '../../format';
 import { levelQuery, variantsQuery, type Location, type StockRow } from './api';
@@ -74,7 +75,6 @@ function useServerErrors() {
 }
 
 function FormShell({ onSubmit, onCancel, busy, submitLabel, errors, children }: { onSubmit: () => void; onCancel: () => void; busy: boolean; submitLabel: string; errors: Errors; children: ReactNode }) {
-  const { t: tc } = useTranslation();
   function submit(event: FormEvent) {
     event.preventDefault();
     if (!busy) onSubmit();
@@ -95,14 +95,7 @@ function FormShell({ onSubmit, onCancel, busy, submitLabel, errors, children }: 
           ))}
         </div>
       )}
-      <div className="dialog-actions">
-        <button type="button" onClick={onCancel}>
-          {tc('cancel')}
-        </button>
-        <button type="submit" className="primary" disabled={busy}>
-          {busy ? tc('saving') : submitLabel}
-        </button>
-      </div>
+      <FormActions onCancel={onCancel} busy={busy} submitLabel={submitLabel} />
     </form>
   );
 }
