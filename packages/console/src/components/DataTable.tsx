@@ -11,7 +11,8 @@ export interface Column<T> {
   rowHeader?: boolean;
   /** A class for this column's cells (not its header). */
   className?: string;
-  cell: (row: T) => ReactNode;
+  /** The cell's content; `index` is the row's place in `rows` (for labels such as "Price 2"). */
+  cell: (row: T, index: number) => ReactNode;
 }
 
 /**
@@ -68,17 +69,17 @@ export function DataTable<T>({
         </tr>
       </thead>
       <tbody>
-        {rows.map((row) => (
+        {rows.map((row, index) => (
           <tr key={rowKey(row)} {...rowProps?.(row)}>
             {shown.map((c, i) => {
               const cls = [c.num === true ? 'num' : '', c.className ?? ''].join(' ').trim() || undefined;
               return c.rowHeader === true ? (
                 <th key={i} scope="row" className={cls}>
-                  {c.cell(row)}
+                  {c.cell(row, index)}
                 </th>
               ) : (
                 <td key={i} className={cls}>
-                  {c.cell(row)}
+                  {c.cell(row, index)}
                 </td>
               );
             })}

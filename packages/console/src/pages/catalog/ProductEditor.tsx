@@ -10,7 +10,11 @@ import { QueryState } from '../../components/QueryState';
 import { useFormat } from '../../format';
 import { useSession } from '../../session';
 import { buildProduct, describePath, emptyForm, formFromProduct, optionsWhileMoving, placeServerErrors, variantPatches, type BuiltProduct, type Errors, type Product, type ProductForm, type Translate, type VariantPatch } from './form';
-import { AttributesSection, CategorySection, GeneralSection, ImagesSection, NewCategoryForm, OptionsSection, StatusSection, VariantsSection, type SectionProps } from './sections';
+import { AttributesSection } from './AttributesSection';
+import { NewCategoryForm } from './NewCategoryForm';
+import { OptionsSection } from './OptionsSection';
+import { CategorySection, GeneralSection, ImagesSection, StatusSection, type SectionProps } from './sections';
+import { VariantsSection } from './VariantsSection';
 import { ProductStatusBadge } from './shared';
 import './catalog.css';
 
