@@ -1,31 +1,25 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useSearchParams } from 'react-router';
-import { DataTable } from '../../components/DataTable';
+import { useSearchParams } from 'react-router';
 import { Dialog } from '../../components/Dialog';
 import { SelectField } from '../../components/Field';
 import { PageHeader } from '../../components/PageHeader';
 import { Pager } from '../../components/Pager';
 import { ErrorState, QueryState } from '../../components/QueryState';
-import { useFormat } from '../../format';
 import { useSession } from '../../session';
-import { fetchStock, levelKey, levelQuery, locationsQuery, variantsQuery, type Location, type StockRow } from './api';
-import { AdjustForm, levelName, ReceiveForm, ThresholdForm, TransferForm, type StockAction } from './dialogs';
-import { formatCoordinates, LocationsMap } from './LocationsMap';
-import { Movements } from './Movements';
+import { AdjustForm } from './AdjustForm';
+import { fetchStock, locationsQuery, variantsQuery, type StockRow } from './api';
+import { LevelPanel } from './LevelPanel';
+import { levelState, LevelsTable } from './LevelsTable';
+import { LocationsSection } from './LocationsSection';
+import { ReceiveForm } from './ReceiveForm';
+import { levelName, type StockAction } from './stockForm';
+import { ThresholdForm } from './ThresholdForm';
+import { TransferForm } from './TransferForm';
 import './stock.css';
 
 const pageSize = 50;
-
-type Translate = (key: string, options?: Record<string, unknown>) => string;
-
-/** Whether a level is at or below its alert level, or out of stock altogether. */
-function levelState(l: StockRow): 'out' | 'low' | 'ok' {
-  if (l.available <= 0) return 'out';
-  if (l.available <= l.low_stock_threshold) return 'low';
-  return 'ok';
-}
 
 /**
  * Stock per variant and location: the levels (filtered by location and variant, both in the URL),
@@ -133,177 +127,5 @@ export default function StockPage() {
         {action?.kind === 'threshold' && action.level !== undefined && <ThresholdForm level={action.level} locationName={actionLocation} onDone={() => setAction(undefined)} />}
       </Dialog>
     </>
-  );
-}
-
-function LevelsTable({ levels, busy, selected, locationName, emptyRow, onSelect }: { levels: StockRow[]; busy: boolean; selected: string; locationName: (id: string) => string; emptyRow: string; onSelect: (key: string) => void }) {
-  const { t } = useTranslation('stock');
-  const { t: tc } = useTranslation();
-  const f = useFormat();
-  return (
-    <DataTable
-      caption={t('levelsCaption')}
-      rows={levels}
-      rowKey={levelKey}
-      rowProps={(l) => ({ className: `stock-level-${levelState(l)}${selected === levelKey(l) ? ' stock-level-selected' : ''}`, 'data-testid': `level-${levelKey(l)}` })}
-      busy={busy}
-      className="stock-table-wrap"
-      tableClassName="stock-table"
-      emptyRow={emptyRow}
-      columns={[
-        {
-          label: t('product'),
-          cell: (l) => (
-            <>
-              {l.product_id === null ? <span>{l.title ?? l.variant_id}</span> : <Link to={`/catalog/${l.product_id}`}>{l.title ?? l.variant_id}</Link>}
-              {l.sku !== null && <div className="mono muted">{l.sku}</div>}
-            </>
-          ),
-        },
-        { label: t('location'), cell: (l) => locationName(l.location_id) },
-        { label: t('onHand'), num: true, cell: (l) => f.number(l.on_hand) },
-        { label: t('reserved'), num: true, cell: (l) => f.number(l.reserved) },
-        { label: t('available'), num: true, cell: (l) => <Available level={l} /> },
-        { label: t('threshold'), num: true, cell: (l) => f.number(l.low_stock_threshold) },
-        {
-          label: tc('actions'),
-          hidden: true,
-          className: 'stock-row-actions',
-          cell: (l) => (
-            <button type="button" aria-pressed={selected === levelKey(l)} aria-label={t('detailsFor', { name: levelName(l), location: locationName(l.location_id) })} onClick={() => onSelect(levelKey(l))}>
-              {t('details')}
-            </button>
-          ),
-        },
-      ]}
-    />
-  );
-}
-
-function Available({ level: l }: { level: StockRow }) {
-  const { t } = useTranslation('stock');
-  const f = useFormat();
-  const state = levelState(l);
-  return (
-    <>
-      <strong>{f.number(l.available)}</strong>
-      {state !== 'ok' && <span className={`badge badge-${state === 'out' ? 'stock-out' : 'stock-low'}`}>{t(state === 'out' ? 'outOfStock' : 'lowStock')}</span>}
-    </>
-  );
-}
-
-/** One level: its numbers, the actions on it and its journal. Loaded on its own, so it survives paging. */
-function LevelPanel({ levelKeyValue, locationName, canWrite, onAction, onClose }: { levelKeyValue: string; locationName: (id: string) => string; canWrite: boolean; onAction: (kind: StockAction, level: StockRow) => void; onClose: () => void }) {
-  const { t } = useTranslation('stock');
-  const { t: tc } = useTranslation();
-  const f = useFormat();
-  const [variant_id = '', location_id = ''] = levelKeyValue.split('|');
-  const heading = useRef<HTMLHeadingElement>(null);
-  const query = useQuery(levelQuery(variant_id, location_id, t('levelGone')));
-  useEffect(() => {
-    heading.current?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
-    heading.current?.focus({ preventScroll: true });
-  }, [levelKeyValue]);
-  const where = locationName(location_id);
-  return (
-    <section className="card stock-level-panel" aria-labelledby="level-heading">
-      <div className="stock-level-panel-head">
-        <h2 id="level-heading" ref={heading} tabIndex={-1}>
-          {query.data === undefined ? t('levelDetails') : t('levelAt', { name: levelName(query.data), location: where })}
-        </h2>
-        <button type="button" className="icon-button" onClick={onClose} aria-label={tc('close')}>
-          ×
-        </button>
-      </div>
-      <QueryState query={query}>
-        {(level) => (
-          <>
-            <div className="stock-level-stats">
-              <Stat label={t('onHand')} value={f.number(level.on_hand)} />
-              <Stat label={t('reserved')} value={f.number(level.reserved)} />
-              <Stat label={t('available')} value={f.number(level.available)} tone={levelState(level)} />
-              <Stat label={t('threshold')} value={f.number(level.low_stock_threshold)} />
-            </div>
-            {canWrite && (
-              <div className="stock-buttons stock-level-actions">
-                <button type="button" onClick={() => onAction('adjust', level)}>
-                  {t('adjust')}
-                </button>
-                <button type="button" onClick={() => onAction('receive', level)}>
-                  {t('receive')}
-                </button>
-                <button type="button" onClick={() => onAction('transfer', level)} disabled={level.available <= 0}>
-                  {t('transfer')}
-                </button>
-                <button type="button" onClick={() => onAction('threshold', level)}>
-                  {t('setThreshold')}
-                </button>
-              </div>
-            )}
-            <h3>{t('movements')}</h3>
-            <Movements variant_id={variant_id} location_id={location_id} caption={t('movementsOf', { name: levelName(level), location: where })} />
-          </>
-        )}
-      </QueryState>
-    </section>
-  );
-}
-
-function Stat({ label, value, tone }: { label: string; value: string; tone?: 'out' | 'low' | 'ok' }) {
-  return (
-    <div className={`stat stock-level-stat${tone === undefined || tone === 'ok' ? '' : ` stock-level-stat-${tone}`}`}>
-      <div className="label">{label}</div>
-      <div className="value">{value}</div>
-    </div>
-  );
-}
-
-function LocationsSection({ locations, selected, onSelect }: { locations: Location[] | undefined; selected: string; onSelect: (id: string) => void }) {
-  const { t: tt } = useTranslation('stock');
-  const t = tt as Translate;
-  if (locations === undefined) return null;
-  return (
-    <section className="card stock-locations-card" aria-labelledby="locations-heading">
-      <h2 id="locations-heading">{t('locations')}</h2>
-      {locations.length === 0 ? (
-        <p className="muted">{t('noLocations')}</p>
-      ) : (
-        <div className="stock-locations-layout">
-          <LocationsMap locations={locations} selected={selected} onSelect={onSelect} />
-          <DataTable
-            caption={t('locationsCaption')}
-            rows={locations}
-            rowKey={(l) => l.id}
-            rowProps={(l) => ({ className: l.id === selected ? 'stock-level-selected' : undefined })}
-            columns={[
-              {
-                label: t('name'),
-                cell: (l) => (
-                  <>
-                    <span className={`stock-kind-dot stock-kind-${l.kind}`} aria-hidden="true" /> {l.name}
-                    <div className="mono muted">
-                      {l.code}
-                      {l.active ? '' : ` · ${t('closed')}`}
-                    </div>
-                  </>
-                ),
-              },
-              { label: t('kindLabel'), cell: (l) => t(`kind.${l.kind}`) },
-              { label: t('city'), cell: (l) => [...new Set([l.address.city, l.address.region].filter((x): x is string => x !== undefined && x !== ''))].join(', ') },
-              { label: t('coordinates'), className: 'stock-nowrap stock-coords', cell: (l) => formatCoordinates(l, t).map((c) => <div key={c}>{c}</div>) },
-              {
-                label: t('stockHere'),
-                hidden: true,
-                cell: (l) => (
-                  <button type="button" aria-pressed={l.id === selected} onClick={() => onSelect(l.id)} aria-label={t(l.id === selected ? 'showAllLocationsFrom' : 'showStockAt', { name: l.name })}>
-                    {l.id === selected ? t('showAll') : t('showStock')}
-                  </button>
-                ),
-              },
-            ]}
-          />
-        </div>
-      )}
-    </section>
   );
 }
