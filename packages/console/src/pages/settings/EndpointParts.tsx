@@ -2,9 +2,11 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { bos, idempotencyKey, unwrap, type Schemas } from '../../api';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { Dialog } from '../../components/Dialog';
 import { useNotify } from '../../components/Notices';
 import { allEvents } from './catalog';
-import { useAfterEndpointChange } from './EndpointForm';
+import { EndpointForm, useAfterEndpointChange } from './EndpointForm';
 import { useProblemText } from './problems';
 import { deliveriesQueryKey } from './queryKeys';
 import { Badge, ChipList, SettingsSection } from './shared';
@@ -67,4 +69,30 @@ export function EventSummary({ events }: { events: string[] }) {
   const { t } = useTranslation('settings');
   if (events.includes(allEvents)) return <Badge tone="full">{t('webhooks.allEvents')}</Badge>;
   return <ChipList items={events} label={t('webhooks.eventCount', { count: events.length })} more={(count) => t('webhooks.moreEvents', { count })} />;
+}
+
+/** Changing an endpoint and confirming its deletion: the same dialogs from the list and from one endpoint. */
+export function EndpointDialogs({ editing, deleting, remove, onCloseEdit, onCloseDelete }: { editing: Endpoint | null; deleting: Endpoint | null; remove: ReturnType<typeof useEndpointActions>['remove']; onCloseEdit: () => void; onCloseDelete: () => void }) {
+  const { t } = useTranslation('settings');
+  const { t: tc } = useTranslation();
+  const problemText = useProblemText();
+  return (
+    <>
+      <Dialog open={editing !== null} title={t('webhooks.editTitle')} onClose={onCloseEdit}>
+        {editing !== null && <EndpointForm endpoint={editing} onCancel={onCloseEdit} onSaved={onCloseEdit} />}
+      </Dialog>
+      <ConfirmDialog
+        open={deleting !== null}
+        title={t('webhooks.deleteTitle')}
+        confirmLabel={remove.isPending ? t('webhooks.deleting') : tc('delete')}
+        busy={remove.isPending}
+        error={remove.isError ? problemText(remove.error) : undefined}
+        errorClassName="settings-form-error"
+        onConfirm={() => deleting !== null && remove.mutate(deleting)}
+        onClose={onCloseDelete}
+      >
+        <p>{t('webhooks.deleteConfirm', { url: deleting?.url ?? '' })}</p>
+      </ConfirmDialog>
+    </>
+  );
 }

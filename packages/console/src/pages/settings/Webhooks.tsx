@@ -3,7 +3,6 @@ import { useRef, useState } from 'react';
 import { Trans, useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
 import { bos, unwrap, type Schemas } from '../../api';
-import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { DataTable } from '../../components/DataTable';
 import { Dialog } from '../../components/Dialog';
 import { useFocusWithin } from '../../components/focus';
@@ -12,8 +11,7 @@ import { useFormat } from '../../format';
 import { useSession } from '../../session';
 import { EndpointDetail } from './EndpointDetail';
 import { EndpointForm } from './EndpointForm';
-import { EnabledBadge, EventSummary, useEndpointActions, WebhooksSection } from './EndpointParts';
-import { useProblemText } from './problems';
+import { EnabledBadge, EndpointDialogs, EventSummary, useEndpointActions, WebhooksSection } from './EndpointParts';
 import { endpointsQueryKey } from './queryKeys';
 import { SecretReveal } from './secrets';
 import { NotAllowed, PagedList, useCursorPages } from './shared';
@@ -47,7 +45,6 @@ function EndpointList() {
   const { can } = useSession();
   const canWrite = can('webhooks:write');
   const f = useFormat();
-  const problemText = useProblemText();
   const pages = useCursorPages();
   const query = useQuery({
     queryKey: [...endpointsQueryKey, { cursor: pages.cursor ?? null }],
@@ -131,24 +128,10 @@ function EndpointList() {
           }}
         />
       </Dialog>
-      <Dialog open={editing !== null} title={t('webhooks.editTitle')} onClose={() => setEditing(null)}>
-        {editing !== null && <EndpointForm endpoint={editing} onCancel={() => setEditing(null)} onSaved={() => setEditing(null)} />}
-      </Dialog>
       <Dialog open={created !== null} title={t('webhooks.createdTitle')} onClose={() => setCreated(null)}>
         {created !== null && <CreatedEndpointView created={created} onDone={() => setCreated(null)} />}
       </Dialog>
-      <ConfirmDialog
-        open={deleting !== null}
-        title={t('webhooks.deleteTitle')}
-        confirmLabel={remove.isPending ? t('webhooks.deleting') : tc('delete')}
-        busy={remove.isPending}
-        error={remove.isError ? problemText(remove.error) : undefined}
-        errorClassName="settings-form-error"
-        onConfirm={() => deleting !== null && remove.mutate(deleting)}
-        onClose={() => setDeleting(null)}
-      >
-        <p>{t('webhooks.deleteConfirm', { url: deleting?.url ?? '' })}</p>
-      </ConfirmDialog>
+      <EndpointDialogs editing={editing} deleting={deleting} remove={remove} onCloseEdit={() => setEditing(null)} onCloseDelete={() => setDeleting(null)} />
     </WebhooksSection>
   );
 }

@@ -2,10 +2,6 @@ import { useCallback } from 'react';
 import { useTranslation } from 'react-i18next';
 import { OpenBosError } from '../../api';
 
-/** True when the server refused a read for lack of scope (e.g. the role changed since sign-in). */
-export function isForbidden(error: unknown): boolean {
-  return error instanceof OpenBosError && error.status === 403;
-}
 
 /** The scopes named in an `insufficient_scope` problem's detail ("needs the scope `a`, `b`"). */
 export function scopesInProblem(error: OpenBosError): string[] {

@@ -1,8 +1,8 @@
 import type { UseQueryResult } from '@tanstack/react-query';
 import { useId, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { isForbidden, NotAllowed as SharedNotAllowed } from '../../components/NotAllowed';
 import { QueryState } from '../../components/QueryState';
-import { isForbidden } from './problems';
 
 /** Cursor pagination with a way back: the cursors of the pages seen so far. */
 export function useCursorPages() {
@@ -54,8 +54,7 @@ export function PagedList<T>({ query, pages, allowed = true, empty, label, child
 }
 
 export function NotAllowed() {
-  const { t } = useTranslation();
-  return <p className="empty settings-not-allowed">{t('notAllowed')}</p>;
+  return <SharedNotAllowed className="settings-not-allowed" />;
 }
 
 /** A tab's section: its heading and introduction, an action beside them, then its content. */
