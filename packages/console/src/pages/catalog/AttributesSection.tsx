@@ -1,4 +1,5 @@
 import { useTranslation } from 'react-i18next';
+import { Card } from '../../components/Card';
 import { DataTable } from '../../components/DataTable';
 import { attributeTypes, newKey, type AttributeType, type ProductForm } from './form';
 import { replaceAt, type SectionProps } from './sections';
@@ -10,8 +11,7 @@ export function AttributesSection({ form, setForm, errors, readOnly }: SectionPr
   const { t: tc } = useTranslation();
   const set = (i: number, change: Partial<ProductForm['attributes'][number]>) => setForm((f) => ({ ...f, attributes: replaceAt(f.attributes, i, (a) => ({ ...a, ...change })) }));
   return (
-    <section className="card" aria-labelledby="attributes-heading">
-      <h2 id="attributes-heading">{t('attributes')}</h2>
+    <Card title={t('attributes')} headingId="attributes-heading">
       <p className="hint">{t('attributesHint')}</p>
       {errors.attributes !== undefined && <p className="field-error">{errors.attributes}</p>}
       {form.attributes.length === 0 ? (
@@ -73,6 +73,6 @@ export function AttributesSection({ form, setForm, errors, readOnly }: SectionPr
           {t('addAttribute')}
         </button>
       )}
-    </section>
+    </Card>
   );
 }

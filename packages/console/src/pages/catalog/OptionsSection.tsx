@@ -1,4 +1,5 @@
 import { useTranslation } from 'react-i18next';
+import { Card } from '../../components/Card';
 import { TextField } from '../../components/Field';
 import { combinations, emptyVariant, limits, newKey, parseOptions, sameOptions, type ProductForm, type VariantForm } from './form';
 import { replaceAt, type SectionProps } from './sections';
@@ -27,8 +28,7 @@ export function OptionsSection({ form, setForm, errors, readOnly, creating, curr
 
   if (!editable) {
     return (
-      <section className="card" aria-labelledby="options-heading">
-        <h2 id="options-heading">{t('options')}</h2>
+      <Card title={t('options')} headingId="options-heading">
         {options.length === 0 ? (
           <p className="muted">{t('noOptions')}</p>
         ) : (
@@ -38,14 +38,13 @@ export function OptionsSection({ form, setForm, errors, readOnly, creating, curr
             ))}
           </dl>
         )}
-      </section>
+      </Card>
     );
   }
 
   const set = (i: number, change: Partial<ProductForm['options'][number]>) => setForm((f) => ({ ...f, options: replaceAt(f.options, i, (o) => ({ ...o, ...change })) }));
   return (
-    <section className="card" aria-labelledby="options-heading">
-      <h2 id="options-heading">{t('options')}</h2>
+    <Card title={t('options')} headingId="options-heading">
       <p className="hint">{t('optionsHint')}</p>
       {!creating && <p className="hint">{t('optionsEditHint')}</p>}
       {form.options.map((o, i) => (
@@ -69,6 +68,6 @@ export function OptionsSection({ form, setForm, errors, readOnly, creating, curr
           </button>
         )}
       </div>
-    </section>
+    </Card>
   );
 }

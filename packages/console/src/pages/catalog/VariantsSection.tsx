@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
+import { Card } from '../../components/Card';
 import { SelectField, TextField } from '../../components/Field';
 import { useFormat } from '../../format';
 import { combinations, emptyVariant, limits, parseOptions, sameOptions, variantStatuses, type VariantForm, type VariantStatus } from './form';
@@ -15,8 +16,7 @@ export function VariantsSection(props: SectionProps) {
   const full = options.length > 0 && combos.every((c) => form.variants.some((v) => sameOptions(v.option_values, c)));
   const canAdd = !readOnly && form.variants.length < limits.variants && !(full && !props.creating);
   return (
-    <section className="card" aria-labelledby="variants-heading">
-      <h2 id="variants-heading">{t('variants')}</h2>
+    <Card title={t('variants')} headingId="variants-heading">
       {!readOnly && <p className="hint">{props.creating ? t('variantsHint') : t('variantsHintEdit')}</p>}
       {errors.variants !== undefined && <p className="field-error">{errors.variants}</p>}
       {form.variants.map((v, i) => (
@@ -29,7 +29,7 @@ export function VariantsSection(props: SectionProps) {
       )}
       {!readOnly && !props.creating && full && <p className="hint">{t('allCombinationsUsed')}</p>}
       {errors.variants === undefined && form.variants.length === 0 && <p className="muted">{t('noVariants')}</p>}
-    </section>
+    </Card>
   );
 }
 

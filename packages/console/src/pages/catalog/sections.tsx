@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState, type Dispatch, type SetStateAction } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Card } from '../../components/Card';
 import { SelectField, TextAreaField, TextField } from '../../components/Field';
 import { limits, newKey, productStatuses, type Errors, type ProductForm } from './form';
 import { categoriesQuery, CellInput, sortedCategories } from './shared';
@@ -22,11 +23,10 @@ export function replaceAt<T>(list: readonly T[], index: number, change: (item: T
 export function GeneralSection({ form, setForm, errors, readOnly }: SectionProps) {
   const { t } = useTranslation('catalog');
   return (
-    <section className="card" aria-labelledby="general-heading">
-      <h2 id="general-heading">{t('general')}</h2>
+    <Card title={t('general')} headingId="general-heading">
       <TextField label={t('field.title')} name="title" required maxLength={300} value={form.title} error={errors.title} readOnly={readOnly} onChange={(e) => setForm((f) => ({ ...f, title: e.target.value }))} />
       <TextAreaField label={t('field.description')} name="description" rows={5} value={form.description} error={errors.description} readOnly={readOnly} onChange={(e) => setForm((f) => ({ ...f, description: e.target.value }))} />
-    </section>
+    </Card>
   );
 }
 
@@ -34,8 +34,7 @@ export function ImagesSection({ form, setForm, errors, readOnly }: SectionProps)
   const { t } = useTranslation('catalog');
   const set = (i: number, url: string) => setForm((f) => ({ ...f, images: replaceAt(f.images, i, (img) => ({ ...img, url })) }));
   return (
-    <section className="card" aria-labelledby="images-heading">
-      <h2 id="images-heading">{t('images')}</h2>
+    <Card title={t('images')} headingId="images-heading">
       <p className="hint">{t('imagesHint')}</p>
       {errors.images !== undefined && <p className="field-error">{errors.images}</p>}
       {form.images.length === 0 && <p className="muted">{t('noImages')}</p>}
@@ -57,7 +56,7 @@ export function ImagesSection({ form, setForm, errors, readOnly }: SectionProps)
           {t('addImage')}
         </button>
       )}
-    </section>
+    </Card>
   );
 }
 
@@ -77,8 +76,7 @@ function ImagePreview({ url, n }: { url: string; n: number }) {
 export function StatusSection({ form, setForm, readOnly }: SectionProps) {
   const { t } = useTranslation('catalog');
   return (
-    <section className="card" aria-labelledby="status-heading">
-      <h2 id="status-heading">{t('statusLabel')}</h2>
+    <Card title={t('statusLabel')} headingId="status-heading">
       <SelectField label={t('field.status')} value={form.status} disabled={readOnly} onChange={(e) => setForm((f) => ({ ...f, status: e.target.value as ProductForm['status'] }))}>
         {productStatuses.map((s) => (
           <option key={s} value={s}>
@@ -87,7 +85,7 @@ export function StatusSection({ form, setForm, readOnly }: SectionProps) {
         ))}
       </SelectField>
       <p className="hint">{t(`statusHint.${form.status}`)}</p>
-    </section>
+    </Card>
   );
 }
 
@@ -96,8 +94,7 @@ export function CategorySection({ form, setForm, errors, readOnly, onNewCategory
   const categories = useQuery(categoriesQuery);
   const options = sortedCategories(categories.data ?? []);
   return (
-    <section className="card" aria-labelledby="category-heading">
-      <h2 id="category-heading">{t('field.category_id')}</h2>
+    <Card title={t('field.category_id')} headingId="category-heading">
       <SelectField label={t('field.category_id')} value={form.category_id} disabled={readOnly || categories.isPending} error={errors.category_id} onChange={(e) => setForm((f) => ({ ...f, category_id: e.target.value }))}>
         <option value="">{t('noCategory')}</option>
         {options.map((c) => (
@@ -112,6 +109,6 @@ export function CategorySection({ form, setForm, errors, readOnly, onNewCategory
           {t('newCategory')}
         </button>
       )}
-    </section>
+    </Card>
   );
 }

@@ -1,8 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
-import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { bos, unwrap } from '../../api';
+import { Card } from '../../components/Card';
 import { DataTable } from '../../components/DataTable';
 import { PageHeader } from '../../components/PageHeader';
 import { QueryState } from '../../components/QueryState';
@@ -63,10 +63,8 @@ function OrderLines({ order }: { order: OrderDetail }) {
   const { t } = useTranslation('orders');
   const f = useFormat();
   const money = (minor: number) => f.money(minor, order.currency);
-  const headingId = useId();
   return (
-    <section className="card" aria-labelledby={headingId}>
-      <h2 id={headingId}>{t('detail.lines')}</h2>
+    <Card title={t('detail.lines')}>
       <DataTable
         rows={order.lines}
         rowKey={(l) => String(l.line_no)}
@@ -79,7 +77,7 @@ function OrderLines({ order }: { order: OrderDetail }) {
         ]}
         footer={<OrderTotals order={order} />}
       />
-    </section>
+    </Card>
   );
 }
 
@@ -113,17 +111,15 @@ function OrderTotals({ order }: { order: OrderDetail }) {
 
 function BuyerCard({ order }: { order: OrderDetail }) {
   const { t } = useTranslation('orders');
-  const headingId = useId();
   return (
-    <section className="card" aria-labelledby={headingId}>
-      <h2 id={headingId}>{t('detail.buyer')}</h2>
+    <Card title={t('detail.buyer')}>
       <dl className="facts">
         <dt>{t('detail.buyerEmail')}</dt>
         <dd>{order.buyer_email === null ? <span className="muted">{t('detail.noBuyerEmail')}</span> : <a href={`mailto:${order.buyer_email}`}>{order.buyer_email}</a>}</dd>
         <dt>{t('detail.checkout')}</dt>
         <dd className="mono">{order.checkout_id}</dd>
       </dl>
-    </section>
+    </Card>
   );
 }
 
@@ -131,7 +127,6 @@ function FulfilmentCard({ order }: { order: OrderDetail }) {
   const { t } = useTranslation('orders');
   const f = useFormat();
   const { can } = useSession();
-  const headingId = useId();
   const location = useQuery({
     queryKey: ['order-location', order.location_id],
     queryFn: () => unwrap(bos.GET('/v1/locations/{location_id}', { params: { path: { location_id: order.location_id } } })),
@@ -140,8 +135,7 @@ function FulfilmentCard({ order }: { order: OrderDetail }) {
   });
   const place = location.data;
   return (
-    <section className="card" aria-labelledby={headingId}>
-      <h2 id={headingId}>{t('detail.fulfilment')}</h2>
+    <Card title={t('detail.fulfilment')}>
       <dl className="facts">
         <dt>{t('detail.location')}</dt>
         <dd>
@@ -170,6 +164,6 @@ function FulfilmentCard({ order }: { order: OrderDetail }) {
           </>
         )}
       </dl>
-    </section>
+    </Card>
   );
 }

@@ -4,6 +4,7 @@ import { Bar } from 'react-chartjs-2';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { bos, unwrap, type Schemas } from '../../api';
+import { Card } from '../../components/Card';
 import { DataTable } from '../../components/DataTable';
 import { PageHeader } from '../../components/PageHeader';
 import { QueryState } from '../../components/QueryState';
@@ -71,8 +72,7 @@ function SalesChart({ o }: { o: Overview }) {
   const digits = 10 ** (new Intl.NumberFormat('en', { style: 'currency', currency: o.currency }).resolvedOptions().maximumFractionDigits ?? 2);
   const best = o.sales.daily.reduce((a, b) => (b.gross_minor > a.gross_minor ? b : a), o.sales.daily[0]!);
   return (
-    <section className="card">
-      <h2 id="sales-chart">{t('salesChart')}</h2>
+    <Card title={t('salesChart')} headingId="sales-chart">
       <div className="chart-box">
         <Bar
           role="img"
@@ -96,7 +96,7 @@ function SalesChart({ o }: { o: Overview }) {
       <p id="sales-chart-summary" className="visually-hidden">
         {t('salesChartSummary', { amount: f.money(o.sales.last_30_days.net_minor, o.currency), day: f.day(best.day), best: f.money(best.gross_minor, o.currency) })}
       </p>
-    </section>
+    </Card>
   );
 }
 
@@ -104,8 +104,7 @@ function OrdersByStatus({ o }: { o: Overview }) {
   const { t } = useTranslation('overview');
   const f = useFormat();
   return (
-    <section className="card">
-      <h2>{t('ordersByStatus')}</h2>
+    <Card title={t('ordersByStatus')}>
       <table>
         <tbody>
           {statusOrder.map((status) => (
@@ -122,7 +121,7 @@ function OrdersByStatus({ o }: { o: Overview }) {
           ))}
         </tbody>
       </table>
-    </section>
+    </Card>
   );
 }
 
@@ -130,8 +129,7 @@ function TopProducts({ o }: { o: Overview }) {
   const { t } = useTranslation('overview');
   const f = useFormat();
   return (
-    <section className="card">
-      <h2>{t('topProducts')}</h2>
+    <Card title={t('topProducts')}>
       {o.top_products.length === 0 ? (
         <p className="muted">{t('noSales')}</p>
       ) : (
@@ -146,7 +144,7 @@ function TopProducts({ o }: { o: Overview }) {
           ]}
         />
       )}
-    </section>
+    </Card>
   );
 }
 
@@ -154,8 +152,7 @@ function Funnel({ counts }: { counts: Record<(typeof stages)[number], number> })
   const { t } = useTranslation('overview');
   const { t: tc } = useTranslation();
   return (
-    <section className="card">
-      <h2 id="funnel-chart">{t('funnel')}</h2>
+    <Card title={t('funnel')} headingId="funnel-chart">
       <div className="chart-box">
         <Bar
           role="img"
@@ -168,7 +165,7 @@ function Funnel({ counts }: { counts: Record<(typeof stages)[number], number> })
       <p id="funnel-summary" className="visually-hidden">
         {t('funnelSummary', counts)}
       </p>
-    </section>
+    </Card>
   );
 }
 
@@ -176,8 +173,7 @@ function LowStock({ alerts }: { alerts: Overview['low_stock'] & object }) {
   const { t } = useTranslation('overview');
   const f = useFormat();
   return (
-    <section className="card">
-      <h2>{t('lowStock')}</h2>
+    <Card title={t('lowStock')}>
       {alerts.length === 0 ? (
         <p className="muted">{t('noLowStock')}</p>
       ) : (
@@ -200,6 +196,6 @@ function LowStock({ alerts }: { alerts: Overview['low_stock'] & object }) {
           ]}
         />
       )}
-    </section>
+    </Card>
   );
 }

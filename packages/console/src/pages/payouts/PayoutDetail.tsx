@@ -1,8 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
-import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { bos, OpenBosError, unwrap } from '../../api';
+import { Card } from '../../components/Card';
 import { useNotify } from '../../components/Notices';
 import { DataTable } from '../../components/DataTable';
 import { PageHeader } from '../../components/PageHeader';
@@ -106,7 +106,6 @@ function PayoutBody({ payout }: { payout: PayoutStatement }) {
 function Summary({ payout: p }: { payout: PayoutStatement }) {
   const { t } = useTranslation('payouts');
   const f = useFormat();
-  const headingId = useId();
   const money = (minor: number) => f.money(minor, p.currency);
   const figures = [
     { key: 'gross', sign: '', label: t('detail.gross'), hint: t('detail.grossHint'), value: money(p.gross_minor) },
@@ -115,8 +114,7 @@ function Summary({ payout: p }: { payout: PayoutStatement }) {
     { key: 'net', sign: '=', label: t('detail.net'), hint: undefined, value: money(p.amount_minor) },
   ];
   return (
-    <section className="card payout-summary" aria-labelledby={headingId}>
-      <h2 id={headingId}>{t('detail.summary')}</h2>
+    <Card title={t('detail.summary')} className="payout-summary">
       <dl className="payout-figures">
         {figures.map((x) => (
           <div key={x.key} className={`payout-figure payout-figure-${x.key}`}>
@@ -133,7 +131,7 @@ function Summary({ payout: p }: { payout: PayoutStatement }) {
           </div>
         ))}
       </dl>
-    </section>
+    </Card>
   );
 }
 
@@ -141,12 +139,10 @@ function Summary({ payout: p }: { payout: PayoutStatement }) {
 function Statement({ payout: p }: { payout: PayoutStatement }) {
   const { t } = useTranslation('payouts');
   const f = useFormat();
-  const headingId = useId();
   const money = (minor: number) => f.money(minor, p.currency);
   const totals = statementTotals(p.items);
   return (
-    <section className="card payout-statement" aria-labelledby={headingId}>
-      <h2 id={headingId}>{t('detail.statement')}</h2>
+    <Card title={t('detail.statement')} className="payout-statement">
       {p.items.length === 0 ? (
         <p className="empty">{t('detail.noItems')}</p>
       ) : (
@@ -189,6 +185,6 @@ function Statement({ payout: p }: { payout: PayoutStatement }) {
           }
         />
       )}
-    </section>
+    </Card>
   );
 }

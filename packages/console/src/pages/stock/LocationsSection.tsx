@@ -1,4 +1,5 @@
 import { useTranslation } from 'react-i18next';
+import { Card } from '../../components/Card';
 import { DataTable } from '../../components/DataTable';
 import type { Location } from './api';
 import { formatCoordinates, LocationsMap } from './LocationsMap';
@@ -11,8 +12,7 @@ export function LocationsSection({ locations, selected, onSelect }: { locations:
   const t = tt as Translate;
   if (locations === undefined) return null;
   return (
-    <section className="card stock-locations-card" aria-labelledby="locations-heading">
-      <h2 id="locations-heading">{t('locations')}</h2>
+    <Card title={t('locations')} className="stock-locations-card" headingId="locations-heading">
       {locations.length === 0 ? (
         <p className="muted">{t('noLocations')}</p>
       ) : (
@@ -52,6 +52,6 @@ export function LocationsSection({ locations, selected, onSelect }: { locations:
           />
         </div>
       )}
-    </section>
+    </Card>
   );
 }
