@@ -1,7 +1,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
 import { bos, unwrap } from '../../api';
 import { DataTable } from '../../components/DataTable';
 import { SelectField, TextField } from '../../components/Field';
@@ -10,6 +10,7 @@ import { Pager } from '../../components/Pager';
 import { QueryState } from '../../components/QueryState';
 import { useFormat } from '../../format';
 import { useSession } from '../../session';
+import { useUrlState } from '../../urlState';
 import { productStatuses, type Product, type ProductStatus } from './form';
 import { categoriesQuery, categoryLabel, priceRange, ProductStatusBadge, sortedCategories, type Category } from './shared';
 import './catalog.css';
@@ -27,7 +28,7 @@ export default function CatalogPage() {
   const { t: tc } = useTranslation();
   const { session, can } = useSession();
   const currency = session?.merchant.default_currency ?? 'CNY';
-  const [params, setParams] = useSearchParams();
+  const { params, update } = useUrlState('cursor');
   const q = params.get('q') ?? '';
   const statusParam = params.get('status') ?? '';
   const status = isStatus(statusParam) ? statusParam : undefined;
@@ -57,16 +58,6 @@ export default function CatalogPage() {
     placeholderData: keepPreviousData,
   });
   const categories = useQuery(categoriesQuery);
-
-  function update(changes: Record<string, string>) {
-    const next = new URLSearchParams(params);
-    for (const [key, value] of Object.entries(changes)) {
-      if (value === '') next.delete(key);
-      else next.set(key, value);
-    }
-    if (!('cursor' in changes)) next.delete('cursor');
-    setParams(next);
-  }
 
   function search(event: FormEvent) {
     event.preventDefault();

@@ -1,7 +1,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
 import { bos, unwrap, type Schemas } from '../../api';
 import { DataTable } from '../../components/DataTable';
 import { TextField } from '../../components/Field';
@@ -10,6 +10,7 @@ import { Pager } from '../../components/Pager';
 import { QueryState } from '../../components/QueryState';
 import { useFormat } from '../../format';
 import { useSession } from '../../session';
+import { useUrlState } from '../../urlState';
 import './consumers.css';
 import { consumerEmail, consumerName } from './traits';
 
@@ -19,7 +20,7 @@ const page_size = 25;
 export default function ConsumersPage() {
   const { t } = useTranslation('consumers');
   const { t: tc } = useTranslation();
-  const [params, setParams] = useSearchParams();
+  const { params, setParams, goTo } = useUrlState('after');
   const q = params.get('q')?.trim() || undefined;
   const after = params.get('after') ?? undefined;
 
@@ -31,13 +32,6 @@ export default function ConsumersPage() {
 
   function search(text: string | undefined) {
     setParams(text === undefined || text.trim() === '' ? {} : { q: text.trim() });
-  }
-
-  function goTo(cursor: string | undefined) {
-    const out = new URLSearchParams(params);
-    if (cursor === undefined) out.delete('after');
-    else out.set('after', cursor);
-    setParams(out);
   }
 
   const firstPage = (

@@ -1,7 +1,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
 import { bos, unwrap, type Schemas } from '../../api';
 import { DataTable } from '../../components/DataTable';
 import { SelectField, TextField } from '../../components/Field';
@@ -10,6 +10,7 @@ import { Pager } from '../../components/Pager';
 import { QueryState } from '../../components/QueryState';
 import { StatusBadge } from '../../components/StatusBadge';
 import { useFormat } from '../../format';
+import { useUrlState } from '../../urlState';
 import { parseDay, startOfDay, startOfNextDay } from './dates';
 import './orders.css';
 
@@ -32,7 +33,7 @@ interface Filters {
 export default function OrdersPage() {
   const { t } = useTranslation('orders');
   const { t: tc } = useTranslation();
-  const [params, setParams] = useSearchParams();
+  const { params, setParams, goTo } = useUrlState('before');
   const filters: Filters = { status: parseStatus(params.get('status')), from: parseDay(params.get('from')), to: parseDay(params.get('to')) };
   const before = params.get('before') ?? undefined;
   const filtered = filters.status !== undefined || filters.from !== undefined || filters.to !== undefined;
@@ -61,13 +62,6 @@ export default function OrdersPage() {
     if (next.status !== undefined) out.set('status', next.status);
     if (next.from !== undefined) out.set('from', next.from);
     if (next.to !== undefined) out.set('to', next.to);
-    setParams(out);
-  }
-
-  function goTo(cursor: string | undefined) {
-    const out = new URLSearchParams(params);
-    if (cursor === undefined) out.delete('before');
-    else out.set('before', cursor);
     setParams(out);
   }
 

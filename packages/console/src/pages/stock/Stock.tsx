@@ -1,13 +1,13 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useSearchParams } from 'react-router';
 import { Dialog } from '../../components/Dialog';
 import { SelectField } from '../../components/Field';
 import { PageHeader } from '../../components/PageHeader';
 import { Pager } from '../../components/Pager';
 import { ErrorState, QueryState } from '../../components/QueryState';
 import { useSession } from '../../session';
+import { useUrlState } from '../../urlState';
 import { AdjustForm } from './AdjustForm';
 import { fetchStock, locationsQuery, variantsQuery, type StockRow } from './api';
 import { LevelPanel } from './LevelPanel';
@@ -30,7 +30,7 @@ export default function StockPage() {
   const { t } = useTranslation('stock');
   const { can } = useSession();
   const canWrite = can('inventory:write');
-  const [params, setParams] = useSearchParams();
+  const { params, update } = useUrlState('after');
   const locationId = params.get('location_id') ?? '';
   const variantId = params.get('variant_id') ?? '';
   const after = params.get('after') ?? '';
@@ -44,16 +44,6 @@ export default function StockPage() {
     queryFn: () => fetchStock({ limit: pageSize, ...(locationId === '' ? {} : { location_id: locationId }), ...(variantId === '' ? {} : { variant_id: variantId }), ...(after === '' ? {} : { after }) }),
     placeholderData: keepPreviousData,
   });
-
-  function update(changes: Record<string, string>) {
-    const next = new URLSearchParams(params);
-    for (const [key, value] of Object.entries(changes)) {
-      if (value === '') next.delete(key);
-      else next.set(key, value);
-    }
-    if (!('after' in changes)) next.delete('after');
-    setParams(next);
-  }
 
   const locationById = new Map((locations.data ?? []).map((l) => [l.id, l]));
   const locationName = (id: string) => locationById.get(id)?.name ?? id;
