@@ -4,21 +4,21 @@ import { Link, Navigate, Route, Routes, useLocation } from 'react-router';
 import { Layout } from './components/Layout';
 import { PageHeader } from './components/PageHeader';
 import { Loading } from './components/QueryState';
-import SignIn from './pages/SignIn';
+import SignIn from './pages/signin/SignIn';
 import { useSession } from './session';
 
 // Each page is its own chunk, loaded when first opened; only the frame and sign-in load up front.
-const Overview = lazy(() => import('./pages/Overview'));
-const Catalog = lazy(() => import('./pages/Catalog'));
-const ProductEditor = lazy(() => import('./pages/ProductEditor'));
-const Stock = lazy(() => import('./pages/Stock'));
-const Orders = lazy(() => import('./pages/Orders'));
-const OrderDetail = lazy(() => import('./pages/OrderDetail'));
-const Payouts = lazy(() => import('./pages/Payouts'));
-const PayoutDetail = lazy(() => import('./pages/PayoutDetail'));
-const Consumers = lazy(() => import('./pages/Consumers'));
-const ConsumerDetail = lazy(() => import('./pages/ConsumerDetail'));
-const Settings = lazy(() => import('./pages/Settings'));
+const Overview = lazy(() => import('./pages/overview/Overview'));
+const Catalog = lazy(() => import('./pages/catalog/Catalog'));
+const ProductEditor = lazy(() => import('./pages/catalog/ProductEditor'));
+const Stock = lazy(() => import('./pages/stock/Stock'));
+const Orders = lazy(() => import('./pages/orders/Orders'));
+const OrderDetail = lazy(() => import('./pages/orders/OrderDetail'));
+const Payouts = lazy(() => import('./pages/payouts/Payouts'));
+const PayoutDetail = lazy(() => import('./pages/payouts/PayoutDetail'));
+const Consumers = lazy(() => import('./pages/consumers/Consumers'));
+const ConsumerDetail = lazy(() => import('./pages/consumers/ConsumerDetail'));
+const Settings = lazy(() => import('./pages/settings/Settings'));
 
 function RequireSession({ children }: { children: ReactNode }) {
   const { session, loading } = useSession();

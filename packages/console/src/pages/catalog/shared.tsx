@@ -1,6 +1,7 @@
-import { useId, type InputHTMLAttributes, type SelectHTMLAttributes } from 'react';
+import type { InputHTMLAttributes, SelectHTMLAttributes } from 'react';
 import { useTranslation } from 'react-i18next';
 import { bos, unwrap, type Schemas } from '../../api';
+import { SelectField, TextField } from '../../components/Field';
 import type { Product, ProductStatus } from './form';
 
 export type Category = Schemas['Category'];
@@ -50,38 +51,10 @@ export function priceRange(product: Product, currency: string): { min: number; m
 }
 
 /** An input inside a table or a row: its label is read out but not shown (the column says it). */
-export function CellInput({ label, error, ...input }: { label: string; error?: string | undefined } & InputHTMLAttributes<HTMLInputElement>) {
-  const id = useId();
-  return (
-    <div className={`cat-cell-field${error === undefined ? '' : ' field-invalid'}`}>
-      <label htmlFor={id} className="visually-hidden">
-        {label}
-      </label>
-      <input id={id} aria-invalid={error !== undefined} aria-describedby={error === undefined ? undefined : `${id}-error`} {...input} />
-      {error !== undefined && (
-        <small id={`${id}-error`} className="field-error">
-          {error}
-        </small>
-      )}
-    </div>
-  );
+export function CellInput(props: { label: string; error?: string | undefined } & InputHTMLAttributes<HTMLInputElement>) {
+  return <TextField {...props} hideLabel fieldClassName="cat-cell-field" />;
 }
 
-export function CellSelect({ label, error, children, ...select }: { label: string; error?: string | undefined } & SelectHTMLAttributes<HTMLSelectElement>) {
-  const id = useId();
-  return (
-    <div className={`cat-cell-field${error === undefined ? '' : ' field-invalid'}`}>
-      <label htmlFor={id} className="visually-hidden">
-        {label}
-      </label>
-      <select id={id} aria-invalid={error !== undefined} aria-describedby={error === undefined ? undefined : `${id}-error`} {...select}>
-        {children}
-      </select>
-      {error !== undefined && (
-        <small id={`${id}-error`} className="field-error">
-          {error}
-        </small>
-      )}
-    </div>
-  );
+export function CellSelect(props: { label: string; error?: string | undefined } & SelectHTMLAttributes<HTMLSelectElement>) {
+  return <SelectField {...props} hideLabel fieldClassName="cat-cell-field" />;
 }

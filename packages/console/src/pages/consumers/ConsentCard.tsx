@@ -1,7 +1,8 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useId, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { bos, idempotencyKey, unwrap } from '../../api';
+import { Card } from '../../components/Card';
 import { useNotify } from '../../components/Notices';
 import { useSession } from '../../session';
 import type { Consumer } from './types';
@@ -22,11 +23,9 @@ function stateKey(value: boolean | null): 'granted' | 'denied' | 'notGiven' {
 export function ConsentCard({ consumer }: { consumer: Consumer }) {
   const { t } = useTranslation('consumers');
   const { can } = useSession();
-  const headingId = useId();
   const editable = can('consumers:write') && consumer.merged_into === null;
   return (
-    <section className="card" aria-labelledby={headingId}>
-      <h2 id={headingId}>{t('consent.title')}</h2>
+    <Card title={t('consent.title')}>
       {editable ? (
         <ConsentForm key={JSON.stringify(consumer.consent)} consumer={consumer} />
       ) : (
@@ -53,7 +52,7 @@ export function ConsentCard({ consumer }: { consumer: Consumer }) {
           </tbody>
         </table>
       )}
-    </section>
+    </Card>
   );
 }
 

@@ -2,6 +2,8 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
 import { bos, unwrap } from '../../api';
+import { Card } from '../../components/Card';
+import { LoadMore } from '../../components/LoadMore';
 import { ErrorState, Loading } from '../../components/QueryState';
 import { useFormat } from '../../format';
 import { formatValue } from './traits';
@@ -29,8 +31,7 @@ export function ConsumerTimeline({ profileId }: { profileId: string }) {
   const events = query.data?.pages.flatMap((p) => p.data) ?? [];
 
   return (
-    <section className="card" aria-labelledby={headingId}>
-      <h2 id={headingId}>{t('timeline.title')}</h2>
+    <Card title={t('timeline.title')}>
       {query.isPending ? (
         <Loading />
       ) : query.isError && events.length === 0 ? (
@@ -48,16 +49,10 @@ export function ConsumerTimeline({ profileId }: { profileId: string }) {
             {t('timeline.order')}
           </p>
           {query.isFetchNextPageError && <ErrorState message={query.error?.message ?? ''} onRetry={() => void query.fetchNextPage()} />}
-          {query.hasNextPage && (
-            <p className="pager">
-              <button type="button" onClick={() => void query.fetchNextPage()} disabled={query.isFetchingNextPage}>
-                {query.isFetchingNextPage ? t('timeline.loadingOlder') : t('timeline.older')}
-              </button>
-            </p>
-          )}
+          <LoadMore more={query.hasNextPage} loading={query.isFetchingNextPage} label={t('timeline.older')} loadingLabel={t('timeline.loadingOlder')} onMore={() => void query.fetchNextPage()} />
         </>
       )}
-    </section>
+    </Card>
   );
 }
 

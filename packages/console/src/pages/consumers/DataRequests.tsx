@@ -5,6 +5,8 @@ import { useNavigate } from 'react-router';
 import { bos, idempotencyKey, unwrap } from '../../api';
 import { Dialog } from '../../components/Dialog';
 import { TextField } from '../../components/Field';
+import { useFocusFirstField } from '../../components/focus';
+import { FormActions, FormError } from '../../components/Form';
 import { useNotify } from '../../components/Notices';
 import type { Consumer } from './types';
 
@@ -113,32 +115,8 @@ function EraseForm({ consumer, name, onCancel }: { consumer: Consumer; name: str
         error={touched && !matches ? t('erase.mismatch', { word }) : undefined}
         onChange={(e) => setTyped(e.target.value)}
       />
-      {mutation.isError && (
-        <p className="form-error" role="alert">
-          {tc('failed', { message: mutation.error.message })}
-        </p>
-      )}
-      <div className="dialog-actions">
-        <button type="button" onClick={onCancel}>
-          {tc('cancel')}
-        </button>
-        <button type="submit" className="danger primary" disabled={!matches || mutation.isPending}>
-          {mutation.isPending ? t('erase.erasing') : t('erase.submit')}
-        </button>
-      </div>
+      <FormError message={mutation.isError ? tc('failed', { message: mutation.error.message }) : undefined} />
+      <FormActions onCancel={onCancel} busy={mutation.isPending} busyLabel={t('erase.erasing')} submitLabel={t('erase.submit')} danger disabled={!matches} />
     </form>
   );
-}
-
-/**
- * Puts focus in the form's first field once its dialog is open. React's autoFocus runs before the
- * shared Dialog calls showModal(), which then focuses the dialog's close button instead.
- */
-function useFocusFirstField() {
-  const ref = useRef<HTMLFormElement>(null);
-  useEffect(() => {
-    const frame = requestAnimationFrame(() => ref.current?.querySelector<HTMLElement>('input, textarea, select')?.focus());
-    return () => cancelAnimationFrame(frame);
-  }, []);
-  return ref;
 }

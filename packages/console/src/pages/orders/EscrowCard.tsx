@@ -1,7 +1,8 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useId } from 'react';
+import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { bos, unwrap, type Schemas } from '../../api';
+import { Card } from '../../components/Card';
 import { QueryState } from '../../components/QueryState';
 import { useFormat } from '../../format';
 import type { OrderDetail } from './OrderActions';
@@ -31,7 +32,6 @@ function settling(order: OrderDetail, payments: readonly Payment[] | undefined):
 /** Where the buyer's money is: held in escrow, released to the seller, or back with the buyer. */
 export function EscrowCard({ order }: { order: OrderDetail }) {
   const { t } = useTranslation('orders');
-  const headingId = useId();
   const queryClient = useQueryClient();
   const query = useQuery({
     queryKey: ['order-payments', order.id],
@@ -47,10 +47,9 @@ export function EscrowCard({ order }: { order: OrderDetail }) {
   }, [captured, order.status, order.id, queryClient]);
 
   return (
-    <section className="card escrow" aria-labelledby={headingId}>
-      <h2 id={headingId}>{t('escrow.title')}</h2>
+    <Card title={t('escrow.title')} className="escrow">
       <QueryState query={query}>{(data) => <EscrowBody order={order} payments={data.data} settling={settling(order, data.data)} />}</QueryState>
-    </section>
+    </Card>
   );
 }
 

@@ -1,9 +1,11 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { bos, idempotencyKey, OpenBosError, unwrap, type Schemas } from '../../api';
 import { Dialog } from '../../components/Dialog';
 import { TextAreaField, TextField } from '../../components/Field';
+import { useFocusFirstField } from '../../components/focus';
+import { FormActions } from '../../components/Form';
 import { useNotify } from '../../components/Notices';
 import { minorToInput, parseMoney, useFormat } from '../../format';
 import { ProblemAlert } from './ProblemAlert';
@@ -128,7 +130,6 @@ export function OrderActions({ order }: { order: OrderDetail }) {
 
 function ActionForm({ action, order, pending, error, onCancel, onSubmit }: { action: OrderAction; order: OrderDetail; pending: boolean; error: Error | null; onCancel: () => void; onSubmit: (body: ActionBody) => void }) {
   const { t } = useTranslation('orders');
-  const { t: tc } = useTranslation();
   const f = useFormat();
   const spec = specs[action];
   const [tracking, setTracking] = useState('');
@@ -181,27 +182,7 @@ function ActionForm({ action, order, pending, error, onCancel, onSubmit }: { act
         />
       )}
       <ProblemAlert error={error} />
-      <div className="dialog-actions">
-        <button type="button" onClick={onCancel}>
-          {tc('cancel')}
-        </button>
-        <button type="submit" className={spec.style === 'danger' ? 'danger primary' : 'primary'} disabled={pending}>
-          {pending ? t('working') : t(`dialog.${action}.submit`)}
-        </button>
-      </div>
+      <FormActions onCancel={onCancel} busy={pending} busyLabel={t('working')} submitLabel={t(`dialog.${action}.submit`)} danger={spec.style === 'danger'} />
     </form>
   );
-}
-
-/**
- * Puts focus in the form's first field once its dialog is open. React's autoFocus runs before the
- * shared Dialog calls showModal(), which then focuses the dialog's close button instead.
- */
-function useFocusFirstField() {
-  const ref = useRef<HTMLFormElement>(null);
-  useEffect(() => {
-    const frame = requestAnimationFrame(() => ref.current?.querySelector<HTMLElement>('input, textarea, select')?.focus());
-    return () => cancelAnimationFrame(frame);
-  }, []);
-  return ref;
 }

@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
-import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
 import { bos, unwrap } from '../../api';
+import { Card } from '../../components/Card';
 import { StatusBadge } from '../../components/StatusBadge';
 import { useFormat } from '../../format';
 import { useSession } from '../../session';
@@ -55,12 +55,10 @@ export function useActorLabel(): (actor: string) => string {
 export function OrderTimeline({ order }: { order: OrderDetail }) {
   const { t } = useTranslation('orders');
   const f = useFormat();
-  const headingId = useId();
   const actorLabel = useActorLabel();
   const steps = [...order.transitions].sort((a, b) => a.occurred_at.localeCompare(b.occurred_at));
   return (
-    <section className="card" aria-labelledby={headingId}>
-      <h2 id={headingId}>{t('timeline.title')}</h2>
+    <Card title={t('timeline.title')}>
       {steps.length === 0 ? (
         <p className="muted">{t('timeline.empty')}</p>
       ) : (
@@ -91,6 +89,6 @@ export function OrderTimeline({ order }: { order: OrderDetail }) {
           ))}
         </ol>
       )}
-    </section>
+    </Card>
   );
 }

@@ -3,6 +3,7 @@ import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { bos, unwrap } from '../../api';
+import { DataTable } from '../../components/DataTable';
 import { useFormat } from '../../format';
 import { useSession } from '../../session';
 import { GuardedQueryState, NotAllowed, PaymentBadge, type Payment } from './shared';
@@ -58,53 +59,41 @@ function PaymentsTable({ payments, busy }: { payments: Payment[]; busy: boolean 
   const { can } = useSession();
   const canSeePayouts = can('payouts:read');
   return (
-    <div className="table-wrap payouts-table-wrap" aria-busy={busy}>
-      <table className="payouts-table" data-testid="payments-table">
-        <caption>{t('payments.caption')}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t('payments.date')}</th>
-            <th scope="col">{t('payments.orderAndPayment')}</th>
-            <th scope="col" className="num">
-              {t('payments.amount')}
-            </th>
-            <th scope="col">{t('payments.status')}</th>
-            <th scope="col" className="num">
-              {t('payments.refunded')}
-            </th>
-            <th scope="col">{t('payments.payout')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {payments.map((p) => (
-            <tr key={p.id} data-payment-id={p.id}>
-              <td>
-                <time dateTime={p.created_at}>{f.dateTime(p.created_at)}</time>
-              </td>
-              <td>
-                <Link to={`/orders/${encodeURIComponent(p.order_id)}`} className="mono">
-                  {p.order_id}
-                </Link>
-                <br />
-                <span className="mono muted payouts-payment-id" aria-hidden="true">
-                  {p.id}
-                </span>
-                <span className="visually-hidden">{t('payments.paymentIs', { id: p.id })}</span>
-              </td>
-              <td className="num">{f.money(p.amount_minor, p.currency)}</td>
-              <td>
-                <PaymentBadge status={p.status} />
-              </td>
-              <td className="num">{p.refund_amount_minor !== null && p.refund_amount_minor > 0 ? f.money(p.refund_amount_minor, p.currency) : <Nothing />}</td>
-              <td>
-                <PayoutCell payment={p} linked={canSeePayouts} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      caption={t('payments.caption')}
+      captionVisible
+      rows={payments}
+      rowKey={(p) => p.id}
+      rowProps={(p) => ({ 'data-payment-id': p.id })}
+      busy={busy}
+      className="payouts-table-wrap"
+      tableClassName="payouts-table"
+      testId="payments-table"
+      columns={[
+        { label: t('payments.date'), cell: (p) => <time dateTime={p.created_at}>{f.dateTime(p.created_at)}</time> },
+        {
+          label: t('payments.orderAndPayment'),
+          cell: (p) => (
+            <>
+              <Link to={`/orders/${encodeURIComponent(p.order_id)}`} className="mono">
+                {p.order_id}
+              </Link>
+              <br />
+              <span className="mono muted payouts-payment-id" aria-hidden="true">
+                {p.id}
+              </span>
+              <span className="visually-hidden">{t('payments.paymentIs', { id: p.id })}</span>
+            </>
+          ),
+        },
+        { label: t('payments.amount'), num: true, cell: (p) => f.money(p.amount_minor, p.currency) },
+        { label: t('payments.status'), cell: (p) => <PaymentBadge status={p.status} /> },
+        { label: t('payments.refunded'), num: true, cell: (p) => (p.refund_amount_minor !== null && p.refund_amount_minor > 0 ? f.money(p.refund_amount_minor, p.currency) : <Nothing />) },
+        { label: t('payments.payout'), cell: (p) => <PayoutCell payment={p} linked={canSeePayouts} /> },
+      ]}
+    />
   );
+
 }
 
 /** The payout a payment went out in, or why it has none yet. */

@@ -3,6 +3,7 @@ import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { bos, unwrap } from '../../api';
+import { DataTable } from '../../components/DataTable';
 import { useFormat } from '../../format';
 import { useSession } from '../../session';
 import { GuardedQueryState, newestFirst, NotAllowed, type Payout } from './shared';
@@ -44,52 +45,33 @@ function PayoutsTable({ payouts }: { payouts: Payout[] }) {
   const { t } = useTranslation('payouts');
   const f = useFormat();
   return (
-    <div className="table-wrap">
-      <table className="payouts-table" data-testid="payouts-table">
-        <caption>{t('list.caption')}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t('list.date')}</th>
-            <th scope="col" className="num">
-              {t('list.amount')}
-            </th>
-            <th scope="col" className="num">
-              {t('list.gross')}
-            </th>
-            <th scope="col" className="num">
-              {t('list.commission')}
-            </th>
-            <th scope="col" className="num">
-              {t('list.refunded')}
-            </th>
-            <th scope="col">{t('list.statement')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {payouts.map((p) => {
-            const date = f.dateTime(p.created_at);
-            return (
-              <tr key={p.id} data-payout-id={p.id}>
-                <th scope="row" className="payouts-row-head">
-                  <time dateTime={p.created_at}>{date}</time>
-                </th>
-                <td className="num">
-                  <strong>{f.money(p.amount_minor, p.currency)}</strong>
-                </td>
-                <td className="num">{f.money(p.gross_minor, p.currency)}</td>
-                <td className="num">{f.money(p.commission_minor, p.currency)}</td>
-                <td className="num">{f.money(p.refunded_minor, p.currency)}</td>
-                <td>
-                  <Link to={`/payouts/${encodeURIComponent(p.id)}`} aria-label={t('list.viewStatementOf', { date })}>
-                    {t('list.viewStatement')}
-                  </Link>{' '}
-                  <span className="muted mono">{p.id}</span>
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      caption={t('list.caption')}
+      captionVisible
+      rows={payouts}
+      rowKey={(p) => p.id}
+      rowProps={(p) => ({ 'data-payout-id': p.id })}
+      tableClassName="payouts-table"
+      testId="payouts-table"
+      columns={[
+        { label: t('list.date'), rowHeader: true, className: 'payouts-row-head', cell: (p) => <time dateTime={p.created_at}>{f.dateTime(p.created_at)}</time> },
+        { label: t('list.amount'), num: true, cell: (p) => <strong>{f.money(p.amount_minor, p.currency)}</strong> },
+        { label: t('list.gross'), num: true, cell: (p) => f.money(p.gross_minor, p.currency) },
+        { label: t('list.commission'), num: true, cell: (p) => f.money(p.commission_minor, p.currency) },
+        { label: t('list.refunded'), num: true, cell: (p) => f.money(p.refunded_minor, p.currency) },
+        {
+          label: t('list.statement'),
+          cell: (p) => (
+            <>
+              <Link to={`/payouts/${encodeURIComponent(p.id)}`} aria-label={t('list.viewStatementOf', { date: f.dateTime(p.created_at) })}>
+                {t('list.viewStatement')}
+              </Link>{' '}
+              <span className="muted mono">{p.id}</span>
+            </>
+          ),
+        },
+      ]}
+    />
   );
+
 }

@@ -1,7 +1,8 @@
 import type { UseQueryResult } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { OpenBosError, type Schemas } from '../../api';
+import type { Schemas } from '../../api';
+import { isForbidden, NotAllowed as SharedNotAllowed } from '../../components/NotAllowed';
 import { QueryState } from '../../components/QueryState';
 
 export type Payment = Schemas['Payment'];
@@ -10,14 +11,8 @@ export type Payout = Schemas['Payout'];
 /** The payment states the console knows a name for; anything else shows as the server says it. */
 const paymentStatuses = ['processing', 'authorized', 'captured', 'released', 'refunded', 'partially_refunded', 'failed'] as const;
 
-/** True when the server refused a read for lack of scope (the role may have changed since sign-in). */
-export function isForbidden(error: unknown): boolean {
-  return error instanceof OpenBosError && error.status === 403;
-}
-
 export function NotAllowed() {
-  const { t } = useTranslation();
-  return <p className="empty payouts-not-allowed">{t('notAllowed')}</p>;
+  return <SharedNotAllowed className="payouts-not-allowed" />;
 }
 
 /**

@@ -1,13 +1,12 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { bos, unwrap, type Schemas } from '../../api';
-import { QueryState } from '../../components/QueryState';
+import { DataTable } from '../../components/DataTable';
 import { useFormat } from '../../format';
 import { useSession } from '../../session';
-import { isForbidden, NotAllowed, Pager, useCursorPages } from './shared';
-import { usersQueryKey } from './Users';
+import { auditQueryKey, usersQueryKey } from './queryKeys';
+import { PagedList, RefreshButton, SettingsSection, useCursorPages } from './shared';
 
-type AuditEvent = Schemas['AuditEvent'];
 type ConsoleUser = Schemas['ConsoleUser'];
 
 const page_size = 25;
@@ -36,85 +35,47 @@ export function AuditTab() {
   const canRead = can('audit:read');
   const pages = useCursorPages();
   const query = useQuery({
-    queryKey: ['audit-events', { cursor: pages.cursor ?? null }],
+    queryKey: [...auditQueryKey, { cursor: pages.cursor ?? null }],
     queryFn: () => unwrap(bos.GET('/v1/audit-events', { params: { query: { limit: page_size, cursor: pages.cursor } } })),
     enabled: canRead,
     placeholderData: keepPreviousData,
   });
   // Names for the people in the trail, when the role may read them.
   const users = useQuery({ queryKey: usersQueryKey, queryFn: () => unwrap(bos.GET('/v1/console-users')), enabled: canRead && can('users:read') });
+  const f = useFormat();
   const byId = new Map((users.data?.data ?? []).map((u) => [u.id, u]));
 
   return (
-    <section aria-labelledby="settings-audit-heading">
-      <div className="settings-section-head">
-        <div>
-          <h2 id="settings-audit-heading">{t('audit.title')}</h2>
-          <p className="muted">{t('audit.intro')}</p>
-        </div>
-        {canRead && (
-          <button type="button" onClick={() => void query.refetch()} disabled={query.isFetching} aria-busy={query.isFetching}>
-            {query.isFetching ? t('refreshing') : t('refresh')}
-          </button>
+    <SettingsSection id="audit" title={t('audit.title')} intro={t('audit.intro')} action={canRead && <RefreshButton query={query} />}>
+      <PagedList query={query} pages={pages} allowed={canRead} empty={t('audit.empty')} label={t('audit.pagination')}>
+        {(events) => (
+          <DataTable
+            caption={t('audit.title')}
+            rows={events}
+            rowKey={(e) => e.id}
+            stale={query.isPlaceholderData}
+            columns={[
+              { label: t('audit.time'), className: 'settings-nowrap', cell: (e) => <time dateTime={e.occurred_at}>{f.dateTime(e.occurred_at)}</time> },
+              { label: t('audit.actor'), cell: (e) => <Actor actor={e.actor} users={byId} /> },
+              { label: t('audit.action'), rowHeader: true, className: 'settings-row-head settings-normal', cell: (e) => <Action action={e.action} /> },
+              { label: t('audit.target'), cell: (e) => <Target target={e.target} users={byId} /> },
+              { label: t('audit.details'), cell: (e) => <Details details={e.details} /> },
+            ]}
+          />
         )}
-      </div>
-      {!canRead || isForbidden(query.error) ? (
-        <NotAllowed />
-      ) : (
-        <QueryState query={query} isEmpty={(p) => p.data.length === 0 && pages.page === 1} empty={t('audit.empty')}>
-          {(p) => (
-            <>
-              <div className={`table-wrap${query.isPlaceholderData ? ' settings-stale' : ''}`} aria-busy={query.isPlaceholderData}>
-                <table>
-                  <caption className="visually-hidden">{t('audit.title')}</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('audit.time')}</th>
-                      <th scope="col">{t('audit.actor')}</th>
-                      <th scope="col">{t('audit.action')}</th>
-                      <th scope="col">{t('audit.target')}</th>
-                      <th scope="col">{t('audit.details')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {p.data.map((e) => (
-                      <AuditRow key={e.id} event={e} users={byId} />
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-              <Pager pages={pages} nextCursor={p.next_cursor} label={t('audit.pagination')} />
-            </>
-          )}
-        </QueryState>
-      )}
-    </section>
+      </PagedList>
+    </SettingsSection>
   );
 }
 
-function AuditRow({ event, users }: { event: AuditEvent; users: Map<string, ConsoleUser> }) {
+function Action({ action }: { action: string }) {
   const { t } = useTranslation('settings');
-  const f = useFormat();
-  const known = (knownActions as readonly string[]).includes(event.action);
+  const known = (knownActions as readonly string[]).includes(action);
   return (
-    <tr>
-      <td className="settings-nowrap">
-        <time dateTime={event.occurred_at}>{f.dateTime(event.occurred_at)}</time>
-      </td>
-      <td>
-        <Actor actor={event.actor} users={users} />
-      </td>
-      <th scope="row" className="settings-row-head settings-normal">
-        {known ? t(`audit.actions.${event.action.replace('.', '_')}`) : event.action}
-        {known && <div className="muted mono settings-small">{event.action}</div>}
-      </th>
-      <td>
-        <Target target={event.target} users={users} />
-      </td>
-      <td>
-        <Details details={event.details} />
-      </td>
-    </tr>
+    <>
+      {known ? t(`audit.actions.${action.replace('.', '_')}`) : action}
+      {known && <div className="muted mono settings-small">{action}</div>}
+    </>
   );
 }
 

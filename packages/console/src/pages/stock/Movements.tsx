@@ -2,6 +2,8 @@ import { useInfiniteQuery, type UseQueryResult } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { bos, unwrap } from '../../api';
+import { DataTable } from '../../components/DataTable';
+import { LoadMore } from '../../components/LoadMore';
 import { QueryState } from '../../components/QueryState';
 import { useFormat } from '../../format';
 import type { StockMovement } from './api';
@@ -27,48 +29,28 @@ export function Movements({ variant_id, location_id, caption }: { variant_id: st
     <QueryState query={flat} isEmpty={(list) => list.length === 0} empty={t('noMovements')}>
       {(list) => (
         <>
-          <div className="table-wrap">
-            <table>
-              <caption className="visually-hidden">{caption}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t('when')}</th>
-                  <th scope="col">{t('movementReason')}</th>
-                  <th scope="col" className="num">
-                    {t('onHandChange')}
-                  </th>
-                  <th scope="col" className="num">
-                    {t('reservedChange')}
-                  </th>
-                  <th scope="col">{t('referenceNote')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.map((m) => (
-                  <tr key={m.id}>
-                    <td className="stock-nowrap">{f.dateTime(m.created_at)}</td>
-                    <td>
-                      <span className={`badge movement-${m.reason}`}>{knownReasons.has(m.reason) ? t(`movement.${m.reason}`) : m.reason}</span>
-                    </td>
-                    <td className={`num stock-delta${m.on_hand_delta > 0 ? ' stock-delta-up' : m.on_hand_delta < 0 ? ' stock-delta-down' : ''}`}>{signed(m.on_hand_delta)}</td>
-                    <td className="num">{m.reserved_delta === 0 ? <span className="muted">0</span> : signed(m.reserved_delta)}</td>
-                    <td>
-                      {m.reference !== null && <Reference reference={m.reference} />}
-                      {m.note !== null && <div>{m.note}</div>}
-                      {m.reference === null && m.note === null && <span className="muted">—</span>}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          {query.hasNextPage && (
-            <div className="pager">
-              <button type="button" onClick={() => void query.fetchNextPage()} disabled={query.isFetchingNextPage}>
-                {query.isFetchingNextPage ? t('loadingOlder') : t('olderMovements')}
-              </button>
-            </div>
-          )}
+          <DataTable
+            caption={caption}
+            rows={list}
+            rowKey={(m) => m.id}
+            columns={[
+              { label: t('when'), className: 'stock-nowrap', cell: (m) => f.dateTime(m.created_at) },
+              { label: t('movementReason'), cell: (m) => <span className={`badge movement-${m.reason}`}>{knownReasons.has(m.reason) ? t(`movement.${m.reason}`) : m.reason}</span> },
+              { label: t('onHandChange'), num: true, cell: (m) => <span className={`stock-delta${m.on_hand_delta > 0 ? ' stock-delta-up' : m.on_hand_delta < 0 ? ' stock-delta-down' : ''}`}>{signed(m.on_hand_delta)}</span> },
+              { label: t('reservedChange'), num: true, cell: (m) => (m.reserved_delta === 0 ? <span className="muted">0</span> : signed(m.reserved_delta)) },
+              {
+                label: t('referenceNote'),
+                cell: (m) => (
+                  <>
+                    {m.reference !== null && <Reference reference={m.reference} />}
+                    {m.note !== null && <div>{m.note}</div>}
+                    {m.reference === null && m.note === null && <span className="muted">—</span>}
+                  </>
+                ),
+              },
+            ]}
+          />
+          <LoadMore more={query.hasNextPage} loading={query.isFetchingNextPage} label={t('olderMovements')} loadingLabel={t('loadingOlder')} onMore={() => void query.fetchNextPage()} />
         </>
       )}
     </QueryState>

@@ -1,12 +1,12 @@
 import { useRef, type ComponentType, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
-import { PageHeader } from '../components/PageHeader';
-import { ApiKeysTab } from './settings/ApiKeys';
-import { AuditTab } from './settings/Audit';
-import { UsersTab } from './settings/Users';
-import { WebhooksTab } from './settings/Webhooks';
-import './settings/settings.css';
+import { PageHeader } from '../../components/PageHeader';
+import { ApiKeysTab } from './ApiKeys';
+import { AuditTab } from './Audit';
+import { UsersTab } from './Users';
+import { WebhooksTab } from './Webhooks';
+import './settings.css';
 
 const tabs = ['keys', 'webhooks', 'users', 'audit'] as const;
 type Tab = (typeof tabs)[number];

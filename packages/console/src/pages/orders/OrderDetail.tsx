@@ -1,17 +1,18 @@
 import { useQuery } from '@tanstack/react-query';
-import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { bos, unwrap } from '../api';
-import { PageHeader } from '../components/PageHeader';
-import { QueryState } from '../components/QueryState';
-import { StatusBadge } from '../components/StatusBadge';
-import { useFormat } from '../format';
-import { useSession } from '../session';
-import { EscrowCard } from './orders/EscrowCard';
-import { OrderActions, type OrderDetail } from './orders/OrderActions';
-import { OrderTimeline } from './orders/OrderTimeline';
-import './orders/orders.css';
+import { bos, unwrap } from '../../api';
+import { Card } from '../../components/Card';
+import { DataTable } from '../../components/DataTable';
+import { PageHeader } from '../../components/PageHeader';
+import { QueryState } from '../../components/QueryState';
+import { StatusBadge } from '../../components/StatusBadge';
+import { useFormat } from '../../format';
+import { useSession } from '../../session';
+import { EscrowCard } from './EscrowCard';
+import { OrderActions, type OrderDetail } from './OrderActions';
+import { OrderTimeline } from './OrderTimeline';
+import './orders.css';
 
 export default function OrderDetailPage() {
   const { t } = useTranslation('orders');
@@ -62,94 +63,63 @@ function OrderLines({ order }: { order: OrderDetail }) {
   const { t } = useTranslation('orders');
   const f = useFormat();
   const money = (minor: number) => f.money(minor, order.currency);
-  const headingId = useId();
-  const refundOpen = order.status === 'refund_requested' || order.status === 'disputed';
   return (
-    <section className="card" aria-labelledby={headingId}>
-      <h2 id={headingId}>{t('detail.lines')}</h2>
-      <div className="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{t('detail.product')}</th>
-              <th scope="col">{t('detail.sku')}</th>
-              <th scope="col" className="num">
-                {t('detail.quantity')}
-              </th>
-              <th scope="col" className="num">
-                {t('detail.unitPrice')}
-              </th>
-              <th scope="col" className="num">
-                {t('detail.lineTotal')}
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {order.lines.map((l) => (
-              <tr key={l.line_no}>
-                <td>
-                  <Link to={`/catalog/${l.product_id}`}>{l.title}</Link>
-                </td>
-                <td className="mono order-lines-sku">{l.sku}</td>
-                <td className="num">{f.number(l.quantity)}</td>
-                <td className="num">{money(l.unit_price_minor)}</td>
-                <td className="num">{money(l.total_minor)}</td>
-              </tr>
-            ))}
-          </tbody>
-          <tfoot className="order-totals">
-            <tr>
-              <th scope="row" colSpan={4}>
-                {t('detail.subtotal')}
-              </th>
-              <td className="num">{money(order.subtotal_minor)}</td>
-            </tr>
-            {order.total_minor !== order.subtotal_minor && (
-              <tr>
-                <th scope="row" colSpan={4}>
-                  {t('detail.adjustments')}
-                </th>
-                <td className="num">{money(order.total_minor - order.subtotal_minor)}</td>
-              </tr>
-            )}
-            <tr className="order-total">
-              <th scope="row" colSpan={4}>
-                {t('detail.total')}
-              </th>
-              <td className="num" data-testid="order-total">
-                {money(order.total_minor)}
-              </td>
-            </tr>
-            {order.refund_amount_minor !== null && (order.status === 'refunded' || refundOpen) && (
-              <tr>
-                <th scope="row" colSpan={4}>
-                  {order.status === 'refunded' ? t('detail.refunded') : t('detail.refundRequested')}
-                </th>
-                <td className="num" data-testid="order-refund">
-                  {order.status === 'refunded' ? `−${money(order.refund_amount_minor)}` : money(order.refund_amount_minor)}
-                </td>
-              </tr>
-            )}
-          </tfoot>
-        </table>
-      </div>
-    </section>
+    <Card title={t('detail.lines')}>
+      <DataTable
+        rows={order.lines}
+        rowKey={(l) => String(l.line_no)}
+        columns={[
+          { label: t('detail.product'), cell: (l) => <Link to={`/catalog/${l.product_id}`}>{l.title}</Link> },
+          { label: t('detail.sku'), className: 'mono order-lines-sku', cell: (l) => l.sku },
+          { label: t('detail.quantity'), num: true, cell: (l) => f.number(l.quantity) },
+          { label: t('detail.unitPrice'), num: true, cell: (l) => money(l.unit_price_minor) },
+          { label: t('detail.lineTotal'), num: true, cell: (l) => money(l.total_minor) },
+        ]}
+        footer={<OrderTotals order={order} />}
+      />
+    </Card>
+  );
+}
+
+/** Subtotal, adjustments, total and any refund, under the order's lines. */
+function OrderTotals({ order }: { order: OrderDetail }) {
+  const { t } = useTranslation('orders');
+  const f = useFormat();
+  const money = (minor: number) => f.money(minor, order.currency);
+  const refundOpen = order.status === 'refund_requested' || order.status === 'disputed';
+  const row = (label: string, amount: string, testId?: string, className?: string) => (
+    <tr className={className}>
+      <th scope="row" colSpan={4}>
+        {label}
+      </th>
+      <td className="num" data-testid={testId}>
+        {amount}
+      </td>
+    </tr>
+  );
+  return (
+    <tfoot className="order-totals">
+      {row(t('detail.subtotal'), money(order.subtotal_minor))}
+      {order.total_minor !== order.subtotal_minor && row(t('detail.adjustments'), money(order.total_minor - order.subtotal_minor))}
+      {row(t('detail.total'), money(order.total_minor), 'order-total', 'order-total')}
+      {order.refund_amount_minor !== null &&
+        (order.status === 'refunded' || refundOpen) &&
+        row(order.status === 'refunded' ? t('detail.refunded') : t('detail.refundRequested'), order.status === 'refunded' ? `−${money(order.refund_amount_minor)}` : money(order.refund_amount_minor), 'order-refund')}
+    </tfoot>
   );
 }
 
 function BuyerCard({ order }: { order: OrderDetail }) {
   const { t } = useTranslation('orders');
-  const headingId = useId();
   return (
-    <section className="card" aria-labelledby={headingId}>
-      <h2 id={headingId}>{t('detail.buyer')}</h2>
+    <Card title={t('detail.buyer')}>
       <dl className="facts">
         <dt>{t('detail.buyerEmail')}</dt>
         <dd>{order.buyer_email === null ? <span className="muted">{t('detail.noBuyerEmail')}</span> : <a href={`mailto:${order.buyer_email}`}>{order.buyer_email}</a>}</dd>
         <dt>{t('detail.checkout')}</dt>
         <dd className="mono">{order.checkout_id}</dd>
       </dl>
-    </section>
+    </Card>
   );
 }
 
@@ -157,7 +127,6 @@ function FulfilmentCard({ order }: { order: OrderDetail }) {
   const { t } = useTranslation('orders');
   const f = useFormat();
   const { can } = useSession();
-  const headingId = useId();
   const location = useQuery({
     queryKey: ['order-location', order.location_id],
     queryFn: () => unwrap(bos.GET('/v1/locations/{location_id}', { params: { path: { location_id: order.location_id } } })),
@@ -166,8 +135,7 @@ function FulfilmentCard({ order }: { order: OrderDetail }) {
   });
   const place = location.data;
   return (
-    <section className="card" aria-labelledby={headingId}>
-      <h2 id={headingId}>{t('detail.fulfilment')}</h2>
+    <Card title={t('detail.fulfilment')}>
       <dl className="facts">
         <dt>{t('detail.location')}</dt>
         <dd>
@@ -196,6 +164,6 @@ function FulfilmentCard({ order }: { order: OrderDetail }) {
           </>
         )}
       </dl>
-    </section>
+    </Card>
   );
 }

@@ -1,16 +1,18 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useSearchParams } from 'react-router';
-import { bos, unwrap, type Schemas } from '../api';
-import { TextField } from '../components/Field';
-import { PageHeader } from '../components/PageHeader';
-import { Pager } from '../components/Pager';
-import { QueryState } from '../components/QueryState';
-import { useFormat } from '../format';
-import { useSession } from '../session';
-import './consumers/consumers.css';
-import { consumerEmail, consumerName } from './consumers/traits';
+import { Link } from 'react-router';
+import { bos, unwrap, type Schemas } from '../../api';
+import { DataTable } from '../../components/DataTable';
+import { TextField } from '../../components/Field';
+import { PageHeader } from '../../components/PageHeader';
+import { Pager } from '../../components/Pager';
+import { QueryState } from '../../components/QueryState';
+import { useFormat } from '../../format';
+import { useSession } from '../../session';
+import { useUrlState } from '../../urlState';
+import './consumers.css';
+import { consumerEmail, consumerName } from './traits';
 
 type Consumer = Schemas['ConsumerProfile'];
 const page_size = 25;
@@ -18,7 +20,7 @@ const page_size = 25;
 export default function ConsumersPage() {
   const { t } = useTranslation('consumers');
   const { t: tc } = useTranslation();
-  const [params, setParams] = useSearchParams();
+  const { params, setParams, goTo } = useUrlState('after');
   const q = params.get('q')?.trim() || undefined;
   const after = params.get('after') ?? undefined;
 
@@ -30,13 +32,6 @@ export default function ConsumersPage() {
 
   function search(text: string | undefined) {
     setParams(text === undefined || text.trim() === '' ? {} : { q: text.trim() });
-  }
-
-  function goTo(cursor: string | undefined) {
-    const out = new URLSearchParams(params);
-    if (cursor === undefined) out.delete('after');
-    else out.set('after', cursor);
-    setParams(out);
   }
 
   const firstPage = (
@@ -111,46 +106,33 @@ function ConsumersTable({ consumers, busy }: { consumers: Consumer[]; busy: bool
   const f = useFormat();
   const currency = useSession().session?.merchant.default_currency ?? 'CNY';
   return (
-    <div className="table-wrap consumers-table-wrap" aria-busy={busy}>
-      <table className="consumers-table">
-        <caption className="visually-hidden">{t('table.caption')}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t('table.consumer')}</th>
-            <th scope="col">{t('table.firstSeen')}</th>
-            <th scope="col">{t('table.lastSeen')}</th>
-            <th scope="col" className="num">
-              {t('table.orders')}
-            </th>
-            <th scope="col" className="num">
-              {t('table.spent', { currency })}
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {consumers.map((c) => {
-            const name = consumerName(c.traits);
-            const email = consumerEmail(c.traits);
-            return (
-              <tr key={c.id}>
-                <th scope="row" className="consumers-name">
-                  <Link to={`/consumers/${c.id}`}>{name ?? email ?? t('unnamed')}</Link>
-                  {name !== undefined && email !== undefined && <div className="consumers-email">{email}</div>}
-                  <div className="mono muted">{c.id}</div>
-                </th>
-                <td>
-                  <time dateTime={c.first_seen_at}>{f.dateTime(c.first_seen_at)}</time>
-                </td>
-                <td>
-                  <time dateTime={c.last_seen_at}>{f.dateTime(c.last_seen_at)}</time>
-                </td>
-                <td className="num">{f.number(c.orders_count)}</td>
-                <td className="num">{f.money(c.amount_spent_minor, currency)}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      caption={t('table.caption')}
+      rows={consumers}
+      rowKey={(c) => c.id}
+      busy={busy}
+      className="consumers-table-wrap"
+      tableClassName="consumers-table"
+      columns={[
+        { label: t('table.consumer'), rowHeader: true, className: 'consumers-name', cell: (c) => <ConsumerCell consumer={c} /> },
+        { label: t('table.firstSeen'), cell: (c) => <time dateTime={c.first_seen_at}>{f.dateTime(c.first_seen_at)}</time> },
+        { label: t('table.lastSeen'), cell: (c) => <time dateTime={c.last_seen_at}>{f.dateTime(c.last_seen_at)}</time> },
+        { label: t('table.orders'), num: true, cell: (c) => f.number(c.orders_count) },
+        { label: t('table.spent', { currency }), num: true, cell: (c) => f.money(c.amount_spent_minor, currency) },
+      ]}
+    />
+  );
+}
+
+function ConsumerCell({ consumer: c }: { consumer: Consumer }) {
+  const { t } = useTranslation('consumers');
+  const name = consumerName(c.traits);
+  const email = consumerEmail(c.traits);
+  return (
+    <>
+      <Link to={`/consumers/${c.id}`}>{name ?? email ?? t('unnamed')}</Link>
+      {name !== undefined && email !== undefined && <div className="consumers-email">{email}</div>}
+      <div className="mono muted">{c.id}</div>
+    </>
   );
 }

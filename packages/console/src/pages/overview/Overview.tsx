@@ -3,11 +3,13 @@ import { BarController, BarElement, CategoryScale, Chart as ChartJS, Legend, Lin
 import { Bar } from 'react-chartjs-2';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { bos, unwrap, type Schemas } from '../api';
-import { PageHeader } from '../components/PageHeader';
-import { QueryState } from '../components/QueryState';
-import { StatusBadge } from '../components/StatusBadge';
-import { browserTimeZone, useFormat } from '../format';
+import { bos, unwrap, type Schemas } from '../../api';
+import { Card } from '../../components/Card';
+import { DataTable } from '../../components/DataTable';
+import { PageHeader } from '../../components/PageHeader';
+import { QueryState } from '../../components/QueryState';
+import { StatusBadge } from '../../components/StatusBadge';
+import { browserTimeZone, useFormat } from '../../format';
 
 ChartJS.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip, Legend);
 
@@ -70,8 +72,7 @@ function SalesChart({ o }: { o: Overview }) {
   const digits = 10 ** (new Intl.NumberFormat('en', { style: 'currency', currency: o.currency }).resolvedOptions().maximumFractionDigits ?? 2);
   const best = o.sales.daily.reduce((a, b) => (b.gross_minor > a.gross_minor ? b : a), o.sales.daily[0]!);
   return (
-    <section className="card">
-      <h2 id="sales-chart">{t('salesChart')}</h2>
+    <Card title={t('salesChart')} headingId="sales-chart">
       <div className="chart-box">
         <Bar
           role="img"
@@ -95,7 +96,7 @@ function SalesChart({ o }: { o: Overview }) {
       <p id="sales-chart-summary" className="visually-hidden">
         {t('salesChartSummary', { amount: f.money(o.sales.last_30_days.net_minor, o.currency), day: f.day(best.day), best: f.money(best.gross_minor, o.currency) })}
       </p>
-    </section>
+    </Card>
   );
 }
 
@@ -103,8 +104,7 @@ function OrdersByStatus({ o }: { o: Overview }) {
   const { t } = useTranslation('overview');
   const f = useFormat();
   return (
-    <section className="card">
-      <h2>{t('ordersByStatus')}</h2>
+    <Card title={t('ordersByStatus')}>
       <table>
         <tbody>
           {statusOrder.map((status) => (
@@ -121,7 +121,7 @@ function OrdersByStatus({ o }: { o: Overview }) {
           ))}
         </tbody>
       </table>
-    </section>
+    </Card>
   );
 }
 
@@ -129,37 +129,22 @@ function TopProducts({ o }: { o: Overview }) {
   const { t } = useTranslation('overview');
   const f = useFormat();
   return (
-    <section className="card">
-      <h2>{t('topProducts')}</h2>
+    <Card title={t('topProducts')}>
       {o.top_products.length === 0 ? (
         <p className="muted">{t('noSales')}</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{t('product')}</th>
-              <th scope="col" className="num">
-                {t('units')}
-              </th>
-              <th scope="col" className="num">
-                {t('revenue')}
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {o.top_products.map((p) => (
-              <tr key={p.product_id}>
-                <td>
-                  <Link to={`/catalog/${p.product_id}`}>{p.title}</Link>
-                </td>
-                <td className="num">{f.number(p.units)}</td>
-                <td className="num">{f.money(p.revenue_minor, o.currency)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          bare
+          rows={o.top_products}
+          rowKey={(p) => p.product_id}
+          columns={[
+            { label: t('product'), cell: (p) => <Link to={`/catalog/${p.product_id}`}>{p.title}</Link> },
+            { label: t('units'), num: true, cell: (p) => f.number(p.units) },
+            { label: t('revenue'), num: true, cell: (p) => f.money(p.revenue_minor, o.currency) },
+          ]}
+        />
       )}
-    </section>
+    </Card>
   );
 }
 
@@ -167,8 +152,7 @@ function Funnel({ counts }: { counts: Record<(typeof stages)[number], number> })
   const { t } = useTranslation('overview');
   const { t: tc } = useTranslation();
   return (
-    <section className="card">
-      <h2 id="funnel-chart">{t('funnel')}</h2>
+    <Card title={t('funnel')} headingId="funnel-chart">
       <div className="chart-box">
         <Bar
           role="img"
@@ -181,7 +165,7 @@ function Funnel({ counts }: { counts: Record<(typeof stages)[number], number> })
       <p id="funnel-summary" className="visually-hidden">
         {t('funnelSummary', counts)}
       </p>
-    </section>
+    </Card>
   );
 }
 
@@ -189,38 +173,29 @@ function LowStock({ alerts }: { alerts: Overview['low_stock'] & object }) {
   const { t } = useTranslation('overview');
   const f = useFormat();
   return (
-    <section className="card">
-      <h2>{t('lowStock')}</h2>
+    <Card title={t('lowStock')}>
       {alerts.length === 0 ? (
         <p className="muted">{t('noLowStock')}</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{t('product')}</th>
-              <th scope="col">{t('location')}</th>
-              <th scope="col" className="num">
-                {t('available')}
-              </th>
-              <th scope="col" className="num">
-                {t('threshold')}
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {alerts.map((a) => (
-              <tr key={`${a.variant_id}|${a.location_id}`}>
-                <td>
+        <DataTable
+          bare
+          rows={alerts}
+          rowKey={(a) => `${a.variant_id}|${a.location_id}`}
+          columns={[
+            {
+              label: t('product'),
+              cell: (a) => (
+                <>
                   <Link to={`/stock?variant_id=${a.variant_id}`}>{a.title ?? a.sku ?? a.variant_id}</Link> <span className="muted mono">{a.sku}</span>
-                </td>
-                <td>{a.location_name ?? a.location_id}</td>
-                <td className="num">{f.number(a.available)}</td>
-                <td className="num">{f.number(a.low_stock_threshold)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                </>
+              ),
+            },
+            { label: t('location'), cell: (a) => a.location_name ?? a.location_id },
+            { label: t('available'), num: true, cell: (a) => f.number(a.available) },
+            { label: t('threshold'), num: true, cell: (a) => f.number(a.low_stock_threshold) },
+          ]}
+        />
       )}
-    </section>
+    </Card>
   );
 }

@@ -1,9 +1,9 @@
 import { useTranslation } from 'react-i18next';
-import { PageHeader } from '../components/PageHeader';
-import { BalanceSection } from './payouts/Balance';
-import { PaymentsSection } from './payouts/PaymentsList';
-import { PayoutsSection } from './payouts/PayoutsList';
-import './payouts/payouts.css';
+import { PageHeader } from '../../components/PageHeader';
+import { BalanceSection } from './Balance';
+import { PaymentsSection } from './PaymentsList';
+import { PayoutsSection } from './PayoutsList';
+import './payouts.css';
 
 /**
  * The seller's money: the balance per currency (available, held in escrow, paid out), the

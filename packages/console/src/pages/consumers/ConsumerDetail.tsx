@@ -1,18 +1,19 @@
 import { useQuery } from '@tanstack/react-query';
-import { Fragment, useId } from 'react';
+import { Fragment } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { bos, unwrap } from '../api';
-import { PageHeader } from '../components/PageHeader';
-import { QueryState } from '../components/QueryState';
-import { useFormat } from '../format';
-import { useSession } from '../session';
-import { ConsentCard } from './consumers/ConsentCard';
-import { ConsumerTimeline } from './consumers/ConsumerTimeline';
-import './consumers/consumers.css';
-import { EraseButton, ExportButton } from './consumers/DataRequests';
-import { consumerEmail, consumerName, formatValue } from './consumers/traits';
-import type { Consumer } from './consumers/types';
+import { bos, unwrap } from '../../api';
+import { Card } from '../../components/Card';
+import { PageHeader } from '../../components/PageHeader';
+import { QueryState } from '../../components/QueryState';
+import { useFormat } from '../../format';
+import { useSession } from '../../session';
+import { ConsentCard } from './ConsentCard';
+import { ConsumerTimeline } from './ConsumerTimeline';
+import './consumers.css';
+import { EraseButton, ExportButton } from './DataRequests';
+import { consumerEmail, consumerName, formatValue } from './traits';
+import type { Consumer } from './types';
 
 const hashedTypes = new Set(['email', 'phone']);
 
@@ -92,10 +93,8 @@ function Facts({ consumer }: { consumer: Consumer }) {
   const { t: tc } = useTranslation();
   const f = useFormat();
   const currency = useSession().session?.merchant.default_currency ?? 'CNY';
-  const headingId = useId();
   return (
-    <section className="card" aria-labelledby={headingId}>
-      <h2 id={headingId}>{t('facts.title')}</h2>
+    <Card title={t('facts.title')}>
       <dl className="facts">
         <dt>{t('facts.stage')}</dt>
         <dd>
@@ -120,17 +119,15 @@ function Facts({ consumer }: { consumer: Consumer }) {
         <dt>{t('facts.lastPurchase')}</dt>
         <dd>{consumer.last_purchase_at === null ? <span className="muted">{t('facts.never')}</span> : f.dateTime(consumer.last_purchase_at)}</dd>
       </dl>
-    </section>
+    </Card>
   );
 }
 
 function Traits({ consumer }: { consumer: Consumer }) {
   const { t } = useTranslation('consumers');
-  const headingId = useId();
   const entries = Object.entries(consumer.traits).sort(([a], [b]) => a.localeCompare(b));
   return (
-    <section className="card" aria-labelledby={headingId}>
-      <h2 id={headingId}>{t('traits.title')}</h2>
+    <Card title={t('traits.title')}>
       {entries.length === 0 ? (
         <p className="muted">{t('traits.empty')}</p>
       ) : (
@@ -143,16 +140,14 @@ function Traits({ consumer }: { consumer: Consumer }) {
           ))}
         </dl>
       )}
-    </section>
+    </Card>
   );
 }
 
 function Identities({ consumer }: { consumer: Consumer }) {
   const { t } = useTranslation('consumers');
-  const headingId = useId();
   return (
-    <section className="card" aria-labelledby={headingId}>
-      <h2 id={headingId}>{t('identities.title')}</h2>
+    <Card title={t('identities.title')}>
       <p className="hint">{t('identities.hashed')}</p>
       {consumer.identities.length === 0 ? (
         <p className="muted">{t('identities.empty')}</p>
@@ -177,6 +172,6 @@ function Identities({ consumer }: { consumer: Consumer }) {
           </tbody>
         </table>
       )}
-    </section>
+    </Card>
   );
 }

@@ -1,15 +1,16 @@
 import { useQuery } from '@tanstack/react-query';
-import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { bos, OpenBosError, unwrap } from '../api';
-import { useNotify } from '../components/Notices';
-import { PageHeader } from '../components/PageHeader';
-import { useFormat } from '../format';
-import { useSession } from '../session';
-import { downloadText, statementAddsUp, statementCsv, statementFileName, statementTotals, type PayoutStatement } from './payouts/csv';
-import { GuardedQueryState, NotAllowed } from './payouts/shared';
-import './payouts/payouts.css';
+import { bos, OpenBosError, unwrap } from '../../api';
+import { Card } from '../../components/Card';
+import { useNotify } from '../../components/Notices';
+import { DataTable } from '../../components/DataTable';
+import { PageHeader } from '../../components/PageHeader';
+import { useFormat } from '../../format';
+import { useSession } from '../../session';
+import { downloadText, statementAddsUp, statementCsv, statementFileName, statementTotals, type PayoutStatement } from './csv';
+import { GuardedQueryState, NotAllowed } from './shared';
+import './payouts.css';
 
 /** A payout and its statement: every order, commission and refund that makes up the amount. */
 export default function PayoutDetailPage() {
@@ -105,7 +106,6 @@ function PayoutBody({ payout }: { payout: PayoutStatement }) {
 function Summary({ payout: p }: { payout: PayoutStatement }) {
   const { t } = useTranslation('payouts');
   const f = useFormat();
-  const headingId = useId();
   const money = (minor: number) => f.money(minor, p.currency);
   const figures = [
     { key: 'gross', sign: '', label: t('detail.gross'), hint: t('detail.grossHint'), value: money(p.gross_minor) },
@@ -114,8 +114,7 @@ function Summary({ payout: p }: { payout: PayoutStatement }) {
     { key: 'net', sign: '=', label: t('detail.net'), hint: undefined, value: money(p.amount_minor) },
   ];
   return (
-    <section className="card payout-summary" aria-labelledby={headingId}>
-      <h2 id={headingId}>{t('detail.summary')}</h2>
+    <Card title={t('detail.summary')} className="payout-summary">
       <dl className="payout-figures">
         {figures.map((x) => (
           <div key={x.key} className={`payout-figure payout-figure-${x.key}`}>
@@ -132,7 +131,7 @@ function Summary({ payout: p }: { payout: PayoutStatement }) {
           </div>
         ))}
       </dl>
-    </section>
+    </Card>
   );
 }
 
@@ -140,74 +139,52 @@ function Summary({ payout: p }: { payout: PayoutStatement }) {
 function Statement({ payout: p }: { payout: PayoutStatement }) {
   const { t } = useTranslation('payouts');
   const f = useFormat();
-  const headingId = useId();
   const money = (minor: number) => f.money(minor, p.currency);
   const totals = statementTotals(p.items);
   return (
-    <section className="card payout-statement" aria-labelledby={headingId}>
-      <h2 id={headingId}>{t('detail.statement')}</h2>
+    <Card title={t('detail.statement')} className="payout-statement">
       {p.items.length === 0 ? (
         <p className="empty">{t('detail.noItems')}</p>
       ) : (
-        <div className="table-wrap">
-          <table className="payouts-table" data-testid="statement-table">
-            <caption>{t('detail.caption', { count: p.items.length })}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('detail.order')}</th>
-                <th scope="col">{t('detail.payment')}</th>
-                <th scope="col" className="num">
-                  {t('detail.itemGross')}
-                </th>
-                <th scope="col" className="num">
-                  {t('detail.itemCommission')}
-                </th>
-                <th scope="col" className="num">
-                  {t('detail.itemRefunded')}
-                </th>
-                <th scope="col" className="num">
-                  {t('detail.itemNet')}
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {p.items.map((i) => (
-                <tr key={i.payment_id}>
-                  <th scope="row">
-                    <Link to={`/orders/${encodeURIComponent(i.order_id)}`} className="mono">
-                      {i.order_id}
-                    </Link>
-                  </th>
-                  <td className="mono muted">{i.payment_id}</td>
-                  <td className="num">{money(i.gross_minor)}</td>
-                  <td className="num">{money(i.commission_minor)}</td>
-                  <td className="num">{money(i.refunded_minor)}</td>
-                  <td className="num">{money(i.net_minor)}</td>
-                </tr>
-              ))}
-            </tbody>
+        <DataTable
+          caption={t('detail.caption', { count: p.items.length })}
+          captionVisible
+          rows={p.items}
+          rowKey={(i) => i.payment_id}
+          tableClassName="payouts-table"
+          testId="statement-table"
+          columns={[
+            {
+              label: t('detail.order'),
+              rowHeader: true,
+              cell: (i) => (
+                <Link to={`/orders/${encodeURIComponent(i.order_id)}`} className="mono">
+                  {i.order_id}
+                </Link>
+              ),
+            },
+            { label: t('detail.payment'), className: 'mono muted', cell: (i) => i.payment_id },
+            { label: t('detail.itemGross'), num: true, cell: (i) => money(i.gross_minor) },
+            { label: t('detail.itemCommission'), num: true, cell: (i) => money(i.commission_minor) },
+            { label: t('detail.itemRefunded'), num: true, cell: (i) => money(i.refunded_minor) },
+            { label: t('detail.itemNet'), num: true, cell: (i) => money(i.net_minor) },
+          ]}
+          footer={
             <tfoot>
               <tr>
                 <th scope="row" colSpan={2}>
                   {t('detail.total')}
                 </th>
-                <td className="num" data-testid="total-gross">
-                  {money(totals.gross_minor)}
-                </td>
-                <td className="num" data-testid="total-commission">
-                  {money(totals.commission_minor)}
-                </td>
-                <td className="num" data-testid="total-refunded">
-                  {money(totals.refunded_minor)}
-                </td>
-                <td className="num" data-testid="total-net">
-                  {money(totals.net_minor)}
-                </td>
+                {(['gross', 'commission', 'refunded', 'net'] as const).map((k) => (
+                  <td key={k} className="num" data-testid={`total-${k}`}>
+                    {money(totals[`${k}_minor`])}
+                  </td>
+                ))}
               </tr>
             </tfoot>
-          </table>
-        </div>
+          }
+        />
       )}
-    </section>
+    </Card>
   );
 }

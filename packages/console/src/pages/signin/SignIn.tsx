@@ -1,11 +1,11 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Navigate, useLocation, useNavigate } from 'react-router';
-import { OpenBosError } from '../api';
-import { TextField } from '../components/Field';
-import { PageHeader } from '../components/PageHeader';
-import { languages } from '../i18n';
-import { useSession } from '../session';
+import { OpenBosError } from '../../api';
+import { TextField } from '../../components/Field';
+import { PageHeader } from '../../components/PageHeader';
+import { languages } from '../../i18n';
+import { useSession } from '../../session';
 
 const lastMerchantKey = 'openbos.last_merchant';
 

@@ -1,0 +1,78 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+import { DataTable } from '../../components/DataTable';
+import { useFormat } from '../../format';
+import type { Product } from './form';
+import { categoryLabel, priceRange, ProductStatusBadge, type Category } from './shared';
+
+const skusShown = 3;
+
+/** The product's first image, or its initial when it has none or the image does not load. */
+function Thumb({ url, title }: { url: string | undefined; title: string }) {
+  const [failed, setFailed] = useState(false);
+  if (url === undefined || failed) {
+    return (
+      <span className="cat-thumb cat-thumb-empty" aria-hidden="true">
+        {title.slice(0, 1)}
+      </span>
+    );
+  }
+  return <img className="cat-thumb" src={url} alt="" loading="lazy" onError={() => setFailed(true)} />;
+}
+
+export function ProductsTable({ products, busy, caption, currency, categories }: { products: Product[]; busy: boolean; caption: string; currency: string; categories: readonly Category[] }) {
+  const { t } = useTranslation('catalog');
+  const f = useFormat();
+  return (
+    <DataTable
+      caption={caption}
+      rows={products}
+      rowKey={(p) => p.id}
+      busy={busy}
+      className="cat-table-wrap"
+      tableClassName="catalog-table"
+      emptyRow={t('noMoreProducts')}
+      columns={[
+        { label: t('product'), cell: (p) => <ProductCell product={p} categories={categories} /> },
+        { label: t('statusLabel'), cell: (p) => <ProductStatusBadge status={p.status} /> },
+        { label: t('variantCount'), num: true, cell: (p) => f.number(p.variants.length) },
+        { label: t('skus'), cell: (p) => <Skus skus={p.variants.map((v) => v.sku)} /> },
+        { label: t('priceRange', { currency }), num: true, cell: (p) => <PriceRange product={p} currency={currency} /> },
+      ]}
+    />
+  );
+}
+
+function ProductCell({ product: p, categories }: { product: Product; categories: readonly Category[] }) {
+  return (
+    <div className="cat-product-cell">
+      <Thumb url={p.images[0]} title={p.title} />
+      <div>
+        <Link to={`/catalog/${p.id}`} className="cat-product-link">
+          {p.title}
+        </Link>
+        {p.category_id !== null && <div className="muted cat-small">{categoryLabel(categories, p.category_id)}</div>}
+      </div>
+    </div>
+  );
+}
+
+function Skus({ skus }: { skus: string[] }) {
+  const { t } = useTranslation('catalog');
+  return (
+    <>
+      <span className="mono">{skus.slice(0, skusShown).join(', ')}</span>
+      {skus.length > skusShown && <span className="muted cat-small"> {t('moreSkus', { count: skus.length - skusShown })}</span>}
+    </>
+  );
+}
+
+function PriceRange({ product, currency }: { product: Product; currency: string }) {
+  const { t } = useTranslation('catalog');
+  const f = useFormat();
+  const range = priceRange(product, currency);
+  if (range === undefined) return <span className="muted">{t('noPrice', { currency })}</span>;
+  if (range.min === range.max) return <>{f.money(range.min, currency)}</>;
+  return <>{t('range', { min: f.money(range.min, currency), max: f.money(range.max, currency) })}</>;
+}

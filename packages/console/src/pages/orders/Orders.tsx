@@ -1,0 +1,89 @@
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import { bos, unwrap } from '../../api';
+import { PageHeader } from '../../components/PageHeader';
+import { Pager } from '../../components/Pager';
+import { QueryState } from '../../components/QueryState';
+import { useUrlState } from '../../urlState';
+import { parseDay, startOfDay, startOfNextDay } from './dates';
+import { FilterBar, parseStatus, type Filters } from './OrdersFilters';
+import { OrdersTable } from './OrdersTable';
+import './orders.css';
+
+const page_size = 25;
+
+export default function OrdersPage() {
+  const { t } = useTranslation('orders');
+  const { t: tc } = useTranslation();
+  const { params, setParams, goTo } = useUrlState('before');
+  const filters: Filters = { status: parseStatus(params.get('status')), from: parseDay(params.get('from')), to: parseDay(params.get('to')) };
+  const before = params.get('before') ?? undefined;
+  const filtered = filters.status !== undefined || filters.from !== undefined || filters.to !== undefined;
+
+  const query = useQuery({
+    queryKey: ['orders', { ...filters, before }],
+    queryFn: () =>
+      unwrap(
+        bos.GET('/v1/orders', {
+          params: {
+            query: {
+              status: filters.status,
+              created_from: filters.from === undefined ? undefined : startOfDay(filters.from),
+              created_to: filters.to === undefined ? undefined : startOfNextDay(filters.to),
+              before,
+              limit: page_size,
+            },
+          },
+        }),
+      ),
+    placeholderData: keepPreviousData,
+  });
+
+  function apply(next: Filters) {
+    const out = new URLSearchParams();
+    if (next.status !== undefined) out.set('status', next.status);
+    if (next.from !== undefined) out.set('from', next.from);
+    if (next.to !== undefined) out.set('to', next.to);
+    setParams(out);
+  }
+
+  return (
+    <>
+      <PageHeader title={t('title')}>
+        <p className="muted">{filters.status === undefined ? t('subtitle') : t('subtitleStatus', { status: tc(`status.${filters.status}`) })}</p>
+      </PageHeader>
+      {/* Keyed by the address, so the form shows what the address says after back, forward or a link. */}
+      <FilterBar key={`${filters.status ?? ''}|${filters.from ?? ''}|${filters.to ?? ''}`} filters={filters} filtered={filtered} onApply={apply} />
+      <QueryState
+        query={query}
+        isEmpty={(data) => data.data.length === 0}
+        empty={
+          filtered ? (
+            <>
+              {t('emptyFiltered')}{' '}
+              <button type="button" onClick={() => apply({ status: undefined, from: undefined, to: undefined })}>
+                {t('filters.clear')}
+              </button>
+            </>
+          ) : before !== undefined ? (
+            <>
+              {t('emptyPage')}{' '}
+              <button type="button" onClick={() => goTo(undefined)}>
+                {tc('previous')}
+              </button>
+            </>
+          ) : (
+            t('emptyAll')
+          )
+        }
+      >
+        {(data) => (
+          <>
+            <OrdersTable orders={data.data} busy={query.isPlaceholderData} />
+            <Pager label={t('pagination')} onFirst={before === undefined ? undefined : () => goTo(undefined)} onNext={data.next_before === null ? undefined : () => goTo(data.next_before ?? undefined)} />
+          </>
+        )}
+      </QueryState>
+    </>
+  );
+}
