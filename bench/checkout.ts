@@ -8,7 +8,7 @@ import { createProduct, type NewProduct } from '../src/modules/catalog/index.js'
 import { applyStockChanges, type StockChange } from '../src/modules/inventory/index.js';
 import { createLocation } from '../src/modules/locations/index.js';
 import { createApiKey, createMerchant } from '../src/modules/merchants/index.js';
-import { CheckoutCommitter } from '../src/modules/orders/checkout/committer.js';
+import { CheckoutCommitter } from '../src/flows/place-order/index.js';
 import { modules } from '../src/platform/modules.js';
 import { benchDatabase, hotRowCeiling, httpPool, percentile, postJson, round, runConcurrent, startBenchServer } from './support.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { markOrderPaidInternally } from '../src/modules/orders/index.js';
+import { markOrderPaid } from './support/orders.js';
 import { aStockedItem, buy } from './support/commerce.js';
 import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
 
@@ -18,7 +18,7 @@ async function placeOrder(m: TestMerchant, variant_id: string, quantity: number)
 
 async function paidOrder(m: TestMerchant, variant_id: string, quantity: number): Promise<string> {
   const id = await placeOrder(m, variant_id, quantity);
-  await markOrderPaidInternally(platform.database.db, m.id, id);
+  await markOrderPaid(platform.database.db, m.id, id);
   return id;
 }
 

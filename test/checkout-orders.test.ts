@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kernelChecks, runChecks } from '../src/kernel/checks.js';
-import { closeExpiredOrders, markOrderPaidInternally } from '../src/modules/orders/index.js';
+import { closeExpiredOrders } from '../src/modules/orders/index.js';
+import { markOrderPaid } from './support/orders.js';
 import { modules } from '../src/platform/modules.js';
 import { aLocation, aStockedItem, buy, stockOf, type ShopItem } from './support/commerce.js';
 import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
@@ -147,7 +148,7 @@ describe('order state machine', () => {
 
   it('walks paid, shipped, delivered, completed, recording who and when, with an event per step', async () => {
     const id = await anOrder(2);
-    await markOrderPaidInternally(platform.database.db, brand.id, id);
+    await markOrderPaid(platform.database.db, brand.id, id);
     const shipped = await brand.call('POST', `/v1/orders/${id}/ship`, { body: { tracking_number: 'SF1234567890' } });
     expect(shipped.status, shipped.text).toBe(200);
     expect(shipped.body).toMatchObject({ status: 'shipped', tracking_number: 'SF1234567890' });
@@ -166,7 +167,7 @@ describe('order state machine', () => {
     const id = await anOrder();
     const actionsOf = async () => (await brand.call('GET', `/v1/orders/${id}`)).body.actions as string[];
     expect(await actionsOf()).toEqual(['cancel']);
-    await markOrderPaidInternally(platform.database.db, brand.id, id);
+    await markOrderPaid(platform.database.db, brand.id, id);
     expect(await actionsOf()).toEqual(['ship', 'refund-request']);
     const shipped = await brand.call('POST', `/v1/orders/${id}/ship`);
     expect(shipped.body.actions).toEqual(['deliver', 'complete', 'refund-request']);
@@ -180,7 +181,7 @@ describe('order state machine', () => {
   it('turns the reservation into a sale when the order ships: on hand drops, reserved drops', async () => {
     const before = await stockOf(brand, item);
     const id = await anOrder(3);
-    await markOrderPaidInternally(platform.database.db, brand.id, id);
+    await markOrderPaid(platform.database.db, brand.id, id);
     await brand.call('POST', `/v1/orders/${id}/ship`);
     const after = await stockOf(brand, item);
     expect(after.on_hand).toBe(before.on_hand - 3);
@@ -214,20 +215,20 @@ describe('order state machine', () => {
     const journal = await brand.call('GET', `/v1/stock/movements?reference=${id}`);
     expect(journal.body.data.map((m: { reason: string; reserved_delta: number }) => [m.reason, m.reserved_delta])).toEqual([['release', -2], ['reservation', 2]]);
     expect((await stockOf(brand, item)).reserved).toBeLessThanOrEqual(before.reserved);
-    const pay = markOrderPaidInternally(platform.database.db, brand.id, id);
+    const pay = markOrderPaid(platform.database.db, brand.id, id);
     await expect(pay).rejects.toMatchObject({ code: 'illegal_order_transition' });
   });
 
   it('approving a refund before shipment releases the stock; rejecting returns the order to where it was', async () => {
     const before = await stockOf(brand, item);
     const refunded = await anOrder(1);
-    await markOrderPaidInternally(platform.database.db, brand.id, refunded);
+    await markOrderPaid(platform.database.db, brand.id, refunded);
     expect((await brand.call('POST', `/v1/orders/${refunded}/refund-request`, { body: { reason: 'changed my mind' } })).body.status).toBe('refund_requested');
     expect((await brand.call('POST', `/v1/orders/${refunded}/refund-approve`)).body.status).toBe('refunded');
     expect((await stockOf(brand, item)).reserved).toBe(before.reserved);
 
     const kept = await anOrder(1);
-    await markOrderPaidInternally(platform.database.db, brand.id, kept);
+    await markOrderPaid(platform.database.db, brand.id, kept);
     await brand.call('POST', `/v1/orders/${kept}/ship`);
     await brand.call('POST', `/v1/orders/${kept}/refund-request`);
     const rejected = await brand.call('POST', `/v1/orders/${kept}/refund-reject`, { body: { reason: 'item used' } });

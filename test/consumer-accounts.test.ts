@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kernelChecks, runChecks } from '../src/kernel/checks.js';
 import { pruneConsumerSessions } from '../src/modules/consumers/index.js';
-import { markOrderPaidInternally } from '../src/modules/orders/index.js';
+import { markOrderPaid } from './support/orders.js';
 import { modules } from '../src/platform/modules.js';
 import { aStockedItem, type ShopItem } from './support/commerce.js';
 import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
@@ -107,7 +107,7 @@ describe('consumer accounts', () => {
     const early = await storefront('POST', `/v1/account/orders/${order_id}/confirm-receipt`, { token: me.token });
     expect(early.status).toBe(409);
     expect(early.body.code).toBe('illegal_order_transition');
-    await markOrderPaidInternally(platform.database.db, shop.id, order_id);
+    await markOrderPaid(platform.database.db, shop.id, order_id);
     expect((await shop.call('POST', `/v1/orders/${order_id}/ship`)).status).toBe(200);
     expect((await storefront('POST', `/v1/account/orders/${order_id}/confirm-receipt`, { token: other.token })).status).toBe(404);
     expect((await storefront('POST', `/v1/account/orders/${order_id}/confirm-receipt`)).status).toBe(401);
@@ -126,7 +126,7 @@ describe('consumer accounts', () => {
     const other = await signUp();
     const bought = await storefront('POST', '/v1/checkouts', { token: me.token, body: { currency: 'CNY', items: [{ variant_id: item.variant_id, quantity: 2 }] } });
     const order_id = bought.body.orders[0].id as string;
-    await markOrderPaidInternally(platform.database.db, shop.id, order_id);
+    await markOrderPaid(platform.database.db, shop.id, order_id);
     expect((await storefront('POST', `/v1/account/orders/${order_id}/refund-request`, { token: me.token, body: {} })).status).toBe(400);
     expect((await storefront('POST', `/v1/account/orders/${order_id}/refund-request`, { token: other.token, body: { reason: 'not mine' } })).status).toBe(404);
     const asked = await storefront('POST', `/v1/account/orders/${order_id}/refund-request`, { token: me.token, body: { reason: 'changed my mind', amount_minor: 2_500 } });

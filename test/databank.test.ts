@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kernelChecks, runChecks } from '../src/kernel/checks.js';
 import { OutboxDispatcher } from '../src/kernel/events/dispatcher.js';
 import { hashValue, importTaobao, snapshotStages } from '../src/modules/databank/index.js';
-import { modules } from '../src/platform/modules.js';
+import { eventHandlers, modules } from '../src/platform/modules.js';
 import { aStockedItem, buy } from './support/commerce.js';
 import { freePort } from './support/process.js';
 import { createTestPlatform, silentLogger, type TestMerchant, type TestPlatform } from './support/platform.js';
@@ -309,7 +309,7 @@ describe('one brand never sees another’s consumers', () => {
     const email = `${unique('buyer')}@example.com`;
     const res = await buy(other, [{ variant_id: item.variant_id, quantity: 1 }], { buyer_email: email });
     expect(res.status).toBe(201);
-    const dispatcher = new OutboxDispatcher({ db: platform.database.db, pool: platform.database.pool, handlers: modules.flatMap((m) => m.handlers?.(platform.ctx) ?? []), logger: silentLogger, poll_ms: 50 });
+    const dispatcher = new OutboxDispatcher({ db: platform.database.db, pool: platform.database.pool, handlers: eventHandlers(platform.ctx), logger: silentLogger, poll_ms: 50 });
     await dispatcher.drain();
     const inBrand = await brand.call('GET', `/v1/consumers?email=${encodeURIComponent(email)}`);
     expect(inBrand.body.data).toHaveLength(1);

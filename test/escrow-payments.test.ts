@@ -4,7 +4,7 @@ import { kernelChecks, runChecks } from '../src/kernel/checks.js';
 import { OutboxDispatcher } from '../src/kernel/events/dispatcher.js';
 import { getJob, runDueJobs } from '../src/kernel/jobs.js';
 import { runPayouts, sendPendingRefunds, signPayload, signatureHeader, testCards, TestPaymentProvider } from '../src/modules/payments/index.js';
-import { modules } from '../src/platform/modules.js';
+import { eventHandlers, jobHandlers, modules } from '../src/platform/modules.js';
 import { aStockedItem, buy, type ShopItem } from './support/commerce.js';
 import { createTestPlatform, silentLogger, type TestMerchant, type TestPlatform } from './support/platform.js';
 
@@ -36,7 +36,7 @@ beforeAll(async () => {
   seller = await platform.merchant(undefined, 'retailer');
   storefront = await platform.merchant();
   item = await aStockedItem(seller, { price_minor: 10_000, units: 100 });
-  dispatcher = new OutboxDispatcher({ db: platform.database.db, pool: platform.database.pool, handlers: modules.flatMap((m) => m.handlers?.(platform.ctx) ?? []), logger: silentLogger, poll_ms: 50 });
+  dispatcher = new OutboxDispatcher({ db: platform.database.db, pool: platform.database.pool, handlers: eventHandlers(platform.ctx), logger: silentLogger, poll_ms: 50 });
 });
 afterAll(async () => platform.close());
 
@@ -97,7 +97,7 @@ describe('escrow payments', () => {
     await seller.call('POST', `/v1/orders/${disputed}/ship`);
     await seller.call('POST', `/v1/orders/${disputed}/refund-request`, { body: { reason: 'arrived broken' } });
     expect((await getJob(platform.database.db, `orders.auto_confirm:${disputed}`))?.state).toBe('paused');
-    const handlers = new Map(modules.flatMap((m) => Object.entries(m.jobs?.(platform.ctx) ?? {})));
+    const handlers = jobHandlers(platform.ctx);
     await runDueJobs(platform.database.db, handlers, silentLogger, new Date(Date.now() + 11 * 24 * 3_600_000));
     expect((await order(quiet)).status).toBe('completed');
     expect((await order(quiet)).transitions.at(-1).actor).toBe('system:auto-confirm');
@@ -245,7 +245,7 @@ describe('disputes', () => {
     expect((await seller.call('POST', `/v1/orders/${order_id}/refund-dispute`, { body: { reason: 'buyer damaged it' } })).body.status).toBe('disputed');
     const sellerTries = await seller.call('POST', `/v1/orders/${order_id}/refund-reject`);
     expect(sellerTries.status).toBe(409);
-    const handlers = new Map(modules.flatMap((m) => Object.entries(m.jobs?.(platform.ctx) ?? {})));
+    const handlers = jobHandlers(platform.ctx);
     await runDueJobs(platform.database.db, handlers, silentLogger, new Date(Date.now() + 30 * 24 * 3_600_000));
     expect((await order(order_id)).status).toBe('disputed');
     const { applyOrderAction } = await import('../src/modules/orders/index.js');

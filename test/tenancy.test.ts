@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { releaseEscrow, runPayouts, testCards, TestPaymentProvider } from '../src/modules/payments/index.js';
+import { releaseEscrow } from '../src/flows/release-escrow/index.js';
+import { runPayouts, testCards, TestPaymentProvider } from '../src/modules/payments/index.js';
 import { aLocation as shopLocation, aStockedItem, buy } from './support/commerce.js';
 import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kernelChecks, runChecks } from '../src/kernel/checks.js';
 import { OutboxDispatcher } from '../src/kernel/events/dispatcher.js';
 import { delivery_attempts_max, endpoints_per_merchant_max, sendDueWebhooks, verifyWebhookSignature, webhooksModule, type SenderOptions } from '../src/modules/webhooks/index.js';
-import { modules } from '../src/platform/modules.js';
+import { eventHandlers } from '../src/platform/modules.js';
 import { aLocation, aStockedItem, buy } from './support/commerce.js';
 import { createTestPlatform, silentLogger, type TestMerchant, type TestPlatform } from './support/platform.js';
 
@@ -54,7 +54,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
   platform = await createTestPlatform();
-  dispatcher = new OutboxDispatcher({ db: platform.database.db, pool: platform.database.pool, handlers: modules.flatMap((m) => m.handlers?.(platform.ctx) ?? []), logger: silentLogger, poll_ms: 50 });
+  dispatcher = new OutboxDispatcher({ db: platform.database.db, pool: platform.database.pool, handlers: eventHandlers(platform.ctx), logger: silentLogger, poll_ms: 50 });
 });
 
 afterAll(async () => {

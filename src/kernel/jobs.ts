@@ -1,5 +1,6 @@
 import { sql, type Generated } from 'kysely';
 import type { Logger } from 'pino';
+import type { z } from 'zod';
 import { inTransaction, tablesOf, type AnyDb, type AnyTrx } from './db.js';
 import { newId } from './ids.js';
 import { sqlMigration, type Migration } from './migrations.js';
@@ -12,6 +13,10 @@ import { sqlMigration, type Migration } from './migrations.js';
  *
  * A job may be paused (its remaining time is kept) and resumed, or cancelled. Jobs are named by a
  * unique key (`orders.auto_confirm:ord_...`), so scheduling twice keeps one job.
+ *
+ * A kind of job is declared like an event, with `defineJob(kind, zodSchema)`: whoever schedules it
+ * and whoever handles it share one payload type, the payload is validated when it is scheduled,
+ * and the handler receives it parsed.
  */
 export interface JobTable {
   id: string;
@@ -51,10 +56,26 @@ export const jobMigrations: readonly Migration[] = [
   ),
 ];
 
-export async function scheduleJob(trx: AnyTrx, job: { key: string; kind: string; run_at: Date; payload?: unknown }): Promise<void> {
+/** A kind of durable timer: a dotted name and the zod schema of its payload. */
+export interface JobDefinition<Schema extends z.ZodType = z.ZodType> {
+  readonly kind: string;
+  readonly schema: Schema;
+}
+
+export function defineJob<Schema extends z.ZodType>(kind: string, schema: Schema): JobDefinition<Schema> {
+  if (!/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/.test(kind)) throw new Error(`job kind must be dotted snake_case: ${kind}`);
+  return { kind, schema };
+}
+
+/**
+ * Schedules a job inside the caller's transaction, so it exists exactly when the change that
+ * wants it commits. An invalid payload throws (a bug), rolling the change back.
+ */
+export async function scheduleJob<Schema extends z.ZodType>(trx: AnyTrx, job: JobDefinition<Schema>, payload: z.input<Schema>, when: { key: string; run_at: Date }): Promise<void> {
+  const parsed: unknown = job.schema.parse(payload);
   await tablesOf<Tables>(trx)
     .insertInto('bos_job')
-    .values({ id: newId('job'), key: job.key, kind: job.kind, payload: JSON.stringify(job.payload ?? {}), state: 'scheduled', run_at: job.run_at, remaining_ms: null, last_error: null, finished_at: null })
+    .values({ id: newId('job'), key: when.key, kind: job.kind, payload: JSON.stringify(parsed), state: 'scheduled', run_at: when.run_at, remaining_ms: null, last_error: null, finished_at: null })
     .onConflict((oc) => oc.column('key').doNothing())
     .execute();
 }
@@ -79,7 +100,19 @@ export async function getJob(db: AnyDb, key: string) {
   return tablesOf<Tables>(db).selectFrom('bos_job').selectAll().where('key', '=', key).executeTakeFirst();
 }
 
-export type JobHandler = (trx: AnyTrx, job: { key: string; payload: unknown }) => Promise<void>;
+/** Runs one kind of job; made with `onJob`, which parses the stored payload first. */
+export interface JobHandler {
+  readonly kind: string;
+  run(trx: AnyTrx, job: { key: string; payload: unknown }): Promise<void>;
+}
+
+/**
+ * A handler for a kind of job. A stored payload its schema refuses throws, so the job is retried
+ * and, after attempts_max, parked as `failed` where an operator sees it.
+ */
+export function onJob<Schema extends z.ZodType>(job: JobDefinition<Schema>, run: (trx: AnyTrx, payload: z.infer<Schema>, key: string) => Promise<void>): JobHandler {
+  return { kind: job.kind, run: (trx, stored) => run(trx, job.schema.parse(stored.payload), stored.key) };
+}
 
 const batch_size_max = 50;
 const attempts_max = 10;
@@ -116,7 +149,7 @@ async function runOneBatch(db: AnyDb, handlers: ReadonlyMap<string, JobHandler>,
         if (job === undefined) return false;
         const handler = handlers.get(job.kind);
         if (handler === undefined) throw new Error(`no handler for job kind ${job.kind}`);
-        await handler(trx, { key: job.key, payload: job.payload });
+        await handler.run(trx, { key: job.key, payload: job.payload });
         await t.updateTable('bos_job').set({ state: 'done', finished_at: sql`now()`, attempts: sql`attempts + 1` }).where('id', '=', id).execute();
         return true;
       });

@@ -63,8 +63,8 @@ export interface BosModule {
   readonly handlers?: (ctx: ModuleContext) => readonly EventHandler[];
   readonly checks?: readonly InvariantCheck[];
   readonly maintenance?: readonly MaintenanceTask[];
-  /** Durable timers this module handles, by job kind (see kernel/jobs.ts). */
-  readonly jobs?: (ctx: ModuleContext) => Readonly<Record<string, JobHandler>>;
+  /** Durable timers this module handles, one handler per job kind (`onJob`, kernel/jobs.ts). */
+  readonly jobs?: (ctx: ModuleContext) => readonly JobHandler[];
   /** Adds this module's part of the demo platform; runs once, in module order, on first start. */
   readonly seedDemo?: (ctx: SeedContext) => Promise<void>;
 }

@@ -9,7 +9,7 @@ import { moduleRouter, type RouteEntry } from '../kernel/http/router.js';
 import { outboxStats } from '../kernel/events/outbox.js';
 import type { ModuleContext } from '../kernel/module.js';
 import { keyAuthenticator } from '../modules/merchants/index.js';
-import { allMigrations, modules } from './modules.js';
+import { allMigrations, parts } from './modules.js';
 import { mountConsole } from './console.js';
 
 export const version = '0.1.0';
@@ -53,7 +53,7 @@ export function buildApp(ctx: ModuleContext, isShuttingDown: () => boolean = () 
     rateLimit: rateLimitPerKey(ctx.config.OPENBOS_RATE_LIMIT_PER_S, ctx.config.OPENBOS_RATE_LIMIT_BURST),
     table,
   };
-  for (const module of modules) module.routes?.(moduleRouter(module.name, deps), ctx);
+  for (const part of parts) part.routes?.(moduleRouter(part.name, deps), ctx);
   mountConsole(app, ctx.config.OPENBOS_CONSOLE_DIR);
   return { app, routes: table, metrics };
 }

@@ -1,9 +1,14 @@
 import { outboxMigrations } from '../kernel/events/outbox.js';
 import { idempotencyMigrations } from '../kernel/http/idempotency.js';
+import type { EventHandler } from '../kernel/events/event.js';
+import type { BosFlow } from '../kernel/flow.js';
 import type { ModuleMigrations } from '../kernel/migrations.js';
-import type { BosModule } from '../kernel/module.js';
+import type { BosModule, MaintenanceTask, ModuleContext } from '../kernel/module.js';
 import { seedMigrations } from '../kernel/seed.js';
-import { jobMigrations } from '../kernel/jobs.js';
+import { jobMigrations, type JobHandler } from '../kernel/jobs.js';
+import { capturePaymentFlow } from '../flows/capture-payment/index.js';
+import { placeOrderFlow } from '../flows/place-order/index.js';
+import { releaseEscrowFlow } from '../flows/release-escrow/index.js';
 import { catalogModule } from '../modules/catalog/index.js';
 import { consumersModule } from '../modules/consumers/index.js';
 import { inventoryModule } from '../modules/inventory/index.js';
@@ -23,3 +28,32 @@ export const allMigrations: readonly ModuleMigrations[] = [
   { module: 'kernel', migrations: [...outboxMigrations, ...idempotencyMigrations, ...seedMigrations, ...jobMigrations] },
   ...modules.map((m) => ({ module: m.name, migrations: m.migrations })),
 ];
+
+/** Every flow: processes that span modules (src/flows), registered after the modules they call. */
+export const flows: readonly BosFlow[] = [placeOrderFlow, capturePaymentFlow, releaseEscrowFlow];
+
+/**
+ * What the platform runs, modules first, then flows. Routes, event handlers, jobs and
+ * maintenance are gathered from these, here and nowhere else.
+ */
+export const parts: readonly (BosModule | BosFlow)[] = [...modules, ...flows];
+
+/** Every subscriber to domain events, for the outbox dispatcher. */
+export function eventHandlers(ctx: ModuleContext): EventHandler[] {
+  return parts.flatMap((p) => p.handlers?.(ctx) ?? []);
+}
+
+/** Every durable timer's handler, by job kind; two handlers of one kind are a bug. */
+export function jobHandlers(ctx: ModuleContext): Map<string, JobHandler> {
+  const handlers = new Map<string, JobHandler>();
+  for (const handler of parts.flatMap((p) => p.jobs?.(ctx) ?? [])) {
+    if (handlers.has(handler.kind)) throw new Error(`two handlers for job kind ${handler.kind}`);
+    handlers.set(handler.kind, handler);
+  }
+  return handlers;
+}
+
+/** Every periodic task the parts declare. */
+export function maintenanceTasks(): MaintenanceTask[] {
+  return parts.flatMap((p) => p.maintenance ?? []);
+}

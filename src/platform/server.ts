@@ -14,7 +14,7 @@ import { buildApp } from './app.js';
 import { runDemoActivity } from './demo-activity.js';
 import { runPayouts } from '../modules/payments/index.js';
 import { openDatabase, type OpenedDatabase } from './database.js';
-import { allMigrations, modules } from './modules.js';
+import { allMigrations, eventHandlers, jobHandlers, maintenanceTasks, modules } from './modules.js';
 
 export interface RunningPlatform {
   readonly url: string;
@@ -67,7 +67,7 @@ export async function startPlatform(config: Config, logger: Logger = createLogge
   const dispatcher = new OutboxDispatcher({
     db: database.db,
     pool: database.pool,
-    handlers: modules.flatMap((m) => m.handlers?.(ctx) ?? []),
+    handlers: eventHandlers(ctx),
     sinks,
     logger: logger.child({ component: 'outbox' }),
     poll_ms: config.OPENBOS_OUTBOX_POLL_MS,
@@ -124,11 +124,11 @@ function closeServer(server: Server, timeout_ms: number): Promise<void> {
 }
 
 function startMaintenance(ctx: ModuleContext): NodeJS.Timeout[] {
-  const jobHandlers = new Map(modules.flatMap((m) => Object.entries(m.jobs?.(ctx) ?? {})));
+  const jobs = jobHandlers(ctx);
   const tasks = [
-    { name: 'kernel.jobs', interval_ms: ctx.config.OPENBOS_JOB_POLL_MS, run: async () => void (await runDueJobs(ctx.db, jobHandlers, ctx.logger)) },
+    { name: 'kernel.jobs', interval_ms: ctx.config.OPENBOS_JOB_POLL_MS, run: async () => void (await runDueJobs(ctx.db, jobs, ctx.logger)) },
     { name: 'kernel.idempotency_expiry', interval_ms: 600_000, run: async () => void (await pruneIdempotencyKeys(ctx.db)) },
-    ...modules.flatMap((m) => (m.maintenance ?? []).map((t) => ({ name: t.name, interval_ms: t.interval_ms, run: () => t.run(ctx) }))),
+    ...maintenanceTasks().map((t) => ({ name: t.name, interval_ms: t.interval_ms, run: () => t.run(ctx) })),
   ];
   return tasks.map((task) =>
     setInterval(() => {

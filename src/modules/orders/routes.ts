@@ -2,40 +2,21 @@ import { z } from '@hono/zod-openapi';
 import { defineRoute, jsonBody, jsonResponse } from '../../kernel/http/route.js';
 import { currencySchema, toJsonAmount } from '../../kernel/money.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
-import { newId } from '../../kernel/ids.js';
 import { problems } from '../../kernel/problem.js';
-import { consumerToken, consumerTokenHeader, requireConsumer, type Consumer } from '../consumers/index.js';
+import { consumerToken, consumerTokenHeader, requireConsumer } from '../consumers/index.js';
 import { quantity_max } from '../inventory/index.js';
-import { cart_lines_max, cartItems, claimCart, claimForCheckout, consumerCarts, createCart, openCart, reopenCart, setCartItem, viewCart, type CartView } from './carts.js';
-import { CheckoutCommitter } from './checkout/committer.js';
-import type { CheckoutItem, PlacedOrder } from './checkout/place-batch.js';
+import { claimCart, consumerCarts, createCart, openCart, setCartItem, viewCart, type CartView } from './carts.js';
+import { buyerEmail, cartAccess, cartParams, cartToken, openRequestCart, orderJson, orderSchema as orderOut, signedInConsumer } from './http.js';
 import { consumerOrder, consumerOrders, getOrder, listOrders, type OrderDetail } from './orders.js';
-import { applyOrderAction, rules, type Order, type OrderAction, type OrderLine } from './state-machine.js';
+import { applyOrderAction, rules, type OrderAction } from './state-machine.js';
 import { orderStatuses } from './tables.js';
 
-const quantity = z.number().int('must be a whole number of units').min(1, 'must be at least 1').max(quantity_max, `must be at most ${quantity_max}`);
+/**
+ * Carts (except their checkout), the buyer's own orders and the seller's order actions. Checking
+ * out, which spans catalog, inventory and orders, is the place-order flow (src/flows/place-order).
+ */
 const id = z.string().min(1).max(64);
 
-const lineOut = z.object({ line_no: z.number().int(), variant_id: z.string(), product_id: z.string(), sku: z.string(), title: z.string(), quantity: z.number().int(), unit_price_minor: z.number().int(), total_minor: z.number().int() });
-const orderOut = z
-  .object({
-    id: z.string(),
-    merchant_id: z.string(),
-    checkout_id: z.string(),
-    status: z.enum(orderStatuses),
-    currency: z.string(),
-    subtotal_minor: z.number().int(),
-    total_minor: z.number().int(),
-    location_id: z.string(),
-    buyer_email: z.string().nullable(),
-    expires_at: z.string().nullable(),
-    shipped_at: z.string().nullable(),
-    tracking_number: z.string().nullable(),
-    refund_amount_minor: z.number().int().nullable(),
-    created_at: z.string(),
-    lines: z.array(lineOut),
-  })
-  .openapi('Order');
 const transitionOut = z.object({ from_status: z.string().nullable(), to_status: z.string(), action: z.string(), actor: z.string(), reason: z.string().nullable(), occurred_at: z.string() });
 const sellerActionNames = ['ship', 'deliver', 'complete', 'cancel', 'refund-request', 'refund-approve', 'refund-reject', 'refund-dispute'] as const;
 const orderDetailOut = orderOut
@@ -44,52 +25,12 @@ const orderDetailOut = orderOut
     actions: z.array(z.enum(sellerActionNames)).openapi({ description: 'what the seller may do next, as the last segment of the action’s path (`POST /v1/orders/{id}/ship`)' }),
   })
   .openapi('OrderDetail');
-const checkoutOut = z.object({ checkout_id: z.string(), orders: z.array(orderOut) }).openapi('Checkout');
-
-function orderJson(o: Order & { lines: OrderLine[] }): z.infer<typeof orderOut> {
-  return {
-    id: o.id,
-    merchant_id: o.merchant_id,
-    checkout_id: o.checkout_id,
-    status: o.status,
-    currency: o.currency,
-    subtotal_minor: toJsonAmount(o.subtotal_minor),
-    total_minor: toJsonAmount(o.total_minor),
-    location_id: o.location_id,
-    buyer_email: o.buyer_email,
-    expires_at: o.expires_at?.toISOString() ?? null,
-    shipped_at: o.shipped_at?.toISOString() ?? null,
-    tracking_number: o.tracking_number,
-    refund_amount_minor: o.refund_amount_minor === null ? null : toJsonAmount(o.refund_amount_minor),
-    created_at: o.created_at.toISOString(),
-    lines: o.lines.map((l) => ({ line_no: l.line_no, variant_id: l.variant_id, product_id: l.product_id, sku: l.sku, title: l.title, quantity: l.quantity, unit_price_minor: toJsonAmount(l.unit_price_minor), total_minor: toJsonAmount(l.total_minor) })),
-  };
-}
 
 function orderDetailJson(o: OrderDetail): z.infer<typeof orderDetailOut> {
   const actions = sellerActions.filter((a) => rules[a.action].from.includes(o.status)).map((a) => a.segment);
   return { ...orderJson(o), actions, transitions: o.transitions.map((t) => ({ from_status: t.from_status, to_status: t.to_status, action: t.action, actor: t.actor, reason: t.reason, occurred_at: t.occurred_at.toISOString() })) };
 }
 
-
-const checkoutItem = z.object({
-  variant_id: id,
-  quantity,
-  expected_unit_price_minor: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional().openapi({ description: 'the price the buyer saw; a different server price refuses the checkout' }),
-}).strict();
-const fulfilment = z.record(id, id).optional().openapi({ description: 'location per seller: `{ "mer_...": "loc_..." }`; by default the location with most stock' });
-const buyerEmail = z.string().email().max(254).optional();
-
-export const checkoutRoute = defineRoute({
-  operationId: 'createCheckout',
-  method: 'post',
-  path: '/v1/checkouts',
-  tags: ['Checkout'],
-  summary: 'Buy now: price, reserve stock and create one order per seller, awaiting payment',
-  access: { scope: 'checkout:write', tenancy: 'public', keyKinds: ['publishable', 'secret'] },
-  request: { headers: consumerToken, ...jsonBody(z.object({ currency: currencySchema, items: z.array(checkoutItem).min(1).max(cart_lines_max), buyer_email: buyerEmail, fulfilment }).strict()) },
-  responses: { 201: jsonResponse(checkoutOut, 'The orders, awaiting payment') },
-});
 
 const cartOut = z
   .object({
@@ -116,10 +57,6 @@ function cartJson(c: CartView): z.infer<typeof cartOut> {
     ),
   };
 }
-
-const cartParams = z.object({ cart_id: id.openapi({ param: { name: 'cart_id', in: 'path' } }) });
-const cartToken = z.object({ 'x-cart-token': z.string().max(100).optional().openapi({ param: { name: 'x-cart-token', in: 'header' }, description: 'the token returned when the cart was created; a signed-in consumer’s own cart opens without it' }) }).extend(consumerToken.shape);
-const cartAccess = { scope: 'checkout:write', tenancy: 'public', keyKinds: ['publishable', 'secret'] } as const;
 
 export const createCartRoute = defineRoute({
   operationId: 'createCart',
@@ -152,17 +89,6 @@ export const setCartItemRoute = defineRoute({
   access: cartAccess,
   request: { params: cartParams, headers: cartToken, ...jsonBody(z.object({ variant_id: id, quantity: z.number().int().min(0).max(quantity_max) }).strict()) },
   responses: { 200: jsonResponse(cartOut, 'The cart') },
-});
-
-export const checkoutCartRoute = defineRoute({
-  operationId: 'checkoutCart',
-  method: 'post',
-  path: '/v1/carts/{cart_id}/checkout',
-  tags: ['Checkout'],
-  summary: 'Check out a cart: one order per seller, awaiting payment',
-  access: cartAccess,
-  request: { params: cartParams, headers: cartToken, ...jsonBody(z.object({ buyer_email: buyerEmail, fulfilment, expected_total_minor: z.number().int().min(0).optional() }).strict()) },
-  responses: { 201: jsonResponse(checkoutOut, 'The orders, awaiting payment') },
 });
 
 const orderParams = z.object({ order_id: id.openapi({ param: { name: 'order_id', in: 'path' } }) });
@@ -291,56 +217,17 @@ const sellerActions: SellerAction[] = [
   { action: 'dispute', segment: 'refund-dispute', operationId: 'disputeRefund', summary: 'Contest a refund request; the platform operator decides (`bos disputes decide`)' },
 ];
 
-export function registerRoutes(router: ModuleRouter, { db, config, logger }: ModuleContext): void {
-  const committer = new CheckoutCommitter(db, logger.child({ component: 'checkout' }));
-
-  async function checkout(input: { channel_merchant_id: string; currency: string; items: readonly CheckoutItem[]; buyer_email?: string | undefined; fulfilment?: Record<string, string> | undefined; cart_id?: string; consumer_id?: string | undefined }): Promise<{ checkout_id: string; orders: PlacedOrder[] }> {
-    const checkout_id = newId('chk');
-    const result = await committer.submit({
-      checkout_id,
-      channel_merchant_id: input.channel_merchant_id,
-      currency: input.currency,
-      buyer_email: input.buyer_email ?? null,
-      consumer_id: input.consumer_id ?? null,
-      cart_id: input.cart_id ?? null,
-      items: input.items,
-      locations: input.fulfilment ?? {},
-      unpaid_ttl_s: config.OPENBOS_UNPAID_ORDER_TTL_S,
-    });
-    if (!result.ok) throw result.problem;
-    return { checkout_id, orders: result.orders };
-  }
-
-  const checkoutJson = (r: { checkout_id: string; orders: PlacedOrder[] }) => ({ checkout_id: r.checkout_id, orders: r.orders.map((p) => orderJson({ ...p.order, lines: p.lines })) });
-
-  /** The signed-in consumer when the request carries a session token (which must then be valid); undefined for a guest. */
-  const signedIn = async (headers: Record<string, string | undefined>): Promise<Consumer | undefined> => {
-    const token = headers[consumerTokenHeader];
-    return token === undefined ? undefined : requireConsumer(db, token);
-  };
-
-  router.route(checkoutRoute, async (c) => {
-    const input = c.req.valid('json');
-    const variants = input.items.map((i) => i.variant_id);
-    if (new Set(variants).size !== variants.length) throw problems.validation([{ field: 'items', location: 'body', message: 'each variant may appear once; raise its quantity instead' }]);
-    const consumer = await signedIn(c.req.valid('header'));
-    return c.json(checkoutJson(await checkout({ ...input, buyer_email: input.buyer_email ?? consumer?.email, consumer_id: consumer?.id, channel_merchant_id: c.get('caller').merchant_id })), 201);
-  });
+export function registerRoutes(router: ModuleRouter, { db, config }: ModuleContext): void {
 
   router.route(createCartRoute, async (c) => {
-    const consumer = await signedIn(c.req.valid('header'));
+    const consumer = await signedInConsumer(db, c.req.valid('header'));
     const input = c.req.valid('json');
     const { cart, token } = await createCart(db, { channel_merchant_id: c.get('caller').merchant_id, ...input, buyer_email: input.buyer_email ?? consumer?.email, consumer_id: consumer?.id });
     return c.json({ ...cartJson(await viewCart(db, cart)), token }, 201);
   });
 
-  const openRequestCart = async (cart_id: string, headers: Record<string, string | undefined>) => {
-    const consumer = await signedIn(headers);
-    return { cart: await openCart(db, cart_id, headers['x-cart-token'], consumer?.id), consumer };
-  };
-
   router.route(getCartRoute, async (c) => {
-    const { cart } = await openRequestCart(c.req.valid('param').cart_id, c.req.valid('header'));
+    const { cart } = await openRequestCart(db, c.req.valid('param').cart_id, c.req.valid('header'));
     return c.json(cartJson(await viewCart(db, cart)), 200);
   });
 
@@ -386,37 +273,10 @@ export function registerRoutes(router: ModuleRouter, { db, config, logger }: Mod
   });
 
   router.route(setCartItemRoute, async (c) => {
-    const { cart } = await openRequestCart(c.req.valid('param').cart_id, c.req.valid('header'));
+    const { cart } = await openRequestCart(db, c.req.valid('param').cart_id, c.req.valid('header'));
     const { variant_id, quantity } = c.req.valid('json');
     await setCartItem(db, cart, variant_id, quantity);
     return c.json(cartJson(await viewCart(db, cart)), 200);
-  });
-
-  router.route(checkoutCartRoute, async (c) => {
-    const { cart, consumer } = await openRequestCart(c.req.valid('param').cart_id, c.req.valid('header'));
-    const input = c.req.valid('json');
-    if (input.expected_total_minor !== undefined) {
-      const view = await viewCart(db, cart);
-      if (view.total_minor !== BigInt(input.expected_total_minor)) throw problems.unprocessable('price_changed', `The cart now totals ${view.total_minor}, not ${input.expected_total_minor}`);
-    }
-    const items = await cartItems(db, cart.id);
-    if (items.length === 0) throw problems.unprocessable('cart_empty', 'The cart has no items');
-    if (!(await claimForCheckout(db, cart.id))) throw problems.conflict('cart_checked_out', 'This cart has already been checked out');
-    try {
-      const result = await checkout({
-        channel_merchant_id: cart.channel_merchant_id,
-        currency: cart.currency,
-        items,
-        buyer_email: input.buyer_email ?? cart.buyer_email ?? consumer?.email,
-        consumer_id: cart.consumer_id ?? consumer?.id,
-        fulfilment: input.fulfilment,
-        cart_id: cart.id,
-      });
-      return c.json(checkoutJson(result), 201);
-    } catch (error) {
-      await reopenCart(db, cart.id);
-      throw error;
-    }
   });
 
   router.route(listOrdersRoute, async (c) => {

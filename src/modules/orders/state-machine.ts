@@ -1,9 +1,10 @@
+import { z } from 'zod';
 import { sql, type Selectable } from 'kysely';
 import { inTransaction, tablesOf, type AnyDb, type AnyTrx } from '../../kernel/db.js';
 import type { EventDefinition } from '../../kernel/events/event.js';
 import { publish } from '../../kernel/events/outbox.js';
 import { newId } from '../../kernel/ids.js';
-import { cancelJob, pauseJob, resumeJob, scheduleJob } from '../../kernel/jobs.js';
+import { cancelJob, defineJob, onJob, pauseJob, resumeJob, scheduleJob } from '../../kernel/jobs.js';
 import { Problem, problems } from '../../kernel/problem.js';
 import { applyStockChanges, type StockChange } from '../inventory/index.js';
 import * as events from './events.js';
@@ -59,8 +60,8 @@ export interface TransitionOptions {
 }
 
 export const auto_confirm_default_s = 10 * 24 * 3_600;
-export const autoConfirmJob = 'orders.auto_confirm';
-const autoConfirmKey = (order_id: string) => `${autoConfirmJob}:${order_id}`;
+export const autoConfirmJob = defineJob('orders.auto_confirm', z.object({ merchant_id: z.string(), order_id: z.string() }));
+const autoConfirmKey = (order_id: string) => `${autoConfirmJob.kind}:${order_id}`;
 
 /**
  * The buyer confirms receipt, or the order confirms itself a while after shipment. A refund
@@ -71,7 +72,7 @@ async function moveAutoConfirmTimer(trx: AnyTrx, order: Order, action: OrderActi
   const key = autoConfirmKey(order.id);
   if (action === 'ship') {
     const after_s = options.auto_confirm_after_s ?? auto_confirm_default_s;
-    await scheduleJob(trx, { key, kind: autoConfirmJob, run_at: new Date(Date.now() + after_s * 1_000), payload: { merchant_id: order.merchant_id, order_id: order.id } });
+    await scheduleJob(trx, autoConfirmJob, { merchant_id: order.merchant_id, order_id: order.id }, { key, run_at: new Date(Date.now() + after_s * 1_000) });
   } else if (action === 'request_refund') {
     await pauseJob(trx, key);
   } else if ((action === 'reject_refund' || action === 'platform_reject') && (to === 'shipped' || to === 'delivered')) {
@@ -159,17 +160,8 @@ export async function applyOrderAction(db: AnyDb, merchant_id: string, order_id:
 }
 
 /** The auto-confirm timer fired: complete the order if it is still waiting for confirmation. */
-export async function autoConfirm(trx: AnyTrx, job: { payload: unknown }): Promise<void> {
-  const { merchant_id, order_id } = job.payload as { merchant_id: string; order_id: string };
+export const autoConfirm = onJob(autoConfirmJob, async (trx, { merchant_id, order_id }) => {
   const order = await tablesOf<OrderTables>(trx).selectFrom('sales_order').select('status').where('merchant_id', '=', merchant_id).where('id', '=', order_id).executeTakeFirst();
   if (order === undefined || !rules.complete.from.includes(order.status)) return;
   await transitionOrder(trx, merchant_id, order_id, 'complete', { actor: 'system:auto-confirm', reason: 'no confirmation or refund request in time' });
-}
-
-/**
- * Marks an order paid without any payment. INTERNAL: tests and benchmarks use it until the
- * payments module records real payments; it is deliberately not reachable over HTTP.
- */
-export async function markOrderPaidInternally(db: AnyDb, merchant_id: string, order_id: string): Promise<Order> {
-  return applyOrderAction(db, merchant_id, order_id, 'pay', { actor: 'internal:test-payment', reason: 'marked paid without a payment provider' });
-}
+});

@@ -1,6 +1,6 @@
 import { applyBasisPoints, money } from '../../kernel/money.js';
-import type { AnyDb } from '../../kernel/db.js';
-import { ensureAccount, type Account, type TransferRequest } from '../ledger/index.js';
+import type { AnyDb, AnyTrx } from '../../kernel/db.js';
+import { applyTransfers, ensureAccount, type Account, type TransferRequest } from '../ledger/index.js';
 
 /**
  * How a payment moves through the ledger. Every transfer ID is derived from the payment, so a
@@ -92,4 +92,15 @@ export function refundUnit(p: PaymentMoney, a: EscrowAccounts, refund_minor: big
   const refund: TransferRequest = { id: ids.refund, kind: 'posted', debit_account_id: a.escrow.id, credit_account_id: a.clearing.id, amount: refund_minor, currency: p.currency, code: 'refund', reference: p.order_id };
   if (refund_minor >= p.amount_minor) return [{ id: ids.voidHold, kind: 'void_pending', pending_id: ids.hold, code: 'refund', reference: p.order_id }, refund];
   return [...settle(p, a, p.amount_minor - refund_minor), refund];
+}
+
+/**
+ * Moves money for a payment: applies one unit of linked transfers inside the caller's
+ * transaction, all of them or none. A refusal is a bug (the escrow always holds what it owes), so
+ * it throws and the transaction rolls back; a transfer already there (a retry) is no refusal.
+ */
+export async function moveMoney(trx: AnyTrx, unit: TransferRequest[], what: string): Promise<void> {
+  const [outcomes] = await applyTransfers(trx, [unit]);
+  const failed = outcomes!.find((o) => !o.ok);
+  if (failed !== undefined && !failed.ok) throw new Error(`ledger refused the ${what}: ${failed.error} (${failed.detail})`);
 }

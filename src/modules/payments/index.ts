@@ -1,10 +1,8 @@
 import type { ModuleContext } from '../../kernel/module.js';
 import { defineModule } from '../../kernel/module.js';
-import { onEvent } from '../../kernel/events/event.js';
-import { orderCompleted, orderRefunded } from '../orders/index.js';
 import { checks } from './checks.js';
 import { migrations } from './migrations.js';
-import { ProviderEventCommitter, refundEscrow, releaseEscrow, sendPendingRefunds } from './payments.js';
+import { sendPendingRefunds } from './payments.js';
 import type { PaymentProvider } from './provider.js';
 import { runPayouts } from './payouts.js';
 import { registerRoutes } from './routes.js';
@@ -14,6 +12,10 @@ import { TestPaymentProvider } from './test-provider.js';
  * Payments and escrow: the buyer pays, the platform holds the money in escrow on the ledger,
  * the seller ships, the buyer confirms (or the timer does), the money is released to the seller
  * minus commission; refunds void or split the hold; payouts settle sellers with statements.
+ * The steps that span modules are flows: a provider's capture marks the order paid
+ * (src/flows/capture-payment), and an order's completion or refund settles its escrow
+ * (src/flows/release-escrow). This module owns the payments, the provider events and how money
+ * moves for them, and exposes what those flows need.
  */
 function testProvider({ db, config }: ModuleContext): TestPaymentProvider {
   return new TestPaymentProvider(db, {
@@ -26,7 +28,8 @@ function testProvider({ db, config }: ModuleContext): TestPaymentProvider {
   });
 }
 
-function providers(ctx: ModuleContext): Map<string, PaymentProvider> {
+/** The payment providers by name; a real provider registers here beside the test one. */
+export function paymentProviders(ctx: ModuleContext): ReadonlyMap<string, PaymentProvider> {
   return new Map([['test', testProvider(ctx)]]);
 }
 
@@ -34,11 +37,7 @@ export const paymentsModule = defineModule({
   name: 'payments',
   migrations,
   checks,
-  routes: (router, ctx) => registerRoutes(router, ctx, providers(ctx), new ProviderEventCommitter(ctx.db, ctx.logger.child({ component: 'payment-events' }))),
-  handlers: ({ db }) => [
-    onEvent(orderCompleted, 'payments.release_escrow', (e) => releaseEscrow(db, e.merchant_id!, e.payload.order_id)),
-    onEvent(orderRefunded, 'payments.refund_escrow', (e) => refundEscrow(db, e.merchant_id!, e.payload.order_id, BigInt(e.payload.refund_amount_minor ?? e.payload.total_minor))),
-  ],
+  routes: (router, ctx) => registerRoutes(router, ctx, paymentProviders(ctx)),
   maintenance: [
     { name: 'payments.test_provider_webhooks', interval_ms: 200, run: async (ctx) => void (await testProvider(ctx).deliverDue()) },
     { name: 'payments.send_refunds', interval_ms: 2_000, run: async (ctx) => void (await sendPendingRefunds(ctx.db, testProvider(ctx))) },
@@ -46,8 +45,8 @@ export const paymentsModule = defineModule({
   ],
 });
 
-export { payCheckout, releaseEscrow, refundEscrow, sendPendingRefunds, applyProviderEvents, ProviderEventCommitter, type Payment } from './payments.js';
+export { payCheckout, sendPendingRefunds, recordProviderEvent, heldPayment, setPaymentStatus, type EventOutcome, type Payment, type PaymentStatusChange, type RecordedProviderEvent } from './payments.js';
 export { runPayouts, getPayoutStatement, listPayouts } from './payouts.js';
 export { TestPaymentProvider, testCards, signPayload, signatureHeader } from './test-provider.js';
-export type { PaymentProvider, ProviderEvent } from './provider.js';
-export { escrowAccounts, transferIds } from './escrow.js';
+export { InvalidSignatureError, type PaymentProvider, type ProviderEvent } from './provider.js';
+export { captureUnit, escrowAccounts, moveMoney, refundUnit, releaseUnit, transferIds, type EscrowAccounts } from './escrow.js';

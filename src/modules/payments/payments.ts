@@ -1,23 +1,14 @@
 import { sql, type Selectable } from 'kysely';
-import type { Logger } from 'pino';
-import { inTransaction, tablesOf, type AnyDb, type AnyTrx } from '../../kernel/db.js';
-import { GroupCommitter } from '../../kernel/group-commit.js';
+import { tablesOf, type AnyDb, type AnyTrx } from '../../kernel/db.js';
 import { newId } from '../../kernel/ids.js';
 import { Problem, problems } from '../../kernel/problem.js';
-import { applyTransfers, type TransferOutcome } from '../ledger/index.js';
-import { ordersOfCheckout, transitionOrder } from '../orders/index.js';
-import { captureUnit, commissionOn, escrowAccounts, refundUnit, releaseUnit } from './escrow.js';
+import { ordersOfCheckout } from '../orders/index.js';
 import { ProviderUnavailableError, type PaymentProvider, type ProviderEvent } from './provider.js';
 import type { PaymentTable, PaymentTables } from './tables.js';
 
 export type Payment = Selectable<PaymentTable>;
 
 const authorize_attempts_max = 3;
-
-function assertTransfers(outcomes: TransferOutcome[], what: string): void {
-  const failed = outcomes.find((o) => !o.ok);
-  if (failed !== undefined && !failed.ok) throw new Error(`ledger refused the ${what}: ${failed.error} (${failed.detail})`);
-}
 
 /**
  * The buyer pays every order of a checkout (one payment per seller's order). The amount is the
@@ -73,20 +64,19 @@ async function authorizeWithRetry(db: AnyDb, provider: PaymentProvider, payment:
 
 export type EventOutcome = 'applied' | 'duplicate' | 'ignored' | 'unknown_payment';
 
-/** Webhooks, group-committed: one transaction per batch; the escrow account is locked once. */
-export class ProviderEventCommitter extends GroupCommitter<{ provider: string; event: ProviderEvent }, EventOutcome> {
-  constructor(db: AnyDb, logger: Logger) {
-    super('payment events', (batch) => inTransaction(db, (trx) => applyProviderEvents(trx, batch)), logger, { batches_in_flight_max: 1, batch_size_max: 200 });
-  }
-}
+/**
+ * What recording a provider event leaves to do: nothing more (its outcome), or, for a capture of
+ * an open payment, the capture itself, which spans modules (the capture-payment flow). The
+ * payment comes back locked for the caller's transaction.
+ */
+export type RecordedProviderEvent = { outcome: EventOutcome } | { capture: Payment };
 
-export async function applyProviderEvents(trx: AnyTrx, batch: readonly { provider: string; event: ProviderEvent }[]): Promise<EventOutcome[]> {
-  const outcomes: EventOutcome[] = [];
-  for (const { provider, event } of batch) outcomes.push(await applyProviderEvent(trx, provider, event));
-  return outcomes;
-}
-
-async function applyProviderEvent(trx: AnyTrx, provider: string, event: ProviderEvent): Promise<EventOutcome> {
+/**
+ * Stores a provider event once (a repeated event is a `duplicate`) and applies what it means to
+ * the payment alone: authorized, failed, voided. Tolerates events out of order: an "authorized"
+ * after "captured" changes nothing. Runs inside the caller's transaction.
+ */
+export async function recordProviderEvent(trx: AnyTrx, provider: string, event: ProviderEvent): Promise<RecordedProviderEvent> {
   const t = tablesOf<PaymentTables>(trx);
   const stored = await t
     .insertInto('provider_event')
@@ -94,81 +84,54 @@ async function applyProviderEvent(trx: AnyTrx, provider: string, event: Provider
     .onConflict((oc) => oc.columns(['provider', 'event_id']).doNothing())
     .returning('event_id')
     .executeTakeFirst();
-  if (stored === undefined) return 'duplicate';
+  if (stored === undefined) return { outcome: 'duplicate' };
   const payment = await t.selectFrom('payment').selectAll().where('provider', '=', provider).where('provider_payment_id', '=', event.provider_payment_id).forUpdate().executeTakeFirst();
-  if (payment === undefined) return 'unknown_payment';
+  if (payment === undefined) return { outcome: 'unknown_payment' };
   const set = (changes: Partial<Payment>) => t.updateTable('payment').set({ ...changes, updated_at: sql`now()` }).where('merchant_id', '=', payment.merchant_id).where('id', '=', payment.id).execute();
   const open = payment.status === 'processing' || payment.status === 'authorized';
 
   switch (event.type) {
     case 'payment.authorized':
-      // Out of order: an "authorized" that arrives after "captured" changes nothing.
-      if (payment.status !== 'processing') return 'ignored';
+      if (payment.status !== 'processing') return { outcome: 'ignored' };
       await set({ status: 'authorized' });
-      return 'applied';
+      return { outcome: 'applied' };
     case 'payment.failed':
     case 'payment.voided':
-      if (!open) return 'ignored';
+      if (!open) return { outcome: 'ignored' };
       await set({ status: 'failed', failure_code: event.failure_code ?? event.type });
-      return 'applied';
+      return { outcome: 'applied' };
     case 'payment.captured':
-      if (!open) return 'ignored';
+      if (!open) return { outcome: 'ignored' };
       if (event.amount_minor !== payment.amount_minor || event.currency !== payment.currency) throw new Error(`captured ${event.amount_minor} ${event.currency} for payment ${payment.id} of ${payment.amount_minor} ${payment.currency}`);
-      return capture(trx, payment);
+      return { capture: payment };
     case 'refund.succeeded':
-      return 'applied';
+      return { outcome: 'applied' };
   }
 }
 
-/** Money captured: hold it in escrow for the seller and mark the order paid, in one transaction. */
-async function capture(trx: AnyTrx, payment: Payment): Promise<EventOutcome> {
-  const t = tablesOf<PaymentTables>(trx);
-  const accounts = await escrowAccounts(trx, payment.merchant_id, payment.currency);
-  const [outcomes] = await applyTransfers(trx, [captureUnit(payment, accounts)]);
-  assertTransfers(outcomes!, 'capture');
-  try {
-    await transitionOrder(trx, payment.merchant_id, payment.order_id, 'pay', { actor: `provider:${payment.provider}`, reason: `payment ${payment.id}` });
-    await t.updateTable('payment').set({ status: 'captured', updated_at: sql`now()` }).where('merchant_id', '=', payment.merchant_id).where('id', '=', payment.id).execute();
-  } catch (error) {
-    if (!(error instanceof Problem) || error.code !== 'illegal_order_transition') throw error;
-    // The order closed (unpaid too long) before the money arrived: give it all back.
-    const [refund] = await applyTransfers(trx, [refundUnit(payment, accounts, payment.amount_minor)]);
-    assertTransfers(refund!, 'refund of a late capture');
-    await t.updateTable('payment').set({ status: 'refunded', refund_amount_minor: payment.amount_minor, failure_code: 'order_closed_before_capture', updated_at: sql`now()` }).where('merchant_id', '=', payment.merchant_id).where('id', '=', payment.id).execute();
-  }
-  return 'applied';
+/** A change of a payment's status that the escrow flows make, each with what it needs. */
+export type PaymentStatusChange =
+  | { status: 'captured' }
+  | { status: 'released' }
+  | { status: 'refunded' | 'partially_refunded'; refund_amount_minor: bigint; failure_code?: string | undefined };
+
+/** Records a payment's new status inside the caller's transaction (which holds the payment's lock). */
+export async function setPaymentStatus(trx: AnyTrx, payment: Payment, change: PaymentStatusChange): Promise<void> {
+  await tablesOf<PaymentTables>(trx)
+    .updateTable('payment')
+    .set({ ...change, updated_at: sql`now()` })
+    .where('merchant_id', '=', payment.merchant_id)
+    .where('id', '=', payment.id)
+    .execute();
 }
 
-async function capturedPayment(trx: AnyTrx, merchant_id: string, order_id: string): Promise<Payment | undefined> {
-  return tablesOf<PaymentTables>(trx).selectFrom('payment').selectAll().where('merchant_id', '=', merchant_id).where('order_id', '=', order_id).where('status', '<>', 'failed').forUpdate().executeTakeFirst();
-}
-
-/** The buyer confirmed receipt (or the timer did): pay the seller, minus the commission. */
-export async function releaseEscrow(db: AnyDb, merchant_id: string, order_id: string): Promise<void> {
-  await inTransaction(db, async (trx) => {
-    const payment = await capturedPayment(trx, merchant_id, order_id);
-    if (payment === undefined || payment.status !== 'captured') return;
-    const [outcomes] = await applyTransfers(trx, [releaseUnit(payment, await escrowAccounts(trx, merchant_id, payment.currency))]);
-    assertTransfers(outcomes!, 'release');
-    await tablesOf<PaymentTables>(trx).updateTable('payment').set({ status: 'released', updated_at: sql`now()` }).where('merchant_id', '=', merchant_id).where('id', '=', payment.id).execute();
-  });
-}
-
-/** An approved refund: void the hold (or settle the part kept) and give the refund back. */
-export async function refundEscrow(db: AnyDb, merchant_id: string, order_id: string, refund_minor: bigint): Promise<void> {
-  await inTransaction(db, async (trx) => {
-    const payment = await capturedPayment(trx, merchant_id, order_id);
-    if (payment === undefined || payment.status !== 'captured') return;
-    const amount = refund_minor > payment.amount_minor ? payment.amount_minor : refund_minor;
-    const [outcomes] = await applyTransfers(trx, [refundUnit(payment, await escrowAccounts(trx, merchant_id, payment.currency), amount)]);
-    assertTransfers(outcomes!, 'refund');
-    await tablesOf<PaymentTables>(trx)
-      .updateTable('payment')
-      .set({ status: amount >= payment.amount_minor ? 'refunded' : 'partially_refunded', refund_amount_minor: amount, updated_at: sql`now()` })
-      .where('merchant_id', '=', merchant_id)
-      .where('id', '=', payment.id)
-      .execute();
-  });
+/**
+ * The order's payment whose money is held in escrow (status `captured`), locked for the caller's
+ * transaction; undefined when there is none (never paid, already released or refunded).
+ */
+export async function heldPayment(trx: AnyTrx, merchant_id: string, order_id: string): Promise<Payment | undefined> {
+  const payment = await tablesOf<PaymentTables>(trx).selectFrom('payment').selectAll().where('merchant_id', '=', merchant_id).where('order_id', '=', order_id).where('status', '<>', 'failed').forUpdate().executeTakeFirst();
+  return payment?.status === 'captured' ? payment : undefined;
 }
 
 /** Asks the provider to send back refunded money; idempotent by the payment's refund ID. */
@@ -187,5 +150,3 @@ export async function paymentsOf(db: AnyDb, merchant_id: string, filter: { order
   if (filter.order_id !== undefined) q = q.where('order_id', '=', filter.order_id);
   return q.orderBy('id', 'desc').limit(filter.limit).execute();
 }
-
-export { commissionOn };

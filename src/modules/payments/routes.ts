@@ -2,12 +2,12 @@ import { z } from '@hono/zod-openapi';
 import { defineRoute, jsonResponse } from '../../kernel/http/route.js';
 import { toJsonAmount } from '../../kernel/money.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
-import { Problem, problems } from '../../kernel/problem.js';
+import { problems } from '../../kernel/problem.js';
 import { balanceOf, listAccounts } from '../ledger/index.js';
 import { commissionOn } from './escrow.js';
-import { payCheckout, paymentsOf, type Payment, type ProviderEventCommitter } from './payments.js';
+import { payCheckout, paymentsOf, type Payment } from './payments.js';
 import { getPayoutStatement, listPayouts } from './payouts.js';
-import { InvalidSignatureError, type PaymentProvider } from './provider.js';
+import type { PaymentProvider } from './provider.js';
 
 const id = z.string().min(1).max(64);
 
@@ -60,17 +60,6 @@ export const payCheckoutRoute = defineRoute({
   responses: { 202: jsonResponse(z.object({ payments: z.array(paymentOut) }), 'Payments accepted; outcomes follow by webhook'), 402: jsonResponse(z.object({}), 'Declined') },
 });
 
-export const webhookRoute = defineRoute({
-  operationId: 'receivePaymentWebhook',
-  method: 'post',
-  path: '/v1/webhooks/payments/{provider}',
-  tags: ['Payments'],
-  summary: 'Signed webhooks from payment providers',
-  access: { scope: 'public', tenancy: 'public' },
-  request: { params: z.object({ provider: z.enum(['test']).openapi({ param: { name: 'provider', in: 'path' } }) }) },
-  responses: { 200: jsonResponse(z.object({ received: z.boolean(), outcome: z.string() }), 'Received (duplicates are acknowledged and ignored)') },
-});
-
 export const listPaymentsRoute = defineRoute({
   operationId: 'listPayments',
   method: 'get',
@@ -119,27 +108,13 @@ export const getPayoutRoute = defineRoute({
 
 const n = (v: bigint) => toJsonAmount(v);
 
-export function registerRoutes(router: ModuleRouter, { db, config }: ModuleContext, providers: ReadonlyMap<string, PaymentProvider>, events: ProviderEventCommitter): void {
+export function registerRoutes(router: ModuleRouter, { db, config }: ModuleContext, providers: ReadonlyMap<string, PaymentProvider>): void {
   router.route(payCheckoutRoute, async (c) => {
     const body = c.req.valid('json');
     const provider = providers.get(body.provider);
     if (provider === undefined) throw problems.notImplemented(`payment provider ${body.provider}`);
     const payments = await payCheckout(db, provider, c.req.valid('param').checkout_id, body.payment_method, config.OPENBOS_COMMISSION_BPS);
     return c.json({ payments: payments.map(paymentJson) }, 202);
-  });
-
-  router.route(webhookRoute, async (c) => {
-    const provider = providers.get(c.req.valid('param').provider)!;
-    const raw = await c.req.text();
-    let event;
-    try {
-      event = provider.verifyWebhook(raw, c.req.raw.headers);
-    } catch (error) {
-      if (error instanceof InvalidSignatureError) throw new Problem(401, 'invalid_signature', 'The webhook signature is not valid', error.message);
-      throw problems.malformedJson('The webhook body is not a provider event');
-    }
-    const outcome = await events.submit({ provider: provider.name, event });
-    return c.json({ received: true, outcome }, 200);
   });
 
   router.route(listPaymentsRoute, async (c) => {

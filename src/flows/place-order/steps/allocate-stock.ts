@@ -1,11 +1,5 @@
-import { stockKey, type StockLevel } from '../../inventory/index.js';
+import { stockKey, type StockLevel } from '../../../modules/inventory/index.js';
 
-/**
- * First come, first served allocation of one batch of checkouts against locked stock. Pure: it
- * reads the locked levels and returns, for each request in arrival order, either the location
- * each seller ships from or the reason it cannot be served. A request is all or nothing: if any
- * line cannot be served, it takes no stock and later requests may have it.
- */
 export interface AllocationLine {
   merchant_id: string;
   variant_id: string;
@@ -20,7 +14,15 @@ export interface AllocationRequest {
 
 export type Allocation = { ok: true; location_by_merchant: Map<string, string> } | { ok: false; variant_id: string; requested: number; available: bigint };
 
-export function allocate(requests: readonly AllocationRequest[], levels: readonly StockLevel[]): Allocation[] {
+/**
+ * Step 3: first come, first served allocation of the batch's checkouts against the locked stock.
+ * Pure: it reads the locked levels and returns, for each request in arrival order, either the
+ * location each seller ships from or the reason it cannot be served. A request is all or
+ * nothing: if any line cannot be served, it takes no stock and later requests may have it.
+ *
+ * Undo: nothing; it decides in memory, and the reservations that carry it out are step 5.
+ */
+export function allocateStock(requests: readonly AllocationRequest[], levels: readonly StockLevel[]): Allocation[] {
   const available = new Map(levels.map((l) => [stockKey(l), l.available]));
   const locationsOf = new Map<string, string[]>();
   for (const l of levels) {

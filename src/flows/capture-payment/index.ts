@@ -1,0 +1,22 @@
+import { defineFlow } from '../../kernel/flow.js';
+import { registerRoutes } from './routes.js';
+
+/**
+ * Capture a payment: the provider reports by signed webhook that it captured the buyer's money;
+ * the platform holds it in escrow for the seller and marks the order paid, in one transaction.
+ * Webhooks are group-committed (`ProviderEventCommitter`, one batch in flight, up to 200).
+ *
+ *   routes.ts              POST /v1/webhooks/payments/{provider}: verify the signature, join a batch
+ *   capture-payment.ts     per event: payments.recordProviderEvent; a capture of an open payment:
+ *     steps/hold-in-escrow.ts          ledger: capture + hold (payments.moveMoney)
+ *     steps/mark-order-paid.ts         orders.transitionOrder(pay)
+ *     steps/mark-payment-captured.ts   payments.setPaymentStatus(captured)
+ *     or, when the order already closed, the compensation refundCapture (hold-in-escrow.ts)
+ */
+export const capturePaymentFlow = defineFlow({
+  name: 'capture-payment',
+  routes: registerRoutes,
+});
+
+export { ProviderEventCommitter } from './committer.js';
+export { applyProviderEvents, capturePayment } from './capture-payment.js';

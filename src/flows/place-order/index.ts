@@ -1,0 +1,25 @@
+import { defineFlow } from '../../kernel/flow.js';
+import { registerRoutes } from './routes.js';
+
+/**
+ * Place an order: a checkout (buy now, or a cart) becomes one order per seller, priced by the
+ * catalog, with its stock reserved in the inventory, awaiting payment. Group-committed, so a flash
+ * sale on one SKU neither oversells nor times out:
+ *
+ *   place-order.ts      the buyer's side: (cart: claim it) → join a batch → answer (cart: reopen on failure)
+ *   place-batch.ts      one transaction per batch:
+ *     steps/quote-prices.ts           catalog.quoteLines, refuse unbuyable lines and changed prices
+ *     steps/lock-stock.ts             inventory.lockStock, in the batch's lock turn
+ *     steps/allocate-stock.ts         first come, first served, in memory
+ *     steps/create-orders.ts          orders.splitIntoOrders + orders.insertPlacedOrders
+ *     steps/reserve-stock.ts          inventory.applyStockChanges (reservations)
+ *     steps/publish-orders-placed.ts  order.placed
+ */
+export const placeOrderFlow = defineFlow({
+  name: 'place-order',
+  routes: registerRoutes,
+});
+
+export { CheckoutCommitter } from './committer.js';
+export { placeBatch } from './place-batch.js';
+export type { CheckoutItem, CheckoutRequest, CheckoutResult } from './types.js';

@@ -1,0 +1,51 @@
+import { inTransaction, type AnyDb } from '../../kernel/db.js';
+import type { LockTurn } from '../../kernel/group-commit.js';
+import { Problem } from '../../kernel/problem.js';
+import { allocateStock } from './steps/allocate-stock.js';
+import { createOrders, type AllocatedCheckout } from './steps/create-orders.js';
+import { lockStock } from './steps/lock-stock.js';
+import { publishOrdersPlaced } from './steps/publish-orders-placed.js';
+import { quotePrices } from './steps/quote-prices.js';
+import { reserveStock } from './steps/reserve-stock.js';
+import type { CheckoutRequest, CheckoutResult } from './types.js';
+
+/**
+ * Places a batch of checkouts in ONE short transaction (group commit): price every line, lock
+ * every stock row involved in the batch's turn, allocate first come first served in memory,
+ * then write the orders, reserve their stock and publish `order.placed`, each in bulk. Every
+ * step runs inside this transaction, so a failure anywhere rolls the whole batch back and
+ * nothing is half placed. Each buyer is answered only after the commit.
+ */
+export async function placeBatch(db: AnyDb, requests: readonly CheckoutRequest[], turn?: LockTurn): Promise<CheckoutResult[]> {
+  return inTransaction(db, async (trx) => {
+    const results = new Array<CheckoutResult | undefined>(requests.length);
+
+    const priced = await quotePrices(trx, requests);
+    const valid: { index: number; request: CheckoutRequest; lines: AllocatedCheckout['lines'] }[] = [];
+    priced.forEach((p, index) => {
+      if (p.ok) valid.push({ index, request: requests[index]!, lines: p.lines });
+      else results[index] = p;
+    });
+
+    const levels = await lockStock(trx, valid.flatMap((v) => v.lines), turn);
+    const allocations = allocateStock(valid.map((v) => ({ lines: v.lines, locations: v.request.locations })), levels);
+
+    const allocated: AllocatedCheckout[] = [];
+    const served: number[] = [];
+    valid.forEach((v, i) => {
+      const allocation = allocations[i]!;
+      if (!allocation.ok) {
+        results[v.index] = { ok: false, problem: new Problem(409, 'out_of_stock', 'Sold out', `Only ${allocation.available} of ${allocation.requested} requested units of ${allocation.variant_id} are available`) };
+        return;
+      }
+      allocated.push({ checkout: v.request, lines: v.lines, location_by_merchant: allocation.location_by_merchant });
+      served.push(v.index);
+    });
+
+    const orders = await createOrders(trx, allocated);
+    orders.forEach((placed, i) => (results[served[i]!] = { ok: true, orders: placed }));
+    await reserveStock(trx, orders.flat());
+    await publishOrdersPlaced(trx, orders.flat());
+    return results.map((r) => r!);
+  });
+}

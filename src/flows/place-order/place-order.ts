@@ -1,0 +1,83 @@
+import type { AnyDb } from '../../kernel/db.js';
+import { newId } from '../../kernel/ids.js';
+import { problems } from '../../kernel/problem.js';
+import { cartItems, viewCart, type Cart, type PlacedOrder } from '../../modules/orders/index.js';
+import type { CheckoutCommitter } from './committer.js';
+import { claimCart, releaseCart } from './steps/claim-cart.js';
+import type { CheckoutItem } from './types.js';
+
+/**
+ * Placing an order, as the buyer lives it: a checkout (buy now, or a cart) becomes one order per
+ * seller, priced by the server, with its stock reserved, awaiting payment. The checkout joins the
+ * group commit and the buyer hears the outcome once its batch committed (place-batch.ts has the
+ * steps inside that transaction).
+ */
+export interface PlaceOrderInput {
+  channel_merchant_id: string;
+  currency: string;
+  items: readonly CheckoutItem[];
+  buyer_email?: string | undefined;
+  consumer_id?: string | undefined;
+  /** Location per seller chosen by the buyer; by default the location with most stock. */
+  fulfilment?: Readonly<Record<string, string>> | undefined;
+  cart_id?: string | undefined;
+}
+
+export interface PlacedCheckout {
+  checkout_id: string;
+  orders: PlacedOrder[];
+}
+
+export async function placeOrder(committer: CheckoutCommitter, input: PlaceOrderInput, unpaid_ttl_s: number): Promise<PlacedCheckout> {
+  const checkout_id = newId('chk');
+  const result = await committer.submit({
+    checkout_id,
+    channel_merchant_id: input.channel_merchant_id,
+    currency: input.currency,
+    buyer_email: input.buyer_email ?? null,
+    consumer_id: input.consumer_id ?? null,
+    cart_id: input.cart_id ?? null,
+    items: input.items,
+    locations: input.fulfilment ?? {},
+    unpaid_ttl_s,
+  });
+  if (!result.ok) throw result.problem;
+  return { checkout_id, orders: result.orders };
+}
+
+export interface CartCheckoutInput {
+  buyer_email?: string | undefined;
+  consumer?: { id: string; email: string } | undefined;
+  fulfilment?: Readonly<Record<string, string>> | undefined;
+  /** The total the buyer saw; a different current total refuses the checkout (422 `price_changed`). */
+  expected_total_minor?: number | undefined;
+}
+
+/** Checks out a cart: at most once, and if it fails the cart is open again for the buyer to fix. */
+export async function checkoutCart(db: AnyDb, committer: CheckoutCommitter, cart: Cart, input: CartCheckoutInput, unpaid_ttl_s: number): Promise<PlacedCheckout> {
+  if (input.expected_total_minor !== undefined) {
+    const view = await viewCart(db, cart);
+    if (view.total_minor !== BigInt(input.expected_total_minor)) throw problems.unprocessable('price_changed', `The cart now totals ${view.total_minor}, not ${input.expected_total_minor}`);
+  }
+  const items = await cartItems(db, cart.id);
+  if (items.length === 0) throw problems.unprocessable('cart_empty', 'The cart has no items');
+  await claimCart(db, cart.id);
+  try {
+    return await placeOrder(
+      committer,
+      {
+        channel_merchant_id: cart.channel_merchant_id,
+        currency: cart.currency,
+        items,
+        buyer_email: input.buyer_email ?? cart.buyer_email ?? input.consumer?.email,
+        consumer_id: cart.consumer_id ?? input.consumer?.id,
+        fulfilment: input.fulfilment,
+        cart_id: cart.id,
+      },
+      unpaid_ttl_s,
+    );
+  } catch (error) {
+    await releaseCart(db, cart.id);
+    throw error;
+  }
+}

@@ -1,0 +1,20 @@
+import type { Problem } from '../../kernel/problem.js';
+import type { CheckoutHeader, PlacedOrder } from '../../modules/orders/index.js';
+
+/** One line of a checkout, as the buyer sent it. */
+export interface CheckoutItem {
+  variant_id: string;
+  quantity: number;
+  /** What the buyer saw; if the server's price differs, the checkout is refused, never repriced silently. */
+  expected_unit_price_minor?: number | undefined;
+}
+
+/** One buyer's checkout, waiting in the group commit for its batch. */
+export interface CheckoutRequest extends CheckoutHeader {
+  items: readonly CheckoutItem[];
+  /** The location chosen by the buyer per seller (pick-up store, ship-from-store). */
+  locations: Readonly<Record<string, string>>;
+}
+
+/** What a buyer hears once their batch committed: their orders, or why there are none. */
+export type CheckoutResult = { ok: true; orders: PlacedOrder[] } | { ok: false; problem: Problem };

@@ -1,0 +1,26 @@
+import { inTransaction, type AnyDb } from '../../kernel/db.js';
+import { findHeldPayment } from './steps/find-held-payment.js';
+import { refundToBuyer } from './steps/refund-to-buyer.js';
+import { releaseToSeller } from './steps/release-to-seller.js';
+
+/**
+ * The order completed (the buyer confirmed receipt, or the auto-confirm timer did): pay the
+ * seller what escrow holds for the order, minus the commission. Idempotent: a second call finds
+ * nothing held.
+ */
+export async function releaseEscrow(db: AnyDb, merchant_id: string, order_id: string): Promise<void> {
+  await inTransaction(db, async (trx) => {
+    const payment = await findHeldPayment(trx, merchant_id, order_id);
+    if (payment === undefined) return;
+    await releaseToSeller(trx, payment);
+  });
+}
+
+/** The order was refunded (by the seller, or by the platform after a dispute): give the refund back. */
+export async function refundEscrow(db: AnyDb, merchant_id: string, order_id: string, refund_minor: bigint): Promise<void> {
+  await inTransaction(db, async (trx) => {
+    const payment = await findHeldPayment(trx, merchant_id, order_id);
+    if (payment === undefined) return;
+    await refundToBuyer(trx, payment, refund_minor);
+  });
+}

@@ -1,0 +1,73 @@
+import { z } from '@hono/zod-openapi';
+import type { AnyDb } from '../../kernel/db.js';
+import { toJsonAmount } from '../../kernel/money.js';
+import { consumerToken, consumerTokenHeader, requireConsumer, type Consumer } from '../consumers/index.js';
+import { openCart, type Cart } from './carts.js';
+import type { Order, OrderLine } from './state-machine.js';
+import { orderStatuses } from './tables.js';
+
+/**
+ * The HTTP shapes of orders and carts, shared by this module's routes and by the flows that
+ * answer with orders or open carts (checkout, in src/flows/place-order).
+ */
+const id = z.string().min(1).max(64);
+
+const lineOut = z.object({ line_no: z.number().int(), variant_id: z.string(), product_id: z.string(), sku: z.string(), title: z.string(), quantity: z.number().int(), unit_price_minor: z.number().int(), total_minor: z.number().int() });
+export const orderSchema = z
+  .object({
+    id: z.string(),
+    merchant_id: z.string(),
+    checkout_id: z.string(),
+    status: z.enum(orderStatuses),
+    currency: z.string(),
+    subtotal_minor: z.number().int(),
+    total_minor: z.number().int(),
+    location_id: z.string(),
+    buyer_email: z.string().nullable(),
+    expires_at: z.string().nullable(),
+    shipped_at: z.string().nullable(),
+    tracking_number: z.string().nullable(),
+    refund_amount_minor: z.number().int().nullable(),
+    created_at: z.string(),
+    lines: z.array(lineOut),
+  })
+  .openapi('Order');
+
+export function orderJson(o: Order & { lines: readonly OrderLine[] }): z.infer<typeof orderSchema> {
+  return {
+    id: o.id,
+    merchant_id: o.merchant_id,
+    checkout_id: o.checkout_id,
+    status: o.status,
+    currency: o.currency,
+    subtotal_minor: toJsonAmount(o.subtotal_minor),
+    total_minor: toJsonAmount(o.total_minor),
+    location_id: o.location_id,
+    buyer_email: o.buyer_email,
+    expires_at: o.expires_at?.toISOString() ?? null,
+    shipped_at: o.shipped_at?.toISOString() ?? null,
+    tracking_number: o.tracking_number,
+    refund_amount_minor: o.refund_amount_minor === null ? null : toJsonAmount(o.refund_amount_minor),
+    created_at: o.created_at.toISOString(),
+    lines: o.lines.map((l) => ({ line_no: l.line_no, variant_id: l.variant_id, product_id: l.product_id, sku: l.sku, title: l.title, quantity: l.quantity, unit_price_minor: toJsonAmount(l.unit_price_minor), total_minor: toJsonAmount(l.total_minor) })),
+  };
+}
+
+export const buyerEmail = z.string().email().max(254).optional();
+
+/** What every cart route shares: its path parameter, its headers and who may call it. */
+export const cartParams = z.object({ cart_id: id.openapi({ param: { name: 'cart_id', in: 'path' } }) });
+export const cartToken = z.object({ 'x-cart-token': z.string().max(100).optional().openapi({ param: { name: 'x-cart-token', in: 'header' }, description: 'the token returned when the cart was created; a signed-in consumer’s own cart opens without it' }) }).extend(consumerToken.shape);
+export const cartAccess = { scope: 'checkout:write', tenancy: 'public', keyKinds: ['publishable', 'secret'] } as const;
+
+/** The signed-in consumer when the request carries a session token (which must then be valid); undefined for a guest. */
+export async function signedInConsumer(db: AnyDb, headers: Record<string, string | undefined>): Promise<Consumer | undefined> {
+  const token = headers[consumerTokenHeader];
+  return token === undefined ? undefined : requireConsumer(db, token);
+}
+
+/** The cart a request names, opened by its token or by the signed-in consumer who owns it; otherwise 404. */
+export async function openRequestCart(db: AnyDb, cart_id: string, headers: Record<string, string | undefined>): Promise<{ cart: Cart; consumer: Consumer | undefined }> {
+  const consumer = await signedInConsumer(db, headers);
+  return { cart: await openCart(db, cart_id, headers['x-cart-token'], consumer?.id), consumer };
+}
