@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../src/modules/merchants/index.js';
 import { aStockedItem } from './support/commerce.js';
 import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
 
@@ -210,6 +211,14 @@ describe('allowed origins of a key', () => {
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('validation_failed');
     expect(res.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(bad.map((_, i) => `allowed_origins.${i}`).sort());
+  });
+
+  it('holds keys made outside HTTP (the CLI, the seed) to the same rules', async () => {
+    const db = platform.database.db;
+    await expect(createApiKey(db, { merchant_id: m.id, kind: 'publishable', allowed_origins: ['https://shop.example/cart'] }, 'test')).rejects.toMatchObject({ status: 400, errors: [{ field: 'allowed_origins.0' }] });
+    await expect(createApiKey(db, { merchant_id: m.id, kind: 'secret', allowed_origins: [shop] }, 'test')).rejects.toMatchObject({ status: 400 });
+    const { key } = await createApiKey(db, { merchant_id: m.id, kind: 'publishable', allowed_origins: ['HTTPS://Shop.Example/', 'https://shop.example'] }, 'test');
+    expect(key.allowed_origins).toEqual([shop]);
   });
 
   it('bounds the number of origins', async () => {

@@ -3,6 +3,7 @@ import { inTransaction, tablesOf, type AnyDb } from '../../kernel/db.js';
 import { publish } from '../../kernel/events/outbox.js';
 import type { Authenticator, Caller } from '../../kernel/http/context.js';
 import { defaultScopes, scopesAllowedFor, type KeyKind, type Scope } from '../../kernel/http/scopes.js';
+import { allowed_origins_max, parseAllowedOrigin } from '../../kernel/http/cors.js';
 import { hashToken, newToken } from '../../kernel/tokens.js';
 import { newId } from '../../kernel/ids.js';
 import { problems } from '../../kernel/problem.js';
@@ -69,13 +70,18 @@ function validateScopes(kind: KeyKind, requested: readonly string[]): Scope[] {
 
 /**
  * Only a publishable key lives in web pages, so only it lists origins; a secret key in a browser
- * would be a leaked secret. Origins arrive normalised by the route's schema.
+ * would be a leaked secret. Origins are stored as browsers send them (see `parseAllowedOrigin`).
  */
 function validateOrigins(kind: KeyKind, origins: readonly string[]): string[] {
+  const field = 'allowed_origins';
   if (kind !== 'publishable' && origins.length > 0) {
-    throw problems.validation([{ field: 'allowed_origins', location: 'body', message: 'only a publishable key may list origins; a secret key is never accepted from a browser' }]);
+    throw problems.validation([{ field, location: 'body', message: 'only a publishable key may list origins; a secret key is never accepted from a browser' }]);
   }
-  return [...new Set(origins)];
+  if (origins.length > allowed_origins_max) throw problems.validation([{ field, location: 'body', message: `at most ${allowed_origins_max} origins` }]);
+  const parsed = origins.map((text) => parseAllowedOrigin(text));
+  const errors = parsed.flatMap((p, i) => ('error' in p ? [{ field: `${field}.${i}`, location: 'body' as const, message: p.error }] : []));
+  if (errors.length > 0) throw problems.validation(errors);
+  return [...new Set(parsed.map((p) => ('origin' in p ? p.origin : '')))];
 }
 
 export interface ApiKeyChanges {
