@@ -54,7 +54,7 @@ describe('demo platform seed', () => {
         expect(((await res.json()) as { handle: string }).handle).toBe(m.handle);
         // A storefront in development, on any local port, may use the demo publishable key; another site may not.
         for (const origin of ['http://localhost:5173', 'http://127.0.0.1:8080', 'http://localhost']) {
-          const page = await app.request('/v1/merchant', { headers: { authorization: `Bearer ${m.publishable_key}`, origin } });
+          const page = await app.request('http://api.example/v1/merchant', { headers: { authorization: `Bearer ${m.publishable_key}`, origin } });
           expect(page.headers.get('access-control-allow-origin'), origin).toBe(origin);
         }
         const elsewhere = await app.request('/v1/merchant', { headers: { authorization: `Bearer ${m.publishable_key}`, origin: 'https://elsewhere.example' } });

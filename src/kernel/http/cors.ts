@@ -80,11 +80,12 @@ function originNotAllowed(origin: string, caller: Caller): Problem {
 /**
  * The request's cross-origin `Origin`, or undefined for requests that need no CORS: programs
  * that send none, and the server's own pages (browsers mark those `Sec-Fetch-Site: same-origin`,
- * a header no page can forge).
+ * a header no page can forge; older browsers send an `Origin` equal to the server's own).
  */
 function crossOrigin(c: Context<AppEnv>): string | undefined {
   const origin = c.req.header('origin');
   if (origin === undefined || c.req.header('sec-fetch-site') === 'same-origin') return undefined;
+  if (origin === new URL(c.req.url).origin) return undefined;
   return origin;
 }
 
