@@ -127,7 +127,10 @@ export function admitOrigin(c: Context<AppEnv>, caller: Caller): void {
 export const crossOriginAccess: MiddlewareHandler<AppEnv> = async (c, next) => {
   const origin = checkOrigin(c, c.get('caller'));
   await next();
-  markAnswer(c, origin);
+  // Only a browser's request pays for the copy of the finished answer that setting headers now
+  // costs; the rest (servers, apps, the checkout benchmark) carry a key in Authorization, and
+  // shared caches keep no such answers, so they need no `Vary`.
+  if (origin !== undefined) markAnswer(c, origin);
 };
 
 /**
