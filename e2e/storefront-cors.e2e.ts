@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../test/support/process.js';
-import { api, eventually, launchBrowser, screenshot, startE2eServer, type E2eServer } from './support.js';
+import { api, eventually, launchBrowser, screenshot, startE2eServer, unlabelledControls, type E2eServer } from './support.js';
 
 /**
  * Browsers reach the storefront API from the merchant's own origin, in a real Chromium against a
@@ -145,5 +145,41 @@ describe('the Segment browser SDK on a merchant’s page', () => {
     expect(inline.requested.some((u) => /\/v1\/[tip]$/.test(u))).toBe(true);
     await inline.page.close();
     expect(await profileOf(brand.secret_key, userId)).toBeUndefined();
+  });
+});
+
+describe('the console', () => {
+  it('shows a publishable key’s allowed origins and edits them; a page on the added origin may then shop', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
+    page.setDefaultTimeout(15_000);
+    await page.goto(`${server.url}/console/`);
+    await page.getByLabel('Store handle').fill('demo-mart');
+    await page.getByLabel('Email').fill(mart.console_email);
+    await page.getByLabel('Password').fill(mart.console_password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await page.goto(`${server.url}/console/settings?tab=keys`);
+    const origins = page.getByRole('list', { name: 'Allowed origins of “demo publishable key”' });
+    await origins.waitFor();
+    expect(await origins.getByRole('listitem').allTextContents()).toEqual(['http://localhost:*', 'http://127.0.0.1:*']);
+
+    await page.getByRole('button', { name: 'Edit the allowed origins of key “demo publishable key”' }).click();
+    const field = page.getByRole('textbox', { name: 'Allowed origins' });
+    await field.fill('http://localhost:*\nhttp://127.0.0.1:*\nhttps://shop.example/cart');
+    await page.getByRole('button', { name: 'Save origins' }).click();
+    await expect.poll(() => page.getByRole('alert').allTextContents()).toEqual([expect.stringContaining('https://shop.example/cart')]);
+    expect(await unlabelledControls(page)).toEqual([]);
+    await screenshot(page, 'settings-key-origins');
+    await field.fill(`http://localhost:*\nhttp://127.0.0.1:*\n${refusedOrigin()}`);
+    await page.getByRole('button', { name: 'Save origins' }).click();
+    await expect.poll(() => origins.getByRole('listitem').allTextContents()).toEqual(['http://localhost:*', 'http://127.0.0.1:*', refusedOrigin()]);
+
+    const keys = await api(server, mart.secret_key, 'GET', '/v1/api-keys?limit=100');
+    expect(keys.body.data.find((k: { name: string }) => k.name === 'demo publishable key').allowed_origins).toContain(refusedOrigin());
+    const shop = await visit(refusedOrigin(), 'storefront.html', { api: server.url, key: mart.publishable_key });
+    await expect.poll(() => statusText(shop.page), { timeout: 15_000 }).toMatch(/^(Order placed|Failed)/);
+    expect(await statusText(shop.page), shop.consoleLines.join('\n')).toMatch(/^Order placed: ord_/);
+    await shop.page.close();
+    await page.close();
   });
 });

@@ -8,6 +8,7 @@ import { useNotify } from '../../components/Notices';
 import { QueryState } from '../../components/QueryState';
 import { useFormat } from '../../format';
 import { useSession } from '../../session';
+import { EditOriginsForm, OriginsField, OriginsSummary, originsOfText, useOriginsError } from './KeyOrigins';
 import { canGrant, defaultScopesOfKind, isPublishableScope, keyKinds, publishableScopes, secretScopes, type KeyKind, type Scope } from './catalog';
 import { Badge, ConfirmDialog, FormError, isForbidden, NotAllowed, Pager, RadioOption, scopesInProblem, SecretReveal, useAutoFocus, useCursorPages, useProblemText } from './shared';
 
@@ -38,6 +39,7 @@ export function ApiKeysTab() {
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
   const [revoking, setRevoking] = useState<ApiKey | null>(null);
+  const [editingOrigins, setEditingOrigins] = useState<ApiKey | null>(null);
   const revoke = useMutation({
     mutationFn: (key: ApiKey) => unwrap(bos.DELETE('/v1/api-keys/{key_id}', { params: { path: { key_id: key.id } }, headers: idempotencyKey() })),
     onSuccess: async (key) => {
@@ -67,7 +69,7 @@ export function ApiKeysTab() {
         <QueryState query={query} isEmpty={(p) => p.data.length === 0 && pages.page === 1} empty={t('keys.empty')}>
           {(p) => (
             <>
-              <KeysTable keys={p.data} stale={query.isPlaceholderData} canWrite={canWrite} onRevoke={(key) => { revoke.reset(); setRevoking(key); }} />
+              <KeysTable keys={p.data} stale={query.isPlaceholderData} canWrite={canWrite} onRevoke={(key) => { revoke.reset(); setRevoking(key); }} onEditOrigins={setEditingOrigins} />
               <Pager pages={pages} nextCursor={p.next_cursor} label={t('keys.pagination')} />
             </>
           )}
@@ -82,6 +84,21 @@ export function ApiKeysTab() {
             setCreated(key);
           }}
         />
+      </Dialog>
+
+      <Dialog open={editingOrigins !== null} title={t('keys.editOriginsTitle')} onClose={() => setEditingOrigins(null)}>
+        {editingOrigins !== null && (
+          <EditOriginsForm
+            apiKey={editingOrigins}
+            onCancel={() => setEditingOrigins(null)}
+            onSaved={(key) => {
+              setEditingOrigins(null);
+              notify('success', t('keys.originsSaved', { name: key.name }));
+              void queryClient.invalidateQueries({ queryKey: apiKeysQueryKey });
+              void queryClient.invalidateQueries({ queryKey: ['audit-events'] });
+            }}
+          />
+        )}
       </Dialog>
 
       <Dialog open={created !== null} title={t('keys.createdTitle')} onClose={() => setCreated(null)}>
@@ -103,7 +120,7 @@ export function ApiKeysTab() {
   );
 }
 
-function KeysTable({ keys, stale, canWrite, onRevoke }: { keys: ApiKey[]; stale: boolean; canWrite: boolean; onRevoke: (key: ApiKey) => void }) {
+function KeysTable({ keys, stale, canWrite, onRevoke, onEditOrigins }: { keys: ApiKey[]; stale: boolean; canWrite: boolean; onRevoke: (key: ApiKey) => void; onEditOrigins: (key: ApiKey) => void }) {
   const { t } = useTranslation('settings');
   const { t: tc } = useTranslation();
   const f = useFormat();
@@ -116,6 +133,7 @@ function KeysTable({ keys, stale, canWrite, onRevoke }: { keys: ApiKey[]; stale:
             <th scope="col">{t('keys.name')}</th>
             <th scope="col">{t('keys.kind')}</th>
             <th scope="col">{t('keys.scopes')}</th>
+            <th scope="col">{t('keys.origins')}</th>
             <th scope="col">{t('keys.token')}</th>
             <th scope="col">{t('created')}</th>
             <th scope="col">{t('statusColumn')}</th>
@@ -139,6 +157,9 @@ function KeysTable({ keys, stale, canWrite, onRevoke }: { keys: ApiKey[]; stale:
                 <ScopeSummary kind={key.kind} scopes={key.scopes} />
               </td>
               <td>
+                <OriginsSummary apiKey={key} />
+              </td>
+              <td>
                 <code className="mono">{key.token_hint}</code>
               </td>
               <td>
@@ -158,6 +179,11 @@ function KeysTable({ keys, stale, canWrite, onRevoke }: { keys: ApiKey[]; stale:
               </td>
               {canWrite && (
                 <td className="settings-actions">
+                  {key.revoked_at === null && key.kind === 'publishable' && (
+                    <button type="button" onClick={() => onEditOrigins(key)} aria-label={t('keys.editOriginsNamed', { name: key.name })}>
+                      {t('keys.editOrigins')}
+                    </button>
+                  )}
                   {key.revoked_at === null && (
                     <button type="button" className="danger" onClick={() => onRevoke(key)} aria-label={t('keys.revokeNamed', { name: key.name })}>
                       {t('keys.revoke')}
@@ -223,9 +249,11 @@ function CreateKeyForm({ onCreated, onCancel }: { onCreated: (key: CreatedApiKey
   const [scopes, setScopes] = useState<Set<Scope>>(() => initialScopes('secret'));
   const [nameError, setNameError] = useState<string | undefined>();
   const [scopesError, setScopesError] = useState<string | undefined>();
+  const [originsText, setOriginsText] = useState('');
+  const originsError = useOriginsError();
 
   const create = useMutation({
-    mutationFn: (body: { name: string; kind: KeyKind; scopes: Scope[] }) => unwrap(bos.POST('/v1/api-keys', { body, headers: idempotencyKey() })),
+    mutationFn: (body: { name: string; kind: KeyKind; scopes: Scope[]; allowed_origins?: string[] }) => unwrap(bos.POST('/v1/api-keys', { body, headers: idempotencyKey() })),
     onSuccess: async (key) => {
       notify('success', t('keys.createdNotice', { name: key.name }));
       onCreated(key);
@@ -267,7 +295,7 @@ function CreateKeyForm({ onCreated, onCancel }: { onCreated: (key: CreatedApiKey
     setNameError(trimmed === '' ? t('keys.nameRequired') : undefined);
     setScopesError(chosen.length === 0 ? t('keys.scopesRequired') : undefined);
     if (trimmed === '' || chosen.length === 0) return;
-    create.mutate({ name: trimmed, kind, scopes: chosen });
+    create.mutate({ name: trimmed, kind, scopes: chosen, ...(kind === 'publishable' ? { allowed_origins: originsOfText(originsText) } : {}) });
   }
 
   // The server refuses a key with scopes the person does not hold (403 insufficient_scope).
@@ -275,9 +303,10 @@ function CreateKeyForm({ onCreated, onCancel }: { onCreated: (key: CreatedApiKey
   if (create.error instanceof OpenBosError && create.error.code === 'insufficient_scope') {
     const named = scopesInProblem(create.error);
     error = named.length > 0 && named.every((s) => scopes.has(s as Scope)) ? t('keys.beyondHeld', { scopes: named.join(', ') }) : tc('notAllowed');
-  } else if (create.isError) {
+  } else if (create.isError && originsError(create.error, create.variables?.allowed_origins ?? []) === undefined) {
     error = problemText(create.error);
   }
+  const originsProblem = create.isError ? originsError(create.error, create.variables?.allowed_origins ?? []) : undefined;
   const notHeld = secretScopes.filter((s) => !canGrant(s, held));
 
   return (
@@ -346,6 +375,7 @@ function CreateKeyForm({ onCreated, onCancel }: { onCreated: (key: CreatedApiKey
           </p>
         )}
       </div>
+      {kind === 'publishable' && <OriginsField value={originsText} error={originsProblem} onChange={(text) => { setOriginsText(text); create.reset(); }} />}
       <p className="muted settings-small" aria-live="polite">
         {t('keys.selectedCount', { count: [...scopes].filter((s) => kind === 'secret' || isPublishableScope(s)).length })}
       </p>
