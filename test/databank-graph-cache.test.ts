@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GraphCache } from '../src/modules/databank/graph-cache.js';
+import { GraphCache } from '../src/modules/databank/ingestion/graph-cache.js';
 import { eraseConsumer, IngestCommitter, type IncomingEvent } from '../src/modules/databank/index.js';
 import { createMerchant } from '../src/modules/merchants/index.js';
 import { runChecks } from '../src/kernel/checks.js';

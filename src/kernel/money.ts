@@ -47,11 +47,6 @@ export function addMoney(a: Money, b: Money): Money {
   return { amount_minor: a.amount_minor + b.amount_minor, currency: a.currency };
 }
 
-export function subtractMoney(a: Money, b: Money): Money {
-  assertSameCurrency(a, b);
-  return { amount_minor: a.amount_minor - b.amount_minor, currency: a.currency };
-}
-
 /** Multiplies by a rate in basis points, rounding half to even as accountants do. */
 export function applyBasisPoints(value: Money, basis_points: bigint): Money {
   const product = value.amount_minor * basis_points;
@@ -82,10 +77,4 @@ export function toJsonAmount(amount_minor: bigint): number {
     throw new RangeError(`amount ${amount_minor} exceeds the JSON-safe range`);
   }
   return Number(amount_minor);
-}
-
-export function formatMoney(value: Money, locale = 'en'): string {
-  const digits = minorUnitDigits(value.currency);
-  const major = Number(value.amount_minor) / 10 ** digits;
-  return new Intl.NumberFormat(locale, { style: 'currency', currency: value.currency }).format(major);
 }

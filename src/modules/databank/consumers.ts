@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
 import { inTransaction, type AnyDb } from '../../kernel/db.js';
 import { recordAudit } from '../merchants/index.js';
-import type { CachedProfile } from './graph-cache.js';
-import { lockIdentityGraph, type Purpose } from './ingest.js';
+import type { CachedProfile } from './ingestion/graph-cache.js';
+import type { Purpose } from './ingestion/incoming-event.js';
+import { lockIdentityGraph } from './ingestion/lock-graph.js';
 
 /**
  * A brand's view of its consumers: profiles (with everyone merged into them), identities,

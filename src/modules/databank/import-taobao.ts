@@ -2,7 +2,8 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { inTransaction, type AnyDb } from '../../kernel/db.js';
 import { storedIdentifier } from './identifiers.js';
-import { ingestEvents, type IncomingEvent } from './ingest.js';
+import type { IncomingEvent } from './ingestion/incoming-event.js';
+import { ingestEvents } from './ingestion/ingest-events.js';
 import { snapshotStages, type Stage } from './lifecycle.js';
 
 /**

@@ -1,5 +1,5 @@
 import { defineModule } from '../../kernel/module.js';
-import { IngestCommitter } from './pipeline.js';
+import { IngestCommitter } from './ingestion/committer.js';
 import { migrations } from './migrations.js';
 import { platformEventHandlers } from './platform-events.js';
 import { registerRoutes } from './routes.js';
@@ -22,10 +22,11 @@ export const databankModule = defineModule({
   seedDemo: seedDataBank,
 });
 
-export { ingestEvents, type IncomingEvent } from './ingest.js';
-export { IngestCommitter } from './pipeline.js';
-export { snapshotStages, stageCounts, stageFlow, stages, type Stage } from './lifecycle.js';
-export { eraseConsumer, exportConsumer, getProfile, listProfiles, timeline, undoMerge } from './consumers.js';
+export { ingestEvents } from './ingestion/ingest-events.js';
+export type { IncomingEvent } from './ingestion/incoming-event.js';
+export { IngestCommitter } from './ingestion/committer.js';
+export { snapshotStages, stageCounts, type Stage } from './lifecycle.js';
+export { eraseConsumer } from './consumers.js';
 export { storedIdentifier, hashValue } from './identifiers.js';
 export { importTaobao } from './import-taobao.js';
 export { recordDailyStages } from './daily.js';

@@ -3,7 +3,8 @@ import type { AnyDb } from '../../kernel/db.js';
 import { inTransaction } from '../../kernel/db.js';
 import { orderPaid, orderPlaced, type OrderTransitionPayload } from '../orders/index.js';
 import { storedIdentifier } from './identifiers.js';
-import { ingestEvents, type IncomingEvent } from './ingest.js';
+import type { IncomingEvent } from './ingestion/incoming-event.js';
+import { ingestEvents } from './ingestion/ingest-events.js';
 
 /**
  * The platform's own touchpoints flow into the data bank of the merchant they belong to: an order

@@ -10,8 +10,8 @@ import { problems } from '../../kernel/problem.js';
 import { keyAuthenticator } from '../merchants/index.js';
 import { consentOf, eraseConsumer, exportConsumer, getProfile, identitiesOf, listProfiles, setConsent, timeline, undoMerge, type ProfileRow, type TimelineCursor } from './consumers.js';
 import { hashValue, normaliseEmail, storedIdentifier } from './identifiers.js';
-import type { EventType } from './ingest.js';
-import type { IngestCommitter } from './pipeline.js';
+import type { IngestCommitter } from './ingestion/committer.js';
+import type { EventType } from './ingestion/incoming-event.js';
 import { latestStage, snapshotStages, stageCounts, stageFlow, stages } from './lifecycle.js';
 import { decodeBody, parseJson, parseRequest, shortPaths } from './segment.js';
 

@@ -2,7 +2,8 @@ import { inTransaction } from '../../kernel/db.js';
 import type { SeedContext } from '../../kernel/module.js';
 import { findMerchantByHandle } from '../merchants/index.js';
 import { storedIdentifier } from './identifiers.js';
-import { ingestEvents, type IncomingEvent } from './ingest.js';
+import type { IncomingEvent } from './ingestion/incoming-event.js';
+import { ingestEvents } from './ingestion/ingest-events.js';
 import { recordDailyStages } from './daily.js';
 
 /** demo-brand's data bank: a few consumers at every lifecycle stage, over the last weeks. */

@@ -2,7 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { newId } from '../../kernel/ids.js';
 import { Problem, problems, type FieldError } from '../../kernel/problem.js';
 import { storedIdentifier, type Identifier } from './identifiers.js';
-import type { EventType, IncomingEvent, Purpose } from './ingest.js';
+import type { EventType, IncomingEvent, Purpose } from './ingestion/incoming-event.js';
 
 /**
  * The Segment HTTP tracking API, as existing analytics SDKs speak it: the same paths, the write

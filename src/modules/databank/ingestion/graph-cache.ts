@@ -1,4 +1,5 @@
-import type { Identifier } from './identifiers.js';
+import type { Identifier } from '../identifiers.js';
+import type { GraphView } from './load-graph.js';
 
 /**
  * A process's copy of the identity graphs it has resolved, so a batch reads from the database
@@ -64,6 +65,19 @@ export class GraphCache {
   /** The brand's copy whatever its version, for a batch that will check the version later. */
   peek(merchant_id: string): BrandGraph | undefined {
     return this.brands.get(merchant_id);
+  }
+
+  /**
+   * The brand's copy as it is at each lookup, whatever it becomes: a batch that resolves on it
+   * before the lock, or after `current` said it is current.
+   */
+  live(merchant_id: string): GraphView {
+    return {
+      owner: (k) => this.brands.get(merchant_id)?.owner.get(k),
+      held: (p) => this.brands.get(merchant_id)?.held.get(p),
+      profile: (p) => this.brands.get(merchant_id)?.profiles.get(p),
+      users: () => undefined,
+    };
   }
 
   /** Applies a committed batch. */
