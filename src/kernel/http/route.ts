@@ -18,7 +18,7 @@ export interface RouteAccess {
    * The kinds of credential accepted (default: secret keys and console sessions). A route that
    * accepts publishable keys is reachable by browsers on the origins the key lists (cors.ts). A
    * `public` route that resolves a key itself (the data bank's Segment routes) names the kinds
-   * its handler accepts.
+   * its handler accepts, and its handler must call `admitOrigin` with the key before acting.
    */
   readonly keyKinds?: readonly CallerKind[];
   /** `merchant`: reads or writes one merchant's data and must never show another's. */
