@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isBrowserRoute } from '../src/kernel/http/route.js';
 import { createApiKey } from '../src/modules/merchants/index.js';
 import { aStockedItem } from './support/commerce.js';
 import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
@@ -190,6 +191,22 @@ describe('the Segment browser SDK’s routes', () => {
     expect(res.status).toBe(403);
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
     expect(await profiles('web-evil')).toBe(0);
+  });
+
+  it('every public route a browser may call checks the origin itself (its key is not known before the handler)', async () => {
+    const routes = platform.routes.filter((r) => r.access.scope === 'public' && isBrowserRoute(r.access));
+    expect(routes.map((r) => r.path).sort()).toEqual([...['track', 'identify', 'page', 'screen', 'group', 'alias', 'batch', 't', 'i', 'p', 's', 'g', 'a', 'b'].map((p) => `/v1/${p}`), '/v1/projects/{writeKey}/settings'].sort());
+    for (const r of routes) {
+      const event = { userId: 'guard', event: 'Guarded' };
+      const body = /\/(batch|b)$/.test(r.path) ? { batch: [{ type: 'track', ...event }] } : event;
+      const res = await platform.app.request(r.path.replace('{writeKey}', shopKey.token), {
+        method: r.method,
+        headers: { origin: evil, authorization: basic(shopKey.token), 'content-type': 'text/plain' },
+        ...(r.method === 'POST' ? { body: JSON.stringify(body) } : {}),
+      });
+      expect(res.status, r.path).toBe(403);
+    }
+    expect(await profiles('guard')).toBe(0);
   });
 
   it('serves the SDK settings to an allowed origin only', async () => {
