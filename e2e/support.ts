@@ -44,13 +44,14 @@ export async function startE2eServer(): Promise<E2eServer> {
   };
 }
 
-export async function launchBrowser(): Promise<Browser> {
+/** `extraArgs`: more Chromium switches, e.g. `--host-resolver-rules` to give a local server a domain name. */
+export async function launchBrowser(extraArgs: readonly string[] = []): Promise<Browser> {
   await mkdir(screenshotDir, { recursive: true });
   return chromium.launch({
     executablePath: chromiumPath,
     headless: true,
     // As root Chromium needs --no-sandbox; the rest keeps it from calling out to a closed network.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
   });
 }
 

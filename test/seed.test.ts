@@ -52,6 +52,13 @@ describe('demo platform seed', () => {
       for (const m of credentials!.merchants) {
         const res = await app.request('/v1/merchant', { headers: { authorization: `Bearer ${m.secret_key}` } });
         expect(((await res.json()) as { handle: string }).handle).toBe(m.handle);
+        // A storefront in development, on any local port, may use the demo publishable key; another site may not.
+        for (const origin of ['http://localhost:5173', 'http://127.0.0.1:8080', 'http://localhost']) {
+          const page = await app.request('http://api.example/v1/merchant', { headers: { authorization: `Bearer ${m.publishable_key}`, origin } });
+          expect(page.headers.get('access-control-allow-origin'), origin).toBe(origin);
+        }
+        const elsewhere = await app.request('/v1/merchant', { headers: { authorization: `Bearer ${m.publishable_key}`, origin: 'https://elsewhere.example' } });
+        expect(elsewhere.status).toBe(403);
         expect(await verifyConsoleUser(fresh.db, m.merchant_id, m.console_email, m.console_password)).toBeDefined();
         expect(await verifyConsoleUser(fresh.db, m.merchant_id, m.console_email, 'wrong-password')).toBeUndefined();
       }

@@ -67,6 +67,7 @@ const fixtures: Record<string, Fixture> = {
   createApiKey: { kind: 'own', request: { path: '/v1/api-keys', body: { kind: 'secret' } } },
   getApiKey: { kind: 'item', setup: async (a) => { const id = await aKey(a); return { path: `/v1/api-keys/${id}`, marker: id }; } },
   revokeApiKey: { kind: 'item', setup: async (a) => { const id = await aKey(a); return { path: `/v1/api-keys/${id}`, marker: id }; } },
+  updateApiKey: { kind: 'item', setup: async (a) => { const id = await aKey(a); return { path: `/v1/api-keys/${id}`, body: { name: 'hijacked' }, marker: id }; } },
   listAuditEvents: { kind: 'collection', setup: async (a) => ({ path: '/v1/audit-events?limit=100', marker: await aKey(a) }) },
   createLocation: { kind: 'own', request: { path: '/v1/locations', body: location('OWN-1') } },
   listLocations: { kind: 'collection', setup: async (a) => ({ path: '/v1/locations?limit=100', marker: await aLocation(a) }) },

@@ -225,7 +225,8 @@ export interface paths {
         delete: operations["revokeApiKey"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Rename a key or replace the origins whose pages may use a publishable key */
+        patch: operations["updateApiKey"];
         trace?: never;
     };
     "/v1/audit-events": {
@@ -1366,6 +1367,8 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         ApiKey: {
+            /** @description web origins whose pages may use this publishable key; always empty for a secret key */
+            allowed_origins: string[];
             /** Format: date-time */
             created_at: string;
             id: string;
@@ -3098,6 +3101,14 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /**
+                     * @description Web origins (scheme://host[:port]) whose pages may call with this publishable key, at most 20; `http://localhost:*` allows any port of a loopback host. Secret keys take none.
+                     * @example [
+                     *       "https://shop.example.com",
+                     *       "http://localhost:*"
+                     *     ]
+                     */
+                    allowed_origins?: string[];
                     /** @enum {string} */
                     kind: "secret" | "publishable";
                     name?: string;
@@ -3295,6 +3306,114 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description The revoked key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKey"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Web origins (scheme://host[:port]) whose pages may call with this publishable key, at most 20; `http://localhost:*` allows any port of a loopback host. Secret keys take none.
+                     * @example [
+                     *       "https://shop.example.com",
+                     *       "http://localhost:*"
+                     *     ]
+                     */
+                    allowed_origins?: string[];
+                    name?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The key as it is now */
             200: {
                 headers: {
                     [name: string]: unknown;

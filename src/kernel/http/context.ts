@@ -13,6 +13,8 @@ export interface Caller {
   readonly scopes: ReadonlySet<Scope>;
   /** Who acts, as recorded in audit logs and order timelines: `key:key_...` or `user:usr_...`. */
   readonly actor: string;
+  /** The web origins whose pages may use a publishable key (see cors.ts); none for other callers. */
+  readonly allowed_origins?: readonly string[];
 }
 
 export type CallerKind = KeyKind | 'console';

@@ -14,9 +14,20 @@ import type { Scope } from './scopes.js';
 export interface RouteAccess {
   /** `public` routes need no key (health, settings for SDKs); a list means any one of them. */
   readonly scope: Scope | readonly Scope[] | 'public';
+  /**
+   * The kinds of credential accepted (default: secret keys and console sessions). A route that
+   * accepts publishable keys is reachable by browsers on the origins the key lists (cors.ts). A
+   * `public` route that resolves a key itself (the data bank's Segment routes) names the kinds
+   * its handler accepts, and its handler must call `admitOrigin` with the key before acting.
+   */
   readonly keyKinds?: readonly CallerKind[];
   /** `merchant`: reads or writes one merchant's data and must never show another's. */
   readonly tenancy: 'merchant' | 'public';
+}
+
+/** Whether browsers on other origins may call the route with a publishable key. */
+export function isBrowserRoute(access: RouteAccess): boolean {
+  return access.keyKinds?.includes('publishable') ?? false;
 }
 
 export type ApiRoute<R extends RouteConfig = RouteConfig> = R & { access: RouteAccess };

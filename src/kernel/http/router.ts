@@ -3,9 +3,10 @@ import type { MiddlewareHandler } from 'hono';
 import type { AnyDb } from '../db.js';
 import type { ModuleRouter } from '../module.js';
 import { requireKey } from './auth.js';
+import { crossOriginAccess, preflight } from './cors.js';
 import type { AppEnv, Authenticator } from './context.js';
 import { idempotency } from './idempotency.js';
-import type { ApiRoute, RouteAccess } from './route.js';
+import { isBrowserRoute, type ApiRoute, type RouteAccess } from './route.js';
 
 /** One row of the route table: what the tenancy test and the docs walk. */
 export interface RouteEntry {
@@ -27,8 +28,9 @@ export interface RouterDeps {
 
 /**
  * Registers a module's routes with the middleware every route inherits, in this order:
- * authenticate and check scope, rate-limit per key, then idempotency, then zod validation and
- * the handler.
+ * authenticate and check scope, check a browser's origin (routes that take publishable keys),
+ * rate-limit per key, then idempotency, then zod validation and the handler. A path with routes
+ * that take publishable keys also answers CORS preflights (cors.ts).
  */
 export function moduleRouter(module: string, deps: RouterDeps): ModuleRouter {
   const idempotent = idempotency(deps.db);
@@ -37,13 +39,29 @@ export function moduleRouter(module: string, deps: RouterDeps): ModuleRouter {
       const operationId = route.operationId;
       if (operationId === undefined) throw new Error(`route ${route.method} ${route.path} needs an operationId`);
       if (deps.table.some((r) => r.operationId === operationId)) throw new Error(`duplicate operationId ${operationId}`);
+      const browser = isBrowserRoute(route.access);
       const middleware: MiddlewareHandler<AppEnv>[] = [requireKey(deps.authenticator, route.access)];
+      // A public route checks the origin in its handler, once it has found the key.
+      if (browser && route.access.scope !== 'public') middleware.push(crossOriginAccess);
       if (route.access.scope !== 'public') middleware.push(deps.rateLimit, idempotent);
+      if (browser && !deps.table.some((r) => r.path === route.path && isBrowserRoute(r.access))) {
+        deps.app.options(honoPath(route.path), preflight(() => browserMethodsAt(deps.table, route.path)));
+      }
       const withMiddleware = { ...route, middleware: [...middleware, ...asArray(route.middleware)] } as R;
       deps.app.openapi(withMiddleware, handler);
       deps.table.push({ module, operationId, method: route.method.toUpperCase(), path: route.path, access: route.access });
     },
   };
+}
+
+/** `/v1/carts/{cart_id}` → `/v1/carts/:cart_id`. */
+function honoPath(openApiPath: string): string {
+  return openApiPath.replace(/\{(\w+)\}/g, ':$1');
+}
+
+/** The methods of the browser-reachable routes at a path, read when a preflight comes (after every module has registered). */
+function browserMethodsAt(table: readonly RouteEntry[], path: string): string[] {
+  return table.filter((r) => r.path === path && isBrowserRoute(r.access)).map((r) => r.method);
 }
 
 function asArray<T>(value: T | T[] | undefined): T[] {

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { presentedKey } from '../../kernel/http/auth.js';
+import { admitOrigin } from '../../kernel/http/cors.js';
 import type { AppEnv, Authenticator } from '../../kernel/http/context.js';
 import { defineRoute, jsonResponse } from '../../kernel/http/route.js';
 import { toJsonAmount } from '../../kernel/money.js';
@@ -19,6 +20,12 @@ const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
 
 const segmentPaths = ['track', 'identify', 'page', 'screen', 'group', 'alias', 'batch', 't', 'i', 'p', 's', 'g', 'a', 'b'] as const;
 
+/**
+ * The write key is found by the handler (Basic user name, `writeKey` in the body, or the settings
+ * path), which also checks a browser's origin against it: analytics SDKs run on merchants' pages.
+ */
+const writeKeyAccess = { scope: 'public', tenancy: 'public', keyKinds: ['publishable', 'secret'] } as const;
+
 function segmentRoute(path: (typeof segmentPaths)[number]) {
   const full = shortPaths[path] ?? path;
   return defineRoute({
@@ -27,7 +34,7 @@ function segmentRoute(path: (typeof segmentPaths)[number]) {
     path: `/v1/${path}`,
     tags: ['Event ingestion (Segment-compatible)'],
     summary: path.length === 1 ? `Short path for /v1/${full} (browser SDK)` : `Segment ${full}: write key as Basic user name or \`writeKey\`; JSON or text/plain; gzip allowed`,
-    access: { scope: 'public', tenancy: 'public' },
+    access: writeKeyAccess,
     responses: { 200: jsonResponse(z.object({ success: z.literal(true) }), 'Stored durably') },
   });
 }
@@ -38,7 +45,7 @@ export const settingsRoute = defineRoute({
   path: '/v1/projects/{writeKey}/settings',
   tags: ['Event ingestion (Segment-compatible)'],
   summary: 'Settings the Segment browser SDK loads at start',
-  access: { scope: 'public', tenancy: 'public' },
+  access: writeKeyAccess,
   request: { params: z.object({ writeKey: z.string().max(100).openapi({ param: { name: 'writeKey', in: 'path' } }) }) },
   responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'SDK settings') },
 });
@@ -175,6 +182,7 @@ async function writeKeyMerchant(authenticator: Authenticator, c: Context<AppEnv>
   const caller = await authenticator.authenticate(token);
   if (caller === undefined) throw problems.unauthenticated('The write key is unknown or has been revoked');
   if (!caller.scopes.has('events:write')) throw problems.forbidden('events:write');
+  admitOrigin(c, caller);
   return caller.merchant_id;
 }
 
@@ -207,7 +215,9 @@ export function registerRoutes(router: ModuleRouter, { db }: ModuleContext, inge
 
   router.route(settingsRoute, async (c) => {
     const writeKey = c.req.valid('param').writeKey;
-    if ((await authenticator.authenticate(writeKey)) === undefined) throw problems.notFound('The write key');
+    const caller = await authenticator.authenticate(writeKey);
+    if (caller === undefined) throw problems.notFound('The write key');
+    admitOrigin(c, caller);
     const host = new URL(c.req.url).host;
     return c.json({ integrations: { 'Segment.io': { apiKey: writeKey, apiHost: `${host}/v1`, protocol: new URL(c.req.url).protocol.replace(':', '') } }, plan: { track: { __default: { enabled: true } }, identify: { __default: { enabled: true } } }, edgeFunction: {}, analyticsNextEnabled: true, middlewareSettings: {}, enabledMiddleware: {}, metrics: { sampleRate: 0 }, legacyVideoPluginsEnabled: false, remotePlugins: [] }, 200);
   });

@@ -12,3 +12,6 @@ export const apiKeyCreated = defineEvent(
 );
 
 export const apiKeyRevoked = defineEvent('api_key.revoked', z.object({ key_id: z.string() }));
+
+/** A key's name or allowed origins changed. */
+export const apiKeyUpdated = defineEvent('api_key.updated', z.object({ key_id: z.string(), name: z.string(), allowed_origins: z.array(z.string()) }));

@@ -16,11 +16,11 @@ export const merchantsModule = defineModule({
 });
 
 export { createMerchant, findMerchantByHandle, getMerchant, listMerchants, type Merchant, type NewMerchant } from './merchants.js';
-export { createApiKey, revokeApiKey, listApiKeys, keyAuthenticator, type ApiKey } from './api-keys.js';
+export { createApiKey, updateApiKey, revokeApiKey, listApiKeys, keyAuthenticator, type ApiKey } from './api-keys.js';
 export { createConsoleUser, verifyConsoleUser, listConsoleUsers, updateConsoleUser, type ConsoleUser } from './console-users.js';
 export { signIn, signOut, pruneSessions, csrfTokenFor } from './console-sessions.js';
 export { scopesOfRole, consoleRoles } from './roles.js';
 export { recordAudit, listAuditEvents } from './audit.js';
-export { merchantCreated, apiKeyCreated, apiKeyRevoked } from './events.js';
+export { merchantCreated, apiKeyCreated, apiKeyUpdated, apiKeyRevoked } from './events.js';
 export { demoMerchants } from './seed.js';
 export type { MerchantKind, ConsoleRole } from './tables.js';

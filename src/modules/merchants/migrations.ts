@@ -73,4 +73,11 @@ export const migrations = [
      create unique index console_session_token_hash on console_session (token_hash);
      create index console_session_user on console_session (merchant_id, user_id) where revoked_at is null;`,
   ),
+  sqlMigration(
+    '20261205T1600_api_key_allowed_origins',
+    `alter table api_key
+       add column allowed_origins text[] not null default '{}',
+       add constraint api_key_origins_publishable_only check (kind = 'publishable' or cardinality(allowed_origins) = 0),
+       add constraint api_key_origins_max check (cardinality(allowed_origins) <= 20);`,
+  ),
 ];

@@ -4,7 +4,8 @@ import { allScopes } from '../../kernel/http/scopes.js';
 import { decodeCursor, pageQuerySchema, pageSchema, toPage } from '../../kernel/http/pagination.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
-import { createApiKey, getApiKey, listApiKeys, revokeApiKey, type ApiKey } from './api-keys.js';
+import { createApiKey, getApiKey, listApiKeys, revokeApiKey, updateApiKey, type ApiKey } from './api-keys.js';
+import { allowed_origins_max, parseAllowedOrigin } from '../../kernel/http/cors.js';
 import { listAuditEvents } from './audit.js';
 import { getMerchant } from './merchants.js';
 import { registerConsoleRoutes } from './console-routes.js';
@@ -44,6 +45,7 @@ const apiKeySchema = z
     name: z.string(),
     scopes: z.array(z.string()),
     token_hint: z.string().openapi({ description: 'first and last characters of the token' }),
+    allowed_origins: z.array(z.string()).openapi({ description: 'web origins whose pages may use this publishable key; always empty for a secret key' }),
     created_at: z.string().datetime(),
     revoked_at: z.string().datetime().nullable(),
   })
@@ -55,6 +57,27 @@ const auditEventSchema = z
   .object({ id: z.string(), actor: z.string(), action: z.string(), target: z.string(), details: z.record(z.string(), z.unknown()), occurred_at: z.string().datetime() })
   .openapi('AuditEvent');
 
+/** Origins as a merchant writes them, normalised to what browsers send, or a field error naming the entry. */
+const allowedOrigins = z
+  .array(
+    z
+      .string()
+      .max(300)
+      .transform((text, ctx) => {
+        const parsed = parseAllowedOrigin(text);
+        if ('error' in parsed) {
+          ctx.addIssue({ code: 'custom', message: parsed.error });
+          return z.NEVER;
+        }
+        return parsed.origin;
+      }),
+  )
+  .max(allowed_origins_max)
+  .openapi({
+    description: `Web origins (scheme://host[:port]) whose pages may call with this publishable key, at most ${allowed_origins_max}; \`http://localhost:*\` allows any port of a loopback host. Secret keys take none.`,
+    example: ['https://shop.example.com', 'http://localhost:*'],
+  });
+
 const keyParams = z.object({ key_id: z.string().max(64).openapi({ param: { name: 'key_id', in: 'path' } }) });
 
 function keyJson(key: ApiKey): z.infer<typeof apiKeySchema> {
@@ -64,6 +87,7 @@ function keyJson(key: ApiKey): z.infer<typeof apiKeySchema> {
     name: key.name,
     scopes: key.scopes,
     token_hint: key.token_hint,
+    allowed_origins: key.allowed_origins,
     created_at: key.created_at.toISOString(),
     revoked_at: key.revoked_at?.toISOString() ?? null,
   };
@@ -107,6 +131,7 @@ export const createKey = defineRoute({
             kind: z.enum(['secret', 'publishable']),
             name: z.string().min(1).max(100).optional(),
             scopes: z.array(z.enum(allScopes)).max(allScopes.length).optional(),
+            allowed_origins: allowedOrigins.optional(),
           }),
         },
       },
@@ -124,6 +149,30 @@ export const getKey = defineRoute({
   access: { scope: 'keys:read', tenancy: 'merchant' },
   request: { params: keyParams },
   responses: { 200: jsonResponse(apiKeySchema, 'The key') },
+});
+
+export const updateKey = defineRoute({
+  operationId: 'updateApiKey',
+  method: 'patch',
+  path: '/v1/api-keys/{key_id}',
+  tags: ['API keys'],
+  summary: 'Rename a key or replace the origins whose pages may use a publishable key',
+  access: { scope: 'keys:write', tenancy: 'merchant' },
+  request: {
+    params: keyParams,
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: z
+            .object({ name: z.string().min(1).max(100).optional(), allowed_origins: allowedOrigins.optional() })
+            .strict()
+            .refine((b) => b.name !== undefined || b.allowed_origins !== undefined, { message: 'send name or allowed_origins' }),
+        },
+      },
+    },
+  },
+  responses: { 200: jsonResponse(apiKeySchema, 'The key as it is now') },
 });
 
 export const revokeKey = defineRoute({
@@ -174,6 +223,13 @@ export function registerRoutes(router: ModuleRouter, ctx: ModuleContext): void {
 
   router.route(getKey, async (c) => {
     const key = await getApiKey(db, c.get('caller').merchant_id, c.req.valid('param').key_id);
+    if (key === undefined) throw problems.notFound('The API key');
+    return c.json(keyJson(key), 200);
+  });
+
+  router.route(updateKey, async (c) => {
+    const caller = c.get('caller');
+    const key = await updateApiKey(db, caller.merchant_id, c.req.valid('param').key_id, c.req.valid('json'), caller.actor);
     if (key === undefined) throw problems.notFound('The API key');
     return c.json(keyJson(key), 200);
   });

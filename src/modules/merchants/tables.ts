@@ -22,6 +22,8 @@ export interface ApiKeyTable {
   scopes: Scope[];
   token_hash: string;
   token_hint: string;
+  /** Web origins whose pages may use this publishable key (`https://shop.example`, `http://localhost:*`); empty for secret keys. */
+  allowed_origins: Generated<string[]>;
   created_at: Generated<Date>;
   revoked_at: Date | null;
 }

@@ -11,6 +11,7 @@ import { canGrant, defaultScopesOfKind, isPublishableScope, keyKinds, publishabl
 import { apiKeysQueryKey, auditQueryKey } from './queryKeys';
 import { scopesInProblem, useProblemText } from './problems';
 import { GroupButtons, RadioOption, useSelection } from './shared';
+import { OriginsField, originsOfText, useOriginsError } from './KeyOrigins';
 
 type CreatedApiKey = Schemas['CreatedApiKey'];
 
@@ -30,6 +31,8 @@ export function CreateKeyForm({ onCreated, onCancel }: { onCreated: (key: Create
   const initialScopes = (kind: KeyKind) => new Set<Scope>(defaultScopesOfKind(kind).filter((s) => canGrant(s, held)));
   const [name, setName] = useState('');
   const [kind, setKind] = useState<KeyKind>('secret');
+  const [originsText, setOriginsText] = useState('');
+  const originsError = useOriginsError();
   const [nameError, setNameError] = useState<string | undefined>();
   const [scopesError, setScopesError] = useState<string | undefined>();
   const { selected: scopes, setSelected: setScopes, set } = useSelection(() => initialScopes('secret'), () => setScopesError(undefined));
@@ -37,7 +40,7 @@ export function CreateKeyForm({ onCreated, onCancel }: { onCreated: (key: Create
   const setGroup = (group: readonly Scope[], on: boolean) => set(on ? group.filter((s) => canGrant(s, held)) : group, on);
 
   const create = useMutation({
-    mutationFn: (body: { name: string; kind: KeyKind; scopes: Scope[] }) => unwrap(bos.POST('/v1/api-keys', { body, headers: idempotencyKey() })),
+    mutationFn: (body: { name: string; kind: KeyKind; scopes: Scope[]; allowed_origins?: string[] }) => unwrap(bos.POST('/v1/api-keys', { body, headers: idempotencyKey() })),
     onSuccess: async (key) => {
       notify('success', t('keys.createdNotice', { name: key.name }));
       onCreated(key);
@@ -59,7 +62,7 @@ export function CreateKeyForm({ onCreated, onCancel }: { onCreated: (key: Create
     setNameError(trimmed === '' ? t('keys.nameRequired') : undefined);
     setScopesError(chosen.length === 0 ? t('keys.scopesRequired') : undefined);
     if (trimmed === '' || chosen.length === 0) return;
-    create.mutate({ name: trimmed, kind, scopes: chosen });
+    create.mutate({ name: trimmed, kind, scopes: chosen, ...(kind === 'publishable' ? { allowed_origins: originsOfText(originsText) } : {}) });
   }
 
   // The server refuses a key with scopes the person does not hold (403 insufficient_scope).
@@ -67,9 +70,10 @@ export function CreateKeyForm({ onCreated, onCancel }: { onCreated: (key: Create
   if (create.error instanceof OpenBosError && create.error.code === 'insufficient_scope') {
     const named = scopesInProblem(create.error);
     error = named.length > 0 && named.every((s) => scopes.has(s as Scope)) ? t('keys.beyondHeld', { scopes: named.join(', ') }) : tc('notAllowed');
-  } else if (create.isError) {
+  } else if (create.isError && originsError(create.error, create.variables?.allowed_origins ?? []) === undefined) {
     error = problemText(create.error);
   }
+  const originsProblem = create.isError ? originsError(create.error, create.variables?.allowed_origins ?? []) : undefined;
   const notHeld = secretScopes.filter((s) => !canGrant(s, held));
 
   return (
@@ -138,6 +142,7 @@ export function CreateKeyForm({ onCreated, onCancel }: { onCreated: (key: Create
           </p>
         )}
       </div>
+      {kind === 'publishable' && <OriginsField value={originsText} error={originsProblem} onChange={(text) => { setOriginsText(text); create.reset(); }} />}
       <p className="muted settings-small" aria-live="polite">
         {t('keys.selectedCount', { count: [...scopes].filter((s) => kind === 'secret' || isPublishableScope(s)).length })}
       </p>

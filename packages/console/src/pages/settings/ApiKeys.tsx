@@ -16,6 +16,7 @@ import { useProblemText } from './problems';
 import { apiKeysQueryKey, auditQueryKey } from './queryKeys';
 import { SecretReveal } from './secrets';
 import { Badge, ChipList, PagedList, SettingsSection, useCursorPages } from './shared';
+import { EditOriginsForm, OriginsSummary } from './KeyOrigins';
 
 type ApiKey = Schemas['ApiKey'];
 type CreatedApiKey = Schemas['CreatedApiKey'];
@@ -40,6 +41,7 @@ export function ApiKeysTab() {
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
   const [revoking, setRevoking] = useState<ApiKey | null>(null);
+  const [editingOrigins, setEditingOrigins] = useState<ApiKey | null>(null);
   const revoke = useMutation({
     mutationFn: (key: ApiKey) => unwrap(bos.DELETE('/v1/api-keys/{key_id}', { params: { path: { key_id: key.id } }, headers: idempotencyKey() })),
     onSuccess: async (key) => {
@@ -58,7 +60,7 @@ export function ApiKeysTab() {
   return (
     <SettingsSection id="keys" title={t('keys.title')} intro={t('keys.intro')} action={createButton}>
       <PagedList query={query} pages={pages} allowed={canRead} empty={t('keys.empty')} label={t('keys.pagination')}>
-        {(keys) => <KeysTable keys={keys} stale={query.isPlaceholderData} canWrite={canWrite} onRevoke={(key) => { revoke.reset(); setRevoking(key); }} />}
+        {(keys) => <KeysTable keys={keys} stale={query.isPlaceholderData} canWrite={canWrite} onRevoke={(key) => { revoke.reset(); setRevoking(key); }} onEditOrigins={setEditingOrigins} />}
       </PagedList>
 
       <Dialog open={creating} title={t('keys.createTitle')} onClose={() => setCreating(false)}>
@@ -69,6 +71,21 @@ export function ApiKeysTab() {
             setCreated(key);
           }}
         />
+      </Dialog>
+
+      <Dialog open={editingOrigins !== null} title={t('keys.editOriginsTitle')} onClose={() => setEditingOrigins(null)}>
+        {editingOrigins !== null && (
+          <EditOriginsForm
+            apiKey={editingOrigins}
+            onCancel={() => setEditingOrigins(null)}
+            onSaved={(key) => {
+              setEditingOrigins(null);
+              notify('success', t('keys.originsSaved', { name: key.name }));
+              void queryClient.invalidateQueries({ queryKey: apiKeysQueryKey });
+              void queryClient.invalidateQueries({ queryKey: auditQueryKey });
+            }}
+          />
+        )}
       </Dialog>
 
       <Dialog open={created !== null} title={t('keys.createdTitle')} onClose={() => setCreated(null)}>
@@ -91,7 +108,7 @@ export function ApiKeysTab() {
   );
 }
 
-function KeysTable({ keys, stale, canWrite, onRevoke }: { keys: ApiKey[]; stale: boolean; canWrite: boolean; onRevoke: (key: ApiKey) => void }) {
+function KeysTable({ keys, stale, canWrite, onRevoke, onEditOrigins }: { keys: ApiKey[]; stale: boolean; canWrite: boolean; onRevoke: (key: ApiKey) => void; onEditOrigins: (key: ApiKey) => void }) {
   const { t } = useTranslation('settings');
   const { t: tc } = useTranslation();
   const f = useFormat();
@@ -106,6 +123,7 @@ function KeysTable({ keys, stale, canWrite, onRevoke }: { keys: ApiKey[]; stale:
         { label: t('keys.name'), rowHeader: true, className: 'settings-row-head', cell: (key) => key.name },
         { label: t('keys.kind'), cell: (key) => <Badge tone={`kind-${key.kind}`}>{t(`keys.kinds.${key.kind}`)}</Badge> },
         { label: t('keys.scopes'), cell: (key) => <ScopeSummary kind={key.kind} scopes={key.scopes} /> },
+        { label: t('keys.origins'), cell: (key) => <OriginsSummary apiKey={key} /> },
         { label: t('keys.token'), cell: (key) => <code className="mono">{key.token_hint}</code> },
         { label: t('created'), cell: (key) => <time dateTime={key.created_at}>{f.dateTime(key.created_at)}</time> },
         {
@@ -128,9 +146,16 @@ function KeysTable({ keys, stale, canWrite, onRevoke }: { keys: ApiKey[]; stale:
           className: 'settings-actions',
           cell: (key) =>
             key.revoked_at === null && (
-              <button type="button" className="danger" onClick={() => onRevoke(key)} aria-label={t('keys.revokeNamed', { name: key.name })}>
-                {t('keys.revoke')}
-              </button>
+              <>
+                {key.kind === 'publishable' && (
+                  <button type="button" onClick={() => onEditOrigins(key)} aria-label={t('keys.editOriginsNamed', { name: key.name })}>
+                    {t('keys.editOrigins')}
+                  </button>
+                )}
+                <button type="button" className="danger" onClick={() => onRevoke(key)} aria-label={t('keys.revokeNamed', { name: key.name })}>
+                  {t('keys.revoke')}
+                </button>
+              </>
             ),
         },
       ]}
