@@ -4,7 +4,8 @@ import { problems } from './problem.js';
 /**
  * Group commit: requests for hot rows queue in arrival order and are applied in batches, one
  * transaction per batch, so a hot row costs one lock and one commit per batch rather than per
- * request. Each request's promise settles only after its batch committed (or failed as a whole).
+ * request. Each request's promise settles only after the transaction holding it committed, or
+ * with its own error: a failed batch is bisected until the request at fault is alone.
  *
  * Up to `batches_in_flight_max` batches run at once so one batch's queries overlap another's
  * commit; a batch that locks rows awaits `turn.wait` first and calls `turn.done` once it holds its
@@ -39,10 +40,13 @@ export class GroupCommitter<Req, Res> {
   private readonly queue_length_max: number;
   /** Batches committed so far, for benchmarks and metrics. */
   batches = 0;
+  /** Parts of failed batches tried again to find the request at fault; for tests and metrics. */
+  isolations = 0;
 
   constructor(
     private readonly name: string,
-    private readonly applyBatch: (batch: readonly Req[], turn: LockTurn) => Promise<Res[]>,
+    /** `turn` is undefined for a part of a failed batch tried again: it runs alone, outside the lock order. */
+    private readonly applyBatch: (batch: readonly Req[], turn: LockTurn | undefined) => Promise<Res[]>,
     private readonly logger: Logger,
     options: GroupCommitOptions = {},
   ) {
@@ -76,18 +80,55 @@ export class GroupCommitter<Req, Res> {
 
   private async run(batch: Pending<Req, Res>[], turn: LockTurn): Promise<void> {
     try {
-      const results = await this.applyBatch(
-        batch.map((p) => p.request),
-        turn,
-      );
-      this.batches++;
-      batch.forEach((p, i) => p.resolve(results[i]!));
+      this.settle(batch, await this.applyBatch(batch.map((p) => p.request), turn));
     } catch (error) {
-      // Nothing of the batch committed; every caller in it hears so and may retry.
-      this.logger.error({ err: error, batch_size: batch.length, committer: this.name }, 'group commit batch failed');
-      for (const p of batch) p.reject(error);
+      // Nothing of the batch committed. Its place in the lock order is given up first, so the
+      // batches behind go on while the culprit is found.
+      turn.done();
+      this.logger.warn({ err: error, batch_size: batch.length, committer: this.name }, 'group commit batch failed');
+      await this.isolate(batch, error);
     } finally {
       turn.done();
     }
   }
+
+  /**
+   * One request's fault must never fail another's request, whoever's they are: a failed batch
+   * is split in halves and each half is tried alone, down to the single request at fault, which
+   * alone hears the error. Log2(n) extra transactions per culprit. When the database itself is
+   * unreachable no request is at fault, and every caller hears so at once.
+   */
+  private async isolate(batch: Pending<Req, Res>[], error: unknown): Promise<void> {
+    if (batch.length === 1 || isUnavailable(error)) {
+      if (batch.length === 1) this.logger.error({ err: error, committer: this.name }, 'group commit request failed');
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    const half = Math.ceil(batch.length / 2);
+    for (const part of [batch.slice(0, half), batch.slice(half)]) {
+      this.isolations++;
+      try {
+        this.settle(part, await this.applyBatch(part.map((p) => p.request), undefined));
+      } catch (partError) {
+        await this.isolate(part, partError);
+      }
+    }
+  }
+
+  private settle(batch: Pending<Req, Res>[], results: Res[]): void {
+    this.batches++;
+    batch.forEach((p, i) => p.resolve(results[i]!));
+  }
+}
+
+/**
+ * Errors no single request causes: the connection or the server is gone (SQLSTATE classes 08,
+ * 53 and 57, socket errors) or the platform is shedding load (a 503 problem).
+ */
+export function isUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && /^(08|53|57)/.test(code)) return true;
+  if (typeof code === 'string' && /^E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|HOSTUNREACH)$/.test(code)) return true;
+  if ((error as { status?: unknown } | undefined)?.status === 503) return true;
+  return error instanceof Error && /Connection terminated|timeout exceeded when trying to connect/i.test(error.message);
 }

@@ -34,6 +34,16 @@ export const amountMinorSchema = z
   .max(Number.MAX_SAFE_INTEGER, 'is larger than 2^53 - 1')
   .describe('amount in the currency’s minor unit');
 
+/**
+ * The bounds that keep every sum the platform forms exact: a unit price up to 10^12 minor units
+ * and an order up to 10^13 (a hundred billion euros), so a merchant's balance of 900 such orders
+ * still fits a JSON-safe integer and the ledger's bigint sums never overflow.
+ */
+export const unit_price_minor_max = 1_000_000_000_000;
+export const order_total_minor_max = 10_000_000_000_000n;
+
+export const priceMinorSchema = amountMinorSchema.min(0, 'must not be negative').max(unit_price_minor_max, 'is larger than 10^12 minor units');
+
 export function money(amount_minor: bigint | number, currency: string): Money {
   if (typeof amount_minor === 'number' && !Number.isSafeInteger(amount_minor)) {
     throw new RangeError(`amount ${amount_minor} is not a safe integer`);

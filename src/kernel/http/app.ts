@@ -11,6 +11,7 @@ import { Problem, problemContentType, problems, type FieldError } from '../probl
 import type { AppEnv } from './context.js';
 import { mountDocs } from './docs.js';
 import type { Metrics } from './metrics.js';
+import { unstorableFields } from './storable.js';
 
 export interface ReadyState {
   ready: boolean;
@@ -48,6 +49,12 @@ function toProblem(error: unknown): Problem | undefined {
     if (error.status === 415) return problems.unsupportedMediaType('another content type');
     return new Problem(error.status, `http_${error.status}`, error.message || 'Request failed');
   }
+  // SQLSTATE class 22, a data exception, that validation did not foresee: the request's value,
+  // not the server, is at fault (group commit has isolated it from the rest of its batch).
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && code.startsWith('22') && error instanceof Error && 'severity' in error) {
+    return new Problem(400, 'value_refused', 'A value of the request cannot be stored', 'The database refused a value of this request; check numbers, dates and text for values out of range');
+  }
   return undefined;
 }
 
@@ -71,6 +78,9 @@ export function createApiApp(options: AppOptions): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) throw problems.validation(fieldErrors(result.error, result.target));
+      // Valid by its schema, yet PostgreSQL would refuse it: refused here, for every route at once.
+      const unstorable = unstorableFields(result.data, validationLocation[result.target]);
+      if (unstorable.length > 0) throw problems.validation(unstorable);
     },
   });
 

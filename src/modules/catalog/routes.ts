@@ -1,14 +1,14 @@
 import { z } from '@hono/zod-openapi';
 import { decodeCursor, pageQuerySchema, pageSchema, toPage } from '../../kernel/http/pagination.js';
 import { defineRoute, jsonBody, jsonResponse } from '../../kernel/http/route.js';
-import { amountMinorSchema, currencySchema, toJsonAmount } from '../../kernel/money.js';
+import { currencySchema, priceMinorSchema, toJsonAmount } from '../../kernel/money.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
 import { addVariant, createCategory, createProduct, getProduct, listCategories, listProducts, replacePrices, updateProduct, updateVariant, variants_per_product_max, type ProductWithVariants } from './products.js';
 
 const priceInput = z.object({
   currency: currencySchema,
-  amount_minor: amountMinorSchema.min(0, 'must not be negative'),
+  amount_minor: priceMinorSchema,
   min_quantity: z.number().int().min(1).max(1_000_000).optional().openapi({ description: 'tier start (B2B quantity price); 1 or absent is the base price' }),
 });
 

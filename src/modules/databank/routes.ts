@@ -16,7 +16,14 @@ import { latestStage, snapshotStages, stageCounts, stageFlow, stages } from './l
 import { decodeBody, parseJson, parseRequest, shortPaths } from './segment.js';
 
 const id = z.string().min(1).max(64);
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
+/** A calendar day that exists (no 2020-02-30) within the years reports cover. */
+const day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
+  .refine((d) => {
+    const t = new Date(`${d}T00:00:00Z`);
+    return !Number.isNaN(t.getTime()) && t.toISOString().slice(0, 10) === d && t.getUTCFullYear() >= 1900 && t.getUTCFullYear() <= 9999;
+  }, 'must be a real calendar day between the years 1900 and 9999');
 
 const segmentPaths = ['track', 'identify', 'page', 'screen', 'group', 'alias', 'batch', 't', 'i', 'p', 's', 'g', 'a', 'b'] as const;
 

@@ -1,7 +1,9 @@
 import { gunzipSync } from 'node:zlib';
 import { newId } from '../../kernel/ids.js';
+import { unstorableFields } from '../../kernel/http/storable.js';
 import { Problem, problems, type FieldError } from '../../kernel/problem.js';
 import { storedIdentifier, type Identifier } from './identifiers.js';
+import { orderValueErrors } from './signals.js';
 import type { EventType, IncomingEvent, Purpose } from './ingestion/incoming-event.js';
 
 /**
@@ -33,22 +35,38 @@ export function decodeBody(raw: Uint8Array, encoding: string | undefined): strin
 }
 
 export function parseJson(text: string): Record<string, unknown> {
+  let parsed: Record<string, unknown>;
   try {
     const value: unknown = JSON.parse(text);
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
-    return value as Record<string, unknown>;
+    parsed = value as Record<string, unknown>;
   } catch (error) {
     throw problems.malformedJson(error instanceof Error ? error.message : 'invalid JSON');
   }
+  const unstorable = unstorableFields(parsed, 'body');
+  if (unstorable.length > 0) throw problems.validation(unstorable);
+  return parsed;
 }
 
 const obj = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : null);
 
+/** Event times PostgreSQL and every report can hold; outside them a device clock or a client is broken. */
+const earliest = Date.UTC(1900, 0, 1);
+const latest = Date.UTC(9999, 11, 31, 23, 59, 59);
+
 function parseTime(v: unknown): Date | undefined {
   if (typeof v !== 'string' && typeof v !== 'number') return undefined;
   const d = new Date(v);
-  return Number.isNaN(d.getTime()) ? undefined : d;
+  const t = d.getTime();
+  return Number.isNaN(t) || t < earliest || t > latest ? undefined : d;
+}
+
+/** The time fields of an event that are present but not a time between the years 1900 and 9999. */
+function badTimes(raw: Record<string, unknown>, field: (f: string) => string): FieldError[] {
+  return ['timestamp', 'originalTimestamp', 'sentAt']
+    .filter((f) => raw[f] !== undefined && raw[f] !== null && parseTime(raw[f]) === undefined)
+    .map((f) => ({ field: field(f), location: 'body' as const, message: 'must be an ISO 8601 time between the years 1900 and 9999' }));
 }
 
 /** Segment's clock-skew correction: trust the order of the device's clock, not its offset. */
@@ -101,6 +119,7 @@ export interface ParsedRequest {
  */
 export function parseRequest(path: EventType | 'batch', body: Record<string, unknown>, receivedAt: Date, bodyLength = Number.POSITIVE_INFINITY): ParsedRequest {
   const sentAt = parseTime(body.sentAt);
+  if (body.sentAt !== undefined && body.sentAt !== null && sentAt === undefined) throw problems.validation(badTimes(body, (f) => f));
   const raws: { raw: Record<string, unknown>; type: unknown }[] =
     path === 'batch'
       ? (() => {
@@ -121,6 +140,8 @@ export function parseRequest(path: EventType | 'batch', body: Record<string, unk
     const anonymousId = str(raw.anonymousId);
     if (userId === null && anonymousId === null) return errors.push({ field: field('userId'), location: 'body', message: 'userId or anonymousId is required' });
     if (t === 'track' && str(raw.event) === null) return errors.push({ field: field('event'), location: 'body', message: 'a track call needs an event name' });
+    const refused = [...badTimes(raw, field), ...orderValueErrors(obj(raw.properties)).map((f) => ({ field: field(`properties.${f}`), location: 'body' as const, message: 'must be a number from 0 to 10^13 (major units; amount_minor: a safe integer)' }))];
+    if (refused.length > 0) return errors.push(...refused);
     const context = { ...batchContext, ...obj(raw.context) };
     const traits = t === 'identify' || t === 'group' ? obj(raw.traits) : obj(context.traits);
     const consent = consentOf(context);

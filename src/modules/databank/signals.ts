@@ -44,11 +44,28 @@ export function signalOf(type: string, event: string | null, properties: Record<
   return signal;
 }
 
+/** The largest order value an event may carry, in major units: sums of many stay exact in bigint. */
+const order_value_major_max = 1e13;
+
+/** The order-value properties of an event that no order can have (so it is refused, not stored). */
+export function orderValueErrors(properties: Record<string, unknown>): string[] {
+  const bad: string[] = [];
+  for (const key of ['revenue', 'total'] as const) {
+    const v = properties[key];
+    if (v === undefined || v === null || typeof v === 'string') continue;
+    if (typeof v !== 'number' || !Number.isFinite(v) || Math.abs(v) > order_value_major_max) bad.push(key);
+  }
+  const minor = properties.amount_minor;
+  if (minor !== undefined && minor !== null && (typeof minor !== 'number' || !Number.isSafeInteger(minor))) bad.push('amount_minor');
+  return bad;
+}
+
 /** Order value in minor units: `amount_minor` (the platform's), else `revenue`/`total` in major units. */
 export function orderValueMinor(properties: Record<string, unknown>): bigint {
   if (typeof properties.amount_minor === 'number' && Number.isSafeInteger(properties.amount_minor)) return BigInt(properties.amount_minor);
   const major = Number(properties.revenue ?? properties.total ?? 0);
-  if (!Number.isFinite(major) || major <= 0) return 0n;
+  // Strings are not refused at the door (SDKs send them), so they are bounded here.
+  if (!Number.isFinite(major) || major <= 0 || major > order_value_major_max) return 0n;
   const currency = typeof properties.currency === 'string' && isCurrency(properties.currency.toUpperCase()) ? properties.currency.toUpperCase() : 'USD';
   return BigInt(Math.round(major * 10 ** minorUnitDigits(currency)));
 }

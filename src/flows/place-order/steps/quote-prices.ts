@@ -1,4 +1,5 @@
 import type { AnyTrx } from '../../../kernel/db.js';
+import { order_total_minor_max } from '../../../kernel/money.js';
 import { Problem } from '../../../kernel/problem.js';
 import { quoteLines, type LineQuote } from '../../../modules/catalog/index.js';
 import type { PricedLine } from '../../../modules/orders/index.js';
@@ -42,6 +43,10 @@ function priceOne(request: CheckoutRequest, quotes: readonly LineQuote[]): Price
       return { ok: false, problem };
     }
     lines.push(quote);
+  }
+  const total = lines.reduce((sum, l, i) => sum + l.unit_price_minor * BigInt(request.items[i]!.quantity), 0n);
+  if (total > order_total_minor_max) {
+    return { ok: false, problem: new Problem(422, 'order_total_too_large', 'The order is too large', `An order totals at most ${order_total_minor_max} minor units; split it`) };
   }
   return { ok: true, lines };
 }

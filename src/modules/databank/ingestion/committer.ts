@@ -22,9 +22,16 @@ export class IngestCommitter extends GroupCommitter<readonly IncomingEvent[], In
     super(
       'ingestion',
       async (requests, turn) => {
-        const ahead = last;
-        last = new Stage();
-        const outcomes = await this.ingestInTurn(db, cache, requests.flat(), turn, ahead, last);
+        let outcomes: IngestOutcome[];
+        if (turn === undefined) {
+          // A part of a failed batch, tried again alone: it must not build on, nor wait for, a
+          // batch formed after it (that batch may wait for this one's graph lock).
+          outcomes = await ingestAlone(db, cache, requests.flat());
+        } else {
+          const ahead = last;
+          last = new Stage();
+          outcomes = await this.ingestInTurn(db, cache, requests.flat(), turn, ahead, last);
+        }
         let offset = 0;
         return requests.map((r) => {
           const slice = outcomes.slice(offset, offset + r.length);
@@ -52,10 +59,15 @@ export class IngestCommitter extends GroupCommitter<readonly IncomingEvent[], In
       // Give up this batch's place first: the batch behind may otherwise have inserted its
       // events early and wait for this turn while the retry waits on those rows.
       turn.done();
-      const alone = new CachedGraphs(cache);
-      const outcomes = await inTransaction(db, (trx) => ingestEvents(trx, events, alone));
-      alone.committed();
-      return outcomes;
+      return ingestAlone(db, cache, events);
     }
   }
+}
+
+/** Ingests events in a transaction of their own, building on the cache alone. */
+async function ingestAlone(db: AnyDb, cache: GraphCache, events: readonly IncomingEvent[]): Promise<IngestOutcome[]> {
+  const alone = new CachedGraphs(cache);
+  const outcomes = await inTransaction(db, (trx) => ingestEvents(trx, events, alone));
+  alone.committed();
+  return outcomes;
 }
