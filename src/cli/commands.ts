@@ -12,7 +12,7 @@ import { Problem } from '../kernel/problem.js';
 import { readDemoCredentials, seedDemo } from '../kernel/seed.js';
 import { createApiKey, findMerchantByHandle, listApiKeys, revokeApiKey } from '../modules/merchants/index.js';
 import { applyOrderAction } from '../modules/orders/index.js';
-import { runPayouts } from '../modules/payments/index.js';
+import { runPayouts, testProviderEnabled } from '../modules/payments/index.js';
 import { importTaobao } from '../modules/databank/index.js';
 import { openDatabase, type OpenedDatabase } from '../platform/database.js';
 import { allMigrations, modules } from '../platform/modules.js';
@@ -79,6 +79,11 @@ export const commands = {
     out(`  API reference  ${platform.url}/docs   (OpenAPI document: ${platform.url}/openapi.json)`);
     out(`  Health         ${platform.url}/health  ${platform.url}/ready  ${platform.url}/metrics`);
     out(`  Database       ${platform.database.embedded === undefined ? 'DATABASE_URL' : `embedded PostgreSQL in ${config.dataDir}/pg (port ${config.OPENBOS_PG_PORT})`}`);
+    out(
+      testProviderEnabled(config)
+        ? `  Payments       the TEST provider is on: fake cards, no real money${config.NODE_ENV === 'production' ? ' (enabled explicitly in production)' : ''}; OPENBOS_TEST_PROVIDER=disabled turns it off`
+        : '  Payments       the test provider is off (production); no payment provider is enabled',
+    );
     if (demo !== undefined) {
       out(`  Demo key       ${demo.secret_key}   (merchant demo-brand; all demo keys and console logins: ${config.dataDir}/demo-credentials.json)`);
       for (const m of credentials?.merchants ?? []) out(`  Console login  store ${m.handle.padEnd(15)} email ${m.console_email.padEnd(30)} password ${m.console_password}`);

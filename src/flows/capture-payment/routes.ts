@@ -22,7 +22,8 @@ export function registerRoutes(router: ModuleRouter, ctx: ModuleContext): void {
   const events = new ProviderEventCommitter(ctx.db, ctx.logger.child({ component: 'payment-events' }));
 
   router.route(webhookRoute, async (c) => {
-    const provider = providers.get(c.req.valid('param').provider)!;
+    const provider = providers.get(c.req.valid('param').provider);
+    if (provider === undefined) throw problems.notFound(`The payment provider ${c.req.valid('param').provider}`);
     const raw = await c.req.text();
     let event: ProviderEvent;
     try {

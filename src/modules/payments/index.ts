@@ -7,6 +7,7 @@ import type { PaymentProvider } from './provider.js';
 import { runPayouts } from './payouts.js';
 import { registerRoutes } from './routes.js';
 import { TestPaymentProvider } from './test-provider.js';
+import { testProviderEnabled, testProviderSecret } from './test-provider-secret.js';
 
 /**
  * Payments and escrow: the buyer pays, the platform holds the money in escrow on the ledger,
@@ -19,7 +20,7 @@ import { TestPaymentProvider } from './test-provider.js';
  */
 function testProvider({ db, config }: ModuleContext): TestPaymentProvider {
   return new TestPaymentProvider(db, {
-    secret: config.OPENBOS_TEST_PROVIDER_SECRET,
+    secret: testProviderSecret(config),
     async deliver(body, headers) {
       const res = await fetch(`http://127.0.0.1:${config.PORT}/v1/webhooks/payments/test`, { method: 'POST', headers, body });
       await res.arrayBuffer();
@@ -28,9 +29,19 @@ function testProvider({ db, config }: ModuleContext): TestPaymentProvider {
   });
 }
 
-/** The payment providers by name; a real provider registers here beside the test one. */
+/**
+ * The payment providers by name; a real provider registers here beside the test one, which is
+ * left out in production unless enabled explicitly (it accepts fake cards).
+ */
 export function paymentProviders(ctx: ModuleContext): ReadonlyMap<string, PaymentProvider> {
-  return new Map([['test', testProvider(ctx)]]);
+  return new Map(testProviderEnabled(ctx.config) ? [['test', testProvider(ctx)]] : []);
+}
+
+/** Runs a test-provider task only where the test provider is enabled. */
+function whenTestProvider(run: (ctx: ModuleContext) => Promise<void>): (ctx: ModuleContext) => Promise<void> {
+  return async (ctx) => {
+    if (testProviderEnabled(ctx.config)) await run(ctx);
+  };
 }
 
 export const paymentsModule = defineModule({
@@ -39,8 +50,8 @@ export const paymentsModule = defineModule({
   checks,
   routes: (router, ctx) => registerRoutes(router, ctx, paymentProviders(ctx)),
   maintenance: [
-    { name: 'payments.test_provider_webhooks', interval_ms: 200, run: async (ctx) => void (await testProvider(ctx).deliverDue()) },
-    { name: 'payments.send_refunds', interval_ms: 2_000, run: async (ctx) => void (await sendPendingRefunds(ctx.db, testProvider(ctx))) },
+    { name: 'payments.test_provider_webhooks', interval_ms: 200, run: whenTestProvider(async (ctx) => void (await testProvider(ctx).deliverDue())) },
+    { name: 'payments.send_refunds', interval_ms: 2_000, run: whenTestProvider(async (ctx) => void (await sendPendingRefunds(ctx.db, testProvider(ctx)))) },
     { name: 'payments.payouts', interval_ms: 24 * 3_600_000, run: async ({ db }) => void (await runPayouts(db)) },
   ],
 });
@@ -48,5 +59,6 @@ export const paymentsModule = defineModule({
 export { payCheckout, sendPendingRefunds, recordProviderEvent, heldPayment, setPaymentStatus, type EventOutcome, type Payment, type PaymentStatusChange, type RecordedProviderEvent } from './payments.js';
 export { runPayouts, getPayoutStatement, listPayouts } from './payouts.js';
 export { TestPaymentProvider, testCards, signPayload, signatureHeader } from './test-provider.js';
+export { testProviderEnabled, testProviderSecret } from './test-provider-secret.js';
 export { InvalidSignatureError, type PaymentProvider, type ProviderEvent } from './provider.js';
 export { captureUnit, escrowAccounts, moveMoney, refundUnit, releaseUnit, transferIds, type EscrowAccounts } from './escrow.js';

@@ -78,6 +78,12 @@ export type RecordedProviderEvent = { outcome: EventOutcome } | { capture: Payme
  */
 export async function recordProviderEvent(trx: AnyTrx, provider: string, event: ProviderEvent): Promise<RecordedProviderEvent> {
   const t = tablesOf<PaymentTables>(trx);
+  const payment = await t.selectFrom('payment').selectAll().where('provider', '=', provider).where('provider_payment_id', '=', event.provider_payment_id).forUpdate().executeTakeFirst();
+  // A provider event about money must be about this payment's money, or it is refused before it
+  // is stored: a wrong amount is a forgery or a provider's bug, never something to book.
+  if (payment !== undefined && event.type !== 'refund.succeeded' && (event.amount_minor !== payment.amount_minor || event.currency !== payment.currency)) {
+    throw problems.unprocessable('amount_mismatch', `The event is for ${event.amount_minor} ${event.currency}; payment ${payment.id} is for ${payment.amount_minor} ${payment.currency}`);
+  }
   const stored = await t
     .insertInto('provider_event')
     .values({ provider, event_id: event.id, type: event.type, provider_payment_id: event.provider_payment_id, amount_minor: event.amount_minor, currency: event.currency, payload: JSON.stringify({ ...event, amount_minor: Number(event.amount_minor) }) })
@@ -85,7 +91,6 @@ export async function recordProviderEvent(trx: AnyTrx, provider: string, event: 
     .returning('event_id')
     .executeTakeFirst();
   if (stored === undefined) return { outcome: 'duplicate' };
-  const payment = await t.selectFrom('payment').selectAll().where('provider', '=', provider).where('provider_payment_id', '=', event.provider_payment_id).forUpdate().executeTakeFirst();
   if (payment === undefined) return { outcome: 'unknown_payment' };
   const set = (changes: Partial<Payment>) => t.updateTable('payment').set({ ...changes, updated_at: sql`now()` }).where('merchant_id', '=', payment.merchant_id).where('id', '=', payment.id).execute();
   const open = payment.status === 'processing' || payment.status === 'authorized';
@@ -102,7 +107,6 @@ export async function recordProviderEvent(trx: AnyTrx, provider: string, event: 
       return { outcome: 'applied' };
     case 'payment.captured':
       if (!open) return { outcome: 'ignored' };
-      if (event.amount_minor !== payment.amount_minor || event.currency !== payment.currency) throw new Error(`captured ${event.amount_minor} ${event.currency} for payment ${payment.id} of ${payment.amount_minor} ${payment.currency}`);
       return { capture: payment };
     case 'refund.succeeded':
       return { outcome: 'applied' };
