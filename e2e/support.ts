@@ -87,10 +87,10 @@ export async function initialJavaScriptGzipBytes(distDir: string): Promise<{ byt
   return { bytes, files };
 }
 
-export async function api(server: E2eServer, key: string, method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: any }> {
+export async function api(server: E2eServer, key: string, method: string, urlPath: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
   const res = await fetch(`${server.url}${urlPath}`, {
     method,
-    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: { authorization: `Bearer ${key}`, ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kernelChecks, runChecks } from '../src/kernel/checks.js';
 import { closeExpiredOrders } from '../src/modules/orders/index.js';
-import { markOrderPaid } from './support/orders.js';
+import { autoConfirm, markOrderPaid } from './support/orders.js';
 import { modules } from '../src/platform/modules.js';
 import { aLocation, aStockedItem, buy, stockOf, type ShopItem } from './support/commerce.js';
 import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
@@ -153,7 +153,8 @@ describe('order state machine', () => {
     expect(shipped.status, shipped.text).toBe(200);
     expect(shipped.body).toMatchObject({ status: 'shipped', tracking_number: 'SF1234567890' });
     expect((await brand.call('POST', `/v1/orders/${id}/deliver`)).body.status).toBe('delivered');
-    const done = await brand.call('POST', `/v1/orders/${id}/complete`);
+    await autoConfirm(platform.database.db, brand.id, id);
+    const done = await brand.call('GET', `/v1/orders/${id}`);
     expect(done.body.status).toBe('completed');
     expect(done.body.transitions.map((t: { to_status: string }) => t.to_status)).toEqual(['awaiting_payment', 'paid', 'shipped', 'delivered', 'completed']);
     expect(done.body.transitions[2].actor).toMatch(/^key:key_/);
@@ -170,12 +171,14 @@ describe('order state machine', () => {
     await markOrderPaid(platform.database.db, brand.id, id);
     expect(await actionsOf()).toEqual(['ship', 'refund-request']);
     const shipped = await brand.call('POST', `/v1/orders/${id}/ship`);
-    expect(shipped.body.actions).toEqual(['deliver', 'complete', 'refund-request']);
+    expect(shipped.body.actions).toEqual(['deliver', 'refund-request']);
     const requested = await brand.call('POST', `/v1/orders/${id}/refund-request`);
     expect(requested.body.actions).toEqual(['refund-approve', 'refund-reject', 'refund-dispute']);
     // Every action offered is one the server then accepts.
     expect((await brand.call('POST', `/v1/orders/${id}/refund-reject`)).status).toBe(200);
-    expect((await brand.call('POST', `/v1/orders/${id}/complete`)).body.actions).toEqual([]);
+    expect((await brand.call('POST', `/v1/orders/${id}/deliver`)).body.actions).toEqual(['refund-request']);
+    await autoConfirm(platform.database.db, brand.id, id);
+    expect(await actionsOf()).toEqual([]);
   });
 
   it('turns the reservation into a sale when the order ships: on hand drops, reserved drops', async () => {

@@ -5,7 +5,9 @@ import { OutboxDispatcher } from '../src/kernel/events/dispatcher.js';
 import { getJob, runDueJobs } from '../src/kernel/jobs.js';
 import { runPayouts, sendPendingRefunds, signPayload, signatureHeader, testCards, TestPaymentProvider } from '../src/modules/payments/index.js';
 import { eventHandlers, jobHandlers, modules } from '../src/platform/modules.js';
+import { applyOrderAction, orderRules } from '../src/modules/orders/index.js';
 import { aStockedItem, buy, type ShopItem } from './support/commerce.js';
+import { autoConfirm } from './support/orders.js';
 import { createTestPlatform, silentLogger, type TestMerchant, type TestPlatform } from './support/platform.js';
 
 /**
@@ -79,7 +81,7 @@ describe('escrow payments', () => {
     expect((await balance()).held_minor).toBe(before.held_minor + 20_000);
     expect((await balance()).available_minor).toBe(before.available_minor);
     expect((await seller.call('POST', `/v1/orders/${order_id}/ship`)).status).toBe(200);
-    expect((await seller.call('POST', `/v1/orders/${order_id}/complete`)).status).toBe(200);
+    await autoConfirm(platform.database.db, seller.id, order_id);
     await dispatcher.drain();
     const after = await balance();
     expect(after.held_minor).toBe(before.held_minor);
@@ -226,9 +228,48 @@ describe('payments: what can go wrong', () => {
 
   it('refuses to confirm an unshipped order', async () => {
     const order_id = await paidOrder();
-    const res = await seller.call('POST', `/v1/orders/${order_id}/complete`);
-    expect(res.status).toBe(409);
-    expect(res.body.code).toBe('illegal_order_transition');
+    await expect(autoConfirm(platform.database.db, seller.id, order_id)).rejects.toMatchObject({ status: 409, code: 'illegal_order_transition' });
+  });
+
+  it('never lets the seller release the escrow: only the buyer, the auto-confirm timer or the platform', async () => {
+    const order_id = await paidOrder();
+    expect((await seller.call('POST', `/v1/orders/${order_id}/ship`)).status).toBe(200);
+    // No seller route completes an order, for a key or for the console.
+    expect((await seller.call('POST', `/v1/orders/${order_id}/complete`)).status).toBe(404);
+    const owner = await seller.signIn('owner');
+    expect((await owner.call('POST', `/v1/orders/${order_id}/complete`)).status).toBe(404);
+    expect((await order(order_id)).actions).not.toContain('complete');
+    // Nor does the state machine take it from a seller's actor, whatever route a future change adds.
+    for (const actor of ['key:key_01', 'user:usr_01', 'anything-else']) {
+      await expect(applyOrderAction(platform.database.db, seller.id, order_id, 'complete', { actor })).rejects.toMatchObject({ status: 403, code: 'not_yours_to_do' });
+    }
+    await dispatcher.drain();
+    expect((await order(order_id)).status).toBe('shipped');
+    expect((await seller.call('GET', `/v1/payments?order_id=${order_id}`)).body.data[0].status).toBe('captured');
+    // Every action that leads to completion, the one transition that releases escrow, is the buyer's, a timer's or the platform's.
+    const releasing = Object.entries(orderRules).filter(([, r]) => r.to === 'completed');
+    expect(releasing.map(([a]) => a)).toEqual(['complete']);
+    for (const [, r] of releasing) expect([...r.by].sort()).toEqual(['buyer', 'platform', 'system']);
+  });
+
+  it('releases the escrow when the buyer confirms receipt from their account', async () => {
+    const email = `buyer-${Date.now()}@example.com`;
+    const account = await storefront.call('POST', '/v1/account', { key: storefront.publishableKey, body: { email, name: 'Mei Buyer', password: 'a long password 1' } });
+    expect(account.status, account.text).toBe(201);
+    const token = account.body.token as string;
+    const placed = await storefront.call('POST', '/v1/checkouts', { key: storefront.publishableKey, headers: { 'x-consumer-token': token }, body: { currency: 'CNY', items: [{ variant_id: item.variant_id, quantity: 1 }] } });
+    expect(placed.status, placed.text).toBe(201);
+    const order_id = placed.body.orders[0].id as string;
+    expect((await pay(placed.body.checkout_id)).status).toBe(202);
+    await provider().deliverDue();
+    expect((await seller.call('POST', `/v1/orders/${order_id}/ship`)).status).toBe(200);
+    const confirmed = await storefront.call('POST', `/v1/account/orders/${order_id}/confirm-receipt`, { key: storefront.publishableKey, headers: { 'x-consumer-token': token } });
+    expect(confirmed.status, confirmed.text).toBe(200);
+    expect(confirmed.body.status).toBe('completed');
+    await dispatcher.drain();
+    expect((await seller.call('GET', `/v1/payments?order_id=${order_id}`)).body.data[0].status).toBe('released');
+    const detail = await order(order_id);
+    expect(detail.transitions.at(-1).actor).toMatch(/^consumer:/);
   });
 
   it('keeps the books balanced after everything above', async () => {

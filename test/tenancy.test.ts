@@ -3,6 +3,7 @@ import { releaseEscrow } from '../src/flows/release-escrow/index.js';
 import { runPayouts, testCards, testProviderSecret, TestPaymentProvider } from '../src/modules/payments/index.js';
 import { aLocation as shopLocation, aStockedItem, buy } from './support/commerce.js';
 import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
+import { autoConfirm } from './support/orders.js';
 
 /**
  * One merchant must never read or change another's data. This test walks the whole route table:
@@ -99,7 +100,6 @@ const fixtures: Record<string, Fixture> = {
   getOrder: { kind: 'item', setup: async (a) => { const id = await anOrder(a); return { path: `/v1/orders/${id}`, marker: id }; } },
   shipOrder: orderAction('ship'),
   markOrderDelivered: orderAction('deliver'),
-  completeOrder: orderAction('complete'),
   cancelOrder: orderAction('cancel'),
   requestRefund: orderAction('refund-request'),
   approveRefund: orderAction('refund-approve'),
@@ -195,7 +195,7 @@ function webhookEndpointItem(suffix: '' | '/deliveries' | '/test'): Fixture {
 async function aPayout(a: TestMerchant): Promise<string> {
   const { order_id } = await aPayment(a);
   await a.call('POST', `/v1/orders/${order_id}/ship`);
-  await a.call('POST', `/v1/orders/${order_id}/complete`);
+  await autoConfirm(platform.database.db, a.id, order_id);
   await releaseEscrow(platform.database.db, a.id, order_id);
   const payouts = await runPayouts(platform.database.db);
   return payouts.find((p) => p.merchant_id === a.id)!.payout_id;

@@ -7,7 +7,8 @@ import type { PlatformApp } from './app.js';
  * A day of trade for the demo platform, so a new user finds orders to ship, refunds to decide
  * and figures on the overview instead of an empty console. It goes through the real API, in
  * process: buyers check out through each shop's publishable key and pay with the test provider,
- * and the shop ships, confirms and refunds with its secret key. Runs once, right after the demo
+ * the shop ships and handles refunds with its secret key, and the demo buyer confirms receipt of
+ * some orders from their account. Runs once, right after the demo
  * platform is seeded, before the server reports that it is running.
  */
 type Plan = 'awaiting_payment' | 'paid' | 'shipped' | 'completed' | 'refund_requested';
@@ -24,10 +25,10 @@ interface Call {
 }
 
 export async function runDemoActivity(app: PlatformApp['app'], credentials: DemoCredentials, logger: Logger, payOut: () => Promise<unknown>): Promise<number> {
-  const call = async (key: string, method: string, path: string, body?: unknown): Promise<Call> => {
+  const call = async (key: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Call> => {
     const res = await app.request(path, {
       method,
-      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: { authorization: `Bearer ${key}`, ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     return { status: res.status, body: (await res.json()) as Call['body'] };
@@ -42,10 +43,16 @@ export async function runDemoActivity(app: PlatformApp['app'], credentials: Demo
       .flatMap((p) => p.variants)
       .filter((v) => v.prices.some((p) => p.currency === 'CNY' && p.min_quantity <= 1));
     if (variants.length === 0) continue;
+    // The orders to complete are the demo buyer's, who confirms receipt from their account: only
+    // the buyer, the auto-confirm timer or the platform may release a seller's escrow.
+    const buyer = credentials.consumers?.[0];
+    const session = buyer === undefined ? undefined : await call(shop.publishable_key, 'POST', '/v1/account/sessions', { email: buyer.email, password: buyer.password });
+    const buyerToken = session?.status === 201 ? (session.body.token as string) : undefined;
     const orders: { id: string; plan: Plan }[] = [];
     for (const [i, want] of plan.entries()) {
       const items = [{ variant_id: variants[i % variants.length]!.id, quantity: 1 + (i % 3) }];
-      const checkout = await call(shop.publishable_key, 'POST', '/v1/checkouts', { currency: 'CNY', items, buyer_email: buyers[i % buyers.length] });
+      const asBuyer = want === 'completed' && buyerToken !== undefined;
+      const checkout = await call(shop.publishable_key, 'POST', '/v1/checkouts', { currency: 'CNY', items, ...(asBuyer ? {} : { buyer_email: buyers[i % buyers.length] }) }, asBuyer ? { 'x-consumer-token': buyerToken } : {});
       if (checkout.status !== 201) {
         logger.warn({ shop: handle, status: checkout.status, problem: checkout.body }, 'a demo order could not be placed');
         continue;
@@ -58,8 +65,8 @@ export async function runDemoActivity(app: PlatformApp['app'], credentials: Demo
     await until('the demo payments to be confirmed', orders.filter((o) => o.plan !== 'awaiting_payment'), async (o) => (await call(shop.secret_key, 'GET', `/v1/orders/${o.id}`)).body.status !== 'awaiting_payment', logger);
     for (const [i, order] of orders.entries()) {
       if (order.plan === 'shipped' || order.plan === 'completed') await call(shop.secret_key, 'POST', `/v1/orders/${order.id}/ship`, { tracking_number: `SF${String(1_000_000_000 + i * 7_919)}` });
-      if (order.plan === 'completed') {
-        await call(shop.secret_key, 'POST', `/v1/orders/${order.id}/complete`, { reason: 'buyer confirmed receipt' });
+      if (order.plan === 'completed' && buyerToken !== undefined) {
+        await call(shop.publishable_key, 'POST', `/v1/account/orders/${order.id}/confirm-receipt`, undefined, { 'x-consumer-token': buyerToken });
         released.push({ key: shop.secret_key, order_id: order.id });
       }
       if (order.plan === 'refund_requested') await call(shop.secret_key, 'POST', `/v1/orders/${order.id}/refund-request`, { reason: 'the buyer says the tin arrived dented' });

@@ -10,3 +10,11 @@ import { applyOrderAction, type Order } from '../../src/modules/orders/index.js'
 export async function markOrderPaid(db: AnyDb, merchant_id: string, order_id: string): Promise<Order> {
   return applyOrderAction(db, merchant_id, order_id, 'pay', { actor: 'internal:test-payment', reason: 'marked paid without a payment provider' });
 }
+
+/**
+ * Completes a shipped order the way the auto-confirm timer does when it runs out: for tests of
+ * what follows completion (escrow release, payouts) that are not about who completes it.
+ */
+export async function autoConfirm(db: AnyDb, merchant_id: string, order_id: string): Promise<Order> {
+  return applyOrderAction(db, merchant_id, order_id, 'complete', { actor: 'system:auto-confirm', reason: 'no confirmation or refund request in time' });
+}

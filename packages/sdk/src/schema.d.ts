@@ -796,23 +796,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/orders/{order_id}/complete": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Complete an order (buyer confirmed receipt) */
-        post: operations["completeOrder"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/orders/{order_id}/deliver": {
         parameters: {
             query?: never;
@@ -1593,7 +1576,7 @@ export interface components {
         };
         OrderDetail: components["schemas"]["Order"] & {
             /** @description what the seller may do next, as the last segment of the action’s path (`POST /v1/orders/{id}/ship`) */
-            actions: ("ship" | "deliver" | "complete" | "cancel" | "refund-request" | "refund-approve" | "refund-reject" | "refund-dispute")[];
+            actions: ("ship" | "deliver" | "cancel" | "refund-request" | "refund-approve" | "refund-reject" | "refund-dispute")[];
             transitions: {
                 action: string;
                 actor: string;
@@ -7420,109 +7403,6 @@ export interface operations {
         };
     };
     cancelOrder: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                order_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": {
-                    /** @description refund requests only: how much to refund; the whole order when absent */
-                    amount_minor?: number;
-                    reason?: string;
-                    tracking_number?: string;
-                };
-            };
-        };
-        responses: {
-            /** @description The order after the transition */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["OrderDetail"];
-                };
-            };
-            /** @description Invalid request: malformed JSON or invalid fields */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, unknown or revoked API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The API key lacks the required scope */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found, or owned by another merchant */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict with the current state, or an idempotent request still in progress */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Idempotency key reused with a different request, or a business rule refused it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limit exceeded */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    completeOrder: {
         parameters: {
             query?: never;
             header?: never;

@@ -18,7 +18,7 @@ import { orderStatuses } from './tables.js';
 const id = z.string().min(1).max(64);
 
 const transitionOut = z.object({ from_status: z.string().nullable(), to_status: z.string(), action: z.string(), actor: z.string(), reason: z.string().nullable(), occurred_at: z.string() });
-const sellerActionNames = ['ship', 'deliver', 'complete', 'cancel', 'refund-request', 'refund-approve', 'refund-reject', 'refund-dispute'] as const;
+const sellerActionNames = ['ship', 'deliver', 'cancel', 'refund-request', 'refund-approve', 'refund-reject', 'refund-dispute'] as const;
 const orderDetailOut = orderOut
   .extend({
     transitions: z.array(transitionOut),
@@ -204,12 +204,15 @@ function actionRoute(action: OrderAction, operationId: string, segment: string, 
   });
 }
 
-/** Seller actions over HTTP. Paying is not among them: payment comes from the payments module. */
+/**
+ * Seller actions over HTTP. Paying is not among them (payment comes from the payments flow), nor
+ * is completing: that releases the escrow, which only the buyer (`confirm-receipt`), the
+ * auto-confirm timer or the platform may do (state-machine.ts `by`).
+ */
 type SellerAction = { action: OrderAction; segment: (typeof sellerActionNames)[number]; operationId: string; summary: string };
 const sellerActions: SellerAction[] = [
   { action: 'ship', segment: 'ship', operationId: 'shipOrder', summary: 'Ship a paid order; its reserved stock becomes a sale' },
   { action: 'deliver', segment: 'deliver', operationId: 'markOrderDelivered', summary: 'Record delivery of a shipped order' },
-  { action: 'complete', segment: 'complete', operationId: 'completeOrder', summary: 'Complete an order (buyer confirmed receipt)' },
   { action: 'close', segment: 'cancel', operationId: 'cancelOrder', summary: 'Cancel an unpaid order; its stock is released' },
   { action: 'request_refund', segment: 'refund-request', operationId: 'requestRefund', summary: 'Open a refund request on a paid, shipped or delivered order' },
   { action: 'approve_refund', segment: 'refund-approve', operationId: 'approveRefund', summary: 'Approve a refund request; unshipped stock is released' },

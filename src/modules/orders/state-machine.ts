@@ -26,24 +26,44 @@ import type { OrderLineTable, OrderStatus, OrderTables, SalesOrderTable } from '
  */
 export type OrderAction = 'pay' | 'close' | 'ship' | 'deliver' | 'complete' | 'request_refund' | 'approve_refund' | 'reject_refund' | 'dispute' | 'platform_refund' | 'platform_reject';
 
+/**
+ * Who acts, read from the actor recorded on every transition: the buyer (`consumer:…`), the
+ * platform operator (`platform:…`), the platform's own timers (`system:…`), the payment flow
+ * (`internal:…`, `provider:…`), and otherwise the seller (an API key or a console user of the merchant).
+ */
+export type Party = 'seller' | 'buyer' | 'platform' | 'system';
+
+export function partyOf(actor: string): Party {
+  if (actor.startsWith('consumer:')) return 'buyer';
+  if (actor.startsWith('platform:')) return 'platform';
+  if (actor.startsWith('system:') || actor.startsWith('internal:') || actor.startsWith('provider:')) return 'system';
+  return 'seller';
+}
+
 interface Rule {
   from: readonly OrderStatus[];
   to: OrderStatus | 'previous';
   event: EventDefinition;
+  /**
+   * Who may take the action. Escrow exists so that the seller is paid only when the buyer
+   * confirms, the auto-confirm timer runs out, or the platform decides a dispute: completing an
+   * order releases its escrow, so no seller may complete one.
+   */
+  by: readonly Party[];
 }
 
 export const rules: Record<OrderAction, Rule> = {
-  pay: { from: ['awaiting_payment'], to: 'paid', event: events.orderPaid },
-  close: { from: ['awaiting_payment'], to: 'closed', event: events.orderClosed },
-  ship: { from: ['paid'], to: 'shipped', event: events.orderShipped },
-  deliver: { from: ['shipped'], to: 'delivered', event: events.orderDelivered },
-  complete: { from: ['shipped', 'delivered'], to: 'completed', event: events.orderCompleted },
-  request_refund: { from: ['paid', 'shipped', 'delivered'], to: 'refund_requested', event: events.orderRefundRequested },
-  approve_refund: { from: ['refund_requested'], to: 'refunded', event: events.orderRefunded },
-  reject_refund: { from: ['refund_requested'], to: 'previous', event: events.orderRefundRejected },
-  dispute: { from: ['refund_requested'], to: 'disputed', event: events.orderDisputed },
-  platform_refund: { from: ['disputed'], to: 'refunded', event: events.orderRefunded },
-  platform_reject: { from: ['disputed'], to: 'previous', event: events.orderRefundRejected },
+  pay: { from: ['awaiting_payment'], to: 'paid', event: events.orderPaid, by: ['system', 'platform'] },
+  close: { from: ['awaiting_payment'], to: 'closed', event: events.orderClosed, by: ['seller', 'buyer', 'system', 'platform'] },
+  ship: { from: ['paid'], to: 'shipped', event: events.orderShipped, by: ['seller', 'platform'] },
+  deliver: { from: ['shipped'], to: 'delivered', event: events.orderDelivered, by: ['seller', 'system', 'platform'] },
+  complete: { from: ['shipped', 'delivered'], to: 'completed', event: events.orderCompleted, by: ['buyer', 'system', 'platform'] },
+  request_refund: { from: ['paid', 'shipped', 'delivered'], to: 'refund_requested', event: events.orderRefundRequested, by: ['seller', 'buyer', 'platform'] },
+  approve_refund: { from: ['refund_requested'], to: 'refunded', event: events.orderRefunded, by: ['seller', 'platform'] },
+  reject_refund: { from: ['refund_requested'], to: 'previous', event: events.orderRefundRejected, by: ['seller', 'platform'] },
+  dispute: { from: ['refund_requested'], to: 'disputed', event: events.orderDisputed, by: ['seller', 'buyer'] },
+  platform_refund: { from: ['disputed'], to: 'refunded', event: events.orderRefunded, by: ['platform'] },
+  platform_reject: { from: ['disputed'], to: 'previous', event: events.orderRefundRejected, by: ['platform'] },
 };
 
 export type Order = Selectable<SalesOrderTable>;
@@ -120,6 +140,9 @@ export async function transitionOrder(trx: AnyTrx, merchant_id: string, order_id
   const order = await t.selectFrom('sales_order').selectAll().where('merchant_id', '=', merchant_id).where('id', '=', order_id).forUpdate().executeTakeFirst();
   if (order === undefined) return undefined;
   const rule = rules[action];
+  if (!rule.by.includes(partyOf(options.actor))) {
+    throw new Problem(403, 'not_yours_to_do', 'This party may not do that', `${action.replace('_', ' ')} is for the ${rule.by.join(', ')}, not the ${partyOf(options.actor)}${action === 'complete' ? ': escrow is released only when the buyer confirms receipt, the auto-confirm timer runs out, or the platform decides' : ''}`);
+  }
   if (!rule.from.includes(order.status)) {
     throw new Problem(409, 'illegal_order_transition', 'This order cannot do that now', `An order that is ${order.status} cannot ${action.replace('_', ' ')}; allowed from: ${rule.from.join(', ')}`);
   }

@@ -67,7 +67,6 @@ export const orders = {
     action: {
       ship: 'Ship…',
       deliver: 'Mark as delivered',
-      complete: 'Confirm receipt for the buyer…',
       cancel: 'Cancel order…',
       'refund-request': 'Start a refund…',
       'refund-approve': 'Approve refund…',
@@ -77,7 +76,6 @@ export const orders = {
     done: {
       ship: 'Order shipped.',
       deliver: 'Order marked as delivered.',
-      complete: 'Receipt confirmed; the money is being released to you.',
       cancel: 'Order cancelled; its stock is available again.',
       'refund-request': 'Refund requested.',
       'refund-approve': 'Refund approved; the money goes back to the buyer.',
@@ -100,11 +98,6 @@ export const orders = {
         submit: 'Ship order',
       },
       deliver: { title: 'Mark as delivered', body: 'Record that the parcel reached the buyer.', submit: 'Mark as delivered' },
-      complete: {
-        title: 'Confirm receipt on the buyer’s behalf',
-        body: 'Do this only when the buyer has told you they have the goods. The order completes and the {{total}} held in escrow is released to you, less commission. This cannot be undone.',
-        submit: 'Confirm receipt',
-      },
       cancel: {
         title: 'Cancel this unpaid order',
         body: 'The order closes and its reserved stock becomes available again. The buyer can no longer pay for it. This cannot be undone.',
@@ -281,7 +274,6 @@ export const orders = {
     action: {
       ship: '发货…',
       deliver: '标记为已送达',
-      complete: '代买家确认收货…',
       cancel: '取消订单…',
       'refund-request': '发起退款…',
       'refund-approve': '同意退款…',
@@ -291,7 +283,6 @@ export const orders = {
     done: {
       ship: '订单已发货。',
       deliver: '订单已标记为送达。',
-      complete: '已确认收货，款项正在结算给您。',
       cancel: '订单已取消，库存已释放。',
       'refund-request': '已发起退款申请。',
       'refund-approve': '已同意退款，款项将退还买家。',
@@ -314,11 +305,6 @@ export const orders = {
         submit: '确认发货',
       },
       deliver: { title: '标记为已送达', body: '记录包裹已送达买家。', submit: '标记为已送达' },
-      complete: {
-        title: '代买家确认收货',
-        body: '请仅在买家告知已收到商品时操作。订单将完成，托管中的 {{total}} 扣除佣金后结算给您。此操作无法撤销。',
-        submit: '确认收货',
-      },
       cancel: {
         title: '取消这笔未付款订单',
         body: '订单将关闭，预占库存重新可售，买家将无法再付款。此操作无法撤销。',

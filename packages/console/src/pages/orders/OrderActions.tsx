@@ -16,7 +16,7 @@ export type OrderAction = OrderDetail['actions'][number];
 type ActionBody = { reason?: string; tracking_number?: string; amount_minor?: number };
 
 /** The order the buttons appear in, whatever order the server lists them in. */
-const actionOrder: readonly OrderAction[] = ['ship', 'deliver', 'complete', 'refund-approve', 'refund-reject', 'refund-dispute', 'refund-request', 'cancel'];
+const actionOrder: readonly OrderAction[] = ['ship', 'deliver', 'refund-approve', 'refund-reject', 'refund-dispute', 'refund-request', 'cancel'];
 
 interface Spec {
   style: 'primary' | 'danger' | 'plain';
@@ -30,7 +30,6 @@ interface Spec {
 const specs: Record<OrderAction, Spec> = {
   ship: { style: 'primary', dialog: true, tracking: true, reason: 'none' },
   deliver: { style: 'plain', dialog: false, reason: 'none' },
-  complete: { style: 'primary', dialog: true, reason: 'optional' },
   cancel: { style: 'danger', dialog: true, reason: 'optional' },
   'refund-request': { style: 'plain', dialog: true, amount: true, reason: 'optional' },
   'refund-approve': { style: 'danger', dialog: true, reason: 'optional' },
@@ -45,8 +44,6 @@ function postAction(action: OrderAction, order_id: string, body: ActionBody): Pr
       return unwrap(bos.POST('/v1/orders/{order_id}/ship', init));
     case 'deliver':
       return unwrap(bos.POST('/v1/orders/{order_id}/deliver', init));
-    case 'complete':
-      return unwrap(bos.POST('/v1/orders/{order_id}/complete', init));
     case 'cancel':
       return unwrap(bos.POST('/v1/orders/{order_id}/cancel', init));
     case 'refund-request':
