@@ -177,6 +177,32 @@ describe('console users', () => {
     expect(res.status).toBe(403);
   });
 
+  it('lets nobody grant a role above their own powers, nor act on a person who holds more', async () => {
+    const owner = await a.signIn('owner');
+    const usersOnly = (await owner.call('POST', '/v1/api-keys', { body: { kind: 'secret', name: 'people only', scopes: ['users:read', 'users:write'] } })).body.token as string;
+    const asKey = (method: string, path: string, body?: unknown) => a.call(method, path, { key: usersOnly, ...(body === undefined ? {} : { body }) });
+    const escalate = await asKey('POST', '/v1/console-users', { email: 'climber@example.com', name: 'Climber', role: 'owner', password: 'a long password' });
+    expect(escalate.status).toBe(403);
+    expect(escalate.body.code).toBe('exceeds_your_powers');
+    const ownerId = owner.user_id;
+    for (const change of [{ password: 'taken over password' }, { disabled: true }, { role: 'viewer' }]) {
+      const res = await asKey('PATCH', `/v1/console-users/${ownerId}`, change);
+      expect(res.status, JSON.stringify(change)).toBe(403);
+    }
+    // The owner still signs in with the old password and was not demoted.
+    expect((await platform.app.request('/v1/console/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ merchant: a.handle, email: owner.email, password: owner.password }) })).status).toBe(201);
+    const people = (await owner.call('GET', '/v1/console-users')).body.data as { email: string; role: string }[];
+    expect(people.find((p) => p.email === owner.email)?.role).toBe('owner');
+    expect(people.map((p) => p.email)).not.toContain('climber@example.com');
+
+    // A key that may manage keys cannot revoke or change a key that holds more than it does.
+    const keysOnly = (await owner.call('POST', '/v1/api-keys', { body: { kind: 'secret', name: 'keys only', scopes: ['keys:read', 'keys:write'] } })).body.token as string;
+    const full = (await owner.call('POST', '/v1/api-keys', { body: { kind: 'secret', name: 'full' } })).body;
+    expect((await a.call('DELETE', `/v1/api-keys/${full.id as string}`, { key: keysOnly })).status).toBe(403);
+    expect((await a.call('PATCH', `/v1/api-keys/${full.id as string}`, { key: keysOnly, body: { name: 'renamed' } })).status).toBe(403);
+    expect((await a.call('GET', '/v1/merchant', { key: full.token as string })).status).toBe(200);
+  });
+
   it('refuses a short password and a duplicate email, creating nothing', async () => {
     const owner = await a.signIn('owner');
     const short = await owner.call('POST', '/v1/console-users', { body: { email: 'short@example.com', name: 'S', role: 'staff', password: 'short' } });

@@ -11,7 +11,7 @@ import { Problem, problems } from '../../kernel/problem.js';
 import { csrfTokenFor, getSession, signIn, signOut } from './console-sessions.js';
 import { createConsoleUser, getConsoleUser, listConsoleUsers, updateConsoleUser, type ConsoleUser } from './console-users.js';
 import { getMerchant } from './merchants.js';
-import { consoleRoles, scopesOfRole } from './roles.js';
+import { assertWithinPowers, consoleRoles, scopesOfRole } from './roles.js';
 
 /** Sign-in, sign-out and the people of a merchant who use the web console. */
 const roleSchema = z.enum(consoleRoles);
@@ -162,15 +162,21 @@ export function registerConsoleRoutes(router: ModuleRouter, { db, config, logger
 
   router.route(createUserRoute, async (c) => {
     const caller = c.get('caller');
-    const user = await createConsoleUser(db, { merchant_id: caller.merchant_id, ...c.req.valid('json') }, caller.actor);
+    const input = c.req.valid('json');
+    assertWithinPowers(caller.scopes, scopesOfRole(input.role), `The role ${input.role}`);
+    const user = await createConsoleUser(db, { merchant_id: caller.merchant_id, ...input }, caller.actor);
     return c.json(userJson(user), 201);
   });
 
   router.route(updateUserRoute, async (c) => {
     const caller = c.get('caller');
     const { user_id } = c.req.valid('param');
-    if ((await getConsoleUser(db, caller.merchant_id, user_id)) === undefined) throw problems.notFound('The console user');
-    const user = await updateConsoleUser(db, caller.merchant_id, user_id, c.req.valid('json'), caller.actor);
+    const target = await getConsoleUser(db, caller.merchant_id, user_id);
+    if (target === undefined) throw problems.notFound('The console user');
+    const changes = c.req.valid('json');
+    assertWithinPowers(caller.scopes, scopesOfRole(target.role), `This person (${target.role})`);
+    if (changes.role !== undefined) assertWithinPowers(caller.scopes, scopesOfRole(changes.role), `The role ${changes.role}`);
+    const user = await updateConsoleUser(db, caller.merchant_id, user_id, changes, caller.actor);
     if (user === undefined) throw problems.notFound('The console user');
     return c.json(userJson(user), 200);
   });

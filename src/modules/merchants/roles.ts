@@ -1,4 +1,5 @@
 import { secretScopes, type Scope } from '../../kernel/http/scopes.js';
+import { Problem } from '../../kernel/problem.js';
 import type { ConsoleRole } from './tables.js';
 
 /**
@@ -33,5 +34,18 @@ export function scopesOfRole(role: ConsoleRole): Scope[] {
       return [...staffScopes];
     case 'viewer':
       return [...viewerScopes];
+  }
+}
+
+/**
+ * Nobody may grant powers they do not hold, nor act on someone who holds more: a caller may give
+ * a role, or change, disable or reset the password of a person, only when every scope of that
+ * role is one of the caller's own. So a key with `users:write` alone can neither make an owner
+ * nor take over one.
+ */
+export function assertWithinPowers(callerScopes: ReadonlySet<Scope>, scopes: readonly Scope[], what: string): void {
+  const beyond = scopes.filter((s) => !callerScopes.has(s));
+  if (beyond.length > 0) {
+    throw new Problem(403, 'exceeds_your_powers', 'That would exceed your own powers', `${what} holds ${beyond.length} scope(s) you do not: \`${beyond.join('`, `')}\``);
   }
 }

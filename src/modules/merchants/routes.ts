@@ -11,6 +11,7 @@ import { getMerchant } from './merchants.js';
 import { registerConsoleRoutes } from './console-routes.js';
 import type { Caller } from '../../kernel/http/context.js';
 import { defaultScopes, publishableScopes, type KeyKind, type Scope } from '../../kernel/http/scopes.js';
+import { assertWithinPowers } from './roles.js';
 
 /**
  * Nobody hands out more than they hold: a key or a signed-in person may create a secret key only
@@ -227,8 +228,16 @@ export function registerRoutes(router: ModuleRouter, ctx: ModuleContext): void {
     return c.json(keyJson(key), 200);
   });
 
+  /** A key may be changed or revoked only by a caller who holds every scope it has. */
+  async function keyWithinPowers(caller: Caller, key_id: string): Promise<void> {
+    const key = await getApiKey(db, caller.merchant_id, key_id);
+    if (key === undefined) throw problems.notFound('The API key');
+    assertWithinPowers(caller.scopes, key.scopes.filter((s) => !(publishableScopes as readonly string[]).includes(s)) as Scope[], 'This key');
+  }
+
   router.route(updateKey, async (c) => {
     const caller = c.get('caller');
+    await keyWithinPowers(caller, c.req.valid('param').key_id);
     const key = await updateApiKey(db, caller.merchant_id, c.req.valid('param').key_id, c.req.valid('json'), caller.actor);
     if (key === undefined) throw problems.notFound('The API key');
     return c.json(keyJson(key), 200);
@@ -236,6 +245,7 @@ export function registerRoutes(router: ModuleRouter, ctx: ModuleContext): void {
 
   router.route(revokeKey, async (c) => {
     const caller = c.get('caller');
+    await keyWithinPowers(caller, c.req.valid('param').key_id);
     const key = await revokeApiKey(db, caller.merchant_id, c.req.valid('param').key_id, caller.actor);
     if (key === undefined) throw problems.notFound('The API key');
     return c.json(keyJson(key), 200);
