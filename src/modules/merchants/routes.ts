@@ -232,7 +232,7 @@ export function registerRoutes(router: ModuleRouter, ctx: ModuleContext): void {
   async function keyWithinPowers(caller: Caller, key_id: string): Promise<void> {
     const key = await getApiKey(db, caller.merchant_id, key_id);
     if (key === undefined) throw problems.notFound('The API key');
-    assertWithinPowers(caller.scopes, key.scopes.filter((s) => !(publishableScopes as readonly string[]).includes(s)) as Scope[], 'This key');
+    assertWithinPowers(caller.scopes, key.scopes.filter((s): s is Scope => !(publishableScopes as readonly string[]).includes(s)), 'This key');
   }
 
   router.route(updateKey, async (c) => {
