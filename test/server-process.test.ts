@@ -119,6 +119,42 @@ describe('the server on an embedded PostgreSQL', () => {
     expect(await server.exited).toBe(0);
   });
 
+  it('answers 503 with Retry-After while its PostgreSQL is killed, starts it again and serves again', async () => {
+    const server = await startServer(env);
+    try {
+      expect((await merchant(key)).status).toBe(200);
+      const statuses: { status: number; retryAfter: string | null }[] = [];
+      let loading = true;
+      const load = (async () => {
+        while (loading) {
+          try {
+            const res = await fetch(`http://127.0.0.1:${apiPort}/v1/merchant`, { headers: { authorization: `Bearer ${key}` } });
+            await res.arrayBuffer();
+            statuses.push({ status: res.status, retryAfter: res.headers.get('retry-after') });
+          } catch {
+            statuses.push({ status: 0, retryAfter: null });
+          }
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      })();
+      await new Promise((r) => setTimeout(r, 300));
+      const postmaster = Number(fs.readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+      process.kill(postmaster, 'SIGKILL');
+      const killedAt = statuses.length;
+      // Served again once the server has started its PostgreSQL again (it checks every 2 s).
+      for (let i = 0; i < 300 && !statuses.slice(killedAt).some((s, j, all) => s.status === 200 && all.slice(0, j).some((e) => e.status === 503)); i++) await new Promise((r) => setTimeout(r, 100));
+      loading = false;
+      await load;
+      const during = statuses.slice(killedAt);
+      expect(during.some((s) => s.status === 503 && s.retryAfter !== null), JSON.stringify(during.slice(0, 20))).toBe(true);
+      expect(during.filter((s) => s.status !== 200 && s.status !== 503)).toEqual([]);
+      expect(during.at(-1)?.status).toBe(200);
+      expect((await merchant(key)).status).toBe(200);
+    } finally {
+      await stop(server);
+    }
+  });
+
   it('comes back after SIGKILL, adopting the PostgreSQL the dead process left running', async () => {
     const server = await startServer(env);
     expect(await stop(server, 'SIGKILL')).toBeNull();

@@ -37,6 +37,8 @@ export function connectDatabase(options: DatabaseOptions): Database {
     // A statement that runs for half a minute is a bug or a lock pile-up; fail it loudly.
     statement_timeout: 30_000,
     idle_in_transaction_session_timeout: 60_000,
+    // With the database gone a request must fail fast (503, retry later), not wait forever.
+    connectionTimeoutMillis: 5_000,
   });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', () => undefined);
@@ -79,4 +81,17 @@ export async function databaseVersion(db: AnyDb): Promise<number> {
 
 export async function pingDatabase(db: AnyDb): Promise<void> {
   await sql`select 1`.execute(db);
+}
+
+/**
+ * Errors no request causes: the database is unreachable or going away (SQLSTATE classes 08, 53
+ * and 57, socket errors, the pool's own connect timeout) or the platform sheds load (a 503
+ * problem). The HTTP layer answers these with 503 and Retry-After.
+ */
+export function isUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && /^(08|53|57)/.test(code)) return true;
+  if (typeof code === 'string' && /^E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|HOSTUNREACH|NOTFOUND)$/.test(code)) return true;
+  if ((error as { status?: unknown } | undefined)?.status === 503) return true;
+  return error instanceof Error && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(error.message);
 }

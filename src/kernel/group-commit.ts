@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { isUnavailable } from './db.js';
 import { problems } from './problem.js';
 
 /**
@@ -119,16 +120,4 @@ export class GroupCommitter<Req, Res> {
     this.batches++;
     batch.forEach((p, i) => p.resolve(results[i]!));
   }
-}
-
-/**
- * Errors no single request causes: the connection or the server is gone (SQLSTATE classes 08,
- * 53 and 57, socket errors) or the platform is shedding load (a 503 problem).
- */
-export function isUnavailable(error: unknown): boolean {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  if (typeof code === 'string' && /^(08|53|57)/.test(code)) return true;
-  if (typeof code === 'string' && /^E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|HOSTUNREACH)$/.test(code)) return true;
-  if ((error as { status?: unknown } | undefined)?.status === 503) return true;
-  return error instanceof Error && /Connection terminated|timeout exceeded when trying to connect/i.test(error.message);
 }

@@ -12,6 +12,7 @@ import type { AppEnv } from './context.js';
 import { mountDocs } from './docs.js';
 import type { Metrics } from './metrics.js';
 import { unstorableFields } from './storable.js';
+import { isUnavailable } from '../db.js';
 
 export interface ReadyState {
   ready: boolean;
@@ -42,6 +43,9 @@ export function problemResponse(c: Context<AppEnv>, problem: Problem): Response 
   return c.body(JSON.stringify(body), problem.status as ContentfulStatusCode, { 'content-type': problemContentType, ...problem.headers });
 }
 
+/** While the database is unreachable every request hears so, with when to try again. */
+const databaseUnavailable = new Problem(503, 'database_unavailable', 'Service unavailable', 'The database is unreachable; retry shortly', undefined, { 'Retry-After': '5' });
+
 function toProblem(error: unknown): Problem | undefined {
   if (error instanceof Problem) return error;
   if (error instanceof HTTPException) {
@@ -49,6 +53,7 @@ function toProblem(error: unknown): Problem | undefined {
     if (error.status === 415) return problems.unsupportedMediaType('another content type');
     return new Problem(error.status, `http_${error.status}`, error.message || 'Request failed');
   }
+  if (isUnavailable(error)) return databaseUnavailable;
   // SQLSTATE class 22, a data exception, that validation did not foresee: the request's value,
   // not the server, is at fault (group commit has isolated it from the rest of its batch).
   const code = (error as { code?: unknown } | undefined)?.code;
