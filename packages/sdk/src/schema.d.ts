@@ -2200,7 +2200,9 @@ export interface operations {
     listConsumerOrders: {
         parameters: {
             query?: {
-                before?: string;
+                /** @description `next_cursor` of the previous page; absent for the first page */
+                cursor?: string;
+                /** @description items per page, at most 100 */
                 limit?: number;
             };
             header?: {
@@ -2212,7 +2214,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Orders */
+            /** @description A page of orders */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2220,7 +2222,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["Order"][];
-                        next_before: string | null;
+                        /** @description pass as `cursor` for the next page; null on the last page */
+                        next_cursor: string | null;
                     };
                 };
             };
@@ -2994,7 +2997,7 @@ export interface operations {
     listApiKeys: {
         parameters: {
             query?: {
-                /** @description `next_cursor` of the previous page */
+                /** @description `next_cursor` of the previous page; absent for the first page */
                 cursor?: string;
                 /** @description items per page, at most 100 */
                 limit?: number;
@@ -3013,6 +3016,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["ApiKey"][];
+                        /** @description pass as `cursor` for the next page; null on the last page */
                         next_cursor: string | null;
                     };
                 };
@@ -3499,7 +3503,7 @@ export interface operations {
     listAuditEvents: {
         parameters: {
             query?: {
-                /** @description `next_cursor` of the previous page */
+                /** @description `next_cursor` of the previous page; absent for the first page */
                 cursor?: string;
                 /** @description items per page, at most 100 */
                 limit?: number;
@@ -3518,6 +3522,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["AuditEvent"][];
+                        /** @description pass as `cursor` for the next page; null on the last page */
                         next_cursor: string | null;
                     };
                 };
@@ -5518,8 +5523,10 @@ export interface operations {
     listConsumers: {
         parameters: {
             query?: {
-                after?: string;
+                /** @description `next_cursor` of the previous page; absent for the first page */
+                cursor?: string;
                 email?: string;
+                /** @description items per page, at most 100 */
                 limit?: number;
                 /** @description an email, phone, user ID, member code, external ID or profile ID, or part of a name */
                 q?: string;
@@ -5531,7 +5538,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Profiles */
+            /** @description A page of profiles */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5539,6 +5546,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["ConsumerProfile"][];
+                        /** @description pass as `cursor` for the next page; null on the last page */
+                        next_cursor: string | null;
                     };
                 };
             };
@@ -6031,8 +6040,9 @@ export interface operations {
     getConsumerTimeline: {
         parameters: {
             query?: {
-                /** @description `next_before` of the previous page */
-                before?: string;
+                /** @description `next_cursor` of the previous page; absent for the first page */
+                cursor?: string;
+                /** @description items per page, at most 100 */
                 limit?: number;
             };
             header?: never;
@@ -6043,7 +6053,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Events */
+            /** @description A page of events */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6057,7 +6067,8 @@ export interface operations {
                             properties?: unknown;
                             type: string;
                         }[];
-                        next_before: string | null;
+                        /** @description pass as `cursor` for the next page; null on the last page */
+                        next_cursor: string | null;
                     };
                 };
             };
@@ -6631,7 +6642,7 @@ export interface operations {
     listLocations: {
         parameters: {
             query?: {
-                /** @description `next_cursor` of the previous page */
+                /** @description `next_cursor` of the previous page; absent for the first page */
                 cursor?: string;
                 kind?: "warehouse" | "store";
                 /** @description items per page, at most 100 */
@@ -6653,6 +6664,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["Location"][];
+                        /** @description pass as `cursor` for the next page; null on the last page */
                         next_cursor: string | null;
                     };
                 };
@@ -7227,9 +7239,11 @@ export interface operations {
     listOrders: {
         parameters: {
             query?: {
-                before?: string;
                 created_from?: string;
                 created_to?: string;
+                /** @description `next_cursor` of the previous page; absent for the first page */
+                cursor?: string;
+                /** @description items per page, at most 100 */
                 limit?: number;
                 status?: "awaiting_payment" | "paid" | "shipped" | "delivered" | "completed" | "closed" | "refund_requested" | "disputed" | "refunded";
             };
@@ -7247,7 +7261,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["Order"][];
-                        next_before: string | null;
+                        /** @description pass as `cursor` for the next page; null on the last page */
+                        next_cursor: string | null;
                     };
                 };
             };
@@ -8436,6 +8451,9 @@ export interface operations {
     listPayments: {
         parameters: {
             query?: {
+                /** @description `next_cursor` of the previous page; absent for the first page */
+                cursor?: string;
+                /** @description items per page, at most 100 */
                 limit?: number;
                 order_id?: string;
             };
@@ -8445,7 +8463,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Payments */
+            /** @description A page of payments */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8453,6 +8471,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["Payment"][];
+                        /** @description pass as `cursor` for the next page; null on the last page */
+                        next_cursor: string | null;
                     };
                 };
             };
@@ -8533,6 +8553,9 @@ export interface operations {
     listPayouts: {
         parameters: {
             query?: {
+                /** @description `next_cursor` of the previous page; absent for the first page */
+                cursor?: string;
+                /** @description items per page, at most 100 */
                 limit?: number;
             };
             header?: never;
@@ -8541,7 +8564,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Payouts */
+            /** @description A page of payouts, newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8549,6 +8572,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["Payout"][];
+                        /** @description pass as `cursor` for the next page; null on the last page */
+                        next_cursor: string | null;
                     };
                 };
             };
@@ -8733,7 +8758,7 @@ export interface operations {
         parameters: {
             query?: {
                 category_id?: string;
-                /** @description `next_cursor` of the previous page */
+                /** @description `next_cursor` of the previous page; absent for the first page */
                 cursor?: string;
                 /** @description items per page, at most 100 */
                 limit?: number;
@@ -8755,6 +8780,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["Product"][];
+                        /** @description pass as `cursor` for the next page; null on the last page */
                         next_cursor: string | null;
                     };
                 };
@@ -9574,8 +9600,9 @@ export interface operations {
     listStockLevels: {
         parameters: {
             query?: {
-                /** @description the `next_after` of the previous page */
-                after?: string;
+                /** @description `next_cursor` of the previous page; absent for the first page */
+                cursor?: string;
+                /** @description items per page, at most 100 */
                 limit?: number;
                 location_id?: string;
                 variant_id?: string;
@@ -9598,7 +9625,8 @@ export interface operations {
                             sku: string | null;
                             title: string | null;
                         })[];
-                        next_after: string | null;
+                        /** @description pass as `cursor` for the next page; null on the last page */
+                        next_cursor: string | null;
                     };
                 };
             };
@@ -9780,7 +9808,9 @@ export interface operations {
     listStockMovements: {
         parameters: {
             query?: {
-                before?: string;
+                /** @description `next_cursor` of the previous page; absent for the first page */
+                cursor?: string;
+                /** @description items per page, at most 100 */
                 limit?: number;
                 location_id?: string;
                 reference?: string;
@@ -9792,7 +9822,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Journal rows */
+            /** @description A page of journal rows */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9800,7 +9830,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["StockMovement"][];
-                        next_before: string | null;
+                        /** @description pass as `cursor` for the next page; null on the last page */
+                        next_cursor: string | null;
                     };
                 };
             };
@@ -10604,7 +10635,7 @@ export interface operations {
     listWebhookEndpoints: {
         parameters: {
             query?: {
-                /** @description `next_cursor` of the previous page */
+                /** @description `next_cursor` of the previous page; absent for the first page */
                 cursor?: string;
                 /** @description items per page, at most 100 */
                 limit?: number;
@@ -10623,6 +10654,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["WebhookEndpoint"][];
+                        /** @description pass as `cursor` for the next page; null on the last page */
                         next_cursor: string | null;
                     };
                 };
@@ -11122,7 +11154,7 @@ export interface operations {
     listWebhookDeliveries: {
         parameters: {
             query?: {
-                /** @description `next_cursor` of the previous page */
+                /** @description `next_cursor` of the previous page; absent for the first page */
                 cursor?: string;
                 /** @description items per page, at most 100 */
                 limit?: number;
@@ -11144,6 +11176,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["WebhookDelivery"][];
+                        /** @description pass as `cursor` for the next page; null on the last page */
                         next_cursor: string | null;
                     };
                 };
