@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseEscrow } from '../src/flows/release-escrow/index.js';
 import { openApiConfig } from '../src/kernel/http/app.js';
 import { page_size_max } from '../src/kernel/http/pagination.js';
-import { runPayouts, testCards, TestPaymentProvider } from '../src/modules/payments/index.js';
+import { paymentSettings, runPayouts, testCards, TestPaymentProvider } from '../src/modules/payments/index.js';
 import { version } from '../src/platform/app.js';
 import { aLocation, aStockedItem, buy } from './support/commerce.js';
 import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
@@ -111,7 +111,7 @@ async function aPayment(m: TestMerchant): Promise<string> {
   const order = await created(buy(m, [{ variant_id: item.variant_id, quantity: 1 }]));
   await created(m.call('POST', `/v1/checkouts/${String(order.body.checkout_id)}/payments`, { key: m.publishableKey, body: { payment_method: testCards.succeeds } }), 202);
   await new TestPaymentProvider(platform.database.db, {
-    secret: platform.ctx.config.OPENBOS_TEST_PROVIDER_SECRET,
+    secret: paymentSettings.of(platform.ctx.config).OPENBOS_TEST_PROVIDER_SECRET,
     deliver: async (body, headers) => (await platform.app.request('/v1/webhooks/payments/test', { method: 'POST', headers, body })).status,
   }).deliverDue();
   return order.body.orders[0].id as string;

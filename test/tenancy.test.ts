@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseEscrow } from '../src/flows/release-escrow/index.js';
-import { runPayouts, testCards, TestPaymentProvider } from '../src/modules/payments/index.js';
+import { paymentSettings, runPayouts, testCards, TestPaymentProvider } from '../src/modules/payments/index.js';
 import { aLocation as shopLocation, aStockedItem, buy } from './support/commerce.js';
 import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
 
@@ -169,7 +169,7 @@ async function aPayment(a: TestMerchant): Promise<{ payment_id: string; order_id
   const paid = await a.call('POST', `/v1/checkouts/${res.body.checkout_id}/payments`, { key: a.publishableKey, body: { payment_method: testCards.succeeds } });
   expect(paid.status, paid.text).toBe(202);
   await new TestPaymentProvider(platform.database.db, {
-    secret: platform.ctx.config.OPENBOS_TEST_PROVIDER_SECRET,
+    secret: paymentSettings.of(platform.ctx.config).OPENBOS_TEST_PROVIDER_SECRET,
     deliver: async (body, headers) => (await platform.app.request('/v1/webhooks/payments/test', { method: 'POST', headers, body })).status,
   }).deliverDue();
   return { payment_id: paid.body.payments[0].id as string, order_id: res.body.orders[0].id as string };

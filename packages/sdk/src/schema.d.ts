@@ -1087,6 +1087,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/scopes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every scope an API key may hold, as the platform’s modules declare them, in module order */
+        get: operations["listScopes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/screen": {
         parameters: {
             query?: never;
@@ -1339,6 +1356,23 @@ export interface paths {
         put?: never;
         /** Queue a signed `webhook.test` delivery to the endpoint, whatever it subscribes to */
         post: operations["sendTestWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-event-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The event types a webhook endpoint may subscribe to, as the platform’s modules declare them, in module order */
+        get: operations["listWebhookEventTypes"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1740,6 +1774,21 @@ export interface components {
                 weight_g: number | null;
             }[];
         };
+        Scope: {
+            description: string;
+            /**
+             * @description `publishable` scopes may be held by publishable keys (browsers, apps); secret keys may hold every scope
+             * @enum {string}
+             */
+            kind: "secret" | "publishable";
+            /**
+             * @description the module that declares it
+             * @example orders
+             */
+            module: string;
+            /** @example orders:read */
+            name: string;
+        };
         StockLevel: {
             available: number;
             location_id: string;
@@ -1798,6 +1847,15 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             url: string;
+        };
+        WebhookEventType: {
+            /**
+             * @description the module that emits it
+             * @example orders
+             */
+            module: string;
+            /** @example order.paid */
+            type: string;
         };
     };
     responses: never;
@@ -3116,7 +3174,8 @@ export interface operations {
                     /** @enum {string} */
                     kind: "secret" | "publishable";
                     name?: string;
-                    scopes?: ("merchant:read" | "keys:read" | "keys:write" | "locations:read" | "locations:write" | "catalog:read" | "catalog:write" | "inventory:read" | "inventory:write" | "orders:read" | "orders:write" | "payments:read" | "payouts:read" | "consumers:read" | "consumers:write" | "audit:read" | "webhooks:read" | "webhooks:write" | "users:read" | "users:write" | "storefront:read" | "checkout:write" | "events:write")[];
+                    /** @description scopes the key holds (`GET /v1/scopes` lists them); by default every scope of its kind that the caller holds */
+                    scopes?: string[];
                 };
             };
         };
@@ -9502,6 +9561,100 @@ export interface operations {
             };
         };
     };
+    listScopes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The scopes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Scope"][];
+                    };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     segment_screen: {
         parameters: {
             query?: never;
@@ -10745,13 +10898,13 @@ export interface operations {
                 "application/json": {
                     description?: string;
                     /**
-                     * @description event types to receive; `["*"]` receives every type
+                     * @description event types to receive (`GET /v1/webhook-event-types` lists them); `["*"]` receives every type
                      * @example [
                      *       "order.paid",
                      *       "order.shipped"
                      *     ]
                      */
-                    events: ("*" | "order.placed" | "order.paid" | "order.shipped" | "order.delivered" | "order.completed" | "order.closed" | "order.refund_requested" | "order.refunded" | "order.refund_rejected" | "order.disputed" | "inventory.stock_low" | "catalog.product_created" | "catalog.product_updated" | "catalog.prices_changed" | "location.created" | "location.updated" | "api_key.created" | "api_key.revoked")[];
+                    events: string[];
                     /**
                      * Format: uri
                      * @example https://example.com/openbos/webhooks
@@ -11052,13 +11205,13 @@ export interface operations {
                     /** @description `false` stops deliveries (they wait); `true` resumes them */
                     enabled?: boolean;
                     /**
-                     * @description event types to receive; `["*"]` receives every type
+                     * @description event types to receive (`GET /v1/webhook-event-types` lists them); `["*"]` receives every type
                      * @example [
                      *       "order.paid",
                      *       "order.shipped"
                      *     ]
                      */
-                    events?: ("*" | "order.placed" | "order.paid" | "order.shipped" | "order.delivered" | "order.completed" | "order.closed" | "order.refund_requested" | "order.refunded" | "order.refund_rejected" | "order.disputed" | "inventory.stock_low" | "catalog.product_created" | "catalog.product_updated" | "catalog.prices_changed" | "location.created" | "location.updated" | "api_key.created" | "api_key.revoked")[];
+                    events?: string[];
                     /**
                      * Format: uri
                      * @example https://example.com/openbos/webhooks
@@ -11273,6 +11426,100 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhookEventTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event types */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["WebhookEventType"][];
+                    };
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */

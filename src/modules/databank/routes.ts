@@ -188,8 +188,8 @@ async function writeKeyMerchant(authenticator: Authenticator, c: Context<AppEnv>
 /** A timeline runs newest first by when each event happened, then by ID: the cursor holds both. */
 const timelineCursor = keyCursor([isTimePart, isIdPart]);
 
-export function registerRoutes(router: ModuleRouter, { db }: ModuleContext, ingest: IngestCommitter): void {
-  const authenticator = keyAuthenticator(db);
+export function registerRoutes(router: ModuleRouter, { db, registry }: ModuleContext, ingest: IngestCommitter): void {
+  const authenticator = keyAuthenticator(db, registry.scopes);
   for (const path of segmentPaths) {
     const type = (shortPaths[path] ?? path) as EventType | 'batch';
     router.route(segmentRoute(path), async (c) => {

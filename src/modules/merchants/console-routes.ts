@@ -12,6 +12,7 @@ import { csrfTokenFor, getSession, signIn, signOut } from './console-sessions.js
 import { createConsoleUser, getConsoleUser, listConsoleUsers, updateConsoleUser, type ConsoleUser } from './console-users.js';
 import { getMerchant } from './merchants.js';
 import { consoleRoles, scopesOfRole } from './roles.js';
+import { merchantSettings } from './settings.js';
 
 /** Sign-in, sign-out and the people of a merchant who use the web console. */
 const roleSchema = z.enum(consoleRoles);
@@ -106,7 +107,7 @@ function isHttps(c: Context<AppEnv>, public_url: string | undefined): boolean {
   return new URL(c.req.url).protocol === 'https:' || (public_url?.startsWith('https:') ?? false);
 }
 
-export function registerConsoleRoutes(router: ModuleRouter, { db, config, logger }: ModuleContext): void {
+export function registerConsoleRoutes(router: ModuleRouter, { db, config, logger, registry }: ModuleContext): void {
   const throttle = new SignInThrottle('console_sign_in', sign_in_rules, sign_in_block_s);
 
   router.route(signInRoute, async (c) => {
@@ -114,7 +115,7 @@ export function registerConsoleRoutes(router: ModuleRouter, { db, config, logger
     const account = `${input.merchant.trim().toLowerCase()}:${input.email.trim().toLowerCase()}`;
     const address = clientAddress(c, config.OPENBOS_TRUSTED_PROXIES, logger);
     await throttle.check(account, address);
-    const session = await signIn(db, input, config.OPENBOS_CONSOLE_SESSION_TTL_S);
+    const session = await signIn(db, input, merchantSettings.of(config).OPENBOS_CONSOLE_SESSION_TTL_S);
     if (session === undefined) {
       await throttle.failed(account, address);
       throw new Problem(401, 'invalid_credentials', 'Sign-in failed', 'The store, email or password is not right');
@@ -126,7 +127,7 @@ export function registerConsoleRoutes(router: ModuleRouter, { db, config, logger
       {
         user: userJson(user),
         merchant: { id: merchant.id, handle: merchant.handle, name: merchant.name, kind: merchant.kind, default_currency: merchant.default_currency, country: merchant.country },
-        scopes: scopesOfRole(user.role),
+        scopes: scopesOfRole(user.role, registry.scopes),
         csrf_token: session.csrf_token,
         expires_at: session.expires_at.toISOString(),
       },

@@ -11,6 +11,7 @@ import { buyerEmail, cartAccess, cartParams, cartToken, openRequestCart, orderJs
 import { consumerOrder, consumerOrders, getOrder, listOrders, type OrderDetail } from './orders.js';
 import { applyOrderAction, rules, type OrderAction } from './state-machine.js';
 import { orderStatuses } from './tables.js';
+import { orderSettings } from './settings.js';
 
 /**
  * Carts (except their checkout), the buyer's own orders and the seller's order actions. Checking
@@ -301,7 +302,7 @@ export function registerRoutes(router: ModuleRouter, { db, config }: ModuleConte
       const caller = c.get('caller');
       const { order_id } = c.req.valid('param');
       const input = c.req.valid('json');
-      await applyOrderAction(db, caller.merchant_id, order_id, action, { actor: caller.actor, reason: input.reason, tracking_number: input.tracking_number, refund_amount_minor: input.amount_minor === undefined ? undefined : BigInt(input.amount_minor), auto_confirm_after_s: config.OPENBOS_AUTO_CONFIRM_AFTER_S });
+      await applyOrderAction(db, caller.merchant_id, order_id, action, { actor: caller.actor, reason: input.reason, tracking_number: input.tracking_number, refund_amount_minor: input.amount_minor === undefined ? undefined : BigInt(input.amount_minor), auto_confirm_after_s: orderSettings.of(config).OPENBOS_AUTO_CONFIRM_AFTER_S });
       return c.json(orderDetailJson((await getOrder(db, caller.merchant_id, order_id))!), 200);
     });
   }

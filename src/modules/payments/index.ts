@@ -7,6 +7,8 @@ import type { PaymentProvider } from './provider.js';
 import { runPayouts } from './payouts.js';
 import { registerRoutes } from './routes.js';
 import { TestPaymentProvider } from './test-provider.js';
+import { commands } from './cli.js';
+import { paymentSettings } from './settings.js';
 
 /**
  * Payments and escrow: the buyer pays, the platform holds the money in escrow on the ledger,
@@ -19,7 +21,7 @@ import { TestPaymentProvider } from './test-provider.js';
  */
 function testProvider({ db, config }: ModuleContext): TestPaymentProvider {
   return new TestPaymentProvider(db, {
-    secret: config.OPENBOS_TEST_PROVIDER_SECRET,
+    secret: paymentSettings.of(config).OPENBOS_TEST_PROVIDER_SECRET,
     async deliver(body, headers) {
       const res = await fetch(`http://127.0.0.1:${config.PORT}/v1/webhooks/payments/test`, { method: 'POST', headers, body });
       await res.arrayBuffer();
@@ -43,7 +45,15 @@ export const paymentsModule = defineModule({
     { name: 'payments.send_refunds', interval_ms: 2_000, run: async (ctx) => void (await sendPendingRefunds(ctx.db, testProvider(ctx))) },
     { name: 'payments.payouts', interval_ms: 24 * 3_600_000, run: async ({ db }) => void (await runPayouts(db)) },
   ],
+  scopes: [
+    { name: 'payments:read', kind: 'secret', description: 'Read payments, escrow and the balance the platform owes the store' },
+    { name: 'payouts:read', kind: 'secret', description: 'Read payouts and their statements' },
+  ],
+  settings: paymentSettings,
+  commands,
 });
+
+export { paymentSettings } from './settings.js';
 
 export { payCheckout, sendPendingRefunds, recordProviderEvent, heldPayment, setPaymentStatus, type EventOutcome, type Payment, type PaymentStatusChange, type RecordedProviderEvent } from './payments.js';
 export { runPayouts, getPayoutStatement, listPayouts } from './payouts.js';

@@ -9,6 +9,7 @@ import { commissionOn } from './escrow.js';
 import { payCheckout, paymentsOf, type Payment } from './payments.js';
 import { getPayoutStatement, listPayouts } from './payouts.js';
 import type { PaymentProvider } from './provider.js';
+import { paymentSettings } from './settings.js';
 
 const id = z.string().min(1).max(64);
 
@@ -114,7 +115,7 @@ export function registerRoutes(router: ModuleRouter, { db, config }: ModuleConte
     const body = c.req.valid('json');
     const provider = providers.get(body.provider);
     if (provider === undefined) throw problems.notImplemented(`payment provider ${body.provider}`);
-    const payments = await payCheckout(db, provider, c.req.valid('param').checkout_id, body.payment_method, config.OPENBOS_COMMISSION_BPS);
+    const payments = await payCheckout(db, provider, c.req.valid('param').checkout_id, body.payment_method, paymentSettings.of(config).OPENBOS_COMMISSION_BPS);
     return c.json({ payments: payments.map(paymentJson) }, 202);
   });
 
