@@ -77,7 +77,7 @@ function KeyForm({ onCreated, onCancel, scopes: list }: { onCreated: (key: Creat
   let error: string | undefined;
   if (create.error instanceof OpenBosError && create.error.code === 'insufficient_scope') {
     const named = scopesInProblem(create.error);
-    error = named.length > 0 && named.every((s) => scopes.has(s as Scope)) ? t('keys.beyondHeld', { scopes: named.join(', ') }) : tc('notAllowed');
+    error = named.length > 0 && named.every((s) => scopes.has(s)) ? t('keys.beyondHeld', { scopes: named.join(', ') }) : tc('notAllowed');
   } else if (create.isError && originsError(create.error, create.variables?.allowed_origins ?? []) === undefined) {
     error = problemText(create.error);
   }

@@ -24,12 +24,12 @@ export interface ScopeList {
   readonly secret: readonly Scope[];
   /** The only scopes a publishable key (which lives in browsers and apps) may hold. */
   readonly publishable: readonly Scope[];
-  isPublishable(scope: string): boolean;
+  readonly isPublishable: (scope: string) => boolean;
   /** What a new key of this kind holds unless the person changes it (as the server's default). */
-  defaults(kind: KeyKind): readonly Scope[];
+  readonly defaults: (kind: KeyKind) => readonly Scope[];
   /** Whether the signed-in person may put this scope on a key: nobody hands out more than they hold, except publishable scopes, which are public by design. */
-  canGrant(scope: string, held: readonly string[]): boolean;
-  describe(scope: string): string | undefined;
+  readonly canGrant: (scope: string, held: readonly string[]) => boolean;
+  readonly describe: (scope: string) => string | undefined;
 }
 
 export function scopeList(all: readonly ScopeInfo[]): ScopeList {
