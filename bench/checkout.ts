@@ -9,7 +9,7 @@ import { applyStockChanges, type StockChange } from '../src/modules/inventory/in
 import { createLocation } from '../src/modules/locations/index.js';
 import { createApiKey, createMerchant } from '../src/modules/merchants/index.js';
 import { CheckoutCommitter } from '../src/flows/place-order/index.js';
-import { modules } from '../src/platform/modules.js';
+import { modules, registry } from '../src/platform/modules.js';
 import { benchDatabase, hotRowCeiling, httpPool, percentile, postJson, round, runConcurrent, startBenchServer } from './support.js';
 
 /**
@@ -44,7 +44,7 @@ async function setUp(url: string): Promise<Shop> {
       const location = await createLocation(db, merchant.id, { kind: 'warehouse', code: 'WH', name: 'Warehouse', address: { line1: '1 Road', city: 'Shanghai', country: 'CN' }, latitude: 31.2, longitude: 121.5, timezone: 'Asia/Shanghai' });
       sellers.push({ merchant, location });
     }
-    const storefront = await createApiKey(db, { merchant_id: sellers[0]!.merchant.id, kind: 'publishable', name: 'bench storefront' }, 'bench');
+    const storefront = await createApiKey(db, { merchant_id: sellers[0]!.merchant.id, kind: 'publishable', name: 'bench storefront' }, 'bench', registry.scopes);
     const stock: StockChange[] = [];
     const hot = await createProduct(db, sellers[0]!.merchant.id, { title: 'Flash sale phone', status: 'published', variants: [{ sku: 'HOT-1', prices: [{ currency: 'CNY', amount_minor: 99_900 }] }] });
     const hotVariant = hot.variants[0]!.id;

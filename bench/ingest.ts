@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { connectDatabase } from '../src/kernel/db.js';
 import { createApiKey, createMerchant } from '../src/modules/merchants/index.js';
 import { benchDatabase, httpPool, percentile, round, runConcurrent, startBenchServer, type Sample } from './support.js';
+import { registry } from '../src/platform/modules.js';
 
 /**
  * `npm run bench:ingest`: concurrent clients send `/v1/batch` requests of 100 events each (the
@@ -82,7 +83,7 @@ async function main(): Promise<void> {
   try {
     log(`OpenBOS ingestion benchmark — ${new Date().toISOString()} — ${os.cpus().length} cores; ${concurrency} concurrent clients; ${requests} batches of ${events_per_request} events`);
     const brand = await createMerchant(check.db, { handle: 'bench-brand', name: 'Bench brand', kind: 'brand', default_currency: 'CNY', country: 'CN' });
-    const key = (await createApiKey(check.db, { merchant_id: brand.id, kind: 'publishable' }, 'bench')).token;
+    const key = (await createApiKey(check.db, { merchant_id: brand.id, kind: 'publishable' }, 'bench', registry.scopes)).token;
     const auth = `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
     const bodies = Array.from({ length: requests }, (_, r) => batchBody(r));
     const pool = httpPool(server.url, concurrency);

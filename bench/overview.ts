@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { connectDatabase } from '../src/kernel/db.js';
 import { createApiKey, createMerchant } from '../src/modules/merchants/index.js';
 import { benchDatabase, percentile, round, startBenchServer } from './support.js';
+import { registry } from '../src/platform/modules.js';
 
 /**
  * `npm run bench:overview`: the console's overview over HTTP with 100,000 orders (and about
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
     log(`OpenBOS overview benchmark — ${new Date().toISOString()} — ${os.cpus().length} cores; ${orders} orders for the merchant, ${noise_orders} for another`);
     const shop = await createMerchant(check.db, { handle: 'bench-shop', name: 'Bench shop', kind: 'brand', default_currency: 'CNY', country: 'CN' });
     const other = await createMerchant(check.db, { handle: 'bench-other', name: 'Other shop', kind: 'brand', default_currency: 'CNY', country: 'CN' });
-    const key = (await createApiKey(check.db, { merchant_id: shop.id, kind: 'secret' }, 'bench')).token;
+    const key = (await createApiKey(check.db, { merchant_id: shop.id, kind: 'secret' }, 'bench', registry.scopes)).token;
     let t = performance.now();
     await fillOrders(check.db, shop.id, orders, 'ord_bench_a_');
     await fillOrders(check.db, other.id, noise_orders, 'ord_bench_b_');

@@ -4,6 +4,7 @@ import { createMerchant } from '../src/modules/merchants/index.js';
 import { buildApp } from '../src/platform/app.js';
 import { runBos } from './support/process.js';
 import { silentLogger, testConfig } from './support/platform.js';
+import { registry } from '../src/platform/modules.js';
 
 /** The `bos` command against a real database, run as a separate process the way users run it. */
 let database: TestDatabase;
@@ -17,7 +18,7 @@ beforeAll(async () => {
 afterAll(async () => database.drop());
 
 async function callMerchant(token: string): Promise<number> {
-  const { app } = buildApp({ db: database.db, config: testConfig(), logger: silentLogger });
+  const { app } = buildApp({ db: database.db, config: testConfig(), logger: silentLogger, registry });
   return (await app.request('/v1/merchant', { headers: { authorization: `Bearer ${token}` } })).status;
 }
 

@@ -6,7 +6,7 @@ import { createProduct } from '../src/modules/catalog/index.js';
 import { applyStockChanges } from '../src/modules/inventory/index.js';
 import { createLocation } from '../src/modules/locations/index.js';
 import { createApiKey, createMerchant } from '../src/modules/merchants/index.js';
-import { modules } from '../src/platform/modules.js';
+import { modules, registry } from '../src/platform/modules.js';
 import { createTestDatabase, urlFor, type TestDatabase } from './support/database.js';
 import { freePort, startServer } from './support/process.js';
 
@@ -31,7 +31,7 @@ beforeAll(async () => {
   const product = await createProduct(database.db, merchant.id, { title: 'Hot item', status: 'published', variants: [{ sku: 'HOT', prices: [{ currency: 'CNY', amount_minor: 100 }] }] });
   variant_id = product.variants[0]!.id;
   await inTransaction(database.db, (trx) => applyStockChanges(trx, [{ merchant_id: merchant.id, variant_id, location_id: location.id, reason: 'receipt', on_hand_delta: BigInt(units), reserved_delta: 0n }]));
-  storefrontKey = (await createApiKey(database.db, { merchant_id: merchant.id, kind: 'publishable' }, 'test')).token;
+  storefrontKey = (await createApiKey(database.db, { merchant_id: merchant.id, kind: 'publishable' }, 'test', registry.scopes)).token;
 });
 afterAll(async () => database.drop());
 

@@ -156,18 +156,18 @@ describe('timeline', () => {
     }
     const profile = await profileOfUser(brand, userId);
     const seen: string[] = [];
-    let before: string | null = null;
+    let cursor: string | null = null;
     for (let page = 0; page < 10; page++) {
-      const res = await brand.call('GET', `/v1/consumers/${profile.id}/timeline?limit=2${before === null ? '' : `&before=${before}`}`);
+      const res = await brand.call('GET', `/v1/consumers/${profile.id}/timeline?limit=2${cursor === null ? '' : `&cursor=${cursor}`}`);
       expect(res.status).toBe(200);
       seen.push(...res.body.data.map((e: { occurred_at: string }) => e.occurred_at));
-      before = res.body.next_before;
-      if (before === null) break;
+      cursor = res.body.next_cursor;
+      if (cursor === null) break;
     }
     expect(seen).toEqual([...times].sort().reverse().map((t) => new Date(t).toISOString()));
-    const bad = await brand.call('GET', `/v1/consumers/${profile.id}/timeline?before=not-a-cursor`);
+    const bad = await brand.call('GET', `/v1/consumers/${profile.id}/timeline?cursor=not-a-cursor`);
     expect(bad.status).toBe(400);
-    expect(bad.body.errors[0].field).toBe('before');
+    expect(bad.body.errors[0].field).toBe('cursor');
   });
 });
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction } from '../src/kernel/db.js';
 import { defineJob, getJob, onJob, runDueJobs, scheduleJob } from '../src/kernel/jobs.js';
-import { jobHandlers } from '../src/platform/modules.js';
+import { jobHandlers, registry } from '../src/platform/modules.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { silentLogger, testConfig } from './support/platform.js';
 
@@ -52,7 +52,7 @@ describe('typed jobs', () => {
   });
 
   it('the platform knows one handler per job kind, from modules and flows alike', () => {
-    const handlers = jobHandlers({ db: database.db, config: testConfig(), logger: silentLogger });
+    const handlers = jobHandlers({ db: database.db, config: testConfig(), logger: silentLogger, registry });
     expect([...handlers.keys()]).toContain('orders.auto_confirm');
   });
 });

@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPayload, signatureHeader, testCards, testProviderSecret } from '../src/modules/payments/index.js';
 import { aStockedItem, buy } from './support/commerce.js';
-import { createTestPlatform, type TestPlatform } from './support/platform.js';
+import { createTestPlatform, testConfig, type TestPlatform } from './support/platform.js';
 
 /**
  * The test provider accepts fake cards, so its webhooks must be impossible to forge: no secret
@@ -48,7 +48,7 @@ describe('the test provider’s webhooks', () => {
     expect(fs.statSync(file).mode & 0o077).toBe(0);
     const other = fs.mkdtempSync(path.join(os.tmpdir(), 'openbos-provider-'));
     try {
-      expect(testProviderSecret({ dataDir: other, OPENBOS_TEST_PROVIDER_SECRET: undefined })).not.toBe(secret);
+      expect(testProviderSecret(testConfig({ OPENBOS_DATA_DIR: other }))).not.toBe(secret);
     } finally {
       fs.rmSync(other, { recursive: true, force: true });
     }

@@ -7,7 +7,7 @@ import { applyStockChanges } from '../src/modules/inventory/index.js';
 import { createLocation } from '../src/modules/locations/index.js';
 import { createApiKey, createMerchant } from '../src/modules/merchants/index.js';
 import { testCards } from '../src/modules/payments/index.js';
-import { modules } from '../src/platform/modules.js';
+import { modules, registry } from '../src/platform/modules.js';
 import { createTestDatabase, urlFor, type TestDatabase } from './support/database.js';
 import { freePort, startServer, type RunningServer } from './support/process.js';
 
@@ -31,8 +31,8 @@ beforeAll(async () => {
   const product = await createProduct(database.db, merchant.id, { title: 'Stormy item', status: 'published', variants: [{ sku: 'STORM', prices: [{ currency: 'CNY', amount_minor: 2_500 }] }] });
   variant_id = product.variants[0]!.id;
   await inTransaction(database.db, (trx) => applyStockChanges(trx, [{ merchant_id: merchant.id, variant_id, location_id: location.id, reason: 'receipt', on_hand_delta: 1_000n, reserved_delta: 0n }]));
-  secretKey = (await createApiKey(database.db, { merchant_id: merchant.id, kind: 'secret' }, 'test')).token;
-  storefrontKey = (await createApiKey(database.db, { merchant_id: merchant.id, kind: 'publishable' }, 'test')).token;
+  secretKey = (await createApiKey(database.db, { merchant_id: merchant.id, kind: 'secret' }, 'test', registry.scopes)).token;
+  storefrontKey = (await createApiKey(database.db, { merchant_id: merchant.id, kind: 'publishable' }, 'test', registry.scopes)).token;
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   env = { DATABASE_URL: urlFor(database.name), PORT: String(port), HOST: '127.0.0.1', OPENBOS_SEED_DEMO: 'never', OPENBOS_RATE_LIMIT_PER_S: '0', OPENBOS_JOB_POLL_MS: '100', OPENBOS_OUTBOX_POLL_MS: '100', OPENBOS_AUTO_CONFIRM_AFTER_S: '1',

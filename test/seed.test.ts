@@ -4,7 +4,7 @@ import { seedDemo } from '../src/kernel/seed.js';
 import { listLocations } from '../src/modules/locations/index.js';
 import { findMerchantByHandle, verifyConsoleUser } from '../src/modules/merchants/index.js';
 import { buildApp } from '../src/platform/app.js';
-import { modules } from '../src/platform/modules.js';
+import { modules, registry } from '../src/platform/modules.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { silentLogger, testConfig } from './support/platform.js';
 
@@ -16,7 +16,7 @@ afterAll(async () => database.drop());
 
 describe('demo platform seed', () => {
   it('seeds once even when several processes start at the same time', async () => {
-    const ctx = { db: database.db, config: testConfig({ OPENBOS_DATA_DIR: `/tmp/openbos-seed-${process.pid}` }), logger: silentLogger };
+    const ctx = { db: database.db, config: testConfig({ OPENBOS_DATA_DIR: `/tmp/openbos-seed-${process.pid}` }), logger: silentLogger, registry };
     const results = await Promise.all([seedDemo(ctx, modules), seedDemo(ctx, modules), seedDemo(ctx, modules)]);
     expect(results.filter((r) => r !== undefined)).toHaveLength(1);
     const merchants = await sql<{ count: number }>`select count(*)::int as count from merchant`.execute(database.db);
@@ -43,7 +43,7 @@ describe('demo platform seed', () => {
   });
 
   it('hands out working keys and console logins, and a few consumers', async () => {
-    const ctx = { db: database.db, config: testConfig({ OPENBOS_DATA_DIR: `/tmp/openbos-seed2-${process.pid}` }), logger: silentLogger };
+    const ctx = { db: database.db, config: testConfig({ OPENBOS_DATA_DIR: `/tmp/openbos-seed2-${process.pid}` }), logger: silentLogger, registry };
     const fresh = await createTestDatabase();
     try {
       const credentials = await seedDemo({ ...ctx, db: fresh.db }, modules);

@@ -4,6 +4,7 @@ import { isBrowserRoute } from '../src/kernel/http/route.js';
 import { createApiKey } from '../src/modules/merchants/index.js';
 import { aStockedItem } from './support/commerce.js';
 import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
+import { registry } from '../src/platform/modules.js';
 
 /**
  * Browsers reach the storefront API from the merchant's own domain (CORS): preflights are
@@ -236,9 +237,9 @@ describe('allowed origins of a key', () => {
 
   it('holds keys made outside HTTP (the CLI, the seed) to the same rules', async () => {
     const db = platform.database.db;
-    await expect(createApiKey(db, { merchant_id: m.id, kind: 'publishable', allowed_origins: ['https://shop.example/cart'] }, 'test')).rejects.toMatchObject({ status: 400, errors: [{ field: 'allowed_origins.0' }] });
-    await expect(createApiKey(db, { merchant_id: m.id, kind: 'secret', allowed_origins: [shop] }, 'test')).rejects.toMatchObject({ status: 400 });
-    const { key } = await createApiKey(db, { merchant_id: m.id, kind: 'publishable', allowed_origins: ['HTTPS://Shop.Example/', 'https://shop.example'] }, 'test');
+    await expect(createApiKey(db, { merchant_id: m.id, kind: 'publishable', allowed_origins: ['https://shop.example/cart'] }, 'test', registry.scopes)).rejects.toMatchObject({ status: 400, errors: [{ field: 'allowed_origins.0' }] });
+    await expect(createApiKey(db, { merchant_id: m.id, kind: 'secret', allowed_origins: [shop] }, 'test', registry.scopes)).rejects.toMatchObject({ status: 400 });
+    const { key } = await createApiKey(db, { merchant_id: m.id, kind: 'publishable', allowed_origins: ['HTTPS://Shop.Example/', 'https://shop.example'] }, 'test', registry.scopes);
     expect(key.allowed_origins).toEqual([shop]);
   });
 

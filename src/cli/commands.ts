@@ -1,21 +1,14 @@
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { Presets, SingleBar } from 'cli-progress';
-import { sql } from 'kysely';
 import { loadConfig, ConfigError, describeConfig, type Config } from '../kernel/config.js';
+import type { CliContext } from '../kernel/cli.js';
 import { runChecks, kernelChecks } from '../kernel/checks.js';
 import { databaseVersion } from '../kernel/db.js';
 import { outboxStats, retryDeadEvents } from '../kernel/events/outbox.js';
 import { createLogger, type Logger } from '../kernel/logger.js';
 import { migrateToLatest, pendingMigrations } from '../kernel/migrations.js';
-import { Problem } from '../kernel/problem.js';
 import { readDemoCredentials, seedDemo } from '../kernel/seed.js';
-import { createApiKey, findMerchantByHandle, listApiKeys, revokeApiKey } from '../modules/merchants/index.js';
-import { applyOrderAction } from '../modules/orders/index.js';
-import { runPayouts, testProviderEnabled } from '../modules/payments/index.js';
-import { importTaobao } from '../modules/databank/index.js';
+import { testProviderEnabled } from '../modules/payments/index.js';
 import { openDatabase, type OpenedDatabase } from '../platform/database.js';
-import { allMigrations, modules } from '../platform/modules.js';
+import { allMigrations, modules, registry } from '../platform/modules.js';
 import cluster from 'node:cluster';
 import { startCluster } from '../platform/cluster.js';
 import { startPlatform } from '../platform/server.js';
@@ -34,10 +27,21 @@ async function withDatabase<T>(config: Config, work: (db: OpenedDatabase, logger
   }
 }
 
-async function merchantIdOf(database: OpenedDatabase, handle: string): Promise<string | undefined> {
-  const merchant = await findMerchantByHandle(database.db, handle);
-  if (merchant === undefined) err(`No merchant with the handle "${handle}".`);
-  return merchant?.id;
+/** What a module's command gets from the command line (kernel/cli.ts). */
+export function cliContext(config: () => Config): CliContext {
+  return {
+    config,
+    withDatabase: (work, options) =>
+      withDatabase(config(), async ({ db }, logger) => {
+        if (options?.migrate === true) await migrateToLatest(db, allMigrations);
+        return work({ db, config: config(), logger, registry });
+      }),
+    out,
+    err,
+    exit(code) {
+      process.exitCode = code;
+    },
+  };
 }
 
 export const commands = {
@@ -106,7 +110,7 @@ export const commands = {
   async seed(config: Config): Promise<void> {
     await withDatabase(config, async ({ db }, logger) => {
       await migrateToLatest(db, allMigrations);
-      const credentials = await seedDemo({ db, config, logger }, modules);
+      const credentials = await seedDemo({ db, config, logger, registry }, modules);
       out(credentials === undefined ? 'The demo platform is already seeded.' : `Seeded the demo platform; keys and logins are in ${config.dataDir}/demo-credentials.json`);
     });
   },
@@ -130,13 +134,13 @@ export const commands = {
   async doctor(): Promise<number> {
     let config: Config;
     try {
-      config = loadConfig();
+      config = loadConfig(process.env, registry.settings);
       out('ok   configuration is valid');
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       out('FAIL configuration');
       for (const p of error.problems) out(`       ${p}`);
-      out(`     Variables: ${describeConfig().map((v) => v.name).join(', ')}`);
+      out(`     Variables: ${describeConfig(registry.settings).map((v) => v.name).join(', ')}`);
       return 1;
     }
     try {
@@ -154,104 +158,6 @@ export const commands = {
       out(config.DATABASE_URL === undefined ? '     The embedded PostgreSQL did not start; see the log in the data folder.' : '     Check DATABASE_URL, that the server runs, and that it is PostgreSQL 15 or newer.');
       return 1;
     }
-  },
-
-  async createKey(config: Config, options: { merchant: string; kind: 'secret' | 'publishable'; scopes?: string; name?: string; json?: boolean }): Promise<number> {
-    return withDatabase(config, async (database) => {
-      const merchant_id = await merchantIdOf(database, options.merchant);
-      if (merchant_id === undefined) return 1;
-      const scopes = options.scopes?.split(',').map((s) => s.trim()).filter((s) => s !== '');
-      try {
-        const { key, token } = await createApiKey(database.db, { merchant_id, kind: options.kind, ...(options.name === undefined ? {} : { name: options.name }), ...(scopes === undefined ? {} : { scopes }) }, 'cli');
-        if (options.json === true) out(JSON.stringify({ id: key.id, merchant: options.merchant, merchant_id, kind: key.kind, scopes: key.scopes, key: token }));
-        else out(`Created ${key.kind} key ${key.id} for ${options.merchant} with scopes ${key.scopes.join(', ')}:\n\n  ${token}\n\nIt is shown only now; store it safely.`);
-        return 0;
-      } catch (error) {
-        if (!(error instanceof Problem)) throw error;
-        err(`${error.title}: ${error.detail ?? ''}`);
-        for (const e of error.errors ?? []) err(`  ${e.field}: ${e.message}`);
-        return 1;
-      }
-    });
-  },
-
-  async revokeKey(config: Config, handle: string, key_id: string): Promise<number> {
-    return withDatabase(config, async (database) => {
-      const merchant_id = await merchantIdOf(database, handle);
-      if (merchant_id === undefined) return 1;
-      const key = await revokeApiKey(database.db, merchant_id, key_id, 'cli');
-      if (key === undefined) {
-        err(`${handle} has no key ${key_id}.`);
-        return 1;
-      }
-      out(`Revoked ${key.id} (${key.token_hint}).`);
-      return 0;
-    });
-  },
-
-  async listKeys(config: Config, handle: string): Promise<number> {
-    return withDatabase(config, async (database) => {
-      const merchant_id = await merchantIdOf(database, handle);
-      if (merchant_id === undefined) return 1;
-      const keys = await listApiKeys(database.db, merchant_id, undefined, 1_000);
-      for (const k of keys) out(`${k.id}  ${k.kind.padEnd(11)} ${k.token_hint}  ${k.revoked_at === null ? 'active ' : 'revoked'}  ${k.scopes.join(',')}`);
-      return 0;
-    });
-  },
-
-  async importEvents(config: Config, handle: string, file: string): Promise<number> {
-    if (!existsSync(file)) {
-      err(`No file ${file}.`);
-      return 1;
-    }
-    return withDatabase(config, async (database) => {
-      const merchant_id = await merchantIdOf(database, handle);
-      if (merchant_id === undefined) return 1;
-      await migrateToLatest(database.db, allMigrations);
-      const total = (await readFile(file, 'utf8')).split('\n').filter((l) => l.trim() !== '').length;
-      const bar = new SingleBar({ format: 'importing |{bar}| {percentage}% {value}/{total} rows', stream: process.stderr, noTTYOutput: true, notTTYSchedule: 2_000 }, Presets.shades_classic);
-      bar.start(total, 0);
-      const result = await importTaobao(database.db, merchant_id, file, (rows) => bar.update(rows));
-      bar.update(result.rows);
-      bar.stop();
-      out(`Imported ${result.rows} rows into ${handle}'s data bank: ${result.stored} new events, ${result.rows - result.stored} already there, ${result.skipped} unreadable lines.`);
-      out(`A-I-P-L on ${result.days.at(-1) ?? 'the last day'} (stages recorded for ${result.days.length} days):`);
-      for (const stage of ['aware', 'interested', 'purchased', 'loyal'] as const) out(`  ${stage.padEnd(11)} ${result.counts[stage]}`);
-      return 0;
-    });
-  },
-
-  async runPayouts(config: Config): Promise<void> {
-    await withDatabase(config, async ({ db }) => {
-      const done = await runPayouts(db);
-      if (done.length === 0) out('Nothing to pay out.');
-      for (const p of done) out(`Paid ${p.amount_minor} ${p.currency} minor units to ${p.merchant_id} for ${p.orders} orders (payout ${p.payout_id}).`);
-    });
-  },
-
-  async listDisputes(config: Config): Promise<void> {
-    await withDatabase(config, async ({ db }) => {
-      const rows = await sql<{ merchant_id: string; id: string; total_minor: bigint; currency: string; refund_amount_minor: bigint | null }>`
-        select merchant_id, id, total_minor, currency, refund_amount_minor from sales_order where status = 'disputed' order by id`.execute(db);
-      if (rows.rows.length === 0) out('No disputes are waiting.');
-      for (const r of rows.rows) out(`${r.id}  seller ${r.merchant_id}  total ${r.total_minor} ${r.currency}  refund asked ${r.refund_amount_minor ?? r.total_minor}`);
-    });
-  },
-
-  async decideDispute(config: Config, handle: string, order_id: string, outcome: 'refund' | 'reject', reason?: string): Promise<number> {
-    return withDatabase(config, async (database) => {
-      const merchant_id = await merchantIdOf(database, handle);
-      if (merchant_id === undefined) return 1;
-      try {
-        const order = await applyOrderAction(database.db, merchant_id, order_id, outcome === 'refund' ? 'platform_refund' : 'platform_reject', { actor: 'platform:cli', reason });
-        out(`Order ${order.id} is now ${order.status}.`);
-        return 0;
-      } catch (error) {
-        if (!(error instanceof Problem)) throw error;
-        err(`${error.title}: ${error.detail ?? ''}`);
-        return 1;
-      }
-    });
   },
 
   async eventStats(config: Config): Promise<void> {

@@ -30,22 +30,49 @@ const envSchema = z.object({
   OPENBOS_TRUSTED_PROXIES: z.coerce.number().int().min(0).max(10).default(0).describe('reverse proxies in front of the server whose X-Forwarded-For entries name the client; 0 takes the socket address'),
   NATS_URL: z.string().min(1).optional().describe('NATS server; when set, domain events are also published to JetStream'),
   LOG_LEVEL: z.enum(logLevels).default('info').describe('pino log level'),
-  OPENBOS_UNPAID_ORDER_TTL_S: positiveInt.max(30 * 24 * 3_600).default(1_800).describe('seconds an order may stay unpaid before it closes and releases its stock'),
-  OPENBOS_AUTO_CONFIRM_AFTER_S: positiveInt.default(10 * 24 * 3_600).describe('seconds after shipment when an order confirms receipt by itself and its escrow is released'),
-  OPENBOS_COMMISSION_BPS: z.coerce.number().int().min(0).max(10_000).default(500).describe('platform commission in basis points of each order (500 = 5%)'),
   OPENBOS_JOB_POLL_MS: positiveInt.default(1_000).describe('how often durable timers are checked'),
-  OPENBOS_TEST_PROVIDER: z.enum(['auto', 'enabled', 'disabled']).default('auto').describe('the built-in test payment provider; auto: enabled unless NODE_ENV=production'),
-  OPENBOS_TEST_PROVIDER_SECRET: z.string().min(32).optional().describe('signing secret of the built-in test payment provider; by default a random one per installation, kept in the data folder'),
   NODE_ENV: z.string().optional().describe('`production` turns development-only features off unless enabled explicitly'),
   OPENBOS_OUTBOX_POLL_MS: positiveInt.default(1_000).describe('how often the outbox is polled when idle'),
   OPENBOS_CONSOLE_DIR: z.string().min(1).optional().describe('folder of the built console; packages/console/dist by default'),
   OPENBOS_CONSOLE_BUILD: z.enum(['auto', 'never']).default('auto').describe('auto: `bos start` builds the console first when its sources changed; never: serve what is built'),
-  OPENBOS_CONSOLE_SESSION_TTL_S: positiveInt.min(60).max(30 * 24 * 3_600).default(12 * 3_600).describe('seconds a console sign-in lasts before the person must sign in again'),
   OPENBOS_OUTBOX_LEASE_MS: positiveInt.min(1_000).default(30_000).describe('how long a claimed event may take before another process offers it again (its claimer died)'),
   OPENBOS_SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000).describe('how long a shutdown waits for requests to drain'),
 });
 
-export type Config = z.infer<typeof envSchema> & { dataDir: string };
+/**
+ * The settings of modules: each module declares its environment variables as a zod shape
+ * (`settings` in `defineModule`, made with `defineSettings`), and `loadConfig` validates them
+ * with the kernel's. Their values sit in `config.settings`; the module reads them typed with its
+ * `Settings.of(config)`.
+ */
+export type SettingsShape = Record<string, z.ZodType>;
+
+export type Config = z.infer<typeof envSchema> & { dataDir: string; settings: Readonly<Record<string, unknown>> };
+
+export interface Settings<S extends SettingsShape = SettingsShape> {
+  readonly shape: S;
+  /** This module's values; a config loaded without this module's shape gets the defaults. */
+  of(config: Config): z.infer<z.ZodObject<S>>;
+}
+
+export function defineSettings<S extends SettingsShape>(shape: S): Settings<S> {
+  const schema = z.object(shape);
+  const parsed = new WeakMap<Config, z.infer<z.ZodObject<S>>>();
+  return {
+    shape,
+    of(config) {
+      let values = parsed.get(config);
+      if (values === undefined) {
+        values = schema.parse(config.settings ?? {});
+        parsed.set(config, values);
+      }
+      return values;
+    },
+  };
+}
+
+/** The names of the kernel's own variables, which no module may declare again. */
+export const kernelSettingNames: readonly string[] = Object.keys(envSchema.shape);
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -54,35 +81,45 @@ export class ConfigError extends Error {
   }
 }
 
-/** Reads and validates the environment; throws ConfigError naming each bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const relevant = Object.fromEntries(
-    Object.keys(envSchema.shape).map((key) => [key, emptyToUndefined(env[key])]),
-  );
-  const result = envSchema.safeParse(relevant);
+/**
+ * Reads and validates the environment: the kernel's variables and those of `modules` (the merged
+ * shape of every module's settings, `registry.settings`); throws ConfigError naming each bad one.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, modules: SettingsShape = {}): Config {
+  const schema = fullSchema(modules);
+  const relevant = Object.fromEntries(Object.keys(schema.shape).map((key) => [key, emptyToUndefined(env[key])]));
+  const result = schema.safeParse(relevant);
   if (!result.success) {
     throw new ConfigError(
       result.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? '?');
-        return `${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message} (${describeVariable(name)})`;
+        return `${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message} (${describeVariable(schema.shape, name)})`;
       }),
     );
   }
-  return { ...result.data, dataDir: path.resolve(result.data.OPENBOS_DATA_DIR) };
+  const values = result.data as Record<string, unknown>;
+  const kernel = Object.fromEntries(kernelSettingNames.map((name) => [name, values[name]])) as z.infer<typeof envSchema>;
+  const settings = Object.fromEntries(Object.keys(modules).map((name) => [name, values[name]]));
+  return { ...kernel, dataDir: path.resolve(kernel.OPENBOS_DATA_DIR), settings };
+}
+
+function fullSchema(modules: SettingsShape) {
+  const clash = Object.keys(modules).filter((name) => kernelSettingNames.includes(name));
+  if (clash.length > 0) throw new Error(`module settings may not redeclare kernel variables: ${clash.join(', ')}`);
+  return z.object({ ...envSchema.shape, ...modules });
 }
 
 function emptyToUndefined(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
 }
 
-function describeVariable(name: string): string {
-  const schema = envSchema.shape[name as keyof typeof envSchema.shape];
-  return schema?.description ?? 'unknown variable';
+function describeVariable(shape: SettingsShape, name: string): string {
+  return shape[name]?.description ?? 'unknown variable';
 }
 
-/** Name, meaning and default of every variable, for `bos doctor` and the README. */
-export function describeConfig(): { name: string; description: string }[] {
-  return Object.entries(envSchema.shape).map(([name, schema]) => ({
+/** Name and meaning of every variable, the kernel's and the modules', for `bos doctor` and the README. */
+export function describeConfig(modules: SettingsShape = {}): { name: string; description: string }[] {
+  return Object.entries(fullSchema(modules).shape).map(([name, schema]) => ({
     name,
     description: schema.description ?? '',
   }));

@@ -1,12 +1,15 @@
-import type { OpenAPIHono, RouteConfig, RouteHandler } from '@hono/zod-openapi';
+import type { RouteConfig, RouteHandler } from '@hono/zod-openapi';
 import type { Logger } from 'pino';
-import type { Config } from './config.js';
+import type { CliCommand } from './cli.js';
+import type { Config, Settings } from './config.js';
 import type { AnyDb } from './db.js';
-import type { EventHandler } from './events/event.js';
+import type { EventDefinition, EventHandler } from './events/event.js';
 import type { AppEnv } from './http/context.js';
 import type { ApiRoute } from './http/route.js';
+import type { ScopeDefinition } from './http/scopes.js';
 import type { JobHandler } from './jobs.js';
 import type { Migration } from './migrations.js';
+import type { Registry } from './registry.js';
 
 /**
  * The module contract. A module is a folder under src/modules with one public entry file,
@@ -17,6 +20,8 @@ export interface ModuleContext {
   readonly db: AnyDb;
   readonly config: Config;
   readonly logger: Logger;
+  /** What every module declared (scopes, webhook events, settings, commands), gathered once. */
+  readonly registry: Registry;
 }
 
 /** What the demo seed hands out: keys and passwords, written to the data folder for the user. */
@@ -67,12 +72,18 @@ export interface BosModule {
   readonly jobs?: (ctx: ModuleContext) => readonly JobHandler[];
   /** Adds this module's part of the demo platform; runs once, in module order, on first start. */
   readonly seedDemo?: (ctx: SeedContext) => Promise<void>;
+  /**
+   * What the module adds to the platform's lists, gathered by `buildRegistry` (kernel/registry.ts):
+   * the API scopes its routes require, the events of its own that merchants may receive by
+   * webhook, its environment variables (`defineSettings`), and its `bos` commands.
+   */
+  readonly scopes?: readonly ScopeDefinition[];
+  readonly webhookEvents?: readonly EventDefinition[];
+  readonly settings?: Settings;
+  readonly commands?: readonly CliCommand[];
 }
 
 export function defineModule<M extends BosModule>(module: M): M {
   if (!/^[a-z][a-z0-9-]*$/.test(module.name)) throw new Error(`module name must be kebab-case: ${module.name}`);
   return module;
 }
-
-/** The app type modules register routes on. */
-export type ApiApp = OpenAPIHono<AppEnv>;

@@ -9,7 +9,7 @@ import { moduleRouter, type RouteEntry } from '../kernel/http/router.js';
 import { outboxStats } from '../kernel/events/outbox.js';
 import type { ModuleContext } from '../kernel/module.js';
 import { keyAuthenticator } from '../modules/merchants/index.js';
-import { allMigrations, parts } from './modules.js';
+import { allMigrations } from './modules.js';
 import { mountConsole } from './console.js';
 
 export const version = '0.1.0';
@@ -49,11 +49,12 @@ export function buildApp(ctx: ModuleContext, isShuttingDown: () => boolean = () 
   const deps = {
     app,
     db: ctx.db,
-    authenticator: keyAuthenticator(ctx.db),
+    authenticator: keyAuthenticator(ctx.db, ctx.registry.scopes),
     rateLimit: rateLimitPerKey(ctx.config.OPENBOS_RATE_LIMIT_PER_S, ctx.config.OPENBOS_RATE_LIMIT_BURST),
     table,
+    scopes: ctx.registry.scopes,
   };
-  for (const part of parts) part.routes?.(moduleRouter(part.name, deps), ctx);
+  for (const part of ctx.registry.parts) part.routes?.(moduleRouter(part.name, deps), ctx);
   mountConsole(app, ctx.config.OPENBOS_CONSOLE_DIR);
   return { app, routes: table, metrics };
 }

@@ -4,6 +4,7 @@ import type { Config } from '../kernel/config.js';
 import type { Logger } from '../kernel/logger.js';
 import type { ModuleContext } from '../kernel/module.js';
 import type { OpenedDatabase } from './database.js';
+import { registry } from './modules.js';
 import { placeDemoOrders, prepareDatabase } from './server.js';
 
 /**
@@ -76,7 +77,7 @@ export async function startCluster(config: Config, logger: Logger): Promise<Runn
   }
   logger.info({ workers: config.OPENBOS_WORKERS }, 'workers serving');
   if (seeded !== undefined) {
-    const ctx: ModuleContext = { db: database.db, config, logger };
+    const ctx: ModuleContext = { db: database.db, config, logger, registry };
     await placeDemoOrders(ctx, seeded);
   }
   const listeningPort = port!;

@@ -4,6 +4,7 @@ import type { EventHandler } from '../kernel/events/event.js';
 import type { BosFlow } from '../kernel/flow.js';
 import type { ModuleMigrations } from '../kernel/migrations.js';
 import type { BosModule, MaintenanceTask, ModuleContext } from '../kernel/module.js';
+import { buildRegistry, type Registry } from '../kernel/registry.js';
 import { seedMigrations } from '../kernel/seed.js';
 import { jobMigrations, type JobHandler } from '../kernel/jobs.js';
 import { capturePaymentFlow } from '../flows/capture-payment/index.js';
@@ -33,20 +34,23 @@ export const allMigrations: readonly ModuleMigrations[] = [
 export const flows: readonly BosFlow[] = [placeOrderFlow, capturePaymentFlow, releaseEscrowFlow];
 
 /**
- * What the platform runs, modules first, then flows. Routes, event handlers, jobs and
- * maintenance are gathered from these, here and nowhere else.
+ * What the modules declare (scopes, webhook events, settings, commands) and what the platform
+ * runs, modules first, then flows: routes, event handlers, jobs and maintenance are gathered
+ * from `registry.parts` (through `ModuleContext`), here and nowhere else.
  */
-export const parts: readonly (BosModule | BosFlow)[] = [...modules, ...flows];
+export const registry: Registry = buildRegistry(modules, flows);
+
+export const parts: readonly (BosModule | BosFlow)[] = registry.parts;
 
 /** Every subscriber to domain events, for the outbox dispatcher. */
 export function eventHandlers(ctx: ModuleContext): EventHandler[] {
-  return parts.flatMap((p) => p.handlers?.(ctx) ?? []);
+  return ctx.registry.parts.flatMap((p) => p.handlers?.(ctx) ?? []);
 }
 
 /** Every durable timer's handler, by job kind; two handlers of one kind are a bug. */
 export function jobHandlers(ctx: ModuleContext): Map<string, JobHandler> {
   const handlers = new Map<string, JobHandler>();
-  for (const handler of parts.flatMap((p) => p.jobs?.(ctx) ?? [])) {
+  for (const handler of ctx.registry.parts.flatMap((p) => p.jobs?.(ctx) ?? [])) {
     if (handlers.has(handler.kind)) throw new Error(`two handlers for job kind ${handler.kind}`);
     handlers.set(handler.kind, handler);
   }

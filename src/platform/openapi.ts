@@ -4,6 +4,7 @@ import { loadConfig } from '../kernel/config.js';
 import { openApiConfig } from '../kernel/http/app.js';
 import { createLogger } from '../kernel/logger.js';
 import { buildApp, version } from './app.js';
+import { registry } from './modules.js';
 
 /**
  * The OpenAPI document of the whole API, built from the route declarations without a database:
@@ -14,7 +15,7 @@ export async function openApiDocument(): Promise<Record<string, unknown>> {
   const pool = new pg.Pool({ max: 1 });
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
   try {
-    const { app } = buildApp({ db, config: loadConfig({}), logger: createLogger('silent') });
+    const { app } = buildApp({ db, config: loadConfig({}, registry.settings), logger: createLogger('silent'), registry });
     return app.getOpenAPI31Document(openApiConfig(version)) as unknown as Record<string, unknown>;
   } finally {
     await db.destroy();

@@ -14,7 +14,7 @@ import { buildApp } from './app.js';
 import { runDemoActivity } from './demo-activity.js';
 import { runPayouts } from '../modules/payments/index.js';
 import { openDatabase, type OpenedDatabase } from './database.js';
-import { allMigrations, eventHandlers, jobHandlers, maintenanceTasks, modules } from './modules.js';
+import { allMigrations, eventHandlers, jobHandlers, maintenanceTasks, modules, registry } from './modules.js';
 
 export interface RunningPlatform {
   readonly url: string;
@@ -33,7 +33,7 @@ export interface PreparedDatabase {
 /** Opens the database (starting the embedded one if needed), migrates, and seeds on first start. */
 export async function prepareDatabase(config: Config, logger: Logger): Promise<PreparedDatabase> {
   const database = await openDatabase(config, logger, 'server');
-  const ctx: ModuleContext = { db: database.db, config, logger };
+  const ctx: ModuleContext = { db: database.db, config, logger, registry };
   let seeded: DemoCredentials | undefined;
   try {
     const applied = await migrateToLatest(database.db, allMigrations);
@@ -60,7 +60,7 @@ export async function placeDemoOrders(ctx: ModuleContext, seeded: DemoCredential
 /** Opens the database, migrates, seeds on first start, starts event delivery, then serves HTTP. */
 export async function startPlatform(config: Config, logger: Logger = createLogger(config.LOG_LEVEL)): Promise<RunningPlatform> {
   const { database, seeded } = await prepareDatabase(config, logger);
-  const ctx: ModuleContext = { db: database.db, config, logger };
+  const ctx: ModuleContext = { db: database.db, config, logger, registry };
 
   const sinks: EventSink[] = [];
   if (config.NATS_URL !== undefined) sinks.push(await connectNatsSink(config.NATS_URL));

@@ -7,6 +7,7 @@ import type { ModuleContext } from '../../src/kernel/module.js';
 import { createApiKey, createConsoleUser, createMerchant, type ConsoleRole, type MerchantKind } from '../../src/modules/merchants/index.js';
 import { buildApp, type PlatformApp } from '../../src/platform/app.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
+import { registry } from '../../src/platform/modules.js';
 
 /** The HTTP API over a fresh database, called in process through `app.request()`. */
 export interface TestPlatform extends PlatformApp {
@@ -51,7 +52,7 @@ export interface TestResponse {
 }
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ OPENBOS_DATA_DIR: path.join(os.tmpdir(), 'openbos-test'), LOG_LEVEL: 'silent', OPENBOS_RATE_LIMIT_PER_S: '0', ...overrides });
+  return loadConfig({ OPENBOS_DATA_DIR: path.join(os.tmpdir(), 'openbos-test'), LOG_LEVEL: 'silent', OPENBOS_RATE_LIMIT_PER_S: '0', ...overrides }, registry.settings);
 }
 
 export const silentLogger: Logger = pino({ level: 'silent' });
@@ -61,7 +62,7 @@ let handleCounter = 0;
 export async function createTestPlatform(overrides: Record<string, string> = {}, logger: Logger = silentLogger): Promise<TestPlatform> {
   const database = await createTestDatabase();
   const config = testConfig(overrides);
-  const ctx: ModuleContext = { db: database.db, config, logger };
+  const ctx: ModuleContext = { db: database.db, config, logger, registry };
   const platform = buildApp(ctx);
 
   async function call(defaultKey: string, method: string, urlPath: string, options: CallOptions = {}): Promise<TestResponse> {
@@ -90,8 +91,8 @@ export async function createTestPlatform(overrides: Record<string, string> = {},
     ctx,
     async merchant(handle, kind = 'brand') {
       const merchant = await createMerchant(database.db, { handle: handle ?? `test-merchant-${process.pid}-${++handleCounter}`, name: 'Test merchant', kind, default_currency: 'EUR', country: 'DE' });
-      const secret = await createApiKey(database.db, { merchant_id: merchant.id, kind: 'secret' }, 'test');
-      const publishable = await createApiKey(database.db, { merchant_id: merchant.id, kind: 'publishable' }, 'test');
+      const secret = await createApiKey(database.db, { merchant_id: merchant.id, kind: 'secret' }, 'test', registry.scopes);
+      const publishable = await createApiKey(database.db, { merchant_id: merchant.id, kind: 'publishable' }, 'test', registry.scopes);
       return {
         id: merchant.id,
         handle: merchant.handle,

@@ -1070,6 +1070,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/scopes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every scope an API key may hold, as the platform’s modules declare them, in module order */
+        get: operations["listScopes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/screen": {
         parameters: {
             query?: never;
@@ -1322,6 +1339,23 @@ export interface paths {
         put?: never;
         /** Queue a signed `webhook.test` delivery to the endpoint, whatever it subscribes to */
         post: operations["sendTestWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-event-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The event types a webhook endpoint may subscribe to, as the platform’s modules declare them, in module order */
+        get: operations["listWebhookEventTypes"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1723,6 +1757,21 @@ export interface components {
                 weight_g: number | null;
             }[];
         };
+        Scope: {
+            description: string;
+            /**
+             * @description `publishable` scopes may be held by publishable keys (browsers, apps); secret keys may hold every scope
+             * @enum {string}
+             */
+            kind: "secret" | "publishable";
+            /**
+             * @description the module that declares it
+             * @example orders
+             */
+            module: string;
+            /** @example orders:read */
+            name: string;
+        };
         StockLevel: {
             available: number;
             location_id: string;
@@ -1781,6 +1830,15 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             url: string;
+        };
+        WebhookEventType: {
+            /**
+             * @description the module that emits it
+             * @example orders
+             */
+            module: string;
+            /** @example order.paid */
+            type: string;
         };
     };
     responses: never;
@@ -2183,7 +2241,9 @@ export interface operations {
     listConsumerOrders: {
         parameters: {
             query?: {
-                before?: string;
+                /** @description `next_cursor` of the previous page; absent for the first page */
+                cursor?: string;
+                /** @description items per page, at most 100 */
                 limit?: number;
             };
             header?: {
@@ -2195,7 +2255,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Orders */
+            /** @description A page of orders */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2203,7 +2263,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["Order"][];
-                        next_before: string | null;
+                        /** @description pass as `cursor` for the next page; null on the last page */
+                        next_cursor: string | null;
                     };
                 };
             };
@@ -2977,7 +3038,7 @@ export interface operations {
     listApiKeys: {
         parameters: {
             query?: {
-                /** @description `next_cursor` of the previous page */
+                /** @description `next_cursor` of the previous page; absent for the first page */
                 cursor?: string;
                 /** @description items per page, at most 100 */
                 limit?: number;
@@ -2996,6 +3057,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["ApiKey"][];
+                        /** @description pass as `cursor` for the next page; null on the last page */
                         next_cursor: string | null;
                     };
                 };
@@ -3095,7 +3157,8 @@ export interface operations {
                     /** @enum {string} */
                     kind: "secret" | "publishable";
                     name?: string;
-                    scopes?: ("merchant:read" | "keys:read" | "keys:write" | "locations:read" | "locations:write" | "catalog:read" | "catalog:write" | "inventory:read" | "inventory:write" | "orders:read" | "orders:write" | "payments:read" | "payouts:read" | "consumers:read" | "consumers:write" | "audit:read" | "webhooks:read" | "webhooks:write" | "users:read" | "users:write" | "storefront:read" | "checkout:write" | "events:write")[];
+                    /** @description scopes the key holds (`GET /v1/scopes` lists them); by default every scope of its kind that the caller holds */
+                    scopes?: string[];
                 };
             };
         };
@@ -3482,7 +3545,7 @@ export interface operations {
     listAuditEvents: {
         parameters: {
             query?: {
-                /** @description `next_cursor` of the previous page */
+                /** @description `next_cursor` of the previous page; absent for the first page */
                 cursor?: string;
                 /** @description items per page, at most 100 */
                 limit?: number;
@@ -3501,6 +3564,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["AuditEvent"][];
+                        /** @description pass as `cursor` for the next page; null on the last page */
                         next_cursor: string | null;
                     };
                 };
@@ -5501,8 +5565,10 @@ export interface operations {
     listConsumers: {
         parameters: {
             query?: {
-                after?: string;
+                /** @description `next_cursor` of the previous page; absent for the first page */
+                cursor?: string;
                 email?: string;
+                /** @description items per page, at most 100 */
                 limit?: number;
                 /** @description an email, phone, user ID, member code, external ID or profile ID, or part of a name */
                 q?: string;
@@ -5514,7 +5580,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Profiles */
+            /** @description A page of profiles */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5522,6 +5588,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["ConsumerProfile"][];
+                        /** @description pass as `cursor` for the next page; null on the last page */
+                        next_cursor: string | null;
                     };
                 };
             };
@@ -6014,8 +6082,9 @@ export interface operations {
     getConsumerTimeline: {
         parameters: {
             query?: {
-                /** @description `next_before` of the previous page */
-                before?: string;
+                /** @description `next_cursor` of the previous page; absent for the first page */
+                cursor?: string;
+                /** @description items per page, at most 100 */
                 limit?: number;
             };
             header?: never;
@@ -6026,7 +6095,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Events */
+            /** @description A page of events */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6040,7 +6109,8 @@ export interface operations {
                             properties?: unknown;
                             type: string;
                         }[];
-                        next_before: string | null;
+                        /** @description pass as `cursor` for the next page; null on the last page */
+                        next_cursor: string | null;
                     };
                 };
             };
@@ -6614,7 +6684,7 @@ export interface operations {
     listLocations: {
         parameters: {
             query?: {
-                /** @description `next_cursor` of the previous page */
+                /** @description `next_cursor` of the previous page; absent for the first page */
                 cursor?: string;
                 kind?: "warehouse" | "store";
                 /** @description items per page, at most 100 */
@@ -6636,6 +6706,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["Location"][];
+                        /** @description pass as `cursor` for the next page; null on the last page */
                         next_cursor: string | null;
                     };
                 };
@@ -7210,9 +7281,11 @@ export interface operations {
     listOrders: {
         parameters: {
             query?: {
-                before?: string;
                 created_from?: string;
                 created_to?: string;
+                /** @description `next_cursor` of the previous page; absent for the first page */
+                cursor?: string;
+                /** @description items per page, at most 100 */
                 limit?: number;
                 status?: "awaiting_payment" | "paid" | "shipped" | "delivered" | "completed" | "closed" | "refund_requested" | "disputed" | "refunded";
             };
@@ -7230,7 +7303,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["Order"][];
-                        next_before: string | null;
+                        /** @description pass as `cursor` for the next page; null on the last page */
+                        next_cursor: string | null;
                     };
                 };
             };
@@ -8316,6 +8390,9 @@ export interface operations {
     listPayments: {
         parameters: {
             query?: {
+                /** @description `next_cursor` of the previous page; absent for the first page */
+                cursor?: string;
+                /** @description items per page, at most 100 */
                 limit?: number;
                 order_id?: string;
             };
@@ -8325,7 +8402,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Payments */
+            /** @description A page of payments */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8333,6 +8410,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["Payment"][];
+                        /** @description pass as `cursor` for the next page; null on the last page */
+                        next_cursor: string | null;
                     };
                 };
             };
@@ -8413,6 +8492,9 @@ export interface operations {
     listPayouts: {
         parameters: {
             query?: {
+                /** @description `next_cursor` of the previous page; absent for the first page */
+                cursor?: string;
+                /** @description items per page, at most 100 */
                 limit?: number;
             };
             header?: never;
@@ -8421,7 +8503,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Payouts */
+            /** @description A page of payouts, newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8429,6 +8511,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["Payout"][];
+                        /** @description pass as `cursor` for the next page; null on the last page */
+                        next_cursor: string | null;
                     };
                 };
             };
@@ -8613,7 +8697,7 @@ export interface operations {
         parameters: {
             query?: {
                 category_id?: string;
-                /** @description `next_cursor` of the previous page */
+                /** @description `next_cursor` of the previous page; absent for the first page */
                 cursor?: string;
                 /** @description items per page, at most 100 */
                 limit?: number;
@@ -8635,6 +8719,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["Product"][];
+                        /** @description pass as `cursor` for the next page; null on the last page */
                         next_cursor: string | null;
                     };
                 };
@@ -9356,6 +9441,100 @@ export interface operations {
             };
         };
     };
+    listScopes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The scopes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Scope"][];
+                    };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     segment_screen: {
         parameters: {
             query?: never;
@@ -9454,8 +9633,9 @@ export interface operations {
     listStockLevels: {
         parameters: {
             query?: {
-                /** @description the `next_after` of the previous page */
-                after?: string;
+                /** @description `next_cursor` of the previous page; absent for the first page */
+                cursor?: string;
+                /** @description items per page, at most 100 */
                 limit?: number;
                 location_id?: string;
                 variant_id?: string;
@@ -9478,7 +9658,8 @@ export interface operations {
                             sku: string | null;
                             title: string | null;
                         })[];
-                        next_after: string | null;
+                        /** @description pass as `cursor` for the next page; null on the last page */
+                        next_cursor: string | null;
                     };
                 };
             };
@@ -9660,7 +9841,9 @@ export interface operations {
     listStockMovements: {
         parameters: {
             query?: {
-                before?: string;
+                /** @description `next_cursor` of the previous page; absent for the first page */
+                cursor?: string;
+                /** @description items per page, at most 100 */
                 limit?: number;
                 location_id?: string;
                 reference?: string;
@@ -9672,7 +9855,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Journal rows */
+            /** @description A page of journal rows */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9680,7 +9863,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["StockMovement"][];
-                        next_before: string | null;
+                        /** @description pass as `cursor` for the next page; null on the last page */
+                        next_cursor: string | null;
                     };
                 };
             };
@@ -10484,7 +10668,7 @@ export interface operations {
     listWebhookEndpoints: {
         parameters: {
             query?: {
-                /** @description `next_cursor` of the previous page */
+                /** @description `next_cursor` of the previous page; absent for the first page */
                 cursor?: string;
                 /** @description items per page, at most 100 */
                 limit?: number;
@@ -10503,6 +10687,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["WebhookEndpoint"][];
+                        /** @description pass as `cursor` for the next page; null on the last page */
                         next_cursor: string | null;
                     };
                 };
@@ -10593,13 +10778,13 @@ export interface operations {
                 "application/json": {
                     description?: string;
                     /**
-                     * @description event types to receive; `["*"]` receives every type
+                     * @description event types to receive (`GET /v1/webhook-event-types` lists them); `["*"]` receives every type
                      * @example [
                      *       "order.paid",
                      *       "order.shipped"
                      *     ]
                      */
-                    events: ("*" | "order.placed" | "order.paid" | "order.shipped" | "order.delivered" | "order.completed" | "order.closed" | "order.refund_requested" | "order.refunded" | "order.refund_rejected" | "order.disputed" | "inventory.stock_low" | "catalog.product_created" | "catalog.product_updated" | "catalog.prices_changed" | "location.created" | "location.updated" | "api_key.created" | "api_key.revoked")[];
+                    events: string[];
                     /**
                      * Format: uri
                      * @example https://example.com/openbos/webhooks
@@ -10900,13 +11085,13 @@ export interface operations {
                     /** @description `false` stops deliveries (they wait); `true` resumes them */
                     enabled?: boolean;
                     /**
-                     * @description event types to receive; `["*"]` receives every type
+                     * @description event types to receive (`GET /v1/webhook-event-types` lists them); `["*"]` receives every type
                      * @example [
                      *       "order.paid",
                      *       "order.shipped"
                      *     ]
                      */
-                    events?: ("*" | "order.placed" | "order.paid" | "order.shipped" | "order.delivered" | "order.completed" | "order.closed" | "order.refund_requested" | "order.refunded" | "order.refund_rejected" | "order.disputed" | "inventory.stock_low" | "catalog.product_created" | "catalog.product_updated" | "catalog.prices_changed" | "location.created" | "location.updated" | "api_key.created" | "api_key.revoked")[];
+                    events?: string[];
                     /**
                      * Format: uri
                      * @example https://example.com/openbos/webhooks
@@ -11002,7 +11187,7 @@ export interface operations {
     listWebhookDeliveries: {
         parameters: {
             query?: {
-                /** @description `next_cursor` of the previous page */
+                /** @description `next_cursor` of the previous page; absent for the first page */
                 cursor?: string;
                 /** @description items per page, at most 100 */
                 limit?: number;
@@ -11024,6 +11209,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["WebhookDelivery"][];
+                        /** @description pass as `cursor` for the next page; null on the last page */
                         next_cursor: string | null;
                     };
                 };
@@ -11120,6 +11306,100 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhookEventTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event types */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["WebhookEventType"][];
+                    };
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */

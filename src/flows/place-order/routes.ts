@@ -5,7 +5,7 @@ import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
 import { consumerToken } from '../../modules/consumers/index.js';
 import { quantity_max } from '../../modules/inventory/index.js';
-import { buyerEmail, cart_lines_max, cartAccess, cartParams, cartToken, openRequestCart, orderJson, orderSchema, signedInConsumer } from '../../modules/orders/index.js';
+import { buyerEmail, cart_lines_max, cartAccess, cartParams, cartToken, openRequestCart, orderJson, orderSchema, orderSettings, signedInConsumer } from '../../modules/orders/index.js';
 import { CheckoutCommitter } from './committer.js';
 import { checkoutCart, placeOrder, type PlacedCheckout } from './place-order.js';
 
@@ -49,7 +49,7 @@ const checkoutJson = (r: PlacedCheckout): z.infer<typeof checkoutOut> => ({ chec
 /** The two ways to check out; one group commit per process serves both. */
 export function registerRoutes(router: ModuleRouter, { db, config, logger }: ModuleContext): void {
   const committer = new CheckoutCommitter(db, logger.child({ component: 'checkout' }));
-  const unpaid_ttl_s = config.OPENBOS_UNPAID_ORDER_TTL_S;
+  const unpaid_ttl_s = orderSettings.of(config).OPENBOS_UNPAID_ORDER_TTL_S;
 
   router.route(checkoutRoute, async (c) => {
     const input = c.req.valid('json');

@@ -7,6 +7,7 @@ import { crossOriginAccess, preflight } from './cors.js';
 import type { AppEnv, Authenticator } from './context.js';
 import { idempotency } from './idempotency.js';
 import { isBrowserRoute, type ApiRoute, type RouteAccess } from './route.js';
+import type { ScopeCatalogue } from './scopes.js';
 
 /** One row of the route table: what the tenancy test and the docs walk. */
 export interface RouteEntry {
@@ -24,6 +25,8 @@ export interface RouterDeps {
   authenticator: Authenticator;
   rateLimit: MiddlewareHandler<AppEnv>;
   table: RouteEntry[];
+  /** The declared scopes: a route that requires another one is a typo, refused at startup. */
+  scopes: ScopeCatalogue;
 }
 
 /**
@@ -39,6 +42,9 @@ export function moduleRouter(module: string, deps: RouterDeps): ModuleRouter {
       const operationId = route.operationId;
       if (operationId === undefined) throw new Error(`route ${route.method} ${route.path} needs an operationId`);
       if (deps.table.some((r) => r.operationId === operationId)) throw new Error(`duplicate operationId ${operationId}`);
+      const scope = route.access.scope;
+      const undeclared = (scope === 'public' ? [] : typeof scope === 'string' ? [scope] : scope).filter((s) => !deps.scopes.has(s));
+      if (undeclared.length > 0) throw new Error(`route ${operationId} requires undeclared scopes ${undeclared.join(', ')}: a module must declare them in its scopes`);
       const browser = isBrowserRoute(route.access);
       const middleware: MiddlewareHandler<AppEnv>[] = [requireKey(deps.authenticator, route.access)];
       // A public route checks the origin in its handler, once it has found the key.

@@ -2,6 +2,7 @@ import { defineModule } from '../../kernel/module.js';
 import { migrations } from './migrations.js';
 import { registerRoutes } from './routes.js';
 import { seedCatalog } from './seed.js';
+import { pricesChanged, productCreated, productUpdated } from './events.js';
 
 /** Products, variants (SKU, barcode, weight), categories and prices with quantity tiers. */
 export const catalogModule = defineModule({
@@ -9,6 +10,12 @@ export const catalogModule = defineModule({
   migrations,
   routes: registerRoutes,
   seedDemo: seedCatalog,
+  scopes: [
+    { name: 'catalog:read', kind: 'secret', description: 'Read products of any status, variants, prices and categories' },
+    { name: 'catalog:write', kind: 'secret', description: 'Create and change products, variants, prices and categories' },
+    { name: 'storefront:read', kind: 'publishable', description: 'Read the published catalogue, the store and its locations' },
+  ],
+  webhookEvents: [productCreated, productUpdated, pricesChanged],
 });
 
 export { createProduct, getProduct, listProducts, updateProduct, replacePrices, existingVariants, variantLabels, createCategory, type NewProduct, type ProductWithVariants, type Variant, type VariantLabel } from './products.js';

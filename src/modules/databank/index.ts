@@ -6,6 +6,7 @@ import { registerRoutes } from './routes.js';
 import { checks } from './checks.js';
 import { recordDailyStages } from './daily.js';
 import { seedDataBank } from './seed.js';
+import { commands } from './cli.js';
 
 /**
  * The consumer data bank: every touchpoint of a brand's consumers (through Segment-compatible
@@ -20,6 +21,12 @@ export const databankModule = defineModule({
   handlers: ({ db }) => platformEventHandlers(db),
   maintenance: [{ name: 'databank.daily_stages', interval_ms: 3_600_000, run: async ({ db }) => void (await recordDailyStages(db)) }],
   seedDemo: seedDataBank,
+  scopes: [
+    { name: 'consumers:read', kind: 'secret', description: 'Read the data bank: consumer profiles, timelines, consent and lifecycle stages' },
+    { name: 'consumers:write', kind: 'secret', description: 'Record consent, undo merges, export and erase consumers' },
+    { name: 'events:write', kind: 'publishable', description: 'Send shopper events (views, searches) to the data bank, as Segment’s SDKs do' },
+  ],
+  commands,
 });
 
 export { ingestEvents } from './ingestion/ingest-events.js';

@@ -4,11 +4,12 @@ import { presentedKey } from '../../kernel/http/auth.js';
 import { admitOrigin } from '../../kernel/http/cors.js';
 import type { AppEnv, Authenticator } from '../../kernel/http/context.js';
 import { defineRoute, jsonResponse } from '../../kernel/http/route.js';
+import { decodeCursor, isIdPart, isTimePart, keyCursor, pageQuerySchema, pageSchema, toPage } from '../../kernel/http/pagination.js';
 import { toJsonAmount } from '../../kernel/money.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
 import { keyAuthenticator } from '../merchants/index.js';
-import { consentOf, eraseConsumer, exportConsumer, getProfile, identitiesOf, listProfiles, setConsent, timeline, undoMerge, type ProfileRow, type TimelineCursor } from './consumers.js';
+import { consentOf, eraseConsumer, exportConsumer, getProfile, identitiesOf, listProfiles, setConsent, timeline, undoMerge, type ProfileRow } from './consumers.js';
 import { hashValue, normaliseEmail, storedIdentifier } from './identifiers.js';
 import type { IngestCommitter } from './ingestion/committer.js';
 import type { EventType } from './ingestion/incoming-event.js';
@@ -76,15 +77,13 @@ export const listConsumersRoute = defineRoute({
   summary: 'Consumers in this brand’s data bank; find one by email (hashed for the lookup) or user ID, or search with `q`',
   access: { scope: 'consumers:read', tenancy: 'merchant' },
   request: {
-    query: z.object({
+    query: pageQuerySchema.extend({
       q: z.string().trim().min(1).max(200).optional().openapi({ description: 'an email, phone, user ID, member code, external ID or profile ID, or part of a name' }),
       email: z.string().max(254).optional(),
       user_id: z.string().max(200).optional(),
-      after: id.optional(),
-      limit: z.coerce.number().int().min(1).max(100).default(20),
     }),
   },
-  responses: { 200: jsonResponse(z.object({ data: z.array(profileOut) }), 'Profiles') },
+  responses: { 200: jsonResponse(pageSchema(profileOut), 'A page of profiles') },
 });
 
 export const getConsumerRoute = defineRoute({
@@ -115,8 +114,8 @@ export const timelineRoute = defineRoute({
   tags: ['Consumers'],
   summary: 'Events of a consumer, newest first',
   access: { scope: 'consumers:read', tenancy: 'merchant' },
-  request: { params: consumerParams, query: z.object({ before: z.string().max(200).optional().openapi({ description: '`next_before` of the previous page' }), limit: z.coerce.number().int().min(1).max(200).default(50) }) },
-  responses: { 200: jsonResponse(z.object({ data: z.array(z.object({ id: z.string(), type: z.string(), event: z.string().nullable(), properties: z.unknown(), occurred_at: z.string() })), next_before: z.string().nullable() }), 'Events') },
+  request: { params: consumerParams, query: pageQuerySchema },
+  responses: { 200: jsonResponse(pageSchema(z.object({ id: z.string(), type: z.string(), event: z.string().nullable(), properties: z.unknown(), occurred_at: z.string() })), 'A page of events') },
 });
 
 export const consentRoute = defineRoute({
@@ -193,20 +192,11 @@ async function writeKeyMerchant(authenticator: Authenticator, c: Context<AppEnv>
   return caller.merchant_id;
 }
 
-const encodeTimelineCursor = (e: TimelineCursor) => Buffer.from(`${e.occurred_at.toISOString()}|${e.id}`, 'utf8').toString('base64url');
+/** A timeline runs newest first by when each event happened, then by ID: the cursor holds both. */
+const timelineCursor = keyCursor([isTimePart, isIdPart]);
 
-function decodeTimelineCursor(cursor: string | undefined): TimelineCursor | undefined {
-  if (cursor === undefined) return undefined;
-  const [at, event_id, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const occurred_at = new Date(at ?? '');
-  if (rest.length > 0 || event_id === undefined || !/^cev_[0-9A-Z]{26}$/.test(event_id) || Number.isNaN(occurred_at.getTime())) {
-    throw problems.validation([{ field: 'before', location: 'query', message: 'is not a cursor this API issued' }]);
-  }
-  return { occurred_at, id: event_id };
-}
-
-export function registerRoutes(router: ModuleRouter, { db }: ModuleContext, ingest: IngestCommitter): void {
-  const authenticator = keyAuthenticator(db);
+export function registerRoutes(router: ModuleRouter, { db, registry }: ModuleContext, ingest: IngestCommitter): void {
+  const authenticator = keyAuthenticator(db, registry.scopes);
   for (const path of segmentPaths) {
     const type = (shortPaths[path] ?? path) as EventType | 'batch';
     router.route(segmentRoute(path), async (c) => {
@@ -233,8 +223,9 @@ export function registerRoutes(router: ModuleRouter, { db }: ModuleContext, inge
     const q = c.req.valid('query');
     const email = q.email === undefined ? undefined : normaliseEmail(q.email);
     const search = q.q === undefined ? undefined : { text: q.q, identities: searchIdentities(q.q) };
-    const rows = await listProfiles(db, c.get('caller').merchant_id, { email_hash: email === undefined ? undefined : hashValue(email), user_id: q.user_id, search, after: q.after, limit: q.limit });
-    return c.json({ data: rows.map(profileJson) }, 200);
+    const rows = await listProfiles(db, c.get('caller').merchant_id, { email_hash: email === undefined ? undefined : hashValue(email), user_id: q.user_id, search, after: decodeCursor(q.cursor), limit: q.limit + 1 });
+    const page = toPage(rows, q.limit);
+    return c.json({ data: page.items.map(profileJson), next_cursor: page.next_cursor }, 200);
   });
 
   router.route(getConsumerRoute, async (c) => {
@@ -252,10 +243,10 @@ export function registerRoutes(router: ModuleRouter, { db }: ModuleContext, inge
     const { profile_id } = c.req.valid('param');
     if ((await getProfile(db, merchant_id, profile_id)) === undefined) throw problems.notFound('The consumer');
     const q = c.req.valid('query');
-    const rows = await timeline(db, merchant_id, profile_id, decodeTimelineCursor(q.before), q.limit + 1);
-    const page = rows.slice(0, q.limit);
-    const last = page.at(-1);
-    return c.json({ data: page.map((e) => ({ ...e, occurred_at: e.occurred_at.toISOString() })), next_before: rows.length > q.limit && last !== undefined ? encodeTimelineCursor(last) : null }, 200);
+    const before = timelineCursor.decode(q.cursor);
+    const rows = await timeline(db, merchant_id, profile_id, before === undefined ? undefined : { occurred_at: new Date(before[0]!), id: before[1]! }, q.limit + 1);
+    const page = toPage(rows, q.limit, (last) => timelineCursor.encode([last.occurred_at.toISOString(), last.id]));
+    return c.json({ data: page.items.map((e) => ({ ...e, occurred_at: e.occurred_at.toISOString() })), next_cursor: page.next_cursor }, 200);
   });
 
   router.route(consentRoute, async (c) => {

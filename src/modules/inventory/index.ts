@@ -3,6 +3,7 @@ import { checks } from './checks.js';
 import { migrations } from './migrations.js';
 import { registerRoutes } from './routes.js';
 import { seedStock } from './seed.js';
+import { stockLow } from './events.js';
 
 /**
  * Stock of every variant at every location (warehouses and stores), kept as a journal of
@@ -14,6 +15,11 @@ export const inventoryModule = defineModule({
   routes: registerRoutes,
   checks,
   seedDemo: seedStock,
+  scopes: [
+    { name: 'inventory:read', kind: 'secret', description: 'Read stock levels and the stock journal' },
+    { name: 'inventory:write', kind: 'secret', description: 'Receive, adjust and transfer stock, and set low-stock thresholds' },
+  ],
+  webhookEvents: [stockLow],
 });
 
 export { applyStockChanges, lockStock, openReservations, receiveStock, adjustStock, transferStock, listStockLevels, lowStockLevels, stockKey, quantity_max, type StockChange, type StockKey, type StockLevel } from './stock.js';

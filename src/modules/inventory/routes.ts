@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { AnyDb } from '../../kernel/db.js';
 import { defineRoute, jsonBody, jsonResponse } from '../../kernel/http/route.js';
+import { decodeCursor, isIdPart, keyCursor, pageQuerySchema, pageSchema, toPage } from '../../kernel/http/pagination.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
 import { existingVariants, variantLabels } from '../catalog/index.js';
@@ -30,6 +31,9 @@ async function requireOwned(db: AnyDb, merchant_id: string, variant_id: string, 
   }
 }
 
+/** Stock levels are ordered by variant, then location: the cursor holds the last pair. */
+const levelCursor = keyCursor([isIdPart, isIdPart]);
+
 export const listStockRoute = defineRoute({
   operationId: 'listStockLevels',
   method: 'get',
@@ -37,10 +41,10 @@ export const listStockRoute = defineRoute({
   tags: ['Inventory'],
   summary: 'Stock levels per variant and location: on hand, reserved, available',
   access: { scope: 'inventory:read', tenancy: 'merchant' },
-  request: { query: z.object({ variant_id: id.optional(), location_id: id.optional(), after: z.string().max(200).optional().openapi({ description: 'the `next_after` of the previous page' }), limit: z.coerce.number().int().min(1).max(500).default(100) }) },
+  request: { query: pageQuerySchema.extend({ variant_id: id.optional(), location_id: id.optional() }) },
   responses: {
     200: jsonResponse(
-      z.object({ data: z.array(levelOut.extend({ sku: z.string().nullable(), product_id: z.string().nullable(), title: z.string().nullable() })), next_after: z.string().nullable() }),
+      pageSchema(levelOut.extend({ sku: z.string().nullable(), product_id: z.string().nullable(), title: z.string().nullable() })),
       'Stock levels with the names of their variants',
     ),
   },
@@ -99,25 +103,25 @@ export const listMovementsRoute = defineRoute({
   tags: ['Inventory'],
   summary: 'The stock journal, newest first',
   access: { scope: 'inventory:read', tenancy: 'merchant' },
-  request: { query: z.object({ variant_id: id.optional(), location_id: id.optional(), reference: id.optional(), before: id.optional(), limit: z.coerce.number().int().min(1).max(100).default(50) }) },
-  responses: { 200: jsonResponse(z.object({ data: z.array(movementOut), next_before: z.string().nullable() }), 'Journal rows') },
+  request: { query: pageQuerySchema.extend({ variant_id: id.optional(), location_id: id.optional(), reference: id.optional() }) },
+  responses: { 200: jsonResponse(pageSchema(movementOut), 'A page of journal rows') },
 });
 
 export function registerRoutes(router: ModuleRouter, { db }: ModuleContext): void {
   router.route(listStockRoute, async (c) => {
-    const { variant_id, location_id, after, limit } = c.req.valid('query');
+    const { variant_id, location_id, cursor, limit } = c.req.valid('query');
     const merchant_id = c.get('caller').merchant_id;
-    const rows = await listStockLevels(db, merchant_id, { variant_id, location_id, after, limit: limit + 1 });
-    const page = rows.slice(0, limit);
-    const labels = await variantLabels(db, merchant_id, page.map((l) => l.variant_id));
-    const last = page.at(-1);
+    const after = levelCursor.decode(cursor);
+    const rows = await listStockLevels(db, merchant_id, { variant_id, location_id, after: after === undefined ? undefined : { variant_id: after[0]!, location_id: after[1]! }, limit: limit + 1 });
+    const page = toPage(rows, limit, (last) => levelCursor.encode([last.variant_id, last.location_id]));
+    const labels = await variantLabels(db, merchant_id, page.items.map((l) => l.variant_id));
     return c.json(
       {
-        data: page.map((l) => {
+        data: page.items.map((l) => {
           const label = labels.get(l.variant_id);
           return { ...levelJson(l), sku: label?.sku ?? null, product_id: label?.product_id ?? null, title: label?.display_title ?? null };
         }),
-        next_after: rows.length > limit && last !== undefined ? `${last.variant_id}|${last.location_id}` : null,
+        next_cursor: page.next_cursor,
       },
       200,
     );
@@ -156,13 +160,13 @@ export function registerRoutes(router: ModuleRouter, { db }: ModuleContext): voi
   });
 
   router.route(listMovementsRoute, async (c) => {
-    const { variant_id, location_id, reference, before, limit } = c.req.valid('query');
-    const rows = await listMovements(db, c.get('caller').merchant_id, { variant_id, location_id, reference, before_id: before, limit: limit + 1 });
-    const page = rows.slice(0, limit);
+    const { variant_id, location_id, reference, cursor, limit } = c.req.valid('query');
+    const rows = await listMovements(db, c.get('caller').merchant_id, { variant_id, location_id, reference, before_id: decodeCursor(cursor), limit: limit + 1 });
+    const page = toPage(rows, limit);
     return c.json(
       {
-        data: page.map((m) => ({ id: m.id, variant_id: m.variant_id, location_id: m.location_id, reason: m.reason, on_hand_delta: Number(m.on_hand_delta), reserved_delta: Number(m.reserved_delta), reference: m.reference, note: m.note, created_at: m.created_at.toISOString() })),
-        next_before: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
+        data: page.items.map((m) => ({ id: m.id, variant_id: m.variant_id, location_id: m.location_id, reason: m.reason, on_hand_delta: Number(m.on_hand_delta), reserved_delta: Number(m.reserved_delta), reference: m.reference, note: m.note, created_at: m.created_at.toISOString() })),
+        next_cursor: page.next_cursor,
       },
       200,
     );

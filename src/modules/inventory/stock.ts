@@ -209,14 +209,15 @@ export async function setLowStockThreshold(db: AnyDb, key: StockKey, threshold: 
   return toLevel(row);
 }
 
-export async function listStockLevels(db: AnyDb, merchant_id: string, filter: { variant_id?: string | undefined; location_id?: string | undefined; limit: number; after?: string | undefined }): Promise<StockLevel[]> {
+export async function listStockLevels(db: AnyDb, merchant_id: string, filter: { variant_id?: string | undefined; location_id?: string | undefined; limit: number; after?: { variant_id: string; location_id: string } | undefined }): Promise<StockLevel[]> {
   let query = tablesOf<InventoryTables>(db)
     .selectFrom('stock_level')
     .select(['merchant_id', 'variant_id', 'location_id', 'on_hand', 'reserved', 'low_stock_threshold'])
     .where('merchant_id', '=', merchant_id);
   if (filter.variant_id !== undefined) query = query.where('variant_id', '=', filter.variant_id);
   if (filter.location_id !== undefined) query = query.where('location_id', '=', filter.location_id);
-  if (filter.after !== undefined) query = query.where(sql<string>`variant_id || '|' || location_id`, '>', filter.after);
+  // Keyset: the levels after the previous page's last (variant, location), in the same order.
+  if (filter.after !== undefined) query = query.where(sql<boolean>`(variant_id, location_id) > (${filter.after.variant_id}, ${filter.after.location_id})`);
   const rows = await query.orderBy('variant_id').orderBy('location_id').limit(filter.limit).execute();
   return rows.map(toLevel);
 }

@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { inTransaction, tablesOf, type AnyDb } from '../../kernel/db.js';
 import { publish } from '../../kernel/events/outbox.js';
 import type { Authenticator, Caller } from '../../kernel/http/context.js';
-import { defaultScopes, scopesAllowedFor, type KeyKind, type Scope } from '../../kernel/http/scopes.js';
+import type { KeyKind, Scope, ScopeCatalogue } from '../../kernel/http/scopes.js';
 import { allowed_origins_max, parseAllowedOrigin } from '../../kernel/http/cors.js';
 import { hashToken, newToken } from '../../kernel/tokens.js';
 import { newId } from '../../kernel/ids.js';
@@ -31,8 +31,9 @@ export interface NewApiKey {
   allowed_origins?: readonly string[];
 }
 
-export async function createApiKey(db: AnyDb, input: NewApiKey, actor: string): Promise<{ key: ApiKey; token: string }> {
-  const scopes = validateScopes(input.kind, input.scopes ?? defaultScopes(input.kind));
+/** Creates a key with the scopes asked for, or the kind's defaults; `catalogue` is every declared scope (`registry.scopes`). */
+export async function createApiKey(db: AnyDb, input: NewApiKey, actor: string, catalogue: ScopeCatalogue): Promise<{ key: ApiKey; token: string }> {
+  const scopes = validateScopes(catalogue, input.kind, input.scopes ?? catalogue.defaults(input.kind));
   const allowed_origins = validateOrigins(input.kind, input.allowed_origins ?? []);
   const token = newToken(tokenPrefix[input.kind], token_bytes);
   return inTransaction(db, async (trx) => {
@@ -58,14 +59,13 @@ export async function createApiKey(db: AnyDb, input: NewApiKey, actor: string): 
   });
 }
 
-function validateScopes(kind: KeyKind, requested: readonly string[]): Scope[] {
-  const allowed = scopesAllowedFor(kind) as readonly string[];
-  const unknown = requested.filter((s) => !allowed.includes(s));
+function validateScopes(catalogue: ScopeCatalogue, kind: KeyKind, requested: readonly string[]): Scope[] {
+  const unknown = requested.filter((s) => !catalogue.allows(kind, s));
   if (unknown.length > 0) {
-    throw problems.validation([{ field: 'scopes', location: 'body', message: `not allowed for a ${kind} key: ${unknown.join(', ')}; allowed: ${allowed.join(', ')}` }]);
+    throw problems.validation([{ field: 'scopes', location: 'body', message: `not allowed for a ${kind} key: ${unknown.join(', ')}; allowed: ${catalogue.allowedFor(kind).join(', ')}` }]);
   }
   if (requested.length === 0) throw problems.validation([{ field: 'scopes', location: 'body', message: 'must name at least one scope' }]);
-  return [...new Set(requested)] as Scope[];
+  return [...new Set(requested.filter((s) => catalogue.allows(kind, s)))];
 }
 
 /**
@@ -159,10 +159,10 @@ const cache_entries_max = 10_000;
 const liveCaches = new Set<LRUCache<string, Caller | false>>();
 
 /** Resolves API keys (`sk_`, `pk_`) and console session tokens (`cs_`). */
-export function keyAuthenticator(db: AnyDb): Authenticator {
+export function keyAuthenticator(db: AnyDb, scopes: ScopeCatalogue): Authenticator {
   const authCache = new LRUCache<string, Caller | false>({ max: cache_entries_max, ttl: cache_ttl_ms });
   liveCaches.add(authCache);
-  const authenticateSession = sessionAuthenticator(db);
+  const authenticateSession = sessionAuthenticator(db, scopes);
   return {
     csrfTokenFor: (token) => (isSessionToken(token) ? csrfTokenFor(token) : undefined),
     async authenticate(token) {

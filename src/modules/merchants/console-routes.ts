@@ -12,6 +12,7 @@ import { csrfTokenFor, getSession, signIn, signOut } from './console-sessions.js
 import { createConsoleUser, getConsoleUser, listConsoleUsers, updateConsoleUser, type ConsoleUser } from './console-users.js';
 import { getMerchant } from './merchants.js';
 import { assertWithinPowers, consoleRoles, scopesOfRole } from './roles.js';
+import { merchantSettings } from './settings.js';
 
 /** Sign-in, sign-out and the people of a merchant who use the web console. */
 const roleSchema = z.enum(consoleRoles);
@@ -106,7 +107,7 @@ function isHttps(c: Context<AppEnv>, public_url: string | undefined): boolean {
   return new URL(c.req.url).protocol === 'https:' || (public_url?.startsWith('https:') ?? false);
 }
 
-export function registerConsoleRoutes(router: ModuleRouter, { db, config, logger }: ModuleContext): void {
+export function registerConsoleRoutes(router: ModuleRouter, { db, config, logger, registry }: ModuleContext): void {
   const throttle = new SignInThrottle('console_sign_in', sign_in_rules, sign_in_block_s);
 
   router.route(signInRoute, async (c) => {
@@ -114,7 +115,7 @@ export function registerConsoleRoutes(router: ModuleRouter, { db, config, logger
     const account = `${input.merchant.trim().toLowerCase()}:${input.email.trim().toLowerCase()}`;
     const address = clientAddress(c, config.OPENBOS_TRUSTED_PROXIES, logger);
     await throttle.check(account, address);
-    const session = await signIn(db, input, config.OPENBOS_CONSOLE_SESSION_TTL_S);
+    const session = await signIn(db, input, merchantSettings.of(config).OPENBOS_CONSOLE_SESSION_TTL_S);
     if (session === undefined) {
       await throttle.failed(account, address);
       throw new Problem(401, 'invalid_credentials', 'Sign-in failed', 'The store, email or password is not right');
@@ -126,7 +127,7 @@ export function registerConsoleRoutes(router: ModuleRouter, { db, config, logger
       {
         user: userJson(user),
         merchant: { id: merchant.id, handle: merchant.handle, name: merchant.name, kind: merchant.kind, default_currency: merchant.default_currency, country: merchant.country },
-        scopes: scopesOfRole(user.role),
+        scopes: scopesOfRole(user.role, registry.scopes),
         csrf_token: session.csrf_token,
         expires_at: session.expires_at.toISOString(),
       },
@@ -163,7 +164,7 @@ export function registerConsoleRoutes(router: ModuleRouter, { db, config, logger
   router.route(createUserRoute, async (c) => {
     const caller = c.get('caller');
     const input = c.req.valid('json');
-    assertWithinPowers(caller.scopes, scopesOfRole(input.role), `The role ${input.role}`);
+    assertWithinPowers(caller.scopes, scopesOfRole(input.role, registry.scopes), `The role ${input.role}`);
     const user = await createConsoleUser(db, { merchant_id: caller.merchant_id, ...input }, caller.actor);
     return c.json(userJson(user), 201);
   });
@@ -174,8 +175,8 @@ export function registerConsoleRoutes(router: ModuleRouter, { db, config, logger
     const target = await getConsoleUser(db, caller.merchant_id, user_id);
     if (target === undefined) throw problems.notFound('The console user');
     const changes = c.req.valid('json');
-    assertWithinPowers(caller.scopes, scopesOfRole(target.role), `This person (${target.role})`);
-    if (changes.role !== undefined) assertWithinPowers(caller.scopes, scopesOfRole(changes.role), `The role ${changes.role}`);
+    assertWithinPowers(caller.scopes, scopesOfRole(target.role, registry.scopes), `This person (${target.role})`);
+    if (changes.role !== undefined) assertWithinPowers(caller.scopes, scopesOfRole(changes.role, registry.scopes), `The role ${changes.role}`);
     const user = await updateConsoleUser(db, caller.merchant_id, user_id, changes, caller.actor);
     if (user === undefined) throw problems.notFound('The console user');
     return c.json(userJson(user), 200);

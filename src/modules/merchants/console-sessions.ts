@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { inTransaction, tablesOf, type AnyDb, type AnyTrx } from '../../kernel/db.js';
 import type { Caller } from '../../kernel/http/context.js';
+import type { ScopeCatalogue } from '../../kernel/http/scopes.js';
 import { hashToken, newToken } from '../../kernel/tokens.js';
 import { newId } from '../../kernel/ids.js';
 import { recordAudit } from './audit.js';
@@ -116,7 +117,7 @@ export function isSessionToken(token: string): boolean {
   return session_token_pattern.test(token);
 }
 
-export function sessionAuthenticator(db: AnyDb): (token: string) => Promise<Caller | undefined> {
+export function sessionAuthenticator(db: AnyDb, scopes: ScopeCatalogue): (token: string) => Promise<Caller | undefined> {
   const cache = new LRUCache<string, Caller | false>({ max: cache_entries_max, ttl: cache_ttl_ms });
   liveCaches.add(cache);
   return async (token) => {
@@ -131,7 +132,7 @@ export function sessionAuthenticator(db: AnyDb): (token: string) => Promise<Call
       .where('s.token_hash', '=', hash)
       .executeTakeFirst();
     const live = row !== undefined && row.revoked_at === null && row.disabled_at === null && row.expires_at.getTime() > Date.now();
-    const caller: Caller | false = live ? { merchant_id: row.merchant_id, key_id: row.id, kind: 'console', scopes: new Set(scopesOfRole(row.role)), actor: `user:${row.user_id}` } : false;
+    const caller: Caller | false = live ? { merchant_id: row.merchant_id, key_id: row.id, kind: 'console', scopes: new Set(scopesOfRole(row.role, scopes)), actor: `user:${row.user_id}` } : false;
     // An expiring session must not outlive its expiry in the cache.
     cache.set(hash, caller, live ? { ttl: Math.min(cache_ttl_ms, row.expires_at.getTime() - Date.now()) } : {});
     return caller === false ? undefined : caller;

@@ -4,6 +4,10 @@ import { migrations } from './migrations.js';
 import { registerRoutes } from './routes.js';
 import { seedMerchants } from './seed.js';
 import { pruneSessions } from './console-sessions.js';
+import { apiKeyCreated, apiKeyRevoked } from './events.js';
+import { commands } from './cli.js';
+import { scopes } from './scopes.js';
+import { merchantSettings } from './settings.js';
 
 /** Merchants (the platform’s tenants), their API keys, console users and sessions, and audit trail. */
 export const merchantsModule = defineModule({
@@ -13,6 +17,10 @@ export const merchantsModule = defineModule({
   checks,
   seedDemo: seedMerchants,
   maintenance: [{ name: 'merchants.prune_sessions', interval_ms: 3_600_000, run: async ({ db }) => void (await pruneSessions(db)) }],
+  scopes,
+  webhookEvents: [apiKeyCreated, apiKeyRevoked],
+  settings: merchantSettings,
+  commands,
 });
 
 export { createMerchant, findMerchantByHandle, getMerchant, listMerchants, type Merchant, type NewMerchant } from './merchants.js';
@@ -23,4 +31,5 @@ export { scopesOfRole, consoleRoles } from './roles.js';
 export { recordAudit, listAuditEvents } from './audit.js';
 export { merchantCreated, apiKeyCreated, apiKeyUpdated, apiKeyRevoked } from './events.js';
 export { demoMerchants } from './seed.js';
+export { merchantIdOf } from './cli.js';
 export type { MerchantKind, ConsoleRole } from './tables.js';

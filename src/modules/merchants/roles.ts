@@ -1,4 +1,4 @@
-import { secretScopes, type Scope } from '../../kernel/http/scopes.js';
+import type { Scope, ScopeCatalogue } from '../../kernel/http/scopes.js';
 import { Problem } from '../../kernel/problem.js';
 import type { ConsoleRole } from './tables.js';
 
@@ -6,35 +6,33 @@ import type { ConsoleRole } from './tables.js';
  * What each console role may do, as API scopes. A signed-in person calls the same API as a
  * secret key does, so one scope check guards both. Owners may do everything; admins everything
  * but manage people; staff run the daily business; viewers only look.
+ *
+ * Presets name modules rather than copy their scopes, so a module's new scope reaches the roles
+ * that cover that module: owners and admins get every module's secret scopes; staff get all of
+ * the modules they run and a few reads; viewers the read scopes of the modules they may see. A new
+ * module's scopes reach staff or viewers once its name is added below.
  */
-const staffScopes: readonly Scope[] = [
-  'merchant:read',
-  'locations:read',
-  'catalog:read',
-  'catalog:write',
-  'inventory:read',
-  'inventory:write',
-  'orders:read',
-  'orders:write',
-  'payments:read',
-  'consumers:read',
-];
-
-const viewerScopes: readonly Scope[] = ['merchant:read', 'locations:read', 'catalog:read', 'inventory:read', 'orders:read', 'payments:read', 'payouts:read', 'consumers:read'];
+const staff: { runs: string[]; alsoScopes: Scope[] } = { runs: ['catalog', 'inventory', 'orders'], alsoScopes: ['merchant:read', 'locations:read', 'payments:read', 'consumers:read'] };
+const viewer: { reads: string[]; alsoScopes: Scope[] } = { reads: ['locations', 'catalog', 'inventory', 'orders', 'payments', 'databank'], alsoScopes: ['merchant:read'] };
 
 export const consoleRoles = ['owner', 'admin', 'staff', 'viewer'] as const satisfies readonly ConsoleRole[];
 
-export function scopesOfRole(role: ConsoleRole): Scope[] {
+export function scopesOfRole(role: ConsoleRole, scopes: ScopeCatalogue): Scope[] {
   switch (role) {
     case 'owner':
-      return [...secretScopes];
+      return scopes.ofKind('secret');
     case 'admin':
-      return secretScopes.filter((s) => s !== 'users:write');
+      return scopes.ofKind('secret').filter((s) => s !== 'users:write');
     case 'staff':
-      return [...staffScopes];
+      return declared(scopes, [...staff.alsoScopes, ...scopes.ofModules(staff.runs)]);
     case 'viewer':
-      return [...viewerScopes];
+      return declared(scopes, [...viewer.alsoScopes, ...scopes.ofModules(viewer.reads, 'read')]);
   }
+}
+
+/** In catalogue order, and only scopes some module declares (a preset naming a removed scope grants nothing). */
+function declared(scopes: ScopeCatalogue, wanted: readonly Scope[]): Scope[] {
+  return scopes.ofKind('secret').filter((s) => wanted.includes(s));
 }
 
 /**

@@ -1,6 +1,5 @@
 import { z } from '@hono/zod-openapi';
 import { defineRoute, jsonResponse } from '../../kernel/http/route.js';
-import { allScopes } from '../../kernel/http/scopes.js';
 import { decodeCursor, pageQuerySchema, pageSchema, toPage } from '../../kernel/http/pagination.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
@@ -10,7 +9,7 @@ import { listAuditEvents } from './audit.js';
 import { getMerchant } from './merchants.js';
 import { registerConsoleRoutes } from './console-routes.js';
 import type { Caller } from '../../kernel/http/context.js';
-import { defaultScopes, publishableScopes, type KeyKind, type Scope } from '../../kernel/http/scopes.js';
+import type { KeyKind, Scope, ScopeCatalogue } from '../../kernel/http/scopes.js';
 import { assertWithinPowers } from './roles.js';
 
 /**
@@ -18,11 +17,12 @@ import { assertWithinPowers } from './roles.js';
  * with scopes they have themselves, or else a staff member could mint an owner's key.
  * Publishable scopes are public by design and may always be granted.
  */
-function grantableScopes(caller: Caller, kind: KeyKind, requested: readonly Scope[] | undefined): Scope[] {
-  const grantable = (s: Scope) => caller.scopes.has(s) || (publishableScopes as readonly string[]).includes(s);
+function grantableScopes(catalogue: ScopeCatalogue, caller: Caller, kind: KeyKind, requested: readonly string[] | undefined): string[] {
+  const grantable = (s: string) => catalogue.has(s) && (caller.scopes.has(s) || catalogue.isPublishable(s));
   // Without a list, the new key gets the kind's default scopes that the caller may grant.
-  if (requested === undefined) return defaultScopes(kind).filter(grantable);
-  const beyond = requested.filter((s) => !grantable(s));
+  if (requested === undefined) return catalogue.defaults(kind).filter(grantable);
+  // Unknown names are left for createApiKey to refuse as invalid (400), not as forbidden.
+  const beyond = requested.filter((s) => catalogue.has(s) && !grantable(s));
   if (beyond.length > 0) throw problems.forbidden(beyond.join('`, `'));
   return [...requested];
 }
@@ -131,7 +131,7 @@ export const createKey = defineRoute({
           schema: z.object({
             kind: z.enum(['secret', 'publishable']),
             name: z.string().min(1).max(100).optional(),
-            scopes: z.array(z.enum(allScopes)).max(allScopes.length).optional(),
+            scopes: z.array(z.string().max(64)).max(200).optional().openapi({ description: 'scopes the key holds (`GET /v1/scopes` lists them); by default every scope of its kind that the caller holds' }),
             allowed_origins: allowedOrigins.optional(),
           }),
         },
@@ -198,8 +198,29 @@ export const listAudit = defineRoute({
   responses: { 200: jsonResponse(pageSchema(auditEventSchema), 'A page of audit events') },
 });
 
+const scopeSchema = z
+  .object({
+    name: z.string().openapi({ example: 'orders:read' }),
+    kind: z.enum(['secret', 'publishable']).openapi({ description: '`publishable` scopes may be held by publishable keys (browsers, apps); secret keys may hold every scope' }),
+    module: z.string().openapi({ description: 'the module that declares it', example: 'orders' }),
+    description: z.string(),
+  })
+  .openapi('Scope');
+
+export const listScopesRoute = defineRoute({
+  operationId: 'listScopes',
+  method: 'get',
+  path: '/v1/scopes',
+  tags: ['API keys'],
+  summary: 'Every scope an API key may hold, as the platform’s modules declare them, in module order',
+  access: { scope: ['keys:read', 'keys:write'], tenancy: 'public' },
+  responses: { 200: jsonResponse(z.object({ data: z.array(scopeSchema) }), 'The scopes') },
+});
+
 export function registerRoutes(router: ModuleRouter, ctx: ModuleContext): void {
   const { db } = ctx;
+  const catalogue = ctx.registry.scopes;
+  router.route(listScopesRoute, (c) => c.json({ data: catalogue.all().map(({ name, kind, module, description }) => ({ name, kind, module, description })) }, 200));
   registerConsoleRoutes(router, ctx);
   router.route(getCurrentMerchant, async (c) => {
     const merchant = await getMerchant(db, c.get('caller').merchant_id);
@@ -217,8 +238,8 @@ export function registerRoutes(router: ModuleRouter, ctx: ModuleContext): void {
   router.route(createKey, async (c) => {
     const body = c.req.valid('json');
     const caller = c.get('caller');
-    const scopes = grantableScopes(caller, body.kind, body.scopes);
-    const { key, token } = await createApiKey(db, { merchant_id: caller.merchant_id, ...body, scopes }, caller.actor);
+    const scopes = grantableScopes(catalogue, caller, body.kind, body.scopes);
+    const { key, token } = await createApiKey(db, { merchant_id: caller.merchant_id, ...body, scopes }, caller.actor, catalogue);
     return c.json({ ...keyJson(key), token }, 201);
   });
 
@@ -232,7 +253,7 @@ export function registerRoutes(router: ModuleRouter, ctx: ModuleContext): void {
   async function keyWithinPowers(caller: Caller, key_id: string): Promise<void> {
     const key = await getApiKey(db, caller.merchant_id, key_id);
     if (key === undefined) throw problems.notFound('The API key');
-    assertWithinPowers(caller.scopes, key.scopes.filter((s): s is Scope => !(publishableScopes as readonly string[]).includes(s)), 'This key');
+    assertWithinPowers(caller.scopes, key.scopes.filter((s): s is Scope => !catalogue.isPublishable(s)), 'This key');
   }
 
   router.route(updateKey, async (c) => {

@@ -15,11 +15,11 @@ export const demoMerchants: readonly NewMerchant[] = [
 /** A storefront in development, on any port of this machine, may use the demo publishable keys. */
 const developmentOrigins = ['http://localhost:*', 'http://127.0.0.1:*'];
 
-export async function seedMerchants({ db, credentials }: SeedContext): Promise<void> {
+export async function seedMerchants({ db, credentials, registry }: SeedContext): Promise<void> {
   for (const input of demoMerchants) {
     const merchant = await createMerchant(db, input, 'seed');
-    const secret = await createApiKey(db, { merchant_id: merchant.id, kind: 'secret', name: 'demo secret key' }, 'seed');
-    const publishable = await createApiKey(db, { merchant_id: merchant.id, kind: 'publishable', name: 'demo publishable key', allowed_origins: developmentOrigins }, 'seed');
+    const secret = await createApiKey(db, { merchant_id: merchant.id, kind: 'secret', name: 'demo secret key' }, 'seed', registry.scopes);
+    const publishable = await createApiKey(db, { merchant_id: merchant.id, kind: 'publishable', name: 'demo publishable key', allowed_origins: developmentOrigins }, 'seed', registry.scopes);
     const email = `owner@${input.handle}.example`;
     const password = randomBytes(9).toString('base64url');
     await createConsoleUser(db, { merchant_id: merchant.id, email, name: `${input.name.split(' (')[0]} owner`, role: 'owner', password }, 'seed');

@@ -4,6 +4,9 @@ import { migrations } from './migrations.js';
 import { closeExpiredOrders } from './orders.js';
 import { registerRoutes } from './routes.js';
 import { autoConfirm } from './state-machine.js';
+import { commands } from './cli.js';
+import { orderClosed, orderCompleted, orderDelivered, orderDisputed, orderPaid, orderPlaced, orderRefunded, orderRefundRejected, orderRefundRequested, orderShipped } from './events.js';
+import { orderSettings } from './settings.js';
 
 /**
  * Carts and orders. Orders follow an explicit state machine whose every transition is recorded
@@ -18,7 +21,17 @@ export const ordersModule = defineModule({
   checks,
   jobs: () => [autoConfirm],
   maintenance: [{ name: 'orders.close_unpaid', interval_ms: 5_000, run: async ({ db }) => void (await closeExpiredOrders(db)) }],
+  scopes: [
+    { name: 'orders:read', kind: 'secret', description: 'Read orders, their lines and timelines, and the sales overview' },
+    { name: 'orders:write', kind: 'secret', description: 'Ship, deliver, complete, cancel and refund orders' },
+    { name: 'checkout:write', kind: 'publishable', description: 'Open carts, check out and pay, and act for a signed-in buyer' },
+  ],
+  webhookEvents: [orderPlaced, orderPaid, orderShipped, orderDelivered, orderCompleted, orderClosed, orderRefundRequested, orderRefunded, orderRefundRejected, orderDisputed],
+  settings: orderSettings,
+  commands,
 });
+
+export { orderSettings } from './settings.js';
 
 export { getOrder, listOrders, closeExpiredOrders, countOrdersByStatus, ordersOfCheckout, type OrderDetail } from './orders.js';
 export { dailySales, topProducts, soldStatuses, sales_days_max, top_products_max, type SalesDay, type TopProduct } from './sales.js';

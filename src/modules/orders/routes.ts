@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { defineRoute, jsonBody, jsonResponse } from '../../kernel/http/route.js';
+import { decodeCursor, pageQuerySchema, pageSchema, toPage } from '../../kernel/http/pagination.js';
 import { currencySchema, toJsonAmount } from '../../kernel/money.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
@@ -10,6 +11,7 @@ import { buyerEmail, cartAccess, cartParams, cartToken, openRequestCart, orderJs
 import { consumerOrder, consumerOrders, getOrder, listOrders, type OrderDetail } from './orders.js';
 import { applyOrderAction, rules, type OrderAction } from './state-machine.js';
 import { orderStatuses } from './tables.js';
+import { orderSettings } from './settings.js';
 
 /**
  * Carts (except their checkout), the buyer's own orders and the seller's order actions. Checking
@@ -122,8 +124,8 @@ export const accountOrdersRoute = defineRoute({
   tags: ['Consumer accounts'],
   summary: 'The signed-in consumer’s orders with every seller, newest first',
   access: cartAccess,
-  request: { headers: consumerToken, query: z.object({ before: id.optional(), limit: z.coerce.number().int().min(1).max(100).default(20) }) },
-  responses: { 200: jsonResponse(z.object({ data: z.array(orderOut), next_before: z.string().nullable() }), 'Orders') },
+  request: { headers: consumerToken, query: pageQuerySchema },
+  responses: { 200: jsonResponse(pageSchema(orderOut), 'A page of orders') },
 });
 
 export const confirmReceiptRoute = defineRoute({
@@ -160,15 +162,13 @@ export const listOrdersRoute = defineRoute({
   summary: 'Orders of this seller, newest first',
   access: { scope: 'orders:read', tenancy: 'merchant' },
   request: {
-    query: z.object({
+    query: pageQuerySchema.extend({
       status: z.enum(orderStatuses).optional(),
       created_from: z.string().datetime({ offset: true }).optional(),
       created_to: z.string().datetime({ offset: true }).optional(),
-      before: id.optional(),
-      limit: z.coerce.number().int().min(1).max(100).default(20),
     }),
   },
-  responses: { 200: jsonResponse(z.object({ data: z.array(orderOut), next_before: z.string().nullable() }), 'A page of orders') },
+  responses: { 200: jsonResponse(pageSchema(orderOut), 'A page of orders') },
 });
 
 
@@ -251,9 +251,8 @@ export function registerRoutes(router: ModuleRouter, { db, config }: ModuleConte
   router.route(accountOrdersRoute, async (c) => {
     const consumer = await requireConsumer(db, c.req.valid('header')[consumerTokenHeader]);
     const q = c.req.valid('query');
-    const rows = await consumerOrders(db, consumer.id, q.before, q.limit + 1);
-    const page = rows.slice(0, q.limit);
-    return c.json({ data: page.map(orderJson), next_before: rows.length > q.limit ? (page.at(-1)?.id ?? null) : null }, 200);
+    const page = toPage(await consumerOrders(db, consumer.id, decodeCursor(q.cursor), q.limit + 1), q.limit);
+    return c.json({ data: page.items.map(orderJson), next_cursor: page.next_cursor }, 200);
   });
 
   /** The signed-in buyer acts on one of their own orders (any seller's); another's is 404. */
@@ -288,11 +287,11 @@ export function registerRoutes(router: ModuleRouter, { db, config }: ModuleConte
       status: q.status,
       created_from: q.created_from === undefined ? undefined : new Date(q.created_from),
       created_to: q.created_to === undefined ? undefined : new Date(q.created_to),
-      before_id: q.before,
+      before_id: decodeCursor(q.cursor),
       limit: q.limit + 1,
     });
-    const page = rows.slice(0, q.limit);
-    return c.json({ data: page.map(orderJson), next_before: rows.length > q.limit ? (page.at(-1)?.id ?? null) : null }, 200);
+    const page = toPage(rows, q.limit);
+    return c.json({ data: page.items.map(orderJson), next_cursor: page.next_cursor }, 200);
   });
 
   router.route(getOrderRoute, async (c) => {
@@ -306,7 +305,7 @@ export function registerRoutes(router: ModuleRouter, { db, config }: ModuleConte
       const caller = c.get('caller');
       const { order_id } = c.req.valid('param');
       const input = c.req.valid('json');
-      await applyOrderAction(db, caller.merchant_id, order_id, action, { actor: caller.actor, reason: input.reason, tracking_number: input.tracking_number, refund_amount_minor: input.amount_minor === undefined ? undefined : BigInt(input.amount_minor), auto_confirm_after_s: config.OPENBOS_AUTO_CONFIRM_AFTER_S });
+      await applyOrderAction(db, caller.merchant_id, order_id, action, { actor: caller.actor, reason: input.reason, tracking_number: input.tracking_number, refund_amount_minor: input.amount_minor === undefined ? undefined : BigInt(input.amount_minor), auto_confirm_after_s: orderSettings.of(config).OPENBOS_AUTO_CONFIRM_AFTER_S });
       return c.json(orderDetailJson((await getOrder(db, caller.merchant_id, order_id))!), 200);
     });
   }

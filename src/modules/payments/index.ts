@@ -8,6 +8,8 @@ import { runPayouts } from './payouts.js';
 import { registerRoutes } from './routes.js';
 import { TestPaymentProvider } from './test-provider.js';
 import { testProviderEnabled, testProviderSecret } from './test-provider-secret.js';
+import { commands } from './cli.js';
+import { paymentSettings } from './settings.js';
 
 /**
  * Payments and escrow: the buyer pays, the platform holds the money in escrow on the ledger,
@@ -54,7 +56,15 @@ export const paymentsModule = defineModule({
     { name: 'payments.send_refunds', interval_ms: 2_000, run: whenTestProvider(async (ctx) => void (await sendPendingRefunds(ctx.db, testProvider(ctx)))) },
     { name: 'payments.payouts', interval_ms: 24 * 3_600_000, run: async ({ db }) => void (await runPayouts(db)) },
   ],
+  scopes: [
+    { name: 'payments:read', kind: 'secret', description: 'Read payments, escrow and the balance the platform owes the store' },
+    { name: 'payouts:read', kind: 'secret', description: 'Read payouts and their statements' },
+  ],
+  settings: paymentSettings,
+  commands,
 });
+
+export { paymentSettings } from './settings.js';
 
 export { payCheckout, sendPendingRefunds, recordProviderEvent, heldPayment, setPaymentStatus, type EventOutcome, type Payment, type PaymentStatusChange, type RecordedProviderEvent } from './payments.js';
 export { runPayouts, getPayoutStatement, listPayouts } from './payouts.js';

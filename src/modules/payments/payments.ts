@@ -149,8 +149,9 @@ export async function sendPendingRefunds(db: AnyDb, provider: PaymentProvider): 
   return due.length;
 }
 
-export async function paymentsOf(db: AnyDb, merchant_id: string, filter: { order_id?: string | undefined; limit: number }): Promise<Payment[]> {
+export async function paymentsOf(db: AnyDb, merchant_id: string, filter: { order_id?: string | undefined; before_id?: string | undefined; limit: number }): Promise<Payment[]> {
   let q = tablesOf<PaymentTables>(db).selectFrom('payment').selectAll().where('merchant_id', '=', merchant_id);
   if (filter.order_id !== undefined) q = q.where('order_id', '=', filter.order_id);
+  if (filter.before_id !== undefined) q = q.where('id', '<', filter.before_id);
   return q.orderBy('id', 'desc').limit(filter.limit).execute();
 }

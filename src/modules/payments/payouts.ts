@@ -65,8 +65,11 @@ async function payOut(db: AnyDb, merchant_id: string, currency: string): Promise
   });
 }
 
-export async function listPayouts(db: AnyDb, merchant_id: string, limit: number) {
-  return tablesOf<PaymentTables>(db).selectFrom('payout').selectAll().where('merchant_id', '=', merchant_id).orderBy('id', 'desc').limit(limit).execute();
+/** Newest first; `before_id` continues after the previous page's last payout. */
+export async function listPayouts(db: AnyDb, merchant_id: string, before_id: string | undefined, limit: number) {
+  let q = tablesOf<PaymentTables>(db).selectFrom('payout').selectAll().where('merchant_id', '=', merchant_id);
+  if (before_id !== undefined) q = q.where('id', '<', before_id);
+  return q.orderBy('id', 'desc').limit(limit).execute();
 }
 
 export async function getPayoutStatement(db: AnyDb, merchant_id: string, payout_id: string) {

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { defineRoute, jsonResponse } from '../../kernel/http/route.js';
+import { decodeCursor, pageQuerySchema, pageSchema, toPage } from '../../kernel/http/pagination.js';
 import { toJsonAmount } from '../../kernel/money.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
@@ -8,6 +9,7 @@ import { commissionOn } from './escrow.js';
 import { payCheckout, paymentsOf, type Payment } from './payments.js';
 import { getPayoutStatement, listPayouts } from './payouts.js';
 import type { PaymentProvider } from './provider.js';
+import { paymentSettings } from './settings.js';
 
 const id = z.string().min(1).max(64);
 
@@ -67,8 +69,8 @@ export const listPaymentsRoute = defineRoute({
   tags: ['Payments'],
   summary: 'Payments of this seller’s orders, newest first',
   access: { scope: 'payments:read', tenancy: 'merchant' },
-  request: { query: z.object({ order_id: id.optional(), limit: z.coerce.number().int().min(1).max(100).default(20) }) },
-  responses: { 200: jsonResponse(z.object({ data: z.array(paymentOut) }), 'Payments') },
+  request: { query: pageQuerySchema.extend({ order_id: id.optional() }) },
+  responses: { 200: jsonResponse(pageSchema(paymentOut), 'A page of payments') },
 });
 
 export const balanceRoute = defineRoute({
@@ -91,8 +93,8 @@ export const listPayoutsRoute = defineRoute({
   tags: ['Payments'],
   summary: 'Settlements paid to this seller',
   access: { scope: 'payouts:read', tenancy: 'merchant' },
-  request: { query: z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) }) },
-  responses: { 200: jsonResponse(z.object({ data: z.array(payoutOut) }), 'Payouts') },
+  request: { query: pageQuerySchema },
+  responses: { 200: jsonResponse(pageSchema(payoutOut), 'A page of payouts, newest first') },
 });
 
 export const getPayoutRoute = defineRoute({
@@ -113,14 +115,14 @@ export function registerRoutes(router: ModuleRouter, { db, config }: ModuleConte
     const body = c.req.valid('json');
     const provider = providers.get(body.provider);
     if (provider === undefined) throw problems.notImplemented(`payment provider ${body.provider}`);
-    const payments = await payCheckout(db, provider, c.req.valid('param').checkout_id, body.payment_method, config.OPENBOS_COMMISSION_BPS);
+    const payments = await payCheckout(db, provider, c.req.valid('param').checkout_id, body.payment_method, paymentSettings.of(config).OPENBOS_COMMISSION_BPS);
     return c.json({ payments: payments.map(paymentJson) }, 202);
   });
 
   router.route(listPaymentsRoute, async (c) => {
     const q = c.req.valid('query');
-    const rows = await paymentsOf(db, c.get('caller').merchant_id, { order_id: q.order_id, limit: q.limit });
-    return c.json({ data: rows.map(paymentJson) }, 200);
+    const page = toPage(await paymentsOf(db, c.get('caller').merchant_id, { order_id: q.order_id, before_id: decodeCursor(q.cursor), limit: q.limit + 1 }), q.limit);
+    return c.json({ data: page.items.map(paymentJson), next_cursor: page.next_cursor }, 200);
   });
 
   router.route(balanceRoute, async (c) => {
@@ -136,8 +138,9 @@ export function registerRoutes(router: ModuleRouter, { db, config }: ModuleConte
   });
 
   router.route(listPayoutsRoute, async (c) => {
-    const rows = await listPayouts(db, c.get('caller').merchant_id, c.req.valid('query').limit);
-    return c.json({ data: rows.map((p) => ({ id: p.id, currency: p.currency, amount_minor: n(p.amount_minor), gross_minor: n(p.gross_minor), commission_minor: n(p.commission_minor), refunded_minor: n(p.refunded_minor), created_at: p.created_at.toISOString() })) }, 200);
+    const { limit, cursor } = c.req.valid('query');
+    const page = toPage(await listPayouts(db, c.get('caller').merchant_id, decodeCursor(cursor), limit + 1), limit);
+    return c.json({ next_cursor: page.next_cursor, data: page.items.map((p) => ({ id: p.id, currency: p.currency, amount_minor: n(p.amount_minor), gross_minor: n(p.gross_minor), commission_minor: n(p.commission_minor), refunded_minor: n(p.refunded_minor), created_at: p.created_at.toISOString() })) }, 200);
   });
 
   router.route(getPayoutRoute, async (c) => {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../kernel/config.js';
+import { paymentSettings } from './settings.js';
 
 /**
  * The test provider's webhook signing secret. A secret written in the source would let anyone
@@ -12,8 +13,9 @@ import type { Config } from '../../kernel/config.js';
  */
 const cache = new Map<string, string>();
 
-export function testProviderSecret(config: Pick<Config, 'dataDir' | 'OPENBOS_TEST_PROVIDER_SECRET'>): string {
-  if (config.OPENBOS_TEST_PROVIDER_SECRET !== undefined) return config.OPENBOS_TEST_PROVIDER_SECRET;
+export function testProviderSecret(config: Config): string {
+  const configured = paymentSettings.of(config).OPENBOS_TEST_PROVIDER_SECRET;
+  if (configured !== undefined) return configured;
   const file = path.join(config.dataDir, 'test-provider-secret');
   const known = cache.get(file);
   if (known !== undefined) return known;
@@ -30,7 +32,8 @@ export function testProviderSecret(config: Pick<Config, 'dataDir' | 'OPENBOS_TES
 }
 
 /** Whether the test provider takes payments here: never in production unless enabled explicitly. */
-export function testProviderEnabled(config: Pick<Config, 'OPENBOS_TEST_PROVIDER' | 'NODE_ENV'>): boolean {
-  if (config.OPENBOS_TEST_PROVIDER === 'auto') return config.NODE_ENV !== 'production';
-  return config.OPENBOS_TEST_PROVIDER === 'enabled';
+export function testProviderEnabled(config: Config): boolean {
+  const setting = paymentSettings.of(config).OPENBOS_TEST_PROVIDER;
+  if (setting === 'auto') return config.NODE_ENV !== 'production';
+  return setting === 'enabled';
 }

@@ -2,7 +2,6 @@ import { onEvents } from '../../kernel/events/event.js';
 import { defineModule } from '../../kernel/module.js';
 import { checks } from './checks.js';
 import { enqueueDeliveries, pruneDeliveries } from './deliveries.js';
-import { webhookEvents } from './event-types.js';
 import { migrations } from './migrations.js';
 import { registerRoutes } from './routes.js';
 import { senderTask } from './sender.js';
@@ -17,7 +16,12 @@ export const webhooksModule = defineModule({
   migrations,
   routes: registerRoutes,
   checks,
-  handlers: ({ db }) => webhookEvents.map((event) => onEvents(event, 'webhooks.enqueue', async (events) => void (await enqueueDeliveries(db, events)))),
+  // Every module's webhook-visible events (`webhookEvents` in its defineModule), gathered by the registry.
+  handlers: ({ db, registry }) => registry.webhookEvents.map(({ definition }) => onEvents(definition, 'webhooks.enqueue', async (events) => void (await enqueueDeliveries(db, events)))),
+  scopes: [
+    { name: 'webhooks:read', kind: 'secret', description: 'Read webhook endpoints, their deliveries and the event types they may receive' },
+    { name: 'webhooks:write', kind: 'secret', description: 'Add, change, test and delete webhook endpoints' },
+  ],
   maintenance: [senderTask(1_000), { name: 'webhooks.prune_deliveries', interval_ms: 3_600_000, run: async ({ db }) => void (await pruneDeliveries(db)) }],
 });
 
@@ -25,6 +29,6 @@ export { createWebhookEndpoint, updateWebhookEndpoint, deleteWebhookEndpoint, ge
 export { enqueueDeliveries, enqueueTestDelivery, listDeliveries, pruneDeliveries, delivery_retention_ms, type WebhookDelivery } from './deliveries.js';
 export { sendDueWebhooks, sender_defaults, attempts_max as delivery_attempts_max, backoff_base_ms, backoff_max_ms, type SenderOptions, type SendReport } from './sender.js';
 export { verifyWebhookSignature, signWebhook, signatureHeader, eventIdHeader, signature_tolerance_s_default } from './signature.js';
-export { webhookEvents, webhookEventTypes, testEventType } from './event-types.js';
+export { testEventType } from './event-types.js';
 export { webhookEndpointCreated, webhookEndpointUpdated, webhookEndpointDeleted } from './events.js';
 export type { DeliveryStatus } from './tables.js';

@@ -5,18 +5,43 @@ import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
 import { enqueueTestDelivery, listDeliveries, type WebhookDelivery } from './deliveries.js';
 import { createWebhookEndpoint, deleteWebhookEndpoint, description_length_max, getWebhookEndpoint, listWebhookEndpoints, updateWebhookEndpoint, url_length_max, type WebhookEndpoint } from './endpoints.js';
-import { allEvents, webhookEventTypes } from './event-types.js';
+import { allEvents } from './event-types.js';
 
 const urlSchema = z
   .url({ protocol: /^https?$/, error: 'must be an absolute http:// or https:// URL' })
   .max(url_length_max)
   .openapi({ example: 'https://example.com/openbos/webhooks' });
 
+/** Checked against the declared types when a request comes (`checkEventTypes`), since modules declare them. */
+const event_types_max = 200;
 const eventTypesSchema = z
-  .array(z.enum([allEvents, ...webhookEventTypes] as [string, ...string[]]))
+  .array(z.string().max(100))
   .min(1)
-  .max(webhookEventTypes.length + 1)
-  .openapi({ description: 'event types to receive; `["*"]` receives every type', example: ['order.paid', 'order.shipped'] });
+  .max(event_types_max)
+  .openapi({ description: 'event types to receive (`GET /v1/webhook-event-types` lists them); `["*"]` receives every type', example: ['order.paid', 'order.shipped'] });
+
+const eventTypeSchema = z
+  .object({
+    type: z.string().openapi({ example: 'order.paid' }),
+    module: z.string().openapi({ description: 'the module that emits it', example: 'orders' }),
+  })
+  .openapi('WebhookEventType');
+
+export const listEventTypesRoute = defineRoute({
+  operationId: 'listWebhookEventTypes',
+  method: 'get',
+  path: '/v1/webhook-event-types',
+  tags: ['Webhooks'],
+  summary: 'The event types a webhook endpoint may subscribe to, as the platform’s modules declare them, in module order',
+  access: { scope: ['webhooks:read', 'webhooks:write'], tenancy: 'public' },
+  responses: { 200: jsonResponse(z.object({ data: z.array(eventTypeSchema) }), 'The event types') },
+});
+
+/** Refuses event types no module declares (400), naming each by its place in the list. */
+function checkEventTypes(events: readonly string[] | undefined, known: ReadonlySet<string>): void {
+  const errors = (events ?? []).flatMap((type, i) => (type === allEvents || known.has(type) ? [] : [{ field: `events.${i}`, location: 'body' as const, message: `no such event type: ${type}; GET /v1/webhook-event-types lists them` }]));
+  if (errors.length > 0) throw problems.validation(errors);
+}
 
 const newEndpointSchema = z
   .object({ url: urlSchema, description: z.string().max(description_length_max).optional(), events: eventTypesSchema })
@@ -173,7 +198,10 @@ export const sendTestRoute = defineRoute({
   responses: { 202: jsonResponse(deliverySchema, 'The queued delivery; its outcome shows in the endpoint’s deliveries') },
 });
 
-export function registerRoutes(router: ModuleRouter, { db }: ModuleContext): void {
+export function registerRoutes(router: ModuleRouter, { db, registry }: ModuleContext): void {
+  const known = new Set(registry.webhookEvents.map((e) => e.type));
+  router.route(listEventTypesRoute, (c) => c.json({ data: registry.webhookEvents.map(({ type, module }) => ({ type, module })) }, 200));
+
   router.route(listEndpointsRoute, async (c) => {
     const { limit, cursor } = c.req.valid('query');
     const rows = await listWebhookEndpoints(db, c.get('caller').merchant_id, decodeCursor(cursor), limit + 1);
@@ -183,7 +211,9 @@ export function registerRoutes(router: ModuleRouter, { db }: ModuleContext): voi
 
   router.route(createEndpointRoute, async (c) => {
     const caller = c.get('caller');
-    const { endpoint, secret } = await createWebhookEndpoint(db, caller.merchant_id, c.req.valid('json'), caller.actor);
+    const input = c.req.valid('json');
+    checkEventTypes(input.events, known);
+    const { endpoint, secret } = await createWebhookEndpoint(db, caller.merchant_id, input, caller.actor);
     return c.json({ ...endpointJson(endpoint), secret }, 201);
   });
 
@@ -195,7 +225,9 @@ export function registerRoutes(router: ModuleRouter, { db }: ModuleContext): voi
 
   router.route(updateEndpointRoute, async (c) => {
     const caller = c.get('caller');
-    const endpoint = await updateWebhookEndpoint(db, caller.merchant_id, c.req.valid('param').endpoint_id, c.req.valid('json'), caller.actor);
+    const changes = c.req.valid('json');
+    checkEventTypes(changes.events, known);
+    const endpoint = await updateWebhookEndpoint(db, caller.merchant_id, c.req.valid('param').endpoint_id, changes, caller.actor);
     if (endpoint === undefined) throw problems.notFound('The webhook endpoint');
     return c.json(endpointJson(endpoint), 200);
   });

@@ -24,9 +24,9 @@ export function ConsumerTimeline({ profileId }: { profileId: string }) {
   const headingId = useId();
   const query = useInfiniteQuery({
     queryKey: ['consumer-timeline', profileId],
-    queryFn: ({ pageParam }) => unwrap(bos.GET('/v1/consumers/{profile_id}/timeline', { params: { path: { profile_id: profileId }, query: { before: pageParam, limit: page_size } } })),
+    queryFn: ({ pageParam }) => unwrap(bos.GET('/v1/consumers/{profile_id}/timeline', { params: { path: { profile_id: profileId }, query: { cursor: pageParam, limit: page_size } } })),
     initialPageParam: undefined as string | undefined,
-    getNextPageParam: (last) => last.next_before ?? undefined,
+    getNextPageParam: (last) => last.next_cursor ?? undefined,
   });
   const events = query.data?.pages.flatMap((p) => p.data) ?? [];
 

@@ -20,13 +20,13 @@ const page_size = 25;
 export default function ConsumersPage() {
   const { t } = useTranslation('consumers');
   const { t: tc } = useTranslation();
-  const { params, setParams, goTo } = useUrlState('after');
+  const { params, setParams, goTo } = useUrlState('cursor');
   const q = params.get('q')?.trim() || undefined;
-  const after = params.get('after') ?? undefined;
+  const cursor = params.get('cursor') ?? undefined;
 
   const query = useQuery({
-    queryKey: ['consumers', { q, after }],
-    queryFn: () => unwrap(bos.GET('/v1/consumers', { params: { query: { q, after, limit: page_size } } })),
+    queryKey: ['consumers', { q, cursor }],
+    queryFn: () => unwrap(bos.GET('/v1/consumers', { params: { query: { q, cursor, limit: page_size } } })),
     placeholderData: keepPreviousData,
   });
 
@@ -57,7 +57,7 @@ export default function ConsumersPage() {
                 {t('search.clear')}
               </button>
             </>
-          ) : after !== undefined ? (
+          ) : cursor !== undefined ? (
             <>
               {t('emptyPage')} {firstPage}
             </>
@@ -68,9 +68,9 @@ export default function ConsumersPage() {
       >
         {(data) => (
           <>
-            {q !== undefined && <p className="muted" role="status">{t('resultsFor', { count: data.data.length, q, more: data.data.length === page_size ? '+' : '' })}</p>}
+            {q !== undefined && <p className="muted" role="status">{t('resultsFor', { count: data.data.length, q, more: data.next_cursor === null ? '' : '+' })}</p>}
             <ConsumersTable consumers={data.data} busy={query.isPlaceholderData} />
-            <Pager label={t('pagination')} onFirst={after === undefined ? undefined : () => goTo(undefined)} onNext={data.data.length === page_size ? () => goTo(data.data.at(-1)?.id) : undefined} />
+            <Pager label={t('pagination')} onFirst={cursor === undefined ? undefined : () => goTo(undefined)} onNext={data.next_cursor === null ? undefined : () => goTo(data.next_cursor ?? undefined)} />
           </>
         )}
       </QueryState>

@@ -15,13 +15,13 @@ const page_size = 25;
 export default function OrdersPage() {
   const { t } = useTranslation('orders');
   const { t: tc } = useTranslation();
-  const { params, setParams, goTo } = useUrlState('before');
+  const { params, setParams, goTo } = useUrlState('cursor');
   const filters: Filters = { status: parseStatus(params.get('status')), from: parseDay(params.get('from')), to: parseDay(params.get('to')) };
-  const before = params.get('before') ?? undefined;
+  const cursor = params.get('cursor') ?? undefined;
   const filtered = filters.status !== undefined || filters.from !== undefined || filters.to !== undefined;
 
   const query = useQuery({
-    queryKey: ['orders', { ...filters, before }],
+    queryKey: ['orders', { ...filters, cursor }],
     queryFn: () =>
       unwrap(
         bos.GET('/v1/orders', {
@@ -30,7 +30,7 @@ export default function OrdersPage() {
               status: filters.status,
               created_from: filters.from === undefined ? undefined : startOfDay(filters.from),
               created_to: filters.to === undefined ? undefined : startOfNextDay(filters.to),
-              before,
+              cursor,
               limit: page_size,
             },
           },
@@ -65,7 +65,7 @@ export default function OrdersPage() {
                 {t('filters.clear')}
               </button>
             </>
-          ) : before !== undefined ? (
+          ) : cursor !== undefined ? (
             <>
               {t('emptyPage')}{' '}
               <button type="button" onClick={() => goTo(undefined)}>
@@ -80,7 +80,7 @@ export default function OrdersPage() {
         {(data) => (
           <>
             <OrdersTable orders={data.data} busy={query.isPlaceholderData} />
-            <Pager label={t('pagination')} onFirst={before === undefined ? undefined : () => goTo(undefined)} onNext={data.next_before === null ? undefined : () => goTo(data.next_before ?? undefined)} />
+            <Pager label={t('pagination')} onFirst={cursor === undefined ? undefined : () => goTo(undefined)} onNext={data.next_cursor === null ? undefined : () => goTo(data.next_cursor ?? undefined)} />
           </>
         )}
       </QueryState>

@@ -7,7 +7,9 @@ import { useFocusWithin } from '../../components/focus';
 import { FormActions, FormError } from '../../components/Form';
 import { useNotify } from '../../components/Notices';
 import { useSession } from '../../session';
-import { canGrant, defaultScopesOfKind, isPublishableScope, keyKinds, publishableScopes, secretScopes, type KeyKind, type Scope } from './catalog';
+import { keyKinds, type KeyKind, type Scope } from './catalog';
+import { QueryState } from '../../components/QueryState';
+import { useScopes, type ScopeList } from './registry';
 import { apiKeysQueryKey, auditQueryKey } from './queryKeys';
 import { scopesInProblem, useProblemText } from './problems';
 import { GroupButtons, RadioOption, useSelection } from './shared';
@@ -15,11 +17,17 @@ import { OriginsField, originsOfText, useOriginsError } from './KeyOrigins';
 
 type CreatedApiKey = Schemas['CreatedApiKey'];
 
-/** The resources secret scopes are about, in the server's order, each with its read and write scope. */
-const resources = [...new Set(secretScopes.map((s) => s.split(':')[0]!))];
+/** The form waits for the scopes the server offers (GET /v1/scopes). */
+export function CreateKeyForm(props: { onCreated: (key: CreatedApiKey) => void; onCancel: () => void }) {
+  const scopes = useScopes();
+  return <QueryState query={scopes}>{(list) => <KeyForm {...props} scopes={list} />}</QueryState>;
+}
 
-export function CreateKeyForm({ onCreated, onCancel }: { onCreated: (key: CreatedApiKey) => void; onCancel: () => void }) {
+function KeyForm({ onCreated, onCancel, scopes: list }: { onCreated: (key: CreatedApiKey) => void; onCancel: () => void; scopes: ScopeList }) {
   const { t } = useTranslation('settings');
+  const { secret: secretScopes, publishable: publishableScopes, isPublishable: isPublishableScope, canGrant } = list;
+  // The resources secret scopes are about, in the server's order, each with its read and write scope.
+  const resources = [...new Set(secretScopes.map((s) => s.split(':')[0]!))];
   const { t: tc } = useTranslation();
   const { session } = useSession();
   const held = session?.scopes ?? [];
@@ -28,7 +36,7 @@ export function CreateKeyForm({ onCreated, onCancel }: { onCreated: (key: Create
   const problemText = useProblemText();
   const form = useRef<HTMLFormElement>(null);
   useFocusWithin(form);
-  const initialScopes = (kind: KeyKind) => new Set<Scope>(defaultScopesOfKind(kind).filter((s) => canGrant(s, held)));
+  const initialScopes = (kind: KeyKind) => new Set<Scope>(list.defaults(kind).filter((s) => canGrant(s, held)));
   const [name, setName] = useState('');
   const [kind, setKind] = useState<KeyKind>('secret');
   const [originsText, setOriginsText] = useState('');
@@ -69,7 +77,7 @@ export function CreateKeyForm({ onCreated, onCancel }: { onCreated: (key: Create
   let error: string | undefined;
   if (create.error instanceof OpenBosError && create.error.code === 'insufficient_scope') {
     const named = scopesInProblem(create.error);
-    error = named.length > 0 && named.every((s) => scopes.has(s as Scope)) ? t('keys.beyondHeld', { scopes: named.join(', ') }) : tc('notAllowed');
+    error = named.length > 0 && named.every((s) => scopes.has(s)) ? t('keys.beyondHeld', { scopes: named.join(', ') }) : tc('notAllowed');
   } else if (create.isError && originsError(create.error, create.variables?.allowed_origins ?? []) === undefined) {
     error = problemText(create.error);
   }
@@ -108,13 +116,13 @@ export function CreateKeyForm({ onCreated, onCancel }: { onCreated: (key: Create
               <tbody>
                 {resources.map((resource) => (
                   <tr key={resource}>
-                    <th scope="row">{t(`keys.resources.${resource}`)}</th>
+                    <th scope="row">{t(`keys.resources.${resource}`, { defaultValue: resource })}</th>
                     {(['read', 'write'] as const).map((access) => {
-                      const scope = `${resource}:${access}` as Scope;
-                      if (!(secretScopes as readonly string[]).includes(scope)) return <td key={access} />;
+                      const scope: Scope = `${resource}:${access}`;
+                      if (!secretScopes.includes(scope)) return <td key={access} />;
                       return (
                         <td key={access}>
-                          <ScopeCheck scope={scope} checked={scopes.has(scope)} grantable={canGrant(scope, held)} onChange={(on) => set([scope], on)} />
+                          <ScopeCheck scope={scope} checked={scopes.has(scope)} grantable={canGrant(scope, held)} onChange={(on) => set([scope], on)} title={list.describe(scope)} />
                         </td>
                       );
                     })}
@@ -131,7 +139,7 @@ export function CreateKeyForm({ onCreated, onCancel }: { onCreated: (key: Create
           <ul className="settings-check-list">
             {publishableScopes.map((scope) => (
               <li key={scope}>
-                <ScopeCheck scope={scope} checked={scopes.has(scope)} grantable onChange={(on) => set([scope], on)} description={t(`keys.publishableHint.${scope.replace(':', '_')}`)} />
+                <ScopeCheck scope={scope} checked={scopes.has(scope)} grantable onChange={(on) => set([scope], on)} description={t(`keys.publishableHint.${scope.replace(':', '_')}`, { defaultValue: list.describe(scope) ?? '' })} />
               </li>
             ))}
           </ul>
@@ -152,10 +160,10 @@ export function CreateKeyForm({ onCreated, onCancel }: { onCreated: (key: Create
   );
 }
 
-function ScopeCheck({ scope, checked, grantable, description, onChange }: { scope: Scope; checked: boolean; grantable: boolean; description?: string; onChange: (on: boolean) => void }) {
+function ScopeCheck({ scope, checked, grantable, description, title, onChange }: { scope: Scope; checked: boolean; grantable: boolean; description?: string; title?: string | undefined; onChange: (on: boolean) => void }) {
   const { t } = useTranslation('settings');
   return (
-    <label className={`settings-check${grantable ? '' : ' settings-check-locked'}`}>
+    <label className={`settings-check${grantable ? '' : ' settings-check-locked'}`} title={title}>
       <input type="checkbox" checked={checked && grantable} disabled={!grantable} onChange={(e) => onChange(e.target.checked)} />
       <span>
         <span className="mono">{scope}</span>

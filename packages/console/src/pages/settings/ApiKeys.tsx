@@ -11,7 +11,8 @@ import { useNotify } from '../../components/Notices';
 import { useFormat } from '../../format';
 import { useSession } from '../../session';
 import { CreateKeyForm } from './ApiKeyForm';
-import { defaultScopesOfKind, type KeyKind } from './catalog';
+import type { KeyKind } from './catalog';
+import { useScopes } from './registry';
 import { useProblemText } from './problems';
 import { apiKeysQueryKey, auditQueryKey } from './queryKeys';
 import { SecretReveal } from './secrets';
@@ -166,9 +167,9 @@ function KeysTable({ keys, stale, canWrite, onRevoke, onEditOrigins }: { keys: A
 /** A key's scopes: "Full access" when it holds all of its kind's default scopes, otherwise the list. */
 export function ScopeSummary({ kind, scopes }: { kind: KeyKind; scopes: string[] }) {
   const { t } = useTranslation('settings');
-  const all = defaultScopesOfKind(kind);
-  const full = all.every((s) => scopes.includes(s));
-  const extra = scopes.filter((s) => !(all as readonly string[]).includes(s));
+  const all = useScopes().data?.defaults(kind);
+  const full = all !== undefined && all.every((s) => scopes.includes(s));
+  const extra = scopes.filter((s) => all?.includes(s) !== true);
   if (full && extra.length === 0) return <Badge tone="full">{kind === 'secret' ? t('keys.fullAccess') : t('keys.allPublishable')}</Badge>;
   return <ChipList items={scopes} label={t('keys.scopeCount', { count: scopes.length })} more={(count) => t('keys.moreScopes', { count })} />;
 }

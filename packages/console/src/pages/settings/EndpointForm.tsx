@@ -6,7 +6,9 @@ import { TextAreaField, TextField } from '../../components/Field';
 import { useFocusWithin } from '../../components/focus';
 import { FormActions, FormError } from '../../components/Form';
 import { useNotify } from '../../components/Notices';
-import { allEvents, eventGroups, isEventType, type EventSelector, type EventType } from './catalog';
+import { allEvents, type EventSelector, type EventType } from './catalog';
+import { QueryState } from '../../components/QueryState';
+import { useWebhookEventTypes, type EventGroup } from './registry';
 import { fieldError, useProblemText } from './problems';
 import { auditQueryKey, endpointsQueryKey } from './queryKeys';
 import { GroupButtons, RadioOption, useSelection } from './shared';
@@ -35,9 +37,21 @@ function validUrl(text: string): boolean {
   }
 }
 
-/** Creates an endpoint, or changes one when `endpoint` is given. */
-export function EndpointForm({ endpoint, onSaved, onCancel }: { endpoint?: Endpoint; onSaved: (endpoint: Endpoint | CreatedEndpoint) => void; onCancel: () => void }) {
+interface EndpointFormProps {
+  endpoint?: Endpoint;
+  onSaved: (endpoint: Endpoint | CreatedEndpoint) => void;
+  onCancel: () => void;
+}
+
+/** Creates an endpoint, or changes one when `endpoint` is given; waits for the event types the server offers (GET /v1/webhook-event-types). */
+export function EndpointForm(props: EndpointFormProps) {
+  const eventTypes = useWebhookEventTypes();
+  return <QueryState query={eventTypes}>{(groups) => <EndpointFields {...props} eventGroups={groups} />}</QueryState>;
+}
+
+function EndpointFields({ endpoint, onSaved, onCancel, eventGroups }: EndpointFormProps & { eventGroups: readonly EventGroup[] }) {
   const { t } = useTranslation('settings');
+  const isEventType = (value: string) => eventGroups.some((g) => g.types.includes(value));
   const { t: tc } = useTranslation();
   const notify = useNotify();
   const problemText = useProblemText();
@@ -111,9 +125,9 @@ export function EndpointForm({ endpoint, onSaved, onCancel }: { endpoint?: Endpo
         {!everything && (
           <div className="settings-event-groups">
             {eventGroups.map((group) => (
-              <fieldset key={group.key} className="settings-event-group">
-                <legend>{t(`webhooks.groups.${group.key}`)}</legend>
-                {group.types.length > 1 && <GroupButtons group={t(`webhooks.groups.${group.key}`)} onSet={(on) => set(group.types, on)} />}
+              <fieldset key={group.module} className="settings-event-group">
+                <legend>{t(`webhooks.groups.${group.module}`, { defaultValue: group.module })}</legend>
+                {group.types.length > 1 && <GroupButtons group={t(`webhooks.groups.${group.module}`, { defaultValue: group.module })} onSet={(on) => set(group.types, on)} />}
                 <ul className="settings-check-list">
                   {group.types.map((type) => (
                     <li key={type}>

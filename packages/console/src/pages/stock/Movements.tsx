@@ -17,9 +17,9 @@ export function Movements({ variant_id, location_id, caption }: { variant_id: st
   const f = useFormat();
   const query = useInfiniteQuery({
     queryKey: ['stock', 'movements', variant_id, location_id],
-    queryFn: ({ pageParam }) => unwrap(bos.GET('/v1/stock/movements', { params: { query: { variant_id, location_id, limit: pageSize, ...(pageParam === '' ? {} : { before: pageParam }) } } })),
+    queryFn: ({ pageParam }) => unwrap(bos.GET('/v1/stock/movements', { params: { query: { variant_id, location_id, limit: pageSize, ...(pageParam === '' ? {} : { cursor: pageParam }) } } })),
     initialPageParam: '',
-    getNextPageParam: (last) => last.next_before ?? undefined,
+    getNextPageParam: (last) => last.next_cursor ?? undefined,
   });
   const rows = (query.data?.pages ?? []).flatMap((p) => p.data);
   // QueryState wants a plain query; the pages are flattened into one list for it.

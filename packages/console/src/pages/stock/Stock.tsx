@@ -30,18 +30,18 @@ export default function StockPage() {
   const { t } = useTranslation('stock');
   const { can } = useSession();
   const canWrite = can('inventory:write');
-  const { params, update } = useUrlState('after');
+  const { params, update } = useUrlState('cursor');
   const locationId = params.get('location_id') ?? '';
   const variantId = params.get('variant_id') ?? '';
-  const after = params.get('after') ?? '';
+  const cursor = params.get('cursor') ?? '';
   const selected = params.get('level') ?? '';
   const [onlyLow, setOnlyLow] = useState(false);
   const [action, setAction] = useState<{ kind: StockAction; level: StockRow | undefined } | undefined>();
 
   const locations = useQuery(locationsQuery);
   const levels = useQuery({
-    queryKey: ['stock', 'levels', { locationId, variantId, after }],
-    queryFn: () => fetchStock({ limit: pageSize, ...(locationId === '' ? {} : { location_id: locationId }), ...(variantId === '' ? {} : { variant_id: variantId }), ...(after === '' ? {} : { after }) }),
+    queryKey: ['stock', 'levels', { locationId, variantId, cursor }],
+    queryFn: () => fetchStock({ limit: pageSize, ...(locationId === '' ? {} : { location_id: locationId }), ...(variantId === '' ? {} : { variant_id: variantId }), ...(cursor === '' ? {} : { cursor }) }),
     placeholderData: keepPreviousData,
   });
 
@@ -94,19 +94,19 @@ export default function StockPage() {
       </div>
       {locations.isError && <ErrorState message={locations.error.message} onRetry={() => void locations.refetch()} />}
 
-      <QueryState query={levels} isEmpty={(page) => page.data.length === 0 && after === ''} empty={variantId !== '' || locationId !== '' ? t('noLevelsFiltered') : t('noLevels')}>
+      <QueryState query={levels} isEmpty={(page) => page.data.length === 0 && cursor === ''} empty={variantId !== '' || locationId !== '' ? t('noLevelsFiltered') : t('noLevels')}>
         {(page) => {
           const rows = onlyLow ? page.data.filter((l) => levelState(l) !== 'ok') : page.data;
           return (
             <>
-              <LevelsTable levels={rows} busy={levels.isFetching} selected={selected} locationName={locationName} emptyRow={onlyLow ? t('nothingLow') : t('noMoreLevels')} onSelect={(key) => update({ level: selected === key ? '' : key, after })} />
-              <Pager label={t('pagination')} onFirst={after === '' ? undefined : () => update({ after: '' })} onNext={page.next_after === null ? undefined : () => update({ after: page.next_after ?? '' })} />
+              <LevelsTable levels={rows} busy={levels.isFetching} selected={selected} locationName={locationName} emptyRow={onlyLow ? t('nothingLow') : t('noMoreLevels')} onSelect={(key) => update({ level: selected === key ? '' : key, cursor })} />
+              <Pager label={t('pagination')} onFirst={cursor === '' ? undefined : () => update({ cursor: '' })} onNext={page.next_cursor === null ? undefined : () => update({ cursor: page.next_cursor ?? '' })} />
             </>
           );
         }}
       </QueryState>
 
-      {selected !== '' && <LevelPanel levelKeyValue={selected} locationName={locationName} canWrite={canWrite} onAction={(kind, level) => setAction({ kind, level })} onClose={() => update({ level: '', after })} />}
+      {selected !== '' && <LevelPanel levelKeyValue={selected} locationName={locationName} canWrite={canWrite} onAction={(kind, level) => setAction({ kind, level })} onClose={() => update({ level: '', cursor })} />}
 
       <LocationsSection locations={locations.data} selected={locationId} onSelect={(id) => update({ location_id: id === locationId ? '' : id, level: '' })} />
 

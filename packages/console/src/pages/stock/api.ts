@@ -8,28 +8,18 @@ export type StockMovement = Schemas['StockMovement'];
 export type StockRow = StockLevel & { sku: string | null; product_id: string | null; title: string | null };
 export interface StockPage {
   data: StockRow[];
-  next_after: string | null;
+  next_cursor: string | null;
 }
 interface StockQuery {
   limit: number;
   variant_id?: string;
   location_id?: string;
-  /** the `next_after` of the previous page */
-  after?: string;
+  /** the `next_cursor` of the previous page */
+  cursor?: string;
 }
 
-/**
- * The SDK's generated schema (packages/sdk/src/schema.d.ts) may predate the `after` parameter and
- * the names and `next_after` the server answers with; this keeps the page typed either way.
- */
-function asStockPage(page: { data: StockLevel[] }): StockPage {
-  const full = page as StockPage;
-  return { data: full.data, next_after: full.next_after ?? null };
-}
-
-export async function fetchStock(options: StockQuery): Promise<StockPage> {
-  const query: StockQuery = options;
-  return asStockPage(await unwrap(bos.GET('/v1/stock', { params: { query } })));
+export async function fetchStock(query: StockQuery): Promise<StockPage> {
+  return unwrap(bos.GET('/v1/stock', { params: { query } }));
 }
 
 /** One level, read on its own (the level panel and the dialogs share it, so both see changes). */

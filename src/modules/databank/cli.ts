@@ -1,0 +1,45 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { Presets, SingleBar } from 'cli-progress';
+import { Option } from 'commander';
+import type { CliCommand, CliContext } from '../../kernel/cli.js';
+import { merchantIdOf } from '../merchants/index.js';
+import { importTaobao } from './import-taobao.js';
+
+async function importEvents(cli: CliContext, handle: string, file: string): Promise<number> {
+  if (!existsSync(file)) {
+    cli.err(`No file ${file}.`);
+    return 1;
+  }
+  return cli.withDatabase(async (ctx) => {
+    const merchant_id = await merchantIdOf(ctx, cli, handle);
+    if (merchant_id === undefined) return 1;
+    const total = (await readFile(file, 'utf8')).split('\n').filter((l) => l.trim() !== '').length;
+    const bar = new SingleBar({ format: 'importing |{bar}| {percentage}% {value}/{total} rows', stream: process.stderr, noTTYOutput: true, notTTYSchedule: 2_000 }, Presets.shades_classic);
+    bar.start(total, 0);
+    const result = await importTaobao(ctx.db, merchant_id, file, (rows) => bar.update(rows));
+    bar.update(result.rows);
+    bar.stop();
+    cli.out(`Imported ${result.rows} rows into ${handle}'s data bank: ${result.stored} new events, ${result.rows - result.stored} already there, ${result.skipped} unreadable lines.`);
+    cli.out(`A-I-P-L on ${result.days.at(-1) ?? 'the last day'} (stages recorded for ${result.days.length} days):`);
+    for (const stage of ['aware', 'interested', 'purchased', 'loyal'] as const) cli.out(`  ${stage.padEnd(11)} ${result.counts[stage]}`);
+    return 0;
+  }, { migrate: true });
+}
+
+/** `bos import events --format taobao`: bring a brand's past behaviour events into its data bank. */
+export const commands: readonly CliCommand[] = [
+  {
+    name: 'import',
+    description: 'bring existing data into OpenBOS',
+    register(imports, cli) {
+      imports
+        .command('events')
+        .description('import behaviour events into a brand’s consumer data bank')
+        .addOption(new Option('--format <format>', 'file format').choices(['taobao']).makeOptionMandatory())
+        .requiredOption('--merchant <handle>', 'the brand whose data bank receives the events')
+        .argument('<file>', 'the file to import')
+        .action(async (file: string, options: { format: 'taobao'; merchant: string }) => cli.exit(await importEvents(cli, options.merchant, file)));
+    },
+  },
+];

@@ -1,0 +1,9 @@
+import { z } from 'zod';
+import { defineSettings } from '../../kernel/config.js';
+
+/** The payments module's environment variables. */
+export const paymentSettings = defineSettings({
+  OPENBOS_COMMISSION_BPS: z.coerce.number().int().min(0).max(10_000).default(500).describe('platform commission in basis points of each order (500 = 5%)'),
+  OPENBOS_TEST_PROVIDER: z.enum(['auto', 'enabled', 'disabled']).default('auto').describe('the built-in test payment provider (fake cards); auto: enabled unless NODE_ENV=production'),
+  OPENBOS_TEST_PROVIDER_SECRET: z.string().min(32).optional().describe('signing secret of the test provider’s webhooks; by default a random one per installation, kept in the data folder'),
+});

@@ -1,0 +1,202 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { releaseEscrow } from '../src/flows/release-escrow/index.js';
+import { openApiConfig } from '../src/kernel/http/app.js';
+import { page_size_max } from '../src/kernel/http/pagination.js';
+import { runPayouts, testCards, TestPaymentProvider, testProviderSecret } from '../src/modules/payments/index.js';
+import { version } from '../src/platform/app.js';
+import { aLocation, aStockedItem, buy } from './support/commerce.js';
+import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
+
+/**
+ * Every list endpoint pages the same way: `limit` and `cursor` in, `{ data, next_cursor }` out,
+ * with keyset cursors. This test walks each list page by page while rows are being added and
+ * checks that no row that was there before the walk is skipped or repeated, and that a cursor the
+ * API did not issue is a 400 problem. It finds the list endpoints in the OpenAPI document, so a
+ * new list without a fixture here, or a list that pages another way, fails.
+ */
+let platform: TestPlatform;
+
+/** Lists that answer the whole collection in one page, each bounded by a business limit. */
+const wholeLists: Record<string, string> = {
+  listConsumerCarts: 'a consumer has at most one open cart per seller',
+  getBalance: 'one row per currency',
+  listCategories: 'a merchant has tens of categories; answered whole (at most 1 000)',
+  listConsoleUsers: 'the people of one store',
+};
+
+interface ListFixture {
+  /** Prepares the list and returns its path (with filters) and how to add one row to it. */
+  setup(m: TestMerchant): Promise<{ path: string; add: () => Promise<void>; keyOf?: (row: Record<string, unknown>) => string; key?: string; headers?: Record<string, string> }>;
+}
+
+const fixtures: Record<string, ListFixture> = {
+  listApiKeys: { setup: async (m) => ({ path: '/v1/api-keys', add: async () => void (await created(m.call('POST', '/v1/api-keys', { body: { kind: 'secret', name: 'paging' } }))) }) },
+  listAuditEvents: { setup: async (m) => ({ path: '/v1/audit-events', add: async () => void (await created(m.call('POST', '/v1/api-keys', { body: { kind: 'publishable', name: 'paging' } }))) }) },
+  listLocations: { setup: async (m) => ({ path: '/v1/locations', add: async () => void (await aLocation(m)) }) },
+  listProducts: { setup: async (m) => ({ path: '/v1/products', add: async () => void (await aStockedItem(m, { units: 0 })) }) },
+  listStockLevels: {
+    setup: async (m) => {
+      const { variant_id } = await aStockedItem(m);
+      const add = async () => void (await created(m.call('POST', '/v1/stock/receipts', { body: { variant_id, location_id: await aLocation(m), quantity: 3 } })));
+      return { path: `/v1/stock?variant_id=${variant_id}`, add, keyOf: (l) => `${String(l.variant_id)}|${String(l.location_id)}` };
+    },
+  },
+  listStockMovements: {
+    setup: async (m) => {
+      const { variant_id, location_id } = await aStockedItem(m);
+      return { path: `/v1/stock/movements?variant_id=${variant_id}`, add: async () => void (await created(m.call('POST', '/v1/stock/receipts', { body: { variant_id, location_id, quantity: 1 } }))) };
+    },
+  },
+  listOrders: {
+    setup: async (m) => {
+      const { variant_id } = await aStockedItem(m, { units: 100 });
+      return { path: '/v1/orders', add: async () => void (await created(buy(m, [{ variant_id, quantity: 1 }]))) };
+    },
+  },
+  listConsumerOrders: {
+    setup: async (m) => {
+      const { variant_id } = await aStockedItem(m, { units: 100 });
+      const account = await created(m.call('POST', '/v1/account', { key: m.publishableKey, body: { email: `pager-${Math.random().toString(36).slice(2)}@example.com`, name: 'Pager', password: 'a long password 1' } }));
+      const headers = { 'x-consumer-token': account.body.token as string };
+      const add = async () => void (await created(m.call('POST', '/v1/checkouts', { key: m.publishableKey, headers, body: { currency: 'CNY', items: [{ variant_id, quantity: 1 }] } })));
+      return { path: '/v1/account/orders', add, headers, key: m.publishableKey };
+    },
+  },
+  listPayments: { setup: async (m) => ({ path: '/v1/payments', add: async () => void (await aPayment(m)) }) },
+  listPayouts: { setup: async (m) => ({ path: '/v1/payouts', add: async () => void (await aPayout(m)) }) },
+  listConsumers: { setup: async (m) => ({ path: '/v1/consumers', add: async () => void (await track(m, `pager-${Math.random().toString(36).slice(2)}`)) }) },
+  getConsumerTimeline: {
+    setup: async (m) => {
+      const userId = `pager-${Math.random().toString(36).slice(2)}`;
+      await track(m, userId);
+      const profile = await m.call('GET', `/v1/consumers?user_id=${userId}`);
+      return { path: `/v1/consumers/${String(profile.body.data[0].id)}/timeline`, add: async () => void (await track(m, userId)) };
+    },
+  },
+  listWebhookEndpoints: { setup: async (m) => ({ path: '/v1/webhook-endpoints', add: async () => void (await anEndpoint(m)) }) },
+  listWebhookDeliveries: {
+    setup: async (m) => {
+      const id = await anEndpoint(m);
+      return { path: `/v1/webhook-endpoints/${id}/deliveries`, add: async () => void (await created(m.call('POST', `/v1/webhook-endpoints/${id}/test`), 202)) };
+    },
+  },
+};
+
+beforeAll(async () => {
+  platform = await createTestPlatform();
+});
+afterAll(async () => platform.close());
+
+async function created<T extends { status: number; text: string }>(response: Promise<T>, status = 201): Promise<T> {
+  const res = await response;
+  expect(res.status, res.text).toBe(status);
+  return res;
+}
+
+async function anEndpoint(m: TestMerchant): Promise<string> {
+  return (await created(m.call('POST', '/v1/webhook-endpoints', { body: { url: 'https://paging.example/hooks', events: ['*'] } }))).body.id as string;
+}
+
+async function track(m: TestMerchant, userId: string): Promise<void> {
+  const res = await platform.app.request('/v1/track', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${m.publishableKey}:`).toString('base64')}` },
+    body: JSON.stringify({ userId, event: 'Product Viewed', timestamp: new Date(Date.now() - Math.floor(Math.random() * 86_400_000)).toISOString() }),
+  });
+  expect(res.status).toBe(200);
+}
+
+async function aPayment(m: TestMerchant): Promise<string> {
+  const item = await aStockedItem(m, { price_minor: 1_000 });
+  const order = await created(buy(m, [{ variant_id: item.variant_id, quantity: 1 }]));
+  await created(m.call('POST', `/v1/checkouts/${String(order.body.checkout_id)}/payments`, { key: m.publishableKey, body: { payment_method: testCards.succeeds } }), 202);
+  await new TestPaymentProvider(platform.database.db, {
+    secret: testProviderSecret(platform.ctx.config),
+    deliver: async (body, headers) => (await platform.app.request('/v1/webhooks/payments/test', { method: 'POST', headers, body })).status,
+  }).deliverDue();
+  return order.body.orders[0].id as string;
+}
+
+async function aPayout(m: TestMerchant): Promise<void> {
+  const order_id = await aPayment(m);
+  await m.call('POST', `/v1/orders/${order_id}/ship`);
+  await m.call('POST', `/v1/orders/${order_id}/complete`);
+  await releaseEscrow(platform.database.db, m.id, order_id);
+  expect((await runPayouts(platform.database.db)).some((p) => p.merchant_id === m.id)).toBe(true);
+}
+
+type Walker = (path: string) => Promise<{ status: number; body: any; headers: Headers }>;
+
+function withQuery(path: string, query: string): string {
+  return `${path}${path.includes('?') ? '&' : '?'}${query}`;
+}
+
+async function whole(get: Walker, path: string, keyOf: (row: Record<string, unknown>) => string): Promise<string[]> {
+  const res = await get(withQuery(path, `limit=${page_size_max}`));
+  expect(res.status).toBe(200);
+  expect(res.body.next_cursor).toBeNull();
+  return (res.body.data as Record<string, unknown>[]).map(keyOf);
+}
+
+/** The operationIds of GET routes whose answer is a list (`data` array), from the OpenAPI document. */
+function listOperations(): { operationId: string; paged: boolean }[] {
+  const doc = platform.app.getOpenAPI31Document(openApiConfig(version)) as unknown as { paths: Record<string, Record<string, any>>; components: { schemas: Record<string, any> } };
+  const out: { operationId: string; paged: boolean }[] = [];
+  for (const item of Object.values(doc.paths)) {
+    const get = item.get;
+    if (get === undefined) continue;
+    let schema = get.responses?.['200']?.content?.['application/json']?.schema;
+    if (schema?.$ref !== undefined) schema = doc.components.schemas[String(schema.$ref).split('/').at(-1)!];
+    if (schema?.properties?.data?.type !== 'array') continue;
+    const query = new Set((get.parameters ?? []).filter((p: { in: string }) => p.in === 'query').map((p: { name: string }) => p.name));
+    out.push({ operationId: get.operationId as string, paged: query.has('limit') && query.has('cursor') && schema.properties.next_cursor !== undefined });
+  }
+  return out;
+}
+
+describe('one pagination convention', () => {
+  it('every list endpoint takes limit and cursor and answers { data, next_cursor }, or is a bounded whole list', () => {
+    const lists = listOperations();
+    expect(lists.length).toBeGreaterThan(10);
+    for (const { operationId, paged } of lists) {
+      if (paged) expect(Object.keys(fixtures), `${operationId} pages but has no fixture in test/pagination.test.ts`).toContain(operationId);
+      else expect(Object.keys(wholeLists), `${operationId} answers a list without limit/cursor/next_cursor`).toContain(operationId);
+    }
+    for (const operationId of Object.keys(fixtures)) expect(lists.find((l) => l.operationId === operationId)?.paged, operationId).toBe(true);
+  });
+
+  for (const [operationId, fixture] of Object.entries(fixtures)) {
+    it(`${operationId}: walking page by page while rows are added skips and repeats nothing`, async () => {
+      const m = await platform.merchant();
+      const list = await fixture.setup(m);
+      const keyOf = list.keyOf ?? ((row: Record<string, unknown>) => String(row.id));
+      const get: Walker = (path) => m.call('GET', path, { ...(list.key === undefined ? {} : { key: list.key }), ...(list.headers === undefined ? {} : { headers: list.headers }) });
+      for (let i = 0; i < 5; i++) await list.add();
+      const before = await whole(get, list.path, keyOf);
+      expect(before.length, 'rows to page through').toBeGreaterThanOrEqual(5);
+
+      const walked: string[] = [];
+      let cursor: string | null = null;
+      for (let page = 0; page < 50; page++) {
+        const res = await get(withQuery(list.path, `limit=2${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`));
+        expect(res.status).toBe(200);
+        expect(res.body.data.length).toBeLessThanOrEqual(2);
+        walked.push(...(res.body.data as Record<string, unknown>[]).map(keyOf));
+        cursor = res.body.next_cursor as string | null;
+        // A row added in the middle of the walk must not shift the rows still to come.
+        if (page === 0) await list.add();
+        if (cursor === null) break;
+      }
+      expect(cursor, 'the walk ended').toBeNull();
+      expect(new Set(walked).size, 'no row repeated').toBe(walked.length);
+      expect(before.filter((k) => !walked.includes(k)), 'no row skipped').toEqual([]);
+
+      for (const bad of ['not-a-cursor', Buffer.from('["x"]').toString('base64url'), Buffer.from('key_01J').toString('base64url')]) {
+        const res = await get(withQuery(list.path, `cursor=${bad}`));
+        expect(res.status, bad).toBe(400);
+        expect(res.headers.get('content-type')).toContain('application/problem+json');
+        expect(res.body.errors[0]).toMatchObject({ field: 'cursor', location: 'query' });
+      }
+    });
+  }
+});
