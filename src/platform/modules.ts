@@ -20,9 +20,10 @@ import { locationsModule } from '../modules/locations/index.js';
 import { merchantsModule } from '../modules/merchants/index.js';
 import { analyticsModule } from '../modules/analytics/index.js';
 import { webhooksModule } from '../modules/webhooks/index.js';
+import { mailModule } from '../modules/mail/index.js';
 
 /** Every module of the platform, in dependency order (seeds run in this order). */
-export const modules: readonly BosModule[] = [merchantsModule, locationsModule, consumersModule, catalogModule, inventoryModule, ordersModule, ledgerModule, paymentsModule, databankModule, webhooksModule, analyticsModule];
+export const modules: readonly BosModule[] = [mailModule, merchantsModule, locationsModule, consumersModule, catalogModule, inventoryModule, ordersModule, ledgerModule, paymentsModule, databankModule, webhooksModule, analyticsModule];
 
 export const allMigrations: readonly ModuleMigrations[] = [
   { module: 'kernel', migrations: [...outboxMigrations, ...idempotencyMigrations, ...seedMigrations, ...jobMigrations] },
