@@ -9,6 +9,7 @@ import { jobMigrations, type JobHandler } from '../kernel/jobs.js';
 import { capturePaymentFlow } from '../flows/capture-payment/index.js';
 import { placeOrderFlow } from '../flows/place-order/index.js';
 import { releaseEscrowFlow } from '../flows/release-escrow/index.js';
+import { verifyEmailFlow } from '../flows/verify-email/index.js';
 import { catalogModule } from '../modules/catalog/index.js';
 import { consumersModule } from '../modules/consumers/index.js';
 import { inventoryModule } from '../modules/inventory/index.js';
@@ -31,7 +32,7 @@ export const allMigrations: readonly ModuleMigrations[] = [
 ];
 
 /** Every flow: processes that span modules (src/flows), registered after the modules they call. */
-export const flows: readonly BosFlow[] = [placeOrderFlow, capturePaymentFlow, releaseEscrowFlow];
+export const flows: readonly BosFlow[] = [placeOrderFlow, capturePaymentFlow, releaseEscrowFlow, verifyEmailFlow];
 
 /**
  * What the platform runs, modules first, then flows. Routes, event handlers, jobs and

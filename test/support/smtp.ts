@@ -38,7 +38,7 @@ export async function startSmtpServer(options: { auth?: { user: string; pass: st
     authOptional: options.auth === undefined,
     disabledCommands: options.auth === undefined ? ['AUTH'] : [],
     onAuth(auth, _session, callback) {
-      if (auth.username === options.auth?.user && auth.password === options.auth.pass) callback(null, { user: auth.username });
+      if (auth.username === options.auth?.user && auth.password === options.auth?.pass) callback(null, { user: auth.username });
       else callback(new Error('Invalid username or password'));
     },
     onRcptTo(_address, _session, callback) {

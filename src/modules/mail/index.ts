@@ -26,3 +26,4 @@ export { sendQueuedMail, sendMailHandler, attempts_max as mail_attempts_max } fr
 export { getMailMessage, listMailMessages, eraseStaleSensitiveBodies, type MailMessage } from './mail-messages.js';
 export { transportFromConfig, recordingTransport, MailRefused, type MailTransport, type OutgoingMail } from './transport.js';
 export { mailStatuses, type MailStatus } from './tables.js';
+export { escapeHtml, linkMessage } from './html.js';
