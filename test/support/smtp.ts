@@ -82,3 +82,10 @@ export async function startSmtpServer(options: { auth?: { user: string; pass: st
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+/** The single-use token (`pwr_…`, `cpr_…`, `cev_…`) a received message carries. */
+export function tokenIn(mail: ReceivedMail, prefix: string): string {
+  const match = new RegExp(`${prefix}[A-Za-z0-9_-]{40,64}`).exec(mail.body);
+  if (match === null) throw new Error(`no ${prefix} token in the message to ${mail.to.join(', ')}: ${mail.body}`);
+  return match[0];
+}
