@@ -5,8 +5,11 @@ import { runChecks } from '../src/kernel/checks.js';
 import { runDueJobs, type JobHandler } from '../src/kernel/jobs.js';
 import { mailModule, queueMail, sendMailHandler, type NewMail } from '../src/modules/mail/index.js';
 import { jobHandlers } from '../src/platform/modules.js';
+import { createConsoleUser, createMerchant } from '../src/modules/merchants/index.js';
+import { createTestDatabase, urlFor } from './support/database.js';
 import { createTestPlatform, silentLogger, type TestMerchant, type TestPlatform } from './support/platform.js';
-import { startSmtpServer, type TestSmtpServer } from './support/smtp.js';
+import { freePort, startServer } from './support/process.js';
+import { startSmtpServer, tokenIn, type TestSmtpServer } from './support/smtp.js';
 
 /**
  * Outgoing mail travels over real SMTP to a server started here, through the durable `mail.send`
@@ -179,4 +182,37 @@ describe('mail without an SMTP server (development, the demo)', () => {
       await local.close();
     }
   });
+});
+
+describe('mail across a killed process', () => {
+  it('sends a reset link the server acknowledged, after the server was killed before sending it', async () => {
+    const database = await createTestDatabase();
+    try {
+      const merchant = await createMerchant(database.db, { handle: unique('killed'), name: 'Killed shop', kind: 'brand', default_currency: 'EUR', country: 'DE' });
+      const email = `${unique('owner')}@example.com`;
+      await createConsoleUser(database.db, { merchant_id: merchant.id, email, name: 'Owner', role: 'owner', password: 'an owner password' }, 'test');
+      const port = await freePort();
+      const env = { DATABASE_URL: urlFor(database.name), PORT: String(port), HOST: '127.0.0.1', OPENBOS_SEED_DEMO: 'never', OPENBOS_SMTP_URL: smtp.url };
+      // The first process never gets to run its jobs: it is killed right after it answered.
+      const first = await startServer({ ...env, OPENBOS_JOB_POLL_MS: '3600000' });
+      const before = smtp.received.length;
+      const res = await fetch(`http://127.0.0.1:${port}/v1/console/password-resets`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ merchant: merchant.handle, email }) });
+      expect(res.status).toBe(202);
+      first.child.kill('SIGKILL');
+      await first.exited;
+      expect(smtp.received.length).toBe(before);
+
+      const second = await startServer({ ...env, OPENBOS_JOB_POLL_MS: '100' });
+      try {
+        const [mail] = (await smtp.waitFor(before + 1, 15_000)).slice(before);
+        expect(mail!.to).toEqual([email]);
+        expect(tokenIn(mail!, 'pwr_')).toMatch(/^pwr_/);
+      } finally {
+        second.child.kill('SIGTERM');
+        await second.exited;
+      }
+    } finally {
+      await database.drop();
+    }
+  }, 60_000);
 });
