@@ -17,7 +17,11 @@ export const mailModule = defineModule({
   migrations,
   routes: registerRoutes,
   checks,
-  jobs: ({ config }) => [sendMailHandler(transportFromConfig(config))],
+  jobs: ({ config, logger }) => {
+    const transport = transportFromConfig(config);
+    if (transport.kind === 'none') logger.info('no SMTP server is configured (OPENBOS_SMTP_URL): mail is recorded, not sent; read it in the console under Mail');
+    return [sendMailHandler(transport)];
+  },
   maintenance: [{ name: 'mail.erase_secrets', interval_ms: 3_600_000, run: async ({ db }) => void (await eraseStaleSensitiveBodies(db)) }],
 });
 
