@@ -85,7 +85,7 @@ function MailTable({ rows, stale }: { rows: readonly Summary[]; stale: boolean }
       columns={[
         { label: t('time'), className: 'mail-nowrap', cell: (m) => <time dateTime={m.created_at}>{f.dateTime(m.created_at)}</time> },
         { label: t('to'), cell: (m) => m.to },
-        { label: t('subject'), rowHeader: true, cell: (m) => <Link to={`/mail/${m.id}`}>{m.subject}</Link> },
+        { label: t('subject'), rowHeader: true, className: 'mail-subject', cell: (m) => <Link to={`/mail/${m.id}`}>{m.subject}</Link> },
         { label: t('kind'), cell: (m) => <KindLabel kind={m.kind} /> },
         { label: t('status'), cell: (m) => <StatusBadge status={m.status} /> },
         { label: t('attempts'), num: true, cell: (m) => m.attempts },

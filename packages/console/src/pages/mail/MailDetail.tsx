@@ -26,6 +26,23 @@ export default function MailDetail() {
   );
 }
 
+/** The text with its web addresses as links, so a developer can follow a link from the outbox. */
+function LinkedText({ text }: { text: string }) {
+  return (
+    <>
+      {text.split(/(https?:\/\/[^\s<>"]+)/).map((part, i) =>
+        i % 2 === 1 ? (
+          <a key={i} href={part} rel="noreferrer">
+            {part}
+          </a>
+        ) : (
+          part
+        ),
+      )}
+    </>
+  );
+}
+
 function MessageView({ message: m }: { message: Message }) {
   const { t } = useTranslation('mail');
   const f = useFormat();
@@ -70,7 +87,9 @@ function MessageView({ message: m }: { message: Message }) {
       {m.body === 'erased' && <p className="mail-notice">{t('erased')}</p>}
       {m.text !== null && (
         <Card title={t('text')}>
-          <pre className="mail-text">{m.text}</pre>
+          <pre className="mail-text">
+            <LinkedText text={m.text} />
+          </pre>
         </Card>
       )}
       {/* Sandboxed with no permissions: a message's HTML can run nothing and reach nothing here. */}
