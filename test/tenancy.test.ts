@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseEscrow } from '../src/flows/release-escrow/index.js';
+import { inTransaction } from '../src/kernel/db.js';
+import { queueMail } from '../src/modules/mail/index.js';
 import { runPayouts, testCards, testProviderSecret, TestPaymentProvider } from '../src/modules/payments/index.js';
 import { aLocation as shopLocation, aStockedItem, buy } from './support/commerce.js';
 import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
@@ -143,7 +145,13 @@ const fixtures: Record<string, Fixture> = {
   listWebhookDeliveries: webhookEndpointItem('/deliveries'),
   sendTestWebhook: webhookEndpointItem('/test'),
   getPayoutStatement: { kind: 'item', setup: async (a) => { const id = await aPayout(a); return { path: `/v1/payouts/${id}`, marker: id }; } },
+  listMailMessages: { kind: 'collection', setup: async (a) => ({ path: '/v1/mail-messages?limit=100', marker: await aMailMessage(a) }) },
+  getMailMessage: { kind: 'item', setup: async (a) => { const id = await aMailMessage(a); return { path: `/v1/mail-messages/${id}`, marker: id }; } },
 };
+
+async function aMailMessage(a: TestMerchant): Promise<string> {
+  return inTransaction(platform.database.db, (trx) => queueMail(trx, { merchant_id: a.id, kind: 'tenancy_note', from: 'shop@example.test', to: 'reader@example.com', subject: 'For A only', text: 'A secret of A' }));
+}
 
 /** A consumer in A's data bank whose anonymous browsing merged into their user profile. */
 async function aConsumer(a: TestMerchant): Promise<{ profile_id: string; merge_id: string }> {

@@ -10,6 +10,7 @@ import { jobMigrations, type JobHandler } from '../kernel/jobs.js';
 import { capturePaymentFlow } from '../flows/capture-payment/index.js';
 import { placeOrderFlow } from '../flows/place-order/index.js';
 import { releaseEscrowFlow } from '../flows/release-escrow/index.js';
+import { verifyEmailFlow } from '../flows/verify-email/index.js';
 import { catalogModule } from '../modules/catalog/index.js';
 import { consumersModule } from '../modules/consumers/index.js';
 import { inventoryModule } from '../modules/inventory/index.js';
@@ -21,9 +22,10 @@ import { locationsModule } from '../modules/locations/index.js';
 import { merchantsModule } from '../modules/merchants/index.js';
 import { analyticsModule } from '../modules/analytics/index.js';
 import { webhooksModule } from '../modules/webhooks/index.js';
+import { mailModule } from '../modules/mail/index.js';
 
 /** Every module of the platform, in dependency order (seeds run in this order). */
-export const modules: readonly BosModule[] = [merchantsModule, locationsModule, consumersModule, catalogModule, inventoryModule, ordersModule, ledgerModule, paymentsModule, databankModule, webhooksModule, analyticsModule];
+export const modules: readonly BosModule[] = [mailModule, merchantsModule, locationsModule, consumersModule, catalogModule, inventoryModule, ordersModule, ledgerModule, paymentsModule, databankModule, webhooksModule, analyticsModule];
 
 export const allMigrations: readonly ModuleMigrations[] = [
   { module: 'kernel', migrations: [...outboxMigrations, ...idempotencyMigrations, ...seedMigrations, ...jobMigrations] },
@@ -31,7 +33,7 @@ export const allMigrations: readonly ModuleMigrations[] = [
 ];
 
 /** Every flow: processes that span modules (src/flows), registered after the modules they call. */
-export const flows: readonly BosFlow[] = [placeOrderFlow, capturePaymentFlow, releaseEscrowFlow];
+export const flows: readonly BosFlow[] = [placeOrderFlow, capturePaymentFlow, releaseEscrowFlow, verifyEmailFlow];
 
 /**
  * What the modules declare (scopes, webhook events, settings, commands) and what the platform

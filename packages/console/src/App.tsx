@@ -19,6 +19,10 @@ const PayoutDetail = lazy(() => import('./pages/payouts/PayoutDetail'));
 const Consumers = lazy(() => import('./pages/consumers/Consumers'));
 const ConsumerDetail = lazy(() => import('./pages/consumers/ConsumerDetail'));
 const Settings = lazy(() => import('./pages/settings/Settings'));
+const Mail = lazy(() => import('./pages/mail/Mail'));
+const MailDetail = lazy(() => import('./pages/mail/MailDetail'));
+const ForgotPassword = lazy(() => import('./pages/signin/ForgotPassword'));
+const ResetPassword = lazy(() => import('./pages/signin/ResetPassword'));
 
 function RequireSession({ children }: { children: ReactNode }) {
   const { session, loading } = useSession();
@@ -44,6 +48,8 @@ export function App() {
   return (
     <Routes>
       <Route path="/sign-in" element={<SignIn />} />
+      <Route path="/forgot-password" element={page(<ForgotPassword />)} />
+      <Route path="/reset-password" element={page(<ResetPassword />)} />
       <Route
         element={
           <RequireSession>
@@ -62,6 +68,8 @@ export function App() {
         <Route path="payouts/:payoutId" element={page(<PayoutDetail />)} />
         <Route path="consumers" element={page(<Consumers />)} />
         <Route path="consumers/:profileId" element={page(<ConsumerDetail />)} />
+        <Route path="mail" element={page(<Mail />)} />
+        <Route path="mail/:mailId" element={page(<MailDetail />)} />
         <Route path="settings" element={page(<Settings />)} />
         <Route path="*" element={<NotFound />} />
       </Route>

@@ -1,6 +1,7 @@
 import i18n from 'i18next';
 import { initReactI18next } from 'react-i18next';
 import { catalog } from './locales/catalog';
+import { mail } from './locales/mail';
 import { common } from './locales/common';
 import { consumers } from './locales/consumers';
 import { orders } from './locales/orders';
@@ -18,7 +19,7 @@ export const languages = [
   { code: 'zh-CN', label: '简体中文' },
 ] as const;
 
-const namespaces = { common, overview, catalog, stock, orders, payouts, consumers, settings };
+const namespaces = { common, overview, catalog, stock, orders, payouts, consumers, settings, mail };
 const storageKey = 'openbos.language';
 
 function initialLanguage(): string {

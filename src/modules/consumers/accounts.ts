@@ -5,6 +5,8 @@ import { hashPassword, password_length_min, unknownAccountHash, verifyPassword }
 import { hashToken, newToken } from '../../kernel/tokens.js';
 import { problems } from '../../kernel/problem.js';
 import { registerConsumer, type Consumer, type ConsumerTables } from './consumers.js';
+import { sendVerificationLink } from './email-verification.js';
+import type { Config } from '../../kernel/config.js';
 
 /**
  * Consumers sign in to any storefront on the platform with email and password. A session is a
@@ -29,17 +31,22 @@ async function openSession(db: AnyDb, consumer: Consumer): Promise<ConsumerSessi
   return { token, expires_at, consumer };
 }
 
-function checkPassword(password: string): void {
+export function checkPassword(password: string): void {
   if (password.length < password_length_min) throw problems.validation([{ field: 'password', location: 'body', message: `must be at least ${password_length_min} characters` }]);
 }
 
-/** Creates an account and signs it in. An email with an account already is 409 `email_taken`. */
-export async function signUpConsumer(db: AnyDb, input: { email: string; name: string; password: string; phone?: string | undefined }): Promise<ConsumerSession> {
+/**
+ * Creates an account, signs it in and emails a link to verify the address (`verification`: the
+ * storefront it signs up at, and the page the link opens). An email with an account already is
+ * 409 `email_taken`.
+ */
+export async function signUpConsumer(db: AnyDb, input: { email: string; name: string; password: string; phone?: string | undefined }, verification: { config: Config; merchant_id: string; link_url: string | undefined }): Promise<ConsumerSession> {
   checkPassword(input.password);
   const password_hash = await hashPassword(input.password);
   return inTransaction(db, async (trx) => {
     const consumer = await registerConsumer(trx, input);
     await tablesOf<ConsumerTables>(trx).updateTable('consumer').set({ password_hash }).where('id', '=', consumer.id).execute();
+    await sendVerificationLink(trx, verification.config, { consumer, merchant_id: verification.merchant_id, link_url: verification.link_url });
     return openSession(trx, consumer);
   });
 }
@@ -75,7 +82,7 @@ export async function signInConsumer(db: AnyDb, email: string, password: string)
 /** The signed-in consumer, or undefined when the token is unknown, expired or signed out. */
 export async function consumerOfToken(db: AnyDb, token: string | undefined): Promise<Consumer | undefined> {
   if (token === undefined || !token_pattern.test(token)) return undefined;
-  const row = await sql<Consumer>`select c.id, c.email, c.name, c.phone, c.created_at from consumer_session s join consumer c on c.id = s.consumer_id
+  const row = await sql<Consumer>`select c.id, c.email, c.name, c.phone, c.email_verified_at, c.created_at from consumer_session s join consumer c on c.id = s.consumer_id
     where s.token_hash = ${hashToken(token)} and s.expires_at > now() and s.ended_at is null`.execute(db);
   return row.rows[0];
 }

@@ -19,6 +19,8 @@ export interface ConsumerTable {
   phone: string | null;
   /** Null for an account that cannot sign in (made by the platform, not by the consumer). */
   password_hash: Generated<string | null>;
+  /** When the consumer proved the email is theirs by opening a verification link; null until then. */
+  email_verified_at: Generated<Date | null>;
   created_at: Generated<Date>;
 }
 
@@ -31,12 +33,30 @@ export interface ConsumerSessionTable {
   created_at: Generated<Date>;
 }
 
+/**
+ * A single-use link sent by email: a password reset or an email verification. Only the token's
+ * SHA-256 is stored. `email` is the address it went to; `merchant_id` the storefront it was
+ * asked from (a verification links that store's guest orders).
+ */
+export interface ConsumerAccountTokenTable {
+  id: string;
+  consumer_id: string;
+  purpose: 'password_reset' | 'email_verification';
+  token_hash: string;
+  email: string;
+  merchant_id: string | null;
+  created_at: Generated<Date>;
+  expires_at: Date;
+  used_at: Date | null;
+}
+
 export interface ConsumerTables {
   consumer: ConsumerTable;
   consumer_session: ConsumerSessionTable;
+  consumer_account_token: ConsumerAccountTokenTable;
 }
 
-export type Consumer = Omit<ConsumerTable, 'created_at' | 'password_hash'> & { created_at: Date };
+export type Consumer = Omit<ConsumerTable, 'created_at' | 'password_hash' | 'email_verified_at'> & { created_at: Date; email_verified_at: Date | null };
 
 export const migrations = [
   sqlMigration(
@@ -62,9 +82,30 @@ export const migrations = [
      );
      create index consumer_session_consumer on consumer_session (consumer_id);`,
   ),
+  sqlMigration(
+    '20261205T1900_consumer_account_token',
+    `alter table consumer add column email_verified_at timestamptz;
+     create table consumer_account_token (
+       id text primary key,
+       consumer_id text not null references consumer (id) on delete cascade,
+       purpose text not null check (purpose in ('password_reset', 'email_verification')),
+       token_hash text not null unique,
+       email text not null,
+       merchant_id text,
+       created_at timestamptz not null default now(),
+       expires_at timestamptz not null,
+       used_at timestamptz
+     );
+     create index consumer_account_token_consumer on consumer_account_token (consumer_id, purpose) where used_at is null;
+     create index consumer_account_token_expiry on consumer_account_token (expires_at);`,
+  ),
 ];
 
 export const consumerRegistered = defineEvent('consumer.registered', z.object({ consumer_id: z.string() }));
+/** The consumer proved the email is theirs; published under the storefront the link was asked from. */
+export const consumerEmailVerified = defineEvent('consumer.email_verified', z.object({ consumer_id: z.string(), email: z.string() }));
+/** The consumer set a new password with an emailed link; every session of theirs ended. */
+export const consumerPasswordReset = defineEvent('consumer.password_reset', z.object({ consumer_id: z.string() }));
 
 export async function registerConsumer(db: AnyDb, input: { email: string; name: string; phone?: string }): Promise<Consumer> {
   const email = input.email.trim().toLowerCase();
@@ -75,7 +116,7 @@ export async function registerConsumer(db: AnyDb, input: { email: string; name: 
     const row = await t
       .insertInto('consumer')
       .values({ id: newId('cus'), email, name: input.name, phone: input.phone ?? null })
-      .returning(['id', 'email', 'name', 'phone', 'created_at'])
+      .returning(['id', 'email', 'name', 'phone', 'email_verified_at', 'created_at'])
       .executeTakeFirstOrThrow();
     await publish(trx, consumerRegistered, null, { consumer_id: row.id });
     return row;
@@ -83,7 +124,7 @@ export async function registerConsumer(db: AnyDb, input: { email: string; name: 
 }
 
 export async function findConsumerByEmail(db: AnyDb, email: string): Promise<Consumer | undefined> {
-  return tablesOf<ConsumerTables>(db).selectFrom('consumer').select(['id', 'email', 'name', 'phone', 'created_at']).where('email', '=', email.trim().toLowerCase()).executeTakeFirst();
+  return tablesOf<ConsumerTables>(db).selectFrom('consumer').select(['id', 'email', 'name', 'phone', 'email_verified_at', 'created_at']).where('email', '=', email.trim().toLowerCase()).executeTakeFirst();
 }
 
 export const demoConsumers = [

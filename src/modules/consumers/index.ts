@@ -1,15 +1,27 @@
 import { randomBytes } from 'node:crypto';
 import { defineModule } from '../../kernel/module.js';
+import { checks } from './checks.js';
 import { pruneConsumerSessions, setConsumerPassword } from './accounts.js';
 import { demoConsumers, migrations, registerConsumer } from './consumers.js';
 import { registerRoutes } from './routes.js';
+import { registerRecoveryRoutes } from './recovery-routes.js';
+import { consumerResetJobs } from './password-reset.js';
+import { pruneAccountTokens } from './account-tokens.js';
 
 /** Platform-wide consumer accounts (buyers); brands see consumers only through their data banks. */
 export const consumersModule = defineModule({
   name: 'consumers',
   migrations,
-  routes: registerRoutes,
-  maintenance: [{ name: 'consumers.prune_sessions', interval_ms: 3_600_000, run: async ({ db }) => void (await pruneConsumerSessions(db)) }],
+  routes: (router, ctx) => {
+    registerRoutes(router, ctx);
+    registerRecoveryRoutes(router, ctx);
+  },
+  jobs: ({ config }) => consumerResetJobs(config),
+  checks,
+  maintenance: [
+    { name: 'consumers.prune_sessions', interval_ms: 3_600_000, run: async ({ db }) => void (await pruneConsumerSessions(db)) },
+    { name: 'consumers.prune_account_tokens', interval_ms: 3_600_000, run: async ({ db }) => void (await pruneAccountTokens(db)) },
+  ],
   async seedDemo({ db, credentials }) {
     credentials.consumers = [];
     for (const consumer of demoConsumers) {
@@ -21,6 +33,8 @@ export const consumersModule = defineModule({
   },
 });
 
-export { registerConsumer, findConsumerByEmail, consumerRegistered, type Consumer } from './consumers.js';
+export { registerConsumer, findConsumerByEmail, consumerRegistered, consumerEmailVerified, consumerPasswordReset, type Consumer } from './consumers.js';
+export { verifyConsumerEmail, type VerifiedEmail } from './email-verification.js';
+export { storefrontWrite } from './routes.js';
 export { consumerOfToken, pruneConsumerSessions } from './accounts.js';
 export { consumerToken, consumerTokenHeader, requireConsumer } from './routes.js';

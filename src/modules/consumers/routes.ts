@@ -6,6 +6,7 @@ import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { Problem, problems } from '../../kernel/problem.js';
 import { changeConsumerPassword, consumerOfToken, signInConsumer, signOutConsumer, signUpConsumer, type ConsumerSession } from './accounts.js';
 import type { Consumer } from './consumers.js';
+import { checkLinkUrl } from './account-tokens.js';
 
 /**
  * Consumer accounts over the storefront API: a storefront calls with its publishable key and,
@@ -16,12 +17,14 @@ export const consumerToken = z.object({
   [consumerTokenHeader]: z.string().max(100).optional().openapi({ param: { name: consumerTokenHeader, in: 'header' }, description: 'a signed-in consumer’s session token (`POST /v1/account/sessions`)' }),
 });
 
-const accountOut = z.object({ id: z.string(), email: z.string(), name: z.string(), phone: z.string().nullable(), created_at: z.string() }).openapi('ConsumerAccount');
+const accountOut = z.object({ id: z.string(), email: z.string(), email_verified: z.boolean(), name: z.string(), phone: z.string().nullable(), created_at: z.string() }).openapi('ConsumerAccount');
 const sessionOut = z.object({ token: z.string(), expires_at: z.string(), account: accountOut }).openapi('ConsumerSession');
-const accountJson = (c: Consumer) => ({ id: c.id, email: c.email, name: c.name, phone: c.phone, created_at: c.created_at.toISOString() });
+const accountJson = (c: Consumer) => ({ id: c.id, email: c.email, email_verified: c.email_verified_at !== null, name: c.name, phone: c.phone, created_at: c.created_at.toISOString() });
 const sessionJson = (s: ConsumerSession) => ({ token: s.token, expires_at: s.expires_at.toISOString(), account: accountJson(s.consumer) });
 
-const storefrontWrite = { scope: 'checkout:write', tenancy: 'public', keyKinds: ['publishable', 'secret'] } as const;
+export const linkUrl = z.string().url().max(2_000);
+
+export const storefrontWrite = { scope: 'checkout:write', tenancy: 'public', keyKinds: ['publishable', 'secret'] } as const;
 const storefrontRead = { scope: ['storefront:read', 'checkout:write'], tenancy: 'public', keyKinds: ['publishable', 'secret'] } as const;
 
 export const signUpRoute = defineRoute({
@@ -31,7 +34,17 @@ export const signUpRoute = defineRoute({
   tags: ['Consumer accounts'],
   summary: 'A consumer creates an account (one for every storefront on the platform) and is signed in',
   access: storefrontWrite,
-  request: jsonBody(z.object({ email: z.string().email().max(320), name: z.string().min(1).max(200), password: z.string().max(200), phone: z.string().max(40).optional() }).strict()),
+  request: jsonBody(
+    z
+      .object({
+        email: z.string().email().max(320),
+        name: z.string().min(1).max(200),
+        password: z.string().max(200),
+        phone: z.string().max(40).optional(),
+        email_verification_url: linkUrl.optional().openapi({ description: 'the storefront page that confirms the email; the emailed link is this URL with `token` added. It must be on an origin the key allows; without it the email carries the token as a code' }),
+      })
+      .strict(),
+  ),
   responses: { 201: jsonResponse(sessionOut, 'The account and a session') },
 });
 
@@ -93,7 +106,12 @@ const sign_in_block_s = 15 * 60;
 export function registerRoutes(router: ModuleRouter, { db, config, logger }: ModuleContext): void {
   const throttle = new SignInThrottle('consumer_sign_in', sign_in_rules, sign_in_block_s);
 
-  router.route(signUpRoute, async (c) => c.json(sessionJson(await signUpConsumer(db, c.req.valid('json'))), 201));
+  router.route(signUpRoute, async (c) => {
+    const { email_verification_url, ...input } = c.req.valid('json');
+    const caller = c.get('caller');
+    const link_url = checkLinkUrl(email_verification_url, caller.allowed_origins, 'email_verification_url');
+    return c.json(sessionJson(await signUpConsumer(db, input, { config, merchant_id: caller.merchant_id, link_url })), 201);
+  });
 
   router.route(signInRoute, async (c) => {
     const { email, password } = c.req.valid('json');

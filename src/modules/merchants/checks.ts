@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { InvariantCheck } from '../../kernel/module.js';
+import { reset_token_retention_s } from './password-reset.js';
 
 export const checks: readonly InvariantCheck[] = [
   {
@@ -10,6 +11,16 @@ export const checks: readonly InvariantCheck[] = [
         select id, scopes from api_key
         where kind = 'publishable' and not (scopes <@ array['storefront:read', 'checkout:write', 'events:write']::text[])`.execute(db);
       return result.rows.map((r) => `publishable key ${r.id} holds secret scopes: ${r.scopes.join(', ')}`);
+    },
+  },
+  {
+    name: 'merchants.reset_links_pruned',
+    description: `no password-reset link is kept more than ${reset_token_retention_s / 86_400} days after it was used or expired (plus a day for the hourly pruning)`,
+    async run(db) {
+      const result = await sql<{ merchant_id: string; id: string }>`
+        select merchant_id, id from console_password_reset
+        where coalesce(used_at, expires_at) < now() - make_interval(secs => ${reset_token_retention_s + 86_400}) order by id limit 50`.execute(db);
+      return result.rows.map((r) => `password-reset link ${r.id} of merchant ${r.merchant_id} outlived its retention`);
     },
   },
 ];

@@ -8,6 +8,7 @@ import { apiKeyCreated, apiKeyRevoked } from './events.js';
 import { commands } from './cli.js';
 import { scopes } from './scopes.js';
 import { merchantSettings } from './settings.js';
+import { passwordResetJobs, pruneConsolePasswordResets } from './password-reset.js';
 
 /** Merchants (the platform’s tenants), their API keys, console users and sessions, and audit trail. */
 export const merchantsModule = defineModule({
@@ -16,7 +17,11 @@ export const merchantsModule = defineModule({
   routes: registerRoutes,
   checks,
   seedDemo: seedMerchants,
-  maintenance: [{ name: 'merchants.prune_sessions', interval_ms: 3_600_000, run: async ({ db }) => void (await pruneSessions(db)) }],
+  jobs: ({ config }) => passwordResetJobs(config),
+  maintenance: [
+    { name: 'merchants.prune_sessions', interval_ms: 3_600_000, run: async ({ db }) => void (await pruneSessions(db)) },
+    { name: 'merchants.prune_password_resets', interval_ms: 3_600_000, run: async ({ db }) => void (await pruneConsolePasswordResets(db)) },
+  ],
   scopes,
   webhookEvents: [apiKeyCreated, apiKeyRevoked],
   settings: merchantSettings,
@@ -27,6 +32,7 @@ export { createMerchant, findMerchantByHandle, getMerchant, listMerchants, type 
 export { createApiKey, updateApiKey, revokeApiKey, listApiKeys, keyAuthenticator, type ApiKey } from './api-keys.js';
 export { createConsoleUser, verifyConsoleUser, listConsoleUsers, updateConsoleUser, type ConsoleUser } from './console-users.js';
 export { signIn, signOut, pruneSessions, csrfTokenFor } from './console-sessions.js';
+export { requestConsolePasswordReset, confirmConsolePasswordReset, pruneConsolePasswordResets, reset_token_ttl_s } from './password-reset.js';
 export { scopesOfRole, consoleRoles } from './roles.js';
 export { recordAudit, listAuditEvents } from './audit.js';
 export { merchantCreated, apiKeyCreated, apiKeyUpdated, apiKeyRevoked } from './events.js';

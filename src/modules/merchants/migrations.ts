@@ -80,4 +80,20 @@ export const migrations = [
        add constraint api_key_origins_publishable_only check (kind = 'publishable' or cardinality(allowed_origins) = 0),
        add constraint api_key_origins_max check (cardinality(allowed_origins) <= 20);`,
   ),
+  sqlMigration(
+    '20261205T1900_create_console_password_reset',
+    `create table console_password_reset (
+       merchant_id text not null,
+       id text not null,
+       user_id text not null,
+       token_hash text not null,
+       created_at timestamptz not null default now(),
+       expires_at timestamptz not null,
+       used_at timestamptz,
+       primary key (merchant_id, id),
+       foreign key (merchant_id, user_id) references console_user (merchant_id, id)
+     );
+     create unique index console_password_reset_token_hash on console_password_reset (token_hash);
+     create index console_password_reset_expiry on console_password_reset (expires_at);`,
+  ),
 ];

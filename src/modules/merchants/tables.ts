@@ -49,6 +49,17 @@ export interface ConsoleSessionTable {
   revoked_at: Date | null;
 }
 
+/** A single-use password-reset link sent by email; only its token's SHA-256 is stored. */
+export interface ConsolePasswordResetTable {
+  merchant_id: string;
+  id: string;
+  user_id: string;
+  token_hash: string;
+  created_at: Generated<Date>;
+  expires_at: Date;
+  used_at: Date | null;
+}
+
 export interface AuditEventTable {
   merchant_id: string;
   id: string;
@@ -65,4 +76,5 @@ export interface MerchantTables {
   console_user: ConsoleUserTable;
   console_session: ConsoleSessionTable;
   audit_event: AuditEventTable;
+  console_password_reset: ConsolePasswordResetTable;
 }

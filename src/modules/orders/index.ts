@@ -40,4 +40,5 @@ export { insertPlacedOrders, placedBy, splitIntoOrders, type CheckoutHeader, typ
 export { cart_lines_max, cartItems, claimForCheckout, reopenCart, viewCart, type Cart } from './carts.js';
 export { buyerEmail, cartAccess, cartParams, cartToken, openRequestCart, orderJson, orderSchema, signedInConsumer } from './http.js';
 export * from './events.js';
+export { linkGuestOrders, linked_orders_max } from './link-guest-orders.js';
 export { orderStatuses, type OrderStatus } from './tables.js';

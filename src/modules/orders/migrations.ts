@@ -85,4 +85,9 @@ export const migrations = [
      create index cart_consumer on cart (consumer_id, id) where consumer_id is not null;
      create index sales_order_consumer on sales_order (consumer_id, id) where consumer_id is not null;`,
   ),
+  sqlMigration(
+    '20261205T1900_sales_order_guest_email',
+    `-- Finds a storefront's guest orders by email when their buyer verifies it (link-guest-orders.ts).
+     create index sales_order_guest_email on sales_order (channel_merchant_id, lower(buyer_email)) where consumer_id is null and buyer_email is not null;`,
+  ),
 ];

@@ -10,6 +10,7 @@ const sections = [
   { to: '/orders', key: 'orders', end: false },
   { to: '/payouts', key: 'payouts', end: false },
   { to: '/consumers', key: 'consumers', end: false },
+  { to: '/mail', key: 'mail', end: false },
   { to: '/settings', key: 'settings', end: false },
 ] as const;
 

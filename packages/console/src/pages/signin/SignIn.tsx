@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Navigate, useLocation, useNavigate } from 'react-router';
+import { Link, Navigate, useLocation, useNavigate } from 'react-router';
 import { OpenBosError } from '../../api';
 import { TextField } from '../../components/Field';
 import { PageHeader } from '../../components/PageHeader';
@@ -60,6 +60,9 @@ export default function SignIn() {
             {busy ? t('signIn.submitting') : t('signIn.submit')}
           </button>
         </form>
+        <p>
+          <Link to="/forgot-password">{t('signIn.forgot')}</Link>
+        </p>
         <p className="hint">{t('signIn.demoHint')}</p>
         <label className="language">
           {t('language')}{' '}
