@@ -22,6 +22,8 @@ const wholeLists: Record<string, string> = {
   getBalance: 'one row per currency',
   listCategories: 'a merchant has tens of categories; answered whole (at most 1 000)',
   listConsoleUsers: 'the people of one store',
+  listScopes: 'what the modules declare',
+  listWebhookEventTypes: 'what the modules declare',
 };
 
 interface ListFixture {
