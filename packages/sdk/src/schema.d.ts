@@ -7982,7 +7982,7 @@ export interface operations {
     listMailMessages: {
         parameters: {
             query?: {
-                /** @description `next_cursor` of the previous page */
+                /** @description `next_cursor` of the previous page; absent for the first page */
                 cursor?: string;
                 /** @description items per page, at most 100 */
                 limit?: number;
@@ -8002,6 +8002,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["MailMessageSummary"][];
+                        /** @description pass as `cursor` for the next page; null on the last page */
                         next_cursor: string | null;
                         /**
                          * @description `none`: no SMTP server is configured, so mail is recorded here and not sent
