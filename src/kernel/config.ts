@@ -38,6 +38,7 @@ const envSchema = z.object({
   OPENBOS_OUTBOX_POLL_MS: positiveInt.default(1_000).describe('how often the outbox is polled when idle'),
   OPENBOS_CONSOLE_DIR: z.string().min(1).optional().describe('folder of the built console; packages/console/dist by default'),
   OPENBOS_CONSOLE_BUILD: z.enum(['auto', 'never']).default('auto').describe('auto: `bos start` builds the console first when its sources changed; never: serve what is built'),
+  OPENBOS_SEALING_KEY: z.string().regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9_+/-]{43}=?)$/, 'must be 32 bytes in hex (64 digits) or base64').optional().describe('key that seals stored secrets (TOTP); when unset, $OPENBOS_DATA_DIR/sealing.key, created on first start'),
   OPENBOS_CONSOLE_SESSION_TTL_S: positiveInt.min(60).max(30 * 24 * 3_600).default(12 * 3_600).describe('seconds a console sign-in lasts before the person must sign in again'),
   OPENBOS_OUTBOX_LEASE_MS: positiveInt.min(1_000).default(30_000).describe('how long a claimed event may take before another process offers it again (its claimer died)'),
   OPENBOS_SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000).describe('how long a shutdown waits for requests to drain'),

@@ -107,7 +107,7 @@ function isHttps(c: Context<AppEnv>, public_url: string | undefined): boolean {
 }
 
 export function registerConsoleRoutes(router: ModuleRouter, { db, config, logger }: ModuleContext): void {
-  const throttle = new SignInThrottle('console_sign_in', sign_in_rules, sign_in_block_s);
+  const throttle = new SignInThrottle(db, 'console_sign_in', sign_in_rules, sign_in_block_s);
 
   router.route(signInRoute, async (c) => {
     const input = c.req.valid('json');
