@@ -9,6 +9,7 @@ import { allowed_origins_max, parseAllowedOrigin } from '../../kernel/http/cors.
 import { listAuditEvents } from './audit.js';
 import { getMerchant } from './merchants.js';
 import { registerConsoleRoutes } from './console-routes.js';
+import { registerTwoFactorRoutes } from './two-factor-routes.js';
 import type { Caller } from '../../kernel/http/context.js';
 import { defaultScopes, publishableScopes, type KeyKind, type Scope } from '../../kernel/http/scopes.js';
 
@@ -200,6 +201,7 @@ export const listAudit = defineRoute({
 export function registerRoutes(router: ModuleRouter, ctx: ModuleContext): void {
   const { db } = ctx;
   registerConsoleRoutes(router, ctx);
+  registerTwoFactorRoutes(router, ctx);
   router.route(getCurrentMerchant, async (c) => {
     const merchant = await getMerchant(db, c.get('caller').merchant_id);
     if (merchant === undefined) throw problems.notFound('The merchant');
