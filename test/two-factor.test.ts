@@ -167,7 +167,7 @@ describe('the owner’s powers', () => {
     expect((await staff.call('PUT', '/v1/two-factor-policy', { body: { required: true } })).status).toBe(403);
     const set = await owner.call('PUT', '/v1/two-factor-policy', { body: { required: true } });
     expect(set.status).toBe(200);
-    expect((await owner.call('GET', '/v1/two-factor-policy')).body).toEqual({ required: true });
+    expect((await owner.call('GET', '/v1/two-factor-policy')).body).toEqual({ merchant_id: store.id, required: true });
 
     const first = await passwordStep(store, staff);
     expect(first.status).toBe(202);

@@ -46,7 +46,7 @@ function kyselyStoreClient(db: AnyDb): { query(q: StoreQuery): Promise<{ rows: u
   return {
     async query(q) {
       const result = await db.executeQuery(CompiledQuery.raw(q.text, q.values ?? []));
-      return { rows: result.rows as unknown[], rowCount: result.numAffectedRows === undefined ? result.rows.length : Number(result.numAffectedRows) };
+      return { rows: result.rows, rowCount: result.numAffectedRows === undefined ? result.rows.length : Number(result.numAffectedRows) };
     },
   };
 }

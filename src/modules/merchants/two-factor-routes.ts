@@ -32,9 +32,10 @@ const enrolmentSchema = z
   .openapi('TwoFactorEnrolment');
 const recoveryCodesSchema = z.object({ recovery_codes: z.array(z.string()).openapi({ description: 'shown this once; each works once' }) }).openapi('RecoveryCodes');
 const statusSchema = z
-  .object({ enabled: z.boolean(), enabled_at: z.string().datetime().nullable(), recovery_codes_left: z.number().int(), required_by_merchant: z.boolean() })
+  .object({ merchant_id: z.string(), user_id: z.string(), enabled: z.boolean(), enabled_at: z.string().datetime().nullable(), recovery_codes_left: z.number().int(), required_by_merchant: z.boolean() })
   .openapi('TwoFactorStatus');
-const policySchema = z.object({ required: z.boolean().openapi({ description: 'every console user must sign in with a second factor' }) }).openapi('TwoFactorPolicy');
+const policyChangeSchema = z.object({ required: z.boolean().openapi({ description: 'every console user must sign in with a second factor' }) }).strict();
+const policySchema = policyChangeSchema.extend({ merchant_id: z.string() }).openapi('TwoFactorPolicy');
 
 const own = { scope: 'merchant:read', tenancy: 'merchant', keyKinds: ['console'] } as const;
 
@@ -131,7 +132,7 @@ export const setPolicyRoute = defineRoute({
   tags: ['Console'],
   summary: 'Require a second factor of everyone (those without one set it up at their next sign-in), or stop requiring it',
   access: { scope: 'users:write', tenancy: 'merchant' },
-  request: jsonBody(policySchema.strict()),
+  request: jsonBody(policyChangeSchema),
   responses: { 200: jsonResponse(policySchema, 'The policy') },
 });
 
@@ -152,8 +153,8 @@ const code_block_s = 15 * 60;
 
 const wrongCode = (status: 401 | 422) => new Problem(status, 'invalid_code', 'The code is not right', 'Enter the code the authenticator app shows now, or an unused recovery code');
 
-function statusJson(s: Awaited<ReturnType<typeof twoFactorStatus>>): z.infer<typeof statusSchema> {
-  return { ...s, enabled_at: s.enabled_at?.toISOString() ?? null };
+function statusJson(merchant_id: string, user_id: string, s: Awaited<ReturnType<typeof twoFactorStatus>>): z.infer<typeof statusSchema> {
+  return { merchant_id, user_id, ...s, enabled_at: s.enabled_at?.toISOString() ?? null };
 }
 
 export function registerTwoFactorRoutes(router: ModuleRouter, { db, config, logger }: ModuleContext): void {
@@ -193,7 +194,8 @@ export function registerTwoFactorRoutes(router: ModuleRouter, { db, config, logg
 
   router.route(getTwoFactorRoute, async (c) => {
     const { merchant_id, actor } = c.get('caller');
-    return c.json(statusJson(await twoFactorStatus(db, merchant_id, userIdOf(actor))), 200);
+    const user_id = userIdOf(actor);
+    return c.json(statusJson(merchant_id, user_id, await twoFactorStatus(db, merchant_id, user_id)), 200);
   });
 
   router.route(startEnrolmentRoute, async (c) => {
@@ -222,16 +224,19 @@ export function registerTwoFactorRoutes(router: ModuleRouter, { db, config, logg
     const user_id = userIdOf(actor);
     const address = clientAddress(c, config.OPENBOS_TRUSTED_PROXIES, logger);
     await throttled(merchant_id, user_id, address, 422, () => disableTwoFactor(db, sealer, merchant_id, user_id, c.req.valid('json').code, actor));
-    return c.json(statusJson(await twoFactorStatus(db, merchant_id, user_id)), 200);
+    return c.json(statusJson(merchant_id, user_id, await twoFactorStatus(db, merchant_id, user_id)), 200);
   });
 
-  router.route(getPolicyRoute, async (c) => c.json({ required: await twoFactorRequired(db, c.get('caller').merchant_id) }, 200));
+  router.route(getPolicyRoute, async (c) => {
+    const { merchant_id } = c.get('caller');
+    return c.json({ merchant_id, required: await twoFactorRequired(db, merchant_id) }, 200);
+  });
 
   router.route(setPolicyRoute, async (c) => {
     const { merchant_id, actor } = c.get('caller');
     const { required } = c.req.valid('json');
     await setTwoFactorRequired(db, merchant_id, required, actor);
-    return c.json({ required }, 200);
+    return c.json({ merchant_id, required }, 200);
   });
 
   router.route(resetUserTwoFactorRoute, async (c) => {
