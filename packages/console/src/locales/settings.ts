@@ -2,7 +2,7 @@
 export const settings = {
   en: {
     title: 'Settings',
-    subtitle: 'API keys, webhooks, the people who use this console, and the audit trail.',
+    subtitle: 'API keys, webhooks, the people who use this console, sign-in security, and the audit trail.',
     tabsLabel: 'Settings sections',
     tabs: { keys: 'API keys', webhooks: 'Webhooks', users: 'Users', security: 'Security', audit: 'Audit log' },
     pageNumber: 'Page {{page}}',
@@ -316,7 +316,7 @@ export const settings = {
   },
   zh: {
     title: '设置',
-    subtitle: 'API 密钥、Webhook、控制台用户和审计日志。',
+    subtitle: 'API 密钥、Webhook、控制台用户、登录安全和审计日志。',
     tabsLabel: '设置分区',
     tabs: { keys: 'API 密钥', webhooks: 'Webhook', users: '用户', security: '安全', audit: '审计日志' },
     pageNumber: '第 {{page}} 页',
