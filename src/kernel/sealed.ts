@@ -75,6 +75,18 @@ export function serverSealer(options: { data_dir: string; key_text?: string | un
   return sealer;
 }
 
+/**
+ * The server's sealer, its key read at first use: building the routes (for the OpenAPI document,
+ * say) touches no file. The server start reads the key before it serves (`prepareDatabase`), so a
+ * bad or exposed key stops the start, not a sign-in.
+ */
+export function lazyServerSealer(options: { data_dir: string; key_text?: string | undefined }): Sealer {
+  return {
+    seal: (plaintext, context) => serverSealer(options).seal(plaintext, context),
+    open: (sealed, context) => serverSealer(options).open(sealed, context),
+  };
+}
+
 function readOrCreateKeyFile(file: string): Buffer {
   if (!fs.existsSync(file)) {
     fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -9,6 +9,7 @@ import { migrateToLatest } from '../kernel/migrations.js';
 import type { DemoCredentials, ModuleContext } from '../kernel/module.js';
 import { pruneIdempotencyKeys } from '../kernel/http/idempotency.js';
 import { pruneRateLimits } from '../kernel/http/shared-limiter.js';
+import { serverSealer } from '../kernel/sealed.js';
 import { seedDemo } from '../kernel/seed.js';
 import { runDueJobs } from '../kernel/jobs.js';
 import { buildApp } from './app.js';
@@ -37,6 +38,8 @@ export async function prepareDatabase(config: Config, logger: Logger): Promise<P
   const ctx: ModuleContext = { db: database.db, config, logger };
   let seeded: DemoCredentials | undefined;
   try {
+    // The key that seals stored secrets: created on first start (mode 0600), checked on every one.
+    serverSealer({ data_dir: config.dataDir, key_text: config.OPENBOS_SEALING_KEY });
     const applied = await migrateToLatest(database.db, allMigrations);
     if (applied.length > 0) logger.info({ applied }, `applied ${applied.length} migrations`);
     if (config.OPENBOS_SEED_DEMO === 'auto') {

@@ -4,7 +4,7 @@ import { defineRoute, jsonBody, jsonResponse } from '../../kernel/http/route.js'
 import { perAccount, SignInThrottle } from '../../kernel/http/sign-in-throttle.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { Problem, problems } from '../../kernel/problem.js';
-import { serverSealer } from '../../kernel/sealed.js';
+import { lazyServerSealer } from '../../kernel/sealed.js';
 import { sessionJson, sessionSchema, setSessionCookie } from './console-routes.js';
 import { completeSignIn } from './second-factor-sign-in.js';
 import { liveChallenge } from './sign-in-challenges.js';
@@ -158,8 +158,7 @@ function statusJson(merchant_id: string, user_id: string, s: Awaited<ReturnType<
 }
 
 export function registerTwoFactorRoutes(router: ModuleRouter, { db, config, logger }: ModuleContext): void {
-  // Loaded (and on first start created) here, so a bad key stops the start, not a sign-in.
-  const sealer = serverSealer({ data_dir: config.dataDir, key_text: config.OPENBOS_SEALING_KEY });
+  const sealer = lazyServerSealer({ data_dir: config.dataDir, key_text: config.OPENBOS_SEALING_KEY });
   const throttle = new SignInThrottle(db, 'console_two_factor', [perAccount(code_failures_max)], code_block_s);
 
   /** Runs a code check under the shared throttle: 429 once a person has failed too often. */
