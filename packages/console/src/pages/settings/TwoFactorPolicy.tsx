@@ -27,7 +27,7 @@ export function TwoFactorPolicy() {
         {(policy) => (
           <>
             <label className="checkbox">
-              <input type="checkbox" checked={policy.required} disabled={save.isPending} onChange={(e) => save.mutate(e.target.checked)} /> {t('security.require')}
+              <input type="checkbox" checked={save.isPending ? save.variables : policy.required} disabled={save.isPending} onChange={(e) => save.mutate(e.target.checked)} /> {t('security.require')}
             </label>
             <p className="hint">{t('security.requireHint')}</p>
             <FormError message={save.isError ? problemText(save.error) : undefined} />
