@@ -4,7 +4,8 @@ import { inTransaction } from '../src/kernel/db.js';
 import { queueMail } from '../src/modules/mail/index.js';
 import { runPayouts, testCards, testProviderSecret, TestPaymentProvider } from '../src/modules/payments/index.js';
 import { aLocation as shopLocation, aStockedItem, buy } from './support/commerce.js';
-import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
+import { Secret, TOTP } from 'otpauth';
+import { createTestPlatform, type TestConsoleSession, type TestMerchant, type TestPlatform } from './support/platform.js';
 import { autoConfirm } from './support/orders.js';
 
 /**
@@ -19,7 +20,7 @@ import { autoConfirm } from './support/orders.js';
 type Fixture =
   | { kind: 'item'; setup: (a: TestMerchant) => Promise<{ path: string; body?: unknown; marker: string; readBack?: string }> }
   | { kind: 'collection'; setup: (a: TestMerchant) => Promise<{ path: string; marker: string }> }
-  | { kind: 'own'; request: { path: string; body?: unknown }; asConsole?: boolean };
+  | { kind: 'own'; request: { path: string; body?: unknown; prepare?: (caller: TestConsoleSession) => Promise<unknown> }; asConsole?: boolean };
 
 const location = (code: string) => ({
   kind: 'store',
@@ -63,6 +64,15 @@ const orderAction = (segment: string): Fixture => ({
     return { path: `/v1/orders/${id}/${segment}`, body: {}, marker: id, readBack: `/v1/orders/${id}` };
   },
 });
+
+/** A console user's code now (or a step ahead), as the authenticator app shows it. */
+const codeFor = (secret: string, steps_ahead = 0) => new TOTP({ secret: Secret.fromBase32(secret) }).generate({ timestamp: Date.now() + steps_ahead * 30_000 });
+
+async function enrolled(caller: TestConsoleSession): Promise<{ code: string }> {
+  const { secret } = (await caller.call('POST', '/v1/console/two-factor/enrolment')).body as { secret: string };
+  expect((await caller.call('POST', '/v1/console/two-factor/enrolment/confirm', { body: { code: codeFor(secret) } })).status).toBe(200);
+  return { code: codeFor(secret, 1) };
+}
 
 const fixtures: Record<string, Fixture> = {
   getCurrentMerchant: { kind: 'own', request: { path: '/v1/merchant' } },
@@ -136,6 +146,25 @@ const fixtures: Record<string, Fixture> = {
   signOut: { kind: 'own', request: { path: '/v1/console/session' }, asConsole: true },
   listConsoleUsers: { kind: 'collection', setup: async (a) => ({ path: '/v1/console-users', marker: (await a.signIn('staff')).user_id }) },
   createConsoleUser: { kind: 'own', request: { path: '/v1/console-users', body: { email: 'new-person@example.com', name: 'New person', role: 'viewer', password: 'a long enough password' } } },
+  getTwoFactor: { kind: 'own', request: { path: '/v1/console/two-factor' }, asConsole: true },
+  startTwoFactorEnrolment: { kind: 'own', request: { path: '/v1/console/two-factor/enrolment' }, asConsole: true },
+  confirmTwoFactorEnrolment: {
+    kind: 'own',
+    asConsole: true,
+    request: { path: '/v1/console/two-factor/enrolment/confirm', prepare: async (caller) => ({ code: codeFor(((await caller.call('POST', '/v1/console/two-factor/enrolment')).body as { secret: string }).secret) }) },
+  },
+  regenerateRecoveryCodes: { kind: 'own', asConsole: true, request: { path: '/v1/console/two-factor/recovery-codes', prepare: enrolled } },
+  disableTwoFactor: { kind: 'own', asConsole: true, request: { path: '/v1/console/two-factor/disable', prepare: enrolled } },
+  getTwoFactorPolicy: { kind: 'own', request: { path: '/v1/two-factor-policy' } },
+  setTwoFactorPolicy: { kind: 'own', request: { path: '/v1/two-factor-policy', body: { required: false } } },
+  resetConsoleUserTwoFactor: {
+    kind: 'item',
+    setup: async (a) => {
+      const staff = await a.signIn('staff');
+      await enrolled(staff);
+      return { path: `/v1/console-users/${staff.user_id}/two-factor`, marker: staff.user_id, readBack: '/v1/console-users' };
+    },
+  },
   updateConsoleUser: { kind: 'item', setup: async (a) => { const { user_id } = await a.signIn('staff'); return { path: `/v1/console-users/${user_id}`, body: { role: 'owner' }, marker: user_id, readBack: '/v1/console-users' }; } },
   listWebhookEndpoints: { kind: 'collection', setup: async (a) => ({ path: '/v1/webhook-endpoints?limit=100', marker: await aWebhookEndpoint(a) }) },
   createWebhookEndpoint: { kind: 'own', request: { path: '/v1/webhook-endpoints', body: { url: 'https://own.example/hooks', events: ['*'] } } },
@@ -254,7 +283,8 @@ describe('tenancy: every merchant-scoped route keeps merchants apart', () => {
       expect(res.text).not.toContain(a.id);
     } else {
       const caller = fixture.asConsole === true ? await b.signIn() : b;
-      const res = await caller.call(method, fixture.request.path, fixture.request.body === undefined ? {} : { body: fixture.request.body });
+      const body = fixture.request.prepare !== undefined && 'user_id' in caller ? await fixture.request.prepare(caller) : fixture.request.body;
+      const res = await caller.call(method, fixture.request.path, body === undefined ? {} : { body });
       expect(res.status).toBeLessThan(300);
       expect(res.text).not.toContain(a.id);
       if (method === 'GET') expect(res.text).toContain(b.id);

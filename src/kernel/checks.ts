@@ -7,7 +7,7 @@ import type { InvariantCheck } from './module.js';
  * `merchant_id` in its primary key: it is the tenancy boundary and the future Citus
  * distribution key.
  */
-export const platformTables = new Set(['merchant', 'consumer', 'consumer_session', 'consumer_account_token', 'mail_message', 'cart', 'cart_item', 'ledger_account', 'ledger_transfer', 'provider_event', 'test_provider_charge', 'test_provider_webhook', 'bos_outbox_event', 'bos_idempotency_key', 'bos_seed', 'bos_job', 'bos_migration', 'bos_migration_lock']);
+export const platformTables = new Set(['merchant', 'consumer', 'consumer_session', 'consumer_account_token', 'mail_message', 'cart', 'cart_item', 'ledger_account', 'ledger_transfer', 'provider_event', 'test_provider_charge', 'test_provider_webhook', 'bos_outbox_event', 'bos_idempotency_key', 'bos_rate_limit', 'bos_seed', 'bos_job', 'bos_migration', 'bos_migration_lock']);
 
 export const kernelChecks: readonly InvariantCheck[] = [
   {

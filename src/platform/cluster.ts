@@ -5,6 +5,7 @@ import type { Logger } from '../kernel/logger.js';
 import type { ModuleContext } from '../kernel/module.js';
 import type { OpenedDatabase } from './database.js';
 import { registry } from './modules.js';
+import { perProcessBudget } from '../kernel/http/rate-limit.js';
 import { placeDemoOrders, prepareDatabase } from './server.js';
 
 /**
@@ -31,6 +32,9 @@ export async function startCluster(config: Config, logger: Logger): Promise<Runn
     OPENBOS_SEED_DEMO: 'never',
     OPENBOS_CONSOLE_BUILD: 'never',
     OPENBOS_WORKERS: '1',
+    // Per-key rate limits count in each process: each worker gets its share of the budget.
+    OPENBOS_RATE_LIMIT_PER_S: String(perProcessBudget(config.OPENBOS_RATE_LIMIT_PER_S, config.OPENBOS_WORKERS)),
+    OPENBOS_RATE_LIMIT_BURST: String(perProcessBudget(config.OPENBOS_RATE_LIMIT_BURST, config.OPENBOS_WORKERS)),
   };
   let stopping = false;
   const workers = new Set<Worker>();

@@ -1,5 +1,6 @@
 import { outboxMigrations } from '../kernel/events/outbox.js';
 import { idempotencyMigrations } from '../kernel/http/idempotency.js';
+import { rateLimitMigrations } from '../kernel/http/shared-limiter.js';
 import type { EventHandler } from '../kernel/events/event.js';
 import type { BosFlow } from '../kernel/flow.js';
 import type { ModuleMigrations } from '../kernel/migrations.js';
@@ -28,7 +29,7 @@ import { mailModule } from '../modules/mail/index.js';
 export const modules: readonly BosModule[] = [mailModule, merchantsModule, locationsModule, consumersModule, catalogModule, inventoryModule, ordersModule, ledgerModule, paymentsModule, databankModule, webhooksModule, analyticsModule];
 
 export const allMigrations: readonly ModuleMigrations[] = [
-  { module: 'kernel', migrations: [...outboxMigrations, ...idempotencyMigrations, ...seedMigrations, ...jobMigrations] },
+  { module: 'kernel', migrations: [...outboxMigrations, ...idempotencyMigrations, ...seedMigrations, ...jobMigrations, ...rateLimitMigrations] },
   ...modules.map((m) => ({ module: m.name, migrations: m.migrations })),
 ];
 

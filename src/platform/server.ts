@@ -8,6 +8,8 @@ import { createLogger, type Logger } from '../kernel/logger.js';
 import { migrateToLatest } from '../kernel/migrations.js';
 import type { DemoCredentials, ModuleContext } from '../kernel/module.js';
 import { pruneIdempotencyKeys } from '../kernel/http/idempotency.js';
+import { pruneRateLimits } from '../kernel/http/shared-limiter.js';
+import { serverSealer } from '../kernel/sealed.js';
 import { seedDemo } from '../kernel/seed.js';
 import { runDueJobs } from '../kernel/jobs.js';
 import { buildApp } from './app.js';
@@ -36,6 +38,8 @@ export async function prepareDatabase(config: Config, logger: Logger): Promise<P
   const ctx: ModuleContext = { db: database.db, config, logger, registry };
   let seeded: DemoCredentials | undefined;
   try {
+    // The key that seals stored secrets: created on first start (mode 0600), checked on every one.
+    serverSealer({ data_dir: config.dataDir, key_text: config.OPENBOS_SEALING_KEY });
     const applied = await migrateToLatest(database.db, allMigrations);
     if (applied.length > 0) logger.info({ applied }, `applied ${applied.length} migrations`);
     if (config.OPENBOS_SEED_DEMO === 'auto') {
@@ -128,6 +132,7 @@ function startMaintenance(ctx: ModuleContext): NodeJS.Timeout[] {
   const tasks = [
     { name: 'kernel.jobs', interval_ms: ctx.config.OPENBOS_JOB_POLL_MS, run: async () => void (await runDueJobs(ctx.db, jobs, ctx.logger)) },
     { name: 'kernel.idempotency_expiry', interval_ms: 600_000, run: async () => void (await pruneIdempotencyKeys(ctx.db)) },
+    { name: 'kernel.rate_limit_expiry', interval_ms: 600_000, run: async () => void (await pruneRateLimits(ctx.db)) },
     ...maintenanceTasks().map((t) => ({ name: t.name, interval_ms: t.interval_ms, run: () => t.run(ctx) })),
   ];
   return tasks.map((task) =>

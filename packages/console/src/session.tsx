@@ -3,11 +3,17 @@ import { createContext, useCallback, useContext, useMemo, type ReactNode } from 
 import { bos, OpenBosError, setCsrfToken, unwrap, type Schemas } from './api';
 
 export type Session = Schemas['ConsoleSession'];
+export type SignInChallenge = Schemas['ConsoleSignInChallenge']['second_factor'];
+export type SecondFactorProof = { challenge_token: string; code: string } | { challenge_token: string; recovery_code: string };
 
 interface SessionState {
   session: Session | null;
   loading: boolean;
-  signIn: (input: { merchant: string; email: string; password: string }) => Promise<Session>;
+  /** The password step: signed in, or a second factor comes next. */
+  signIn: (input: { merchant: string; email: string; password: string }) => Promise<{ session: Session } | { challenge: SignInChallenge }>;
+  /** The second-factor step; the session is adopted by the caller (after showing recovery codes, if any). */
+  completeSignIn: (proof: SecondFactorProof) => Promise<Schemas['ConsoleSessionWithRecoveryCodes']>;
+  adoptSession: (session: Session) => void;
   signOut: () => Promise<void>;
   /** Whether the signed-in person's role grants this API scope; the server checks it again. */
   can: (scope: string) => boolean;
@@ -31,16 +37,26 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const queryClient = useQueryClient();
   const query = useQuery({ queryKey: sessionQueryKey, queryFn: loadSession, staleTime: Infinity, retry: false });
 
-  const signIn = useCallback(
-    async (input: { merchant: string; email: string; password: string }) => {
-      const session = await unwrap(bos.POST('/v1/console/sessions', { body: input }));
+  const adoptSession = useCallback(
+    (session: Session) => {
       setCsrfToken(session.csrf_token);
       queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== sessionQueryKey[0] });
       queryClient.setQueryData(sessionQueryKey, session);
-      return session;
     },
     [queryClient],
   );
+
+  const signIn = useCallback(
+    async (input: { merchant: string; email: string; password: string }) => {
+      const answer = await unwrap(bos.POST('/v1/console/sessions', { body: input }));
+      if ('second_factor' in answer) return { challenge: answer.second_factor };
+      adoptSession(answer);
+      return { session: answer };
+    },
+    [adoptSession],
+  );
+
+  const completeSignIn = useCallback(async (proof: SecondFactorProof) => unwrap(bos.POST('/v1/console/sessions/second-factor', { body: proof })), []);
 
   const signOut = useCallback(async () => {
     try {
@@ -56,8 +72,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const value = useMemo<SessionState>(() => {
     const session = query.data ?? null;
-    return { session, loading: query.isPending, signIn, signOut, can: (scope) => session?.scopes.includes(scope) ?? false };
-  }, [query.data, query.isPending, signIn, signOut]);
+    return { session, loading: query.isPending, signIn, completeSignIn, adoptSession, signOut, can: (scope) => session?.scopes.includes(scope) ?? false };
+  }, [query.data, query.isPending, signIn, completeSignIn, adoptSession, signOut]);
 
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

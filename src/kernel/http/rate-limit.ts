@@ -5,7 +5,13 @@ import type { AppEnv } from './context.js';
 
 /**
  * Per-API-key rate limit: a steady rate per second plus a burst allowance. Counters live in this
- * process; behind a load balancer each process limits on its own (documented in ARCHITECTURE).
+ * process, unlike the sign-in throttles (shared in PostgreSQL): this check runs on every API
+ * request, checkout included, and a shared counter would cost a database round trip per request
+ * and, worse, turn each busy key (a storefront's one publishable key) into a single hot row that
+ * every request of that key updates in turn. docs/SECURITY.md records the measurement.
+ *
+ * With several processes (`OPENBOS_WORKERS`), the cluster hands each worker its share of the
+ * budget (`perProcessBudget`), so the whole server admits about the configured rate per key.
  */
 export function rateLimitPerKey(per_s: number, burst: number): MiddlewareHandler<AppEnv> {
   if (per_s === 0) return (_c, next) => next();
@@ -26,4 +32,14 @@ export function rateLimitPerKey(per_s: number, burst: number): MiddlewareHandler
     }
     return next();
   };
+}
+
+/**
+ * One process's share of a per-key budget when `processes` share the port: the limit divided
+ * evenly, since Node's cluster deals connections out in turn. Rounded down (the server as a whole
+ * never admits more than configured) but at least 1; 0 (limiting off) stays 0.
+ */
+export function perProcessBudget(limit: number, processes: number): number {
+  if (limit === 0) return 0;
+  return Math.max(1, Math.floor(limit / processes));
 }

@@ -56,9 +56,9 @@ const confirm_rules = [perAddress(30)];
 const confirm_window_s = 15 * 60;
 
 export function registerRecoveryRoutes(router: ModuleRouter, { db, config, logger }: ModuleContext): void {
-  const requests = new SignInThrottle('consumer_password_reset', request_rules, request_window_s);
-  const verifications = new SignInThrottle('consumer_email_verification', request_rules, request_window_s);
-  const confirmations = new SignInThrottle('consumer_password_reset_confirm', confirm_rules, confirm_window_s);
+  const requests = new SignInThrottle(db, 'consumer_password_reset', request_rules, request_window_s);
+  const verifications = new SignInThrottle(db, 'consumer_email_verification', request_rules, request_window_s);
+  const confirmations = new SignInThrottle(db, 'consumer_password_reset_confirm', confirm_rules, confirm_window_s);
 
   router.route(requestResetRoute, async (c) => {
     const { email, link_url } = c.req.valid('json');

@@ -104,7 +104,7 @@ const sign_in_rules = [perAccountAndAddress(10), perAddress(50)];
 const sign_in_block_s = 15 * 60;
 
 export function registerRoutes(router: ModuleRouter, { db, config, logger }: ModuleContext): void {
-  const throttle = new SignInThrottle('consumer_sign_in', sign_in_rules, sign_in_block_s);
+  const throttle = new SignInThrottle(db, 'consumer_sign_in', sign_in_rules, sign_in_block_s);
 
   router.route(signUpRoute, async (c) => {
     const { email_verification_url, ...input } = c.req.valid('json');

@@ -8,19 +8,21 @@ import type { AppEnv } from '../../kernel/http/context.js';
 import { defineRoute, jsonBody, jsonResponse } from '../../kernel/http/route.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { Problem, problems } from '../../kernel/problem.js';
-import { csrfTokenFor, getSession, signIn, signOut } from './console-sessions.js';
+import { csrfTokenFor, getSession, signIn, signOut, type SignedIn } from './console-sessions.js';
 import { createConsoleUser, getConsoleUser, listConsoleUsers, updateConsoleUser, type ConsoleUser } from './console-users.js';
 import { getMerchant } from './merchants.js';
+import type { ScopeCatalogue } from '../../kernel/http/scopes.js';
+import { usersWithTwoFactor } from './two-factor.js';
 import { assertWithinPowers, consoleRoles, scopesOfRole } from './roles.js';
 import { merchantSettings } from './settings.js';
 
 /** Sign-in, sign-out and the people of a merchant who use the web console. */
 const roleSchema = z.enum(consoleRoles);
-const consoleUserSchema = z
+export const consoleUserSchema = z
   .object({ id: z.string(), email: z.string(), name: z.string(), role: roleSchema, created_at: z.string().datetime(), disabled_at: z.string().datetime().nullable() })
   .openapi('ConsoleUser');
 
-const sessionSchema = z
+export const sessionSchema = z
   .object({
     user: consoleUserSchema,
     merchant: z.object({ id: z.string(), handle: z.string(), name: z.string(), kind: z.string(), default_currency: z.string(), country: z.string() }),
@@ -30,7 +32,17 @@ const sessionSchema = z
   })
   .openapi('ConsoleSession');
 
-function userJson(u: ConsoleUser): z.infer<typeof consoleUserSchema> {
+export const signInChallengeSchema = z
+  .object({
+    second_factor: z.object({
+      challenge_token: z.string().openapi({ description: 'send it with a code to POST /v1/console/sessions/second-factor within five minutes' }),
+      purpose: z.enum(['verify', 'enrol']).openapi({ description: '`verify`: enter a code from the authenticator app or a recovery code; `enrol`: the store requires a second factor, set one up first' }),
+      expires_at: z.string().datetime(),
+    }),
+  })
+  .openapi('ConsoleSignInChallenge');
+
+export function userJson(u: ConsoleUser): z.infer<typeof consoleUserSchema> {
   return { id: u.id, email: u.email, name: u.name, role: u.role, created_at: u.created_at.toISOString(), disabled_at: u.disabled_at?.toISOString() ?? null };
 }
 
@@ -42,7 +54,10 @@ export const signInRoute = defineRoute({
   summary: 'Sign in to the console with the merchant’s handle, an email and a password; sets the session cookie',
   access: { scope: 'public', tenancy: 'public' },
   request: jsonBody(z.object({ merchant: z.string().min(1).max(64), email: z.string().min(3).max(254), password: z.string().min(1).max(200) }).strict()),
-  responses: { 201: jsonResponse(sessionSchema, 'Signed in; the `bos_session` cookie is set') },
+  responses: {
+    201: jsonResponse(sessionSchema, 'Signed in; the `bos_session` cookie is set'),
+    202: jsonResponse(signInChallengeSchema, 'The password is right; a second factor comes next, and no cookie is set yet'),
+  },
 });
 
 export const getSessionRoute = defineRoute({
@@ -74,7 +89,7 @@ export const listUsersRoute = defineRoute({
   tags: ['Console'],
   summary: 'The people who may sign in to this merchant’s console',
   access: { scope: 'users:read', tenancy: 'merchant' },
-  responses: { 200: jsonResponse(z.object({ data: z.array(consoleUserSchema) }), 'Console users') },
+  responses: { 200: jsonResponse(z.object({ data: z.array(consoleUserSchema.extend({ two_factor_enabled: z.boolean() }).openapi('ConsoleUserListed')) }), 'Console users') },
 });
 
 export const createUserRoute = defineRoute({
@@ -107,32 +122,40 @@ function isHttps(c: Context<AppEnv>, public_url: string | undefined): boolean {
   return new URL(c.req.url).protocol === 'https:' || (public_url?.startsWith('https:') ?? false);
 }
 
+export function setSessionCookie(c: Context<AppEnv>, session: SignedIn, public_url: string | undefined): void {
+  setCookie(c, sessionCookie, session.token, { httpOnly: true, sameSite: 'Strict', path: '/', secure: isHttps(c, public_url), expires: session.expires_at });
+}
+
+export function sessionJson({ merchant, user, csrf_token, expires_at }: SignedIn, catalogue: ScopeCatalogue): z.infer<typeof sessionSchema> {
+  return {
+    user: userJson(user),
+    merchant: { id: merchant.id, handle: merchant.handle, name: merchant.name, kind: merchant.kind, default_currency: merchant.default_currency, country: merchant.country },
+    scopes: scopesOfRole(user.role, catalogue),
+    csrf_token,
+    expires_at: expires_at.toISOString(),
+  };
+}
+
 export function registerConsoleRoutes(router: ModuleRouter, { db, config, logger, registry }: ModuleContext): void {
-  const throttle = new SignInThrottle('console_sign_in', sign_in_rules, sign_in_block_s);
+  const throttle = new SignInThrottle(db, 'console_sign_in', sign_in_rules, sign_in_block_s);
 
   router.route(signInRoute, async (c) => {
     const input = c.req.valid('json');
     const account = `${input.merchant.trim().toLowerCase()}:${input.email.trim().toLowerCase()}`;
     const address = clientAddress(c, config.OPENBOS_TRUSTED_PROXIES, logger);
     await throttle.check(account, address);
-    const session = await signIn(db, input, merchantSettings.of(config).OPENBOS_CONSOLE_SESSION_TTL_S);
-    if (session === undefined) {
+    const step = await signIn(db, input, merchantSettings.of(config).OPENBOS_CONSOLE_SESSION_TTL_S);
+    if (step === undefined) {
       await throttle.failed(account, address);
       throw new Problem(401, 'invalid_credentials', 'Sign-in failed', 'The store, email or password is not right');
     }
     await throttle.succeeded(account, address);
-    setCookie(c, sessionCookie, session.token, { httpOnly: true, sameSite: 'Strict', path: '/', secure: isHttps(c, config.OPENBOS_PUBLIC_URL), expires: session.expires_at });
-    const { merchant, user } = session;
-    return c.json(
-      {
-        user: userJson(user),
-        merchant: { id: merchant.id, handle: merchant.handle, name: merchant.name, kind: merchant.kind, default_currency: merchant.default_currency, country: merchant.country },
-        scopes: scopesOfRole(user.role, registry.scopes),
-        csrf_token: session.csrf_token,
-        expires_at: session.expires_at.toISOString(),
-      },
-      201,
-    );
+    if (step.kind === 'second_factor') {
+      const { token, purpose, expires_at } = step.challenge;
+      return c.json({ second_factor: { challenge_token: token, purpose, expires_at: expires_at.toISOString() } }, 202);
+    }
+    setSessionCookie(c, step.session, config.OPENBOS_PUBLIC_URL);
+    return c.json(sessionJson(step.session, registry.scopes), 201);
   });
 
   router.route(getSessionRoute, async (c) => {
@@ -159,7 +182,11 @@ export function registerConsoleRoutes(router: ModuleRouter, { db, config, logger
     return c.json({ signed_out: true as const }, 200);
   });
 
-  router.route(listUsersRoute, async (c) => c.json({ data: (await listConsoleUsers(db, c.get('caller').merchant_id)).map(userJson) }, 200));
+  router.route(listUsersRoute, async (c) => {
+    const { merchant_id } = c.get('caller');
+    const [users, withFactor] = await Promise.all([listConsoleUsers(db, merchant_id), usersWithTwoFactor(db, merchant_id)]);
+    return c.json({ data: users.map((u) => ({ ...userJson(u), two_factor_enabled: withFactor.has(u.id) })) }, 200);
+  });
 
   router.route(createUserRoute, async (c) => {
     const caller = c.get('caller');

@@ -9,6 +9,8 @@ import { recordAudit } from './audit.js';
 import { verifyConsoleUser, type ConsoleUser } from './console-users.js';
 import { findMerchantByHandle, type Merchant } from './merchants.js';
 import { scopesOfRole } from './roles.js';
+import { issueChallenge, type IssuedChallenge } from './sign-in-challenges.js';
+import { twoFactorEnabled } from './two-factor.js';
 import type { MerchantTables } from './tables.js';
 
 /**
@@ -28,12 +30,26 @@ export interface SignedIn {
   merchant: Merchant;
 }
 
-/** Checks the credentials and opens a session; undefined when the merchant, email or password is wrong. */
-export async function signIn(db: AnyDb, input: { merchant: string; email: string; password: string }, ttl_s: number): Promise<SignedIn | undefined> {
+/** What a right password leads to: a session, or first a second factor (to enter, or to set up). */
+export type SignInStep = { kind: 'session'; session: SignedIn } | { kind: 'second_factor'; challenge: IssuedChallenge };
+
+/**
+ * Checks the credentials; undefined when the merchant, email or password is wrong. A user with a
+ * second factor gets a challenge to answer with a code; so does a user without one at a merchant
+ * that requires it, who must set one up before getting a session. Everyone else gets a session.
+ */
+export async function signIn(db: AnyDb, input: { merchant: string; email: string; password: string }, ttl_s: number): Promise<SignInStep | undefined> {
   const merchant = await findMerchantByHandle(db, input.merchant.trim().toLowerCase());
   // Verify even for an unknown merchant, so the answer takes as long either way.
   const user = await verifyConsoleUser(db, merchant?.id ?? 'mer_none', input.email, input.password);
   if (merchant === undefined || user === undefined) return undefined;
+  if (await twoFactorEnabled(db, merchant.id, user.id)) return { kind: 'second_factor', challenge: await issueChallenge(db, merchant.id, user.id, 'verify') };
+  if (merchant.console_two_factor_required) return { kind: 'second_factor', challenge: await issueChallenge(db, merchant.id, user.id, 'enrol') };
+  return { kind: 'session', session: await openSession(db, merchant, user, ttl_s, null) };
+}
+
+/** Opens a session for a person whose credentials were checked; `second_factor` says how, for the audit trail. */
+export async function openSession(db: AnyDb, merchant: Merchant, user: ConsoleUser, ttl_s: number, second_factor: 'totp' | 'recovery_code' | null): Promise<SignedIn> {
   const token = newToken('cs_', token_bytes);
   const session_id = newId('ses');
   const expires_at = new Date(Date.now() + ttl_s * 1_000);
@@ -42,7 +58,7 @@ export async function signIn(db: AnyDb, input: { merchant: string; email: string
       .insertInto('console_session')
       .values({ merchant_id: merchant.id, id: session_id, user_id: user.id, token_hash: hashToken(token), expires_at, revoked_at: null })
       .execute();
-    await recordAudit(trx, { merchant_id: merchant.id, actor: `user:${user.id}`, action: 'console_session.sign_in', target: session_id });
+    await recordAudit(trx, { merchant_id: merchant.id, actor: `user:${user.id}`, action: 'console_session.sign_in', target: session_id, ...(second_factor === null ? {} : { details: { second_factor } }) });
   });
   return { token, csrf_token: csrfTokenFor(token), session_id, expires_at, user, merchant };
 }

@@ -9,6 +9,7 @@ import { commands } from './cli.js';
 import { scopes } from './scopes.js';
 import { merchantSettings } from './settings.js';
 import { passwordResetJobs, pruneConsolePasswordResets } from './password-reset.js';
+import { pruneChallenges } from './sign-in-challenges.js';
 
 /** Merchants (the platform’s tenants), their API keys, console users and sessions, and audit trail. */
 export const merchantsModule = defineModule({
@@ -21,6 +22,7 @@ export const merchantsModule = defineModule({
   maintenance: [
     { name: 'merchants.prune_sessions', interval_ms: 3_600_000, run: async ({ db }) => void (await pruneSessions(db)) },
     { name: 'merchants.prune_password_resets', interval_ms: 3_600_000, run: async ({ db }) => void (await pruneConsolePasswordResets(db)) },
+    { name: 'merchants.prune_sign_in_challenges', interval_ms: 3_600_000, run: async ({ db }) => void (await pruneChallenges(db)) },
   ],
   scopes,
   webhookEvents: [apiKeyCreated, apiKeyRevoked],
@@ -31,7 +33,8 @@ export const merchantsModule = defineModule({
 export { createMerchant, findMerchantByHandle, getMerchant, listMerchants, type Merchant, type NewMerchant } from './merchants.js';
 export { createApiKey, updateApiKey, revokeApiKey, listApiKeys, keyAuthenticator, type ApiKey } from './api-keys.js';
 export { createConsoleUser, verifyConsoleUser, listConsoleUsers, updateConsoleUser, type ConsoleUser } from './console-users.js';
-export { signIn, signOut, pruneSessions, csrfTokenFor } from './console-sessions.js';
+export { signIn, signOut, openSession, pruneSessions, csrfTokenFor, type SignInStep, type SignedIn } from './console-sessions.js';
+export { twoFactorEnabled, twoFactorRequired, resetTwoFactor, setTwoFactorRequired, type TwoFactorStatus } from './two-factor.js';
 export { requestConsolePasswordReset, confirmConsolePasswordReset, pruneConsolePasswordResets, reset_token_ttl_s } from './password-reset.js';
 export { scopesOfRole, consoleRoles } from './roles.js';
 export { recordAudit, listAuditEvents } from './audit.js';

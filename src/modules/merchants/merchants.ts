@@ -7,7 +7,7 @@ import { recordAudit } from './audit.js';
 import { merchantCreated } from './events.js';
 import type { MerchantKind, MerchantTable, MerchantTables } from './tables.js';
 
-export type Merchant = Omit<MerchantTable, 'created_at'> & { created_at: Date };
+export type Merchant = Omit<MerchantTable, 'created_at' | 'console_two_factor_required'> & { created_at: Date; console_two_factor_required: boolean };
 
 export interface NewMerchant {
   handle: string;

@@ -96,4 +96,48 @@ export const migrations = [
      create unique index console_password_reset_token_hash on console_password_reset (token_hash);
      create index console_password_reset_expiry on console_password_reset (expires_at);`,
   ),
+  sqlMigration('20261205T1901_merchant_two_factor_required', `alter table merchant add column console_two_factor_required boolean not null default false;`),
+  sqlMigration(
+    '20261205T1902_create_console_two_factor',
+    `create table console_two_factor (
+       merchant_id text not null,
+       user_id text not null,
+       secret_sealed text,
+       pending_secret_sealed text,
+       enabled_at timestamptz,
+       last_step integer,
+       updated_at timestamptz not null default now(),
+       primary key (merchant_id, user_id),
+       foreign key (merchant_id, user_id) references console_user (merchant_id, id),
+       check ((secret_sealed is null) = (enabled_at is null))
+     );`,
+  ),
+  sqlMigration(
+    '20261205T1903_create_console_recovery_code',
+    `create table console_recovery_code (
+       merchant_id text not null,
+       user_id text not null,
+       code_hash text not null,
+       created_at timestamptz not null default now(),
+       used_at timestamptz,
+       primary key (merchant_id, user_id, code_hash),
+       foreign key (merchant_id, user_id) references console_user (merchant_id, id)
+     );`,
+  ),
+  sqlMigration(
+    '20261205T1904_create_console_sign_in_challenge',
+    `create table console_sign_in_challenge (
+       merchant_id text not null,
+       id text not null,
+       user_id text not null,
+       token_hash text not null,
+       purpose text not null check (purpose in ('verify', 'enrol')),
+       created_at timestamptz not null default now(),
+       expires_at timestamptz not null,
+       used_at timestamptz,
+       primary key (merchant_id, id),
+       foreign key (merchant_id, user_id) references console_user (merchant_id, id)
+     );
+     create unique index console_sign_in_challenge_token_hash on console_sign_in_challenge (token_hash);`,
+  ),
 ];

@@ -39,8 +39,8 @@ const confirm_rules = [perAddress(30)];
 const confirm_window_s = 15 * 60;
 
 export function registerPasswordResetRoutes(router: ModuleRouter, { db, config, logger }: ModuleContext): void {
-  const requests = new SignInThrottle('console_password_reset', request_rules, request_window_s);
-  const confirmations = new SignInThrottle('console_password_reset_confirm', confirm_rules, confirm_window_s);
+  const requests = new SignInThrottle(db, 'console_password_reset', request_rules, request_window_s);
+  const confirmations = new SignInThrottle(db, 'console_password_reset_confirm', confirm_rules, confirm_window_s);
 
   router.route(requestResetRoute, async (c) => {
     const { merchant, email } = c.req.valid('json');

@@ -9,6 +9,7 @@ import { listAuditEvents } from './audit.js';
 import { getMerchant } from './merchants.js';
 import { registerConsoleRoutes } from './console-routes.js';
 import { registerPasswordResetRoutes } from './password-reset-routes.js';
+import { registerTwoFactorRoutes } from './two-factor-routes.js';
 import type { Caller } from '../../kernel/http/context.js';
 import type { KeyKind, Scope, ScopeCatalogue } from '../../kernel/http/scopes.js';
 import { assertWithinPowers } from './roles.js';
@@ -224,6 +225,7 @@ export function registerRoutes(router: ModuleRouter, ctx: ModuleContext): void {
   router.route(listScopesRoute, (c) => c.json({ data: catalogue.all().map(({ name, kind, module, description }) => ({ name, kind, module, description })) }, 200));
   registerConsoleRoutes(router, ctx);
   registerPasswordResetRoutes(router, ctx);
+  registerTwoFactorRoutes(router, ctx);
   router.route(getCurrentMerchant, async (c) => {
     const merchant = await getMerchant(db, c.get('caller').merchant_id);
     if (merchant === undefined) throw problems.notFound('The merchant');

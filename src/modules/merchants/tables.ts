@@ -11,6 +11,8 @@ export interface MerchantTable {
   kind: MerchantKind;
   default_currency: string;
   country: string;
+  /** The owner's rule: every console user must sign in with a second factor. */
+  console_two_factor_required: Generated<boolean>;
   created_at: Generated<Date>;
 }
 
@@ -70,6 +72,52 @@ export interface AuditEventTable {
   occurred_at: Generated<Date>;
 }
 
+/** A console user's time-based one-time password (TOTP); the secret is sealed (kernel/sealed.ts). */
+export interface ConsoleTwoFactorTable {
+  merchant_id: string;
+  user_id: string;
+  /** The confirmed secret; null until the first code confirms enrolment. */
+  secret_sealed: string | null;
+  /** A secret handed out for enrolment and not yet confirmed by a code. */
+  pending_secret_sealed: string | null;
+  enabled_at: Date | null;
+  /** The last time step whose code was accepted: a code of this step or earlier is refused (no replay). */
+  last_step: number | null;
+  updated_at: Generated<Date>;
+}
+
+/** Single-use recovery codes; only their SHA-256 is stored. */
+export interface ConsoleRecoveryCodeTable {
+  merchant_id: string;
+  user_id: string;
+  code_hash: string;
+  created_at: Generated<Date>;
+  used_at: Date | null;
+}
+
+/** Between the password and the second factor: a short-lived, single-use token. */
+export interface ConsoleSignInChallengeTable {
+  merchant_id: string;
+  id: string;
+  user_id: string;
+  token_hash: string;
+  /** `verify`: enter a code; `enrol`: the merchant requires a second factor the user has yet to set up. */
+  purpose: 'verify' | 'enrol';
+  created_at: Generated<Date>;
+  expires_at: Date;
+  used_at: Date | null;
+}
+
+export interface AuditEventTable {
+  merchant_id: string;
+  id: string;
+  actor: string;
+  action: string;
+  target: string;
+  details: unknown;
+  occurred_at: Generated<Date>;
+}
+
 export interface MerchantTables {
   merchant: MerchantTable;
   api_key: ApiKeyTable;
@@ -77,4 +125,7 @@ export interface MerchantTables {
   console_session: ConsoleSessionTable;
   audit_event: AuditEventTable;
   console_password_reset: ConsolePasswordResetTable;
+  console_two_factor: ConsoleTwoFactorTable;
+  console_recovery_code: ConsoleRecoveryCodeTable;
+  console_sign_in_challenge: ConsoleSignInChallengeTable;
 }

@@ -16,8 +16,10 @@ import { usersQueryKey } from './queryKeys';
 import { Badge, NotAllowed, SettingsSection } from './shared';
 import { useUpdateUser } from './UserFields';
 import { EditUserForm, InvitedView, InviteForm, ResetPasswordForm } from './UserForms';
+import { ResetTwoFactorDialog } from './ResetTwoFactor';
 
 type ConsoleUser = Schemas['ConsoleUser'];
+type ListedUser = Schemas['ConsoleUserListed'];
 
 /** The people of this merchant who sign in to the console: only owners may change them. */
 export function UsersTab() {
@@ -32,6 +34,7 @@ export function UsersTab() {
   const [editing, setEditing] = useState<ConsoleUser | null>(null);
   const [resetting, setResetting] = useState<ConsoleUser | null>(null);
   const [disabling, setDisabling] = useState<ConsoleUser | null>(null);
+  const [resettingFactor, setResettingFactor] = useState<ListedUser | null>(null);
   const update = useUpdateUser();
   const me = session?.user.id;
 
@@ -40,7 +43,7 @@ export function UsersTab() {
       {t('users.invite')}
     </button>
   );
-  const actions = { edit: setEditing, reset: setResetting, enable: (u: ConsoleUser) => update.mutate({ user: u, change: { disabled: false } }), disable: (u: ConsoleUser) => { update.reset(); setDisabling(u); }, enabling: (u: ConsoleUser) => update.isPending && update.variables?.user.id === u.id };
+  const actions = { edit: setEditing, reset: setResetting, resetFactor: setResettingFactor, enable: (u: ConsoleUser) => update.mutate({ user: u, change: { disabled: false } }), disable: (u: ConsoleUser) => { update.reset(); setDisabling(u); }, enabling: (u: ConsoleUser) => update.isPending && update.variables?.user.id === u.id };
   return (
     <SettingsSection id="users" title={t('users.title')} intro={canWrite || !canRead ? t('users.intro') : t('users.introReadOnly')} action={inviteButton}>
       {!canRead || isForbidden(query.error) ? (
@@ -71,6 +74,7 @@ export function UsersTab() {
       <Dialog open={resetting !== null} title={t('users.resetTitle', { name: resetting?.name ?? '' })} onClose={() => setResetting(null)}>
         {resetting !== null && <ResetPasswordForm user={resetting} isMe={resetting.id === me} onDone={() => setResetting(null)} />}
       </Dialog>
+      <ResetTwoFactorDialog user={resettingFactor} onClose={() => setResettingFactor(null)} />
       <ConfirmDialog
         open={disabling !== null}
         title={t('users.disableTitle')}
@@ -93,13 +97,14 @@ export function UsersTab() {
 interface UserActions {
   edit: (u: ConsoleUser) => void;
   reset: (u: ConsoleUser) => void;
+  resetFactor: (u: ListedUser) => void;
   enable: (u: ConsoleUser) => void;
   disable: (u: ConsoleUser) => void;
   enabling: (u: ConsoleUser) => boolean;
 }
 
 /** The users; with `actions` (owners only), the buttons that change them. */
-function UsersTable({ users, me, actions }: { users: ConsoleUser[]; me: string | undefined; actions: UserActions | undefined }) {
+function UsersTable({ users, me, actions }: { users: ListedUser[]; me: string | undefined; actions: UserActions | undefined }) {
   const { t } = useTranslation('settings');
   const { t: tc } = useTranslation();
   const f = useFormat();
@@ -114,6 +119,7 @@ function UsersTable({ users, me, actions }: { users: ConsoleUser[]; me: string |
         { label: t('users.email'), cell: (u) => u.email },
         { label: t('users.role'), cell: (u) => tc(`role.${u.role}`) },
         { label: t('statusColumn'), cell: (u) => (u.disabled_at !== null ? <Badge tone="disabled">{t('users.disabled')}</Badge> : <Badge tone="enabled">{t('users.active')}</Badge>) },
+        { label: t('users.twoFactor'), cell: (u) => (u.two_factor_enabled ? <Badge tone="enabled">{t('users.twoFactorOn')}</Badge> : <Badge tone="disabled">{t('users.twoFactorOff')}</Badge>) },
         { label: t('users.added'), cell: (u) => <time dateTime={u.created_at}>{f.dateTime(u.created_at)}</time> },
         actions !== undefined && {
           label: tc('actions'),
@@ -127,6 +133,11 @@ function UsersTable({ users, me, actions }: { users: ConsoleUser[]; me: string |
               <button type="button" onClick={() => actions.reset(u)} aria-label={t('users.resetNamed', { name: u.name })}>
                 {t('users.resetPassword')}
               </button>
+              {u.two_factor_enabled && u.id !== me && (
+                <button type="button" onClick={() => actions.resetFactor(u)} aria-label={t('users.resetTwoFactorNamed', { name: u.name })}>
+                  {t('users.resetTwoFactor')}
+                </button>
+              )}
               {u.disabled_at !== null ? (
                 <button type="button" onClick={() => actions.enable(u)} disabled={actions.enabling(u)} aria-label={t('users.enableNamed', { name: u.name })}>
                   {t('users.enable')}

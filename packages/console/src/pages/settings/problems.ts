@@ -33,6 +33,10 @@ export function useProblemText() {
             return t('problem.endpointLimit');
           case 'not_found':
             return t('problem.notFound');
+          case 'invalid_code':
+            return t('problem.invalidCode');
+          case 'two_factor_required':
+            return t('problem.twoFactorRequired');
           case 'rate_limited':
             return t('problem.rateLimited');
           case 'validation_failed':
