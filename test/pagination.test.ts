@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseEscrow } from '../src/flows/release-escrow/index.js';
+import { inTransaction } from '../src/kernel/db.js';
 import { openApiConfig } from '../src/kernel/http/app.js';
+import { queueMail } from '../src/modules/mail/index.js';
 import { page_size_max } from '../src/kernel/http/pagination.js';
 import { runPayouts, testCards, TestPaymentProvider, testProviderSecret } from '../src/modules/payments/index.js';
 import { version } from '../src/platform/app.js';
@@ -34,6 +36,12 @@ interface ListFixture {
 const fixtures: Record<string, ListFixture> = {
   listApiKeys: { setup: async (m) => ({ path: '/v1/api-keys', add: async () => void (await created(m.call('POST', '/v1/api-keys', { body: { kind: 'secret', name: 'paging' } }))) }) },
   listAuditEvents: { setup: async (m) => ({ path: '/v1/audit-events', add: async () => void (await created(m.call('POST', '/v1/api-keys', { body: { kind: 'publishable', name: 'paging' } }))) }) },
+  listMailMessages: {
+    setup: async (m) => ({
+      path: '/v1/mail-messages',
+      add: async () => void (await inTransaction(platform.database.db, (trx) => queueMail(trx, { merchant_id: m.id, kind: 'paging_note', from: 'shop@example.test', to: 'reader@example.com', subject: 'Paging', text: 'A page' }))),
+    }),
+  },
   listLocations: { setup: async (m) => ({ path: '/v1/locations', add: async () => void (await aLocation(m)) }) },
   listProducts: { setup: async (m) => ({ path: '/v1/products', add: async () => void (await aStockedItem(m, { units: 0 })) }) },
   listStockLevels: {

@@ -153,7 +153,8 @@ describe('the server on an embedded PostgreSQL', () => {
     } finally {
       await stop(server);
     }
-  });
+    // A server start, a kill and a restart of PostgreSQL: slow on two loaded cores.
+  }, 120_000);
 
   it('comes back after SIGKILL, adopting the PostgreSQL the dead process left running', async () => {
     const server = await startServer(env);
