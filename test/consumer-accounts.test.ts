@@ -83,10 +83,15 @@ describe('consumer accounts', () => {
     expect(mine.body.items).toEqual([expect.objectContaining({ variant_id: item.variant_id, quantity: 2 })]);
     expect((await storefront('GET', '/v1/account/carts', { token: me.token })).body.data.map((c: { id: string }) => c.id)).toEqual([cart_id]);
 
-    // Someone else, signed in, neither opens it without the token nor takes it with it.
+    // Claimed, the old guest token opens nothing: not the cart (with the account's email), not its checkout.
+    expect((await storefront('GET', `/v1/carts/${cart_id}`, { cartToken })).status).toBe(404);
+    expect((await storefront('POST', `/v1/carts/${cart_id}/items`, { cartToken, body: { variant_id: item.variant_id, quantity: 5 } })).status).toBe(404);
+    expect((await storefront('POST', `/v1/carts/${cart_id}/checkout`, { cartToken, body: {} })).status).toBe(404);
+
+    // Someone else, signed in, neither opens it nor takes it, with or without the old token.
     const other = await signUp();
     expect((await storefront('GET', `/v1/carts/${cart_id}`, { token: other.token })).status).toBe(404);
-    expect((await storefront('POST', `/v1/carts/${cart_id}/claim`, { token: other.token, cartToken })).body.code).toBe('cart_owned');
+    expect((await storefront('POST', `/v1/carts/${cart_id}/claim`, { token: other.token, cartToken })).status).toBe(404);
 
     const placed = await storefront('POST', `/v1/carts/${cart_id}/checkout`, { token: me.token, body: {} });
     expect(placed.status, placed.text).toBe(201);

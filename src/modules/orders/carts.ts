@@ -31,14 +31,16 @@ export async function createCart(db: AnyDb, input: { channel_merchant_id: string
 }
 
 /**
- * The cart, if the token opens it or it belongs to the signed-in consumer; otherwise 404 (a
- * wrong token must not reveal that it exists).
+ * The cart, if it belongs to the signed-in consumer, or if it is a guest's cart and the token
+ * opens it; otherwise 404 (a wrong token must not reveal that it exists). Once a consumer owns a
+ * cart its guest token opens nothing: whoever kept the token must not read the account's cart.
  */
 export async function openCart(db: AnyDb, cart_id: string, token: string | undefined, consumer_id?: string): Promise<Cart> {
   const row = await tablesOf<OrderTables>(db).selectFrom('cart').selectAll().where('id', '=', cart_id).executeTakeFirst();
   const presented = Buffer.from(hashToken(token ?? ''));
   const owned = row !== undefined && consumer_id !== undefined && row.consumer_id === consumer_id;
-  if (row === undefined || (!owned && !timingSafeEqual(presented, Buffer.from(row.token_hash)))) throw problems.notFound('The cart');
+  const guestOpens = row !== undefined && row.consumer_id === null && timingSafeEqual(presented, Buffer.from(row.token_hash));
+  if (row === undefined || (!owned && !guestOpens)) throw problems.notFound('The cart');
   const { token_hash: _h, ...cart } = row;
   return cart;
 }
@@ -48,7 +50,8 @@ export async function claimCart(db: AnyDb, cart: Cart, consumer: { id: string; e
   if (cart.consumer_id !== null && cart.consumer_id !== consumer.id) throw problems.conflict('cart_owned', 'This cart belongs to another account');
   const row = await tablesOf<OrderTables>(db)
     .updateTable('cart')
-    .set({ consumer_id: consumer.id, buyer_email: sql`coalesce(buyer_email, ${consumer.email})`, updated_at: sql`now()` })
+    // The guest token is retired: from now on only the account opens the cart.
+    .set({ consumer_id: consumer.id, token_hash: hashToken(newToken('ct_', 24)), buyer_email: sql`coalesce(buyer_email, ${consumer.email})`, updated_at: sql`now()` })
     .where('id', '=', cart.id)
     .returningAll()
     .executeTakeFirstOrThrow();
