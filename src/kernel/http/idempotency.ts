@@ -18,6 +18,12 @@ import type { AppEnv } from './context.js';
  * A response of 5xx is not stored, so the client may retry the same key. A request whose process
  * died mid-way stays "in progress" until the key expires: its outcome is unknown, and replaying
  * it blindly could do the work twice.
+ *
+ * No secret is ever stored: the fields of a response that carry one (tokens, signing secrets,
+ * recovery codes; `secretField`) are blanked before the response is kept. A replay to a secret key
+ * or a console session shows the rest, with `Idempotent-Redacted` naming what was withheld; a
+ * replay to a publishable key, which every visitor of a storefront shares, is refused with 409
+ * `idempotent_replay_withheld`: it could hand one buyer another's cart or session.
  */
 export interface IdempotencyTable {
   api_key_id: string;
@@ -29,6 +35,8 @@ export interface IdempotencyTable {
   response_body: string | null;
   created_at: Generated<Date>;
   expires_at: Date;
+  /** Dotted paths of the response's secret fields, blanked before it was stored. */
+  redacted_fields: Generated<string[]>;
 }
 
 interface Tables {
@@ -52,7 +60,45 @@ export const idempotencyMigrations: readonly Migration[] = [
      );
      create index bos_idempotency_key_expiry on bos_idempotency_key (expires_at);`,
   ),
+  sqlMigration(
+    '20261205T2000_idempotency_redacted_fields',
+    `alter table bos_idempotency_key add column redacted_fields text[] not null default '{}';
+     -- Responses stored before secrets were withheld may hold tokens: they are dropped, not kept.
+     delete from bos_idempotency_key where state = 'done';`,
+  ),
 ];
+
+/** Field names that carry a secret in any response: never stored, never replayed. */
+export function secretField(name: string): boolean {
+  return /^(token|secret|password|csrf_token|recovery_codes|otpauth_uri|signing_secret)$|_(token|secret)$/.test(name);
+}
+
+/** The response body with every secret field blanked (set to null), and the paths blanked. */
+export function withoutSecrets(body: string): { body: string; redacted: string[] } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return { body, redacted: [] };
+  }
+  const redacted: string[] = [];
+  const walk = (value: unknown, path: string): unknown => {
+    if (Array.isArray(value)) return value.map((v, i) => walk(v, path === '' ? String(i) : `${path}.${i}`));
+    if (typeof value !== 'object' || value === null) return value;
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => {
+        const at = path === '' ? k : `${path}.${k}`;
+        if (secretField(k) && v !== null) {
+          redacted.push(at);
+          return [k, null];
+        }
+        return [k, walk(v, at)];
+      }),
+    );
+  };
+  const clean = walk(parsed, '');
+  return redacted.length === 0 ? { body, redacted } : { body: JSON.stringify(clean), redacted };
+}
 
 const key_length_max = 255;
 const ttl_hours = 24;
@@ -77,7 +123,7 @@ export function idempotency(db: AnyDb): MiddlewareHandler<AppEnv> {
       .values({ api_key_id: caller.key_id, key, request_hash, state: 'in_progress', expires_at: sql`now() + interval '${sql.raw(String(ttl_hours))} hours'` })
       .onConflict((oc) =>
         // An expired record is reclaimed as if it never existed.
-        oc.columns(['api_key_id', 'key']).doUpdateSet({ request_hash, state: 'in_progress', response_status: null, response_body: null, response_content_type: null, created_at: sql`now()`, expires_at: sql`now() + interval '${sql.raw(String(ttl_hours))} hours'` }).where('bos_idempotency_key.expires_at', '<', sql<Date>`now()`),
+        oc.columns(['api_key_id', 'key']).doUpdateSet({ request_hash, state: 'in_progress', response_status: null, response_body: null, response_content_type: null, redacted_fields: [], created_at: sql`now()`, expires_at: sql`now() + interval '${sql.raw(String(ttl_hours))} hours'` }).where('bos_idempotency_key.expires_at', '<', sql<Date>`now()`),
       )
       .returning('key')
       .executeTakeFirst();
@@ -91,9 +137,13 @@ export function idempotency(db: AnyDb): MiddlewareHandler<AppEnv> {
       if (existing.state === 'in_progress') {
         throw problems.conflict('idempotency_request_in_progress', 'A request with this Idempotency-Key is still being processed; retry later');
       }
+      const withheld = existing.redacted_fields;
+      if (withheld.length > 0 && caller.kind === 'publishable') {
+        throw problems.conflict('idempotent_replay_withheld', 'A request with this Idempotency-Key already succeeded, and its response carried a secret that is not replayed to a shared storefront key; send a new key to do it again');
+      }
       return new Response(existing.response_body, {
         status: existing.response_status ?? 200,
-        headers: { 'content-type': existing.response_content_type ?? 'application/json', 'idempotent-replayed': 'true' },
+        headers: { 'content-type': existing.response_content_type ?? 'application/json', 'idempotent-replayed': 'true', ...(withheld.length > 0 ? { 'idempotent-redacted': withheld.join(', ') } : {}) },
       });
     }
 
@@ -101,10 +151,10 @@ export function idempotency(db: AnyDb): MiddlewareHandler<AppEnv> {
     try {
       await next();
       if (c.res.status < 500) {
-        const response_body = await c.res.clone().text();
+        const { body: response_body, redacted } = withoutSecrets(await c.res.clone().text());
         await t
           .updateTable('bos_idempotency_key')
-          .set({ state: 'done', response_status: c.res.status, response_content_type: c.res.headers.get('content-type'), response_body })
+          .set({ state: 'done', response_status: c.res.status, response_content_type: c.res.headers.get('content-type'), response_body, redacted_fields: redacted })
           .where('api_key_id', '=', caller.key_id)
           .where('key', '=', key)
           .execute();
