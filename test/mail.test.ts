@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction } from '../src/kernel/db.js';
 import { runChecks } from '../src/kernel/checks.js';
 import { runDueJobs, type JobHandler } from '../src/kernel/jobs.js';
-import { mailModule, queueMail, sendMailHandler, type NewMail } from '../src/modules/mail/index.js';
+import { eraseStaleSensitiveBodies, mailModule, queueMail, sendMailHandler, type NewMail } from '../src/modules/mail/index.js';
 import { jobHandlers } from '../src/platform/modules.js';
 import { createConsoleUser, createMerchant } from '../src/modules/merchants/index.js';
 import { createTestDatabase, urlFor } from './support/database.js';
@@ -125,6 +125,17 @@ describe('mail over SMTP', () => {
     expect(mail!.body, 'the recipient gets the link').toContain(link);
     expect((await row(id)).text_body).not.toContain(link);
     expect((await admin.call('GET', `/v1/mail-messages/${id}`)).body).toMatchObject({ status: 'sent', body: 'erased', text: null });
+  });
+
+  it('erases a secret link that stayed in the outbox past its time, and bos check says when one is kept', async () => {
+    const link = `https://shop.example/reset?token=${unique('stale')}`;
+    const { id } = await queue({ kind: 'console_password_reset', text: `Reset: ${link}`, sensitive: true });
+    // Refused for good, it was never sent, so sending did not erase it.
+    await sql`update mail_message set status = 'failed', created_at = now() - interval '5 days' where id = ${id}`.execute(platform.database.db);
+    expect((await mailCheck()).join('\n')).toContain(id);
+    expect(await eraseStaleSensitiveBodies(platform.database.db)).toBeGreaterThanOrEqual(1);
+    expect((await row(id)).text_body).not.toContain(link);
+    expect(await mailCheck()).toEqual([]);
   });
 
   it('bos check reports a queued message that no job will send', async () => {
