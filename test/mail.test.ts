@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction } from '../src/kernel/db.js';
 import { runChecks } from '../src/kernel/checks.js';
 import { runDueJobs, type JobHandler } from '../src/kernel/jobs.js';
-import { eraseStaleSensitiveBodies, mailModule, queueMail, sendMailHandler, type NewMail } from '../src/modules/mail/index.js';
+import { eraseStaleSensitiveBodies, mailModule, queueMail, sendMailHandler, transportFromConfig, type NewMail } from '../src/modules/mail/index.js';
 import { jobHandlers } from '../src/platform/modules.js';
 import { createConsoleUser, createMerchant } from '../src/modules/merchants/index.js';
 import { createTestDatabase, urlFor } from './support/database.js';
-import { createTestPlatform, silentLogger, type TestMerchant, type TestPlatform } from './support/platform.js';
+import { createTestPlatform, silentLogger, testConfig, type TestMerchant, type TestPlatform } from './support/platform.js';
 import { freePort, startServer } from './support/process.js';
 import { startSmtpServer, tokenIn, type TestSmtpServer } from './support/smtp.js';
 
@@ -69,6 +69,21 @@ describe('mail over SMTP', () => {
     // A second run sends nothing again.
     await runJobs(later(3_600));
     expect(smtp.received.length).toBe(before + 1);
+  });
+
+  it('also reaches the server given in parts (host, port, user, password)', async () => {
+    const url = new URL(smtp.url);
+    const config = testConfig({ OPENBOS_SMTP_HOST: url.hostname, OPENBOS_SMTP_PORT: url.port, OPENBOS_SMTP_USER: decodeURIComponent(url.username), OPENBOS_SMTP_PASS: decodeURIComponent(url.password) });
+    const before = smtp.received.length;
+    const { id } = await queue();
+    await runJobs(undefined, new Map([['mail.send', sendMailHandler(transportFromConfig(config))]]));
+    await smtp.waitFor(before + 1);
+    expect((await row(id)).status).toBe('sent');
+
+    const wrongPassword = testConfig({ OPENBOS_SMTP_HOST: url.hostname, OPENBOS_SMTP_PORT: url.port, OPENBOS_SMTP_USER: 'openbos', OPENBOS_SMTP_PASS: 'not the password' });
+    const refused = await queue();
+    await runJobs(undefined, new Map([['mail.send', sendMailHandler(transportFromConfig(wrongPassword))]]));
+    expect(await row(refused.id), 'bad credentials are a permanent refusal').toMatchObject({ status: 'failed', attempts: 1 });
   });
 
   it('never loses an acknowledged message: a send that dies midway leaves it queued with its job due, and it goes out later', async () => {
