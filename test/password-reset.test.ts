@@ -73,6 +73,8 @@ describe('console password reset', () => {
     }
     const mails = await deliver();
     expect(mails.map((m) => m.to)).toEqual([[user.email], [user.email]]);
+    const jobs = await sql<{ payload: unknown }>`select payload from bos_job where kind = 'merchants.password_reset_request'`.execute(platform.database.db);
+    expect(JSON.stringify(jobs.rows), 'the addresses people typed do not stay in the job table').not.toContain('@');
     expect(mails[0]!.body).toContain(`https://console.shop.example/console/reset-password?token=${tokenIn(mails[0]!, 'pwr_')}`);
     expect(mails[1]!.body).not.toContain('attacker.example');
     const stored = await sql<{ token_hash: string }>`select token_hash from console_password_reset where user_id = ${user.id}`.execute(platform.database.db);
