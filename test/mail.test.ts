@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction } from '../src/kernel/db.js';
 import { runChecks } from '../src/kernel/checks.js';
 import { runDueJobs, type JobHandler } from '../src/kernel/jobs.js';
-import { mailModule, queueMail, sendMailHandler, type NewMail } from '../src/modules/mail/index.js';
+import { eraseStaleSensitiveBodies, mailModule, queueMail, sendMailHandler, transportFromConfig, type NewMail } from '../src/modules/mail/index.js';
 import { jobHandlers } from '../src/platform/modules.js';
 import { createConsoleUser, createMerchant } from '../src/modules/merchants/index.js';
 import { createTestDatabase, urlFor } from './support/database.js';
-import { createTestPlatform, silentLogger, type TestMerchant, type TestPlatform } from './support/platform.js';
+import { createTestPlatform, silentLogger, testConfig, type TestMerchant, type TestPlatform } from './support/platform.js';
 import { freePort, startServer } from './support/process.js';
 import { startSmtpServer, tokenIn, type TestSmtpServer } from './support/smtp.js';
 
@@ -71,6 +71,21 @@ describe('mail over SMTP', () => {
     expect(smtp.received.length).toBe(before + 1);
   });
 
+  it('also reaches the server given in parts (host, port, user, password)', async () => {
+    const url = new URL(smtp.url);
+    const config = testConfig({ OPENBOS_SMTP_HOST: url.hostname, OPENBOS_SMTP_PORT: url.port, OPENBOS_SMTP_USER: decodeURIComponent(url.username), OPENBOS_SMTP_PASS: decodeURIComponent(url.password) });
+    const before = smtp.received.length;
+    const { id } = await queue();
+    await runJobs(undefined, new Map([['mail.send', sendMailHandler(transportFromConfig(config))]]));
+    await smtp.waitFor(before + 1);
+    expect((await row(id)).status).toBe('sent');
+
+    const wrongPassword = testConfig({ OPENBOS_SMTP_HOST: url.hostname, OPENBOS_SMTP_PORT: url.port, OPENBOS_SMTP_USER: 'openbos', OPENBOS_SMTP_PASS: 'not the password' });
+    const refused = await queue();
+    await runJobs(undefined, new Map([['mail.send', sendMailHandler(transportFromConfig(wrongPassword))]]));
+    expect(await row(refused.id), 'bad credentials are a permanent refusal').toMatchObject({ status: 'failed', attempts: 1 });
+  });
+
   it('never loses an acknowledged message: a send that dies midway leaves it queued with its job due, and it goes out later', async () => {
     const before = smtp.received.length;
     const { id } = await queue();
@@ -125,6 +140,17 @@ describe('mail over SMTP', () => {
     expect(mail!.body, 'the recipient gets the link').toContain(link);
     expect((await row(id)).text_body).not.toContain(link);
     expect((await admin.call('GET', `/v1/mail-messages/${id}`)).body).toMatchObject({ status: 'sent', body: 'erased', text: null });
+  });
+
+  it('erases a secret link that stayed in the outbox past its time, and bos check says when one is kept', async () => {
+    const link = `https://shop.example/reset?token=${unique('stale')}`;
+    const { id } = await queue({ kind: 'console_password_reset', text: `Reset: ${link}`, sensitive: true });
+    // Refused for good, it was never sent, so sending did not erase it.
+    await sql`update mail_message set status = 'failed', created_at = now() - interval '5 days' where id = ${id}`.execute(platform.database.db);
+    expect((await mailCheck()).join('\n')).toContain(id);
+    expect(await eraseStaleSensitiveBodies(platform.database.db)).toBeGreaterThanOrEqual(1);
+    expect((await row(id)).text_body).not.toContain(link);
+    expect(await mailCheck()).toEqual([]);
   });
 
   it('bos check reports a queued message that no job will send', async () => {

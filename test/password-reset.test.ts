@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDueJobs } from '../src/kernel/jobs.js';
-import { createConsoleUser } from '../src/modules/merchants/index.js';
-import { jobHandlers } from '../src/platform/modules.js';
+import { runChecks } from '../src/kernel/checks.js';
+import { pruneAccountTokens } from '../src/modules/consumers/index.js';
+import { createConsoleUser, pruneConsolePasswordResets } from '../src/modules/merchants/index.js';
+import { jobHandlers, modules } from '../src/platform/modules.js';
 import { createTestPlatform, silentLogger, type CallOptions, type TestMerchant, type TestPlatform } from './support/platform.js';
 import { startSmtpServer, tokenIn, type ReceivedMail, type TestSmtpServer } from './support/smtp.js';
 
@@ -71,6 +73,8 @@ describe('console password reset', () => {
     }
     const mails = await deliver();
     expect(mails.map((m) => m.to)).toEqual([[user.email], [user.email]]);
+    const jobs = await sql<{ payload: unknown }>`select payload from bos_job where kind = 'merchants.password_reset_request'`.execute(platform.database.db);
+    expect(JSON.stringify(jobs.rows), 'the addresses people typed do not stay in the job table').not.toContain('@');
     expect(mails[0]!.body).toContain(`https://console.shop.example/console/reset-password?token=${tokenIn(mails[0]!, 'pwr_')}`);
     expect(mails[1]!.body).not.toContain('attacker.example');
     const stored = await sql<{ token_hash: string }>`select token_hash from console_password_reset where user_id = ${user.id}`.execute(platform.database.db);
@@ -203,5 +207,27 @@ describe('consumer password reset', () => {
     for (let i = 0; i < 5; i++) expect((await storefront('POST', '/v1/account/password-resets', { body: { email } })).status).toBe(202);
     expect((await storefront('POST', '/v1/account/password-resets', { body: { email } })).status).toBe(429);
     await deliver();
+  });
+});
+
+describe('old links', () => {
+  const violations = async () => (await runChecks(platform.database.db, modules.flatMap((m) => m.checks ?? []))).flatMap((r) => r.violations);
+
+  it('are deleted a week after they were used or expired, and bos check says when one is kept longer', async () => {
+    const user = await aConsoleUser();
+    await requestConsoleReset(user.email);
+    const consumer = await aConsumer();
+    await storefront('POST', '/v1/account/password-resets', { body: { email: consumer.email } });
+    await deliver();
+    expect(await violations()).toEqual([]);
+    await sql`update console_password_reset set expires_at = now() - interval '9 days' where user_id = ${user.id}`.execute(platform.database.db);
+    await sql`update consumer_account_token set expires_at = now() - interval '9 days' where email = ${consumer.email}`.execute(platform.database.db);
+    const found = (await violations()).join('\n');
+    expect(found).toContain('password-reset link');
+    expect(found).toContain('password_reset link');
+    expect(found).toContain('email_verification link');
+    expect(await pruneConsolePasswordResets(platform.database.db)).toBeGreaterThanOrEqual(1);
+    expect(await pruneAccountTokens(platform.database.db)).toBeGreaterThanOrEqual(2);
+    expect(await violations()).toEqual([]);
   });
 });

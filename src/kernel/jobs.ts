@@ -96,6 +96,15 @@ export async function cancelJob(trx: AnyTrx, key: string): Promise<void> {
   await sql`update bos_job set state = 'cancelled', finished_at = now() where key = ${key} and state in ('scheduled', 'paused')`.execute(trx);
 }
 
+/**
+ * Empties a job's stored payload, for a handler whose payload is personal data (an email address
+ * someone typed) that must not stay in `bos_job` once handled; call it inside the handler, so it
+ * commits with the job's effect.
+ */
+export async function forgetJobPayload(trx: AnyTrx, key: string): Promise<void> {
+  await sql`update bos_job set payload = '{}' where key = ${key}`.execute(trx);
+}
+
 export async function getJob(db: AnyDb, key: string) {
   return tablesOf<Tables>(db).selectFrom('bos_job').selectAll().where('key', '=', key).executeTakeFirst();
 }

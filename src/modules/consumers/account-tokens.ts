@@ -30,8 +30,9 @@ export const invalidAccountToken = () => new Problem(400, 'account_token_invalid
 
 /**
  * Uses up a token: one UPDATE that only an unused, unexpired token of this purpose passes, so
- * of two concurrent uses one wins. Every other open link of the same purpose for the account
- * stops working too. Throws `account_token_invalid` otherwise.
+ * of two concurrent uses one wins. A password reset also ends every other open reset link of
+ * the account (a verification link of another store stays: it brings that store's orders).
+ * Throws `account_token_invalid` otherwise.
  */
 export async function useAccountToken(trx: AnyTrx, purpose: TokenPurpose, token: string): Promise<{ consumer_id: string; email: string; merchant_id: string | null }> {
   if (!token.startsWith(prefixes[purpose]) || !/^[a-z]{3}_[A-Za-z0-9_-]{40,64}$/.test(token)) throw invalidAccountToken();
@@ -46,7 +47,7 @@ export async function useAccountToken(trx: AnyTrx, purpose: TokenPurpose, token:
     .returning(['consumer_id', 'email', 'merchant_id'])
     .executeTakeFirst();
   if (used === undefined) throw invalidAccountToken();
-  await t.updateTable('consumer_account_token').set({ used_at: sql`now()` }).where('consumer_id', '=', used.consumer_id).where('purpose', '=', purpose).where('used_at', 'is', null).execute();
+  if (purpose === 'password_reset') await t.updateTable('consumer_account_token').set({ used_at: sql`now()` }).where('consumer_id', '=', used.consumer_id).where('purpose', '=', purpose).where('used_at', 'is', null).execute();
   return used;
 }
 

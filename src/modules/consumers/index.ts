@@ -35,6 +35,7 @@ export const consumersModule = defineModule({
 
 export { registerConsumer, findConsumerByEmail, consumerRegistered, consumerEmailVerified, consumerPasswordReset, type Consumer } from './consumers.js';
 export { verifyConsumerEmail, type VerifiedEmail } from './email-verification.js';
+export { pruneAccountTokens } from './account-tokens.js';
 export { storefrontWrite } from './routes.js';
 export { consumerOfToken, pruneConsumerSessions } from './accounts.js';
 export { consumerToken, consumerTokenHeader, requireConsumer } from './routes.js';

@@ -4,7 +4,7 @@ import type { Config } from '../../kernel/config.js';
 import { inTransaction, tablesOf, type AnyDb, type AnyTrx } from '../../kernel/db.js';
 import { publish } from '../../kernel/events/outbox.js';
 import { newId } from '../../kernel/ids.js';
-import { defineJob, onJob, scheduleJob, type JobHandler } from '../../kernel/jobs.js';
+import { defineJob, forgetJobPayload, onJob, scheduleJob, type JobHandler } from '../../kernel/jobs.js';
 import { hashPassword } from '../../kernel/passwords.js';
 import { linkMessage, queueMail } from '../mail/index.js';
 import { getMerchant } from '../merchants/index.js';
@@ -43,7 +43,13 @@ async function sendResetLink(trx: AnyTrx, config: Config, request: z.infer<typeo
 }
 
 export function consumerResetJobs(config: Config): JobHandler[] {
-  return [onJob(consumerResetRequested, (trx, request) => sendResetLink(trx, config, request))];
+  return [
+    onJob(consumerResetRequested, async (trx, request, key) => {
+      await sendResetLink(trx, config, request);
+      // Whoever asked, the address they typed does not stay in the job table.
+      await forgetJobPayload(trx, key);
+    }),
+  ];
 }
 
 /**

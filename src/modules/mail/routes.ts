@@ -5,7 +5,7 @@ import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
 import { getMailMessage, listMailMessages, type MailMessage } from './mail-messages.js';
 import { mailStatuses } from './tables.js';
-import { transportFromConfig, type MailTransport } from './transport.js';
+import { transportKind, type MailTransport } from './transport.js';
 
 /**
  * The outbox as the console shows it: what was sent on the merchant's behalf, its status and,
@@ -56,8 +56,8 @@ const summaryJson = (m: Summary): z.infer<typeof summarySchema> => ({
   sent_at: m.sent_at?.toISOString() ?? null,
 });
 
-function messageJson(m: MailMessage, transport: MailTransport): z.infer<typeof messageSchema> {
-  const body = m.body_erased_at !== null ? 'erased' : m.sensitive && transport.kind === 'smtp' ? 'hidden' : 'shown';
+function messageJson(m: MailMessage, transport: MailTransport['kind']): z.infer<typeof messageSchema> {
+  const body = m.body_erased_at !== null ? 'erased' : m.sensitive && transport === 'smtp' ? 'hidden' : 'shown';
   return { ...summaryJson(m), body, text: body === 'shown' ? m.text_body : null, html: body === 'shown' ? m.html_body : null };
 }
 
@@ -84,13 +84,13 @@ export const getMailRoute = defineRoute({
 });
 
 export function registerRoutes(router: ModuleRouter, { db, config }: ModuleContext): void {
-  const transport = transportFromConfig(config);
+  const transport = transportKind(config);
 
   router.route(listMailRoute, async (c) => {
     const { limit, cursor, status } = c.req.valid('query');
     const rows = await listMailMessages(db, c.get('caller').merchant_id, { status, before_id: decodeCursor(cursor), limit: limit + 1 });
     const page = toPage(rows, limit);
-    return c.json({ data: page.items.map(summaryJson), next_cursor: page.next_cursor, transport: transport.kind }, 200);
+    return c.json({ data: page.items.map(summaryJson), next_cursor: page.next_cursor, transport }, 200);
   });
 
   router.route(getMailRoute, async (c) => {

@@ -40,7 +40,7 @@ export async function sendQueuedMail(trx: AnyTrx, transport: MailTransport, mess
         attempts,
         last_error: null,
         smtp_message_id,
-        sent_at: sql`now()`,
+        sent_at: sent ? sql`now()` : null,
         ...(erase ? { text_body: erased_body, html_body: null, body_erased_at: sql`now()` } : {}),
       })
       .where('id', '=', message.id)

@@ -39,6 +39,11 @@ const socket_timeout_ms = 20_000;
 
 export const recordingTransport: MailTransport = { kind: 'none', send: () => Promise.resolve({ message_id: null }) };
 
+/** Which transport the configuration names, without making one. */
+export function transportKind(config: Config): MailTransport['kind'] {
+  return config.OPENBOS_SMTP_URL !== undefined || config.OPENBOS_SMTP_HOST !== undefined ? 'smtp' : 'none';
+}
+
 /** The transport the configuration names: SMTP when OPENBOS_SMTP_URL or OPENBOS_SMTP_HOST is set. */
 export function transportFromConfig(config: Config): MailTransport {
   const timeouts = { connectionTimeout: connection_timeout_ms, greetingTimeout: greeting_timeout_ms, socketTimeout: socket_timeout_ms };

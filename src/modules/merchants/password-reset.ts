@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Config } from '../../kernel/config.js';
 import { inTransaction, tablesOf, type AnyDb, type AnyTrx } from '../../kernel/db.js';
 import { newId } from '../../kernel/ids.js';
-import { defineJob, onJob, scheduleJob, type JobHandler } from '../../kernel/jobs.js';
+import { defineJob, forgetJobPayload, onJob, scheduleJob, type JobHandler } from '../../kernel/jobs.js';
 import { hashPassword, password_length_min } from '../../kernel/passwords.js';
 import { problems, Problem } from '../../kernel/problem.js';
 import { hashToken, newToken } from '../../kernel/tokens.js';
@@ -64,7 +64,13 @@ async function sendResetLink(trx: AnyTrx, config: Config, request: { merchant: s
 }
 
 export function passwordResetJobs(config: Config): JobHandler[] {
-  return [onJob(passwordResetRequested, (trx, request) => sendResetLink(trx, config, request))];
+  return [
+    onJob(passwordResetRequested, async (trx, request, key) => {
+      await sendResetLink(trx, config, request);
+      // Whoever asked, the address they typed does not stay in the job table.
+      await forgetJobPayload(trx, key);
+    }),
+  ];
 }
 
 export const invalidResetToken = () => new Problem(400, 'reset_token_invalid', 'This reset link does not work', 'It is unknown, expired or already used; ask for a new one');
