@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction } from '../src/kernel/db.js';
 import { runChecks } from '../src/kernel/checks.js';
 import { runDueJobs, type JobHandler } from '../src/kernel/jobs.js';
-import { eraseStaleSensitiveBodies, mailModule, queueMail, sendMailHandler, transportFromConfig, type NewMail } from '../src/modules/mail/index.js';
+import { eraseStaleSensitiveBodies, mailFrom, mailModule, queueMail, sendMailHandler, transportFromConfig, type NewMail } from '../src/modules/mail/index.js';
 import { jobHandlers } from '../src/platform/modules.js';
 import { createConsoleUser, createMerchant } from '../src/modules/merchants/index.js';
 import { createTestDatabase, urlFor } from './support/database.js';
@@ -37,7 +37,7 @@ const later = (s: number) => new Date(Date.now() + s * 1_000);
 async function queue(mail: Partial<NewMail> = {}): Promise<{ id: string; to: string }> {
   const to = mail.to ?? `${unique('reader')}@example.com`;
   const id = await inTransaction(platform.database.db, (trx) =>
-    queueMail(trx, { merchant_id: shop.id, kind: 'test_note', from: platform.ctx.config.OPENBOS_MAIL_FROM, to, subject: `Hello ${to}`, text: `Plain words for ${to}`, html: `<p>Plain words for ${to}</p>`, ...mail }),
+    queueMail(trx, { merchant_id: shop.id, kind: 'test_note', from: mailFrom(platform.ctx.config), to, subject: `Hello ${to}`, text: `Plain words for ${to}`, html: `<p>Plain words for ${to}</p>`, ...mail }),
   );
   return { id, to };
 }
@@ -196,7 +196,7 @@ describe('mail without an SMTP server (development, the demo)', () => {
       const owner = await store.signIn('owner');
       const before = smtp.received.length;
       const id = await inTransaction(local.database.db, (trx) =>
-        queueMail(trx, { merchant_id: store.id, kind: 'console_password_reset', from: local.ctx.config.OPENBOS_MAIL_FROM, to: 'me@example.com', subject: 'Reset', text: 'Open https://x.example/reset?token=abc', sensitive: true }),
+        queueMail(trx, { merchant_id: store.id, kind: 'console_password_reset', from: mailFrom(local.ctx.config), to: 'me@example.com', subject: 'Reset', text: 'Open https://x.example/reset?token=abc', sensitive: true }),
       );
       await runDueJobs(local.database.db, jobHandlers(local.ctx), silentLogger);
       const list = await owner.call('GET', '/v1/mail-messages');

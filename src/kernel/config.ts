@@ -37,12 +37,6 @@ const envSchema = z.object({
   OPENBOS_CONSOLE_BUILD: z.enum(['auto', 'never']).default('auto').describe('auto: `bos start` builds the console first when its sources changed; never: serve what is built'),
   OPENBOS_SEALING_KEY: z.string().regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9_+/-]{43}=?)$/, 'must be 32 bytes in hex (64 digits) or base64').optional().describe('key that seals stored secrets (TOTP); when unset, $OPENBOS_DATA_DIR/sealing.key, created on first start'),
   OPENBOS_OUTBOX_LEASE_MS: positiveInt.min(1_000).default(30_000).describe('how long a claimed event may take before another process offers it again (its claimer died)'),
-  OPENBOS_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional().describe('SMTP server for outgoing mail (smtp[s]://user:pass@host:port); when neither it nor OPENBOS_SMTP_HOST is set, mail is recorded in the outbox and not sent'),
-  OPENBOS_SMTP_HOST: z.string().min(1).optional().describe('SMTP host, when OPENBOS_SMTP_URL is not used'),
-  OPENBOS_SMTP_PORT: port.optional().describe('SMTP port with OPENBOS_SMTP_HOST (default 587; 465 means TLS from the start)'),
-  OPENBOS_SMTP_USER: z.string().min(1).optional().describe('SMTP user name with OPENBOS_SMTP_HOST'),
-  OPENBOS_SMTP_PASS: z.string().min(1).optional().describe('SMTP password with OPENBOS_SMTP_HOST'),
-  OPENBOS_MAIL_FROM: z.string().min(3).default('OpenBOS <no-reply@openbos.localhost>').describe('sender of outgoing mail ("Name <address>")'),
   OPENBOS_SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000).describe('how long a shutdown waits for requests to drain'),
 });
 

@@ -1,5 +1,4 @@
 import { sql } from 'kysely';
-import type { Config } from '../../kernel/config.js';
 import { tablesOf, type AnyDb, type AnyTrx } from '../../kernel/db.js';
 import { newId } from '../../kernel/ids.js';
 import { Problem, problems } from '../../kernel/problem.js';
@@ -81,4 +80,3 @@ export function linkWithToken(link_url: string, token: string): string {
   return url.toString();
 }
 
-export type MailSettings = Pick<Config, 'OPENBOS_MAIL_FROM'>;

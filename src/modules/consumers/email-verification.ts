@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Config } from '../../kernel/config.js';
 import { tablesOf, type AnyTrx } from '../../kernel/db.js';
 import { publish } from '../../kernel/events/outbox.js';
-import { linkMessage, queueMail } from '../mail/index.js';
+import { linkMessage, queueMail, mailFrom } from '../mail/index.js';
 import { getMerchant } from '../merchants/index.js';
 import { invalidAccountToken, issueAccountToken, linkWithToken, token_ttl_s, useAccountToken } from './account-tokens.js';
 import { consumerEmailVerified, type ConsumerTables } from './consumers.js';
@@ -33,7 +33,7 @@ export async function sendVerificationLink(trx: AnyTrx, config: Config, request:
     link: request.link_url === undefined ? undefined : { url: linkWithToken(request.link_url, token), label: 'Confirm my email' },
     footer: 'If you did not create an account, ignore this email.',
   });
-  await queueMail(trx, { merchant_id: request.merchant_id, kind: 'consumer_email_verification', from: config.OPENBOS_MAIL_FROM, to: consumer.email, subject: `Confirm your email for ${store}`, ...body, sensitive: true });
+  await queueMail(trx, { merchant_id: request.merchant_id, kind: 'consumer_email_verification', from: mailFrom(config), to: consumer.email, subject: `Confirm your email for ${store}`, ...body, sensitive: true });
 }
 
 export interface VerifiedEmail {

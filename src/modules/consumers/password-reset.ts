@@ -6,7 +6,7 @@ import { publish } from '../../kernel/events/outbox.js';
 import { newId } from '../../kernel/ids.js';
 import { defineJob, forgetJobPayload, onJob, scheduleJob, type JobHandler } from '../../kernel/jobs.js';
 import { hashPassword } from '../../kernel/passwords.js';
-import { linkMessage, queueMail } from '../mail/index.js';
+import { linkMessage, queueMail, mailFrom } from '../mail/index.js';
 import { getMerchant } from '../merchants/index.js';
 import { checkPassword } from './accounts.js';
 import { issueAccountToken, linkWithToken, token_ttl_s, useAccountToken } from './account-tokens.js';
@@ -39,7 +39,7 @@ async function sendResetLink(trx: AnyTrx, config: Config, request: z.infer<typeo
     link: request.link_url === null ? undefined : { url: linkWithToken(request.link_url, token), label: 'Choose a new password' },
     footer: 'If you did not ask, ignore this email: your password stays as it is.',
   });
-  await queueMail(trx, { merchant_id: request.merchant_id, kind: 'consumer_password_reset', from: config.OPENBOS_MAIL_FROM, to: consumer.email, subject: 'Reset your password', ...body, sensitive: true });
+  await queueMail(trx, { merchant_id: request.merchant_id, kind: 'consumer_password_reset', from: mailFrom(config), to: consumer.email, subject: 'Reset your password', ...body, sensitive: true });
 }
 
 export function consumerResetJobs(config: Config): JobHandler[] {

@@ -5,6 +5,7 @@ import { migrations } from './migrations.js';
 import { registerRoutes } from './routes.js';
 import { sendMailHandler } from './send-mail.js';
 import { transportFromConfig } from './transport.js';
+import { mailSettings } from './settings.js';
 
 /**
  * Outgoing email. Any module queues a message with `queueMail(trx, …)` inside its own
@@ -22,6 +23,7 @@ export const mailModule = defineModule({
     if (transport.kind === 'none') logger.info('no SMTP server is configured (OPENBOS_SMTP_URL): mail is recorded, not sent; read it in the console under Mail');
     return [sendMailHandler(transport)];
   },
+  settings: mailSettings,
   maintenance: [{ name: 'mail.erase_secrets', interval_ms: 3_600_000, run: async ({ db }) => void (await eraseStaleSensitiveBodies(db)) }],
 });
 
@@ -31,3 +33,4 @@ export { getMailMessage, listMailMessages, eraseStaleSensitiveBodies, type MailM
 export { transportFromConfig, recordingTransport, MailRefused, type MailTransport, type OutgoingMail } from './transport.js';
 export { mailStatuses, type MailStatus } from './tables.js';
 export { escapeHtml, linkMessage } from './html.js';
+export { mailFrom, mailSettings } from './settings.js';

@@ -1,5 +1,6 @@
 import nodemailer from 'nodemailer';
 import type { Config } from '../../kernel/config.js';
+import { mailSettings } from './settings.js';
 
 /** One message as handed to a transport. */
 export interface OutgoingMail {
@@ -41,17 +42,19 @@ export const recordingTransport: MailTransport = { kind: 'none', send: () => Pro
 
 /** Which transport the configuration names, without making one. */
 export function transportKind(config: Config): MailTransport['kind'] {
-  return config.OPENBOS_SMTP_URL !== undefined || config.OPENBOS_SMTP_HOST !== undefined ? 'smtp' : 'none';
+  const settings = mailSettings.of(config);
+  return settings.OPENBOS_SMTP_URL !== undefined || settings.OPENBOS_SMTP_HOST !== undefined ? 'smtp' : 'none';
 }
 
 /** The transport the configuration names: SMTP when OPENBOS_SMTP_URL or OPENBOS_SMTP_HOST is set. */
 export function transportFromConfig(config: Config): MailTransport {
+  const settings = mailSettings.of(config);
   const timeouts = { connectionTimeout: connection_timeout_ms, greetingTimeout: greeting_timeout_ms, socketTimeout: socket_timeout_ms };
-  if (config.OPENBOS_SMTP_URL !== undefined) return smtpTransport({ url: config.OPENBOS_SMTP_URL, ...timeouts });
-  if (config.OPENBOS_SMTP_HOST === undefined) return recordingTransport;
-  const port = config.OPENBOS_SMTP_PORT ?? 587;
-  const auth = config.OPENBOS_SMTP_USER === undefined ? undefined : { user: config.OPENBOS_SMTP_USER, pass: config.OPENBOS_SMTP_PASS ?? '' };
-  return smtpTransport({ host: config.OPENBOS_SMTP_HOST, port, secure: port === 465, ...(auth === undefined ? {} : { auth }), ...timeouts });
+  if (settings.OPENBOS_SMTP_URL !== undefined) return smtpTransport({ url: settings.OPENBOS_SMTP_URL, ...timeouts });
+  if (settings.OPENBOS_SMTP_HOST === undefined) return recordingTransport;
+  const port = settings.OPENBOS_SMTP_PORT ?? 587;
+  const auth = settings.OPENBOS_SMTP_USER === undefined ? undefined : { user: settings.OPENBOS_SMTP_USER, pass: settings.OPENBOS_SMTP_PASS ?? '' };
+  return smtpTransport({ host: settings.OPENBOS_SMTP_HOST, port, secure: port === 465, ...(auth === undefined ? {} : { auth }), ...timeouts });
 }
 
 function smtpTransport(options: Parameters<typeof nodemailer.createTransport>[0]): MailTransport {

@@ -7,7 +7,7 @@ import { defineJob, forgetJobPayload, onJob, scheduleJob, type JobHandler } from
 import { hashPassword, password_length_min } from '../../kernel/passwords.js';
 import { problems, Problem } from '../../kernel/problem.js';
 import { hashToken, newToken } from '../../kernel/tokens.js';
-import { linkMessage, queueMail } from '../mail/index.js';
+import { linkMessage, queueMail, mailFrom } from '../mail/index.js';
 import { recordAudit } from './audit.js';
 import { endSessionsOf } from './console-sessions.js';
 import type { MerchantTables } from './tables.js';
@@ -60,7 +60,7 @@ async function sendResetLink(trx: AnyTrx, config: Config, request: { merchant: s
     link: { url, label: 'Choose a new password' },
     footer: 'If you did not ask, ignore this email: your password stays as it is.',
   });
-  await queueMail(trx, { merchant_id: found.merchant_id, kind: 'console_password_reset', from: config.OPENBOS_MAIL_FROM, to: found.email, subject: `Reset your ${found.merchant_name} console password`, ...body, sensitive: true });
+  await queueMail(trx, { merchant_id: found.merchant_id, kind: 'console_password_reset', from: mailFrom(config), to: found.email, subject: `Reset your ${found.merchant_name} console password`, ...body, sensitive: true });
 }
 
 export function passwordResetJobs(config: Config): JobHandler[] {
