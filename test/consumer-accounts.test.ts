@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kernelChecks, runChecks } from '../src/kernel/checks.js';
-import { pruneConsumerSessions } from '../src/modules/consumers/index.js';
+import { pruneConsumerSessions } from '../src/modules/accounts/index.js';
 import { markOrderPaid } from './support/orders.js';
 import { modules } from '../src/platform/modules.js';
 import { aStockedItem, type ShopItem } from './support/commerce.js';

@@ -45,6 +45,20 @@ describe('migrations', () => {
     expect(exists.rows[0]?.t).toBeNull();
   });
 
+  it('keep the names a renamed module’s migrations were first applied under', async () => {
+    const db = await createTestDatabase({ migrated: true });
+    try {
+      const recorded = await sql<{ name: string }>`select name from bos_migration where name like '%create_consumer%'`.execute(db.db);
+      // The accounts module was called consumers when these were first applied in the field.
+      expect(recorded.rows.length).toBeGreaterThan(0);
+      expect(recorded.rows.every((r) => r.name.includes('_consumers_'))).toBe(true);
+      expect(allMigrations.map((m) => m.module)).toContain('consumers');
+      expect(await pendingMigrations(db.db, allMigrations)).toEqual([]);
+    } finally {
+      await db.drop();
+    }
+  });
+
   it('refuse a badly named migration', async () => {
     await expect(migrateToLatest(database.db, [{ module: 'x', migrations: [sqlMigration('add_stuff', 'select 1')] }])).rejects.toThrow(/YYYYMMDDTHHMM/);
   });

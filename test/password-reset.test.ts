@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDueJobs } from '../src/kernel/jobs.js';
 import { runChecks } from '../src/kernel/checks.js';
-import { pruneAccountTokens } from '../src/modules/consumers/index.js';
+import { pruneAccountTokens } from '../src/modules/accounts/index.js';
 import { createConsoleUser, pruneConsolePasswordResets } from '../src/modules/merchants/index.js';
 import { jobHandlers, modules } from '../src/platform/modules.js';
 import { createTestPlatform, silentLogger, type CallOptions, type TestMerchant, type TestPlatform } from './support/platform.js';

@@ -64,6 +64,11 @@ export interface ModuleRouter {
 export interface BosModule {
   readonly name: string;
   readonly migrations: readonly Migration[];
+  /**
+   * The name this module's migrations are recorded under, when the module was renamed after they
+   * were first applied (their recorded names include the module's name).
+   */
+  readonly migrationsRecordedAs?: string;
   readonly routes?: (router: ModuleRouter, ctx: ModuleContext) => void;
   readonly handlers?: (ctx: ModuleContext) => readonly EventHandler[];
   readonly checks?: readonly InvariantCheck[];

@@ -13,7 +13,7 @@ import { placeOrderFlow } from '../flows/place-order/index.js';
 import { releaseEscrowFlow } from '../flows/release-escrow/index.js';
 import { verifyEmailFlow } from '../flows/verify-email/index.js';
 import { catalogModule } from '../modules/catalog/index.js';
-import { consumersModule } from '../modules/consumers/index.js';
+import { accountsModule } from '../modules/accounts/index.js';
 import { inventoryModule } from '../modules/inventory/index.js';
 import { ledgerModule } from '../modules/ledger/index.js';
 import { ordersModule } from '../modules/orders/index.js';
@@ -26,11 +26,11 @@ import { webhooksModule } from '../modules/webhooks/index.js';
 import { mailModule } from '../modules/mail/index.js';
 
 /** Every module of the platform, in dependency order (seeds run in this order). */
-export const modules: readonly BosModule[] = [mailModule, merchantsModule, locationsModule, consumersModule, catalogModule, inventoryModule, ordersModule, ledgerModule, paymentsModule, databankModule, webhooksModule, analyticsModule];
+export const modules: readonly BosModule[] = [mailModule, merchantsModule, locationsModule, accountsModule, catalogModule, inventoryModule, ordersModule, ledgerModule, paymentsModule, databankModule, webhooksModule, analyticsModule];
 
 export const allMigrations: readonly ModuleMigrations[] = [
   { module: 'kernel', migrations: [...outboxMigrations, ...idempotencyMigrations, ...seedMigrations, ...jobMigrations, ...rateLimitMigrations] },
-  ...modules.map((m) => ({ module: m.name, migrations: m.migrations })),
+  ...modules.map((m) => ({ module: m.migrationsRecordedAs ?? m.name, migrations: m.migrations })),
 ];
 
 /** Every flow: processes that span modules (src/flows), registered after the modules they call. */

@@ -3,7 +3,7 @@ import { defineRoute, jsonBody, jsonResponse } from '../../kernel/http/route.js'
 import { currencySchema } from '../../kernel/money.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
-import { consumerToken } from '../../modules/consumers/index.js';
+import { consumerToken } from '../../modules/accounts/index.js';
 import { quantity_max } from '../../modules/inventory/index.js';
 import { buyerEmail, cart_lines_max, cartAccess, cartParams, cartToken, openRequestCart, orderJson, orderSchema, orderSettings, signedInConsumer } from '../../modules/orders/index.js';
 import { CheckoutCommitter } from './committer.js';

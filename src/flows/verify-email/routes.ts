@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { defineRoute, jsonBody, jsonResponse } from '../../kernel/http/route.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
-import { storefrontWrite } from '../../modules/consumers/index.js';
+import { storefrontWrite } from '../../modules/accounts/index.js';
 import { verifyEmail } from './verify-email.js';
 
 export const confirmVerificationRoute = defineRoute({

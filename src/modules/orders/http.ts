@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { AnyDb } from '../../kernel/db.js';
 import { toJsonAmount } from '../../kernel/money.js';
-import { consumerToken, consumerTokenHeader, requireConsumer, type Consumer } from '../consumers/index.js';
+import { consumerToken, consumerTokenHeader, requireConsumer, type Consumer } from '../accounts/index.js';
 import { openCart, type Cart } from './carts.js';
 import type { Order, OrderLine } from './state-machine.js';
 import { orderStatuses } from './tables.js';

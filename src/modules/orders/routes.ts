@@ -4,7 +4,7 @@ import { decodeCursor, pageQuerySchema, pageSchema, toPage } from '../../kernel/
 import { currencySchema, toJsonAmount } from '../../kernel/money.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
-import { consumerToken, consumerTokenHeader, requireConsumer } from '../consumers/index.js';
+import { consumerToken, consumerTokenHeader, requireConsumer } from '../accounts/index.js';
 import { quantity_max } from '../inventory/index.js';
 import { claimCart, consumerCarts, createCart, openCart, setCartItem, viewCart, type CartView } from './carts.js';
 import { buyerEmail, cartAccess, cartParams, cartToken, openRequestCart, orderJson, orderSchema as orderOut, signedInConsumer } from './http.js';

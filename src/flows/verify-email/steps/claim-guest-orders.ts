@@ -1,6 +1,6 @@
 import type { AnyTrx } from '../../../kernel/db.js';
 import { linkGuestOrders } from '../../../modules/orders/index.js';
-import type { VerifiedEmail } from '../../../modules/consumers/index.js';
+import type { VerifiedEmail } from '../../../modules/accounts/index.js';
 
 /**
  * Step 2: the guest orders placed with the verified email at the storefront the link was asked

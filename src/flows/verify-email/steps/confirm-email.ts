@@ -1,5 +1,5 @@
 import type { AnyTrx } from '../../../kernel/db.js';
-import { verifyConsumerEmail, type VerifiedEmail } from '../../../modules/consumers/index.js';
+import { verifyConsumerEmail, type VerifiedEmail } from '../../../modules/accounts/index.js';
 
 /**
  * Step 1: the emailed token is used up and the account's email marked verified, which publishes

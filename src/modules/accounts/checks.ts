@@ -4,7 +4,7 @@ import { account_token_retention_s } from './account-tokens.js';
 
 export const checks: readonly InvariantCheck[] = [
   {
-    name: 'consumers.account_links_pruned',
+    name: 'accounts.account_links_pruned',
     description: `no password-reset or verification link is kept more than ${account_token_retention_s / 86_400} days after it was used or expired (plus a day for the hourly pruning)`,
     async run(db) {
       const result = await sql<{ id: string; purpose: string }>`

@@ -8,9 +8,16 @@ import { registerRecoveryRoutes } from './recovery-routes.js';
 import { consumerResetJobs } from './password-reset.js';
 import { pruneAccountTokens } from './account-tokens.js';
 
-/** Platform-wide consumer accounts (buyers); brands see consumers only through their data banks. */
-export const consumersModule = defineModule({
-  name: 'consumers',
+/**
+ * Platform-wide consumer accounts: the buyers who sign in to storefronts, with their sessions,
+ * password resets and email verification. Not the data bank's consumer profiles
+ * (`/v1/consumers`), which are what one brand knows of the people it meets; brands see buyers
+ * only through those.
+ */
+export const accountsModule = defineModule({
+  name: 'accounts',
+  // Applied under the module's first name; the records keep it, so no database applies them twice.
+  migrationsRecordedAs: 'consumers',
   migrations,
   routes: (router, ctx) => {
     registerRoutes(router, ctx);
@@ -19,8 +26,8 @@ export const consumersModule = defineModule({
   jobs: ({ config }) => consumerResetJobs(config),
   checks,
   maintenance: [
-    { name: 'consumers.prune_sessions', interval_ms: 3_600_000, run: async ({ db }) => void (await pruneConsumerSessions(db)) },
-    { name: 'consumers.prune_account_tokens', interval_ms: 3_600_000, run: async ({ db }) => void (await pruneAccountTokens(db)) },
+    { name: 'accounts.prune_sessions', interval_ms: 3_600_000, run: async ({ db }) => void (await pruneConsumerSessions(db)) },
+    { name: 'accounts.prune_account_tokens', interval_ms: 3_600_000, run: async ({ db }) => void (await pruneAccountTokens(db)) },
   ],
   async seedDemo({ db, credentials }) {
     credentials.consumers = [];

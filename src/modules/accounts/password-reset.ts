@@ -17,7 +17,7 @@ import { consumerPasswordReset, type ConsumerTables } from './consumers.js';
  * the route only schedules this job, whatever the email, so its answer tells nobody whether the
  * account exists; the job sends the link only to an existing account.
  */
-export const consumerResetRequested = defineJob('consumers.password_reset_request', z.object({ email: z.string(), merchant_id: z.string(), link_url: z.string().nullable() }));
+export const consumerResetRequested = defineJob('accounts.password_reset_request', z.object({ email: z.string(), merchant_id: z.string(), link_url: z.string().nullable() }));
 
 export async function requestConsumerPasswordReset(db: AnyDb, request: z.input<typeof consumerResetRequested.schema>): Promise<void> {
   const payload = { ...request, email: request.email.trim().toLowerCase() };
