@@ -31,6 +31,23 @@ describe('console sign-in', () => {
     expect(res.text).not.toContain(cookie.split(';')[0]!.split('=')[1]);
   });
 
+  it('marks the cookie Secure behind a trusted HTTPS proxy, and ignores the header from anyone else', async () => {
+    const behindProxy = await createTestPlatform({ OPENBOS_TRUSTED_PROXIES: '1' });
+    try {
+      const shop = await behindProxy.merchant();
+      const person = await shop.signIn('staff');
+      const signIn = (app: typeof platform.app, headers: Record<string, string>) =>
+        app.request('/v1/console/sessions', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ merchant: shop.handle, email: person.email, password: person.password }) });
+      expect((await signIn(behindProxy.app, { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.9' })).headers.get('set-cookie')).toMatch(/;\s*Secure/i);
+      expect((await signIn(behindProxy.app, { 'x-forwarded-proto': 'http' })).headers.get('set-cookie')).not.toMatch(/;\s*Secure/i);
+    } finally {
+      await behindProxy.close();
+    }
+    const user = await a.signIn('staff');
+    const direct = await platform.app.request('/v1/console/sessions', { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' }, body: JSON.stringify({ merchant: a.handle, email: user.email, password: user.password }) });
+    expect(direct.headers.get('set-cookie')).not.toMatch(/;\s*Secure/i);
+  });
+
   it('refuses a wrong password, an unknown email or another merchant’s handle alike, with no cookie', async () => {
     const session = await a.signIn('staff');
     for (const attempt of [signInBody(a, session.email, 'wrong password'), signInBody(a, 'nobody@example.com', session.password), signInBody(b, session.email, session.password)]) {
@@ -86,7 +103,7 @@ describe('a console session', () => {
     expect(me.status).toBe(200);
     expect(me.body.user.id).toBe(session.user_id);
     expect(me.body.csrf_token).toBe(session.csrf_token);
-    expect((await a.call('GET', '/v1/console/session')).status).toBe(401);
+    expect((await a.call('GET', '/v1/console/session')).status).toBe(403);
   });
 
   it('refuses a change sent with the cookie but without the anti-forgery token, and changes nothing', async () => {

@@ -104,6 +104,10 @@ describe('ingestion with real analytics SDKs', () => {
     expect(ok.status).toBe(200);
     expect(((await ok.json()) as { integrations: Record<string, unknown> }).integrations['Segment.io']).toBeDefined();
     expect((await fetch(`${base}/v1/projects/pk_nope_not_a_key_at_all_0000/settings`)).status).toBe(404);
+    // A secret key pasted as a write key is neither accepted nor echoed back.
+    const secret = await fetch(`${base}/v1/projects/${brand.secretKey}/settings`);
+    expect(secret.status).toBe(404);
+    expect(await secret.text()).not.toContain(brand.secretKey);
   });
 
   it('accepts the short paths, text/plain bodies and writeKey in the body', async () => {

@@ -165,7 +165,8 @@ describe('authentication and scopes', () => {
 
   it('never lets a publishable key do what only secret keys may', async () => {
     const res = await m.call('POST', '/v1/api-keys', { key: m.publishableKey, body: { kind: 'secret' } });
-    expect(res.status).toBe(401);
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('wrong_key_kind');
     const escalate = await m.call('POST', '/v1/api-keys', { body: { kind: 'publishable', scopes: ['keys:write'] } });
     expect(escalate.status).toBe(400);
     expect(escalate.body.errors[0].field).toBe('scopes');
@@ -249,13 +250,55 @@ describe('operational endpoints', () => {
     expect(text).toContain('openbos_outbox_pending_events');
   });
 
+  it('keeps /metrics behind a token when one is set, and off in production without one', async () => {
+    const guarded = await createTestPlatform({ OPENBOS_METRICS_TOKEN: 'a-long-metrics-token' });
+    const production = await createTestPlatform({ NODE_ENV: 'production' });
+    try {
+      expect((await guarded.app.request('/metrics')).status).toBe(401);
+      expect((await guarded.app.request('/metrics', { headers: { authorization: 'Bearer wrong-token-of-length' } })).status).toBe(401);
+      expect((await guarded.app.request('/metrics', { headers: { authorization: 'Bearer a-long-metrics-token' } })).status).toBe(200);
+      expect((await production.app.request('/metrics')).status).toBe(404);
+    } finally {
+      await guarded.close();
+      await production.close();
+    }
+  });
+
+  it('serves the API reference with a content security policy that forbids framing and inline scripts', async () => {
+    const page = await platform.app.request('/docs');
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain("script-src 'self' 'unsafe-inline'");
+    expect(await page.text()).not.toContain('<script>');
+    expect((await platform.app.request('/docs/assets/init.js')).status).toBe(200);
+  });
+
+  it('refuses unknown fields in every JSON request body', async () => {
+    const doc = (await (await platform.app.request('/openapi.json')).json()) as { paths: Record<string, Record<string, { operationId: string; requestBody?: { content?: Record<string, { schema?: { $ref?: string; type?: string; additionalProperties?: unknown } }> } }>>; components: { schemas: Record<string, { type?: string; additionalProperties?: unknown }> } };
+    const open: string[] = [];
+    for (const ops of Object.values(doc.paths)) {
+      for (const op of Object.values(ops)) {
+        const schema = op.requestBody?.content?.['application/json']?.schema;
+        if (schema === undefined) continue;
+        const resolved = schema.$ref === undefined ? schema : doc.components.schemas[schema.$ref.split('/').pop()!]!;
+        if (resolved.type === 'object' && resolved.additionalProperties !== false) open.push(op.operationId);
+      }
+    }
+    expect(open).toEqual([]);
+    const location = await m.call('POST', '/v1/locations', { body: { kind: 'store', code: 'UNK1', name: 'S', address: { line1: 'x', city: 'y', country: 'CN' }, latitude: 1, longitude: 1, timezone: 'UTC', surprise: true } });
+    expect(location.status).toBe(400);
+    expect((await m.call('POST', '/v1/api-keys', { body: { kind: 'secret', admin: true } })).status).toBe(400);
+  });
+
   it('publishes an OpenAPI 3.1 document with every route and a browsable reference', async () => {
     const doc = (await (await platform.app.request('/openapi.json')).json()) as { openapi: string; paths: Record<string, Record<string, { operationId: string }>> };
     expect(doc.openapi).toBe('3.1.0');
     const documented = Object.values(doc.paths).flatMap((ops) => Object.values(ops).map((o) => o.operationId));
     expect(documented.sort()).toEqual(platform.routes.map((r) => r.operationId).sort());
     const page = await platform.app.request('/docs');
-    expect(await page.text()).toContain('/openapi.json');
+    expect(await page.text()).toContain('/docs/assets/init.js');
+    expect(await (await platform.app.request('/docs/assets/init.js')).text()).toContain('/openapi.json');
     expect((await platform.app.request('/docs/assets/swagger-ui-bundle.js')).status).toBe(200);
   });
 });

@@ -47,6 +47,9 @@ describe('money', () => {
     expect(isCurrency('CNY')).toBe(true);
     expect(isCurrency('XYZ')).toBe(false);
     expect(isCurrency('cny')).toBe(false);
+    // Codes in ISO 4217 that are not money a shop prices in; real X-currencies stay.
+    for (const code of ['XTS', 'XAU', 'XAG', 'XXX', 'XDR']) expect(isCurrency(code), code).toBe(false);
+    for (const code of ['XAF', 'XOF', 'XCD', 'XPF']) expect(isCurrency(code), code).toBe(true);
     expect(minorUnitDigits('JPY')).toBe(0);
     expect(minorUnitDigits('BHD')).toBe(3);
   });

@@ -90,6 +90,6 @@ describe('locations: warehouses and stores with coordinates', () => {
 
   it('lets a storefront find stores with a publishable key but not create them', async () => {
     expect((await m.call('GET', '/v1/locations?kind=store', { key: m.publishableKey })).status).toBe(200);
-    expect((await m.call('POST', '/v1/locations', { key: m.publishableKey, body: place('PK', 1, 1) })).status).toBe(401);
+    expect((await m.call('POST', '/v1/locations', { key: m.publishableKey, body: place('PK', 1, 1) })).status).toBe(403);
   });
 });

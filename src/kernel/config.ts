@@ -31,6 +31,7 @@ const envSchema = z.object({
   NATS_URL: z.string().min(1).optional().describe('NATS server; when set, domain events are also published to JetStream'),
   LOG_LEVEL: z.enum(logLevels).default('info').describe('pino log level'),
   OPENBOS_JOB_POLL_MS: positiveInt.default(1_000).describe('how often durable timers are checked'),
+  OPENBOS_METRICS_TOKEN: z.string().min(16).optional().describe('bearer token Prometheus sends to read /metrics; unset, /metrics is open in development and off in production'),
   NODE_ENV: z.string().optional().describe('`production` turns development-only features off unless enabled explicitly'),
   OPENBOS_OUTBOX_POLL_MS: positiveInt.default(1_000).describe('how often the outbox is polled when idle'),
   OPENBOS_CONSOLE_DIR: z.string().min(1).optional().describe('folder of the built console; packages/console/dist by default'),

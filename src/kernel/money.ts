@@ -11,8 +11,14 @@ export interface Money {
   readonly currency: string;
 }
 
+/**
+ * ISO 4217 codes that are not money a shop can price in: precious metals, bond-market units,
+ * special drawing rights and the codes for testing and for "no currency".
+ */
+const notCurrencies = new Set(['XAU', 'XAG', 'XPD', 'XPT', 'XBA', 'XBB', 'XBC', 'XBD', 'XDR', 'XSU', 'XUA', 'XTS', 'XXX']);
+
 export function isCurrency(code: string): boolean {
-  return /^[A-Z]{3}$/.test(code) && currencyCodes.code(code) !== undefined;
+  return /^[A-Z]{3}$/.test(code) && !notCurrencies.has(code) && currencyCodes.code(code) !== undefined;
 }
 
 /** Number of minor-unit digits of the currency (2 for EUR, 0 for JPY, 3 for BHD). */

@@ -28,6 +28,7 @@ export function buildApp(ctx: ModuleContext, isShuttingDown: () => boolean = () 
     metrics,
     body_limit_bytes: ctx.config.OPENBOS_BODY_LIMIT_BYTES,
     version,
+    metricsAccess: ctx.config.OPENBOS_METRICS_TOKEN !== undefined ? { kind: 'token', token: ctx.config.OPENBOS_METRICS_TOKEN } : ctx.config.NODE_ENV === 'production' ? { kind: 'closed' } : { kind: 'open' },
     async isReady() {
       const checks: Record<string, string> = {};
       try {

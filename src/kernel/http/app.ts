@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -25,6 +26,11 @@ export interface AppOptions {
   body_limit_bytes: number;
   version: string;
   isReady: () => Promise<ReadyState>;
+  /**
+   * Who may read /metrics: `open` (development), a bearer token Prometheus sends, or nobody
+   * (`closed`: production without a token). Metrics name routes, volumes and errors: not for anyone.
+   */
+  metricsAccess: { kind: 'open' } | { kind: 'token'; token: string } | { kind: 'closed' };
 }
 
 const validationLocation = { json: 'body', form: 'body', query: 'query', param: 'path', header: 'header', cookie: 'header' } as const;
@@ -37,8 +43,11 @@ function fieldErrors(error: ZodError, target: keyof typeof validationLocation): 
   }));
 }
 
+/** API keys in a path (a write key in `/v1/projects/{writeKey}/settings`) are never echoed back. */
+const keyInPath = /\b(sk|pk)_[A-Za-z0-9_-]{8,}/g;
+
 export function problemResponse(c: Context<AppEnv>, problem: Problem): Response {
-  const body = problem.toBody(c.req.path, c.get('requestId'));
+  const body = problem.toBody(c.req.path.replace(keyInPath, '$1_…'), c.get('requestId'));
   // c.body (not a new Response) keeps headers set earlier in the chain, such as X-Request-Id.
   return c.body(JSON.stringify(body), problem.status as ContentfulStatusCode, { 'content-type': problemContentType, ...problem.headers });
 }
@@ -136,7 +145,14 @@ export function createApiApp(options: AppOptions): OpenAPIHono<AppEnv> {
     const state = await options.isReady();
     return c.json({ status: state.ready ? 'ready' : 'not_ready', checks: state.checks }, (state.ready ? 200 : 503) as ContentfulStatusCode);
   });
-  app.get('/metrics', async (c) => c.body(await options.metrics.registry.metrics(), 200, { 'content-type': options.metrics.registry.contentType }));
+  app.get('/metrics', async (c) => {
+    const access = options.metricsAccess;
+    if (access.kind === 'closed') throw problems.routeNotFound(c.req.method, c.req.path);
+    if (access.kind === 'token' && !sameSecret(c.req.header('authorization') ?? '', `Bearer ${access.token}`)) {
+      throw problems.unauthenticated('Send the metrics token (OPENBOS_METRICS_TOKEN) as `Authorization: Bearer <token>`');
+    }
+    return c.body(await options.metrics.registry.metrics(), 200, { 'content-type': options.metrics.registry.contentType });
+  });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',
@@ -146,4 +162,10 @@ export function createApiApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.doc31('/openapi.json', openApiConfig(options.version));
   mountDocs(app);
   return app;
+}
+
+function sameSecret(presented: string, expected: string): boolean {
+  const a = createHash('sha256').update(presented).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
 }

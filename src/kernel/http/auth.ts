@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { timingSafeEqual } from 'node:crypto';
-import { problems } from '../problem.js';
+import { Problem, problems } from '../problem.js';
 import type { AppEnv, Authenticator, Caller } from './context.js';
 import type { RouteAccess } from './route.js';
 
@@ -54,7 +54,8 @@ export function requireKey(authenticator: Authenticator, access: RouteAccess): M
     if (caller === undefined) throw problems.unauthenticated('The API key or session is unknown, expired or revoked');
     if (fromCookie !== undefined) checkCsrf(authenticator, c.req.method, token, c.req.header(csrfHeader));
     if (!kindAllowed(caller, kinds)) {
-      throw problems.unauthenticated(`This operation needs a ${kinds.join(' or ')} key, not a ${caller.kind} ${caller.kind === 'console' ? 'session' : 'key'}`);
+      // Authenticated, but not allowed: 403, so a client does not retry with the same key thinking it was refused.
+      throw new Problem(403, 'wrong_key_kind', 'This kind of key may not do that', `This operation needs a ${kinds.join(' or ')} key, not a ${caller.kind} ${caller.kind === 'console' ? 'session' : 'key'}`);
     }
     const anyOf = typeof access.scope === 'string' ? [access.scope] : access.scope;
     if (!anyOf.some((scope) => caller.scopes.has(scope))) throw problems.forbidden(anyOf.join('` or `'));

@@ -22,16 +22,25 @@ const page = `<!doctype html>
 <body>
   <div id="reference"></div>
   <script src="/docs/assets/swagger-ui-bundle.js"></script>
-  <script>
-    window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#reference', deepLinking: true, persistAuthorization: true });
-  </script>
+  <script src="/docs/assets/init.js"></script>
 </body>
 </html>`;
+
+const init = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#reference', deepLinking: true, persistAuthorization: true });\n`;
+
+/**
+ * The reference page may run only its own scripts (no inline script, so the initialisation is a
+ * file of its own), talk only to this server, and be framed by no one: an API key pasted into it
+ * must not be readable by another page.
+ */
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+const pageHeaders = { 'content-security-policy': contentSecurityPolicy, 'x-frame-options': 'DENY', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function mountDocs(app: Hono<any>): void {
   const root = swaggerUi.getAbsoluteFSPath();
-  app.get('/docs', (c) => c.html(page));
+  app.get('/docs', (c) => c.html(page, 200, pageHeaders));
+  app.get('/docs/assets/init.js', (c) => c.body(init, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }));
   app.get('/docs/assets/:file', async (c) => {
     const file = c.req.param('file');
     const type = assets[file];

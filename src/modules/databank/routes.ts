@@ -213,7 +213,8 @@ export function registerRoutes(router: ModuleRouter, { db, registry }: ModuleCon
   router.route(settingsRoute, async (c) => {
     const writeKey = c.req.valid('param').writeKey;
     const caller = await authenticator.authenticate(writeKey);
-    if (caller === undefined) throw problems.notFound('The write key');
+    // A write key is a publishable key: a secret key pasted here is neither accepted nor echoed.
+    if (caller === undefined || caller.kind !== 'publishable') throw problems.notFound('The write key');
     admitOrigin(c, caller);
     const host = new URL(c.req.url).host;
     return c.json({ integrations: { 'Segment.io': { apiKey: writeKey, apiHost: `${host}/v1`, protocol: new URL(c.req.url).protocol.replace(':', '') } }, plan: { track: { __default: { enabled: true } }, identify: { __default: { enabled: true } } }, edgeFunction: {}, analyticsNextEnabled: true, middlewareSettings: {}, enabledMiddleware: {}, metrics: { sampleRate: 0 }, legacyVideoPluginsEnabled: false, remotePlugins: [] }, 200);

@@ -17,7 +17,7 @@ const addressSchema = z.object({
   region: z.string().max(100).optional(),
   postal_code: z.string().max(20).optional(),
   country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code'),
-});
+}).strict();
 
 const timezoneSchema = z.string().refine((tz) => {
   try {
@@ -65,7 +65,7 @@ export const createLocationRoute = defineRoute({
   tags: ['Locations'],
   summary: 'Add a warehouse or store',
   access: { scope: 'locations:write', tenancy: 'merchant' },
-  request: { body: { required: true, content: { 'application/json': { schema: newLocationSchema } } } },
+  request: { body: { required: true, content: { 'application/json': { schema: newLocationSchema.strict() } } } },
   responses: { 201: jsonResponse(locationSchema, 'The new location') },
 });
 

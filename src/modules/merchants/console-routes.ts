@@ -6,6 +6,7 @@ import { clientAddress } from '../../kernel/http/client-address.js';
 import { perAccount, perAccountAndAddress, perAddress, SignInThrottle } from '../../kernel/http/sign-in-throttle.js';
 import type { AppEnv } from '../../kernel/http/context.js';
 import { defineRoute, jsonBody, jsonResponse } from '../../kernel/http/route.js';
+import type { Config } from '../../kernel/config.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { Problem, problems } from '../../kernel/problem.js';
 import { csrfTokenFor, getSession, signIn, signOut, type SignedIn } from './console-sessions.js';
@@ -118,12 +119,20 @@ export const updateUserRoute = defineRoute({
 const sign_in_rules = [perAccountAndAddress(10), perAddress(50), perAccount(100)];
 const sign_in_block_s = 15 * 60;
 
-function isHttps(c: Context<AppEnv>, public_url: string | undefined): boolean {
-  return new URL(c.req.url).protocol === 'https:' || (public_url?.startsWith('https:') ?? false);
+/**
+ * Whether the browser reached us over HTTPS: directly, by the public URL's say, or, behind a
+ * trusted reverse proxy that ends TLS, by the `X-Forwarded-Proto` it sets (its own entry is the
+ * last one; a client may have sent earlier ones). An untrusted header counts for nothing.
+ */
+function isHttps(c: Context<AppEnv>, config: Pick<Config, 'OPENBOS_PUBLIC_URL' | 'OPENBOS_TRUSTED_PROXIES'>): boolean {
+  if (new URL(c.req.url).protocol === 'https:' || (config.OPENBOS_PUBLIC_URL?.startsWith('https:') ?? false)) return true;
+  if (config.OPENBOS_TRUSTED_PROXIES === 0) return false;
+  const forwarded = c.req.header('x-forwarded-proto')?.split(',').at(-1)?.trim().toLowerCase();
+  return forwarded === 'https';
 }
 
-export function setSessionCookie(c: Context<AppEnv>, session: SignedIn, public_url: string | undefined): void {
-  setCookie(c, sessionCookie, session.token, { httpOnly: true, sameSite: 'Strict', path: '/', secure: isHttps(c, public_url), expires: session.expires_at });
+export function setSessionCookie(c: Context<AppEnv>, session: SignedIn, config: Pick<Config, 'OPENBOS_PUBLIC_URL' | 'OPENBOS_TRUSTED_PROXIES'>): void {
+  setCookie(c, sessionCookie, session.token, { httpOnly: true, sameSite: 'Strict', path: '/', secure: isHttps(c, config), expires: session.expires_at });
 }
 
 export function sessionJson({ merchant, user, csrf_token, expires_at }: SignedIn, catalogue: ScopeCatalogue): z.infer<typeof sessionSchema> {
@@ -154,7 +163,7 @@ export function registerConsoleRoutes(router: ModuleRouter, { db, config, logger
       const { token, purpose, expires_at } = step.challenge;
       return c.json({ second_factor: { challenge_token: token, purpose, expires_at: expires_at.toISOString() } }, 202);
     }
-    setSessionCookie(c, step.session, config.OPENBOS_PUBLIC_URL);
+    setSessionCookie(c, step.session, config);
     return c.json(sessionJson(step.session, registry.scopes), 201);
   });
 

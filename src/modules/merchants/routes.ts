@@ -135,7 +135,7 @@ export const createKey = defineRoute({
             name: z.string().min(1).max(100).optional(),
             scopes: z.array(z.string().max(64)).max(200).optional().openapi({ description: 'scopes the key holds (`GET /v1/scopes` lists them); by default every scope of its kind that the caller holds' }),
             allowed_origins: allowedOrigins.optional(),
-          }),
+          }).strict(),
         },
       },
     },

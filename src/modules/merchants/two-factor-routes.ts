@@ -181,7 +181,7 @@ export function registerTwoFactorRoutes(router: ModuleRouter, { db, config, logg
     const address = clientAddress(c, config.OPENBOS_TRUSTED_PROXIES, logger);
     const proof = 'code' in body ? { code: body.code } : { recovery_code: body.recovery_code };
     const done = await throttled(challenge.merchant_id, challenge.user_id, address, 401, () => completeSignIn(db, sealer, challenge, proof, merchantSettings.of(config).OPENBOS_CONSOLE_SESSION_TTL_S));
-    setSessionCookie(c, done.session, config.OPENBOS_PUBLIC_URL);
+    setSessionCookie(c, done.session, config);
     return c.json({ ...sessionJson(done.session, registry.scopes), recovery_codes: done.recovery_codes }, 201);
   });
 
