@@ -11,6 +11,7 @@ import { jobMigrations, type JobHandler } from '../kernel/jobs.js';
 import { capturePaymentFlow } from '../flows/capture-payment/index.js';
 import { placeOrderFlow } from '../flows/place-order/index.js';
 import { releaseEscrowFlow } from '../flows/release-escrow/index.js';
+import { eraseConsumerFlow } from '../flows/erase-consumer/index.js';
 import { verifyEmailFlow } from '../flows/verify-email/index.js';
 import { catalogModule } from '../modules/catalog/index.js';
 import { accountsModule } from '../modules/accounts/index.js';
@@ -34,7 +35,7 @@ export const allMigrations: readonly ModuleMigrations[] = [
 ];
 
 /** Every flow: processes that span modules (src/flows), registered after the modules they call. */
-export const flows: readonly BosFlow[] = [placeOrderFlow, capturePaymentFlow, releaseEscrowFlow, verifyEmailFlow];
+export const flows: readonly BosFlow[] = [placeOrderFlow, capturePaymentFlow, releaseEscrowFlow, verifyEmailFlow, eraseConsumerFlow];
 
 /**
  * What the modules declare (scopes, webhook events, settings, commands) and what the platform

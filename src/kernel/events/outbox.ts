@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { tablesOf, type AnyDb, type AnyTrx } from '../db.js';
 import { newId } from '../ids.js';
 import { sqlMigration, type Migration } from '../migrations.js';
+import { containsPatterns, replaceInJson } from '../redact.js';
 import type { EventDefinition } from './event.js';
 
 /**
@@ -122,4 +123,22 @@ export async function retryDeadEvents(db: AnyDb, ids?: readonly string[]): Promi
   if (ids !== undefined) query = query.where('id', 'in', ids.length > 0 ? ids : ['']);
   const result = await query.executeTakeFirst();
   return Number(result.numUpdatedRows);
+}
+
+/**
+ * Erasure: one merchant's stored events keep none of the given personal values (each replaced
+ * by its pseudonym). Returns how many events changed.
+ */
+export async function redactEventPayloads(trx: AnyTrx, merchant_id: string, replacements: ReadonlyMap<string, string>): Promise<number> {
+  if (replacements.size === 0) return 0;
+  const rows = await sql<{ id: string; payload: unknown }>`select id, payload from bos_outbox_event
+    where merchant_id = ${merchant_id} and payload::text ilike any(${containsPatterns(replacements.keys())}::text[]) for update`.execute(trx);
+  let changed = 0;
+  for (const row of rows.rows) {
+    const payload = replaceInJson(row.payload, replacements);
+    if (payload === row.payload) continue;
+    await sql`update bos_outbox_event set payload = ${JSON.stringify(payload)}::jsonb where id = ${row.id}`.execute(trx);
+    changed++;
+  }
+  return changed;
 }

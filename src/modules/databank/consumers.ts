@@ -1,9 +1,11 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { inTransaction, type AnyDb } from '../../kernel/db.js';
+import { publish } from '../../kernel/events/outbox.js';
 import { recordAudit } from '../merchants/index.js';
 import type { CachedProfile } from './ingestion/graph-cache.js';
 import type { Purpose } from './ingestion/incoming-event.js';
 import { lockIdentityGraph } from './ingestion/lock-graph.js';
+import { consumerErased } from './events.js';
 
 /**
  * A brand's view of its consumers: profiles (with everyone merged into them), identities,
@@ -118,8 +120,10 @@ export async function exportConsumer(db: AnyDb, merchant_id: string, profile_id:
 
 /**
  * Erases a consumer: profile, identities, events, consent and lifecycle records, for the profile
- * and everything merged into it. Its identifiers are kept only in the suppression list (hashed
- * where they were hashed), so events that still carry them are dropped, not stored again.
+ * and everything merged into it. Its identifiers are kept only in the suppression list, and only
+ * as the SHA-256 of the stored value (the raw user, anonymous and device IDs are not kept), so
+ * events that still carry them are dropped, not stored again. `consumer.erased` carries the hashes
+ * of the person's emails to the erase-consumer flow, which clears the brand's other records.
  */
 export async function eraseConsumer(db: AnyDb, merchant_id: string, profile_id: string, actor: string): Promise<{ events: number; identities: number } | undefined> {
   return inTransaction(db, async (trx) => {
@@ -127,8 +131,9 @@ export async function eraseConsumer(db: AnyDb, merchant_id: string, profile_id: 
     const exists = await sql`select 1 from cdp_profile where merchant_id = ${merchant_id} and id = ${profile_id} and merged_into is null for update`.execute(trx);
     if (exists.rows.length === 0) return undefined;
     const members = await memberProfiles(trx, merchant_id, profile_id);
+    const emails = await sql<{ value: string }>`select value from cdp_identity where merchant_id = ${merchant_id} and profile_id = any(${members}::text[]) and type = 'email'`.execute(trx);
     await sql`insert into cdp_suppression (merchant_id, type, value)
-      select merchant_id, type, value from cdp_identity where merchant_id = ${merchant_id} and profile_id = any(${members}::text[]) on conflict do nothing`.execute(trx);
+      select merchant_id, type, ${suppressed(sql.ref('value'))} from cdp_identity where merchant_id = ${merchant_id} and profile_id = any(${members}::text[]) on conflict do nothing`.execute(trx);
     const events = await sql`delete from cdp_event where merchant_id = ${merchant_id} and profile_id = any(${members}::text[])`.execute(trx);
     const identities = await sql`delete from cdp_identity where merchant_id = ${merchant_id} and profile_id = any(${members}::text[])`.execute(trx);
     await sql`delete from cdp_consent where merchant_id = ${merchant_id} and profile_id = any(${members}::text[])`.execute(trx);
@@ -137,8 +142,15 @@ export async function eraseConsumer(db: AnyDb, merchant_id: string, profile_id: 
     await sql`delete from cdp_profile where merchant_id = ${merchant_id} and id = any(${members}::text[])`.execute(trx);
     const result = { events: Number(events.numAffectedRows ?? 0n), identities: Number(identities.numAffectedRows ?? 0n) };
     await recordAudit(trx, { merchant_id, actor, action: 'consumer.erase', target: profile_id, details: { ...result, profiles: members.length } });
+    // Email identities are stored as the SHA-256 of the normalised address already.
+    await publish(trx, consumerErased, merchant_id, { profile_id, email_hashes: emails.rows.map((r) => r.value) });
     return result;
   });
+}
+
+/** How the suppression list holds an identity's stored value: its SHA-256, in hex. */
+export function suppressed(value: RawBuilder<unknown>): RawBuilder<string> {
+  return sql<string>`encode(sha256(convert_to(${value}, 'UTF8')), 'hex')`;
 }
 
 /**

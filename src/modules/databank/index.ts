@@ -7,6 +7,7 @@ import { checks } from './checks.js';
 import { recordDailyStages } from './daily.js';
 import { seedDataBank } from './seed.js';
 import { commands } from './cli.js';
+import { consumerErased } from './events.js';
 
 /**
  * The consumer data bank: every touchpoint of a brand's consumers (through Segment-compatible
@@ -27,6 +28,7 @@ export const databankModule = defineModule({
     { name: 'events:write', kind: 'publishable', description: 'Send shopper events (views, searches) to the data bank, as Segment’s SDKs do' },
   ],
   commands,
+  webhookEvents: [consumerErased],
 });
 
 export { ingestEvents } from './ingestion/ingest-events.js';
@@ -34,6 +36,7 @@ export type { IncomingEvent } from './ingestion/incoming-event.js';
 export { IngestCommitter } from './ingestion/committer.js';
 export { snapshotStages, stageCounts, type Stage } from './lifecycle.js';
 export { eraseConsumer } from './consumers.js';
+export { consumerErased } from './events.js';
 export { storedIdentifier, hashValue } from './identifiers.js';
 export { importTaobao } from './import-taobao.js';
 export { recordDailyStages } from './daily.js';

@@ -121,4 +121,10 @@ export const migrations = [
      alter table cdp_event drop constraint cdp_event_merchant_id_message_id_key;
      alter table cdp_event add primary key (merchant_id, message_id);`,
   ),
+  sqlMigration(
+    '20261205T2010_suppression_hashed',
+    `-- An erased consumer's identifiers are kept only as their SHA-256: the raw user, anonymous
+     -- and device IDs are personal data the erasure must not leave behind.
+     update cdp_suppression set value = encode(sha256(convert_to(value, 'UTF8')), 'hex');`,
+  ),
 ];

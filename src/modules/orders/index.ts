@@ -42,3 +42,4 @@ export { buyerEmail, cartAccess, cartParams, cartToken, openRequestCart, orderJs
 export * from './events.js';
 export { linkGuestOrders, linked_orders_max } from './link-guest-orders.js';
 export { orderStatuses, type OrderStatus } from './tables.js';
+export { pseudonymiseBuyer, pseudonymFor } from './pseudonymise.js';

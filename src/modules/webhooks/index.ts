@@ -32,3 +32,4 @@ export { verifyWebhookSignature, signWebhook, signatureHeader, eventIdHeader, si
 export { testEventType } from './event-types.js';
 export { webhookEndpointCreated, webhookEndpointUpdated, webhookEndpointDeleted } from './events.js';
 export type { DeliveryStatus } from './tables.js';
+export { redactDeliveries } from './redact.js';
