@@ -133,6 +133,28 @@ describe('double-entry ledger', () => {
     await invariantsHold();
   });
 
+  it('fails only the transfer the database refuses, never the others group-committed with it', async () => {
+    const batcher = new LedgerBatcher(database.db, silentLogger);
+    const before = balanceOf(await account(escrow));
+    await sql`create function refuse_poisoned_transfer() returns trigger language plpgsql as $$
+      begin
+        if new.reference = 'poison' then raise exception 'refused by the database'; end if;
+        return new;
+      end $$`.execute(database.db);
+    await sql`create trigger refuse_poisoned_transfer before insert on ledger_transfer for each row execute function refuse_poisoned_transfer()`.execute(database.db);
+    try {
+      const requests = Array.from({ length: 300 }, (_, i) => ({ ...capture(2n), ...(i % 50 === 7 ? { reference: 'poison' } : {}) }));
+      const settled = await Promise.allSettled(requests.map((r) => batcher.submit([r])));
+      const poisoned = requests.map((r) => r.reference === 'poison');
+      settled.forEach((s, i) => expect(s.status, `transfer ${i}`).toBe(poisoned[i] ? 'rejected' : 'fulfilled'));
+      expect(batcher.isolations).toBeGreaterThan(0);
+      expect(balanceOf(await account(escrow))).toBe(before + 2n * BigInt(poisoned.filter((p) => !p).length));
+    } finally {
+      await sql`drop trigger refuse_poisoned_transfer on ledger_transfer`.execute(database.db);
+    }
+    await invariantsHold();
+  });
+
   it('resolves a pending transfer once even when two posts race in separate transactions', async () => {
     await transfer(database.db, [capture(50n)]);
     const hold = id('hold');
