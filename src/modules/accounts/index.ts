@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { defineModule } from '../../kernel/module.js';
 import { checks } from './checks.js';
 import { pruneConsumerSessions, setConsumerPassword } from './accounts.js';
-import { demoConsumers, migrations, registerConsumer } from './consumers.js';
+import { consumerEmailVerified, demoConsumers, migrations, registerConsumer } from './consumers.js';
 import { registerRoutes } from './routes.js';
 import { registerRecoveryRoutes } from './recovery-routes.js';
 import { consumerResetJobs } from './password-reset.js';
@@ -25,6 +25,7 @@ export const accountsModule = defineModule({
   },
   jobs: ({ config }) => consumerResetJobs(config),
   checks,
+  webhookEvents: [consumerEmailVerified],
   maintenance: [
     { name: 'accounts.prune_sessions', interval_ms: 3_600_000, run: async ({ db }) => void (await pruneConsumerSessions(db)) },
     { name: 'accounts.prune_account_tokens', interval_ms: 3_600_000, run: async ({ db }) => void (await pruneAccountTokens(db)) },

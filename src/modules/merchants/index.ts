@@ -4,7 +4,7 @@ import { migrations } from './migrations.js';
 import { registerRoutes } from './routes.js';
 import { seedMerchants } from './seed.js';
 import { pruneSessions } from './console-sessions.js';
-import { apiKeyCreated, apiKeyRevoked } from './events.js';
+import { apiKeyCreated, apiKeyRevoked, apiKeyUpdated } from './events.js';
 import { commands } from './cli.js';
 import { scopes } from './scopes.js';
 import { merchantSettings } from './settings.js';
@@ -25,7 +25,7 @@ export const merchantsModule = defineModule({
     { name: 'merchants.prune_sign_in_challenges', interval_ms: 3_600_000, run: async ({ db }) => void (await pruneChallenges(db)) },
   ],
   scopes,
-  webhookEvents: [apiKeyCreated, apiKeyRevoked],
+  webhookEvents: [apiKeyCreated, apiKeyUpdated, apiKeyRevoked],
   settings: merchantSettings,
   commands,
 });
