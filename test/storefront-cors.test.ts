@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBrowserRoute } from '../src/kernel/http/route.js';
-import { createApiKey } from '../src/modules/merchants/index.js';
+import { createApiKey, merchantsModule } from '../src/modules/merchants/index.js';
+
+const merchantChecks = merchantsModule.checks ?? [];
 import { aStockedItem } from './support/commerce.js';
 import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
 import { registry } from '../src/platform/modules.js';
@@ -221,6 +223,16 @@ describe('the Segment browser SDK’s routes', () => {
 });
 
 describe('allowed origins of a key', () => {
+  it('bos check reports an origin the API would refuse, written past it', async () => {
+    const key = await m.call('POST', '/v1/api-keys', { body: { kind: 'publishable', name: 'checked', allowed_origins: ['https://shop.example'] } });
+    expect(key.status).toBe(201);
+    const check = merchantChecks.find((c) => c.name === 'merchants.key_origins_valid')!;
+    expect(await check.run(platform.database.db)).toEqual([]);
+    await sql`update api_key set allowed_origins = array['https://*.example'] where id = ${key.body.id as string}`.execute(platform.database.db);
+    expect(await check.run(platform.database.db)).toEqual([`key ${key.body.id as string} allows an origin the API would refuse: https://*.example`]);
+    await sql`update api_key set allowed_origins = array['https://shop.example'] where id = ${key.body.id as string}`.execute(platform.database.db);
+  });
+
   it('normalises origins as browsers send them', async () => {
     const res = await m.call('POST', '/v1/api-keys', { body: { kind: 'publishable', allowed_origins: ['HTTPS://Shop.Example:443/', 'http://LOCALHOST:*', 'http://shop.example:8080'] } });
     expect(res.status, res.text).toBe(201);
@@ -280,7 +292,7 @@ describe('allowed origins of a key', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0].field).toBe('allowed_origins.0');
     expect((await other.call('PATCH', `/v1/api-keys/${shopKey.id}`, { body: { name: 'mine now' } })).status).toBe(404);
-    expect((await m.call('PATCH', `/v1/api-keys/${shopKey.id}`, { key: shopKey.token, body: { name: 'self' } })).status).toBe(401);
+    expect((await m.call('PATCH', `/v1/api-keys/${shopKey.id}`, { key: shopKey.token, body: { name: 'self' } })).status).toBe(403);
     const staff = await m.signIn('staff');
     expect((await staff.call('PATCH', `/v1/api-keys/${shopKey.id}`, { body: { name: 'staff' } })).status).toBe(403);
     const doomed = await m.call('POST', '/v1/api-keys', { body: { kind: 'publishable' } });
