@@ -154,14 +154,17 @@ export function senderTask(interval_ms: number): MaintenanceTask {
   };
 }
 
-/** Claims due deliveries, or the one named by `only` if it is due. */
+/**
+ * Claims due deliveries, or the one named by `only` if it was never tried (a ping just queued:
+ * it is due at once, and checking its time against this clock could miss it by a millisecond).
+ */
 async function claimDue(db: AnyDb, limit: number, now: Date, lease_ms: number, only?: { merchant_id: string; id: string }): Promise<Claimed[]> {
-  const one = only === undefined ? sql`` : sql`and d.merchant_id = ${only.merchant_id} and d.id = ${only.id}`;
+  const which = only === undefined ? sql`d.next_attempt_at <= ${now}` : sql`d.merchant_id = ${only.merchant_id} and d.id = ${only.id} and d.attempts = 0`;
   const result = await sql<Claimed>`
     with due as (
       select d.merchant_id, d.id from webhook_delivery d
       join webhook_endpoint e on e.merchant_id = d.merchant_id and e.id = d.endpoint_id
-      where d.status in ('pending', 'failed') and d.next_attempt_at <= ${now} and d.attempts < ${attempts_max} and e.disabled_at is null ${one}
+      where d.status in ('pending', 'failed') and ${which} and d.attempts < ${attempts_max} and e.disabled_at is null
       order by d.next_attempt_at, d.id
       limit ${limit}
       for update of d skip locked)
