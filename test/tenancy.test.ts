@@ -173,6 +173,7 @@ const fixtures: Record<string, Fixture> = {
   deleteWebhookEndpoint: webhookEndpointItem(''),
   listWebhookDeliveries: webhookEndpointItem('/deliveries'),
   sendTestWebhook: webhookEndpointItem('/test'),
+  rotateWebhookSecret: webhookEndpointItem('/rotate-secret'),
   getPayoutStatement: { kind: 'item', setup: async (a) => { const id = await aPayout(a); return { path: `/v1/payouts/${id}`, marker: id }; } },
   listMailMessages: { kind: 'collection', setup: async (a) => ({ path: '/v1/mail-messages?limit=100', marker: await aMailMessage(a) }) },
   getMailMessage: { kind: 'item', setup: async (a) => { const id = await aMailMessage(a); return { path: `/v1/mail-messages/${id}`, marker: id }; } },
@@ -218,13 +219,18 @@ async function aWebhookEndpoint(a: TestMerchant): Promise<string> {
   return res.body.id as string;
 }
 
-/** B's call on A's endpoint is 404; a test ping B asked for must not appear among A's deliveries. */
-function webhookEndpointItem(suffix: '' | '/deliveries' | '/test'): Fixture {
+/**
+ * B's call on A's endpoint is 404; a test ping B asked for must not appear among A's deliveries,
+ * and a rotation B asked for must leave A's secret (its hint) as it was.
+ */
+function webhookEndpointItem(suffix: '' | '/deliveries' | '/test' | '/rotate-secret'): Fixture {
+  const readBack = (id: string) => ({ '': undefined, '/deliveries': undefined, '/test': `/v1/webhook-endpoints/${id}/deliveries`, '/rotate-secret': `/v1/webhook-endpoints/${id}` })[suffix];
   return {
     kind: 'item',
     setup: async (a) => {
       const id = await aWebhookEndpoint(a);
-      return { path: `/v1/webhook-endpoints/${id}${suffix}`, marker: id, ...(suffix === '/test' ? { readBack: `/v1/webhook-endpoints/${id}/deliveries` } : {}) };
+      const back = readBack(id);
+      return { path: `/v1/webhook-endpoints/${id}${suffix}`, marker: id, ...(back === undefined ? {} : { readBack: back }) };
     },
   };
 }

@@ -4,7 +4,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kernelChecks, runChecks } from '../src/kernel/checks.js';
 import { OutboxDispatcher } from '../src/kernel/events/dispatcher.js';
-import { delivery_attempts_max, endpoints_per_merchant_max, sendDueWebhooks, verifyWebhookSignature, webhooksModule, type SenderOptions } from '../src/modules/webhooks/index.js';
+import { newId } from '../src/kernel/ids.js';
+import { delivery_attempts_max, destinationPolicy, endpoints_per_merchant_max, enqueueDeliveries, sendDueWebhooks, verifyWebhookSignature, webhooksModule, type SenderOptions } from '../src/modules/webhooks/index.js';
 import { eventHandlers } from '../src/platform/modules.js';
 import { aLocation, aStockedItem, buy } from './support/commerce.js';
 import { createTestPlatform, silentLogger, type TestMerchant, type TestPlatform } from './support/platform.js';
@@ -53,7 +54,8 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-  platform = await createTestPlatform();
+  // The receiver is on this machine, which webhooks may reach only when the operator allows it.
+  platform = await createTestPlatform({ OPENBOS_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' });
   dispatcher = new OutboxDispatcher({ db: platform.database.db, pool: platform.database.pool, handlers: eventHandlers(platform.ctx), logger: silentLogger, poll_ms: 50 });
 });
 
@@ -72,10 +74,28 @@ async function anEndpoint(m: TestMerchant, path: string, events: string[] = ['*'
   return { id: res.body.id as string, secret: res.body.secret as string };
 }
 
+/** The sender's view of this machine: allowed, as OPENBOS_WEBHOOK_ALLOWED_HOSTS allows it to the platform. */
+const allowLocal: SenderOptions = { destinations: destinationPolicy('127.0.0.1') };
+const send = (options: SenderOptions = {}) => sendDueWebhooks(platform.database.db, silentLogger, { ...allowLocal, ...options });
+
 /** Hands committed events to the outbox handlers, then lets the sender post what is due. */
 async function deliver(options: SenderOptions = {}) {
   await dispatcher.drain();
-  return sendDueWebhooks(platform.database.db, silentLogger, options);
+  return send(options);
+}
+
+/** Queues `count` deliveries of made-up `order.paid` events to the merchant's endpoints, as a backlog. */
+async function aBacklog(m: TestMerchant, count: number): Promise<string[]> {
+  const events = Array.from({ length: count }, () => ({ id: newId('evt'), type: 'order.paid', merchant_id: m.id, payload: { backlog: true }, occurred_at: new Date() }));
+  await enqueueDeliveries(platform.database.db, events);
+  return events.map((e) => e.id);
+}
+
+/** Waits until `done` holds, for at most `limit_ms`. */
+async function eventually(done: () => boolean | Promise<boolean>, limit_ms = 5_000): Promise<void> {
+  const deadline = Date.now() + limit_ms;
+  while (!(await done()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(await done()).toBe(true);
 }
 
 const at = (path: string) => received.filter((r) => r.path === path);
@@ -89,7 +109,7 @@ async function deliveries(m: TestMerchant, endpoint_id: string) {
 }
 
 async function invariantsHold(): Promise<void> {
-  const reports = await runChecks(platform.database.db, [...kernelChecks, ...webhooksModule.checks]);
+  const reports = await runChecks(platform.database.db, [...kernelChecks, ...webhooksModule.checks], platform.ctx.config);
   expect(reports.filter((r) => r.violations.length > 0)).toEqual([]);
 }
 
@@ -361,11 +381,13 @@ describe('webhook deliveries', () => {
     const queued = await m.call('POST', `/v1/webhook-endpoints/${id}/test`);
     expect(queued.status, queued.text).toBe(202);
     expect(queued.body).toMatchObject({ endpoint_id: id, event_type: 'webhook.test', status: 'pending', attempts: 0 });
-    await deliver();
+    // Sent at once, without the sender.
+    await eventually(() => at(path).length === 1);
     const [ping] = at(path);
     expect(bodyOf(ping!)).toMatchObject({ id: queued.body.event_id, type: 'webhook.test', merchant_id: m.id, data: { endpoint_id: id } });
     expect(verifyWebhookSignature(secret, ping!.headers['openbos-signature'] as string, ping!.body)).toBe(true);
-    expect((await deliveries(m, id))[0]).toMatchObject({ id: queued.body.id, status: 'succeeded' });
+    await eventually(async () => (await deliveries(m, id))[0]?.status === 'succeeded');
+    expect((await deliveries(m, id))[0]).toMatchObject({ id: queued.body.id, status: 'succeeded', attempts: 1 });
 
     await m.call('PATCH', `/v1/webhook-endpoints/${id}`, { body: { enabled: false } });
     const refused = await m.call('POST', `/v1/webhook-endpoints/${id}/test`);
@@ -376,10 +398,9 @@ describe('webhook deliveries', () => {
   it('never sends one delivery twice when several senders run at once', async () => {
     const m = await platform.merchant();
     const path = uniquePath();
-    const { id } = await anEndpoint(m, path, ['order.paid']);
-    const queued: string[] = [];
-    for (let i = 0; i < 30; i++) queued.push((await m.call('POST', `/v1/webhook-endpoints/${id}/test`)).body.event_id as string);
-    const reports = await Promise.all([1, 2, 3].map(() => sendDueWebhooks(platform.database.db, silentLogger, { batch_size_max: 4, sends_in_flight_max: 2 })));
+    await anEndpoint(m, path, ['order.paid']);
+    const queued = await aBacklog(m, 30);
+    const reports = await Promise.all([1, 2, 3].map(() => send({ batch_size_max: 4, sends_in_flight_max: 2 })));
     expect(reports.reduce((n, r) => n + r.succeeded, 0)).toBeGreaterThanOrEqual(30);
     expect(at(path).map((r) => bodyOf(r).id).sort()).toEqual(queued.sort());
   });
@@ -387,10 +408,10 @@ describe('webhook deliveries', () => {
   it('keeps at most sends_in_flight_max requests open at once', async () => {
     const m = await platform.merchant();
     const path = uniquePath('/slow');
-    const { id } = await anEndpoint(m, path, ['order.paid']);
-    for (let i = 0; i < 12; i++) await m.call('POST', `/v1/webhook-endpoints/${id}/test`);
+    await anEndpoint(m, path, ['order.paid']);
+    await aBacklog(m, 12);
     in_flight_peak = 0;
-    const report = await sendDueWebhooks(platform.database.db, silentLogger, { sends_in_flight_max: 3 });
+    const report = await send({ sends_in_flight_max: 3 });
     expect(report.succeeded).toBeGreaterThanOrEqual(12);
     expect(at(path)).toHaveLength(12);
     expect(in_flight_peak).toBeLessThanOrEqual(3);

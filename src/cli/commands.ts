@@ -117,7 +117,7 @@ export const commands = {
 
   async check(config: Config, json: boolean): Promise<number> {
     return withDatabase(config, async ({ db }) => {
-      const reports = await runChecks(db, [...kernelChecks, ...modules.flatMap((m) => m.checks ?? [])]);
+      const reports = await runChecks(db, [...kernelChecks, ...modules.flatMap((m) => m.checks ?? [])], config);
       const failed = reports.filter((r) => r.violations.length > 0);
       if (json) out(JSON.stringify({ ok: failed.length === 0, checks: reports }));
       else {

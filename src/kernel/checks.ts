@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type { Config } from './config.js';
 import type { AnyDb } from './db.js';
 import type { InvariantCheck } from './module.js';
 
@@ -47,11 +48,12 @@ export interface CheckReport {
   violations: string[];
 }
 
-export async function runChecks(db: AnyDb, checks: readonly InvariantCheck[]): Promise<CheckReport[]> {
+/** `config` is what the platform runs with; a check that depends on a setting reads it there (defaults when absent). */
+export async function runChecks(db: AnyDb, checks: readonly InvariantCheck[], config?: Config): Promise<CheckReport[]> {
   const reports: CheckReport[] = [];
   for (const check of checks) {
     try {
-      reports.push({ name: check.name, description: check.description, violations: await check.run(db) });
+      reports.push({ name: check.name, description: check.description, violations: await check.run(db, config) });
     } catch (error) {
       reports.push({ name: check.name, description: check.description, violations: [`the check itself failed: ${error instanceof Error ? error.message : String(error)}`] });
     }

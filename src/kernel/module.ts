@@ -47,7 +47,8 @@ export interface SeedContext extends ModuleContext {
 export interface InvariantCheck {
   readonly name: string;
   readonly description: string;
-  run(db: AnyDb): Promise<string[]>;
+  /** `config`: the settings the platform runs with, for checks that depend on one; absent, the defaults apply. */
+  run(db: AnyDb, config?: Config): Promise<string[]>;
 }
 
 /** Work a module needs done periodically (expiries, clean-up); runs in every server process. */

@@ -1621,6 +1621,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhook-endpoints/{endpoint_id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Give the endpoint a new signing secret, returned once; the old one keeps signing beside it for `overlap_s` seconds (default a day) */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhook-endpoints/{endpoint_id}/test": {
         parameters: {
             query?: never;
@@ -1630,7 +1647,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Queue a signed `webhook.test` delivery to the endpoint, whatever it subscribes to */
+        /** Send a signed `webhook.test` delivery to the endpoint at once, whatever it subscribes to and however many deliveries wait */
         post: operations["sendTestWebhook"];
         delete?: never;
         options?: never;
@@ -2189,6 +2206,11 @@ export interface components {
             events: string[];
             /** @example whk_01JD4V8Q5B0Z6M3X9K2T7R1C8N */
             id: string;
+            /**
+             * Format: date-time
+             * @description after a secret rotation: until when the previous secret still signs deliveries, beside the new one; null when only one secret signs
+             */
+            previous_secret_expires_at: string | null;
             /** @description the last characters of the signing secret */
             secret_hint: string;
             /** Format: date-time */
@@ -13462,6 +13484,107 @@ export interface operations {
             };
         };
     };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description seconds the previous secret still signs deliveries (default 86400, at most 604800); 0 drops it at once */
+                    overlap_s?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The endpoint, with its new signing secret */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhookEndpoint"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     sendTestWebhook: {
         parameters: {
             query?: never;
@@ -13473,7 +13596,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The queued delivery; its outcome shows in the endpoint’s deliveries */
+            /** @description The delivery, being sent; its outcome shows in the endpoint’s deliveries within seconds */
             202: {
                 headers: {
                     [name: string]: unknown;

@@ -1,6 +1,9 @@
 import { sql } from 'kysely';
+import { loadConfig } from '../../kernel/config.js';
 import type { InvariantCheck } from '../../kernel/module.js';
+import { refusedEndpointUrl } from './destinations.js';
 import { endpoints_per_merchant_max } from './endpoints.js';
+import { destinationPolicyOf, webhookSettings } from './settings.js';
 
 /*
  * That every delivery belongs to an existing endpoint of its merchant is a foreign key, and that
@@ -30,4 +33,29 @@ export const checks: readonly InvariantCheck[] = [
       return result.rows.map((r) => `merchant ${r.merchant_id} has ${r.endpoints} webhook endpoints`);
     },
   },
+  {
+    name: 'webhooks.no_private_destinations',
+    description: 'no enabled webhook endpoint points at a loopback, private or link-local address (or localhost) that OPENBOS_WEBHOOK_ALLOWED_HOSTS does not allow',
+    async run(db, config) {
+      // The API refuses such URLs; this catches rows written around it, and endpoints left behind
+      // when the operator shortened the allow-list (the sender refuses those, and they keep failing).
+      const policy = destinationPolicyOf(config ?? loadConfig({}, webhookSettings.shape));
+      const violations: string[] = [];
+      let after = { merchant_id: '', id: '' };
+      for (;;) {
+        const page = await sql<{ merchant_id: string; id: string; url: string }>`
+          select merchant_id, id, url from webhook_endpoint where disabled_at is null and (merchant_id, id) > (${after.merchant_id}, ${after.id})
+          order by merchant_id, id limit ${check_page_size}`.execute(db);
+        for (const e of page.rows) {
+          const refused = refusedEndpointUrl(e.url, policy);
+          if (refused !== undefined && violations.length < 100) violations.push(`endpoint ${e.id} of merchant ${e.merchant_id} points at ${e.url}: ${refused}`);
+        }
+        const last = page.rows.at(-1);
+        if (last === undefined || page.rows.length < check_page_size) return violations;
+        after = last;
+      }
+    },
+  },
 ];
+
+const check_page_size = 1_000;

@@ -43,4 +43,12 @@ export const migrations = [
      create index webhook_delivery_due on webhook_delivery (next_attempt_at) where status in ('pending', 'failed');
      create index webhook_delivery_of_endpoint on webhook_delivery (merchant_id, endpoint_id, id);`,
   ),
+  sqlMigration(
+    '20261205T1900_webhook_endpoint_previous_secret',
+    `-- During a secret rotation the old secret still signs deliveries until it expires.
+     alter table webhook_endpoint
+       add column previous_secret text check (previous_secret like 'whsec_%'),
+       add column previous_secret_expires_at timestamptz,
+       add constraint webhook_endpoint_previous_secret_expires check ((previous_secret is null) = (previous_secret_expires_at is null));`,
+  ),
 ];

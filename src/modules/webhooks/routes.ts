@@ -4,8 +4,11 @@ import { defineRoute, jsonBody, jsonResponse } from '../../kernel/http/route.js'
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
 import { enqueueTestDelivery, listDeliveries, type WebhookDelivery } from './deliveries.js';
-import { createWebhookEndpoint, deleteWebhookEndpoint, description_length_max, getWebhookEndpoint, listWebhookEndpoints, updateWebhookEndpoint, url_length_max, type WebhookEndpoint } from './endpoints.js';
+import { refusedEndpointUrl, type DestinationPolicy } from './destinations.js';
+import { createWebhookEndpoint, deleteWebhookEndpoint, description_length_max, getWebhookEndpoint, listWebhookEndpoints, rotateWebhookEndpointSecret, rotation_overlap_s_default, rotation_overlap_s_max, updateWebhookEndpoint, url_length_max, type WebhookEndpoint } from './endpoints.js';
 import { allEvents } from './event-types.js';
+import { sendDeliveryNow } from './sender.js';
+import { destinationPolicyOf } from './settings.js';
 
 const urlSchema = z
   .url({ protocol: /^https?$/, error: 'must be an absolute http:// or https:// URL' })
@@ -43,6 +46,12 @@ function checkEventTypes(events: readonly string[] | undefined, known: ReadonlyS
   if (errors.length > 0) throw problems.validation(errors);
 }
 
+/** Refuses (400, naming `url`) a URL whose host is a loopback, private or link-local address the operator did not allow. */
+function checkDestination(url: string | undefined, policy: DestinationPolicy): void {
+  const refused = url === undefined ? undefined : refusedEndpointUrl(url, policy);
+  if (refused !== undefined) throw problems.validation([{ field: 'url', location: 'body', message: refused }]);
+}
+
 const newEndpointSchema = z
   .object({ url: urlSchema, description: z.string().max(description_length_max).optional(), events: eventTypesSchema })
   .strict();
@@ -61,6 +70,7 @@ const endpointSchema = z
     enabled: z.boolean(),
     disabled_at: z.string().datetime().nullable(),
     secret_hint: z.string().openapi({ description: 'the last characters of the signing secret' }),
+    previous_secret_expires_at: z.string().datetime().nullable().openapi({ description: 'after a secret rotation: until when the previous secret still signs deliveries, beside the new one; null when only one secret signs' }),
     created_at: z.string().datetime(),
     updated_at: z.string().datetime(),
   })
@@ -99,6 +109,7 @@ function endpointJson(e: WebhookEndpoint): z.infer<typeof endpointSchema> {
     enabled: e.disabled_at === null,
     disabled_at: e.disabled_at?.toISOString() ?? null,
     secret_hint: e.secret_hint,
+    previous_secret_expires_at: e.previous_secret_expires_at !== null && e.previous_secret_expires_at > new Date() ? e.previous_secret_expires_at.toISOString() : null,
     created_at: e.created_at.toISOString(),
     updated_at: e.updated_at.toISOString(),
   };
@@ -192,14 +203,47 @@ export const sendTestRoute = defineRoute({
   method: 'post',
   path: '/v1/webhook-endpoints/{endpoint_id}/test',
   tags: ['Webhooks'],
-  summary: 'Queue a signed `webhook.test` delivery to the endpoint, whatever it subscribes to',
+  summary: 'Send a signed `webhook.test` delivery to the endpoint at once, whatever it subscribes to and however many deliveries wait',
   access: { scope: 'webhooks:write', tenancy: 'merchant' },
   request: { params: endpointParams },
-  responses: { 202: jsonResponse(deliverySchema, 'The queued delivery; its outcome shows in the endpoint’s deliveries') },
+  responses: { 202: jsonResponse(deliverySchema, 'The delivery, being sent; its outcome shows in the endpoint’s deliveries within seconds') },
 });
 
-export function registerRoutes(router: ModuleRouter, { db, registry }: ModuleContext): void {
+export const rotateSecretRoute = defineRoute({
+  operationId: 'rotateWebhookSecret',
+  method: 'post',
+  path: '/v1/webhook-endpoints/{endpoint_id}/rotate-secret',
+  tags: ['Webhooks'],
+  summary: 'Give the endpoint a new signing secret, returned once; the old one keeps signing beside it for `overlap_s` seconds (default a day)',
+  access: { scope: 'webhooks:write', tenancy: 'merchant' },
+  request: {
+    params: endpointParams,
+    body: {
+      required: false,
+      content: {
+        'application/json': {
+          schema: z
+            .object({
+              overlap_s: z
+                .number()
+                .int()
+                .min(0)
+                .max(rotation_overlap_s_max)
+                .optional()
+                .openapi({ description: `seconds the previous secret still signs deliveries (default ${rotation_overlap_s_default}, at most ${rotation_overlap_s_max}); 0 drops it at once` }),
+            })
+            .strict(),
+        },
+      },
+    },
+  },
+  responses: { 200: jsonResponse(createdEndpointSchema, 'The endpoint, with its new signing secret') },
+});
+
+export function registerRoutes(router: ModuleRouter, { db, registry, config, logger }: ModuleContext): void {
   const known = new Set(registry.webhookEvents.map((e) => e.type));
+  const destinations = destinationPolicyOf(config);
+  const senderLogger = logger.child({ component: 'webhooks' });
   router.route(listEventTypesRoute, (c) => c.json({ data: registry.webhookEvents.map(({ type, module }) => ({ type, module })) }, 200));
 
   router.route(listEndpointsRoute, async (c) => {
@@ -213,6 +257,7 @@ export function registerRoutes(router: ModuleRouter, { db, registry }: ModuleCon
     const caller = c.get('caller');
     const input = c.req.valid('json');
     checkEventTypes(input.events, known);
+    checkDestination(input.url, destinations);
     const { endpoint, secret } = await createWebhookEndpoint(db, caller.merchant_id, input, caller.actor);
     return c.json({ ...endpointJson(endpoint), secret }, 201);
   });
@@ -227,6 +272,7 @@ export function registerRoutes(router: ModuleRouter, { db, registry }: ModuleCon
     const caller = c.get('caller');
     const changes = c.req.valid('json');
     checkEventTypes(changes.events, known);
+    checkDestination(changes.url, destinations);
     const endpoint = await updateWebhookEndpoint(db, caller.merchant_id, c.req.valid('param').endpoint_id, changes, caller.actor);
     if (endpoint === undefined) throw problems.notFound('The webhook endpoint');
     return c.json(endpointJson(endpoint), 200);
@@ -250,8 +296,20 @@ export function registerRoutes(router: ModuleRouter, { db, registry }: ModuleCon
   });
 
   router.route(sendTestRoute, async (c) => {
-    const delivery = await enqueueTestDelivery(db, c.get('caller').merchant_id, c.req.valid('param').endpoint_id);
+    const merchant_id = c.get('caller').merchant_id;
+    const delivery = await enqueueTestDelivery(db, merchant_id, c.req.valid('param').endpoint_id);
     if (delivery === undefined) throw problems.notFound('The webhook endpoint');
+    // Sent now, beside the sender's batches, so a backlog never delays the ping; the row is
+    // already committed, so if this fails or the process stops, the sender delivers it.
+    sendDeliveryNow(db, senderLogger, merchant_id, delivery.id, { destinations }).catch((error: unknown) => senderLogger.error({ err: error, delivery_id: delivery.id }, 'sending a test ping failed'));
     return c.json(deliveryJson(delivery), 202);
+  });
+
+  router.route(rotateSecretRoute, async (c) => {
+    const caller = c.get('caller');
+    const overlap_s = c.req.valid('json')?.overlap_s ?? rotation_overlap_s_default;
+    const rotated = await rotateWebhookEndpointSecret(db, caller.merchant_id, c.req.valid('param').endpoint_id, overlap_s, caller.actor);
+    if (rotated === undefined) throw problems.notFound('The webhook endpoint');
+    return c.json({ ...endpointJson(rotated.endpoint), secret: rotated.secret }, 200);
   });
 }

@@ -4,7 +4,10 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * Every delivery carries `OpenBOS-Signature: t=<unix seconds>,v1=<hex>`, where v1 is the
  * HMAC-SHA256 of `<t>.<raw body>` keyed with the endpoint's secret (the whole `whsec_...`
  * string as UTF-8). Signing the timestamp with the body lets a receiver refuse a captured
- * request replayed later; the scheme is Stripe's, so receivers know it.
+ * request replayed later; the scheme is Stripe's, so receivers know it. While a rotated secret
+ * is still valid the header carries one `v1` per secret, the new one first
+ * (`t=...,v1=<new>,v1=<old>`), as Stripe does: a receiver that accepts any matching `v1` keeps
+ * working with either secret.
  */
 export const signatureHeader = 'OpenBOS-Signature';
 export const eventIdHeader = 'OpenBOS-Event-Id';
@@ -16,8 +19,11 @@ function hmacHex(secret: string, timestamp_s: number, rawBody: string): string {
   return createHmac('sha256', secret).update(`${timestamp_s}.${rawBody}`).digest('hex');
 }
 
-export function signWebhook(secret: string, rawBody: string, timestamp_s: number): string {
-  return `t=${timestamp_s},v1=${hmacHex(secret, timestamp_s, rawBody)}`;
+/** Signs with every secret given (the current one first, then one being rotated out). */
+export function signWebhook(secrets: string | readonly string[], rawBody: string, timestamp_s: number): string {
+  const all = typeof secrets === 'string' ? [secrets] : secrets;
+  if (all.length === 0) throw new Error('a webhook is signed with at least one secret');
+  return [`t=${timestamp_s}`, ...all.map((secret) => `v1=${hmacHex(secret, timestamp_s, rawBody)}`)].join(',');
 }
 
 /**

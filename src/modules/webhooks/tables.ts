@@ -11,6 +11,9 @@ export interface WebhookEndpointTable {
   events: string[];
   /** The signing secret (`whsec_...`); kept in the clear because every delivery is signed with it. */
   secret: string;
+  /** The secret replaced by the last rotation, which still signs deliveries until `previous_secret_expires_at`. */
+  previous_secret: string | null;
+  previous_secret_expires_at: Date | null;
   /** Null while the endpoint receives deliveries. */
   disabled_at: Date | null;
   created_at: Generated<Date>;

@@ -10,6 +10,7 @@ import { useSession } from '../../session';
 import { Deliveries } from './Deliveries';
 import { EnabledBadge, EndpointDialogs, EventSummary, useEndpointActions, WebhooksSection } from './EndpointParts';
 import { endpointsQueryKey } from './queryKeys';
+import { RotateSecretDialog } from './RotateSecret';
 import { NotAllowed } from './shared';
 
 type Endpoint = Schemas['WebhookEndpoint'];
@@ -29,6 +30,7 @@ export function EndpointDetail({ endpointId }: { endpointId: string }) {
   });
   const [editing, setEditing] = useState<Endpoint | null>(null);
   const [deleting, setDeleting] = useState<Endpoint | null>(null);
+  const [rotating, setRotating] = useState<Endpoint | null>(null);
   const { sendTest, setEnabled, remove } = useEndpointActions({ onDeleted: () => setParams({ tab: 'webhooks' }) });
   const loaded = query.data !== undefined;
   useEffect(() => {
@@ -63,6 +65,9 @@ export function EndpointDetail({ endpointId }: { endpointId: string }) {
                   <button type="button" onClick={() => setEditing(e)}>
                     {tc('edit')}
                   </button>
+                  <button type="button" onClick={() => setRotating(e)}>
+                    {t('webhooks.rotate')}
+                  </button>
                   <button type="button" onClick={() => setEnabled.mutate({ endpoint: e, enabled: !e.enabled })} disabled={setEnabled.isPending}>
                     {e.enabled ? t('webhooks.disable') : t('webhooks.enable')}
                   </button>
@@ -85,6 +90,11 @@ export function EndpointDetail({ endpointId }: { endpointId: string }) {
               <dt>{t('webhooks.signingSecret')}</dt>
               <dd>
                 <code className="mono">{e.secret_hint}</code> <span className="muted settings-small">{t('webhooks.secretHintNote')}</span>
+                {e.previous_secret_expires_at !== null && (
+                  <div className="muted settings-small">
+                    {t('webhooks.previousUntil', { date: f.dateTime(e.previous_secret_expires_at) })}
+                  </div>
+                )}
               </dd>
               <dt>{t('webhooks.id')}</dt>
               <dd className="mono">{e.id}</dd>
@@ -98,6 +108,7 @@ export function EndpointDetail({ endpointId }: { endpointId: string }) {
               </dd>
             </dl>
             <Deliveries endpointId={e.id} />
+            <RotateSecretDialog endpoint={rotating} onClose={() => setRotating(null)} />
             <EndpointDialogs editing={editing} deleting={deleting} remove={remove} onCloseEdit={() => setEditing(null)} onCloseDelete={() => setDeleting(null)} />
           </>
         )}
