@@ -81,4 +81,15 @@ export const migrations = [
      );
      create index test_provider_webhook_due on test_provider_webhook (deliver_after) where delivered_at is null;`,
   ),
+  sqlMigration(
+    '20261205T1940_provider_event_reference',
+    `-- The platform's payment ID a provider carries back in its events: it links an event to its
+     -- payment when the provider's own charge ID never reached the payment (a crash mid-call).
+     alter table provider_event add column reference text;
+     create index provider_event_reference on provider_event (provider, reference) where reference is not null;
+     -- Payments are found by their ID alone when an event names it as its reference.
+     create index payment_by_id on payment (id);
+     -- The recovery of payments whose provider call never answered.
+     create index payment_processing_unlinked on payment (created_at) where status = 'processing' and provider_payment_id is null;`,
+  ),
 ];
