@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { InvariantCheck } from '../../kernel/module.js';
 
-/** Well past the recovery window (20 s by default, an hour at most): recovery has had its chances. */
+/** Well past the recovery window (20 s by default, 10 minutes at most): recovery has had its chances. */
 const stuck_after_minutes = 15;
 
 export const checks: readonly InvariantCheck[] = [
