@@ -5,8 +5,16 @@ import { newId } from '../src/kernel/ids.js';
 import { recoverUnansweredPayments } from '../src/flows/capture-payment/index.js';
 import { testCards, TestPaymentProvider } from '../src/modules/payments/index.js';
 import { modules } from '../src/platform/modules.js';
+import { createProduct } from '../src/modules/catalog/index.js';
+import { applyStockChanges } from '../src/modules/inventory/index.js';
+import { createLocation } from '../src/modules/locations/index.js';
+import { createApiKey, createMerchant } from '../src/modules/merchants/index.js';
+import { inTransaction } from '../src/kernel/db.js';
+import { registry } from '../src/platform/modules.js';
 import { aStockedItem, buy, type ShopItem } from './support/commerce.js';
+import { createTestDatabase, urlFor } from './support/database.js';
 import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
+import { freePort, runBos, startServer } from './support/process.js';
 
 /**
  * A server that dies while the provider is answering a charge leaves the payment `processing`
@@ -188,4 +196,112 @@ describe('an Idempotency-Key left in progress by a process that died', () => {
     expect(other.status).toBe(422);
     expect(other.body.code).toBe('idempotency_key_reused');
   });
+});
+
+/**
+ * The adversarial test's crash, for real: a server SIGKILLed while the provider has charged
+ * every buyer but answered none of them (the test provider answers 2 s late here), restarted.
+ * Some webhooks were delivered before the kill, some are held back until the recovery has
+ * looked the charges up. Then every charge ends captured in escrow with its order paid, no
+ * payment stays processing, every client's retry with its Idempotency-Key gets an answer, and
+ * `bos check` passes.
+ */
+describe('SIGKILL during checkout-and-pay, then a restart', () => {
+  it('captures every charge the provider made, leaves nothing processing, and answers every retry', async () => {
+    const buyers = 24;
+    const database = await createTestDatabase();
+    try {
+      const merchant = await createMerchant(database.db, { handle: 'kill-shop', name: 'Kill shop', kind: 'retailer', default_currency: 'CNY', country: 'CN' });
+      const location = await createLocation(database.db, merchant.id, { kind: 'warehouse', code: 'WH', name: 'WH', address: { line1: 'x', city: 'y', country: 'CN' }, latitude: 1, longitude: 1, timezone: 'UTC' });
+      const product = await createProduct(database.db, merchant.id, { title: 'Item', status: 'published', variants: [{ sku: 'KILL', prices: [{ currency: 'CNY', amount_minor: 3_100 }] }] });
+      const variant_id = product.variants[0]!.id;
+      await inTransaction(database.db, (trx) => applyStockChanges(trx, [{ merchant_id: merchant.id, variant_id, location_id: location.id, reason: 'receipt', on_hand_delta: 1_000n, reserved_delta: 0n }]));
+      const secretKey = (await createApiKey(database.db, { merchant_id: merchant.id, kind: 'secret' }, 'test', registry.scopes)).token;
+      const storefrontKey = (await createApiKey(database.db, { merchant_id: merchant.id, kind: 'publishable' }, 'test', registry.scopes)).token;
+      const port = await freePort();
+      const base = `http://127.0.0.1:${port}`;
+      const env = { DATABASE_URL: urlFor(database.name), PORT: String(port), HOST: '127.0.0.1', OPENBOS_SEED_DEMO: 'never', OPENBOS_RATE_LIMIT_PER_S: '0', OPENBOS_JOB_POLL_MS: '100', OPENBOS_OUTBOX_POLL_MS: '100', OPENBOS_OUTBOX_LEASE_MS: '3000',
+        OPENBOS_TEST_PROVIDER_SECRET: secret, OPENBOS_TEST_PROVIDER_ANSWER_DELAY_MS: '2000', OPENBOS_PAYMENT_RECOVERY_AFTER_S: '3', OPENBOS_IDEMPOTENCY_LEASE_MS: '4000' };
+      const call = async (method: string, path: string, key: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> => {
+        try {
+          const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+          return { status: res.status, body: await res.json().catch(() => undefined) };
+        } catch {
+          return { status: 0, body: undefined };
+        }
+      };
+      const card = (i: number) => (i % 6 === 5 ? testCards.failsLater : testCards.succeeds);
+      const pay = (checkout_id: string, i: number) => call('POST', `/v1/checkouts/${checkout_id}/payments`, storefrontKey, { payment_method: card(i) }, { 'idempotency-key': `pay-${checkout_id}` });
+      const poll = async (what: string, done: () => Promise<boolean>, seconds = 45) => {
+        for (let i = 0; i < seconds * 10; i++) {
+          if (await done()) return;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        throw new Error(`timed out waiting for ${what}`);
+      };
+      const count = async (query: ReturnType<typeof sql<{ n: number }>>) => (await query.execute(database.db)).rows[0]!.n;
+
+      let server = await startServer(env);
+      const checkouts: string[] = [];
+      for (let i = 0; i < buyers; i++) {
+        const res = await call('POST', '/v1/checkouts', storefrontKey, { currency: 'CNY', items: [{ variant_id, quantity: 1 }] });
+        expect(res.status).toBe(201);
+        checkouts.push(res.body.checkout_id as string);
+      }
+      const inFlight = Promise.all(checkouts.map((c, i) => pay(c, i)));
+      // Every charge made at the provider, none of its answers stored: the server dies now.
+      await poll('the charges', async () => (await count(sql`select count(*)::int as n from test_provider_charge where status <> 'received'`)) === buyers);
+      server.child.kill('SIGKILL');
+      await server.exited;
+      const answers = await inFlight;
+      expect(answers.every((a) => a.status === 0)).toBe(true);
+      expect(await count(sql`select count(*)::int as n from payment where status = 'processing' and provider_payment_id is null`)).toBeGreaterThan(0);
+      // Half the undelivered webhooks wait until the recovery has asked the provider.
+      const held = await sql`update test_provider_webhook w set deliver_after = now() + interval '1 hour'
+                from payment p where w.delivered_at is null and w.body like '%"reference":"' || p.id || '"%'
+                  and p.checkout_id in (${sql.join(checkouts.filter((_, i) => i % 2 === 0))})`.execute(database.db);
+      expect(Number(held.numAffectedRows)).toBeGreaterThan(0);
+
+      server = await startServer(env);
+      await poll('no payment processing without an answer', async () => (await count(sql`select count(*)::int as n from payment where status = 'processing' and provider_payment_id is null`)) === 0);
+      await sql`update test_provider_webhook set deliver_after = now() where delivered_at is null`.execute(database.db);
+
+      // Every client retries with its Idempotency-Key: an answer once the dead request's lease ends.
+      const retries = await Promise.all(
+        checkouts.map(async (c, i) => {
+          let res = await pay(c, i);
+          for (let wait = 0; wait < 100 && res.status === 409 && res.body?.code === 'idempotency_request_in_progress'; wait++) {
+            await new Promise((r) => setTimeout(r, 200));
+            res = await pay(c, i);
+          }
+          return res;
+        }),
+      );
+      for (const [i, res] of retries.entries()) {
+        if (card(i) === testCards.succeeds) expect([res.status, res.body?.code]).toEqual([409, 'nothing_to_pay']);
+        // Its first payment failed, so this retry is a new attempt: accepted, or already failed
+        // (402) when the provider's failure webhook beat its slow answer.
+        else expect([202, 402]).toContain(res.status);
+      }
+
+      await poll('the platform to settle', async () =>
+        (await count(sql`select ((select count(*) from test_provider_webhook where delivered_at is null) + (select count(*) from bos_outbox_event where status = 'pending') + (select count(*) from payment where status = 'processing'))::int as n`)) === 0,
+      );
+      server.child.kill('SIGTERM');
+      await server.exited;
+
+      const charges = await sql<{ payment_id: string; payment_status: string; order_status: string; captured: number }>`
+        select c.payment_id, p.status as payment_status, o.status as order_status,
+               (select count(*)::int from ledger_transfer t where t.id = 'cap_' || p.id) as captured
+        from test_provider_charge c join payment p on p.id = c.payment_id join sales_order o on o.id = p.order_id
+        where c.status = 'captured'`.execute(database.db);
+      expect(charges.rows.length).toBe(checkouts.filter((_, i) => card(i) === testCards.succeeds).length);
+      for (const c of charges.rows) expect(c, c.payment_id).toMatchObject({ payment_status: 'captured', order_status: 'paid', captured: 1 });
+      expect(await count(sql`select count(*)::int as n from payment where status = 'processing'`)).toBe(0);
+      const check = await runBos(['check'], { DATABASE_URL: env.DATABASE_URL });
+      expect(check.code, check.stdout + check.stderr).toBe(0);
+    } finally {
+      await database.drop();
+    }
+  }, 180_000);
 });
