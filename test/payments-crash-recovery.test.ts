@@ -216,7 +216,6 @@ describe('SIGKILL during checkout-and-pay, then a restart', () => {
       const product = await createProduct(database.db, merchant.id, { title: 'Item', status: 'published', variants: [{ sku: 'KILL', prices: [{ currency: 'CNY', amount_minor: 3_100 }] }] });
       const variant_id = product.variants[0]!.id;
       await inTransaction(database.db, (trx) => applyStockChanges(trx, [{ merchant_id: merchant.id, variant_id, location_id: location.id, reason: 'receipt', on_hand_delta: 1_000n, reserved_delta: 0n }]));
-      const secretKey = (await createApiKey(database.db, { merchant_id: merchant.id, kind: 'secret' }, 'test', registry.scopes)).token;
       const storefrontKey = (await createApiKey(database.db, { merchant_id: merchant.id, kind: 'publishable' }, 'test', registry.scopes)).token;
       const port = await freePort();
       const base = `http://127.0.0.1:${port}`;
