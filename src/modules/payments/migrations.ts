@@ -90,6 +90,15 @@ export const migrations = [
      -- Payments are found by their ID alone when an event names it as its reference.
      create index payment_by_id on payment (id);
      -- The recovery of payments whose provider call never answered.
-     create index payment_processing_unlinked on payment (created_at) where status = 'processing' and provider_payment_id is null;`,
+     create index payment_processing_unlinked on payment (created_at) where status = 'processing' and provider_payment_id is null;
+     -- The test provider now records how it decided each charge (its lookup answers from it);
+     -- charges made before say so by the webhooks they queued.
+     update test_provider_charge c set status = case
+         when exists (select 1 from test_provider_webhook w where w.body like '%"provider_payment_id":"' || c.id || '"%' and w.body like '%"type":"payment.captured"%') then 'captured'
+         when exists (select 1 from test_provider_webhook w where w.body like '%"provider_payment_id":"' || c.id || '"%' and w.body like '%"type":"payment.failed"%') then 'failed'
+         when exists (select 1 from test_provider_webhook w where w.body like '%"provider_payment_id":"' || c.id || '"%' and w.body like '%"type":"payment.authorized"%') then 'authorized'
+         when c.card_last4 = '0002' then 'declined'
+         else c.status end
+       where c.status = 'received';`,
   ),
 ];
