@@ -19,13 +19,19 @@ export async function recoverUnansweredPayments(ctx: ModuleContext, providers: R
   let recovered = 0;
   for (const provider of providers.values()) {
     for (const payment of await unansweredPayments(ctx.db, provider.name, after_s)) {
-      const found = await provider.lookup(payment.id);
-      const outcome = await inTransaction(ctx.db, async (trx) => {
-        const resolved = await resolveUnansweredPayment(trx, payment, found);
-        return 'capture' in resolved ? capturePayment(trx, resolved.capture) : resolved.outcome;
-      });
-      if (outcome === 'applied') recovered++;
-      ctx.logger.warn({ payment_id: payment.id, provider: provider.name, found: found.status, outcome }, 'recovered a payment whose provider call never answered');
+      // One payment that cannot be settled (a provider error, a charge of another amount) is
+      // logged and tried again next time; it does not hold up the others.
+      try {
+        const found = await provider.lookup(payment.id);
+        const outcome = await inTransaction(ctx.db, async (trx) => {
+          const resolved = await resolveUnansweredPayment(trx, payment, found);
+          return 'capture' in resolved ? capturePayment(trx, resolved.capture) : resolved.outcome;
+        });
+        if (outcome === 'applied') recovered++;
+        ctx.logger.warn({ payment_id: payment.id, provider: provider.name, found: found.status, outcome }, 'recovered a payment whose provider call never answered');
+      } catch (error) {
+        ctx.logger.error({ err: error, payment_id: payment.id, provider: provider.name }, 'could not recover a payment whose provider call never answered');
+      }
     }
   }
   return recovered;
