@@ -14,6 +14,11 @@ const authorize_attempts_max = 3;
  * The buyer pays every order of a checkout (one payment per seller's order). The amount is the
  * order total the server computed. Outcomes arrive later by webhook; this answers "processing",
  * or "declined" at once when the provider says so.
+ *
+ * Each payment is committed (autocommit, not in a transaction with the call) before its provider
+ * is called, with its ID as the charge's reference: a server that dies while the provider answers
+ * leaves a payment that the provider's webhooks link by that reference, and that the recovery
+ * (capture-payment flow, `recover-unanswered.ts`) looks up at the provider.
  */
 export async function payCheckout(db: AnyDb, provider: PaymentProvider, checkout_id: string, payment_method: string, commission_bps: number): Promise<Payment[]> {
   const orders = await ordersOfCheckout(db, checkout_id);
