@@ -38,6 +38,8 @@ export interface IdempotencyTable {
   expires_at: Date;
   lease_expires_at: Date | null;
   claim: string | null;
+  /** How many times the request ran again after a process died with it in progress. */
+  reruns: Generated<number>;
 }
 
 interface Tables {
@@ -66,7 +68,8 @@ export const idempotencyMigrations: readonly Migration[] = [
     `-- A request in progress holds a lease its process renews; a record whose lease ended belongs
      -- to a process that died, and the key may run again. Records from before have no lease.
      alter table bos_idempotency_key add column lease_expires_at timestamptz;
-     alter table bos_idempotency_key add column claim text;`,
+     alter table bos_idempotency_key add column claim text;
+     alter table bos_idempotency_key add column reruns integer not null default 0;`,
   ),
 ];
 
@@ -102,7 +105,19 @@ export function idempotency(db: AnyDb, lease_ms: number = idempotencyLeaseDefaul
         // process that died (its lease ended), if it is the same request.
         oc
           .columns(['api_key_id', 'key'])
-          .doUpdateSet({ request_hash, state: 'in_progress', response_status: null, response_body: null, response_content_type: null, created_at: sql`now()`, expires_at: sql`now() + interval '${sql.raw(String(ttl_hours))} hours'`, lease_expires_at: lease, claim })
+          .doUpdateSet({
+            request_hash,
+            state: 'in_progress',
+            response_status: null,
+            response_body: null,
+            response_content_type: null,
+            created_at: sql`now()`,
+            expires_at: sql`now() + interval '${sql.raw(String(ttl_hours))} hours'`,
+            lease_expires_at: lease,
+            claim,
+            // The same request, left in progress: this run follows one that died.
+            reruns: sql<number>`case when bos_idempotency_key.state = 'in_progress' and bos_idempotency_key.request_hash = excluded.request_hash then bos_idempotency_key.reruns + 1 else 0 end`,
+          })
           .where((eb) =>
             eb.or([
               eb('bos_idempotency_key.expires_at', '<', sql<Date>`now()`),
@@ -110,7 +125,7 @@ export function idempotency(db: AnyDb, lease_ms: number = idempotencyLeaseDefaul
             ]),
           ),
       )
-      .returning('key')
+      .returning(['key', 'reruns'])
       .executeTakeFirst();
 
     if (claimed === undefined) {
@@ -126,6 +141,7 @@ export function idempotency(db: AnyDb, lease_ms: number = idempotencyLeaseDefaul
       });
     }
 
+    if (claimed.reruns > 0) c.set('idempotentRerun', true);
     const mine = () => t.updateTable('bos_idempotency_key').where('api_key_id', '=', caller.key_id).where('key', '=', key).where('claim', '=', claim);
     // Renewed while the request runs, so only a dead process's claim runs out.
     const renewal = setInterval(() => {

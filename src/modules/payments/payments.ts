@@ -20,12 +20,15 @@ const authorize_attempts_max = 3;
  * leaves a payment that the provider's webhooks link by that reference, and that the recovery
  * (capture-payment flow, `recover-unanswered.ts`) looks up at the provider.
  */
-export async function payCheckout(db: AnyDb, provider: PaymentProvider, checkout_id: string, payment_method: string, commission_bps: number): Promise<Payment[]> {
+export async function payCheckout(db: AnyDb, provider: PaymentProvider, checkout_id: string, payment_method: string, commission_bps: number, options: { resume?: boolean } = {}): Promise<Payment[]> {
   const orders = await ordersOfCheckout(db, checkout_id);
   if (orders.length === 0) throw problems.notFound('The checkout');
-  const payable = orders.filter((o) => o.status === 'awaiting_payment');
-  if (payable.length === 0) throw problems.conflict('nothing_to_pay', 'Every order of this checkout is paid, closed or in progress');
   const t = tablesOf<PaymentTables>(db);
+  // The same request again after its first run's process died (its Idempotency-Key's lease
+  // ended): the live payments that run made are part of its answer, not a conflict.
+  const made = options.resume === true ? await t.selectFrom('payment').selectAll().where((eb) => eb.or(orders.map((o) => eb.and([eb('merchant_id', '=', o.merchant_id), eb('order_id', '=', o.id)])))).where('status', '<>', 'failed').orderBy('id').execute() : [];
+  const payable = orders.filter((o) => o.status === 'awaiting_payment' && !made.some((p) => p.order_id === o.id));
+  if (payable.length === 0 && made.length === 0) throw problems.conflict('nothing_to_pay', 'Every order of this checkout is paid, closed or in progress');
   const payments: Payment[] = [];
   for (const order of payable) {
     let payment: Payment;
@@ -43,7 +46,7 @@ export async function payCheckout(db: AnyDb, provider: PaymentProvider, checkout
   }
   const declined = payments.find((p) => p.status === 'failed');
   if (declined !== undefined) throw new Problem(402, declined.failure_code ?? 'payment_failed', 'The payment was declined', `The card was declined (${declined.failure_code ?? 'unknown'}); try another one`);
-  return payments;
+  return [...made, ...payments];
 }
 
 async function authorizeWithRetry(db: AnyDb, provider: PaymentProvider, payment: Payment, payment_method: string): Promise<Payment> {
