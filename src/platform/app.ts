@@ -54,6 +54,7 @@ export function buildApp(ctx: ModuleContext, isShuttingDown: () => boolean = () 
     rateLimit: rateLimitPerKey(ctx.config.OPENBOS_RATE_LIMIT_PER_S, ctx.config.OPENBOS_RATE_LIMIT_BURST),
     table,
     scopes: ctx.registry.scopes,
+    idempotency_lease_ms: ctx.config.OPENBOS_IDEMPOTENCY_LEASE_MS,
   };
   for (const part of ctx.registry.parts) part.routes?.(moduleRouter(part.name, deps), ctx);
   mountConsole(app, ctx.config.OPENBOS_CONSOLE_DIR);

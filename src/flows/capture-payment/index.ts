@@ -1,4 +1,5 @@
 import { defineFlow } from '../../kernel/flow.js';
+import { recoverUnansweredPayments } from './recover-unanswered.js';
 import { registerRoutes } from './routes.js';
 
 /**
@@ -12,11 +13,16 @@ import { registerRoutes } from './routes.js';
  *     steps/mark-order-paid.ts         orders.transitionOrder(pay)
  *     steps/mark-payment-captured.ts   payments.setPaymentStatus(captured)
  *     or, when the order already closed, the compensation refundCapture (hold-in-escrow.ts)
+ *   recover-unanswered.ts  maintenance: a payment whose provider call never answered (the server
+ *                          died mid-call) is looked up at the provider by its reference and
+ *                          captured as above, or failed so the buyer may pay again
  */
 export const capturePaymentFlow = defineFlow({
   name: 'capture-payment',
   routes: registerRoutes,
+  maintenance: [{ name: 'capture-payment.recover_unanswered', interval_ms: 2_000, run: async (ctx) => void (await recoverUnansweredPayments(ctx)) }],
 });
 
 export { ProviderEventCommitter } from './committer.js';
 export { applyProviderEvents, capturePayment } from './capture-payment.js';
+export { recoverUnansweredPayments } from './recover-unanswered.js';

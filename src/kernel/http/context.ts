@@ -29,6 +29,11 @@ export interface AppEnv {
      */
     logFields: Record<string, unknown>;
     caller: Caller;
+    /**
+     * Set when the request runs again under an Idempotency-Key whose first run's process died
+     * (idempotency.ts): the first run may have done part of the work, which the handler finds.
+     */
+    idempotentRerun?: boolean;
   };
 }
 

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { sql, type Generated } from 'kysely';
 import { tablesOf, type AnyDb } from '../db.js';
 import { sqlMigration, type Migration } from '../migrations.js';
-import { problems } from '../problem.js';
+import { Problem, problems } from '../problem.js';
 import type { AppEnv } from './context.js';
 
 /**
@@ -14,10 +14,17 @@ import type { AppEnv } from './context.js';
  *   part of the request: a storefront's publishable key is shared by all its visitors, and one
  *   visitor reusing another's key must not be shown that visitor's stored response;
  * - same key, different request: 422 `idempotency_key_reused`;
- * - same key while the first is still running: 409 `idempotency_request_in_progress`.
- * A response of 5xx is not stored, so the client may retry the same key. A request whose process
- * died mid-way stays "in progress" until the key expires: its outcome is unknown, and replaying
- * it blindly could do the work twice.
+ * - same key while the first is still running: 409 `idempotency_request_in_progress`, with
+ *   `Retry-After`.
+ * A response of 5xx is not stored, so the client may retry the same key.
+ *
+ * A request in progress holds a lease (OPENBOS_IDEMPOTENCY_LEASE_MS) that its process renews
+ * while it runs. A process that dies mid-way stops renewing, and once the lease ends the same key
+ * runs the request again instead of answering 409 for a day. Running it again is what the
+ * client asked for; the handlers make that safe where the first run may have done part of the
+ * work (a payment, for example, is recorded before its provider is called, and a retry finds it).
+ * Each claim has its own token, so a process that outlived its lease cannot store or delete the
+ * record of the one that took over.
  *
  * No secret is ever stored: the fields of a response that carry one (tokens, signing secrets,
  * recovery codes; `secretField`) are blanked before the response is kept. A replay to a secret key
@@ -37,6 +44,10 @@ export interface IdempotencyTable {
   expires_at: Date;
   /** Dotted paths of the response's secret fields, blanked before it was stored. */
   redacted_fields: Generated<string[]>;
+  lease_expires_at: Date | null;
+  claim: string | null;
+  /** How many times the request ran again after a process died with it in progress. */
+  reruns: Generated<number>;
 }
 
 interface Tables {
@@ -59,6 +70,14 @@ export const idempotencyMigrations: readonly Migration[] = [
        primary key (api_key_id, key)
      );
      create index bos_idempotency_key_expiry on bos_idempotency_key (expires_at);`,
+  ),
+  sqlMigration(
+    '20261205T1941_idempotency_key_lease',
+    `-- A request in progress holds a lease its process renews; a record whose lease ended belongs
+     -- to a process that died, and the key may run again. Records from before have no lease.
+     alter table bos_idempotency_key add column lease_expires_at timestamptz;
+     alter table bos_idempotency_key add column claim text;
+     alter table bos_idempotency_key add column reruns integer not null default 0;`,
   ),
   sqlMigration(
     '20261205T2000_idempotency_redacted_fields',
@@ -105,8 +124,13 @@ const ttl_hours = 24;
 const mutating = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const principalHeaders = ['x-consumer-token', 'x-cart-token'];
 
-export function idempotency(db: AnyDb): MiddlewareHandler<AppEnv> {
+export const idempotencyLeaseDefaultMs = 60_000;
+
+export function idempotency(db: AnyDb, lease_ms: number = idempotencyLeaseDefaultMs): MiddlewareHandler<AppEnv> {
   const t = tablesOf<Tables>(db);
+  const lease = sql<Date>`now() + make_interval(secs => ${lease_ms / 1_000})`;
+  const retry_after_s = String(Math.max(1, Math.ceil(lease_ms / 1_000 / 4)));
+  const inProgress = (detail: string) => new Problem(409, 'idempotency_request_in_progress', 'Conflict', detail, undefined, { 'Retry-After': retry_after_s });
   return async (c, next) => {
     const key = c.req.header('idempotency-key');
     if (key === undefined || !mutating.has(c.req.method)) return next();
@@ -118,25 +142,46 @@ export function idempotency(db: AnyDb): MiddlewareHandler<AppEnv> {
     const principals = principalHeaders.map((h) => c.req.header(h) ?? '').join('\n');
     const request_hash = createHash('sha256').update(`${c.req.method} ${pathAndQuery(c.req.url)}\n${principals}\n${body}`).digest('hex');
 
+    const claim = randomBytes(12).toString('base64url');
     const claimed = await t
       .insertInto('bos_idempotency_key')
-      .values({ api_key_id: caller.key_id, key, request_hash, state: 'in_progress', expires_at: sql`now() + interval '${sql.raw(String(ttl_hours))} hours'` })
+      .values({ api_key_id: caller.key_id, key, request_hash, state: 'in_progress', expires_at: sql`now() + interval '${sql.raw(String(ttl_hours))} hours'`, lease_expires_at: lease, claim })
       .onConflict((oc) =>
-        // An expired record is reclaimed as if it never existed.
-        oc.columns(['api_key_id', 'key']).doUpdateSet({ request_hash, state: 'in_progress', response_status: null, response_body: null, response_content_type: null, redacted_fields: [], created_at: sql`now()`, expires_at: sql`now() + interval '${sql.raw(String(ttl_hours))} hours'` }).where('bos_idempotency_key.expires_at', '<', sql<Date>`now()`),
+        // An expired record is reclaimed as if it never existed; so is one left in progress by a
+        // process that died (its lease ended), if it is the same request.
+        oc
+          .columns(['api_key_id', 'key'])
+          .doUpdateSet({
+            request_hash,
+            state: 'in_progress',
+            response_status: null,
+            response_body: null,
+            response_content_type: null,
+            redacted_fields: [],
+            created_at: sql`now()`,
+            expires_at: sql`now() + interval '${sql.raw(String(ttl_hours))} hours'`,
+            lease_expires_at: lease,
+            claim,
+            // The same request, left in progress: this run follows one that died.
+            reruns: sql<number>`case when bos_idempotency_key.state = 'in_progress' and bos_idempotency_key.request_hash = excluded.request_hash then bos_idempotency_key.reruns + 1 else 0 end`,
+          })
+          .where((eb) =>
+            eb.or([
+              eb('bos_idempotency_key.expires_at', '<', sql<Date>`now()`),
+              eb.and([eb('bos_idempotency_key.state', '=', 'in_progress'), eb('bos_idempotency_key.request_hash', '=', request_hash), eb(sql<Date>`coalesce(bos_idempotency_key.lease_expires_at, bos_idempotency_key.created_at + make_interval(secs => ${lease_ms / 1_000}))`, '<', sql<Date>`now()`)]),
+            ]),
+          ),
       )
-      .returning('key')
+      .returning(['key', 'reruns'])
       .executeTakeFirst();
 
     if (claimed === undefined) {
       const existing = await t.selectFrom('bos_idempotency_key').selectAll().where('api_key_id', '=', caller.key_id).where('key', '=', key).executeTakeFirst();
-      if (existing === undefined) throw problems.conflict('idempotency_request_in_progress', 'A request with this Idempotency-Key is being processed');
+      if (existing === undefined) throw inProgress('A request with this Idempotency-Key is being processed');
       if (existing.request_hash !== request_hash) {
         throw problems.unprocessable('idempotency_key_reused', 'This Idempotency-Key was used with a different request; use a new key for a new request');
       }
-      if (existing.state === 'in_progress') {
-        throw problems.conflict('idempotency_request_in_progress', 'A request with this Idempotency-Key is still being processed; retry later');
-      }
+      if (existing.state === 'in_progress') throw inProgress('A request with this Idempotency-Key is still being processed; retry later');
       const withheld = existing.redacted_fields;
       if (withheld.length > 0 && caller.kind === 'publishable') {
         throw problems.conflict('idempotent_replay_withheld', 'A request with this Idempotency-Key already succeeded, and its response carried a secret that is not replayed to a shared storefront key; send a new key to do it again');
@@ -147,22 +192,29 @@ export function idempotency(db: AnyDb): MiddlewareHandler<AppEnv> {
       });
     }
 
+    if (claimed.reruns > 0) c.set('idempotentRerun', true);
+    const mine = () => t.updateTable('bos_idempotency_key').where('api_key_id', '=', caller.key_id).where('key', '=', key).where('claim', '=', claim);
+    // Renewed while the request runs, so only a dead process's claim runs out.
+    const renewal = setInterval(() => {
+      mine()
+        .set({ lease_expires_at: lease })
+        .where('state', '=', 'in_progress')
+        .execute()
+        .catch(() => undefined);
+    }, lease_ms / 3);
+    renewal.unref();
     let stored = false;
     try {
       await next();
       if (c.res.status < 500) {
         const { body: response_body, redacted } = withoutSecrets(await c.res.clone().text());
-        await t
-          .updateTable('bos_idempotency_key')
-          .set({ state: 'done', response_status: c.res.status, response_content_type: c.res.headers.get('content-type'), response_body, redacted_fields: redacted })
-          .where('api_key_id', '=', caller.key_id)
-          .where('key', '=', key)
-          .execute();
+        await mine().set({ state: 'done', response_status: c.res.status, response_content_type: c.res.headers.get('content-type'), response_body, redacted_fields: redacted, lease_expires_at: null }).execute();
         stored = true;
       }
     } finally {
+      clearInterval(renewal);
       if (!stored) {
-        await t.deleteFrom('bos_idempotency_key').where('api_key_id', '=', caller.key_id).where('key', '=', key).execute();
+        await t.deleteFrom('bos_idempotency_key').where('api_key_id', '=', caller.key_id).where('key', '=', key).where('claim', '=', claim).execute();
       }
     }
     return undefined;

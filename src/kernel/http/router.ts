@@ -25,6 +25,8 @@ export interface RouterDeps {
   authenticator: Authenticator;
   rateLimit: MiddlewareHandler<AppEnv>;
   table: RouteEntry[];
+  /** How long a request in progress holds its Idempotency-Key without renewing it (idempotency.ts). */
+  idempotency_lease_ms?: number;
   /** The declared scopes: a route that requires another one is a typo, refused at startup. */
   scopes: ScopeCatalogue;
 }
@@ -36,7 +38,7 @@ export interface RouterDeps {
  * that take publishable keys also answers CORS preflights (cors.ts).
  */
 export function moduleRouter(module: string, deps: RouterDeps): ModuleRouter {
-  const idempotent = idempotency(deps.db);
+  const idempotent = idempotency(deps.db, deps.idempotency_lease_ms);
   return {
     route<R extends RouteConfig>(route: ApiRoute<R>, handler: RouteHandler<R, AppEnv>) {
       const operationId = route.operationId;

@@ -1,6 +1,9 @@
 import { sql } from 'kysely';
 import type { InvariantCheck } from '../../kernel/module.js';
 
+/** Well past the recovery window (20 s by default, 10 minutes at most): recovery has had its chances. */
+const stuck_after_minutes = 15;
+
 export const checks: readonly InvariantCheck[] = [
   {
     name: 'payments.one_capture_per_paid_order',
@@ -41,19 +44,37 @@ export const checks: readonly InvariantCheck[] = [
   },
   {
     name: 'payments.provider_events_reconcile',
-    description: 'every capture a provider reported is in the ledger, and every capture in the ledger was reported',
+    description: 'every capture a provider reported is in the ledger, found by its charge ID or by the reference it carried back, and every capture in the ledger was reported',
     async run(db) {
+      // A capture event linked to no captured payment is money the provider took that the
+      // platform does not hold: a payment whose charge ID never reached it (a crash mid-call),
+      // an event for an unknown payment, or a capture of a payment that failed.
       const result = await sql<{ what: string; id: string }>`
         select 'reported but not in the ledger' as what, e.event_id as id from provider_event e
-          join payment p on p.provider = e.provider and p.provider_payment_id = e.provider_payment_id
-          where e.type = 'payment.captured' and not exists (select 1 from ledger_transfer t where t.id = 'cap_' || p.id)
+          where e.type = 'payment.captured'
+            and not exists (select 1 from payment p join ledger_transfer t on t.id = 'cap_' || p.id
+                            where p.provider = e.provider and p.provider_payment_id = e.provider_payment_id)
+            and not exists (select 1 from payment p join ledger_transfer t on t.id = 'cap_' || p.id
+                            where e.reference is not null and p.provider = e.provider and p.id = e.reference)
         union all
         select 'in the ledger but never reported', t.id from ledger_transfer t
           join payment p on t.id = 'cap_' || p.id
-          where t.code = 'capture' and not exists (
-            select 1 from provider_event e where e.provider = p.provider and e.provider_payment_id = p.provider_payment_id and e.type = 'payment.captured')
+          where t.code = 'capture'
+            and not exists (select 1 from provider_event e where e.provider = p.provider and e.provider_payment_id = p.provider_payment_id and e.type = 'payment.captured')
+            and not exists (select 1 from provider_event e where e.provider = p.provider and e.reference = p.id and e.type = 'payment.captured')
         limit 100`.execute(db);
       return result.rows.map((r) => `capture ${r.id}: ${r.what}`);
+    },
+  },
+  {
+    name: 'payments.none_stuck_processing',
+    description: `no payment is still processing without the provider's answer ${stuck_after_minutes} minutes after it was made (the recovery settles them within OPENBOS_PAYMENT_RECOVERY_AFTER_S)`,
+    async run(db) {
+      const result = await sql<{ id: string; created_at: Date }>`
+        select id, created_at from payment
+        where status = 'processing' and provider_payment_id is null and created_at < now() - make_interval(mins => ${stuck_after_minutes})
+        order by created_at limit 100`.execute(db);
+      return result.rows.map((r) => `payment ${r.id}: processing without the provider's answer since ${r.created_at.toISOString()}`);
     },
   },
 ];

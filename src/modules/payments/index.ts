@@ -23,6 +23,7 @@ import { paymentSettings } from './settings.js';
 function testProvider({ db, config }: ModuleContext): TestPaymentProvider {
   return new TestPaymentProvider(db, {
     secret: testProviderSecret(config),
+    answer_delay_ms: paymentSettings.of(config).OPENBOS_TEST_PROVIDER_ANSWER_DELAY_MS,
     async deliver(body, headers) {
       const res = await fetch(`http://127.0.0.1:${config.PORT}/v1/webhooks/payments/test`, { method: 'POST', headers, body });
       await res.arrayBuffer();
@@ -66,9 +67,9 @@ export const paymentsModule = defineModule({
 
 export { paymentSettings } from './settings.js';
 
-export { payCheckout, sendPendingRefunds, recordProviderEvent, heldPayment, setPaymentStatus, type EventOutcome, type Payment, type PaymentStatusChange, type RecordedProviderEvent } from './payments.js';
+export { payCheckout, sendPendingRefunds, recordProviderEvent, unansweredPayments, resolveUnansweredPayment, heldPayment, setPaymentStatus, type EventOutcome, type Payment, type PaymentStatusChange, type RecordedProviderEvent } from './payments.js';
 export { runPayouts, getPayoutStatement, listPayouts } from './payouts.js';
 export { TestPaymentProvider, testCards, signPayload, signatureHeader } from './test-provider.js';
 export { testProviderEnabled, testProviderSecret } from './test-provider-secret.js';
-export { InvalidSignatureError, type PaymentProvider, type ProviderEvent } from './provider.js';
+export { InvalidSignatureError, type ChargeLookup, type PaymentProvider, type ProviderEvent } from './provider.js';
 export { captureUnit, escrowAccounts, moveMoney, refundUnit, releaseUnit, transferIds, type EscrowAccounts } from './escrow.js';

@@ -81,4 +81,24 @@ export const migrations = [
      );
      create index test_provider_webhook_due on test_provider_webhook (deliver_after) where delivered_at is null;`,
   ),
+  sqlMigration(
+    '20261205T1940_provider_event_reference',
+    `-- The platform's payment ID a provider carries back in its events: it links an event to its
+     -- payment when the provider's own charge ID never reached the payment (a crash mid-call).
+     alter table provider_event add column reference text;
+     create index provider_event_reference on provider_event (provider, reference) where reference is not null;
+     -- Payments are found by their ID alone when an event names it as its reference.
+     create index payment_by_id on payment (id);
+     -- The recovery of payments whose provider call never answered.
+     create index payment_processing_unlinked on payment (created_at) where status = 'processing' and provider_payment_id is null;
+     -- The test provider now records how it decided each charge (its lookup answers from it);
+     -- charges made before say so by the webhooks they queued.
+     update test_provider_charge c set status = case
+         when exists (select 1 from test_provider_webhook w where w.body like '%"provider_payment_id":"' || c.id || '"%' and w.body like '%"type":"payment.captured"%') then 'captured'
+         when exists (select 1 from test_provider_webhook w where w.body like '%"provider_payment_id":"' || c.id || '"%' and w.body like '%"type":"payment.failed"%') then 'failed'
+         when exists (select 1 from test_provider_webhook w where w.body like '%"provider_payment_id":"' || c.id || '"%' and w.body like '%"type":"payment.authorized"%') then 'authorized'
+         when c.card_last4 = '0002' then 'declined'
+         else c.status end
+       where c.status = 'received';`,
+  ),
 ];

@@ -3,7 +3,7 @@ import { tablesOf, type AnyDb, type AnyTrx } from '../../kernel/db.js';
 import { newId } from '../../kernel/ids.js';
 import { Problem, problems } from '../../kernel/problem.js';
 import { ordersOfCheckout } from '../orders/index.js';
-import { ProviderUnavailableError, type PaymentProvider, type ProviderEvent } from './provider.js';
+import { ProviderUnavailableError, type ChargeLookup, type PaymentProvider, type ProviderEvent } from './provider.js';
 import type { PaymentTable, PaymentTables } from './tables.js';
 
 export type Payment = Selectable<PaymentTable>;
@@ -14,13 +14,21 @@ const authorize_attempts_max = 3;
  * The buyer pays every order of a checkout (one payment per seller's order). The amount is the
  * order total the server computed. Outcomes arrive later by webhook; this answers "processing",
  * or "declined" at once when the provider says so.
+ *
+ * Each payment is committed (autocommit, not in a transaction with the call) before its provider
+ * is called, with its ID as the charge's reference: a server that dies while the provider answers
+ * leaves a payment that the provider's webhooks link by that reference, and that the recovery
+ * (capture-payment flow, `recover-unanswered.ts`) looks up at the provider.
  */
-export async function payCheckout(db: AnyDb, provider: PaymentProvider, checkout_id: string, payment_method: string, commission_bps: number): Promise<Payment[]> {
+export async function payCheckout(db: AnyDb, provider: PaymentProvider, checkout_id: string, payment_method: string, commission_bps: number, options: { resume?: boolean } = {}): Promise<Payment[]> {
   const orders = await ordersOfCheckout(db, checkout_id);
   if (orders.length === 0) throw problems.notFound('The checkout');
-  const payable = orders.filter((o) => o.status === 'awaiting_payment');
-  if (payable.length === 0) throw problems.conflict('nothing_to_pay', 'Every order of this checkout is paid, closed or in progress');
   const t = tablesOf<PaymentTables>(db);
+  // The same request again after its first run's process died (its Idempotency-Key's lease
+  // ended): the live payments that run made are part of its answer, not a conflict.
+  const made = options.resume === true ? await t.selectFrom('payment').selectAll().where((eb) => eb.or(orders.map((o) => eb.and([eb('merchant_id', '=', o.merchant_id), eb('order_id', '=', o.id)])))).where('status', '<>', 'failed').orderBy('id').execute() : [];
+  const payable = orders.filter((o) => o.status === 'awaiting_payment' && !made.some((p) => p.order_id === o.id));
+  if (payable.length === 0 && made.length === 0) throw problems.conflict('nothing_to_pay', 'Every order of this checkout is paid, closed or in progress');
   const payments: Payment[] = [];
   for (const order of payable) {
     let payment: Payment;
@@ -38,7 +46,7 @@ export async function payCheckout(db: AnyDb, provider: PaymentProvider, checkout
   }
   const declined = payments.find((p) => p.status === 'failed');
   if (declined !== undefined) throw new Problem(402, declined.failure_code ?? 'payment_failed', 'The payment was declined', `The card was declined (${declined.failure_code ?? 'unknown'}); try another one`);
-  return payments;
+  return [...made, ...payments];
 }
 
 async function authorizeWithRetry(db: AnyDb, provider: PaymentProvider, payment: Payment, payment_method: string): Promise<Payment> {
@@ -72,13 +80,34 @@ export type EventOutcome = 'applied' | 'duplicate' | 'ignored' | 'unknown_paymen
 export type RecordedProviderEvent = { outcome: EventOutcome } | { capture: Payment };
 
 /**
+ * The payment an event is about, locked for the caller's transaction: found by the provider's
+ * charge ID, or, when that never reached the payment (the server died while the provider was
+ * answering), by the reference the provider carried back, the platform's payment ID; the charge
+ * ID is then stored, so the payment is linked from now on.
+ */
+async function paymentOfEvent(trx: AnyTrx, provider: string, event: ProviderEvent): Promise<Payment | undefined> {
+  const t = tablesOf<PaymentTables>(trx);
+  const linked = await t.selectFrom('payment').selectAll().where('provider', '=', provider).where('provider_payment_id', '=', event.provider_payment_id).forUpdate().executeTakeFirst();
+  if (linked !== undefined || event.reference === undefined) return linked;
+  const byReference = await t.selectFrom('payment').selectAll().where('provider', '=', provider).where('id', '=', event.reference).forUpdate().executeTakeFirst();
+  if (byReference === undefined || byReference.provider_payment_id !== null) return undefined;
+  return t
+    .updateTable('payment')
+    .set({ provider_payment_id: event.provider_payment_id, updated_at: sql`now()` })
+    .where('merchant_id', '=', byReference.merchant_id)
+    .where('id', '=', byReference.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/**
  * Stores a provider event once (a repeated event is a `duplicate`) and applies what it means to
  * the payment alone: authorized, failed, voided. Tolerates events out of order: an "authorized"
  * after "captured" changes nothing. Runs inside the caller's transaction.
  */
 export async function recordProviderEvent(trx: AnyTrx, provider: string, event: ProviderEvent): Promise<RecordedProviderEvent> {
   const t = tablesOf<PaymentTables>(trx);
-  const payment = await t.selectFrom('payment').selectAll().where('provider', '=', provider).where('provider_payment_id', '=', event.provider_payment_id).forUpdate().executeTakeFirst();
+  const payment = await paymentOfEvent(trx, provider, event);
   // A provider event about money must be about this payment's money, or it is refused before it
   // is stored: a wrong amount is a forgery or a provider's bug, never something to book.
   if (payment !== undefined && event.type !== 'refund.succeeded' && (event.amount_minor !== payment.amount_minor || event.currency !== payment.currency)) {
@@ -86,7 +115,7 @@ export async function recordProviderEvent(trx: AnyTrx, provider: string, event: 
   }
   const stored = await t
     .insertInto('provider_event')
-    .values({ provider, event_id: event.id, type: event.type, provider_payment_id: event.provider_payment_id, amount_minor: event.amount_minor, currency: event.currency, payload: JSON.stringify({ ...event, amount_minor: Number(event.amount_minor) }) })
+    .values({ provider, event_id: event.id, type: event.type, provider_payment_id: event.provider_payment_id, reference: event.reference ?? null, amount_minor: event.amount_minor, currency: event.currency, payload: JSON.stringify({ ...event, amount_minor: Number(event.amount_minor) }) })
     .onConflict((oc) => oc.columns(['provider', 'event_id']).doNothing())
     .returning('event_id')
     .executeTakeFirst();
@@ -110,6 +139,59 @@ export async function recordProviderEvent(trx: AnyTrx, provider: string, event: 
       return { capture: payment };
     case 'refund.succeeded':
       return { outcome: 'applied' };
+  }
+}
+
+/**
+ * Payments whose provider call never answered: still `processing` without the provider's charge
+ * ID `after_s` seconds after they were recorded (their server died mid-call, or the call hung).
+ * Oldest first.
+ */
+export async function unansweredPayments(db: AnyDb, provider: string, after_s: number, limit = 50): Promise<Payment[]> {
+  return tablesOf<PaymentTables>(db)
+    .selectFrom('payment')
+    .selectAll()
+    .where('status', '=', 'processing')
+    .where('provider_payment_id', 'is', null)
+    .where('provider', '=', provider)
+    .where('created_at', '<', sql<Date>`now() - make_interval(secs => ${after_s})`)
+    .orderBy('created_at')
+    .limit(limit)
+    .execute();
+}
+
+/**
+ * Applies what the provider said of an unanswered payment (`lookup` by its reference), inside
+ * the caller's transaction: links the charge, and fails the payment when the provider never
+ * charged or failed the charge, so the buyer may pay again. A charge the provider captured comes
+ * back as `{ capture }`: the capture-payment flow holds it in escrow and marks the order paid.
+ * A payment that was linked or settled meanwhile (its webhook came first) is left alone.
+ */
+export async function resolveUnansweredPayment(trx: AnyTrx, unanswered: Payment, found: ChargeLookup): Promise<RecordedProviderEvent> {
+  const t = tablesOf<PaymentTables>(trx);
+  const payment = await t.selectFrom('payment').selectAll().where('merchant_id', '=', unanswered.merchant_id).where('id', '=', unanswered.id).forUpdate().executeTakeFirstOrThrow();
+  if (payment.status !== 'processing' || payment.provider_payment_id !== null) return { outcome: 'ignored' };
+  const set = (changes: Partial<Payment>) =>
+    t.updateTable('payment').set({ ...changes, updated_at: sql`now()` }).where('merchant_id', '=', payment.merchant_id).where('id', '=', payment.id).returningAll().executeTakeFirstOrThrow();
+  if (found.status === 'not_found') {
+    await set({ status: 'failed', failure_code: 'not_charged' });
+    return { outcome: 'applied' };
+  }
+  if (found.amount_minor !== payment.amount_minor || found.currency !== payment.currency) {
+    throw new Error(`the provider charged ${found.amount_minor} ${found.currency} for payment ${payment.id} of ${payment.amount_minor} ${payment.currency}`);
+  }
+  switch (found.status) {
+    case 'processing':
+      await set({ provider_payment_id: found.provider_payment_id });
+      return { outcome: 'applied' };
+    case 'authorized':
+      await set({ provider_payment_id: found.provider_payment_id, status: 'authorized' });
+      return { outcome: 'applied' };
+    case 'failed':
+      await set({ provider_payment_id: found.provider_payment_id, status: 'failed', failure_code: found.failure_code ?? 'payment_failed' });
+      return { outcome: 'applied' };
+    case 'captured':
+      return { capture: await set({ provider_payment_id: found.provider_payment_id }) };
   }
 }
 

@@ -1,12 +1,19 @@
 /**
  * What OpenBOS needs from a payment provider. The built-in `TestPaymentProvider` implements it;
- * a real provider (Stripe, Adyen, Alipay, WeChat Pay) plugs in by implementing the same five
+ * a real provider (Stripe, Adyen, Alipay, WeChat Pay) plugs in by implementing the same
  * operations against its API and registering under its name (see docs/PAYMENTS.md).
  *
  * Providers report outcomes asynchronously through signed webhooks; those are the truth. The
  * synchronous answers only say whether the request was accepted.
+ *
+ * The platform's payment ID is the reference of every charge: the payment row is committed
+ * before the provider is called, the provider is given the ID (a real provider's merchant
+ * reference or idempotency key), carries it back in its events and finds the charge by it
+ * (`lookup`). So a charge whose synchronous answer was lost (the server died mid-call) is still
+ * linked to its payment, by its events or by asking.
  */
 export interface AuthorizeRequest {
+  /** The platform's payment ID: the reference the provider keeps with the charge. */
   payment_id: string;
   amount_minor: bigint;
   currency: string;
@@ -31,7 +38,17 @@ export interface ProviderEvent {
   occurred_at: string;
   failure_code?: string;
   refund_id?: string;
+  /** The platform's payment ID the charge was made with (`AuthorizeRequest.payment_id`). */
+  reference?: string;
 }
+
+/**
+ * What the provider knows of a charge, found by the platform's reference: `not_found` means it
+ * never charged (and will not: a charge it had not finished is abandoned by the lookup).
+ */
+export type ChargeLookup =
+  | { status: 'not_found' }
+  | { status: 'processing' | 'authorized' | 'captured' | 'failed'; provider_payment_id: string; amount_minor: bigint; currency: string; failure_code?: string };
 
 /** A transient failure: the same request may be sent again (it is idempotent by payment ID). */
 export class ProviderUnavailableError extends Error {
@@ -54,6 +71,8 @@ export interface PaymentProvider {
   capture(provider_payment_id: string, amount_minor: bigint): Promise<void>;
   void(provider_payment_id: string): Promise<void>;
   refund(provider_payment_id: string, amount_minor: bigint, refund_id: string): Promise<void>;
+  /** Finds the charge made for a payment by its reference, the platform's payment ID. */
+  lookup(reference: string): Promise<ChargeLookup>;
   /** Verifies a webhook's signature and freshness and parses it; throws InvalidSignatureError. */
   verifyWebhook(rawBody: string, headers: Headers): ProviderEvent;
 }

@@ -115,7 +115,7 @@ export function registerRoutes(router: ModuleRouter, { db, config }: ModuleConte
     const body = c.req.valid('json');
     const provider = providers.get(body.provider);
     if (provider === undefined) throw problems.notImplemented(`payment provider ${body.provider}`);
-    const payments = await payCheckout(db, provider, c.req.valid('param').checkout_id, body.payment_method, paymentSettings.of(config).OPENBOS_COMMISSION_BPS);
+    const payments = await payCheckout(db, provider, c.req.valid('param').checkout_id, body.payment_method, paymentSettings.of(config).OPENBOS_COMMISSION_BPS, { resume: c.get('idempotentRerun') === true });
     return c.json({ payments: payments.map(paymentJson) }, 202);
   });
 

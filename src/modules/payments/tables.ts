@@ -26,6 +26,8 @@ export interface ProviderEventTable {
   event_id: string;
   type: string;
   provider_payment_id: string;
+  /** The platform's payment ID, when the provider carried it back. */
+  reference: string | null;
   amount_minor: bigint;
   currency: string;
   payload: unknown;

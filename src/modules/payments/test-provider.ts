@@ -1,8 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { sql } from 'kysely';
-import type { AnyDb } from '../../kernel/db.js';
+import { inTransaction, type AnyDb } from '../../kernel/db.js';
 import { newId } from '../../kernel/ids.js';
-import { InvalidSignatureError, ProviderUnavailableError, type AuthorizeRequest, type AuthorizeResult, type PaymentProvider, type ProviderEvent } from './provider.js';
+import { InvalidSignatureError, ProviderUnavailableError, type AuthorizeRequest, type AuthorizeResult, type ChargeLookup, type PaymentProvider, type ProviderEvent } from './provider.js';
 
 /**
  * A payment provider for development and tests that behaves like a real one: it answers a
@@ -36,6 +36,11 @@ export interface TestProviderOptions {
   /** Deliver captured before authorized (tests ordering tolerance). */
   outOfOrder?: boolean;
   delay_ms?: number;
+  /**
+   * Waits this long after deciding a charge before answering it: the window in which a server
+   * that dies has been charged without hearing so (crash tests).
+   */
+  answer_delay_ms?: number;
 }
 
 export function signPayload(secret: string, body: string, timestamp_s = Math.floor(Date.now() / 1_000)): string {
@@ -51,6 +56,12 @@ export class TestPaymentProvider implements PaymentProvider {
     private readonly options: TestProviderOptions,
   ) {}
 
+  /**
+   * The charge is recorded as `received`, then decided in one transaction with the webhooks its
+   * outcome sends: `captured`, `authorized`, `failed` or `declined`. A lookup abandons a charge
+   * still `received` (its request died half-way), so a late decision cannot charge it after the
+   * platform was told it never happened.
+   */
   async authorize(request: AuthorizeRequest): Promise<AuthorizeResult> {
     const card = request.payment_method.replace(/\s/g, '');
     const provider_payment_id = `tpch_${request.payment_id}`;
@@ -61,27 +72,52 @@ export class TestPaymentProvider implements PaymentProvider {
       returning attempts`.execute(this.db);
     const attempts = inserted.rows[0]!.attempts;
     if (card === testCards.needsRetry && attempts === 1) throw new ProviderUnavailableError('test provider: temporarily unavailable, retry');
+    const status = card === testCards.declined ? 'declined' : card === testCards.failsLater ? 'failed' : request.capture ? 'captured' : 'authorized';
+    await inTransaction(this.db, async (trx) => {
+      const decided = await sql`update test_provider_charge set status = ${status} where id = ${provider_payment_id} and status = 'received' returning id`.execute(trx);
+      if (decided.rows.length === 0 || status === 'declined') return;
+      const base = { provider_payment_id, reference: request.payment_id, amount_minor: request.amount_minor, currency: request.currency };
+      if (status === 'failed') {
+        await this.enqueue(trx, [{ ...base, type: 'payment.failed', failure_code: 'processing_error' }]);
+      } else {
+        const events: Omit<ProviderEvent, 'id' | 'occurred_at'>[] = [{ ...base, type: 'payment.authorized' }];
+        if (request.capture) events.push({ ...base, type: 'payment.captured' });
+        await this.enqueue(trx, this.options.outOfOrder === true ? events.reverse() : events);
+      }
+    });
+    if ((this.options.answer_delay_ms ?? 0) > 0) await new Promise((r) => setTimeout(r, this.options.answer_delay_ms));
     if (card === testCards.declined) return { status: 'declined', provider_payment_id, decline_code: 'card_declined' };
-    if (attempts > 1 && card !== testCards.needsRetry) return { status: 'processing', provider_payment_id };
-    const base = { provider_payment_id, amount_minor: request.amount_minor, currency: request.currency };
-    if (card === testCards.failsLater) {
-      await this.enqueue([{ ...base, type: 'payment.failed', failure_code: 'processing_error' }]);
-    } else {
-      const events: Omit<ProviderEvent, 'id' | 'occurred_at'>[] = [{ ...base, type: 'payment.authorized' }];
-      if (request.capture) events.push({ ...base, type: 'payment.captured' });
-      await this.enqueue(this.options.outOfOrder === true ? events.reverse() : events);
-    }
     return { status: 'processing', provider_payment_id };
+  }
+
+  async lookup(reference: string): Promise<ChargeLookup> {
+    await sql`update test_provider_charge set status = 'abandoned' where payment_id = ${reference} and status = 'received'`.execute(this.db);
+    const found = await sql<{ id: string; amount_minor: string; currency: string; status: string }>`
+      select id, amount_minor::text, currency, status from test_provider_charge where payment_id = ${reference}`.execute(this.db);
+    const charge = found.rows[0];
+    if (charge === undefined) return { status: 'not_found' };
+    const base = { provider_payment_id: charge.id, amount_minor: BigInt(charge.amount_minor), currency: charge.currency };
+    switch (charge.status) {
+      case 'captured':
+      case 'authorized':
+        return { status: charge.status, ...base };
+      case 'declined':
+        return { status: 'failed', ...base, failure_code: 'card_declined' };
+      case 'failed':
+        return { status: 'failed', ...base, failure_code: 'processing_error' };
+      default:
+        return { status: 'not_found' };
+    }
   }
 
   async capture(provider_payment_id: string, amount_minor: bigint): Promise<void> {
     const charge = await this.charge(provider_payment_id);
-    await this.enqueue([{ type: 'payment.captured', provider_payment_id, amount_minor, currency: charge.currency }]);
+    await this.enqueue(this.db, [{ type: 'payment.captured', provider_payment_id, reference: charge.payment_id, amount_minor, currency: charge.currency }]);
   }
 
   async void(provider_payment_id: string): Promise<void> {
     const charge = await this.charge(provider_payment_id);
-    await this.enqueue([{ type: 'payment.voided', provider_payment_id, amount_minor: charge.amount_minor, currency: charge.currency }]);
+    await this.enqueue(this.db, [{ type: 'payment.voided', provider_payment_id, reference: charge.payment_id, amount_minor: charge.amount_minor, currency: charge.currency }]);
   }
 
   async refund(provider_payment_id: string, amount_minor: bigint, refund_id: string): Promise<void> {
@@ -89,7 +125,7 @@ export class TestPaymentProvider implements PaymentProvider {
     // The refund ID makes the request idempotent, as with real providers.
     const existing = await sql<{ n: number }>`select count(*)::int as n from test_provider_webhook where body like ${`%"refund_id":"${refund_id}"%`}`.execute(this.db);
     if (existing.rows[0]!.n > 0) return;
-    await this.enqueue([{ type: 'refund.succeeded', provider_payment_id, amount_minor, currency: charge.currency, refund_id }]);
+    await this.enqueue(this.db, [{ type: 'refund.succeeded', provider_payment_id, reference: charge.payment_id, amount_minor, currency: charge.currency, refund_id }]);
   }
 
   verifyWebhook(rawBody: string, headers: Headers): ProviderEvent {
@@ -130,17 +166,17 @@ export class TestPaymentProvider implements PaymentProvider {
     return delivered;
   }
 
-  private async charge(provider_payment_id: string): Promise<{ amount_minor: bigint; currency: string }> {
-    const found = await sql<{ amount_minor: bigint; currency: string }>`select amount_minor, currency from test_provider_charge where id = ${provider_payment_id}`.execute(this.db);
+  private async charge(provider_payment_id: string): Promise<{ payment_id: string; amount_minor: bigint; currency: string }> {
+    const found = await sql<{ payment_id: string; amount_minor: bigint; currency: string }>`select payment_id, amount_minor, currency from test_provider_charge where id = ${provider_payment_id}`.execute(this.db);
     if (found.rows[0] === undefined) throw new Error(`test provider: no charge ${provider_payment_id}`);
     return found.rows[0];
   }
 
-  private async enqueue(events: Omit<ProviderEvent, 'id' | 'occurred_at'>[]): Promise<void> {
+  private async enqueue(db: AnyDb, events: Omit<ProviderEvent, 'id' | 'occurred_at'>[]): Promise<void> {
     const delay_ms = this.options.delay_ms ?? 0;
     for (const [i, event] of events.entries()) {
       const body = JSON.stringify({ id: newId('tpev'), occurred_at: new Date().toISOString(), ...event, amount_minor: Number(event.amount_minor) });
-      await sql`insert into test_provider_webhook (id, body, deliver_after) values (${newId('tpwh')}, ${body}, now() + ${`${delay_ms + i}`}::int * interval '1 millisecond')`.execute(this.db);
+      await sql`insert into test_provider_webhook (id, body, deliver_after) values (${newId('tpwh')}, ${body}, now() + ${`${delay_ms + i}`}::int * interval '1 millisecond')`.execute(db);
     }
   }
 }
