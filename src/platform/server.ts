@@ -135,9 +135,17 @@ function startMaintenance(ctx: ModuleContext): NodeJS.Timeout[] {
     { name: 'kernel.rate_limit_expiry', interval_ms: 600_000, run: async () => void (await pruneRateLimits(ctx.db)) },
     ...maintenanceTasks().map((t) => ({ name: t.name, interval_ms: t.interval_ms, run: () => t.run(ctx) })),
   ];
-  return tasks.map((task) =>
-    setInterval(() => {
-      task.run().catch((error: unknown) => ctx.logger.error({ err: error, task: task.name }, 'maintenance task failed'));
-    }, task.interval_ms).unref(),
-  );
+  // A run that outlasts its interval is not joined by another: overlapping runs of one task
+  // would take the same rows twice.
+  return tasks.map((task) => {
+    let running = false;
+    return setInterval(() => {
+      if (running) return;
+      running = true;
+      task
+        .run()
+        .catch((error: unknown) => ctx.logger.error({ err: error, task: task.name }, 'maintenance task failed'))
+        .finally(() => (running = false));
+    }, task.interval_ms).unref();
+  });
 }

@@ -149,10 +149,15 @@ export class TestPaymentProvider implements PaymentProvider {
    * of each is recorded in one statement per outcome. Returns how many were due.
    */
   async deliverDue(limit = 200, parallel = 32): Promise<number> {
+    // Claimed in one statement: a claimed webhook is not due again for a while, so no other
+    // round (another process, or a later tick) sends it meanwhile.
     const due = await sql<{ id: string; body: string; attempts: number }>`
-      select id, body, attempts from test_provider_webhook
-      where delivered_at is null and deliver_after <= now() and attempts < ${delivery_attempts_max}
-      order by deliver_after, id limit ${limit}`.execute(this.db);
+      update test_provider_webhook set deliver_after = now() + interval '30 seconds'
+      where id in (
+        select id from test_provider_webhook
+        where delivered_at is null and deliver_after <= now() and attempts < ${delivery_attempts_max}
+        order by deliver_after, id limit ${limit} for update skip locked)
+      returning id, body, attempts`.execute(this.db);
     const delivered: string[] = [];
     const failed: string[] = [];
     let next = 0;
