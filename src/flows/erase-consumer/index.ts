@@ -1,9 +1,8 @@
 import { inTransaction } from '../../kernel/db.js';
 import { onEvent } from '../../kernel/events/event.js';
 import { defineFlow } from '../../kernel/flow.js';
-import { consumerErased } from '../../modules/databank/index.js';
+import { consumerErased, hashValue } from '../../modules/databank/index.js';
 import { pseudonymFor } from '../../modules/orders/index.js';
-import { createHash } from 'node:crypto';
 import { pseudonymiseOrders } from './steps/pseudonymise-orders.js';
 import { redactSentEvents } from './steps/redact-sent-events.js';
 
@@ -22,13 +21,9 @@ export const eraseConsumerFlow = defineFlow({
       const merchant_id = e.merchant_id!;
       await inTransaction(db, async (trx) => {
         const emails = await pseudonymiseOrders(trx, merchant_id, e.payload.email_hashes);
-        const replacements = new Map(emails.map((email) => [email, pseudonymFor(hashEmail(email))]));
+        const replacements = new Map(emails.map((email) => [email, pseudonymFor(hashValue(email.trim().toLowerCase()))]));
         await redactSentEvents(trx, merchant_id, replacements);
       });
     }),
   ],
 });
-
-function hashEmail(email: string): string {
-  return createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
-}

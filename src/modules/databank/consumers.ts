@@ -1,4 +1,4 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql } from 'kysely';
 import { inTransaction, type AnyDb } from '../../kernel/db.js';
 import { publish } from '../../kernel/events/outbox.js';
 import { recordAudit } from '../merchants/index.js';
@@ -6,6 +6,7 @@ import type { CachedProfile } from './ingestion/graph-cache.js';
 import type { Purpose } from './ingestion/incoming-event.js';
 import { lockIdentityGraph } from './ingestion/lock-graph.js';
 import { consumerErased } from './events.js';
+import { suppressed } from './identifiers.js';
 
 /**
  * A brand's view of its consumers: profiles (with everyone merged into them), identities,
@@ -146,11 +147,6 @@ export async function eraseConsumer(db: AnyDb, merchant_id: string, profile_id: 
     await publish(trx, consumerErased, merchant_id, { profile_id, email_hashes: emails.rows.map((r) => r.value) });
     return result;
   });
-}
-
-/** How the suppression list holds an identity's stored value: its SHA-256, in hex. */
-export function suppressed(value: RawBuilder<unknown>): RawBuilder<string> {
-  return sql<string>`encode(sha256(convert_to(${value}, 'UTF8')), 'hex')`;
 }
 
 /**

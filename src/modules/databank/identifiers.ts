@@ -1,3 +1,4 @@
+import { sql, type RawBuilder } from 'kysely';
 import { createHash } from 'node:crypto';
 
 /**
@@ -33,6 +34,11 @@ const neverMerge = new Set(['', 'anonymous', 'null', 'undefined', 'none', 'nil',
 
 export function isNeverMerge(value: string): boolean {
   return neverMerge.has(value.trim().toLowerCase());
+}
+
+/** How the suppression list holds an identity's stored value, in SQL: its SHA-256, in hex. */
+export function suppressed(value: RawBuilder<unknown>): RawBuilder<string> {
+  return sql<string>`encode(sha256(convert_to(${value}, 'UTF8')), 'hex')`;
 }
 
 export function hashValue(value: string): string {

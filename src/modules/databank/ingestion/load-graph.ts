@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { AnyTrx } from '../../../kernel/db.js';
-import { identifierKey, type Identifier, type IdentifierType } from '../identifiers.js';
+import { identifierKey, suppressed, type Identifier, type IdentifierType } from '../identifiers.js';
 import type { Profile } from './batch.js';
 import type { CachedProfile } from './graph-cache.js';
 import type { IncomingEvent } from './incoming-event.js';
@@ -76,7 +76,7 @@ async function loadFromDb(trx: AnyTrx, merchant_id: string, ids: Identifier[], s
       where i.merchant_id = ${merchant_id} and i.profile_id in (
         select k.profile_id from cdp_identity k join wanted w on k.type = w.type and k.value = w.value where k.merchant_id = ${merchant_id})
     union all
-    select true, w.type, w.value, null from cdp_suppression s join wanted w on s.type = w.type and s.value = encode(sha256(convert_to(w.value, 'UTF8')), 'hex') where s.merchant_id = ${merchant_id}`.execute(trx);
+    select true, w.type, w.value, null from cdp_suppression s join wanted w on s.type = w.type and s.value = ${suppressed(sql.ref('w.value'))} where s.merchant_id = ${merchant_id}`.execute(trx);
   const suppressedKeys = new Set<string>();
   const identities: Loaded['identities'] = [];
   for (const r of found.rows) {
