@@ -1,34 +1,40 @@
 import type { AnyTrx } from '../../kernel/db.js';
-import { recordProviderEvent, type EventOutcome, type Payment, type ProviderEvent } from '../../modules/payments/index.js';
-import { holdInEscrow, refundCapture } from './steps/hold-in-escrow.js';
-import { markOrderPaid } from './steps/mark-order-paid.js';
-import { markPaymentCaptured } from './steps/mark-payment-captured.js';
+import { recordProviderEvents, setPaymentStatuses, type EventOutcome, type Payment, type ReceivedProviderEvent } from '../../modules/payments/index.js';
+import { holdInEscrow, refundCaptures } from './steps/hold-in-escrow.js';
+import { markOrdersPaid } from './steps/mark-order-paid.js';
+import { capturedStatus } from './steps/mark-payment-captured.js';
 
 /**
- * Applies a batch of provider events inside one transaction (the group commit's), in arrival
- * order. The payments module records each event and applies what concerns the payment alone;
- * a capture of an open payment is the flow below.
+ * Applies a batch of provider events inside one transaction (the group commit's), as if one after
+ * the other in arrival order. The payments module records the events and applies what concerns
+ * the payments alone; the captures of open payments are the flow below, all of the batch's at
+ * once, so a batch costs a fixed number of statements whatever its size.
  */
-export async function applyProviderEvents(trx: AnyTrx, batch: readonly { provider: string; event: ProviderEvent }[]): Promise<EventOutcome[]> {
-  const outcomes: EventOutcome[] = [];
-  for (const { provider, event } of batch) {
-    const recorded = await recordProviderEvent(trx, provider, event);
-    if ('outcome' in recorded) outcomes.push(recorded.outcome);
-    else outcomes.push(await capturePayment(trx, recorded.capture));
-  }
-  return outcomes;
+export async function applyProviderEvents(trx: AnyTrx, batch: readonly ReceivedProviderEvent[]): Promise<EventOutcome[]> {
+  const recorded = await recordProviderEvents(trx, batch);
+  await capturePayments(
+    trx,
+    recorded.flatMap((r) => ('capture' in r ? [r.capture] : [])),
+  );
+  return recorded.map((r) => ('outcome' in r ? r.outcome : 'applied'));
 }
 
 /**
- * The provider captured the buyer's money: hold it in escrow for the seller and mark the order
- * paid, in one transaction. If the order closed before the money arrived, it all goes back.
+ * The provider captured the buyers' money: hold it in escrow for the sellers and mark the orders
+ * paid, in the caller's transaction. An order that closed before its money arrived gets it all
+ * back (the compensation `refundCaptures`).
  */
+export async function capturePayments(trx: AnyTrx, payments: readonly Payment[]): Promise<void> {
+  if (payments.length === 0) return;
+  await holdInEscrow(trx, payments);
+  const paid = await markOrdersPaid(trx, payments);
+  const closed = payments.filter((_, i) => !paid[i]);
+  await refundCaptures(trx, closed);
+  await setPaymentStatuses(trx, [...payments.filter((_, i) => paid[i]).map(capturedStatus), ...closed.map((payment) => ({ payment, change: { status: 'refunded' as const, refund_amount_minor: payment.amount_minor, failure_code: 'order_closed_before_capture' } }))]);
+}
+
+/** One capture (the recovery of an unanswered payment): `capturePayments` with one payment. */
 export async function capturePayment(trx: AnyTrx, payment: Payment): Promise<EventOutcome> {
-  await holdInEscrow(trx, payment);
-  if (await markOrderPaid(trx, payment)) {
-    await markPaymentCaptured(trx, payment);
-  } else {
-    await refundCapture(trx, payment, 'order_closed_before_capture');
-  }
+  await capturePayments(trx, [payment]);
   return 'applied';
 }

@@ -5,14 +5,16 @@ import { registerRoutes } from './routes.js';
 /**
  * Capture a payment: the provider reports by signed webhook that it captured the buyer's money;
  * the platform holds it in escrow for the seller and marks the order paid, in one transaction.
- * Webhooks are group-committed (`ProviderEventCommitter`, one batch in flight, up to 200).
+ * Webhooks are group-committed (`ProviderEventCommitter`, one batch in flight, up to 200), and a
+ * batch costs a fixed number of statements whatever its size:
  *
  *   routes.ts              POST /v1/webhooks/payments/{provider}: verify the signature, join a batch
- *   capture-payment.ts     per event: payments.recordProviderEvent; a capture of an open payment:
- *     steps/hold-in-escrow.ts          ledger: capture + hold (payments.moveMoney)
- *     steps/mark-order-paid.ts         orders.transitionOrder(pay)
- *     steps/mark-payment-captured.ts   payments.setPaymentStatus(captured)
- *     or, when the order already closed, the compensation refundCapture (hold-in-escrow.ts)
+ *   capture-payment.ts     payments.recordProviderEvents (lock the payments, store the events, apply
+ *                          what concerns the payments alone); then the captures of open payments:
+ *     steps/hold-in-escrow.ts          ledger: capture + hold per payment, one ledger batch
+ *     steps/mark-order-paid.ts         orders.transitionOrders(pay), one batch of transitions
+ *     steps/mark-payment-captured.ts   payments.setPaymentStatuses(captured), one statement
+ *     or, for an order that already closed, the compensation refundCaptures (hold-in-escrow.ts)
  *   recover-unanswered.ts  maintenance: a payment whose provider call never answered (the server
  *                          died mid-call) is looked up at the provider by its reference and
  *                          captured as above, or failed so the buyer may pay again

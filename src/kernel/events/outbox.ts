@@ -92,6 +92,22 @@ export async function publish<Schema extends z.ZodType>(
   return rows.map((r) => r.id);
 }
 
+/**
+ * Like `publish`, for events of one type that belong to several merchants: one statement for
+ * all of them.
+ */
+export async function publishEach<Schema extends z.ZodType>(trx: AnyTrx, event: EventDefinition<string, Schema>, items: readonly { merchant_id: string | null; payload: z.input<Schema> }[]): Promise<string[]> {
+  if (items.length === 0) return [];
+  const rows = items.map(({ merchant_id, payload }) => {
+    const parsed = event.schema.safeParse(payload);
+    if (!parsed.success) throw new InvalidEventError(event.type, parsed.error.message);
+    return { id: newId('evt'), merchant_id, payload: JSON.stringify(parsed.data, jsonBigInt) };
+  });
+  await sql`insert into bos_outbox_event (id, type, merchant_id, payload)
+    select id, ${event.type}, merchant_id, payload from unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.merchant_id)}::text[], ${rows.map((r) => r.payload)}::jsonb[]) as v(id, merchant_id, payload)`.execute(trx);
+  return rows.map((r) => r.id);
+}
+
 /** Events carry bigint amounts as JSON numbers when safe and as strings when not. */
 export function jsonBigInt(_key: string, value: unknown): unknown {
   if (typeof value !== 'bigint') return value;

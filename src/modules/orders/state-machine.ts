@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { sql, type Selectable } from 'kysely';
 import { inTransaction, tablesOf, type AnyDb, type AnyTrx } from '../../kernel/db.js';
 import type { EventDefinition } from '../../kernel/events/event.js';
-import { publish } from '../../kernel/events/outbox.js';
+import { publishEach } from '../../kernel/events/outbox.js';
 import { newId } from '../../kernel/ids.js';
 import { cancelJob, defineJob, onJob, pauseJob, resumeJob, scheduleJob } from '../../kernel/jobs.js';
 import { Problem, problems } from '../../kernel/problem.js';
@@ -134,46 +134,135 @@ export function eventPayload(order: Order, lines: readonly OrderLine[], from: Or
   };
 }
 
-/** Applies one action to one order, inside the caller's transaction, with the order row locked. */
-export async function transitionOrder(trx: AnyTrx, merchant_id: string, order_id: string, action: OrderAction, options: TransitionOptions): Promise<Order | undefined> {
-  const t = tablesOf<OrderTables>(trx);
-  const order = await t.selectFrom('sales_order').selectAll().where('merchant_id', '=', merchant_id).where('id', '=', order_id).forUpdate().executeTakeFirst();
-  if (order === undefined) return undefined;
+/** One action on one order, for `transitionOrders`. */
+export interface TransitionRequest {
+  merchant_id: string;
+  order_id: string;
+  action: OrderAction;
+  options: TransitionOptions;
+}
+
+/** The refusal of a transition, before anything is written: who may not, or from which state. */
+function refusal(order: Order, action: OrderAction, options: TransitionOptions): Problem | undefined {
   const rule = rules[action];
   if (!rule.by.includes(partyOf(options.actor))) {
-    throw new Problem(403, 'not_yours_to_do', 'This party may not do that', `${action.replace('_', ' ')} is for the ${rule.by.join(', ')}, not the ${partyOf(options.actor)}${action === 'complete' ? ': escrow is released only when the buyer confirms receipt, the auto-confirm timer runs out, or the platform decides' : ''}`);
+    return new Problem(403, 'not_yours_to_do', 'This party may not do that', `${action.replace('_', ' ')} is for the ${rule.by.join(', ')}, not the ${partyOf(options.actor)}${action === 'complete' ? ': escrow is released only when the buyer confirms receipt, the auto-confirm timer runs out, or the platform decides' : ''}`);
   }
   if (!rule.from.includes(order.status)) {
-    throw new Problem(409, 'illegal_order_transition', 'This order cannot do that now', `An order that is ${order.status} cannot ${action.replace('_', ' ')}; allowed from: ${rule.from.join(', ')}`);
+    return new Problem(409, 'illegal_order_transition', 'This order cannot do that now', `An order that is ${order.status} cannot ${action.replace('_', ' ')}; allowed from: ${rule.from.join(', ')}`);
   }
-  const to = rule.to === 'previous' ? (order.status_before_refund ?? 'paid') : rule.to;
   if (action === 'request_refund' && options.refund_amount_minor !== undefined && (options.refund_amount_minor <= 0n || options.refund_amount_minor > order.total_minor)) {
-    throw problems.unprocessable('refund_exceeds_paid', `A refund must be between 1 and ${order.total_minor} minor units (what was paid)`);
+    return problems.unprocessable('refund_exceeds_paid', `A refund must be between 1 and ${order.total_minor} minor units (what was paid)`);
   }
-  const lines = await t.selectFrom('order_line').selectAll().where('merchant_id', '=', merchant_id).where('order_id', '=', order_id).orderBy('line_no').execute();
-  await applyStockChanges(trx, stockChanges(order, lines, action));
-  const updated = await t
-    .updateTable('sales_order')
-    .set({
-      status: to,
-      status_before_refund: action === 'request_refund' ? order.status : to === 'refunded' || rule.to === 'previous' ? null : order.status_before_refund,
-      expires_at: to === 'awaiting_payment' ? order.expires_at : null,
-      ...(action === 'ship' ? { shipped_at: sql<Date>`now()`, tracking_number: options.tracking_number ?? null } : {}),
-      ...(action === 'request_refund' ? { refund_amount_minor: options.refund_amount_minor ?? order.total_minor } : {}),
-      ...(rule.to === 'previous' ? { refund_amount_minor: null } : {}),
-      updated_at: sql`now()`,
-    })
-    .where('merchant_id', '=', merchant_id)
-    .where('id', '=', order_id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  await t
-    .insertInto('order_transition')
-    .values({ merchant_id, id: newId('otr'), order_id, from_status: order.status, to_status: to, action, actor: options.actor, reason: options.reason ?? null })
+  return undefined;
+}
+
+/** The order's row after the action, computed from its locked row. */
+function nextRow(order: Order, action: OrderAction, options: TransitionOptions): Order {
+  const rule = rules[action];
+  const to = rule.to === 'previous' ? (order.status_before_refund ?? 'paid') : rule.to;
+  return {
+    ...order,
+    status: to,
+    status_before_refund: action === 'request_refund' ? order.status : to === 'refunded' || rule.to === 'previous' ? null : order.status_before_refund,
+    expires_at: to === 'awaiting_payment' ? order.expires_at : null,
+    tracking_number: action === 'ship' ? (options.tracking_number ?? null) : order.tracking_number,
+    refund_amount_minor: action === 'request_refund' ? (options.refund_amount_minor ?? order.total_minor) : rule.to === 'previous' ? null : order.refund_amount_minor,
+  };
+}
+
+/**
+ * Applies actions to orders inside the caller's transaction, in a fixed number of statements
+ * however many: the orders are locked in one (in key order), their lines read in one, their stock
+ * moved, rows updated and transitions recorded in one each, and their events published per type.
+ * Each answer is the updated order, the refusal (a Problem, nothing written for that order), or
+ * undefined for an order that does not exist. An order named twice is transitioned twice, in order.
+ */
+export async function transitionOrders(trx: AnyTrx, requests: readonly TransitionRequest[]): Promise<(Order | Problem | undefined)[]> {
+  if (requests.length === 0) return [];
+  // Each round takes an order at most once, so one update statement never touches a row twice.
+  const seen = new Set<string>();
+  const first: number[] = [];
+  const later: number[] = [];
+  requests.forEach((r, i) => {
+    const key = `${r.merchant_id}|${r.order_id}`;
+    (seen.has(key) ? later : first).push(i);
+    seen.add(key);
+  });
+  const answers: (Order | Problem | undefined)[] = new Array(requests.length);
+  const done = await transitionDistinct(trx, first.map((i) => requests[i]!));
+  first.forEach((i, k) => (answers[i] = done[k]));
+  if (later.length > 0) {
+    const rest = await transitionOrders(trx, later.map((i) => requests[i]!));
+    later.forEach((i, k) => (answers[i] = rest[k]));
+  }
+  return answers;
+}
+
+async function transitionDistinct(trx: AnyTrx, requests: readonly TransitionRequest[]): Promise<(Order | Problem | undefined)[]> {
+  const t = tablesOf<OrderTables>(trx);
+  const locked = await sql<Order>`
+    select * from sales_order
+    where (merchant_id, id) in (select * from unnest(${requests.map((r) => r.merchant_id)}::text[], ${requests.map((r) => r.order_id)}::text[]))
+    order by merchant_id, id
+    for update`.execute(trx);
+  const orders = new Map(locked.rows.map((o) => [`${o.merchant_id}|${o.id}`, o]));
+  const answers = requests.map((r) => {
+    const order = orders.get(`${r.merchant_id}|${r.order_id}`);
+    return order === undefined ? undefined : (refusal(order, r.action, r.options) ?? order);
+  });
+  const moving = requests.flatMap((r, i) => {
+    const order = answers[i];
+    return order === undefined || order instanceof Problem ? [] : [{ i, request: r, order, next: nextRow(order, r.action, r.options) }];
+  });
+  if (moving.length === 0) return answers;
+
+  const lineRows = await t
+    .selectFrom('order_line')
+    .selectAll()
+    .where((eb) => eb.or([...new Set(moving.map((m) => m.order.merchant_id))].map((merchant_id) => eb.and([eb('merchant_id', '=', merchant_id), eb('order_id', 'in', moving.filter((m) => m.order.merchant_id === merchant_id).map((m) => m.order.id))]))))
+    .orderBy('line_no')
     .execute();
-  await publish(trx, rule.event, merchant_id, eventPayload(updated, lines, order.status, to, options.actor));
-  await moveAutoConfirmTimer(trx, updated, action, to, options);
-  return updated;
+  const lines = new Map<string, OrderLine[]>();
+  for (const l of lineRows) lines.set(`${l.merchant_id}|${l.order_id}`, [...(lines.get(`${l.merchant_id}|${l.order_id}`) ?? []), l]);
+  const linesOf = (order: Order) => lines.get(`${order.merchant_id}|${order.id}`) ?? [];
+  await applyStockChanges(trx, moving.flatMap((m) => stockChanges(m.order, linesOf(m.order), m.request.action)));
+
+  const col = <T>(pick: (m: (typeof moving)[number]) => T) => moving.map(pick);
+  const updated = await sql<Order>`
+    update sales_order o set status = v.status, status_before_refund = v.status_before_refund, expires_at = v.expires_at,
+      shipped_at = case when v.ships then now() else o.shipped_at end, tracking_number = v.tracking_number,
+      refund_amount_minor = v.refund_amount_minor, updated_at = now()
+    from unnest(${col((m) => m.order.merchant_id)}::text[], ${col((m) => m.order.id)}::text[], ${col((m) => m.next.status)}::text[],
+                ${col((m) => m.next.status_before_refund)}::text[], ${col((m) => m.next.expires_at)}::timestamptz[], ${col((m) => m.request.action === 'ship')}::boolean[],
+                ${col((m) => m.next.tracking_number)}::text[], ${col((m) => m.next.refund_amount_minor?.toString() ?? null)}::bigint[])
+      as v(merchant_id, id, status, status_before_refund, expires_at, ships, tracking_number, refund_amount_minor)
+    where o.merchant_id = v.merchant_id and o.id = v.id
+    returning o.*`.execute(trx);
+  const after = new Map(updated.rows.map((o) => [`${o.merchant_id}|${o.id}`, o]));
+
+  await sql`insert into order_transition (merchant_id, id, order_id, from_status, to_status, action, actor, reason)
+    select * from unnest(${col((m) => m.order.merchant_id)}::text[], ${col(() => newId('otr'))}::text[], ${col((m) => m.order.id)}::text[], ${col((m) => m.order.status)}::text[],
+      ${col((m) => m.next.status)}::text[], ${col((m) => m.request.action)}::text[], ${col((m) => m.request.options.actor)}::text[], ${col((m) => m.request.options.reason ?? null)}::text[])`.execute(trx);
+
+  const byEvent = new Map<EventDefinition, { merchant_id: string; payload: events.OrderTransitionPayload }[]>();
+  for (const m of moving) {
+    const order = after.get(`${m.order.merchant_id}|${m.order.id}`)!;
+    answers[m.i] = order;
+    const list = byEvent.get(rules[m.request.action].event) ?? [];
+    list.push({ merchant_id: order.merchant_id, payload: eventPayload(order, linesOf(order), m.order.status, order.status, m.request.options.actor) });
+    byEvent.set(rules[m.request.action].event, list);
+    await moveAutoConfirmTimer(trx, order, m.request.action, order.status, m.request.options);
+  }
+  for (const [event, list] of byEvent) await publishEach(trx, event, list);
+  return answers;
+}
+
+/** Applies one action to one order, inside the caller's transaction, with the order row locked. */
+export async function transitionOrder(trx: AnyTrx, merchant_id: string, order_id: string, action: OrderAction, options: TransitionOptions): Promise<Order | undefined> {
+  const [answer] = await transitionOrders(trx, [{ merchant_id, order_id, action, options }]);
+  if (answer instanceof Problem) throw answer;
+  return answer;
 }
 
 export async function applyOrderAction(db: AnyDb, merchant_id: string, order_id: string, action: OrderAction, options: TransitionOptions): Promise<Order> {

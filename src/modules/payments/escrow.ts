@@ -100,7 +100,14 @@ export function refundUnit(p: PaymentMoney, a: EscrowAccounts, refund_minor: big
  * it throws and the transaction rolls back; a transfer already there (a retry) is no refusal.
  */
 export async function moveMoney(trx: AnyTrx, unit: TransferRequest[], what: string): Promise<void> {
-  const [outcomes] = await applyTransfers(trx, [unit]);
-  const failed = outcomes!.find((o) => !o.ok);
-  if (failed !== undefined && !failed.ok) throw new Error(`ledger refused the ${what}: ${failed.error} (${failed.detail})`);
+  await moveMoneyInUnits(trx, [unit], what);
+}
+
+/** `moveMoney` for many payments' units at once: one ledger batch, all of them or none. */
+export async function moveMoneyInUnits(trx: AnyTrx, units: readonly TransferRequest[][], what: string): Promise<void> {
+  if (units.length === 0) return;
+  for (const outcomes of await applyTransfers(trx, units)) {
+    const failed = outcomes.find((o) => !o.ok);
+    if (failed !== undefined && !failed.ok) throw new Error(`ledger refused the ${what}: ${failed.error} (${failed.detail})`);
+  }
 }

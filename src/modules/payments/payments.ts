@@ -4,7 +4,7 @@ import { newId } from '../../kernel/ids.js';
 import { Problem, problems } from '../../kernel/problem.js';
 import { ordersOfCheckout } from '../orders/index.js';
 import { ProviderUnavailableError, type ChargeLookup, type PaymentProvider, type ProviderEvent } from './provider.js';
-import type { PaymentTable, PaymentTables } from './tables.js';
+import type { PaymentStatus, PaymentTable, PaymentTables } from './tables.js';
 
 export type Payment = Selectable<PaymentTable>;
 
@@ -79,67 +79,125 @@ export type EventOutcome = 'applied' | 'duplicate' | 'ignored' | 'unknown_paymen
  */
 export type RecordedProviderEvent = { outcome: EventOutcome } | { capture: Payment };
 
-/**
- * The payment an event is about, locked for the caller's transaction: found by the provider's
- * charge ID, or, when that never reached the payment (the server died while the provider was
- * answering), by the reference the provider carried back, the platform's payment ID; the charge
- * ID is then stored, so the payment is linked from now on.
- */
-async function paymentOfEvent(trx: AnyTrx, provider: string, event: ProviderEvent): Promise<Payment | undefined> {
-  const t = tablesOf<PaymentTables>(trx);
-  const linked = await t.selectFrom('payment').selectAll().where('provider', '=', provider).where('provider_payment_id', '=', event.provider_payment_id).forUpdate().executeTakeFirst();
-  if (linked !== undefined || event.reference === undefined) return linked;
-  const byReference = await t.selectFrom('payment').selectAll().where('provider', '=', provider).where('id', '=', event.reference).forUpdate().executeTakeFirst();
-  if (byReference === undefined || byReference.provider_payment_id !== null) return undefined;
-  return t
-    .updateTable('payment')
-    .set({ provider_payment_id: event.provider_payment_id, updated_at: sql`now()` })
-    .where('merchant_id', '=', byReference.merchant_id)
-    .where('id', '=', byReference.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+/** A provider event with the provider it came from. */
+export interface ReceivedProviderEvent {
+  provider: string;
+  event: ProviderEvent;
 }
 
 /**
- * Stores a provider event once (a repeated event is a `duplicate`) and applies what it means to
- * the payment alone: authorized, failed, voided. Tolerates events out of order: an "authorized"
- * after "captured" changes nothing. Runs inside the caller's transaction.
+ * The payments a batch of events is about, locked for the caller's transaction in one statement
+ * (in key order, so two batches never wait on each other crosswise): found by the provider's
+ * charge ID, or by the reference the provider carried back (the platform's payment ID) for a
+ * payment whose charge ID never reached it (the server died while the provider was answering).
  */
-export async function recordProviderEvent(trx: AnyTrx, provider: string, event: ProviderEvent): Promise<RecordedProviderEvent> {
-  const t = tablesOf<PaymentTables>(trx);
-  const payment = await paymentOfEvent(trx, provider, event);
-  // A provider event about money must be about this payment's money, or it is refused before it
-  // is stored: a wrong amount is a forgery or a provider's bug, never something to book.
-  if (payment !== undefined && event.type !== 'refund.succeeded' && (event.amount_minor !== payment.amount_minor || event.currency !== payment.currency)) {
-    throw problems.unprocessable('amount_mismatch', `The event is for ${event.amount_minor} ${event.currency}; payment ${payment.id} is for ${payment.amount_minor} ${payment.currency}`);
-  }
-  const stored = await t
-    .insertInto('provider_event')
-    .values({ provider, event_id: event.id, type: event.type, provider_payment_id: event.provider_payment_id, reference: event.reference ?? null, amount_minor: event.amount_minor, currency: event.currency, payload: JSON.stringify({ ...event, amount_minor: Number(event.amount_minor) }) })
-    .onConflict((oc) => oc.columns(['provider', 'event_id']).doNothing())
-    .returning('event_id')
-    .executeTakeFirst();
-  if (stored === undefined) return { outcome: 'duplicate' };
-  if (payment === undefined) return { outcome: 'unknown_payment' };
-  const set = (changes: Partial<Payment>) => t.updateTable('payment').set({ ...changes, updated_at: sql`now()` }).where('merchant_id', '=', payment.merchant_id).where('id', '=', payment.id).execute();
-  const open = payment.status === 'processing' || payment.status === 'authorized';
+async function lockPaymentsOfEvents(trx: AnyTrx, batch: readonly ReceivedProviderEvent[]): Promise<Payment[]> {
+  const byCharge = batch.map((e) => [e.provider, e.event.provider_payment_id] as const);
+  const byReference = batch.filter((e) => e.event.reference !== undefined).map((e) => [e.provider, e.event.reference!] as const);
+  const found = await sql<Payment>`
+    select * from payment
+    where (provider, provider_payment_id) in (select * from unnest(${byCharge.map((k) => k[0])}::text[], ${byCharge.map((k) => k[1])}::text[]))
+       or (provider, id) in (select * from unnest(${byReference.map((k) => k[0])}::text[], ${byReference.map((k) => k[1])}::text[]))
+    order by merchant_id, id
+    for update`.execute(trx);
+  return found.rows;
+}
 
-  switch (event.type) {
-    case 'payment.authorized':
-      if (payment.status !== 'processing') return { outcome: 'ignored' };
-      await set({ status: 'authorized' });
-      return { outcome: 'applied' };
-    case 'payment.failed':
-    case 'payment.voided':
-      if (!open) return { outcome: 'ignored' };
-      await set({ status: 'failed', failure_code: event.failure_code ?? event.type });
-      return { outcome: 'applied' };
-    case 'payment.captured':
-      if (!open) return { outcome: 'ignored' };
-      return { capture: payment };
-    case 'refund.succeeded':
-      return { outcome: 'applied' };
+/** What recording a batch of provider events leaves the payments at, before captures are applied. */
+function paymentFinder(payments: readonly Payment[]): (e: ReceivedProviderEvent) => Payment | undefined {
+  const byCharge = new Map(payments.filter((p) => p.provider_payment_id !== null).map((p) => [`${p.provider}|${p.provider_payment_id}`, p]));
+  const byId = new Map(payments.map((p) => [`${p.provider}|${p.id}`, p]));
+  return ({ provider, event }) => {
+    const linked = byCharge.get(`${provider}|${event.provider_payment_id}`);
+    if (linked !== undefined || event.reference === undefined) return linked;
+    const unlinked = byId.get(`${provider}|${event.reference}`);
+    if (unlinked === undefined || unlinked.provider_payment_id !== null) return undefined;
+    // Linked from now on: later events of the batch find it by its charge ID.
+    unlinked.provider_payment_id = event.provider_payment_id;
+    byCharge.set(`${provider}|${event.provider_payment_id}`, unlinked);
+    return unlinked;
+  };
+}
+
+/**
+ * Stores provider events once each (a repeated event is a `duplicate`) and applies what they mean
+ * to the payments alone: linked, authorized, failed, voided. Events apply in arrival order, as if
+ * one after the other, and tolerate being out of order: an "authorized" after "captured" changes
+ * nothing. A capture of an open payment comes back as `{ capture }` for the capture-payment flow,
+ * which settles its status (`setPaymentStatuses`). Runs inside the caller's transaction, in a
+ * fixed number of statements whatever the batch's size: lock the payments, store the events,
+ * write the payments that changed.
+ */
+export async function recordProviderEvents(trx: AnyTrx, batch: readonly ReceivedProviderEvent[]): Promise<RecordedProviderEvent[]> {
+  if (batch.length === 0) return [];
+  const find = paymentFinder(await lockPaymentsOfEvents(trx, batch));
+  const payments = batch.map(find);
+  // A provider event about money must be about this payment's money, or it is refused before
+  // anything is stored: a wrong amount is a forgery or a provider's bug, never something to book.
+  batch.forEach(({ event }, i) => {
+    const payment = payments[i];
+    if (payment !== undefined && event.type !== 'refund.succeeded' && (event.amount_minor !== payment.amount_minor || event.currency !== payment.currency)) {
+      throw problems.unprocessable('amount_mismatch', `The event is for ${event.amount_minor} ${event.currency}; payment ${payment.id} is for ${payment.amount_minor} ${payment.currency}`);
+    }
+  });
+  const rows = batch.map(({ provider, event }) => ({ provider, event }));
+  const stored = await sql<{ provider: string; event_id: string }>`
+    insert into provider_event (provider, event_id, type, provider_payment_id, reference, amount_minor, currency, payload)
+    select * from unnest(${rows.map((r) => r.provider)}::text[], ${rows.map((r) => r.event.id)}::text[], ${rows.map((r) => r.event.type)}::text[],
+      ${rows.map((r) => r.event.provider_payment_id)}::text[], ${rows.map((r) => r.event.reference ?? null)}::text[], ${rows.map((r) => r.event.amount_minor.toString())}::bigint[],
+      ${rows.map((r) => r.event.currency)}::text[], ${rows.map((r) => JSON.stringify({ ...r.event, amount_minor: Number(r.event.amount_minor) }))}::jsonb[])
+    on conflict (provider, event_id) do nothing
+    returning provider, event_id`.execute(trx);
+  const fresh = new Set(stored.rows.map((r) => `${r.provider}|${r.event_id}`));
+
+  // Every payment an event found, with its status before a capture in this batch (the flow sets
+  // a captured payment's final status).
+  const touched = new Map<Payment, PaymentStatus | undefined>();
+  const recorded = batch.map(({ provider, event }, i): RecordedProviderEvent => {
+    // The first copy of an event in the batch is the one stored; the others are duplicates.
+    if (!fresh.delete(`${provider}|${event.id}`)) return { outcome: 'duplicate' };
+    const payment = payments[i];
+    if (payment === undefined) return { outcome: 'unknown_payment' };
+    if (!touched.has(payment)) touched.set(payment, undefined);
+    const open = payment.status === 'processing' || payment.status === 'authorized';
+    switch (event.type) {
+      case 'payment.authorized':
+        if (payment.status !== 'processing') return { outcome: 'ignored' };
+        payment.status = 'authorized';
+        return { outcome: 'applied' };
+      case 'payment.failed':
+      case 'payment.voided':
+        if (!open) return { outcome: 'ignored' };
+        payment.status = 'failed';
+        payment.failure_code = event.failure_code ?? event.type;
+        return { outcome: 'applied' };
+      case 'payment.captured':
+        if (!open) return { outcome: 'ignored' };
+        // The capture-payment flow sets the final status; meanwhile the payment is no longer open
+        // to the batch's later events.
+        touched.set(payment, payment.status);
+        payment.status = 'captured';
+        return { capture: { ...payment } };
+      case 'refund.succeeded':
+        return { outcome: 'applied' };
+    }
+  });
+  // Every payment an event found is written back once: its link to the charge, and its status
+  // where an event changed it (a capture's status is the flow's to set).
+  if (touched.size > 0) {
+    const list = [...touched];
+    await sql`update payment p set provider_payment_id = v.charge, status = v.status, failure_code = v.failure_code, updated_at = now()
+      from unnest(${list.map(([p]) => p.merchant_id)}::text[], ${list.map(([p]) => p.id)}::text[], ${list.map(([p]) => p.provider_payment_id)}::text[],
+                  ${list.map(([p, beforeCapture]) => beforeCapture ?? p.status)}::text[], ${list.map(([p]) => p.failure_code)}::text[]) as v(merchant_id, id, charge, status, failure_code)
+      where p.merchant_id = v.merchant_id and p.id = v.id`.execute(trx);
   }
+  return recorded;
+}
+
+/** One event: `recordProviderEvents` with a batch of one. */
+export async function recordProviderEvent(trx: AnyTrx, provider: string, event: ProviderEvent): Promise<RecordedProviderEvent> {
+  const [recorded] = await recordProviderEvents(trx, [{ provider, event }]);
+  return recorded!;
 }
 
 /**
@@ -200,6 +258,22 @@ export type PaymentStatusChange =
   | { status: 'captured' }
   | { status: 'released' }
   | { status: 'refunded' | 'partially_refunded'; refund_amount_minor: bigint; failure_code?: string | undefined };
+
+/**
+ * Records payments' new statuses inside the caller's transaction (which holds their locks), in
+ * one statement however many.
+ */
+export async function setPaymentStatuses(trx: AnyTrx, changes: readonly { payment: Payment; change: PaymentStatusChange }[]): Promise<void> {
+  if (changes.length === 0) return;
+  const field = <T>(pick: (c: PaymentStatusChange) => T | undefined) => changes.map(({ change }) => pick(change) ?? null);
+  await sql`update payment p set status = v.status,
+      refund_amount_minor = case when v.sets_refund then v.refund_amount_minor else p.refund_amount_minor end,
+      failure_code = coalesce(v.failure_code, p.failure_code), updated_at = now()
+    from unnest(${changes.map((c) => c.payment.merchant_id)}::text[], ${changes.map((c) => c.payment.id)}::text[], ${changes.map((c) => c.change.status)}::text[],
+                ${changes.map((c) => 'refund_amount_minor' in c.change)}::boolean[], ${field((c) => ('refund_amount_minor' in c ? c.refund_amount_minor.toString() : undefined))}::bigint[],
+                ${field((c) => ('failure_code' in c ? c.failure_code : undefined))}::text[]) as v(merchant_id, id, status, sets_refund, refund_amount_minor, failure_code)
+    where p.merchant_id = v.merchant_id and p.id = v.id`.execute(trx);
+}
 
 /** Records a payment's new status inside the caller's transaction (which holds the payment's lock). */
 export async function setPaymentStatus(trx: AnyTrx, payment: Payment, change: PaymentStatusChange): Promise<void> {
