@@ -69,7 +69,7 @@ describe('a batch of provider webhooks', () => {
     const closed = orders[0]!;
     // The buyer cancelled this order before the provider's capture arrived.
     await applyOrderAction(platform.database.db, closed.merchant_id, closed.id, 'close', { actor: 'system:test', reason: 'cancelled before the capture arrived' });
-    const heldBefore = await Promise.all(sellers.map((s) => heldFor(s.merchantId)));
+    const heldBefore = await Promise.all(sellers.map((s) => heldFor(s.id)));
 
     const events = await queuedEvents(orders.map((o) => o.id));
     expect(events).toHaveLength(orders.length * 2);
@@ -99,8 +99,8 @@ describe('a batch of provider webhooks', () => {
 
     // Escrow holds each seller's paid orders, nothing for the refunded one.
     for (const [k, s] of sellers.entries()) {
-      const paidTotal = orders.filter((o) => o.merchant_id === s.merchantId && o.id !== closed.id).reduce((sum, o) => sum + BigInt(o.total_minor), 0n);
-      expect((await heldFor(s.merchantId)) - heldBefore[k]!).toBe(paidTotal);
+      const paidTotal = orders.filter((o) => o.merchant_id === s.id && o.id !== closed.id).reduce((sum, o) => sum + BigInt(o.total_minor), 0n);
+      expect((await heldFor(s.id)) - heldBefore[k]!).toBe(paidTotal);
     }
     // One order.paid event and one transition per paid order.
     const paidEvents = await sql<{ n: number }>`select count(*)::int as n from bos_outbox_event where type = 'order.paid' and payload->>'order_id' = any(${orders.map((o) => o.id)}::text[])`.execute(platform.database.db);

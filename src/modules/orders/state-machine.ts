@@ -189,7 +189,7 @@ export async function transitionOrders(trx: AnyTrx, requests: readonly Transitio
     (seen.has(key) ? later : first).push(i);
     seen.add(key);
   });
-  const answers: (Order | Problem | undefined)[] = new Array(requests.length);
+  const answers = new Array<Order | Problem | undefined>(requests.length);
   const done = await transitionDistinct(trx, first.map((i) => requests[i]!));
   first.forEach((i, k) => (answers[i] = done[k]));
   if (later.length > 0) {

@@ -20,16 +20,86 @@ import { paymentSettings } from './settings.js';
  * (src/flows/release-escrow). This module owns the payments, the provider events and how money
  * moves for them, and exposes what those flows need.
  */
-function testProvider({ db, config }: ModuleContext): TestPaymentProvider {
-  return new TestPaymentProvider(db, {
-    secret: testProviderSecret(config),
-    answer_delay_ms: paymentSettings.of(config).OPENBOS_TEST_PROVIDER_ANSWER_DELAY_MS,
-    async deliver(body, headers) {
-      const res = await fetch(`http://127.0.0.1:${config.PORT}/v1/webhooks/payments/test`, { method: 'POST', headers, body });
-      await res.arrayBuffer();
-      return res.status;
-    },
-  });
+function testProvider(ctx: ModuleContext): TestPaymentProvider {
+  return senderOf(ctx).provider;
+}
+
+/**
+ * The test provider of one server process with its webhook sender. Webhooks are sent as soon as
+ * they are queued, as a real provider's delivery fleet does (a payment is confirmed within
+ * milliseconds of the provider's decision, not at the next round of a timer), and the
+ * maintenance task's round every 200 ms sends what is left: webhooks queued by another process,
+ * or due again after a failed delivery. One round at a time per process; a webhook claimed by a
+ * round is not due to any other until its delivery is over. Sending at once starts with the
+ * maintenance rounds: a process that runs none (a test, a `bos` command) sends nothing by itself.
+ */
+class TestWebhookSender {
+  readonly provider: TestPaymentProvider;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private scheduled = false;
+  /** Set by the first maintenance round: this process runs the server's background work. */
+  private live = false;
+
+  constructor({ db, config }: ModuleContext) {
+    this.provider = new TestPaymentProvider(db, {
+      secret: testProviderSecret(config),
+      answer_delay_ms: paymentSettings.of(config).OPENBOS_TEST_PROVIDER_ANSWER_DELAY_MS,
+      onQueued: () => this.nudge(),
+      async deliver(body, headers) {
+        const res = await fetch(`http://127.0.0.1:${config.PORT}/v1/webhooks/payments/test`, { method: 'POST', headers, body });
+        await res.arrayBuffer();
+        return res.status;
+      },
+    });
+  }
+
+  /** Webhooks were queued: a round starts within a millisecond, or right after the current one. */
+  nudge(): void {
+    if (!this.live || this.scheduled) return;
+    this.scheduled = true;
+    setTimeout(() => {
+      this.scheduled = false;
+      void this.send().catch(() => undefined);
+    }, 1).unref();
+  }
+
+  /** The maintenance task's round: from now on webhooks are also sent as soon as they are queued. */
+  round(): Promise<void> {
+    this.live = true;
+    return this.send();
+  }
+
+  /** Sends due webhooks round after round while rounds come back full (at most 20 rounds). */
+  send(): Promise<void> {
+    if (this.running !== undefined) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          const round = 200;
+          for (let i = 0; i < 20 && (await this.provider.deliverDue(round)) === round; i++);
+        } while (this.again);
+      } finally {
+        this.running = undefined;
+      }
+    })();
+    return this.running;
+  }
+}
+
+const senders = new WeakMap<object, TestWebhookSender>();
+
+function senderOf(ctx: ModuleContext): TestWebhookSender {
+  let sender = senders.get(ctx.db);
+  if (sender === undefined) {
+    sender = new TestWebhookSender(ctx);
+    senders.set(ctx.db, sender);
+  }
+  return sender;
 }
 
 /**
@@ -38,12 +108,6 @@ function testProvider({ db, config }: ModuleContext): TestPaymentProvider {
  */
 export function paymentProviders(ctx: ModuleContext): ReadonlyMap<string, PaymentProvider> {
   return new Map(testProviderEnabled(ctx.config) ? [['test', testProvider(ctx)]] : []);
-}
-
-/** Sends due test-provider webhooks round after round while rounds come back full (at most 20 a tick). */
-async function drainTestWebhooks(provider: TestPaymentProvider): Promise<void> {
-  const round = 200;
-  for (let i = 0; i < 20 && (await provider.deliverDue(round)) === round; i++);
 }
 
 /** Runs a test-provider task only where the test provider is enabled. */
@@ -59,8 +123,7 @@ export const paymentsModule = defineModule({
   checks,
   routes: (router, ctx) => registerRoutes(router, ctx, paymentProviders(ctx)),
   maintenance: [
-    // A full round means more are due: send on at once rather than wait for the next tick.
-    { name: 'payments.test_provider_webhooks', interval_ms: 200, run: whenTestProvider(async (ctx) => void (await drainTestWebhooks(testProvider(ctx)))) },
+    { name: 'payments.test_provider_webhooks', interval_ms: 200, run: whenTestProvider(async (ctx) => senderOf(ctx).round()) },
     { name: 'payments.send_refunds', interval_ms: 2_000, run: whenTestProvider(async (ctx) => void (await sendPendingRefunds(ctx.db, testProvider(ctx)))) },
     { name: 'payments.payouts', interval_ms: 24 * 3_600_000, run: async ({ db }) => void (await runPayouts(db)) },
   ],

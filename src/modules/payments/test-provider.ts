@@ -41,6 +41,11 @@ export interface TestProviderOptions {
    * that dies has been charged without hearing so (crash tests).
    */
   answer_delay_ms?: number;
+  /**
+   * Called when webhooks were queued (after their transaction committed): a sender that sends
+   * them at once, as a real provider's delivery fleet does, instead of at its next round.
+   */
+  onQueued?: () => void;
 }
 
 export function signPayload(secret: string, body: string, timestamp_s = Math.floor(Date.now() / 1_000)): string {
@@ -85,6 +90,7 @@ export class TestPaymentProvider implements PaymentProvider {
         await this.enqueue(trx, this.options.outOfOrder === true ? events.reverse() : events);
       }
     });
+    this.options.onQueued?.();
     if ((this.options.answer_delay_ms ?? 0) > 0) await new Promise((r) => setTimeout(r, this.options.answer_delay_ms));
     if (card === testCards.declined) return { status: 'declined', provider_payment_id, decline_code: 'card_declined' };
     return { status: 'processing', provider_payment_id };
@@ -113,11 +119,13 @@ export class TestPaymentProvider implements PaymentProvider {
   async capture(provider_payment_id: string, amount_minor: bigint): Promise<void> {
     const charge = await this.charge(provider_payment_id);
     await this.enqueue(this.db, [{ type: 'payment.captured', provider_payment_id, reference: charge.payment_id, amount_minor, currency: charge.currency }]);
+    this.options.onQueued?.();
   }
 
   async void(provider_payment_id: string): Promise<void> {
     const charge = await this.charge(provider_payment_id);
     await this.enqueue(this.db, [{ type: 'payment.voided', provider_payment_id, reference: charge.payment_id, amount_minor: charge.amount_minor, currency: charge.currency }]);
+    this.options.onQueued?.();
   }
 
   async refund(provider_payment_id: string, amount_minor: bigint, refund_id: string): Promise<void> {
@@ -126,6 +134,7 @@ export class TestPaymentProvider implements PaymentProvider {
     const existing = await sql<{ n: number }>`select count(*)::int as n from test_provider_webhook where body like ${`%"refund_id":"${refund_id}"%`}`.execute(this.db);
     if (existing.rows[0]!.n > 0) return;
     await this.enqueue(this.db, [{ type: 'refund.succeeded', provider_payment_id, reference: charge.payment_id, amount_minor, currency: charge.currency, refund_id }]);
+    this.options.onQueued?.();
   }
 
   verifyWebhook(rawBody: string, headers: Headers): ProviderEvent {
@@ -190,9 +199,10 @@ export class TestPaymentProvider implements PaymentProvider {
 
   private async enqueue(db: AnyDb, events: Omit<ProviderEvent, 'id' | 'occurred_at'>[]): Promise<void> {
     const delay_ms = this.options.delay_ms ?? 0;
-    for (const [i, event] of events.entries()) {
-      const body = JSON.stringify({ id: newId('tpev'), occurred_at: new Date().toISOString(), ...event, amount_minor: Number(event.amount_minor) });
-      await sql`insert into test_provider_webhook (id, body, deliver_after) values (${newId('tpwh')}, ${body}, now() + ${`${delay_ms + i}`}::int * interval '1 millisecond')`.execute(db);
-    }
+    const bodies = events.map((event) => JSON.stringify({ id: newId('tpev'), occurred_at: new Date().toISOString(), ...event, amount_minor: Number(event.amount_minor) }));
+    // Each later event of a charge is due a millisecond after the one before, so they are sent in order.
+    await sql`insert into test_provider_webhook (id, body, deliver_after)
+      select id, body, now() + (${delay_ms}::int + n - 1) * interval '1 millisecond'
+      from unnest(${bodies.map(() => newId('tpwh'))}::text[], ${bodies}::text[]) with ordinality as v(id, body, n)`.execute(db);
   }
 }
