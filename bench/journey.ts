@@ -4,7 +4,7 @@ import os from 'node:os';
 import { sql, type Kysely } from 'kysely';
 import type { Pool as HttpPool } from 'undici';
 import { kernelChecks, runChecks } from '../src/kernel/checks.js';
-import { connectDatabase, inTransaction } from '../src/kernel/db.js';
+import { connectDatabase, inTransaction, type AnyDb } from '../src/kernel/db.js';
 import { createProduct, type NewProduct } from '../src/modules/catalog/index.js';
 import { applyStockChanges, type StockChange } from '../src/modules/inventory/index.js';
 import { createLocation } from '../src/modules/locations/index.js';
@@ -338,6 +338,77 @@ async function healthRps(pool: HttpPool, clients: number, seconds: number): Prom
   return count / ((performance.now() - started) / 1_000);
 }
 
+/**
+ * Whether the event handlers keep up (data bank, webhooks, analytics): the age of the oldest event
+ * still pending in the outbox, sampled every 250 ms, and how long after the last buyer the outbox
+ * is empty again. One small query on the outbox's partial index of pending events.
+ */
+class OutboxWatch {
+  lag_ms_max = 0;
+  pending_max = 0;
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  constructor(private readonly db: AnyDb) {}
+
+  private async sample(): Promise<{ pending: number; oldest_ms: number }> {
+    const r = await sql<{ pending: number; oldest_ms: number | null }>`
+      select count(*)::int as pending, (extract(epoch from now() - min(occurred_at)) * 1000)::float8 as oldest_ms
+      from bos_outbox_event where status = 'pending'`.execute(this.db);
+    return { pending: r.rows[0]!.pending, oldest_ms: Number(r.rows[0]!.oldest_ms ?? 0) };
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.lag_ms_max = 0;
+    this.pending_max = 0;
+    this.loop = (async () => {
+      while (!this.stopped) {
+        const { pending, oldest_ms } = await this.sample();
+        this.lag_ms_max = Math.max(this.lag_ms_max, oldest_ms);
+        this.pending_max = Math.max(this.pending_max, pending);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.loop;
+  }
+
+  /** Seconds from `since` (performance.now()) until no event is pending, at most 60 s. */
+  async drained(since: number): Promise<number> {
+    while ((await this.sample()).pending > 0 && performance.now() - since < 60_000) await new Promise((r) => setTimeout(r, 100));
+    return (performance.now() - since) / 1_000;
+  }
+}
+
+/** The server's group-commit figures (`/metrics`), per committer: batches, requests, busy and queued seconds. */
+type CommitFigures = Record<string, { batches: number; requests: number; busy_s: number; queued_s: number }>;
+
+async function commitFigures(url: string): Promise<CommitFigures> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const figures: CommitFigures = {};
+  for (const m of text.matchAll(/^openbos_group_commit_(batches|requests|busy_seconds|queued_seconds)_total\{committer="([^"]+)"\} (\S+)$/gm)) {
+    const f = (figures[m[2]!] ??= { batches: 0, requests: 0, busy_s: 0, queued_s: 0 });
+    const key = ({ batches: 'batches', requests: 'requests', busy_seconds: 'busy_s', queued_seconds: 'queued_s' } as const)[m[1] as 'batches'];
+    f[key] = Number(m[3]);
+  }
+  return figures;
+}
+
+/** Per committer over a phase: batches, mean batch size, mean ms per batch, mean ms a request waited, share of the phase busy. */
+function commitDelta(before: CommitFigures, after: CommitFigures, seconds: number) {
+  return Object.fromEntries(
+    Object.entries(after).map(([name, a]) => {
+      const b = before[name] ?? { batches: 0, requests: 0, busy_s: 0, queued_s: 0 };
+      const batches = a.batches - b.batches;
+      const requests = a.requests - b.requests;
+      return [name, { batches, mean_batch: round(requests / Math.max(1, batches), 1), batch_ms: round(((a.busy_s - b.busy_s) * 1_000) / Math.max(1, batches), 2), queued_ms: round(((a.queued_s - b.queued_s) * 1_000) / Math.max(1, requests), 2), busy_share: round((a.busy_s - b.busy_s) / seconds, 2) }];
+    }),
+  );
+}
+
 interface PhaseResult {
   journeys: Journey[];
   seconds: number;
@@ -347,11 +418,16 @@ interface PhaseResult {
   drained_at: number;
   cpu: { server_s: number; bench_s: number; other_s: number };
   settle_backlog_s: number;
+  outbox: { lag_ms_max: number; pending_max: number; backlog_s: number };
+  commits: ReturnType<typeof commitDelta>;
 }
 
-async function runPhase(name: string, url: string, poller: SettlePoller, serverPid: number, count: number, key: string, cartOf: (i: number) => { variant_id: string; quantity: number }[]): Promise<PhaseResult> {
+async function runPhase(name: string, url: string, poller: SettlePoller, serverPid: number, count: number, key: string, cartOf: (i: number) => { variant_id: string; quantity: number }[], outbox: OutboxWatch): Promise<PhaseResult> {
   // A pool per phase: the server closes keep-alive connections left idle while the last phase settled.
   const pool = httpPool(url, concurrency);
+  outbox.start();
+  const commitsBefore = await commitFigures(url);
+  const started_at = performance.now();
   const before = cpuMark(serverPid);
   const done: Journey[] = new Array<Journey>(count);
   const run = await runConcurrent(count, concurrency, async (i) => {
@@ -361,17 +437,22 @@ async function runPhase(name: string, url: string, poller: SettlePoller, serverP
     return { status: 200, latency_ms: j.ms, body: undefined };
   });
   const ended_at = performance.now();
+  await outbox.stop();
   await pool.close();
   log(`${name}: ${count} journeys in ${round(run.seconds, 2)} s (${round(count / run.seconds)} journeys/s); waiting for settlement (${poller.pending.size} orders pending)`);
   await poller.drain();
   const drained_at = performance.now();
+  const outbox_backlog_s = await outbox.drained(ended_at);
+  const commits = commitDelta(commitsBefore, await commitFigures(url), (drained_at - started_at) / 1_000);
+  log(`  ${name}: group commits (batches, mean size, ms per batch, ms queued, share of the time busy): ${Object.entries(commits).map(([n, c]) => `${n} ${c.batches} × ${c.mean_batch}, ${c.batch_ms} ms, ${c.queued_ms} ms queued, ${c.busy_share} busy`).join('; ')}`);
+  log(`  ${name}: outbox: oldest pending event at most ${round(outbox.lag_ms_max)} ms old during the load (${outbox.pending_max} pending at most); empty ${round(outbox_backlog_s, 2)} s after the last buyer`);
   log(`  ${name}: settlement done ${round((performance.now() - ended_at) / 1_000, 2)} s after the last buyer; ${poller.pending.size} orders still pending`);
   const after = cpuMark(serverPid);
   const settledTimes = done.flatMap((j) => j.order_ids.map((id) => poller.settled.get(id))).filter((t): t is number => t !== undefined);
   const lastSettled = settledTimes.length === 0 ? ended_at : Math.max(...settledTimes);
   const server_s = after.server - before.server;
   const bench_s = after.bench - before.bench;
-  return { journeys: done, seconds: run.seconds, ended_at, drained_at, cpu: { server_s, bench_s, other_s: after.machine - before.machine - server_s - bench_s }, settle_backlog_s: Math.max(0, (lastSettled - ended_at) / 1_000) };
+  return { journeys: done, seconds: run.seconds, ended_at, drained_at, cpu: { server_s, bench_s, other_s: after.machine - before.machine - server_s - bench_s }, settle_backlog_s: Math.max(0, (lastSettled - ended_at) / 1_000), outbox: { lag_ms_max: outbox.lag_ms_max, pending_max: outbox.pending_max, backlog_s: outbox_backlog_s }, commits };
 }
 
 function settleStats(phase: PhaseResult, poller: SettlePoller, paidAt: Map<string, number>) {
@@ -422,6 +503,8 @@ async function main(): Promise<void> {
 
     const pollPool = httpPool(server.url, shop.sellers.length);
     const pollDb = connectDatabase({ url: database.url, pool_max: 1 });
+    const outboxDb = connectDatabase({ url: database.url, pool_max: 1 });
+    const outbox = new OutboxWatch(outboxDb.db);
     const poller = new SettlePoller(pollMode === 'http' ? SettlePoller.overHttp(pollPool, shop.sellers) : SettlePoller.overSql(pollDb.db, shop.sellers));
     poller.start();
 
@@ -438,7 +521,7 @@ async function main(): Promise<void> {
 
     // Warm-up: JIT, connection pools, key cache; settled before the measured phase starts.
     const warm = mixedCarts(200);
-    await runPhase('warm-up', server.url, poller, serverPid, warm.length, shop.storefrontKey, (i) => warm[i]!);
+    await runPhase('warm-up', server.url, poller, serverPid, warm.length, shop.storefrontKey, (i) => warm[i]!, outbox);
 
     const healthPool = httpPool(server.url, concurrency);
     const health_rps = await healthRps(healthPool, concurrency, healthSeconds);
@@ -446,11 +529,12 @@ async function main(): Promise<void> {
     log(`GET /health at ${concurrency} concurrent: ${round(health_rps)} answers/s (the no-work ceiling of HTTP here)`);
 
     const carts = mixedCarts(journeys);
-    const stocked = await runPhase('phase 1 (1,000 SKUs)', server.url, poller, serverPid, journeys, shop.storefrontKey, (i) => carts[i]!);
-    const hot = await runPhase(`phase 2 (one hot item, ${hotUnits} units)`, server.url, poller, serverPid, journeys, shop.storefrontKey, () => [{ variant_id: shop.hotVariant, quantity: 1 }]);
+    const stocked = await runPhase('phase 1 (1,000 SKUs)', server.url, poller, serverPid, journeys, shop.storefrontKey, (i) => carts[i]!, outbox);
+    const hot = await runPhase(`phase 2 (one hot item, ${hotUnits} units)`, server.url, poller, serverPid, journeys, shop.storefrontKey, () => [{ variant_id: shop.hotVariant, quantity: 1 }], outbox);
     await poller.stop();
     await pollPool.close();
     await pollDb.close();
+    await outboxDb.close();
 
     // The server's own time of each order's `paid` transition.
     const paidRows = await sql<{ order_id: string; at: number }>`select order_id, (extract(epoch from occurred_at) * 1000)::float8 as at from order_transition where to_status = 'paid'`.execute(check.db);
@@ -479,6 +563,10 @@ async function main(): Promise<void> {
       settle_db_ms_p50: round(percentile(m.settleDb, 50)),
       settle_db_ms_p99: round(percentile(m.settleDb, 99)),
       settle_backlog_s: round(stocked.settle_backlog_s, 2),
+      outbox_lag_ms_max: round(stocked.outbox.lag_ms_max),
+      outbox_pending_max: stocked.outbox.pending_max,
+      outbox_backlog_s: round(stocked.outbox.backlog_s, 2),
+      group_commits: stocked.commits,
       server_cpu_ms_per_journey: round((stocked.cpu.server_s * 1_000) / journeys, 2),
       bench_cpu_ms_per_journey: round((stocked.cpu.bench_s * 1_000) / journeys, 2),
       other_cpu_ms_per_journey: round((stocked.cpu.other_s * 1_000) / journeys, 2),

@@ -28,9 +28,25 @@ export interface GroupCommitOptions {
 
 interface Pending<Req, Res> {
   request: Req;
+  queued_at: number;
   resolve: (result: Res) => void;
   reject: (error: unknown) => void;
 }
+
+/** What a committer has done so far, for metrics and benchmarks. */
+export interface GroupCommitStats {
+  name: string;
+  batches: number;
+  requests: number;
+  /** Seconds spent applying batches (their transactions), summed. */
+  busy_s: number;
+  /** Seconds requests waited in the queue before their batch started, summed. */
+  queued_s: number;
+  queue_length: number;
+}
+
+/** Every live committer of this process, for `/metrics` (openbos_group_commit_*). */
+export const groupCommitters = new Set<WeakRef<{ stats(): GroupCommitStats }>>();
 
 export class GroupCommitter<Req, Res> {
   private readonly queue: Pending<Req, Res>[] = [];
@@ -43,6 +59,9 @@ export class GroupCommitter<Req, Res> {
   batches = 0;
   /** Parts of failed batches tried again to find the request at fault; for tests and metrics. */
   isolations = 0;
+  private requests = 0;
+  private busy_ms = 0;
+  private queued_ms = 0;
 
   constructor(
     private readonly name: string,
@@ -54,12 +73,17 @@ export class GroupCommitter<Req, Res> {
     this.batch_size_max = options.batch_size_max ?? 500;
     this.batches_in_flight_max = options.batches_in_flight_max ?? 2;
     this.queue_length_max = options.queue_length_max ?? 50_000;
+    groupCommitters.add(new WeakRef(this));
+  }
+
+  stats(): GroupCommitStats {
+    return { name: this.name, batches: this.batches, requests: this.requests, busy_s: this.busy_ms / 1_000, queued_s: this.queued_ms / 1_000, queue_length: this.queue.length };
   }
 
   submit(request: Req): Promise<Res> {
     if (this.queue.length >= this.queue_length_max) return Promise.reject(problems.unavailable(`${this.name} is at capacity; retry in a moment`));
     return new Promise((resolve, reject) => {
-      this.queue.push({ request, resolve, reject });
+      this.queue.push({ request, resolve, reject, queued_at: performance.now() });
       this.pump();
     });
   }
@@ -80,6 +104,9 @@ export class GroupCommitter<Req, Res> {
   }
 
   private async run(batch: Pending<Req, Res>[], turn: LockTurn): Promise<void> {
+    const started = performance.now();
+    for (const p of batch) this.queued_ms += started - p.queued_at;
+    this.requests += batch.length;
     try {
       this.settle(batch, await this.applyBatch(batch.map((p) => p.request), turn));
     } catch (error) {
@@ -90,6 +117,7 @@ export class GroupCommitter<Req, Res> {
       await this.isolate(batch, error);
     } finally {
       turn.done();
+      this.busy_ms += performance.now() - started;
     }
   }
 

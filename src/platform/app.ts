@@ -3,7 +3,7 @@ import { pendingMigrations } from '../kernel/migrations.js';
 import { pingDatabase } from '../kernel/db.js';
 import { createApiApp } from '../kernel/http/app.js';
 import type { AppEnv } from '../kernel/http/context.js';
-import { gauge, createMetrics, type Metrics } from '../kernel/http/metrics.js';
+import { gauge, createMetrics, groupCommitMetrics, type Metrics } from '../kernel/http/metrics.js';
 import { rateLimitPerKey } from '../kernel/http/rate-limit.js';
 import { moduleRouter, type RouteEntry } from '../kernel/http/router.js';
 import { outboxStats } from '../kernel/events/outbox.js';
@@ -45,6 +45,7 @@ export function buildApp(ctx: ModuleContext, isShuttingDown: () => boolean = () 
   });
   gauge(metrics, 'openbos_outbox_pending_events', 'Domain events waiting for delivery', async () => (await outboxStats(ctx.db)).pending);
   gauge(metrics, 'openbos_outbox_dead_events', 'Domain events parked as dead letters', async () => (await outboxStats(ctx.db)).dead);
+  groupCommitMetrics(metrics);
 
   const table: RouteEntry[] = [];
   const deps = {

@@ -94,12 +94,17 @@ export interface ReceivedProviderEvent {
 async function lockPaymentsOfEvents(trx: AnyTrx, batch: readonly ReceivedProviderEvent[]): Promise<Payment[]> {
   const byCharge = batch.map((e) => [e.provider, e.event.provider_payment_id] as const);
   const byReference = batch.filter((e) => e.event.reference !== undefined).map((e) => [e.provider, e.event.reference!] as const);
+  // Two index lookups joined, not one OR of both, which would scan every payment.
   const found = await sql<Payment>`
-    select * from payment
-    where (provider, provider_payment_id) in (select * from unnest(${byCharge.map((k) => k[0])}::text[], ${byCharge.map((k) => k[1])}::text[]))
-       or (provider, id) in (select * from unnest(${byReference.map((k) => k[0])}::text[], ${byReference.map((k) => k[1])}::text[]))
-    order by merchant_id, id
-    for update`.execute(trx);
+    select p.* from payment p
+    where (p.merchant_id, p.id) in (
+      select q.merchant_id, q.id from payment q join unnest(${byCharge.map((k) => k[0])}::text[], ${byCharge.map((k) => k[1])}::text[]) as v(provider, charge)
+        on q.provider = v.provider and q.provider_payment_id = v.charge
+      union all
+      select q.merchant_id, q.id from payment q join unnest(${byReference.map((k) => k[0])}::text[], ${byReference.map((k) => k[1])}::text[]) as v(provider, ref)
+        on q.provider = v.provider and q.id = v.ref)
+    order by p.merchant_id, p.id
+    for update of p`.execute(trx);
   return found.rows;
 }
 

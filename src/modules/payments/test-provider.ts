@@ -157,7 +157,7 @@ export class TestPaymentProvider implements PaymentProvider {
    * platform's webhook committer receives many at once and commits them together. The outcome
    * of each is recorded in one statement per outcome. Returns how many were due.
    */
-  async deliverDue(limit = 200, parallel = 32): Promise<number> {
+  async deliverDue(limit = 200, parallel = 128): Promise<number> {
     // Claimed in one statement: a claimed webhook is not due again for a while, so no other
     // round (another process, or a later tick) sends it meanwhile.
     const due = await sql<{ id: string; body: string; attempts: number }>`
