@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { sql } from 'kysely';
-import { inTransaction, type AnyDb } from '../../kernel/db.js';
+import { sql, type RawBuilder } from 'kysely';
+import type { AnyDb } from '../../kernel/db.js';
 import { newId } from '../../kernel/ids.js';
 import { InvalidSignatureError, ProviderUnavailableError, type AuthorizeRequest, type AuthorizeResult, type ChargeLookup, type PaymentProvider, type ProviderEvent } from './provider.js';
 
@@ -78,19 +78,16 @@ export class TestPaymentProvider implements PaymentProvider {
     const attempts = inserted.rows[0]!.attempts;
     if (card === testCards.needsRetry && attempts === 1) throw new ProviderUnavailableError('test provider: temporarily unavailable, retry');
     const status = card === testCards.declined ? 'declined' : card === testCards.failsLater ? 'failed' : request.capture ? 'captured' : 'authorized';
-    await inTransaction(this.db, async (trx) => {
-      const decided = await sql`update test_provider_charge set status = ${status} where id = ${provider_payment_id} and status = 'received' returning id`.execute(trx);
-      if (decided.rows.length === 0 || status === 'declined') return;
-      const base = { provider_payment_id, reference: request.payment_id, amount_minor: request.amount_minor, currency: request.currency };
-      if (status === 'failed') {
-        await this.enqueue(trx, [{ ...base, type: 'payment.failed', failure_code: 'processing_error' }]);
-      } else {
-        const events: Omit<ProviderEvent, 'id' | 'occurred_at'>[] = [{ ...base, type: 'payment.authorized' }];
-        if (request.capture) events.push({ ...base, type: 'payment.captured' });
-        await this.enqueue(trx, this.options.outOfOrder === true ? events.reverse() : events);
-      }
-    });
-    this.options.onQueued?.();
+    const base = { provider_payment_id, reference: request.payment_id, amount_minor: request.amount_minor, currency: request.currency };
+    const events: Omit<ProviderEvent, 'id' | 'occurred_at'>[] =
+      status === 'declined' ? [] : status === 'failed' ? [{ ...base, type: 'payment.failed', failure_code: 'processing_error' }] : [{ ...base, type: 'payment.authorized' }, ...(request.capture ? [{ ...base, type: 'payment.captured' as const }] : [])];
+    // Decided and its webhooks queued in one statement: both or neither, and only while the
+    // charge is still `received` (a lookup may have abandoned it meanwhile).
+    const decided = await sql<{ id: string }>`
+      with decided as (update test_provider_charge set status = ${status} where id = ${provider_payment_id} and status = 'received' returning id)
+      ${this.queueing(this.options.outOfOrder === true ? events.reverse() : events, sql`(select count(*) from decided) > 0`)}
+      select id from decided`.execute(this.db);
+    if (decided.rows.length > 0 && events.length > 0) this.options.onQueued?.();
     if ((this.options.answer_delay_ms ?? 0) > 0) await new Promise((r) => setTimeout(r, this.options.answer_delay_ms));
     if (card === testCards.declined) return { status: 'declined', provider_payment_id, decline_code: 'card_declined' };
     return { status: 'processing', provider_payment_id };
@@ -198,11 +195,22 @@ export class TestPaymentProvider implements PaymentProvider {
   }
 
   private async enqueue(db: AnyDb, events: Omit<ProviderEvent, 'id' | 'occurred_at'>[]): Promise<void> {
+    await sql`with nothing as (select 1) ${this.queueing(events, sql`true`)} select 1`.execute(db);
+  }
+
+  /**
+   * A `, queued as (insert …)` clause that queues these events' webhooks when `when` holds, for a
+   * statement's WITH list. Each later event of a charge is due a millisecond after the one before,
+   * so they are sent in order.
+   */
+  private queueing(events: Omit<ProviderEvent, 'id' | 'occurred_at'>[], when: RawBuilder<unknown>): RawBuilder<unknown> {
+    if (events.length === 0) return sql``;
     const delay_ms = this.options.delay_ms ?? 0;
     const bodies = events.map((event) => JSON.stringify({ id: newId('tpev'), occurred_at: new Date().toISOString(), ...event, amount_minor: Number(event.amount_minor) }));
-    // Each later event of a charge is due a millisecond after the one before, so they are sent in order.
-    await sql`insert into test_provider_webhook (id, body, deliver_after)
+    return sql`, queued as (
+      insert into test_provider_webhook (id, body, deliver_after)
       select id, body, now() + (${delay_ms}::int + n - 1) * interval '1 millisecond'
-      from unnest(${bodies.map(() => newId('tpwh'))}::text[], ${bodies}::text[]) with ordinality as v(id, body, n)`.execute(db);
+      from unnest(${bodies.map(() => newId('tpwh'))}::text[], ${bodies}::text[]) with ordinality as v(id, body, n)
+      where ${when})`;
   }
 }
