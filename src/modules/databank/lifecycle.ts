@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { inTransaction, type AnyDb } from '../../kernel/db.js';
-import { eventNamesFor } from './signals.js';
+import { eventNamesFor, platform_source } from './signals.js';
 
 /**
  * A-I-P-L per brand and consumer, recorded per day. A profile's stage on a day is the highest
@@ -33,15 +33,17 @@ export async function snapshotStages(db: AnyDb, merchant_id: string, day: string
 
 async function recordDay(db: AnyDb, merchant_id: string, day: string, windows: LifecycleWindows): Promise<void> {
   const end = `${day}T23:59:59.999Z`;
+  // The platform's `Order Completed` finishes a purchase its `Order Paid` already counted.
+  const purchase = sql`(lower(e.event) = any(${eventNamesFor('purchase')}::text[]) and not (lower(e.event) = 'order completed' and e.context->>'source' = ${platform_source}))`;
   await sql`
     insert into cdp_stage_daily (merchant_id, day, profile_id, stage)
     select ${merchant_id}, ${day}::date, root, stage from (
       select coalesce(p.merged_into, e.profile_id) as root,
         case
-          when count(*) filter (where lower(e.event) = any(${eventNamesFor('purchase')}::text[]) and e.occurred_at > ${end}::timestamptz - make_interval(days => ${windows.purchase_days})) >= 2
+          when count(*) filter (where ${purchase} and e.occurred_at > ${end}::timestamptz - make_interval(days => ${windows.purchase_days})) >= 2
             or bool_or((lower(e.event) = 'product shared' or (lower(e.event) = 'product reviewed' and coalesce(e.properties->>'rating', '') ~ '^[0-9.]+$' and (e.properties->>'rating')::numeric >= 4))
                        and e.occurred_at > ${end}::timestamptz - make_interval(days => ${windows.purchase_days})) then 'loyal'
-          when bool_or(lower(e.event) = any(${eventNamesFor('purchase')}::text[]) and e.occurred_at > ${end}::timestamptz - make_interval(days => ${windows.purchase_days})) then 'purchased'
+          when bool_or(${purchase} and e.occurred_at > ${end}::timestamptz - make_interval(days => ${windows.purchase_days})) then 'purchased'
           when bool_or(lower(e.event) = any(${eventNamesFor('interested')}::text[]) and e.occurred_at > ${end}::timestamptz - make_interval(days => ${windows.interest_days})) then 'interested'
           when bool_or((e.type in ('page', 'screen') or lower(e.event) = any(${eventNamesFor('aware')}::text[])) and e.occurred_at > ${end}::timestamptz - make_interval(days => ${windows.aware_days})) then 'aware'
         end as stage

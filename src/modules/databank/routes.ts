@@ -14,6 +14,8 @@ import { hashValue, normaliseEmail, storedIdentifier } from './identifiers.js';
 import type { IngestCommitter } from './ingestion/committer.js';
 import type { EventType } from './ingestion/incoming-event.js';
 import { latestStage, snapshotStages, stageCounts, stageFlow, stages } from './lifecycle.js';
+import { displayContact, displayName, traitsForMerchant } from './contact.js';
+import { summarise } from './summary.js';
 import { decodeBody, parseJson, parseRequest, shortPaths } from './segment.js';
 
 const id = z.string().min(1).max(64);
@@ -59,11 +61,18 @@ export const settingsRoute = defineRoute({
 });
 
 const profileOut = z
-  .object({ id: z.string(), traits: z.record(z.string(), z.unknown()), first_seen_at: z.string(), last_seen_at: z.string(), events_count: z.number().int(), orders_count: z.number().int(), amount_spent_minor: z.number().int(), last_purchase_at: z.string().nullable() })
+  .object({
+    id: z.string(),
+    name: z.string().nullable().openapi({ description: 'the name the consumer gave (identify traits, or the account they ordered with); null when unknown' }),
+    contact: z
+      .object({ email: z.string().nullable().openapi({ example: 'l***@example.com' }), phone: z.string().nullable().openapi({ example: '+86 138****0001' }) })
+      .openapi({ description: 'email and phone, masked: the data bank holds them only hashed and masked' }),
+    traits: z.record(z.string(), z.unknown()).openapi({ description: 'newest value per trait; email and phone only masked (`email_masked`, `phone_masked`)' }),
+    first_seen_at: z.string(), last_seen_at: z.string(), events_count: z.number().int(), orders_count: z.number().int(), amount_spent_minor: z.number().int(), last_purchase_at: z.string().nullable() })
   .openapi('ConsumerProfile');
 
 function profileJson(p: ProfileRow): z.infer<typeof profileOut> {
-  return { id: p.id, traits: p.traits, first_seen_at: p.first_seen_at.toISOString(), last_seen_at: p.last_seen_at.toISOString(), events_count: Number(p.events_count), orders_count: p.orders_count, amount_spent_minor: toJsonAmount(p.amount_spent_minor), last_purchase_at: p.last_purchase_at?.toISOString() ?? null };
+  return { id: p.id, name: displayName(p.traits), contact: displayContact(p.traits), traits: traitsForMerchant(p.traits), first_seen_at: p.first_seen_at.toISOString(), last_seen_at: p.last_seen_at.toISOString(), events_count: Number(p.events_count), orders_count: p.orders_count, amount_spent_minor: toJsonAmount(p.amount_spent_minor), last_purchase_at: p.last_purchase_at?.toISOString() ?? null };
 }
 
 const consentSchema = z.object({ analytics: z.boolean().nullable(), personalisation: z.boolean().nullable(), marketing: z.boolean().nullable() });
@@ -115,7 +124,12 @@ export const timelineRoute = defineRoute({
   summary: 'Events of a consumer, newest first',
   access: { scope: 'consumers:read', tenancy: 'merchant' },
   request: { params: consumerParams, query: pageQuerySchema },
-  responses: { 200: jsonResponse(pageSchema(z.object({ id: z.string(), type: z.string(), event: z.string().nullable(), properties: z.unknown(), occurred_at: z.string() })), 'A page of events') },
+  responses: {
+    200: jsonResponse(
+      pageSchema(z.object({ id: z.string(), type: z.string(), event: z.string().nullable(), summary: z.string().openapi({ description: 'the event as a sentence, in English', example: 'Paid order ord_01JD… ¥44.65' }), properties: z.unknown(), occurred_at: z.string() })),
+      'A page of events',
+    ),
+  },
 });
 
 export const consentRoute = defineRoute({
@@ -247,7 +261,7 @@ export function registerRoutes(router: ModuleRouter, { db, registry }: ModuleCon
     const before = timelineCursor.decode(q.cursor);
     const rows = await timeline(db, merchant_id, profile_id, before === undefined ? undefined : { occurred_at: new Date(before[0]!), id: before[1]! }, q.limit + 1);
     const page = toPage(rows, q.limit, (last) => timelineCursor.encode([last.occurred_at.toISOString(), last.id]));
-    return c.json({ data: page.items.map((e) => ({ ...e, occurred_at: e.occurred_at.toISOString() })), next_cursor: page.next_cursor }, 200);
+    return c.json({ data: page.items.map((e) => ({ ...e, summary: summarise(e), occurred_at: e.occurred_at.toISOString() })), next_cursor: page.next_cursor }, 200);
   });
 
   router.route(consentRoute, async (c) => {
