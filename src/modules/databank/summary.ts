@@ -60,7 +60,8 @@ export function summarise(e: SummarisedEvent): string {
     case 'order paid':
       return join('Paid order', order, amount);
     case 'order completed':
-      return order === undefined ? join('Ordered', amount) : join('Completed order', order, amount);
+      if (order !== undefined) return join('Completed order', order, amount);
+      return product(p) === undefined ? join('Ordered', amount) : join('Bought', product(p), amount);
     case 'order shipped':
       return join('Order', order, 'shipped');
     case 'order refunded':
