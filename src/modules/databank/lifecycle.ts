@@ -34,7 +34,7 @@ export async function snapshotStages(db: AnyDb, merchant_id: string, day: string
 async function recordDay(db: AnyDb, merchant_id: string, day: string, windows: LifecycleWindows): Promise<void> {
   const end = `${day}T23:59:59.999Z`;
   // The platform's `Order Completed` finishes a purchase its `Order Paid` already counted.
-  const purchase = sql`(lower(e.event) = any(${eventNamesFor('purchase')}::text[]) and not (lower(e.event) = 'order completed' and e.context->>'source' = ${platform_source}))`;
+  const purchase = sql`(lower(e.event) = any(${eventNamesFor('purchase')}::text[]) and not (lower(e.event) = 'order completed' and e.context->>'source' is not distinct from ${platform_source}))`;
   await sql`
     insert into cdp_stage_daily (merchant_id, day, profile_id, stage)
     select ${merchant_id}, ${day}::date, root, stage from (
