@@ -2,6 +2,8 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { inTransaction, type AnyDb } from '../../kernel/db.js';
 import { minorUnitDigits } from '../../kernel/money.js';
+import { localDay } from '../../kernel/time-zone.js';
+import { merchantTimeZone } from '../merchants/index.js';
 import { storedIdentifier } from './identifiers.js';
 import type { IncomingEvent } from './ingestion/incoming-event.js';
 import { ingestEvents } from './ingestion/ingest-events.js';
@@ -69,6 +71,8 @@ export async function importTaobao(db: AnyDb, merchant_id: string, file: string,
   let stored = 0;
   let skipped = 0;
   const perDay = new Map<string, number>();
+  // The days are the brand's own: a purchase at 23:30 in Shanghai is that day's, not the next.
+  const zone = await merchantTimeZone(db, merchant_id);
   const flush = async () => {
     if (batch.length === 0) return;
     const outcomes = await inTransaction(db, (trx) => ingestEvents(trx, batch));
@@ -86,7 +90,7 @@ export async function importTaobao(db: AnyDb, merchant_id: string, file: string,
     }
     rows++;
     const at = new Date(seconds * 1_000);
-    const day = at.toISOString().slice(0, 10);
+    const day = localDay(at, zone);
     perDay.set(day, (perDay.get(day) ?? 0) + 1);
     const userId = `taobao:${user}`;
     let money: Record<string, unknown> = {};
@@ -118,6 +122,6 @@ export async function importTaobao(db: AnyDb, merchant_id: string, file: string,
   // timestamps (the public sample has some) do not make a day of their own.
   const days = [...perDay].filter(([, n]) => n >= Math.max(1, rows * 0.001)).map(([d]) => d).sort();
   let counts: Record<Stage, number> = { aware: 0, interested: 0, purchased: 0, loyal: 0 };
-  for (const day of days) counts = await snapshotStages(db, merchant_id, day);
+  for (const day of days) counts = await snapshotStages(db, merchant_id, day, undefined, zone);
   return { rows, purchases, unpriced, stored, skipped, days, counts };
 }

@@ -8,7 +8,8 @@ import { decodeCursor, isIdPart, isTimePart, keyCursor, pageQuerySchema, pageSch
 import { toJsonAmount } from '../../kernel/money.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
-import { keyAuthenticator } from '../merchants/index.js';
+import { keyAuthenticator, merchantTimeZone } from '../merchants/index.js';
+import { localDay } from '../../kernel/time-zone.js';
 import { consentOf, eraseConsumer, exportConsumer, getProfile, identitiesOf, listProfiles, setConsent, timeline, undoMerge, type ProfileRow } from './consumers.js';
 import { hashValue, normaliseEmail, storedIdentifier } from './identifiers.js';
 import type { IngestCommitter } from './ingestion/committer.js';
@@ -181,7 +182,7 @@ export const lifecycleRoute = defineRoute({
   method: 'get',
   path: '/v1/lifecycle',
   tags: ['Consumers'],
-  summary: 'A-I-P-L: consumers per stage on a day, and with `from` the flow between two days',
+  summary: 'A-I-P-L: consumers per stage on a day (the merchant’s day, in its time zone), and with `from` the flow between two days',
   access: { scope: 'consumers:read', tenancy: 'merchant' },
   request: {
     query: z.object({
@@ -294,9 +295,11 @@ export function registerRoutes(router: ModuleRouter, { db, registry }: ModuleCon
   router.route(lifecycleRoute, async (c) => {
     const merchant_id = c.get('caller').merchant_id;
     const q = c.req.valid('query');
-    const today = q.day ?? new Date().toISOString().slice(0, 10);
+    // Days are the merchant's: today is today where the merchant is, and a day ends at its midnight.
+    const zone = await merchantTimeZone(db, merchant_id);
+    const today = q.day ?? localDay(new Date(), zone);
     const windows = { purchase_days: q.purchase_days, interest_days: q.interest_days, aware_days: q.aware_days };
-    const counts = q.refresh === 'true' || q.day === undefined ? await snapshotStages(db, merchant_id, today, windows) : await stageCounts(db, merchant_id, today);
+    const counts = q.refresh === 'true' || q.day === undefined ? await snapshotStages(db, merchant_id, today, windows, zone) : await stageCounts(db, merchant_id, today);
     const flow = q.from === undefined ? undefined : await stageFlow(db, merchant_id, q.from, today);
     return c.json({ day: today, counts, ...(flow === undefined ? {} : { flow }) }, 200);
   });
