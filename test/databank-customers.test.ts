@@ -145,6 +145,7 @@ describe('imported history carries its money', () => {
     expect(result).toMatchObject({ rows: 4, purchases: 3, unpriced: 1 });
     const list = await brand.call('GET', `/v1/consumers?user_id=taobao:${user}`);
     expect(list.body.data[0]).toMatchObject({ orders_count: 3, amount_spent_minor: 5_465 });
+    expect((await brand.call('GET', `/v1/consumers/${list.body.data[0].id as string}`)).body.orders_without_amount).toBe(1);
     const timeline = await brand.call('GET', `/v1/consumers/${list.body.data[0].id as string}/timeline`);
     expect(timeline.body.data.map((e: { summary: string }) => e.summary)).toEqual(['Bought 333', 'Bought 222 ¥10.00', 'Bought 111 ¥44.65', 'Viewed product 111']);
   });

@@ -7522,6 +7522,8 @@ export interface operations {
                             stage: "aware" | "interested" | "purchased" | "loyal";
                         } | null;
                         merged_into: string | null;
+                        /** @description purchases recorded without an amount (imported history without prices); `amount_spent_minor` leaves them out */
+                        orders_without_amount: number;
                     };
                 };
             };

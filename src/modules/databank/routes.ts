@@ -10,7 +10,7 @@ import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
 import { keyAuthenticator, merchantTimeZone } from '../merchants/index.js';
 import { localDay } from '../../kernel/time-zone.js';
-import { consentOf, eraseConsumer, exportConsumer, getProfile, identitiesOf, listProfiles, setConsent, timeline, undoMerge, type ProfileRow } from './consumers.js';
+import { consentOf, eraseConsumer, exportConsumer, getProfile, identitiesOf, listProfiles, ordersWithoutAmount, setConsent, timeline, undoMerge, type ProfileRow } from './consumers.js';
 import { hashValue, normaliseEmail, storedIdentifier } from './identifiers.js';
 import type { IngestCommitter } from './ingestion/committer.js';
 import type { EventType } from './ingestion/incoming-event.js';
@@ -111,6 +111,7 @@ export const getConsumerRoute = defineRoute({
         consent: consentSchema,
         merged_into: z.string().nullable(),
         lifecycle: z.object({ stage: z.enum(stages), day: z.string() }).nullable().openapi({ description: 'the A-I-P-L stage on the latest recorded day' }),
+        orders_without_amount: z.number().int().openapi({ description: 'purchases recorded without an amount (imported history without prices); `amount_spent_minor` leaves them out' }),
       }),
       'The consumer',
     ),
@@ -250,8 +251,8 @@ export function registerRoutes(router: ModuleRouter, { db, registry }: ModuleCon
     const profile = await getProfile(db, merchant_id, profile_id);
     if (profile === undefined) throw problems.notFound('The consumer');
     const identities = await identitiesOf(db, merchant_id, profile_id);
-    const [consent, stage] = await Promise.all([consentOf(db, merchant_id, profile_id), latestStage(db, merchant_id, profile_id)]);
-    return c.json({ ...profileJson(profile), merged_into: profile.merged_into, identities: identities.map((i) => ({ type: i.type, value: i.value })), consent, lifecycle: stage }, 200);
+    const [consent, stage, unpriced] = await Promise.all([consentOf(db, merchant_id, profile_id), latestStage(db, merchant_id, profile_id), ordersWithoutAmount(db, merchant_id, profile_id)]);
+    return c.json({ ...profileJson(profile), merged_into: profile.merged_into, identities: identities.map((i) => ({ type: i.type, value: i.value })), consent, lifecycle: stage, orders_without_amount: unpriced }, 200);
   });
 
   router.route(timelineRoute, async (c) => {

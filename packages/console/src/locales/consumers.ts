@@ -45,6 +45,8 @@ export const consumers = {
       phone: 'Phone',
       masked: 'Shown masked: the data bank keeps contacts only hashed and masked.',
       noContact: 'No email or phone given',
+      withoutAmount_one: '(and {{count}} order without a price)',
+      withoutAmount_other: '(and {{count}} orders without a price)',
     },
     traits: {
       title: 'Traits',
@@ -188,6 +190,8 @@ export const consumers = {
       phone: '手机',
       masked: '已脱敏显示：数据银行只保存联系方式的哈希和脱敏形式。',
       noContact: '未留邮箱或手机',
+      withoutAmount_one: '（另有 {{count}} 笔订单没有价格）',
+      withoutAmount_other: '（另有 {{count}} 笔订单没有价格）',
     },
     traits: {
       title: '属性',

@@ -119,7 +119,10 @@ function Facts({ consumer }: { consumer: Consumer }) {
         <dt>{t('facts.orders')}</dt>
         <dd>{f.number(consumer.orders_count)}</dd>
         <dt>{t('facts.spent')}</dt>
-        <dd>{f.money(consumer.amount_spent_minor, currency)}</dd>
+        <dd>
+          {f.money(consumer.amount_spent_minor, currency)}
+          {consumer.orders_without_amount > 0 && <span className="muted"> {t('facts.withoutAmount', { count: consumer.orders_without_amount })}</span>}
+        </dd>
         <dt>{t('facts.lastPurchase')}</dt>
         <dd>{consumer.last_purchase_at === null ? <span className="muted">{t('facts.never')}</span> : f.dateTime(consumer.last_purchase_at)}</dd>
       </dl>
