@@ -63,6 +63,10 @@ function minorOf(major: number | undefined, currency: string): number | undefine
 
 export async function importTaobao(db: AnyDb, merchant_id: string, file: string, options: ImportOptions): Promise<ImportResult> {
   const onProgress = options.onProgress ?? (() => undefined);
+  // The days are the brand's own: a purchase at 23:30 in Shanghai is that day's, not the next.
+  const zone = await merchantTimeZone(db, merchant_id);
+  // Nothing may be awaited between opening the lines and reading them: lines read meanwhile
+  // would be lost, and an end reached meanwhile would leave the loop waiting for ever.
   const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
   let batch: IncomingEvent[] = [];
   let rows = 0;
@@ -71,8 +75,6 @@ export async function importTaobao(db: AnyDb, merchant_id: string, file: string,
   let stored = 0;
   let skipped = 0;
   const perDay = new Map<string, number>();
-  // The days are the brand's own: a purchase at 23:30 in Shanghai is that day's, not the next.
-  const zone = await merchantTimeZone(db, merchant_id);
   const flush = async () => {
     if (batch.length === 0) return;
     const outcomes = await inTransaction(db, (trx) => ingestEvents(trx, batch));
