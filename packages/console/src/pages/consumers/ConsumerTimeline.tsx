@@ -112,7 +112,7 @@ function text(v: unknown): string | undefined {
 function sentence(event: TimelineEvent, p: Record<string, unknown>, currency: string | undefined, t: Translate, money: (minor: number, currency: string) => string): string | undefined {
   if (event.type !== 'track' || event.event === null) return event.type === 'page' || event.type === 'screen' || event.type === 'identify' ? undefined : event.summary;
   const order = text(p.order_id) ?? '';
-  const minor = (key: string) => (typeof p[key] === 'number' && currency !== undefined && (p[key] as number) > 0 ? money(p[key] as number, currency) : undefined);
+  const minor = (key: string) => (typeof p[key] === 'number' && currency !== undefined && (p[key]) > 0 ? money(p[key], currency) : undefined);
   const amount = minor('amount_minor');
   const product = text(p.name) ?? text(p.title) ?? text(p.sku) ?? text(p.product_id);
   const say = (key: string, values: Record<string, unknown>) => t(`timeline.sentences.${key}`, values).replace(/\s+/g, ' ').trim();
