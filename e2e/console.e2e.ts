@@ -41,8 +41,10 @@ async function visit(p: string, shot: string): Promise<void> {
 }
 
 async function overviewFigures(): Promise<{ todayOrders: number; paid: number; completed: number }> {
-  const res = await api(server, demo.secret_key, 'GET', '/v1/analytics/overview?time_zone=Asia/Shanghai');
+  // Without a time zone the overview counts days in the merchant's own: the demo shops are in Shanghai.
+  const res = await api(server, demo.secret_key, 'GET', '/v1/analytics/overview');
   expect(res.status).toBe(200);
+  expect(res.body.time_zone).toBe('Asia/Shanghai');
   return { todayOrders: res.body.sales.today.orders, paid: res.body.orders_by_status.paid, completed: res.body.orders_by_status.completed };
 }
 
@@ -210,11 +212,19 @@ describe('the merchant console', () => {
     expect((await send('/v1/track', { userId: 'e2e-erasable', event: 'Product Viewed', properties: { sku: 'TEA-1' } })).status).toBe(200);
 
     await visit('consumers', 'consumers');
+    // The demo shop's customers have names and masked contacts, never "Unnamed consumer".
+    await page.getByRole('link', { name: 'Li Wei' }).waitFor();
+    await page.getByText('l***@example.com').first().waitFor();
+    expect(await page.getByText('Unnamed consumer').count()).toBe(0);
     await page.getByLabel('Search consumers').fill('erin@example.com');
     await page.getByLabel('Search consumers').press('Enter');
+    await page.getByText('e***@example.com').first().waitFor();
     await page.getByRole('link', { name: 'Erin Erasable' }).click();
     await page.getByRole('heading', { level: 1, name: 'Erin Erasable' }).waitFor();
-    await page.getByText('Viewed').first().waitFor();
+    // The timeline reads as sentences; the contact is masked, the address never shown.
+    await page.getByText('Viewed product TEA-1').waitFor();
+    await page.getByText('e***@example.com').first().waitFor();
+    expect(await page.locator('main').textContent()).not.toContain('erin@example.com');
     await screenshot(page, 'consumer-detail');
     expect(await unlabelledControls(page)).toEqual([]);
     const profile_id = page.url().split('/').pop()!;
@@ -252,13 +262,16 @@ describe('the merchant console', () => {
     expect(await unlabelledControls(page)).toEqual([]);
   });
 
-  it('shows the settings: API keys, webhooks, users and the audit log', async () => {
+  it('shows the settings: API keys, webhooks, users, the store’s time zone and the audit log', async () => {
     for (const tab of ['keys', 'webhooks', 'users', 'audit']) {
       await visit(`settings?tab=${tab}`, `settings-${tab}`);
       await page.getByRole('tab', { name: { keys: 'API keys', webhooks: 'Webhooks', users: 'Users', audit: 'Audit log' }[tab] }).waitFor();
     }
     await page.goto(consoleUrl('settings?tab=users'));
     await page.getByRole('cell', { name: demo.console_email }).waitFor();
+    // The store's time zone, which the overview counts days in.
+    await visit('settings?tab=store', 'settings-store');
+    expect(await page.getByLabel('Time zone').inputValue()).toBe('Asia/Shanghai');
   });
 
   it('signs out, and a store chain sees its stores and warehouse drawn on the map', async () => {

@@ -411,7 +411,7 @@ if (!existsSync(taobao)) console.warn(`[databank.test] SKIPPED the Taobao import
 describe.skipIf(!existsSync(taobao))('importing the Taobao sample', () => {
   it('loads every row onto 815 consumers, each in a lifecycle stage, and a second import adds nothing', async () => {
     const m = await platform.merchant(undefined, 'brand');
-    const first = await importTaobao(platform.database.db, m.id, taobao);
+    const first = await importTaobao(platform.database.db, m.id, taobao, { currency: 'CNY' });
     expect(first.rows).toBe(84_475);
     expect(first.stored).toBe(84_475);
     const profiles = await sql<{ n: number }>`select count(*)::int as n from cdp_profile where merchant_id = ${m.id} and merged_into is null`.execute(platform.database.db);
@@ -420,7 +420,7 @@ describe.skipIf(!existsSync(taobao))('importing the Taobao sample', () => {
     expect(c.aware + c.interested + c.purchased + c.loyal).toBe(815);
     const buyers = await sql<{ n: number }>`select count(distinct user_id)::int as n from cdp_event where merchant_id = ${m.id} and event = 'Order Completed'`.execute(platform.database.db);
     expect(c.purchased + c.loyal).toBe(buyers.rows[0]!.n);
-    const again = await importTaobao(platform.database.db, m.id, taobao);
+    const again = await importTaobao(platform.database.db, m.id, taobao, { currency: 'CNY' });
     expect(again.stored).toBe(0);
   }, 120_000);
 });

@@ -76,6 +76,7 @@ async function enrolled(caller: TestConsoleSession): Promise<{ code: string }> {
 
 const fixtures: Record<string, Fixture> = {
   getCurrentMerchant: { kind: 'own', request: { path: '/v1/merchant' } },
+  updateCurrentMerchant: { kind: 'own', request: { path: '/v1/merchant', body: { time_zone: 'Asia/Shanghai' } } },
   listApiKeys: { kind: 'collection', setup: async (a) => ({ path: '/v1/api-keys?limit=100', marker: await aKey(a) }) },
   createApiKey: { kind: 'own', request: { path: '/v1/api-keys', body: { kind: 'secret' } } },
   getApiKey: { kind: 'item', setup: async (a) => { const id = await aKey(a); return { path: `/v1/api-keys/${id}`, marker: id }; } },

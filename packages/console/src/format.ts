@@ -1,4 +1,5 @@
 import { useTranslation } from 'react-i18next';
+import { useOptionalSession } from './session';
 
 /** Numbers, money and times in the reader's language; money is integer minor units everywhere. */
 export function localeOf(language: string): string {
@@ -33,24 +34,24 @@ export function formatNumber(value: number, language: string): string {
   return new Intl.NumberFormat(localeOf(language)).format(value);
 }
 
-export function formatDateTime(iso: string, language: string): string {
-  return new Intl.DateTimeFormat(localeOf(language), { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+/** A moment as the shop sees it: in the merchant's time zone when known, else the browser's. */
+export function formatDateTime(iso: string, language: string, timeZone?: string): string {
+  return new Intl.DateTimeFormat(localeOf(language), { dateStyle: 'medium', timeStyle: 'short', ...(timeZone === undefined ? {} : { timeZone }) }).format(new Date(iso));
 }
 
 export function formatDay(day: string, language: string): string {
   return new Intl.DateTimeFormat(localeOf(language), { month: 'short', day: 'numeric', timeZone: 'UTC' }).format(new Date(`${day}T00:00:00Z`));
 }
 
-/** The formatters bound to the current language. */
+/** The formatters bound to the current language and the merchant's time zone. */
 export function useFormat() {
   const { i18n } = useTranslation();
   const language = i18n.language;
+  const timeZone = useOptionalSession()?.session?.merchant.time_zone;
   return {
     money: (amount_minor: number, currency: string) => formatMoney(amount_minor, currency, language),
     number: (value: number) => formatNumber(value, language),
-    dateTime: (iso: string) => formatDateTime(iso, language),
+    dateTime: (iso: string) => formatDateTime(iso, language, timeZone),
     day: (day: string) => formatDay(day, language),
   };
 }
-
-export const browserTimeZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;

@@ -83,3 +83,8 @@ export function useSession(): SessionState {
   if (state === undefined) throw new Error('useSession needs a SessionProvider');
   return state;
 }
+
+/** The session where there is a provider (the signed-in console), else undefined (tests of a lone component). */
+export function useOptionalSession(): SessionState | undefined {
+  return useContext(SessionContext);
+}

@@ -923,7 +923,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A-I-P-L: consumers per stage on a day, and with `from` the flow between two days */
+        /** A-I-P-L: consumers per stage on a day (the merchant’s day, in its time zone), and with `from` the flow between two days */
         get: operations["getLifecycle"];
         put?: never;
         post?: never;
@@ -1017,7 +1017,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change the merchant’s profile: its time zone */
+        patch: operations["updateCurrentMerchant"];
         trace?: never;
     };
     "/v1/orders": {
@@ -1759,6 +1760,7 @@ export interface components {
                 id: string;
                 kind: string;
                 name: string;
+                time_zone: string;
             };
             scopes: string[];
             user: components["schemas"]["ConsoleUser"];
@@ -1803,12 +1805,22 @@ export interface components {
         };
         ConsumerProfile: {
             amount_spent_minor: number;
+            /** @description email and phone, masked: the data bank holds them only hashed and masked */
+            contact: {
+                /** @example l***@example.com */
+                email: string | null;
+                /** @example +86 138****0001 */
+                phone: string | null;
+            };
             events_count: number;
             first_seen_at: string;
             id: string;
             last_purchase_at: string | null;
             last_seen_at: string;
+            /** @description the name the consumer gave (identify traits, or the account they ordered with); null when unknown */
+            name: string | null;
             orders_count: number;
+            /** @description newest value per trait; email and phone only masked (`email_masked`, `phone_masked`) */
             traits: {
                 [key: string]: unknown;
             };
@@ -1937,6 +1949,11 @@ export interface components {
             /** @enum {string} */
             kind: "brand" | "retailer" | "wholesale" | "individual";
             name: string;
+            /**
+             * @description IANA time zone: the merchant’s days (sales today, the daily series, A-I-P-L days) run from midnight to midnight here
+             * @example Asia/Shanghai
+             */
+            time_zone: string;
         };
         Order: {
             buyer_email: string | null;
@@ -3753,7 +3770,7 @@ export interface operations {
             query?: {
                 /** @description the merchant’s default currency when absent */
                 currency?: string;
-                /** @description days are counted in this time zone */
+                /** @description days are counted in this time zone; the merchant’s own (`time_zone` of GET /v1/merchant) when absent */
                 time_zone?: string;
             };
             header?: never;
@@ -7505,6 +7522,8 @@ export interface operations {
                             stage: "aware" | "interested" | "purchased" | "loyal";
                         } | null;
                         merged_into: string | null;
+                        /** @description purchases recorded without an amount (imported history without prices); `amount_spent_minor` leaves them out */
+                        orders_without_amount: number;
                     };
                 };
             };
@@ -7911,6 +7930,11 @@ export interface operations {
                             id: string;
                             occurred_at: string;
                             properties?: unknown;
+                            /**
+                             * @description the event as a sentence, in English
+                             * @example Paid order ord_01JD… ¥44.65
+                             */
+                            summary: string;
                             type: string;
                         }[];
                         /** @description pass as `cursor` for the next page; null on the last page */
@@ -9199,6 +9223,105 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            /** @description The merchant */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Merchant"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateCurrentMerchant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example Asia/Shanghai */
+                    time_zone?: string;
+                };
+            };
+        };
         responses: {
             /** @description The merchant */
             200: {

@@ -134,3 +134,15 @@ export const demoConsumers = [
   { email: 'ana.silva@example.com', name: 'Ana Silva' },
   { email: 'tom.becker@example.com', name: 'Tom Becker', phone: '+4915100000003' },
 ];
+
+/**
+ * The name and phone on the accounts of these emails (lower-cased), for the data bank of a brand
+ * the person bought from: a buyer who orders from a shop gives it who they are, as a signed-in
+ * checkout does. Nothing is read for an email without an account.
+ */
+export async function accountContacts(db: AnyDb, emails: readonly string[]): Promise<Map<string, { name: string; phone: string | null }>> {
+  const wanted = [...new Set(emails.map((e) => e.trim().toLowerCase()))];
+  if (wanted.length === 0) return new Map();
+  const rows = await tablesOf<ConsumerTables>(db).selectFrom('consumer').select(['email', 'name', 'phone']).where('email', 'in', wanted).execute();
+  return new Map(rows.map((r) => [r.email, { name: r.name, phone: r.phone }]));
+}

@@ -41,7 +41,7 @@ export const accountsModule = defineModule({
   },
 });
 
-export { registerConsumer, findConsumerByEmail, consumerRegistered, consumerEmailVerified, consumerPasswordReset, type Consumer } from './consumers.js';
+export { registerConsumer, findConsumerByEmail, accountContacts, consumerRegistered, consumerEmailVerified, consumerPasswordReset, type Consumer } from './consumers.js';
 export { verifyConsumerEmail, type VerifiedEmail } from './email-verification.js';
 export { pruneAccountTokens } from './account-tokens.js';
 export { storefrontWrite } from './routes.js';

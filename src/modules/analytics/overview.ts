@@ -1,4 +1,5 @@
 import type { AnyDb } from '../../kernel/db.js';
+import { localDay } from '../../kernel/time-zone.js';
 import { variantLabels } from '../catalog/index.js';
 import { snapshotStages, stageCounts, type Stage } from '../databank/index.js';
 import { lowStockLevels } from '../inventory/index.js';
@@ -79,10 +80,10 @@ export async function merchantOverview(db: AnyDb, request: OverviewRequest): Pro
 
 /** Today's A-I-P-L counts: as recorded today, or worked out now if today is not recorded yet. */
 async function lifecycleToday(db: AnyDb, merchant_id: string, time_zone: string): Promise<{ day: string; counts: Record<Stage, number> }> {
-  const day = new Intl.DateTimeFormat('en-CA', { timeZone: time_zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+  const day = localDay(new Date(), time_zone);
   const recorded = await stageCounts(db, merchant_id, day);
   const anyRecorded = Object.values(recorded).some((n) => n > 0);
-  return { day, counts: anyRecorded ? recorded : await snapshotStages(db, merchant_id, day) };
+  return { day, counts: anyRecorded ? recorded : await snapshotStages(db, merchant_id, day, undefined, time_zone) };
 }
 
 async function lowStockAlerts(db: AnyDb, merchant_id: string): Promise<LowStockAlert[]> {

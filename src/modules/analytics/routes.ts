@@ -3,6 +3,7 @@ import { defineRoute, jsonResponse } from '../../kernel/http/route.js';
 import { currencySchema, toJsonAmount } from '../../kernel/money.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
+import { canonicalTimeZone, timeZoneSchema } from '../../kernel/time-zone.js';
 import { getMerchant } from '../merchants/index.js';
 import { merchantOverview, type SalesTotal } from './overview.js';
 
@@ -30,15 +31,6 @@ const overviewSchema = z
   })
   .openapi('Overview');
 
-function isTimeZone(value: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export const overviewRoute = defineRoute({
   operationId: 'getOverview',
   method: 'get',
@@ -49,7 +41,7 @@ export const overviewRoute = defineRoute({
   request: {
     query: z.object({
       currency: currencySchema.optional().openapi({ description: 'the merchant’s default currency when absent' }),
-      time_zone: z.string().max(64).refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai').default('UTC').openapi({ description: 'days are counted in this time zone' }),
+      time_zone: timeZoneSchema.optional().openapi({ description: 'days are counted in this time zone; the merchant’s own (`time_zone` of GET /v1/merchant) when absent' }),
     }),
   },
   responses: { 200: jsonResponse(overviewSchema, 'The overview') },
@@ -66,7 +58,7 @@ export function registerRoutes(router: ModuleRouter, { db }: ModuleContext): voi
     const o = await merchantOverview(db, {
       merchant_id: caller.merchant_id,
       currency: q.currency ?? merchant.default_currency,
-      time_zone: q.time_zone,
+      time_zone: canonicalTimeZone(q.time_zone ?? merchant.time_zone) ?? merchant.time_zone,
       include_lifecycle: caller.scopes.has('consumers:read'),
       include_stock: caller.scopes.has('inventory:read'),
     });

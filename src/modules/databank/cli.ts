@@ -3,13 +3,15 @@ import { readFile } from 'node:fs/promises';
 import { Presets, SingleBar } from 'cli-progress';
 import { Option } from 'commander';
 import type { CliCommand, CliContext } from '../../kernel/cli.js';
-import { merchantIdOf } from '../merchants/index.js';
-import { importTaobao } from './import-taobao.js';
+import { getMerchant, merchantIdOf } from '../merchants/index.js';
+import { importTaobao, readPriceList } from './import-taobao.js';
 
-async function importEvents(cli: CliContext, handle: string, file: string): Promise<number> {
-  if (!existsSync(file)) {
-    cli.err(`No file ${file}.`);
-    return 1;
+async function importEvents(cli: CliContext, handle: string, file: string, pricesFile: string | undefined): Promise<number> {
+  for (const f of [file, pricesFile]) {
+    if (f !== undefined && !existsSync(f)) {
+      cli.err(`No file ${f}.`);
+      return 1;
+    }
   }
   return cli.withDatabase(async (ctx) => {
     const merchant_id = await merchantIdOf(ctx, cli, handle);
@@ -17,10 +19,13 @@ async function importEvents(cli: CliContext, handle: string, file: string): Prom
     const total = (await readFile(file, 'utf8')).split('\n').filter((l) => l.trim() !== '').length;
     const bar = new SingleBar({ format: 'importing |{bar}| {percentage}% {value}/{total} rows', stream: process.stderr, noTTYOutput: true, notTTYSchedule: 2_000 }, Presets.shades_classic);
     bar.start(total, 0);
-    const result = await importTaobao(ctx.db, merchant_id, file, (rows) => bar.update(rows));
+    const currency = (await getMerchant(ctx.db, merchant_id))?.default_currency ?? 'CNY';
+    const prices = pricesFile === undefined ? undefined : await readPriceList(pricesFile);
+    const result = await importTaobao(ctx.db, merchant_id, file, { currency, prices, onProgress: (rows) => bar.update(rows) });
     bar.update(result.rows);
     bar.stop();
     cli.out(`Imported ${result.rows} rows into ${handle}'s data bank: ${result.stored} new events, ${result.rows - result.stored} already there, ${result.skipped} unreadable lines.`);
+    if (result.unpriced > 0) cli.out(`${result.unpriced} of ${result.purchases} purchases had no price (no price column, and not in ${pricesFile === undefined ? 'a price list: give one with --prices' : 'the price list'}); they count as orders without an amount.`);
     cli.out(`A-I-P-L on ${result.days.at(-1) ?? 'the last day'} (stages recorded for ${result.days.length} days):`);
     for (const stage of ['aware', 'interested', 'purchased', 'loyal'] as const) cli.out(`  ${stage.padEnd(11)} ${result.counts[stage]}`);
     return 0;
@@ -38,8 +43,9 @@ export const commands: readonly CliCommand[] = [
         .description('import behaviour events into a brand’s consumer data bank')
         .addOption(new Option('--format <format>', 'file format').choices(['taobao']).makeOptionMandatory())
         .requiredOption('--merchant <handle>', 'the brand whose data bank receives the events')
+        .option('--prices <file>', 'a price list for purchases without a price column: item_id,price per line (major units, the merchant’s default currency)')
         .argument('<file>', 'the file to import')
-        .action(async (file: string, options: { format: 'taobao'; merchant: string }) => cli.exit(await importEvents(cli, options.merchant, file)));
+        .action(async (file: string, options: { format: 'taobao'; merchant: string; prices?: string }) => cli.exit(await importEvents(cli, options.merchant, file, options.prices)));
     },
   },
 ];

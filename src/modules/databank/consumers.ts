@@ -107,6 +107,17 @@ export async function timeline(db: AnyDb, merchant_id: string, profile_id: strin
   return rows.rows;
 }
 
+/**
+ * How many of the person's purchases came without an amount (imported history without a price:
+ * `amount_known: false`), so a total spent of zero is not read as orders that cost nothing.
+ */
+export async function ordersWithoutAmount(db: AnyDb, merchant_id: string, profile_id: string): Promise<number> {
+  const members = await memberProfiles(db, merchant_id, profile_id);
+  const rows = await sql<{ n: number }>`select count(*)::int as n from cdp_event
+    where merchant_id = ${merchant_id} and profile_id = any(${members}::text[]) and properties->>'amount_known' = 'false'`.execute(db);
+  return rows.rows[0]?.n ?? 0;
+}
+
 /** Everything held on one consumer, as JSON (data-subject access request). */
 export async function exportConsumer(db: AnyDb, merchant_id: string, profile_id: string) {
   const profile = await getProfile(db, merchant_id, profile_id);

@@ -1,20 +1,23 @@
 import { sql } from 'kysely';
 import type { AnyDb } from '../../kernel/db.js';
+import { localDay, previousDay } from '../../kernel/time-zone.js';
+import { merchantTimeZone } from '../merchants/index.js';
 import { snapshotStages } from './lifecycle.js';
 
 /**
  * Records every brand's A-I-P-L stages for today (refreshed each run) and, once, the final
- * record of yesterday, so the daily history exists without anyone asking for it.
+ * record of yesterday, so the daily history exists without anyone asking for it. Today and
+ * yesterday are the brand's own, in its time zone.
  */
 export async function recordDailyStages(db: AnyDb, now: Date = new Date()): Promise<number> {
-  const today = now.toISOString().slice(0, 10);
-  const yesterday = new Date(now.getTime() - 86_400_000).toISOString().slice(0, 10);
-  const brands = await sql<{ merchant_id: string; has_yesterday: boolean }>`
-    select p.merchant_id, exists (select 1 from cdp_stage_daily d where d.merchant_id = p.merchant_id and d.day = ${yesterday}::date) as has_yesterday
-    from (select distinct merchant_id from cdp_profile) p`.execute(db);
+  const brands = await sql<{ merchant_id: string }>`select distinct merchant_id from cdp_profile`.execute(db);
   for (const b of brands.rows) {
-    if (!b.has_yesterday) await snapshotStages(db, b.merchant_id, yesterday);
-    await snapshotStages(db, b.merchant_id, today);
+    const zone = await merchantTimeZone(db, b.merchant_id);
+    const today = localDay(now, zone);
+    const yesterday = previousDay(today);
+    const recorded = await sql`select 1 from cdp_stage_daily where merchant_id = ${b.merchant_id} and day = ${yesterday}::date limit 1`.execute(db);
+    if (recorded.rows.length === 0) await snapshotStages(db, b.merchant_id, yesterday, undefined, zone);
+    await snapshotStages(db, b.merchant_id, today, undefined, zone);
   }
   return brands.rows.length;
 }

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { inTransaction, type AnyDb } from '../../kernel/db.js';
-import { eventNamesFor } from './signals.js';
+import { merchantTimeZone } from '../merchants/index.js';
+import { eventNamesFor, platform_source } from './signals.js';
 
 /**
  * A-I-P-L per brand and consumer, recorded per day. A profile's stage on a day is the highest
@@ -19,35 +20,42 @@ export const defaultWindows: LifecycleWindows = { purchase_days: 365, interest_d
 export const stages = ['aware', 'interested', 'purchased', 'loyal'] as const;
 export type Stage = (typeof stages)[number];
 
-/** Records every consumer's stage at the end of `day` (UTC), replacing an earlier record. */
-export async function snapshotStages(db: AnyDb, merchant_id: string, day: string, windows: LifecycleWindows = defaultWindows): Promise<Record<Stage, number>> {
+/**
+ * Records every consumer's stage at the end of `day`, replacing an earlier record. The day ends
+ * at midnight in the merchant's time zone (`time_zone`, else the merchant's own).
+ */
+export async function snapshotStages(db: AnyDb, merchant_id: string, day: string, windows: LifecycleWindows = defaultWindows, time_zone?: string): Promise<Record<Stage, number>> {
+  const zone = time_zone ?? (await merchantTimeZone(db, merchant_id));
   // Replacing a day's record is atomic, and two recordings of one day (the hourly timer and an
   // API call, or two processes) take turns instead of colliding.
   await inTransaction(db, async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext('openbos.stages'), hashtext(${`${merchant_id}|${day}`}))`.execute(trx);
     await sql`delete from cdp_stage_daily where merchant_id = ${merchant_id} and day = ${day}::date`.execute(trx);
-    await recordDay(trx, merchant_id, day, windows);
+    await recordDay(trx, merchant_id, day, windows, zone);
   });
   return stageCounts(db, merchant_id, day);
 }
 
-async function recordDay(db: AnyDb, merchant_id: string, day: string, windows: LifecycleWindows): Promise<void> {
-  const end = `${day}T23:59:59.999Z`;
+async function recordDay(db: AnyDb, merchant_id: string, day: string, windows: LifecycleWindows, time_zone: string): Promise<void> {
+  // The last instant of the day where the merchant is.
+  const end = sql`(((${day}::date + 1)::timestamp at time zone ${time_zone}) - interval '1 microsecond')`;
+  // The platform's `Order Completed` finishes a purchase its `Order Paid` already counted.
+  const purchase = sql`(lower(e.event) = any(${eventNamesFor('purchase')}::text[]) and not (lower(e.event) = 'order completed' and e.context->>'source' is not distinct from ${platform_source}))`;
   await sql`
     insert into cdp_stage_daily (merchant_id, day, profile_id, stage)
     select ${merchant_id}, ${day}::date, root, stage from (
       select coalesce(p.merged_into, e.profile_id) as root,
         case
-          when count(*) filter (where lower(e.event) = any(${eventNamesFor('purchase')}::text[]) and e.occurred_at > ${end}::timestamptz - make_interval(days => ${windows.purchase_days})) >= 2
+          when count(*) filter (where ${purchase} and e.occurred_at > ${end} - make_interval(days => ${windows.purchase_days})) >= 2
             or bool_or((lower(e.event) = 'product shared' or (lower(e.event) = 'product reviewed' and coalesce(e.properties->>'rating', '') ~ '^[0-9.]+$' and (e.properties->>'rating')::numeric >= 4))
-                       and e.occurred_at > ${end}::timestamptz - make_interval(days => ${windows.purchase_days})) then 'loyal'
-          when bool_or(lower(e.event) = any(${eventNamesFor('purchase')}::text[]) and e.occurred_at > ${end}::timestamptz - make_interval(days => ${windows.purchase_days})) then 'purchased'
-          when bool_or(lower(e.event) = any(${eventNamesFor('interested')}::text[]) and e.occurred_at > ${end}::timestamptz - make_interval(days => ${windows.interest_days})) then 'interested'
-          when bool_or((e.type in ('page', 'screen') or lower(e.event) = any(${eventNamesFor('aware')}::text[])) and e.occurred_at > ${end}::timestamptz - make_interval(days => ${windows.aware_days})) then 'aware'
+                       and e.occurred_at > ${end} - make_interval(days => ${windows.purchase_days})) then 'loyal'
+          when bool_or(${purchase} and e.occurred_at > ${end} - make_interval(days => ${windows.purchase_days})) then 'purchased'
+          when bool_or(lower(e.event) = any(${eventNamesFor('interested')}::text[]) and e.occurred_at > ${end} - make_interval(days => ${windows.interest_days})) then 'interested'
+          when bool_or((e.type in ('page', 'screen') or lower(e.event) = any(${eventNamesFor('aware')}::text[])) and e.occurred_at > ${end} - make_interval(days => ${windows.aware_days})) then 'aware'
         end as stage
       from cdp_event e
       join cdp_profile p on p.merchant_id = e.merchant_id and p.id = e.profile_id
-      where e.merchant_id = ${merchant_id} and e.occurred_at <= ${end}::timestamptz
+      where e.merchant_id = ${merchant_id} and e.occurred_at <= ${end}
         and not exists (select 1 from cdp_consent c where c.merchant_id = e.merchant_id and c.profile_id = coalesce(p.merged_into, e.profile_id) and c.purpose = 'analytics' and not c.granted)
       group by 1
     ) s where stage is not null`.execute(db);

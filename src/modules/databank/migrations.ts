@@ -127,4 +127,11 @@ export const migrations = [
      -- and device IDs are personal data the erasure must not leave behind.
      update cdp_suppression set value = encode(sha256(convert_to(value, 'UTF8')), 'hex');`,
   ),
+  sqlMigration(
+    '20261205T2200_platform_orders_under_their_state',
+    `-- The platform recorded a paid order as "Order Completed"; it is "Order Paid" (the purchase),
+     -- and "Order Completed" is kept for an order the buyer completed.
+     update cdp_event set event = 'Order Paid', properties = properties || '{"order_status": "paid"}'
+       where context->>'source' = 'openbos' and event = 'Order Completed';`,
+  ),
 ];

@@ -1,19 +1,46 @@
 import { onEvents, type DomainEvent, type EventHandler } from '../../kernel/events/event.js';
 import type { AnyDb } from '../../kernel/db.js';
 import { inTransaction } from '../../kernel/db.js';
-import { orderPaid, orderPlaced, type OrderTransitionPayload } from '../orders/index.js';
-import { storedIdentifier } from './identifiers.js';
+import { accountContacts } from '../accounts/index.js';
+import { orderClosed, orderCompleted, orderPaid, orderPlaced, orderRefunded, orderShipped, type OrderTransitionPayload } from '../orders/index.js';
+import { normaliseEmail, storedIdentifier } from './identifiers.js';
 import type { IncomingEvent } from './ingestion/incoming-event.js';
 import { ingestEvents } from './ingestion/ingest-events.js';
+import { platform_source } from './signals.js';
 
 /**
  * The platform's own touchpoints flow into the data bank of the merchant they belong to: an order
- * placed with a brand is that brand's data, and only that brand's. The outbox event's ID is the
- * message ID, so a redelivered event is stored once.
+ * placed with a brand is that brand's data, and only that brand's. Each order event is recorded
+ * under the state the order reached (placed, paid, shipped, completed, refunded, closed); `Order
+ * Paid` is the purchase (signals.ts). The outbox event's ID is the message ID, so a redelivered
+ * event is stored once.
+ *
+ * Who bought: the order's email, and the name and phone on the buyer's account when they have
+ * one. Ingestion keeps the email and phone only hashed and masked (contact.ts). An erased buyer's
+ * orders carry a pseudonym (`@erased.invalid`), which files nothing.
  */
-function toEvent(e: DomainEvent<OrderTransitionPayload>, name: string): IncomingEvent | undefined {
-  const email = e.payload.buyer_email === null ? undefined : storedIdentifier('email', e.payload.buyer_email);
-  if (email === undefined || e.merchant_id === null) return undefined;
+const recorded = [
+  { event: orderPlaced, handler: 'databank.order_placed', name: 'Checkout Started' },
+  { event: orderPaid, handler: 'databank.order_paid', name: 'Order Paid' },
+  { event: orderShipped, handler: 'databank.order_shipped', name: 'Order Shipped' },
+  { event: orderCompleted, handler: 'databank.order_completed', name: 'Order Completed' },
+  { event: orderRefunded, handler: 'databank.order_refunded', name: 'Order Refunded' },
+  { event: orderClosed, handler: 'databank.order_closed', name: 'Order Cancelled' },
+] as const;
+
+type Contacts = Awaited<ReturnType<typeof accountContacts>>;
+
+function buyerEmail(e: DomainEvent<OrderTransitionPayload>): string | undefined {
+  const email = e.payload.buyer_email === null ? undefined : normaliseEmail(e.payload.buyer_email);
+  return email === undefined || email.endsWith('@erased.invalid') ? undefined : email;
+}
+
+function toEvent(e: DomainEvent<OrderTransitionPayload>, name: string, contacts: Contacts): IncomingEvent | undefined {
+  const email = buyerEmail(e);
+  const identifier = email === undefined ? undefined : storedIdentifier('email', email);
+  if (email === undefined || identifier === undefined || e.merchant_id === null) return undefined;
+  const account = contacts.get(email);
+  const p = e.payload;
   return {
     merchant_id: e.merchant_id,
     message_id: e.id,
@@ -21,23 +48,28 @@ function toEvent(e: DomainEvent<OrderTransitionPayload>, name: string): Incoming
     event: name,
     user_id: null,
     anonymous_id: null,
-    traits: {},
-    properties: { order_id: e.payload.order_id, amount_minor: e.payload.total_minor, currency: e.payload.currency, products: e.payload.lines.map((l) => ({ variant_id: l.variant_id, sku: l.sku, quantity: l.quantity })) },
-    context: { source: 'openbos' },
+    traits: { email, ...(account === undefined ? {} : { name: account.name, ...(account.phone === null ? {} : { phone: account.phone }) }) },
+    properties: {
+      order_id: p.order_id,
+      order_status: p.to_status,
+      amount_minor: p.total_minor,
+      currency: p.currency,
+      ...(p.refund_amount_minor === null ? {} : { refund_amount_minor: p.refund_amount_minor }),
+      products: p.lines.map((l) => ({ variant_id: l.variant_id, sku: l.sku, quantity: l.quantity, unit_price_minor: l.unit_price_minor })),
+    },
+    context: { source: platform_source },
     occurred_at: e.occurred_at,
     received_at: new Date(),
-    identifiers: [email],
+    identifiers: [identifier],
   };
 }
 
 export function platformEventHandlers(db: AnyDb): EventHandler[] {
   // A run of order events is ingested in one transaction, like a batch from an analytics SDK.
-  const store = async (events: (IncomingEvent | undefined)[]) => {
-    const known = events.filter((e): e is IncomingEvent => e !== undefined);
+  const store = async (events: readonly DomainEvent<OrderTransitionPayload>[], name: string) => {
+    const contacts = await accountContacts(db, events.map(buyerEmail).filter((e) => e !== undefined));
+    const known = events.map((e) => toEvent(e, name, contacts)).filter((e): e is IncomingEvent => e !== undefined);
     if (known.length > 0) await inTransaction(db, (trx) => ingestEvents(trx, known));
   };
-  return [
-    onEvents(orderPlaced, 'databank.order_placed', (events) => store(events.map((e) => toEvent(e, 'Checkout Started')))),
-    onEvents(orderPaid, 'databank.order_paid', (events) => store(events.map((e) => toEvent(e, 'Order Completed')))),
-  ];
+  return recorded.map((r) => onEvents(r.event, r.handler, (events) => store(events, r.name)));
 }

@@ -8,12 +8,15 @@ import { decodeCursor, isIdPart, isTimePart, keyCursor, pageQuerySchema, pageSch
 import { toJsonAmount } from '../../kernel/money.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
-import { keyAuthenticator } from '../merchants/index.js';
-import { consentOf, eraseConsumer, exportConsumer, getProfile, identitiesOf, listProfiles, setConsent, timeline, undoMerge, type ProfileRow } from './consumers.js';
+import { keyAuthenticator, merchantTimeZone } from '../merchants/index.js';
+import { localDay } from '../../kernel/time-zone.js';
+import { consentOf, eraseConsumer, exportConsumer, getProfile, identitiesOf, listProfiles, ordersWithoutAmount, setConsent, timeline, undoMerge, type ProfileRow } from './consumers.js';
 import { hashValue, normaliseEmail, storedIdentifier } from './identifiers.js';
 import type { IngestCommitter } from './ingestion/committer.js';
 import type { EventType } from './ingestion/incoming-event.js';
 import { latestStage, snapshotStages, stageCounts, stageFlow, stages } from './lifecycle.js';
+import { displayContact, displayName, traitsForMerchant } from './contact.js';
+import { summarise } from './summary.js';
 import { decodeBody, parseJson, parseRequest, shortPaths } from './segment.js';
 
 const id = z.string().min(1).max(64);
@@ -59,11 +62,18 @@ export const settingsRoute = defineRoute({
 });
 
 const profileOut = z
-  .object({ id: z.string(), traits: z.record(z.string(), z.unknown()), first_seen_at: z.string(), last_seen_at: z.string(), events_count: z.number().int(), orders_count: z.number().int(), amount_spent_minor: z.number().int(), last_purchase_at: z.string().nullable() })
+  .object({
+    id: z.string(),
+    name: z.string().nullable().openapi({ description: 'the name the consumer gave (identify traits, or the account they ordered with); null when unknown' }),
+    contact: z
+      .object({ email: z.string().nullable().openapi({ example: 'l***@example.com' }), phone: z.string().nullable().openapi({ example: '+86 138****0001' }) })
+      .openapi({ description: 'email and phone, masked: the data bank holds them only hashed and masked' }),
+    traits: z.record(z.string(), z.unknown()).openapi({ description: 'newest value per trait; email and phone only masked (`email_masked`, `phone_masked`)' }),
+    first_seen_at: z.string(), last_seen_at: z.string(), events_count: z.number().int(), orders_count: z.number().int(), amount_spent_minor: z.number().int(), last_purchase_at: z.string().nullable() })
   .openapi('ConsumerProfile');
 
 function profileJson(p: ProfileRow): z.infer<typeof profileOut> {
-  return { id: p.id, traits: p.traits, first_seen_at: p.first_seen_at.toISOString(), last_seen_at: p.last_seen_at.toISOString(), events_count: Number(p.events_count), orders_count: p.orders_count, amount_spent_minor: toJsonAmount(p.amount_spent_minor), last_purchase_at: p.last_purchase_at?.toISOString() ?? null };
+  return { id: p.id, name: displayName(p.traits), contact: displayContact(p.traits), traits: traitsForMerchant(p.traits), first_seen_at: p.first_seen_at.toISOString(), last_seen_at: p.last_seen_at.toISOString(), events_count: Number(p.events_count), orders_count: p.orders_count, amount_spent_minor: toJsonAmount(p.amount_spent_minor), last_purchase_at: p.last_purchase_at?.toISOString() ?? null };
 }
 
 const consentSchema = z.object({ analytics: z.boolean().nullable(), personalisation: z.boolean().nullable(), marketing: z.boolean().nullable() });
@@ -101,6 +111,7 @@ export const getConsumerRoute = defineRoute({
         consent: consentSchema,
         merged_into: z.string().nullable(),
         lifecycle: z.object({ stage: z.enum(stages), day: z.string() }).nullable().openapi({ description: 'the A-I-P-L stage on the latest recorded day' }),
+        orders_without_amount: z.number().int().openapi({ description: 'purchases recorded without an amount (imported history without prices); `amount_spent_minor` leaves them out' }),
       }),
       'The consumer',
     ),
@@ -115,7 +126,12 @@ export const timelineRoute = defineRoute({
   summary: 'Events of a consumer, newest first',
   access: { scope: 'consumers:read', tenancy: 'merchant' },
   request: { params: consumerParams, query: pageQuerySchema },
-  responses: { 200: jsonResponse(pageSchema(z.object({ id: z.string(), type: z.string(), event: z.string().nullable(), properties: z.unknown(), occurred_at: z.string() })), 'A page of events') },
+  responses: {
+    200: jsonResponse(
+      pageSchema(z.object({ id: z.string(), type: z.string(), event: z.string().nullable(), summary: z.string().openapi({ description: 'the event as a sentence, in English', example: 'Paid order ord_01JD… ¥44.65' }), properties: z.unknown(), occurred_at: z.string() })),
+      'A page of events',
+    ),
+  },
 });
 
 export const consentRoute = defineRoute({
@@ -167,7 +183,7 @@ export const lifecycleRoute = defineRoute({
   method: 'get',
   path: '/v1/lifecycle',
   tags: ['Consumers'],
-  summary: 'A-I-P-L: consumers per stage on a day, and with `from` the flow between two days',
+  summary: 'A-I-P-L: consumers per stage on a day (the merchant’s day, in its time zone), and with `from` the flow between two days',
   access: { scope: 'consumers:read', tenancy: 'merchant' },
   request: {
     query: z.object({
@@ -235,8 +251,8 @@ export function registerRoutes(router: ModuleRouter, { db, registry }: ModuleCon
     const profile = await getProfile(db, merchant_id, profile_id);
     if (profile === undefined) throw problems.notFound('The consumer');
     const identities = await identitiesOf(db, merchant_id, profile_id);
-    const [consent, stage] = await Promise.all([consentOf(db, merchant_id, profile_id), latestStage(db, merchant_id, profile_id)]);
-    return c.json({ ...profileJson(profile), merged_into: profile.merged_into, identities: identities.map((i) => ({ type: i.type, value: i.value })), consent, lifecycle: stage }, 200);
+    const [consent, stage, unpriced] = await Promise.all([consentOf(db, merchant_id, profile_id), latestStage(db, merchant_id, profile_id), ordersWithoutAmount(db, merchant_id, profile_id)]);
+    return c.json({ ...profileJson(profile), merged_into: profile.merged_into, identities: identities.map((i) => ({ type: i.type, value: i.value })), consent, lifecycle: stage, orders_without_amount: unpriced }, 200);
   });
 
   router.route(timelineRoute, async (c) => {
@@ -247,7 +263,7 @@ export function registerRoutes(router: ModuleRouter, { db, registry }: ModuleCon
     const before = timelineCursor.decode(q.cursor);
     const rows = await timeline(db, merchant_id, profile_id, before === undefined ? undefined : { occurred_at: new Date(before[0]!), id: before[1]! }, q.limit + 1);
     const page = toPage(rows, q.limit, (last) => timelineCursor.encode([last.occurred_at.toISOString(), last.id]));
-    return c.json({ data: page.items.map((e) => ({ ...e, occurred_at: e.occurred_at.toISOString() })), next_cursor: page.next_cursor }, 200);
+    return c.json({ data: page.items.map((e) => ({ ...e, summary: summarise(e), occurred_at: e.occurred_at.toISOString() })), next_cursor: page.next_cursor }, 200);
   });
 
   router.route(consentRoute, async (c) => {
@@ -280,9 +296,11 @@ export function registerRoutes(router: ModuleRouter, { db, registry }: ModuleCon
   router.route(lifecycleRoute, async (c) => {
     const merchant_id = c.get('caller').merchant_id;
     const q = c.req.valid('query');
-    const today = q.day ?? new Date().toISOString().slice(0, 10);
+    // Days are the merchant's: today is today where the merchant is, and a day ends at its midnight.
+    const zone = await merchantTimeZone(db, merchant_id);
+    const today = q.day ?? localDay(new Date(), zone);
     const windows = { purchase_days: q.purchase_days, interest_days: q.interest_days, aware_days: q.aware_days };
-    const counts = q.refresh === 'true' || q.day === undefined ? await snapshotStages(db, merchant_id, today, windows) : await stageCounts(db, merchant_id, today);
+    const counts = q.refresh === 'true' || q.day === undefined ? await snapshotStages(db, merchant_id, today, windows, zone) : await stageCounts(db, merchant_id, today);
     const flow = q.from === undefined ? undefined : await stageFlow(db, merchant_id, q.from, today);
     return c.json({ day: today, counts, ...(flow === undefined ? {} : { flow }) }, 200);
   });

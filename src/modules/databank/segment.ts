@@ -4,6 +4,7 @@ import { unstorableFields } from '../../kernel/http/storable.js';
 import { Problem, problems, type FieldError } from '../../kernel/problem.js';
 import { storedIdentifier, type Identifier } from './identifiers.js';
 import { orderValueErrors } from './signals.js';
+import { maskedContactTraits } from './contact.js';
 import type { EventType, IncomingEvent, Purpose } from './ingestion/incoming-event.js';
 
 /**
@@ -89,6 +90,17 @@ function consentOf(context: Record<string, unknown>): Partial<Record<Purpose, bo
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
+/**
+ * The context as stored with the event: `context.traits` may carry the email and phone, which
+ * the data bank keeps only hashed (as identifiers) and masked, never as sent.
+ */
+function withoutRawContact(context: Record<string, unknown>): Record<string, unknown> {
+  const traits = obj(context.traits);
+  if (traits.email === undefined && traits.phone === undefined) return context;
+  const { email: _e, phone: _p, ...rest } = traits;
+  return { ...context, traits: { ...rest, ...maskedContactTraits(traits) } };
+}
+
 export function identifiersOf(type: EventType, raw: Record<string, unknown>, traits: Record<string, unknown>, context: Record<string, unknown>): Identifier[] {
   const ctxTraits = obj(context.traits);
   const candidates: (Identifier | undefined)[] = [
@@ -153,7 +165,7 @@ export function parseRequest(path: EventType | 'batch', body: Record<string, unk
       anonymous_id: anonymousId,
       traits,
       properties: obj(raw.properties),
-      context,
+      context: withoutRawContact(context),
       occurred_at: correctedTimestamp(raw, parseTime(raw.sentAt) ?? sentAt, receivedAt),
       received_at: receivedAt,
       identifiers: identifiersOf(t, raw, traits, context),

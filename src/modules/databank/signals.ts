@@ -28,13 +28,27 @@ const byName: Record<string, Signal> = {
   'sample claimed': 'interested',
   'coupon claimed': 'interested',
   'order completed': 'purchase',
+  'order paid': 'purchase',
   'product reviewed': 'loyal',
   'product shared': 'loyal',
 };
 
-export function signalOf(type: string, event: string | null, properties: Record<string, unknown>): Signal | undefined {
+/**
+ * The platform records its orders under their real states: `Order Paid` is the purchase, and the
+ * `Order Completed` it records later (the buyer confirmed receipt) is the same purchase finished,
+ * not a second one. Events from analytics SDKs keep the Segment meaning: `Order Completed` is the
+ * purchase. The platform's events say `context.source: "openbos"`.
+ */
+export const platform_source = 'openbos';
+
+export function isPlatformCompletion(event: string, context: Record<string, unknown> | undefined): boolean {
+  return context?.source === platform_source && event.trim().toLowerCase() === 'order completed';
+}
+
+export function signalOf(type: string, event: string | null, properties: Record<string, unknown>, context?: Record<string, unknown>): Signal | undefined {
   if (type === 'page' || type === 'screen') return 'aware';
   if (type !== 'track' || event === null) return undefined;
+  if (isPlatformCompletion(event, context)) return undefined;
   const signal = byName[event.trim().toLowerCase()];
   // A review counts toward loyalty only when it is positive.
   if (signal === 'loyal' && event.toLowerCase() === 'product reviewed') {

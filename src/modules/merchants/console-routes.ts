@@ -26,7 +26,7 @@ export const consoleUserSchema = z
 export const sessionSchema = z
   .object({
     user: consoleUserSchema,
-    merchant: z.object({ id: z.string(), handle: z.string(), name: z.string(), kind: z.string(), default_currency: z.string(), country: z.string() }),
+    merchant: z.object({ id: z.string(), handle: z.string(), name: z.string(), kind: z.string(), default_currency: z.string(), country: z.string(), time_zone: z.string() }),
     scopes: z.array(z.string()),
     csrf_token: z.string().openapi({ description: 'send it as `X-CSRF-Token` on every request that changes something' }),
     expires_at: z.string().datetime(),
@@ -138,7 +138,7 @@ export function setSessionCookie(c: Context<AppEnv>, session: SignedIn, config: 
 export function sessionJson({ merchant, user, csrf_token, expires_at }: SignedIn, catalogue: ScopeCatalogue): z.infer<typeof sessionSchema> {
   return {
     user: userJson(user),
-    merchant: { id: merchant.id, handle: merchant.handle, name: merchant.name, kind: merchant.kind, default_currency: merchant.default_currency, country: merchant.country },
+    merchant: { id: merchant.id, handle: merchant.handle, name: merchant.name, kind: merchant.kind, default_currency: merchant.default_currency, country: merchant.country, time_zone: merchant.time_zone },
     scopes: scopesOfRole(user.role, catalogue),
     csrf_token,
     expires_at: expires_at.toISOString(),
@@ -175,7 +175,7 @@ export function registerConsoleRoutes(router: ModuleRouter, { db, config, logger
     return c.json(
       {
         user: userJson(session.user),
-        merchant: { id: merchant.id, handle: merchant.handle, name: merchant.name, kind: merchant.kind, default_currency: merchant.default_currency, country: merchant.country },
+        merchant: { id: merchant.id, handle: merchant.handle, name: merchant.name, kind: merchant.kind, default_currency: merchant.default_currency, country: merchant.country, time_zone: merchant.time_zone },
         scopes: [...caller.scopes],
         csrf_token: csrfTokenFor(token),
         expires_at: session.expires_at.toISOString(),

@@ -140,4 +140,16 @@ export const migrations = [
      );
      create unique index console_sign_in_challenge_token_hash on console_sign_in_challenge (token_hash);`,
   ),
+  sqlMigration(
+    '20261205T2210_merchant_time_zone',
+    `-- A merchant's days begin at its own midnight. Merchants made before this get the zone of
+     -- their country where the country has one; elsewhere UTC, until they set theirs.
+     alter table merchant add column time_zone text;
+     update merchant set time_zone = case country
+         when 'CN' then 'Asia/Shanghai' when 'HK' then 'Asia/Hong_Kong' when 'TW' then 'Asia/Taipei' when 'SG' then 'Asia/Singapore'
+         when 'JP' then 'Asia/Tokyo' when 'KR' then 'Asia/Seoul' when 'GB' then 'Europe/London' when 'DE' then 'Europe/Berlin'
+         when 'FR' then 'Europe/Paris' when 'NL' then 'Europe/Amsterdam' when 'IT' then 'Europe/Rome' when 'ES' then 'Europe/Madrid'
+         else 'UTC' end;
+     alter table merchant alter column time_zone set not null;`,
+  ),
 ];

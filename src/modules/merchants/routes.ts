@@ -6,7 +6,8 @@ import { problems } from '../../kernel/problem.js';
 import { createApiKey, getApiKey, listApiKeys, revokeApiKey, updateApiKey, type ApiKey } from './api-keys.js';
 import { allowed_origins_max, parseAllowedOrigin } from '../../kernel/http/cors.js';
 import { listAuditEvents } from './audit.js';
-import { getMerchant } from './merchants.js';
+import { getMerchant, setMerchantTimeZone, type Merchant } from './merchants.js';
+import { timeZoneSchema } from '../../kernel/time-zone.js';
 import { registerConsoleRoutes } from './console-routes.js';
 import { registerPasswordResetRoutes } from './password-reset-routes.js';
 import { registerTwoFactorRoutes } from './two-factor-routes.js';
@@ -37,9 +38,14 @@ const merchantSchema = z
     kind: z.enum(['brand', 'retailer', 'wholesale', 'individual']),
     default_currency: z.string(),
     country: z.string(),
+    time_zone: z.string().openapi({ example: 'Asia/Shanghai', description: 'IANA time zone: the merchant’s days (sales today, the daily series, A-I-P-L days) run from midnight to midnight here' }),
     created_at: z.string().datetime(),
   })
   .openapi('Merchant');
+
+function merchantJson(m: Merchant): z.infer<typeof merchantSchema> {
+  return { id: m.id, handle: m.handle, name: m.name, kind: m.kind, default_currency: m.default_currency, country: m.country, time_zone: m.time_zone, created_at: m.created_at.toISOString() };
+}
 
 const apiKeySchema = z
   .object({
@@ -104,6 +110,17 @@ export const getCurrentMerchant = defineRoute({
   tags: ['Merchants'],
   summary: 'The merchant the API key belongs to',
   access: { scope: ['merchant:read', 'storefront:read'], tenancy: 'merchant', keyKinds: ['secret', 'publishable'] },
+  responses: { 200: jsonResponse(merchantSchema, 'The merchant') },
+});
+
+export const updateCurrentMerchant = defineRoute({
+  operationId: 'updateCurrentMerchant',
+  method: 'patch',
+  path: '/v1/merchant',
+  tags: ['Merchants'],
+  summary: 'Change the merchant’s profile: its time zone',
+  access: { scope: 'merchant:write', tenancy: 'merchant' },
+  request: { body: { required: true, content: { 'application/json': { schema: z.object({ time_zone: timeZoneSchema.optional() }).strict() } } } },
   responses: { 200: jsonResponse(merchantSchema, 'The merchant') },
 });
 
@@ -229,7 +246,15 @@ export function registerRoutes(router: ModuleRouter, ctx: ModuleContext): void {
   router.route(getCurrentMerchant, async (c) => {
     const merchant = await getMerchant(db, c.get('caller').merchant_id);
     if (merchant === undefined) throw problems.notFound('The merchant');
-    return c.json({ ...merchant, created_at: merchant.created_at.toISOString() }, 200);
+    return c.json(merchantJson(merchant), 200);
+  });
+
+  router.route(updateCurrentMerchant, async (c) => {
+    const caller = c.get('caller');
+    const body = c.req.valid('json');
+    const merchant = body.time_zone === undefined ? await getMerchant(db, caller.merchant_id) : await setMerchantTimeZone(db, caller.merchant_id, body.time_zone, caller.actor);
+    if (merchant === undefined) throw problems.notFound('The merchant');
+    return c.json(merchantJson(merchant), 200);
   });
 
   router.route(listKeys, async (c) => {

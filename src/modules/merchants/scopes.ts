@@ -3,6 +3,7 @@ import type { ScopeDefinition } from '../../kernel/http/scopes.js';
 /** The scopes of the merchant's own account: its profile, API keys, people and audit trail. */
 export const scopes: readonly ScopeDefinition[] = [
   { name: 'merchant:read', kind: 'secret', description: 'Read the store’s profile' },
+  { name: 'merchant:write', kind: 'secret', description: 'Change the store’s profile: its time zone' },
   { name: 'keys:read', kind: 'secret', description: 'List API keys (never their tokens) and the scopes a key may hold' },
   { name: 'keys:write', kind: 'secret', description: 'Create, rename, restrict and revoke API keys, with at most the scopes the caller holds' },
   { name: 'audit:read', kind: 'secret', description: 'Read the audit trail of who changed what' },

@@ -11,6 +11,8 @@ export interface MerchantTable {
   kind: MerchantKind;
   default_currency: string;
   country: string;
+  /** IANA time zone: the merchant's days (sales today, daily series, A-I-P-L days) run midnight to midnight here. */
+  time_zone: string;
   /** The owner's rule: every console user must sign in with a second factor. */
   console_two_factor_required: Generated<boolean>;
   created_at: Generated<Date>;

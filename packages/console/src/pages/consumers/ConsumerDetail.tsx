@@ -12,7 +12,7 @@ import { ConsentCard } from './ConsentCard';
 import { ConsumerTimeline } from './ConsumerTimeline';
 import './consumers.css';
 import { EraseButton, ExportButton } from './DataRequests';
-import { consumerEmail, consumerName, formatValue } from './traits';
+import { consumerLabel, formatValue } from './traits';
 import type { Consumer } from './types';
 
 const hashedTypes = new Set(['email', 'phone']);
@@ -26,7 +26,7 @@ export default function ConsumerDetailPage() {
     queryFn: (): Promise<Consumer> => unwrap(bos.GET('/v1/consumers/{profile_id}', { params: { path: { profile_id: profileId } } })),
   });
   const consumer = query.data;
-  const name = consumer === undefined ? undefined : (consumerName(consumer.traits) ?? consumerEmail(consumer.traits) ?? t('unnamed'));
+  const name = consumer === undefined ? undefined : (consumerLabel(consumer) ?? t('unnamed'));
   return (
     <>
       <p className="consumer-back">
@@ -106,6 +106,10 @@ function Facts({ consumer }: { consumer: Consumer }) {
             </>
           )}
         </dd>
+        <dt>{t('facts.email')}</dt>
+        <dd className="consumer-contact">{consumer.contact.email ?? <span className="muted">{t('facts.noContact')}</span>}</dd>
+        <dt>{t('facts.phone')}</dt>
+        <dd className="consumer-contact">{consumer.contact.phone ?? <span className="muted">{t('facts.noContact')}</span>}</dd>
         <dt>{t('facts.firstSeen')}</dt>
         <dd>{f.dateTime(consumer.first_seen_at)}</dd>
         <dt>{t('facts.lastSeen')}</dt>
@@ -115,10 +119,14 @@ function Facts({ consumer }: { consumer: Consumer }) {
         <dt>{t('facts.orders')}</dt>
         <dd>{f.number(consumer.orders_count)}</dd>
         <dt>{t('facts.spent')}</dt>
-        <dd>{f.money(consumer.amount_spent_minor, currency)}</dd>
+        <dd>
+          {f.money(consumer.amount_spent_minor, currency)}
+          {consumer.orders_without_amount > 0 && <span className="muted"> {t('facts.withoutAmount', { count: consumer.orders_without_amount })}</span>}
+        </dd>
         <dt>{t('facts.lastPurchase')}</dt>
         <dd>{consumer.last_purchase_at === null ? <span className="muted">{t('facts.never')}</span> : f.dateTime(consumer.last_purchase_at)}</dd>
       </dl>
+      {(consumer.contact.email !== null || consumer.contact.phone !== null) && <p className="hint">{t('facts.masked')}</p>}
     </Card>
   );
 }

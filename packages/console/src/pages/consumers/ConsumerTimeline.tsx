@@ -60,7 +60,7 @@ function TimelineItem({ event }: { event: TimelineEvent }) {
   const { t } = useTranslation('consumers');
   const f = useFormat();
   const properties = event.properties !== null && typeof event.properties === 'object' && !Array.isArray(event.properties) ? (event.properties as Record<string, unknown>) : {};
-  const currency = typeof properties.currency === 'string' && /^[A-Z]{3}$/.test(properties.currency) ? properties.currency : undefined;
+  const currency = typeof properties.currency === 'string' && /^[A-Z]{3}$/i.test(properties.currency) ? properties.currency.toUpperCase() : undefined;
   const entries = Object.entries(properties)
     .filter(([k, v]) => v !== null && v !== undefined && v !== '' && !(k === 'currency' && currency !== undefined))
     .sort(([a], [b]) => rank(a) - rank(b));
@@ -75,24 +75,72 @@ function TimelineItem({ event }: { event: TimelineEvent }) {
   return (
     <li>
       <div className="consumer-event-head">
-        <strong>{title(event, t)}</strong> <span className="badge consumer-event-type">{t(`timeline.types.${event.type}`, { defaultValue: event.type })}</span>{' '}
+        <strong className="consumer-event-sentence">{sentence(event, properties, currency, t, f.money) ?? title(event, t)}</strong> <span className="badge consumer-event-type">{t(`timeline.types.${event.type}`, { defaultValue: event.type })}</span>{' '}
         <time dateTime={event.occurred_at} className="muted">
           {f.dateTime(event.occurred_at)}
         </time>
       </div>
       {shown.length > 0 && (
-        <dl className="consumer-event-props">
-          {shown.map(([k, v]) => (
-            <div key={k}>
-              <dt>{k.replace(/_minor$/, currency === undefined ? '_minor' : '')}</dt>
-              <dd>{value(k, v)}</dd>
-            </div>
-          ))}
-        </dl>
+        <details className="consumer-event-details">
+          <summary>{t('timeline.details')}</summary>
+          <dl className="consumer-event-props">
+            {shown.map(([k, v]) => (
+              <div key={k}>
+                <dt>{k.replace(/_minor$/, currency === undefined ? '_minor' : '')}</dt>
+                <dd>{value(k, v)}</dd>
+              </div>
+            ))}
+          </dl>
+          {entries.length > shown.length && <p className="muted consumer-event-more">{t('timeline.moreProperties', { count: entries.length - shown.length })}</p>}
+        </details>
       )}
-      {entries.length > shown.length && <p className="muted consumer-event-more">{t('timeline.moreProperties', { count: entries.length - shown.length })}</p>}
     </li>
   );
+}
+
+type Translate = (key: string, options?: Record<string, unknown>) => string;
+
+function text(v: unknown): string | undefined {
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  return typeof v === 'string' && v.trim() !== '' ? formatValue(v.trim(), 60) : undefined;
+}
+
+/**
+ * The event as a sentence in the reader's language ("Paid order ord_… ¥44.65"), for the events
+ * a shop sends most; any other reads as the API's English `summary`, which the SDK gets too.
+ */
+function sentence(event: TimelineEvent, p: Record<string, unknown>, currency: string | undefined, t: Translate, money: (minor: number, currency: string) => string): string | undefined {
+  if (event.type !== 'track' || event.event === null) return event.type === 'page' || event.type === 'screen' || event.type === 'identify' ? undefined : event.summary;
+  const order = text(p.order_id) ?? '';
+  const minor = (key: string) => (typeof p[key] === 'number' && currency !== undefined && (p[key]) > 0 ? money(p[key], currency) : undefined);
+  const amount = minor('amount_minor');
+  const product = text(p.name) ?? text(p.title) ?? text(p.sku) ?? text(p.product_id);
+  const say = (key: string, values: Record<string, unknown>) => t(`timeline.sentences.${key}`, values).replace(/\s+/g, ' ').trim();
+  switch (event.event.toLowerCase()) {
+    case 'checkout started':
+      return order === '' ? event.summary : say('checkoutStarted', { order, amount: amount ?? '' });
+    case 'order paid':
+      return say('orderPaid', { order, amount: amount ?? '' });
+    case 'order shipped':
+      return say('orderShipped', { order });
+    case 'order completed':
+      if (order !== '') return say('orderCompleted', { order, amount: amount ?? '' });
+      return product === undefined ? event.summary : say('bought', { product, amount: amount ?? '' });
+    case 'order refunded':
+      return say('orderRefunded', { order, amount: minor('refund_amount_minor') ?? amount ?? '' });
+    case 'order cancelled':
+      return say('orderCancelled', { order });
+    case 'product viewed':
+      return product === undefined ? event.summary : say('productViewed', { product });
+    case 'product added':
+      return product === undefined ? event.summary : say('productAdded', { product });
+    case 'product added to wishlist':
+      return product === undefined ? event.summary : say('productAddedToWishlist', { product });
+    case 'products searched':
+      return text(p.query) === undefined ? event.summary : say('productsSearched', { query: text(p.query) });
+    default:
+      return event.summary;
+  }
 }
 
 function title(event: TimelineEvent, t: (key: string, options?: Record<string, unknown>) => string): string {

@@ -12,7 +12,7 @@ import { useFormat } from '../../format';
 import { useSession } from '../../session';
 import { useUrlState } from '../../urlState';
 import './consumers.css';
-import { consumerEmail, consumerName } from './traits';
+import { consumerContact, consumerLabel } from './traits';
 
 type Consumer = Schemas['ConsumerProfile'];
 const page_size = 25;
@@ -126,12 +126,12 @@ function ConsumersTable({ consumers, busy }: { consumers: Consumer[]; busy: bool
 
 function ConsumerCell({ consumer: c }: { consumer: Consumer }) {
   const { t } = useTranslation('consumers');
-  const name = consumerName(c.traits);
-  const email = consumerEmail(c.traits);
+  const label = consumerLabel(c);
+  const contact = consumerContact(c);
   return (
     <>
-      <Link to={`/consumers/${c.id}`}>{name ?? email ?? t('unnamed')}</Link>
-      {name !== undefined && email !== undefined && <div className="consumers-email">{email}</div>}
+      <Link to={`/consumers/${c.id}`}>{label ?? t('unnamed')}</Link>
+      {c.name !== null && contact !== undefined && <div className="consumers-email">{contact}</div>}
       <div className="mono muted">{c.id}</div>
     </>
   );

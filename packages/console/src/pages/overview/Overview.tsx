@@ -9,7 +9,7 @@ import { DataTable } from '../../components/DataTable';
 import { PageHeader } from '../../components/PageHeader';
 import { QueryState } from '../../components/QueryState';
 import { StatusBadge } from '../../components/StatusBadge';
-import { browserTimeZone, useFormat } from '../../format';
+import { useFormat } from '../../format';
 
 ChartJS.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip, Legend);
 
@@ -19,14 +19,14 @@ const statusOrder = ['awaiting_payment', 'paid', 'shipped', 'delivered', 'comple
 
 export default function OverviewPage() {
   const { t } = useTranslation('overview');
-  const timeZone = browserTimeZone();
+  // Days are the shop's: the API counts them in the merchant's time zone (Settings → Store).
   const query = useQuery({
-    queryKey: ['overview', timeZone],
-    queryFn: () => unwrap(bos.GET('/v1/analytics/overview', { params: { query: { time_zone: timeZone } } })),
+    queryKey: ['overview'],
+    queryFn: () => unwrap(bos.GET('/v1/analytics/overview')),
   });
   return (
     <>
-      <PageHeader title={t('title')}>{query.data !== undefined && <p className="muted">{t('subtitle', { currency: query.data.currency, timeZone })}</p>}</PageHeader>
+      <PageHeader title={t('title')}>{query.data !== undefined && <p className="muted">{t('subtitle', { currency: query.data.currency, timeZone: query.data.time_zone })}</p>}</PageHeader>
       <QueryState query={query}>{(o) => <OverviewBody o={o} />}</QueryState>
     </>
   );

@@ -23,6 +23,7 @@ const knownActions = [
   'consumer.erase',
   'consumer.unmerge',
   'merchant.create',
+  'merchant.update',
   'webhook_endpoint.create',
   'webhook_endpoint.delete',
   'webhook_endpoint.update',

@@ -5,21 +5,22 @@ import { PageHeader } from '../../components/PageHeader';
 import { ApiKeysTab } from './ApiKeys';
 import { AuditTab } from './Audit';
 import { SecurityTab } from './Security';
+import { StoreTab } from './Store';
 import { UsersTab } from './Users';
 import { WebhooksTab } from './Webhooks';
 import './settings.css';
 
-const tabs = ['keys', 'webhooks', 'users', 'security', 'audit'] as const;
+const tabs = ['keys', 'webhooks', 'users', 'security', 'store', 'audit'] as const;
 type Tab = (typeof tabs)[number];
 
 function isTab(value: string | null): value is Tab {
   return (tabs as readonly (string | null)[]).includes(value);
 }
 
-const panels: Record<Tab, ComponentType> = { keys: ApiKeysTab, webhooks: WebhooksTab, users: UsersTab, security: SecurityTab, audit: AuditTab };
+const panels: Record<Tab, ComponentType> = { store: StoreTab, keys: ApiKeysTab, webhooks: WebhooksTab, users: UsersTab, security: SecurityTab, audit: AuditTab };
 
 /**
- * Settings: API keys, webhooks, console users, security (two-factor sign-in) and the audit trail, one tab each. The open tab is
+ * Settings: the store's profile (its time zone), API keys, webhooks, console users, security (two-factor sign-in) and the audit trail, one tab each. The open tab is
  * in the address (`?tab=`), so it can be linked to and survives a reload.
  */
 export default function SettingsPage() {
