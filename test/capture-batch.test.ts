@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kernelChecks, runChecks } from '../src/kernel/checks.js';
 import { inTransaction } from '../src/kernel/db.js';
@@ -113,6 +113,27 @@ describe('a batch of provider webhooks', () => {
     expect(new Set(again)).toEqual(new Set(['duplicate']));
     const reports = await runChecks(platform.database.db, [...kernelChecks, ...modules.flatMap((m) => m.checks ?? [])]);
     expect(reports.filter((r) => r.violations.length > 0)).toEqual([]);
+  });
+
+  it('costs the same number of statements for 4 events as for 40: nothing is done per event', async () => {
+    let statements = 0;
+    // The platform's own pool, seen through a Kysely that counts what it sends.
+    const counting = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: platform.database.pool }), log: (e) => void (e.level === 'query' && statements++) });
+    const countFor = async (checkouts: number): Promise<number> => {
+      const orders = [];
+      for (let i = 0; i < checkouts; i++) orders.push(...(await paidCheckout()).orders);
+      const events = await queuedEvents(orders.map((o) => o.id));
+      statements = 0;
+      await inTransaction(counting, (trx) => applyProviderEvents(trx, events.map((event) => ({ provider: 'test', event }))));
+      for (const o of orders) expect(await orderStatus(o.id)).toBe('paid');
+      return statements;
+    };
+    const small = await countFor(1);
+    const large = await countFor(10);
+    expect(large).toBe(small);
+    // begin; payments: lock, store events, update; ledger: 4; orders: lock, lines, update,
+    // transitions, events; payment statuses; commit.
+    expect(small).toBeLessThanOrEqual(15);
   });
 
   it('refuses the whole batch when one event carries another amount than its payment, storing nothing', async () => {
