@@ -18,7 +18,7 @@ const out = (line = '') => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
 
 async function withDatabase<T>(config: Config, work: (db: OpenedDatabase, logger: Logger) => Promise<T>): Promise<T> {
-  const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, 'bos', 2);
+  const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, 'bos', 2, config.OPENBOS_LOG_FORMAT);
   const database = await openDatabase(config, logger, 'cli');
   try {
     return await work(database, logger);

@@ -62,7 +62,7 @@ export async function placeDemoOrders(ctx: ModuleContext, seeded: DemoCredential
 }
 
 /** Opens the database, migrates, seeds on first start, starts event delivery, then serves HTTP. */
-export async function startPlatform(config: Config, logger: Logger = createLogger(config.LOG_LEVEL)): Promise<RunningPlatform> {
+export async function startPlatform(config: Config, logger: Logger = createLogger(config.LOG_LEVEL, 'openbos', 1, config.OPENBOS_LOG_FORMAT)): Promise<RunningPlatform> {
   const { database, seeded } = await prepareDatabase(config, logger);
   const ctx: ModuleContext = { db: database.db, config, logger, registry };
 
