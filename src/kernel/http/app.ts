@@ -52,6 +52,17 @@ export function problemResponse(c: Context<AppEnv>, problem: Problem): Response 
   return c.body(JSON.stringify(body), problem.status as ContentfulStatusCode, { 'content-type': problemContentType, ...problem.headers });
 }
 
+/**
+ * `/ready` while something is not: a problem document that names what it waits for (with the
+ * checks as an extension member), and when to ask again.
+ */
+function notReadyResponse(c: Context<AppEnv>, checks: Record<string, string>): Response {
+  const waiting = Object.entries(checks).filter(([, v]) => v !== 'ok').map(([name, v]) => `${name}: ${v}`);
+  const problem = new Problem(503, 'not_ready', 'Not ready', `Waiting for ${waiting.join('; ')}`, undefined, { 'Retry-After': '1' });
+  const body = { ...problem.toBody(c.req.path, c.get('requestId')), checks };
+  return c.body(JSON.stringify(body), 503, { 'content-type': problemContentType, ...problem.headers });
+}
+
 /** While the database is unreachable every request hears so, with when to try again. */
 const databaseUnavailable = new Problem(503, 'database_unavailable', 'Service unavailable', 'The database is unreachable; retry shortly', undefined, { 'Retry-After': '5' });
 
@@ -143,7 +154,8 @@ export function createApiApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.get('/health', (c) => c.json({ status: 'ok', version: options.version }));
   app.get('/ready', async (c) => {
     const state = await options.isReady();
-    return c.json({ status: state.ready ? 'ready' : 'not_ready', checks: state.checks }, (state.ready ? 200 : 503) as ContentfulStatusCode);
+    if (state.ready) return c.json({ status: 'ready', checks: state.checks });
+    return notReadyResponse(c, state.checks);
   });
   app.get('/metrics', async (c) => {
     const access = options.metricsAccess;
