@@ -1,5 +1,5 @@
 import { loadConfig, ConfigError, describeConfig, type Config } from '../kernel/config.js';
-import type { CliContext } from '../kernel/cli.js';
+import { countOf, type CliContext } from '../kernel/cli.js';
 import { runChecks, kernelChecks } from '../kernel/checks.js';
 import { databaseVersion } from '../kernel/db.js';
 import { outboxStats, retryDeadEvents } from '../kernel/events/outbox.js';
@@ -103,7 +103,7 @@ export const commands = {
   async migrate(config: Config): Promise<void> {
     await withDatabase(config, async ({ db }) => {
       const applied = await migrateToLatest(db, allMigrations);
-      out(applied.length === 0 ? 'The schema is up to date.' : `Applied ${applied.length} migrations:\n${applied.map((m) => `  ${m}`).join('\n')}`);
+      out(applied.length === 0 ? 'The schema is up to date.' : `Applied ${countOf(applied.length, 'migration')}:\n${applied.map((m) => `  ${m}`).join('\n')}`);
     });
   },
 
@@ -125,7 +125,7 @@ export const commands = {
           out(`${r.violations.length === 0 ? 'ok  ' : 'FAIL'} ${r.name}: ${r.description}`);
           for (const v of r.violations) out(`       ${v}`);
         }
-        out(failed.length === 0 ? `All ${reports.length} invariants hold.` : `${failed.length} of ${reports.length} invariants are violated.`);
+        out(failed.length === 0 ? `All ${reports.length} invariants hold.` : `${failed.length} of ${countOf(reports.length, 'invariant')} ${failed.length === 1 ? 'is' : 'are'} violated.`);
       }
       return failed.length === 0 ? 0 : 1;
     });
@@ -148,9 +148,9 @@ export const commands = {
         const version = await databaseVersion(db);
         out(`ok   database reachable (PostgreSQL ${Math.floor(version / 10_000)}.${version % 100}) via ${config.DATABASE_URL === undefined ? 'embedded server' : 'DATABASE_URL'}`);
         const pending = await pendingMigrations(db, allMigrations).catch(() => allMigrations.flatMap((m) => m.migrations.map((x) => x.id)));
-        out(pending.length === 0 ? 'ok   migrations applied' : `WARN ${pending.length} migrations pending: run \`npx bos migrate\` or start the server`);
+        out(pending.length === 0 ? 'ok   migrations applied' : `WARN ${countOf(pending.length, 'migration')} pending: run \`npx bos migrate\` or start the server`);
         const stats = await outboxStats(db).catch(() => undefined);
-        if (stats !== undefined) out(`${stats.dead === 0 ? 'ok  ' : 'WARN'} events: ${stats.pending} pending, ${stats.dead} dead letters`);
+        if (stats !== undefined) out(`${stats.dead === 0 ? 'ok  ' : 'WARN'} events: ${stats.pending} pending, ${countOf(stats.dead, 'dead letter')}`);
         return 0;
       });
     } catch (error) {
@@ -170,7 +170,7 @@ export const commands = {
   async retryEvents(config: Config, ids: string[]): Promise<void> {
     await withDatabase(config, async ({ db }) => {
       const moved = await retryDeadEvents(db, ids.length === 0 ? undefined : ids);
-      out(`Moved ${moved} dead-letter events back to pending.`);
+      out(`Moved ${countOf(moved, 'dead-letter event')} back to pending.`);
     });
   },
 };

@@ -12,6 +12,7 @@ import type { ModuleContext } from '../kernel/module.js';
 import { keyAuthenticator } from '../modules/merchants/index.js';
 import { allMigrations } from './modules.js';
 import { mountConsole } from './console.js';
+import { buyerWalkthrough } from './walkthrough.js';
 
 export const version = '0.1.0';
 
@@ -29,6 +30,7 @@ export function buildApp(ctx: ModuleContext, isShuttingDown: () => boolean = () 
     metrics,
     body_limit_bytes: ctx.config.OPENBOS_BODY_LIMIT_BYTES,
     version,
+    guide: buyerWalkthrough,
     metricsAccess: ctx.config.OPENBOS_METRICS_TOKEN !== undefined ? { kind: 'token', token: ctx.config.OPENBOS_METRICS_TOKEN } : ctx.config.NODE_ENV === 'production' ? { kind: 'closed' } : { kind: 'open' },
     async isReady() {
       const checks: Record<string, string> = {};

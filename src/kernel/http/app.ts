@@ -25,6 +25,8 @@ export interface AppOptions {
   metrics: Metrics;
   body_limit_bytes: number;
   version: string;
+  /** Markdown for the API reference's first page (getting started), after the API's conventions. */
+  guide?: string;
   isReady: () => Promise<ReadyState>;
   /**
    * Who may read /metrics: `open` (development), a bearer token Prometheus sends, or nobody
@@ -83,14 +85,19 @@ function toProblem(error: unknown): Problem | undefined {
   return undefined;
 }
 
-/** The head of the OpenAPI document; the paths come from the routes. */
-export function openApiConfig(version: string) {
+const conventions = 'The open business operating system for retail. Errors are RFC 9457 problem+json with a stable `code`. Mutating requests accept an `Idempotency-Key` header.';
+
+/**
+ * The head of the OpenAPI document; the paths come from the routes. `guide` (markdown) follows
+ * the conventions on the reference's first page: the platform's getting-started walkthrough.
+ */
+export function openApiConfig(version: string, guide?: string) {
   return {
     openapi: '3.1.0',
     info: {
       title: 'OpenBOS API',
       version,
-      description: 'The open business operating system for retail. Errors are RFC 9457 problem+json with a stable `code`. Mutating requests accept an `Idempotency-Key` header.',
+      description: guide === undefined ? conventions : `${conventions}\n\n## Getting started: a buyer's first order\n\n${guide}`,
     },
   };
 }
@@ -171,7 +178,7 @@ export function createApiApp(options: AppOptions): OpenAPIHono<AppEnv> {
     scheme: 'bearer',
     description: 'A secret key (`sk_...`) or, where a route says so, a publishable key (`pk_...`).',
   });
-  app.doc31('/openapi.json', openApiConfig(options.version));
+  app.doc31('/openapi.json', openApiConfig(options.version, options.guide));
   mountDocs(app);
   return app;
 }
