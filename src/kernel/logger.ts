@@ -33,8 +33,10 @@ function destination(fd: 1 | 2, format: 'json' | 'pretty'): DestinationStream {
   if (format === 'json') return pino.destination({ fd, sync: fd === 2 });
   // Formatted in this thread (no transport worker), synchronously, so a crash's last line
   // reaches the terminal. The pid and the logger's name add nothing for one person watching one
-  // process; the request and component fields stay, on the line below the message.
-  return PinoPretty({ destination: fd, sync: true, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name' });
+  // process; the request and component fields stay, on the lines below the message. Colours
+  // only on a terminal: asked for in a file, they would be escape codes.
+  const colorize = (fd === 1 ? process.stdout : process.stderr).isTTY;
+  return PinoPretty({ destination: fd, sync: true, colorize, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name' });
 }
 
 export type { Logger };
