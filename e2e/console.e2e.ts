@@ -56,9 +56,19 @@ describe('the merchant console', () => {
     expect(bytes).toBeLessThanOrEqual(250 * 1024);
   });
 
-  it('turns a wrong password away and signs a demo owner in', async () => {
+  it('opens signed out without an error in the browser console, turns a wrong password away and signs a demo owner in', async () => {
+    // A first visit asks whether it is signed in; that question must not log a failed request.
+    const noise: string[] = [];
+    const onConsole = (m: { type(): string; text(): string }) => void (m.type() === 'error' && noise.push(m.text()));
+    const onResponse = (r: { status(): number; url(): string }) => void (r.status() >= 400 && noise.push(`${r.status()} ${r.url()}`));
+    page.on('console', onConsole);
+    page.on('response', onResponse);
     await page.goto(consoleUrl());
     await page.waitForURL(/\/console\/sign-in/);
+    await page.getByLabel('Store handle').waitFor();
+    page.off('console', onConsole);
+    page.off('response', onResponse);
+    expect(noise).toEqual([]);
     await screenshot(page, 'sign-in');
     expect(await unlabelledControls(page)).toEqual([]);
     await page.getByLabel('Store handle').fill('demo-brand');

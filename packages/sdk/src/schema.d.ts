@@ -2112,6 +2112,10 @@ export interface components {
             /** @enum {string} */
             status: "draft" | "published" | "archived";
             title: string;
+            /** @description the title in other languages, by language tag */
+            title_i18n: {
+                [key: string]: string;
+            };
             updated_at: string;
             variants: {
                 barcode: string | null;
@@ -10939,6 +10943,15 @@ export interface operations {
                     /** @enum {string} */
                     status?: "draft" | "published" | "archived";
                     title: string;
+                    /**
+                     * @description the title in other languages, by language tag: `{ "zh-CN": "西湖龙井" }`; a console or storefront in that language shows it, `title` elsewhere
+                     * @example {
+                     *       "zh-CN": "西湖龙井"
+                     *     }
+                     */
+                    title_i18n?: {
+                        [key: string]: string;
+                    };
                     variants: {
                         barcode?: string;
                         /** @description wholesale minimum order quantity */
@@ -11165,6 +11178,15 @@ export interface operations {
                     /** @enum {string} */
                     status?: "draft" | "published" | "archived";
                     title?: string;
+                    /**
+                     * @description the title in other languages, by language tag: `{ "zh-CN": "西湖龙井" }`; a console or storefront in that language shows it, `title` elsewhere
+                     * @example {
+                     *       "zh-CN": "西湖龙井"
+                     *     }
+                     */
+                    title_i18n?: {
+                        [key: string]: string;
+                    };
                 };
             };
         };
