@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, eventually, initialJavaScriptGzipBytes, launchBrowser, screenshot, startE2eServer, unlabelledControls, type E2eServer } from './support.js';
+import { api, controlsUnderNotices, eventually, initialJavaScriptGzipBytes, launchBrowser, screenshot, startE2eServer, unlabelledControls, type E2eServer } from './support.js';
 
 /**
  * A merchant runs the demo business from the console in a real Chromium: sign in, look at the
@@ -107,6 +107,9 @@ describe('the merchant console', () => {
     await page.getByText('“E2E Jasmine Pearls” was created.').waitFor();
     await expect.poll(() => page.url()).toMatch(/\/console\/catalog\/prod_/);
     const product_id = page.url().split('/').pop()!;
+    await page.getByRole('button', { name: 'Discard' }).waitFor();
+    expect(await page.locator('.notice').count()).toBeGreaterThan(0);
+    expect(await controlsUnderNotices(page), 'a notice covers a control').toEqual([]);
     await screenshot(page, 'product-edit');
     const product = await api(server, demo.secret_key, 'GET', `/v1/products/${product_id}`);
     expect(product.body).toMatchObject({ title: 'E2E Jasmine Pearls', status: 'published' });
@@ -331,12 +334,20 @@ describe('the merchant console', () => {
     expect(check.code, check.stdout + check.stderr).toBe(0);
   });
 
-  it('speaks Simplified Chinese', async () => {
+  it('speaks Simplified Chinese: names the demo products and writes dates in Chinese', async () => {
     await page.goto(consoleUrl());
     await page.getByLabel('Language').first().selectOption('zh-CN');
     await page.getByRole('heading', { level: 1, name: '概览' }).waitFor();
     expect(await page.evaluate('document.documentElement.lang')).toBe('zh-CN');
     await screenshot(page, 'overview-zh');
+    await page.goto(consoleUrl('catalog'));
+    await page.getByRole('link', { name: '西湖龙井绿茶' }).waitFor();
+    await screenshot(page, 'catalog-zh');
+    await page.goto(consoleUrl('orders'));
+    const placed = page.locator('table time').first();
+    await placed.waitFor();
+    expect(await placed.textContent()).toMatch(/\d{4}年\d{1,2}月\d{1,2}日/);
+    await screenshot(page, 'orders-zh');
     await page.getByLabel('语言').first().selectOption('en');
     await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
   });
