@@ -94,6 +94,7 @@ export const commands = {
       const buyer = credentials?.consumers?.[0];
       if (buyer !== undefined) out(`  Buyer login    email ${buyer.email.padEnd(30)} password ${buyer.password}   (any storefront: POST /v1/account/sessions)`);
       out(`  Try            curl -H "Authorization: Bearer ${demo.secret_key}" ${platform.url}/v1/merchant`);
+      out(`  First order    README.md, "A buyer's first order, step by step" (also on ${platform.url}/docs)`);
     }
     if (config.OPENBOS_WORKERS > 1) out(`  Processes      ${config.OPENBOS_WORKERS} workers sharing port ${platform.port}`);
     out('Press Ctrl-C to stop.');
