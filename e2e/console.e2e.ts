@@ -341,7 +341,8 @@ describe('the merchant console', () => {
     expect(await page.evaluate('document.documentElement.lang')).toBe('zh-CN');
     await screenshot(page, 'overview-zh');
     await page.goto(consoleUrl('catalog'));
-    await page.getByRole('link', { name: '西湖龙井绿茶' }).waitFor();
+    // Signed in as demo-mart's viewer since the test before: the store chain's mooncakes.
+    await page.getByRole('link', { name: '莲蓉月饼礼盒' }).waitFor();
     await screenshot(page, 'catalog-zh');
     await page.goto(consoleUrl('orders'));
     const placed = page.locator('table time').first();
