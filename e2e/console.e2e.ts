@@ -350,6 +350,6 @@ describe('the merchant console', () => {
     expect(await placed.textContent()).toMatch(/\d{4}年\d{1,2}月\d{1,2}日/);
     await screenshot(page, 'orders-zh');
     await page.getByLabel('语言').first().selectOption('en');
-    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await page.getByRole('heading', { level: 1, name: 'Orders' }).waitFor();
   });
 });
