@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, eventually, initialJavaScriptGzipBytes, launchBrowser, screenshot, startE2eServer, unlabelledControls, type E2eServer } from './support.js';
+import { api, controlsUnderNotices, eventually, initialJavaScriptGzipBytes, launchBrowser, screenshot, startE2eServer, unlabelledControls, type E2eServer } from './support.js';
 
 /**
  * A merchant runs the demo business from the console in a real Chromium: sign in, look at the
@@ -58,9 +58,19 @@ describe('the merchant console', () => {
     expect(bytes).toBeLessThanOrEqual(250 * 1024);
   });
 
-  it('turns a wrong password away and signs a demo owner in', async () => {
+  it('opens signed out without an error in the browser console, turns a wrong password away and signs a demo owner in', async () => {
+    // A first visit asks whether it is signed in; that question must not log a failed request.
+    const noise: string[] = [];
+    const onConsole = (m: { type(): string; text(): string }) => void (m.type() === 'error' && noise.push(m.text()));
+    const onResponse = (r: { status(): number; url(): string }) => void (r.status() >= 400 && noise.push(`${r.status()} ${r.url()}`));
+    page.on('console', onConsole);
+    page.on('response', onResponse);
     await page.goto(consoleUrl());
     await page.waitForURL(/\/console\/sign-in/);
+    await page.getByLabel('Store handle').waitFor();
+    page.off('console', onConsole);
+    page.off('response', onResponse);
+    expect(noise).toEqual([]);
     await screenshot(page, 'sign-in');
     expect(await unlabelledControls(page)).toEqual([]);
     await page.getByLabel('Store handle').fill('demo-brand');
@@ -99,6 +109,9 @@ describe('the merchant console', () => {
     await page.getByText('“E2E Jasmine Pearls” was created.').waitFor();
     await expect.poll(() => page.url()).toMatch(/\/console\/catalog\/prod_/);
     const product_id = page.url().split('/').pop()!;
+    await page.getByRole('button', { name: 'Discard' }).waitFor();
+    expect(await page.locator('.notice').count()).toBeGreaterThan(0);
+    expect(await controlsUnderNotices(page), 'a notice covers a control').toEqual([]);
     await screenshot(page, 'product-edit');
     const product = await api(server, demo.secret_key, 'GET', `/v1/products/${product_id}`);
     expect(product.body).toMatchObject({ title: 'E2E Jasmine Pearls', status: 'published' });
@@ -334,13 +347,22 @@ describe('the merchant console', () => {
     expect(check.code, check.stdout + check.stderr).toBe(0);
   });
 
-  it('speaks Simplified Chinese', async () => {
+  it('speaks Simplified Chinese: names the demo products and writes dates in Chinese', async () => {
     await page.goto(consoleUrl());
     await page.getByLabel('Language').first().selectOption('zh-CN');
     await page.getByRole('heading', { level: 1, name: '概览' }).waitFor();
     expect(await page.evaluate('document.documentElement.lang')).toBe('zh-CN');
     await screenshot(page, 'overview-zh');
+    await page.goto(consoleUrl('catalog'));
+    // Signed in as demo-mart's viewer since the test before: the store chain's mooncakes.
+    await page.getByRole('link', { name: '莲蓉月饼礼盒' }).waitFor();
+    await screenshot(page, 'catalog-zh');
+    await page.goto(consoleUrl('orders'));
+    const placed = page.locator('table time').first();
+    await placed.waitFor();
+    expect(await placed.textContent()).toMatch(/\d{4}年\d{1,2}月\d{1,2}日/);
+    await screenshot(page, 'orders-zh');
     await page.getByLabel('语言').first().selectOption('en');
-    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await page.getByRole('heading', { level: 1, name: 'Orders' }).waitFor();
   });
 });

@@ -74,6 +74,18 @@ export async function unlabelledControls(page: Page): Promise<string[]> {
     .map((el) => el.outerHTML.slice(0, 120))`);
 }
 
+/** The buttons, links and fields a notice on screen covers, even in part: there must be none. */
+export async function controlsUnderNotices(page: Page): Promise<string[]> {
+  return page.evaluate(`(() => {
+    const notices = [...document.querySelectorAll('.notice')].map((n) => n.getBoundingClientRect());
+    const overlaps = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    return [...document.querySelectorAll('button, a[href], input, select, textarea')]
+      .filter((el) => el.getClientRects().length > 0)
+      .filter((el) => notices.some((n) => overlaps(n, el.getBoundingClientRect())))
+      .map((el) => el.outerHTML.slice(0, 120));
+  })()`);
+}
+
 /** The JavaScript a browser must load before the first page shows: the entry and what it preloads, gzipped. */
 export async function initialJavaScriptGzipBytes(distDir: string): Promise<{ bytes: number; files: string[] }> {
   const html = await readFile(path.join(distDir, 'index.html'), 'utf8');

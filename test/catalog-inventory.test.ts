@@ -43,6 +43,24 @@ describe('catalog', () => {
     expect(bad.body.errors[0].field).toBe('variants.0.option_values.size');
   });
 
+  it('keeps a product’s title in other languages, changes and removes one, and refuses what is no language tag', async () => {
+    const variants = [{ sku: `TEA-I18N-${Date.now()}`, prices: [{ currency: 'CNY', amount_minor: 12_800 }] }];
+    const created = await shop.call('POST', '/v1/products', { body: { title: 'Longjing tea', title_i18n: { 'zh-CN': '龙井茶' }, variants } });
+    expect(created.status, created.text).toBe(201);
+    expect(created.body.title_i18n).toEqual({ 'zh-CN': '龙井茶' });
+    const id = created.body.id as string;
+    const changed = await shop.call('PATCH', `/v1/products/${id}`, { body: { title_i18n: { 'zh-CN': '西湖龙井', ja: '龍井茶' } } });
+    expect(changed.body.title_i18n).toEqual({ 'zh-CN': '西湖龙井', ja: '龍井茶' });
+    expect(changed.body.title).toBe('Longjing tea');
+    expect((await shop.call('PATCH', `/v1/products/${id}`, { body: { title_i18n: {} } })).body.title_i18n).toEqual({});
+    const bad = await shop.call('PATCH', `/v1/products/${id}`, { body: { title_i18n: { Chinese: '龙井' } } });
+    expect(bad.status).toBe(400);
+    expect((await shop.call('GET', `/v1/products/${id}`)).body.title_i18n).toEqual({});
+    // A product made before translations existed has none.
+    const plain = await shop.call('POST', '/v1/products', { body: { title: 'Plain', variants: [{ ...variants[0]!, sku: `${variants[0]!.sku}-P` }] } });
+    expect(plain.body.title_i18n).toEqual({});
+  });
+
   it('refuses a duplicate SKU with 409 and creates nothing', async () => {
     const before = await sql<{ n: number }>`select count(*)::int as n from product where merchant_id = ${shop.id}`.execute(platform.database.db);
     const res = await shop.call('POST', '/v1/products', { body: { title: 'Again', variants: [{ sku: 'SHIRT-S', prices: [] }] } });

@@ -106,6 +106,23 @@ describe('a console session', () => {
     expect((await a.call('GET', '/v1/console/session')).status).toBe(403);
   });
 
+  it('tells a browser whether it is signed in with a 200 either way, so the console logs no error when it loads signed out', async () => {
+    const signedOut = await a.call('GET', '/v1/console/session/state', { key: null });
+    expect(signedOut.status).toBe(200);
+    expect(signedOut.body).toEqual({ signed_in: false, session: null });
+    // Only the browser's cookie counts: an API key is no console session.
+    expect((await a.call('GET', '/v1/console/session/state')).body).toEqual({ signed_in: false, session: null });
+    const session = await a.signIn('staff');
+    const state = await session.call('GET', '/v1/console/session/state', { csrf: false });
+    expect(state.status).toBe(200);
+    expect(state.body.signed_in).toBe(true);
+    expect(state.body.session.user.id).toBe(session.user_id);
+    expect(state.body.session.csrf_token).toBe(session.csrf_token);
+    expect(state.body.session.scopes).toEqual((await session.call('GET', '/v1/console/session')).body.scopes);
+    await session.call('DELETE', '/v1/console/session');
+    expect((await session.call('GET', '/v1/console/session/state', { csrf: false })).body).toEqual({ signed_in: false, session: null });
+  });
+
   it('refuses a change sent with the cookie but without the anti-forgery token, and changes nothing', async () => {
     const session = await a.signIn('owner');
     const body = { kind: 'store', code: 'CSRF-1', name: 'Forged store', address: { line1: '1 Road', city: 'Hangzhou', country: 'CN' }, latitude: 30.2, longitude: 120.1, timezone: 'Asia/Shanghai' };

@@ -31,6 +31,12 @@ describe('demo platform seed', () => {
     expect(kinds).toEqual({ 'demo-brand': 'brand', 'demo-mart': 'retailer', 'demo-wholesale': 'wholesale', 'demo-c2c': 'individual' });
   });
 
+  it('names every demo product in Chinese too, for the console and storefronts in Chinese', async () => {
+    const titles = await sql<{ title: string; zh: string | null }>`select title, title_i18n->>'zh-CN' as zh from product`.execute(database.db);
+    expect(titles.rows.length).toBeGreaterThan(0);
+    for (const row of titles.rows) expect(row.zh, row.title).toMatch(/\p{Script=Han}/u);
+  });
+
   it('gives demo-mart three stores with coordinates and one warehouse', async () => {
     const mart = await findMerchantByHandle(database.db, 'demo-mart');
     const locations = await listLocations(database.db, mart!.id, { limit: 100 });

@@ -1,5 +1,5 @@
 import { loadConfig, ConfigError, describeConfig, type Config } from '../kernel/config.js';
-import type { CliContext } from '../kernel/cli.js';
+import { countOf, type CliContext } from '../kernel/cli.js';
 import { runChecks, kernelChecks } from '../kernel/checks.js';
 import { databaseVersion } from '../kernel/db.js';
 import { outboxStats, retryDeadEvents } from '../kernel/events/outbox.js';
@@ -18,7 +18,7 @@ const out = (line = '') => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
 
 async function withDatabase<T>(config: Config, work: (db: OpenedDatabase, logger: Logger) => Promise<T>): Promise<T> {
-  const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, 'bos', 2);
+  const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, 'bos', 2, config.OPENBOS_LOG_FORMAT);
   const database = await openDatabase(config, logger, 'cli');
   try {
     return await work(database, logger);
@@ -94,6 +94,7 @@ export const commands = {
       const buyer = credentials?.consumers?.[0];
       if (buyer !== undefined) out(`  Buyer login    email ${buyer.email.padEnd(30)} password ${buyer.password}   (any storefront: POST /v1/account/sessions)`);
       out(`  Try            curl -H "Authorization: Bearer ${demo.secret_key}" ${platform.url}/v1/merchant`);
+      out(`  First order    README.md, "A buyer's first order, step by step" (also on ${platform.url}/docs)`);
     }
     if (config.OPENBOS_WORKERS > 1) out(`  Processes      ${config.OPENBOS_WORKERS} workers sharing port ${platform.port}`);
     out('Press Ctrl-C to stop.');
@@ -103,7 +104,7 @@ export const commands = {
   async migrate(config: Config): Promise<void> {
     await withDatabase(config, async ({ db }) => {
       const applied = await migrateToLatest(db, allMigrations);
-      out(applied.length === 0 ? 'The schema is up to date.' : `Applied ${applied.length} migrations:\n${applied.map((m) => `  ${m}`).join('\n')}`);
+      out(applied.length === 0 ? 'The schema is up to date.' : `Applied ${countOf(applied.length, 'migration')}:\n${applied.map((m) => `  ${m}`).join('\n')}`);
     });
   },
 
@@ -125,7 +126,7 @@ export const commands = {
           out(`${r.violations.length === 0 ? 'ok  ' : 'FAIL'} ${r.name}: ${r.description}`);
           for (const v of r.violations) out(`       ${v}`);
         }
-        out(failed.length === 0 ? `All ${reports.length} invariants hold.` : `${failed.length} of ${reports.length} invariants are violated.`);
+        out(failed.length === 0 ? `All ${reports.length} invariants hold.` : `${failed.length} of ${countOf(reports.length, 'invariant')} ${failed.length === 1 ? 'is' : 'are'} violated.`);
       }
       return failed.length === 0 ? 0 : 1;
     });
@@ -148,9 +149,9 @@ export const commands = {
         const version = await databaseVersion(db);
         out(`ok   database reachable (PostgreSQL ${Math.floor(version / 10_000)}.${version % 100}) via ${config.DATABASE_URL === undefined ? 'embedded server' : 'DATABASE_URL'}`);
         const pending = await pendingMigrations(db, allMigrations).catch(() => allMigrations.flatMap((m) => m.migrations.map((x) => x.id)));
-        out(pending.length === 0 ? 'ok   migrations applied' : `WARN ${pending.length} migrations pending: run \`npx bos migrate\` or start the server`);
+        out(pending.length === 0 ? 'ok   migrations applied' : `WARN ${countOf(pending.length, 'migration')} pending: run \`npx bos migrate\` or start the server`);
         const stats = await outboxStats(db).catch(() => undefined);
-        if (stats !== undefined) out(`${stats.dead === 0 ? 'ok  ' : 'WARN'} events: ${stats.pending} pending, ${stats.dead} dead letters`);
+        if (stats !== undefined) out(`${stats.dead === 0 ? 'ok  ' : 'WARN'} events: ${stats.pending} pending, ${countOf(stats.dead, 'dead letter')}`);
         return 0;
       });
     } catch (error) {
@@ -170,7 +171,7 @@ export const commands = {
   async retryEvents(config: Config, ids: string[]): Promise<void> {
     await withDatabase(config, async ({ db }) => {
       const moved = await retryDeadEvents(db, ids.length === 0 ? undefined : ids);
-      out(`Moved ${moved} dead-letter events back to pending.`);
+      out(`Moved ${countOf(moved, 'dead-letter event')} back to pending.`);
     });
   },
 };

@@ -27,7 +27,7 @@ export function buildProgram(registry: Registry, makeCli: (config: () => ReturnT
 
   program.command('start').description('start the platform: database, migrations, demo data, HTTP API').action(async () => {
     const cfg = config();
-    await commands.start(cfg, createLogger(cfg.LOG_LEVEL));
+    await commands.start(cfg, createLogger(cfg.LOG_LEVEL, 'openbos', 1, cfg.OPENBOS_LOG_FORMAT));
   });
 
   program.command('migrate').description('apply pending database migrations').action(async () => {

@@ -23,3 +23,11 @@ export interface CliContext {
   /** The exit status of the command; 0 unless set. */
   exit(code: number): void;
 }
+
+/**
+ * A count with its noun in the right number: `1 order`, `2 orders`, `0 orders`. Give the plural
+ * when it is not the singular plus "s" (`countOf(n, 'day', 'days')`, `countOf(n, 'entry', 'entries')`).
+ */
+export function countOf(count: number, singular: string, plural = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : plural}`;
+}

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { logFormats } from './logger.js';
 
 /**
  * Every setting OpenBOS reads, validated once at start. A bad value stops the start with a
@@ -30,6 +31,7 @@ const envSchema = z.object({
   OPENBOS_TRUSTED_PROXIES: z.coerce.number().int().min(0).max(10).default(0).describe('reverse proxies in front of the server whose X-Forwarded-For entries name the client; 0 takes the socket address'),
   NATS_URL: z.string().min(1).optional().describe('NATS server; when set, domain events are also published to JetStream'),
   LOG_LEVEL: z.enum(logLevels).default('info').describe('pino log level'),
+  OPENBOS_LOG_FORMAT: z.enum(logFormats).default('auto').describe('auto: readable lines on a terminal, JSON lines otherwise; json or pretty: always that'),
   OPENBOS_JOB_POLL_MS: positiveInt.default(1_000).describe('how often durable timers are checked'),
   OPENBOS_METRICS_TOKEN: z.string().min(16).optional().describe('bearer token Prometheus sends to read /metrics; unset, /metrics is open in development and off in production'),
   NODE_ENV: z.string().optional().describe('`production` turns development-only features off unless enabled explicitly'),

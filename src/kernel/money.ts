@@ -94,3 +94,20 @@ export function toJsonAmount(amount_minor: bigint): number {
   }
   return Number(amount_minor);
 }
+
+/**
+ * An amount as people read it, with its currency's symbol and decimals: `¥44.65`, `€1,234.50`,
+ * `¥1,200` for yen. Exact for any bigint: the decimal string is formatted, never a double. The
+ * narrow symbol is what a shop's own customers see; where several currencies could share it, the
+ * caller says which (a payout names its merchant, whose currency is known).
+ */
+export function formatMoney(amount_minor: bigint | number, currency: string, locale = 'en'): string {
+  const digits = minorUnitDigits(currency);
+  const minor = BigInt(amount_minor);
+  const sign = minor < 0n ? '-' : '';
+  const units = (minor < 0n ? -minor : minor).toString().padStart(digits + 1, '0');
+  const decimal = digits === 0 ? units : `${units.slice(0, -digits)}.${units.slice(-digits)}`;
+  const format = new Intl.NumberFormat(locale, { style: 'currency', currency, currencyDisplay: 'narrowSymbol', minimumFractionDigits: digits, maximumFractionDigits: digits });
+  // A decimal string keeps every digit (Intl.NumberFormat v3); the type declarations lag behind.
+  return format.format(`${sign}${decimal}` as unknown as number);
+}

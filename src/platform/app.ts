@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { pendingMigrations } from '../kernel/migrations.js';
 import { pingDatabase } from '../kernel/db.js';
+import { demoActivityPending } from '../kernel/seed.js';
 import { createApiApp } from '../kernel/http/app.js';
 import type { AppEnv } from '../kernel/http/context.js';
 import { gauge, createMetrics, groupCommitMetrics, type Metrics } from '../kernel/http/metrics.js';
@@ -11,6 +12,7 @@ import type { ModuleContext } from '../kernel/module.js';
 import { keyAuthenticator } from '../modules/merchants/index.js';
 import { allMigrations } from './modules.js';
 import { mountConsole } from './console.js';
+import { buyerWalkthrough } from './walkthrough.js';
 
 export const version = '0.1.0';
 
@@ -28,6 +30,7 @@ export function buildApp(ctx: ModuleContext, isShuttingDown: () => boolean = () 
     metrics,
     body_limit_bytes: ctx.config.OPENBOS_BODY_LIMIT_BYTES,
     version,
+    guide: buyerWalkthrough,
     metricsAccess: ctx.config.OPENBOS_METRICS_TOKEN !== undefined ? { kind: 'token', token: ctx.config.OPENBOS_METRICS_TOKEN } : ctx.config.NODE_ENV === 'production' ? { kind: 'closed' } : { kind: 'open' },
     async isReady() {
       const checks: Record<string, string> = {};
@@ -36,6 +39,8 @@ export function buildApp(ctx: ModuleContext, isShuttingDown: () => boolean = () 
         checks.database = 'ok';
         const pending = await pendingMigrations(ctx.db, allMigrations);
         checks.migrations = pending.length === 0 ? 'ok' : `${pending.length} pending`;
+        // A load balancer or a script that waits for /ready finds the demo orders in place.
+        if (pending.length === 0) checks.demo_data = (await demoActivityPending(ctx.db)) ? 'the demo orders are being placed' : 'ok';
       } catch (error) {
         checks.database = `unreachable: ${error instanceof Error ? error.message : String(error)}`;
       }

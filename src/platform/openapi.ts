@@ -5,6 +5,7 @@ import { openApiConfig } from '../kernel/http/app.js';
 import { createLogger } from '../kernel/logger.js';
 import { buildApp, version } from './app.js';
 import { registry } from './modules.js';
+import { buyerWalkthrough } from './walkthrough.js';
 
 /**
  * The OpenAPI document of the whole API, built from the route declarations without a database:
@@ -16,7 +17,7 @@ export async function openApiDocument(): Promise<Record<string, unknown>> {
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
   try {
     const { app } = buildApp({ db, config: loadConfig({}, registry.settings), logger: createLogger('silent'), registry });
-    return app.getOpenAPI31Document(openApiConfig(version)) as unknown as Record<string, unknown>;
+    return app.getOpenAPI31Document(openApiConfig(version, buyerWalkthrough)) as unknown as Record<string, unknown>;
   } finally {
     await db.destroy();
   }

@@ -10,7 +10,7 @@ import type { DemoCredentials, ModuleContext } from '../kernel/module.js';
 import { pruneIdempotencyKeys } from '../kernel/http/idempotency.js';
 import { pruneRateLimits } from '../kernel/http/shared-limiter.js';
 import { serverSealer } from '../kernel/sealed.js';
-import { seedDemo } from '../kernel/seed.js';
+import { markDemoActivityDone, markDemoActivityPending, seedDemo } from '../kernel/seed.js';
 import { runDueJobs } from '../kernel/jobs.js';
 import { buildApp } from './app.js';
 import { runDemoActivity } from './demo-activity.js';
@@ -44,7 +44,14 @@ export async function prepareDatabase(config: Config, logger: Logger): Promise<P
     if (applied.length > 0) logger.info({ applied }, `applied ${applied.length} migrations`);
     if (config.OPENBOS_SEED_DEMO === 'auto') {
       seeded = await seedDemo(ctx, modules);
-      if (seeded !== undefined) logger.info('seeded the demo platform');
+      if (seeded !== undefined) {
+        logger.info('seeded the demo platform');
+        await markDemoActivityPending(database.db);
+      } else if (await markDemoActivityDone(database.db, { stale_only: true })) {
+        // Only the process that seeds places the demo orders; an earlier one stopped before it
+        // had placed them all. The platform serves without them rather than never being ready.
+        logger.warn('an earlier start stopped before it placed all the demo orders; the demo goes on without them');
+      }
     }
   } catch (error) {
     await database.close();
@@ -57,12 +64,17 @@ export async function prepareDatabase(config: Config, logger: Logger): Promise<P
 export async function placeDemoOrders(ctx: ModuleContext, seeded: DemoCredentials): Promise<void> {
   // Its own app instance, logging only warnings, so a hundred demo requests do not bury the banner.
   const quiet = buildApp({ ...ctx, logger: ctx.logger.child({ component: 'demo' }, { level: 'warn' }) });
-  const placed = await runDemoActivity(quiet.app, seeded, ctx.logger, () => runPayouts(ctx.db));
-  ctx.logger.info({ orders: placed }, 'placed the demo orders');
+  try {
+    const placed = await runDemoActivity(quiet.app, seeded, ctx.logger, () => runPayouts(ctx.db));
+    ctx.logger.info({ orders: placed }, 'placed the demo orders');
+  } finally {
+    // Ready even when placing them failed (the error goes on up): a half-placed demo is still a platform.
+    await markDemoActivityDone(ctx.db);
+  }
 }
 
 /** Opens the database, migrates, seeds on first start, starts event delivery, then serves HTTP. */
-export async function startPlatform(config: Config, logger: Logger = createLogger(config.LOG_LEVEL)): Promise<RunningPlatform> {
+export async function startPlatform(config: Config, logger: Logger = createLogger(config.LOG_LEVEL, 'openbos', 1, config.OPENBOS_LOG_FORMAT)): Promise<RunningPlatform> {
   const { database, seeded } = await prepareDatabase(config, logger);
   const ctx: ModuleContext = { db: database.db, config, logger, registry };
 

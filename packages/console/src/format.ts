@@ -30,6 +30,15 @@ export function minorToInput(amount_minor: number, currency: string): string {
   return (amount_minor / 10 ** digits).toFixed(digits);
 }
 
+/**
+ * A product's title in the reader's language: its translation for that language when it has one
+ * (`title_i18n`, by language tag), else its title.
+ */
+export function localTitle(product: { title: string; title_i18n?: Record<string, string> }, language: string): string {
+  const titles = product.title_i18n ?? {};
+  return titles[language] ?? titles[localeOf(language)] ?? titles[language.split('-')[0]!] ?? product.title;
+}
+
 export function formatNumber(value: number, language: string): string {
   return new Intl.NumberFormat(localeOf(language)).format(value);
 }

@@ -1,6 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useMemo, type ReactNode } from 'react';
-import { bos, OpenBosError, setCsrfToken, unwrap, type Schemas } from './api';
+import { bos, setCsrfToken, unwrap, type Schemas } from './api';
 
 export type Session = Schemas['ConsoleSession'];
 export type SignInChallenge = Schemas['ConsoleSignInChallenge']['second_factor'];
@@ -22,15 +22,14 @@ interface SessionState {
 const SessionContext = createContext<SessionState | undefined>(undefined);
 export const sessionQueryKey = ['session'] as const;
 
+/**
+ * Asks whether this browser is signed in. The state endpoint answers 200 either way, so opening
+ * the console signed out leaves no failed request in the browser's console.
+ */
 async function loadSession(): Promise<Session | null> {
-  try {
-    const session = await unwrap(bos.GET('/v1/console/session'));
-    setCsrfToken(session.csrf_token);
-    return session;
-  } catch (error) {
-    if (error instanceof OpenBosError && error.status === 401) return null;
-    throw error;
-  }
+  const { session } = await unwrap(bos.GET('/v1/console/session/state'));
+  if (session !== null) setCsrfToken(session.csrf_token);
+  return session;
 }
 
 export function SessionProvider({ children }: { children: ReactNode }) {

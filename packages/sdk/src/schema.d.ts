@@ -606,6 +606,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/console/session/state": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether this browser is signed in to the console, with the session when it is. It answers 200 either way, so a page that asks on every load logs no error for a visitor who has not signed in */
+        get: operations["getConsoleSessionState"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/console/sessions": {
         parameters: {
             query?: never;
@@ -1765,6 +1782,10 @@ export interface components {
             scopes: string[];
             user: components["schemas"]["ConsoleUser"];
         };
+        ConsoleSessionState: {
+            session: components["schemas"]["ConsoleSession"] & (Record<string, never> | null);
+            signed_in: boolean;
+        };
         ConsoleSessionWithRecoveryCodes: components["schemas"]["ConsoleSession"] & {
             recovery_codes: string[] | null;
         };
@@ -2108,6 +2129,10 @@ export interface components {
             /** @enum {string} */
             status: "draft" | "published" | "archived";
             title: string;
+            /** @description the title in other languages, by language tag */
+            title_i18n: {
+                [key: string]: string;
+            };
             updated_at: string;
             variants: {
                 barcode: string | null;
@@ -6418,6 +6443,98 @@ export interface operations {
                         /** @enum {boolean} */
                         signed_out: true;
                     };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getConsoleSessionState: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed in (with the session) or not (`session` is null) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsoleSessionState"];
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */
@@ -10949,6 +11066,15 @@ export interface operations {
                     /** @enum {string} */
                     status?: "draft" | "published" | "archived";
                     title: string;
+                    /**
+                     * @description the title in other languages, by language tag: `{ "zh-CN": "西湖龙井" }`; a console or storefront in that language shows it, `title` elsewhere
+                     * @example {
+                     *       "zh-CN": "西湖龙井"
+                     *     }
+                     */
+                    title_i18n?: {
+                        [key: string]: string;
+                    };
                     variants: {
                         barcode?: string;
                         /** @description wholesale minimum order quantity */
@@ -11175,6 +11301,15 @@ export interface operations {
                     /** @enum {string} */
                     status?: "draft" | "published" | "archived";
                     title?: string;
+                    /**
+                     * @description the title in other languages, by language tag: `{ "zh-CN": "西湖龙井" }`; a console or storefront in that language shows it, `title` elsewhere
+                     * @example {
+                     *       "zh-CN": "西湖龙井"
+                     *     }
+                     */
+                    title_i18n?: {
+                        [key: string]: string;
+                    };
                 };
             };
         };

@@ -25,6 +25,8 @@ export interface AppOptions {
   metrics: Metrics;
   body_limit_bytes: number;
   version: string;
+  /** Markdown for the API reference's first page (getting started), after the API's conventions. */
+  guide?: string;
   isReady: () => Promise<ReadyState>;
   /**
    * Who may read /metrics: `open` (development), a bearer token Prometheus sends, or nobody
@@ -52,6 +54,17 @@ export function problemResponse(c: Context<AppEnv>, problem: Problem): Response 
   return c.body(JSON.stringify(body), problem.status as ContentfulStatusCode, { 'content-type': problemContentType, ...problem.headers });
 }
 
+/**
+ * `/ready` while something is not: a problem document that names what it waits for (with the
+ * checks as an extension member), and when to ask again.
+ */
+function notReadyResponse(c: Context<AppEnv>, checks: Record<string, string>): Response {
+  const waiting = Object.entries(checks).filter(([, v]) => v !== 'ok').map(([name, v]) => `${name}: ${v}`);
+  const problem = new Problem(503, 'not_ready', 'Not ready', `Waiting for ${waiting.join('; ')}`, undefined, { 'Retry-After': '1' });
+  const body = { ...problem.toBody(c.req.path, c.get('requestId')), checks };
+  return c.body(JSON.stringify(body), 503, { 'content-type': problemContentType, ...problem.headers });
+}
+
 /** While the database is unreachable every request hears so, with when to try again. */
 const databaseUnavailable = new Problem(503, 'database_unavailable', 'Service unavailable', 'The database is unreachable; retry shortly', undefined, { 'Retry-After': '5' });
 
@@ -72,14 +85,19 @@ function toProblem(error: unknown): Problem | undefined {
   return undefined;
 }
 
-/** The head of the OpenAPI document; the paths come from the routes. */
-export function openApiConfig(version: string) {
+const conventions = 'The open business operating system for retail. Errors are RFC 9457 problem+json with a stable `code`. Mutating requests accept an `Idempotency-Key` header.';
+
+/**
+ * The head of the OpenAPI document; the paths come from the routes. `guide` (markdown) follows
+ * the conventions on the reference's first page: the platform's getting-started walkthrough.
+ */
+export function openApiConfig(version: string, guide?: string) {
   return {
     openapi: '3.1.0',
     info: {
       title: 'OpenBOS API',
       version,
-      description: 'The open business operating system for retail. Errors are RFC 9457 problem+json with a stable `code`. Mutating requests accept an `Idempotency-Key` header.',
+      description: guide === undefined ? conventions : `${conventions}\n\n## Getting started: a buyer's first order\n\n${guide}`,
     },
   };
 }
@@ -143,7 +161,8 @@ export function createApiApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.get('/health', (c) => c.json({ status: 'ok', version: options.version }));
   app.get('/ready', async (c) => {
     const state = await options.isReady();
-    return c.json({ status: state.ready ? 'ready' : 'not_ready', checks: state.checks }, (state.ready ? 200 : 503) as ContentfulStatusCode);
+    if (state.ready) return c.json({ status: 'ready', checks: state.checks });
+    return notReadyResponse(c, state.checks);
   });
   app.get('/metrics', async (c) => {
     const access = options.metricsAccess;
@@ -159,7 +178,7 @@ export function createApiApp(options: AppOptions): OpenAPIHono<AppEnv> {
     scheme: 'bearer',
     description: 'A secret key (`sk_...`) or, where a route says so, a publishable key (`pk_...`).',
   });
-  app.doc31('/openapi.json', openApiConfig(options.version));
+  app.doc31('/openapi.json', openApiConfig(options.version, options.guide));
   mountDocs(app);
   return app;
 }

@@ -66,4 +66,10 @@ export const migrations = [
      -- Variants are never deleted: orders, stock levels and the journal refer to them.
      alter table variant add column status text not null default 'active' check (status in ('active', 'archived'));`,
   ),
+  sqlMigration(
+    '20261205T2100_product_title_i18n',
+    `-- The product's title in other languages, by BCP 47 tag ({"zh-CN": "西湖龙井"}): a console or
+     -- storefront in that language shows it, and \`title\` where there is none.
+     alter table product add column title_i18n jsonb not null default '{}';`,
+  ),
 ];

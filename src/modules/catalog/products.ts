@@ -25,6 +25,7 @@ export interface NewVariant {
 
 export interface NewProduct {
   title: string;
+  title_i18n?: Record<string, string> | undefined;
   description?: string | undefined;
   status?: ProductStatus | undefined;
   category_id?: string | undefined;
@@ -125,6 +126,7 @@ export async function createProduct(db: AnyDb, merchant_id: string, input: NewPr
         merchant_id,
         id: newId('prod'),
         title: input.title,
+        title_i18n: JSON.stringify(input.title_i18n ?? {}) as never,
         description: input.description ?? null,
         status: input.status ?? 'draft',
         category_id: input.category_id ?? null,
@@ -152,7 +154,7 @@ export async function addVariant(db: AnyDb, merchant_id: string, product_id: str
   });
 }
 
-export type ProductChanges = Partial<Pick<NewProduct, 'title' | 'description' | 'status' | 'attributes' | 'images' | 'options'>> & {
+export type ProductChanges = Partial<Pick<NewProduct, 'title' | 'title_i18n' | 'description' | 'status' | 'attributes' | 'images' | 'options'>> & {
   /** A category, or null to take the product out of its category. */
   category_id?: string | null | undefined;
 };
@@ -186,11 +188,12 @@ export async function updateProduct(db: AnyDb, merchant_id: string, product_id: 
       if (!(await lockProduct(trx, merchant_id, product_id))) return undefined;
       checkOptionsInUse(changes.options, (await getProduct(trx, merchant_id, product_id))!.variants);
     }
-    const { attributes, images, options, ...plain } = changes;
+    const { attributes, images, options, title_i18n, ...plain } = changes;
     const updated = await tablesOf<CatalogTables>(trx)
       .updateTable('product')
       .set({
         ...plain,
+        ...(title_i18n === undefined ? {} : { title_i18n: JSON.stringify(title_i18n) as never }),
         ...(attributes === undefined ? {} : { attributes: JSON.stringify(attributes) as never }),
         ...(images === undefined ? {} : { images: JSON.stringify(images) as never }),
         ...(options === undefined ? {} : { options: JSON.stringify(options) as never }),
@@ -297,7 +300,7 @@ async function pricesOf(db: AnyDb, merchant_id: string, variant_ids: string[]): 
 
 export async function getProduct(db: AnyDb, merchant_id: string, product_id: string): Promise<ProductWithVariants | undefined> {
   const t = tablesOf<CatalogTables>(db);
-  const product = await t.selectFrom('product').select(['merchant_id', 'id', 'title', 'description', 'status', 'category_id', 'attributes', 'images', 'options', 'created_at', 'updated_at']).where('merchant_id', '=', merchant_id).where('id', '=', product_id).executeTakeFirst();
+  const product = await t.selectFrom('product').select(['merchant_id', 'id', 'title', 'title_i18n', 'description', 'status', 'category_id', 'attributes', 'images', 'options', 'created_at', 'updated_at']).where('merchant_id', '=', merchant_id).where('id', '=', product_id).executeTakeFirst();
   if (product === undefined) return undefined;
   const variants = await t.selectFrom('variant').selectAll().where('merchant_id', '=', merchant_id).where('product_id', '=', product_id).orderBy('id').execute();
   const prices = await pricesOf(db, merchant_id, variants.map((v) => v.id));

@@ -25,8 +25,17 @@ const variantInput = z.object({
 const attributes = z.record(z.string().max(100), z.union([z.string().max(1_000), z.number(), z.boolean()]));
 const statusSchema = z.enum(['draft', 'published', 'archived']);
 
+/** A language tag (BCP 47, as browsers name languages): `zh-CN`, `en`, `pt-BR`. */
+const languageTag = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$/, 'must be a language tag such as zh-CN or en');
+const title_languages_max = 20;
+const titleI18n = z
+  .record(languageTag, z.string().min(1).max(300))
+  .refine((titles) => Object.keys(titles).length <= title_languages_max, `at most ${title_languages_max} languages`)
+  .openapi({ description: 'the title in other languages, by language tag: `{ "zh-CN": "西湖龙井" }`; a console or storefront in that language shows it, `title` elsewhere', example: { 'zh-CN': '西湖龙井' } });
+
 const productInput = z.object({
   title: z.string().min(1).max(300),
+  title_i18n: titleI18n.optional(),
   description: z.string().max(20_000).optional(),
   status: statusSchema.optional(),
   category_id: z.string().max(64).optional(),
@@ -52,6 +61,7 @@ const productOut = z
   .object({
     id: z.string(),
     title: z.string(),
+    title_i18n: z.record(z.string(), z.string()).openapi({ description: 'the title in other languages, by language tag' }),
     description: z.string().nullable(),
     status: statusSchema,
     category_id: z.string().nullable(),
@@ -68,6 +78,7 @@ function productJson(p: ProductWithVariants): z.infer<typeof productOut> {
   return {
     id: p.id,
     title: p.title,
+    title_i18n: p.title_i18n,
     description: p.description,
     status: p.status,
     category_id: p.category_id,

@@ -2,11 +2,12 @@ import type { SeedContext } from '../../kernel/module.js';
 import { findMerchantByHandle } from '../merchants/index.js';
 import { createProduct, type NewProduct } from './products.js';
 
-/** A small catalog per demo merchant, all published and priced in CNY (fen). */
+/** A small catalog per demo merchant, all published and priced in CNY (fen), titled in English and Chinese. */
 const demoCatalogs: Record<string, NewProduct[]> = {
   'demo-brand': [
     {
       title: 'West Lake Longjing green tea',
+      title_i18n: { 'zh-CN': '西湖龙井绿茶' },
       description: 'Spring-harvest Longjing from Hangzhou, pan-fired by hand.',
       status: 'published',
       attributes: { origin: 'Hangzhou', harvest: 'spring', type: 'green tea' },
@@ -18,18 +19,20 @@ const demoCatalogs: Record<string, NewProduct[]> = {
     },
     {
       title: 'Osmanthus oolong gift tin',
+      title_i18n: { 'zh-CN': '桂花乌龙礼盒' },
       status: 'published',
       attributes: { type: 'oolong', gift: true },
       variants: [{ sku: 'OO-GIFT', weight_g: 300, prices: [{ currency: 'CNY', amount_minor: 18_800 }] }],
     },
   ],
   'demo-mart': [
-    { title: 'Mooncake box, lotus seed paste', status: 'published', attributes: { season: 'mid-autumn' }, variants: [{ sku: 'MC-LOTUS', barcode: '6901234567892', weight_g: 600, prices: [{ currency: 'CNY', amount_minor: 9_900 }] }] },
-    { title: 'Spring water 550ml', status: 'published', attributes: { category: 'drinks' }, variants: [{ sku: 'WATER-550', barcode: '6901234567908', weight_g: 570, prices: [{ currency: 'CNY', amount_minor: 200 }] }] },
+    { title: 'Mooncake box, lotus seed paste', title_i18n: { 'zh-CN': '莲蓉月饼礼盒' }, status: 'published', attributes: { season: 'mid-autumn' }, variants: [{ sku: 'MC-LOTUS', barcode: '6901234567892', weight_g: 600, prices: [{ currency: 'CNY', amount_minor: 9_900 }] }] },
+    { title: 'Spring water 550ml', title_i18n: { 'zh-CN': '矿泉水 550毫升' }, status: 'published', attributes: { category: 'drinks' }, variants: [{ sku: 'WATER-550', barcode: '6901234567908', weight_g: 570, prices: [{ currency: 'CNY', amount_minor: 200 }] }] },
   ],
   'demo-wholesale': [
     {
       title: 'Paper cups 12oz (carton of 1,000)',
+      title_i18n: { 'zh-CN': '12盎司纸杯（每箱1000只）' },
       status: 'published',
       attributes: { material: 'paper', capacity_ml: 355 },
       variants: [
@@ -46,7 +49,7 @@ const demoCatalogs: Record<string, NewProduct[]> = {
       ],
     },
   ],
-  'demo-c2c': [{ title: 'Vintage Seagull wristwatch, 1970s', status: 'published', attributes: { condition: 'used, serviced' }, variants: [{ sku: 'WATCH-1', weight_g: 80, prices: [{ currency: 'CNY', amount_minor: 68_000 }] }] }],
+  'demo-c2c': [{ title: 'Vintage Seagull wristwatch, 1970s', title_i18n: { 'zh-CN': '七十年代海鸥牌古董手表' }, status: 'published', attributes: { condition: 'used, serviced' }, variants: [{ sku: 'WATCH-1', weight_g: 80, prices: [{ currency: 'CNY', amount_minor: 68_000 }] }] }],
 };
 
 export async function seedCatalog({ db }: SeedContext): Promise<void> {

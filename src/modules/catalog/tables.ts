@@ -21,6 +21,8 @@ export interface ProductTable {
   merchant_id: string;
   id: string;
   title: string;
+  /** The title in other languages, by BCP 47 tag: `{ "zh-CN": "西湖龙井" }`. */
+  title_i18n: Record<string, string>;
   description: string | null;
   status: ProductStatus;
   category_id: string | null;

@@ -4,12 +4,12 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { presentedKey, sessionCookie } from '../../kernel/http/auth.js';
 import { clientAddress } from '../../kernel/http/client-address.js';
 import { perAccount, perAccountAndAddress, perAddress, SignInThrottle } from '../../kernel/http/sign-in-throttle.js';
-import type { AppEnv } from '../../kernel/http/context.js';
+import type { AppEnv, Caller } from '../../kernel/http/context.js';
 import { defineRoute, jsonBody, jsonResponse } from '../../kernel/http/route.js';
 import type { Config } from '../../kernel/config.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { Problem, problems } from '../../kernel/problem.js';
-import { csrfTokenFor, getSession, signIn, signOut, type SignedIn } from './console-sessions.js';
+import { csrfTokenFor, getSession, sessionAuthenticator, signIn, signOut, type SignedIn } from './console-sessions.js';
 import { createConsoleUser, getConsoleUser, listConsoleUsers, updateConsoleUser, type ConsoleUser } from './console-users.js';
 import { getMerchant } from './merchants.js';
 import type { ScopeCatalogue } from '../../kernel/http/scopes.js';
@@ -69,6 +69,16 @@ export const getSessionRoute = defineRoute({
   summary: 'The signed-in person, the merchant and what the person may do',
   access: { scope: 'merchant:read', tenancy: 'merchant', keyKinds: ['console'] },
   responses: { 200: jsonResponse(sessionSchema, 'The session') },
+});
+
+export const sessionStateRoute = defineRoute({
+  operationId: 'getConsoleSessionState',
+  method: 'get',
+  path: '/v1/console/session/state',
+  tags: ['Console'],
+  summary: 'Whether this browser is signed in to the console, with the session when it is. It answers 200 either way, so a page that asks on every load logs no error for a visitor who has not signed in',
+  access: { scope: 'public', tenancy: 'public' },
+  responses: { 200: jsonResponse(z.object({ signed_in: z.boolean(), session: sessionSchema.nullable() }).openapi('ConsoleSessionState'), 'Signed in (with the session) or not (`session` is null)') },
 });
 
 export const signOutRoute = defineRoute({
@@ -167,21 +177,34 @@ export function registerConsoleRoutes(router: ModuleRouter, { db, config, logger
     return c.json(sessionJson(step.session, registry.scopes), 201);
   });
 
-  router.route(getSessionRoute, async (c) => {
-    const caller = c.get('caller');
-    const token = presentedKey(c.req.header('authorization')) ?? getCookie(c, sessionCookie) ?? '';
+  /** The session of a signed-in caller, as GET /v1/console/session answers it; undefined once it has ended. */
+  async function currentSession(caller: Caller, token: string): Promise<z.infer<typeof sessionSchema> | undefined> {
     const [session, merchant] = await Promise.all([getSession(db, caller.merchant_id, caller.key_id), getMerchant(db, caller.merchant_id)]);
-    if (session === undefined || merchant === undefined) throw problems.unauthenticated('The session has ended');
-    return c.json(
-      {
-        user: userJson(session.user),
-        merchant: { id: merchant.id, handle: merchant.handle, name: merchant.name, kind: merchant.kind, default_currency: merchant.default_currency, country: merchant.country, time_zone: merchant.time_zone },
-        scopes: [...caller.scopes],
-        csrf_token: csrfTokenFor(token),
-        expires_at: session.expires_at.toISOString(),
-      },
-      200,
-    );
+    if (session === undefined || merchant === undefined) return undefined;
+    return {
+      user: userJson(session.user),
+      merchant: { id: merchant.id, handle: merchant.handle, name: merchant.name, kind: merchant.kind, default_currency: merchant.default_currency, country: merchant.country, time_zone: merchant.time_zone },
+      scopes: [...caller.scopes],
+      csrf_token: csrfTokenFor(token),
+      expires_at: session.expires_at.toISOString(),
+    };
+  }
+
+  router.route(getSessionRoute, async (c) => {
+    const token = presentedKey(c.req.header('authorization')) ?? getCookie(c, sessionCookie) ?? '';
+    const session = await currentSession(c.get('caller'), token);
+    if (session === undefined) throw problems.unauthenticated('The session has ended');
+    return c.json(session, 200);
+  });
+
+  const authenticateSession = sessionAuthenticator(db, registry.scopes);
+  router.route(sessionStateRoute, async (c) => {
+    // Only the cookie: this is the console's question about its own browser. Reading it changes
+    // nothing, so it needs no anti-forgery token.
+    const token = getCookie(c, sessionCookie) ?? '';
+    const caller = token === '' ? undefined : await authenticateSession(token);
+    const session = caller === undefined ? undefined : await currentSession(caller, token);
+    return c.json({ signed_in: session !== undefined, session: session ?? null }, 200);
   });
 
   router.route(signOutRoute, async (c) => {

@@ -1,16 +1,35 @@
 import { Option } from 'commander';
 import { sql } from 'kysely';
-import type { CliCommand, CliContext } from '../../kernel/cli.js';
+import { countOf, type CliCommand, type CliContext } from '../../kernel/cli.js';
+import { formatMoney } from '../../kernel/money.js';
 import { Problem } from '../../kernel/problem.js';
-import { merchantIdOf } from '../merchants/index.js';
+import { getMerchant, merchantIdOf } from '../merchants/index.js';
 import { applyOrderAction } from './state-machine.js';
+
+interface DisputeRow {
+  merchant_id: string;
+  id: string;
+  total_minor: bigint;
+  currency: string;
+  refund_amount_minor: bigint | null;
+}
+
+/** A dispute as the platform operator decides it: the seller by handle, amounts in their currency. */
+export function disputeLine(r: DisputeRow, handle: string): string {
+  return `  ${r.id}  seller ${handle}  total ${formatMoney(r.total_minor, r.currency)}  refund asked ${formatMoney(r.refund_amount_minor ?? r.total_minor, r.currency)}`;
+}
 
 async function listDisputes(cli: CliContext): Promise<void> {
   await cli.withDatabase(async ({ db }) => {
-    const rows = await sql<{ merchant_id: string; id: string; total_minor: bigint; currency: string; refund_amount_minor: bigint | null }>`
+    const rows = await sql<DisputeRow>`
       select merchant_id, id, total_minor, currency, refund_amount_minor from sales_order where status = 'disputed' order by id`.execute(db);
     if (rows.rows.length === 0) cli.out('No disputes are waiting.');
-    for (const r of rows.rows) cli.out(`${r.id}  seller ${r.merchant_id}  total ${r.total_minor} ${r.currency}  refund asked ${r.refund_amount_minor ?? r.total_minor}`);
+    else cli.out(`${countOf(rows.rows.length, 'dispute')} waiting for a decision:`);
+    const handles = new Map<string, string>();
+    for (const r of rows.rows) {
+      if (!handles.has(r.merchant_id)) handles.set(r.merchant_id, (await getMerchant(db, r.merchant_id))?.handle ?? r.merchant_id);
+      cli.out(disputeLine(r, handles.get(r.merchant_id)!));
+    }
   });
 }
 

@@ -2,6 +2,7 @@ import { NavLink, Outlet, useNavigate } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { languages } from '../i18n';
 import { useSession } from '../session';
+import { NoticeSlot } from './Notices';
 
 const sections = [
   { to: '/', key: 'overview', end: true },
@@ -52,17 +53,20 @@ export function Layout() {
           {t('signOut')}
         </button>
       </header>
-      <nav className="sidebar" aria-label={t('nav.label')}>
-        <ul>
-          {sections.map((s) => (
-            <li key={s.key}>
-              <NavLink to={s.to} end={s.end}>
-                {t(`nav.${s.key}`)}
-              </NavLink>
-            </li>
-          ))}
-        </ul>
-      </nav>
+      <div className="sidebar">
+        <nav aria-label={t('nav.label')}>
+          <ul>
+            {sections.map((s) => (
+              <li key={s.key}>
+                <NavLink to={s.to} end={s.end}>
+                  {t(`nav.${s.key}`)}
+                </NavLink>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <NoticeSlot />
+      </div>
       <main id="main" className="content" tabIndex={-1}>
         <Outlet />
       </main>

@@ -40,6 +40,8 @@ export const catalog = {
     organisation: 'Organisation',
     field: {
       title: 'Title',
+      title_zh: 'Title in Chinese',
+      title_zhHint: 'Shown to people who use the console or a storefront in Chinese; leave empty to show the title.',
       description: 'Description',
       status: 'Product status',
       category_id: 'Category',
@@ -208,6 +210,8 @@ export const catalog = {
     organisation: '商品组织',
     field: {
       title: '标题',
+      title_zh: '中文标题',
+      title_zhHint: '使用中文的控制台和店铺显示此标题；留空则显示原标题。',
       description: '描述',
       status: '商品状态',
       category_id: '分类',

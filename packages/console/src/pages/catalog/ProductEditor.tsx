@@ -7,7 +7,7 @@ import { Dialog } from '../../components/Dialog';
 import { useNotify } from '../../components/Notices';
 import { PageHeader } from '../../components/PageHeader';
 import { QueryState } from '../../components/QueryState';
-import { useFormat } from '../../format';
+import { localTitle, useFormat } from '../../format';
 import { useSession } from '../../session';
 import { buildProduct, describePath, emptyForm, formFromProduct, optionsWhileMoving, placeServerErrors, variantPatches, type BuiltProduct, type Errors, type Product, type ProductForm, type Translate, type VariantPatch } from './form';
 import { AttributesSection } from './AttributesSection';
@@ -79,7 +79,7 @@ const pricesOf = (v: ProductForm['variants'][number]) => v.prices.map(({ currenc
 function ProductEditor({ product }: { product: Product | undefined }) {
   const { t: tt } = useTranslation('catalog');
   const t = tt as Translate;
-  const { t: tc } = useTranslation();
+  const { t: tc, i18n } = useTranslation();
   const f = useFormat();
   const { session, can } = useSession();
   const currency = session?.merchant.default_currency ?? 'CNY';
@@ -166,7 +166,7 @@ function ProductEditor({ product }: { product: Product | undefined }) {
     const changes: Record<string, unknown> = {};
     const was = buildProduct(initial, t).built;
     const before = was.fields;
-    for (const key of ['title', 'description', 'status', 'attributes', 'images'] as const) {
+    for (const key of ['title', 'title_i18n', 'description', 'status', 'attributes', 'images'] as const) {
       if (!same(built.fields[key], before[key])) changes[key] = built.fields[key];
     }
     const moving = same(built.options, was.options) ? undefined : optionsWhileMoving(was.options, built.options);
@@ -235,7 +235,7 @@ function ProductEditor({ product }: { product: Product | undefined }) {
   }
 
   const props: SectionProps = { form, setForm, errors, readOnly, creating, currency };
-  const title = creating ? t('newProduct') : product.title;
+  const title = creating ? t('newProduct') : localTitle(product, i18n.language);
 
   if (creating && !canWrite) {
     return (

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { DataTable } from '../../components/DataTable';
-import { useFormat } from '../../format';
+import { localTitle, useFormat } from '../../format';
 import type { Product } from './form';
 import { categoryLabel, priceRange, ProductStatusBadge, type Category } from './shared';
 
@@ -45,12 +45,14 @@ export function ProductsTable({ products, busy, caption, currency, categories }:
 }
 
 function ProductCell({ product: p, categories }: { product: Product; categories: readonly Category[] }) {
+  const { i18n } = useTranslation();
+  const title = localTitle(p, i18n.language);
   return (
     <div className="cat-product-cell">
-      <Thumb url={p.images[0]} title={p.title} />
+      <Thumb url={p.images[0]} title={title} />
       <div>
-        <Link to={`/catalog/${p.id}`} className="cat-product-link">
-          {p.title}
+        <Link to={`/catalog/${p.id}`} className="cat-product-link" lang={title === p.title ? undefined : i18n.language}>
+          {title}
         </Link>
         {p.category_id !== null && <div className="muted cat-small">{categoryLabel(categories, p.category_id)}</div>}
       </div>

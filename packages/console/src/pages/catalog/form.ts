@@ -59,6 +59,8 @@ export interface OptionRow {
 
 export interface ProductForm {
   title: string;
+  /** The title in other languages by language tag; the form edits the Chinese one (`zh-CN`). */
+  title_i18n: Record<string, string>;
   description: string;
   status: ProductStatus;
   category_id: string;
@@ -84,7 +86,7 @@ export function emptyVariant(currency: string, option_values: Record<string, str
 }
 
 export function emptyForm(currency: string): ProductForm {
-  return { title: '', description: '', status: 'draft', category_id: '', attributes: [], images: [], options: [], variants: [emptyVariant(currency)] };
+  return { title: '', title_i18n: {}, description: '', status: 'draft', category_id: '', attributes: [], images: [], options: [], variants: [emptyVariant(currency)] };
 }
 
 function attributeRow(name: string, value: string | number | boolean): AttributeRow {
@@ -95,6 +97,7 @@ function attributeRow(name: string, value: string | number | boolean): Attribute
 export function formFromProduct(p: Product): ProductForm {
   return {
     title: p.title,
+    title_i18n: { ...p.title_i18n },
     description: p.description ?? '',
     status: p.status,
     category_id: p.category_id ?? '',
@@ -154,6 +157,7 @@ export interface VariantInput {
 }
 export interface ProductFields {
   title: string;
+  title_i18n: Record<string, string>;
   description: string;
   status: ProductStatus;
   category_id?: string;
@@ -348,6 +352,9 @@ export function buildProduct(form: ProductForm, t: Translate, saved?: ProductFor
   if (title === '') errors.title = t('errors.required');
   else if (title.length > 300) errors.title = t('errors.tooLong', { max: 300 });
   if (form.description.length > 20_000) errors.description = t('errors.tooLong', { max: 20_000 });
+  // An emptied translation is removed: the product then shows its title in that language.
+  const title_i18n = Object.fromEntries(Object.entries(form.title_i18n).map(([tag, text]) => [tag, text.trim()] as const).filter(([, text]) => text !== ''));
+  for (const [tag, text] of Object.entries(title_i18n)) if (text.length > 300) errors[`title_i18n.${tag}`] = t('errors.tooLong', { max: 300 });
 
   const attributes: Record<string, string | number | boolean> = {};
   form.attributes.forEach((a, i) => {
@@ -409,7 +416,7 @@ export function buildProduct(form: ProductForm, t: Translate, saved?: ProductFor
 
   return {
     built: {
-      fields: { title, description: form.description, status: form.status, ...(form.category_id === '' ? {} : { category_id: form.category_id }), attributes, images },
+      fields: { title, title_i18n, description: form.description, status: form.status, ...(form.category_id === '' ? {} : { category_id: form.category_id }), attributes, images },
       options,
       variants,
       imageRows,

@@ -25,6 +25,17 @@ export function GeneralSection({ form, setForm, errors, readOnly }: SectionProps
   return (
     <Card title={t('general')} headingId="general-heading">
       <TextField label={t('field.title')} name="title" required maxLength={300} value={form.title} error={errors.title} readOnly={readOnly} onChange={(e) => setForm((f) => ({ ...f, title: e.target.value }))} />
+      <TextField
+        label={t('field.title_zh')}
+        name="title_zh"
+        lang="zh-CN"
+        maxLength={300}
+        value={form.title_i18n['zh-CN'] ?? ''}
+        error={errors['title_i18n.zh-CN']}
+        readOnly={readOnly}
+        hint={t('field.title_zhHint')}
+        onChange={(e) => setForm((f) => ({ ...f, title_i18n: { ...f.title_i18n, 'zh-CN': e.target.value } }))}
+      />
       <TextAreaField label={t('field.description')} name="description" rows={5} value={form.description} error={errors.description} readOnly={readOnly} onChange={(e) => setForm((f) => ({ ...f, description: e.target.value }))} />
     </Card>
   );
