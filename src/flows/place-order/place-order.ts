@@ -1,7 +1,7 @@
 import type { AnyDb } from '../../kernel/db.js';
 import { newId } from '../../kernel/ids.js';
 import { problems } from '../../kernel/problem.js';
-import { cartItems, viewCart, type Cart, type PlacedOrder } from '../../modules/orders/index.js';
+import { cartItems, viewCart, type CartKey, type PlacedOrder } from '../../modules/orders/index.js';
 import type { CheckoutCommitter } from './committer.js';
 import { claimCart, releaseCart } from './steps/claim-cart.js';
 import type { CheckoutItem } from './types.js';
@@ -53,16 +53,20 @@ export interface CartCheckoutInput {
   expected_total_minor?: number | undefined;
 }
 
-/** Checks out a cart: at most once, and if it fails the cart is open again for the buyer to fix. */
-export async function checkoutCart(db: AnyDb, committer: CheckoutCommitter, cart: Cart, input: CartCheckoutInput, unpaid_ttl_s: number): Promise<PlacedCheckout> {
-  if (input.expected_total_minor !== undefined) {
-    const view = await viewCart(db, cart);
-    if (view.total_minor !== BigInt(input.expected_total_minor)) throw problems.unprocessable('price_changed', `The cart now totals ${view.total_minor}, not ${input.expected_total_minor}`);
-  }
-  const items = await cartItems(db, cart.id);
-  if (items.length === 0) throw problems.unprocessable('cart_empty', 'The cart has no items');
-  await claimCart(db, cart.id);
+/**
+ * Checks out a cart: at most once, and if it fails the cart is open again for the buyer to fix.
+ * Two statements before the batch: the claim, which also opens the cart with the buyer's key,
+ * then its items, read after the claim so that they are final.
+ */
+export async function checkoutCart(db: AnyDb, committer: CheckoutCommitter, cart_id: string, key: CartKey, input: CartCheckoutInput, unpaid_ttl_s: number): Promise<PlacedCheckout> {
+  const cart = await claimCart(db, cart_id, key);
   try {
+    const items = await cartItems(db, cart.id);
+    if (items.length === 0) throw problems.unprocessable('cart_empty', 'The cart has no items');
+    if (input.expected_total_minor !== undefined) {
+      const view = await viewCart(db, cart, items);
+      if (view.total_minor !== BigInt(input.expected_total_minor)) throw problems.unprocessable('price_changed', `The cart now totals ${view.total_minor}, not ${input.expected_total_minor}`);
+    }
     return await placeOrder(
       committer,
       {

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { sql } from 'kysely';
 import { hashToken, newToken } from '../../kernel/tokens.js';
-import { inTransaction, tablesOf, type AnyDb } from '../../kernel/db.js';
+import { inTransaction, tablesOf, type AnyDb, type AnyTrx } from '../../kernel/db.js';
 import { newId } from '../../kernel/ids.js';
 import { problems } from '../../kernel/problem.js';
 import { quoteLines, type LineQuote } from '../catalog/index.js';
@@ -16,18 +16,21 @@ import type { CartTable, OrderTables } from './tables.js';
 export const cart_lines_max = 50;
 
 export type Cart = Omit<CartTable, 'token_hash' | 'created_at' | 'updated_at'> & { created_at: Date; updated_at: Date };
+/** Every column but the token's hash, which never leaves this file. */
+const cartColumns = ['id', 'channel_merchant_id', 'currency', 'buyer_email', 'consumer_id', 'status', 'created_at', 'updated_at'] as const;
+
 export type CartView = Cart & { items: { variant_id: string; quantity: number; quote: LineQuote }[]; total_minor: bigint };
 
 
-export async function createCart(db: AnyDb, input: { channel_merchant_id: string; currency: string; buyer_email?: string | undefined; consumer_id?: string | undefined }): Promise<{ cart: Cart; token: string }> {
+/** Opens a cart in one statement; its view needs no query, since a new cart is empty. */
+export async function createCart(db: AnyDb, input: { channel_merchant_id: string; currency: string; buyer_email?: string | undefined; consumer_id?: string | undefined }): Promise<{ cart: CartView; token: string }> {
   const token = newToken('ct_', 24);
-  const row = await tablesOf<OrderTables>(db)
+  const cart = await tablesOf<OrderTables>(db)
     .insertInto('cart')
     .values({ id: newId('cart'), token_hash: hashToken(token), channel_merchant_id: input.channel_merchant_id, currency: input.currency, buyer_email: input.buyer_email ?? null, consumer_id: input.consumer_id ?? null, status: 'open' })
-    .returningAll()
+    .returning(cartColumns)
     .executeTakeFirstOrThrow();
-  const { token_hash: _h, ...cart } = row;
-  return { cart, token };
+  return { cart: { ...cart, items: [], total_minor: 0n }, token };
 }
 
 /**
@@ -65,41 +68,111 @@ export async function consumerCarts(db: AnyDb, consumer_id: string): Promise<Car
   return rows.map(({ token_hash: _h, ...cart }) => cart);
 }
 
-export async function setCartItem(db: AnyDb, cart: Cart, variant_id: string, quantity: number): Promise<void> {
-  if (cart.status !== 'open') throw problems.conflict('cart_checked_out', 'This cart has been checked out');
-  await inTransaction(db, async (trx) => {
-    const t = tablesOf<OrderTables>(trx);
-    await sql`select 1 from cart where id = ${cart.id} for update`.execute(trx);
-    if (quantity === 0) {
-      await t.deleteFrom('cart_item').where('cart_id', '=', cart.id).where('variant_id', '=', variant_id).execute();
-      return;
-    }
-    const [quote] = await quoteLines(trx, [{ variant_id, quantity }], cart.currency);
-    if (quote !== undefined && !quote.ok) throw problems.unprocessable(quote.refusal, quote.detail);
-    const lines = await t.selectFrom('cart_item').select('variant_id').where('cart_id', '=', cart.id).execute();
-    if (!lines.some((l) => l.variant_id === variant_id) && lines.length >= cart_lines_max) {
-      throw problems.unprocessable('cart_item_limit', `A cart holds at most ${cart_lines_max} different items`);
-    }
-    await t
-      .insertInto('cart_item')
-      .values({ cart_id: cart.id, variant_id, quantity })
-      .onConflict((oc) => oc.columns(['cart_id', 'variant_id']).doUpdateSet({ quantity }))
-      .execute();
-    await t.updateTable('cart').set({ updated_at: sql`now()` }).where('id', '=', cart.id).execute();
+/** What a request presents to open a cart: the cart's guest token and, when signed in, the consumer. */
+export interface CartKey {
+  token: string | undefined;
+  consumer_id: string | undefined;
+}
+
+/**
+ * `openCart`'s rule as a SQL condition, for the statements that open and change a cart at once:
+ * the signed-in consumer's own cart, or a guest cart whose token hash matches. The stored value is
+ * a SHA-256 of a random token, compared as API keys are (`token_hash = ...`), so the comparison's
+ * timing tells nothing about any token.
+ */
+function opens(key: CartKey) {
+  return sql<boolean>`((cart.consumer_id is null and cart.token_hash = ${hashToken(key.token ?? '')}) or cart.consumer_id = ${key.consumer_id ?? null}::text)`;
+}
+
+/**
+ * Sets the quantity of one item (0 removes it) and answers the cart as it now is, priced. One
+ * transaction of three statements: lock the cart (opened by its key, else 404; checked out, 409)
+ * and touch it; write the line, where the limit of `cart_lines_max` different items is checked in
+ * the same statement, which reads the lines after the lock, so concurrent writes to one cart
+ * cannot exceed it; then price every line in one catalog query, which refuses the write (422) when
+ * the new line cannot be bought. The answer is built from what the statements returned, not read
+ * again.
+ */
+export async function setCartItem(db: AnyDb, cart_id: string, key: CartKey, variant_id: string, quantity: number): Promise<CartView> {
+  return inTransaction(db, async (trx) => {
+    const cart = await lockOpenCart(trx, cart_id, key);
+    const lines = await writeLine(trx, cart.id, variant_id, quantity);
+    const quotes = await quoteLines(trx, lines, cart.currency);
+    const quote = quotes.find((q) => q.variant_id === variant_id);
+    if (quantity > 0 && quote !== undefined && !quote.ok) throw problems.unprocessable(quote.refusal, quote.detail);
+    return cartView(cart, lines, quotes);
   });
 }
 
-export async function viewCart(db: AnyDb, cart: Cart): Promise<CartView> {
-  const items = await tablesOf<OrderTables>(db).selectFrom('cart_item').select(['variant_id', 'quantity']).where('cart_id', '=', cart.id).orderBy('added_at').execute();
-  const quotes = await quoteLines(db, items, cart.currency);
+/** The cart, locked for a change and touched; 404 unless the key opens it, 409 once checked out. */
+async function lockOpenCart(trx: AnyTrx, cart_id: string, key: CartKey): Promise<Cart> {
+  const row = await tablesOf<OrderTables>(trx)
+    .updateTable('cart')
+    .set({ updated_at: sql`now()` })
+    .where('id', '=', cart_id)
+    .where(opens(key))
+    .returning(cartColumns)
+    .executeTakeFirst();
+  if (row === undefined) throw problems.notFound('The cart');
+  if (row.status !== 'open') throw problems.conflict('cart_checked_out', 'This cart has been checked out');
+  return row;
+}
+
+/**
+ * Writes one line under the cart's lock and returns the cart's lines as they now are, in the
+ * order they were added. The lines before the write are read by this statement, after the lock
+ * was taken, so they are current; a new variant beyond `cart_lines_max` is refused.
+ */
+async function writeLine(trx: AnyTrx, cart_id: string, variant_id: string, quantity: number): Promise<{ variant_id: string; quantity: number }[]> {
+  const write =
+    quantity === 0
+      ? sql`delete from cart_item where cart_id = ${cart_id} and variant_id = ${variant_id} returning variant_id`
+      : sql`insert into cart_item (cart_id, variant_id, quantity)
+              select ${cart_id}, ${variant_id}, ${quantity}
+              where exists (select 1 from prior where variant_id = ${variant_id}) or (select count(*) from prior) < ${cart_lines_max}
+            on conflict (cart_id, variant_id) do update set quantity = excluded.quantity
+            returning variant_id`;
+  const result = await sql<{ prior: { variant_id: string; quantity: number }[]; written: number }>`
+    with prior as (select variant_id, quantity, added_at from cart_item where cart_id = ${cart_id}),
+         written as (${write})
+    select coalesce((select json_agg(json_build_object('variant_id', variant_id, 'quantity', quantity) order by added_at, variant_id) from prior), '[]') as prior,
+           (select count(*) from written)::int as written`.execute(trx);
+  const { prior, written } = result.rows[0]!;
+  if (quantity === 0) return prior.filter((l) => l.variant_id !== variant_id);
+  if (written === 0) throw problems.unprocessable('cart_item_limit', `A cart holds at most ${cart_lines_max} different items`);
+  const had = prior.some((l) => l.variant_id === variant_id);
+  return had ? prior.map((l) => (l.variant_id === variant_id ? { variant_id, quantity } : l)) : [...prior, { variant_id, quantity }];
+}
+
+function cartView(cart: Cart, items: readonly { variant_id: string; quantity: number }[], quotes: readonly LineQuote[]): CartView {
   const total_minor = quotes.reduce((sum, q) => (q.ok ? sum + q.unit_price_minor * BigInt(q.quantity) : sum), 0n);
   return { ...cart, items: items.map((item, i) => ({ ...item, quote: quotes[i]! })), total_minor };
 }
 
-/** Claims an open cart for checkout, so two concurrent checkouts of one cart cannot both order. */
-export async function claimForCheckout(db: AnyDb, cart_id: string): Promise<boolean> {
-  const row = await tablesOf<OrderTables>(db).updateTable('cart').set({ status: 'checked_out', updated_at: sql`now()` }).where('id', '=', cart_id).where('status', '=', 'open').returning('id').executeTakeFirst();
-  return row !== undefined;
+/** The cart priced at current prices; `items` when the caller has just read them. */
+export async function viewCart(db: AnyDb, cart: Cart, items?: readonly { variant_id: string; quantity: number }[]): Promise<CartView> {
+  items ??= await cartItems(db, cart.id);
+  return cartView(cart, items, await quoteLines(db, items, cart.currency));
+}
+
+/**
+ * Claims an open cart for checkout in one statement, so two concurrent checkouts of one cart
+ * cannot both order: the cart, if the key opens it and it was open; otherwise why not (404 when
+ * the key does not open it, so a wrong token learns nothing; 409 when it is checked out).
+ */
+export async function claimForCheckout(db: AnyDb, cart_id: string, key: CartKey): Promise<Cart> {
+  const row = await tablesOf<OrderTables>(db)
+    .updateTable('cart')
+    .set({ status: 'checked_out', updated_at: sql`now()` })
+    .where('id', '=', cart_id)
+    .where('status', '=', 'open')
+    .where(opens(key))
+    .returning(cartColumns)
+    .executeTakeFirst();
+  if (row !== undefined) return row;
+  // The rare refusal pays a second query to say which one it is.
+  await openCart(db, cart_id, key.token, key.consumer_id);
+  throw problems.conflict('cart_checked_out', 'This cart has already been checked out');
 }
 
 /** Reopens a cart whose checkout was refused (sold out, price changed), so the buyer may fix it. */

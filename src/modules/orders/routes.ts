@@ -226,7 +226,7 @@ export function registerRoutes(router: ModuleRouter, { db, config }: ModuleConte
     const consumer = await signedInConsumer(db, c.req.valid('header'));
     const input = c.req.valid('json');
     const { cart, token } = await createCart(db, { channel_merchant_id: c.get('caller').merchant_id, ...input, buyer_email: input.buyer_email ?? consumer?.email, consumer_id: consumer?.id });
-    return c.json({ ...cartJson(await viewCart(db, cart)), token }, 201);
+    return c.json({ ...cartJson(cart), token }, 201);
   });
 
   router.route(getCartRoute, async (c) => {
@@ -275,10 +275,10 @@ export function registerRoutes(router: ModuleRouter, { db, config }: ModuleConte
   });
 
   router.route(setCartItemRoute, async (c) => {
-    const { cart } = await openRequestCart(db, c.req.valid('param').cart_id, c.req.valid('header'));
+    const headers = c.req.valid('header');
+    const consumer = await signedInConsumer(db, headers);
     const { variant_id, quantity } = c.req.valid('json');
-    await setCartItem(db, cart, variant_id, quantity);
-    return c.json(cartJson(await viewCart(db, cart)), 200);
+    return c.json(cartJson(await setCartItem(db, c.req.valid('param').cart_id, { token: headers['x-cart-token'], consumer_id: consumer?.id }, variant_id, quantity)), 200);
   });
 
   router.route(listOrdersRoute, async (c) => {
