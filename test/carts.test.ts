@@ -44,6 +44,21 @@ async function linesOf(cart_id: string): Promise<number> {
 }
 
 describe('carts', () => {
+  it('opens carts asked for at the same moment (one batch), each with its own token and buyer', async () => {
+    const opened = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => storefront.call('POST', '/v1/carts', { key: storefront.publishableKey, body: { currency: i % 2 === 0 ? 'CNY' : 'EUR', buyer_email: `buyer${i}@example.com` } })),
+    );
+    expect(opened.every((r) => r.status === 201)).toBe(true);
+    expect(new Set(opened.map((r) => r.body.id)).size).toBe(40);
+    for (const [i, res] of opened.entries()) {
+      expect(res.body).toMatchObject({ currency: i % 2 === 0 ? 'CNY' : 'EUR', buyer_email: `buyer${i}@example.com`, items: [] });
+      const own = await storefront.call('GET', `/v1/carts/${res.body.id}`, { key: storefront.publishableKey, headers: { 'x-cart-token': res.body.token } });
+      expect(own.body.buyer_email).toBe(`buyer${i}@example.com`);
+      const next = opened[(i + 1) % opened.length]!;
+      expect((await storefront.call('GET', `/v1/carts/${res.body.id}`, { key: storefront.publishableKey, headers: { 'x-cart-token': next.body.token } })).status).toBe(404);
+    }
+  });
+
   it('answers each item write with the whole cart, priced, in the order the items were added', async () => {
     const [a, b, c] = await manyVariants(3);
     const cart = await openCart();

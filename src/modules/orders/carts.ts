@@ -2,6 +2,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { sql } from 'kysely';
 import { hashToken, newToken } from '../../kernel/tokens.js';
 import { inTransaction, tablesOf, type AnyDb, type AnyTrx } from '../../kernel/db.js';
+import type { Logger } from 'pino';
+import { GroupCommitter } from '../../kernel/group-commit.js';
 import { newId } from '../../kernel/ids.js';
 import { problems } from '../../kernel/problem.js';
 import { quoteLines, type LineQuote } from '../catalog/index.js';
@@ -22,15 +24,38 @@ const cartColumns = ['id', 'channel_merchant_id', 'currency', 'buyer_email', 'co
 export type CartView = Cart & { items: { variant_id: string; quantity: number; quote: LineQuote }[]; total_minor: bigint };
 
 
-/** Opens a cart in one statement; its view needs no query, since a new cart is empty. */
-export async function createCart(db: AnyDb, input: { channel_merchant_id: string; currency: string; buyer_email?: string | undefined; consumer_id?: string | undefined }): Promise<{ cart: CartView; token: string }> {
-  const token = newToken('ct_', 24);
-  const cart = await tablesOf<OrderTables>(db)
+export interface NewCart {
+  channel_merchant_id: string;
+  currency: string;
+  buyer_email?: string | undefined;
+  consumer_id?: string | undefined;
+}
+
+/**
+ * Opens carts in one statement (those that buyers open at the same moment, `CartOpener`); a new
+ * cart's view needs no query, since it is empty. Answers in the order asked.
+ */
+export async function createCarts(db: AnyDb, inputs: readonly NewCart[]): Promise<{ cart: CartView; token: string }[]> {
+  const tokens = inputs.map(() => newToken('ct_', 24));
+  const rows = await tablesOf<OrderTables>(db)
     .insertInto('cart')
-    .values({ id: newId('cart'), token_hash: hashToken(token), channel_merchant_id: input.channel_merchant_id, currency: input.currency, buyer_email: input.buyer_email ?? null, consumer_id: input.consumer_id ?? null, status: 'open' })
+    .values(inputs.map((input, i) => ({ id: newId('cart'), token_hash: hashToken(tokens[i]!), channel_merchant_id: input.channel_merchant_id, currency: input.currency, buyer_email: input.buyer_email ?? null, consumer_id: input.consumer_id ?? null, status: 'open' })))
     .returning(cartColumns)
-    .executeTakeFirstOrThrow();
-  return { cart: { ...cart, items: [], total_minor: 0n }, token };
+    .execute();
+  // IDs are sortable and made in the order asked, so sorting the returned rows restores it.
+  rows.sort((a, b) => (a.id < b.id ? -1 : 1));
+  return rows.map((cart, i) => ({ cart: { ...cart, items: [], total_minor: 0n }, token: tokens[i]! }));
+}
+
+/**
+ * Carts opened at the same moment are inserted together (group commit): one statement and one
+ * commit for a batch instead of one per buyer, which matters when a storefront opens hundreds of
+ * carts a second. Each buyer hears of their own cart once the batch committed.
+ */
+export class CartOpener extends GroupCommitter<NewCart, { cart: CartView; token: string }> {
+  constructor(db: AnyDb, logger: Logger) {
+    super('cart', (batch) => createCarts(db, batch), logger, { batch_size_max: 200 });
+  }
 }
 
 /**

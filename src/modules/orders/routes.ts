@@ -6,7 +6,7 @@ import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
 import { consumerToken, consumerTokenHeader, requireConsumer } from '../accounts/index.js';
 import { quantity_max } from '../inventory/index.js';
-import { claimCart, consumerCarts, createCart, openCart, setCartItem, viewCart, type CartView } from './carts.js';
+import { CartOpener, claimCart, consumerCarts, openCart, setCartItem, viewCart, type CartView } from './carts.js';
 import { buyerEmail, cartAccess, cartParams, cartToken, openRequestCart, orderJson, orderSchema as orderOut, signedInConsumer } from './http.js';
 import { consumerOrder, consumerOrders, getOrder, listOrders, type OrderDetail } from './orders.js';
 import { applyOrderAction, rules, type OrderAction } from './state-machine.js';
@@ -220,12 +220,13 @@ const sellerActions: SellerAction[] = [
   { action: 'dispute', segment: 'refund-dispute', operationId: 'disputeRefund', summary: 'Contest a refund request; the platform operator decides (`bos disputes decide`)' },
 ];
 
-export function registerRoutes(router: ModuleRouter, { db, config }: ModuleContext): void {
+export function registerRoutes(router: ModuleRouter, { db, config, logger }: ModuleContext): void {
+  const carts = new CartOpener(db, logger.child({ component: 'carts' }));
 
   router.route(createCartRoute, async (c) => {
     const consumer = await signedInConsumer(db, c.req.valid('header'));
     const input = c.req.valid('json');
-    const { cart, token } = await createCart(db, { channel_merchant_id: c.get('caller').merchant_id, ...input, buyer_email: input.buyer_email ?? consumer?.email, consumer_id: consumer?.id });
+    const { cart, token } = await carts.submit({ channel_merchant_id: c.get('caller').merchant_id, ...input, buyer_email: input.buyer_email ?? consumer?.email, consumer_id: consumer?.id });
     return c.json({ ...cartJson(cart), token }, 201);
   });
 
