@@ -205,6 +205,14 @@ export async function reopenCart(db: AnyDb, cart_id: string): Promise<void> {
   await tablesOf<OrderTables>(db).updateTable('cart').set({ status: 'open', updated_at: sql`now()` }).where('id', '=', cart_id).execute();
 }
 
+/** The items of many carts in one statement, each cart's in the order they were added. */
+export async function itemsOfCarts(db: AnyDb, cart_ids: readonly string[]): Promise<Map<string, { variant_id: string; quantity: number }[]>> {
+  const rows = await tablesOf<OrderTables>(db).selectFrom('cart_item').select(['cart_id', 'variant_id', 'quantity']).where('cart_id', '=', sql<string>`any(${[...cart_ids]}::text[])`).orderBy('cart_id').orderBy('added_at').execute();
+  const byCart = new Map<string, { variant_id: string; quantity: number }[]>();
+  for (const { cart_id, variant_id, quantity } of rows) byCart.set(cart_id, [...(byCart.get(cart_id) ?? []), { variant_id, quantity }]);
+  return byCart;
+}
+
 export async function cartItems(db: AnyDb, cart_id: string): Promise<{ variant_id: string; quantity: number }[]> {
   return tablesOf<OrderTables>(db).selectFrom('cart_item').select(['variant_id', 'quantity']).where('cart_id', '=', cart_id).orderBy('added_at').execute();
 }
