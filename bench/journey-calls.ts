@@ -35,6 +35,7 @@ let statements = 0;
 let begins = 0;
 /** With BENCH_CALLS_TRACE=1 the statements of the last buyer's calls are printed. */
 let trace: string[] | undefined;
+// eslint-disable-next-line @typescript-eslint/unbound-method -- re-bound with apply below
 const originalQuery = pg.Client.prototype.query as (...args: unknown[]) => unknown;
 (pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown }).query = function (this: pg.Client, ...args: unknown[]) {
   statements++;
@@ -81,7 +82,8 @@ interface Cost {
 
 async function main(): Promise<void> {
   const database = await benchDatabase('calls');
-  const { db, close } = connectDatabase({ url: database.url, pool_max: 10 });
+  const connection = connectDatabase({ url: database.url, pool_max: 10 });
+  const db = connection.db;
   try {
     await migrateToLatest(db, allMigrations);
     const merchant = await createMerchant(db, { handle: 'calls-seller', name: 'Calls seller', kind: 'brand', default_currency: 'CNY', country: 'CN' });
@@ -145,7 +147,7 @@ async function main(): Promise<void> {
     for (const [step, r] of Object.entries(result)) log(`${step.padEnd(8)} ${JSON.stringify(r)}`);
     process.stdout.write(`${JSON.stringify({ buyers, concurrency, ...result, date: new Date().toISOString().slice(0, 10) })}\n`);
   } finally {
-    await close();
+    await connection.close();
     await database.close();
   }
 }
