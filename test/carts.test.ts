@@ -95,6 +95,36 @@ describe('carts', () => {
     expect(await linesOf(cart.id)).toBe(cart_lines_max);
   });
 
+  it('gives each of many item writes at the same moment its own outcome, whoever else shares its batch', async () => {
+    const [a, b] = await manyVariants(2);
+    const draft = await aStockedItem(brand, { status: 'draft' });
+    const carts = await Promise.all(Array.from({ length: 6 }, () => openCart()));
+    const [good, wrongToken, refused, checkedOut, twice] = carts as [typeof carts[0], typeof carts[0], typeof carts[0], typeof carts[0], typeof carts[0]];
+    const stocked = await aStockedItem(brand);
+    await setItem(checkedOut, stocked.variant_id, 1);
+    expect((await storefront.call('POST', `/v1/carts/${checkedOut.id}/checkout`, { key: storefront.publishableKey, headers: checkedOut.headers, body: {} })).status).toBe(201);
+    const [r1, r2, r3, r4, r5, r6] = await Promise.all([
+      setItem(good, a!, 2),
+      setItem(wrongToken, a!, 1, { 'x-cart-token': good.headers['x-cart-token']! }),
+      setItem(refused, draft.variant_id, 1),
+      setItem(checkedOut, b!, 1),
+      setItem(twice, a!, 1),
+      setItem(twice, b!, 3),
+    ]);
+    expect(r1.status, r1.text).toBe(200);
+    expect(r1.body.items).toEqual([expect.objectContaining({ variant_id: a, quantity: 2 })]);
+    expect(r2.status).toBe(404);
+    expect(r3.body.code).toBe('variant_unpublished');
+    expect(r4.status).toBe(409);
+    expect([r5.status, r6.status]).toEqual([200, 200]);
+    const view = await storefront.call('GET', `/v1/carts/${twice.id}`, { key: storefront.publishableKey, headers: twice.headers });
+    expect(view.body.items.map((i: { variant_id: string; quantity: number }) => [i.variant_id, i.quantity])).toEqual([[a, 1], [b, 3]]);
+    expect(view.body.total_minor).toBe(100 + 3 * 101);
+    expect(await linesOf(good.id)).toBe(1);
+    expect(await linesOf(wrongToken.id)).toBe(0);
+    expect(await linesOf(refused.id)).toBe(0);
+  });
+
   it('refuses a line that cannot be bought with its reason, and leaves the cart as it was', async () => {
     const draft = await aStockedItem(brand, { status: 'draft' });
     const [priced] = await manyVariants(1);

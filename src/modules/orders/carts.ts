@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { sql } from 'kysely';
 import { hashToken, newToken } from '../../kernel/tokens.js';
-import { inTransaction, tablesOf, type AnyDb, type AnyTrx } from '../../kernel/db.js';
+import { tablesOf, type AnyDb } from '../../kernel/db.js';
 import type { Logger } from 'pino';
 import { GroupCommitter } from '../../kernel/group-commit.js';
 import { newId } from '../../kernel/ids.js';
@@ -19,7 +19,7 @@ export const cart_lines_max = 50;
 
 export type Cart = Omit<CartTable, 'token_hash' | 'created_at' | 'updated_at'> & { created_at: Date; updated_at: Date };
 /** Every column but the token's hash, which never leaves this file. */
-const cartColumns = ['id', 'channel_merchant_id', 'currency', 'buyer_email', 'consumer_id', 'status', 'created_at', 'updated_at'] as const;
+export const cartColumns = ['id', 'channel_merchant_id', 'currency', 'buyer_email', 'consumer_id', 'status', 'created_at', 'updated_at'] as const;
 
 export type CartView = Cart & { items: { variant_id: string; quantity: number; quote: LineQuote }[]; total_minor: bigint };
 
@@ -65,12 +65,16 @@ export class CartOpener extends GroupCommitter<NewCart, { cart: CartView; token:
  */
 export async function openCart(db: AnyDb, cart_id: string, token: string | undefined, consumer_id?: string): Promise<Cart> {
   const row = await tablesOf<OrderTables>(db).selectFrom('cart').selectAll().where('id', '=', cart_id).executeTakeFirst();
-  const presented = Buffer.from(hashToken(token ?? ''));
-  const owned = row !== undefined && consumer_id !== undefined && row.consumer_id === consumer_id;
-  const guestOpens = row !== undefined && row.consumer_id === null && timingSafeEqual(presented, Buffer.from(row.token_hash));
-  if (row === undefined || (!owned && !guestOpens)) throw problems.notFound('The cart');
+  if (row === undefined || !keyOpens(row, { token, consumer_id })) throw problems.notFound('The cart');
   const { token_hash: _h, ...cart } = row;
   return cart;
+}
+
+/** `openCart`'s rule for a cart row already read: its consumer's session, or the token of a guest cart. */
+export function keyOpens(row: { consumer_id: string | null; token_hash: string }, key: CartKey): boolean {
+  const owned = key.consumer_id !== undefined && row.consumer_id === key.consumer_id;
+  const guestOpens = row.consumer_id === null && timingSafeEqual(Buffer.from(hashToken(key.token ?? '')), Buffer.from(row.token_hash));
+  return owned || guestOpens;
 }
 
 /** A guest cart becomes the signed-in consumer's; another consumer's cart is refused with 409. */
@@ -109,67 +113,8 @@ function opens(key: CartKey) {
   return sql<boolean>`((cart.consumer_id is null and cart.token_hash = ${hashToken(key.token ?? '')}) or cart.consumer_id = ${key.consumer_id ?? null}::text)`;
 }
 
-/**
- * Sets the quantity of one item (0 removes it) and answers the cart as it now is, priced. One
- * transaction of three statements: lock the cart (opened by its key, else 404; checked out, 409)
- * and touch it; write the line, where the limit of `cart_lines_max` different items is checked in
- * the same statement, which reads the lines after the lock, so concurrent writes to one cart
- * cannot exceed it; then price every line in one catalog query, which refuses the write (422) when
- * the new line cannot be bought. The answer is built from what the statements returned, not read
- * again.
- */
-export async function setCartItem(db: AnyDb, cart_id: string, key: CartKey, variant_id: string, quantity: number): Promise<CartView> {
-  return inTransaction(db, async (trx) => {
-    const cart = await lockOpenCart(trx, cart_id, key);
-    const lines = await writeLine(trx, cart.id, variant_id, quantity);
-    const quotes = await quoteLines(trx, lines, cart.currency);
-    const quote = quotes.find((q) => q.variant_id === variant_id);
-    if (quantity > 0 && quote !== undefined && !quote.ok) throw problems.unprocessable(quote.refusal, quote.detail);
-    return cartView(cart, lines, quotes);
-  });
-}
-
-/** The cart, locked for a change and touched; 404 unless the key opens it, 409 once checked out. */
-async function lockOpenCart(trx: AnyTrx, cart_id: string, key: CartKey): Promise<Cart> {
-  const row = await tablesOf<OrderTables>(trx)
-    .updateTable('cart')
-    .set({ updated_at: sql`now()` })
-    .where('id', '=', cart_id)
-    .where(opens(key))
-    .returning(cartColumns)
-    .executeTakeFirst();
-  if (row === undefined) throw problems.notFound('The cart');
-  if (row.status !== 'open') throw problems.conflict('cart_checked_out', 'This cart has been checked out');
-  return row;
-}
-
-/**
- * Writes one line under the cart's lock and returns the cart's lines as they now are, in the
- * order they were added. The lines before the write are read by this statement, after the lock
- * was taken, so they are current; a new variant beyond `cart_lines_max` is refused.
- */
-async function writeLine(trx: AnyTrx, cart_id: string, variant_id: string, quantity: number): Promise<{ variant_id: string; quantity: number }[]> {
-  const write =
-    quantity === 0
-      ? sql`delete from cart_item where cart_id = ${cart_id} and variant_id = ${variant_id} returning variant_id`
-      : sql`insert into cart_item (cart_id, variant_id, quantity)
-              select ${cart_id}, ${variant_id}, ${quantity}
-              where exists (select 1 from prior where variant_id = ${variant_id}) or (select count(*) from prior) < ${cart_lines_max}
-            on conflict (cart_id, variant_id) do update set quantity = excluded.quantity
-            returning variant_id`;
-  const result = await sql<{ prior: { variant_id: string; quantity: number }[]; written: number }>`
-    with prior as (select variant_id, quantity, added_at from cart_item where cart_id = ${cart_id}),
-         written as (${write})
-    select coalesce((select json_agg(json_build_object('variant_id', variant_id, 'quantity', quantity) order by added_at, variant_id) from prior), '[]') as prior,
-           (select count(*) from written)::int as written`.execute(trx);
-  const { prior, written } = result.rows[0]!;
-  if (quantity === 0) return prior.filter((l) => l.variant_id !== variant_id);
-  if (written === 0) throw problems.unprocessable('cart_item_limit', `A cart holds at most ${cart_lines_max} different items`);
-  const had = prior.some((l) => l.variant_id === variant_id);
-  return had ? prior.map((l) => (l.variant_id === variant_id ? { variant_id, quantity } : l)) : [...prior, { variant_id, quantity }];
-}
-
-function cartView(cart: Cart, items: readonly { variant_id: string; quantity: number }[], quotes: readonly LineQuote[]): CartView {
+/** A cart with its lines priced by `quotes` (one per line, in the same order). */
+export function cartView(cart: Cart, items: readonly { variant_id: string; quantity: number }[], quotes: readonly LineQuote[]): CartView {
   const total_minor = quotes.reduce((sum, q) => (q.ok ? sum + q.unit_price_minor * BigInt(q.quantity) : sum), 0n);
   return { ...cart, items: items.map((item, i) => ({ ...item, quote: quotes[i]! })), total_minor };
 }
@@ -207,12 +152,12 @@ export async function reopenCart(db: AnyDb, cart_id: string): Promise<void> {
 
 /** The items of many carts in one statement, each cart's in the order they were added. */
 export async function itemsOfCarts(db: AnyDb, cart_ids: readonly string[]): Promise<Map<string, { variant_id: string; quantity: number }[]>> {
-  const rows = await tablesOf<OrderTables>(db).selectFrom('cart_item').select(['cart_id', 'variant_id', 'quantity']).where('cart_id', '=', sql<string>`any(${[...cart_ids]}::text[])`).orderBy('cart_id').orderBy('added_at').execute();
+  const rows = await tablesOf<OrderTables>(db).selectFrom('cart_item').select(['cart_id', 'variant_id', 'quantity']).where('cart_id', '=', sql<string>`any(${[...cart_ids]}::text[])`).orderBy('cart_id').orderBy('added_at').orderBy('variant_id').execute();
   const byCart = new Map<string, { variant_id: string; quantity: number }[]>();
   for (const { cart_id, variant_id, quantity } of rows) byCart.set(cart_id, [...(byCart.get(cart_id) ?? []), { variant_id, quantity }]);
   return byCart;
 }
 
 export async function cartItems(db: AnyDb, cart_id: string): Promise<{ variant_id: string; quantity: number }[]> {
-  return tablesOf<OrderTables>(db).selectFrom('cart_item').select(['variant_id', 'quantity']).where('cart_id', '=', cart_id).orderBy('added_at').execute();
+  return tablesOf<OrderTables>(db).selectFrom('cart_item').select(['variant_id', 'quantity']).where('cart_id', '=', cart_id).orderBy('added_at').orderBy('variant_id').execute();
 }

@@ -6,7 +6,8 @@ import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
 import { consumerToken, consumerTokenHeader, requireConsumer } from '../accounts/index.js';
 import { quantity_max } from '../inventory/index.js';
-import { CartOpener, claimCart, consumerCarts, openCart, setCartItem, viewCart, type CartView } from './carts.js';
+import { CartItemWriter } from './cart-items.js';
+import { CartOpener, claimCart, consumerCarts, openCart, viewCart, type CartView } from './carts.js';
 import { buyerEmail, cartAccess, cartParams, cartToken, openRequestCart, orderJson, orderSchema as orderOut, signedInConsumer } from './http.js';
 import { consumerOrder, consumerOrders, getOrder, listOrders, type OrderDetail } from './orders.js';
 import { applyOrderAction, rules, type OrderAction } from './state-machine.js';
@@ -222,6 +223,7 @@ const sellerActions: SellerAction[] = [
 
 export function registerRoutes(router: ModuleRouter, { db, config, logger }: ModuleContext): void {
   const carts = new CartOpener(db, logger.child({ component: 'carts' }));
+  const cartItems = new CartItemWriter(db, logger.child({ component: 'cart_items' }));
 
   router.route(createCartRoute, async (c) => {
     const consumer = await signedInConsumer(db, c.req.valid('header'));
@@ -279,7 +281,9 @@ export function registerRoutes(router: ModuleRouter, { db, config, logger }: Mod
     const headers = c.req.valid('header');
     const consumer = await signedInConsumer(db, headers);
     const { variant_id, quantity } = c.req.valid('json');
-    return c.json(cartJson(await setCartItem(db, c.req.valid('param').cart_id, { token: headers['x-cart-token'], consumer_id: consumer?.id }, variant_id, quantity)), 200);
+    const result = await cartItems.submit({ cart_id: c.req.valid('param').cart_id, key: { token: headers['x-cart-token'], consumer_id: consumer?.id }, variant_id, quantity });
+    if (!result.ok) throw result.problem;
+    return c.json(cartJson(result.cart), 200);
   });
 
   router.route(listOrdersRoute, async (c) => {
