@@ -18,7 +18,7 @@ import type { CartTable, OrderTables } from './tables.js';
 export const cart_lines_max = 50;
 
 export type Cart = Omit<CartTable, 'token_hash' | 'created_at' | 'updated_at'> & { created_at: Date; updated_at: Date };
-/** Every column but the token's hash, which never leaves this file. */
+/** Every column but the token's hash, which never leaves this module. */
 export const cartColumns = ['id', 'channel_merchant_id', 'currency', 'buyer_email', 'consumer_id', 'status', 'created_at', 'updated_at'] as const;
 
 export type CartView = Cart & { items: { variant_id: string; quantity: number; quote: LineQuote }[]; total_minor: bigint };
@@ -119,9 +119,9 @@ export function cartView(cart: Cart, items: readonly { variant_id: string; quant
   return { ...cart, items: items.map((item, i) => ({ ...item, quote: quotes[i]! })), total_minor };
 }
 
-/** The cart priced at current prices; `items` when the caller has just read them. */
-export async function viewCart(db: AnyDb, cart: Cart, items?: readonly { variant_id: string; quantity: number }[]): Promise<CartView> {
-  items ??= await cartItems(db, cart.id);
+/** The cart priced at current prices. */
+export async function viewCart(db: AnyDb, cart: Cart): Promise<CartView> {
+  const items = await cartItems(db, cart.id);
   return cartView(cart, items, await quoteLines(db, items, cart.currency));
 }
 
