@@ -15,7 +15,7 @@ import { allMigrations, registry } from '../src/platform/modules.js';
 import { benchDatabase, round } from './support.js';
 
 /**
- * `node --import tsx bench/journey-calls.ts`: what each request-side call of the buyer journey
+ * `npm run bench:journey-calls`: what each request-side call of the buyer journey
  * costs on its own (open a cart, add an item, check out), one buyer at a time, so every SQL
  * statement and every CPU millisecond belongs to the call that caused it. Per call: SQL round
  * trips (every statement the pool sends, BEGIN and COMMIT included), transactions, server CPU
