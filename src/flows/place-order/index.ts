@@ -8,6 +8,7 @@ import { registerRoutes } from './routes.js';
  *
  *   place-order.ts      the buyer's side: (cart: claim it) → join a batch → answer (cart: reopen on failure)
  *   place-batch.ts      one transaction per batch:
+ *     steps/read-cart-items.ts        orders.itemsOfCarts, the claimed carts' items in one statement
  *     steps/quote-prices.ts           catalog.quoteLines, refuse unbuyable lines and changed prices
  *     steps/lock-stock.ts             inventory.lockStock, in the batch's lock turn
  *     steps/allocate-stock.ts         first come, first served, in memory
@@ -22,4 +23,4 @@ export const placeOrderFlow = defineFlow({
 
 export { CheckoutCommitter } from './committer.js';
 export { placeBatch } from './place-batch.js';
-export type { CheckoutItem, CheckoutRequest, CheckoutResult } from './types.js';
+export type { CheckoutItem, CheckoutRequest, CheckoutResult, ItemizedCheckout } from './types.js';

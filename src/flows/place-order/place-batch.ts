@@ -7,10 +7,12 @@ import { lockStock } from './steps/lock-stock.js';
 import { publishOrdersPlaced } from './steps/publish-orders-placed.js';
 import { quotePrices } from './steps/quote-prices.js';
 import { reserveStock } from './steps/reserve-stock.js';
-import type { CheckoutRequest, CheckoutResult } from './types.js';
+import { readCartItems } from './steps/read-cart-items.js';
+import type { CheckoutRequest, CheckoutResult, ItemizedCheckout } from './types.js';
 
 /**
- * Places a batch of checkouts in ONE short transaction (group commit): price every line, lock
+ * Places a batch of checkouts in ONE short transaction (group commit): read the claimed carts'
+ * items, price every line, lock
  * every stock row involved in the batch's turn, allocate first come first served in memory,
  * then write the orders, reserve their stock and publish `order.placed`, each in bulk. Every
  * step runs inside this transaction, so a failure anywhere rolls the whole batch back and
@@ -20,10 +22,17 @@ export async function placeBatch(db: AnyDb, requests: readonly CheckoutRequest[]
   return inTransaction(db, async (trx) => {
     const results = new Array<CheckoutResult | undefined>(requests.length);
 
-    const priced = await quotePrices(trx, requests);
-    const valid: { index: number; request: CheckoutRequest; lines: AllocatedCheckout['lines'] }[] = [];
-    priced.forEach((p, index) => {
-      if (p.ok) valid.push({ index, request: requests[index]!, lines: p.lines });
+    const itemized: { index: number; request: ItemizedCheckout }[] = [];
+    (await readCartItems(trx, requests)).forEach((r, index) => {
+      if ('ok' in r) results[index] = r;
+      else itemized.push({ index, request: r });
+    });
+
+    const priced = await quotePrices(trx, itemized.map((i) => i.request));
+    const valid: { index: number; request: ItemizedCheckout; lines: AllocatedCheckout['lines'] }[] = [];
+    priced.forEach((p, i) => {
+      const { index, request } = itemized[i]!;
+      if (p.ok) valid.push({ index, request, lines: p.lines });
       else results[index] = p;
     });
 

@@ -1,7 +1,7 @@
 import type { AnyDb } from '../../kernel/db.js';
 import { newId } from '../../kernel/ids.js';
 import { problems } from '../../kernel/problem.js';
-import { cartItems, viewCart, type Cart, type PlacedOrder } from '../../modules/orders/index.js';
+import { viewCart, type CartKey, type PlacedOrder } from '../../modules/orders/index.js';
 import type { CheckoutCommitter } from './committer.js';
 import { claimCart, releaseCart } from './steps/claim-cart.js';
 import type { CheckoutItem } from './types.js';
@@ -15,7 +15,8 @@ import type { CheckoutItem } from './types.js';
 export interface PlaceOrderInput {
   channel_merchant_id: string;
   currency: string;
-  items: readonly CheckoutItem[];
+  /** `'cart'`: the claimed cart's items, read inside the batch (read-cart-items.ts). */
+  items: readonly CheckoutItem[] | 'cart';
   buyer_email?: string | undefined;
   consumer_id?: string | undefined;
   /** Location per seller chosen by the buyer; by default the location with most stock. */
@@ -53,16 +54,22 @@ export interface CartCheckoutInput {
   expected_total_minor?: number | undefined;
 }
 
-/** Checks out a cart: at most once, and if it fails the cart is open again for the buyer to fix. */
-export async function checkoutCart(db: AnyDb, committer: CheckoutCommitter, cart: Cart, input: CartCheckoutInput, unpaid_ttl_s: number): Promise<PlacedCheckout> {
-  if (input.expected_total_minor !== undefined) {
-    const view = await viewCart(db, cart);
-    if (view.total_minor !== BigInt(input.expected_total_minor)) throw problems.unprocessable('price_changed', `The cart now totals ${view.total_minor}, not ${input.expected_total_minor}`);
-  }
-  const items = await cartItems(db, cart.id);
-  if (items.length === 0) throw problems.unprocessable('cart_empty', 'The cart has no items');
-  await claimCart(db, cart.id);
+/**
+ * Checks out a cart: at most once, and if it fails the cart is open again for the buyer to fix.
+ * One statement before the batch, the claim, which also opens the cart with the buyer's key; the
+ * batch reads the items of all its claimed carts in one statement. A buyer who sent the total they
+ * saw has the cart priced first (two more statements) and is refused if it changed.
+ */
+export async function checkoutCart(db: AnyDb, committer: CheckoutCommitter, cart_id: string, key: CartKey, input: CartCheckoutInput, unpaid_ttl_s: number): Promise<PlacedCheckout> {
+  const cart = await claimCart(db, cart_id, key);
   try {
+    let items: PlaceOrderInput['items'] = 'cart';
+    if (input.expected_total_minor !== undefined) {
+      const view = await viewCart(db, cart);
+      if (view.items.length === 0) throw problems.unprocessable('cart_empty', 'The cart has no items');
+      if (view.total_minor !== BigInt(input.expected_total_minor)) throw problems.unprocessable('price_changed', `The cart now totals ${view.total_minor}, not ${input.expected_total_minor}`);
+      items = view.items.map(({ variant_id, quantity }) => ({ variant_id, quantity }));
+    }
     return await placeOrder(
       committer,
       {

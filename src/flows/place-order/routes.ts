@@ -5,7 +5,7 @@ import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
 import { consumerToken } from '../../modules/accounts/index.js';
 import { quantity_max } from '../../modules/inventory/index.js';
-import { buyerEmail, cart_lines_max, cartAccess, cartParams, cartToken, openRequestCart, orderJson, orderSchema, orderSettings, signedInConsumer } from '../../modules/orders/index.js';
+import { buyerEmail, cart_lines_max, cartAccess, cartParams, cartToken, orderJson, orderSchema, orderSettings, signedInConsumer } from '../../modules/orders/index.js';
 import { CheckoutCommitter } from './committer.js';
 import { checkoutCart, placeOrder, type PlacedCheckout } from './place-order.js';
 
@@ -61,8 +61,10 @@ export function registerRoutes(router: ModuleRouter, { db, config, logger }: Mod
   });
 
   router.route(checkoutCartRoute, async (c) => {
-    const { cart, consumer } = await openRequestCart(db, c.req.valid('param').cart_id, c.req.valid('header'));
+    const headers = c.req.valid('header');
+    const consumer = await signedInConsumer(db, headers);
+    const key = { token: headers['x-cart-token'], consumer_id: consumer?.id };
     const input = c.req.valid('json');
-    return c.json(checkoutJson(await checkoutCart(db, committer, cart, { ...input, consumer }, unpaid_ttl_s)), 201);
+    return c.json(checkoutJson(await checkoutCart(db, committer, c.req.valid('param').cart_id, key, { ...input, consumer }, unpaid_ttl_s)), 201);
   });
 }

@@ -37,7 +37,7 @@ export { getOrder, listOrders, closeExpiredOrders, countOrdersByStatus, ordersOf
 export { dailySales, topProducts, soldStatuses, sales_days_max, top_products_max, type SalesDay, type TopProduct } from './sales.js';
 export { applyOrderAction, transitionOrder, transitionOrders, type TransitionRequest, eventPayload as orderEventPayload, rules as orderRules, type Order, type OrderAction, type OrderLine } from './state-machine.js';
 export { insertPlacedOrders, placedBy, splitIntoOrders, type CheckoutHeader, type PlacedOrder, type PricedLine } from './placed-orders.js';
-export { cart_lines_max, cartItems, claimForCheckout, reopenCart, viewCart, type Cart } from './carts.js';
+export { cart_lines_max, cartItems, claimForCheckout, itemsOfCarts, reopenCart, viewCart, type Cart, type CartKey } from './carts.js';
 export { buyerEmail, cartAccess, cartParams, cartToken, openRequestCart, orderJson, orderSchema, signedInConsumer } from './http.js';
 export * from './events.js';
 export { linkGuestOrders, linked_orders_max } from './link-guest-orders.js';

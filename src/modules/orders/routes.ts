@@ -6,7 +6,8 @@ import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
 import { consumerToken, consumerTokenHeader, requireConsumer } from '../accounts/index.js';
 import { quantity_max } from '../inventory/index.js';
-import { claimCart, consumerCarts, createCart, openCart, setCartItem, viewCart, type CartView } from './carts.js';
+import { CartItemWriter } from './cart-items.js';
+import { CartOpener, claimCart, consumerCarts, openCart, viewCart, type CartView } from './carts.js';
 import { buyerEmail, cartAccess, cartParams, cartToken, openRequestCart, orderJson, orderSchema as orderOut, signedInConsumer } from './http.js';
 import { consumerOrder, consumerOrders, getOrder, listOrders, type OrderDetail } from './orders.js';
 import { applyOrderAction, rules, type OrderAction } from './state-machine.js';
@@ -220,13 +221,15 @@ const sellerActions: SellerAction[] = [
   { action: 'dispute', segment: 'refund-dispute', operationId: 'disputeRefund', summary: 'Contest a refund request; the platform operator decides (`bos disputes decide`)' },
 ];
 
-export function registerRoutes(router: ModuleRouter, { db, config }: ModuleContext): void {
+export function registerRoutes(router: ModuleRouter, { db, config, logger }: ModuleContext): void {
+  const carts = new CartOpener(db, logger.child({ component: 'carts' }));
+  const cartItems = new CartItemWriter(db, logger.child({ component: 'cart_items' }));
 
   router.route(createCartRoute, async (c) => {
     const consumer = await signedInConsumer(db, c.req.valid('header'));
     const input = c.req.valid('json');
-    const { cart, token } = await createCart(db, { channel_merchant_id: c.get('caller').merchant_id, ...input, buyer_email: input.buyer_email ?? consumer?.email, consumer_id: consumer?.id });
-    return c.json({ ...cartJson(await viewCart(db, cart)), token }, 201);
+    const { cart, token } = await carts.submit({ channel_merchant_id: c.get('caller').merchant_id, ...input, buyer_email: input.buyer_email ?? consumer?.email, consumer_id: consumer?.id });
+    return c.json({ ...cartJson(cart), token }, 201);
   });
 
   router.route(getCartRoute, async (c) => {
@@ -275,10 +278,12 @@ export function registerRoutes(router: ModuleRouter, { db, config }: ModuleConte
   });
 
   router.route(setCartItemRoute, async (c) => {
-    const { cart } = await openRequestCart(db, c.req.valid('param').cart_id, c.req.valid('header'));
+    const headers = c.req.valid('header');
+    const consumer = await signedInConsumer(db, headers);
     const { variant_id, quantity } = c.req.valid('json');
-    await setCartItem(db, cart, variant_id, quantity);
-    return c.json(cartJson(await viewCart(db, cart)), 200);
+    const result = await cartItems.submit({ cart_id: c.req.valid('param').cart_id, key: { token: headers['x-cart-token'], consumer_id: consumer?.id }, variant_id, quantity });
+    if (!result.ok) throw result.problem;
+    return c.json(cartJson(result.cart), 200);
   });
 
   router.route(listOrdersRoute, async (c) => {

@@ -3,7 +3,7 @@ import { order_total_minor_max } from '../../../kernel/money.js';
 import { Problem } from '../../../kernel/problem.js';
 import { quoteLines, type LineQuote } from '../../../modules/catalog/index.js';
 import type { PricedLine } from '../../../modules/orders/index.js';
-import type { CheckoutRequest } from '../types.js';
+import type { ItemizedCheckout } from '../types.js';
 
 /** A checkout priced by the server, or refused with the reason the buyer gets. */
 export type PricedCheckout = { ok: true; lines: PricedLine[] } | { ok: false; problem: Problem };
@@ -17,7 +17,7 @@ const refusalStatus = { variant_not_found: 422, variant_unpublished: 422, curren
  *
  * Undo: nothing; it only reads.
  */
-export async function quotePrices(trx: AnyTrx, requests: readonly CheckoutRequest[]): Promise<PricedCheckout[]> {
+export async function quotePrices(trx: AnyTrx, requests: readonly ItemizedCheckout[]): Promise<PricedCheckout[]> {
   const byCurrency = new Map<string, number[]>();
   requests.forEach((r, i) => byCurrency.set(r.currency, [...(byCurrency.get(r.currency) ?? []), i]));
   const priced = new Array<PricedCheckout>(requests.length);
@@ -33,7 +33,7 @@ export async function quotePrices(trx: AnyTrx, requests: readonly CheckoutReques
   return priced;
 }
 
-function priceOne(request: CheckoutRequest, quotes: readonly LineQuote[]): PricedCheckout {
+function priceOne(request: ItemizedCheckout, quotes: readonly LineQuote[]): PricedCheckout {
   const lines: PricedLine[] = [];
   for (const [i, quote] of quotes.entries()) {
     if (!quote.ok) return { ok: false, problem: new Problem(refusalStatus[quote.refusal], quote.refusal, 'This item cannot be bought', quote.detail, [{ field: `items.${i}.variant_id`, location: 'body', message: quote.detail }]) };
