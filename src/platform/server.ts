@@ -90,7 +90,7 @@ export async function startPlatform(config: Config, logger: Logger = createLogge
     lease_ms: config.OPENBOS_OUTBOX_LEASE_MS,
   });
   await dispatcher.start();
-  const timers = startMaintenance(ctx);
+  const maintenance = startMaintenance(ctx);
 
   let shuttingDown = false;
   const { app } = buildApp(ctx, () => shuttingDown);
@@ -107,8 +107,10 @@ export async function startPlatform(config: Config, logger: Logger = createLogge
     async stop() {
       if (shuttingDown) return;
       shuttingDown = true;
-      for (const timer of timers) clearInterval(timer);
+      maintenance.stopStarting();
       await closeServer(server as Server, config.OPENBOS_SHUTDOWN_TIMEOUT_MS);
+      // Runs in flight finish before the database closes under them, within the same grace.
+      await maintenance.finished(config.OPENBOS_SHUTDOWN_TIMEOUT_MS);
       await dispatcher.stop();
       for (const sink of sinks) await sink.close();
       await database.close();
@@ -139,7 +141,7 @@ function closeServer(server: Server, timeout_ms: number): Promise<void> {
   });
 }
 
-function startMaintenance(ctx: ModuleContext): NodeJS.Timeout[] {
+function startMaintenance(ctx: ModuleContext): { stopStarting(): void; finished(within_ms: number): Promise<void> } {
   const jobs = jobHandlers(ctx);
   const tasks = [
     { name: 'kernel.jobs', interval_ms: ctx.config.OPENBOS_JOB_POLL_MS, run: async () => void (await runDueJobs(ctx.db, jobs, ctx.logger)) },
@@ -147,17 +149,30 @@ function startMaintenance(ctx: ModuleContext): NodeJS.Timeout[] {
     { name: 'kernel.rate_limit_expiry', interval_ms: 600_000, run: async () => void (await pruneRateLimits(ctx.db)) },
     ...maintenanceTasks().map((t) => ({ name: t.name, interval_ms: t.interval_ms, run: () => t.run(ctx) })),
   ];
+  const inFlight = new Set<Promise<void>>();
   // A run that outlasts its interval is not joined by another: overlapping runs of one task
   // would take the same rows twice.
-  return tasks.map((task) => {
+  const timers = tasks.map((task) => {
     let running = false;
     return setInterval(() => {
       if (running) return;
       running = true;
-      task
+      const run = task
         .run()
         .catch((error: unknown) => ctx.logger.error({ err: error, task: task.name }, 'maintenance task failed'))
-        .finally(() => (running = false));
+        .finally(() => {
+          running = false;
+          inFlight.delete(run);
+        });
+      inFlight.add(run);
     }, task.interval_ms).unref();
   });
+  return {
+    stopStarting: () => timers.forEach((t) => clearInterval(t)),
+    finished: async (within_ms) => {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled([...inFlight]), new Promise((resolve) => (timer = setTimeout(resolve, within_ms)))]);
+      clearTimeout(timer);
+    },
+  };
 }
