@@ -10,7 +10,7 @@ import { applyStockChanges, type StockChange } from '../src/modules/inventory/in
 import { createLocation } from '../src/modules/locations/index.js';
 import { createApiKey, createMerchant } from '../src/modules/merchants/index.js';
 import { modules, registry } from '../src/platform/modules.js';
-import { benchDatabase, httpPool, percentile, round, runConcurrent, startBenchServer, type Sample } from './support.js';
+import { benchDatabase, httpPool, percentile, resetStatementStats, round, runConcurrent, startBenchServer, statementStats, type Sample } from './support.js';
 
 /**
  * `npm run bench:journey`: the whole buyer journey over HTTP against the real server in its own
@@ -529,7 +529,10 @@ async function main(): Promise<void> {
     log(`GET /health at ${concurrency} concurrent: ${round(health_rps)} answers/s (the no-work ceiling of HTTP here)`);
 
     const carts = mixedCarts(journeys);
+    await resetStatementStats(database.url);
     const stocked = await runPhase('phase 1 (1,000 SKUs)', server.url, poller, serverPid, journeys, shop.storefrontKey, (i) => carts[i]!, outbox);
+    const statements = await statementStats(database.url);
+    for (const st of statements) log(`  pg: ${st.share} of the time, ${st.calls} calls, ${st.mean_ms} ms each: ${st.query}`);
     const hot = await runPhase(`phase 2 (one hot item, ${hotUnits} units)`, server.url, poller, serverPid, journeys, shop.storefrontKey, () => [{ variant_id: shop.hotVariant, quantity: 1 }], outbox);
     await poller.stop();
     await pollPool.close();

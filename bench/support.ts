@@ -19,7 +19,10 @@ export async function benchDatabase(name: string): Promise<BenchDatabase> {
   let embedded: EmbeddedPostgres | undefined;
   let adminUrl = process.env.DATABASE_URL;
   if (adminUrl === undefined || adminUrl === '') {
-    embedded = await startEmbeddedPostgres({ dataDir: path.resolve('.openbos/bench'), port: Number(process.env.OPENBOS_BENCH_PG_PORT ?? 54_331), database: 'postgres', owner: true });
+    // BENCH_PG_STATS=1: PostgreSQL records every statement's time (pg_stat_statements), and
+    // `statementStats` reports where the database's time went.
+    const settings = process.env.BENCH_PG_STATS === '1' ? ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all'] : [];
+    embedded = await startEmbeddedPostgres({ dataDir: path.resolve('.openbos/bench'), port: Number(process.env.OPENBOS_BENCH_PG_PORT ?? 54_331), database: 'postgres', owner: true, settings });
     adminUrl = embedded.url;
   }
   const database = `openbos_bench_${name}_${Date.now()}`;
@@ -183,4 +186,40 @@ export async function hotRowCeiling(url: string, options: { clients: number; sec
   await cleanup.query('drop table bench_hot_row; drop table bench_hot_order');
   await cleanup.end();
   return count / seconds;
+}
+
+/**
+ * With BENCH_PG_STATS=1, the statements that took most of the database's time since the last
+ * reset, with calls and mean ms; an empty list otherwise.
+ */
+export async function statementStats(url: string, top = 25): Promise<{ total_ms: number; calls: number; mean_ms: number; share: number; query: string }[]> {
+  if (process.env.BENCH_PG_STATS !== '1') return [];
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query('create extension if not exists pg_stat_statements');
+    const all = await c.query<{ total: number }>('select coalesce(sum(total_exec_time), 0)::float8 as total from pg_stat_statements');
+    const total = Number(all.rows[0]!.total) || 1;
+    const rows = await c.query<{ total_ms: number; calls: string; mean_ms: number; query: string }>(
+      `select total_exec_time::float8 as total_ms, calls::text, mean_exec_time::float8 as mean_ms, regexp_replace(query, '\\s+', ' ', 'g') as query
+       from pg_stat_statements order by total_exec_time desc limit $1`,
+      [top],
+    );
+    return rows.rows.map((r) => ({ total_ms: Math.round(r.total_ms), calls: Number(r.calls), mean_ms: Math.round(r.mean_ms * 1_000) / 1_000, share: Math.round((r.total_ms / total) * 1_000) / 1_000, query: r.query.slice(0, 200) }));
+  } finally {
+    await c.end();
+  }
+}
+
+/** Resets pg_stat_statements (BENCH_PG_STATS=1), so a phase's figures are its own. */
+export async function resetStatementStats(url: string): Promise<void> {
+  if (process.env.BENCH_PG_STATS !== '1') return;
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query('create extension if not exists pg_stat_statements');
+    await c.query('select pg_stat_statements_reset()');
+  } finally {
+    await c.end();
+  }
 }

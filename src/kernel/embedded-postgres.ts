@@ -35,6 +35,8 @@ export interface EmbeddedPostgresOptions {
    */
   owner: boolean;
   log?: (line: string) => void;
+  /** More server settings (`-c name=value`), e.g. a benchmark's `shared_preload_libraries=pg_stat_statements`. */
+  settings?: readonly string[];
 }
 
 interface Binaries {
@@ -181,6 +183,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       "-c unix_socket_directories=''",
       '-c max_connections=200',
       '-c shared_buffers=128MB',
+      ...(options.settings ?? []).map((setting) => `-c ${setting}`),
     ].join(' ');
     await run(bins.pg_ctl, ['start', '-D', pgdata, '-w', '-t', '60', '-l', path.join(pgdata, 'server.log'), '-o', settings], runAs);
   }
