@@ -1,6 +1,9 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrateToLatest } from '../src/kernel/migrations.js';
+import { allMigrations } from '../src/platform/modules.js';
 import { csvField, decimalAmount } from '../src/modules/orders/orders-list.js';
+import { createTestDatabase } from './support/database.js';
 import { markOrderPaid } from './support/orders.js';
 import { aStockedItem, buy, stockOf, type ShopItem } from './support/commerce.js';
 import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
@@ -115,6 +118,33 @@ describe('order numbers', () => {
     // A later checkout gets a higher number than every earlier one.
     const later = await anOrder(marketplace, a);
     expect(later.number).toBe(10_041);
+  });
+});
+
+describe('the order numbers migration', () => {
+  it('numbers existing orders per merchant by age and continues from there', async () => {
+    const database = await createTestDatabase({ migrated: false });
+    try {
+      const numbering = (name: string) => name.endsWith('_order_numbers');
+      await migrateToLatest(database.db, allMigrations.map((m) => ({ ...m, migrations: m.migrations.filter((x) => !numbering(x.id)) })));
+      const insert = (merchant_id: string, id: string, at: string) =>
+        sql`insert into sales_order (merchant_id, id, checkout_id, channel_merchant_id, status, currency, subtotal_minor, total_minor, location_id, created_at)
+            values (${merchant_id}, ${id}, 'chk', ${merchant_id}, 'paid', 'CNY', 100, 100, 'loc', ${at}::timestamptz)`.execute(database.db);
+      await insert('mer_a', 'ord_2', '2026-01-02T00:00:00Z');
+      await insert('mer_a', 'ord_1', '2026-01-01T00:00:00Z');
+      await insert('mer_b', 'ord_3', '2026-01-03T00:00:00Z');
+      expect(await migrateToLatest(database.db, allMigrations)).toEqual([expect.stringMatching(/_order_numbers$/)]);
+      const rows = await sql<{ merchant_id: string; id: string; number: string }>`select merchant_id, id, number::text from sales_order order by merchant_id, id`.execute(database.db);
+      expect(rows.rows).toEqual([
+        { merchant_id: 'mer_a', id: 'ord_1', number: '10001' },
+        { merchant_id: 'mer_a', id: 'ord_2', number: '10002' },
+        { merchant_id: 'mer_b', id: 'ord_3', number: '10001' },
+      ]);
+      const counters = await sql<{ merchant_id: string; last_number: string }>`select merchant_id, last_number::text from order_number_counter order by merchant_id`.execute(database.db);
+      expect(counters.rows).toEqual([{ merchant_id: 'mer_a', last_number: '2' }, { merchant_id: 'mer_b', last_number: '1' }]);
+    } finally {
+      await database.drop();
+    }
   });
 });
 
