@@ -94,7 +94,7 @@ export const migrations = [
     '20261205T2240_order_numbers',
     `-- Readable order numbers (#10001, #10002, ...) per merchant, beside the IDs. A counter row per
      -- merchant is bumped once per checkout batch (placed-orders.ts), so numbers are unique and
-     -- increasing per merchant; a batch that rolls back may leave a gap, which is harmless.
+     -- increasing per merchant, without gaps (a batch that rolls back rolls its bump back).
      create table order_number_counter (
        merchant_id text primary key,
        last_number bigint not null check (last_number >= 0)
