@@ -22,8 +22,8 @@ type Db = ReturnType<typeof connectDatabase>['db'];
 async function fillOrders(db: Db, merchant_id: string, count: number, prefix: string): Promise<void> {
   // Statuses in roughly the proportions of a running shop; amounts from 10 to 510 CNY.
   await sql`
-    insert into sales_order (merchant_id, id, checkout_id, channel_merchant_id, status, currency, subtotal_minor, total_minor, location_id, created_at, updated_at, refund_amount_minor)
-    select ${merchant_id}, ${prefix} || lpad(n::text, 8, '0'), 'chk_bench_' || n, ${merchant_id},
+    insert into sales_order (merchant_id, id, number, checkout_id, channel_merchant_id, status, currency, subtotal_minor, total_minor, location_id, created_at, updated_at, refund_amount_minor)
+    select ${merchant_id}, ${prefix} || lpad(n::text, 8, '0'), 10000 + n, 'chk_bench_' || n, ${merchant_id},
            (array['completed','completed','completed','completed','completed','completed','completed','shipped','shipped','paid','awaiting_payment','closed','refunded','delivered','refund_requested'])[1 + n % 15],
            'CNY', 1000 + (n * 7919) % 50000, 1000 + (n * 7919) % 50000, 'loc_bench',
            now() - ((n * 104729) % (60 * 86400)) * interval '1 second', now(),

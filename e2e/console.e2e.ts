@@ -218,6 +218,66 @@ describe('the merchant console', () => {
     await page.getByRole('link', { name: 'E2E Jasmine Pearls' }).waitFor();
   });
 
+  it('lists orders under state tabs with counts, number, store and channel; ships in bulk, reporting the unpaid; exports CSV; clips no column', async () => {
+    const checkout = async () => {
+      const placed = await api(server, demo.publishable_key, 'POST', '/v1/checkouts', { currency: 'CNY', items: [{ variant_id: created.variant_id, quantity: 1 }] });
+      expect(placed.status).toBe(201);
+      return { checkout_id: placed.body.checkout_id as string, order: placed.body.orders[0] as { id: string; number: number } };
+    };
+    const paid = await checkout();
+    const unpaid = await checkout();
+    expect(unpaid.order.number).toBeGreaterThan(paid.order.number);
+    expect((await api(server, demo.publishable_key, 'POST', `/v1/checkouts/${paid.checkout_id}/payments`, { payment_method: '4242424242424242' })).status).toBe(202);
+    await eventually('the payment to be confirmed', async () => ((await api(server, demo.secret_key, 'GET', `/v1/orders/${paid.order.id}`)).body.status === 'paid' ? true : undefined));
+    const counts = (await api(server, demo.secret_key, 'GET', '/v1/orders/counts')).body as { all: number; by_status: Record<string, number> };
+
+    await visit('orders', 'orders-list');
+    await page.getByRole('button', { name: `All (${counts.all})` }).waitFor();
+    await page.getByRole('button', { name: `Paid (${counts.by_status.paid})` }).waitFor();
+    await page.getByText(`#${paid.order.number}`, { exact: true }).waitFor();
+    expect(await page.getByRole('columnheader', { name: 'Store' }).count()).toBe(1);
+    expect(await page.getByRole('columnheader', { name: 'Channel' }).count()).toBe(1);
+    // No cell's content is cut off at common laptop widths: cells wrap, and the table scrolls in its frame.
+    for (const width of [1280, 1440]) {
+      await page.setViewportSize({ width, height: 900 });
+      const clipped = await page.evaluate(`[...document.querySelectorAll('.orders-table th, .orders-table td')]
+        .filter((c) => c.scrollWidth > c.clientWidth + 1).map((c) => c.textContent.slice(0, 40))`);
+      expect(clipped, `clipped cells at ${width} px`).toEqual([]);
+      // Every column fits the frame at these widths (narrower screens scroll inside the frame); the page itself never scrolls sideways.
+      expect(await page.evaluate(`(() => { const w = document.querySelector('.orders-table-wrap'); return w.scrollWidth <= w.clientWidth + 1; })()`), `table wider than its frame at ${width} px`).toBe(true);
+      expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth'), `page wider than ${width} px`).toBe(true);
+      await screenshot(page, `orders-list-${width}`);
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    await page.getByLabel(`Select order #${paid.order.number}`).check();
+    await page.getByLabel(`Select order #${unpaid.order.number}`).check();
+    await page.getByText('2 orders selected').waitFor();
+    await page.getByRole('region', { name: 'Selected orders' }).getByRole('button', { name: 'Ship…' }).click();
+    await page.getByLabel(`Tracking number for #${paid.order.number}`).fill('SF-BULK-1');
+    await page.getByRole('button', { name: 'Ship 2 orders' }).click();
+    await page.getByText('1 order shipped.').waitFor();
+    await page.getByText('1 order was left unchanged:').waitFor();
+    await page.getByText(new RegExp(`#${unpaid.order.number}: An order that is awaiting_payment cannot ship`)).waitFor();
+    expect((await api(server, demo.secret_key, 'GET', `/v1/orders/${paid.order.id}`)).body).toMatchObject({ status: 'shipped', tracking_number: 'SF-BULK-1' });
+    expect((await api(server, demo.secret_key, 'GET', `/v1/orders/${unpaid.order.id}`)).body.status).toBe('awaiting_payment');
+    await screenshot(page, 'orders-bulk-result');
+
+    // The unpaid order is still selected: cancel it.
+    await page.getByRole('region', { name: 'Selected orders' }).getByRole('button', { name: 'Cancel unpaid…' }).click();
+    await page.getByRole('button', { name: 'Cancel the unpaid orders' }).click();
+    await page.getByText('1 order cancelled.').waitFor();
+    expect((await api(server, demo.secret_key, 'GET', `/v1/orders/${unpaid.order.id}`)).body.status).toBe('closed');
+
+    const href = await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href');
+    expect(href).toContain('/v1/orders/export.csv');
+    const csv = await page.context().request.get(`${server.url}${href!}`);
+    expect(csv.status()).toBe(200);
+    const text = await csv.text();
+    expect(text.split('\r\n')[0]).toMatch(/^number,id,created_at,status,channel,store_code,store_name/);
+    expect(text).toContain(`#${paid.order.number},${paid.order.id},`);
+  });
+
   it('finds a consumer, shows the profile, and erases it for good', async () => {
     const basic = `Basic ${Buffer.from(`${demo.publishable_key}:`).toString('base64')}`;
     const send = (p: string, body: unknown) => fetch(`${server.url}${p}`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/json' }, body: JSON.stringify(body) });

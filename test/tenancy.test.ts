@@ -20,6 +20,8 @@ import { autoConfirm } from './support/orders.js';
 type Fixture =
   | { kind: 'item'; setup: (a: TestMerchant) => Promise<{ path: string; body?: unknown; marker: string; readBack?: string }> }
   | { kind: 'collection'; setup: (a: TestMerchant) => Promise<{ path: string; marker: string }> }
+  /** A batch route: the other merchant's call succeeds but reports each of these IDs as not found, and changes nothing. */
+  | { kind: 'batch'; setup: (a: TestMerchant) => Promise<{ path: string; body: unknown; ids: string[]; readBack: string[] }> }
   | { kind: 'own'; request: { path: string; body?: unknown; prepare?: (caller: TestConsoleSession) => Promise<unknown> }; asConsole?: boolean };
 
 const location = (code: string) => ({
@@ -111,6 +113,21 @@ const fixtures: Record<string, Fixture> = {
   },
   listOrders: { kind: 'collection', setup: async (a) => ({ path: '/v1/orders?limit=100', marker: await anOrder(a) }) },
   getOrder: { kind: 'item', setup: async (a) => { const id = await anOrder(a); return { path: `/v1/orders/${id}`, marker: id }; } },
+  countOrders: {
+    kind: 'collection',
+    setup: async (a) => {
+      await anOrder(a);
+      return { path: '/v1/orders/counts', marker: (await a.call('GET', '/v1/orders/counts')).text };
+    },
+  },
+  exportOrdersCsv: { kind: 'collection', setup: async (a) => ({ path: '/v1/orders/export.csv', marker: await anOrder(a) }) },
+  bulkOrderAction: {
+    kind: 'batch',
+    setup: async (a) => {
+      const ids = [await anOrder(a), await anOrder(a)];
+      return { path: '/v1/orders/bulk', body: { action: 'cancel', order_ids: ids }, ids, readBack: ids.map((id) => `/v1/orders/${id}`) };
+    },
+  },
   shipOrder: orderAction('ship'),
   markOrderDelivered: orderAction('deliver'),
   cancelOrder: orderAction('cancel'),
@@ -281,6 +298,15 @@ describe('tenancy: every merchant-scoped route keeps merchants apart', () => {
       expect(JSON.stringify({ ...res.body, instance: undefined })).not.toContain(marker);
       const after = await a.call('GET', read);
       expect(after.body).toEqual(before.body);
+    } else if (fixture.kind === 'batch') {
+      const { path, body, ids, readBack } = await fixture.setup(a);
+      const before = await Promise.all(readBack.map((r) => a.call('GET', r)));
+      const res = await b.call(method, path, { body });
+      expect(res.status).toBe(200);
+      expect(res.body.data).toEqual(ids.map((order_id) => expect.objectContaining({ order_id, ok: false, problem: expect.objectContaining({ status: 404 }) })));
+      expect(res.text).not.toContain(a.id);
+      const after = await Promise.all(readBack.map((r) => a.call('GET', r)));
+      expect(after.map((r) => r.body)).toEqual(before.map((r) => r.body));
     } else if (fixture.kind === 'collection') {
       const { path, marker } = await fixture.setup(a);
       expect((await a.call(method, path)).text).toContain(marker);

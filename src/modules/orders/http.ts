@@ -12,12 +12,17 @@ import { orderStatuses } from './tables.js';
  */
 const id = z.string().min(1).max(64);
 
+export const orderChannels = ['online', 'marketplace'] as const;
+
 const lineOut = z.object({ line_no: z.number().int(), variant_id: z.string(), product_id: z.string(), sku: z.string(), title: z.string(), quantity: z.number().int(), unit_price_minor: z.number().int(), total_minor: z.number().int() });
 export const orderSchema = z
   .object({
     id: z.string(),
+    number: z.number().int().openapi({ description: 'readable order number, unique and increasing per merchant; shown as `#10042` beside the ID' }),
     merchant_id: z.string(),
     checkout_id: z.string(),
+    channel: z.enum(orderChannels).openapi({ description: '`online`: through the merchant’s own storefront or API; `marketplace`: through another merchant’s storefront (`channel_merchant_id`)' }),
+    channel_merchant_id: z.string(),
     status: z.enum(orderStatuses),
     currency: z.string(),
     subtotal_minor: z.number().int(),
@@ -33,11 +38,22 @@ export const orderSchema = z
   })
   .openapi('Order');
 
+/**
+ * The sales channel of an order. Every order today is placed online through a storefront's
+ * publishable key; it is the merchant's own channel unless another merchant's storefront sold it.
+ */
+export function orderChannel(o: Pick<Order, 'merchant_id' | 'channel_merchant_id'>): (typeof orderChannels)[number] {
+  return o.channel_merchant_id === o.merchant_id ? 'online' : 'marketplace';
+}
+
 export function orderJson(o: Order & { lines: readonly OrderLine[] }): z.infer<typeof orderSchema> {
   return {
     id: o.id,
+    number: Number(o.number),
     merchant_id: o.merchant_id,
     checkout_id: o.checkout_id,
+    channel: orderChannel(o),
+    channel_merchant_id: o.channel_merchant_id,
     status: o.status,
     currency: o.currency,
     subtotal_minor: toJsonAmount(o.subtotal_minor),

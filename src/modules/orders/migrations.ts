@@ -90,4 +90,22 @@ export const migrations = [
     `-- Finds a storefront's guest orders by email when their buyer verifies it (link-guest-orders.ts).
      create index sales_order_guest_email on sales_order (channel_merchant_id, lower(buyer_email)) where consumer_id is null and buyer_email is not null;`,
   ),
+  sqlMigration(
+    '20261205T2240_order_numbers',
+    `-- Readable order numbers (#10001, #10002, ...) per merchant, beside the IDs. A counter row per
+     -- merchant is bumped once per checkout batch (placed-orders.ts), so numbers are unique and
+     -- increasing per merchant, without gaps (a batch that rolls back rolls its bump back).
+     create table order_number_counter (
+       merchant_id text primary key,
+       last_number bigint not null check (last_number >= 0)
+     );
+     alter table sales_order add column number bigint;
+     update sales_order o set number = 10000 + n.rn
+       from (select merchant_id, id, row_number() over (partition by merchant_id order by created_at, id) as rn from sales_order) n
+      where o.merchant_id = n.merchant_id and o.id = n.id;
+     insert into order_number_counter (merchant_id, last_number)
+       select merchant_id, max(number) - 10000 from sales_order group by merchant_id;
+     alter table sales_order alter column number set not null;
+     create unique index sales_order_number on sales_order (merchant_id, number);`,
+  ),
 ];

@@ -59,7 +59,7 @@ export async function ordersOfCheckout(db: AnyDb, checkout_id: string): Promise<
   return tablesOf<OrderTables>(db).selectFrom('sales_order').selectAll().where('checkout_id', '=', checkout_id).orderBy('id').execute();
 }
 
-/** Units sold (shipped) per stock key, for the conservation check and the benchmark. */
+/** How many of the merchant's orders are in each state (states without orders are absent), in one grouped query. */
 export async function countOrdersByStatus(db: AnyDb, merchant_id: string): Promise<Record<string, number>> {
   const rows = await sql<{ status: string; count: number }>`select status, count(*)::int as count from sales_order where merchant_id = ${merchant_id} group by status`.execute(db);
   return Object.fromEntries(rows.rows.map((r) => [r.status, r.count]));

@@ -65,6 +65,8 @@ export function splitIntoOrders(checkout: CheckoutHeader, lines: readonly Priced
     const order: Order = {
       merchant_id,
       id,
+      // Assigned by insertPlacedOrders, from the merchant's counter.
+      number: 0n,
       checkout_id: checkout.checkout_id,
       cart_id: checkout.cart_id,
       channel_merchant_id: checkout.channel_merchant_id,
@@ -87,10 +89,19 @@ export function splitIntoOrders(checkout: CheckoutHeader, lines: readonly Priced
   });
 }
 
+/** The first readable order number of every merchant; numbers count up from it. */
+export const order_number_base = 10_000n;
+
 /**
  * Writes placed orders, their lines and their first transition (`place`) inside the caller's
- * transaction. One array parameter per column, and the three inserts in one statement
+ * transaction. One array parameter per column, and the inserts in one statement
  * (data-modifying CTEs all run): a batch of hundreds of orders costs one round trip.
+ *
+ * The same statement numbers the orders: each merchant's counter row is bumped once by the
+ * batch's count of that merchant's orders (in merchant order, so concurrent batches lock counters
+ * in one order), and the batch's orders take the numbers in between, in batch order. The counter
+ * row stays locked until the batch commits, so numbers are unique and increase per merchant.
+ * The numbers are written back onto the placed orders, which checkout answers with.
  */
 export async function insertPlacedOrders(trx: AnyTrx, placed: readonly PlacedOrder[]): Promise<void> {
   if (placed.length === 0) return;
@@ -98,17 +109,34 @@ export async function insertPlacedOrders(trx: AnyTrx, placed: readonly PlacedOrd
   const o = <K extends keyof Order>(k: K) => orders.map((x) => x[k]);
   const lines = placed.flatMap((p) => p.lines);
   const l = <K extends keyof OrderLine>(k: K) => lines.map((x) => x[k]);
-  await sql`with placed_orders as (
-      insert into sales_order (merchant_id, id, checkout_id, cart_id, channel_merchant_id, buyer_email, consumer_id, status, currency, subtotal_minor, total_minor, location_id, expires_at)
+  const numbered = await sql<{ id: string; merchant_id: string; number: bigint }>`with input as (
       select * from unnest(${o('merchant_id')}::text[], ${o('id')}::text[], ${o('checkout_id')}::text[], ${o('cart_id')}::text[], ${o('channel_merchant_id')}::text[], ${o('buyer_email')}::text[], ${o('consumer_id')}::text[],
         ${o('status')}::text[], ${o('currency')}::text[], ${orders.map((x) => x.subtotal_minor.toString())}::bigint[], ${orders.map((x) => x.total_minor.toString())}::bigint[],
         ${o('location_id')}::text[], ${orders.map((x) => x.expires_at?.toISOString() ?? null)}::timestamptz[])
+        with ordinality as u(merchant_id, id, checkout_id, cart_id, channel_merchant_id, buyer_email, consumer_id, status, currency, subtotal_minor, total_minor, location_id, expires_at, ord)
+    ), counts as (
+      select merchant_id, count(*)::bigint as n from input group by merchant_id
+    ), bumped as (
+      insert into order_number_counter as c (merchant_id, last_number)
+      select merchant_id, n from counts order by merchant_id
+      on conflict (merchant_id) do update set last_number = c.last_number + excluded.last_number
+      returning c.merchant_id, c.last_number
+    ), placed_orders as (
+      insert into sales_order (merchant_id, id, number, checkout_id, cart_id, channel_merchant_id, buyer_email, consumer_id, status, currency, subtotal_minor, total_minor, location_id, expires_at)
+      select i.merchant_id, i.id, ${order_number_base.toString()}::bigint + b.last_number - k.n + row_number() over (partition by i.merchant_id order by i.ord),
+        i.checkout_id, i.cart_id, i.channel_merchant_id, i.buyer_email, i.consumer_id, i.status, i.currency, i.subtotal_minor, i.total_minor, i.location_id, i.expires_at
+        from input i join bumped b using (merchant_id) join counts k using (merchant_id)
+      returning merchant_id, id, number
     ), placed_lines as (
       insert into order_line (merchant_id, order_id, line_no, variant_id, product_id, sku, title, quantity, unit_price_minor, total_minor)
       select * from unnest(${l('merchant_id')}::text[], ${l('order_id')}::text[], ${l('line_no')}::int[], ${l('variant_id')}::text[], ${l('product_id')}::text[], ${l('sku')}::text[], ${l('title')}::text[],
         ${l('quantity')}::int[], ${lines.map((x) => x.unit_price_minor.toString())}::bigint[], ${lines.map((x) => x.total_minor.toString())}::bigint[])
+    ), placed_transitions as (
+      insert into order_transition (merchant_id, id, order_id, to_status, action, actor)
+      select m, i, oid, 'awaiting_payment', 'place', a from unnest(${o('merchant_id')}::text[], ${orders.map(() => newId('otr'))}::text[], ${o('id')}::text[],
+        ${orders.map((x) => placedBy(x.checkout_id))}::text[]) as t(m, i, oid, a)
     )
-    insert into order_transition (merchant_id, id, order_id, to_status, action, actor)
-    select m, i, oid, 'awaiting_payment', 'place', a from unnest(${o('merchant_id')}::text[], ${orders.map(() => newId('otr'))}::text[], ${o('id')}::text[],
-      ${orders.map((x) => placedBy(x.checkout_id))}::text[]) as t(m, i, oid, a)`.execute(trx);
+    select merchant_id, id, number from placed_orders`.execute(trx);
+  const numbers = new Map(numbered.rows.map((r) => [`${r.merchant_id}|${r.id}`, BigInt(r.number)]));
+  for (const order of orders) order.number = numbers.get(`${order.merchant_id}|${order.id}`)!;
 }

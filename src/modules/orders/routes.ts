@@ -10,6 +10,7 @@ import { CartItemWriter } from './cart-items.js';
 import { CartOpener, claimCart, consumerCarts, openCart, viewCart, type CartView } from './carts.js';
 import { buyerEmail, cartAccess, cartParams, cartToken, openRequestCart, orderJson, orderSchema as orderOut, signedInConsumer } from './http.js';
 import { consumerOrder, consumerOrders, getOrder, listOrders, type OrderDetail } from './orders.js';
+import { bulkActions, bulk_orders_max, bulkOrderAction, locationsOf, orderCounts, ordersCsv, type BulkAction } from './orders-list.js';
 import { applyOrderAction, rules, type OrderAction } from './state-machine.js';
 import { orderStatuses } from './tables.js';
 import { orderSettings } from './settings.js';
@@ -28,6 +29,10 @@ const orderDetailOut = orderOut
     actions: z.array(z.enum(sellerActionNames)).openapi({ description: 'what the seller may do next, as the last segment of the action’s path (`POST /v1/orders/{id}/ship`)' }),
   })
   .openapi('OrderDetail');
+
+const orderListItemOut = orderOut
+  .extend({ location: z.object({ id: z.string(), code: z.string(), name: z.string() }).nullable().openapi({ description: 'the store the order ships from; null when the location no longer exists' }) })
+  .openapi('OrderListItem');
 
 function orderDetailJson(o: OrderDetail): z.infer<typeof orderDetailOut> {
   const actions = sellerActions.filter((a) => rules[a.action].from.includes(o.status)).map((a) => a.segment);
@@ -129,6 +134,64 @@ export const accountOrdersRoute = defineRoute({
   responses: { 200: jsonResponse(pageSchema(orderOut), 'A page of orders') },
 });
 
+const orderFilterQuery = z.object({
+  status: z.enum(orderStatuses).optional(),
+  created_from: z.string().datetime({ offset: true }).optional(),
+  created_to: z.string().datetime({ offset: true }).optional(),
+});
+
+export const orderCountsRoute = defineRoute({
+  operationId: 'countOrders',
+  method: 'get',
+  path: '/v1/orders/counts',
+  tags: ['Orders'],
+  summary: 'How many orders this seller has in each state (the orders list’s tabs)',
+  access: { scope: 'orders:read', tenancy: 'merchant' },
+  responses: {
+    200: jsonResponse(z.object({ all: z.number().int(), by_status: z.object(Object.fromEntries(orderStatuses.map((s) => [s, z.number().int()])) as Record<(typeof orderStatuses)[number], z.ZodNumber>) }).openapi('OrderCounts'), 'Orders per state; every state is present'),
+  },
+});
+
+export const exportOrdersRoute = defineRoute({
+  operationId: 'exportOrdersCsv',
+  method: 'get',
+  path: '/v1/orders/export.csv',
+  tags: ['Orders'],
+  summary: 'Every order matching the filters as CSV (RFC 4180), newest first, amounts as decimals in their currency',
+  access: { scope: 'orders:read', tenancy: 'merchant' },
+  request: { query: orderFilterQuery },
+  responses: { 200: { description: 'One header row, then one row per order', content: { 'text/csv': { schema: z.string() } } } },
+});
+
+const bulkProblemOut = z.object({ status: z.number().int(), code: z.string(), title: z.string(), detail: z.string().nullable() });
+export const bulkOrdersRoute = defineRoute({
+  operationId: 'bulkOrderAction',
+  method: 'post',
+  path: '/v1/orders/bulk',
+  tags: ['Orders'],
+  summary: 'Ship, deliver or cancel many orders at once; each order answers for itself',
+  description: 'An order the action does not apply to (a refusal of the state machine, or an unknown order) is reported in its outcome and left unchanged; the others move.',
+  access: { scope: 'orders:write', tenancy: 'merchant' },
+  request: {
+    ...jsonBody(
+      z
+        .object({
+          action: z.enum(Object.keys(bulkActions) as [BulkAction, ...BulkAction[]]),
+          order_ids: z.array(id).min(1).max(bulk_orders_max).refine((ids) => new Set(ids).size === ids.length, { message: 'must not name an order twice' }),
+          tracking_numbers: z.record(id, z.string().min(1).max(100)).optional().openapi({ description: 'shipping only: the tracking number of each order, by order ID' }),
+          reason: z.string().max(500).optional(),
+        })
+        .strict(),
+    ),
+  },
+  responses: {
+    200: jsonResponse(
+      z.object({ data: z.array(z.object({ order_id: z.string(), ok: z.boolean(), order: orderOut.nullable(), problem: bulkProblemOut.nullable() })) }).openapi('BulkOrderOutcomes'),
+      'One outcome per order, in the order asked',
+    ),
+  },
+});
+
 export const confirmReceiptRoute = defineRoute({
   operationId: 'confirmReceiptAsConsumer',
   method: 'post',
@@ -163,13 +226,9 @@ export const listOrdersRoute = defineRoute({
   summary: 'Orders of this seller, newest first',
   access: { scope: 'orders:read', tenancy: 'merchant' },
   request: {
-    query: pageQuerySchema.extend({
-      status: z.enum(orderStatuses).optional(),
-      created_from: z.string().datetime({ offset: true }).optional(),
-      created_to: z.string().datetime({ offset: true }).optional(),
-    }),
+    query: pageQuerySchema.extend(orderFilterQuery.shape),
   },
-  responses: { 200: jsonResponse(pageSchema(orderOut), 'A page of orders') },
+  responses: { 200: jsonResponse(pageSchema(orderListItemOut), 'A page of orders') },
 });
 
 
@@ -296,7 +355,36 @@ export function registerRoutes(router: ModuleRouter, { db, config, logger }: Mod
       limit: q.limit + 1,
     });
     const page = toPage(rows, q.limit);
-    return c.json({ data: page.items.map(orderJson), next_cursor: page.next_cursor }, 200);
+    const merchant_id = c.get('caller').merchant_id;
+    const locations = await locationsOf(db, merchant_id, page.items.map((o) => o.location_id));
+    return c.json({ data: page.items.map((o) => ({ ...orderJson(o), location: locations.get(o.location_id) ?? null })), next_cursor: page.next_cursor }, 200);
+  });
+
+  // Registered before `/v1/orders/{order_id}`, which would otherwise take `counts` for an ID.
+  router.route(orderCountsRoute, async (c) => c.json(await orderCounts(db, c.get('caller').merchant_id), 200));
+
+  router.route(exportOrdersRoute, (c) => {
+    const q = c.req.valid('query');
+    const filter = { status: q.status, created_from: q.created_from === undefined ? undefined : new Date(q.created_from), created_to: q.created_to === undefined ? undefined : new Date(q.created_to) };
+    const day = new Date().toISOString().slice(0, 10);
+    return c.body(ordersCsv(db, c.get('caller').merchant_id, filter), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="orders-${day}.csv"` });
+  });
+
+  router.route(bulkOrdersRoute, async (c) => {
+    const caller = c.get('caller');
+    const input = c.req.valid('json');
+    const outcomes = await bulkOrderAction(db, caller.merchant_id, input.action, input.order_ids, {
+      actor: caller.actor,
+      reason: input.reason,
+      tracking_numbers: input.tracking_numbers,
+      auto_confirm_after_s: orderSettings.of(config).OPENBOS_AUTO_CONFIRM_AFTER_S,
+    });
+    const data = outcomes.map((o) =>
+      o.ok
+        ? { order_id: o.order_id, ok: true, order: orderJson({ ...o.order, lines: [] }), problem: null }
+        : { order_id: o.order_id, ok: false, order: null, problem: { status: o.problem.status, code: o.problem.code, title: o.problem.title, detail: o.problem.detail ?? null } },
+    );
+    return c.json({ data }, 200);
   });
 
   router.route(getOrderRoute, async (c) => {

@@ -6,6 +6,8 @@ export type OrderStatus = (typeof orderStatuses)[number];
 export interface SalesOrderTable {
   merchant_id: string;
   id: string;
+  /** Readable per-merchant number (#10001, ...), assigned when the order is placed. */
+  number: bigint;
   checkout_id: string;
   cart_id: string | null;
   /** The storefront (publishable key's merchant) the order came through. */

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Schemas } from '../../api';
-import { SelectField, TextField } from '../../components/Field';
+import { TextField } from '../../components/Field';
 import { parseDay } from './dates';
 
 type Order = Schemas['Order'];
@@ -19,15 +19,14 @@ export interface Filters {
   to: string | undefined;
 }
 
-/** The state and the days an order was placed between; the state applies at once, the days on Apply. */
+/** The days an order was placed between, applied on Apply (the state is chosen by the tabs above). */
 export function FilterBar({ filters, filtered, onApply }: { filters: Filters; filtered: boolean; onApply: (f: Filters) => void }) {
   const { t } = useTranslation('orders');
-  const { t: tc } = useTranslation();
   const [from, setFrom] = useState(filters.from ?? '');
   const [to, setTo] = useState(filters.to ?? '');
   const [rangeError, setRangeError] = useState<string | undefined>();
 
-  /** Applies the state with the days as typed, so changing the state never loses typed days. */
+  /** Applies the days as typed, keeping the state of the current tab. */
   function applyWith(status: Status | undefined) {
     const next = { status, from: parseDay(from), to: parseDay(to) };
     if (next.from !== undefined && next.to !== undefined && next.to < next.from) {
@@ -45,14 +44,6 @@ export function FilterBar({ filters, filtered, onApply }: { filters: Filters; fi
 
   return (
     <form className="toolbar orders-filters" role="search" aria-label={t('filters.label')} onSubmit={submit} noValidate>
-      <SelectField label={t('filters.status')} name="status" value={filters.status ?? ''} onChange={(e) => applyWith(parseStatus(e.target.value))}>
-        <option value="">{t('filters.allStatuses')}</option>
-        {statuses.map((s) => (
-          <option key={s} value={s}>
-            {tc(`status.${s}`)}
-          </option>
-        ))}
-      </SelectField>
       <TextField label={t('filters.from')} type="date" name="from" value={from} max={to === '' ? undefined : to} onChange={(e) => setFrom(e.target.value)} />
       <TextField label={t('filters.to')} type="date" name="to" value={to} min={from === '' ? undefined : from} error={rangeError} onChange={(e) => setTo(e.target.value)} />
       <button type="submit" className="primary">
