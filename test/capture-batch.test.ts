@@ -4,7 +4,7 @@ import { kernelChecks, runChecks } from '../src/kernel/checks.js';
 import { inTransaction } from '../src/kernel/db.js';
 import { applyProviderEvents } from '../src/flows/capture-payment/index.js';
 import { applyOrderAction } from '../src/modules/orders/index.js';
-import { testCards, type ProviderEvent } from '../src/modules/payments/index.js';
+import { testCards, TestPaymentProvider, testProviderSecret, type ProviderEvent } from '../src/modules/payments/index.js';
 import { modules } from '../src/platform/modules.js';
 import { aStockedItem, buy, type ShopItem } from './support/commerce.js';
 import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
@@ -134,6 +134,36 @@ describe('a batch of provider webhooks', () => {
     // begin; payments: lock, store events, update; ledger: 4; orders: lock, lines, update,
     // transitions, events; payment statuses; commit.
     expect(small).toBeLessThanOrEqual(15);
+  });
+
+  it('the test provider streams its webhooks: each sent once, every order paid, a refused one due again later', async () => {
+    // The earlier tests applied their webhooks directly: they are not this test's to send.
+    await sql`update test_provider_webhook set delivered_at = now() where delivered_at is null`.execute(platform.database.db);
+    const orders = [];
+    for (let i = 0; i < 5; i++) orders.push(...(await paidCheckout()).orders);
+    const received: string[] = [];
+    let refuseFirst = true;
+    const provider = new TestPaymentProvider(platform.database.db, {
+      secret: testProviderSecret(platform.ctx.config),
+      async deliver(body, headers) {
+        received.push(body);
+        if (refuseFirst) {
+          refuseFirst = false;
+          return 503;
+        }
+        return (await platform.app.request('/v1/webhooks/payments/test', { method: 'POST', headers, body })).status;
+      },
+    });
+    const sent = await provider.deliverStream(3);
+    expect(sent).toBe(orders.length * 2);
+    expect(new Set(received).size).toBe(received.length);
+    const rows = await sql<{ delivered: number; waiting: number }>`
+      select count(*) filter (where delivered_at is not null)::int as delivered, count(*) filter (where delivered_at is null and deliver_after > now())::int as waiting
+      from test_provider_webhook w join payment p on w.body like '%"reference":"' || p.id || '"%' where p.order_id = any(${orders.map((o) => o.id)}::text[])`.execute(platform.database.db);
+    expect(rows.rows[0]).toEqual({ delivered: orders.length * 2 - 1, waiting: 1 });
+    // The refused webhook was an "authorized" or a "captured": every order whose capture came is paid.
+    const paid = await sql<{ n: number }>`select count(*)::int as n from sales_order where id = any(${orders.map((o) => o.id)}::text[]) and status = 'paid'`.execute(platform.database.db);
+    expect(paid.rows[0]!.n).toBeGreaterThanOrEqual(orders.length - 1);
   });
 
   it('refuses the whole batch when one event carries another amount than its payment, storing nothing', async () => {

@@ -157,6 +157,70 @@ export class TestPaymentProvider implements PaymentProvider {
   async deliverDue(limit = 200, parallel = 128): Promise<number> {
     // Claimed in one statement: a claimed webhook is not due again for a while, so no other
     // round (another process, or a later tick) sends it meanwhile.
+    const due = await this.claimDue(limit);
+    const delivered: string[] = [];
+    const failed: string[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < due.length) {
+        const row = due[next++]!;
+        ((await this.send(row.body)) ? delivered : failed).push(row.id);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(parallel, due.length) }, worker));
+    await this.recordOutcomes(delivered, failed);
+    return due.length;
+  }
+
+  /**
+   * Sends due webhooks as a stream, `parallel` in flight at all times: a slot that frees up takes
+   * the next webhook at once, claimed in batches as the local queue runs dry, and outcomes are
+   * recorded in batches, until none is due. Unlike rounds, one slow answer holds up nothing but
+   * its own slot, so the rate is `parallel` ÷ the receiver's latency. Returns how many were sent.
+   */
+  async deliverStream(parallel = 128): Promise<number> {
+    type Row = { id: string; body: string };
+    const queue: Row[] = [];
+    const delivered: string[] = [];
+    const failed: string[] = [];
+    let claiming: Promise<void> | undefined;
+    let drained = false;
+    let sent = 0;
+    const refill = async () => {
+      const rows = await this.claimDue(parallel);
+      if (rows.length === 0) drained = true;
+      queue.push(...rows);
+    };
+    const next = async (): Promise<Row | undefined> => {
+      while (queue.length === 0 && !drained) {
+        claiming ??= refill().finally(() => (claiming = undefined));
+        await claiming;
+      }
+      return queue.shift();
+    };
+    const flush = async () => {
+      const ok = delivered.splice(0);
+      const ko = failed.splice(0);
+      await this.recordOutcomes(ok, ko);
+    };
+    const worker = async () => {
+      for (let row = await next(); row !== undefined; row = await next()) {
+        if (await this.send(row.body)) delivered.push(row.id);
+        else failed.push(row.id);
+        sent++;
+        if (delivered.length + failed.length >= 64) await flush();
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: parallel }, worker));
+    } finally {
+      await flush();
+    }
+    return sent;
+  }
+
+  /** Claims up to `limit` due webhooks: not due to anyone else for 30 s, while they are sent. */
+  private async claimDue(limit: number): Promise<{ id: string; body: string; attempts: number }[]> {
     const due = await sql<{ id: string; body: string; attempts: number }>`
       update test_provider_webhook set deliver_after = now() + interval '30 seconds'
       where id in (
@@ -164,28 +228,27 @@ export class TestPaymentProvider implements PaymentProvider {
         where delivered_at is null and deliver_after <= now() and attempts < ${delivery_attempts_max}
         order by deliver_after, id limit ${limit} for update skip locked)
       returning id, body, attempts`.execute(this.db);
-    const delivered: string[] = [];
-    const failed: string[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (next < due.rows.length) {
-        const row = due.rows[next++]!;
-        let status = 0;
-        try {
-          const copies = this.options.duplicate === true ? 2 : 1;
-          for (let i = 0; i < copies; i++) status = await this.options.deliver(row.body, { 'content-type': 'application/json', [signatureHeader]: signPayload(this.options.secret, row.body) });
-        } catch {
-          status = 0;
-        }
-        (status >= 200 && status < 300 ? delivered : failed).push(row.id);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(parallel, due.rows.length) }, worker));
+    return due.rows;
+  }
+
+  /** Sends one webhook (twice when asked to duplicate); true when the receiver acknowledged it. */
+  private async send(body: string): Promise<boolean> {
+    let status = 0;
+    try {
+      const copies = this.options.duplicate === true ? 2 : 1;
+      for (let i = 0; i < copies; i++) status = await this.options.deliver(body, { 'content-type': 'application/json', [signatureHeader]: signPayload(this.options.secret, body) });
+    } catch {
+      status = 0;
+    }
+    return status >= 200 && status < 300;
+  }
+
+  /** Delivered webhooks are done; failed ones are due again later, backing off. One statement each. */
+  private async recordOutcomes(delivered: readonly string[], failed: readonly string[]): Promise<void> {
     if (delivered.length > 0) await sql`update test_provider_webhook set delivered_at = now(), attempts = attempts + 1 where id = any(${delivered}::text[])`.execute(this.db);
     if (failed.length > 0) {
       await sql`update test_provider_webhook set attempts = attempts + 1, deliver_after = now() + (least(60, power(2, attempts)) || ' seconds')::interval where id = any(${failed}::text[])`.execute(this.db);
     }
-    return due.rows.length;
   }
 
   private async charge(provider_payment_id: string): Promise<{ payment_id: string; amount_minor: bigint; currency: string }> {
