@@ -10,6 +10,6 @@ import { applyProviderEvents } from './capture-payment.js';
  */
 export class ProviderEventCommitter extends GroupCommitter<{ provider: string; event: ProviderEvent }, EventOutcome> {
   constructor(db: AnyDb, logger: Logger) {
-    super('payment events', (batch) => inTransaction(db, (trx) => applyProviderEvents(trx, batch)), logger, { batches_in_flight_max: 1, batch_size_max: 200 });
+    super('payment events', (batch) => inTransaction(db, (trx) => applyProviderEvents(trx, batch)), logger, { batches_in_flight_max: 1, batch_size_max: 500 });
   }
 }

@@ -70,7 +70,7 @@ class TestWebhookSender {
     return this.send();
   }
 
-  /** Sends due webhooks as a stream (128 in flight) until none is due, then again if more were queued meanwhile. */
+  /** Sends due webhooks as a stream (512 in flight) until none is due, then again if more were queued meanwhile. */
   send(): Promise<void> {
     if (this.running !== undefined) {
       this.again = true;
@@ -80,7 +80,7 @@ class TestWebhookSender {
       try {
         do {
           this.again = false;
-          await this.provider.deliverStream(128);
+          await this.provider.deliverStream(512);
         } while (this.again);
       } finally {
         this.running = undefined;
