@@ -88,6 +88,9 @@ export async function startPlatform(config: Config, logger: Logger = createLogge
     logger: logger.child({ component: 'outbox' }),
     poll_ms: config.OPENBOS_OUTBOX_POLL_MS,
     lease_ms: config.OPENBOS_OUTBOX_LEASE_MS,
+    // Handlers take a type's run of events at once (handleBatch): bigger claims cost them less per
+    // event, so the outbox keeps up with a checkout peak.
+    batch_size_max: 500,
   });
   await dispatcher.start();
   const maintenance = startMaintenance(ctx);
