@@ -79,17 +79,7 @@ export async function publish<Schema extends z.ZodType>(
   payloads: z.input<Schema> | readonly z.input<Schema>[],
 ): Promise<string[]> {
   const list = (Array.isArray(payloads) ? payloads : [payloads]) as z.input<Schema>[];
-  if (list.length === 0) return [];
-  const rows = list.map((payload) => {
-    const parsed = event.schema.safeParse(payload);
-    if (!parsed.success) throw new InvalidEventError(event.type, parsed.error.message);
-    return { id: newId('evt'), type: event.type, merchant_id, payload: JSON.stringify(parsed.data, jsonBigInt) };
-  });
-  // One array parameter per column, whatever the number of events (checkout batches publish
-  // hundreds at once).
-  await sql`insert into bos_outbox_event (id, type, merchant_id, payload)
-    select * from unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.type)}::text[], ${rows.map((r) => r.merchant_id)}::text[], ${rows.map((r) => r.payload)}::jsonb[])`.execute(trx);
-  return rows.map((r) => r.id);
+  return publishEach(trx, event, list.map((payload) => ({ merchant_id, payload })));
 }
 
 /**

@@ -136,7 +136,7 @@ export const paymentsModule = defineModule({
 
 export { paymentSettings } from './settings.js';
 
-export { payCheckout, sendPendingRefunds, recordProviderEvent, recordProviderEvents, setPaymentStatuses, type ReceivedProviderEvent, unansweredPayments, resolveUnansweredPayment, heldPayment, setPaymentStatus, type EventOutcome, type Payment, type PaymentStatusChange, type RecordedProviderEvent } from './payments.js';
+export { payCheckout, sendPendingRefunds, recordProviderEvents, setPaymentStatuses, type ReceivedProviderEvent, unansweredPayments, resolveUnansweredPayment, heldPayment, setPaymentStatus, type EventOutcome, type Payment, type PaymentStatusChange, type RecordedProviderEvent } from './payments.js';
 export { runPayouts, getPayoutStatement, listPayouts } from './payouts.js';
 export { TestPaymentProvider, testCards, signPayload, signatureHeader } from './test-provider.js';
 export { testProviderEnabled, testProviderSecret } from './test-provider-secret.js';

@@ -199,12 +199,6 @@ export async function recordProviderEvents(trx: AnyTrx, batch: readonly Received
   return recorded;
 }
 
-/** One event: `recordProviderEvents` with a batch of one. */
-export async function recordProviderEvent(trx: AnyTrx, provider: string, event: ProviderEvent): Promise<RecordedProviderEvent> {
-  const [recorded] = await recordProviderEvents(trx, [{ provider, event }]);
-  return recorded!;
-}
-
 /**
  * Payments whose provider call never answered: still `processing` without the provider's charge
  * ID `after_s` seconds after they were recorded (their server died mid-call, or the call hung).
@@ -282,12 +276,7 @@ export async function setPaymentStatuses(trx: AnyTrx, changes: readonly { paymen
 
 /** Records a payment's new status inside the caller's transaction (which holds the payment's lock). */
 export async function setPaymentStatus(trx: AnyTrx, payment: Payment, change: PaymentStatusChange): Promise<void> {
-  await tablesOf<PaymentTables>(trx)
-    .updateTable('payment')
-    .set({ ...change, updated_at: sql`now()` })
-    .where('merchant_id', '=', payment.merchant_id)
-    .where('id', '=', payment.id)
-    .execute();
+  await setPaymentStatuses(trx, [{ payment, change }]);
 }
 
 /**
