@@ -42,6 +42,11 @@ export function connectDatabase(options: DatabaseOptions): Database {
   });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', () => undefined);
+  // Nor a checked-out one: pg-pool listens for errors only while a client is idle, and a client
+  // in a transaction that waits between statements (a group commit awaiting its lock turn) emits
+  // its lost connection as an 'error' event, which with no listener kills the process. The
+  // transaction's next statement fails instead ("not queryable"), which `isUnavailable` maps to 503.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) }) as AnyDb;
   let closed = false;
   return {
