@@ -256,3 +256,27 @@ describe('bulk actions', () => {
     expect(twice.status).toBe(400);
   });
 });
+
+describe('order lines in the merchant’s languages', () => {
+  it('keeps each line’s title in every language the product had when it was bought, with the variant’s name, and keeps it after the product is renamed', async () => {
+    const item = await aStockedItem(shop, { extra: { title: 'Longjing tea', title_i18n: { 'zh-CN': '龙井茶' } } });
+    const order = await anOrder(shop, item);
+    const line = (await shop.call('GET', `/v1/orders/${order.id}`)).body.lines[0];
+    expect(line.title).toBe('Longjing tea');
+    expect(line.title_i18n).toEqual({ 'zh-CN': '龙井茶' });
+    // Renaming the product later changes what is sold next, not what this order recorded.
+    expect((await shop.call('PATCH', `/v1/products/${item.product_id}`, { body: { title_i18n: { 'zh-CN': '西湖龙井' } } })).status).toBe(200);
+    expect((await shop.call('GET', `/v1/orders/${order.id}`)).body.lines[0].title_i18n).toEqual({ 'zh-CN': '龙井茶' });
+    // A variant with its own name carries it in every language, as in the title.
+    const sized = await shop.call('POST', '/v1/products', {
+      body: { title: 'Oolong', title_i18n: { 'zh-CN': '乌龙茶' }, status: 'published', variants: [{ sku: `OOLONG-${Date.now()}`, title: '250 g', prices: [{ currency: 'CNY', amount_minor: 5_000 }] }] },
+    });
+    expect(sized.status, sized.text).toBe(201);
+    const variant_id = sized.body.variants[0].id as string;
+    expect((await shop.call('POST', '/v1/stock/receipts', { body: { variant_id, location_id: item.location_id, quantity: 5 } })).status).toBe(201);
+    const second = await anOrder(shop, { product_id: sized.body.id, variant_id, location_id: item.location_id });
+    const sizedLine = (await shop.call('GET', `/v1/orders/${second.id}`)).body.lines[0];
+    expect(sizedLine.title).toBe('Oolong — 250 g');
+    expect(sizedLine.title_i18n).toEqual({ 'zh-CN': '乌龙茶 — 250 g' });
+  });
+});

@@ -2062,6 +2062,10 @@ export interface components {
                 quantity: number;
                 sku: string;
                 title: string;
+                /** @description the title by language tag when the order was placed; `title` where a language is missing */
+                title_i18n: {
+                    [key: string]: string;
+                };
                 total_minor: number;
                 unit_price_minor: number;
                 variant_id: string;

@@ -20,6 +20,8 @@ export type LineQuote =
       product_id: string;
       sku: string;
       title: string;
+      /** The title by language tag, from the product's title_i18n, with the variant's name appended as in title. */
+      title_i18n: Record<string, string>;
       quantity: number;
       unit_price_minor: bigint;
       currency: string;
@@ -32,6 +34,7 @@ interface Row {
   product_id: string;
   sku: string;
   title: string;
+  title_i18n: Record<string, string>;
   status: string;
   variant_status: string;
   min_order_quantity: number;
@@ -44,6 +47,8 @@ export async function quoteLines(db: AnyDb, lines: readonly LineRequest[], curre
   if (ids.length === 0) return [];
   const result = await sql<Row>`
     select v.merchant_id, v.id as variant_id, v.product_id, v.sku, p.title || case when v.title = p.title then '' else ' — ' || v.title end as title,
+           (select coalesce(jsonb_object_agg(e.lang, e.text || case when v.title = p.title then '' else ' — ' || v.title end), '{}'::jsonb)
+              from jsonb_each_text(p.title_i18n) as e(lang, text)) as title_i18n,
            p.status, v.status as variant_status, v.min_order_quantity,
            (select json_agg(json_build_object('min_quantity', pr.min_quantity, 'amount_minor', pr.amount_minor::text) order by pr.min_quantity)
               from price pr where pr.merchant_id = v.merchant_id and pr.variant_id = v.id and pr.currency = ${currency}) as tiers
@@ -71,6 +76,7 @@ function quoteOne(row: Row | undefined, line: LineRequest, currency: string): Li
     product_id: row.product_id,
     sku: row.sku,
     title: row.title,
+    title_i18n: row.title_i18n,
     quantity: line.quantity,
     unit_price_minor: BigInt(tier.amount_minor),
     currency,

@@ -14,7 +14,7 @@ const id = z.string().min(1).max(64);
 
 export const orderChannels = ['online', 'marketplace'] as const;
 
-const lineOut = z.object({ line_no: z.number().int(), variant_id: z.string(), product_id: z.string(), sku: z.string(), title: z.string(), quantity: z.number().int(), unit_price_minor: z.number().int(), total_minor: z.number().int() });
+const lineOut = z.object({ line_no: z.number().int(), variant_id: z.string(), product_id: z.string(), sku: z.string(), title: z.string(), title_i18n: z.record(z.string(), z.string()).openapi({ description: 'the title by language tag when the order was placed; `title` where a language is missing' }), quantity: z.number().int(), unit_price_minor: z.number().int(), total_minor: z.number().int() });
 export const orderSchema = z
   .object({
     id: z.string(),
@@ -65,7 +65,7 @@ export function orderJson(o: Order & { lines: readonly OrderLine[] }): z.infer<t
     tracking_number: o.tracking_number,
     refund_amount_minor: o.refund_amount_minor === null ? null : toJsonAmount(o.refund_amount_minor),
     created_at: o.created_at.toISOString(),
-    lines: o.lines.map((l) => ({ line_no: l.line_no, variant_id: l.variant_id, product_id: l.product_id, sku: l.sku, title: l.title, quantity: l.quantity, unit_price_minor: toJsonAmount(l.unit_price_minor), total_minor: toJsonAmount(l.total_minor) })),
+    lines: o.lines.map((l) => ({ line_no: l.line_no, variant_id: l.variant_id, product_id: l.product_id, sku: l.sku, title: l.title, title_i18n: l.title_i18n, quantity: l.quantity, unit_price_minor: toJsonAmount(l.unit_price_minor), total_minor: toJsonAmount(l.total_minor) })),
   };
 }
 

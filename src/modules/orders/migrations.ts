@@ -108,4 +108,11 @@ export const migrations = [
      alter table sales_order alter column number set not null;
      create unique index sales_order_number on sales_order (merchant_id, number);`,
   ),
+  sqlMigration(
+    '20261206T0100_order_line_title_i18n',
+    `-- The product's title in each language it had when the order was placed (catalog's title_i18n,
+     -- with the variant's name appended as in title), so the console shows a Chinese line title in
+     -- Chinese. Older lines keep an empty object and show title.
+     alter table order_line add column title_i18n jsonb not null default '{}';`,
+  ),
 ];

@@ -33,6 +33,7 @@ export interface PricedLine {
   product_id: string;
   sku: string;
   title: string;
+  title_i18n: Record<string, string>;
   quantity: number;
   unit_price_minor: bigint;
 }
@@ -55,6 +56,7 @@ export function splitIntoOrders(checkout: CheckoutHeader, lines: readonly Priced
       product_id: q.product_id,
       sku: q.sku,
       title: q.title,
+      title_i18n: q.title_i18n,
       quantity: q.quantity,
       unit_price_minor: q.unit_price_minor,
       total_minor: q.unit_price_minor * BigInt(q.quantity),
@@ -128,8 +130,9 @@ export async function insertPlacedOrders(trx: AnyTrx, placed: readonly PlacedOrd
         from input i join bumped b using (merchant_id) join counts k using (merchant_id)
       returning merchant_id, id, number
     ), placed_lines as (
-      insert into order_line (merchant_id, order_id, line_no, variant_id, product_id, sku, title, quantity, unit_price_minor, total_minor)
+      insert into order_line (merchant_id, order_id, line_no, variant_id, product_id, sku, title, title_i18n, quantity, unit_price_minor, total_minor)
       select * from unnest(${l('merchant_id')}::text[], ${l('order_id')}::text[], ${l('line_no')}::int[], ${l('variant_id')}::text[], ${l('product_id')}::text[], ${l('sku')}::text[], ${l('title')}::text[],
+        ${lines.map((x) => JSON.stringify(x.title_i18n))}::jsonb[],
         ${l('quantity')}::int[], ${lines.map((x) => x.unit_price_minor.toString())}::bigint[], ${lines.map((x) => x.total_minor.toString())}::bigint[])
     ), placed_transitions as (
       insert into order_transition (merchant_id, id, order_id, to_status, action, actor)

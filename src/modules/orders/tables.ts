@@ -39,6 +39,8 @@ export interface OrderLineTable {
   product_id: string;
   sku: string;
   title: string;
+  /** The title by language tag when the order was placed (see the catalog's title_i18n). */
+  title_i18n: Record<string, string>;
   quantity: number;
   unit_price_minor: bigint;
   total_minor: bigint;

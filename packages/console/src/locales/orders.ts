@@ -68,6 +68,7 @@ export const orders = {
     detail: {
       back: '← All orders',
       title: 'Order {{id}}',
+      titleNumbered: 'Order #{{number}}',
       placedAt: 'Placed {{time}}',
       lines: 'Items',
       product: 'Product',
@@ -307,6 +308,7 @@ export const orders = {
     detail: {
       back: '← 全部订单',
       title: '订单 {{id}}',
+      titleNumbered: '订单 #{{number}}',
       placedAt: '下单于 {{time}}',
       lines: '商品明细',
       product: '商品',

@@ -7,7 +7,7 @@ import { DataTable } from '../../components/DataTable';
 import { PageHeader } from '../../components/PageHeader';
 import { QueryState } from '../../components/QueryState';
 import { StatusBadge } from '../../components/StatusBadge';
-import { useFormat } from '../../format';
+import { localTitle, useFormat } from '../../format';
 import { useSession } from '../../session';
 import { EscrowCard } from './EscrowCard';
 import { OrderActions, type OrderDetail } from './OrderActions';
@@ -29,10 +29,11 @@ export default function OrderDetailPage() {
       <p className="order-back">
         <Link to="/orders">{t('detail.back')}</Link>
       </p>
-      <PageHeader title={t('detail.title', { id: orderId })} actions={order !== undefined && can('orders:write') ? <OrderActions order={order} /> : undefined}>
+      <PageHeader title={order === undefined ? t('detail.title', { id: orderId }) : t('detail.titleNumbered', { number: order.number })} actions={order !== undefined && can('orders:write') ? <OrderActions order={order} /> : undefined}>
         {order !== undefined && (
           <p className="order-summary-line">
             <StatusBadge status={order.status} />
+            <span className="mono muted" data-testid="order-id">{order.id}</span>
             <span className="muted">{t('detail.placedAt', { time: f.dateTime(order.created_at) })}</span>
           </p>
         )}
@@ -60,7 +61,7 @@ function OrderBody({ order }: { order: OrderDetail }) {
 }
 
 function OrderLines({ order }: { order: OrderDetail }) {
-  const { t } = useTranslation('orders');
+  const { t, i18n } = useTranslation('orders');
   const f = useFormat();
   const money = (minor: number) => f.money(minor, order.currency);
   return (
@@ -69,7 +70,7 @@ function OrderLines({ order }: { order: OrderDetail }) {
         rows={order.lines}
         rowKey={(l) => String(l.line_no)}
         columns={[
-          { label: t('detail.product'), cell: (l) => <Link to={`/catalog/${l.product_id}`}>{l.title}</Link> },
+          { label: t('detail.product'), cell: (l) => <Link to={`/catalog/${l.product_id}`}>{localTitle(l, i18n.language)}</Link> },
           { label: t('detail.sku'), className: 'mono order-lines-sku', cell: (l) => l.sku },
           { label: t('detail.quantity'), num: true, cell: (l) => f.number(l.quantity) },
           { label: t('detail.unitPrice'), num: true, cell: (l) => money(l.unit_price_minor) },

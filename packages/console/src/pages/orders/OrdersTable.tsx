@@ -3,7 +3,7 @@ import { Link } from 'react-router';
 import type { Schemas } from '../../api';
 import { DataTable } from '../../components/DataTable';
 import { StatusBadge } from '../../components/StatusBadge';
-import { useFormat } from '../../format';
+import { localTitle, useFormat } from '../../format';
 
 type Order = Schemas['OrderListItem'];
 
@@ -60,13 +60,13 @@ export function OrdersTable({ orders, busy, selection }: { orders: Order[]; busy
 }
 
 function ItemsSummary({ lines }: { lines: Order['lines'] }) {
-  const { t } = useTranslation('orders');
+  const { t, i18n } = useTranslation('orders');
   const shown = lines.slice(0, 2);
   const more = lines.length - shown.length;
   const units = lines.reduce((sum, l) => sum + l.quantity, 0);
   return (
     <span className="orders-items">
-      {shown.map((l) => t('table.itemLine', { quantity: l.quantity, title: l.title })).join(', ')}
+      {shown.map((l) => t('table.itemLine', { quantity: l.quantity, title: localTitle(l, i18n.language) })).join(', ')}
       {more > 0 && <span className="muted"> {t('table.moreLines', { count: more })}</span>}
       <span className="muted orders-units"> · {t('table.units', { count: units })}</span>
     </span>
