@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Schemas } from '../../api';
-import { TextField } from '../../components/Field';
+import { DateField } from '../../components/DateField';
 import { parseDay } from './dates';
 
 type Order = Schemas['Order'];
@@ -44,8 +44,8 @@ export function FilterBar({ filters, filtered, onApply }: { filters: Filters; fi
 
   return (
     <form className="toolbar orders-filters" role="search" aria-label={t('filters.label')} onSubmit={submit} noValidate>
-      <TextField label={t('filters.from')} type="date" name="from" value={from} max={to === '' ? undefined : to} onChange={(e) => setFrom(e.target.value)} />
-      <TextField label={t('filters.to')} type="date" name="to" value={to} min={from === '' ? undefined : from} error={rangeError} onChange={(e) => setTo(e.target.value)} />
+      <DateField label={t('filters.from')} name="from" value={from} max={to === '' ? undefined : to} onChange={setFrom} />
+      <DateField label={t('filters.to')} name="to" value={to} min={from === '' ? undefined : from} error={rangeError} onChange={setTo} />
       <button type="submit" className="primary">
         {t('filters.apply')}
       </button>
