@@ -129,6 +129,10 @@ describe('a simulated week', () => {
     expect(b).toEqual(a);
     expect(a.parcels).toBe(20_000);
     expect(a.parcels_without_carrier).toBe(0);
+    expect(a.invariant_violations).toBe(0);
+    // Every tracking event the carriers sent reached the router, duplicates included.
+    expect(a.tracking_events_processed).toBe(a.tracking_events_sent);
+    expect(a.duplicate_events).toBeGreaterThan(0);
   });
 
   it('keeps more promises by routing than by always taking the cheapest carrier, at a measured extra cost', () => {

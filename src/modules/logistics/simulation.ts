@@ -43,8 +43,12 @@ export interface SimulationResult {
   cost_per_parcel_minor: number;
   lost: number;
   parcels_without_carrier: number;
-  tracking_events: number;
+  /** Tracking events the carriers sent, and those the router took in (duplicates included). */
+  tracking_events_sent: number;
+  tracking_events_processed: number;
   duplicate_events: number;
+  /** Parcels given to a lane that does not serve them (wrong pair, or a zone the carrier does not serve): must be 0. */
+  invariant_violations: number;
   days: DayFigures[];
   by_carrier: Record<string, { parcels: number; on_time_rate: number; cost_per_parcel_minor: number }>;
   /** Some decisions, with their reasons, for the report. */
@@ -108,10 +112,20 @@ export function simulate(options: SimulationOptions): SimulationResult {
   const congestion = options.congestion;
   const congestedPair = congestion === null ? null : congestion.lane.split(':')[1]!;
 
-  const totals = { parcels: 0, onTime: 0, cost: 0, lost: 0, noCarrier: 0, events: 0, duplicates: 0 };
+  const totals = { parcels: 0, onTime: 0, cost: 0, lost: 0, noCarrier: 0, sent: 0, processed: 0, duplicates: 0, violations: 0 };
   const perCarrier = new Map<string, { parcels: number; onTime: number; cost: number }>();
   const days: DayFigures[] = [];
   const examples: SimulationResult['examples'] = [];
+
+  const send = (e: Delivery) => {
+    totals.sent += 1;
+    events.push(e);
+  };
+  const take = (e: Delivery) => {
+    totals.processed += 1;
+    if (e.kind === 'departed') router.state(e.lane).departed(e.watch, e.at_h);
+    else router.state(e.lane).delivered(e.watch, e.transit_h, e.at_h, 0.05);
+  };
 
   for (let day = 0; day < options.days; day++) {
     const d = { parcels: 0, onTime: 0, cost: 0, pair: 0, pairOnCongested: 0 };
@@ -129,12 +143,7 @@ export function simulate(options: SimulationOptions): SimulationResult {
       const scanDelayDraw = demand();
 
       // Tracking that has reached the router by now.
-      while (events.length > 0 && events.peek()!.at_h <= now_h) {
-        const e = events.pop()!;
-        totals.events += 1;
-        if (e.kind === 'departed') router.state(e.lane).departed(e.watch, e.at_h);
-        else router.state(e.lane).delivered(e.watch, e.transit_h, e.at_h, 0.05);
-      }
+      while (events.length > 0 && events.peek()!.at_h <= now_h) take(events.pop()!);
 
       const candidates = byPair.get(`${from.code}>${to.code}`) ?? [];
       const promise_h = promiseHours(from, to);
@@ -149,6 +158,7 @@ export function simulate(options: SimulationOptions): SimulationResult {
         continue;
       }
       const lane = decision.lane;
+      if (lane.from.code !== from.code || lane.to.code !== to.code || !lane.carrier.zones.includes(lane.zone)) totals.violations += 1;
       const { watch } = router.state(lane.key).hand(now_h);
 
       // What really happens on the lane.
@@ -160,13 +170,13 @@ export function simulate(options: SimulationOptions): SimulationResult {
       const transit_h = median * Math.exp(lane.sigma * transitZ);
       const lost = lossDraw < lane.carrier.loss_rate;
       // The departure scan: 1% never arrive (the delivery event then says the parcel left).
-      if (scanDraw >= 0.01) events.push({ at_h: departure + 3 * scanDelayDraw, kind: 'departed', lane: lane.key, watch, transit_h: 0 });
+      if (scanDraw >= 0.01) send({ at_h: departure + 3 * scanDelayDraw, kind: 'departed', lane: lane.key, watch, transit_h: 0 });
       const onTime = !lost && departure + transit_h - now_h <= promise_h;
       if (!lost) {
-        events.push({ at_h: departure + transit_h + reportDelay_h, kind: 'delivered', lane: lane.key, watch, transit_h });
+        send({ at_h: departure + transit_h + reportDelay_h, kind: 'delivered', lane: lane.key, watch, transit_h });
         if (duplicateDraw < 0.02) {
           totals.duplicates += 1;
-          events.push({ at_h: departure + transit_h + reportDelay_h + 2, kind: 'delivered', lane: lane.key, watch, transit_h });
+          send({ at_h: departure + transit_h + reportDelay_h + 2, kind: 'delivered', lane: lane.key, watch, transit_h });
         }
       } else totals.lost += 1;
 
@@ -190,8 +200,8 @@ export function simulate(options: SimulationOptions): SimulationResult {
     }
     days.push({ day: day + 1, parcels: d.parcels, on_time_rate: d.onTime / d.parcels, cost_per_parcel_minor: d.cost / d.parcels, congested_lane_share: d.pair === 0 ? null : d.pairOnCongested / d.pair });
   }
-  // Tracking still in flight at the end counts as received (the week is over; they were sent).
-  totals.events += events.length;
+  // The week is over; the tracking still on its way arrives.
+  while (events.length > 0) take(events.pop()!);
 
   return {
     strategy: options.strategy,
@@ -200,8 +210,10 @@ export function simulate(options: SimulationOptions): SimulationResult {
     cost_per_parcel_minor: totals.cost / totals.parcels,
     lost: totals.lost,
     parcels_without_carrier: totals.noCarrier,
-    tracking_events: totals.events,
+    tracking_events_sent: totals.sent,
+    tracking_events_processed: totals.processed,
     duplicate_events: totals.duplicates,
+    invariant_violations: totals.violations,
     days,
     by_carrier: Object.fromEntries([...perCarrier].map(([k, v]) => [k, { parcels: v.parcels, on_time_rate: v.onTime / v.parcels, cost_per_parcel_minor: v.cost / v.parcels }])),
     examples,
