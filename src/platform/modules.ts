@@ -26,9 +26,10 @@ import { analyticsModule } from '../modules/analytics/index.js';
 import { webhooksModule } from '../modules/webhooks/index.js';
 import { mailModule } from '../modules/mail/index.js';
 import { logisticsModule } from '../modules/logistics/index.js';
+import { fulfilmentModule } from '../modules/fulfilment/index.js';
 
 /** Every module of the platform, in dependency order (seeds run in this order). */
-export const modules: readonly BosModule[] = [mailModule, merchantsModule, locationsModule, accountsModule, catalogModule, inventoryModule, ordersModule, ledgerModule, paymentsModule, databankModule, webhooksModule, analyticsModule, logisticsModule];
+export const modules: readonly BosModule[] = [mailModule, merchantsModule, locationsModule, accountsModule, catalogModule, inventoryModule, ordersModule, ledgerModule, paymentsModule, databankModule, webhooksModule, analyticsModule, logisticsModule, fulfilmentModule];
 
 export const allMigrations: readonly ModuleMigrations[] = [
   { module: 'kernel', migrations: [...outboxMigrations, ...idempotencyMigrations, ...seedMigrations, ...jobMigrations, ...rateLimitMigrations] },

@@ -11,6 +11,6 @@ export const logisticsModule = defineModule({ name: 'logistics', migrations: [],
 
 export { compareStrategies, reportLines } from './report.js';
 export { buildLanes, distanceKm, laneKey, medianTransitHours, price, promiseHours, regionByCode, regions, simulatedCarriers, zoneOf, type Carrier, type Lane, type RateCard, type Region, type Zone } from './network.js';
-export { explain, LaneState, Router, type Candidate, type RoutingDecision, type RoutingOptions } from './routing.js';
+export { explain, LaneState, quoteWith, Router, type Candidate, type RoutingDecision, type RoutingOptions } from './routing.js';
 export { seeded, simulate, simulatedLanes, type DayFigures, type SimulationOptions, type SimulationResult, type Strategy } from './simulation.js';
 export { normalCdf, normalQuantile, onTimeProbability, transitQuantile } from './stats.js';

@@ -226,3 +226,18 @@ export function explain(chosen: Candidate, scored: readonly Candidate[], currenc
     cheapest.wait_h > 1 ? `its queue is ${cheapest.wait_h.toFixed(1)} h long` : cheapest.delay_factor > 1.1 ? `it runs ${cheapest.delay_factor.toFixed(1)}× slower than published` : `it would keep the promise with only ${pct(cheapest.p_on_time)} probability`;
   return `${chosen.carrier} over the cheapest, ${cheapest.carrier}: ${why}; ${chosen.carrier} keeps it with ${pct(chosen.p_on_time)} for ${formatMoney(BigInt(Math.round(chosen.price_minor - cheapest.price_minor)), currency)} more`;
 }
+
+/**
+ * A quoting function over a router: the best lane between two regions for a parcel, with the
+ * hours within which it arrives with 90% probability. Times are hours since the epoch.
+ */
+export function quoteWith(router: Router, lanes: readonly Lane[]): (from: { code: string }, to: { code: string }, weight_g: number, promise_h: number, now: Date) => (Candidate & { p90_h: number }) | undefined {
+  const byPair = new Map<string, Lane[]>();
+  for (const lane of lanes) byPair.set(`${lane.from.code}>${lane.to.code}`, [...(byPair.get(`${lane.from.code}>${lane.to.code}`) ?? []), lane]);
+  return (from, to, weight_g, promise_h, now) => {
+    const decision = router.route(byPair.get(`${from.code}>${to.code}`) ?? [], weight_g, promise_h, now.getTime() / 3_600_000);
+    if (decision === undefined) return undefined;
+    const { lane, chosen } = decision;
+    return { ...chosen, p90_h: chosen.wait_h + transitQuantile(0.9, lane.median_h * chosen.delay_factor, lane.sigma) };
+  };
+}
