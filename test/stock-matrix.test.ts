@@ -147,6 +147,9 @@ describe('the stock matrix', () => {
     expect(zh.data.map((r) => r.variant_id)).toEqual([tea]);
     expect(zh.totals).toMatchObject({ rows: 1, on_hand: 15, reserved: 3, available: 12 });
     expect((await matrix(shop, '?q=100%25')).data).toEqual([]);
+    const one = await matrix(shop, `?variant_id=${cups}`);
+    expect(one.data.map((r) => r.variant_id)).toEqual([cups]);
+    expect(one.locations.find((l) => l.id === warehouse)!.totals).toMatchObject({ stocked_variants: 1, out_variants: 1 });
   });
 
   it('pages through the rows, each once, while every page carries the same columns and totals', async () => {

@@ -12593,6 +12593,8 @@ export interface operations {
                 q?: string;
                 /** @description only rows with a low (`low`), an empty (`out`) or either (`attention`) location */
                 status?: "attention" | "low" | "out";
+                /** @description only this variant’s row, e.g. to show one product on the map */
+                variant_id?: string;
             };
             header?: never;
             path?: never;

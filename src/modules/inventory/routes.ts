@@ -98,6 +98,7 @@ export const stockMatrixRoute = defineRoute({
     query: pageQuerySchema.extend({
       q: z.string().max(200).optional().openapi({ description: 'a SKU or barcode (its start), or words of the product title in any of its languages' }),
       category_id: id.optional(),
+      variant_id: id.optional().openapi({ description: 'only this variant’s row, e.g. to show one product on the map' }),
       status: z.enum(matrixStatuses).optional().openapi({ description: 'only rows with a low (`low`), an empty (`out`) or either (`attention`) location' }),
     }),
   },
@@ -191,10 +192,11 @@ export function registerRoutes(router: ModuleRouter, { db }: ModuleContext): voi
   });
 
   router.route(stockMatrixRoute, async (c) => {
-    const { q, category_id, status, cursor, limit } = c.req.valid('query');
+    const { q, category_id, variant_id, status, cursor, limit } = c.req.valid('query');
     const merchant_id = c.get('caller').merchant_id;
     const after_variant_id = decodeCursor(cursor);
-    const [variant_ids, locations] = await Promise.all([searchVariantIds(db, merchant_id, { q, category_id }), listLocations(db, merchant_id, { limit: matrix_locations_max })]);
+    const [found, locations] = await Promise.all([searchVariantIds(db, merchant_id, { q, category_id }), listLocations(db, merchant_id, { limit: matrix_locations_max })]);
+    const variant_ids = variant_id === undefined ? found : found.filter((v) => v === variant_id);
     const location_ids = locations.map((l) => l.id);
     const [rows, columns] = await Promise.all([
       matrixRows(db, merchant_id, { variant_ids, location_ids, status, after_variant_id, limit: limit + 1 }),

@@ -4,8 +4,24 @@ import { bos, unwrap, type Schemas } from '../../api';
 export type Location = Schemas['Location'];
 export type StockLevel = Schemas['StockLevel'];
 export type StockMovement = Schemas['StockMovement'];
-/** GET /v1/stock names each level's variant: its SKU, product and display title. */
-export type StockRow = StockLevel & { sku: string | null; product_id: string | null; title: string | null };
+/** GET /v1/stock names each level's variant: its SKU, product, display title and the product's title in other languages. */
+export type StockRow = StockLevel & { sku: string | null; product_id: string | null; title: string | null; product_title?: string | null; variant_title?: string | null; title_i18n?: Record<string, string> };
+export type StockMatrix = Schemas['StockMatrix'];
+export type MatrixRow = Schemas['StockMatrixRow'];
+export type MatrixCell = Schemas['StockMatrixCell'];
+export type MatrixLocation = Schemas['StockMatrixLocation'];
+export type MatrixStatus = 'attention' | 'low' | 'out';
+interface MatrixQuery {
+  limit: number;
+  q?: string;
+  status?: MatrixStatus;
+  variant_id?: string;
+  cursor?: string;
+}
+
+export async function fetchMatrix(query: MatrixQuery): Promise<StockMatrix> {
+  return unwrap(bos.GET('/v1/stock/matrix', { params: { query } }));
+}
 export interface StockPage {
   data: StockRow[];
   next_cursor: string | null;
