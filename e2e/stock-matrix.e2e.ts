@@ -23,7 +23,7 @@ beforeAll(async () => {
   await page.getByLabel('Email').fill(mart.console_email);
   await page.getByLabel('Password').fill(mart.console_password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.locator('h1').first().waitFor();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
 });
 
 afterAll(async () => {
@@ -55,9 +55,9 @@ describe('the stock matrix and map', () => {
     await soldOut.waitFor();
     expect(await soldOut.locator('xpath=..').getAttribute('class')).toContain('stock-matrix-out');
     expect(await page.locator('td.stock-matrix-low').count()).toBeGreaterThanOrEqual(2);
+    await screenshot(page, 'stock-matrix-1280');
     expect(await nothingClipped()).toEqual({ page: true, matrix: true });
     expect(await unlabelledControls(page)).toEqual([]);
-    await screenshot(page, 'stock-matrix-1280');
     await page.setViewportSize({ width: 1440, height: 900 });
     expect(await nothingClipped()).toEqual({ page: true, matrix: true });
     await screenshot(page, 'stock-matrix-1440');
@@ -70,7 +70,7 @@ describe('the stock matrix and map', () => {
     await page.getByRole('button', { name: 'Adjust' }).waitFor();
     await page.getByText('demo: sales before the shop moved to OpenBOS').waitFor();
     await screenshot(page, 'stock-matrix-level');
-    await page.getByLabel('Show').selectOption('out');
+    await page.getByLabel('Show', { exact: true }).selectOption('out');
     await expect.poll(() => page.locator('table.stock-matrix tbody tr').count()).toBe(1);
     expect(await page.locator('table.stock-matrix tbody th').first().textContent()).toContain('Mooncake box');
     await page.getByLabel('Search').fill('water');

@@ -197,7 +197,8 @@ function MatrixCellView({ cell, name, location, selected, canWrite, onOpen, onRe
       <button type="button" aria-label={label} aria-pressed={selected} onClick={onOpen} data-testid={`cell-${cell.location_id}`}>
         <span className="stock-matrix-available">{f.number(cell.available)}</span>
         {state !== 'ok' && <span className={`badge badge-stock-${state}`}>{t(state === 'out' ? 'outOfStock' : 'lowStock')}</span>}
-        <span className="stock-matrix-sub">{t('matrix.cellDetail', { on_hand: f.number(cell.on_hand), reserved: f.number(cell.reserved), threshold: f.number(cell.low_stock_threshold) })}</span>
+        <span className="stock-matrix-sub">{t('matrix.cellDetail', { on_hand: f.number(cell.on_hand), reserved: f.number(cell.reserved) })}</span>
+        <span className="stock-matrix-sub">{t('matrix.cellAlert', { threshold: f.number(cell.low_stock_threshold) })}</span>
       </button>
     </td>
   );
