@@ -9,9 +9,9 @@ import { FormShell, levelName, LocationOptions, parseCount, quantity_max, useSer
 
 /** Goods in: a quantity of a variant at a location (both chosen here when opened from the page header). */
 export function ReceiveForm({ level, initialVariant = '', initialLocation = '', locations, onDone }: { level: StockRow | undefined; initialVariant?: string; initialLocation?: string; locations: readonly Location[]; onDone: () => void }) {
-  const { t } = useTranslation('stock');
+  const { t, i18n } = useTranslation('stock');
   const f = useFormat();
-  const variants = useQuery({ ...variantsQuery, enabled: level === undefined });
+  const variants = useQuery({ ...variantsQuery(i18n.language), enabled: level === undefined });
   const [variantId, setVariantId] = useState(level?.variant_id ?? initialVariant);
   const [locationId, setLocationId] = useState(level?.location_id ?? (initialLocation !== '' ? initialLocation : (locations.find((l) => l.active)?.id ?? '')));
   const [quantity, setQuantity] = useState('');

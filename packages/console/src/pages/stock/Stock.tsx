@@ -30,7 +30,7 @@ const views = ['matrix', 'list'] as const;
  * warehouses with the stock at each (or one product's, chosen in the matrix).
  */
 export default function StockPage() {
-  const { t } = useTranslation('stock');
+  const { t, i18n } = useTranslation('stock');
   const { can } = useSession();
   const canWrite = can('inventory:write');
   const { params, update } = useUrlState('cursor');
@@ -61,7 +61,7 @@ export default function StockPage() {
   const locationName = (id: string) => locationById.get(id)?.name ?? id;
   const variantRow = levels.data?.data.find((l) => l.variant_id === variantId);
   // A variant without any stock yet has no row to name it; its product does.
-  const variants = useQuery({ ...variantsQuery, enabled: variantId !== '' && levels.isSuccess && variantRow === undefined });
+  const variants = useQuery({ ...variantsQuery(i18n.language), enabled: variantId !== '' && levels.isSuccess && variantRow === undefined });
   const variantChoice = variants.data?.find((v) => v.id === variantId);
   const variantLabel = variantRow !== undefined ? levelName(variantRow) : variantChoice !== undefined ? `${variantChoice.label} (${variantChoice.sku})` : variantId;
   const actionLocation = action?.level === undefined ? '' : locationName(action.level.location_id);
@@ -105,44 +105,44 @@ export default function StockPage() {
         </div>
       )}
       {view === 'list' && (
-      <div role="tabpanel" id="stock-panel-list" aria-labelledby="stock-tab-list">
-      <div className="toolbar" role="group" aria-label={t('filters')}>
-        <SelectField label={t('location')} value={locationId} onChange={(e) => update({ location_id: e.target.value, level: '' })} disabled={locations.isPending}>
-          <option value="">{t('allLocations')}</option>
-          {(locations.data ?? []).map((l) => (
-            <option key={l.id} value={l.id}>
-              {l.name} · {t(`kind.${l.kind}`)}
-            </option>
-          ))}
-        </SelectField>
-        <label className="stock-inline-check">
-          <input type="checkbox" checked={onlyLow} onChange={(e) => setOnlyLow(e.target.checked)} /> {t('onlyLow')}
-        </label>
-        {variantId !== '' && (
-          <p className="stock-filter-chip">
-            <span>
-              {t('onlyVariant', { name: variantLabel })}
-            </span>
-            <button type="button" onClick={() => update({ variant_id: '', level: '' })}>
-              {t('showAllVariants')}
-            </button>
-          </p>
-        )}
-      </div>
-      {locations.isError && <ErrorState message={locations.error.message} onRetry={() => void locations.refetch()} />}
+        <div role="tabpanel" id="stock-panel-list" aria-labelledby="stock-tab-list">
+          <div className="toolbar" role="group" aria-label={t('filters')}>
+            <SelectField label={t('location')} value={locationId} onChange={(e) => update({ location_id: e.target.value, level: '' })} disabled={locations.isPending}>
+              <option value="">{t('allLocations')}</option>
+              {(locations.data ?? []).map((l) => (
+                <option key={l.id} value={l.id}>
+                  {l.name} · {t(`kind.${l.kind}`)}
+                </option>
+              ))}
+            </SelectField>
+            <label className="stock-inline-check">
+              <input type="checkbox" checked={onlyLow} onChange={(e) => setOnlyLow(e.target.checked)} /> {t('onlyLow')}
+            </label>
+            {variantId !== '' && (
+              <p className="stock-filter-chip">
+                <span>
+                  {t('onlyVariant', { name: variantLabel })}
+                </span>
+                <button type="button" onClick={() => update({ variant_id: '', level: '' })}>
+                  {t('showAllVariants')}
+                </button>
+              </p>
+            )}
+          </div>
+          {locations.isError && <ErrorState message={locations.error.message} onRetry={() => void locations.refetch()} />}
 
-      <QueryState query={levels} isEmpty={(page) => page.data.length === 0 && cursor === ''} empty={variantId !== '' || locationId !== '' ? t('noLevelsFiltered') : t('noLevels')}>
-        {(page) => {
-          const rows = onlyLow ? page.data.filter((l) => levelState(l) !== 'ok') : page.data;
-          return (
-            <>
-              <LevelsTable levels={rows} busy={levels.isFetching} selected={selected} locationName={locationName} emptyRow={onlyLow ? t('nothingLow') : t('noMoreLevels')} onSelect={(key) => update({ level: selected === key ? '' : key, cursor })} />
-              <Pager label={t('pagination')} onFirst={cursor === '' ? undefined : () => update({ cursor: '' })} onNext={page.next_cursor === null ? undefined : () => update({ cursor: page.next_cursor ?? '' })} />
-            </>
-          );
-        }}
-      </QueryState>
-      </div>
+          <QueryState query={levels} isEmpty={(page) => page.data.length === 0 && cursor === ''} empty={variantId !== '' || locationId !== '' ? t('noLevelsFiltered') : t('noLevels')}>
+            {(page) => {
+              const rows = onlyLow ? page.data.filter((l) => levelState(l) !== 'ok') : page.data;
+              return (
+                <>
+                  <LevelsTable levels={rows} busy={levels.isFetching} selected={selected} locationName={locationName} emptyRow={onlyLow ? t('nothingLow') : t('noMoreLevels')} onSelect={(key) => update({ level: selected === key ? '' : key, cursor })} />
+                  <Pager label={t('pagination')} onFirst={cursor === '' ? undefined : () => update({ cursor: '' })} onNext={page.next_cursor === null ? undefined : () => update({ cursor: page.next_cursor ?? '' })} />
+                </>
+              );
+            }}
+          </QueryState>
+        </div>
       )}
 
       {selected !== '' && <LevelPanel levelKeyValue={selected} locationName={locationName} canWrite={canWrite} onAction={(kind, level) => setAction({ kind, level })} onClose={() => update({ level: '', cursor, mcursor })} />}

@@ -1,4 +1,5 @@
 import { bos, unwrap, type Schemas } from '../../api';
+import { localTitle } from '../../format';
 
 /** The stock page's reads: levels (with their variants' names), locations, and every variant. */
 export type Location = Schemas['Location'];
@@ -72,18 +73,19 @@ export interface VariantChoice {
   label: string;
 }
 
-/** Every variant of every product, for choosing what was received; products of any status. */
-export async function fetchAllVariants(): Promise<VariantChoice[]> {
+/** Every variant of every product, for choosing what was received; products of any status, named in the reader's language. */
+export async function fetchAllVariants(language: string): Promise<VariantChoice[]> {
   const out: VariantChoice[] = [];
   let cursor: string | undefined;
   do {
     const page = await unwrap(bos.GET('/v1/products', { params: { query: { limit: 100, ...(cursor === undefined ? {} : { cursor }) } } }));
     for (const p of page.data) {
-      for (const v of p.variants) out.push({ id: v.id, sku: v.sku, label: p.variants.length > 1 && v.title !== p.title ? `${p.title} · ${v.title}` : p.title });
+      const title = localTitle(p, language);
+      for (const v of p.variants) out.push({ id: v.id, sku: v.sku, label: p.variants.length > 1 && v.title !== p.title ? `${title} · ${v.title}` : title });
     }
     cursor = page.next_cursor ?? undefined;
   } while (cursor !== undefined && out.length < 5_000);
-  return out.sort((a, b) => a.label.localeCompare(b.label) || a.sku.localeCompare(b.sku));
+  return out.sort((a, b) => a.label.localeCompare(b.label, language) || a.sku.localeCompare(b.sku));
 }
 
-export const variantsQuery = { queryKey: ['products', 'all-variants'], queryFn: fetchAllVariants, staleTime: 30_000 };
+export const variantsQuery = (language: string) => ({ queryKey: ['products', 'all-variants', language], queryFn: () => fetchAllVariants(language), staleTime: 30_000 });
