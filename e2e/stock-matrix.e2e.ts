@@ -116,4 +116,9 @@ describe('the stock matrix and map', () => {
     await screenshot(page, 'stock-levels-zh');
     await page.getByLabel('语言').first().selectOption('en');
   });
+
+  it('leaves every invariant holding (bos check)', async () => {
+    const check = await server.bos(['check']);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+  });
 });
