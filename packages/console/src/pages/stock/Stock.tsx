@@ -1,5 +1,5 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Dialog } from '../../components/Dialog';
 import { SelectField } from '../../components/Field';
@@ -66,6 +66,19 @@ export default function StockPage() {
   const variantLabel = variantRow !== undefined ? levelName(variantRow) : variantChoice !== undefined ? `${variantChoice.label} (${variantChoice.sku})` : variantId;
   const actionLocation = action?.level === undefined ? '' : locationName(action.level.location_id);
 
+  function openView(id: (typeof views)[number]) {
+    update({ view: id === 'matrix' ? '' : id, cursor, mcursor });
+  }
+
+  // Arrow keys move between the two views, as in every tab list; focus follows.
+  function onTabKey(event: KeyboardEvent<HTMLDivElement>) {
+    if (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight') return;
+    event.preventDefault();
+    const next = view === 'matrix' ? 'list' : 'matrix';
+    openView(next);
+    document.getElementById(`stock-tab-${next}`)?.focus();
+  }
+
   return (
     <>
       <PageHeader
@@ -81,9 +94,9 @@ export default function StockPage() {
         <p className="muted">{t('subtitle')}</p>
       </PageHeader>
 
-      <div className="tabs" role="tablist" aria-label={t('matrix.views')}>
+      <div className="tabs" role="tablist" aria-label={t('matrix.views')} onKeyDown={onTabKey}>
         {views.map((id) => (
-          <button key={id} type="button" role="tab" id={`stock-tab-${id}`} aria-selected={id === view} aria-controls={`stock-panel-${id}`} tabIndex={id === view ? 0 : -1} onClick={() => update({ view: id === 'matrix' ? '' : id, cursor, mcursor })}>
+          <button key={id} type="button" role="tab" id={`stock-tab-${id}`} aria-selected={id === view} aria-controls={`stock-panel-${id}`} tabIndex={id === view ? 0 : -1} onClick={() => openView(id)}>
             {t(`matrix.view.${id}`)}
           </button>
         ))}
