@@ -99,6 +99,7 @@ const fixtures: Record<string, Fixture> = {
   createCategory: { kind: 'own', request: { path: '/v1/categories', body: { name: 'Own category' } } },
   listCategories: { kind: 'collection', setup: async (a) => { const res = await a.call('POST', '/v1/categories', { body: { name: 'Secret category' } }); return { path: '/v1/categories', marker: res.body.id as string }; } },
   listStockLevels: { kind: 'collection', setup: async (a) => ({ path: '/v1/stock', marker: (await aStockedItem(a)).variant_id }) },
+  getStockMatrix: { kind: 'collection', setup: async (a) => ({ path: '/v1/stock/matrix', marker: (await aStockedItem(a)).variant_id }) },
   listStockMovements: { kind: 'collection', setup: async (a) => ({ path: '/v1/stock/movements', marker: (await aStockedItem(a)).variant_id }) },
   receiveStock: { kind: 'item', setup: async (a) => ({ path: '/v1/stock/receipts', ...(await stockBody(a, (i) => ({ ...i, quantity: 5 }))) }) },
   adjustStock: { kind: 'item', setup: async (a) => ({ path: '/v1/stock/adjustments', ...(await stockBody(a, (i) => ({ ...i, on_hand_delta: -5, note: 'theft' }))) }) },

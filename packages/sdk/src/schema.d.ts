@@ -1485,6 +1485,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/stock/matrix": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stock as variants (rows, paged) × locations (columns), with totals per row, per location and overall */
+        get: operations["getStockMatrix"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/stock/movements": {
         parameters: {
             query?: never;
@@ -2283,6 +2300,72 @@ export interface components {
             on_hand: number;
             reserved: number;
             variant_id: string;
+        };
+        StockMatrix: {
+            data: components["schemas"]["StockMatrixRow"][];
+            locations: components["schemas"]["StockMatrixLocation"][];
+            next_cursor: string | null;
+            totals: {
+                available: number;
+                low_cells: number;
+                on_hand: number;
+                out_cells: number;
+                reserved: number;
+                /** @description rows matching, on all pages */
+                rows: number;
+            };
+        };
+        StockMatrixCell: {
+            available: number;
+            location_id: string;
+            /** @description something available, but no more than the threshold */
+            low: boolean;
+            low_stock_threshold: number;
+            on_hand: number;
+            /** @description nothing available */
+            out: boolean;
+            reserved: number;
+        };
+        StockMatrixLocation: {
+            active: boolean;
+            code: string;
+            id: string;
+            /** @enum {string} */
+            kind: "warehouse" | "store";
+            latitude: number;
+            longitude: number;
+            name: string;
+            /** @description over every matching row, not only this page */
+            totals: {
+                available: number;
+                low_variants: number;
+                on_hand: number;
+                out_variants: number;
+                reserved: number;
+                stocked_variants: number;
+            };
+        };
+        StockMatrixRow: {
+            /** @description one per location where the variant is stocked; a location without a cell never held it */
+            cells: components["schemas"]["StockMatrixCell"][];
+            product_id: string | null;
+            product_title: string | null;
+            sku: string | null;
+            /** @description the product title, with the variant title when the product has several variants */
+            title: string | null;
+            /** @description the product title in other languages, by language tag */
+            title_i18n: {
+                [key: string]: string;
+            };
+            totals: {
+                available: number;
+                low_locations: number;
+                on_hand: number;
+                out_locations: number;
+                reserved: number;
+            };
+            variant_id: string;
+            variant_title: string | null;
         };
         StockMovement: {
             created_at: string;
@@ -12312,8 +12395,15 @@ export interface operations {
                     "application/json": {
                         data: (components["schemas"]["StockLevel"] & {
                             product_id: string | null;
+                            product_title: string | null;
                             sku: string | null;
+                            /** @description the product title, with the variant title when the product has several variants */
                             title: string | null;
+                            /** @description the product title in other languages, by language tag */
+                            title_i18n: {
+                                [key: string]: string;
+                            };
+                            variant_title: string | null;
                         })[];
                         /** @description pass as `cursor` for the next page; null on the last page */
                         next_cursor: string | null;
@@ -12419,6 +12509,110 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StockLevel"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getStockMatrix: {
+        parameters: {
+            query?: {
+                category_id?: string;
+                /** @description `next_cursor` of the previous page; absent for the first page */
+                cursor?: string;
+                /** @description items per page, at most 100 */
+                limit?: number;
+                /** @description a SKU or barcode (its start), or words of the product title in any of its languages */
+                q?: string;
+                /** @description only rows with a low (`low`), an empty (`out`) or either (`attention`) location */
+                status?: "attention" | "low" | "out";
+                /** @description only this variant’s row, e.g. to show one product on the map */
+                variant_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of rows, every column, and the totals */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockMatrix"];
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */

@@ -19,5 +19,6 @@ export const catalogModule = defineModule({
 });
 
 export { createProduct, getProduct, listProducts, updateProduct, replacePrices, existingVariants, variantLabels, createCategory, type NewProduct, type ProductWithVariants, type Variant, type VariantLabel } from './products.js';
+export { searchVariantIds, variant_search_max } from './variant-search.js';
 export { quoteLines, type LineQuote, type LineRequest, type QuoteRefusal } from './pricing.js';
 export { productCreated, productUpdated, pricesChanged } from './events.js';

@@ -354,6 +354,8 @@ export interface VariantLabel {
   product_id: string;
   sku: string;
   product_title: string;
+  /** The product's title in other languages, by language tag. */
+  title_i18n: Record<string, string>;
   variant_title: string;
   /** The product's title, with the variant's when the product has several: "Oolong · 250 g". */
   display_title: string;
@@ -365,7 +367,7 @@ export async function variantLabels(db: AnyDb, merchant_id: string, variant_ids:
   const rows = await tablesOf<CatalogTables>(db)
     .selectFrom('variant as v')
     .innerJoin('product as p', (j) => j.onRef('p.merchant_id', '=', 'v.merchant_id').onRef('p.id', '=', 'v.product_id'))
-    .select(['v.id as variant_id', 'v.product_id', 'v.sku', 'p.title as product_title', 'v.title as variant_title'])
+    .select(['v.id as variant_id', 'v.product_id', 'v.sku', 'p.title as product_title', 'p.title_i18n', 'v.title as variant_title'])
     .where('v.merchant_id', '=', merchant_id)
     .where('v.id', 'in', [...new Set(variant_ids)])
     .execute();

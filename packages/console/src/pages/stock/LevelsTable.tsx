@@ -3,7 +3,7 @@ import { Link } from 'react-router';
 import { DataTable } from '../../components/DataTable';
 import { useFormat } from '../../format';
 import { levelKey, type StockRow } from './api';
-import { levelName } from './stockForm';
+import { levelName, variantTitle } from './stockForm';
 
 /** Whether a level is at or below its alert level, or out of stock altogether. */
 export function levelState(l: StockRow): 'out' | 'low' | 'ok' {
@@ -15,7 +15,7 @@ export function levelState(l: StockRow): 'out' | 'low' | 'ok' {
 /** The stock levels: one row per variant and location, with a button that opens the level's details. */
 export function LevelsTable({ levels, busy, selected, locationName, emptyRow, onSelect }: { levels: StockRow[]; busy: boolean; selected: string; locationName: (id: string) => string; emptyRow: string; onSelect: (key: string) => void }) {
   const { t } = useTranslation('stock');
-  const { t: tc } = useTranslation();
+  const { t: tc, i18n } = useTranslation();
   const f = useFormat();
   return (
     <DataTable
@@ -32,7 +32,7 @@ export function LevelsTable({ levels, busy, selected, locationName, emptyRow, on
           label: t('product'),
           cell: (l) => (
             <>
-              {l.product_id === null ? <span>{l.title ?? l.variant_id}</span> : <Link to={`/catalog/${l.product_id}`}>{l.title ?? l.variant_id}</Link>}
+              {l.product_id === null ? <span>{variantTitle(l, i18n.language)}</span> : <Link to={`/catalog/${l.product_id}`}>{variantTitle(l, i18n.language)}</Link>}
               {l.sku !== null && <div className="mono muted">{l.sku}</div>}
             </>
           ),

@@ -12,7 +12,19 @@ const width = 960;
 const pad = 56;
 const km_per_degree = 111.195; // one degree of latitude (and of scaled longitude), on a 6371 km sphere
 const min_span_degrees = 0.03; // about 3 km, so one location alone is not infinitely zoomed in
-const colours = { store: '#c2410c', warehouse: '#0969da' } as const;
+const kindColours = { store: '#c2410c', warehouse: '#0969da' } as const;
+
+/** Marker colours by stock status; the shape says the kind (circle a store, square a warehouse). */
+export const statusColours = { ok: '#1a7f37', low: '#bf8700', out: '#cf222e', none: '#8c959f' } as const;
+export type StockStatus = keyof typeof statusColours;
+
+/** What the map says about the stock at one location: a colour and a line under its name. */
+export interface LocationStock {
+  status: StockStatus;
+  line: string;
+  /** Said to screen readers with the marker. */
+  description: string;
+}
 
 interface Point {
   location: Location;
@@ -70,7 +82,7 @@ export function project(locations: readonly Location[]) {
   return { height, scale, k, toX, toY, fromX, fromY };
 }
 
-export function LocationsMap({ locations, selected, onSelect }: { locations: readonly Location[]; selected: string; onSelect: (location_id: string) => void }) {
+export function LocationsMap({ locations, selected, stockAt, onSelect }: { locations: readonly Location[]; selected: string; stockAt?: (location_id: string) => LocationStock | undefined; onSelect: (location_id: string) => void }) {
   const { t } = useTranslation('stock');
   const f = useFormat();
   const titleId = useId();
@@ -88,7 +100,9 @@ export function LocationsMap({ locations, selected, onSelect }: { locations: rea
   for (let lon = Math.ceil(fromX(0) / step) * step; lon <= fromX(width); lon += step) lons.push(lon);
   const lats: number[] = [];
   for (let lat = Math.ceil(fromY(height) / step) * step; lat <= fromY(0); lat += step) lats.push(lat);
-  const legendBottom = 12 + (locations.some((l) => !l.active) ? 66 : 48);
+  const showStock = stockAt !== undefined;
+  const legendHeight = (locations.some((l) => !l.active) ? 66 : 48) + (showStock ? 72 : 0);
+  const legendBottom = 12 + legendHeight;
 
   // Scale bar: a round number of kilometres, about a fifth of the width.
   const km_per_px = km_per_degree / scale;
@@ -98,16 +112,19 @@ export function LocationsMap({ locations, selected, onSelect }: { locations: rea
 
   // Labels: to the right of each marker, else left, above or below, whichever collides least.
   const taken: Box[] = points.map((p) => ({ x0: p.x - 9, y0: p.y - 9, x1: p.x + 9, y1: p.y + 9 }));
-  taken.push({ x0: 8, y0: 8, x1: 150, y1: 78 }); // the legend
+  taken.push({ x0: 8, y0: 8, x1: 150, y1: 12 + legendHeight }); // the legend
   taken.push({ x0: width - 24 - barPx, y0: height - 40, x1: width, y1: height }); // the scale bar
   const labels = points.map((p) => {
     const text = p.location.name;
-    const w = textWidth(text);
+    const stock = stockAt?.(p.location.id);
+    // A second, smaller line with the stock there makes the label taller and maybe wider.
+    const extra = stock === undefined ? 0 : 14;
+    const w = Math.max(textWidth(text), stock === undefined ? 0 : textWidth(stock.line) * 0.92);
     const candidates = [
-      { x: p.x + 12, y: p.y + 4, anchor: 'start' as const, box: { x0: p.x + 10, y0: p.y - 9, x1: p.x + 14 + w, y1: p.y + 8 } },
-      { x: p.x - 12, y: p.y + 4, anchor: 'end' as const, box: { x0: p.x - 14 - w, y0: p.y - 9, x1: p.x - 10, y1: p.y + 8 } },
-      { x: p.x, y: p.y - 14, anchor: 'middle' as const, box: { x0: p.x - w / 2, y0: p.y - 27, x1: p.x + w / 2, y1: p.y - 10 } },
-      { x: p.x, y: p.y + 24, anchor: 'middle' as const, box: { x0: p.x - w / 2, y0: p.y + 11, x1: p.x + w / 2, y1: p.y + 28 } },
+      { x: p.x + 12, y: p.y + 4, anchor: 'start' as const, box: { x0: p.x + 10, y0: p.y - 9, x1: p.x + 14 + w, y1: p.y + 8 + extra } },
+      { x: p.x - 12, y: p.y + 4, anchor: 'end' as const, box: { x0: p.x - 14 - w, y0: p.y - 9, x1: p.x - 10, y1: p.y + 8 + extra } },
+      { x: p.x, y: p.y - 14 - extra, anchor: 'middle' as const, box: { x0: p.x - w / 2, y0: p.y - 27 - extra, x1: p.x + w / 2, y1: p.y - 10 } },
+      { x: p.x, y: p.y + 24, anchor: 'middle' as const, box: { x0: p.x - w / 2, y0: p.y + 11, x1: p.x + w / 2, y1: p.y + 28 + extra } },
     ];
     const score = (c: (typeof candidates)[number]) => {
       const outside = c.box.x0 < 2 || c.box.x1 > width - 2 || c.box.y0 < 2 || c.box.y1 > height - 2 ? 100 : 0;
@@ -115,7 +132,7 @@ export function LocationsMap({ locations, selected, onSelect }: { locations: rea
     };
     const best = candidates.reduce((a, b) => (score(b) < score(a) ? b : a));
     taken.push(best.box);
-    return { ...best, text };
+    return { ...best, text, stock };
   });
 
   const stores = locations.filter((l) => l.kind === 'store').length;
@@ -163,16 +180,18 @@ export function LocationsMap({ locations, selected, onSelect }: { locations: rea
         </g>
         {points.map((p, i) => {
           const l = p.location;
-          const colour = colours[l.kind];
+          const stock = labels[i]!.stock;
+          const colour = stock === undefined ? kindColours[l.kind] : statusColours[stock.status];
           const isSelected = l.id === selected;
-          const title = t('map.markerTitle', { name: l.name, kind: t(`kind.${l.kind}`), city: l.address.city, lat: l.latitude.toFixed(4), lon: l.longitude.toFixed(4) }) + (l.active ? '' : ` (${t('closed')})`);
+          const title = t('map.markerTitle', { name: l.name, kind: t(`kind.${l.kind}`), city: l.address.city, lat: l.latitude.toFixed(4), lon: l.longitude.toFixed(4) }) + (l.active ? '' : ` (${t('closed')})`) + (stock === undefined ? '' : `. ${stock.description}`);
           return (
             <g
               key={l.id}
               className={`map-marker${isSelected ? ' map-marker-selected' : ''}`}
               role="button"
               tabIndex={0}
-              aria-label={t('map.markerAction', { name: l.name })}
+              aria-label={t('map.markerAction', { name: l.name }) + (stock === undefined ? '' : ` (${stock.description})`)}
+              data-stock-status={stock?.status}
               aria-pressed={isSelected}
               onClick={() => onSelect(l.id)}
               onKeyDown={(e) => activate(e, l.id)}
@@ -187,16 +206,21 @@ export function LocationsMap({ locations, selected, onSelect }: { locations: rea
               <text className="map-label" x={labels[i]!.x} y={labels[i]!.y} textAnchor={labels[i]!.anchor}>
                 {labels[i]!.text}
               </text>
+              {stock !== undefined && (
+                <text className={`map-stock map-stock-${stock.status}`} x={labels[i]!.x} y={labels[i]!.y + 14} textAnchor={labels[i]!.anchor}>
+                  {stock.line}
+                </text>
+              )}
             </g>
           );
         })}
         <g className="map-legend" aria-hidden="true" transform="translate(12, 12)">
-          <rect className="map-legend-box" width={134} height={anyClosed ? 66 : 48} rx={6} />
-          <circle cx={16} cy={16} r={6} fill={colours.store} stroke="#fff" strokeWidth={1.5} />
+          <rect className="map-legend-box" width={134} height={legendHeight} rx={6} />
+          <circle cx={16} cy={16} r={6} fill={showStock ? statusColours.none : kindColours.store} stroke="#fff" strokeWidth={1.5} />
           <text x={30} y={20}>
             {t('kind.store')}
           </text>
-          <rect x={10} y={28} width={12} height={12} rx={2} fill={colours.warehouse} stroke="#fff" strokeWidth={1.5} />
+          <rect x={10} y={28} width={12} height={12} rx={2} fill={showStock ? statusColours.none : kindColours.warehouse} stroke="#fff" strokeWidth={1.5} />
           <text x={30} y={38}>
             {t('kind.warehouse')}
           </text>
@@ -208,6 +232,15 @@ export function LocationsMap({ locations, selected, onSelect }: { locations: rea
               </text>
             </>
           )}
+          {showStock &&
+            (['ok', 'low', 'out', 'none'] as const).map((status, k) => (
+              <g key={status} transform={`translate(0, ${legendHeight - 72 + k * 18})`}>
+                <rect x={10} y={6} width={12} height={10} rx={5} fill={statusColours[status]} />
+                <text x={30} y={15}>
+                  {t(`map.status.${status}`)}
+                </text>
+              </g>
+            ))}
         </g>
         <g className="map-scale" aria-hidden="true" transform={`translate(${width - 16 - barPx}, ${height - 22})`}>
           <rect x={-4} y={-16} width={barPx + 8} height={26} rx={4} className="map-scale-box" />

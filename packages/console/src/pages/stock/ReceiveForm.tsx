@@ -8,12 +8,12 @@ import { variantsQuery, type Location, type StockRow } from './api';
 import { FormShell, levelName, LocationOptions, parseCount, quantity_max, useServerErrors, useStockChange, type Errors } from './stockForm';
 
 /** Goods in: a quantity of a variant at a location (both chosen here when opened from the page header). */
-export function ReceiveForm({ level, initialVariant = '', locations, onDone }: { level: StockRow | undefined; initialVariant?: string; locations: readonly Location[]; onDone: () => void }) {
-  const { t } = useTranslation('stock');
+export function ReceiveForm({ level, initialVariant = '', initialLocation = '', locations, onDone }: { level: StockRow | undefined; initialVariant?: string; initialLocation?: string; locations: readonly Location[]; onDone: () => void }) {
+  const { t, i18n } = useTranslation('stock');
   const f = useFormat();
-  const variants = useQuery({ ...variantsQuery, enabled: level === undefined });
+  const variants = useQuery({ ...variantsQuery(i18n.language), enabled: level === undefined });
   const [variantId, setVariantId] = useState(level?.variant_id ?? initialVariant);
-  const [locationId, setLocationId] = useState(level?.location_id ?? locations.find((l) => l.active)?.id ?? '');
+  const [locationId, setLocationId] = useState(level?.location_id ?? (initialLocation !== '' ? initialLocation : (locations.find((l) => l.active)?.id ?? '')));
   const [quantity, setQuantity] = useState('');
   const [note, setNote] = useState('');
   const [errors, setErrors] = useState<Errors>({});

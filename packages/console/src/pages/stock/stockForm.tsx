@@ -4,7 +4,8 @@ import { useTranslation } from 'react-i18next';
 import { OpenBosError } from '../../api';
 import { FormActions } from '../../components/Form';
 import { useNotify } from '../../components/Notices';
-import { useFormat } from '../../format';
+import i18n from 'i18next';
+import { localTitle, useFormat } from '../../format';
 import { levelQuery, type Location, type StockRow } from './api';
 
 /**
@@ -19,7 +20,18 @@ export type Errors = Record<string, string>;
 
 /** What a level is called in the dialogs: "Longjing 100 g (LJ-100) at Pudong". */
 export function levelName(level: StockRow): string {
-  return level.sku === null ? (level.title ?? level.variant_id) : `${level.title ?? level.variant_id} (${level.sku})`;
+  const title = variantTitle(level, i18n.language);
+  return level.sku === null ? title : `${title} (${level.sku})`;
+}
+
+/**
+ * A variant's title in the reader's language: the product's translation when it has one, with
+ * the variant's own title when the product has several ("西湖龙井绿茶 · 250g").
+ */
+export function variantTitle(v: { variant_id: string; title: string | null; product_title?: string | null; variant_title?: string | null; title_i18n?: Record<string, string> }, language: string): string {
+  if (v.product_title === undefined || v.product_title === null) return v.title ?? v.variant_id;
+  const product = localTitle({ title: v.product_title, title_i18n: v.title_i18n ?? {} }, language);
+  return v.title !== null && v.title !== v.product_title && (v.variant_title ?? '') !== '' ? `${product} · ${v.variant_title}` : product;
 }
 
 export function parseCount(text: string, min: number, max: number): number | undefined {
