@@ -21,3 +21,4 @@ export const catalogModule = defineModule({
 export { createProduct, getProduct, listProducts, updateProduct, replacePrices, existingVariants, variantLabels, createCategory, type NewProduct, type ProductWithVariants, type Variant, type VariantLabel } from './products.js';
 export { quoteLines, type LineQuote, type LineRequest, type QuoteRefusal } from './pricing.js';
 export { productCreated, productUpdated, pricesChanged } from './events.js';
+export { shippingFacts, type ShippingFacts } from './shipping-facts.js';
