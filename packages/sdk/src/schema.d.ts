@@ -865,6 +865,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/delivery-options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The delivery options that can be kept for these items to this destination: express from a store within 3 km, pickup in store, standard and cross-border by carrier; each with its price, promised time, confidence and serving location, per seller */
+        post: operations["getDeliveryOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/g": {
         parameters: {
             query?: never;
@@ -1942,6 +1959,67 @@ export interface components {
         CreatedWebhookEndpoint: components["schemas"]["WebhookEndpoint"] & {
             /** @description the signing secret (`whsec_...`); shown only in this response */
             secret: string;
+        };
+        DeliveryOption: {
+            confidence: number;
+            distance_m: number;
+            /** @enum {string} */
+            kind: "express";
+            location_code: string;
+            location_id: string;
+            price_minor: number;
+            /** Format: date-time */
+            window_from: string;
+            /** Format: date-time */
+            window_to: string;
+        } | {
+            confidence: number;
+            distance_m: number;
+            /** @enum {string} */
+            kind: "pickup";
+            location_code: string;
+            location_id: string;
+            price_minor: number;
+            /** Format: date-time */
+            ready_by: string;
+        } | {
+            confidence: number;
+            /** Format: date-time */
+            deliver_by: string;
+            /** @enum {string} */
+            kind: "standard" | "cross_border";
+            price_minor: number;
+            reason: string;
+            shipments: {
+                carrier: string;
+                lane: string;
+                lines: {
+                    quantity: number;
+                    variant_id: string;
+                }[];
+                location_code: string;
+                location_id: string;
+                p_on_time: number;
+                price_minor: number;
+                /** Format: date-time */
+                ready_at: string;
+            }[];
+            target_h: number;
+        };
+        DeliveryPromise: {
+            /**
+             * @description prices of the simulated carrier network are in CNY
+             * @enum {string}
+             */
+            currency: "CNY";
+            sellers: {
+                items: {
+                    quantity: number;
+                    variant_id: string;
+                }[];
+                merchant_id: string;
+                options: components["schemas"]["DeliveryOption"][];
+            }[];
         };
         FieldError: {
             /** @description dotted path of the offending field, e.g. `items.0.quantity` */
@@ -8241,6 +8319,112 @@ export interface operations {
                         /** @description pass as `cursor` for the next page; null on the last page */
                         next_cursor: string | null;
                     };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDeliveryOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    destination: {
+                        country?: string;
+                        latitude: number;
+                        longitude: number;
+                    };
+                    items: {
+                        quantity: number;
+                        variant_id: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description The options per seller; an empty list of options where none can be kept */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryPromise"];
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */

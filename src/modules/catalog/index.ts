@@ -22,3 +22,4 @@ export { createProduct, getProduct, listProducts, updateProduct, replacePrices, 
 export { searchVariantIds, variant_search_max } from './variant-search.js';
 export { quoteLines, type LineQuote, type LineRequest, type QuoteRefusal } from './pricing.js';
 export { productCreated, productUpdated, pricesChanged } from './events.js';
+export { shippingFacts, type ShippingFacts } from './shipping-facts.js';

@@ -6,8 +6,10 @@
  * come next, with their tables.
  */
 import { defineModule } from '../../kernel/module.js';
+import { registerRoutes } from './routes.js';
 
-export const fulfilmentModule = defineModule({ name: 'fulfilment', migrations: [] });
+export const fulfilmentModule = defineModule({ name: 'fulfilment', migrations: [], routes: registerRoutes });
 
 export { defaultPromiseSettings, deliveryOptions, PlaceIndex, type CarrierQuote, type DeliveryOption, type Destination, type ParcelPromise, type Place, type PlaceStock, type PromiseItem, type PromiseRequest, type PromiseSettings, type Quote, type Shipment } from './promise.js';
+export { promiseFor, type SellerPromise } from './service.js';
 export { nextOpening, openUntil, readyBy } from './opening-hours.js';

@@ -43,3 +43,4 @@ export * from './events.js';
 export { linkGuestOrders, linked_orders_max } from './link-guest-orders.js';
 export { orderStatuses, type OrderStatus } from './tables.js';
 export { pseudonymiseBuyer, pseudonymFor } from './pseudonymise.js';
+export { pickBacklog } from './pick-backlog.js';

@@ -1,0 +1,68 @@
+import type { AnyDb } from '../../kernel/db.js';
+import { problems } from '../../kernel/problem.js';
+import { shippingFacts } from '../catalog/index.js';
+import { availableAtLocations } from '../inventory/index.js';
+import { listLocations } from '../locations/index.js';
+import { buildLanes, quoteWith, regions, Router, simulatedCarriers } from '../logistics/index.js';
+import { pickBacklog } from '../orders/index.js';
+import { defaultPromiseSettings, deliveryOptions, PlaceIndex, type DeliveryOption, type Destination, type Place } from './promise.js';
+
+/** Places a merchant may serve from that one promise considers. */
+const places_max = 10_000;
+/** Grams assumed for a variant whose weight the merchant has not given. */
+const default_weight_g = 500;
+
+/**
+ * The carriers this process quotes with: the simulated network over every region pair, and one
+ * router whose lane states (today's hand-overs, tracking) live in this process. With shipments in
+ * the database (next), the router's state will be rebuilt from them at start.
+ */
+const lanes = buildLanes(simulatedCarriers, regions, () => 1_000);
+const router = new Router(lanes, { late_penalty_minor: 2_500 });
+const quote = quoteWith(router, lanes);
+
+export interface SellerPromise {
+  merchant_id: string;
+  items: { variant_id: string; quantity: number }[];
+  options: DeliveryOption[];
+}
+
+/**
+ * The delivery options for items bought through a storefront, per seller (each seller ships its
+ * own items, as checkout splits orders per seller). An item nobody sells, or not for sale, is
+ * refused with 422 and nothing else happens.
+ */
+export async function promiseFor(db: AnyDb, items: readonly { variant_id: string; quantity: number }[], destination: Destination, now = new Date()): Promise<SellerPromise[]> {
+  const facts = new Map((await shippingFacts(db, items.map((i) => i.variant_id))).map((f) => [f.variant_id, f]));
+  const unknown = items.filter((i) => facts.get(i.variant_id)?.for_sale !== true).map((i) => i.variant_id);
+  if (unknown.length > 0) throw problems.unprocessable('variant_not_for_sale', `Not for sale: ${unknown.join(', ')}`);
+  const bySeller = new Map<string, { variant_id: string; quantity: number; weight_g: number }[]>();
+  for (const i of items) {
+    const f = facts.get(i.variant_id)!;
+    const line = bySeller.get(f.merchant_id) ?? [];
+    const same = line.find((l) => l.variant_id === i.variant_id);
+    if (same !== undefined) same.quantity += i.quantity;
+    else line.push({ variant_id: i.variant_id, quantity: i.quantity, weight_g: f.weight_g ?? default_weight_g });
+    bySeller.set(f.merchant_id, line);
+  }
+  return Promise.all(
+    [...bySeller].map(async ([merchant_id, lines]) => {
+      const [locations, stockRows, backlog] = await Promise.all([listLocations(db, merchant_id, { limit: places_max }), availableAtLocations(db, merchant_id, lines.map((l) => l.variant_id)), pickBacklog(db, merchant_id)]);
+      const stock = new Map(stockRows.map((r) => [`${r.location_id}|${r.variant_id}`, r.available]));
+      const holding = new Set(stockRows.map((r) => r.location_id));
+      const places: Place[] = locations
+        .filter((l) => l.active && holding.has(l.id))
+        .map((l) => ({ id: l.id, code: l.code, name: l.name, kind: l.kind, latitude: l.latitude, longitude: l.longitude, timezone: l.timezone, opening_hours: l.opening_hours, country: l.address.country }));
+      const options = deliveryOptions({
+        items: lines,
+        destination,
+        now,
+        settings: defaultPromiseSettings,
+        index: new PlaceIndex(places),
+        stock: { available: (p, v) => stock.get(`${p}|${v}`) ?? 0, backlog: (p) => backlog.get(p) ?? 0 },
+        quote,
+      });
+      return { merchant_id, items: lines.map(({ variant_id, quantity }) => ({ variant_id, quantity })), options };
+    }),
+  );
+}
