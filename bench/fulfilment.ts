@@ -1,18 +1,28 @@
 import os from 'node:os';
 import { compareStrategies, reportLines, simulatedCarriers } from '../src/modules/logistics/index.js';
+import { promiseBench } from './fulfilment-promise.js';
 
 /**
- * `npm run bench:fulfilment` (issue 15). Today: the carrier-routing simulation, 7 days × 50,000
- * parcels a day over 6 carriers, one lane congesting on day 3, run routed and always-cheapest
- * on the same seeded world. The delivery-promise half (promise queries over HTTP against 10,000
- * stores × 2,000 SKUs, with the plain-SQL ceiling) comes with the fulfilment module; its fields
- * are absent from the JSON until then. Readable report on stderr; last line on stdout: JSON.
+ * `npm run bench:fulfilment` (issue 15): delivery promises over HTTP against 10,000 stores × 2,000
+ * SKUs with the plain-SQL ceiling in the same run (bench/fulfilment-promise.ts), then the
+ * carrier-routing simulation, 7 days × 50,000 parcels a day over 6 carriers, one lane congesting
+ * on day 3, run routed and always-cheapest on the same seeded world. Readable report on stderr;
+ * last line on stdout: JSON.
  */
 const days = Number(process.env.BENCH_DAYS ?? 7);
 const parcels_per_day = Number(process.env.BENCH_PARCELS_PER_DAY ?? 50_000);
 const seed = Number(process.env.BENCH_SEED ?? 42);
 const late_penalty_minor = Number(process.env.BENCH_LATE_PENALTY_MINOR ?? 2_500);
 const log = (line = '') => process.stderr.write(`${line}\n`);
+
+const promise = await promiseBench({
+  stores: Number(process.env.BENCH_STORES ?? 10_000),
+  skus: Number(process.env.BENCH_SKUS ?? 2_000),
+  skus_per_store: Number(process.env.BENCH_SKUS_PER_STORE ?? 100),
+  queries: Number(process.env.BENCH_PROMISE_QUERIES ?? 3_000),
+  concurrency: Number(process.env.BENCH_CONCURRENCY ?? 32),
+});
+log();
 
 const options = { seed, days, parcels_per_day, late_penalty_minor, congestion: { lane: 'jingtu:SHA>PEK', from_h: 48, hours: 36, capacity_share: 0.25, slowdown: 1.8 } };
 const started = performance.now();
@@ -33,6 +43,7 @@ console.log(
     bench: 'fulfilment',
     date: new Date().toISOString(),
     cpus: os.cpus().length,
+    ...promise,
     days,
     parcels_per_day,
     carriers: simulatedCarriers.length,
