@@ -89,7 +89,7 @@ describe('product images', () => {
     const form = new FormData();
     form.append('file', new Blob([new Uint8Array(jpeg)], { type: 'image/jpeg' }), 'photo.jpg');
     const res = await platform.app.request(`/v1/products/${product.id}/images`, { method: 'POST', headers: { authorization: `Bearer ${shop.secretKey}` }, body: form });
-    const body = await res.json();
+    const body = (await res.json()) as { thumbnail_url: string; content_type: string };
     expect(res.status, JSON.stringify(body)).toBe(201);
     expect(body).toMatchObject({ content_type: 'image/jpeg', width: 300, height: 900 });
     expect(await sharp((await fetchFile(body.thumbnail_url)).bytes).metadata()).toMatchObject({ width: 256, height: 256 });
