@@ -1,5 +1,5 @@
-import { Readable } from 'node:stream';
-import type { S3Client } from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
+import type * as S3Sdk from '@aws-sdk/client-s3';
 import type { ObjectStorage, PutOptions, StoredObject } from './index.js';
 import { assertKey } from './keys.js';
 
@@ -21,7 +21,7 @@ export interface S3Options {
  */
 export class S3Storage implements ObjectStorage {
   readonly kind = 's3';
-  private client: Promise<{ s3: S3Client; sdk: typeof import('@aws-sdk/client-s3') }> | undefined;
+  private client: Promise<{ s3: S3Sdk.S3Client; sdk: typeof S3Sdk }> | undefined;
 
   constructor(private readonly options: S3Options) {
     if (options.bucket === '') throw new Error('OPENBOS_STORAGE=s3 needs OPENBOS_S3_BUCKET');
