@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { bos, idempotencyKey, OpenBosError, unwrap } from '../../api';
 import { Card } from '../../components/Card';
@@ -59,8 +59,7 @@ function GenerateForm({ product, currency, missing, onDone }: { product: Product
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
+  async function submit() {
     const amount = price.trim() === '' ? undefined : parseMoney(price, currency);
     if (price.trim() !== '' && amount === undefined) return setError(t('generate.badPrice'));
     setBusy(true);
@@ -84,7 +83,8 @@ function GenerateForm({ product, currency, missing, onDone }: { product: Product
   }
 
   return (
-    <form onSubmit={(e) => void submit(e)} noValidate>
+    // Not a <form>: this dialog sits inside the product's form, and forms do not nest.
+    <div role="form" aria-label={t('generate.title')}>
       <p>{t('generate.intro', { count: missing.length })}</p>
       <ul className="cat-generate-preview">
         {missing.slice(0, 8).map((c) => (
@@ -103,11 +103,11 @@ function GenerateForm({ product, currency, missing, onDone }: { product: Product
         <button type="button" onClick={() => onDone(undefined)}>
           {tc('cancel')}
         </button>
-        <button type="submit" className="primary" disabled={busy || pattern.trim() === ''}>
+        <button type="button" className="primary" disabled={busy || pattern.trim() === ''} onClick={() => void submit()}>
           {t('generate.submit', { count: missing.length })}
         </button>
       </div>
-    </form>
+    </div>
   );
 }
 
@@ -147,8 +147,7 @@ export function BulkEditSection({ product, currency, readOnly, dirty, onChanged 
   const all = variants.length > 0 && variants.every((v) => selected.has(v.id));
   const toggle = (id: string) => setSelected((s) => (s.has(id) ? new Set([...s].filter((x) => x !== id)) : new Set([...s, id])));
 
-  async function apply(event: FormEvent) {
-    event.preventDefault();
+  async function apply() {
     const chosen = variants.filter((v) => selected.has(v.id));
     const amount = price.trim() === '' ? undefined : parseMoney(price, currency);
     const units = quantity.trim() === '' ? undefined : Number(quantity.trim());
@@ -184,7 +183,8 @@ export function BulkEditSection({ product, currency, readOnly, dirty, onChanged 
   return (
     <Card title={t('bulk.title')} className="cat-bulk">
       <p className="hint">{dirty ? t('bulk.saveFirst') : t('bulk.hint')}</p>
-      <form onSubmit={(e) => void apply(e)} noValidate aria-label={t('bulk.title')}>
+      {/* Not a <form>: this card sits inside the product's form, and forms do not nest. */}
+      <div role="form" aria-label={t('bulk.title')}>
         <div className="table-wrap">
           <table className="cat-bulk-table">
             <thead>
@@ -249,11 +249,11 @@ export function BulkEditSection({ product, currency, readOnly, dirty, onChanged 
           </p>
         )}
         <div className="cat-buttons cat-end">
-          <button type="submit" className="primary" disabled={disabled || selected.size === 0}>
+          <button type="button" className="primary" disabled={disabled || selected.size === 0} onClick={() => void apply()}>
             {busy ? tc('saving') : t('bulk.apply', { count: selected.size })}
           </button>
         </div>
-      </form>
+      </div>
     </Card>
   );
 }
