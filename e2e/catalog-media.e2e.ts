@@ -129,7 +129,7 @@ describe('catalog photos, generated variants and bulk edit in the console', () =
     await bulk.getByLabel('数量').fill('-20');
     await bulk.getByLabel('新价格（CNY）').fill('1.00');
     await bulk.getByRole('button', { name: '应用到 1 个规格' }).click();
-    await bulk.getByRole('alert').filter({ hasText: 'E2E-SCARF-BLUE-M' }).waitFor();
+    await bulk.getByRole('alert').filter({ hasText: 'E2E-SCARF-BLUE-M：现有库存将低于零' }).waitFor();
     expect((await product()).variants).toEqual(before.variants);
     await screenshot(page, 'bulk-edit-zh');
     await page.goto(consoleUrl('catalog'));

@@ -93,9 +93,15 @@ describe('product images', () => {
     expect(res.status, JSON.stringify(body)).toBe(201);
     expect(body).toMatchObject({ content_type: 'image/jpeg', width: 300, height: 900 });
     expect(await sharp((await fetchFile(body.thumbnail_url)).bytes).metadata()).toMatchObject({ width: 256, height: 256 });
+    // Under an Idempotency-Key the bytes reach the handler unchanged, and a retry adds nothing.
+    const keyed = await sharp({ create: { width: 90, height: 60, channels: 3, background: '#999' } }).png().toBuffer();
+    const send = () => platform.app.request(`/v1/products/${product.id}/images`, { method: 'POST', headers: { authorization: `Bearer ${shop.secretKey}`, 'content-type': 'image/png', 'idempotency-key': `img-${product.id}` }, body: keyed });
+    const first = (await (await send()).json()) as { id: string; width: number };
+    expect(first.width).toBe(90);
+    expect(((await (await send()).json()) as { id: string }).id).toBe(first.id);
     const webp = await upload(shop, product.id, await sharp({ create: { width: 64, height: 64, channels: 4, background: '#00ff0080' } }).webp().toBuffer(), 'image/webp');
     expect(webp.status, webp.text).toBe(201);
-    expect(webp.body).toMatchObject({ content_type: 'image/webp', position: 1 });
+    expect(webp.body).toMatchObject({ content_type: 'image/webp', position: 2 });
   });
 
   it('refuses what is not a JPEG, PNG or WebP image, whatever the Content-Type says, and stores nothing', async () => {
@@ -181,6 +187,14 @@ describe('variants generated from options', () => {
     const green = await shop.call('POST', `/v1/products/${product.id}/variants/generate`, { body: {} });
     expect(green.body.created_variant_ids).toHaveLength(3);
     expect(green.body.product.variants.filter((v: { option_values: { colour: string } }) => v.option_values.colour === 'Green').map((v: { sku: string }) => v.sku).sort()).toEqual([`${stem}-GREEN-L`, `${stem}-GREEN-M`, `${stem}-GREEN-S`]);
+  });
+
+  it('names new SKUs after the existing one’s stem by default: SCARF-RED-S of Red/S makes SCARF-BLUE-M', async () => {
+    const stem = `SCARF${Date.now()}`;
+    const product = await aProduct(shop, { options: [{ name: 'colour', values: ['Red', 'Blue'] }, { name: 'size', values: ['S', 'M'] }], variants: [{ sku: `${stem}-RED-S`, option_values: { colour: 'Red', size: 'S' }, prices: [] }] });
+    const res = await shop.call('POST', `/v1/products/${product.id}/variants/generate`, { body: {} });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.product.variants.map((v: { sku: string }) => v.sku).sort()).toEqual([`${stem}-BLUE-M`, `${stem}-BLUE-S`, `${stem}-RED-M`, `${stem}-RED-S`]);
   });
 
   it('refuses a pattern that gives two combinations one SKU, a product without options, and another merchant’s product, making nothing', async () => {

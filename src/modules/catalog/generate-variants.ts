@@ -33,8 +33,17 @@ export function combinations(options: readonly ProductOption[]): Record<string, 
 
 const skuPart = (value: string) => value.normalize('NFKD').toUpperCase().replace(/[^A-Z0-9]+/g, '-').replace(/^-|-$/g, '') || 'X';
 
-/** The stem new SKUs share: what the existing SKUs have in common, or else the product title's. */
+/**
+ * The stem new SKUs share: what the existing SKUs are before their own option values
+ * (`TEE-RED-S` of Red/S gives `TEE`), else what they have in common, else the title's letters.
+ */
 function skuBase(product: ProductWithVariants): string {
+  const stems = product.variants.flatMap((v) => {
+    const values = product.options.map((o) => v.option_values[o.name]).filter((x): x is string => x !== undefined);
+    const suffix = `-${values.map(skuPart).join('-')}`;
+    return values.length > 0 && v.sku.toUpperCase().endsWith(suffix) && v.sku.length > suffix.length ? [v.sku.slice(0, -suffix.length)] : [];
+  });
+  if (stems.length > 0 && stems.every((s) => s === stems[0])) return stems[0]!;
   const skus = product.variants.map((v) => v.sku);
   if (skus.length > 1) {
     let prefix = skus[0]!;

@@ -215,6 +215,8 @@ export const catalog = {
       badPrice: 'Enter a price such as 12.50.',
       badQuantity: 'Enter a whole number (a count of at least 0, or a change such as -3).',
       rowError: '{{sku}}: {{message}}',
+      belowReserved: 'on hand would go below zero or below what orders have reserved; nothing was changed.',
+      notFound: 'the variant or location no longer exists; nothing was changed.',
     },
 
     errors: {
@@ -453,6 +455,8 @@ export const catalog = {
       badPrice: '请输入价格，例如 12.50。',
       badQuantity: '请输入整数（盘点数量至少为 0，或调整量如 -3）。',
       rowError: '{{sku}}：{{message}}',
+      belowReserved: '现有库存将低于零或低于订单已预留的数量；未做任何更改。',
+      notFound: '该规格或地点已不存在；未做任何更改。',
     },
 
     errors: {

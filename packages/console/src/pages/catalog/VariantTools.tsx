@@ -24,7 +24,10 @@ function describe(error: unknown, rows: readonly { sku: string }[], t: (key: str
   return fields
     .map((e) => {
       const row = /^rows\.(\d+)/.exec(e.field);
-      return row === null ? e.message : t('bulk.rowError', { sku: rows[Number(row[1])]?.sku ?? '?', message: e.message });
+      if (row === null) return e.message;
+      // The server's reasons in the console's language where it has them.
+      const message = error.code === 'insufficient_stock' ? t('bulk.belowReserved') : error.code === 'not_found' ? t('bulk.notFound') : e.message;
+      return t('bulk.rowError', { sku: rows[Number(row[1])]?.sku ?? '?', message });
     })
     .join(' ');
 }
@@ -169,6 +172,7 @@ export function BulkEditSection({ product, currency, readOnly, dirty, onChanged 
       onChanged(fresh);
       setPrice('');
       setQuantity('');
+      setSelected(new Set());
       notify('success', t('bulk.done', { count: chosen.length }));
     } catch (e) {
       setError(describe(e, chosen, t));
