@@ -23,6 +23,7 @@ const wholeLists: Record<string, string> = {
   listConsumerCarts: 'a consumer has at most one open cart per seller',
   getBalance: 'one row per currency',
   listCategories: 'a merchant has tens of categories; answered whole (at most 1 000)',
+  listProductImages: 'a product has at most 20 images',
   listConsoleUsers: 'the people of one store',
   listScopes: 'what the modules declare',
   listWebhookEventTypes: 'what the modules declare',

@@ -41,6 +41,14 @@ const envSchema = z.object({
   OPENBOS_SEALING_KEY: z.string().regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9_+/-]{43}=?)$/, 'must be 32 bytes in hex (64 digits) or base64').optional().describe('key that seals stored secrets (TOTP); when unset, $OPENBOS_DATA_DIR/sealing.key, created on first start'),
   OPENBOS_IDEMPOTENCY_LEASE_MS: positiveInt.min(1_000).default(60_000).describe('how long a request in progress holds its Idempotency-Key without its process renewing it; after that (the process died) the same key runs again'),
   OPENBOS_OUTBOX_LEASE_MS: positiveInt.min(1_000).default(30_000).describe('how long a claimed event may take before another process offers it again (its claimer died)'),
+  OPENBOS_STORAGE: z.enum(['filesystem', 's3']).default('filesystem').describe('where uploaded files (product images) are kept: a folder, or an S3-compatible bucket (docs/CATALOG.md)'),
+  OPENBOS_STORAGE_DIR: z.string().min(1).optional().describe('folder for uploaded files with OPENBOS_STORAGE=filesystem; $OPENBOS_DATA_DIR/objects by default'),
+  OPENBOS_S3_BUCKET: z.string().min(3).max(63).optional().describe('bucket for uploaded files with OPENBOS_STORAGE=s3'),
+  OPENBOS_S3_REGION: z.string().min(1).default('us-east-1').describe('region of the bucket'),
+  OPENBOS_S3_ENDPOINT: z.string().url().optional().describe('endpoint of an S3-compatible service (MinIO, Ceph, R2, OSS); AWS when unset'),
+  OPENBOS_S3_ACCESS_KEY_ID: z.string().min(1).optional().describe('access key of the bucket; the AWS SDK’s default credential chain when unset'),
+  OPENBOS_S3_SECRET_ACCESS_KEY: z.string().min(1).optional().describe('secret of that access key'),
+  OPENBOS_S3_PUBLIC_URL: z.string().url().optional().describe('public base URL of the bucket (a CDN) that clients fetch images from; unset, the server serves them'),
   OPENBOS_SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000).describe('how long a shutdown waits for requests to drain'),
 });
 

@@ -7,6 +7,7 @@ import type { AppEnv } from '../kernel/http/context.js';
 import { gauge, createMetrics, groupCommitMetrics, type Metrics } from '../kernel/http/metrics.js';
 import { rateLimitPerKey } from '../kernel/http/rate-limit.js';
 import { moduleRouter, type RouteEntry } from '../kernel/http/router.js';
+import type { LargeBodyRoute } from '../kernel/http/route.js';
 import { outboxStats } from '../kernel/events/outbox.js';
 import type { ModuleContext } from '../kernel/module.js';
 import { keyAuthenticator } from '../modules/merchants/index.js';
@@ -25,7 +26,9 @@ export interface PlatformApp {
 /** The whole HTTP API over one database, without listening: tests call `app.request()`. */
 export function buildApp(ctx: ModuleContext, isShuttingDown: () => boolean = () => false): PlatformApp {
   const metrics = createMetrics();
+  const large_bodies: LargeBodyRoute[] = [];
   const app = createApiApp({
+    large_bodies,
     logger: ctx.logger,
     metrics,
     body_limit_bytes: ctx.config.OPENBOS_BODY_LIMIT_BYTES,
@@ -61,6 +64,7 @@ export function buildApp(ctx: ModuleContext, isShuttingDown: () => boolean = () 
     table,
     scopes: ctx.registry.scopes,
     idempotency_lease_ms: ctx.config.OPENBOS_IDEMPOTENCY_LEASE_MS,
+    large_bodies,
   };
   for (const part of ctx.registry.parts) part.routes?.(moduleRouter(part.name, deps), ctx);
   mountConsole(app, ctx.config.OPENBOS_CONSOLE_DIR);

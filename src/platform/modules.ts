@@ -13,6 +13,7 @@ import { placeOrderFlow } from '../flows/place-order/index.js';
 import { releaseEscrowFlow } from '../flows/release-escrow/index.js';
 import { eraseConsumerFlow } from '../flows/erase-consumer/index.js';
 import { verifyEmailFlow } from '../flows/verify-email/index.js';
+import { editVariantsFlow } from '../flows/edit-variants/index.js';
 import { catalogModule } from '../modules/catalog/index.js';
 import { accountsModule } from '../modules/accounts/index.js';
 import { inventoryModule } from '../modules/inventory/index.js';
@@ -37,7 +38,7 @@ export const allMigrations: readonly ModuleMigrations[] = [
 ];
 
 /** Every flow: processes that span modules (src/flows), registered after the modules they call. */
-export const flows: readonly BosFlow[] = [placeOrderFlow, capturePaymentFlow, releaseEscrowFlow, verifyEmailFlow, eraseConsumerFlow];
+export const flows: readonly BosFlow[] = [placeOrderFlow, capturePaymentFlow, releaseEscrowFlow, verifyEmailFlow, eraseConsumerFlow, editVariantsFlow];
 
 /**
  * What the modules declare (scopes, webhook events, settings, commands) and what the platform

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { Problem, problemContentType, problems, type FieldError } from '../problem.js';
 import type { AppEnv } from './context.js';
 import { mountDocs } from './docs.js';
+import type { LargeBodyRoute } from './route.js';
 import type { Metrics } from './metrics.js';
 import { unstorableFields } from './storable.js';
 import { isUnavailable } from '../db.js';
@@ -24,6 +25,8 @@ export interface AppOptions {
   logger: Logger;
   metrics: Metrics;
   body_limit_bytes: number;
+  /** Routes with their own, larger body limit (filled as modules register them). */
+  large_bodies?: readonly LargeBodyRoute[];
   version: string;
   /** Markdown for the API reference's first page (getting started), after the API's conventions. */
   guide?: string;
@@ -129,13 +132,22 @@ export function createApiApp(options: AppOptions): OpenAPIHono<AppEnv> {
       options.logger.info({ ...c.get('logFields'), method: c.req.method, path: c.req.path, route, status: c.res.status, duration_ms: Math.round(seconds * 1_000_000) / 1_000 }, 'request');
     }
   });
-  const streamedBodyLimit = bodyLimit({
-    maxSize: options.body_limit_bytes,
-    onError: () => {
-      throw problems.payloadTooLarge(options.body_limit_bytes);
-    },
-  });
+  const streamedLimits = new Map<number, ReturnType<typeof bodyLimit>>();
+  const streamedBodyLimit = (limit_bytes: number) => {
+    let middleware = streamedLimits.get(limit_bytes);
+    if (middleware === undefined) {
+      middleware = bodyLimit({
+        maxSize: limit_bytes,
+        onError: () => {
+          throw problems.payloadTooLarge(limit_bytes);
+        },
+      });
+      streamedLimits.set(limit_bytes, middleware);
+    }
+    return middleware;
+  };
   app.use(async (c, next) => {
+    const limit_bytes = options.large_bodies?.find((r) => r.method === c.req.method && r.pattern.test(c.req.path))?.limit_bytes ?? options.body_limit_bytes;
     // Under Node's HTTP server a body comes with a Content-Length, which Node's parser holds it to,
     // or chunked. The length alone decides the first case, so the body is left to the handler's
     // own read, which @hono/node-server does straight from the socket. (Hono's middleware would
@@ -144,10 +156,10 @@ export function createApiApp(options: AppOptions): OpenAPIHono<AppEnv> {
     // app.request), are counted as they stream.
     if ((c.env as { incoming?: unknown } | undefined)?.incoming !== undefined && c.req.header('transfer-encoding') === undefined) {
       const length = c.req.header('content-length');
-      if (length !== undefined && Number(length) > options.body_limit_bytes) throw problems.payloadTooLarge(options.body_limit_bytes);
+      if (length !== undefined && Number(length) > limit_bytes) throw problems.payloadTooLarge(limit_bytes);
       return next();
     }
-    return streamedBodyLimit(c, next);
+    return streamedBodyLimit(limit_bytes)(c, next);
   });
 
   app.onError((error, c) => {

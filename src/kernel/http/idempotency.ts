@@ -138,9 +138,11 @@ export function idempotency(db: AnyDb, lease_ms: number = idempotencyLeaseDefaul
       throw problems.validation([{ field: 'Idempotency-Key', location: 'header', message: `must be 1 to ${key_length_max} characters` }]);
     }
     const caller = c.get('caller');
-    const body = await c.req.text();
+    // The bytes, not text: an image upload's body is not UTF-8, and reading it as text would hand
+    // the handler a re-encoded copy. (A JSON body hashes the same either way.)
+    const body = new Uint8Array(await c.req.arrayBuffer());
     const principals = principalHeaders.map((h) => c.req.header(h) ?? '').join('\n');
-    const request_hash = createHash('sha256').update(`${c.req.method} ${pathAndQuery(c.req.url)}\n${principals}\n${body}`).digest('hex');
+    const request_hash = createHash('sha256').update(`${c.req.method} ${pathAndQuery(c.req.url)}\n${principals}\n`).update(body).digest('hex');
 
     const claim = randomBytes(12).toString('base64url');
     const claimed = await t

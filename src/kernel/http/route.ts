@@ -30,7 +30,14 @@ export function isBrowserRoute(access: RouteAccess): boolean {
   return access.keyKinds?.includes('publishable') ?? false;
 }
 
-export type ApiRoute<R extends RouteConfig = RouteConfig> = R & { access: RouteAccess };
+export type ApiRoute<R extends RouteConfig = RouteConfig> = R & { access: RouteAccess; body_limit_bytes?: number };
+
+/** A route that takes bodies larger than OPENBOS_BODY_LIMIT_BYTES (an image upload), and its own limit. */
+export interface LargeBodyRoute {
+  method: string;
+  pattern: RegExp;
+  limit_bytes: number;
+}
 
 const problemResponse = (description: string) => ({
   description,
@@ -48,7 +55,7 @@ export const standardProblems = {
   429: problemResponse('Rate limit exceeded'),
 } as const;
 
-export function defineRoute<const R extends RouteConfig>(config: R & { operationId: string; access: RouteAccess }): ApiRoute<R> {
+export function defineRoute<const R extends RouteConfig>(config: R & { operationId: string; access: RouteAccess; body_limit_bytes?: number }): ApiRoute<R> {
   const scope = config.access.scope;
   const security = scope === 'public' ? [] : [{ apiKey: typeof scope === 'string' ? [scope] : [...scope] }];
   const route = createRoute({
@@ -56,7 +63,7 @@ export function defineRoute<const R extends RouteConfig>(config: R & { operation
     ...config,
     responses: { ...standardProblems, ...config.responses },
   });
-  return Object.assign(route, { access: config.access });
+  return Object.assign(route, { access: config.access, ...(config.body_limit_bytes === undefined ? {} : { body_limit_bytes: config.body_limit_bytes }) });
 }
 
 /** A JSON response of a route, for `responses: { 200: jsonResponse(schema, '...') }`. */

@@ -6,7 +6,7 @@ import { requireKey } from './auth.js';
 import { crossOriginAccess, preflight } from './cors.js';
 import type { AppEnv, Authenticator } from './context.js';
 import { idempotency } from './idempotency.js';
-import { isBrowserRoute, type ApiRoute, type RouteAccess } from './route.js';
+import { isBrowserRoute, type ApiRoute, type LargeBodyRoute, type RouteAccess } from './route.js';
 import type { ScopeCatalogue } from './scopes.js';
 
 /** One row of the route table: what the tenancy test and the docs walk. */
@@ -29,6 +29,8 @@ export interface RouterDeps {
   idempotency_lease_ms?: number;
   /** The declared scopes: a route that requires another one is a typo, refused at startup. */
   scopes: ScopeCatalogue;
+  /** Filled with the routes that declare their own body limit; the app's body-limit middleware reads it. */
+  large_bodies?: LargeBodyRoute[];
 }
 
 /**
@@ -57,6 +59,9 @@ export function moduleRouter(module: string, deps: RouterDeps): ModuleRouter {
       }
       const withMiddleware = { ...route, middleware: [...middleware, ...asArray(route.middleware)] } as R;
       deps.app.openapi(withMiddleware, handler);
+      if (route.body_limit_bytes !== undefined) {
+        deps.large_bodies?.push({ method: route.method.toUpperCase(), pattern: new RegExp(`^${honoPath(route.path).replace(/:\w+/g, '[^/]+')}$`), limit_bytes: route.body_limit_bytes });
+      }
       deps.table.push({ module, operationId, method: route.method.toUpperCase(), path: route.path, access: route.access });
     },
   };

@@ -72,4 +72,29 @@ export const migrations = [
      -- storefront in that language shows it, and \`title\` where there is none.
      alter table product add column title_i18n jsonb not null default '{}';`,
   ),
+  sqlMigration(
+    '20261206T0100_product_image',
+    `-- Images uploaded for a product, kept in the platform's storage (kernel/storage): the original
+     -- as sent and a square thumbnail. \`token\` is a random part of their URLs, so an image is
+     -- served to whoever has its URL and to nobody who guesses IDs.
+     create table product_image (
+       merchant_id text not null,
+       id text not null,
+       product_id text not null,
+       position integer not null check (position >= 0),
+       token text not null,
+       content_type text not null check (content_type in ('image/jpeg', 'image/png', 'image/webp')),
+       size_bytes integer not null check (size_bytes > 0),
+       width integer not null check (width > 0),
+       height integer not null check (height > 0),
+       storage_key text not null,
+       thumbnail_key text not null,
+       created_at timestamptz not null default now(),
+       primary key (merchant_id, id),
+       foreign key (merchant_id, product_id) references product (merchant_id, id)
+     );
+     -- Served by ID alone (an <img> sends no key).
+     create unique index product_image_id on product_image (id);
+     create index product_image_product on product_image (merchant_id, product_id, position);`,
+  ),
 ];

@@ -5,6 +5,7 @@ import { newId } from '../../kernel/ids.js';
 import { isCurrency } from '../../kernel/money.js';
 import { problems } from '../../kernel/problem.js';
 import { pricesChanged, productCreated, productUpdated } from './events.js';
+import { imagesOf, type ProductImage } from './images.js';
 import type { CatalogTables, ProductOption, ProductStatus, ProductTable, VariantStatus, VariantTable } from './tables.js';
 
 export interface NewPrice {
@@ -38,11 +39,11 @@ export interface NewProduct {
 export type Product = Omit<ProductTable, 'created_at' | 'updated_at'> & { created_at: Date; updated_at: Date };
 export type Price = { currency: string; min_quantity: number; amount_minor: bigint };
 export type Variant = Omit<VariantTable, 'created_at' | 'status'> & { created_at: Date; status: VariantStatus; prices: Price[] };
-export type ProductWithVariants = Product & { variants: Variant[] };
+export type ProductWithVariants = Product & { variants: Variant[]; media: ProductImage[] };
 
 export const variants_per_product_max = 100;
 
-function checkPrices(prices: readonly NewPrice[], field: string): void {
+export function checkPrices(prices: readonly NewPrice[], field: string): void {
   const seen = new Set<string>();
   for (const p of prices) {
     if (!isCurrency(p.currency)) throw problems.validation([{ field, location: 'body', message: `${p.currency} is not an ISO 4217 currency` }]);
@@ -65,7 +66,7 @@ function checkOptions(options: readonly ProductOption[], field: string): void {
 /** Whether the product has this option with this value. */
 const hasOption = (options: readonly ProductOption[], name: string, value: string) => options.some((o) => o.name === name && o.values.includes(value));
 /** A variant's option combination, the same whatever the order of its options. */
-const comboKey = (option_values: Record<string, string>) => JSON.stringify(Object.entries(option_values).sort());
+export const comboKey = (option_values: Record<string, string>) => JSON.stringify(Object.entries(option_values).sort());
 /** The title a variant gets from its option values when none is given. */
 const derivedTitle = (option_values: Record<string, string>) => Object.values(option_values).join(' / ');
 /** Whether a title is one made from these option values, in any order (stored option values lose their order). */
@@ -89,7 +90,7 @@ function checkVariants(options: readonly ProductOption[], variants: readonly New
   });
 }
 
-async function insertVariants(trx: AnyTrx, merchant_id: string, product_id: string, productTitle: string, variants: readonly NewVariant[]): Promise<string[]> {
+export async function insertVariants(trx: AnyTrx, merchant_id: string, product_id: string, productTitle: string, variants: readonly NewVariant[]): Promise<string[]> {
   const t = tablesOf<CatalogTables>(trx);
   const skus = variants.map((v) => v.sku);
   if (new Set(skus).size !== skus.length) throw problems.validation([{ field: 'variants', location: 'body', message: 'SKUs must be unique' }]);
@@ -160,7 +161,7 @@ export type ProductChanges = Partial<Pick<NewProduct, 'title' | 'title_i18n' | '
 };
 
 /** Takes the product's row lock, so changes to its options and variants take turns; false if there is no such product. */
-async function lockProduct(trx: AnyTrx, merchant_id: string, product_id: string): Promise<boolean> {
+export async function lockProduct(trx: AnyTrx, merchant_id: string, product_id: string): Promise<boolean> {
   const row = await tablesOf<CatalogTables>(trx).selectFrom('product').select('id').where('merchant_id', '=', merchant_id).where('id', '=', product_id).forUpdate().executeTakeFirst();
   return row !== undefined;
 }
@@ -283,7 +284,7 @@ async function requireCategory(trx: AnyTrx, merchant_id: string, category_id: st
   if (found === undefined) throw problems.unprocessable('unknown_category', `No category ${category_id}`);
 }
 
-async function pricesOf(db: AnyDb, merchant_id: string, variant_ids: string[]): Promise<Map<string, Price[]>> {
+export async function pricesOf(db: AnyDb, merchant_id: string, variant_ids: string[]): Promise<Map<string, Price[]>> {
   const map = new Map<string, Price[]>();
   if (variant_ids.length === 0) return map;
   const rows = await tablesOf<CatalogTables>(db)
@@ -304,7 +305,8 @@ export async function getProduct(db: AnyDb, merchant_id: string, product_id: str
   if (product === undefined) return undefined;
   const variants = await t.selectFrom('variant').selectAll().where('merchant_id', '=', merchant_id).where('product_id', '=', product_id).orderBy('id').execute();
   const prices = await pricesOf(db, merchant_id, variants.map((v) => v.id));
-  return { ...product, variants: variants.map((v) => ({ ...v, prices: prices.get(v.id) ?? [] })) };
+  const media = (await imagesOf(db, merchant_id, [product_id])).get(product_id) ?? [];
+  return { ...product, variants: variants.map((v) => ({ ...v, prices: prices.get(v.id) ?? [] })), media };
 }
 
 export interface ProductFilter {

@@ -2,11 +2,14 @@ import { z } from '@hono/zod-openapi';
 import { decodeCursor, pageQuerySchema, pageSchema, toPage } from '../../kernel/http/pagination.js';
 import { defineRoute, jsonBody, jsonResponse } from '../../kernel/http/route.js';
 import { currencySchema, priceMinorSchema, toJsonAmount } from '../../kernel/money.js';
+import type { Config } from '../../kernel/config.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
+import { openStorage, type ObjectStorage } from '../../kernel/storage/index.js';
+import { imagePaths, type ProductImage } from './images.js';
 import { addVariant, createCategory, createProduct, getProduct, listCategories, listProducts, replacePrices, updateProduct, updateVariant, variants_per_product_max, type ProductWithVariants } from './products.js';
 
-const priceInput = z.object({
+export const priceInput = z.object({
   currency: currencySchema,
   amount_minor: priceMinorSchema,
   min_quantity: z.number().int().min(1).max(1_000_000).optional().openapi({ description: 'tier start (B2B quantity price); 1 or absent is the base price' }),
@@ -57,7 +60,21 @@ const variantOut = z.object({
   status: z.enum(['active', 'archived']).openapi({ description: 'archived: no longer sold (checkout refuses it, the storefront does not show it); its orders and stock stay' }),
   prices: z.array(priceOut),
 });
-const productOut = z
+export const imageOut = z
+  .object({
+    id: z.string(),
+    position: z.number().int().openapi({ description: '0 is the main image, shown as the product’s thumbnail' }),
+    content_type: z.enum(['image/jpeg', 'image/png', 'image/webp']),
+    size_bytes: z.number().int(),
+    width: z.number().int(),
+    height: z.number().int(),
+    url: z.string().openapi({ description: 'the image as uploaded; cacheable for ever (a changed image is a new image with a new URL)' }),
+    thumbnail_url: z.string().openapi({ description: 'a 256 × 256 WebP crop for lists and carts' }),
+    created_at: z.string(),
+  })
+  .openapi('ProductImage');
+
+export const productOut = z
   .object({
     id: z.string(),
     title: z.string(),
@@ -69,12 +86,32 @@ const productOut = z
     images: z.array(z.string()),
     options: z.array(z.object({ name: z.string(), values: z.array(z.string()) })),
     variants: z.array(variantOut),
+    media: z.array(imageOut).openapi({ description: 'uploaded images in their order (`POST /v1/products/{product_id}/images`); `images` holds image URLs given as text' }),
+    thumbnail_url: z.string().nullable().openapi({ description: 'the main uploaded image’s thumbnail, or null' }),
     created_at: z.string(),
     updated_at: z.string(),
   })
   .openapi('Product');
 
-function productJson(p: ProductWithVariants): z.infer<typeof productOut> {
+/**
+ * Where clients fetch an image's files: the storage's own URL when it has one (a public bucket, a
+ * CDN), else the server's image route under the public URL or the request's origin.
+ */
+export type MediaUrls = (image: ProductImage) => { url: string; thumbnail_url: string };
+
+export function mediaUrls(storage: ObjectStorage, base: string): MediaUrls {
+  return (image) => {
+    const paths = imagePaths(image);
+    return { url: storage.url(image.storage_key) ?? `${base}${paths.original}`, thumbnail_url: storage.url(image.thumbnail_key) ?? `${base}${paths.thumbnail}` };
+  };
+}
+
+export function imageJson(image: ProductImage, urls: MediaUrls): z.infer<typeof imageOut> {
+  return { id: image.id, position: image.position, content_type: image.content_type, size_bytes: image.size_bytes, width: image.width, height: image.height, ...urls(image), created_at: image.created_at.toISOString() };
+}
+
+export function productJson(p: ProductWithVariants, urls: MediaUrls): z.infer<typeof productOut> {
+  const media = p.media.map((m) => imageJson(m, urls));
   return {
     id: p.id,
     title: p.title,
@@ -85,6 +122,8 @@ function productJson(p: ProductWithVariants): z.infer<typeof productOut> {
     attributes: p.attributes,
     images: p.images,
     options: p.options,
+    media,
+    thumbnail_url: media[0]?.thumbnail_url ?? null,
     created_at: p.created_at.toISOString(),
     updated_at: p.updated_at.toISOString(),
     variants: p.variants.map((v) => ({
@@ -104,7 +143,7 @@ function productJson(p: ProductWithVariants): z.infer<typeof productOut> {
 /** What a storefront sees of a product: only the variants still sold. */
 const forSale = (p: ProductWithVariants): ProductWithVariants => ({ ...p, variants: p.variants.filter((v) => v.status === 'active') });
 
-const productParams = z.object({ product_id: z.string().max(64).openapi({ param: { name: 'product_id', in: 'path' } }) });
+export const productParams = z.object({ product_id: z.string().max(64).openapi({ param: { name: 'product_id', in: 'path' } }) });
 const variantParams = z.object({ variant_id: z.string().max(64).openapi({ param: { name: 'variant_id', in: 'path' } }) });
 const categoryOut = z.object({ id: z.string(), name: z.string(), parent_id: z.string().nullable(), created_at: z.string() }).openapi('Category');
 
@@ -230,10 +269,16 @@ export const listCategoriesRoute = defineRoute({
   responses: { 200: jsonResponse(z.object({ data: z.array(categoryOut) }), 'All categories') },
 });
 
-export function registerRoutes(router: ModuleRouter, { db }: ModuleContext): void {
+/** Image URLs for a request: under OPENBOS_PUBLIC_URL when set, else under the origin the request came to. */
+export function requestMediaUrls(config: Config, storage: ObjectStorage): (c: { req: { url: string } }) => MediaUrls {
+  return (c) => mediaUrls(storage, config.OPENBOS_PUBLIC_URL?.replace(/\/$/, '') ?? new URL(c.req.url).origin);
+}
+
+export function registerRoutes(router: ModuleRouter, { db, config }: ModuleContext): void {
+  const urlsFor = requestMediaUrls(config, openStorage(config));
   router.route(createProductRoute, async (c) => {
     const product = await createProduct(db, c.get('caller').merchant_id, c.req.valid('json'));
-    return c.json(productJson(product), 201);
+    return c.json(productJson(product, urlsFor(c)), 201);
   });
 
   router.route(listProductsRoute, async (c) => {
@@ -243,32 +288,32 @@ export function registerRoutes(router: ModuleRouter, { db }: ModuleContext): voi
     if (caller.kind === 'publishable' && status !== undefined && status !== 'published') return c.json({ data: [], next_cursor: null }, 200);
     const rows = await listProducts(db, caller.merchant_id, { q, status: visible, category_id, after_id: decodeCursor(cursor), limit: limit + 1 });
     const page = toPage(rows, limit);
-    return c.json({ data: page.items.map((p) => productJson(caller.kind === 'publishable' ? forSale(p) : p)), next_cursor: page.next_cursor }, 200);
+    return c.json({ data: page.items.map((p) => productJson(caller.kind === 'publishable' ? forSale(p) : p, urlsFor(c))), next_cursor: page.next_cursor }, 200);
   });
 
   router.route(getProductRoute, async (c) => {
     const caller = c.get('caller');
     const product = await getProduct(db, caller.merchant_id, c.req.valid('param').product_id);
     if (product === undefined || (caller.kind === 'publishable' && product.status !== 'published')) throw problems.notFound('The product');
-    return c.json(productJson(caller.kind === 'publishable' ? forSale(product) : product), 200);
+    return c.json(productJson(caller.kind === 'publishable' ? forSale(product) : product, urlsFor(c)), 200);
   });
 
   router.route(updateProductRoute, async (c) => {
     const product = await updateProduct(db, c.get('caller').merchant_id, c.req.valid('param').product_id, c.req.valid('json'));
     if (product === undefined) throw problems.notFound('The product');
-    return c.json(productJson(product), 200);
+    return c.json(productJson(product, urlsFor(c)), 200);
   });
 
   router.route(addVariantRoute, async (c) => {
     const product = await addVariant(db, c.get('caller').merchant_id, c.req.valid('param').product_id, c.req.valid('json'));
     if (product === undefined) throw problems.notFound('The product');
-    return c.json(productJson(product), 201);
+    return c.json(productJson(product, urlsFor(c)), 201);
   });
 
   router.route(updateVariantRoute, async (c) => {
     const product = await updateVariant(db, c.get('caller').merchant_id, c.req.valid('param').variant_id, c.req.valid('json'));
     if (product === undefined) throw problems.notFound('The variant');
-    return c.json(productJson(product), 200);
+    return c.json(productJson(product, urlsFor(c)), 200);
   });
 
   router.route(replacePricesRoute, async (c) => {

@@ -1,5 +1,8 @@
 import type { SeedContext } from '../../kernel/module.js';
 import { findMerchantByHandle } from '../merchants/index.js';
+import sharp from 'sharp';
+import { openStorage } from '../../kernel/storage/index.js';
+import { addProductImage } from './images.js';
 import { createProduct, type NewProduct } from './products.js';
 
 /** A small catalog per demo merchant, all published and priced in CNY (fen), titled in English and Chinese. */
@@ -52,10 +55,34 @@ const demoCatalogs: Record<string, NewProduct[]> = {
   'demo-c2c': [{ title: 'Vintage Seagull wristwatch, 1970s', title_i18n: { 'zh-CN': '七十年代海鸥牌古董手表' }, status: 'published', attributes: { condition: 'used, serviced' }, variants: [{ sku: 'WATCH-1', weight_g: 80, prices: [{ currency: 'CNY', amount_minor: 68_000 }] }] }],
 };
 
-export async function seedCatalog({ db }: SeedContext): Promise<void> {
+export async function seedCatalog({ db, config }: SeedContext): Promise<void> {
   for (const [handle, products] of Object.entries(demoCatalogs)) {
     const merchant = await findMerchantByHandle(db, handle);
     if (merchant === undefined) throw new Error(`the merchants seed must run before the catalog seed (${handle})`);
-    for (const product of products) await createProduct(db, merchant.id, product);
+    for (const product of products) {
+      const created = await createProduct(db, merchant.id, product);
+      const colour = demoColours[created.title];
+      if (colour !== undefined) await addProductImage(db, openStorage(config), merchant.id, created.id, await demoImage(created.title, colour));
+    }
   }
+}
+
+/** Demo products that get an image, and its colour: enough for thumbnails to show on first start. */
+const demoColours: Record<string, string> = {
+  'West Lake Longjing green tea': '#4d7c0f',
+  'Osmanthus oolong gift tin': '#b45309',
+  'Mooncake box, lotus seed paste': '#9f1239',
+  'Spring water 550ml': '#0369a1',
+  'Vintage Seagull wristwatch, 1970s': '#334155',
+};
+
+/** A square of the product's colour with its initials, drawn here: the repository ships no image files. */
+export async function demoImage(title: string, colour: string, size_px = 800): Promise<Buffer> {
+  const initials = title.split(/\s+/).filter((w) => /^[A-Za-z]/.test(w)).slice(0, 2).map((w) => w[0]!.toUpperCase()).join('');
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${size_px}" height="${size_px}">
+    <rect width="100%" height="100%" fill="${colour}"/>
+    <circle cx="50%" cy="50%" r="34%" fill="#ffffff" fill-opacity="0.14"/>
+    <text x="50%" y="50%" dy="0.35em" text-anchor="middle" font-family="DejaVu Sans, sans-serif" font-weight="bold" font-size="${Math.round(size_px * 0.3)}" fill="#ffffff">${initials}</text>
+  </svg>`;
+  return sharp(Buffer.from(svg)).png().toBuffer();
 }

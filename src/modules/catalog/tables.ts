@@ -56,8 +56,28 @@ export interface PriceTable {
   amount_minor: bigint;
 }
 
+export type ImageContentType = 'image/jpeg' | 'image/png' | 'image/webp';
+
+export interface ProductImageTable {
+  merchant_id: string;
+  id: string;
+  product_id: string;
+  /** 0 is the product's main image, shown as its thumbnail in lists. */
+  position: number;
+  /** Random part of the image's URLs. */
+  token: string;
+  content_type: ImageContentType;
+  size_bytes: number;
+  width: number;
+  height: number;
+  storage_key: string;
+  thumbnail_key: string;
+  created_at: Generated<Date>;
+}
+
 export interface CatalogTables {
   category: CategoryTable;
+  product_image: ProductImageTable;
   product: ProductTable;
   variant: VariantTable;
   price: PriceTable;

@@ -15,6 +15,8 @@ import { NewCategoryForm } from './NewCategoryForm';
 import { OptionsSection } from './OptionsSection';
 import { CategorySection, GeneralSection, ImagesSection, StatusSection, type SectionProps } from './sections';
 import { VariantsSection } from './VariantsSection';
+import { MediaSection } from './MediaSection';
+import { BulkEditSection, GenerateVariantsButton } from './VariantTools';
 import { ProductStatusBadge } from './shared';
 import './catalog.css';
 
@@ -234,6 +236,16 @@ function ProductEditor({ product }: { product: Product | undefined }) {
     }
   }
 
+  /** A change saved outside the form (generated variants, a bulk edit): the product and the form start again from it. */
+  function changedElsewhere(fresh: Product) {
+    queryClient.setQueryData(productQueryKey(fresh.id), fresh);
+    const next = formFromProduct(fresh);
+    setInitial(next);
+    setForm(next);
+    setErrors({});
+    void Promise.all([queryClient.invalidateQueries({ queryKey: ['products'] }), queryClient.invalidateQueries({ queryKey: ['stock'] })]);
+  }
+
   const props: SectionProps = { form, setForm, errors, readOnly, creating, currency };
   const title = creating ? t('newProduct') : localTitle(product, i18n.language);
 
@@ -280,7 +292,9 @@ function ProductEditor({ product }: { product: Product | undefined }) {
           <div className="cat-product-main">
             <GeneralSection {...props} />
             <OptionsSection {...props} />
-            <VariantsSection {...props} />
+            <VariantsSection {...props} tools={product !== undefined && !readOnly ? <GenerateVariantsButton product={product} currency={currency} disabled={dirty || busy} onChanged={changedElsewhere} /> : undefined} />
+            {product !== undefined && <BulkEditSection product={product} currency={currency} readOnly={readOnly} dirty={dirty} onChanged={changedElsewhere} />}
+            {product !== undefined && <MediaSection product={product} readOnly={readOnly} />}
             <AttributesSection {...props} />
             <ImagesSection {...props} />
           </div>

@@ -1,25 +1,12 @@
-import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { DataTable } from '../../components/DataTable';
+import { Thumbnail } from '../../components/Thumbnail';
 import { localTitle, useFormat } from '../../format';
 import type { Product } from './form';
 import { categoryLabel, priceRange, ProductStatusBadge, type Category } from './shared';
 
 const skusShown = 3;
-
-/** The product's first image, or its initial when it has none or the image does not load. */
-function Thumb({ url, title }: { url: string | undefined; title: string }) {
-  const [failed, setFailed] = useState(false);
-  if (url === undefined || failed) {
-    return (
-      <span className="cat-thumb cat-thumb-empty" aria-hidden="true">
-        {title.slice(0, 1)}
-      </span>
-    );
-  }
-  return <img className="cat-thumb" src={url} alt="" loading="lazy" onError={() => setFailed(true)} />;
-}
 
 export function ProductsTable({ products, busy, caption, currency, categories }: { products: Product[]; busy: boolean; caption: string; currency: string; categories: readonly Category[] }) {
   const { t } = useTranslation('catalog');
@@ -49,7 +36,7 @@ function ProductCell({ product: p, categories }: { product: Product; categories:
   const title = localTitle(p, i18n.language);
   return (
     <div className="cat-product-cell">
-      <Thumb url={p.images[0]} title={title} />
+      <Thumbnail url={p.thumbnail_url ?? p.images[0]} title={title} />
       <div>
         <Link to={`/catalog/${p.id}`} className="cat-product-link" lang={title === p.title ? undefined : i18n.language}>
           {title}

@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { Card } from '../../components/Card';
@@ -7,7 +8,7 @@ import { combinations, emptyVariant, limits, parseOptions, sameOptions, variantS
 import { PricesTable } from './PricesTable';
 import { replaceAt, type SectionProps } from './sections';
 
-export function VariantsSection(props: SectionProps) {
+export function VariantsSection(props: SectionProps & { tools?: ReactNode }) {
   const { t } = useTranslation('catalog');
   const { form, setForm, errors, readOnly, currency } = props;
   // A new variant of a saved product needs a combination not yet used; more values make more.
@@ -18,6 +19,7 @@ export function VariantsSection(props: SectionProps) {
   return (
     <Card title={t('variants')} headingId="variants-heading">
       {!readOnly && <p className="hint">{props.creating ? t('variantsHint') : t('variantsHintEdit')}</p>}
+      {props.tools}
       {errors.variants !== undefined && <p className="field-error">{errors.variants}</p>}
       {form.variants.map((v, i) => (
         <VariantEditor key={v.key} {...props} variant={v} index={i} />
