@@ -127,6 +127,9 @@ describe('stores compared', () => {
     expect(row(a).current).toMatchObject({ visits: 2, conversion_rate: 1 });
     expect(row(a).current.sales[0]).toMatchObject({ currency: 'CNY', average_order_minor: 1_500 });
     expect(row(c).current).toMatchObject({ orders: 0, visits: 0, conversion_rate: null });
+    // The own storefront's orders were won online or in a store: its visits are all of them.
+    expect(r.channels.find((ch: { own: boolean }) => ch.own).current).toMatchObject({ orders: 3, visits: 2 });
+    expect(r.total.current.visits).toBe(2);
     expect(row(b).previous.orders).toBe(1);
     expect(row(b).change.orders_pct).toBe(0);
     expect(row(a).change.orders_pct).toBeNull();

@@ -149,29 +149,33 @@ export async function placesReport(db: AnyDb, request: { merchant_id: string; cu
       share: null, rank: 0,
     };
   });
-  const channels = await channelReports(db, merchant_id, currency, chainWindow, channelSales, onlineVisits);
   const online = (p: 'current' | 'previous'): Figures => emptyFigures(onlineVisits === null ? null : (onlineVisits.find((v) => v.period === p)?.visits ?? 0));
   const sum = (p: 'current' | 'previous') => stores.reduce((t, s) => addFigures(t, p === 'current' ? s.current : s.previous), online(p));
+  const total = { current: sum('current'), previous: sum('previous') };
+  // Every order of the merchant's own storefront was won online or in one of its stores, so that
+  // channel's visits are all of them: online and in every store.
+  const ownVisits: PlaceVisits[] | null = onlineVisits === null ? null : (['current', 'previous'] as const).map((p) => ({ key: merchant_id, period: p, visits: total[p].visits ?? 0 }));
+  const channels = await channelReports(db, merchant_id, currency, chainWindow, channelSales, ownVisits);
   return {
     currency, time_zone, period: period.kind,
     stores: rankAndShare(stores, currency),
     channels: rankAndShare(channels, currency),
-    total: { current: sum('current'), previous: sum('previous'), last_sale_at: lastSale },
+    total: { ...total, last_sale_at: lastSale },
   };
 }
 
 async function channelReports(
   db: AnyDb, merchant_id: string, currency: string,
   w: ReturnType<typeof windowIn> & { key: string; time_zone: string },
-  sales: readonly PlaceSales[], online: readonly PlaceVisits[] | null,
+  sales: readonly PlaceSales[], ownVisits: readonly PlaceVisits[] | null,
 ): Promise<ChannelReport[]> {
   // The merchant's own storefront is always listed, sold or not; partners' when they sold.
   const keys = [...new Set([merchant_id, ...sales.map((s) => s.key)])].slice(0, channels_max);
   const merchants = await Promise.all(keys.map((k) => getMerchant(db, k)));
   return keys.map((key, i) => {
     const m = merchants[i];
-    // Online visits are the merchant's own storefront's; a partner's shelf reports none to us.
-    const visits = key === merchant_id && online !== null ? online.map((v) => ({ ...v, key })) : null;
+    // A partner's shelf reports no visits to us.
+    const visits = key === merchant_id ? ownVisits : null;
     return {
       channel_merchant_id: key, name: m?.name ?? key, handle: m?.handle ?? null, own: key === merchant_id,
       time_zone: w.time_zone, today: w.today, first_day: w.first_day, last_day: w.last_day,

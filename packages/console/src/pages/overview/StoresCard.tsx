@@ -77,6 +77,7 @@ export function StoresCard({ report, period }: { report: Report; period: PeriodK
       ) : (
         <DataTable
           bare
+          tableClassName="ov-table"
           caption={t(`storesTitle.${period}`)}
           testId="stores-table"
           rows={rows}
@@ -130,6 +131,7 @@ export function ChannelsCard({ report, period }: { report: Report; period: Perio
     <Card title={t('channelsTitle')} className="ov-wide">
       <DataTable
         bare
+        tableClassName="ov-table"
         caption={t('channelsTitle')}
         testId="channels-table"
         rows={rows}
