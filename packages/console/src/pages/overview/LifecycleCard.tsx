@@ -49,11 +49,11 @@ export function LifecycleCard({ report, periodLabel }: { report: Report; periodL
           <dl className="ov-aipl-summary">
             <div>
               <dt>{t('entered')}</dt>
-              <dd className="ov-up">+{f.number(flow.entered)}</dd>
+              <dd className={flow.entered > 0 ? 'ov-up' : undefined}>{flow.entered > 0 ? '+' : ''}{f.number(flow.entered)}</dd>
             </div>
             <div>
               <dt>{t('lost')}</dt>
-              <dd className="ov-down">−{f.number(flow.lost)}</dd>
+              <dd className={flow.lost > 0 ? 'ov-down' : undefined}>{flow.lost > 0 ? '−' : ''}{f.number(flow.lost)}</dd>
             </div>
             <div>
               <dt>{t('fellBack')}</dt>

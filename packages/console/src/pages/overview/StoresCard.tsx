@@ -14,10 +14,11 @@ type Change = Store['change'];
 /** The period's words: "today" reads differently from "7 days". */
 export type PeriodKind = 'today' | '7d' | '30d';
 
-function ChangeBadge({ change }: { change: number | null }) {
+/** The change against the period before; "new" when only this period sold, a dash when neither did. */
+function ChangeBadge({ change, sold }: { change: number | null; sold: boolean }) {
   const { t } = useTranslation('overview');
   const f = useFormat();
-  if (change === null) return <span className="muted">{t('changeNew')}</span>;
+  if (change === null) return <span className="muted">{sold ? t('changeNew') : '—'}</span>;
   const sign = change > 0 ? '+' : change < 0 ? '−' : '±';
   return <span className={change > 0 ? 'ov-up' : change < 0 ? 'ov-down' : 'muted'}>{`${sign}${f.number(Math.abs(change))}%`}</span>;
 }
@@ -57,7 +58,7 @@ function figureColumns<T extends { current: Figures; change: Change; share: numb
     { label: t('averageOrder'), num: true, cell: (x: T) => (average(x) === undefined ? '—' : f.money(average(x)!.average_order_minor, currency)) },
     { label: t('visits'), num: true, cell: (x: T) => (x.current.visits === null ? '—' : f.number(x.current.visits)) },
     { label: t('conversion'), num: true, cell: (x: T) => (x.current.conversion_rate === null ? '—' : `${f.number(Math.round(x.current.conversion_rate * 1000) / 10)}%`) },
-    { label: t('change'), num: true, cell: (x: T) => <ChangeBadge change={x.change.net_pct ?? x.change.orders_pct} /> },
+    { label: t('change'), num: true, cell: (x: T) => <ChangeBadge change={x.change.net_pct ?? x.change.orders_pct} sold={x.current.orders > 0} /> },
   ];
 }
 
@@ -111,7 +112,7 @@ export function StoresCard({ report, period }: { report: Report; period: PeriodK
               <td className="num">{total.visits === null ? '—' : f.number(total.visits)}</td>
               <td className="num">{total.conversion_rate === null ? '—' : `${f.number(Math.round(total.conversion_rate * 1000) / 10)}%`}</td>
               <td className="num">
-                <ChangeBadge change={report.total.change.net_pct ?? report.total.change.orders_pct} />
+                <ChangeBadge change={report.total.change.net_pct ?? report.total.change.orders_pct} sold={total.orders > 0} />
               </td>
             </tr>
           }
