@@ -2,7 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runChecks } from '../src/kernel/checks.js';
 import { importTaobao } from '../src/modules/databank/index.js';
+import { locationsModule } from '../src/modules/locations/index.js';
 import { aStockedItem, buy } from './support/commerce.js';
 import { markOrderPaid } from './support/orders.js';
 import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
@@ -76,6 +78,23 @@ describe('a store’s time zone', () => {
     expect(changed.body.timezone).toBe('Asia/Shanghai');
     expect((await m.call('PATCH', `/v1/locations/${plain}`, { body: { timezone: 'Mars/Olympus' } })).status).toBe(400);
     expect((await m.call('GET', `/v1/locations/${plain}`)).body.timezone).toBe('Asia/Shanghai');
+  });
+});
+
+describe('a store’s time zone, kept honest', () => {
+  it('is named by `bos check` when a stored one is no IANA name, and the report counts that store on the merchant’s days meanwhile', async () => {
+    const m = await platform.merchant(undefined, 'retailer');
+    const store = await aStore(m, 'OFFSET');
+    const mine = async () => (await runChecks(platform.database.db, locationsModule.checks ?? [])).flatMap((r) => r.violations).filter((v) => v.includes(store));
+    expect(await mine()).toEqual([]);
+    await platform.database.pool.query(`update location set timezone = '+08:00' where id = $1`, [store]);
+    try {
+      expect(await mine()).toHaveLength(1);
+      const row = (await m.call('GET', '/v1/analytics/stores')).body.stores.find((s: StoreRow) => s.location_id === store) as StoreRow;
+      expect(row.time_zone).toBe('UTC');
+    } finally {
+      await platform.database.pool.query(`update location set timezone = 'UTC' where id = $1`, [store]);
+    }
   });
 });
 

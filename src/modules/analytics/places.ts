@@ -1,5 +1,5 @@
 import type { AnyDb } from '../../kernel/db.js';
-import { localDay } from '../../kernel/time-zone.js';
+import { canonicalTimeZone, localDay } from '../../kernel/time-zone.js';
 import { visitsByPlace, type PlaceVisits } from '../databank/index.js';
 import { listLocations, type LocationKind } from '../locations/index.js';
 import { getMerchant } from '../merchants/index.js';
@@ -128,7 +128,9 @@ export async function placesReport(db: AnyDb, request: { merchant_id: string; cu
   const { merchant_id, currency, time_zone, period } = request;
   const now = request.now ?? new Date();
   const locations = await listLocations(db, merchant_id, { limit: locations_max });
-  const storeWindows = locations.map((l) => ({ key: l.id, time_zone: l.timezone, ...windowIn(period, l.timezone, now) }));
+  // A zone stored before zones were checked (an offset, say) gives way to the merchant's; `bos check` names it.
+  const zoneOf = (l: (typeof locations)[number]) => canonicalTimeZone(l.timezone) ?? time_zone;
+  const storeWindows = locations.map((l) => ({ key: l.id, time_zone: zoneOf(l), ...windowIn(period, zoneOf(l), now) }));
   const chainWindow = { key: merchant_id, time_zone, ...windowIn(period, time_zone, now) };
   const [storeSales, channelSales, storeVisits, onlineVisits, lastSale] = await Promise.all([
     salesByPlace(db, merchant_id, 'location', storeWindows),
@@ -142,7 +144,7 @@ export async function placesReport(db: AnyDb, request: { merchant_id: string; cu
     const w = storeWindows[i]!;
     return {
       location_id: l.id, code: l.code, name: l.name, kind: l.kind, active: l.active,
-      time_zone: l.timezone, today: w.today, first_day: w.first_day, last_day: w.last_day,
+      time_zone: w.time_zone, today: w.today, first_day: w.first_day, last_day: w.last_day,
       current: figuresOf(storeSales, storeVisits, l.id, 'current', currency),
       previous: figuresOf(storeSales, storeVisits, l.id, 'previous', currency),
       last_sale_at: lastAt(storeSales, l.id),
