@@ -64,6 +64,7 @@ export const overview = {
     entered: 'Came in',
     lost: 'Lost',
     fellBack: 'Fell back',
+    noMoves: 'Nobody changed stage ({{period}}): the bars show where consumers got to over the whole history.',
     flowNote: 'Bars: consumers who ever reached each stage, over the brand’s whole history. Moves: {{period}}, from the end of {{from}} to the end of {{to}}.',
   },
   zh: {
@@ -130,6 +131,7 @@ export const overview = {
     entered: '新进入',
     lost: '流失',
     fellBack: '回落',
+    noMoves: '该时间段（{{period}}）没有消费者变更阶段：条形显示全部历史中消费者到达的阶段。',
     flowNote: '条形：品牌全部历史中到达各阶段的消费者。流转：{{period}}，从 {{from}} 结束到 {{to}} 结束。',
   },
 };

@@ -21,6 +21,7 @@ export function LifecycleCard({ report, periodLabel }: { report: Report; periodL
   const max = Math.max(...stages.map((s) => ever[s]), 1);
   const everyone = stages.reduce((n, s) => n + ever[s], 0);
   const flow = report.flow;
+  const moves = flow.entered + flow.lost + flow.fell_back + stages.reduce((n, s) => n + flow.moved_on[s], 0);
   return (
     <Card title={t('funnel')} className="ov-wide" headingId="aipl-heading">
       {everyone === 0 ? (
@@ -60,6 +61,7 @@ export function LifecycleCard({ report, periodLabel }: { report: Report; periodL
               <dd>{f.number(flow.fell_back)}</dd>
             </div>
           </dl>
+          {moves === 0 && <p className="muted">{t('noMoves', { period: periodLabel })}</p>}
           <p className="muted ov-small">{t('flowNote', { period: periodLabel, from: f.day(flow.from_day), to: f.day(flow.to_day) })}</p>
         </div>
       )}
