@@ -167,6 +167,8 @@ const fixtures: Record<string, Fixture> = {
       return { path: '/v1/analytics/overview', marker: item.variant_id };
     },
   },
+  getStoresReport: { kind: 'collection', setup: async (a) => ({ path: '/v1/analytics/stores', marker: await aLocation(a) }) },
+  getLifecycleReport: { kind: 'collection', setup: async (a) => { await aConsumer(a); const mine = await a.call('GET', '/v1/analytics/lifecycle'); return { path: '/v1/analytics/lifecycle', marker: `"whole_history":${JSON.stringify(mine.body.whole_history)}` }; } },
   getConsoleSession: { kind: 'own', request: { path: '/v1/console/session' }, asConsole: true },
   signOut: { kind: 'own', request: { path: '/v1/console/session' }, asConsole: true },
   listConsoleUsers: { kind: 'collection', setup: async (a) => ({ path: '/v1/console-users', marker: (await a.signIn('staff')).user_id }) },

@@ -48,11 +48,15 @@ export async function runDemoActivity(app: PlatformApp['app'], credentials: Demo
     const buyer = credentials.consumers?.[0];
     const session = buyer === undefined ? undefined : await call(shop.publishable_key, 'POST', '/v1/account/sessions', { email: buyer.email, password: buyer.password });
     const buyerToken = session?.status === 201 ? (session.body.token as string) : undefined;
+    // A chain's orders come from its stores by turns, so the overview compares stores from the start.
+    const stores = ((await call(shop.secret_key, 'GET', '/v1/locations?kind=store&limit=100')).body.data ?? []) as { id: string }[];
     const orders: { id: string; plan: Plan }[] = [];
     for (const [i, want] of plan.entries()) {
       const items = [{ variant_id: variants[i % variants.length]!.id, quantity: 1 + (i % 3) }];
+      const store = stores.length === 0 ? undefined : stores[i % stores.length]!;
+      const fulfilment = store === undefined ? {} : { fulfilment: { [shop.merchant_id]: store.id } };
       const asBuyer = want === 'completed' && buyerToken !== undefined;
-      const checkout = await call(shop.publishable_key, 'POST', '/v1/checkouts', { currency: 'CNY', items, ...(asBuyer ? {} : { buyer_email: buyers[i % buyers.length] }) }, asBuyer ? { 'x-consumer-token': buyerToken } : {});
+      const checkout = await call(shop.publishable_key, 'POST', '/v1/checkouts', { currency: 'CNY', items, ...fulfilment, ...(asBuyer ? {} : { buyer_email: buyers[i % buyers.length] }) }, asBuyer ? { 'x-consumer-token': buyerToken } : {});
       if (checkout.status !== 201) {
         logger.warn({ shop: handle, status: checkout.status, problem: checkout.body }, 'a demo order could not be placed');
         continue;

@@ -243,6 +243,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/analytics/lifecycle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A-I-P-L over the brand’s whole history and today, with the flow between stages over a period */
+        get: operations["getLifecycleReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/analytics/overview": {
         parameters: {
             query?: never;
@@ -252,6 +269,26 @@ export interface paths {
         };
         /** Sales today and over 7 and 30 days with a daily series, orders by state, top products, the A-I-P-L funnel and low-stock alerts */
         get: operations["getOverview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/stores": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stores compared, and channels: sales, orders, average order value, visits and conversion over a period, each store’s days in its own time zone, with share, rank and change
+         * @description Definitions (what is a sale, a visit, a store’s day, a channel) are in docs/ANALYTICS.md. A store is the location whose stock an order reserved; a channel is the storefront the order came through.
+         */
+        get: operations["getStoresReport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2131,6 +2168,50 @@ export interface components {
             location: "body" | "query" | "path" | "header";
             message: string;
         };
+        LifecycleReport: {
+            /** @description today, where the merchant is */
+            day: string;
+            flow: {
+                entered: number;
+                fell_back: number;
+                /** @description stages at the end of this day (the day before the period) … */
+                from_day: string;
+                /** @description left every stage: no longer active within the windows */
+                lost: number;
+                /** @description per stage, consumers who left it for a higher one */
+                moved_on: {
+                    aware: number;
+                    interested: number;
+                    loyal: number;
+                    purchased: number;
+                };
+                /** @description … against stages at the end of this one */
+                to_day: string;
+                /** @description every pair, staying included; `none` is in no stage */
+                transitions: {
+                    consumers: number;
+                    /** @enum {string} */
+                    from: "none" | "aware" | "interested" | "purchased" | "loyal";
+                    /** @enum {string} */
+                    to: "none" | "aware" | "interested" | "purchased" | "loyal";
+                }[];
+            };
+            time_zone: string;
+            /** @description the stage each consumer holds today, within the lifecycle windows (purchase 365 days, interest and awareness 30); this call refreshes today’s record */
+            today: {
+                aware: number;
+                interested: number;
+                loyal: number;
+                purchased: number;
+            };
+            /** @description the highest stage each consumer ever reached, over the brand’s whole history */
+            whole_history: {
+                aware: number;
+                interested: number;
+                loyal: number;
+                purchased: number;
+            };
+        };
         Location: {
             active: boolean;
             address: {
@@ -2193,6 +2274,7 @@ export interface components {
                     opens: string;
                 }[];
             };
+            /** @example Asia/Shanghai */
             timezone: string;
             /** Format: date-time */
             updated_at: string;
@@ -2577,6 +2659,205 @@ export interface components {
             reference: string | null;
             reserved_delta: number;
             variant_id: string;
+        };
+        StoresReport: {
+            channels: {
+                change: {
+                    /** @description change in net sales in the requested currency, in percent; null when there were none before */
+                    net_pct: number | null;
+                    /** @description change in orders against the period before, in percent; null when there were none before */
+                    orders_pct: number | null;
+                };
+                channel_merchant_id: string;
+                current: {
+                    /** @description orders ÷ visits; null without visits */
+                    conversion_rate: number | null;
+                    /** @description net sales in the requested currency */
+                    net_minor: number;
+                    /** @description sales: orders past payment, in every currency */
+                    orders: number;
+                    /** @description per currency, the requested one first */
+                    sales: {
+                        /** @description gross ÷ orders, rounded down */
+                        average_order_minor: number;
+                        currency: string;
+                        gross_minor: number;
+                        net_minor: number;
+                        orders: number;
+                        refunded_minor: number;
+                    }[];
+                    /** @description consumer-days seen at the place (docs/ANALYTICS.md); null when unknown (a partner’s storefront) or without the `consumers:read` scope */
+                    visits: number | null;
+                };
+                first_day: string;
+                handle: string | null;
+                last_day: string;
+                /**
+                 * Format: date-time
+                 * @description the latest sale in this period or the one before
+                 */
+                last_sale_at: string | null;
+                name: string;
+                /** @description the merchant’s own storefront, not a partner’s shelf */
+                own: boolean;
+                /** @description the period of the same length just before */
+                previous: {
+                    /** @description orders ÷ visits; null without visits */
+                    conversion_rate: number | null;
+                    /** @description net sales in the requested currency */
+                    net_minor: number;
+                    /** @description sales: orders past payment, in every currency */
+                    orders: number;
+                    /** @description per currency, the requested one first */
+                    sales: {
+                        /** @description gross ÷ orders, rounded down */
+                        average_order_minor: number;
+                        currency: string;
+                        gross_minor: number;
+                        net_minor: number;
+                        orders: number;
+                        refunded_minor: number;
+                    }[];
+                    /** @description consumer-days seen at the place (docs/ANALYTICS.md); null when unknown (a partner’s storefront) or without the `consumers:read` scope */
+                    visits: number | null;
+                };
+                /** @description 1 = the most net sales in the requested currency (ties: more orders) */
+                rank: number;
+                /** @description of the net sales in the requested currency, 0 to 1; null when nothing sold */
+                share: number | null;
+                /** @description the days of this row are counted here */
+                time_zone: string;
+                /** @description the local day it is now in `time_zone` */
+                today: string;
+            }[];
+            currency: string;
+            /** @enum {string} */
+            period: "today" | "7d" | "30d" | "range";
+            stores: {
+                active: boolean;
+                change: {
+                    /** @description change in net sales in the requested currency, in percent; null when there were none before */
+                    net_pct: number | null;
+                    /** @description change in orders against the period before, in percent; null when there were none before */
+                    orders_pct: number | null;
+                };
+                code: string;
+                current: {
+                    /** @description orders ÷ visits; null without visits */
+                    conversion_rate: number | null;
+                    /** @description net sales in the requested currency */
+                    net_minor: number;
+                    /** @description sales: orders past payment, in every currency */
+                    orders: number;
+                    /** @description per currency, the requested one first */
+                    sales: {
+                        /** @description gross ÷ orders, rounded down */
+                        average_order_minor: number;
+                        currency: string;
+                        gross_minor: number;
+                        net_minor: number;
+                        orders: number;
+                        refunded_minor: number;
+                    }[];
+                    /** @description consumer-days seen at the place (docs/ANALYTICS.md); null when unknown (a partner’s storefront) or without the `consumers:read` scope */
+                    visits: number | null;
+                };
+                first_day: string;
+                /** @enum {string} */
+                kind: "store" | "warehouse";
+                last_day: string;
+                /**
+                 * Format: date-time
+                 * @description the latest sale in this period or the one before
+                 */
+                last_sale_at: string | null;
+                location_id: string;
+                name: string;
+                /** @description the period of the same length just before */
+                previous: {
+                    /** @description orders ÷ visits; null without visits */
+                    conversion_rate: number | null;
+                    /** @description net sales in the requested currency */
+                    net_minor: number;
+                    /** @description sales: orders past payment, in every currency */
+                    orders: number;
+                    /** @description per currency, the requested one first */
+                    sales: {
+                        /** @description gross ÷ orders, rounded down */
+                        average_order_minor: number;
+                        currency: string;
+                        gross_minor: number;
+                        net_minor: number;
+                        orders: number;
+                        refunded_minor: number;
+                    }[];
+                    /** @description consumer-days seen at the place (docs/ANALYTICS.md); null when unknown (a partner’s storefront) or without the `consumers:read` scope */
+                    visits: number | null;
+                };
+                /** @description 1 = the most net sales in the requested currency (ties: more orders) */
+                rank: number;
+                /** @description of the net sales in the requested currency, 0 to 1; null when nothing sold */
+                share: number | null;
+                /** @description the days of this row are counted here */
+                time_zone: string;
+                /** @description the local day it is now in `time_zone` */
+                today: string;
+            }[];
+            /** @description the merchant’s; channels’ days are counted here */
+            time_zone: string;
+            total: {
+                change: {
+                    /** @description change in net sales in the requested currency, in percent; null when there were none before */
+                    net_pct: number | null;
+                    /** @description change in orders against the period before, in percent; null when there were none before */
+                    orders_pct: number | null;
+                };
+                current: {
+                    /** @description orders ÷ visits; null without visits */
+                    conversion_rate: number | null;
+                    /** @description net sales in the requested currency */
+                    net_minor: number;
+                    /** @description sales: orders past payment, in every currency */
+                    orders: number;
+                    /** @description per currency, the requested one first */
+                    sales: {
+                        /** @description gross ÷ orders, rounded down */
+                        average_order_minor: number;
+                        currency: string;
+                        gross_minor: number;
+                        net_minor: number;
+                        orders: number;
+                        refunded_minor: number;
+                    }[];
+                    /** @description consumer-days seen at the place (docs/ANALYTICS.md); null when unknown (a partner’s storefront) or without the `consumers:read` scope */
+                    visits: number | null;
+                };
+                /**
+                 * Format: date-time
+                 * @description the latest sale ever
+                 */
+                last_sale_at: string | null;
+                previous: {
+                    /** @description orders ÷ visits; null without visits */
+                    conversion_rate: number | null;
+                    /** @description net sales in the requested currency */
+                    net_minor: number;
+                    /** @description sales: orders past payment, in every currency */
+                    orders: number;
+                    /** @description per currency, the requested one first */
+                    sales: {
+                        /** @description gross ÷ orders, rounded down */
+                        average_order_minor: number;
+                        currency: string;
+                        gross_minor: number;
+                        net_minor: number;
+                        orders: number;
+                        refunded_minor: number;
+                    }[];
+                    /** @description consumer-days seen at the place (docs/ANALYTICS.md); null when unknown (a partner’s storefront) or without the `consumers:read` scope */
+                    visits: number | null;
+                };
+            };
         };
         TwoFactorEnrolment: {
             /** @description the `otpauth://totp/…` URI to show as a QR code */
@@ -4174,6 +4455,105 @@ export interface operations {
             };
         };
     };
+    getLifecycleReport: {
+        parameters: {
+            query?: {
+                /** @description first local day of an explicit period (with `to`) */
+                from?: string;
+                /** @description today, or the last 7 or 30 days with today; ignored when `from` and `to` are given */
+                period?: "today" | "7d" | "30d";
+                /** @description last local day of an explicit period (with `from`), at most 366 days after `from` */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The lifecycle */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LifecycleReport"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getOverview: {
         parameters: {
             query?: {
@@ -4195,6 +4575,107 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Overview"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getStoresReport: {
+        parameters: {
+            query?: {
+                /** @description shares, ranks and `net_minor` are in this currency; the merchant’s default when absent */
+                currency?: string;
+                /** @description first local day of an explicit period (with `to`) */
+                from?: string;
+                /** @description today, or the last 7 or 30 days with today; ignored when `from` and `to` are given */
+                period?: "today" | "7d" | "30d";
+                /** @description last local day of an explicit period (with `from`), at most 366 days after `from` */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Stores and channels compared */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoresReport"];
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */
@@ -9285,7 +9766,11 @@ export interface operations {
                             opens: string;
                         }[];
                     };
-                    timezone: string;
+                    /**
+                     * @description IANA time zone whose days the location’s figures (sales today) are counted in; the merchant’s own (`time_zone` of GET /v1/merchant) when absent
+                     * @example Asia/Shanghai
+                     */
+                    timezone?: string;
                 };
             };
         };
@@ -9533,6 +10018,10 @@ export interface operations {
                             opens: string;
                         }[];
                     };
+                    /**
+                     * @description IANA time zone whose days the location’s figures (sales today) are counted in; the merchant’s own (`time_zone` of GET /v1/merchant) when absent
+                     * @example Asia/Shanghai
+                     */
                     timezone?: string;
                 };
             };

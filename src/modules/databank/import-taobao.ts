@@ -125,5 +125,10 @@ export async function importTaobao(db: AnyDb, merchant_id: string, file: string,
   const days = [...perDay].filter(([, n]) => n >= Math.max(1, rows * 0.001)).map(([d]) => d).sort();
   let counts: Record<Stage, number> = { aware: 0, interested: 0, purchased: 0, loyal: 0 };
   for (const day of days) counts = await snapshotStages(db, merchant_id, day, undefined, zone);
+  // Today's record too, so the overview shows the imported consumers at once, not after the
+  // hourly refresh (an old history may leave few of them in a stage today: the whole-history
+  // counts of GET /v1/analytics/lifecycle show where they got to).
+  const today = localDay(new Date(), zone);
+  if (!days.includes(today)) await snapshotStages(db, merchant_id, today, undefined, zone);
   return { rows, purchases, unpriced, stored, skipped, days, counts };
 }

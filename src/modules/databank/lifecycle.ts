@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { inTransaction, type AnyDb } from '../../kernel/db.js';
 import { merchantTimeZone } from '../merchants/index.js';
 import { eventNamesFor, platform_source } from './signals.js';
@@ -37,13 +37,20 @@ export async function snapshotStages(db: AnyDb, merchant_id: string, day: string
 }
 
 async function recordDay(db: AnyDb, merchant_id: string, day: string, windows: LifecycleWindows, time_zone: string): Promise<void> {
-  // The last instant of the day where the merchant is.
-  const end = sql`(((${day}::date + 1)::timestamp at time zone ${time_zone}) - interval '1 microsecond')`;
-  // The platform's `Order Completed` finishes a purchase its `Order Paid` already counted.
-  const purchase = sql`(lower(e.event) = any(${eventNamesFor('purchase')}::text[]) and not (lower(e.event) = 'order completed' and e.context->>'source' is not distinct from ${platform_source}))`;
   await sql`
     insert into cdp_stage_daily (merchant_id, day, profile_id, stage)
-    select ${merchant_id}, ${day}::date, root, stage from (
+    select ${merchant_id}, ${day}::date, root, stage from (${stagesAtSql(merchant_id, dayEnd(day, time_zone), windows)}) s`.execute(db);
+}
+
+/** The last instant of a day where the merchant is. */
+const dayEnd = (day: string, time_zone: string) => sql`(((${day}::date + 1)::timestamp at time zone ${time_zone}) - interval '1 microsecond')`;
+
+/** Every consumer's stage at the instant `end` (rows `root`, `stage`), from their events up to then. */
+function stagesAtSql(merchant_id: string, end: RawBuilder<unknown>, windows: LifecycleWindows): RawBuilder<unknown> {
+  // The platform's `Order Completed` finishes a purchase its `Order Paid` already counted.
+  const purchase = sql`(lower(e.event) = any(${eventNamesFor('purchase')}::text[]) and not (lower(e.event) = 'order completed' and e.context->>'source' is not distinct from ${platform_source}))`;
+  return sql`
+    select root, stage from (
       select coalesce(p.merged_into, e.profile_id) as root,
         case
           when count(*) filter (where ${purchase} and e.occurred_at > ${end} - make_interval(days => ${windows.purchase_days})) >= 2
@@ -58,14 +65,44 @@ async function recordDay(db: AnyDb, merchant_id: string, day: string, windows: L
       where e.merchant_id = ${merchant_id} and e.occurred_at <= ${end}
         and not exists (select 1 from cdp_consent c where c.merchant_id = e.merchant_id and c.profile_id = coalesce(p.merged_into, e.profile_id) and c.purpose = 'analytics' and not c.granted)
       group by 1
-    ) s where stage is not null`.execute(db);
+    ) s where stage is not null`;
+}
+
+/**
+ * Windows that reach over the whole history: a consumer's stage is the highest they ever reached
+ * (bought twice, ever: loyal), however long ago, as an imported history of years needs.
+ */
+export const wholeHistory: LifecycleWindows = { purchase_days: 365_000, interest_days: 365_000, aware_days: 365_000 };
+
+const countsOf = (rows: readonly { stage: Stage; n: number }[]): Record<Stage, number> => {
+  const counts = { aware: 0, interested: 0, purchased: 0, loyal: 0 };
+  for (const r of rows) counts[r.stage] = r.n;
+  return counts;
+};
+
+/** Consumers per stage now, worked out from the events and recording nothing. */
+export async function stagesNow(db: AnyDb, merchant_id: string, windows: LifecycleWindows): Promise<Record<Stage, number>> {
+  const rows = await sql<{ stage: Stage; n: number }>`select stage, count(*)::int as n from (${stagesAtSql(merchant_id, sql`now()`, windows)}) s group by stage`.execute(db);
+  return countsOf(rows.rows);
+}
+
+/**
+ * How consumers moved between the end of day `from` and the end of day `to` (the merchant's
+ * days), worked out from the events (days need not be recorded, so an imported past has its
+ * flow too); `none` means in no stage then. Same-stage rows say who stayed.
+ */
+export async function stageFlowBetween(db: AnyDb, merchant_id: string, from: string, to: string, time_zone: string, windows: LifecycleWindows = defaultWindows): Promise<{ from: FlowStage; to: FlowStage; consumers: number }[]> {
+  const rows = await sql<{ from_stage: FlowStage; to_stage: FlowStage; n: number }>`
+    select coalesce(a.stage, 'none') as from_stage, coalesce(b.stage, 'none') as to_stage, count(*)::int as n
+    from (${stagesAtSql(merchant_id, dayEnd(from, time_zone), windows)}) a
+    full outer join (${stagesAtSql(merchant_id, dayEnd(to, time_zone), windows)}) b using (root)
+    group by 1, 2 order by 1, 2`.execute(db);
+  return rows.rows.map((r) => ({ from: r.from_stage, to: r.to_stage, consumers: r.n }));
 }
 
 export async function stageCounts(db: AnyDb, merchant_id: string, day: string): Promise<Record<Stage, number>> {
   const rows = await sql<{ stage: Stage; n: number }>`select stage, count(*)::int as n from cdp_stage_daily where merchant_id = ${merchant_id} and day = ${day}::date group by stage`.execute(db);
-  const counts = { aware: 0, interested: 0, purchased: 0, loyal: 0 };
-  for (const r of rows.rows) counts[r.stage] = r.n;
-  return counts;
+  return countsOf(rows.rows);
 }
 
 export type FlowStage = Stage | 'none';

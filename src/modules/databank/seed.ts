@@ -1,5 +1,7 @@
 import { inTransaction } from '../../kernel/db.js';
 import type { SeedContext } from '../../kernel/module.js';
+import { localDay } from '../../kernel/time-zone.js';
+import { listLocations } from '../locations/index.js';
 import { findMerchantByHandle } from '../merchants/index.js';
 import { storedIdentifier } from './identifiers.js';
 import type { IncomingEvent } from './ingestion/incoming-event.js';
@@ -34,5 +36,46 @@ export async function seedDataBank({ db }: SeedContext): Promise<void> {
     })),
   );
   await inTransaction(db, (trx) => ingestEvents(trx, events));
+  await seedStoreVisits(db);
   await recordDailyStages(db);
+}
+
+/**
+ * demo-mart's visitors today and yesterday: door counts in its stores (`Store Visited` naming the
+ * store) and pages of its storefront, so the overview compares stores' visits and conversion on
+ * the first start. Each store draws a different crowd; the times stay within each local day.
+ */
+async function seedStoreVisits(db: SeedContext['db']): Promise<void> {
+  const mart = await findMerchantByHandle(db, 'demo-mart');
+  if (mart === undefined) return;
+  const stores = (await listLocations(db, mart.id, { kind: 'store', limit: 100 })).sort((a, b) => a.code.localeCompare(b.code));
+  const now = Date.now();
+  const today = localDay(new Date(now), mart.time_zone);
+  // Minutes apart, unless that would reach back past local midnight: then seconds apart.
+  const at = (days_ago: number, k: number) => {
+    const candidate = new Date(now - days_ago * 86_400_000 - k * 300_000);
+    return localDay(new Date(now - k * 300_000), mart.time_zone) === today ? candidate : new Date(now - days_ago * 86_400_000 - k * 1_000);
+  };
+  const crowd = [9, 6, 3];
+  const visit = (kind: 'store' | 'online', place: string, n: number, days_ago: number): IncomingEvent[] =>
+    Array.from({ length: n }, (_, k) => ({
+      merchant_id: mart.id,
+      message_id: `demo-visit-${place}-${days_ago}-${k}`,
+      type: kind === 'store' ? ('track' as const) : ('page' as const),
+      event: kind === 'store' ? 'Store Visited' : null,
+      user_id: `demo-visitor-${k}`,
+      anonymous_id: null,
+      traits: {},
+      properties: kind === 'store' ? { location_id: place } : { path: '/' },
+      context: { source: 'demo' },
+      occurred_at: at(days_ago, k + 1),
+      received_at: new Date(now),
+      identifiers: [storedIdentifier('user_id', `demo-visitor-${k}`)].filter((x) => x !== undefined),
+    }));
+  const events = [
+    ...stores.flatMap((store, i) => [...visit('store', store.id, crowd[i % crowd.length]!, 0), ...visit('store', store.id, crowd[(i + 1) % crowd.length]!, 1)]),
+    ...visit('online', 'storefront', 7, 0),
+    ...visit('online', 'storefront', 5, 1),
+  ];
+  await inTransaction(db, (trx) => ingestEvents(trx, events));
 }

@@ -1,4 +1,5 @@
 import { defineModule } from '../../kernel/module.js';
+import { checks } from './checks.js';
 import { migrations } from './migrations.js';
 import { registerRoutes } from './routes.js';
 import { seedLocations } from './seed.js';
@@ -8,6 +9,7 @@ import { locationCreated, locationUpdated } from './events.js';
 export const locationsModule = defineModule({
   name: 'locations',
   migrations,
+  checks,
   routes: registerRoutes,
   seedDemo: seedLocations,
   scopes: [

@@ -3,6 +3,8 @@ import { inTransaction, tablesOf, type AnyDb } from '../../kernel/db.js';
 import { publish } from '../../kernel/events/outbox.js';
 import { newId } from '../../kernel/ids.js';
 import { problems } from '../../kernel/problem.js';
+import { canonicalTimeZone } from '../../kernel/time-zone.js';
+import { merchantTimeZone } from '../merchants/index.js';
 import { locationCreated, locationUpdated } from './events.js';
 import type { Address, LocationKind, LocationTable, LocationTables, OpeningHours } from './tables.js';
 
@@ -19,11 +21,19 @@ export interface NewLocation {
   address: Address;
   latitude: number;
   longitude: number;
-  timezone: string;
+  /** IANA; the merchant's own time zone when absent. */
+  timezone?: string | undefined;
   opening_hours?: OpeningHours;
 }
 
 export type LocationChanges = Partial<Omit<NewLocation, 'kind'> & { active: boolean }>;
+
+/** The zone as stored: its canonical IANA name ("asia/shanghai" is stored "Asia/Shanghai"). */
+function storedZone(zone: string): string {
+  const canonical = canonicalTimeZone(zone);
+  if (canonical === undefined) throw problems.validation([{ field: 'timezone', location: 'body', message: 'must be an IANA time zone such as Asia/Shanghai' }]);
+  return canonical;
+}
 
 export async function createLocation(db: AnyDb, merchant_id: string, input: NewLocation): Promise<Location> {
   return inTransaction(db, async (trx) => {
@@ -36,6 +46,7 @@ export async function createLocation(db: AnyDb, merchant_id: string, input: NewL
         merchant_id,
         id: newId('loc'),
         ...input,
+        timezone: storedZone(input.timezone ?? (await merchantTimeZone(trx, merchant_id))),
         opening_hours: input.opening_hours ?? {},
         active: true,
       })
@@ -63,6 +74,7 @@ export async function updateLocation(db: AnyDb, merchant_id: string, location_id
       .updateTable('location')
       .set({
         ...changes,
+        ...(changes.timezone === undefined ? {} : { timezone: storedZone(changes.timezone) }),
         updated_at: sql`now()`,
       })
       .where('merchant_id', '=', merchant_id)

@@ -1,4 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { BarController, BarElement, CategoryScale, Chart as ChartJS, Legend, LinearScale, Tooltip } from 'chart.js';
 import { Bar } from 'react-chartjs-2';
 import { useTranslation } from 'react-i18next';
@@ -10,11 +11,14 @@ import { PageHeader } from '../../components/PageHeader';
 import { QueryState } from '../../components/QueryState';
 import { StatusBadge } from '../../components/StatusBadge';
 import { useFormat } from '../../format';
+import { LifecycleCard } from './LifecycleCard';
+import { ChannelsCard, StoresCard, type PeriodKind } from './StoresCard';
+import './overview.css';
 
 ChartJS.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip, Legend);
 
 type Overview = Schemas['Overview'];
-const stages = ['aware', 'interested', 'purchased', 'loyal'] as const;
+const periods: readonly PeriodKind[] = ['today', '7d', '30d'];
 const statusOrder = ['awaiting_payment', 'paid', 'shipped', 'delivered', 'completed', 'refund_requested', 'disputed', 'refunded', 'closed'] as const;
 
 export default function OverviewPage() {
@@ -33,7 +37,9 @@ export default function OverviewPage() {
 }
 
 function OverviewBody({ o }: { o: Overview }) {
-  const { t } = useTranslation('overview');
+  const { t: tt } = useTranslation('overview');
+  const t = tt as (k: string, opts?: Record<string, unknown>) => string;
+  const [period, setPeriod] = useState<PeriodKind>('today');
   const f = useFormat();
   const money = (minor: number) => f.money(minor, o.currency);
   const totals = [
@@ -55,15 +61,44 @@ function OverviewBody({ o }: { o: Overview }) {
           </div>
         ))}
       </section>
+      <div className="ov-period" role="group" aria-label={t('periodLabel')}>
+        {periods.map((p) => (
+          <button key={p} type="button" aria-pressed={p === period} onClick={() => setPeriod(p)}>
+            {t(`period.${p}`)}
+          </button>
+        ))}
+      </div>
+      <PlacesSection period={period} />
+      {o.lifecycle !== null && <LifecycleSection period={period} />}
       <div className="grid grid-2" style={{ marginTop: '1.25rem' }}>
         <SalesChart o={o} />
         <OrdersByStatus o={o} />
         <TopProducts o={o} />
-        {o.lifecycle !== null && <Funnel counts={o.lifecycle.counts} />}
       </div>
       {o.low_stock !== null && <LowStock alerts={o.low_stock} />}
     </>
   );
+}
+
+function PlacesSection({ period }: { period: PeriodKind }) {
+  const query = useQuery({ queryKey: ['analytics', 'stores', period], queryFn: () => unwrap(bos.GET('/v1/analytics/stores', { params: { query: { period } } })) });
+  return (
+    <QueryState query={query}>
+      {(r) => (
+        <div className="grid ov-places">
+          <StoresCard report={r} period={period} />
+          <ChannelsCard report={r} period={period} />
+        </div>
+      )}
+    </QueryState>
+  );
+}
+
+function LifecycleSection({ period }: { period: PeriodKind }) {
+  const { t: tt } = useTranslation('overview');
+  const t = tt as (k: string) => string;
+  const query = useQuery({ queryKey: ['analytics', 'lifecycle', period], queryFn: () => unwrap(bos.GET('/v1/analytics/lifecycle', { params: { query: { period } } })) });
+  return <QueryState query={query}>{(r) => <LifecycleCard report={r} periodLabel={t(`period.${period}`)} />}</QueryState>;
 }
 
 function SalesChart({ o }: { o: Overview }) {
@@ -71,6 +106,21 @@ function SalesChart({ o }: { o: Overview }) {
   const f = useFormat();
   const digits = 10 ** (new Intl.NumberFormat('en', { style: 'currency', currency: o.currency }).resolvedOptions().maximumFractionDigits ?? 2);
   const best = o.sales.daily.reduce((a, b) => (b.gross_minor > a.gross_minor ? b : a), o.sales.daily[0]!);
+  const soldDays = o.sales.daily.filter((d) => d.orders > 0);
+  // A chart of one bar among 29 empty days says less than the figure itself.
+  if (soldDays.length < 2)
+    return (
+      <Card title={t('salesChart')} headingId="sales-chart">
+        {soldDays.length === 0 ? (
+          <p className="muted">{t('noSales')}</p>
+        ) : (
+          <div className="ov-single" data-testid="sales-single-day">
+            <div className="value">{f.money(soldDays[0]!.gross_minor - soldDays[0]!.refunded_minor, o.currency)}</div>
+            <p className="muted">{t('onlyDay', { day: f.day(soldDays[0]!.day), count: soldDays[0]!.orders })}</p>
+          </div>
+        )}
+      </Card>
+    );
   return (
     <Card title={t('salesChart')} headingId="sales-chart">
       <div className="chart-box">
@@ -144,27 +194,6 @@ function TopProducts({ o }: { o: Overview }) {
           ]}
         />
       )}
-    </Card>
-  );
-}
-
-function Funnel({ counts }: { counts: Record<(typeof stages)[number], number> }) {
-  const { t } = useTranslation('overview');
-  const { t: tc } = useTranslation();
-  return (
-    <Card title={t('funnel')} headingId="funnel-chart">
-      <div className="chart-box">
-        <Bar
-          role="img"
-          aria-labelledby="funnel-chart"
-          aria-describedby="funnel-summary"
-          data={{ labels: stages.map((s) => tc(`stage.${s}`)), datasets: [{ label: t('consumers'), data: stages.map((s) => counts[s]), backgroundColor: ['#fdba74', '#fb923c', '#ea580c', '#9a3412'] }] }}
-          options={{ indexAxis: 'y', maintainAspectRatio: false, animation: false, plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } }}
-        />
-      </div>
-      <p id="funnel-summary" className="visually-hidden">
-        {t('funnelSummary', counts)}
-      </p>
     </Card>
   );
 }

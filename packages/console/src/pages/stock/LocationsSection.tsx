@@ -91,7 +91,7 @@ export function LocationsSection({ locations, selected, stock, mapVariant = '', 
                       },
                     },
                   ]),
-              { label: t('city'), cell: (l) => [...new Set([l.address.city, l.address.region].filter((x): x is string => x !== undefined && x !== ''))].join(', ') },
+              { label: t('city'), cell: (l) => <>{[...new Set([l.address.city, l.address.region].filter((x): x is string => x !== undefined && x !== ''))].join(', ')}<div className="muted">{l.timezone}</div></> },
               { label: t('coordinates'), className: 'stock-nowrap stock-coords', cell: (l) => formatCoordinates(l, t).map((c) => <div key={c}>{c}</div>) },
               {
                 label: t('stockHere'),
