@@ -3,7 +3,7 @@ import { connectDatabase } from '../src/kernel/db.js';
 import { regions, seeded } from '../src/modules/logistics/index.js';
 import { createApiKey, createMerchant } from '../src/modules/merchants/index.js';
 import { registry } from '../src/platform/modules.js';
-import { benchDatabase, httpPool, percentile, postJson, round, runConcurrent, startBenchServer } from './support.js';
+import { benchDatabase, httpPool, percentile, postJson, round, runConcurrent, startBenchServer, statementStats } from './support.js';
 
 /**
  * The delivery-promise half of `bench:fulfilment`: a chain with `stores` stores (clustered around
@@ -78,6 +78,7 @@ export async function promiseBench(o: { stores: number; skus: number; skus_per_s
     const options = ok.reduce((n, s) => n + (s.body as { sellers: { options: unknown[] }[] }).sellers.reduce((m, x) => m + x.options.length, 0), 0);
     const latencies = samples.map((s) => s.latency_ms);
     await pool.close();
+    if (process.env.BENCH_PG_STATS === '1') for (const st of await statementStats(database.url, 8)) log(`  ${st.total_ms.toFixed(0)} ms, ${st.calls} calls, ${st.mean_ms.toFixed(2)} ms each: ${st.query.replace(/\s+/g, ' ').slice(0, 140)}`);
 
     // The ceiling: the nearest store within 3 km holding every item, in one indexed statement.
     const ceilingStarted = performance.now();

@@ -200,8 +200,15 @@ function bestParcels(r: PromiseRequest, places: readonly Place[], to: Region): P
   // One carrier quote per origin region: the rate and the promise depend on the region pair.
   const quotes = new Map<string, CarrierQuote | undefined>();
   const weightOf = (lines: readonly { variant_id: string; quantity: number }[]) => lines.reduce((s, l) => s + l.quantity * (r.items.find((i) => i.variant_id === l.variant_id)?.weight_g ?? 500), 0);
+  // Places share hours and zones (a chain's stores mostly keep the same): work each out once.
+  const readyByHours = new Map<string, Date | undefined>();
+  const readyOf = (place: Place) => {
+    const key = `${place.timezone}|${JSON.stringify(place.opening_hours)}`;
+    if (!readyByHours.has(key)) readyByHours.set(key, readyBy(place.opening_hours, place.timezone, r.now, parcel_pick_minutes));
+    return readyByHours.get(key);
+  };
   const score = (place: Place, lines: readonly { variant_id: string; quantity: number }[]): Scored | undefined => {
-    const ready_at = readyBy(place.opening_hours, place.timezone, r.now, parcel_pick_minutes);
+    const ready_at = readyOf(place);
     if (ready_at === undefined) return undefined;
     const from = region_of(place);
     const waited_h = (ready_at.getTime() - r.now.getTime()) / 3_600_000;

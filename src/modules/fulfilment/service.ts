@@ -1,3 +1,5 @@
+import { sql } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import type { AnyDb } from '../../kernel/db.js';
 import { problems } from '../../kernel/problem.js';
 import { shippingFacts } from '../catalog/index.js';
@@ -20,6 +22,39 @@ const default_weight_g = 500;
 const lanes = buildLanes(simulatedCarriers, regions, () => 1_000);
 const router = new Router(lanes, { late_penalty_minor: 2_500 });
 const quote = quoteWith(router, lanes);
+
+interface CachedPlaces {
+  version: string;
+  checked_at: number;
+  places: Place[];
+  byId: Map<string, Place>;
+}
+
+/**
+ * Each seller's active places, parsed once and kept while the seller's locations have not
+ * changed: at most every `recheck_ms` a promise asks for the locations' count and latest change,
+ * and reloads only when either moved. A chain with 10,000 stores is not re-read per question; a
+ * new, moved or closed store counts within `recheck_ms` (checkout checks the stock itself).
+ */
+const placeCache = new LRUCache<string, CachedPlaces>({ max: 500 });
+const recheck_ms = 5_000;
+
+async function placesOf(db: AnyDb, merchant_id: string): Promise<CachedPlaces> {
+  const recent = placeCache.get(merchant_id);
+  if (recent !== undefined && Date.now() - recent.checked_at < recheck_ms) return recent;
+  const v = await sql<{ version: string }>`select count(*) || '|' || coalesce(max(updated_at)::text, '') as version from location where merchant_id = ${merchant_id}`.execute(db);
+  const version = v.rows[0]!.version;
+  if (recent?.version === version) {
+    recent.checked_at = Date.now();
+    return recent;
+  }
+  const places: Place[] = (await listLocations(db, merchant_id, { limit: places_max }))
+    .filter((l) => l.active)
+    .map((l) => ({ id: l.id, code: l.code, name: l.name, kind: l.kind, latitude: l.latitude, longitude: l.longitude, timezone: l.timezone, opening_hours: l.opening_hours, country: l.address.country }));
+  const fresh = { version, checked_at: Date.now(), places, byId: new Map(places.map((p) => [p.id, p])) };
+  placeCache.set(merchant_id, fresh);
+  return fresh;
+}
 
 export interface SellerPromise {
   merchant_id: string;
@@ -47,12 +82,12 @@ export async function promiseFor(db: AnyDb, items: readonly { variant_id: string
   }
   return Promise.all(
     [...bySeller].map(async ([merchant_id, lines]) => {
-      const [locations, stockRows, backlog] = await Promise.all([listLocations(db, merchant_id, { limit: places_max }), availableAtLocations(db, merchant_id, lines.map((l) => l.variant_id)), pickBacklog(db, merchant_id)]);
+      const [all, stockRows, backlog] = await Promise.all([placesOf(db, merchant_id), availableAtLocations(db, merchant_id, lines.map((l) => l.variant_id)), pickBacklog(db, merchant_id)]);
       const stock = new Map(stockRows.map((r) => [`${r.location_id}|${r.variant_id}`, r.available]));
-      const holding = new Set(stockRows.map((r) => r.location_id));
-      const places: Place[] = locations
-        .filter((l) => l.active && holding.has(l.id))
-        .map((l) => ({ id: l.id, code: l.code, name: l.name, kind: l.kind, latitude: l.latitude, longitude: l.longitude, timezone: l.timezone, opening_hours: l.opening_hours, country: l.address.country }));
+      // Only the places that hold every item can serve a single parcel, express or pickup; the
+      // others matter only for a split, when no place holds everything.
+      const holdingAny = [...new Set(stockRows.map((r) => r.location_id))].map((id) => all.byId.get(id)).filter((p): p is Place => p !== undefined);
+      const places = holdingAny;
       const options = deliveryOptions({
         items: lines,
         destination,
