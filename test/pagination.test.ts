@@ -52,6 +52,12 @@ const fixtures: Record<string, ListFixture> = {
       return { path: `/v1/stock?variant_id=${variant_id}`, add, keyOf: (l) => `${String(l.variant_id)}|${String(l.location_id)}` };
     },
   },
+  getStockMatrix: {
+    setup: async (m) => {
+      const location_id = await aLocation(m);
+      return { path: '/v1/stock/matrix', add: async () => void (await aStockedItem(m, { location_id, units: 2 })), keyOf: (row) => String(row.variant_id) };
+    },
+  },
   listStockMovements: {
     setup: async (m) => {
       const { variant_id, location_id } = await aStockedItem(m);

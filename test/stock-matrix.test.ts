@@ -219,7 +219,7 @@ describe('the demo stock', () => {
     expect(((await overview.json()) as { low_stock: unknown[] }).low_stock.length).toBeGreaterThanOrEqual(3);
     const events = await sql<{ n: number }>`select count(*)::int as n from bos_outbox_event where type = 'inventory.stock_low' and merchant_id = ${mart.merchant_id}`.execute(platform.database.db);
     expect(events.rows[0]!.n).toBeGreaterThanOrEqual(3);
-    const reports = await runChecks(platform.database.db, [...kernelChecks, ...modules.flatMap((x) => x.checks ?? [])]);
+    const reports = await runChecks(platform.database.db, [...kernelChecks, ...modules.flatMap((x) => x.checks ?? [])], platform.ctx.config);
     expect(reports.filter((r) => r.violations.length > 0)).toEqual([]);
   });
 });
