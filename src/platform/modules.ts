@@ -25,9 +25,10 @@ import { merchantsModule } from '../modules/merchants/index.js';
 import { analyticsModule } from '../modules/analytics/index.js';
 import { webhooksModule } from '../modules/webhooks/index.js';
 import { mailModule } from '../modules/mail/index.js';
+import { operatorModule } from '../modules/operator/index.js';
 
 /** Every module of the platform, in dependency order (seeds run in this order). */
-export const modules: readonly BosModule[] = [mailModule, merchantsModule, locationsModule, accountsModule, catalogModule, inventoryModule, ordersModule, ledgerModule, paymentsModule, databankModule, webhooksModule, analyticsModule];
+export const modules: readonly BosModule[] = [mailModule, merchantsModule, locationsModule, accountsModule, catalogModule, inventoryModule, ordersModule, ledgerModule, paymentsModule, databankModule, webhooksModule, analyticsModule, operatorModule];
 
 export const allMigrations: readonly ModuleMigrations[] = [
   { module: 'kernel', migrations: [...outboxMigrations, ...idempotencyMigrations, ...seedMigrations, ...jobMigrations, ...rateLimitMigrations] },

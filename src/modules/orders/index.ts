@@ -43,3 +43,4 @@ export * from './events.js';
 export { linkGuestOrders, linked_orders_max } from './link-guest-orders.js';
 export { orderStatuses, type OrderStatus } from './tables.js';
 export { pseudonymiseBuyer, pseudonymFor } from './pseudonymise.js';
+export { decideDispute, disputes_page_max, listDisputes, sellerOfDispute, type Dispute, type DisputeOutcome } from './disputes.js';

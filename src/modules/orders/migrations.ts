@@ -108,4 +108,10 @@ export const migrations = [
      alter table sales_order alter column number set not null;
      create unique index sales_order_number on sales_order (merchant_id, number);`,
   ),
+  sqlMigration(
+    '20261206T0042_sales_order_disputed',
+    `-- The platform operator's queue of disputes, across every seller, and finding a disputed
+     -- order's seller by the order's ID alone (the operator's decision route).
+     create index sales_order_disputed on sales_order (id) where status = 'disputed';`,
+  ),
 ];
