@@ -1132,7 +1132,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Contest a refund request; the platform operator decides (`bos disputes decide`) */
+        /** Contest a refund request; the platform operator decides (`POST /v1/platform/disputes/{order_id}/decision` or `bos disputes decide`) */
         post: operations["disputeRefund"];
         delete?: never;
         options?: never;

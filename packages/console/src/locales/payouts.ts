@@ -75,6 +75,8 @@ export const payouts = {
       },
     },
     detail: {
+      scheduled: 'Paid by the daily payout',
+      requested: 'Paid on request',
       title: 'Payout {{id}}',
       back: 'All payouts',
       paidOn: 'Paid out on {{date}}',
@@ -189,6 +191,8 @@ export const payouts = {
       },
     },
     detail: {
+      scheduled: '每日自动结算',
+      requested: '按申请结算',
       title: '结算单 {{id}}',
       back: '全部结算',
       paidOn: '结算于 {{date}}',
