@@ -8,6 +8,9 @@ import { runPayouts, testCards, TestPaymentProvider, testProviderSecret } from '
 import { version } from '../src/platform/app.js';
 import { aLocation, aStockedItem, buy } from './support/commerce.js';
 import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
+import { operatorSession } from './support/operator.js';
+import { markOrderPaid } from './support/orders.js';
+import { ensureAccount } from '../src/modules/ledger/index.js';
 
 /**
  * Every list endpoint pages the same way: `limit` and `cursor` in, `{ data, next_cursor }` out,
@@ -27,6 +30,7 @@ const wholeLists: Record<string, string> = {
   listConsoleUsers: 'the people of one store',
   listScopes: 'what the modules declare',
   listWebhookEventTypes: 'what the modules declare',
+  getSellerBalanceTotals: 'one row per currency',
 };
 
 interface ListFixture {
@@ -35,6 +39,32 @@ interface ListFixture {
 }
 
 const fixtures: Record<string, ListFixture> = {
+  // The operator's lists span sellers: each added row is another seller's.
+  listSellerBalances: {
+    setup: async () => {
+      const operator = await operatorSession(platform);
+      const add = async () => {
+        const seller = await platform.merchant();
+        await ensureAccount(platform.database.db, { owner_id: seller.id, code: 'seller_payable', currency: 'CNY', normal_balance: 'credit', no_negative: true });
+      };
+      return { path: '/v1/platform/balances', add, key: operator.token, keyOf: (r) => `${String((r.seller as { id: string }).id)}|${String(r.currency)}` };
+    },
+  },
+  listDisputes: {
+    setup: async () => {
+      const operator = await operatorSession(platform);
+      const add = async () => {
+        const seller = await platform.merchant();
+        const item = await aStockedItem(seller);
+        const placed = await created(buy(seller, [{ variant_id: item.variant_id, quantity: 1 }]));
+        const order_id = String((placed.body.orders as { id: string }[])[0]!.id);
+        await markOrderPaid(platform.database.db, seller.id, order_id);
+        await created(seller.call('POST', `/v1/orders/${order_id}/refund-request`, { body: { reason: 'paging' } }), 200);
+        await created(seller.call('POST', `/v1/orders/${order_id}/refund-dispute`, { body: { reason: 'paging' } }), 200);
+      };
+      return { path: '/v1/platform/disputes', add, key: operator.token, keyOf: (r) => String(r.order_id) };
+    },
+  },
   listApiKeys: { setup: async (m) => ({ path: '/v1/api-keys', add: async () => void (await created(m.call('POST', '/v1/api-keys', { body: { kind: 'secret', name: 'paging' } }))) }) },
   listAuditEvents: { setup: async (m) => ({ path: '/v1/audit-events', add: async () => void (await created(m.call('POST', '/v1/api-keys', { body: { kind: 'publishable', name: 'paging' } }))) }) },
   listMailMessages: {

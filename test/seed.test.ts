@@ -19,8 +19,9 @@ describe('demo platform seed', () => {
     const ctx = { db: database.db, config: testConfig({ OPENBOS_DATA_DIR: `/tmp/openbos-seed-${process.pid}` }), logger: silentLogger, registry };
     const results = await Promise.all([seedDemo(ctx, modules), seedDemo(ctx, modules), seedDemo(ctx, modules)]);
     expect(results.filter((r) => r !== undefined)).toHaveLength(1);
-    const merchants = await sql<{ count: number }>`select count(*)::int as count from merchant`.execute(database.db);
-    expect(merchants.rows[0]?.count).toBe(4);
+    // Four sellers and the platform operator's own account.
+    const merchants = await sql<{ sellers: number; operators: number }>`select count(*) filter (where not platform_operator)::int as sellers, count(*) filter (where platform_operator)::int as operators from merchant`.execute(database.db);
+    expect(merchants.rows[0]).toEqual({ sellers: 4, operators: 1 });
     expect(await seedDemo(ctx, modules)).toBeUndefined();
   });
 

@@ -145,6 +145,8 @@ const fixtures: Record<string, Fixture> = {
   listPayments: { kind: 'collection', setup: async (a) => ({ path: '/v1/payments', marker: (await aPayment(a)).payment_id }) },
   getBalance: { kind: 'collection', setup: async (a) => { await aPayment(a); const mine = await a.call('GET', '/v1/balance'); return { path: '/v1/balance', marker: `"held_minor":${mine.body.data[0].held_minor as number}` }; } },
   listPayouts: { kind: 'collection', setup: async (a) => ({ path: '/v1/payouts', marker: await aPayout(a) }) },
+  // Both have a balance; B's request pays B's and names nothing of A's.
+  requestPayout: { kind: 'own', asConsole: true, request: { path: '/v1/payouts', prepare: async () => { await aReleasedPayment(a); await aReleasedPayment(b); return { currency: 'CNY' }; } } },
   listConsumers: { kind: 'collection', setup: async (a) => ({ path: '/v1/consumers', marker: (await aConsumer(a)).profile_id }) },
   getConsumer: consumerItem(''),
   getConsumerTimeline: consumerItem('/timeline'),
@@ -262,11 +264,15 @@ function webhookEndpointItem(suffix: '' | '/deliveries' | '/test' | '/rotate-sec
   };
 }
 
-async function aPayout(a: TestMerchant): Promise<string> {
+async function aReleasedPayment(a: TestMerchant): Promise<void> {
   const { order_id } = await aPayment(a);
   await a.call('POST', `/v1/orders/${order_id}/ship`);
   await autoConfirm(platform.database.db, a.id, order_id);
   await releaseEscrow(platform.database.db, a.id, order_id);
+}
+
+async function aPayout(a: TestMerchant): Promise<string> {
+  await aReleasedPayment(a);
   const payouts = await runPayouts(platform.database.db);
   return payouts.find((p) => p.merchant_id === a.id)!.payout_id;
 }

@@ -91,6 +91,8 @@ export const commands = {
     if (demo !== undefined) {
       out(`  Demo key       ${demo.secret_key}   (merchant demo-brand; all demo keys and console logins: ${config.dataDir}/demo-credentials.json)`);
       for (const m of credentials?.merchants ?? []) out(`  Console login  store ${m.handle.padEnd(15)} email ${m.console_email.padEnd(30)} password ${m.console_password}`);
+      const operator = credentials?.operator;
+      if (operator !== undefined) out(`  Operator login store ${operator.handle.padEnd(15)} email ${operator.console_email.padEnd(30)} password ${operator.console_password}   (every seller's balance, disputes)`);
       const buyer = credentials?.consumers?.[0];
       if (buyer !== undefined) out(`  Buyer login    email ${buyer.email.padEnd(30)} password ${buyer.password}   (any storefront: POST /v1/account/sessions)`);
       out(`  Try            curl -H "Authorization: Bearer ${demo.secret_key}" ${platform.url}/v1/merchant`);

@@ -36,6 +36,8 @@ export interface DemoCredentials {
   }[];
   /** Demo consumers who can sign in to any storefront (`POST /v1/account/sessions`). */
   consumers?: { email: string; password: string }[];
+  /** The platform operator's console sign-in (every seller's balance, disputes). */
+  operator?: { handle: string; console_email: string; console_password: string };
 }
 
 /** Seeds run inside one transaction: `db` is that transaction, so a failed seed leaves nothing. */

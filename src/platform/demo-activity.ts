@@ -11,11 +11,18 @@ import type { PlatformApp } from './app.js';
  * some orders from their account. Runs once, right after the demo
  * platform is seeded, before the server reports that it is running.
  */
-type Plan = 'awaiting_payment' | 'paid' | 'shipped' | 'completed' | 'refund_requested';
+type Plan = 'awaiting_payment' | 'paid' | 'shipped' | 'completed' | 'refund_requested' | 'disputed' | 'completed_after_payout';
 
 const plan: readonly Plan[] = ['completed', 'completed', 'paid', 'shipped', 'completed', 'paid', 'refund_requested', 'awaiting_payment', 'completed', 'shipped', 'paid', 'awaiting_payment'];
 const buyers = ['li.wei@example.com', 'zhang.min@example.com', 'chen.jing@example.com', 'ana.silva@example.com', 'tom.becker@example.com'];
 const shops = ['demo-brand', 'demo-mart'];
+/**
+ * The store chain also has a refund the platform operator must decide (the buyer asked, the shop
+ * contested), and an order confirmed after the day's payout, so it has a balance to request a
+ * payout of.
+ */
+const morePlans: Record<string, readonly Plan[]> = { 'demo-mart': ['disputed', 'completed_after_payout'] };
+const buyerPlans: readonly Plan[] = ['completed', 'disputed', 'completed_after_payout'];
 const settle_wait_ms_max = 30_000;
 const poll_ms = 200;
 
@@ -35,6 +42,7 @@ export async function runDemoActivity(app: PlatformApp['app'], credentials: Demo
   };
   let placed = 0;
   const released: { key: string; order_id: string }[] = [];
+  const confirmLater: { shop: { publishable_key: string; secret_key: string }; order_id: string; buyerToken: string }[] = [];
   for (const handle of shops) {
     const shop = credentials.merchants.find((m) => m.handle === handle);
     if (shop === undefined) continue;
@@ -51,11 +59,11 @@ export async function runDemoActivity(app: PlatformApp['app'], credentials: Demo
     // A chain's orders come from its stores by turns, so the overview compares stores from the start.
     const stores = ((await call(shop.secret_key, 'GET', '/v1/locations?kind=store&limit=100')).body.data ?? []) as { id: string }[];
     const orders: { id: string; plan: Plan }[] = [];
-    for (const [i, want] of plan.entries()) {
+    for (const [i, want] of [...plan, ...(morePlans[handle] ?? [])].entries()) {
       const items = [{ variant_id: variants[i % variants.length]!.id, quantity: 1 + (i % 3) }];
       const store = stores.length === 0 ? undefined : stores[i % stores.length]!;
       const fulfilment = store === undefined ? {} : { fulfilment: { [shop.merchant_id]: store.id } };
-      const asBuyer = want === 'completed' && buyerToken !== undefined;
+      const asBuyer = buyerPlans.includes(want) && buyerToken !== undefined;
       const checkout = await call(shop.publishable_key, 'POST', '/v1/checkouts', { currency: 'CNY', items, ...fulfilment, ...(asBuyer ? {} : { buyer_email: buyers[i % buyers.length] }) }, asBuyer ? { 'x-consumer-token': buyerToken } : {});
       if (checkout.status !== 201) {
         logger.warn({ shop: handle, status: checkout.status, problem: checkout.body }, 'a demo order could not be placed');
@@ -68,18 +76,24 @@ export async function runDemoActivity(app: PlatformApp['app'], credentials: Demo
     }
     await until('the demo payments to be confirmed', orders.filter((o) => o.plan !== 'awaiting_payment'), async (o) => (await call(shop.secret_key, 'GET', `/v1/orders/${o.id}`)).body.status !== 'awaiting_payment', logger);
     for (const [i, order] of orders.entries()) {
-      if (order.plan === 'shipped' || order.plan === 'completed') await call(shop.secret_key, 'POST', `/v1/orders/${order.id}/ship`, { tracking_number: `SF${String(1_000_000_000 + i * 7_919)}` });
+      if (order.plan === 'shipped' || order.plan === 'completed' || order.plan === 'disputed' || order.plan === 'completed_after_payout') await call(shop.secret_key, 'POST', `/v1/orders/${order.id}/ship`, { tracking_number: `SF${String(1_000_000_000 + i * 7_919)}` });
       if (order.plan === 'completed' && buyerToken !== undefined) {
         await call(shop.publishable_key, 'POST', `/v1/account/orders/${order.id}/confirm-receipt`, undefined, { 'x-consumer-token': buyerToken });
         released.push({ key: shop.secret_key, order_id: order.id });
       }
       if (order.plan === 'refund_requested') await call(shop.secret_key, 'POST', `/v1/orders/${order.id}/refund-request`, { reason: 'the buyer says the tin arrived dented' });
+      if (order.plan === 'disputed' && buyerToken !== undefined) {
+        await call(shop.publishable_key, 'POST', `/v1/account/orders/${order.id}/refund-request`, { reason: 'The box arrived crushed and two jars were broken' }, { 'x-consumer-token': buyerToken });
+        await call(shop.secret_key, 'POST', `/v1/orders/${order.id}/refund-dispute`, { reason: 'Our packing photo shows the jars intact; the courier signed for an undamaged box' });
+      }
+      if (order.plan === 'completed_after_payout' && buyerToken !== undefined) confirmLater.push({ shop, order_id: order.id, buyerToken });
     }
   }
   // The platform settles the shops once the completed orders' escrow is released, so the
   // console shows a payout with its statement.
   await until('the demo escrow to be released', released, async ({ key, order_id }) => ((await call(key, 'GET', `/v1/payments?order_id=${order_id}`)).body.data as { status: string }[])[0]?.status === 'released', logger);
   await payOut();
+  for (const { shop, order_id, buyerToken } of confirmLater) await call(shop.publishable_key, 'POST', `/v1/account/orders/${order_id}/confirm-receipt`, undefined, { 'x-consumer-token': buyerToken });
   return placed;
 }
 

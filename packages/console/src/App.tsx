@@ -18,6 +18,7 @@ const Payouts = lazy(() => import('./pages/payouts/Payouts'));
 const PayoutDetail = lazy(() => import('./pages/payouts/PayoutDetail'));
 const Consumers = lazy(() => import('./pages/consumers/Consumers'));
 const ConsumerDetail = lazy(() => import('./pages/consumers/ConsumerDetail'));
+const Platform = lazy(() => import('./pages/platform/Platform'));
 const Settings = lazy(() => import('./pages/settings/Settings'));
 const Mail = lazy(() => import('./pages/mail/Mail'));
 const MailDetail = lazy(() => import('./pages/mail/MailDetail'));
@@ -71,6 +72,7 @@ export function App() {
         <Route path="mail" element={page(<Mail />)} />
         <Route path="mail/:mailId" element={page(<MailDetail />)} />
         <Route path="settings" element={page(<Settings />)} />
+        <Route path="platform" element={page(<Platform />)} />
         <Route path="*" element={<NotFound />} />
       </Route>
     </Routes>

@@ -21,8 +21,12 @@ export interface RouteAccess {
    * its handler accepts, and its handler must call `admitOrigin` with the key before acting.
    */
   readonly keyKinds?: readonly CallerKind[];
-  /** `merchant`: reads or writes one merchant's data and must never show another's. */
-  readonly tenancy: 'merchant' | 'public';
+  /**
+   * `merchant`: reads or writes one merchant's data and must never show another's. `platform`:
+   * the platform operator's routes across every seller; they require `platform` scopes, which
+   * no key and no merchant's role holds.
+   */
+  readonly tenancy: 'merchant' | 'platform' | 'public';
 }
 
 /** Whether browsers on other origins may call the route with a publishable key. */

@@ -7,12 +7,17 @@
 /** `resource:access`, e.g. `orders:read`; the template keeps `public` (route.ts) apart from scope names. */
 export type Scope = `${string}:${string}`;
 export type KeyKind = 'secret' | 'publishable';
+/**
+ * `platform` scopes are the platform operator's (every seller's balance, disputes): no key may
+ * hold them and no merchant role grants them; only console users of the operator's own account do.
+ */
+export type ScopeKind = KeyKind | 'platform';
 
 /** What a module declares about one of its scopes. */
 export interface ScopeDefinition {
   /** `resource:access`, e.g. `orders:read`. */
   readonly name: Scope;
-  readonly kind: KeyKind;
+  readonly kind: ScopeKind;
   /** What holding it allows, in one sentence, for people choosing scopes for a key. */
   readonly description: string;
 }
@@ -48,7 +53,7 @@ export class ScopeCatalogue {
   /** Whether a key of this kind may hold the named scope. */
   allows(kind: KeyKind, name: string): name is Scope {
     const scope = this.byName.get(name);
-    return scope !== undefined && (kind === 'secret' || scope.kind === 'publishable');
+    return scope !== undefined && scope.kind !== 'platform' && (kind === 'secret' || scope.kind === 'publishable');
   }
 
   isPublishable(name: string): boolean {
@@ -56,7 +61,7 @@ export class ScopeCatalogue {
   }
 
   /** The scopes of one kind, in catalogue order. */
-  ofKind(kind: KeyKind): Scope[] {
+  ofKind(kind: ScopeKind): Scope[] {
     return this.all().filter((s) => s.kind === kind).map((s) => s.name);
   }
 
@@ -74,6 +79,6 @@ export class ScopeCatalogue {
 
   /** What a key of this kind may hold at most. */
   allowedFor(kind: KeyKind): Scope[] {
-    return kind === 'secret' ? this.all().map((s) => s.name) : this.ofKind('publishable');
+    return kind === 'secret' ? this.all().filter((s) => s.kind !== 'platform').map((s) => s.name) : this.ofKind('publishable');
   }
 }

@@ -14,5 +14,5 @@ export const ledgerModule = defineModule({
   checks,
 });
 
-export { applyTransfers, balanceOf, ensureAccount, getAccount, listAccounts, transfer, transfersByReference, transfersOfAccount, type Account, type Transfer, type TransferError, type TransferOutcome, type TransferRequest } from './transfers.js';
+export { accountsWithCode, accountTotalsWithCode, applyTransfers, balanceOf, ensureAccount, getAccount, listAccounts, transfer, transfersByReference, transfersOfAccount, type Account, type Transfer, type TransferError, type TransferOutcome, type TransferRequest } from './transfers.js';
 export { LedgerBatcher } from './batcher.js';

@@ -252,6 +252,26 @@ export async function listAccounts(db: AnyDb, owner_id: string): Promise<Account
   return tablesOf<LedgerTables>(db).selectFrom('ledger_account').selectAll().where('owner_id', '=', owner_id).orderBy('code').execute();
 }
 
+/** Every owner's account of one code (each seller's `seller_payable`), by owner and currency, after `after`. */
+export async function accountsWithCode(db: AnyDb, code: string, options: { currency?: string | undefined; after?: readonly [owner_id: string, currency: string] | undefined; limit: number }): Promise<Account[]> {
+  let q = tablesOf<LedgerTables>(db).selectFrom('ledger_account').selectAll().where('code', '=', code);
+  if (options.currency !== undefined) q = q.where('currency', '=', options.currency);
+  if (options.after !== undefined) {
+    const [owner_id, currency] = options.after;
+    q = q.where((eb) => eb.or([eb('owner_id', '>', owner_id), eb.and([eb('owner_id', '=', owner_id), eb('currency', '>', currency)])]));
+  }
+  return q.orderBy('owner_id').orderBy('currency').limit(options.limit).execute();
+}
+
+/** The sums of every account of one code, per currency: what the platform owes all sellers together. */
+export async function accountTotalsWithCode(db: AnyDb, code: string): Promise<{ currency: string; accounts: number; debits_pending: bigint; debits_posted: bigint; credits_pending: bigint; credits_posted: bigint }[]> {
+  const rows = await sql<{ currency: string; accounts: number; debits_pending: string; debits_posted: string; credits_pending: string; credits_posted: string }>`
+    select currency, count(*)::int as accounts, sum(debits_pending) as debits_pending, sum(debits_posted) as debits_posted,
+      sum(credits_pending) as credits_pending, sum(credits_posted) as credits_posted
+    from ledger_account where code = ${code} group by currency order by currency`.execute(db);
+  return rows.rows.map((r) => ({ currency: r.currency, accounts: r.accounts, debits_pending: BigInt(r.debits_pending), debits_posted: BigInt(r.debits_posted), credits_pending: BigInt(r.credits_pending), credits_posted: BigInt(r.credits_posted) }));
+}
+
 export async function transfersByReference(db: AnyDb, reference: string): Promise<Transfer[]> {
   return tablesOf<LedgerTables>(db).selectFrom('ledger_transfer').selectAll().where('reference', '=', reference).orderBy('created_at').orderBy('id').execute();
 }

@@ -149,7 +149,7 @@ export function sessionJson({ merchant, user, csrf_token, expires_at }: SignedIn
   return {
     user: userJson(user),
     merchant: { id: merchant.id, handle: merchant.handle, name: merchant.name, kind: merchant.kind, default_currency: merchant.default_currency, country: merchant.country, time_zone: merchant.time_zone },
-    scopes: scopesOfRole(user.role, catalogue),
+    scopes: scopesOfRole(user.role, catalogue, merchant.platform_operator),
     csrf_token,
     expires_at: expires_at.toISOString(),
   };
@@ -157,6 +157,7 @@ export function sessionJson({ merchant, user, csrf_token, expires_at }: SignedIn
 
 export function registerConsoleRoutes(router: ModuleRouter, { db, config, logger, registry }: ModuleContext): void {
   const throttle = new SignInThrottle(db, 'console_sign_in', sign_in_rules, sign_in_block_s);
+  const isPlatformOperator = async (merchant_id: string) => (await getMerchant(db, merchant_id))?.platform_operator === true;
 
   router.route(signInRoute, async (c) => {
     const input = c.req.valid('json');
@@ -223,7 +224,8 @@ export function registerConsoleRoutes(router: ModuleRouter, { db, config, logger
   router.route(createUserRoute, async (c) => {
     const caller = c.get('caller');
     const input = c.req.valid('json');
-    assertWithinPowers(caller.scopes, scopesOfRole(input.role, registry.scopes), `The role ${input.role}`);
+    const operator = await isPlatformOperator(caller.merchant_id);
+    assertWithinPowers(caller.scopes, scopesOfRole(input.role, registry.scopes, operator), `The role ${input.role}`);
     const user = await createConsoleUser(db, { merchant_id: caller.merchant_id, ...input }, caller.actor);
     return c.json(userJson(user), 201);
   });
@@ -234,8 +236,11 @@ export function registerConsoleRoutes(router: ModuleRouter, { db, config, logger
     const target = await getConsoleUser(db, caller.merchant_id, user_id);
     if (target === undefined) throw problems.notFound('The console user');
     const changes = c.req.valid('json');
-    assertWithinPowers(caller.scopes, scopesOfRole(target.role, registry.scopes), `This person (${target.role})`);
-    if (changes.role !== undefined) assertWithinPowers(caller.scopes, scopesOfRole(changes.role, registry.scopes), `The role ${changes.role}`);
+    // In the operator's account a person's powers include the platform scopes: a key (which can
+    // hold none) must not take over someone who holds them.
+    const operator = await isPlatformOperator(caller.merchant_id);
+    assertWithinPowers(caller.scopes, scopesOfRole(target.role, registry.scopes, operator), `This person (${target.role})`);
+    if (changes.role !== undefined) assertWithinPowers(caller.scopes, scopesOfRole(changes.role, registry.scopes, operator), `The role ${changes.role}`);
     const user = await updateConsoleUser(db, caller.merchant_id, user_id, changes, caller.actor);
     if (user === undefined) throw problems.notFound('The console user');
     return c.json(userJson(user), 200);

@@ -144,11 +144,12 @@ export function sessionAuthenticator(db: AnyDb, scopes: ScopeCatalogue): (token:
     const row = await tablesOf<MerchantTables>(db)
       .selectFrom('console_session as s')
       .innerJoin('console_user as u', (j) => j.onRef('u.merchant_id', '=', 's.merchant_id').onRef('u.id', '=', 's.user_id'))
-      .select(['s.merchant_id', 's.id', 's.user_id', 's.expires_at', 's.revoked_at', 'u.role', 'u.disabled_at'])
+      .innerJoin('merchant as m', 'm.id', 's.merchant_id')
+      .select(['s.merchant_id', 's.id', 's.user_id', 's.expires_at', 's.revoked_at', 'u.role', 'u.disabled_at', 'm.platform_operator'])
       .where('s.token_hash', '=', hash)
       .executeTakeFirst();
     const live = row !== undefined && row.revoked_at === null && row.disabled_at === null && row.expires_at.getTime() > Date.now();
-    const caller: Caller | false = live ? { merchant_id: row.merchant_id, key_id: row.id, kind: 'console', scopes: new Set(scopesOfRole(row.role, scopes)), actor: `user:${row.user_id}` } : false;
+    const caller: Caller | false = live ? { merchant_id: row.merchant_id, key_id: row.id, kind: 'console', scopes: new Set(scopesOfRole(row.role, scopes, row.platform_operator)), actor: `user:${row.user_id}` } : false;
     // An expiring session must not outlive its expiry in the cache.
     cache.set(hash, caller, live ? { ttl: Math.min(cache_ttl_ms, row.expires_at.getTime() - Date.now()) } : {});
     return caller === false ? undefined : caller;

@@ -30,7 +30,7 @@ export const merchantsModule = defineModule({
   commands,
 });
 
-export { createMerchant, findMerchantByHandle, getMerchant, listMerchants, merchantTimeZone, setMerchantTimeZone, type Merchant, type NewMerchant } from './merchants.js';
+export { createMerchant, findMerchantByHandle, getMerchant, listMerchants, merchantsByIds, merchantTimeZone, setMerchantTimeZone, type Merchant, type NewMerchant } from './merchants.js';
 export { createApiKey, updateApiKey, revokeApiKey, listApiKeys, keyAuthenticator, type ApiKey } from './api-keys.js';
 export { createConsoleUser, verifyConsoleUser, listConsoleUsers, updateConsoleUser, type ConsoleUser } from './console-users.js';
 export { signIn, signOut, openSession, pruneSessions, csrfTokenFor, type SignInStep, type SignedIn } from './console-sessions.js';

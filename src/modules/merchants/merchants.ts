@@ -8,7 +8,7 @@ import { recordAudit } from './audit.js';
 import { merchantCreated } from './events.js';
 import type { MerchantKind, MerchantTable, MerchantTables } from './tables.js';
 
-export type Merchant = Omit<MerchantTable, 'created_at' | 'console_two_factor_required'> & { created_at: Date; console_two_factor_required: boolean };
+export type Merchant = Omit<MerchantTable, 'created_at' | 'console_two_factor_required' | 'platform_operator'> & { created_at: Date; console_two_factor_required: boolean; platform_operator: boolean };
 
 export interface NewMerchant {
   handle: string;
@@ -18,6 +18,8 @@ export interface NewMerchant {
   country: string;
   /** IANA time zone; UTC when absent (the seed passes `OPENBOS_DEFAULT_TIME_ZONE` for a merchant without one). */
   time_zone?: string | undefined;
+  /** The platform operator's own account (the seed, `bos operator add-user`); never a seller. */
+  platform_operator?: boolean | undefined;
 }
 
 /** Onboards a seller onto the platform. Handles are unique and never reused. */
@@ -46,6 +48,13 @@ export async function findMerchantByHandle(db: AnyDb, handle: string): Promise<M
 
 export async function getMerchant(db: AnyDb, merchant_id: string): Promise<Merchant | undefined> {
   return tablesOf<MerchantTables>(db).selectFrom('merchant').selectAll().where('id', '=', merchant_id).executeTakeFirst();
+}
+
+/** The merchants of these IDs (at most a page's worth), by ID. */
+export async function merchantsByIds(db: AnyDb, ids: readonly string[]): Promise<Map<string, Merchant>> {
+  if (ids.length === 0) return new Map();
+  const rows = await tablesOf<MerchantTables>(db).selectFrom('merchant').selectAll().where('id', 'in', [...new Set(ids)]).execute();
+  return new Map(rows.map((m) => [m.id, m]));
 }
 
 export async function listMerchants(db: AnyDb): Promise<Merchant[]> {

@@ -152,4 +152,11 @@ export const migrations = [
          else 'UTC' end;
      alter table merchant alter column time_zone set not null;`,
   ),
+  sqlMigration(
+    '20261206T0040_merchant_platform_operator',
+    `-- The platform operator's own account: its console users hold the platform scopes (every
+     -- seller's balance, deciding disputes) beside their role's. Set only by the seed and by
+     -- \`bos operator add-user\`, never through the API.
+     alter table merchant add column platform_operator boolean not null default false;`,
+  ),
 ];

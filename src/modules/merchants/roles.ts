@@ -17,7 +17,19 @@ const viewer: { reads: string[]; alsoScopes: Scope[] } = { reads: ['locations', 
 
 export const consoleRoles = ['owner', 'admin', 'staff', 'viewer'] as const satisfies readonly ConsoleRole[];
 
-export function scopesOfRole(role: ConsoleRole, scopes: ScopeCatalogue): Scope[] {
+/**
+ * A role's scopes; in the platform operator's own account (`merchant.platform_operator`) also the
+ * platform scopes: every one for owners, admins and staff (who decide disputes), the reads for
+ * viewers. No merchant's role holds them, so no merchant can grant them or reach platform routes.
+ */
+export function scopesOfRole(role: ConsoleRole, scopes: ScopeCatalogue, platform_operator = false): Scope[] {
+  const merchantScopes = scopesOfMerchantRole(role, scopes);
+  if (!platform_operator) return merchantScopes;
+  const platform = scopes.ofKind('platform').filter((s) => role !== 'viewer' || s.endsWith(':read'));
+  return [...merchantScopes, ...platform];
+}
+
+function scopesOfMerchantRole(role: ConsoleRole, scopes: ScopeCatalogue): Scope[] {
   switch (role) {
     case 'owner':
       return scopes.ofKind('secret');

@@ -239,7 +239,7 @@ export const listScopesRoute = defineRoute({
 export function registerRoutes(router: ModuleRouter, ctx: ModuleContext): void {
   const { db } = ctx;
   const catalogue = ctx.registry.scopes;
-  router.route(listScopesRoute, (c) => c.json({ data: catalogue.all().map(({ name, kind, module, description }) => ({ name, kind, module, description })) }, 200));
+  router.route(listScopesRoute, (c) => c.json({ data: catalogue.all().flatMap(({ name, kind, module, description }) => (kind === 'platform' ? [] : [{ name, kind, module, description }])) }, 200));
   registerConsoleRoutes(router, ctx);
   registerPasswordResetRoutes(router, ctx);
   registerTwoFactorRoutes(router, ctx);

@@ -15,6 +15,8 @@ export interface MerchantTable {
   time_zone: string;
   /** The owner's rule: every console user must sign in with a second factor. */
   console_two_factor_required: Generated<boolean>;
+  /** The platform operator's own account (not a seller): its console users hold the platform scopes. */
+  platform_operator: Generated<boolean>;
   created_at: Generated<Date>;
 }
 

@@ -45,3 +45,4 @@ export { linkGuestOrders, linked_orders_max } from './link-guest-orders.js';
 export { orderStatuses, type OrderStatus } from './tables.js';
 export { pseudonymiseBuyer, pseudonymFor } from './pseudonymise.js';
 export { pickBacklog } from './pick-backlog.js';
+export { decideDispute, disputes_page_max, listDisputes, sellerOfDispute, type Dispute, type DisputeOutcome } from './disputes.js';

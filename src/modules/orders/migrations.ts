@@ -109,6 +109,12 @@ export const migrations = [
      create unique index sales_order_number on sales_order (merchant_id, number);`,
   ),
   sqlMigration(
+    '20261206T0042_sales_order_disputed',
+    `-- The platform operator's queue of disputes, across every seller, and finding a disputed
+     -- order's seller by the order's ID alone (the operator's decision route).
+     create index sales_order_disputed on sales_order (id) where status = 'disputed';`,
+  ),
+  sqlMigration(
     '20261206T0100_order_line_title_i18n',
     `-- The product's title in each language it had when the order was placed (catalog's title_i18n,
      -- with the variant's name appended as in title), so the console shows a Chinese line title in

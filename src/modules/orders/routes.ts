@@ -277,7 +277,7 @@ const sellerActions: SellerAction[] = [
   { action: 'request_refund', segment: 'refund-request', operationId: 'requestRefund', summary: 'Open a refund request on a paid, shipped or delivered order' },
   { action: 'approve_refund', segment: 'refund-approve', operationId: 'approveRefund', summary: 'Approve a refund request; unshipped stock is released' },
   { action: 'reject_refund', segment: 'refund-reject', operationId: 'rejectRefund', summary: 'Reject a refund request; the order returns to its previous state' },
-  { action: 'dispute', segment: 'refund-dispute', operationId: 'disputeRefund', summary: 'Contest a refund request; the platform operator decides (`bos disputes decide`)' },
+  { action: 'dispute', segment: 'refund-dispute', operationId: 'disputeRefund', summary: 'Contest a refund request; the platform operator decides (`POST /v1/platform/disputes/{order_id}/decision` or `bos disputes decide`)' },
 ];
 
 export function registerRoutes(router: ModuleRouter, { db, config, logger }: ModuleContext): void {

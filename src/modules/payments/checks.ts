@@ -77,4 +77,36 @@ export const checks: readonly InvariantCheck[] = [
       return result.rows.map((r) => `payment ${r.id}: processing without the provider's answer since ${r.created_at.toISOString()}`);
     },
   },
+  {
+    name: 'payments.payouts_pay_what_was_released',
+    description: 'every payout equals its ledger transfer and the sum of its statement, and each statement line pays exactly what the ledger released to the seller for that payment: a payout never exceeds what was available',
+    async run(db) {
+      const result = await sql<{ id: string; what: string }>`
+        select p.id, 'amount ' || p.amount_minor || ' but ledger transfer ' || coalesce(t.amount::text, 'missing') || ' and statement ' || coalesce(i.net::text, 'empty') as what
+        from payout p
+        left join ledger_transfer t on t.id = p.transfer_id and t.code = 'payout'
+        left join (select merchant_id, payout_id, sum(net_minor) as net from payout_item group by merchant_id, payout_id) i on i.merchant_id = p.merchant_id and i.payout_id = p.id
+        where t.amount is distinct from p.amount_minor or i.net is distinct from p.amount_minor
+        union all
+        select i.payout_id, 'pays ' || i.net_minor || ' for payment ' || i.payment_id || ' but the ledger released ' || coalesce(r.amount, 0)
+        from payout_item i left join ledger_transfer r on r.id = 'rel_' || i.payment_id
+        where i.net_minor <> coalesce(r.amount, 0)
+        limit 100`.execute(db);
+      return result.rows.map((r) => `payout ${r.id}: ${r.what}`);
+    },
+  },
+  {
+    name: 'payments.available_is_unpaid_releases',
+    description: 'each seller’s available balance (seller_payable) equals what the ledger released for their payments not yet paid out',
+    async run(db) {
+      const result = await sql<{ owner_id: string; currency: string; available: string; unpaid: string }>`
+        select a.owner_id, a.currency, (a.credits_posted - a.debits_posted)::text as available, coalesce(u.unpaid, 0)::text as unpaid
+        from ledger_account a
+        left join (select p.merchant_id, p.currency, sum(r.amount) as unpaid from payment p join ledger_transfer r on r.id = 'rel_' || p.id
+                   where p.payout_id is null group by p.merchant_id, p.currency) u on u.merchant_id = a.owner_id and u.currency = a.currency
+        where a.code = 'seller_payable' and a.credits_posted - a.debits_posted <> coalesce(u.unpaid, 0)
+        limit 100`.execute(db);
+      return result.rows.map((r) => `seller ${r.owner_id} ${r.currency}: available ${r.available} but ${r.unpaid} released and not paid out`);
+    },
+  },
 ];

@@ -9,6 +9,7 @@ import { registerRoutes } from './routes.js';
 import { TestPaymentProvider } from './test-provider.js';
 import { testProviderEnabled, testProviderSecret } from './test-provider-secret.js';
 import { commands } from './cli.js';
+import { payoutPaid } from './events.js';
 import { paymentSettings } from './settings.js';
 
 /**
@@ -129,7 +130,9 @@ export const paymentsModule = defineModule({
   scopes: [
     { name: 'payments:read', kind: 'secret', description: 'Read payments, escrow and the balance the platform owes the store' },
     { name: 'payouts:read', kind: 'secret', description: 'Read payouts and their statements' },
+    { name: 'payouts:write', kind: 'secret', description: 'Ask to be paid the available balance now' },
   ],
+  webhookEvents: [payoutPaid],
   settings: paymentSettings,
   commands,
 });
@@ -137,7 +140,8 @@ export const paymentsModule = defineModule({
 export { paymentSettings } from './settings.js';
 
 export { payCheckout, sendPendingRefunds, recordProviderEvents, setPaymentStatuses, type ReceivedProviderEvent, unansweredPayments, resolveUnansweredPayment, heldPayment, setPaymentStatus, type EventOutcome, type Payment, type PaymentStatusChange, type RecordedProviderEvent } from './payments.js';
-export { runPayouts, getPayoutStatement, listPayouts } from './payouts.js';
+export { runPayouts, requestPayout, getPayoutStatement, listPayouts, type PayoutSummary } from './payouts.js';
+export { payoutPaid } from './events.js';
 export { TestPaymentProvider, testCards, signPayload, signatureHeader } from './test-provider.js';
 export { testProviderEnabled, testProviderSecret } from './test-provider-secret.js';
 export { InvalidSignatureError, type ChargeLookup, type PaymentProvider, type ProviderEvent } from './provider.js';

@@ -101,4 +101,9 @@ export const migrations = [
          else c.status end
        where c.status = 'received';`,
   ),
+  sqlMigration(
+    '20261206T0041_payout_requested_by',
+    `-- A seller may ask to be paid now; the payout names who asked (null: the scheduled run).
+     alter table payout add column requested_by text;`,
+  ),
 ];

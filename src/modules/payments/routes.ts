@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { defineRoute, jsonResponse } from '../../kernel/http/route.js';
+import { defineRoute, jsonBody, jsonResponse } from '../../kernel/http/route.js';
 import { decodeCursor, pageQuerySchema, pageSchema, toPage } from '../../kernel/http/pagination.js';
 import { toJsonAmount } from '../../kernel/money.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
@@ -7,7 +7,7 @@ import { problems } from '../../kernel/problem.js';
 import { balanceOf, listAccounts } from '../ledger/index.js';
 import { commissionOn } from './escrow.js';
 import { payCheckout, paymentsOf, type Payment } from './payments.js';
-import { getPayoutStatement, listPayouts } from './payouts.js';
+import { getPayoutStatement, listPayouts, requestPayout } from './payouts.js';
 import type { PaymentProvider } from './provider.js';
 import { paymentSettings } from './settings.js';
 
@@ -83,7 +83,18 @@ export const balanceRoute = defineRoute({
   responses: { 200: jsonResponse(z.object({ data: z.array(z.object({ currency: z.string(), available_minor: z.number().int(), held_minor: z.number().int(), paid_out_minor: z.number().int() })) }), 'Balances per currency') },
 });
 
-const payoutOut = z.object({ id: z.string(), currency: z.string(), amount_minor: z.number().int(), gross_minor: z.number().int(), commission_minor: z.number().int(), refunded_minor: z.number().int(), created_at: z.string() }).openapi('Payout');
+const payoutOut = z
+  .object({
+    id: z.string(),
+    currency: z.string(),
+    amount_minor: z.number().int(),
+    gross_minor: z.number().int(),
+    commission_minor: z.number().int(),
+    refunded_minor: z.number().int(),
+    requested_by: z.string().nullable().openapi({ description: 'who asked for it (`user:usr_…`, `key:key_…`); null when the scheduled run paid it' }),
+    created_at: z.string(),
+  })
+  .openapi('Payout');
 const payoutItemOut = z.object({ order_id: z.string(), payment_id: z.string(), gross_minor: z.number().int(), commission_minor: z.number().int(), refunded_minor: z.number().int(), net_minor: z.number().int() });
 
 export const listPayoutsRoute = defineRoute({
@@ -108,7 +119,33 @@ export const getPayoutRoute = defineRoute({
   responses: { 200: jsonResponse(payoutOut.extend({ items: z.array(payoutItemOut) }), 'The statement') },
 });
 
+export const requestPayoutRoute = defineRoute({
+  operationId: 'requestPayout',
+  method: 'post',
+  path: '/v1/payouts',
+  tags: ['Payments'],
+  summary: 'Ask to be paid the available balance of one currency now, with its statement; send `amount_minor` as confirmed, and the payout is refused if the balance has changed',
+  access: { scope: 'payouts:write', tenancy: 'merchant' },
+  request: jsonBody(
+    z
+      .object({
+        currency: z.string().length(3).toUpperCase().openapi({ example: 'CNY' }),
+        amount_minor: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().openapi({ description: 'the available balance the seller saw and confirmed; when it is no longer the balance the request is refused with 409 `balance_changed`' }),
+      })
+      .strict(),
+  ),
+  responses: { 201: jsonResponse(payoutOut.extend({ items: z.array(payoutItemOut) }), 'The payout with its statement') },
+});
+
 const n = (v: bigint) => toJsonAmount(v);
+
+type PayoutRow = { id: string; currency: string; amount_minor: bigint; gross_minor: bigint; commission_minor: bigint; refunded_minor: bigint; requested_by: string | null; created_at: Date };
+const payoutJson = (p: PayoutRow) => ({ id: p.id, currency: p.currency, amount_minor: n(p.amount_minor), gross_minor: n(p.gross_minor), commission_minor: n(p.commission_minor), refunded_minor: n(p.refunded_minor), requested_by: p.requested_by, created_at: p.created_at.toISOString() });
+type StatementRow = PayoutRow & { items: { order_id: string; payment_id: string; gross_minor: bigint; commission_minor: bigint; refunded_minor: bigint; net_minor: bigint }[] };
+const statementJson = (p: StatementRow) => ({
+  ...payoutJson(p),
+  items: p.items.map((i) => ({ order_id: i.order_id, payment_id: i.payment_id, gross_minor: n(i.gross_minor), commission_minor: n(i.commission_minor), refunded_minor: n(i.refunded_minor), net_minor: n(i.net_minor) })),
+});
 
 export function registerRoutes(router: ModuleRouter, { db, config }: ModuleContext, providers: ReadonlyMap<string, PaymentProvider>): void {
   router.route(payCheckoutRoute, async (c) => {
@@ -140,24 +177,22 @@ export function registerRoutes(router: ModuleRouter, { db, config }: ModuleConte
   router.route(listPayoutsRoute, async (c) => {
     const { limit, cursor } = c.req.valid('query');
     const page = toPage(await listPayouts(db, c.get('caller').merchant_id, decodeCursor(cursor), limit + 1), limit);
-    return c.json({ next_cursor: page.next_cursor, data: page.items.map((p) => ({ id: p.id, currency: p.currency, amount_minor: n(p.amount_minor), gross_minor: n(p.gross_minor), commission_minor: n(p.commission_minor), refunded_minor: n(p.refunded_minor), created_at: p.created_at.toISOString() })) }, 200);
+    return c.json({ next_cursor: page.next_cursor, data: page.items.map(payoutJson) }, 200);
+  });
+
+  const minimum_minor = BigInt(paymentSettings.of(config).OPENBOS_PAYOUT_MINIMUM_MINOR);
+  router.route(requestPayoutRoute, async (c) => {
+    const caller = c.get('caller');
+    const body = c.req.valid('json');
+    const paid = await requestPayout(db, caller.merchant_id, { currency: body.currency, expected_amount_minor: body.amount_minor === undefined ? undefined : BigInt(body.amount_minor), minimum_minor, actor: caller.actor });
+    const statement = await getPayoutStatement(db, caller.merchant_id, paid.payout_id);
+    if (statement === undefined) throw new Error(`payout ${paid.payout_id} vanished after it was made`);
+    return c.json(statementJson(statement), 201);
   });
 
   router.route(getPayoutRoute, async (c) => {
     const p = await getPayoutStatement(db, c.get('caller').merchant_id, c.req.valid('param').payout_id);
     if (p === undefined) throw problems.notFound('The payout');
-    return c.json(
-      {
-        id: p.id,
-        currency: p.currency,
-        amount_minor: n(p.amount_minor),
-        gross_minor: n(p.gross_minor),
-        commission_minor: n(p.commission_minor),
-        refunded_minor: n(p.refunded_minor),
-        created_at: p.created_at.toISOString(),
-        items: p.items.map((i) => ({ order_id: i.order_id, payment_id: i.payment_id, gross_minor: n(i.gross_minor), commission_minor: n(i.commission_minor), refunded_minor: n(i.refunded_minor), net_minor: n(i.net_minor) })),
-      },
-      200,
-    );
+    return c.json(statementJson(p), 200);
   });
 }

@@ -43,6 +43,8 @@ export interface PayoutTable {
   commission_minor: bigint;
   refunded_minor: bigint;
   transfer_id: string;
+  /** Who asked for it (`user:usr_…`, `key:key_…`); null when the platform's scheduled run paid it. */
+  requested_by: Generated<string | null>;
   created_at: Generated<Date>;
 }
 

@@ -13,12 +13,14 @@ const sections = [
   { to: '/consumers', key: 'consumers', end: false },
   { to: '/mail', key: 'mail', end: false },
   { to: '/settings', key: 'settings', end: false },
+  // The platform operator's desk, shown only to people of the operator's account.
+  { to: '/platform', key: 'platform', end: false, scope: 'platform:read' },
 ] as const;
 
 /** The frame of every signed-in page: navigation, the merchant and person, language, sign-out. */
 export function Layout() {
   const { t, i18n } = useTranslation();
-  const { session, signOut } = useSession();
+  const { session, signOut, can } = useSession();
   const navigate = useNavigate();
   return (
     <div className="shell">
@@ -56,7 +58,7 @@ export function Layout() {
       <div className="sidebar">
         <nav aria-label={t('nav.label')}>
           <ul>
-            {sections.map((s) => (
+            {sections.filter((s) => !('scope' in s) || can(s.scope)).map((s) => (
               <li key={s.key}>
                 <NavLink to={s.to} end={s.end}>
                   {t(`nav.${s.key}`)}

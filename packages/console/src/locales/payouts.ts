@@ -16,6 +16,22 @@ export const payouts = {
       paidOutHint: 'The total of all your payouts',
       empty: 'No balance yet. It appears here once a buyer has paid for an order.',
     },
+    request: {
+      button: 'Request payout of {{amount}}',
+      title: 'Request a payout',
+      explain: 'Pay {{amount}}, your whole available balance, to your bank account now?',
+      statementNote: 'The payout comes with a statement of every order, commission and refund in it. Without a request, the platform pays out once a day.',
+      confirm: 'Pay out {{amount}}',
+      done: 'Payout of {{amount}} requested. Here is its statement.',
+      notAllowed: 'Only owners and admins may request a payout.',
+      nothingAvailable: 'Nothing is available to pay out yet.',
+      failed: 'The payout was not made: {{message}}',
+      problem: {
+        balance_changed: 'Your available balance changed while you were confirming; nothing was paid out. Check the new amount and try again.',
+        nothing_to_pay_out: 'There is nothing available to pay out any more; it may just have been paid out.',
+        below_payout_minimum: 'The available balance is below the smallest payout the platform makes.',
+      },
+    },
     list: {
       title: 'Payout history',
       caption: 'Payouts, newest first',
@@ -59,6 +75,8 @@ export const payouts = {
       },
     },
     detail: {
+      scheduled: 'Paid by the daily payout',
+      requested: 'Paid on request',
       title: 'Payout {{id}}',
       back: 'All payouts',
       paidOn: 'Paid out on {{date}}',
@@ -114,6 +132,22 @@ export const payouts = {
       paidOutHint: '历次结算的总额',
       empty: '暂无余额。买家为订单付款后，余额会显示在这里。',
     },
+    request: {
+      button: '申请结算 {{amount}}',
+      title: '申请结算',
+      explain: '现在将全部可结算余额 {{amount}} 打到您的银行账户吗？',
+      statementNote: '每笔结算都附有对账单，列出其中每个订单、佣金和退款。不申请时，平台每天结算一次。',
+      confirm: '结算 {{amount}}',
+      done: '已申请结算 {{amount}}，以下是对账单。',
+      notAllowed: '只有所有者和管理员可以申请结算。',
+      nothingAvailable: '暂无可结算的余额。',
+      failed: '结算未完成：{{message}}',
+      problem: {
+        balance_changed: '确认期间您的可结算余额发生了变化，未做任何结算。请核对新金额后重试。',
+        nothing_to_pay_out: '已没有可结算的余额，可能刚刚已结算。',
+        below_payout_minimum: '可结算余额低于平台的最低结算金额。',
+      },
+    },
     list: {
       title: '结算记录',
       caption: '结算记录，最新的在前',
@@ -157,6 +191,8 @@ export const payouts = {
       },
     },
     detail: {
+      scheduled: '每日自动结算',
+      requested: '按申请结算',
       title: '结算单 {{id}}',
       back: '全部结算',
       paidOn: '结算于 {{date}}',

@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { bos, unwrap } from '../../api';
 import { useFormat } from '../../format';
 import { useSession } from '../../session';
+import { RequestPayout } from './RequestPayout';
 import { GuardedQueryState, NotAllowed } from './shared';
 
 interface CurrencyBalance {
@@ -53,6 +54,7 @@ function BalanceCards({ balance: b, named }: { balance: CurrencyBalance; named: 
               {f.money(c.minor, b.currency)}
             </div>
             <div className="sub">{c.hint}</div>
+            {c.key === 'available' && <RequestPayout currency={b.currency} available_minor={b.available_minor} />}
           </div>
         ))}
       </div>

@@ -40,7 +40,7 @@ export default function PayoutDetailPage() {
                 {f.money(payout.amount_minor, payout.currency)}
               </span>
               <span className="muted">
-                {t('detail.paidOn', { date: f.dateTime(payout.created_at) })} · {t('detail.orders', { count: payout.items.length })}
+                {t('detail.paidOn', { date: f.dateTime(payout.created_at) })} · {t('detail.orders', { count: payout.items.length })} · {payout.requested_by === null ? t('detail.scheduled') : t('detail.requested')}
               </span>
             </p>
           )}
