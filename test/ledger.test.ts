@@ -1,8 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kernelChecks, runChecks } from '../src/kernel/checks.js';
-import { balanceOf, ensureAccount, getAccount, LedgerBatcher, transfer, type Account, type TransferRequest } from '../src/modules/ledger/index.js';
-import { modules } from '../src/platform/modules.js';
+import { balanceOf, ensureAccount, getAccount, LedgerBatcher, ledgerModule, transfer, type Account, type TransferRequest } from '../src/modules/ledger/index.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { silentLogger } from './support/platform.js';
 
@@ -31,7 +30,9 @@ async function account(a: Account): Promise<Account> {
 }
 
 async function invariantsHold(): Promise<void> {
-  const reports = await runChecks(database.db, [...kernelChecks, ...modules.flatMap((m) => m.checks ?? [])]);
+  // The ledger's own invariants: these tests move money between made-up accounts, which the
+  // payments module's business checks (every seller credit is a released payment) do not cover.
+  const reports = await runChecks(database.db, [...kernelChecks, ...(ledgerModule.checks ?? [])]);
   expect(reports.filter((r) => r.violations.length > 0)).toEqual([]);
 }
 
@@ -173,7 +174,7 @@ describe('double-entry ledger', () => {
     await sql`insert into ledger_transfer (id, kind, debit_account_id, credit_account_id, amount, currency, code) values (${orphan}, 'posted', 'acc_missing', ${escrow.id}, 1, 'CNY', 'test')`.execute(database.db);
     await sql`insert into ledger_transfer (id, kind, debit_account_id, credit_account_id, amount, currency, pending_id, code) values (${stray}, 'void_pending', ${escrow.id}, ${seller.id}, 0, 'CNY', 'trf_never_held', 'test')`.execute(database.db);
     try {
-      const reports = await runChecks(database.db, modules.flatMap((m) => m.checks ?? []));
+      const reports = await runChecks(database.db, ledgerModule.checks ?? []);
       const links = reports.find((r) => r.name === 'ledger.transfers_link_up')!;
       expect(links.violations.sort()).toEqual([`transfer ${orphan} names an account that does not exist`, `transfer ${stray} resolves a transfer that is not a pending one of its accounts and currency`].sort());
     } finally {
