@@ -187,7 +187,9 @@ describe('the merchant console', () => {
 
     await visit('orders?status=paid', 'orders');
     await page.getByRole('link', { name: order_id }).click();
-    await page.getByRole('heading', { level: 1, name: `Order ${order_id}` }).waitFor();
+    // Headed by its readable number, with its ID beside it.
+    await page.getByRole('heading', { level: 1, name: /^Order #1\d{4}$/ }).waitFor();
+    expect(await page.getByTestId('order-id').textContent()).toBe(order_id);
     await page.getByText(buyer.email).first().waitFor();
     // The escrow card says what the platform will keep: 5% of 2 × 88.00.
     await expect.poll(() => page.getByTestId('escrow-explain').textContent()).toMatch(/less \D*8\.80 commission \(5%\)/);
