@@ -56,7 +56,8 @@ async function seedStoreVisits(db: SeedContext['db']): Promise<void> {
     const candidate = new Date(now - days_ago * 86_400_000 - k * 300_000);
     return localDay(new Date(now - k * 300_000), mart.time_zone) === today ? candidate : new Date(now - days_ago * 86_400_000 - k * 1_000);
   };
-  const crowd = [9, 6, 3];
+  // Door counts well above the demo orders of each store, as real footfall is (conversion 5-40%).
+  const crowd = [24, 18, 12];
   const visit = (kind: 'store' | 'online', place: string, n: number, days_ago: number): IncomingEvent[] =>
     Array.from({ length: n }, (_, k) => ({
       merchant_id: mart.id,
