@@ -68,7 +68,7 @@ export class SimulatedCarrierNetwork {
   adapter(code: string): CarrierAdapter {
     return {
       code,
-      quote: async (r) => this.quote(code, r),
+      quote: (r) => Promise.resolve(this.quote(code, r)),
       buyLabel: (r) => this.buyLabel(code, r),
       cancelLabel: (merchant_id, label_id) => this.cancelLabel(code, merchant_id, label_id),
       verifyWebhook: (raw, headers) => this.verifyWebhook(raw, headers),
