@@ -105,6 +105,16 @@ describe('shipments', () => {
     await expectChecksClean();
   });
 
+  it('buys one label when the same order is shipped twice at once', async () => {
+    const order_id = await paidOrder();
+    const answers = await Promise.all([ship(order_id), ship(order_id), ship(order_id)]);
+    expect(answers.map((r) => r.status).sort()).toEqual([201, 409, 409]);
+    const labels = await sql<{ status: string }>`select status from sim_carrier_label where reference = ${order_id}`.execute(platform.database.db);
+    expect(labels.rows).toEqual([{ status: 'active' }]);
+    expect((await seller.call('GET', `/v1/shipments?order_id=${order_id}`)).body.data).toHaveLength(1);
+    await expectChecksClean();
+  });
+
   it('refuses bad input and orders that cannot ship, changing nothing', async () => {
     const order_id = await paidOrder();
     const off = await seller.call('POST', `/v1/orders/${order_id}/shipments`, { body: { destination: { latitude: 120, longitude: 10 } } });

@@ -69,6 +69,13 @@ export async function createShipment(db: AnyDb, shipping: { router: ShipmentRout
     });
     return { ...shipment, events: [] };
   } catch (error) {
+    // A concurrent request for the same order bought the same label (same request key) and
+    // recorded it first: that shipment stands, and this request is the duplicate.
+    const holder = await liveShipmentOf(db, merchant_id, order_id);
+    if (holder !== undefined && holder.label_id === label.label_id) {
+      if (request.resume) return (await getShipment(db, merchant_id, holder.id))!;
+      throw problems.conflict('order_already_shipped', `The order already has shipment ${holder.id} (${holder.status})`);
+    }
     await cancelLabel(carrier, merchant_id, label.label_id).catch(() => false);
     throw error;
   }
