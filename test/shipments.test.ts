@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kernelChecks, runChecks } from '../src/kernel/checks.js';
-import { carrierSignatureHeader, networkLanes, shipping, signTracking, SimulatedCarrierNetwork } from '../src/modules/logistics/index.js';
+import { carrierSignatureHeader, networkLanes, ShipmentRouter, shipping, signTracking, SimulatedCarrierNetwork, simulatedCarriers } from '../src/modules/logistics/index.js';
 import { modules } from '../src/platform/modules.js';
 import { aStockedItem, buy, type ShopItem } from './support/commerce.js';
 import { markOrderPaid } from './support/orders.js';
@@ -231,6 +231,27 @@ describe('shipments', () => {
     const theirs = await paidOrder();
     expect((await ship(theirs, {}, other)).status).toBe(404);
     expect((await seller.call('GET', `/v1/orders/${theirs}`)).body.status).toBe('paid');
+  });
+
+  it('routes the next parcels off a lane whose tracking shows it slow', () => {
+    const router = new ShipmentRouter(2_500);
+    const all = new Set(simulatedCarriers.map((c) => c.code));
+    const start = new Date('2026-12-01T08:00:00Z');
+    const first = router.route({ latitude: 31.23, longitude: 121.47 }, beijing, 1_000, all, start)!;
+    // Thirty parcels on the favourite lane take three times its published transit.
+    for (let i = 0; i < 30; i++) {
+      const at = new Date(start.getTime() + i * 60_000);
+      const plan = router.route({ latitude: 31.23, longitude: 121.47 }, beijing, 1_000, new Set([first.lane.carrier.code]), at)!;
+      router.track(plan.lane.carrier.code, `T${i}`, plan);
+      const arrived = new Date(at.getTime() + plan.lane.median_h * 3 * 3_600_000);
+      router.observe(plan.lane.carrier.code, `T${i}`, 'in_transit', at, at);
+      router.observe(plan.lane.carrier.code, `T${i}`, 'delivered', arrived, arrived);
+    }
+    const later = new Date(start.getTime() + first.lane.median_h * 3 * 3_600_000 + 3_600_000);
+    const next = router.route({ latitude: 31.23, longitude: 121.47 }, beijing, 1_000, all, later)!;
+    const slow = next.candidates.find((c) => c.lane === first.lane.key)!;
+    expect(slow.delay_factor).toBeGreaterThan(1.5);
+    expect(next.lane.key).not.toBe(first.lane.key);
   });
 
   it('lets the signed-in buyer track their order, and no one else', async () => {

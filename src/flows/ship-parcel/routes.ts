@@ -73,7 +73,7 @@ export function registerRoutes(router: ModuleRouter, ctx: ModuleContext): void {
       if (error instanceof InvalidTrackingSignatureError) throw new Problem(401, 'invalid_signature', 'The webhook signature is not valid', error.message);
       throw problems.malformedJson('The webhook body is not a tracking event');
     }
-    const answer = await receiveTracking(db, carrier.code, event);
+    const answer = await receiveTracking(db, here.router, carrier.code, event);
     return c.json({ received: true, ...answer }, 200);
   });
 }

@@ -67,6 +67,7 @@ export async function createShipment(db: AnyDb, shipping: { router: ShipmentRout
       await shipOrder(trx, { merchant_id, order_id, tracking_number: label.tracking_number, actor: request.actor, auto_confirm_after_s: request.auto_confirm_after_s });
       return created;
     });
+    shipping.router.track(carrier.code, label.tracking_number, plan);
     return { ...shipment, events: [] };
   } catch (error) {
     // A concurrent request for the same order bought the same label (same request key) and

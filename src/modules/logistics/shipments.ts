@@ -5,7 +5,7 @@ import { newId } from '../../kernel/ids.js';
 import { furthest, statusRank, type ShipmentStatus, type TrackingEvent } from './carrier.js';
 import { shipmentCreated, shipmentStatusChanged } from './events.js';
 import { buildLanes, distanceKm, promiseHours, regions, simulatedCarriers, type Lane, type Region } from './network.js';
-import { Router, type Candidate } from './routing.js';
+import { Router, type Candidate, type LaneState } from './routing.js';
 import type { LogisticsTables, ShipmentEventTable, ShipmentTable } from './tables.js';
 
 export type Shipment = Omit<ShipmentTable, 'created_at' | 'updated_at'> & { created_at: Date; updated_at: Date };
@@ -29,17 +29,24 @@ export interface ParcelPlan {
   candidates: Candidate[];
   reason: string;
   promise_h: number;
+  /** The router's handle on the parcel, for `ShipmentRouter.track`. */
+  watch: { lane: string; watch: ReturnType<LaneState['hand']>['watch']; handed_h: number };
 }
 
 /**
  * This process's router over the network. It keeps each lane's queue of parcels handed to it
  * today, so a lane filling up prices itself out and the next parcel shifts to the next best
- * carrier. (Its delay signal still comes from the simulation only; feeding it the shipments'
- * tracking events is to come.)
+ * carrier; and it hears the tracking of the parcels it routed (`observe`): departure scans show a
+ * lane's real queue, deliveries its real transit times, and parcels past their 90th percentile
+ * without a delivery its delays (routing.ts). What it knows lives in this process: a restarted
+ * process starts with empty queues and published transit times.
  */
 export class ShipmentRouter {
   private readonly router: Router;
   private readonly byPair = new Map<string, Lane[]>();
+  /** Parcels routed here and not yet delivered, by carrier and tracking number (the oldest forgotten beyond `watched_max`). */
+  private readonly watched = new Map<string, { lane: string; watch: ReturnType<LaneState['hand']>['watch']; handed_h: number }>();
+  private static readonly watched_max = 200_000;
 
   constructor(late_penalty_minor: number, lanes: readonly Lane[] = networkLanes) {
     this.router = new Router(lanes, { late_penalty_minor });
@@ -55,8 +62,28 @@ export class ShipmentRouter {
     const now_h = now.getTime() / 3_600_000;
     const decision = this.router.route(candidates, weight_g, promise_h, now_h);
     if (decision === undefined) return undefined;
-    this.router.state(decision.lane.key).hand(now_h);
-    return { from, to, lane: decision.lane, chosen: decision.chosen, candidates: decision.candidates, reason: decision.reason, promise_h };
+    const { watch } = this.router.state(decision.lane.key).hand(now_h);
+    return { from, to, lane: decision.lane, chosen: decision.chosen, candidates: decision.candidates, reason: decision.reason, promise_h, watch: { lane: decision.lane.key, watch, handed_h: now_h } };
+  }
+
+  /** The parcel routed by `plan` got this tracking number: its tracking events now reach the router. */
+  track(carrier: string, tracking_number: string, plan: ParcelPlan): void {
+    if (this.watched.size >= ShipmentRouter.watched_max) this.watched.delete(this.watched.keys().next().value!);
+    this.watched.set(`${carrier}:${tracking_number}`, plan.watch);
+  }
+
+  /** A tracking event of a parcel this router routed: in transit is its departure, delivered its transit time. */
+  observe(carrier: string, tracking_number: string, status: ShipmentStatus, occurred_at: Date, now = new Date()): void {
+    const key = `${carrier}:${tracking_number}`;
+    const known = this.watched.get(key);
+    if (known === undefined) return;
+    const state = this.router.state(known.lane);
+    const now_h = now.getTime() / 3_600_000;
+    if (status === 'in_transit' || status === 'out_for_delivery') state.departed(known.watch, now_h);
+    if (status === 'delivered') {
+      state.delivered(known.watch, Math.max(0.01, occurred_at.getTime() / 3_600_000 - known.handed_h), now_h, 0.05);
+      this.watched.delete(key);
+    }
   }
 }
 
