@@ -89,6 +89,13 @@ describe('shipments', () => {
     const adapter = shipping(platform.ctx).carriers.get(s.carrier)!;
     const repeat = await adapter.buyLabel({ request_key: `${order_id}:0`, merchant_id: seller.id, reference: order_id, from_region: s.origin_region, to_region: s.destination_region, weight_g: 1_500 });
     expect(repeat.label_id).toBe(s.label_id);
+    const together = await Promise.all(Array.from({ length: 5 }, () => adapter.buyLabel({ request_key: `${order_id}:race`, merchant_id: seller.id, reference: order_id, from_region: s.origin_region, to_region: s.destination_region, weight_g: 1_500 })));
+    expect(new Set(together.map((l) => l.label_id)).size).toBe(1);
+    // That label is no shipment's: cancelled before pickup, its webhooks are withdrawn.
+    expect(await adapter.cancelLabel(seller.id, together[0]!.label_id)).toBe(true);
+    expect(await adapter.cancelLabel(seller.id, together[0]!.label_id)).toBe(false);
+    const withdrawn = await sql<{ n: number }>`select count(*)::int as n from sim_carrier_webhook where label_id = ${together[0]!.label_id}`.execute(platform.database.db);
+    expect(withdrawn.rows[0]!.n).toBe(0);
 
     expect(s).toMatchObject({ order_id, status: 'label_created', origin_region: 'SHA', destination_region: 'PEK', promise_h: 24, weight_g: 1_500, overdue: false, timeline: [] });
     expect(s.routing.reason.length).toBeGreaterThan(10);

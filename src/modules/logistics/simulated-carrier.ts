@@ -131,7 +131,12 @@ export class SimulatedCarrierNetwork {
         where exists (select 1 from bought))
       select id, tracking_number, lane, price_minor from sim_carrier_label where merchant_id = ${r.merchant_id} and carrier = ${code} and request_key = ${r.request_key}
       union all select ${label_id}, ${tracking_number}, ${lane.key}, ${price_minor} from bought`.execute(this.db);
-    const row = result.rows[0]!;
+    // A concurrent request with the same key bought it after this statement's snapshot was taken:
+    // its label is the answer, read in a statement of its own.
+    const row =
+      result.rows[0] ??
+      (await sql<{ id: string; tracking_number: string; lane: string; price_minor: number }>`
+        select id, tracking_number, lane, price_minor from sim_carrier_label where merchant_id = ${r.merchant_id} and carrier = ${code} and request_key = ${r.request_key}`.execute(this.db)).rows[0]!;
     return { label_id: row.id, tracking_number: row.tracking_number, lane: row.lane, price_minor: Number(row.price_minor), currency: 'CNY' };
   }
 
