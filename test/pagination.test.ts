@@ -110,6 +110,19 @@ const fixtures: Record<string, ListFixture> = {
     },
   },
   listPayments: { setup: async (m) => ({ path: '/v1/payments', add: async () => void (await aPayment(m)) }) },
+  listShipments: {
+    setup: async (m) => {
+      const item = await aStockedItem(m, { units: 50 });
+      return {
+        path: '/v1/shipments',
+        add: async () => {
+          const order_id = (await buy(m, [{ variant_id: item.variant_id, quantity: 1 }])).body.orders[0].id as string;
+          await markOrderPaid(platform.database.db, m.id, order_id);
+          expect((await m.call('POST', `/v1/orders/${order_id}/shipments`, { body: { destination: { latitude: 39.9, longitude: 116.4 } } })).status).toBe(201);
+        },
+      };
+    },
+  },
   listPayouts: { setup: async (m) => ({ path: '/v1/payouts', add: async () => void (await aPayout(m)) }) },
   listConsumers: { setup: async (m) => ({ path: '/v1/consumers', add: async () => void (await track(m, `pager-${Math.random().toString(36).slice(2)}`)) }) },
   getConsumerTimeline: {

@@ -6,7 +6,7 @@ import { runPayouts, testCards, testProviderSecret, TestPaymentProvider } from '
 import { aLocation as shopLocation, aStockedItem, buy } from './support/commerce.js';
 import { Secret, TOTP } from 'otpauth';
 import { createTestPlatform, type TestConsoleSession, type TestMerchant, type TestPlatform } from './support/platform.js';
-import { autoConfirm } from './support/orders.js';
+import { autoConfirm, markOrderPaid } from './support/orders.js';
 
 /**
  * One merchant must never read or change another's data. This test walks the whole route table:
@@ -66,6 +66,20 @@ const orderAction = (segment: string): Fixture => ({
     return { path: `/v1/orders/${id}/${segment}`, body: {}, marker: id, readBack: `/v1/orders/${id}` };
   },
 });
+
+/** A paid order of A's, ready to ship by carrier. */
+async function aPaidOrder(a: TestMerchant): Promise<string> {
+  const id = await anOrder(a);
+  await markOrderPaid(platform.database.db, a.id, id);
+  return id;
+}
+
+/** A's order shipped by carrier: its shipment. */
+async function aShipment(a: TestMerchant): Promise<{ id: string; lane: string }> {
+  const res = await a.call('POST', `/v1/orders/${await aPaidOrder(a)}/shipments`, { body: { destination: { latitude: 39.9, longitude: 116.4 } } });
+  expect(res.status, res.text).toBe(201);
+  return { id: res.body.id as string, lane: res.body.lane as string };
+}
 
 /** A console user's code now (or a step ahead), as the authenticator app shows it. */
 const codeFor = (secret: string, steps_ahead = 0) => new TOTP({ secret: Secret.fromBase32(secret) }).generate({ timestamp: Date.now() + steps_ahead * 30_000 });
@@ -203,6 +217,10 @@ const fixtures: Record<string, Fixture> = {
   listWebhookDeliveries: webhookEndpointItem('/deliveries'),
   sendTestWebhook: webhookEndpointItem('/test'),
   rotateWebhookSecret: webhookEndpointItem('/rotate-secret'),
+  createShipment: { kind: 'item', setup: async (a) => { const id = await aPaidOrder(a); return { path: `/v1/orders/${id}/shipments`, body: { destination: { latitude: 39.9, longitude: 116.4 } }, marker: id, readBack: `/v1/orders/${id}` }; } },
+  listShipments: { kind: 'collection', setup: async (a) => ({ path: '/v1/shipments?limit=100', marker: (await aShipment(a)).id }) },
+  getShipment: { kind: 'item', setup: async (a) => { const { id } = await aShipment(a); return { path: `/v1/shipments/${id}`, marker: id }; } },
+  getCarrierPerformance: { kind: 'collection', setup: async (a) => ({ path: '/v1/logistics/performance', marker: (await aShipment(a)).lane }) },
   getPayoutStatement: { kind: 'item', setup: async (a) => { const id = await aPayout(a); return { path: `/v1/payouts/${id}`, marker: id }; } },
   listMailMessages: { kind: 'collection', setup: async (a) => ({ path: '/v1/mail-messages?limit=100', marker: await aMailMessage(a) }) },
   getMailMessage: { kind: 'item', setup: async (a) => { const id = await aMailMessage(a); return { path: `/v1/mail-messages/${id}`, marker: id }; } },

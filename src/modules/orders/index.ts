@@ -33,7 +33,7 @@ export const ordersModule = defineModule({
 
 export { orderSettings } from './settings.js';
 
-export { getOrder, listOrders, closeExpiredOrders, countOrdersByStatus, ordersOfCheckout, type OrderDetail } from './orders.js';
+export { getOrder, listOrders, closeExpiredOrders, consumerOrder, countOrdersByStatus, ordersOfCheckout, type OrderDetail } from './orders.js';
 export { salesByPlace, lastSaleAt, places_max, type PlaceWindow, type PlaceSales } from './sales-by-place.js';
 export { dailySales, topProducts, soldStatuses, sales_days_max, top_products_max, type SalesDay, type TopProduct } from './sales.js';
 export { applyOrderAction, transitionOrder, transitionOrders, type TransitionRequest, eventPayload as orderEventPayload, rules as orderRules, type Order, type OrderAction, type OrderLine } from './state-machine.js';

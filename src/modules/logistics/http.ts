@@ -1,0 +1,66 @@
+import { z } from '@hono/zod-openapi';
+import { toJsonAmount } from '../../kernel/money.js';
+import { shipmentStatuses } from './carrier.js';
+import type { Shipment, ShipmentEvent } from './shipments.js';
+
+const candidateSchema = z.object({
+  lane: z.string(),
+  carrier: z.string(),
+  price_minor: z.number(),
+  wait_h: z.number(),
+  delay_factor: z.number(),
+  p_on_time: z.number(),
+  expected_cost_minor: z.number(),
+});
+
+export const shipmentSchema = z
+  .object({
+    id: z.string(),
+    order_id: z.string(),
+    location_id: z.string(),
+    carrier: z.string(),
+    lane: z.string(),
+    origin_region: z.string(),
+    destination_region: z.string(),
+    destination: z.object({ latitude: z.number(), longitude: z.number() }),
+    weight_g: z.number().int(),
+    label_id: z.string().nullable(),
+    tracking_number: z.string().nullable(),
+    price_minor: z.number().int(),
+    currency: z.string(),
+    status: z.enum(shipmentStatuses),
+    promise_h: z.number().int(),
+    promised_by: z.string(),
+    overdue: z.boolean().openapi({ description: 'past its promise without being delivered (a lost parcel shows so)' }),
+    delivered_at: z.string().nullable(),
+    routing: z.object({ reason: z.string(), candidates: z.array(candidateSchema).openapi({ description: 'every carrier lane scored, the best first: price, wait, delay, probability of keeping the promise, expected cost' }) }),
+    timeline: z.array(z.object({ event_id: z.string(), status: z.enum(shipmentStatuses), occurred_at: z.string(), received_at: z.string(), description: z.string().nullable() })).openapi({ description: 'the carrier’s tracking events in the order they happened (a late one included, though it moved nothing)' }),
+    created_at: z.string(),
+  })
+  .openapi('Shipment');
+
+export function shipmentJson(s: Shipment & { events: readonly ShipmentEvent[] }, now = new Date()): z.infer<typeof shipmentSchema> {
+  return {
+    id: s.id,
+    order_id: s.order_id,
+    location_id: s.location_id,
+    carrier: s.carrier,
+    lane: s.lane,
+    origin_region: s.origin_region,
+    destination_region: s.destination_region,
+    destination: s.destination,
+    weight_g: s.weight_g,
+    label_id: s.label_id,
+    tracking_number: s.tracking_number,
+    price_minor: toJsonAmount(BigInt(s.price_minor)),
+    currency: s.currency,
+    status: s.status,
+    promise_h: s.promise_h,
+    promised_by: s.promised_by.toISOString(),
+    overdue: s.status !== 'delivered' && s.status !== 'cancelled' && s.promised_by < now,
+    delivered_at: s.delivered_at?.toISOString() ?? null,
+    routing: { reason: s.reason, candidates: s.candidates },
+    timeline: s.events.map((e) => ({ event_id: e.event_id, status: e.status, occurred_at: e.occurred_at.toISOString(), received_at: e.received_at.toISOString(), description: e.description })),
+    created_at: s.created_at.toISOString(),
+  };
+}
