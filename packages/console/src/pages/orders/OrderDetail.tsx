@@ -185,12 +185,14 @@ function DeliveryFacts({ order, delivery }: { order: OrderDetail; delivery: NonN
       </dd>
       {promised !== null && (
         <>
-          <dt>{t('detail.deliveryPromise')}</dt>
+          <dt>{delivery.kind === 'pickup' ? t('detail.deliveryReadyBy') : t('detail.deliveryPromise')}</dt>
           <dd>{f.dateTime(promised)}</dd>
         </>
       )}
       <dt>{t('detail.deliveryPrice')}</dt>
-      <dd>{f.money(delivery.price_minor, order.currency)}</dd>
+      <dd>
+        {f.money(delivery.price_minor, order.currency)} <span className="muted">({t('detail.deliveryNotCharged')})</span>
+      </dd>
       <dt>{t('detail.recipient')}</dt>
       <dd data-testid="delivery-recipient">
         {delivery.erased ? (
