@@ -145,6 +145,12 @@ describe('checkout with a chosen delivery', () => {
     expect(wrongPrice.body.code).toBe('delivery_price_changed');
     expect(wrongPrice.headers.get('content-type')).toMatch(/application\/problem\+json/);
 
+    // A promise later than the one the buyer saw (beyond the grace) is refused too.
+    const seenEarlier = { ...choose(express.price_minor), option: { kind: 'express', location_id: stores.peoples, expected_price_minor: express.price_minor, expected_by: new Date(Date.parse(express.window_to!) - 3_600_000).toISOString() } };
+    const later = await buy(chain, items, { delivery: seenEarlier });
+    expect([later.status, later.body.code]).toEqual([409, 'delivery_promise_changed']);
+    expect(await reserved(item.variant_id, stores.peoples)).toBe(0);
+
     // Someone else buys the store's two units (picking them up there).
     const rival = await buy(chain, items, { fulfilment: { [chain.id]: stores.peoples } });
     expect(rival.status, rival.text).toBe(201);
