@@ -2175,7 +2175,10 @@ export interface components {
         };
         Checkout: {
             checkout_id: string;
-            orders: components["schemas"]["Order"][];
+            orders: components["schemas"]["CheckoutOrder"][];
+        };
+        CheckoutOrder: components["schemas"]["Order"] & {
+            delivery: components["schemas"]["OrderDeliverySummary"] & (Record<string, never> | null);
         };
         ConsoleSession: {
             /** @description send it as `X-CSRF-Token` on every request that changes something */
@@ -2567,9 +2570,45 @@ export interface components {
                 shipped: number;
             };
         };
+        /** @description the delivery chosen at checkout, with the recipient and address (personal data, for the seller who delivers); null when none was chosen */
+        OrderDelivery: components["schemas"]["OrderDeliverySummary"] & ({
+            /** @description null for pickup without an address */
+            address: {
+                city: string | null;
+                country: string | null;
+                latitude: number | null;
+                line1: string | null;
+                longitude: number | null;
+                postal_code: string | null;
+            } | null;
+            /** @description the buyer was erased: recipient and address are masked */
+            erased: boolean;
+            recipient: {
+                name: string;
+                phone: string;
+            };
+        } | null);
+        OrderDeliverySummary: {
+            carrier: string | null;
+            confidence: number;
+            /** @description standard and cross-border: delivered by */
+            deliver_by: string | null;
+            /** @enum {string} */
+            kind: "express" | "pickup" | "standard" | "cross_border";
+            /** @description the place that serves it: the store for express and pickup, the place this parcel ships from otherwise */
+            location_id: string;
+            /** @description the delivery price quoted and accepted; recorded, not yet added to the order total */
+            price_minor: number;
+            /** @description pickup: ready at the store by */
+            ready_by: string | null;
+            window_from: string | null;
+            /** @description express: delivered by */
+            window_to: string | null;
+        };
         OrderDetail: components["schemas"]["Order"] & {
             /** @description what the seller may do next, as the last segment of the action’s path (`POST /v1/orders/{id}/ship`) */
             actions: ("ship" | "deliver" | "cancel" | "refund-request" | "refund-approve" | "refund-reject" | "refund-dispute")[];
+            delivery: components["schemas"]["OrderDelivery"];
             transitions: {
                 action: string;
                 actor: string;
@@ -6259,6 +6298,52 @@ export interface operations {
                 "application/json": {
                     /** Format: email */
                     buyer_email?: string;
+                    /** @description the delivery chosen from POST /v1/delivery-options: the server recomputes the promise and reserves stock where it is served from (one order per place for a split carrier delivery); without it, checkout reserves as before and records no delivery */
+                    delivery?: {
+                        /** @description where to deliver, with its coordinates; not needed when every option is pickup */
+                        address?: {
+                            city: string;
+                            country: string;
+                            latitude: number;
+                            line1: string;
+                            longitude: number;
+                            postal_code?: string;
+                        };
+                        /** @description the option for every seller of the checkout */
+                        option?: {
+                            /**
+                             * Format: date-time
+                             * @description the promised time the buyer saw (window_to, ready_by or deliver_by); a promise later than it by more than 10 minutes refuses the checkout (409 `delivery_promise_changed`)
+                             */
+                            expected_by?: string;
+                            /** @description the delivery price the buyer saw; a different price refuses the checkout (422 `delivery_price_changed`) */
+                            expected_price_minor: number;
+                            /** @enum {string} */
+                            kind: "express" | "pickup" | "standard" | "cross_border";
+                            /** @description express and pickup: the store that serves it, as the delivery options named it */
+                            location_id?: string;
+                        };
+                        recipient: {
+                            name: string;
+                            phone: string;
+                        };
+                        /** @description the option per seller, `{ "mer_...": {...} }`, over `option` */
+                        sellers?: {
+                            [key: string]: {
+                                /**
+                                 * Format: date-time
+                                 * @description the promised time the buyer saw (window_to, ready_by or deliver_by); a promise later than it by more than 10 minutes refuses the checkout (409 `delivery_promise_changed`)
+                                 */
+                                expected_by?: string;
+                                /** @description the delivery price the buyer saw; a different price refuses the checkout (422 `delivery_price_changed`) */
+                                expected_price_minor: number;
+                                /** @enum {string} */
+                                kind: "express" | "pickup" | "standard" | "cross_border";
+                                /** @description express and pickup: the store that serves it, as the delivery options named it */
+                                location_id?: string;
+                            };
+                        };
+                    };
                     expected_total_minor?: number;
                     /** @description location per seller: `{ "mer_...": "loc_..." }`; by default the location with most stock */
                     fulfilment?: {
@@ -6766,6 +6851,52 @@ export interface operations {
                     buyer_email?: string;
                     /** @description ISO 4217 currency code */
                     currency: string;
+                    /** @description the delivery chosen from POST /v1/delivery-options: the server recomputes the promise and reserves stock where it is served from (one order per place for a split carrier delivery); without it, checkout reserves as before and records no delivery */
+                    delivery?: {
+                        /** @description where to deliver, with its coordinates; not needed when every option is pickup */
+                        address?: {
+                            city: string;
+                            country: string;
+                            latitude: number;
+                            line1: string;
+                            longitude: number;
+                            postal_code?: string;
+                        };
+                        /** @description the option for every seller of the checkout */
+                        option?: {
+                            /**
+                             * Format: date-time
+                             * @description the promised time the buyer saw (window_to, ready_by or deliver_by); a promise later than it by more than 10 minutes refuses the checkout (409 `delivery_promise_changed`)
+                             */
+                            expected_by?: string;
+                            /** @description the delivery price the buyer saw; a different price refuses the checkout (422 `delivery_price_changed`) */
+                            expected_price_minor: number;
+                            /** @enum {string} */
+                            kind: "express" | "pickup" | "standard" | "cross_border";
+                            /** @description express and pickup: the store that serves it, as the delivery options named it */
+                            location_id?: string;
+                        };
+                        recipient: {
+                            name: string;
+                            phone: string;
+                        };
+                        /** @description the option per seller, `{ "mer_...": {...} }`, over `option` */
+                        sellers?: {
+                            [key: string]: {
+                                /**
+                                 * Format: date-time
+                                 * @description the promised time the buyer saw (window_to, ready_by or deliver_by); a promise later than it by more than 10 minutes refuses the checkout (409 `delivery_promise_changed`)
+                                 */
+                                expected_by?: string;
+                                /** @description the delivery price the buyer saw; a different price refuses the checkout (422 `delivery_price_changed`) */
+                                expected_price_minor: number;
+                                /** @enum {string} */
+                                kind: "express" | "pickup" | "standard" | "cross_border";
+                                /** @description express and pickup: the store that serves it, as the delivery options named it */
+                                location_id?: string;
+                            };
+                        };
+                    };
                     /** @description location per seller: `{ "mer_...": "loc_..." }`; by default the location with most stock */
                     fulfilment?: {
                         [key: string]: string;

@@ -1,6 +1,5 @@
 import { inTransaction, type AnyDb } from '../../kernel/db.js';
 import type { LockTurn } from '../../kernel/group-commit.js';
-import { Problem } from '../../kernel/problem.js';
 import { allocateStock } from './steps/allocate-stock.js';
 import { createOrders, type AllocatedCheckout } from './steps/create-orders.js';
 import { lockStock } from './steps/lock-stock.js';
@@ -37,17 +36,17 @@ export async function placeBatch(db: AnyDb, requests: readonly CheckoutRequest[]
     });
 
     const levels = await lockStock(trx, valid.flatMap((v) => v.lines), turn);
-    const allocations = allocateStock(valid.map((v) => ({ lines: v.lines, locations: v.request.locations })), levels);
+    const allocations = allocateStock(valid.map((v) => ({ lines: v.lines, locations: v.request.locations, deliveries: v.request.deliveries })), levels);
 
     const allocated: AllocatedCheckout[] = [];
     const served: number[] = [];
     valid.forEach((v, i) => {
       const allocation = allocations[i]!;
       if (!allocation.ok) {
-        results[v.index] = { ok: false, problem: new Problem(409, 'out_of_stock', 'Sold out', `Only ${allocation.available} of ${allocation.requested} requested units of ${allocation.variant_id} are available`) };
+        results[v.index] = { ok: false, problem: allocation.problem };
         return;
       }
-      allocated.push({ checkout: v.request, lines: v.lines, location_by_merchant: allocation.location_by_merchant });
+      allocated.push({ checkout: v.request, lines: v.lines, parts_by_merchant: allocation.parts_by_merchant });
       served.push(v.index);
     });
 

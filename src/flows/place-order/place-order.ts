@@ -4,7 +4,8 @@ import { problems } from '../../kernel/problem.js';
 import { viewCart, type CartKey, type PlacedOrder } from '../../modules/orders/index.js';
 import type { CheckoutCommitter } from './committer.js';
 import { claimCart, releaseCart } from './steps/claim-cart.js';
-import type { CheckoutItem } from './types.js';
+import { promiseDelivery } from './steps/promise-delivery.js';
+import type { CheckoutItem, ChosenDelivery, DeliveryInput } from './types.js';
 
 /**
  * Placing an order, as the buyer lives it: a checkout (buy now, or a cart) becomes one order per
@@ -21,7 +22,20 @@ export interface PlaceOrderInput {
   consumer_id?: string | undefined;
   /** Location per seller chosen by the buyer; by default the location with most stock. */
   fulfilment?: Readonly<Record<string, string>> | undefined;
+  /** The delivery chosen per seller, its promise recomputed (`chooseDelivery`); none: as before, no delivery recorded. */
+  deliveries?: ReadonlyMap<string, ChosenDelivery> | undefined;
   cart_id?: string | undefined;
+}
+
+/**
+ * The buyer's delivery choice checked against the promise as it stands now (steps/promise-delivery.ts),
+ * before the checkout joins a batch; a checkout cannot both choose a delivery and name locations.
+ */
+export async function chooseDelivery(db: AnyDb, items: readonly CheckoutItem[], delivery: DeliveryInput | undefined, fulfilment: Readonly<Record<string, string>> | undefined): Promise<Map<string, ChosenDelivery> | undefined> {
+  if (delivery === undefined) return undefined;
+  if (fulfilment !== undefined && Object.keys(fulfilment).length > 0) throw problems.validation([{ field: 'fulfilment', location: 'body', message: 'send either delivery (its option names the serving store) or fulfilment, not both' }]);
+  if (delivery.option === undefined && delivery.sellers === undefined) throw problems.validation([{ field: 'delivery.option', location: 'body', message: 'choose an option for the checkout (option) or per seller (sellers)' }]);
+  return promiseDelivery(db, items, delivery);
 }
 
 export interface PlacedCheckout {
@@ -40,6 +54,7 @@ export async function placeOrder(committer: CheckoutCommitter, input: PlaceOrder
     cart_id: input.cart_id ?? null,
     items: input.items,
     locations: input.fulfilment ?? {},
+    deliveries: input.deliveries,
     unpaid_ttl_s,
   });
   if (!result.ok) throw result.problem;
@@ -52,6 +67,7 @@ export interface CartCheckoutInput {
   fulfilment?: Readonly<Record<string, string>> | undefined;
   /** The total the buyer saw; a different current total refuses the checkout (422 `price_changed`). */
   expected_total_minor?: number | undefined;
+  delivery?: DeliveryInput | undefined;
 }
 
 /**
@@ -70,6 +86,16 @@ export async function checkoutCart(db: AnyDb, committer: CheckoutCommitter, cart
       if (view.total_minor !== BigInt(input.expected_total_minor)) throw problems.unprocessable('price_changed', `The cart now totals ${view.total_minor}, not ${input.expected_total_minor}`);
       items = view.items.map(({ variant_id, quantity }) => ({ variant_id, quantity }));
     }
+    let deliveries: Map<string, ChosenDelivery> | undefined;
+    if (input.delivery !== undefined) {
+      // The promise needs the items: read here (the cart is claimed, they no longer change).
+      if (items === 'cart') {
+        const view = await viewCart(db, cart);
+        if (view.items.length === 0) throw problems.unprocessable('cart_empty', 'The cart has no items');
+        items = view.items.map(({ variant_id, quantity }) => ({ variant_id, quantity }));
+      }
+      deliveries = await chooseDelivery(db, items, input.delivery, input.fulfilment);
+    }
     return await placeOrder(
       committer,
       {
@@ -79,6 +105,7 @@ export async function checkoutCart(db: AnyDb, committer: CheckoutCommitter, cart
         buyer_email: input.buyer_email ?? cart.buyer_email ?? input.consumer?.email,
         consumer_id: cart.consumer_id ?? input.consumer?.id,
         fulfilment: input.fulfilment,
+        deliveries,
         cart_id: cart.id,
       },
       unpaid_ttl_s,

@@ -5,9 +5,9 @@ import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
 import { consumerToken } from '../../modules/accounts/index.js';
 import { quantity_max } from '../../modules/inventory/index.js';
-import { buyerEmail, cart_lines_max, cartAccess, cartParams, cartToken, orderJson, orderSchema, orderSettings, signedInConsumer } from '../../modules/orders/index.js';
+import { buyerEmail, deliveryKinds, deliverySummaryJson, deliverySummarySchema, cart_lines_max, cartAccess, cartParams, cartToken, orderJson, orderSchema, orderSettings, signedInConsumer } from '../../modules/orders/index.js';
 import { CheckoutCommitter } from './committer.js';
-import { checkoutCart, placeOrder, type PlacedCheckout } from './place-order.js';
+import { checkoutCart, chooseDelivery, placeOrder, type PlacedCheckout } from './place-order.js';
 
 const id = z.string().min(1).max(64);
 const quantity = z.number().int('must be a whole number of units').min(1, 'must be at least 1').max(quantity_max, `must be at most ${quantity_max}`);
@@ -20,7 +20,31 @@ const checkoutItem = z
   })
   .strict();
 const fulfilment = z.record(id, id).optional().openapi({ description: 'location per seller: `{ "mer_...": "loc_..." }`; by default the location with most stock' });
-const checkoutOut = z.object({ checkout_id: z.string(), orders: z.array(orderSchema) }).openapi('Checkout');
+const text = (max: number) => z.string().trim().min(1).max(max);
+const deliveryChoice = z
+  .object({
+    kind: z.enum(deliveryKinds),
+    location_id: id.optional().openapi({ description: 'express and pickup: the store that serves it, as the delivery options named it' }),
+    expected_price_minor: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).openapi({ description: 'the delivery price the buyer saw; a different price refuses the checkout (422 `delivery_price_changed`)' }),
+    expected_by: z.string().datetime({ offset: true }).optional().openapi({ description: 'the promised time the buyer saw (window_to, ready_by or deliver_by); a promise later than it by more than 10 minutes refuses the checkout (409 `delivery_promise_changed`)' }),
+  })
+  .strict();
+const delivery = z
+  .object({
+    recipient: z.object({ name: text(200), phone: z.string().trim().regex(/^\+?[0-9 ()-]{5,32}$/, 'must be a phone number') }).strict(),
+    address: z
+      .object({ line1: text(300), city: text(100), country: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2'), postal_code: text(20).optional(), latitude: z.number().min(-90).max(90), longitude: z.number().min(-180).max(180) })
+      .strict()
+      .optional()
+      .openapi({ description: 'where to deliver, with its coordinates; not needed when every option is pickup' }),
+    option: deliveryChoice.optional().openapi({ description: 'the option for every seller of the checkout' }),
+    sellers: z.record(id, deliveryChoice).optional().openapi({ description: 'the option per seller, `{ "mer_...": {...} }`, over `option`' }),
+  })
+  .strict()
+  .optional()
+  .openapi({ description: 'the delivery chosen from POST /v1/delivery-options: the server recomputes the promise and reserves stock where it is served from (one order per place for a split carrier delivery); without it, checkout reserves as before and records no delivery' });
+const checkoutOrder = orderSchema.extend({ delivery: deliverySummarySchema.nullable().openapi({ description: 'the delivery chosen, without the recipient and address' }) }).openapi('CheckoutOrder');
+const checkoutOut = z.object({ checkout_id: z.string(), orders: z.array(checkoutOrder) }).openapi('Checkout');
 
 export const checkoutRoute = defineRoute({
   operationId: 'createCheckout',
@@ -29,7 +53,7 @@ export const checkoutRoute = defineRoute({
   tags: ['Checkout'],
   summary: 'Buy now: price, reserve stock and create one order per seller, awaiting payment',
   access: { scope: 'checkout:write', tenancy: 'public', keyKinds: ['publishable', 'secret'] },
-  request: { headers: consumerToken, ...jsonBody(z.object({ currency: currencySchema, items: z.array(checkoutItem).min(1).max(cart_lines_max), buyer_email: buyerEmail, fulfilment }).strict()) },
+  request: { headers: consumerToken, ...jsonBody(z.object({ currency: currencySchema, items: z.array(checkoutItem).min(1).max(cart_lines_max), buyer_email: buyerEmail, fulfilment, delivery }).strict()) },
   responses: { 201: jsonResponse(checkoutOut, 'The orders, awaiting payment') },
 });
 
@@ -40,11 +64,14 @@ export const checkoutCartRoute = defineRoute({
   tags: ['Checkout'],
   summary: 'Check out a cart: one order per seller, awaiting payment',
   access: cartAccess,
-  request: { params: cartParams, headers: cartToken, ...jsonBody(z.object({ buyer_email: buyerEmail, fulfilment, expected_total_minor: z.number().int().min(0).optional() }).strict()) },
+  request: { params: cartParams, headers: cartToken, ...jsonBody(z.object({ buyer_email: buyerEmail, fulfilment, expected_total_minor: z.number().int().min(0).optional(), delivery }).strict()) },
   responses: { 201: jsonResponse(checkoutOut, 'The orders, awaiting payment') },
 });
 
-const checkoutJson = (r: PlacedCheckout): z.infer<typeof checkoutOut> => ({ checkout_id: r.checkout_id, orders: r.orders.map((p) => orderJson({ ...p.order, lines: p.lines })) });
+const checkoutJson = (r: PlacedCheckout): z.infer<typeof checkoutOut> => ({
+  checkout_id: r.checkout_id,
+  orders: r.orders.map((p) => ({ ...orderJson({ ...p.order, lines: p.lines }), delivery: p.delivery === undefined ? null : deliverySummaryJson(p.delivery) })),
+});
 
 /** The two ways to check out; one group commit per process serves both. */
 export function registerRoutes(router: ModuleRouter, { db, config, logger }: ModuleContext): void {
@@ -56,7 +83,8 @@ export function registerRoutes(router: ModuleRouter, { db, config, logger }: Mod
     const variants = input.items.map((i) => i.variant_id);
     if (new Set(variants).size !== variants.length) throw problems.validation([{ field: 'items', location: 'body', message: 'each variant may appear once; raise its quantity instead' }]);
     const consumer = await signedInConsumer(db, c.req.valid('header'));
-    const placed = await placeOrder(committer, { ...input, buyer_email: input.buyer_email ?? consumer?.email, consumer_id: consumer?.id, channel_merchant_id: c.get('caller').merchant_id }, unpaid_ttl_s);
+    const deliveries = await chooseDelivery(db, input.items, input.delivery, input.fulfilment);
+    const placed = await placeOrder(committer, { ...input, deliveries, buyer_email: input.buyer_email ?? consumer?.email, consumer_id: consumer?.id, channel_merchant_id: c.get('caller').merchant_id }, unpaid_ttl_s);
     return c.json(checkoutJson(placed), 201);
   });
 

@@ -1,9 +1,9 @@
 /**
  * Fulfilment (issue 15, in progress): where an order ships from, how and when. Today this is the
  * delivery promise as pure computation (express, pickup, standard and cross-border options over a
- * spatial index of the merchant's places); the storefront route, the reservation at the serving
- * location, fulfilments with their state machine, pick lists, pickup codes and local delivery
- * come next, with their tables.
+ * spatial index of the merchant's places) and its storefront route; checkout recomputes it for the
+ * option the buyer chose (src/flows/place-order/steps/promise-delivery.ts). Fulfilments with their
+ * state machine, pick lists, pickup codes and local delivery come next, with their tables.
  */
 import { defineModule } from '../../kernel/module.js';
 import { registerRoutes } from './routes.js';

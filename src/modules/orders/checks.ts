@@ -58,4 +58,15 @@ export const checks: readonly InvariantCheck[] = [
       return result.rows.map((r) => `order ${r.id}: total ${r.total_minor} but lines add up to ${r.lines ?? 0n}`);
     },
   },
+  {
+    name: 'orders.deliveries_served_where_reserved',
+    description: 'every recorded delivery is served from its order’s location (where its stock was reserved), and an erased one keeps no coordinates',
+    async run(db) {
+      const result = await sql<{ order_id: string; delivery_location: string; order_location: string; erased: boolean }>`
+        select d.order_id, d.location_id as delivery_location, o.location_id as order_location, d.erased_at is not null as erased
+        from order_delivery d join sales_order o on o.merchant_id = d.merchant_id and o.id = d.order_id
+        where d.location_id <> o.location_id or (d.erased_at is not null and (d.latitude is not null or d.longitude is not null)) limit 100`.execute(db);
+      return result.rows.map((r) => (r.erased ? `order ${r.order_id}: delivery erased but keeps coordinates` : `order ${r.order_id}: delivery served from ${r.delivery_location} but the order reserves at ${r.order_location}`));
+    },
+  },
 ];

@@ -4,7 +4,8 @@ import { toJsonAmount } from '../../kernel/money.js';
 import { consumerToken, consumerTokenHeader, requireConsumer, type Consumer } from '../accounts/index.js';
 import { openCart, type Cart } from './carts.js';
 import type { Order, OrderLine } from './state-machine.js';
-import { orderStatuses } from './tables.js';
+import type { OrderDelivery } from './placed-orders.js';
+import { deliveryKinds, orderStatuses } from './tables.js';
 
 /**
  * The HTTP shapes of orders and carts, shared by this module's routes and by the flows that
@@ -37,6 +38,45 @@ export const orderSchema = z
     lines: z.array(lineOut),
   })
   .openapi('Order');
+
+/** The delivery chosen at checkout without anything personal: what the buyer's answers carry. */
+export const deliverySummarySchema = z
+  .object({
+    kind: z.enum(deliveryKinds),
+    location_id: z.string().openapi({ description: 'the place that serves it: the store for express and pickup, the place this parcel ships from otherwise' }),
+    price_minor: z.number().int().openapi({ description: 'the delivery price quoted and accepted; recorded, not yet added to the order total' }),
+    window_from: z.string().nullable(),
+    window_to: z.string().nullable().openapi({ description: 'express: delivered by' }),
+    ready_by: z.string().nullable().openapi({ description: 'pickup: ready at the store by' }),
+    deliver_by: z.string().nullable().openapi({ description: 'standard and cross-border: delivered by' }),
+    confidence: z.number(),
+    carrier: z.string().nullable(),
+  })
+  .openapi('OrderDeliverySummary');
+
+/** The delivery with its recipient and address: only for the seller who delivers it. */
+export const deliverySchema = deliverySummarySchema
+  .extend({
+    recipient: z.object({ name: z.string(), phone: z.string() }),
+    address: z.object({ line1: z.string().nullable(), city: z.string().nullable(), country: z.string().nullable(), postal_code: z.string().nullable(), latitude: z.number().nullable(), longitude: z.number().nullable() }).nullable().openapi({ description: 'null for pickup without an address' }),
+    erased: z.boolean().openapi({ description: 'the buyer was erased: recipient and address are masked' }),
+  })
+  .openapi('OrderDelivery');
+
+export function deliverySummaryJson(d: OrderDelivery): z.infer<typeof deliverySummarySchema> {
+  const iso = (x: Date | null) => x?.toISOString() ?? null;
+  return { kind: d.kind, location_id: d.location_id, price_minor: toJsonAmount(d.price_minor), window_from: iso(d.window_from), window_to: iso(d.window_to), ready_by: iso(d.ready_by), deliver_by: iso(d.deliver_by), confidence: d.confidence, carrier: d.carrier };
+}
+
+export function deliveryJson(d: OrderDelivery & { erased_at: Date | null }): z.infer<typeof deliverySchema> {
+  const hasAddress = d.address_line1 !== null || d.latitude !== null || d.address_country !== null;
+  return {
+    ...deliverySummaryJson(d),
+    recipient: { name: d.recipient_name, phone: d.recipient_phone },
+    address: hasAddress ? { line1: d.address_line1, city: d.address_city, country: d.address_country, postal_code: d.address_postal_code, latitude: d.latitude, longitude: d.longitude } : null,
+    erased: d.erased_at !== null,
+  };
+}
 
 /**
  * The sales channel of an order. Every order today is placed online through a storefront's

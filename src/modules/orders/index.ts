@@ -37,12 +37,12 @@ export { getOrder, listOrders, closeExpiredOrders, consumerOrder, countOrdersByS
 export { salesByPlace, lastSaleAt, places_max, type PlaceWindow, type PlaceSales } from './sales-by-place.js';
 export { dailySales, topProducts, soldStatuses, sales_days_max, top_products_max, type SalesDay, type TopProduct } from './sales.js';
 export { applyOrderAction, transitionOrder, transitionOrders, type TransitionRequest, eventPayload as orderEventPayload, rules as orderRules, type Order, type OrderAction, type OrderLine } from './state-machine.js';
-export { insertPlacedOrders, placedBy, splitIntoOrders, type CheckoutHeader, type PlacedOrder, type PricedLine } from './placed-orders.js';
+export { insertPlacedOrders, placedBy, splitIntoOrders, type CheckoutHeader, type OrderDelivery, type OrderPart, type PlacedOrder, type PricedLine } from './placed-orders.js';
 export { cart_lines_max, cartItems, claimForCheckout, itemsOfCarts, reopenCart, viewCart, type Cart, type CartKey } from './carts.js';
-export { buyerEmail, cartAccess, cartParams, cartToken, openRequestCart, orderJson, orderSchema, signedInConsumer } from './http.js';
+export { buyerEmail, deliveryJson, deliverySchema, deliverySummaryJson, deliverySummarySchema, cartAccess, cartParams, cartToken, openRequestCart, orderJson, orderSchema, signedInConsumer } from './http.js';
 export * from './events.js';
 export { linkGuestOrders, linked_orders_max } from './link-guest-orders.js';
-export { orderStatuses, type OrderStatus } from './tables.js';
+export { deliveryKinds, orderStatuses, type DeliveryKind, type OrderStatus } from './tables.js';
 export { pseudonymiseBuyer, pseudonymFor } from './pseudonymise.js';
 export { pickBacklog } from './pick-backlog.js';
 export { decideDispute, disputes_page_max, listDisputes, sellerOfDispute, type Dispute, type DisputeOutcome } from './disputes.js';

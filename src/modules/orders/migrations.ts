@@ -121,4 +121,42 @@ export const migrations = [
      -- Chinese. Older lines keep an empty object and show title.
      alter table order_line add column title_i18n jsonb not null default '{}';`,
   ),
+  sqlMigration(
+    '20261206T0230_order_delivery',
+    `-- The delivery chosen at checkout (issue 15): the option, where it is served from, what was
+     -- promised and its price, and the recipient and address, which are personal data: shown to
+     -- the seller who delivers, masked when the buyer is erased (erased_at), never in events.
+     -- One row per order; an order of a split standard delivery is one parcel.
+     create table order_delivery (
+       merchant_id text not null,
+       order_id text not null,
+       kind text not null check (kind in ('express', 'pickup', 'standard', 'cross_border')),
+       location_id text not null,
+       currency text not null,
+       price_minor bigint not null check (price_minor >= 0),
+       window_from timestamptz,
+       window_to timestamptz,
+       ready_by timestamptz,
+       deliver_by timestamptz,
+       confidence double precision not null check (confidence between 0 and 1),
+       carrier text,
+       lane text,
+       recipient_name text not null,
+       recipient_phone text not null,
+       address_line1 text,
+       address_city text,
+       address_country text,
+       address_postal_code text,
+       latitude double precision check (latitude between -90 and 90),
+       longitude double precision check (longitude between -180 and 180),
+       erased_at timestamptz,
+       created_at timestamptz not null default now(),
+       primary key (merchant_id, order_id),
+       foreign key (merchant_id, order_id) references sales_order (merchant_id, id),
+       check ((kind = 'express') = (window_to is not null)),
+       check ((kind = 'pickup') = (ready_by is not null)),
+       check ((kind in ('standard', 'cross_border')) = (deliver_by is not null)),
+       check (kind = 'pickup' or erased_at is not null or (address_line1 is not null and latitude is not null and longitude is not null))
+     );`,
+  ),
 ];

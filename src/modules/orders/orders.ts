@@ -1,20 +1,22 @@
 import { sql } from 'kysely';
 import { tablesOf, type AnyDb } from '../../kernel/db.js';
 import { applyOrderAction, type Order, type OrderLine } from './state-machine.js';
-import type { OrderStatus, OrderTables, OrderTransitionTable } from './tables.js';
+import type { OrderDeliveryTable, OrderStatus, OrderTables, OrderTransitionTable } from './tables.js';
 
 export type OrderTransition = Omit<OrderTransitionTable, 'occurred_at'> & { occurred_at: Date };
-export type OrderDetail = Order & { lines: OrderLine[]; transitions: OrderTransition[] };
+/** An order as its seller sees it: with the delivery chosen at checkout (recipient and address included), when there is one. */
+export type OrderDetail = Order & { lines: OrderLine[]; transitions: OrderTransition[]; delivery: OrderDeliveryTable | null };
 
 export async function getOrder(db: AnyDb, merchant_id: string, order_id: string): Promise<OrderDetail | undefined> {
   const t = tablesOf<OrderTables>(db);
   const order = await t.selectFrom('sales_order').selectAll().where('merchant_id', '=', merchant_id).where('id', '=', order_id).executeTakeFirst();
   if (order === undefined) return undefined;
-  const [lines, transitions] = await Promise.all([
+  const [lines, transitions, delivery] = await Promise.all([
     t.selectFrom('order_line').selectAll().where('merchant_id', '=', merchant_id).where('order_id', '=', order_id).orderBy('line_no').execute(),
     t.selectFrom('order_transition').selectAll().where('merchant_id', '=', merchant_id).where('order_id', '=', order_id).orderBy('id').execute(),
+    t.selectFrom('order_delivery').selectAll().where('merchant_id', '=', merchant_id).where('order_id', '=', order_id).executeTakeFirst(),
   ]);
-  return { ...order, lines, transitions };
+  return { ...order, lines, transitions, delivery: (delivery as OrderDeliveryTable | undefined) ?? null };
 }
 
 export interface OrderFilter {

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { AnyTrx } from '../../kernel/db.js';
 import { newId } from '../../kernel/ids.js';
 import type { Order, OrderLine } from './state-machine.js';
+import type { OrderDeliveryTable } from './tables.js';
 
 /**
  * New orders, as checkout places them: one order per seller of a checkout, awaiting payment.
@@ -11,6 +12,21 @@ import type { Order, OrderLine } from './state-machine.js';
 export interface PlacedOrder {
   order: Order;
   lines: OrderLine[];
+  /** The delivery the buyer chose, when they chose one (recipient and address are personal data). */
+  delivery?: OrderDelivery | undefined;
+}
+
+/** The delivery recorded with an order: the option, its promise and price, the recipient and address. */
+export type OrderDelivery = Omit<OrderDeliveryTable, 'merchant_id' | 'order_id' | 'currency' | 'erased_at' | 'created_at'>;
+
+/**
+ * One order's worth of a seller's lines: where it ships from, and, for a delivery split over
+ * several places, how many units of each variant this place sends (all of every line when absent).
+ */
+export interface OrderPart {
+  location_id: string;
+  quantities?: ReadonlyMap<string, number> | undefined;
+  delivery?: OrderDelivery | undefined;
 }
 
 /** What a checkout says about all its orders. */
@@ -41,53 +57,62 @@ export interface PricedLine {
 /** The actor recorded on an order's first transition. */
 export const placedBy = (checkout_id: string) => `checkout:${checkout_id}`;
 
-/** Splits one checkout into one order per seller, each shipping from the seller's chosen location. */
-export function splitIntoOrders(checkout: CheckoutHeader, lines: readonly PricedLine[], location_by_merchant: ReadonlyMap<string, string>): PlacedOrder[] {
+/**
+ * Splits one checkout into orders: one per seller, or, when a seller's chosen delivery is served
+ * from several places (a split standard delivery), one per place, each with the units that place
+ * sends, so every order keeps one location that its reservation, release and sale use.
+ */
+export function splitIntoOrders(checkout: CheckoutHeader, lines: readonly PricedLine[], parts_by_merchant: ReadonlyMap<string, readonly OrderPart[]>): PlacedOrder[] {
   const bySeller = new Map<string, PricedLine[]>();
   for (const line of lines) bySeller.set(line.merchant_id, [...(bySeller.get(line.merchant_id) ?? []), line]);
   const now = new Date();
-  return [...bySeller].map(([merchant_id, sellerLines]) => {
-    const id = newId('ord');
-    const orderLines: OrderLine[] = sellerLines.map((q, i) => ({
-      merchant_id,
-      order_id: id,
-      line_no: i + 1,
-      variant_id: q.variant_id,
-      product_id: q.product_id,
-      sku: q.sku,
-      title: q.title,
-      title_i18n: q.title_i18n,
-      quantity: q.quantity,
-      unit_price_minor: q.unit_price_minor,
-      total_minor: q.unit_price_minor * BigInt(q.quantity),
-    }));
-    const subtotal = orderLines.reduce((sum, l) => sum + l.total_minor, 0n);
-    const location_id = location_by_merchant.get(merchant_id);
-    if (location_id === undefined) throw new Error(`no location allocated for seller ${merchant_id} of checkout ${checkout.checkout_id}`);
-    const order: Order = {
-      merchant_id,
-      id,
-      // Assigned by insertPlacedOrders, from the merchant's counter.
-      number: 0n,
-      checkout_id: checkout.checkout_id,
-      cart_id: checkout.cart_id,
-      channel_merchant_id: checkout.channel_merchant_id,
-      buyer_email: checkout.buyer_email,
-      consumer_id: checkout.consumer_id,
-      status: 'awaiting_payment',
-      status_before_refund: null,
-      currency: checkout.currency,
-      subtotal_minor: subtotal,
-      total_minor: subtotal,
-      location_id,
-      expires_at: new Date(now.getTime() + checkout.unpaid_ttl_s * 1_000),
-      shipped_at: null,
-      tracking_number: null,
-      refund_amount_minor: null,
-      created_at: now,
-      updated_at: now,
-    };
-    return { order, lines: orderLines };
+  return [...bySeller].flatMap(([merchant_id, sellerLines]) => {
+    const parts = parts_by_merchant.get(merchant_id);
+    if (parts === undefined || parts.length === 0) throw new Error(`no location allocated for seller ${merchant_id} of checkout ${checkout.checkout_id}`);
+    return parts.map((part) => {
+      const id = newId('ord');
+      const orderLines: OrderLine[] = sellerLines
+        .map((q) => ({ q, quantity: part.quantities === undefined ? q.quantity : (part.quantities.get(q.variant_id) ?? 0) }))
+        .filter(({ quantity }) => quantity > 0)
+        .map(({ q, quantity }, i) => ({
+          merchant_id,
+          order_id: id,
+          line_no: i + 1,
+          variant_id: q.variant_id,
+          product_id: q.product_id,
+          sku: q.sku,
+          title: q.title,
+          title_i18n: q.title_i18n,
+          quantity,
+          unit_price_minor: q.unit_price_minor,
+          total_minor: q.unit_price_minor * BigInt(quantity),
+        }));
+      const subtotal = orderLines.reduce((sum, l) => sum + l.total_minor, 0n);
+      const order: Order = {
+        merchant_id,
+        id,
+        // Assigned by insertPlacedOrders, from the merchant's counter.
+        number: 0n,
+        checkout_id: checkout.checkout_id,
+        cart_id: checkout.cart_id,
+        channel_merchant_id: checkout.channel_merchant_id,
+        buyer_email: checkout.buyer_email,
+        consumer_id: checkout.consumer_id,
+        status: 'awaiting_payment',
+        status_before_refund: null,
+        currency: checkout.currency,
+        subtotal_minor: subtotal,
+        total_minor: subtotal,
+        location_id: part.location_id,
+        expires_at: new Date(now.getTime() + checkout.unpaid_ttl_s * 1_000),
+        shipped_at: null,
+        tracking_number: null,
+        refund_amount_minor: null,
+        created_at: now,
+        updated_at: now,
+      };
+      return { order, lines: orderLines, delivery: part.delivery };
+    });
   });
 }
 
@@ -111,6 +136,9 @@ export async function insertPlacedOrders(trx: AnyTrx, placed: readonly PlacedOrd
   const o = <K extends keyof Order>(k: K) => orders.map((x) => x[k]);
   const lines = placed.flatMap((p) => p.lines);
   const l = <K extends keyof OrderLine>(k: K) => lines.map((x) => x[k]);
+  const delivered = placed.flatMap((p) => (p.delivery === undefined ? [] : [{ ...p.delivery, merchant_id: p.order.merchant_id, order_id: p.order.id, currency: p.order.currency }]));
+  const d = <K extends keyof (typeof delivered)[number]>(k: K) => delivered.map((x) => x[k]);
+  const at = (k: 'window_from' | 'window_to' | 'ready_by' | 'deliver_by') => delivered.map((x) => x[k]?.toISOString() ?? null);
   const numbered = await sql<{ id: string; merchant_id: string; number: bigint }>`with input as (
       select * from unnest(${o('merchant_id')}::text[], ${o('id')}::text[], ${o('checkout_id')}::text[], ${o('cart_id')}::text[], ${o('channel_merchant_id')}::text[], ${o('buyer_email')}::text[], ${o('consumer_id')}::text[],
         ${o('status')}::text[], ${o('currency')}::text[], ${orders.map((x) => x.subtotal_minor.toString())}::bigint[], ${orders.map((x) => x.total_minor.toString())}::bigint[],
@@ -138,6 +166,13 @@ export async function insertPlacedOrders(trx: AnyTrx, placed: readonly PlacedOrd
       insert into order_transition (merchant_id, id, order_id, to_status, action, actor)
       select m, i, oid, 'awaiting_payment', 'place', a from unnest(${o('merchant_id')}::text[], ${orders.map(() => newId('otr'))}::text[], ${o('id')}::text[],
         ${orders.map((x) => placedBy(x.checkout_id))}::text[]) as t(m, i, oid, a)
+    ), placed_deliveries as (
+      insert into order_delivery (merchant_id, order_id, kind, location_id, currency, price_minor, window_from, window_to, ready_by, deliver_by, confidence, carrier, lane,
+        recipient_name, recipient_phone, address_line1, address_city, address_country, address_postal_code, latitude, longitude)
+      select * from unnest(${d('merchant_id')}::text[], ${d('order_id')}::text[], ${d('kind')}::text[], ${d('location_id')}::text[], ${d('currency')}::text[],
+        ${delivered.map((x) => x.price_minor.toString())}::bigint[], ${at('window_from')}::timestamptz[], ${at('window_to')}::timestamptz[], ${at('ready_by')}::timestamptz[], ${at('deliver_by')}::timestamptz[],
+        ${d('confidence')}::float8[], ${d('carrier')}::text[], ${d('lane')}::text[], ${d('recipient_name')}::text[], ${d('recipient_phone')}::text[],
+        ${d('address_line1')}::text[], ${d('address_city')}::text[], ${d('address_country')}::text[], ${d('address_postal_code')}::text[], ${d('latitude')}::float8[], ${d('longitude')}::float8[])
     )
     select merchant_id, id, number from placed_orders`.execute(trx);
   const numbers = new Map(numbered.rows.map((r) => [`${r.merchant_id}|${r.id}`, BigInt(r.number)]));

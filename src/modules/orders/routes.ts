@@ -8,7 +8,7 @@ import { consumerToken, consumerTokenHeader, requireConsumer } from '../accounts
 import { quantity_max } from '../inventory/index.js';
 import { CartItemWriter } from './cart-items.js';
 import { CartOpener, claimCart, consumerCarts, openCart, viewCart, type CartView } from './carts.js';
-import { buyerEmail, cartAccess, cartParams, cartToken, openRequestCart, orderJson, orderSchema as orderOut, signedInConsumer } from './http.js';
+import { buyerEmail, deliveryJson, deliverySchema, cartAccess, cartParams, cartToken, openRequestCart, orderJson, orderSchema as orderOut, signedInConsumer } from './http.js';
 import { consumerOrder, consumerOrders, getOrder, listOrders, type OrderDetail } from './orders.js';
 import { bulkActions, bulk_orders_max, bulkOrderAction, locationsOf, orderCounts, ordersCsv, type BulkAction } from './orders-list.js';
 import { applyOrderAction, rules, type OrderAction } from './state-machine.js';
@@ -26,6 +26,7 @@ const sellerActionNames = ['ship', 'deliver', 'cancel', 'refund-request', 'refun
 const orderDetailOut = orderOut
   .extend({
     transitions: z.array(transitionOut),
+    delivery: deliverySchema.nullable().openapi({ description: 'the delivery chosen at checkout, with the recipient and address (personal data, for the seller who delivers); null when none was chosen' }),
     actions: z.array(z.enum(sellerActionNames)).openapi({ description: 'what the seller may do next, as the last segment of the action’s path (`POST /v1/orders/{id}/ship`)' }),
   })
   .openapi('OrderDetail');
@@ -36,7 +37,7 @@ const orderListItemOut = orderOut
 
 function orderDetailJson(o: OrderDetail): z.infer<typeof orderDetailOut> {
   const actions = sellerActions.filter((a) => rules[a.action].from.includes(o.status)).map((a) => a.segment);
-  return { ...orderJson(o), actions, transitions: o.transitions.map((t) => ({ from_status: t.from_status, to_status: t.to_status, action: t.action, actor: t.actor, reason: t.reason, occurred_at: t.occurred_at.toISOString() })) };
+  return { ...orderJson(o), actions, delivery: o.delivery === null ? null : deliveryJson(o.delivery), transitions: o.transitions.map((t) => ({ from_status: t.from_status, to_status: t.to_status, action: t.action, actor: t.actor, reason: t.reason, occurred_at: t.occurred_at.toISOString() })) };
 }
 
 

@@ -78,7 +78,39 @@ export interface CartItemTable {
   added_at: Generated<Date>;
 }
 
+export const deliveryKinds = ['express', 'pickup', 'standard', 'cross_border'] as const;
+export type DeliveryKind = (typeof deliveryKinds)[number];
+
+/** The delivery chosen at checkout, one per order (see migration order_delivery). Personal data: recipient and address. */
+export interface OrderDeliveryTable {
+  merchant_id: string;
+  order_id: string;
+  kind: DeliveryKind;
+  location_id: string;
+  currency: string;
+  price_minor: bigint;
+  window_from: Date | null;
+  window_to: Date | null;
+  ready_by: Date | null;
+  deliver_by: Date | null;
+  confidence: number;
+  carrier: string | null;
+  lane: string | null;
+  recipient_name: string;
+  recipient_phone: string;
+  address_line1: string | null;
+  address_city: string | null;
+  address_country: string | null;
+  address_postal_code: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  /** When the buyer was erased and the recipient and address masked. */
+  erased_at: Date | null;
+  created_at: Generated<Date>;
+}
+
 export interface OrderTables {
+  order_delivery: OrderDeliveryTable;
   sales_order: SalesOrderTable;
   order_line: OrderLineTable;
   order_transition: OrderTransitionTable;

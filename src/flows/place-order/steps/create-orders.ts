@@ -1,22 +1,23 @@
 import type { AnyTrx } from '../../../kernel/db.js';
-import { insertPlacedOrders, splitIntoOrders, type CheckoutHeader, type PlacedOrder, type PricedLine } from '../../../modules/orders/index.js';
+import { insertPlacedOrders, splitIntoOrders, type CheckoutHeader, type OrderPart, type PlacedOrder, type PricedLine } from '../../../modules/orders/index.js';
 
-/** A checkout that got its stock: its priced lines and the location each seller ships from. */
+/** A checkout that got its stock: its priced lines and the place(s) each seller ships from. */
 export interface AllocatedCheckout {
   checkout: CheckoutHeader;
   lines: readonly PricedLine[];
-  location_by_merchant: ReadonlyMap<string, string>;
+  parts_by_merchant: ReadonlyMap<string, readonly OrderPart[]>;
 }
 
 /**
- * Step 4: split each allocated checkout into one order per seller, awaiting payment, and write
- * every order of the batch with its lines and its first transition in one statement.
+ * Step 4: split each allocated checkout into one order per seller (per serving place of a split
+ * delivery), awaiting payment, and write every order of the batch with its lines, its first
+ * transition and its chosen delivery in one statement.
  *
  * Undo: the batch's transaction; nothing is visible before it commits. Once committed, an order
  * is undone by its own state machine (closed when unpaid in time, or cancelled).
  */
 export async function createOrders(trx: AnyTrx, allocated: readonly AllocatedCheckout[]): Promise<PlacedOrder[][]> {
-  const orders = allocated.map((a) => splitIntoOrders(a.checkout, a.lines, a.location_by_merchant));
+  const orders = allocated.map((a) => splitIntoOrders(a.checkout, a.lines, a.parts_by_merchant));
   await insertPlacedOrders(trx, orders.flat());
   return orders;
 }

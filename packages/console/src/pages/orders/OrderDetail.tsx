@@ -164,7 +164,53 @@ function FulfilmentCard({ order }: { order: OrderDetail }) {
             <dd>{f.dateTime(order.expires_at)}</dd>
           </>
         )}
+        {order.delivery !== null && <DeliveryFacts order={order} delivery={order.delivery} />}
       </dl>
     </Card>
+  );
+}
+
+/** The delivery chosen at checkout, with the recipient and address only the seller sees. */
+function DeliveryFacts({ order, delivery }: { order: OrderDetail; delivery: NonNullable<OrderDetail['delivery']> }) {
+  const { t } = useTranslation('orders');
+  const f = useFormat();
+  const promised = delivery.window_to ?? delivery.ready_by ?? delivery.deliver_by;
+  const address = delivery.address;
+  return (
+    <>
+      <dt>{t('detail.delivery')}</dt>
+      <dd data-testid="delivery-kind">
+        {t(`detail.deliveryKind.${delivery.kind}`)}
+        {delivery.carrier !== null && <span className="muted"> · {delivery.carrier}</span>}
+      </dd>
+      {promised !== null && (
+        <>
+          <dt>{delivery.kind === 'pickup' ? t('detail.deliveryReadyBy') : t('detail.deliveryPromise')}</dt>
+          <dd>{f.dateTime(promised)}</dd>
+        </>
+      )}
+      <dt>{t('detail.deliveryPrice')}</dt>
+      <dd>
+        {f.money(delivery.price_minor, order.currency)} <span className="muted">({t('detail.deliveryNotCharged')})</span>
+      </dd>
+      <dt>{t('detail.recipient')}</dt>
+      <dd data-testid="delivery-recipient">
+        {delivery.erased ? (
+          <span className="muted">{t('detail.recipientErased')}</span>
+        ) : (
+          <>
+            {delivery.recipient.name}
+            <br />
+            <a href={`tel:${delivery.recipient.phone.replace(/[^+0-9]/g, '')}`}>{delivery.recipient.phone}</a>
+          </>
+        )}
+      </dd>
+      {address !== null && !delivery.erased && (
+        <>
+          <dt>{t('detail.deliveryAddress')}</dt>
+          <dd>{[address.line1, address.city, address.postal_code, address.country].filter((x) => x !== null && x !== '').join(', ')}</dd>
+        </>
+      )}
+    </>
   );
 }
