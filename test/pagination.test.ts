@@ -30,6 +30,8 @@ const wholeLists: Record<string, string> = {
   listConsoleUsers: 'the people of one store',
   listScopes: 'what the modules declare',
   listWebhookEventTypes: 'what the modules declare',
+  getCarrierPerformance: 'one row per carrier and lane of the carrier network, which is bounded by its lanes',
+  trackConsumerOrder: 'the shipments of one order: one live, and the few cancelled before it',
   getSellerBalanceTotals: 'one row per currency',
 };
 
