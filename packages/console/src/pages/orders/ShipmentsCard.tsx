@@ -15,6 +15,8 @@ import type { OrderDetail } from './OrderActions';
 import { ProblemAlert } from './ProblemAlert';
 
 type Shipment = Schemas['Shipment'];
+/** Statuses after which the carrier sends nothing more. */
+const settled: readonly Shipment['status'][] = ['delivered', 'returned', 'lost', 'cancelled'];
 
 /**
  * The order's parcels shipped by carrier (GET /v1/shipments?order_id=): carrier, tracking number,
@@ -29,6 +31,8 @@ export function ShipmentsCard({ order }: { order: OrderDetail }) {
     queryKey: ['order-shipments', order.id],
     queryFn: () => unwrap(bos.GET('/v1/shipments', { params: { query: { order_id: order.id, limit: 10 } } })),
     enabled: can('shipments:read'),
+    // The carrier's webhooks move a parcel along on their own: look again while one is on its way.
+    refetchInterval: (q) => (q.state.data?.data.some((s) => !settled.includes(s.status)) === true ? 15_000 : false),
   });
   const shipments = query.data?.data ?? [];
   const canShip = order.status === 'paid' && can('shipments:write') && query.isSuccess && shipments.every((s) => s.status === 'cancelled');
@@ -68,7 +72,12 @@ function ShipmentView({ shipment: s }: { shipment: Shipment }) {
         <dt>{t('shipments.status')}</dt>
         <dd data-testid="shipment-status">
           <span className={`badge badge-${s.status}`}>{t(`shipments.statusName.${s.status}`)}</span>
-          {s.overdue && <span className="badge badge-overdue"> {t('shipments.overdue')}</span>}
+          {s.overdue && (
+            <>
+              {' '}
+              <span className="badge badge-overdue">{t('shipments.overdue')}</span>
+            </>
+          )}
         </dd>
         <dt>{t('shipments.promisedBy')}</dt>
         <dd>{f.dateTime(s.promised_by)}</dd>
@@ -99,7 +108,7 @@ function ShipmentView({ shipment: s }: { shipment: Shipment }) {
         rows={s.routing.candidates}
         rowKey={(c) => c.lane}
         columns={[
-          { label: t('shipments.carrier'), rowHeader: true, cell: (c) => (c.carrier === s.carrier ? <strong>{c.carrier}</strong> : c.carrier) },
+          { label: t('shipments.carrier'), cell: (c) => (c.carrier === s.carrier ? <strong>{c.carrier}</strong> : c.carrier) },
           { label: t('shipments.price'), num: true, cell: (c) => f.money(c.price_minor, s.currency) },
           { label: t('shipments.pOnTime'), num: true, cell: (c) => percent.format(c.p_on_time) },
           { label: t('shipments.expectedCost'), num: true, cell: (c) => f.money(Math.round(c.expected_cost_minor), s.currency) },
