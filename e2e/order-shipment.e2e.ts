@@ -104,6 +104,38 @@ describe('shipments on the order page', () => {
     await screenshot(page, 'order-shipment-zh');
   });
 
+  it('ships to the delivery address chosen at checkout: the destination comes filled in', async () => {
+    const beijing = { latitude: 39.9087, longitude: 116.3975 };
+    const levels = (await api(server, mart.secret_key, 'GET', '/v1/stock?limit=100')).body.data as { variant_id: string; available: number }[];
+    const items = [{ variant_id: levels.find((l) => l.available >= 1)!.variant_id, quantity: 1 }];
+    const quoted = await api(server, mart.publishable_key, 'POST', '/v1/delivery-options', { items, destination: beijing });
+    expect(quoted.status).toBe(200);
+    const standard = (quoted.body.sellers[0].options as { kind: string; price_minor: number }[]).find((o) => o.kind === 'standard')!;
+    expect(standard).toBeDefined();
+    const placed = await api(server, mart.publishable_key, 'POST', '/v1/checkouts', {
+      currency: 'CNY',
+      items,
+      buyer_email: 'wang.fang@example.com',
+      delivery: { recipient: { name: 'Wang Fang', phone: '+86 139 0000 5678' }, address: { line1: '1 Chang’an Avenue', city: 'Beijing', country: 'CN', ...beijing }, option: { kind: 'standard', expected_price_minor: standard.price_minor } },
+    });
+    expect(placed.status).toBe(201);
+    const order_id = placed.body.orders[0].id as string;
+    expect((await api(server, mart.publishable_key, 'POST', `/v1/checkouts/${placed.body.checkout_id as string}/payments`, { payment_method: '4242424242424242' })).status).toBe(202);
+    await eventually('the payment to be confirmed', async () => ((await api(server, mart.secret_key, 'GET', `/v1/orders/${order_id}`)).body.status === 'paid' ? true : undefined));
+
+    await page.getByLabel('语言').first().selectOption('en');
+    await page.goto(`${server.url}/console/orders/${order_id}`);
+    await page.getByRole('button', { name: 'Ship by carrier…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Ship by carrier' });
+    expect(await dialog.getByLabel('Destination latitude').inputValue()).toBe(String(beijing.latitude));
+    expect(await dialog.getByLabel('Destination longitude').inputValue()).toBe(String(beijing.longitude));
+    await dialog.getByRole('button', { name: 'Ship by carrier' }).click();
+    await page.getByTestId('shipment-reason').waitFor();
+    const created = (await api(server, mart.secret_key, 'GET', `/v1/shipments?order_id=${order_id}`)).body.data as (Shipment & { destination: { latitude: number; longitude: number } })[];
+    expect(created).toHaveLength(1);
+    expect(created[0]!.destination).toEqual(beijing);
+  });
+
   it('leaves every invariant holding (bos check)', async () => {
     const check = await server.bos(['check']);
     expect(check.code, check.stdout + check.stderr).toBe(0);
