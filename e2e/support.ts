@@ -18,12 +18,12 @@ export interface E2eServer {
   stop(): Promise<void>;
 }
 
-/** A real server on a fresh embedded PostgreSQL with the demo platform, as `npm start` gives a new user. */
-export async function startE2eServer(): Promise<E2eServer> {
+/** A real server on a fresh embedded PostgreSQL with the demo platform, as `npm start` gives a new user; `extraEnv`: settings for this test's server (e.g. a faster simulated carrier). */
+export async function startE2eServer(extraEnv: Record<string, string> = {}): Promise<E2eServer> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'openbos-e2e-'));
   const [port, pgPort] = [await freePort(), await freePort()];
   let server: RunningServer | undefined;
-  const env = { PORT: String(port), HOST: '127.0.0.1', OPENBOS_DATA_DIR: dataDir, OPENBOS_PG_PORT: String(pgPort), OPENBOS_RATE_LIMIT_PER_S: '0' };
+  const env = { PORT: String(port), HOST: '127.0.0.1', OPENBOS_DATA_DIR: dataDir, OPENBOS_PG_PORT: String(pgPort), OPENBOS_RATE_LIMIT_PER_S: '0', ...extraEnv };
   try {
     server = await startServer(env, 120_000);
   } catch (error) {

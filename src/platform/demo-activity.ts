@@ -25,6 +25,8 @@ const morePlans: Record<string, readonly Plan[]> = { 'demo-mart': ['disputed', '
 const buyerPlans: readonly Plan[] = ['completed', 'disputed', 'completed_after_payout'];
 const settle_wait_ms_max = 30_000;
 const poll_ms = 200;
+/** Where the demo parcel goes: Beijing, a national lane from the chain's Shanghai stores. */
+const demo_destination = { latitude: 39.9042, longitude: 116.4074 };
 
 interface Call {
   status: number;
@@ -87,6 +89,17 @@ export async function runDemoActivity(app: PlatformApp['app'], credentials: Demo
         await call(shop.secret_key, 'POST', `/v1/orders/${order.id}/refund-dispute`, { reason: 'Our packing photo shows the jars intact; the courier signed for an undamaged box' });
       }
       if (order.plan === 'completed_after_payout' && buyerToken !== undefined) confirmLater.push({ shop, order_id: order.id, buyerToken });
+    }
+    // The store chain ships its last paid order by carrier, to a buyer in Beijing, so the console
+    // shows a routing decision and a tracking timeline that the carrier's webhooks move along.
+    const byCarrier = handle === 'demo-mart' ? orders.findLast((o) => o.plan === 'paid') : undefined;
+    if (byCarrier !== undefined) {
+      try {
+        const shipped = await call(shop.secret_key, 'POST', `/v1/orders/${byCarrier.id}/shipments`, { destination: demo_destination, weight_g: 1_200 }, { 'idempotency-key': `demo-shipment-${byCarrier.id}` });
+        if (shipped.status !== 201) logger.warn({ shop: handle, status: shipped.status, problem: shipped.body }, 'the demo shipment by carrier could not be created');
+      } catch (error) {
+        logger.warn({ shop: handle, err: error }, 'the demo shipment by carrier could not be created');
+      }
     }
   }
   // The platform settles the shops once the completed orders' escrow is released, so the

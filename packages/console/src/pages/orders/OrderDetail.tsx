@@ -12,6 +12,7 @@ import { useSession } from '../../session';
 import { EscrowCard } from './EscrowCard';
 import { OrderActions, type OrderDetail } from './OrderActions';
 import { OrderTimeline } from './OrderTimeline';
+import { ShipmentsCard } from './ShipmentsCard';
 import './orders.css';
 
 export default function OrderDetailPage() {
@@ -49,6 +50,7 @@ function OrderBody({ order }: { order: OrderDetail }) {
     <div className="order-layout">
       <div className="order-main">
         <OrderLines order={order} />
+        <ShipmentsCard order={order} />
         <OrderTimeline order={order} />
       </div>
       <div className="order-side">
