@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, eventually, launchBrowser, screenshot, startE2eServer, unlabelledControls, type E2eServer } from './support.js';
+import { api, consolePage, type E2eServer, eventually, launchBrowser, screenshot, signInToConsole, startE2eServer, unlabelledControls } from './support.js';
 
 /**
  * The demo platform ships one of demo-mart's paid orders by carrier at start-up; the seller's
@@ -28,14 +28,8 @@ beforeAll(async () => {
   server = await startE2eServer({ OPENBOS_SIM_CARRIER_HOUR_MS: '0', OPENBOS_SIM_CARRIER_LOSSES: 'none' });
   mart = server.credentials.merchants.find((m) => m.handle === 'demo-mart')!;
   browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'Asia/Shanghai' });
-  page.setDefaultTimeout(15_000);
-  await page.goto(`${server.url}/console/`);
-  await page.getByLabel('Store handle').fill('demo-mart');
-  await page.getByLabel('Email').fill(mart.console_email);
-  await page.getByLabel('Password').fill(mart.console_password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  page = await consolePage(browser);
+  await signInToConsole(page, server, mart);
 });
 
 afterAll(async () => {

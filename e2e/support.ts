@@ -119,3 +119,20 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/** A console tab as the browser tests use it: 1280 × 900, an English browser in Shanghai. */
+export async function consolePage(browser: Browser): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'Asia/Shanghai' });
+  page.setDefaultTimeout(15_000);
+  return page;
+}
+
+/** Signs a demo store's console user in through the sign-in page, as a person would. */
+export async function signInToConsole(page: Page, server: E2eServer, person: { handle: string; console_email: string; console_password: string }): Promise<void> {
+  await page.goto(`${server.url}/console/`);
+  await page.getByLabel('Store handle').fill(person.handle);
+  await page.getByLabel('Email').fill(person.console_email);
+  await page.getByLabel('Password').fill(person.console_password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+}
