@@ -370,3 +370,15 @@ export async function transitionFulfilment(trx: AnyTrx, request: FulfilmentReque
   if (answer === undefined) throw problems.notFound('The fulfilment');
   return answer;
 }
+
+/**
+ * Fulfilments waiting to be picked or packed at each of a merchant's locations: a store's express
+ * promise grows with its backlog. From the pick list's index.
+ */
+export async function pickBacklog(db: AnyDb, merchant_id: string): Promise<Map<string, number>> {
+  const rows = await sql<{ location_id: string; n: number }>`
+    select location_id, count(*)::int as n from fulfilment
+    where merchant_id = ${merchant_id} and status in ('awaiting_pick', 'picking', 'packed')
+    group by location_id`.execute(db);
+  return new Map(rows.rows.map((r) => [r.location_id, r.n]));
+}
