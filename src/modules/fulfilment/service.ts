@@ -7,7 +7,8 @@ import { availableAtLocations } from '../inventory/index.js';
 import { listLocations } from '../locations/index.js';
 import { buildLanes, quoteWith, regions, Router, simulatedCarriers } from '../logistics/index.js';
 import { pickBacklog } from '../orders/index.js';
-import { defaultPromiseSettings, deliveryOptions, PlaceIndex, type DeliveryOption, type Destination, type Place } from './promise.js';
+import { deliveryOptions, PlaceIndex, type DeliveryOption, type Destination, type Place } from './promise.js';
+import { deliverySettings, promiseSettingsOf } from './settings-store.js';
 
 /** Places a merchant may serve from that one promise considers. */
 const places_max = 10_000;
@@ -82,7 +83,7 @@ export async function promiseFor(db: AnyDb, items: readonly { variant_id: string
   }
   return Promise.all(
     [...bySeller].map(async ([merchant_id, lines]) => {
-      const [all, stockRows, backlog] = await Promise.all([placesOf(db, merchant_id), availableAtLocations(db, merchant_id, lines.map((l) => l.variant_id)), pickBacklog(db, merchant_id)]);
+      const [all, stockRows, backlog, settings] = await Promise.all([placesOf(db, merchant_id), availableAtLocations(db, merchant_id, lines.map((l) => l.variant_id)), pickBacklog(db, merchant_id), deliverySettings(db, merchant_id)]);
       const stock = new Map(stockRows.map((r) => [`${r.location_id}|${r.variant_id}`, r.available]));
       // Only the places that hold every item can serve a single parcel, express or pickup; the
       // others matter only for a split, when no place holds everything.
@@ -92,7 +93,7 @@ export async function promiseFor(db: AnyDb, items: readonly { variant_id: string
         items: lines,
         destination,
         now,
-        settings: defaultPromiseSettings,
+        settings: promiseSettingsOf(settings),
         index: new PlaceIndex(places),
         stock: { available: (p, v) => stock.get(`${p}|${v}`) ?? 0, backlog: (p) => backlog.get(p) ?? 0 },
         quote,
