@@ -68,6 +68,12 @@ const balance = async () => {
   return (res.body.data[0] ?? { available_minor: 0, held_minor: 0 }) as { available_minor: number; held_minor: number };
 };
 
+const salesLast30Days = async () => {
+  const res = await chain.call('GET', '/v1/analytics/overview?currency=CNY');
+  expect(res.status, res.text).toBe(200);
+  return res.body.sales.last_30_days as { gross_minor: number; refunded_minor: number; net_minor: number };
+};
+
 const settings = async () => (await chain.call('GET', '/v1/fulfilment/settings')).body as Record<string, unknown>;
 
 describe('the delivery price is charged', () => {
@@ -82,6 +88,7 @@ describe('the delivery price is charged', () => {
     expect(order).toMatchObject({ subtotal_minor: 5_000, delivery_minor: express.price_minor, total_minor: 5_000 + express.price_minor });
 
     const before = await balance();
+    const salesBefore = await salesLast30Days();
     const paid = await chain.call('POST', `/v1/checkouts/${placed.body.checkout_id as string}/payments`, { key: chain.publishableKey, body: { payment_method: testCards.succeeds } });
     expect(paid.status, paid.text).toBe(202);
     await provider().deliverDue();
@@ -90,6 +97,9 @@ describe('the delivery price is charged', () => {
     const payment = (await chain.call('GET', `/v1/payments?order_id=${order.id as string}`)).body.data[0];
     expect(payment).toMatchObject({ status: 'captured', amount_minor: 5_000 + express.price_minor });
     expect((await balance()).held_minor).toBe(before.held_minor + 5_000 + express.price_minor);
+    // Sales are goods (GMV): the overview counts the order at its subtotal, not the delivery.
+    const salesPaid = await salesLast30Days();
+    expect(salesPaid.gross_minor - salesBefore.gross_minor).toBe(5_000);
     const capture = await sql<{ amount: string }>`select amount::text from ledger_transfer where code = 'capture' and reference = ${order.id as string}`.execute(platform.database.db);
     expect(capture.rows.map((r) => Number(r.amount))).toEqual([5_000 + express.price_minor]);
     await invariantsHold();
@@ -105,6 +115,10 @@ describe('the delivery price is charged', () => {
     await dispatcher.drain();
     expect((await balance()).held_minor).toBe(before.held_minor);
     expect((await chain.call('GET', `/v1/payments?order_id=${order.id as string}`)).body.data[0]).toMatchObject({ status: 'refunded', refund_amount_minor: 5_000 + express.price_minor });
+    // The refund returns the goods to sales at most: net sales of the order come back to zero, never below.
+    const salesRefunded = await salesLast30Days();
+    expect(salesRefunded.refunded_minor - salesPaid.refunded_minor).toBe(5_000);
+    expect(salesRefunded.net_minor).toBe(salesBefore.net_minor);
     await invariantsHold();
   });
 
