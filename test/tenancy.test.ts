@@ -97,6 +97,9 @@ async function enrolled(caller: TestConsoleSession): Promise<{ code: string }> {
   return { code: codeFor(secret, 1) };
 }
 
+/** A full body for PUT /v1/fulfilment/settings. */
+const deliverySettings = { express_radius_m: 3_000, express_price_minor: 800, pickup_price_minor: 0, standard_base_price_minor: 0, cross_border_base_price_minor: 0, cross_border_enabled: false, pickup_hold_h: 72 };
+
 const fixtures: Record<string, Fixture> = {
   getCurrentMerchant: { kind: 'own', request: { path: '/v1/merchant' } },
   updateCurrentMerchant: { kind: 'own', request: { path: '/v1/merchant', body: { time_zone: 'Asia/Shanghai' } } },
@@ -107,6 +110,14 @@ const fixtures: Record<string, Fixture> = {
   updateApiKey: { kind: 'item', setup: async (a) => { const id = await aKey(a); return { path: `/v1/api-keys/${id}`, body: { name: 'hijacked' }, marker: id }; } },
   listAuditEvents: { kind: 'collection', setup: async (a) => ({ path: '/v1/audit-events?limit=100', marker: await aKey(a) }) },
   createLocation: { kind: 'own', request: { path: '/v1/locations', body: location('OWN-1') } },
+  getDeliverySettings: {
+    kind: 'collection',
+    setup: async (a) => {
+      expect((await a.call('PUT', '/v1/fulfilment/settings', { body: { ...deliverySettings, express_radius_m: 4_321 } })).status).toBe(200);
+      return { path: '/v1/fulfilment/settings', marker: '"express_radius_m":4321' };
+    },
+  },
+  putDeliverySettings: { kind: 'own', request: { path: '/v1/fulfilment/settings', body: { ...deliverySettings, express_radius_m: 2_345 } } },
   listLocations: { kind: 'collection', setup: async (a) => ({ path: '/v1/locations?limit=100', marker: await aLocation(a) }) },
   getLocation: { kind: 'item', setup: async (a) => { const id = await aLocation(a); return { path: `/v1/locations/${id}`, marker: id }; } },
   updateLocation: { kind: 'item', setup: async (a) => { const id = await aLocation(a); return { path: `/v1/locations/${id}`, body: { name: 'hijacked' }, marker: id }; } },

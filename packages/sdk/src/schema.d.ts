@@ -928,8 +928,26 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The delivery options that can be kept for these items to this destination: express from a store within 3 km, pickup in store, standard and cross-border by carrier; each with its price, promised time, confidence and serving location, per seller */
+        /** The delivery options that can be kept for these items to this destination: express from a store within the merchant’s radius (3 km by default), pickup in store, standard and cross-border by carrier; each with its price, promised time, confidence and serving location, per seller */
         post: operations["getDeliveryOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/fulfilment/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The merchant’s delivery settings: express radius, the price of each option, cross-border, pickup hold window (the defaults until changed) */
+        get: operations["getDeliverySettings"];
+        /** Replace the merchant’s delivery settings; promises and checkouts use them at once (within 5 s on other processes) */
+        put: operations["putDeliverySettings"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2488,6 +2506,22 @@ export interface components {
                 options: components["schemas"]["DeliveryOption"][];
             }[];
         };
+        DeliverySettings: {
+            /** @description added to the carrier’s rate for each parcel of a cross-border delivery */
+            cross_border_base_price_minor: number;
+            /** @description whether buyers abroad are offered cross-border delivery (72 h target) */
+            cross_border_enabled: boolean;
+            /** @description what the buyer pays for express delivery */
+            express_price_minor: number;
+            /** @description how far from a store express delivers, in metres (3,000 by default); 100 to 50000, otherwise 422 `express_radius_out_of_range` */
+            express_radius_m: number;
+            /** @description hours a pickup order waits at the store before it is cancelled and refunded (72 by default); 1 to 336, otherwise 422 `pickup_hold_out_of_range` */
+            pickup_hold_h: number;
+            /** @description what the buyer pays to pick up in store (usually 0) */
+            pickup_price_minor: number;
+            /** @description added to the carrier’s rate for each parcel of a standard delivery */
+            standard_base_price_minor: number;
+        };
         Dispute: {
             buyer_email: string | null;
             currency: string;
@@ -2709,6 +2743,8 @@ export interface components {
             checkout_id: string;
             created_at: string;
             currency: string;
+            /** @description the delivery price charged with the goods (its `delivery.price_minor`); 0 without a delivery */
+            delivery_minor: number;
             expires_at: string | null;
             id: string;
             lines: {
@@ -2733,7 +2769,9 @@ export interface components {
             shipped_at: string | null;
             /** @enum {string} */
             status: "awaiting_payment" | "paid" | "shipped" | "delivered" | "completed" | "closed" | "refund_requested" | "disputed" | "refunded";
+            /** @description the goods: the sum of the lines */
             subtotal_minor: number;
+            /** @description what the buyer pays, the payment captures and a refund can return at most: subtotal_minor + delivery_minor */
             total_minor: number;
             tracking_number: string | null;
         };
@@ -2778,7 +2816,7 @@ export interface components {
             kind: "express" | "pickup" | "standard" | "cross_border";
             /** @description the place that serves it: the store for express and pickup, the place this parcel ships from otherwise */
             location_id: string;
-            /** @description the delivery price quoted and accepted; recorded, not yet added to the order total */
+            /** @description the delivery price quoted and accepted, charged in the order total (`delivery_minor`) */
             price_minor: number;
             /** @description pickup: ready at the store by */
             ready_by: string | null;
@@ -6525,6 +6563,7 @@ export interface operations {
                             };
                         };
                     };
+                    /** @description the total the buyer saw, goods and delivery of every seller; a different total refuses the checkout (422 price_changed) */
                     expected_total_minor?: number;
                     /** @description location per seller: `{ "mer_...": "loc_..." }`; by default the location with most stock */
                     fulfilment?: {
@@ -9726,6 +9765,194 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeliveryPromise"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDeliverySettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings the delivery promise and checkout use */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliverySettings"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putDeliverySettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeliverySettings"];
+            };
+        };
+        responses: {
+            /** @description The settings as saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliverySettings"];
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */

@@ -15,13 +15,14 @@ import { registerFulfilmentRoutes } from './fulfilment-routes.js';
 import { followOrders } from './fulfilments.js';
 import { migrations } from './migrations.js';
 import { registerRoutes } from './routes.js';
+import { settingsMigrations } from './settings-migrations.js';
 
 // Paid orders open fulfilments, and an order moved on its own moves them: in the order's transaction.
 onOrderTransitions(followOrders);
 
 export const fulfilmentModule = defineModule({
   name: 'fulfilment',
-  migrations,
+  migrations: [...migrations, ...settingsMigrations],
   checks,
   routes: (router: ModuleRouter, ctx: ModuleContext) => {
     registerRoutes(router, ctx);
@@ -41,3 +42,4 @@ export { fulfilmentRules, fulfilmentsOfOrder, getFulfilment, holdingStatuses, li
 export { fulfilmentEvents, type FulfilmentTransitionPayload } from './events.js';
 export { fulfilmentJson, fulfilmentSchema } from './fulfilment-routes.js';
 export { fulfilmentMethods, fulfilmentStatuses, type FulfilmentMethod, type FulfilmentStatus, type FulfilmentTables } from './tables.js';
+export { defaultDeliverySettings, deliverySettings, saveDeliverySettings, settingsBounds, type DeliverySettings } from './settings-store.js';

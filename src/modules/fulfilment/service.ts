@@ -7,7 +7,8 @@ import { availableAtLocations, locationsHoldingAll } from '../inventory/index.js
 import { listLocations } from '../locations/index.js';
 import { buildLanes, quoteWith, regions, Router, simulatedCarriers } from '../logistics/index.js';
 import { pickBacklog } from './fulfilments.js';
-import { defaultPromiseSettings, deliveryOptions, PlaceIndex, type DeliveryOption, type Destination, type Place } from './promise.js';
+import { deliveryOptions, PlaceIndex, type DeliveryOption, type Destination, type Place } from './promise.js';
+import { deliverySettings, promiseSettingsOf } from './settings-store.js';
 
 /** Places a merchant may serve from that one promise considers. */
 const places_max = 10_000;
@@ -85,7 +86,7 @@ export async function promiseFor(db: AnyDb, items: readonly { variant_id: string
       // Only the places that hold every item can serve a single parcel, express or pickup: the
       // database answers with those alone. The others matter only for a split, when no place
       // holds everything, and only then are they read.
-      const [all, holdingAll, backlog] = await Promise.all([placesOf(db, merchant_id), locationsHoldingAll(db, merchant_id, lines), pickBacklog(db, merchant_id)]);
+      const [all, holdingAll, backlog, settings] = await Promise.all([placesOf(db, merchant_id), locationsHoldingAll(db, merchant_id, lines), pickBacklog(db, merchant_id), deliverySettings(db, merchant_id)]);
       const stockRows = holdingAll.some((r) => all.byId.has(r.location_id)) ? holdingAll : await availableAtLocations(db, merchant_id, lines.map((l) => l.variant_id));
       const stock = new Map(stockRows.map((r) => [`${r.location_id}|${r.variant_id}`, r.available]));
       const places = [...new Set(stockRows.map((r) => r.location_id))].map((id) => all.byId.get(id)).filter((p): p is Place => p !== undefined);
@@ -93,7 +94,7 @@ export async function promiseFor(db: AnyDb, items: readonly { variant_id: string
         items: lines,
         destination,
         now,
-        settings: defaultPromiseSettings,
+        settings: promiseSettingsOf(settings),
         index: new PlaceIndex(places),
         stock: { available: (p, v) => stock.get(`${p}|${v}`) ?? 0, backlog: (p) => backlog.get(p) ?? 0 },
         quote,
