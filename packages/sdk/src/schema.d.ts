@@ -2149,6 +2149,35 @@ export interface components {
                 } | null;
             }[];
         };
+        CarrierPerformance: {
+            carriers: {
+                carrier: string;
+                cost_per_parcel_minor: number;
+                on_time_rate: number | null;
+                overdue: number;
+                parcels: number;
+            }[];
+            data: {
+                carrier: string;
+                cost_minor: number;
+                cost_per_parcel_minor: number;
+                currency: string;
+                delivered: number;
+                in_flight: number;
+                lane: string;
+                late: number;
+                lost: number;
+                median_transit_h: number | null;
+                on_time: number;
+                /** @description on time ÷ (delivered + overdue); null while no promise is decided */
+                on_time_rate: number | null;
+                /** @description past the promise without a delivery event (lost parcels count here) */
+                overdue: number;
+                parcels: number;
+            }[];
+            from: string;
+            to: string;
+        };
         Cart: {
             buyer_email: string | null;
             currency: string;
@@ -10660,35 +10689,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        carriers: {
-                            carrier: string;
-                            cost_per_parcel_minor: number;
-                            on_time_rate: number | null;
-                            overdue: number;
-                            parcels: number;
-                        }[];
-                        data: {
-                            carrier: string;
-                            cost_minor: number;
-                            cost_per_parcel_minor: number;
-                            currency: string;
-                            delivered: number;
-                            in_flight: number;
-                            lane: string;
-                            late: number;
-                            lost: number;
-                            median_transit_h: number | null;
-                            on_time: number;
-                            /** @description on time ÷ (delivered + overdue); null while no promise is decided */
-                            on_time_rate: number | null;
-                            /** @description past the promise without a delivery event (lost parcels count here) */
-                            overdue: number;
-                            parcels: number;
-                        }[];
-                        from: string;
-                        to: string;
-                    };
+                    "application/json": components["schemas"]["CarrierPerformance"];
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */

@@ -65,7 +65,7 @@ const performanceOut = z.object({
     }),
   ),
   carriers: z.array(z.object({ carrier: z.string(), parcels: z.number().int(), on_time_rate: z.number().nullable(), cost_per_parcel_minor: z.number().int(), overdue: z.number().int() })),
-});
+}).openapi('CarrierPerformance');
 
 export const performanceRoute = defineRoute({
   operationId: 'getCarrierPerformance',
