@@ -168,14 +168,14 @@ function ShipmentsTable({ shipments, busy }: { shipments: Shipment[]; busy: bool
           label: t('columns.order'),
           rowHeader: true,
           cell: (s) => (
-            <Link to={`/orders/${s.order_id}`} className="mono">
+            <Link to={`/orders/${s.order_id}`} className="mono shipments-id">
               {s.order_id}
             </Link>
           ),
         },
         { label: t('columns.carrier'), cell: (s) => s.carrier },
-        { label: t('columns.tracking'), className: 'mono', cell: (s) => s.tracking_number ?? '—' },
-        { label: t('columns.lane'), cell: (s) => `${s.origin_region} → ${s.destination_region}` },
+        { label: t('columns.tracking'), className: 'mono shipments-id', cell: (s) => s.tracking_number ?? '—' },
+        { label: t('columns.lane'), className: 'shipments-nowrap', cell: (s) => `${s.origin_region} → ${s.destination_region}` },
         {
           label: t('columns.status'),
           cell: (s) => (
@@ -204,8 +204,8 @@ function ShipmentsTable({ shipments, busy }: { shipments: Shipment[]; busy: bool
               </>
             ),
         },
-        { label: t('columns.promisedBy'), cell: (s) => <time dateTime={s.promised_by}>{f.dateTime(s.promised_by)}</time> },
-        { label: t('columns.deliveredAt'), cell: (s) => (s.delivered_at === null ? <span className="muted">—</span> : <time dateTime={s.delivered_at}>{f.dateTime(s.delivered_at)}</time>) },
+        { label: t('columns.promisedBy'), className: 'shipments-date', cell: (s) => <time dateTime={s.promised_by}>{f.dateTime(s.promised_by)}</time> },
+        { label: t('columns.deliveredAt'), className: 'shipments-date', cell: (s) => (s.delivered_at === null ? <span className="muted">—</span> : <time dateTime={s.delivered_at}>{f.dateTime(s.delivered_at)}</time>) },
         { label: t('columns.price'), num: true, cell: (s) => f.money(s.price_minor, s.currency) },
       ]}
     />
