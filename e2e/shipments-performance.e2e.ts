@@ -7,7 +7,8 @@ import { api, consolePage, type E2eServer, eventually, launchBrowser, screenshot
  * carrier, each linking to its order, with its recipient), carrier performance with its charts
  * from real tracking, and the express delivery zone drawn around each open store on the
  * locations map. The demo ships one order by carrier at start; the test ships the paid orders left (up to two) through
- * the API and lets the simulated carriers' webhooks deliver them. English and Chinese.
+ * the API, and a buyer's order with a delivery address to that address, and lets the simulated
+ * carriers' webhooks deliver them. English and Chinese.
  */
 let server: E2eServer;
 let browser: Browser;
@@ -31,6 +32,26 @@ beforeAll(async () => {
     const shipped = await api(server, mart.secret_key, 'POST', `/v1/orders/${order.id}/shipments`, { destination, weight_g: 900 });
     expect(shipped.status).toBe(201);
   }
+  // A buyer's order with a delivery address: shipped without a destination, it goes to that address.
+  const guangzhou = { latitude: 23.1291, longitude: 113.2644 };
+  const levels = (await api(server, mart.secret_key, 'GET', '/v1/stock?limit=100')).body.data as { variant_id: string; available: number }[];
+  const items = [{ variant_id: levels.find((l) => l.available >= 1)!.variant_id, quantity: 1 }];
+  const quoted = await api(server, mart.publishable_key, 'POST', '/v1/delivery-options', { items, destination: guangzhou });
+  const standard = (quoted.body.sellers[0].options as { kind: string; price_minor: number }[]).find((o) => o.kind === 'standard')!;
+  const placed = await api(server, mart.publishable_key, 'POST', '/v1/checkouts', {
+    currency: 'CNY',
+    items,
+    buyer_email: 'li.na@example.com',
+    delivery: { recipient: { name: 'Li Na', phone: '+86 137 0000 1234' }, address: { line1: '1 Tianhe Road', city: 'Guangzhou', country: 'CN', ...guangzhou }, option: { kind: 'standard', expected_price_minor: standard.price_minor } },
+  });
+  expect(placed.status).toBe(201);
+  const order_id = placed.body.orders[0].id as string;
+  expect((await api(server, mart.publishable_key, 'POST', `/v1/checkouts/${placed.body.checkout_id as string}/payments`, { payment_method: '4242424242424242' })).status).toBe(202);
+  await eventually('the payment to be confirmed', async () => ((await api(server, mart.secret_key, 'GET', `/v1/orders/${order_id}`)).body.status === 'paid' ? true : undefined));
+  const toAddress = await api(server, mart.secret_key, 'POST', `/v1/orders/${order_id}/shipments`, { weight_g: 700 });
+  expect(toAddress.status).toBe(201);
+  expect(toAddress.body.destination).toEqual(guangzhou);
+  expect(toAddress.body.recipient.name).toBe('Li Na');
   await eventually('a shipment to be delivered', async () => {
     const shipments = (await api(server, mart.secret_key, 'GET', '/v1/shipments?status=delivered')).body.data as Shipment[];
     return shipments.length > 0 ? shipments : undefined;
@@ -57,6 +78,8 @@ describe('logistics in the console', () => {
     await page.getByTestId('shipments-table').waitFor();
     await settled();
     expect(await page.getByTestId('shipments-table').locator('tbody tr').count()).toBe(all.length);
+    // The seller sees who receives the parcel shipped to the buyer's address.
+    await page.getByTestId('shipments-table').getByText('Li Na').waitFor();
     await screenshot(page, 'shipments-list');
     expect(await unlabelledControls(page)).toEqual([]);
 

@@ -173,8 +173,18 @@ function ShipmentsTable({ shipments, busy }: { shipments: Shipment[]; busy: bool
             </Link>
           ),
         },
-        { label: t('columns.carrier'), cell: (s) => s.carrier },
-        { label: t('columns.tracking'), className: 'mono shipments-id', cell: (s) => s.tracking_number ?? '—' },
+        {
+          label: t('columns.carrier'),
+          cell: (s) => (
+            <>
+              {s.carrier}
+              <br />
+              <span className="mono shipments-id muted" title={t('columns.tracking')}>
+                {s.tracking_number ?? '—'}
+              </span>
+            </>
+          ),
+        },
         { label: t('columns.lane'), className: 'shipments-nowrap', cell: (s) => `${s.origin_region} → ${s.destination_region}` },
         {
           label: t('columns.status'),
@@ -187,11 +197,20 @@ function ShipmentsTable({ shipments, busy }: { shipments: Shipment[]; busy: bool
                   <span className="badge badge-overdue">{t('overdue')}</span>
                 </>
               )}
+              {s.delivered_at !== null && (
+                <>
+                  <br />
+                  <time className="muted shipments-id" dateTime={s.delivered_at} title={t('columns.deliveredAt')}>
+                    {f.dateTime(s.delivered_at)}
+                  </time>
+                </>
+              )}
             </>
           ),
         },
         {
           label: t('columns.recipient'),
+          className: 'shipments-recipient',
           cell: (s) =>
             s.recipient === null ? (
               <span className="muted">—</span>
@@ -205,7 +224,6 @@ function ShipmentsTable({ shipments, busy }: { shipments: Shipment[]; busy: bool
             ),
         },
         { label: t('columns.promisedBy'), className: 'shipments-date', cell: (s) => <time dateTime={s.promised_by}>{f.dateTime(s.promised_by)}</time> },
-        { label: t('columns.deliveredAt'), className: 'shipments-date', cell: (s) => (s.delivered_at === null ? <span className="muted">—</span> : <time dateTime={s.delivered_at}>{f.dateTime(s.delivered_at)}</time>) },
         { label: t('columns.price'), num: true, cell: (s) => f.money(s.price_minor, s.currency) },
       ]}
     />
