@@ -92,14 +92,18 @@ describe('escrow payments', () => {
     await invariantsHold();
   });
 
-  it('confirms by itself after the auto-confirm time, and a refund request stops that clock', async () => {
+  it('confirms by itself after the auto-confirm time, counted from delivery, and a refund request stops that clock', async () => {
     const quiet = await paidOrder();
     await seller.call('POST', `/v1/orders/${quiet}/ship`);
+    const handlers = jobHandlers(platform.ctx);
+    // Shipped but not yet delivered: ten days after shipment the buyer may still be waiting for the parcel.
+    await runDueJobs(platform.database.db, handlers, silentLogger, new Date(Date.now() + 11 * 24 * 3_600_000));
+    expect((await order(quiet)).status).toBe('shipped');
+    await seller.call('POST', `/v1/orders/${quiet}/deliver`);
     const disputed = await paidOrder();
     await seller.call('POST', `/v1/orders/${disputed}/ship`);
     await seller.call('POST', `/v1/orders/${disputed}/refund-request`, { body: { reason: 'arrived broken' } });
     expect((await getJob(platform.database.db, `orders.auto_confirm:${disputed}`))?.state).toBe('paused');
-    const handlers = jobHandlers(platform.ctx);
     await runDueJobs(platform.database.db, handlers, silentLogger, new Date(Date.now() + 11 * 24 * 3_600_000));
     expect((await order(quiet)).status).toBe('completed');
     expect((await order(quiet)).transitions.at(-1).actor).toBe('system:auto-confirm');

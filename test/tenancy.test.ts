@@ -74,6 +74,13 @@ async function aPaidOrder(a: TestMerchant): Promise<string> {
   return id;
 }
 
+/** A's paid order's fulfilment, awaiting pick. */
+async function aFulfilment(a: TestMerchant): Promise<string> {
+  const res = await a.call('GET', `/v1/orders/${await aPaidOrder(a)}/fulfilments`);
+  expect(res.status, res.text).toBe(200);
+  return res.body.data[0].id as string;
+}
+
 /** A's order shipped by carrier: its shipment. */
 async function aShipment(a: TestMerchant): Promise<{ id: string; lane: string }> {
   const res = await a.call('POST', `/v1/orders/${await aPaidOrder(a)}/shipments`, { body: { destination: { latitude: 39.9, longitude: 116.4 } } });
@@ -220,6 +227,15 @@ const fixtures: Record<string, Fixture> = {
   createShipment: { kind: 'item', setup: async (a) => { const id = await aPaidOrder(a); return { path: `/v1/orders/${id}/shipments`, body: { destination: { latitude: 39.9, longitude: 116.4 } }, marker: id, readBack: `/v1/orders/${id}` }; } },
   listShipments: { kind: 'collection', setup: async (a) => ({ path: '/v1/shipments?limit=100', marker: (await aShipment(a)).id }) },
   getShipment: { kind: 'item', setup: async (a) => { const { id } = await aShipment(a); return { path: `/v1/shipments/${id}`, marker: id }; } },
+  listFulfilments: { kind: 'collection', setup: async (a) => { const f = await aFulfilment(a); return { path: '/v1/fulfilments?limit=100', marker: f }; } },
+  getFulfilment: { kind: 'item', setup: async (a) => { const f = await aFulfilment(a); return { path: `/v1/fulfilments/${f}`, marker: f }; } },
+  listOrderFulfilments: { kind: 'item', setup: async (a) => { const id = await aPaidOrder(a); return { path: `/v1/orders/${id}/fulfilments`, marker: id }; } },
+  startPicking: { kind: 'item', setup: async (a) => { const f = await aFulfilment(a); return { path: `/v1/fulfilments/${f}/start-pick`, body: {}, marker: f, readBack: `/v1/fulfilments/${f}` }; } },
+  packFulfilment: { kind: 'item', setup: async (a) => { const f = await aFulfilment(a); return { path: `/v1/fulfilments/${f}/pack`, body: {}, marker: f, readBack: `/v1/fulfilments/${f}` }; } },
+  markReadyForPickup: { kind: 'item', setup: async (a) => { const f = await aFulfilment(a); return { path: `/v1/fulfilments/${f}/ready`, body: {}, marker: f, readBack: `/v1/fulfilments/${f}` }; } },
+  cancelFulfilment: { kind: 'item', setup: async (a) => { const f = await aFulfilment(a); return { path: `/v1/fulfilments/${f}/cancel`, body: { reason: 'hijacked' }, marker: f, readBack: `/v1/fulfilments/${f}` }; } },
+  failDelivery: { kind: 'item', setup: async (a) => { const f = await aFulfilment(a); return { path: `/v1/fulfilments/${f}/fail`, body: { reason: 'hijacked' }, marker: f, readBack: `/v1/fulfilments/${f}` }; } },
+  returnFulfilment: { kind: 'item', setup: async (a) => { const f = await aFulfilment(a); return { path: `/v1/fulfilments/${f}/return`, body: {}, marker: f, readBack: `/v1/fulfilments/${f}` }; } },
   getCarrierPerformance: { kind: 'collection', setup: async (a) => ({ path: '/v1/logistics/performance', marker: (await aShipment(a)).lane }) },
   getPayoutStatement: { kind: 'item', setup: async (a) => { const id = await aPayout(a); return { path: `/v1/payouts/${id}`, marker: id }; } },
   listMailMessages: { kind: 'collection', setup: async (a) => ({ path: '/v1/mail-messages?limit=100', marker: await aMailMessage(a) }) },

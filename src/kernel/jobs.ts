@@ -71,12 +71,13 @@ export function defineJob<Schema extends z.ZodType>(kind: string, schema: Schema
  * Schedules a job inside the caller's transaction, so it exists exactly when the change that
  * wants it commits. An invalid payload throws (a bug), rolling the change back.
  */
-export async function scheduleJob<Schema extends z.ZodType>(trx: AnyTrx, job: JobDefinition<Schema>, payload: z.input<Schema>, when: { key: string; run_at: Date }): Promise<void> {
+export async function scheduleJob<Schema extends z.ZodType>(trx: AnyTrx, job: JobDefinition<Schema>, payload: z.input<Schema>, when: { key: string; run_at: Date; reschedule?: boolean }): Promise<void> {
   const parsed: unknown = job.schema.parse(payload);
   await tablesOf<Tables>(trx)
     .insertInto('bos_job')
     .values({ id: newId('job'), key: when.key, kind: job.kind, payload: JSON.stringify(parsed), state: 'scheduled', run_at: when.run_at, remaining_ms: null, last_error: null, finished_at: null })
-    .onConflict((oc) => oc.column('key').doNothing())
+    // `reschedule`: a job still waiting under this key moves to the new time; a paused, finished or cancelled one stays as it is.
+    .onConflict((oc) => (when.reschedule === true ? oc.column('key').doUpdateSet({ run_at: when.run_at }).where('bos_job.state', '=', 'scheduled') : oc.column('key').doNothing()))
     .execute();
 }
 

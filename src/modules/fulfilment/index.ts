@@ -1,15 +1,43 @@
 /**
- * Fulfilment (issue 15, in progress): where an order ships from, how and when. Today this is the
- * delivery promise as pure computation (express, pickup, standard and cross-border options over a
- * spatial index of the merchant's places) and its storefront route; checkout recomputes it for the
- * option the buyer chose (src/flows/place-order/steps/promise-delivery.ts). Fulfilments with their
- * state machine, pick lists, pickup codes and local delivery come next, with their tables.
+ * Fulfilment (issue 15): where an order ships from, how and when, and what happens in the store
+ * after payment. The delivery promise as pure computation (express, pickup, standard and
+ * cross-border options over a spatial index of the merchant's places) and its storefront route;
+ * checkout recomputes it for the option the buyer chose (src/flows/place-order/steps/promise-delivery.ts).
+ * Fulfilments: each paid order opens one per serving location (a hook on the order state
+ * machine), with its own state machine (fulfilments.ts), the pick list per location, and the
+ * order following its fulfilments to shipped and delivered.
  */
-import { defineModule } from '../../kernel/module.js';
+import { defineModule, type ModuleContext, type ModuleRouter } from '../../kernel/module.js';
+import { onOrderTransitions } from '../orders/index.js';
+import { checks } from './checks.js';
+import { fulfilmentEvents } from './events.js';
+import { registerFulfilmentRoutes } from './fulfilment-routes.js';
+import { followOrders } from './fulfilments.js';
+import { migrations } from './migrations.js';
 import { registerRoutes } from './routes.js';
 
-export const fulfilmentModule = defineModule({ name: 'fulfilment', migrations: [], routes: registerRoutes });
+// Paid orders open fulfilments, and an order moved on its own moves them: in the order's transaction.
+onOrderTransitions(followOrders);
+
+export const fulfilmentModule = defineModule({
+  name: 'fulfilment',
+  migrations,
+  checks,
+  routes: (router: ModuleRouter, ctx: ModuleContext) => {
+    registerRoutes(router, ctx);
+    registerFulfilmentRoutes(router, ctx);
+  },
+  scopes: [
+    { name: 'fulfilments:read', kind: 'secret', description: 'Read fulfilments: pick lists per location, their lines and transitions' },
+    { name: 'fulfilments:write', kind: 'secret', description: 'Pick, pack, hand over, cancel and return fulfilments' },
+  ],
+  webhookEvents: Object.values(fulfilmentEvents),
+});
 
 export { defaultPromiseSettings, deliveryOptions, PlaceIndex, type CarrierQuote, type DeliveryOption, type Destination, type ParcelPromise, type Place, type PlaceStock, type PromiseItem, type PromiseRequest, type PromiseSettings, type Quote, type Shipment } from './promise.js';
 export { promiseFor, type SellerPromise } from './service.js';
 export { nextOpening, openUntil, readyBy } from './opening-hours.js';
+export { fulfilmentRules, fulfilmentsOfOrder, getFulfilment, holdingStatuses, listFulfilments, openFulfilments, shippedQuantity, transitionFulfilment, transitionFulfilments, type Fulfilment, type FulfilmentAction, type FulfilmentLine, type FulfilmentRequest, type FulfilmentWithLines } from './fulfilments.js';
+export { fulfilmentEvents, type FulfilmentTransitionPayload } from './events.js';
+export { fulfilmentJson, fulfilmentSchema } from './fulfilment-routes.js';
+export { fulfilmentMethods, fulfilmentStatuses, type FulfilmentMethod, type FulfilmentStatus, type FulfilmentTables } from './tables.js';

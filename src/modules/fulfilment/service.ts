@@ -3,10 +3,10 @@ import { LRUCache } from 'lru-cache';
 import type { AnyDb } from '../../kernel/db.js';
 import { problems } from '../../kernel/problem.js';
 import { shippingFacts } from '../catalog/index.js';
-import { availableAtLocations } from '../inventory/index.js';
+import { availableAtLocations, locationsHoldingAll } from '../inventory/index.js';
 import { listLocations } from '../locations/index.js';
 import { shipmentRouterOf } from '../logistics/index.js';
-import { pickBacklog } from '../orders/index.js';
+import { pickBacklog } from './fulfilments.js';
 import { defaultPromiseSettings, deliveryOptions, PlaceIndex, type DeliveryOption, type Destination, type Place, type Quote } from './promise.js';
 
 /** Places a merchant may serve from that one promise considers. */
@@ -86,12 +86,13 @@ export async function promiseFor(db: AnyDb, items: readonly { variant_id: string
   }
   return Promise.all(
     [...bySeller].map(async ([merchant_id, lines]) => {
-      const [all, stockRows, backlog] = await Promise.all([placesOf(db, merchant_id), availableAtLocations(db, merchant_id, lines.map((l) => l.variant_id)), pickBacklog(db, merchant_id)]);
+      // Only the places that hold every item can serve a single parcel, express or pickup: the
+      // database answers with those alone. The others matter only for a split, when no place
+      // holds everything, and only then are they read.
+      const [all, holdingAll, backlog] = await Promise.all([placesOf(db, merchant_id), locationsHoldingAll(db, merchant_id, lines), pickBacklog(db, merchant_id)]);
+      const stockRows = holdingAll.some((r) => all.byId.has(r.location_id)) ? holdingAll : await availableAtLocations(db, merchant_id, lines.map((l) => l.variant_id));
       const stock = new Map(stockRows.map((r) => [`${r.location_id}|${r.variant_id}`, r.available]));
-      // Only the places that hold every item can serve a single parcel, express or pickup; the
-      // others matter only for a split, when no place holds everything.
-      const holdingAny = [...new Set(stockRows.map((r) => r.location_id))].map((id) => all.byId.get(id)).filter((p): p is Place => p !== undefined);
-      const places = holdingAny;
+      const places = [...new Set(stockRows.map((r) => r.location_id))].map((id) => all.byId.get(id)).filter((p): p is Place => p !== undefined);
       const options = deliveryOptions({
         items: lines,
         destination,

@@ -159,4 +159,11 @@ export const migrations = [
        check (kind = 'pickup' or erased_at is not null or (address_line1 is not null and latitude is not null and longitude is not null))
      );`,
   ),
+  sqlMigration(
+    '20261206T1000_order_stock_by_fulfilment',
+    `-- Once a paid order's fulfilments are open (issue 15), they move its stock at their own
+     -- locations (picked, short, re-routed, handed over, cancelled), and the order's own
+     -- transitions no longer do.
+     alter table sales_order add column stock_by_fulfilment boolean not null default false;`,
+  ),
 ];

@@ -108,6 +108,7 @@ export function splitIntoOrders(checkout: CheckoutHeader, lines: readonly Priced
         shipped_at: null,
         tracking_number: null,
         refund_amount_minor: null,
+        stock_by_fulfilment: false,
         created_at: now,
         updated_at: now,
       };

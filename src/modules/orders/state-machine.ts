@@ -84,15 +84,18 @@ export const autoConfirmJob = defineJob('orders.auto_confirm', z.object({ mercha
 const autoConfirmKey = (order_id: string) => `${autoConfirmJob.kind}:${order_id}`;
 
 /**
- * The buyer confirms receipt, or the order confirms itself a while after shipment. A refund
- * request stops that clock (the money must not be released while a refund is open), a rejected
- * request restarts it with the time it had left, and completion or a refund ends it.
+ * The buyer confirms receipt, or the order confirms itself a while after delivery (or pickup):
+ * the clock starts when the goods reach the buyer, not when they leave. Shipping sets a fallback
+ * of twice the window, for a parcel whose delivery is never reported; delivery restarts the clock
+ * with the whole window. A refund request stops it (the money must not be released while a
+ * refund is open), a rejected request restarts it with the time it had left, and completion or a
+ * refund ends it.
  */
 async function moveAutoConfirmTimer(trx: AnyTrx, order: Order, action: OrderAction, to: OrderStatus, options: TransitionOptions): Promise<void> {
   const key = autoConfirmKey(order.id);
-  if (action === 'ship') {
-    const after_s = options.auto_confirm_after_s ?? auto_confirm_default_s;
-    await scheduleJob(trx, autoConfirmJob, { merchant_id: order.merchant_id, order_id: order.id }, { key, run_at: new Date(Date.now() + after_s * 1_000) });
+  if (action === 'ship' || action === 'deliver') {
+    const after_s = (options.auto_confirm_after_s ?? auto_confirm_default_s) * (action === 'ship' ? 2 : 1);
+    await scheduleJob(trx, autoConfirmJob, { merchant_id: order.merchant_id, order_id: order.id }, { key, run_at: new Date(Date.now() + after_s * 1_000), reschedule: action === 'deliver' });
   } else if (action === 'request_refund') {
     await pauseJob(trx, key);
   } else if ((action === 'reject_refund' || action === 'platform_reject') && (to === 'shipped' || to === 'delivered')) {
@@ -102,8 +105,13 @@ async function moveAutoConfirmTimer(trx: AnyTrx, order: Order, action: OrderActi
   }
 }
 
-/** Stock consequence of a transition: reservations are released or turned into sales. */
+/**
+ * Stock consequence of a transition: reservations are released or turned into sales. Once an
+ * order's fulfilments are open (`stock_by_fulfilment`), they move its stock at their own
+ * locations instead, through the transition hooks below.
+ */
 function stockChanges(order: Order, lines: readonly OrderLine[], action: OrderAction): StockChange[] {
+  if (order.stock_by_fulfilment) return [];
   const shipped = order.shipped_at !== null;
   const release = action === 'close' || ((action === 'approve_refund' || action === 'platform_refund') && !shipped);
   const sell = action === 'ship';
@@ -132,6 +140,27 @@ export function eventPayload(order: Order, lines: readonly OrderLine[], from: Or
     refund_amount_minor: order.refund_amount_minor === null ? null : Number(order.refund_amount_minor),
     lines: lines.map((l) => ({ variant_id: l.variant_id, sku: l.sku, quantity: l.quantity, unit_price_minor: Number(l.unit_price_minor) })),
   };
+}
+
+/** An order that moved, as the transition hooks see it: its row after the action. */
+export interface MovedOrder {
+  order: Order;
+  from: OrderStatus;
+  action: OrderAction;
+  actor: string;
+  lines: readonly OrderLine[];
+}
+
+/**
+ * What other modules do when orders move, inside the same transaction, before the orders' events
+ * are published: the fulfilment module opens fulfilments when an order is paid and follows a
+ * shipment, delivery or refund decided on the order. A hook sees the whole batch at once and
+ * must cost a fixed number of statements whatever its size. Modules register themselves.
+ */
+export type OrderTransitionHook = (trx: AnyTrx, moved: readonly MovedOrder[]) => Promise<void>;
+const hooks: OrderTransitionHook[] = [];
+export function onOrderTransitions(hook: OrderTransitionHook): void {
+  if (!hooks.includes(hook)) hooks.push(hook);
 }
 
 /** One action on one order, for `transitionOrders`. */
@@ -244,6 +273,10 @@ async function transitionDistinct(trx: AnyTrx, requests: readonly TransitionRequ
   await sql`insert into order_transition (merchant_id, id, order_id, from_status, to_status, action, actor, reason)
     select * from unnest(${col((m) => m.order.merchant_id)}::text[], ${col(() => newId('otr'))}::text[], ${col((m) => m.order.id)}::text[], ${col((m) => m.order.status)}::text[],
       ${col((m) => m.next.status)}::text[], ${col((m) => m.request.action)}::text[], ${col((m) => m.request.options.actor)}::text[], ${col((m) => m.request.options.reason ?? null)}::text[])`.execute(trx);
+
+  for (const hook of hooks) {
+    await hook(trx, moving.map((m) => ({ order: after.get(`${m.order.merchant_id}|${m.order.id}`)!, from: m.order.status, action: m.request.action, actor: m.request.options.actor, lines: linesOf(m.order) })));
+  }
 
   const byEvent = new Map<EventDefinition, { merchant_id: string; payload: events.OrderTransitionPayload }[]>();
   for (const m of moving) {

@@ -27,6 +27,8 @@ export interface SalesOrderTable {
   tracking_number: string | null;
   /** What a refund request asks back; the whole total when absent. */
   refund_amount_minor: bigint | null;
+  /** Its fulfilments (opened when it was paid) move its stock, at their own locations. */
+  stock_by_fulfilment: Generated<boolean>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }

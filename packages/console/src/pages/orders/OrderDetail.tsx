@@ -12,6 +12,7 @@ import { useSession } from '../../session';
 import { EscrowCard } from './EscrowCard';
 import { OrderActions, type OrderDetail } from './OrderActions';
 import { OrderTimeline } from './OrderTimeline';
+import { FulfilmentsCard } from './FulfilmentsCard';
 import { ShipmentsCard } from './ShipmentsCard';
 import './orders.css';
 
@@ -50,6 +51,7 @@ function OrderBody({ order }: { order: OrderDetail }) {
     <div className="order-layout">
       <div className="order-main">
         <OrderLines order={order} />
+        <FulfilmentsCard order={order} />
         <ShipmentsCard order={order} />
         <OrderTimeline order={order} />
       </div>
