@@ -9,6 +9,7 @@ import { overview } from './locales/overview';
 import { payouts } from './locales/payouts';
 import { platform } from './locales/platform';
 import { settings } from './locales/settings';
+import { shipments } from './locales/shipments';
 import { stock } from './locales/stock';
 
 /**
@@ -20,7 +21,7 @@ export const languages = [
   { code: 'zh-CN', label: '简体中文' },
 ] as const;
 
-const namespaces = { common, overview, catalog, stock, orders, payouts, consumers, settings, mail, platform };
+const namespaces = { common, overview, catalog, stock, orders, shipments, payouts, consumers, settings, mail, platform };
 const storageKey = 'openbos.language';
 
 function initialLanguage(): string {

@@ -2320,6 +2320,35 @@ export interface components {
                 } | null;
             }[];
         };
+        CarrierPerformance: {
+            carriers: {
+                carrier: string;
+                cost_per_parcel_minor: number;
+                on_time_rate: number | null;
+                overdue: number;
+                parcels: number;
+            }[];
+            data: {
+                carrier: string;
+                cost_minor: number;
+                cost_per_parcel_minor: number;
+                currency: string;
+                delivered: number;
+                in_flight: number;
+                lane: string;
+                late: number;
+                lost: number;
+                median_transit_h: number | null;
+                on_time: number;
+                /** @description on time ÷ (delivered + overdue); null while no promise is decided */
+                on_time_rate: number | null;
+                /** @description past the promise without a delivery event (lost parcels count here) */
+                overdue: number;
+                parcels: number;
+            }[];
+            from: string;
+            to: string;
+        };
         Cart: {
             buyer_email: string | null;
             currency: string;
@@ -3061,6 +3090,19 @@ export interface components {
             price_minor: number;
             promise_h: number;
             promised_by: string;
+            /** @description who receives the parcel, from the delivery chosen at checkout (null when the order has none); personal data, only in the seller’s view */
+            recipient: {
+                address: {
+                    city: string | null;
+                    country: string | null;
+                    line1: string | null;
+                    postal_code: string | null;
+                };
+                /** @description the buyer was erased: name, phone and address are masked */
+                erased: boolean;
+                name: string;
+                phone: string;
+            } | null;
             routing: {
                 /** @description every carrier lane scored, the best first: price, wait, delay, probability of keeping the promise, expected cost */
                 candidates: {
@@ -11858,35 +11900,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        carriers: {
-                            carrier: string;
-                            cost_per_parcel_minor: number;
-                            on_time_rate: number | null;
-                            overdue: number;
-                            parcels: number;
-                        }[];
-                        data: {
-                            carrier: string;
-                            cost_minor: number;
-                            cost_per_parcel_minor: number;
-                            currency: string;
-                            delivered: number;
-                            in_flight: number;
-                            lane: string;
-                            late: number;
-                            lost: number;
-                            median_transit_h: number | null;
-                            on_time: number;
-                            /** @description on time ÷ (delivered + overdue); null while no promise is decided */
-                            on_time_rate: number | null;
-                            /** @description past the promise without a delivery event (lost parcels count here) */
-                            overdue: number;
-                            parcels: number;
-                        }[];
-                        from: string;
-                        to: string;
-                    };
+                    "application/json": components["schemas"]["CarrierPerformance"];
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */
@@ -13492,8 +13506,8 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description where the parcel goes (orders carry no delivery address yet) */
-                    destination: {
+                    /** @description where the parcel goes; by default the coordinates of the delivery address chosen at checkout (422 `destination_required` when the order has none) */
+                    destination?: {
                         latitude: number;
                         longitude: number;
                     };
@@ -16474,11 +16488,17 @@ export interface operations {
     listShipments: {
         parameters: {
             query?: {
+                /** @description only this carrier’s shipments (its code) */
+                carrier?: string;
                 /** @description `next_cursor` of the previous page; absent for the first page */
                 cursor?: string;
                 /** @description items per page, at most 100 */
                 limit?: number;
                 order_id?: string;
+                /** @description true: only shipments past their promise without a delivery; false: only the others */
+                overdue?: "true" | "false";
+                /** @description only shipments in this status */
+                status?: "label_created" | "picked_up" | "in_transit" | "out_for_delivery" | "failed" | "delivered" | "returned" | "lost" | "cancelled";
             };
             header?: never;
             path?: never;

@@ -5,9 +5,9 @@ import { problems } from '../../kernel/problem.js';
 import { shippingFacts } from '../catalog/index.js';
 import { availableAtLocations, locationsHoldingAll } from '../inventory/index.js';
 import { listLocations } from '../locations/index.js';
-import { buildLanes, quoteWith, regions, Router, simulatedCarriers } from '../logistics/index.js';
+import { shipmentRouterOf } from '../logistics/index.js';
 import { pickBacklog } from './fulfilments.js';
-import { deliveryOptions, PlaceIndex, type DeliveryOption, type Destination, type Place } from './promise.js';
+import { deliveryOptions, PlaceIndex, type DeliveryOption, type Destination, type Place, type Quote } from './promise.js';
 import { deliverySettings, promiseSettingsOf } from './settings-store.js';
 
 /** Places a merchant may serve from that one promise considers. */
@@ -16,13 +16,15 @@ const places_max = 10_000;
 const default_weight_g = 500;
 
 /**
- * The carriers this process quotes with: the simulated network over every region pair, and one
- * router whose lane states (today's hand-overs, tracking) live in this process. With shipments in
- * the database (next), the router's state will be rebuilt from them at start.
+ * The carriers this process quotes with: the simulated network over every region pair, scored by
+ * the process's one router (logistics `shipmentRouterOf`), the same that routes shipments: its
+ * lane states (today's hand-overs, recent delays) are rebuilt from the shipments at start and
+ * follow live tracking, so a promise reflects the congestion shipping sees.
  */
-const lanes = buildLanes(simulatedCarriers, regions, () => 1_000);
-const router = new Router(lanes, { late_penalty_minor: 2_500 });
-const quote = quoteWith(router, lanes);
+function quoterOf(db: AnyDb): { ready: Promise<void>; quote: Quote } {
+  const router = shipmentRouterOf(db);
+  return { ready: router.ready, quote: (from, to, weight_g, promise_h, now) => router.quote(from, to, weight_g, promise_h, now) };
+}
 
 interface CachedPlaces {
   version: string;
@@ -69,6 +71,8 @@ export interface SellerPromise {
  * refused with 422 and nothing else happens.
  */
 export async function promiseFor(db: AnyDb, items: readonly { variant_id: string; quantity: number }[], destination: Destination, now = new Date()): Promise<SellerPromise[]> {
+  const { ready, quote } = quoterOf(db);
+  await ready;
   const facts = new Map((await shippingFacts(db, items.map((i) => i.variant_id))).map((f) => [f.variant_id, f]));
   const unknown = items.filter((i) => facts.get(i.variant_id)?.for_sale !== true).map((i) => i.variant_id);
   if (unknown.length > 0) throw problems.unprocessable('variant_not_for_sale', `Not for sale: ${unknown.join(', ')}`);
