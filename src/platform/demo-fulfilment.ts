@@ -56,7 +56,7 @@ export async function runFulfilmentDemo(app: PlatformApp['app'], credentials: De
   /** Asks for the options at `destination`, checks out the one chosen and pays: the order's id. */
   const order = async (destination: { latitude: number; longitude: number }, choose: (options: Option[]) => Option | undefined, line1: string): Promise<{ id: string; option: Option } | undefined> => {
     const offered = await call(shop.publishable_key, 'POST', '/v1/delivery-options', { items, destination });
-    const option = offered.status === 200 ? choose(((offered.body.sellers as { options: Option[] }[])[0]?.options ?? []) as Option[]) : undefined;
+    const option = offered.status === 200 ? choose(((offered.body.sellers as { options: Option[] }[])[0]?.options ?? [])) : undefined;
     if (option === undefined) {
       warn('no delivery option to choose', offered);
       return undefined;

@@ -1,4 +1,6 @@
+import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
+import { bos, unwrap } from '../../api';
 import { Card } from '../../components/Card';
 import { DataTable } from '../../components/DataTable';
 import { useFormat } from '../../format';
@@ -40,6 +42,8 @@ function useStockAt(stock: StockMatrix | undefined, variantId: string, t: Transl
 /** The merchant's stores and warehouses: on a map and in a table, each a filter for the levels. */
 export function LocationsSection({ locations, selected, stock, mapVariant = '', onSelect, onClearVariant }: { locations: Location[] | undefined; selected: string; stock?: StockMatrix | undefined; mapVariant?: string; onSelect: (id: string) => void; onClearVariant?: () => void }) {
   const { t: tt, i18n } = useTranslation('stock');
+  // The delivery zones drawn around the stores: the merchant's express radius.
+  const delivery = useQuery({ queryKey: ['fulfilment-settings'], queryFn: () => unwrap(bos.GET('/v1/fulfilment/settings')), staleTime: 60_000 });
   const t = tt as Translate;
   const stockAt = useStockAt(stock, mapVariant, t);
   const shown = mapVariant === '' ? undefined : stock?.data.find((r) => r.variant_id === mapVariant);
@@ -60,7 +64,7 @@ export function LocationsSection({ locations, selected, stock, mapVariant = '', 
               )}
             </p>
           )}
-          <LocationsMap locations={locations} selected={selected} stockAt={stockAt} onSelect={onSelect} />
+          <LocationsMap locations={locations} selected={selected} stockAt={stockAt} onSelect={onSelect} expressRadiusM={delivery.data?.express_radius_m} />
           <DataTable
             caption={t('locationsCaption')}
             rows={locations}
