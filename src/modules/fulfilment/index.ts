@@ -46,5 +46,5 @@ export { fulfilmentRules, fulfilmentsOfOrder, getFulfilment, holdingStatuses, li
 export { fulfilmentEvents, type FulfilmentTransitionPayload } from './events.js';
 export { fulfilmentJson, fulfilmentSchema } from './fulfilment-routes.js';
 export { fulfilmentMethods, fulfilmentStatuses, type FulfilmentMethod, type FulfilmentStatus, type FulfilmentTables } from './tables.js';
-export { planRoutes, schedule, rider_speed_km_h, stop_service_s, route_stops_max } from './route-planning.js';
+export { planRoutes, schedule, rider_speed_km_h, stop_service_s, route_stops_max, type Delivery, type PlannedRoute } from './route-planning.js';
 export { localRouteDispatched, localRouteDone, localRoutePlanned } from './local-delivery-events.js';

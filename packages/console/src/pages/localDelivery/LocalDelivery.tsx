@@ -11,6 +11,8 @@ import { useFormat } from '../../format';
 import { locationsQuery } from '../stock/api';
 import { addRider, boardQuery, dispatchRoute, markDelivered, markFailed, planRoutes, type Board, type LocalRoute, type Stop } from './api';
 import { RouteMap } from './RouteMap';
+// The map's look (grid, legend, labels) is the locations map's.
+import '../stock/stock.css';
 import './localDelivery.css';
 
 /**
