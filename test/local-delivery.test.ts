@@ -215,4 +215,16 @@ describe('local delivery routes', () => {
     expect((await seller.call('GET', `/v1/local-routes/${far.id}`)).body.status).toBe('planned');
     expect((await seller.call('POST', `/v1/locations/loc_nope/local-routes/plan`)).status).toBe(404);
   });
+  it('refuses to dispatch a route whose rider went off duty since the plan, with nothing changed', async () => {
+    expect((await seller.call('PATCH', `/v1/riders/${far.rider_id}`, { body: { active: false } })).status).toBe(200);
+    const before = await stockOf(seller, { variant_id: item.variant_id, location_id: store });
+    const refused = await seller.call('POST', `/v1/local-routes/${far.id}/dispatch`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.code).toBe('rider_unavailable');
+    expect((await seller.call('GET', `/v1/fulfilments/${s1.fulfilment_id}`)).body.status).toBe('packed');
+    expect((await seller.call('GET', `/v1/local-routes/${far.id}`)).body.status).toBe('planned');
+    expect(await stockOf(seller, { variant_id: item.variant_id, location_id: store })).toEqual(before);
+    expect((await seller.call('PATCH', `/v1/riders/${far.rider_id}`, { body: { active: true } })).status).toBe(200);
+    await expectChecksClean();
+  });
 });

@@ -12,6 +12,7 @@ import { onOrderTransitions } from '../orders/index.js';
 import { checks } from './checks.js';
 import { fulfilmentEvents } from './events.js';
 import { registerFulfilmentRoutes } from './fulfilment-routes.js';
+import { localDeliveryChecks } from './local-delivery-checks.js';
 import { localDeliveryEvents } from './local-delivery-events.js';
 import { registerLocalDeliveryRoutes } from './local-delivery-routes.js';
 import { seedRiders } from './riders-seed.js';
@@ -25,7 +26,7 @@ onOrderTransitions(followOrders);
 export const fulfilmentModule = defineModule({
   name: 'fulfilment',
   migrations,
-  checks,
+  checks: [...checks, ...localDeliveryChecks],
   routes: (router: ModuleRouter, ctx: ModuleContext) => {
     registerRoutes(router, ctx);
     registerFulfilmentRoutes(router, ctx);

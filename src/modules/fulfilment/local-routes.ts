@@ -4,7 +4,7 @@ import { publishEach } from '../../kernel/events/outbox.js';
 import { newId } from '../../kernel/ids.js';
 import { Problem, problems } from '../../kernel/problem.js';
 import { getLocation } from '../locations/index.js';
-import { transitionFulfilments, type FulfilmentRequest } from './fulfilments.js';
+import { getFulfilment, transitionFulfilments, type FulfilmentRequest } from './fulfilments.js';
 import { localRouteDispatched, localRouteDone, localRoutePlanned } from './local-delivery-events.js';
 import type { RiderTables } from './riders.js';
 import { planRoutes, schedule, type Delivery, type Unplanned } from './route-planning.js';
@@ -149,8 +149,8 @@ const eventRoute = (r: LocalRoute, stops: readonly LocalRouteStop[]) => ({ route
 export async function dispatchLocalRoute(trx: AnyTrx, merchant_id: string, id: string, actor: string, now = new Date()): Promise<LocalRouteWithStops> {
   const route = await lockRoute(trx, merchant_id, id);
   if (route.status !== 'planned') throw problems.conflict('route_not_planned', `Route ${id} is ${route.status}; only a planned route can be dispatched`);
-  const rider = await db_(trx).selectFrom('rider').select(['active']).where('merchant_id', '=', merchant_id).where('id', '=', route.rider_id).executeTakeFirstOrThrow();
-  if (!rider.active) throw problems.conflict('rider_inactive', 'The route’s rider is no longer active; plan again');
+  const rider = await db_(trx).selectFrom('rider').select(['active', 'location_id']).where('merchant_id', '=', merchant_id).where('id', '=', route.rider_id).executeTakeFirstOrThrow();
+  if (!rider.active || rider.location_id !== route.location_id) throw problems.conflict('rider_unavailable', 'The route’s rider is off duty or moved to another store since the plan; plan again');
   const [withStopsRoute] = await withStops(trx, merchant_id, [route]);
   const stops = withStopsRoute!.stops;
   const requests: FulfilmentRequest[] = stops.map((s) => ({ merchant_id, fulfilment_id: s.fulfilment_id, action: 'dispatch', actor, reason: `rider route ${id}` }));
@@ -181,8 +181,9 @@ export async function recordStop(trx: AnyTrx, merchant_id: string, id: string, f
   if (stop === undefined) throw problems.notFound('The stop');
   if (stop.status !== 'pending') throw problems.conflict('stop_already_recorded', `This stop was already ${stop.status}`);
   const [answer] = await transitionFulfilments(trx, [{ merchant_id, fulfilment_id, action: outcome.status === 'delivered' ? 'deliver' : 'fail', actor: outcome.actor, reason: outcome.reason, auto_confirm_after_s: outcome.auto_confirm_after_s }]);
-  if (answer instanceof Problem) throw answer;
   if (answer === undefined) throw problems.notFound('The fulfilment');
+  // The order may have been marked delivered by hand meanwhile, which delivered the fulfilment: the stop records what is so.
+  if (answer instanceof Problem && (await getFulfilment(trx, merchant_id, fulfilment_id))?.status !== (outcome.status === 'delivered' ? 'delivered' : 'delivery_failed')) throw answer;
   await db_(trx).updateTable('local_route_stop').set({ status: outcome.status, reason: outcome.reason ?? null }).where('merchant_id', '=', merchant_id).where('route_id', '=', id).where('sequence', '=', stop.sequence).execute();
   const after = (await getLocalRoute(trx, merchant_id, id))!;
   if (after.stops.every((s) => s.status !== 'pending')) {
