@@ -80,7 +80,8 @@ describe('checkout with a chosen delivery', () => {
     // Without a delivery the warehouse (most stock) would ship it; the express store does.
     expect(order.location_id).toBe(stores.lujiazui);
     expect(order.delivery).toMatchObject({ kind: 'express', location_id: stores.lujiazui, price_minor: express.price_minor, window_to: expect.any(String) });
-    expect(order.total_minor).toBe(6_000);
+    // The buyer pays the goods and the delivery: the total the payment captures.
+    expect(order).toMatchObject({ subtotal_minor: 6_000, delivery_minor: express.price_minor, total_minor: 6_000 + express.price_minor });
     expect(await reserved(item.variant_id, stores.lujiazui)).toBe(2);
     expect(await reserved(item.variant_id, stores.warehouse)).toBe(0);
     // The buyer's answer carries the promise, not the recipient or the address.
@@ -118,9 +119,9 @@ describe('checkout with a chosen delivery', () => {
     const warehouseOrder = byPlace.get(stores.warehouse) as { lines: { variant_id: string; quantity: number }[]; total_minor: number; delivery: { price_minor: number; kind: string } };
     const storeOrder = byPlace.get(stores.xujiahui) as typeof warehouseOrder;
     expect(warehouseOrder.lines.map((l) => [l.variant_id, l.quantity])).toEqual([[a.variant_id, 1]]);
-    expect(warehouseOrder.total_minor).toBe(1_000);
+    expect(warehouseOrder.total_minor).toBe(1_000 + warehouseOrder.delivery.price_minor);
     expect(storeOrder.lines.map((l) => [l.variant_id, l.quantity]).sort()).toEqual([[a.variant_id, 1], [b.variant_id, 1]].sort());
-    expect(storeOrder.total_minor).toBe(1_500);
+    expect(storeOrder.total_minor).toBe(1_500 + storeOrder.delivery.price_minor);
     expect(warehouseOrder.delivery.price_minor + storeOrder.delivery.price_minor).toBe(standard.price_minor);
     expect(await reserved(a.variant_id, stores.warehouse)).toBe(1);
     expect(await reserved(a.variant_id, stores.xujiahui)).toBe(1);

@@ -31,6 +31,7 @@ const wholeLists: Record<string, string> = {
   listScopes: 'what the modules declare',
   listWebhookEventTypes: 'what the modules declare',
   getCarrierPerformance: 'one row per carrier and lane of the carrier network, which is bounded by its lanes',
+  listOrderFulfilments: 'one fulfilment per serving location of the order, and a re-route per short line at most',
   trackConsumerOrder: 'the shipments of one order: one live, and the few cancelled before it',
   getSellerBalanceTotals: 'one row per currency',
   listRiders: 'the riders of one store, at most 200',
@@ -122,6 +123,18 @@ const fixtures: Record<string, ListFixture> = {
           const order_id = (await buy(m, [{ variant_id: item.variant_id, quantity: 1 }])).body.orders[0].id as string;
           await markOrderPaid(platform.database.db, m.id, order_id);
           expect((await m.call('POST', `/v1/orders/${order_id}/shipments`, { body: { destination: { latitude: 39.9, longitude: 116.4 } } })).status).toBe(201);
+        },
+      };
+    },
+  },
+  listFulfilments: {
+    setup: async (m) => {
+      const item = await aStockedItem(m, { units: 50 });
+      return {
+        path: '/v1/fulfilments',
+        add: async () => {
+          const order_id = (await buy(m, [{ variant_id: item.variant_id, quantity: 1 }])).body.orders[0].id as string;
+          await markOrderPaid(platform.database.db, m.id, order_id);
         },
       };
     },

@@ -74,6 +74,13 @@ async function aPaidOrder(a: TestMerchant): Promise<string> {
   return id;
 }
 
+/** A's paid order's fulfilment, awaiting pick. */
+async function aFulfilment(a: TestMerchant): Promise<string> {
+  const res = await a.call('GET', `/v1/orders/${await aPaidOrder(a)}/fulfilments`);
+  expect(res.status, res.text).toBe(200);
+  return res.body.data[0].id as string;
+}
+
 /** A's order shipped by carrier: its shipment. */
 async function aShipment(a: TestMerchant): Promise<{ id: string; lane: string }> {
   const res = await a.call('POST', `/v1/orders/${await aPaidOrder(a)}/shipments`, { body: { destination: { latitude: 39.9, longitude: 116.4 } } });
@@ -90,6 +97,9 @@ async function enrolled(caller: TestConsoleSession): Promise<{ code: string }> {
   return { code: codeFor(secret, 1) };
 }
 
+/** A full body for PUT /v1/fulfilment/settings. */
+const deliverySettings = { express_radius_m: 3_000, express_price_minor: 800, pickup_price_minor: 0, standard_base_price_minor: 0, cross_border_base_price_minor: 0, cross_border_enabled: false, pickup_hold_h: 72 };
+
 const fixtures: Record<string, Fixture> = {
   getCurrentMerchant: { kind: 'own', request: { path: '/v1/merchant' } },
   updateCurrentMerchant: { kind: 'own', request: { path: '/v1/merchant', body: { time_zone: 'Asia/Shanghai' } } },
@@ -100,6 +110,14 @@ const fixtures: Record<string, Fixture> = {
   updateApiKey: { kind: 'item', setup: async (a) => { const id = await aKey(a); return { path: `/v1/api-keys/${id}`, body: { name: 'hijacked' }, marker: id }; } },
   listAuditEvents: { kind: 'collection', setup: async (a) => ({ path: '/v1/audit-events?limit=100', marker: await aKey(a) }) },
   createLocation: { kind: 'own', request: { path: '/v1/locations', body: location('OWN-1') } },
+  getDeliverySettings: {
+    kind: 'collection',
+    setup: async (a) => {
+      expect((await a.call('PUT', '/v1/fulfilment/settings', { body: { ...deliverySettings, express_radius_m: 4_321 } })).status).toBe(200);
+      return { path: '/v1/fulfilment/settings', marker: '"express_radius_m":4321' };
+    },
+  },
+  putDeliverySettings: { kind: 'own', request: { path: '/v1/fulfilment/settings', body: { ...deliverySettings, express_radius_m: 2_345 } } },
   listLocations: { kind: 'collection', setup: async (a) => ({ path: '/v1/locations?limit=100', marker: await aLocation(a) }) },
   getLocation: { kind: 'item', setup: async (a) => { const id = await aLocation(a); return { path: `/v1/locations/${id}`, marker: id }; } },
   updateLocation: { kind: 'item', setup: async (a) => { const id = await aLocation(a); return { path: `/v1/locations/${id}`, body: { name: 'hijacked' }, marker: id }; } },
@@ -220,6 +238,15 @@ const fixtures: Record<string, Fixture> = {
   createShipment: { kind: 'item', setup: async (a) => { const id = await aPaidOrder(a); return { path: `/v1/orders/${id}/shipments`, body: { destination: { latitude: 39.9, longitude: 116.4 } }, marker: id, readBack: `/v1/orders/${id}` }; } },
   listShipments: { kind: 'collection', setup: async (a) => ({ path: '/v1/shipments?limit=100', marker: (await aShipment(a)).id }) },
   getShipment: { kind: 'item', setup: async (a) => { const { id } = await aShipment(a); return { path: `/v1/shipments/${id}`, marker: id }; } },
+  listFulfilments: { kind: 'collection', setup: async (a) => { const f = await aFulfilment(a); return { path: '/v1/fulfilments?limit=100', marker: f }; } },
+  getFulfilment: { kind: 'item', setup: async (a) => { const f = await aFulfilment(a); return { path: `/v1/fulfilments/${f}`, marker: f }; } },
+  listOrderFulfilments: { kind: 'item', setup: async (a) => { const id = await aPaidOrder(a); return { path: `/v1/orders/${id}/fulfilments`, marker: id }; } },
+  startPicking: { kind: 'item', setup: async (a) => { const f = await aFulfilment(a); return { path: `/v1/fulfilments/${f}/start-pick`, body: {}, marker: f, readBack: `/v1/fulfilments/${f}` }; } },
+  packFulfilment: { kind: 'item', setup: async (a) => { const f = await aFulfilment(a); return { path: `/v1/fulfilments/${f}/pack`, body: {}, marker: f, readBack: `/v1/fulfilments/${f}` }; } },
+  markReadyForPickup: { kind: 'item', setup: async (a) => { const f = await aFulfilment(a); return { path: `/v1/fulfilments/${f}/ready`, body: {}, marker: f, readBack: `/v1/fulfilments/${f}` }; } },
+  cancelFulfilment: { kind: 'item', setup: async (a) => { const f = await aFulfilment(a); return { path: `/v1/fulfilments/${f}/cancel`, body: { reason: 'hijacked' }, marker: f, readBack: `/v1/fulfilments/${f}` }; } },
+  failDelivery: { kind: 'item', setup: async (a) => { const f = await aFulfilment(a); return { path: `/v1/fulfilments/${f}/fail`, body: { reason: 'hijacked' }, marker: f, readBack: `/v1/fulfilments/${f}` }; } },
+  returnFulfilment: { kind: 'item', setup: async (a) => { const f = await aFulfilment(a); return { path: `/v1/fulfilments/${f}/return`, body: {}, marker: f, readBack: `/v1/fulfilments/${f}` }; } },
   listRiders: { kind: 'item', setup: async (a) => { const { location_id, rider_id } = await aRider(a); return { path: `/v1/locations/${location_id}/riders`, marker: rider_id }; } },
   createRider: { kind: 'item', setup: async (a) => { const { location_id } = await aRider(a); return { path: `/v1/locations/${location_id}/riders`, body: { name: 'Intruder', phone: '+86 139 0000 0000' }, marker: location_id }; } },
   updateRider: { kind: 'item', setup: async (a) => { const { location_id, rider_id } = await aRider(a); return { path: `/v1/riders/${rider_id}`, body: { active: false }, marker: rider_id, readBack: `/v1/locations/${location_id}/riders` }; } },

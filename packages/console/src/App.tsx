@@ -14,6 +14,8 @@ const ProductEditor = lazy(() => import('./pages/catalog/ProductEditor'));
 const Stock = lazy(() => import('./pages/stock/Stock'));
 const Orders = lazy(() => import('./pages/orders/Orders'));
 const OrderDetail = lazy(() => import('./pages/orders/OrderDetail'));
+const Shipments = lazy(() => import('./pages/shipments/Shipments'));
+const CarrierPerformance = lazy(() => import('./pages/shipments/CarrierPerformance'));
 const LocalDelivery = lazy(() => import('./pages/localDelivery/LocalDelivery'));
 const Payouts = lazy(() => import('./pages/payouts/Payouts'));
 const PayoutDetail = lazy(() => import('./pages/payouts/PayoutDetail'));
@@ -66,6 +68,8 @@ export function App() {
         <Route path="stock" element={page(<Stock />)} />
         <Route path="orders" element={page(<Orders />)} />
         <Route path="orders/:orderId" element={page(<OrderDetail />)} />
+        <Route path="shipments" element={page(<Shipments />)} />
+        <Route path="shipments/performance" element={page(<CarrierPerformance />)} />
         <Route path="local-delivery" element={page(<LocalDelivery />)} />
         <Route path="payouts" element={page(<Payouts />)} />
         <Route path="payouts/:payoutId" element={page(<PayoutDetail />)} />

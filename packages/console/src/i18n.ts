@@ -10,6 +10,7 @@ import { overview } from './locales/overview';
 import { payouts } from './locales/payouts';
 import { platform } from './locales/platform';
 import { settings } from './locales/settings';
+import { shipments } from './locales/shipments';
 import { stock } from './locales/stock';
 
 /**
@@ -21,7 +22,7 @@ export const languages = [
   { code: 'zh-CN', label: '简体中文' },
 ] as const;
 
-const namespaces = { common, overview, catalog, stock, orders, payouts, consumers, settings, mail, platform, localDelivery };
+const namespaces = { common, overview, catalog, stock, orders, shipments, payouts, consumers, settings, mail, platform, localDelivery };
 const storageKey = 'openbos.language';
 
 function initialLanguage(): string {

@@ -928,8 +928,26 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The delivery options that can be kept for these items to this destination: express from a store within 3 km, pickup in store, standard and cross-border by carrier; each with its price, promised time, confidence and serving location, per seller */
+        /** The delivery options that can be kept for these items to this destination: express from a store within the merchant’s radius (3 km by default), pickup in store, standard and cross-border by carrier; each with its price, promised time, confidence and serving location, per seller */
         post: operations["getDeliveryOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/fulfilment/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The merchant’s delivery settings: express radius, the price of each option, cross-border, pickup hold window (the defaults until changed) */
+        get: operations["getDeliverySettings"];
+        /** Replace the merchant’s delivery settings; promises and checkouts use them at once (within 5 s on other processes) */
+        put: operations["putDeliverySettings"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2439,6 +2457,35 @@ export interface components {
                 } | null;
             }[];
         };
+        CarrierPerformance: {
+            carriers: {
+                carrier: string;
+                cost_per_parcel_minor: number;
+                on_time_rate: number | null;
+                overdue: number;
+                parcels: number;
+            }[];
+            data: {
+                carrier: string;
+                cost_minor: number;
+                cost_per_parcel_minor: number;
+                currency: string;
+                delivered: number;
+                in_flight: number;
+                lane: string;
+                late: number;
+                lost: number;
+                median_transit_h: number | null;
+                on_time: number;
+                /** @description on time ÷ (delivered + overdue); null while no promise is decided */
+                on_time_rate: number | null;
+                /** @description past the promise without a delivery event (lost parcels count here) */
+                overdue: number;
+                parcels: number;
+            }[];
+            from: string;
+            to: string;
+        };
         Cart: {
             buyer_email: string | null;
             currency: string;
@@ -2624,6 +2671,22 @@ export interface components {
                 merchant_id: string;
                 options: components["schemas"]["DeliveryOption"][];
             }[];
+        };
+        DeliverySettings: {
+            /** @description added to the carrier’s rate for each parcel of a cross-border delivery */
+            cross_border_base_price_minor: number;
+            /** @description whether buyers abroad are offered cross-border delivery (72 h target) */
+            cross_border_enabled: boolean;
+            /** @description what the buyer pays for express delivery */
+            express_price_minor: number;
+            /** @description how far from a store express delivers, in metres (3,000 by default); 100 to 50000, otherwise 422 `express_radius_out_of_range` */
+            express_radius_m: number;
+            /** @description hours a pickup order waits at the store before it is cancelled and refunded (72 by default); 1 to 336, otherwise 422 `pickup_hold_out_of_range` */
+            pickup_hold_h: number;
+            /** @description what the buyer pays to pick up in store (usually 0) */
+            pickup_price_minor: number;
+            /** @description added to the carrier’s rate for each parcel of a standard delivery */
+            standard_base_price_minor: number;
         };
         Dispute: {
             buyer_email: string | null;
@@ -2901,6 +2964,8 @@ export interface components {
             checkout_id: string;
             created_at: string;
             currency: string;
+            /** @description the delivery price charged with the goods (its `delivery.price_minor`); 0 without a delivery */
+            delivery_minor: number;
             expires_at: string | null;
             id: string;
             lines: {
@@ -2925,7 +2990,9 @@ export interface components {
             shipped_at: string | null;
             /** @enum {string} */
             status: "awaiting_payment" | "paid" | "shipped" | "delivered" | "completed" | "closed" | "refund_requested" | "disputed" | "refunded";
+            /** @description the goods: the sum of the lines */
             subtotal_minor: number;
+            /** @description what the buyer pays, the payment captures and a refund can return at most: subtotal_minor + delivery_minor */
             total_minor: number;
             tracking_number: string | null;
         };
@@ -2970,7 +3037,7 @@ export interface components {
             kind: "express" | "pickup" | "standard" | "cross_border";
             /** @description the place that serves it: the store for express and pickup, the place this parcel ships from otherwise */
             location_id: string;
-            /** @description the delivery price quoted and accepted; recorded, not yet added to the order total */
+            /** @description the delivery price quoted and accepted, charged in the order total (`delivery_minor`) */
             price_minor: number;
             /** @description pickup: ready at the store by */
             ready_by: string | null;
@@ -3224,6 +3291,19 @@ export interface components {
             price_minor: number;
             promise_h: number;
             promised_by: string;
+            /** @description who receives the parcel, from the delivery chosen at checkout (null when the order has none); personal data, only in the seller’s view */
+            recipient: {
+                address: {
+                    city: string | null;
+                    country: string | null;
+                    line1: string | null;
+                    postal_code: string | null;
+                };
+                /** @description the buyer was erased: name, phone and address are masked */
+                erased: boolean;
+                name: string;
+                phone: string;
+            } | null;
             routing: {
                 /** @description every carrier lane scored, the best first: price, wait, delay, probability of keeping the promise, expected cost */
                 candidates: {
@@ -6726,6 +6806,7 @@ export interface operations {
                             };
                         };
                     };
+                    /** @description the total the buyer saw, goods and delivery of every seller; a different total refuses the checkout (422 price_changed) */
                     expected_total_minor?: number;
                     /** @description location per seller: `{ "mer_...": "loc_..." }`; by default the location with most stock */
                     fulfilment?: {
@@ -10003,6 +10084,194 @@ export interface operations {
             };
         };
     };
+    getDeliverySettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings the delivery promise and checkout use */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliverySettings"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putDeliverySettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeliverySettings"];
+            };
+        };
+        responses: {
+            /** @description The settings as saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliverySettings"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listFulfilments: {
         parameters: {
             query?: {
@@ -12621,35 +12890,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        carriers: {
-                            carrier: string;
-                            cost_per_parcel_minor: number;
-                            on_time_rate: number | null;
-                            overdue: number;
-                            parcels: number;
-                        }[];
-                        data: {
-                            carrier: string;
-                            cost_minor: number;
-                            cost_per_parcel_minor: number;
-                            currency: string;
-                            delivered: number;
-                            in_flight: number;
-                            lane: string;
-                            late: number;
-                            lost: number;
-                            median_transit_h: number | null;
-                            on_time: number;
-                            /** @description on time ÷ (delivered + overdue); null while no promise is decided */
-                            on_time_rate: number | null;
-                            /** @description past the promise without a delivery event (lost parcels count here) */
-                            overdue: number;
-                            parcels: number;
-                        }[];
-                        from: string;
-                        to: string;
-                    };
+                    "application/json": components["schemas"]["CarrierPerformance"];
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */
@@ -14255,8 +14496,8 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description where the parcel goes (orders carry no delivery address yet) */
-                    destination: {
+                    /** @description where the parcel goes; by default the coordinates of the delivery address chosen at checkout (422 `destination_required` when the order has none) */
+                    destination?: {
                         latitude: number;
                         longitude: number;
                     };
@@ -17340,11 +17581,17 @@ export interface operations {
     listShipments: {
         parameters: {
             query?: {
+                /** @description only this carrier’s shipments (its code) */
+                carrier?: string;
                 /** @description `next_cursor` of the previous page; absent for the first page */
                 cursor?: string;
                 /** @description items per page, at most 100 */
                 limit?: number;
                 order_id?: string;
+                /** @description true: only shipments past their promise without a delivery; false: only the others */
+                overdue?: "true" | "false";
+                /** @description only shipments in this status */
+                status?: "label_created" | "picked_up" | "in_transit" | "out_for_delivery" | "failed" | "delivered" | "returned" | "lost" | "cancelled";
             };
             header?: never;
             path?: never;

@@ -38,6 +38,11 @@ export async function chooseDelivery(db: AnyDb, items: readonly CheckoutItem[], 
   return promiseDelivery(db, items, delivery);
 }
 
+/** The delivery prices the buyer pays over all sellers of a checkout (each seller's option, all its parcels). */
+export function deliveryCharge(deliveries: ReadonlyMap<string, ChosenDelivery> | undefined): bigint {
+  return [...(deliveries?.values() ?? [])].reduce((sum, d) => sum + BigInt(d.option.price_minor), 0n);
+}
+
 export interface PlacedCheckout {
   checkout_id: string;
   orders: PlacedOrder[];
@@ -65,7 +70,7 @@ export interface CartCheckoutInput {
   buyer_email?: string | undefined;
   consumer?: { id: string; email: string } | undefined;
   fulfilment?: Readonly<Record<string, string>> | undefined;
-  /** The total the buyer saw; a different current total refuses the checkout (422 `price_changed`). */
+  /** The total the buyer saw, goods and delivery; a different current total refuses the checkout (422 `price_changed`). */
   expected_total_minor?: number | undefined;
   delivery?: DeliveryInput | undefined;
 }
@@ -80,21 +85,21 @@ export async function checkoutCart(db: AnyDb, committer: CheckoutCommitter, cart
   const cart = await claimCart(db, cart_id, key);
   try {
     let items: PlaceOrderInput['items'] = 'cart';
-    if (input.expected_total_minor !== undefined) {
+    let goods_minor = 0n;
+    let deliveries: Map<string, ChosenDelivery> | undefined;
+    if (input.expected_total_minor !== undefined || input.delivery !== undefined) {
+      // The price check and the promise need the items: read here (the cart is claimed, they no longer change).
       const view = await viewCart(db, cart);
       if (view.items.length === 0) throw problems.unprocessable('cart_empty', 'The cart has no items');
-      if (view.total_minor !== BigInt(input.expected_total_minor)) throw problems.unprocessable('price_changed', `The cart now totals ${view.total_minor}, not ${input.expected_total_minor}`);
-      items = view.items.map(({ variant_id, quantity }) => ({ variant_id, quantity }));
+      const listed = view.items.map(({ variant_id, quantity }) => ({ variant_id, quantity }));
+      items = listed;
+      goods_minor = view.total_minor;
+      deliveries = await chooseDelivery(db, listed, input.delivery, input.fulfilment);
     }
-    let deliveries: Map<string, ChosenDelivery> | undefined;
-    if (input.delivery !== undefined) {
-      // The promise needs the items: read here (the cart is claimed, they no longer change).
-      if (items === 'cart') {
-        const view = await viewCart(db, cart);
-        if (view.items.length === 0) throw problems.unprocessable('cart_empty', 'The cart has no items');
-        items = view.items.map(({ variant_id, quantity }) => ({ variant_id, quantity }));
-      }
-      deliveries = await chooseDelivery(db, items, input.delivery, input.fulfilment);
+    if (input.expected_total_minor !== undefined) {
+      // What the buyer pays: the goods and the delivery of every seller.
+      const total = goods_minor + deliveryCharge(deliveries);
+      if (total !== BigInt(input.expected_total_minor)) throw problems.unprocessable('price_changed', `The cart now totals ${total}${deliveries === undefined ? '' : ` (goods ${goods_minor}, delivery ${total - goods_minor})`}, not ${input.expected_total_minor}`);
     }
     return await placeOrder(
       committer,

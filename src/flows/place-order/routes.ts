@@ -64,7 +64,7 @@ export const checkoutCartRoute = defineRoute({
   tags: ['Checkout'],
   summary: 'Check out a cart: one order per seller, awaiting payment',
   access: cartAccess,
-  request: { params: cartParams, headers: cartToken, ...jsonBody(z.object({ buyer_email: buyerEmail, fulfilment, expected_total_minor: z.number().int().min(0).optional(), delivery }).strict()) },
+  request: { params: cartParams, headers: cartToken, ...jsonBody(z.object({ buyer_email: buyerEmail, fulfilment, expected_total_minor: z.number().int().min(0).optional().openapi({ description: 'the total the buyer saw, goods and delivery of every seller; a different total refuses the checkout (422 price_changed)' }), delivery }).strict()) },
   responses: { 201: jsonResponse(checkoutOut, 'The orders, awaiting payment') },
 });
 

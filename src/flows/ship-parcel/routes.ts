@@ -3,7 +3,7 @@ import { defineRoute, jsonBody, jsonResponse } from '../../kernel/http/route.js'
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { Problem, problems } from '../../kernel/problem.js';
 import { InvalidTrackingSignatureError, shipmentJson, shipmentSchema, shipping, type TrackingEvent } from '../../modules/logistics/index.js';
-import { orderSettings } from '../../modules/orders/index.js';
+import { orderDeliveries, orderSettings } from '../../modules/orders/index.js';
 import { createShipment } from './ship-parcel.js';
 import { receiveTracking } from './track-parcel.js';
 
@@ -22,7 +22,7 @@ export const createShipmentRoute = defineRoute({
     ...jsonBody(
       z
         .object({
-          destination: coordinates.openapi({ description: 'where the parcel goes (orders carry no delivery address yet)' }),
+          destination: coordinates.optional().openapi({ description: 'where the parcel goes; by default the coordinates of the delivery address chosen at checkout (422 `destination_required` when the order has none)' }),
           weight_g: z.number().int().min(1).max(70_000).default(1_000).openapi({ description: 'the parcel’s weight in grams' }),
         })
         .strict(),
@@ -50,8 +50,9 @@ export function registerRoutes(router: ModuleRouter, ctx: ModuleContext): void {
   router.route(createShipmentRoute, async (c) => {
     const body = c.req.valid('json');
     const caller = c.get('caller');
+    const merchant_id = caller.merchant_id;
     const shipment = await createShipment(db, here, {
-      merchant_id: caller.merchant_id,
+      merchant_id,
       order_id: c.req.valid('param').order_id,
       actor: caller.actor,
       destination: body.destination,
@@ -59,7 +60,8 @@ export function registerRoutes(router: ModuleRouter, ctx: ModuleContext): void {
       auto_confirm_after_s,
       resume: c.get('idempotentRerun') === true,
     });
-    return c.json(shipmentJson(shipment), 201);
+    const recipients = await orderDeliveries(db, merchant_id, [shipment.order_id]);
+    return c.json(shipmentJson(shipment, recipients.get(shipment.order_id)), 201);
   });
 
   router.route(trackingWebhookRoute, async (c) => {

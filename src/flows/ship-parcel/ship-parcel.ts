@@ -2,7 +2,7 @@ import { inTransaction, type AnyDb } from '../../kernel/db.js';
 import { problems } from '../../kernel/problem.js';
 import { getLocation } from '../../modules/locations/index.js';
 import { getShipment, liveShipmentOf, shipmentCount, type CarrierAdapter, type Shipment, type ShipmentEvent, type ShipmentRouter } from '../../modules/logistics/index.js';
-import { getOrder } from '../../modules/orders/index.js';
+import { getOrder, type OrderDetail } from '../../modules/orders/index.js';
 import { buyLabel, cancelLabel } from './steps/buy-label.js';
 import { recordShipment } from './steps/record-shipment.js';
 import { routeParcel } from './steps/route-parcel.js';
@@ -12,7 +12,8 @@ export interface ShipmentRequest {
   merchant_id: string;
   order_id: string;
   actor: string;
-  destination: { latitude: number; longitude: number };
+  /** Where the parcel goes; by default the delivery address chosen at checkout. */
+  destination?: { latitude: number; longitude: number } | undefined;
   weight_g: number;
   auto_confirm_after_s: number;
   /** The request runs again under its Idempotency-Key after its first run died: a shipment it made is its answer. */
@@ -34,10 +35,13 @@ export async function createShipment(db: AnyDb, shipping: { router: ShipmentRout
     throw problems.conflict('order_already_shipped', `The order already has shipment ${live.id} (${live.status})`);
   }
   if (order.status !== 'paid') throw problems.conflict('order_not_shippable', `Only a paid order ships; this one is ${order.status}`);
+  const destination = request.destination ?? addressOf(order.delivery);
+  if (destination === undefined) throw problems.unprocessable('destination_required', 'The order has no delivery address with coordinates: give the destination (latitude, longitude)');
   const location = await getLocation(db, merchant_id, order.location_id);
   if (location === undefined) throw problems.unprocessable('location_missing', 'The location the order ships from no longer exists');
 
-  const plan = routeParcel({ router: shipping.router, carriers: shipping.carriers, origin: location, destination: request.destination, weight_g: request.weight_g });
+  await shipping.router.ready; // the router's state rebuilt from the shipments at start
+  const plan = routeParcel({ router: shipping.router, carriers: shipping.carriers, origin: location, destination, weight_g: request.weight_g });
   const carrier = shipping.carriers.get(plan.lane.carrier.code)!;
   const label_request_key = `${order_id}:${await shipmentCount(db, merchant_id, order_id)}`;
   const label = await buyLabel(carrier, { request_key: label_request_key, merchant_id, reference: order_id, from_region: plan.from.code, to_region: plan.to.code, weight_g: request.weight_g });
@@ -52,7 +56,7 @@ export async function createShipment(db: AnyDb, shipping: { router: ShipmentRout
         lane: label.lane,
         origin_region: plan.from.code,
         destination_region: plan.to.code,
-        destination: request.destination,
+        destination,
         weight_g: request.weight_g,
         label_request_key,
         label_id: label.label_id,
@@ -80,4 +84,10 @@ export async function createShipment(db: AnyDb, shipping: { router: ShipmentRout
     await cancelLabel(carrier, merchant_id, label.label_id).catch(() => false);
     throw error;
   }
+}
+
+/** The coordinates of the delivery address chosen at checkout, when the order has them (an erased buyer's are masked). */
+function addressOf(delivery: OrderDetail['delivery']): { latitude: number; longitude: number } | undefined {
+  if (delivery === null || delivery.latitude === null || delivery.longitude === null) return undefined;
+  return { latitude: delivery.latitude, longitude: delivery.longitude };
 }

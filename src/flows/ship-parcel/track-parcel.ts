@@ -26,6 +26,9 @@ export async function receiveTracking(db: AnyDb, router: ShipmentRouter, carrier
     return { outcome: 'recorded', status: result.to, order_delivered: delivered };
   });
   // Committed: the router hears the event (what routes the next parcels; nothing to undo).
-  if (answer.outcome === 'recorded') router.observe(carrier, event.tracking_number, event.status, new Date(event.occurred_at));
+  if (answer.outcome === 'recorded') {
+    await router.ready; // an event committed before the rebuild read it is heard twice: the router counts it once
+    router.observe(carrier, event.tracking_number, event.status, new Date(event.occurred_at));
+  }
   return answer;
 }

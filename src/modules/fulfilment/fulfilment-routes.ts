@@ -3,9 +3,9 @@ import { inTransaction } from '../../kernel/db.js';
 import { defineRoute, jsonBody, jsonResponse } from '../../kernel/http/route.js';
 import { isIdPart, isTimePart, keyCursor, pageQuerySchema, pageSchema, toPage } from '../../kernel/http/pagination.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
-import { problems } from '../../kernel/problem.js';
+import { Problem, problems } from '../../kernel/problem.js';
 import { getOrder, orderSettings } from '../orders/index.js';
-import { fulfilmentsOfOrder, getFulfilment, listFulfilments, shippedQuantity, transitionFulfilment, type FulfilmentAction, type FulfilmentWithLines } from './fulfilments.js';
+import { fulfilmentRules, fulfilmentsOfOrder, getFulfilment, listFulfilments, shippedQuantity, transitionFulfilment, type FulfilmentAction, type FulfilmentWithLines } from './fulfilments.js';
 import { fulfilmentMethods, fulfilmentStatuses, type FulfilmentStatus } from './tables.js';
 
 const id = z.string().min(1).max(64);
@@ -166,8 +166,19 @@ export function registerFulfilmentRoutes(router: ModuleRouter, { db, config }: M
       const body = c.req.valid('json') as { reason?: string; lines?: { line_no: number; picked_quantity: number }[] };
       const picked = body.lines === undefined ? undefined : new Map(body.lines.map((l) => [l.line_no, l.picked_quantity]));
       if (body.lines !== undefined && picked!.size !== body.lines.length) throw problems.validation([{ field: 'lines', location: 'body', message: 'each line_no at most once' }]);
-      const f = await inTransaction(db, (trx) => transitionFulfilment(trx, { merchant_id: caller.merchant_id, fulfilment_id: c.req.valid('param').fulfilment_id, action: a.action, actor: caller.actor, reason: body.reason, picked, auto_confirm_after_s }));
-      return c.json(fulfilmentJson(f), 200);
+      const fulfilment_id = c.req.valid('param').fulfilment_id;
+      try {
+        const f = await inTransaction(db, (trx) => transitionFulfilment(trx, { merchant_id: caller.merchant_id, fulfilment_id, action: a.action, actor: caller.actor, reason: body.reason, picked, auto_confirm_after_s }));
+        return c.json(fulfilmentJson(f), 200);
+      } catch (error) {
+        // The same request again under its Idempotency-Key after its first run's process died:
+        // if that run got the fulfilment there, its answer is the fulfilment as it is.
+        if (error instanceof Problem && error.code === 'illegal_fulfilment_transition' && c.get('idempotentRerun') === true) {
+          const now = await getFulfilment(db, caller.merchant_id, fulfilment_id);
+          if (now !== undefined && now.status === fulfilmentRules[a.action].to) return c.json(fulfilmentJson(now), 200);
+        }
+        throw error;
+      }
     });
   }
 }

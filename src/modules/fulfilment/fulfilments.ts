@@ -235,58 +235,57 @@ async function moveOrders(trx: AnyTrx, touched: readonly { merchant_id: string; 
   }
 }
 
-/** Pick-by for a new fulfilment: what must be picked first so the promise holds. */
-function pickBy(method: FulfilmentMethod, promised_by: Date | null, now: Date): Date {
-  const minutes = (m: number) => m * 60_000;
-  if (method === 'express' && promised_by !== null) return new Date(promised_by.getTime() - minutes(15));
-  if (method === 'pickup' && promised_by !== null) return promised_by;
-  if (method === 'standard' || method === 'cross_border') return new Date(now.getTime() + minutes(120));
-  return new Date(now.getTime() + minutes(24 * 60));
-}
+/**
+ * Pick-by for a new fulfilment, what must be picked first so the promise holds: 15 minutes before
+ * the end of an express window (the ride), the pickup ready-by time, two hours for a parcel to
+ * make the carrier's collection, and a day for an order the seller ships by themselves. Kept to
+ * the millisecond, as the pick list's cursor carries it.
+ */
+const pickBySql = sql<Date>`date_trunc('milliseconds', case v.method
+    when 'express' then coalesce(v.promised_by - interval '15 minutes', now() + interval '30 minutes')
+    when 'pickup' then coalesce(v.promised_by, now() + interval '2 hours')
+    when 'seller' then now() + interval '24 hours'
+    else now() + interval '2 hours' end)`;
 
 /**
  * Opens the fulfilments of orders that were just paid, one per serving location: the order's
  * location, with the method and promise its checkout chose (`seller` when it chose none), and all
- * its lines. From now on they move the order's stock. A fixed number of statements per batch.
+ * its lines. From now on they move the order's stock. One statement and one event batch, however
+ * many orders.
  */
 export async function openFulfilments(trx: AnyTrx, orders: readonly MovedOrder[]): Promise<void> {
   if (orders.length === 0) return;
-  const deliveries = await sql<{ merchant_id: string; order_id: string; kind: FulfilmentMethod; promised_by: Date | null }>`
-    select merchant_id, order_id, kind, coalesce(window_to, ready_by, deliver_by) as promised_by from order_delivery
-    where (merchant_id, order_id) in (select * from unnest(${orders.map((m) => m.order.merchant_id)}::text[], ${orders.map((m) => m.order.id)}::text[]))`.execute(trx);
-  const chosen = new Map(deliveries.rows.map((d) => [`${d.merchant_id}|${d.order_id}`, d]));
-  const now = new Date();
-  const opened = orders.map((m) => {
-    const d = chosen.get(`${m.order.merchant_id}|${m.order.id}`);
-    const method: FulfilmentMethod = d?.kind ?? 'seller';
-    const promised_by = d?.promised_by ?? null;
-    return { m, id: newId('ful'), method, promised_by, pick_by: pickBy(method, promised_by, now) };
-  });
-  const col = <T>(pick: (o: (typeof opened)[number]) => T) => opened.map(pick);
-  const inserted = await sql<Fulfilment>`
-    insert into fulfilment (merchant_id, id, order_id, location_id, method, status, promised_by, pick_by)
-    select merchant_id, id, order_id, location_id, method, 'awaiting_pick', promised_by, pick_by
-    from unnest(${col((o) => o.m.order.merchant_id)}::text[], ${col((o) => o.id)}::text[], ${col((o) => o.m.order.id)}::text[], ${col((o) => o.m.order.location_id)}::text[],
-      ${col((o) => o.method)}::text[], ${col((o) => o.promised_by)}::timestamptz[], ${col((o) => o.pick_by)}::timestamptz[])
-      as v(merchant_id, id, order_id, location_id, method, promised_by, pick_by)
-    returning *`.execute(trx);
-  const lines = opened.flatMap((o) => o.m.lines.map((l) => ({ merchant_id: o.m.order.merchant_id, fulfilment_id: o.id, order_id: o.m.order.id, line_no: l.line_no, variant_id: l.variant_id, sku: l.sku, title: l.title, quantity: l.quantity })));
-  const lc = <K extends keyof (typeof lines)[number]>(k: K) => lines.map((l) => l[k]);
-  await sql`insert into fulfilment_line (merchant_id, fulfilment_id, order_id, line_no, variant_id, sku, title, quantity)
-    select * from unnest(${lc('merchant_id')}::text[], ${lc('fulfilment_id')}::text[], ${lc('order_id')}::text[], ${lc('line_no')}::int[], ${lc('variant_id')}::text[], ${lc('sku')}::text[], ${lc('title')}::text[], ${lc('quantity')}::int[])`.execute(trx);
-  await sql`update sales_order set stock_by_fulfilment = true
-    where (merchant_id, id) in (select * from unnest(${col((o) => o.m.order.merchant_id)}::text[], ${col((o) => o.m.order.id)}::text[]))`.execute(trx);
-  await sql`insert into fulfilment_transition (merchant_id, id, fulfilment_id, order_id, from_status, to_status, action, actor, reason)
-    select merchant_id, id, fulfilment_id, order_id, null, 'awaiting_pick', 'open', actor, 'the order was paid'
-    from unnest(${col((o) => o.m.order.merchant_id)}::text[], ${col(() => newId('ftr'))}::text[], ${col((o) => o.id)}::text[], ${col((o) => o.m.order.id)}::text[], ${col((o) => o.m.actor)}::text[])
-      as v(merchant_id, id, fulfilment_id, order_id, actor)`.execute(trx);
-  const byId = new Map(inserted.rows.map((f) => [f.id, f]));
-  const linesBy = new Map<string, FulfilmentLine[]>();
-  for (const l of lines) linesBy.set(l.fulfilment_id, [...(linesBy.get(l.fulfilment_id) ?? []), { ...l, picked_quantity: null }]);
+  const ids = orders.map(() => newId('ful'));
+  const col = <T>(pick: (m: MovedOrder, i: number) => T) => orders.map(pick);
+  const opened = await sql<Fulfilment>`
+    with v as (
+      select i.merchant_id, i.id, i.order_id, i.location_id, i.transition_id, i.actor, coalesce(d.kind, 'seller') as method, coalesce(d.window_to, d.ready_by, d.deliver_by) as promised_by
+      from unnest(${col((m) => m.order.merchant_id)}::text[], ${ids}::text[], ${col((m) => m.order.id)}::text[], ${col((m) => m.order.location_id)}::text[],
+                  ${col(() => newId('ftr'))}::text[], ${col((m) => m.actor)}::text[]) as i(merchant_id, id, order_id, location_id, transition_id, actor)
+      left join order_delivery d on d.merchant_id = i.merchant_id and d.order_id = i.order_id
+    ), opened as (
+      insert into fulfilment (merchant_id, id, order_id, location_id, method, status, promised_by, pick_by)
+      select v.merchant_id, v.id, v.order_id, v.location_id, v.method, 'awaiting_pick', v.promised_by, ${pickBySql} from v
+      returning *
+    ), lines as (
+      insert into fulfilment_line (merchant_id, fulfilment_id, order_id, line_no, variant_id, sku, title, quantity)
+      select l.merchant_id, o.id, l.order_id, l.line_no, l.variant_id, l.sku, l.title, l.quantity
+      from opened o join order_line l on l.merchant_id = o.merchant_id and l.order_id = o.order_id
+    ), owned as (
+      update sales_order s set stock_by_fulfilment = true from opened o where s.merchant_id = o.merchant_id and s.id = o.order_id
+    ), recorded as (
+      insert into fulfilment_transition (merchant_id, id, fulfilment_id, order_id, from_status, to_status, action, actor, reason)
+      select v.merchant_id, v.transition_id, v.id, v.order_id, null, 'awaiting_pick', 'open', v.actor, 'the order was paid' from v
+    )
+    select * from opened`.execute(trx);
+  const byId = new Map(opened.rows.map((f) => [f.id, f]));
   await publishEach(
     trx,
     fulfilmentEvents.awaiting_pick,
-    opened.map((o) => ({ merchant_id: o.m.order.merchant_id, payload: fulfilmentPayload(byId.get(o.id)!, linesBy.get(o.id) ?? [], null, 'open', o.m.actor, 'the order was paid') })),
+    orders.map((m, i) => {
+      const lines = m.lines.map((l) => ({ merchant_id: m.order.merchant_id, fulfilment_id: ids[i]!, order_id: m.order.id, line_no: l.line_no, variant_id: l.variant_id, sku: l.sku, title: l.title, quantity: l.quantity, picked_quantity: null }));
+      return { merchant_id: m.order.merchant_id, payload: fulfilmentPayload(byId.get(ids[i]!)!, lines, null, 'open', m.actor, 'the order was paid') };
+    }),
   );
 }
 
@@ -370,4 +369,16 @@ export async function transitionFulfilment(trx: AnyTrx, request: FulfilmentReque
   if (answer instanceof Problem) throw answer;
   if (answer === undefined) throw problems.notFound('The fulfilment');
   return answer;
+}
+
+/**
+ * Fulfilments waiting to be picked or packed at each of a merchant's locations: a store's express
+ * promise grows with its backlog. From the pick list's index.
+ */
+export async function pickBacklog(db: AnyDb, merchant_id: string): Promise<Map<string, number>> {
+  const rows = await sql<{ location_id: string; n: number }>`
+    select location_id, count(*)::int as n from fulfilment
+    where merchant_id = ${merchant_id} and status in ('awaiting_pick', 'picking', 'packed')
+    group by location_id`.execute(db);
+  return new Map(rows.rows.map((r) => [r.location_id, r.n]));
 }

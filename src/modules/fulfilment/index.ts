@@ -19,13 +19,14 @@ import { seedRiders } from './riders-seed.js';
 import { followOrders } from './fulfilments.js';
 import { migrations } from './migrations.js';
 import { registerRoutes } from './routes.js';
+import { settingsMigrations } from './settings-migrations.js';
 
 // Paid orders open fulfilments, and an order moved on its own moves them: in the order's transaction.
 onOrderTransitions(followOrders);
 
 export const fulfilmentModule = defineModule({
   name: 'fulfilment',
-  migrations,
+  migrations: [...migrations, ...settingsMigrations],
   checks: [...checks, ...localDeliveryChecks],
   routes: (router: ModuleRouter, ctx: ModuleContext) => {
     registerRoutes(router, ctx);
@@ -49,3 +50,4 @@ export { fulfilmentJson, fulfilmentSchema } from './fulfilment-routes.js';
 export { fulfilmentMethods, fulfilmentStatuses, type FulfilmentMethod, type FulfilmentStatus, type FulfilmentTables } from './tables.js';
 export { planRoutes, schedule, rider_speed_km_h, stop_service_s, route_stops_max, type Delivery, type PlannedRoute } from './route-planning.js';
 export { localRouteDispatched, localRouteDone, localRoutePlanned } from './local-delivery-events.js';
+export { defaultDeliverySettings, deliverySettings, saveDeliverySettings, settingsBounds, type DeliverySettings } from './settings-store.js';

@@ -41,6 +41,10 @@ export interface PromiseSettings {
   pick_minutes_per_order: number;
   pickup_radius_m: number;
   pickup_ready_minutes: number;
+  pickup_price_minor: number;
+  /** Added to the carrier's rate for each parcel (the merchant's handling), per kind. */
+  standard_base_price_minor: number;
+  cross_border_base_price_minor: number;
   cross_border_enabled: boolean;
 }
 
@@ -51,6 +55,9 @@ export const defaultPromiseSettings: PromiseSettings = {
   pick_minutes_per_order: 2,
   pickup_radius_m: 10_000,
   pickup_ready_minutes: 60,
+  pickup_price_minor: 0,
+  standard_base_price_minor: 0,
+  cross_border_base_price_minor: 0,
   cross_border_enabled: false,
 };
 
@@ -175,14 +182,14 @@ export function deliveryOptions(r: PromiseRequest): DeliveryOption[] {
   for (const { place, distance_m } of r.index.near(r.destination, r.settings.pickup_radius_m, 5, (p) => p.kind === 'store' && holdsAll(p))) {
     const ready_by = readyBy(place.opening_hours, place.timezone, r.now, r.settings.pickup_ready_minutes + r.stock.backlog(place.id) * r.settings.pick_minutes_per_order);
     if (ready_by === undefined) continue;
-    options.push({ kind: 'pickup', location_id: place.id, location_code: place.code, distance_m, price_minor: 0, ready_by, confidence: 0.95 });
+    options.push({ kind: 'pickup', location_id: place.id, location_code: place.code, distance_m, price_minor: r.settings.pickup_price_minor, ready_by, confidence: 0.95 });
   }
 
   // Standard (and cross-border): by carrier from the cheapest place to keep the promise from.
   const domestic = r.index.places.filter((p) => p.country === destCountry);
   const abroad = r.settings.cross_border_enabled ? r.index.places.filter((p) => p.country !== destCountry) : [];
   for (const [kind, places] of [['standard', domestic], ['cross_border', abroad]] as const) {
-    const parcel = bestParcels(r, places, destRegion);
+    const parcel = bestParcels(r, places, destRegion, kind === 'standard' ? r.settings.standard_base_price_minor : r.settings.cross_border_base_price_minor);
     if (parcel !== undefined) options.push({ kind, ...parcel });
   }
   return options;
@@ -194,7 +201,7 @@ interface Scored {
   ready_at: Date;
 }
 
-function bestParcels(r: PromiseRequest, places: readonly Place[], to: Region): ParcelPromise | undefined {
+function bestParcels(r: PromiseRequest, places: readonly Place[], to: Region, base_price_minor: number): ParcelPromise | undefined {
   if (places.length === 0) return undefined;
   const target_h = promiseHours(region_of(places[0]!), to);
   // One carrier quote per origin region: the rate and the promise depend on the region pair.
@@ -251,7 +258,7 @@ function bestParcels(r: PromiseRequest, places: readonly Place[], to: Region): P
     lines,
     carrier: scored.quote.carrier,
     lane: scored.quote.lane,
-    price_minor: Math.round(scored.quote.price_minor),
+    price_minor: base_price_minor + Math.round(scored.quote.price_minor),
     p_on_time: scored.quote.p_on_time,
     ready_at: scored.ready_at,
   }));

@@ -3,6 +3,7 @@ import { defineRoute, jsonBody, jsonResponse } from '../../kernel/http/route.js'
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import type { DeliveryOption } from './promise.js';
 import { promiseFor } from './service.js';
+import { registerSettingsRoutes } from './settings-routes.js';
 
 const probability = z.number().min(0).max(1);
 const shipmentOut = z.object({
@@ -43,7 +44,7 @@ export const deliveryOptionsRoute = defineRoute({
   method: 'post',
   path: '/v1/delivery-options',
   tags: ['Checkout'],
-  summary: 'The delivery options that can be kept for these items to this destination: express from a store within 3 km, pickup in store, standard and cross-border by carrier; each with its price, promised time, confidence and serving location, per seller',
+  summary: 'The delivery options that can be kept for these items to this destination: express from a store within the merchant’s radius (3 km by default), pickup in store, standard and cross-border by carrier; each with its price, promised time, confidence and serving location, per seller',
   access: { scope: ['storefront:read', 'checkout:write'], tenancy: 'public', keyKinds: ['publishable', 'secret'] },
   request: jsonBody(
     z
@@ -73,7 +74,9 @@ function optionJson(o: DeliveryOption): z.infer<typeof optionOut> {
   }
 }
 
-export function registerRoutes(router: ModuleRouter, { db }: ModuleContext): void {
+export function registerRoutes(router: ModuleRouter, ctx: ModuleContext): void {
+  const { db } = ctx;
+  registerSettingsRoutes(router, ctx);
   router.route(deliveryOptionsRoute, async (c) => {
     const { items, destination } = c.req.valid('json');
     const sellers = await promiseFor(db, items, destination);

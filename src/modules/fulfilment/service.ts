@@ -3,11 +3,12 @@ import { LRUCache } from 'lru-cache';
 import type { AnyDb } from '../../kernel/db.js';
 import { problems } from '../../kernel/problem.js';
 import { shippingFacts } from '../catalog/index.js';
-import { availableAtLocations } from '../inventory/index.js';
+import { availableAtLocations, locationsHoldingAll } from '../inventory/index.js';
 import { listLocations } from '../locations/index.js';
-import { buildLanes, quoteWith, regions, Router, simulatedCarriers } from '../logistics/index.js';
-import { pickBacklog } from '../orders/index.js';
-import { defaultPromiseSettings, deliveryOptions, PlaceIndex, type DeliveryOption, type Destination, type Place } from './promise.js';
+import { shipmentRouterOf } from '../logistics/index.js';
+import { pickBacklog } from './fulfilments.js';
+import { deliveryOptions, PlaceIndex, type DeliveryOption, type Destination, type Place, type Quote } from './promise.js';
+import { deliverySettings, promiseSettingsOf } from './settings-store.js';
 
 /** Places a merchant may serve from that one promise considers. */
 const places_max = 10_000;
@@ -15,13 +16,15 @@ const places_max = 10_000;
 const default_weight_g = 500;
 
 /**
- * The carriers this process quotes with: the simulated network over every region pair, and one
- * router whose lane states (today's hand-overs, tracking) live in this process. With shipments in
- * the database (next), the router's state will be rebuilt from them at start.
+ * The carriers this process quotes with: the simulated network over every region pair, scored by
+ * the process's one router (logistics `shipmentRouterOf`), the same that routes shipments: its
+ * lane states (today's hand-overs, recent delays) are rebuilt from the shipments at start and
+ * follow live tracking, so a promise reflects the congestion shipping sees.
  */
-const lanes = buildLanes(simulatedCarriers, regions, () => 1_000);
-const router = new Router(lanes, { late_penalty_minor: 2_500 });
-const quote = quoteWith(router, lanes);
+function quoterOf(db: AnyDb): { ready: Promise<void>; quote: Quote } {
+  const router = shipmentRouterOf(db);
+  return { ready: router.ready, quote: (from, to, weight_g, promise_h, now) => router.quote(from, to, weight_g, promise_h, now) };
+}
 
 interface CachedPlaces {
   version: string;
@@ -68,6 +71,8 @@ export interface SellerPromise {
  * refused with 422 and nothing else happens.
  */
 export async function promiseFor(db: AnyDb, items: readonly { variant_id: string; quantity: number }[], destination: Destination, now = new Date()): Promise<SellerPromise[]> {
+  const { ready, quote } = quoterOf(db);
+  await ready;
   const facts = new Map((await shippingFacts(db, items.map((i) => i.variant_id))).map((f) => [f.variant_id, f]));
   const unknown = items.filter((i) => facts.get(i.variant_id)?.for_sale !== true).map((i) => i.variant_id);
   if (unknown.length > 0) throw problems.unprocessable('variant_not_for_sale', `Not for sale: ${unknown.join(', ')}`);
@@ -82,17 +87,18 @@ export async function promiseFor(db: AnyDb, items: readonly { variant_id: string
   }
   return Promise.all(
     [...bySeller].map(async ([merchant_id, lines]) => {
-      const [all, stockRows, backlog] = await Promise.all([placesOf(db, merchant_id), availableAtLocations(db, merchant_id, lines.map((l) => l.variant_id)), pickBacklog(db, merchant_id)]);
+      // Only the places that hold every item can serve a single parcel, express or pickup: the
+      // database answers with those alone. The others matter only for a split, when no place
+      // holds everything, and only then are they read.
+      const [all, holdingAll, backlog, settings] = await Promise.all([placesOf(db, merchant_id), locationsHoldingAll(db, merchant_id, lines), pickBacklog(db, merchant_id), deliverySettings(db, merchant_id)]);
+      const stockRows = holdingAll.some((r) => all.byId.has(r.location_id)) ? holdingAll : await availableAtLocations(db, merchant_id, lines.map((l) => l.variant_id));
       const stock = new Map(stockRows.map((r) => [`${r.location_id}|${r.variant_id}`, r.available]));
-      // Only the places that hold every item can serve a single parcel, express or pickup; the
-      // others matter only for a split, when no place holds everything.
-      const holdingAny = [...new Set(stockRows.map((r) => r.location_id))].map((id) => all.byId.get(id)).filter((p): p is Place => p !== undefined);
-      const places = holdingAny;
+      const places = [...new Set(stockRows.map((r) => r.location_id))].map((id) => all.byId.get(id)).filter((p): p is Place => p !== undefined);
       const options = deliveryOptions({
         items: lines,
         destination,
         now,
-        settings: defaultPromiseSettings,
+        settings: promiseSettingsOf(settings),
         index: new PlaceIndex(places),
         stock: { available: (p, v) => stock.get(`${p}|${v}`) ?? 0, backlog: (p) => backlog.get(p) ?? 0 },
         quote,

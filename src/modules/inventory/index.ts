@@ -25,4 +25,4 @@ export const inventoryModule = defineModule({
 export { applyStockChanges, lockStock, openReservations, receiveStock, adjustStock, transferStock, listStockLevels, lowStockLevels, stockKey, quantity_max, type StockChange, type StockKey, type StockLevel } from './stock.js';
 export { stockLow } from './events.js';
 export type { StockReason } from './tables.js';
-export { availableAtLocations } from './stock-holders.js';
+export { availableAtLocations, locationsHoldingAll } from './stock-holders.js';

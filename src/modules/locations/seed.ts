@@ -2,8 +2,12 @@ import type { SeedContext } from '../../kernel/module.js';
 import { findMerchantByHandle } from '../merchants/index.js';
 import { createLocation, type NewLocation } from './locations.js';
 
-const weekdays = { opens: '09:00', closes: '22:00' };
-const everyDay = Object.fromEntries(['1', '2', '3', '4', '5', '6', '7'].map((d) => [d, [weekdays]]));
+/**
+ * The chain's stores are front warehouses that ship around the clock (00:00 to 00:00: all day),
+ * so a new user sees express and pickup promised whatever the hour in Shanghai.
+ */
+const allDay = { opens: '00:00', closes: '00:00' };
+const everyDay = Object.fromEntries(['1', '2', '3', '4', '5', '6', '7'].map((d) => [d, [allDay]]));
 
 /** demo-mart: three stores in central Shanghai, each a front warehouse, and one warehouse. */
 const demoMartLocations: NewLocation[] = [

@@ -1,6 +1,8 @@
+import type { AnyDb } from '../../kernel/db.js';
 import type { ModuleContext } from '../../kernel/module.js';
 import type { CarrierAdapter } from './carrier.js';
 import { simulatedCarriers } from './network.js';
+import { rebuildRouter } from './rebuild-router.js';
 import { logisticsSettings } from './settings.js';
 import { networkLanes, ShipmentRouter } from './shipments.js';
 import { SimulatedCarrierNetwork } from './simulated-carrier.js';
@@ -19,6 +21,31 @@ interface Shipping {
 }
 
 const perDb = new WeakMap<object, Shipping>();
+const routers = new WeakMap<object, ShipmentRouter>();
+
+/**
+ * The one router of this process for a database: shipping routes parcels with it and the delivery
+ * promise quotes with it, so a promise sees the congestion that shipping sees. Made on first use,
+ * its state rebuilt from the shipments in the database (`ready` settles when done; a failed
+ * rebuild leaves it as a fresh router, with published transit times, and says so in `rebuild_error`).
+ * The first caller's late penalty counts: the server makes it from its settings when its routes
+ * are registered, before any request.
+ */
+export function shipmentRouterOf(db: AnyDb, late_penalty_minor: number = logisticsSettings.shape.OPENBOS_LATE_PENALTY_MINOR.parse(undefined)): ShipmentRouter {
+  let router = routers.get(db);
+  if (router === undefined) {
+    const made = new ShipmentRouter(late_penalty_minor);
+    made.ready = rebuildRouter(db, made).then(
+      () => undefined,
+      (error: unknown) => {
+        made.rebuild_error = error;
+      },
+    );
+    routers.set(db, made);
+    router = made;
+  }
+  return router;
+}
 
 export function shipping(ctx: Pick<ModuleContext, 'db' | 'config'>): Shipping {
   let found = perDb.get(ctx.db);
@@ -37,7 +64,7 @@ export function shipping(ctx: Pick<ModuleContext, 'db' | 'config'>): Shipping {
           },
         })
       : undefined;
-    found = { simulated, carriers: simulated?.adapters(simulatedCarriers.map((c) => c.code)) ?? new Map(), router: new ShipmentRouter(settings.OPENBOS_LATE_PENALTY_MINOR) };
+    found = { simulated, carriers: simulated?.adapters(simulatedCarriers.map((c) => c.code)) ?? new Map(), router: shipmentRouterOf(ctx.db, settings.OPENBOS_LATE_PENALTY_MINOR) };
     perDb.set(ctx.db, found);
   }
   return found;

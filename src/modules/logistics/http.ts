@@ -13,6 +13,13 @@ const candidateSchema = z.object({
   expected_cost_minor: z.number(),
 });
 
+const recipientSchema = z.object({
+  name: z.string(),
+  phone: z.string(),
+  address: z.object({ line1: z.string().nullable(), city: z.string().nullable(), country: z.string().nullable(), postal_code: z.string().nullable() }),
+  erased: z.boolean().openapi({ description: 'the buyer was erased: name, phone and address are masked' }),
+});
+
 export const shipmentSchema = z
   .object({
     id: z.string(),
@@ -35,11 +42,24 @@ export const shipmentSchema = z
     delivered_at: z.string().nullable(),
     routing: z.object({ reason: z.string(), candidates: z.array(candidateSchema).openapi({ description: 'every carrier lane scored, the best first: price, wait, delay, probability of keeping the promise, expected cost' }) }),
     timeline: z.array(z.object({ event_id: z.string(), status: z.enum(shipmentStatuses), occurred_at: z.string(), received_at: z.string(), description: z.string().nullable() })).openapi({ description: 'the carrier’s tracking events in the order they happened (a late one included, though it moved nothing)' }),
+    recipient: recipientSchema.nullable().openapi({ description: 'who receives the parcel, from the delivery chosen at checkout (null when the order has none); personal data, only in the seller’s view' }),
     created_at: z.string(),
   })
   .openapi('Shipment');
 
-export function shipmentJson(s: Shipment & { events: readonly ShipmentEvent[] }, now = new Date()): z.infer<typeof shipmentSchema> {
+/** The recipient on a shipment as the seller reads it from the order's delivery. */
+export interface ShipmentRecipient {
+  recipient_name: string;
+  recipient_phone: string;
+  address_line1: string | null;
+  address_city: string | null;
+  address_country: string | null;
+  address_postal_code: string | null;
+  erased_at: Date | null;
+}
+
+/** A shipment as its seller sees it; `recipient` from the order's delivery (`orders.orderDeliveries`). */
+export function shipmentJson(s: Shipment & { events: readonly ShipmentEvent[] }, recipient?: ShipmentRecipient, now = new Date()): z.infer<typeof shipmentSchema> {
   return {
     id: s.id,
     order_id: s.order_id,
@@ -61,6 +81,10 @@ export function shipmentJson(s: Shipment & { events: readonly ShipmentEvent[] },
     delivered_at: s.delivered_at?.toISOString() ?? null,
     routing: { reason: s.reason, candidates: s.candidates },
     timeline: s.events.map((e) => ({ event_id: e.event_id, status: e.status, occurred_at: e.occurred_at.toISOString(), received_at: e.received_at.toISOString(), description: e.description })),
+    recipient:
+      recipient === undefined
+        ? null
+        : { name: recipient.recipient_name, phone: recipient.recipient_phone, address: { line1: recipient.address_line1, city: recipient.address_city, country: recipient.address_country, postal_code: recipient.address_postal_code }, erased: recipient.erased_at !== null },
     created_at: s.created_at.toISOString(),
   };
 }

@@ -49,9 +49,10 @@ export { seeded, simulate, simulatedLanes, type DayFigures, type SimulationOptio
 export { normalCdf, normalQuantile, onTimeProbability, transitQuantile } from './stats.js';
 export { furthest, InvalidTrackingSignatureError, LabelRefusedError, shipmentStatuses, statusRank, type CarrierAdapter, type Label, type LabelRequest, type ParcelQuote, type ParcelQuoteRequest, type ShipmentStatus, type TrackingEvent, type TrackingStatus } from './carrier.js';
 export { carrierSignatureHeader, signTracking, SimulatedCarrierNetwork, type SimulatedCarrierOptions } from './simulated-carrier.js';
-export { carrierAdapters, shipmentRouter, shipping } from './carriers.js';
+export { carrierAdapters, shipmentRouter, shipmentRouterOf, shipping } from './carriers.js';
+export { rebuildRouter, replay_window_h } from './rebuild-router.js';
 export { simCarrierSecret, simCarriersEnabled } from './sim-carrier-secret.js';
-export { cancelShipment, getShipment, insertShipment, lanePerformance, listShipments, shipmentsOfOrder, liveShipmentOf, nearestRegion, networkLanes, recordTrackingEvent, shipmentCount, ShipmentRouter, type NewShipment, type ParcelPlan, type Shipment, type ShipmentEvent, type TrackingOutcome } from './shipments.js';
+export { cancelShipment, getShipment, insertShipment, lanePerformance, listShipments, shipmentsOfOrder, liveShipmentOf, nearestRegion, networkLanes, recordTrackingEvent, shipmentCount, ShipmentRouter, type LaneSnapshot, type NewShipment, type ParcelPlan, type Shipment, type ShipmentEvent, type TrackingOutcome } from './shipments.js';
 export { shipmentJson, shipmentSchema } from './http.js';
 export { shipmentCreated, shipmentStatusChanged } from './events.js';
 export { logisticsSettings } from './settings.js';

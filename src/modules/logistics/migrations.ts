@@ -75,4 +75,6 @@ export const migrations = [
      );
      create index sim_carrier_webhook_due on sim_carrier_webhook (deliver_after) where delivered_at is null;`,
   ),
+  // The router is rebuilt at start from the last week's shipments of every merchant.
+  sqlMigration('20261206T0400_shipment_created_at', `create index shipment_recent on shipment (created_at)`),
 ];

@@ -4,7 +4,8 @@ import { decodeCursor, pageQuerySchema, pageSchema, toPage } from '../../kernel/
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
 import { consumerToken, consumerTokenHeader, requireConsumer } from '../accounts/index.js';
-import { cartAccess, consumerOrder } from '../orders/index.js';
+import { cartAccess, consumerOrder, orderDeliveries } from '../orders/index.js';
+import { shipmentStatuses } from './carrier.js';
 import { shipmentJson, shipmentSchema } from './http.js';
 import { getShipment, lanePerformance, listShipments, shipmentsOfOrder } from './shipments.js';
 
@@ -17,7 +18,14 @@ export const listShipmentsRoute = defineRoute({
   tags: ['Logistics'],
   summary: 'This seller’s shipments, newest first, each with its tracking timeline and routing reasons',
   access: { scope: 'shipments:read', tenancy: 'merchant' },
-  request: { query: pageQuerySchema.extend({ order_id: id.optional() }) },
+  request: {
+    query: pageQuerySchema.extend({
+      order_id: id.optional(),
+      status: z.enum(shipmentStatuses).optional().openapi({ description: 'only shipments in this status' }),
+      carrier: z.string().min(1).max(40).optional().openapi({ description: 'only this carrier’s shipments (its code)' }),
+      overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional().openapi({ description: 'true: only shipments past their promise without a delivery; false: only the others' }),
+    }),
+  },
   responses: { 200: jsonResponse(pageSchema(shipmentSchema), 'A page of shipments') },
 });
 
@@ -57,7 +65,7 @@ const performanceOut = z.object({
     }),
   ),
   carriers: z.array(z.object({ carrier: z.string(), parcels: z.number().int(), on_time_rate: z.number().nullable(), cost_per_parcel_minor: z.number().int(), overdue: z.number().int() })),
-});
+}).openapi('CarrierPerformance');
 
 export const performanceRoute = defineRoute({
   operationId: 'getCarrierPerformance',
@@ -83,20 +91,24 @@ export const trackOrderRoute = defineRoute({
   summary: 'The signed-in consumer follows their order’s shipments: carrier, tracking number, status, promise and timeline',
   access: cartAccess,
   request: { params: z.object({ order_id: id.openapi({ param: { name: 'order_id', in: 'path' } }) }), headers: consumerToken },
-  responses: { 200: jsonResponse(z.object({ data: z.array(shipmentSchema.omit({ routing: true, location_id: true, label_id: true })) }), 'The order’s shipments') },
+  responses: { 200: jsonResponse(z.object({ data: z.array(shipmentSchema.omit({ routing: true, location_id: true, label_id: true, recipient: true })) }), 'The order’s shipments') },
 });
 
 export function registerRoutes(router: ModuleRouter, { db }: ModuleContext): void {
   router.route(listShipmentsRoute, async (c) => {
     const q = c.req.valid('query');
-    const page = toPage(await listShipments(db, c.get('caller').merchant_id, { order_id: q.order_id, before_id: decodeCursor(q.cursor), limit: q.limit + 1 }), q.limit);
-    return c.json({ data: page.items.map((s) => shipmentJson(s)), next_cursor: page.next_cursor }, 200);
+    const merchant_id = c.get('caller').merchant_id;
+    const page = toPage(await listShipments(db, merchant_id, { order_id: q.order_id, status: q.status, carrier: q.carrier, overdue: q.overdue, before_id: decodeCursor(q.cursor), limit: q.limit + 1 }), q.limit);
+    const recipients = await orderDeliveries(db, merchant_id, page.items.map((s) => s.order_id));
+    return c.json({ data: page.items.map((s) => shipmentJson(s, recipients.get(s.order_id))), next_cursor: page.next_cursor }, 200);
   });
 
   router.route(getShipmentRoute, async (c) => {
-    const shipment = await getShipment(db, c.get('caller').merchant_id, c.req.valid('param').shipment_id);
+    const merchant_id = c.get('caller').merchant_id;
+    const shipment = await getShipment(db, merchant_id, c.req.valid('param').shipment_id);
     if (shipment === undefined) throw problems.notFound('The shipment');
-    return c.json(shipmentJson(shipment), 200);
+    const recipients = await orderDeliveries(db, merchant_id, [shipment.order_id]);
+    return c.json(shipmentJson(shipment, recipients.get(shipment.order_id)), 200);
   });
 
   router.route(performanceRoute, async (c) => {
@@ -122,6 +134,6 @@ export function registerRoutes(router: ModuleRouter, { db }: ModuleContext): voi
     const order = await consumerOrder(db, consumer.id, c.req.valid('param').order_id);
     if (order === undefined) throw problems.notFound('The order');
     const shipments = await shipmentsOfOrder(db, order.merchant_id, order.id);
-    return c.json({ data: shipments.map((s) => { const { routing: _r, location_id: _l, label_id: _b, ...rest } = shipmentJson(s); return rest; }) }, 200);
+    return c.json({ data: shipments.map((s) => { const { routing: _r, location_id: _l, label_id: _b, recipient: _p, ...rest } = shipmentJson(s); return rest; }) }, 200);
   });
 }

@@ -176,7 +176,7 @@ export class LaneState {
 export class Router {
   private readonly states = new Map<string, LaneState>();
   private readonly alpha: number;
-  private readonly minSample: number;
+  readonly minSample: number;
 
   constructor(
     lanes: readonly Lane[],

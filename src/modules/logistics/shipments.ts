@@ -6,6 +6,7 @@ import { furthest, statusRank, type ShipmentStatus, type TrackingEvent } from '.
 import { shipmentCreated, shipmentStatusChanged } from './events.js';
 import { buildLanes, distanceKm, promiseHours, regions, simulatedCarriers, type Lane, type Region } from './network.js';
 import { Router, type Candidate, type LaneState } from './routing.js';
+import { transitQuantile } from './stats.js';
 import type { LogisticsTables, ShipmentEventTable, ShipmentTable } from './tables.js';
 
 export type Shipment = Omit<ShipmentTable, 'created_at' | 'updated_at'> & { created_at: Date; updated_at: Date };
@@ -33,24 +34,82 @@ export interface ParcelPlan {
   watch: { lane: string; watch: ReturnType<LaneState['hand']>['watch']; handed_h: number };
 }
 
+/** What a router knows about one lane at a moment: what the console and the tests compare. */
+export interface LaneSnapshot {
+  lane: string;
+  /** Parcels handed to the lane (over the replayed window, for a router rebuilt at start). */
+  handed: number;
+  wait_h: number;
+  delay_factor: number;
+}
+
 /**
  * This process's router over the network. It keeps each lane's queue of parcels handed to it
  * today, so a lane filling up prices itself out and the next parcel shifts to the next best
  * carrier; and it hears the tracking of the parcels it routed (`observe`): departure scans show a
  * lane's real queue, deliveries its real transit times, and parcels past their 90th percentile
- * without a delivery its delays (routing.ts). What it knows lives in this process: a restarted
- * process starts with empty queues and published transit times.
+ * without a delivery its delays (routing.ts). At start its state is rebuilt from the shipments
+ * and their tracking events (`rebuild-router.ts`); `ready` settles when that is done, and
+ * routing, quoting and observing wait for it. One router per process and database serves both
+ * shipping and the delivery promise (`shipmentRouterOf`).
  */
 export class ShipmentRouter {
   private readonly router: Router;
   private readonly byPair = new Map<string, Lane[]>();
   /** Parcels routed here and not yet delivered, by carrier and tracking number (the oldest forgotten beyond `watched_max`). */
   private readonly watched = new Map<string, { lane: string; watch: ReturnType<LaneState['hand']>['watch']; handed_h: number }>();
-  private static readonly watched_max = 200_000;
+  static readonly watched_max = 200_000;
+  /** Settles once the state is rebuilt from the database (at once for a router nobody rebuilds). */
+  ready: Promise<void> = Promise.resolve();
+  /** Why the rebuild at start failed, when it did (the router then starts fresh). */
+  rebuild_error: unknown = undefined;
 
-  constructor(late_penalty_minor: number, lanes: readonly Lane[] = networkLanes) {
+  constructor(
+    readonly late_penalty_minor: number,
+    private readonly lanes: readonly Lane[] = networkLanes,
+  ) {
     this.router = new Router(lanes, { late_penalty_minor });
     for (const lane of lanes) this.byPair.set(`${lane.from.code}>${lane.to.code}`, [...(this.byPair.get(`${lane.from.code}>${lane.to.code}`) ?? []), lane]);
+  }
+
+  /** Whether this router scores the lane (a shipment of a lane it does not know is not replayed). */
+  hasLane(lane: string): boolean {
+    return this.lanes.some((l) => l.key === lane);
+  }
+
+  /**
+   * The best lane between two regions for a parcel, with the hours within which it arrives with
+   * 90% probability: the delivery promise's carrier quote. Nothing is handed to the lane.
+   */
+  quote(from: { code: string }, to: { code: string }, weight_g: number, promise_h: number, now: Date): (Candidate & { p90_h: number }) | undefined {
+    const decision = this.router.route(this.byPair.get(`${from.code}>${to.code}`) ?? [], weight_g, promise_h, now.getTime() / 3_600_000);
+    if (decision === undefined) return undefined;
+    const { lane, chosen } = decision;
+    return { ...chosen, p90_h: chosen.wait_h + transitQuantile(0.9, lane.median_h * chosen.delay_factor, lane.sigma) };
+  }
+
+  /** Every lane that has been handed a parcel, with its queue and delay as of `now`. */
+  snapshot(now = new Date()): LaneSnapshot[] {
+    const now_h = now.getTime() / 3_600_000;
+    return this.lanes
+      .map((lane) => this.router.state(lane.key))
+      .filter((s) => s.handed > 0)
+      .map((s) => ({ lane: s.lane.key, handed: s.handed, wait_h: s.waitAt(now_h), delay_factor: s.delayFactor(now_h, this.router.minSample) }));
+  }
+
+  /**
+   * Replays a hand-over recorded in the database: the parcel of `lane` with this tracking number
+   * was handed at `at`. Its tracking events then reach the router through `observe`.
+   */
+  replayHandOver(lane: string, carrier: string, tracking_number: string, at: Date): void {
+    const handed_h = at.getTime() / 3_600_000;
+    const { watch } = this.router.state(lane).hand(handed_h);
+    this.remember(`${carrier}:${tracking_number}`, { lane, watch, handed_h });
+  }
+
+  private remember(key: string, watched: { lane: string; watch: ReturnType<LaneState['hand']>['watch']; handed_h: number }): void {
+    if (this.watched.size >= ShipmentRouter.watched_max) this.watched.delete(this.watched.keys().next().value!);
+    this.watched.set(key, watched);
   }
 
   /** Routes a parcel among the carriers available here; undefined when none serves the pair. Hands it to the lane. */
@@ -68,8 +127,7 @@ export class ShipmentRouter {
 
   /** The parcel routed by `plan` got this tracking number: its tracking events now reach the router. */
   track(carrier: string, tracking_number: string, plan: ParcelPlan): void {
-    if (this.watched.size >= ShipmentRouter.watched_max) this.watched.delete(this.watched.keys().next().value!);
-    this.watched.set(`${carrier}:${tracking_number}`, plan.watch);
+    this.remember(`${carrier}:${tracking_number}`, plan.watch);
   }
 
   /** A tracking event of a parcel this router routed: in transit is its departure, delivered its transit time. */
@@ -171,9 +229,25 @@ async function eventsOf(db: AnyDb, merchant_id: string, ids: readonly string[]):
 }
 
 /** Newest first, with their timelines. */
-export async function listShipments(db: AnyDb, merchant_id: string, filter: { order_id?: string | undefined; before_id?: string | undefined; limit: number }): Promise<(Shipment & { events: ShipmentEvent[] })[]> {
+export interface ShipmentFilter {
+  order_id?: string | undefined;
+  status?: ShipmentStatus | undefined;
+  carrier?: string | undefined;
+  /** true: past the promise and not delivered (nor cancelled); false: the others. */
+  overdue?: boolean | undefined;
+  before_id?: string | undefined;
+  limit: number;
+}
+
+export async function listShipments(db: AnyDb, merchant_id: string, filter: ShipmentFilter, now = new Date()): Promise<(Shipment & { events: ShipmentEvent[] })[]> {
   let query = t(db).selectFrom('shipment').selectAll().where('merchant_id', '=', merchant_id);
   if (filter.order_id !== undefined) query = query.where('order_id', '=', filter.order_id);
+  if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+  if (filter.carrier !== undefined) query = query.where('carrier', '=', filter.carrier);
+  if (filter.overdue !== undefined) {
+    const overdue = sql<boolean>`(status not in ('delivered', 'cancelled') and promised_by < ${now})`;
+    query = query.where(filter.overdue ? overdue : sql<boolean>`not ${overdue}`);
+  }
   if (filter.before_id !== undefined) query = query.where('id', '<', filter.before_id);
   const rows = await query.orderBy('id', 'desc').limit(filter.limit).execute();
   const events = await eventsOf(db, merchant_id, rows.map((r) => r.id));

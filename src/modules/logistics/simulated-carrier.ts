@@ -161,6 +161,22 @@ export class SimulatedCarrierNetwork {
       where w.merchant_id = lost.merchant_id and w.label_id = lost.id and w.delivered_at is null and w.body not like '%"status":"picked_up"%'`.execute(this.db);
   }
 
+  /**
+   * Demos: the parcel's journey from now on runs at `hour_ms` real milliseconds per hour, its
+   * scans' times compressed alike, so a parcel bought at real speed reaches the door in a minute
+   * while the console watches. What was already sent stays as it was.
+   */
+  async hurry(tracking_number: string, hour_ms: number): Promise<number> {
+    const factor = hour_ms / 3_600_000;
+    const result = await sql`
+      update sim_carrier_webhook w
+         set deliver_after = now() + (w.deliver_after - now()) * ${factor}::float8,
+             body = jsonb_set(w.body::jsonb, '{occurred_at}', to_jsonb(to_char((now() + ((w.body::jsonb->>'occurred_at')::timestamptz - now()) * ${factor}::float8) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))::text
+        from sim_carrier_label l
+       where l.tracking_number = ${tracking_number} and w.merchant_id = l.merchant_id and w.label_id = l.id and w.delivered_at is null and w.deliver_after > now()`.execute(this.db);
+    return Number(result.numAffectedRows ?? 0n);
+  }
+
   verifyWebhook(rawBody: string, headers: Headers): TrackingEvent {
     const header = headers.get(carrierSignatureHeader) ?? '';
     const parts = Object.fromEntries(header.split(',').map((p) => p.split('=', 2) as [string, string]));

@@ -49,14 +49,25 @@ export const checks: readonly InvariantCheck[] = [
   },
   {
     name: 'orders.totals_add_up',
-    description: 'every order total equals the sum of its lines',
+    description: 'every order total equals the sum of its lines (its subtotal) plus its delivery price',
     async run(db) {
-      const result = await sql<{ merchant_id: string; id: string; total_minor: bigint; lines: bigint | null }>`
-        select o.merchant_id, o.id, o.total_minor, sum(l.total_minor)::bigint as lines
+      const result = await sql<{ id: string; subtotal_minor: bigint; delivery_minor: bigint; total_minor: bigint; lines: bigint | null }>`
+        select o.id, o.subtotal_minor, o.delivery_minor, o.total_minor, sum(l.total_minor)::bigint as lines
         from sales_order o left join order_line l on l.merchant_id = o.merchant_id and l.order_id = o.id
-        group by o.merchant_id, o.id, o.total_minor
-        having o.total_minor <> coalesce(sum(l.total_minor), 0) limit 100`.execute(db);
-      return result.rows.map((r) => `order ${r.id}: total ${r.total_minor} but lines add up to ${r.lines ?? 0n}`);
+        group by o.merchant_id, o.id, o.subtotal_minor, o.delivery_minor, o.total_minor
+        having o.subtotal_minor <> coalesce(sum(l.total_minor), 0) or o.total_minor <> o.subtotal_minor + o.delivery_minor limit 100`.execute(db);
+      return result.rows.map((r) => `order ${r.id}: total ${r.total_minor} but lines add up to ${r.lines ?? 0n} (subtotal ${r.subtotal_minor}) and delivery is ${r.delivery_minor}`);
+    },
+  },
+  {
+    name: 'orders.delivery_charged',
+    description: 'every order charges exactly the price of its recorded delivery (nothing without one; deliveries recorded before charging began charge nothing)',
+    async run(db) {
+      const result = await sql<{ id: string; delivery_minor: bigint; price_minor: bigint | null }>`
+        select o.id, o.delivery_minor, d.price_minor
+        from sales_order o left join order_delivery d on d.merchant_id = o.merchant_id and d.order_id = o.id
+        where o.delivery_minor <> case when d.charged_in_total then d.price_minor else 0 end limit 100`.execute(db);
+      return result.rows.map((r) => `order ${r.id}: charges ${r.delivery_minor} for delivery but its delivery costs ${r.price_minor ?? 'nothing (none recorded)'}`);
     },
   },
   {

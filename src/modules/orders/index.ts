@@ -44,5 +44,5 @@ export * from './events.js';
 export { linkGuestOrders, linked_orders_max } from './link-guest-orders.js';
 export { deliveryKinds, orderStatuses, type DeliveryKind, type OrderStatus } from './tables.js';
 export { pseudonymiseBuyer, pseudonymFor } from './pseudonymise.js';
-export { pickBacklog } from './pick-backlog.js';
+export { orderDeliveries, order_deliveries_max } from './order-deliveries.js';
 export { decideDispute, disputes_page_max, listDisputes, sellerOfDispute, type Dispute, type DisputeOutcome } from './disputes.js';

@@ -166,4 +166,17 @@ export const migrations = [
      -- transitions no longer do.
      alter table sales_order add column stock_by_fulfilment boolean not null default false;`,
   ),
+  sqlMigration(
+    '20261206T1010_sales_order_delivery_charged',
+    `-- The delivery price is charged (issue 15): an order's total is its goods (subtotal_minor, the
+     -- sum of its lines) plus its delivery (delivery_minor, its order_delivery's price), and that
+     -- total is what the buyer pays, escrow holds and a refund can return. Deliveries recorded
+     -- before this were quoted but not charged: their orders keep delivery_minor 0, and
+     -- charged_in_total says so (false), so bos check can tell them from a delivery left out.
+     -- The constraint holds for every new or updated row; old rows are checked by bos check.
+     alter table sales_order add column delivery_minor bigint not null default 0 check (delivery_minor >= 0);
+     alter table sales_order add constraint sales_order_total_is_goods_and_delivery check (total_minor = subtotal_minor + delivery_minor) not valid;
+     alter table order_delivery add column charged_in_total boolean not null default false;
+     alter table order_delivery alter column charged_in_total set default true;`,
+  ),
 ];

@@ -17,7 +17,7 @@ export interface PlacedOrder {
 }
 
 /** The delivery recorded with an order: the option, its promise and price, the recipient and address. */
-export type OrderDelivery = Omit<OrderDeliveryTable, 'merchant_id' | 'order_id' | 'currency' | 'erased_at' | 'created_at'>;
+export type OrderDelivery = Omit<OrderDeliveryTable, 'merchant_id' | 'order_id' | 'currency' | 'erased_at' | 'charged_in_total' | 'created_at'>;
 
 /**
  * One order's worth of a seller's lines: where it ships from, and, for a delivery split over
@@ -88,6 +88,9 @@ export function splitIntoOrders(checkout: CheckoutHeader, lines: readonly Priced
           total_minor: q.unit_price_minor * BigInt(quantity),
         }));
       const subtotal = orderLines.reduce((sum, l) => sum + l.total_minor, 0n);
+      // The buyer pays the delivery with the goods: each order (one per serving place) carries
+      // the price of its own delivery, so a split standard delivery charges each parcel once.
+      const delivery = part.delivery?.price_minor ?? 0n;
       const order: Order = {
         merchant_id,
         id,
@@ -102,7 +105,8 @@ export function splitIntoOrders(checkout: CheckoutHeader, lines: readonly Priced
         status_before_refund: null,
         currency: checkout.currency,
         subtotal_minor: subtotal,
-        total_minor: subtotal,
+        delivery_minor: delivery,
+        total_minor: subtotal + delivery,
         location_id: part.location_id,
         expires_at: new Date(now.getTime() + checkout.unpaid_ttl_s * 1_000),
         shipped_at: null,
@@ -142,9 +146,9 @@ export async function insertPlacedOrders(trx: AnyTrx, placed: readonly PlacedOrd
   const at = (k: 'window_from' | 'window_to' | 'ready_by' | 'deliver_by') => delivered.map((x) => x[k]?.toISOString() ?? null);
   const numbered = await sql<{ id: string; merchant_id: string; number: bigint }>`with input as (
       select * from unnest(${o('merchant_id')}::text[], ${o('id')}::text[], ${o('checkout_id')}::text[], ${o('cart_id')}::text[], ${o('channel_merchant_id')}::text[], ${o('buyer_email')}::text[], ${o('consumer_id')}::text[],
-        ${o('status')}::text[], ${o('currency')}::text[], ${orders.map((x) => x.subtotal_minor.toString())}::bigint[], ${orders.map((x) => x.total_minor.toString())}::bigint[],
+        ${o('status')}::text[], ${o('currency')}::text[], ${orders.map((x) => x.subtotal_minor.toString())}::bigint[], ${orders.map((x) => x.delivery_minor.toString())}::bigint[], ${orders.map((x) => x.total_minor.toString())}::bigint[],
         ${o('location_id')}::text[], ${orders.map((x) => x.expires_at?.toISOString() ?? null)}::timestamptz[])
-        with ordinality as u(merchant_id, id, checkout_id, cart_id, channel_merchant_id, buyer_email, consumer_id, status, currency, subtotal_minor, total_minor, location_id, expires_at, ord)
+        with ordinality as u(merchant_id, id, checkout_id, cart_id, channel_merchant_id, buyer_email, consumer_id, status, currency, subtotal_minor, delivery_minor, total_minor, location_id, expires_at, ord)
     ), counts as (
       select merchant_id, count(*)::bigint as n from input group by merchant_id
     ), bumped as (
@@ -153,9 +157,9 @@ export async function insertPlacedOrders(trx: AnyTrx, placed: readonly PlacedOrd
       on conflict (merchant_id) do update set last_number = c.last_number + excluded.last_number
       returning c.merchant_id, c.last_number
     ), placed_orders as (
-      insert into sales_order (merchant_id, id, number, checkout_id, cart_id, channel_merchant_id, buyer_email, consumer_id, status, currency, subtotal_minor, total_minor, location_id, expires_at)
+      insert into sales_order (merchant_id, id, number, checkout_id, cart_id, channel_merchant_id, buyer_email, consumer_id, status, currency, subtotal_minor, delivery_minor, total_minor, location_id, expires_at)
       select i.merchant_id, i.id, ${order_number_base.toString()}::bigint + b.last_number - k.n + row_number() over (partition by i.merchant_id order by i.ord),
-        i.checkout_id, i.cart_id, i.channel_merchant_id, i.buyer_email, i.consumer_id, i.status, i.currency, i.subtotal_minor, i.total_minor, i.location_id, i.expires_at
+        i.checkout_id, i.cart_id, i.channel_merchant_id, i.buyer_email, i.consumer_id, i.status, i.currency, i.subtotal_minor, i.delivery_minor, i.total_minor, i.location_id, i.expires_at
         from input i join bumped b using (merchant_id) join counts k using (merchant_id)
       returning merchant_id, id, number
     ), placed_lines as (

@@ -56,8 +56,8 @@ export async function salesByPlace(db: AnyDb, merchant_id: string, by: 'location
            case when o.created_at >= p.current_start then 'current' else 'previous' end as period,
            o.currency,
            count(*)::int as orders,
-           sum(o.total_minor)::text as gross_minor,
-           sum(case when o.status = 'refunded' then coalesce(o.refund_amount_minor, o.total_minor) else 0 end)::text as refunded_minor,
+           sum(o.subtotal_minor)::text as gross_minor,
+           sum(case when o.status = 'refunded' then least(coalesce(o.refund_amount_minor, o.total_minor), o.subtotal_minor) else 0 end)::text as refunded_minor,
            max(o.created_at) as last_sale_at
       from place p
       join sales_order o on o.merchant_id = ${merchant_id} ${matches}

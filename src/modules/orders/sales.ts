@@ -10,6 +10,10 @@ import type { OrderStatus } from './tables.js';
  * A sale is an order that was paid: anything past awaiting payment except closed (never paid).
  * It counts on the day it was placed, in the merchant's time zone. Refunds are shown beside it,
  * not hidden in it, so the chart shows what was sold and what came back.
+ *
+ * Sales are goods (GMV): an order counts at its subtotal, without the delivery price it charged,
+ * and a refund counts at most the goods it returned (a refund covers the goods first, then the
+ * delivery), so net sales never go below zero on a fully refunded order (docs/ANALYTICS.md).
  */
 export const soldStatuses: readonly OrderStatus[] = ['paid', 'shipped', 'delivered', 'completed', 'refund_requested', 'disputed', 'refunded'];
 
@@ -33,8 +37,8 @@ export async function dailySales(db: AnyDb, merchant_id: string, currency: strin
     sold as (
       select (o.created_at at time zone ${time_zone})::date as day,
              count(*)::int as orders,
-             sum(o.total_minor) as gross_minor,
-             sum(case when o.status = 'refunded' then coalesce(o.refund_amount_minor, o.total_minor) else 0 end) as refunded_minor
+             sum(o.subtotal_minor) as gross_minor,
+             sum(case when o.status = 'refunded' then least(coalesce(o.refund_amount_minor, o.total_minor), o.subtotal_minor) else 0 end) as refunded_minor
         from sales_order o, window_ w
        where o.merchant_id = ${merchant_id}
          and o.currency = ${currency}

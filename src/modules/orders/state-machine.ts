@@ -277,11 +277,6 @@ async function transitionDistinct(trx: AnyTrx, requests: readonly TransitionRequ
   for (const hook of hooks) {
     await hook(trx, moving.map((m) => ({ order: after.get(`${m.order.merchant_id}|${m.order.id}`)!, from: m.order.status, action: m.request.action, actor: m.request.options.actor, lines: linesOf(m.order) })));
   }
-  // A hook may have changed the rows (opened fulfilments): the answers are the rows as they are now.
-  if (hooks.length > 0) {
-    const fresh = await sql<Order>`select * from sales_order where (merchant_id, id) in (select * from unnest(${col((m) => m.order.merchant_id)}::text[], ${col((m) => m.order.id)}::text[]))`.execute(trx);
-    for (const o of fresh.rows) after.set(`${o.merchant_id}|${o.id}`, o);
-  }
 
   const byEvent = new Map<EventDefinition, { merchant_id: string; payload: events.OrderTransitionPayload }[]>();
   for (const m of moving) {

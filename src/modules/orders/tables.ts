@@ -19,7 +19,11 @@ export interface SalesOrderTable {
   /** Where a refund request came from, so a rejected request returns the order there. */
   status_before_refund: OrderStatus | null;
   currency: string;
+  /** The goods: the sum of the order's lines. */
   subtotal_minor: bigint;
+  /** The delivery price charged (its order_delivery's price; 0 without one). */
+  delivery_minor: bigint;
+  /** What the buyer pays: subtotal_minor + delivery_minor. */
   total_minor: bigint;
   location_id: string;
   expires_at: Date | null;
@@ -108,6 +112,8 @@ export interface OrderDeliveryTable {
   longitude: number | null;
   /** When the buyer was erased and the recipient and address masked. */
   erased_at: Date | null;
+  /** Whether price_minor is in the order's total; false only for deliveries recorded before delivery was charged. */
+  charged_in_total: Generated<boolean>;
   created_at: Generated<Date>;
 }
 

@@ -12,6 +12,7 @@ import { useSession } from '../../session';
 import { EscrowCard } from './EscrowCard';
 import { OrderActions, type OrderDetail } from './OrderActions';
 import { OrderTimeline } from './OrderTimeline';
+import { FulfilmentsCard } from './FulfilmentsCard';
 import { ShipmentsCard } from './ShipmentsCard';
 import './orders.css';
 
@@ -50,6 +51,7 @@ function OrderBody({ order }: { order: OrderDetail }) {
     <div className="order-layout">
       <div className="order-main">
         <OrderLines order={order} />
+        <FulfilmentsCard order={order} />
         <ShipmentsCard order={order} />
         <OrderTimeline order={order} />
       </div>
@@ -103,7 +105,8 @@ function OrderTotals({ order }: { order: OrderDetail }) {
   return (
     <tfoot className="order-totals">
       {row(t('detail.subtotal'), money(order.subtotal_minor))}
-      {order.total_minor !== order.subtotal_minor && row(t('detail.adjustments'), money(order.total_minor - order.subtotal_minor))}
+      {order.delivery_minor > 0 && row(t('detail.deliveryCharge'), money(order.delivery_minor), 'order-delivery-charge')}
+      {order.total_minor !== order.subtotal_minor + order.delivery_minor && row(t('detail.adjustments'), money(order.total_minor - order.subtotal_minor - order.delivery_minor))}
       {row(t('detail.total'), money(order.total_minor), 'order-total', 'order-total')}
       {order.refund_amount_minor !== null &&
         (order.status === 'refunded' || refundOpen) &&
@@ -193,7 +196,8 @@ function DeliveryFacts({ order, delivery }: { order: OrderDetail; delivery: NonN
       )}
       <dt>{t('detail.deliveryPrice')}</dt>
       <dd>
-        {f.money(delivery.price_minor, order.currency)} <span className="muted">({t('detail.deliveryNotCharged')})</span>
+        {f.money(delivery.price_minor, order.currency)}
+        {delivery.price_minor > 0 && order.delivery_minor === 0 && <span className="muted"> ({t('detail.deliveryNotCharged')})</span>}
       </dd>
       <dt>{t('detail.recipient')}</dt>
       <dd data-testid="delivery-recipient">

@@ -9,6 +9,7 @@ import { useNotify } from '../../components/Notices';
 import { QueryState } from '../../components/QueryState';
 import { sessionQueryKey, useSession } from '../../session';
 import { useProblemText } from './problems';
+import { DeliverySettingsCard } from './DeliverySettings';
 import { auditQueryKey } from './queryKeys';
 
 const merchantQueryKey = ['merchant'] as const;
@@ -19,14 +20,17 @@ function timeZones(current: string): string[] {
   return ['UTC', ...new Set([current, ...supported].filter((z) => z !== 'UTC'))].sort((a, b) => (a === 'UTC' ? -1 : b === 'UTC' ? 1 : a.localeCompare(b)));
 }
 
-/** The store's profile: its time zone, which decides where the overview's and lifecycle's days begin. */
+/** The store's profile (its time zone, which decides where the overview's and lifecycle's days begin) and its delivery settings. */
 export function StoreTab() {
   const { t } = useTranslation('settings');
   const query = useQuery({ queryKey: merchantQueryKey, queryFn: () => unwrap(bos.GET('/v1/merchant')) });
   return (
-    <Card title={t('store.title')}>
-      <QueryState query={query}>{(merchant) => <StoreForm key={merchant.time_zone} merchant={merchant} />}</QueryState>
-    </Card>
+    <>
+      <Card title={t('store.title')}>
+        <QueryState query={query}>{(merchant) => <StoreForm key={merchant.time_zone} merchant={merchant} />}</QueryState>
+      </Card>
+      <DeliverySettingsCard />
+    </>
   );
 }
 

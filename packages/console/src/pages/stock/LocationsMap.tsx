@@ -13,6 +13,11 @@ const pad = 56;
 const km_per_degree = 111.195; // one degree of latitude (and of scaled longitude), on a 6371 km sphere
 const min_span_degrees = 0.03; // about 3 km, so one location alone is not infinitely zoomed in
 const kindColours = { store: '#c2410c', warehouse: '#0969da' } as const;
+/**
+ * The radius of express delivery around each open store when the page does not give the
+ * merchant's own (the platform's default, as the delivery promise uses it).
+ */
+export const default_express_radius_m = 3_000;
 
 /** Marker colours by stock status; the shape says the kind (circle a store, square a warehouse). */
 export const statusColours = { ok: '#1a7f37', low: '#bf8700', out: '#cf222e', none: '#8c959f' } as const;
@@ -57,15 +62,17 @@ function textWidth(text: string): number {
   return w;
 }
 
-export function project(locations: readonly Location[]) {
+/** The projection of the places; `margin_km` around each keeps circles of that radius inside the drawing. */
+export function project(locations: readonly Location[], margin_km = 0) {
   const meanLat = locations.reduce((s, l) => s + l.latitude, 0) / Math.max(locations.length, 1);
   const k = Math.cos((meanLat * Math.PI) / 180);
   const xs = locations.map((l) => l.longitude * k);
   const ys = locations.map((l) => l.latitude);
-  const minX = Math.min(...xs);
-  const maxX = Math.max(...xs);
-  const minY = Math.min(...ys);
-  const maxY = Math.max(...ys);
+  const margin = margin_km / km_per_degree;
+  const minX = Math.min(...xs) - margin;
+  const maxX = Math.max(...xs) + margin;
+  const minY = Math.min(...ys) - margin;
+  const maxY = Math.max(...ys) + margin;
   const spanX = Math.max(maxX - minX, min_span_degrees);
   const spanY = Math.max(maxY - minY, min_span_degrees);
   const inner = width - 2 * pad;
@@ -82,13 +89,32 @@ export function project(locations: readonly Location[]) {
   return { height, scale, k, toX, toY, fromX, fromY };
 }
 
-export function LocationsMap({ locations, selected, stockAt, onSelect }: { locations: readonly Location[]; selected: string; stockAt?: (location_id: string) => LocationStock | undefined; onSelect: (location_id: string) => void }) {
+/**
+ * The map of locations, with the express delivery zone drawn around each open store: a circle of
+ * `expressRadiusM` (the merchant's radius; 3 km by default), the area the delivery promise offers
+ * express delivery in from that store.
+ */
+export function LocationsMap({
+  locations,
+  selected,
+  stockAt,
+  onSelect,
+  expressRadiusM = default_express_radius_m,
+}: {
+  locations: readonly Location[];
+  selected: string;
+  stockAt?: (location_id: string) => LocationStock | undefined;
+  onSelect: (location_id: string) => void;
+  expressRadiusM?: number;
+}) {
   const { t } = useTranslation('stock');
   const f = useFormat();
   const titleId = useId();
   const descId = useId();
   if (locations.length === 0) return null;
-  const { height, scale, toX, toY, fromX, fromY } = project(locations);
+  const zoneStores = locations.filter((l) => l.kind === 'store' && l.active);
+  const showZones = zoneStores.length > 0 && expressRadiusM > 0;
+  const { height, scale, toX, toY, fromX, fromY } = project(locations, showZones ? expressRadiusM / 1000 : 0);
   const points: Point[] = locations.map((location) => ({ location, x: toX(location.longitude), y: toY(location.latitude) }));
 
   // Graticule: a few round lines of latitude and longitude, labelled at the edges.
@@ -101,7 +127,9 @@ export function LocationsMap({ locations, selected, stockAt, onSelect }: { locat
   const lats: number[] = [];
   for (let lat = Math.ceil(fromY(height) / step) * step; lat <= fromY(0); lat += step) lats.push(lat);
   const showStock = stockAt !== undefined;
-  const legendHeight = (locations.some((l) => !l.active) ? 66 : 48) + (showStock ? 72 : 0);
+  const zoneRowY = locations.some((l) => !l.active) ? 70 : 52;
+  const legendHeight = zoneRowY - 4 + (showZones ? 18 : 0) + (showStock ? 72 : 0);
+  const legendWidth = showZones ? 180 : 134;
   const legendBottom = 12 + legendHeight;
 
   // Scale bar: a round number of kilometres, about a fifth of the width.
@@ -109,10 +137,12 @@ export function LocationsMap({ locations, selected, stockAt, onSelect }: { locat
   const barKm = niceFloor(km_per_px * (width / 5));
   const barPx = barKm / km_per_px;
   const barLabel = barKm >= 1 ? t('map.km', { value: f.number(barKm) }) : t('map.m', { value: f.number(Math.round(barKm * 1000)) });
+  const radiusLabel = expressRadiusM >= 1000 ? t('map.km', { value: f.number(expressRadiusM / 1000) }) : t('map.m', { value: f.number(expressRadiusM) });
+  const zone_px = expressRadiusM / 1000 / km_per_px;
 
   // Labels: to the right of each marker, else left, above or below, whichever collides least.
   const taken: Box[] = points.map((p) => ({ x0: p.x - 9, y0: p.y - 9, x1: p.x + 9, y1: p.y + 9 }));
-  taken.push({ x0: 8, y0: 8, x1: 150, y1: 12 + legendHeight }); // the legend
+  taken.push({ x0: 8, y0: 8, x1: 16 + legendWidth, y1: 12 + legendHeight }); // the legend
   taken.push({ x0: width - 24 - barPx, y0: height - 40, x1: width, y1: height }); // the scale bar
   const labels = points.map((p) => {
     const text = p.location.name;
@@ -149,7 +179,10 @@ export function LocationsMap({ locations, selected, stockAt, onSelect }: { locat
     <figure className="map-figure">
       <svg className="map" viewBox={`0 0 ${width} ${height}`} role="group" aria-labelledby={titleId} aria-describedby={descId}>
         <title id={titleId}>{t('map.title')}</title>
-        <desc id={descId}>{t('map.summary', { count: locations.length, stores, warehouses: locations.length - stores, scale: barLabel })}</desc>
+        <desc id={descId}>
+          {t('map.summary', { count: locations.length, stores, warehouses: locations.length - stores, scale: barLabel })}
+          {showZones && ` ${t('map.zonesSummary', { count: zoneStores.length, radius: radiusLabel })}`}
+        </desc>
         <g className="map-grid" aria-hidden="true">
           {lons.map((lon) => (
             <g key={`lon${lon}`}>
@@ -178,6 +211,13 @@ export function LocationsMap({ locations, selected, stockAt, onSelect }: { locat
             {t('map.northArrow')}
           </text>
         </g>
+        {showZones && (
+          <g className="map-zones" aria-hidden="true" data-testid="express-zones" data-radius-m={expressRadiusM}>
+            {zoneStores.map((l) => (
+              <circle key={l.id} className="map-zone" cx={toX(l.longitude)} cy={toY(l.latitude)} r={zone_px} />
+            ))}
+          </g>
+        )}
         {points.map((p, i) => {
           const l = p.location;
           const stock = labels[i]!.stock;
@@ -215,7 +255,7 @@ export function LocationsMap({ locations, selected, stockAt, onSelect }: { locat
           );
         })}
         <g className="map-legend" aria-hidden="true" transform="translate(12, 12)">
-          <rect className="map-legend-box" width={134} height={legendHeight} rx={6} />
+          <rect className="map-legend-box" width={legendWidth} height={legendHeight} rx={6} />
           <circle cx={16} cy={16} r={6} fill={showStock ? statusColours.none : kindColours.store} stroke="#fff" strokeWidth={1.5} />
           <text x={30} y={20}>
             {t('kind.store')}
@@ -229,6 +269,14 @@ export function LocationsMap({ locations, selected, stockAt, onSelect }: { locat
               <circle cx={16} cy={52} r={5.5} fill="#fff" stroke="#57606a" strokeWidth={1.5} strokeDasharray="3 2" />
               <text x={30} y={56}>
                 {t('closed')}
+              </text>
+            </>
+          )}
+          {showZones && (
+            <>
+              <circle className="map-zone" cx={16} cy={zoneRowY} r={6.5} />
+              <text x={30} y={zoneRowY + 4}>
+                {t('map.zone', { radius: radiusLabel })}
               </text>
             </>
           )}
