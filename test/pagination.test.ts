@@ -34,6 +34,7 @@ const wholeLists: Record<string, string> = {
   listOrderFulfilments: 'one fulfilment per serving location of the order, and a re-route per short line at most',
   trackConsumerOrder: 'the shipments of one order: one live, and the few cancelled before it',
   getSellerBalanceTotals: 'one row per currency',
+  listRiders: 'the riders of one store, at most 200',
 };
 
 interface ListFixture {

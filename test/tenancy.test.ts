@@ -247,11 +247,40 @@ const fixtures: Record<string, Fixture> = {
   cancelFulfilment: { kind: 'item', setup: async (a) => { const f = await aFulfilment(a); return { path: `/v1/fulfilments/${f}/cancel`, body: { reason: 'hijacked' }, marker: f, readBack: `/v1/fulfilments/${f}` }; } },
   failDelivery: { kind: 'item', setup: async (a) => { const f = await aFulfilment(a); return { path: `/v1/fulfilments/${f}/fail`, body: { reason: 'hijacked' }, marker: f, readBack: `/v1/fulfilments/${f}` }; } },
   returnFulfilment: { kind: 'item', setup: async (a) => { const f = await aFulfilment(a); return { path: `/v1/fulfilments/${f}/return`, body: {}, marker: f, readBack: `/v1/fulfilments/${f}` }; } },
+  listRiders: { kind: 'item', setup: async (a) => { const { location_id, rider_id } = await aRider(a); return { path: `/v1/locations/${location_id}/riders`, marker: rider_id }; } },
+  createRider: { kind: 'item', setup: async (a) => { const { location_id } = await aRider(a); return { path: `/v1/locations/${location_id}/riders`, body: { name: 'Intruder', phone: '+86 139 0000 0000' }, marker: location_id }; } },
+  updateRider: { kind: 'item', setup: async (a) => { const { location_id, rider_id } = await aRider(a); return { path: `/v1/riders/${rider_id}`, body: { active: false }, marker: rider_id, readBack: `/v1/locations/${location_id}/riders` }; } },
+  getLocalDeliveryBoard: { kind: 'item', setup: async (a) => { const { location_id } = await aRider(a); return { path: `/v1/locations/${location_id}/local-delivery`, marker: location_id }; } },
+  planLocalRoutes: { kind: 'item', setup: async (a) => { const { location_id } = await aRider(a); return { path: `/v1/locations/${location_id}/local-routes/plan`, body: {}, marker: location_id, readBack: `/v1/locations/${location_id}/local-delivery` }; } },
+  getLocalRoute: localRouteItem(''),
+  dispatchLocalRoute: localRouteItem('/dispatch'),
+  markStopDelivered: localRouteItem('/stops/ful_tenancy/delivered'),
+  markStopFailed: localRouteItem('/stops/ful_tenancy/failed', { reason: 'nobody home' }),
   getCarrierPerformance: { kind: 'collection', setup: async (a) => ({ path: '/v1/logistics/performance', marker: (await aShipment(a)).lane }) },
   getPayoutStatement: { kind: 'item', setup: async (a) => { const id = await aPayout(a); return { path: `/v1/payouts/${id}`, marker: id }; } },
   listMailMessages: { kind: 'collection', setup: async (a) => ({ path: '/v1/mail-messages?limit=100', marker: await aMailMessage(a) }) },
   getMailMessage: { kind: 'item', setup: async (a) => { const id = await aMailMessage(a); return { path: `/v1/mail-messages/${id}`, marker: id }; } },
 };
+
+async function aRider(a: TestMerchant): Promise<{ location_id: string; rider_id: string }> {
+  const location_id = await aLocation(a);
+  const res = await a.call('POST', `/v1/locations/${location_id}/riders`, { body: { name: 'Rider of A', phone: '+86 139 1111 2222' } });
+  expect(res.status).toBe(201);
+  return { location_id, rider_id: res.body.id as string };
+}
+
+/** A's rider route (planned, no stops: written directly, since planning needs packed express orders). */
+function localRouteItem(suffix: string, body?: unknown): Fixture {
+  return {
+    kind: 'item',
+    setup: async (a) => {
+      const { location_id, rider_id } = await aRider(a);
+      const id = `lrt_tenancy${Math.random().toString(36).slice(2, 10)}`;
+      await platform.database.pool.query(`insert into local_route (merchant_id, id, location_id, rider_id, status, distance_m, depart_at, back_at) values ($1, $2, $3, $4, 'planned', 0, now(), now())`, [a.id, id, location_id, rider_id]);
+      return { path: `/v1/local-routes/${id}${suffix}`, body, marker: id, readBack: `/v1/local-routes/${id}` };
+    },
+  };
+}
 
 async function aMailMessage(a: TestMerchant): Promise<string> {
   return inTransaction(platform.database.db, (trx) => queueMail(trx, { merchant_id: a.id, kind: 'tenancy_note', from: 'shop@example.test', to: 'reader@example.com', subject: 'For A only', text: 'A secret of A' }));

@@ -4,6 +4,7 @@ import { catalog } from './locales/catalog';
 import { mail } from './locales/mail';
 import { common } from './locales/common';
 import { consumers } from './locales/consumers';
+import { localDelivery } from './locales/localDelivery';
 import { orders } from './locales/orders';
 import { overview } from './locales/overview';
 import { payouts } from './locales/payouts';
@@ -21,7 +22,7 @@ export const languages = [
   { code: 'zh-CN', label: '简体中文' },
 ] as const;
 
-const namespaces = { common, overview, catalog, stock, orders, shipments, payouts, consumers, settings, mail, platform };
+const namespaces = { common, overview, catalog, stock, orders, shipments, payouts, consumers, settings, mail, platform, localDelivery };
 const storageKey = 'openbos.language';
 
 function initialLanguage(): string {

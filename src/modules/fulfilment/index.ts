@@ -12,6 +12,10 @@ import { onOrderTransitions } from '../orders/index.js';
 import { checks } from './checks.js';
 import { fulfilmentEvents } from './events.js';
 import { registerFulfilmentRoutes } from './fulfilment-routes.js';
+import { localDeliveryChecks } from './local-delivery-checks.js';
+import { localDeliveryEvents } from './local-delivery-events.js';
+import { registerLocalDeliveryRoutes } from './local-delivery-routes.js';
+import { seedRiders } from './riders-seed.js';
 import { followOrders } from './fulfilments.js';
 import { migrations } from './migrations.js';
 import { registerRoutes } from './routes.js';
@@ -23,16 +27,18 @@ onOrderTransitions(followOrders);
 export const fulfilmentModule = defineModule({
   name: 'fulfilment',
   migrations: [...migrations, ...settingsMigrations],
-  checks,
+  checks: [...checks, ...localDeliveryChecks],
   routes: (router: ModuleRouter, ctx: ModuleContext) => {
     registerRoutes(router, ctx);
     registerFulfilmentRoutes(router, ctx);
+    registerLocalDeliveryRoutes(router, ctx);
   },
   scopes: [
     { name: 'fulfilments:read', kind: 'secret', description: 'Read fulfilments: pick lists per location, their lines and transitions' },
     { name: 'fulfilments:write', kind: 'secret', description: 'Pick, pack, hand over, cancel and return fulfilments' },
   ],
-  webhookEvents: Object.values(fulfilmentEvents),
+  seedDemo: seedRiders,
+  webhookEvents: [...Object.values(fulfilmentEvents), ...localDeliveryEvents],
 });
 
 export { defaultPromiseSettings, deliveryOptions, PlaceIndex, type CarrierQuote, type DeliveryOption, type Destination, type ParcelPromise, type Place, type PlaceStock, type PromiseItem, type PromiseRequest, type PromiseSettings, type Quote, type Shipment } from './promise.js';
@@ -42,4 +48,6 @@ export { fulfilmentRules, fulfilmentsOfOrder, getFulfilment, holdingStatuses, li
 export { fulfilmentEvents, type FulfilmentTransitionPayload } from './events.js';
 export { fulfilmentJson, fulfilmentSchema } from './fulfilment-routes.js';
 export { fulfilmentMethods, fulfilmentStatuses, type FulfilmentMethod, type FulfilmentStatus, type FulfilmentTables } from './tables.js';
+export { planRoutes, schedule, rider_speed_km_h, stop_service_s, route_stops_max, type Delivery, type PlannedRoute } from './route-planning.js';
+export { localRouteDispatched, localRouteDone, localRoutePlanned } from './local-delivery-events.js';
 export { defaultDeliverySettings, deliverySettings, saveDeliverySettings, settingsBounds, type DeliverySettings } from './settings-store.js';

@@ -55,4 +55,69 @@ export const migrations = [
      );
      create unique index fulfilment_transition_once on fulfilment_transition (merchant_id, fulfilment_id, to_status);`,
   ),
+  sqlMigration(
+    '20261206T1120_create_riders_and_local_routes',
+    `-- Local delivery (issue 15): riders are staff of a store; a route is one rider's trip from the
+     -- store through its stops (express fulfilments) in order, each with its ETA against the
+     -- promise. A planned route is a proposal the next plan replaces; once out it is kept. A packed
+     -- express fulfilment no rider can deliver in time carries the planner's reason (local_delivery_hold).
+     create table rider (
+       merchant_id text not null,
+       id text not null,
+       location_id text not null,
+       name text not null check (length(name) between 1 and 200),
+       phone text not null,
+       active boolean not null default true,
+       created_at timestamptz not null default now(),
+       updated_at timestamptz not null default now(),
+       primary key (merchant_id, id)
+     );
+     create index rider_location on rider (merchant_id, location_id);
+     create table local_route (
+       merchant_id text not null,
+       id text not null,
+       location_id text not null,
+       rider_id text not null,
+       status text not null check (status in ('planned', 'out', 'done')),
+       distance_m integer not null check (distance_m >= 0),
+       depart_at timestamptz not null,
+       back_at timestamptz not null,
+       dispatched_at timestamptz,
+       done_at timestamptz,
+       created_at timestamptz not null default now(),
+       primary key (merchant_id, id),
+       foreign key (merchant_id, rider_id) references rider (merchant_id, id)
+     );
+     create index local_route_location on local_route (merchant_id, location_id, status);
+     -- A rider is out on one route at a time.
+     create unique index local_route_rider_out on local_route (merchant_id, rider_id) where status = 'out';
+     create table local_route_stop (
+       merchant_id text not null,
+       route_id text not null,
+       sequence integer not null check (sequence >= 1),
+       fulfilment_id text not null,
+       order_id text not null,
+       latitude double precision not null,
+       longitude double precision not null,
+       leg_m integer not null check (leg_m >= 0),
+       eta timestamptz not null,
+       promised_by timestamptz,
+       status text not null default 'pending' check (status in ('pending', 'delivered', 'failed')),
+       reason text,
+       primary key (merchant_id, route_id, sequence),
+       foreign key (merchant_id, route_id) references local_route (merchant_id, id) on delete cascade,
+       foreign key (merchant_id, fulfilment_id) references fulfilment (merchant_id, id)
+     );
+     -- A fulfilment rides on one route (planned routes are deleted when replanned).
+     create unique index local_route_stop_once on local_route_stop (merchant_id, fulfilment_id);
+     create table local_delivery_hold (
+       merchant_id text not null,
+       fulfilment_id text not null,
+       location_id text not null,
+       reason text not null,
+       planned_at timestamptz not null default now(),
+       primary key (merchant_id, fulfilment_id),
+       foreign key (merchant_id, fulfilment_id) references fulfilment (merchant_id, id)
+     );`,
+  ),
 ];
