@@ -14,6 +14,7 @@ const ProductEditor = lazy(() => import('./pages/catalog/ProductEditor'));
 const Stock = lazy(() => import('./pages/stock/Stock'));
 const Orders = lazy(() => import('./pages/orders/Orders'));
 const OrderDetail = lazy(() => import('./pages/orders/OrderDetail'));
+const Fulfilment = lazy(() => import('./pages/fulfilment/Fulfilment'));
 const Payouts = lazy(() => import('./pages/payouts/Payouts'));
 const PayoutDetail = lazy(() => import('./pages/payouts/PayoutDetail'));
 const Consumers = lazy(() => import('./pages/consumers/Consumers'));
@@ -65,6 +66,7 @@ export function App() {
         <Route path="stock" element={page(<Stock />)} />
         <Route path="orders" element={page(<Orders />)} />
         <Route path="orders/:orderId" element={page(<OrderDetail />)} />
+        <Route path="fulfilment" element={page(<Fulfilment />)} />
         <Route path="payouts" element={page(<Payouts />)} />
         <Route path="payouts/:payoutId" element={page(<PayoutDetail />)} />
         <Route path="consumers" element={page(<Consumers />)} />

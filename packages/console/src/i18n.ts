@@ -4,6 +4,7 @@ import { catalog } from './locales/catalog';
 import { mail } from './locales/mail';
 import { common } from './locales/common';
 import { consumers } from './locales/consumers';
+import { fulfilment } from './locales/fulfilment';
 import { orders } from './locales/orders';
 import { overview } from './locales/overview';
 import { payouts } from './locales/payouts';
@@ -20,7 +21,7 @@ export const languages = [
   { code: 'zh-CN', label: '简体中文' },
 ] as const;
 
-const namespaces = { common, overview, catalog, stock, orders, payouts, consumers, settings, mail, platform };
+const namespaces = { common, overview, catalog, stock, orders, fulfilment, payouts, consumers, settings, mail, platform };
 const storageKey = 'openbos.language';
 
 function initialLanguage(): string {
