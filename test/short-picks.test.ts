@@ -5,7 +5,7 @@ import { OutboxDispatcher } from '../src/kernel/events/dispatcher.js';
 import { sendPendingRefunds, TestPaymentProvider, testCards } from '../src/modules/payments/index.js';
 import { eventHandlers, modules } from '../src/platform/modules.js';
 import { aLocation, aStockedItem, buy, stockOf, type ShopItem } from './support/commerce.js';
-import { autoConfirm } from './support/orders.js';
+import { autoConfirm, markOrderPaid } from './support/orders.js';
 import { createTestPlatform, silentLogger, type TestMerchant, type TestPlatform } from './support/platform.js';
 
 /**
@@ -224,5 +224,66 @@ describe('pick list', () => {
     expect(theirs.status).toBe(404);
     expect(theirs.headers.get('content-type')).toContain('application/problem+json');
     expect((await seller.call('GET', '/v1/locations/loc_nope/pick-list')).status).toBe(404);
+  });
+});
+
+describe('short picks by delivery method', () => {
+  const buyer = { latitude: 31.2304, longitude: 121.4737 };
+  const recipient = { name: 'Wang Xiaoming', phone: '+86 138 0013 8000' };
+  const address = { line1: '88 Nanjing Road East', city: 'Shanghai', country: 'CN', postal_code: '200001', ...buyer };
+  let chain: TestMerchant;
+  let near: string;
+  let nearToo: string;
+  let far: string;
+
+  beforeAll(async () => {
+    chain = await platform.merchant(undefined, 'retailer');
+    near = await aLocation(chain, 'store', { latitude: 31.2336, longitude: 121.4726 });
+    nearToo = await aLocation(chain, 'store', { latitude: 31.22, longitude: 121.46 });
+    far = await aLocation(chain, 'store', { latitude: 31.1, longitude: 121.3 });
+    const allDay = Object.fromEntries(['1', '2', '3', '4', '5', '6', '7'].map((d) => [d, [{ opens: '00:00', closes: '00:00' }]]));
+    for (const id of [near, nearToo, far]) expect((await chain.call('PATCH', `/v1/locations/${id}`, { body: { opening_hours: allDay } })).status).toBe(200);
+  });
+
+  async function placeAndPay(item: ShopItem, quantity: number, option: Record<string, unknown>): Promise<string> {
+    const placed = await buy(chain, [{ variant_id: item.variant_id, quantity }], { delivery: { recipient, address, option } });
+    expect(placed.status, placed.text).toBe(201);
+    const order_id = placed.body.orders[0].id as string;
+    await markOrderPaid(platform.database.db, chain.id, order_id);
+    return order_id;
+  }
+
+  const receive = async (variant_id: string, location_id: string, quantity: number) => expect((await chain.call('POST', '/v1/stock/receipts', { body: { variant_id, location_id, quantity } })).status).toBe(201);
+  const fulfilmentsOfChain = async (order_id: string) => (await chain.call('GET', `/v1/orders/${order_id}/fulfilments`)).body.data as (Ful & { method: string })[];
+
+  it('re-routes an express line only to another open store within the express radius of the buyer', async () => {
+    const item = await aStockedItem(chain, { location_id: near, units: 2 });
+    const options = (await chain.call('POST', '/v1/delivery-options', { key: chain.publishableKey, body: { items: [{ variant_id: item.variant_id, quantity: 2 }], destination: buyer } })).body.sellers[0].options as { kind: string; price_minor: number; window_to?: string }[];
+    const express = options.find((o) => o.kind === 'express')!;
+    const order_id = await placeAndPay(item, 2, { kind: 'express', location_id: near, expected_price_minor: express.price_minor, expected_by: express.window_to });
+    await receive(item.variant_id, far, 10);
+    await receive(item.variant_id, nearToo, 1);
+    const [f] = await fulfilmentsOfChain(order_id);
+    expect(f).toMatchObject({ method: 'express', location_id: near });
+    const packed = await chain.call('POST', `/v1/fulfilments/${f!.id}/pack`, { body: { lines: [{ line_no: 1, picked_quantity: 1 }] } });
+    expect(packed.status, packed.text).toBe(200);
+    const list = await fulfilmentsOfChain(order_id);
+    // The far store has plenty but cannot keep a 30-minute promise; the near one can.
+    expect(list.find((x) => x.id !== f!.id)).toMatchObject({ method: 'express', location_id: nearToo, rerouted_from: f!.id, lines: [{ quantity: 1 }] });
+    expect((await stockOf(chain, { variant_id: item.variant_id, location_id: far })).reserved).toBe(0);
+    await expectChecksClean();
+  });
+
+  it('never re-routes a pickup line: the buyer comes to this store, so the missing units are refunded', async () => {
+    const item = await aStockedItem(chain, { location_id: near, units: 3 });
+    const order_id = await placeAndPay(item, 3, { kind: 'pickup', location_id: near, expected_price_minor: 0 });
+    await receive(item.variant_id, nearToo, 10);
+    const [f] = await fulfilmentsOfChain(order_id);
+    expect(f!.method).toBe('pickup');
+    const packed = await chain.call('POST', `/v1/fulfilments/${f!.id}/pack`, { body: { lines: [{ line_no: 1, picked_quantity: 2 }] } });
+    expect(packed.body).toMatchObject({ status: 'packed', lines: [{ picked_quantity: 2, refunded_quantity: 1 }] });
+    expect(await fulfilmentsOfChain(order_id)).toHaveLength(1);
+    expect((await stockOf(chain, { variant_id: item.variant_id, location_id: nearToo })).reserved).toBe(0);
+    await expectChecksClean();
   });
 });
