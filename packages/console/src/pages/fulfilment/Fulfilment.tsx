@@ -215,7 +215,10 @@ function PackForm({ fulfilment, onDone }: { fulfilment: Fulfilment; onDone: () =
                   size={4}
                   value={picked[l.line_no] ?? ''}
                   aria-invalid={invalid[l.line_no] !== undefined}
-                  onChange={(e) => setPicked({ ...picked, [l.line_no]: e.target.value })}
+                  onChange={(e) => {
+                    setPicked({ ...picked, [l.line_no]: e.target.value });
+                    setInvalid(Object.fromEntries(Object.entries(invalid).filter(([k]) => Number(k) !== l.line_no)));
+                  }}
                 />
                 {invalid[l.line_no] !== undefined && <span className="field-error">{invalid[l.line_no]}</span>}
               </td>
