@@ -33,6 +33,7 @@ const wholeLists: Record<string, string> = {
   getCarrierPerformance: 'one row per carrier and lane of the carrier network, which is bounded by its lanes',
   trackConsumerOrder: 'the shipments of one order: one live, and the few cancelled before it',
   getSellerBalanceTotals: 'one row per currency',
+  getPickList: 'a location’s open lines gathered per variant, at most 2 000 lines (`truncated` says when more wait)',
 };
 
 interface ListFixture {
