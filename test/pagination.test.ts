@@ -35,6 +35,7 @@ const wholeLists: Record<string, string> = {
   trackConsumerOrder: 'the shipments of one order: one live, and the few cancelled before it',
   getSellerBalanceTotals: 'one row per currency',
   listRiders: 'the riders of one store, at most 200',
+  getPickList: 'a location’s open lines gathered per variant, at most 2 000 lines (`truncated` says when more wait)',
 };
 
 interface ListFixture {

@@ -260,6 +260,7 @@ const fixtures: Record<string, Fixture> = {
   getPayoutStatement: { kind: 'item', setup: async (a) => { const id = await aPayout(a); return { path: `/v1/payouts/${id}`, marker: id }; } },
   listMailMessages: { kind: 'collection', setup: async (a) => ({ path: '/v1/mail-messages?limit=100', marker: await aMailMessage(a) }) },
   getMailMessage: { kind: 'item', setup: async (a) => { const id = await aMailMessage(a); return { path: `/v1/mail-messages/${id}`, marker: id }; } },
+  getPickList: { kind: 'item', setup: async (a) => { const id = await aLocation(a); return { path: `/v1/locations/${id}/pick-list`, marker: id }; } },
 };
 
 async function aRider(a: TestMerchant): Promise<{ location_id: string; rider_id: string }> {

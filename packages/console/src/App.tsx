@@ -17,6 +17,7 @@ const OrderDetail = lazy(() => import('./pages/orders/OrderDetail'));
 const Shipments = lazy(() => import('./pages/shipments/Shipments'));
 const CarrierPerformance = lazy(() => import('./pages/shipments/CarrierPerformance'));
 const LocalDelivery = lazy(() => import('./pages/localDelivery/LocalDelivery'));
+const Fulfilment = lazy(() => import('./pages/fulfilment/Fulfilment'));
 const Payouts = lazy(() => import('./pages/payouts/Payouts'));
 const PayoutDetail = lazy(() => import('./pages/payouts/PayoutDetail'));
 const Consumers = lazy(() => import('./pages/consumers/Consumers'));
@@ -71,6 +72,7 @@ export function App() {
         <Route path="shipments" element={page(<Shipments />)} />
         <Route path="shipments/performance" element={page(<CarrierPerformance />)} />
         <Route path="local-delivery" element={page(<LocalDelivery />)} />
+        <Route path="fulfilment" element={page(<Fulfilment />)} />
         <Route path="payouts" element={page(<Payouts />)} />
         <Route path="payouts/:payoutId" element={page(<PayoutDetail />)} />
         <Route path="consumers" element={page(<Consumers />)} />

@@ -5,6 +5,7 @@ import { mail } from './locales/mail';
 import { common } from './locales/common';
 import { consumers } from './locales/consumers';
 import { localDelivery } from './locales/localDelivery';
+import { fulfilment } from './locales/fulfilment';
 import { orders } from './locales/orders';
 import { overview } from './locales/overview';
 import { payouts } from './locales/payouts';
@@ -22,7 +23,7 @@ export const languages = [
   { code: 'zh-CN', label: '简体中文' },
 ] as const;
 
-const namespaces = { common, overview, catalog, stock, orders, shipments, payouts, consumers, settings, mail, platform, localDelivery };
+const namespaces = { common, overview, catalog, stock, orders, fulfilment, shipments, payouts, consumers, settings, mail, platform, localDelivery };
 const storageKey = 'openbos.language';
 
 function initialLanguage(): string {

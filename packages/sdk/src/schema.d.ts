@@ -1031,7 +1031,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Pack: confirm the quantity picked per line (all of every line when absent) */
+        /** Pack: confirm the quantity picked per line (all of every line when absent); a short line is re-routed to another location that can keep the promise, or refunded, and the stock corrected */
         post: operations["packFulfilment"];
         delete?: never;
         options?: never;
@@ -1307,6 +1307,23 @@ export interface paths {
         put?: never;
         /** Plan the store’s packed express fulfilments onto its free riders (cheapest insertion, every ETA within its promise); replaces routes not dispatched yet */
         post: operations["planLocalRoutes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/locations/{location_id}/pick-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A location’s pick list: per variant, how many units to pick, for which orders and fulfilments, and how long until the first promise is at risk; most urgent first */
+        get: operations["getPickList"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2723,6 +2740,8 @@ export interface components {
                 line_no: number;
                 picked_quantity: number | null;
                 quantity: number;
+                /** @description refunded after a short pick: nothing else could send it */
+                refunded_quantity: number;
                 sku: string;
                 title: string;
                 variant_id: string;
@@ -3153,6 +3172,33 @@ export interface components {
             refunded_minor: number;
             /** @description who asked for it (`user:usr_…`, `key:key_…`); null when the scheduled run paid it */
             requested_by: string | null;
+        };
+        PickList: {
+            data: {
+                at_risk: boolean;
+                fulfilments: {
+                    fulfilment_id: string;
+                    line_no: number;
+                    method: string;
+                    minutes_to_pick_by: number;
+                    order_id: string;
+                    pick_by: string;
+                    quantity: number;
+                    status: string;
+                }[];
+                /** @description minutes until the first promise it serves is at risk (negative: at risk now) */
+                minutes_to_pick_by: number;
+                /** @description the most urgent pick-by among the fulfilments needing it */
+                pick_by: string;
+                /** @description units to pick in all */
+                quantity: number;
+                sku: string;
+                title: string;
+                variant_id: string;
+            }[];
+            location_id: string;
+            /** @description true when more than 2000 lines wait: the most urgent are listed */
+            truncated: boolean;
         };
         Problem: {
             /** @description stable, machine-readable error code */
@@ -12596,6 +12642,100 @@ export interface operations {
                             reason: string;
                         }[];
                     };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPickList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                location_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pick list */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PickList"];
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */

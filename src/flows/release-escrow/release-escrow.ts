@@ -1,5 +1,6 @@
 import { inTransaction, type AnyDb } from '../../kernel/db.js';
 import { findHeldPayment } from './steps/find-held-payment.js';
+import { refundShortLines } from './steps/refund-short-lines.js';
 import { refundToBuyer } from './steps/refund-to-buyer.js';
 import { releaseToSeller } from './steps/release-to-seller.js';
 
@@ -12,7 +13,8 @@ export async function releaseEscrow(db: AnyDb, merchant_id: string, order_id: st
   await inTransaction(db, async (trx) => {
     const payment = await findHeldPayment(trx, merchant_id, order_id);
     if (payment === undefined) return;
-    await releaseToSeller(trx, payment);
+    const held = await refundShortLines(trx, payment);
+    if (held.amount_minor > 0n) await releaseToSeller(trx, held);
   });
 }
 
@@ -21,6 +23,16 @@ export async function refundEscrow(db: AnyDb, merchant_id: string, order_id: str
   await inTransaction(db, async (trx) => {
     const payment = await findHeldPayment(trx, merchant_id, order_id);
     if (payment === undefined) return;
-    await refundToBuyer(trx, payment, refund_minor);
+    const held = await refundShortLines(trx, payment);
+    if (held.amount_minor > 0n) await refundToBuyer(trx, held, refund_minor);
+  });
+}
+
+/** Short picks refunded lines of an order that goes on: return that money from escrow now. */
+export async function refundShortPicks(db: AnyDb, merchant_id: string, order_id: string): Promise<void> {
+  await inTransaction(db, async (trx) => {
+    const payment = await findHeldPayment(trx, merchant_id, order_id);
+    if (payment === undefined) return;
+    await refundShortLines(trx, payment);
   });
 }

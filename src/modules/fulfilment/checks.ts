@@ -10,17 +10,18 @@ const left = ['handed_to_carrier', 'out_for_delivery', 'delivered', 'picked_up',
 export const checks: readonly InvariantCheck[] = [
   {
     name: 'fulfilment.lines_covered_once',
-    description: 'every paid order’s lines are covered by its live fulfilments exactly once (what was packed, or the whole line before packing)',
+    description: 'every paid order’s lines are covered exactly once: by its live fulfilments (what was packed, or the whole line before packing) and by what short picks refunded',
     async run(db) {
       const result = await sql<{ order_id: string; line_no: number; ordered: number; covered: number }>`
-        select o.id as order_id, l.line_no, l.quantity as ordered, coalesce(sum(coalesce(fl.picked_quantity, fl.quantity)) filter (where f.status <> 'cancelled'), 0)::int as covered
+        select o.id as order_id, l.line_no, l.quantity as ordered,
+          (coalesce(sum(coalesce(fl.picked_quantity, fl.quantity)) filter (where f.status <> 'cancelled'), 0) + coalesce(sum(fl.refunded_quantity), 0))::int as covered
         from sales_order o
         join order_line l on l.merchant_id = o.merchant_id and l.order_id = o.id
         left join fulfilment_line fl on fl.merchant_id = o.merchant_id and fl.order_id = o.id and fl.line_no = l.line_no
         left join fulfilment f on f.merchant_id = fl.merchant_id and f.id = fl.fulfilment_id
         where o.stock_by_fulfilment and o.status = any(${covering}::text[])
         group by o.merchant_id, o.id, l.line_no, l.quantity
-        having coalesce(sum(coalesce(fl.picked_quantity, fl.quantity)) filter (where f.status <> 'cancelled'), 0) <> l.quantity
+        having coalesce(sum(coalesce(fl.picked_quantity, fl.quantity)) filter (where f.status <> 'cancelled'), 0) + coalesce(sum(fl.refunded_quantity), 0) <> l.quantity
         limit 100`.execute(db);
       return result.rows.map((r) => `order ${r.order_id} line ${r.line_no}: ordered ${r.ordered}, its live fulfilments cover ${r.covered}`);
     },
@@ -64,10 +65,10 @@ export const checks: readonly InvariantCheck[] = [
   },
   {
     name: 'fulfilment.reservations_match_fulfilments',
-    description: 'an order whose fulfilments move its stock holds reserved exactly what its fulfilments still hold, at their locations',
+    description: 'an order whose fulfilments move its stock holds reserved exactly what its fulfilments still hold (what was packed, once packed), at their locations',
     async run(db) {
       const owned = await sql<{ merchant_id: string; order_id: string; variant_id: string; location_id: string; quantity: string }>`
-        select o.merchant_id, o.id as order_id, fl.variant_id, f.location_id, coalesce(sum(fl.quantity) filter (where f.status = any(${holdingStatuses}::text[])), 0)::bigint as quantity
+        select o.merchant_id, o.id as order_id, fl.variant_id, f.location_id, coalesce(sum(coalesce(fl.picked_quantity, fl.quantity)) filter (where f.status = any(${holdingStatuses}::text[])), 0)::bigint as quantity
         from sales_order o
         join fulfilment f on f.merchant_id = o.merchant_id and f.order_id = o.id
         join fulfilment_line fl on fl.merchant_id = f.merchant_id and fl.fulfilment_id = f.id

@@ -6,10 +6,11 @@ import { Problem, problems } from '../../kernel/problem.js';
 import { applyStockChanges, type StockChange } from '../inventory/index.js';
 import { transitionOrders, type MovedOrder, type OrderAction, type TransitionRequest } from '../orders/index.js';
 import { fulfilmentEvents, type FulfilmentTransitionPayload } from './events.js';
+import { refundEmptiedOrders, shortPicks, type ShortPickOutcome } from './short-picks.js';
 import type { FulfilmentLineTable, FulfilmentMethod, FulfilmentStatus, FulfilmentTable, FulfilmentTables } from './tables.js';
 
 export type Fulfilment = Selectable<FulfilmentTable>;
-export type FulfilmentLine = FulfilmentLineTable;
+export type FulfilmentLine = Selectable<FulfilmentLineTable>;
 export type FulfilmentWithLines = Fulfilment & { lines: FulfilmentLine[] };
 
 /**
@@ -101,7 +102,8 @@ function stockChanges(f: Fulfilment, lines: readonly FulfilmentLine[], action: F
   if (leaving.includes(action)) {
     return lines.filter((l) => shippedQuantity(l) > 0).map((l) => ({ ...base(l), reason: 'sale' as const, on_hand_delta: -BigInt(shippedQuantity(l)), reserved_delta: -BigInt(shippedQuantity(l)) }));
   }
-  if (action === 'cancel') return lines.map((l) => ({ ...base(l), reason: 'release' as const, on_hand_delta: 0n, reserved_delta: -BigInt(l.quantity) }));
+  // A packed line holds what was picked; a short pick released the rest already.
+  if (action === 'cancel') return lines.filter((l) => shippedQuantity(l) > 0).map((l) => ({ ...base(l), reason: 'release' as const, on_hand_delta: 0n, reserved_delta: -BigInt(shippedQuantity(l)) }));
   if (action === 'return') {
     return lines.filter((l) => shippedQuantity(l) > 0).map((l) => ({ ...base(l), reason: 'receipt' as const, on_hand_delta: BigInt(shippedQuantity(l)), reserved_delta: 0n }));
   }
@@ -120,7 +122,7 @@ export function fulfilmentPayload(f: Fulfilment, lines: readonly FulfilmentLine[
     actor,
     reason,
     promised_by: f.promised_by?.toISOString() ?? null,
-    lines: lines.map((l) => ({ line_no: l.line_no, variant_id: l.variant_id, sku: l.sku, quantity: l.quantity, picked_quantity: l.picked_quantity })),
+    lines: lines.map((l) => ({ line_no: l.line_no, variant_id: l.variant_id, sku: l.sku, quantity: l.quantity, picked_quantity: l.picked_quantity, refunded_quantity: l.refunded_quantity })),
   };
 }
 
@@ -160,7 +162,8 @@ export async function transitionFulfilments(trx: AnyTrx, requests: readonly Fulf
   if (moving.length === 0) return answers;
   const lines = await linesOf(trx, moving.map((m) => m.f));
 
-  // Packing confirms quantities: a line packed short keeps its quantity and records what was picked.
+  // Packing confirms quantities: a line packed short keeps its quantity and records what was
+  // picked; the short units are re-routed or refunded and the stock corrected (short-picks.ts).
   const packed = moving.filter((m) => m.r.action === 'pack');
   for (const m of packed) {
     const own = lines.get(`${m.f.merchant_id}|${m.f.id}`) ?? [];
@@ -177,6 +180,8 @@ export async function transitionFulfilments(trx: AnyTrx, requests: readonly Fulf
       from unnest(${rows.map((l) => l.merchant_id)}::text[], ${rows.map((l) => l.fulfilment_id)}::text[], ${rows.map((l) => l.line_no)}::int[], ${rows.map((l) => l.picked_quantity)}::int[]) as v(merchant_id, fulfilment_id, line_no, picked)
       where fl.merchant_id = v.merchant_id and fl.fulfilment_id = v.fulfilment_id and fl.line_no = v.line_no`.execute(trx);
   }
+  const short: ShortPickOutcome = await shortPicks(trx, packed.map((m) => ({ f: m.f, lines: lines.get(`${m.f.merchant_id}|${m.f.id}`) ?? [], actor: m.r.actor })));
+  const reasonOf = (m: (typeof moving)[number]) => m.r.reason ?? short.reasons.get(m.f.id) ?? null;
 
   await applyStockChanges(trx, moving.flatMap((m) => stockChanges(m.f, lines.get(`${m.f.merchant_id}|${m.f.id}`) ?? [], m.r.action)));
   const col = <T>(pick: (m: (typeof moving)[number]) => T) => moving.map(pick);
@@ -188,16 +193,29 @@ export async function transitionFulfilments(trx: AnyTrx, requests: readonly Fulf
   const after = new Map(updated.rows.map((f) => [`${f.merchant_id}|${f.id}`, f]));
   await sql`insert into fulfilment_transition (merchant_id, id, fulfilment_id, order_id, from_status, to_status, action, actor, reason)
     select * from unnest(${col((m) => m.f.merchant_id)}::text[], ${col(() => newId('ftr'))}::text[], ${col((m) => m.f.id)}::text[], ${col((m) => m.f.order_id)}::text[],
-      ${col((m) => m.f.status)}::text[], ${col((m) => fulfilmentRules[m.r.action].to)}::text[], ${col((m) => m.r.action)}::text[], ${col((m) => m.r.actor)}::text[], ${col((m) => m.r.reason ?? null)}::text[])`.execute(trx);
+      ${col((m) => m.f.status)}::text[], ${col((m) => fulfilmentRules[m.r.action].to)}::text[], ${col((m) => m.r.action)}::text[], ${col((m) => m.r.actor)}::text[], ${col(reasonOf)}::text[])`.execute(trx);
 
   const byStatus = new Map<FulfilmentStatus, { merchant_id: string; payload: FulfilmentTransitionPayload }[]>();
   for (const m of moving) {
     const f = after.get(`${m.f.merchant_id}|${m.f.id}`)!;
     const own = lines.get(`${f.merchant_id}|${f.id}`) ?? [];
     answers[m.i] = { ...f, lines: own };
-    byStatus.set(f.status, [...(byStatus.get(f.status) ?? []), { merchant_id: f.merchant_id, payload: fulfilmentPayload(f, own, m.f.status, m.r.action, m.r.actor, m.r.reason ?? null) }]);
+    byStatus.set(f.status, [...(byStatus.get(f.status) ?? []), { merchant_id: f.merchant_id, payload: fulfilmentPayload(f, own, m.f.status, m.r.action, m.r.actor, reasonOf(m)) }]);
   }
   for (const [status, list] of byStatus) await publishEach(trx, fulfilmentEvents[status], list);
+
+  // A fulfilment that packed nothing has nothing to send: it ends cancelled (its short lines were
+  // re-routed or refunded), and an order left with nothing live is refunded whole.
+  if (short.empty.length > 0) {
+    const actorOf = new Map(packed.map((m) => [m.f.id, m.r.actor]));
+    const cancelled = await transitionFulfilments(trx, short.empty.map((f) => ({ merchant_id: f.merchant_id, fulfilment_id: f.id, action: 'cancel' as const, actor: actorOf.get(f.id)!, reason: 'short pick: nothing of it was on the shelf' })));
+    for (const [i, c] of cancelled.entries()) {
+      if (c instanceof Problem || c === undefined) throw new Error(`the short-picked fulfilment ${short.empty[i]!.id} could not be cancelled`);
+      const m = packed.find((x) => x.f.id === c.id);
+      if (m !== undefined) answers[m.i] = c;
+    }
+    await refundEmptiedOrders(trx, short.empty.map((f) => ({ merchant_id: f.merchant_id, order_id: f.order_id, actor: actorOf.get(f.id)! })));
+  }
 
   await moveOrders(trx, moving.filter((m) => m.r.following_order !== true).map((m) => ({ merchant_id: m.f.merchant_id, order_id: m.f.order_id, actor: m.r.actor, auto_confirm_after_s: m.r.auto_confirm_after_s })));
   return answers;
@@ -283,7 +301,7 @@ export async function openFulfilments(trx: AnyTrx, orders: readonly MovedOrder[]
     trx,
     fulfilmentEvents.awaiting_pick,
     orders.map((m, i) => {
-      const lines = m.lines.map((l) => ({ merchant_id: m.order.merchant_id, fulfilment_id: ids[i]!, order_id: m.order.id, line_no: l.line_no, variant_id: l.variant_id, sku: l.sku, title: l.title, quantity: l.quantity, picked_quantity: null }));
+      const lines = m.lines.map((l) => ({ merchant_id: m.order.merchant_id, fulfilment_id: ids[i]!, order_id: m.order.id, line_no: l.line_no, variant_id: l.variant_id, sku: l.sku, title: l.title, quantity: l.quantity, picked_quantity: null, refunded_quantity: 0 }));
       return { merchant_id: m.order.merchant_id, payload: fulfilmentPayload(byId.get(ids[i]!)!, lines, null, 'open', m.actor, 'the order was paid') };
     }),
   );

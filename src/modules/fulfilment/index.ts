@@ -10,7 +10,7 @@
 import { defineModule, type ModuleContext, type ModuleRouter } from '../../kernel/module.js';
 import { onOrderTransitions } from '../orders/index.js';
 import { checks } from './checks.js';
-import { fulfilmentEvents } from './events.js';
+import { fulfilmentEvents, fulfilmentLineRefunded, fulfilmentShortPicked } from './events.js';
 import { registerFulfilmentRoutes } from './fulfilment-routes.js';
 import { localDeliveryChecks } from './local-delivery-checks.js';
 import { localDeliveryEvents } from './local-delivery-events.js';
@@ -18,6 +18,7 @@ import { registerLocalDeliveryRoutes } from './local-delivery-routes.js';
 import { seedRiders } from './riders-seed.js';
 import { followOrders } from './fulfilments.js';
 import { migrations } from './migrations.js';
+import { registerPickListRoutes } from './pick-list.js';
 import { registerRoutes } from './routes.js';
 import { settingsMigrations } from './settings-migrations.js';
 
@@ -32,20 +33,22 @@ export const fulfilmentModule = defineModule({
     registerRoutes(router, ctx);
     registerFulfilmentRoutes(router, ctx);
     registerLocalDeliveryRoutes(router, ctx);
+    registerPickListRoutes(router, ctx);
   },
   scopes: [
     { name: 'fulfilments:read', kind: 'secret', description: 'Read fulfilments: pick lists per location, their lines and transitions' },
     { name: 'fulfilments:write', kind: 'secret', description: 'Pick, pack, hand over, cancel and return fulfilments' },
   ],
   seedDemo: seedRiders,
-  webhookEvents: [...Object.values(fulfilmentEvents), ...localDeliveryEvents],
+  webhookEvents: [...Object.values(fulfilmentEvents), ...localDeliveryEvents, fulfilmentShortPicked, fulfilmentLineRefunded],
 });
 
 export { defaultPromiseSettings, deliveryOptions, PlaceIndex, type CarrierQuote, type DeliveryOption, type Destination, type ParcelPromise, type Place, type PlaceStock, type PromiseItem, type PromiseRequest, type PromiseSettings, type Quote, type Shipment } from './promise.js';
 export { promiseFor, type SellerPromise } from './service.js';
 export { nextOpening, openUntil, readyBy } from './opening-hours.js';
 export { fulfilmentRules, fulfilmentsOfOrder, getFulfilment, holdingStatuses, listFulfilments, openFulfilments, shippedQuantity, transitionFulfilment, transitionFulfilments, type Fulfilment, type FulfilmentAction, type FulfilmentLine, type FulfilmentRequest, type FulfilmentWithLines } from './fulfilments.js';
-export { fulfilmentEvents, type FulfilmentTransitionPayload } from './events.js';
+export { fulfilmentEvents, fulfilmentLineRefunded, fulfilmentShortPicked, type FulfilmentTransitionPayload } from './events.js';
+export { shortPickRefundsOf } from './short-picks.js';
 export { fulfilmentJson, fulfilmentSchema } from './fulfilment-routes.js';
 export { fulfilmentMethods, fulfilmentStatuses, type FulfilmentMethod, type FulfilmentStatus, type FulfilmentTables } from './tables.js';
 export { planRoutes, schedule, rider_speed_km_h, stop_service_s, route_stops_max, type Delivery, type PlannedRoute } from './route-planning.js';

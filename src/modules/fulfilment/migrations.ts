@@ -56,6 +56,15 @@ export const migrations = [
      create unique index fulfilment_transition_once on fulfilment_transition (merchant_id, fulfilment_id, to_status);`,
   ),
   sqlMigration(
+    '20261206T1100_fulfilment_line_refunded_quantity',
+    `-- Short picks: what of a line was refunded to the buyer because the shelf was empty and no
+     -- other location could take it over. Picked (packed here) + re-routed (another fulfilment's
+     -- line) + refunded = the line's quantity.
+     alter table fulfilment_line add column refunded_quantity integer not null default 0;
+     alter table fulfilment_line add constraint fulfilment_line_refund_in_range
+       check (refunded_quantity >= 0 and refunded_quantity <= quantity - coalesce(picked_quantity, 0));`,
+  ),
+  sqlMigration(
     '20261206T1120_create_riders_and_local_routes',
     `-- Local delivery (issue 15): riders are staff of a store; a route is one rider's trip from the
      -- store through its stops (express fulfilments) in order, each with its ETA against the

@@ -42,6 +42,8 @@ export interface FulfilmentLineTable {
   quantity: number;
   /** What packing confirmed; null until packed. */
   picked_quantity: number | null;
+  /** What of the line was refunded after a short pick (nothing else could take it over). */
+  refunded_quantity: Generated<number>;
 }
 
 export interface FulfilmentTransitionTable {

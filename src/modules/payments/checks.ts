@@ -24,14 +24,22 @@ export const checks: readonly InvariantCheck[] = [
     name: 'payments.escrow_accounted',
     description: 'for every captured payment, held + released + commission + refunded equals what was paid',
     async run(db) {
+      // A payment's transfers: its capture's hold, release, commission and refund, and for each
+      // line refund n its refund (lref_<payment>_<n>) and the hold of the rest (hold_<payment>_<n>).
       const result = await sql<{ id: string; amount_minor: bigint; accounted: bigint }>`
+        with ids as (
+          select p.id as payment_id, unnest(array['hold_' || p.id, 'rel_' || p.id, 'com_' || p.id, 'ref_' || p.id]) as transfer_id
+          from payment p where p.status in ('captured', 'released', 'refunded', 'partially_refunded')
+          union all
+          select r.payment_id, unnest(array[r.id, 'hold_' || r.payment_id || '_' || r.seq]) from payment_line_refund r)
         select p.id, p.amount_minor,
           coalesce(sum(case when t.kind = 'pending' and t.pending_state = 'pending' then t.amount
                             when t.kind = 'post_pending' then t.amount
                             when t.kind = 'posted' and t.code in ('commission', 'refund') then t.amount
                             else 0 end), 0)::bigint as accounted
         from payment p
-        left join ledger_transfer t on t.id in ('hold_' || p.id, 'rel_' || p.id, 'com_' || p.id, 'ref_' || p.id)
+        join ids on ids.payment_id = p.id
+        left join ledger_transfer t on t.id = ids.transfer_id
         where p.status in ('captured', 'released', 'refunded', 'partially_refunded')
         group by p.id, p.amount_minor
         having p.amount_minor <> coalesce(sum(case when t.kind = 'pending' and t.pending_state = 'pending' then t.amount

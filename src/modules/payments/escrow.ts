@@ -13,6 +13,10 @@ import { applyTransfers, ensureAccount, type Account, type TransferRequest } fro
  *   refund:   void the hold (full) or post it for what the seller keeps (partial), then
  *             escrow -> provider_clearing            posted   (back to the buyer)
  *   payout:   seller_payable -> provider_clearing    posted   (to the seller's bank)
+ *   line refund (a short pick refunded while the order goes on), the n-th:
+ *             void the current hold, escrow -> provider_clearing (lref_<payment>_<n>) posted,
+ *             and hold the rest again: escrow -> seller_payable (hold_<payment>_<n>) pending.
+ *             Release and refund later resolve that hold, for what it holds.
  */
 export const platformOwner = 'platform';
 
@@ -49,11 +53,13 @@ export interface PaymentMoney {
   amount_minor: bigint;
   currency: string;
   commission_bps: number;
+  /** How many line refunds re-held the rest (0: the capture's hold is the live one). */
+  line_refunds?: number | undefined;
 }
 
-export const transferIds = (payment_id: string) => ({
+export const transferIds = (payment_id: string, line_refunds = 0) => ({
   capture: `cap_${payment_id}`,
-  hold: `hold_${payment_id}`,
+  hold: line_refunds === 0 ? `hold_${payment_id}` : `hold_${payment_id}_${line_refunds}`,
   release: `rel_${payment_id}`,
   commission: `com_${payment_id}`,
   voidHold: `void_${payment_id}`,
@@ -74,7 +80,7 @@ export function captureUnit(p: PaymentMoney, a: EscrowAccounts): TransferRequest
 
 /** Pays the seller what they keep of `kept_minor`, and the platform its commission on it. */
 function settle(p: PaymentMoney, a: EscrowAccounts, kept_minor: bigint): TransferRequest[] {
-  const ids = transferIds(p.id);
+  const ids = transferIds(p.id, p.line_refunds);
   const commission = commissionOn(kept_minor, p.currency, p.commission_bps);
   const unit: TransferRequest[] = [];
   if (kept_minor - commission > 0n) unit.push({ id: ids.release, kind: 'post_pending', pending_id: ids.hold, amount: kept_minor - commission, code: 'release', reference: p.order_id });
@@ -88,11 +94,30 @@ export function releaseUnit(p: PaymentMoney, a: EscrowAccounts): TransferRequest
 }
 
 export function refundUnit(p: PaymentMoney, a: EscrowAccounts, refund_minor: bigint): TransferRequest[] {
-  const ids = transferIds(p.id);
+  const ids = transferIds(p.id, p.line_refunds);
   const refund: TransferRequest = { id: ids.refund, kind: 'posted', debit_account_id: a.escrow.id, credit_account_id: a.clearing.id, amount: refund_minor, currency: p.currency, code: 'refund', reference: p.order_id };
   if (refund_minor >= p.amount_minor) return [{ id: ids.voidHold, kind: 'void_pending', pending_id: ids.hold, code: 'refund', reference: p.order_id }, refund];
   return [...settle(p, a, p.amount_minor - refund_minor), refund];
 }
+
+/**
+ * A line refund while the order goes on: `p.amount_minor` is what escrow holds for the seller
+ * now; `refund_minor` of it goes back to the buyer and the rest is held again under the next
+ * hold. Refunding all of it leaves no hold. Transfer IDs come from the payment and the refund's
+ * sequence number, so a retried handler finds them there.
+ */
+export function lineRefundUnit(p: PaymentMoney, a: EscrowAccounts, refund_minor: bigint): TransferRequest[] {
+  const seq = (p.line_refunds ?? 0) + 1;
+  if (refund_minor <= 0n || refund_minor > p.amount_minor) throw new Error(`line refund of ${refund_minor} for payment ${p.id} holding ${p.amount_minor}`);
+  const unit: TransferRequest[] = [
+    { id: `lvoid_${p.id}_${seq}`, kind: 'void_pending', pending_id: transferIds(p.id, p.line_refunds).hold, code: 'refund', reference: p.order_id },
+    { id: lineRefundId(p.id, seq), kind: 'posted', debit_account_id: a.escrow.id, credit_account_id: a.clearing.id, amount: refund_minor, currency: p.currency, code: 'refund', reference: p.order_id },
+  ];
+  if (p.amount_minor > refund_minor) unit.push({ id: transferIds(p.id, seq).hold, kind: 'pending', debit_account_id: a.escrow.id, credit_account_id: a.seller.id, amount: p.amount_minor - refund_minor, currency: p.currency, code: 'hold', reference: p.order_id });
+  return unit;
+}
+
+export const lineRefundId = (payment_id: string, seq: number) => `lref_${payment_id}_${seq}`;
 
 /**
  * Moves money for a payment: applies one unit of linked transfers inside the caller's

@@ -106,4 +106,25 @@ export const migrations = [
     `-- A seller may ask to be paid now; the payout names who asked (null: the scheduled run).
      alter table payout add column requested_by text;`,
   ),
+  sqlMigration(
+    '20261206T1101_line_refunds',
+    `-- Partial refunds while the order goes on (a short-picked line nobody else could send): each
+     -- one voids the escrow hold, returns its amount to the buyer and holds the rest again under
+     -- hold_<payment>_<seq>; the provider is asked to send it once (sent_at).
+     create table payment_line_refund (
+       merchant_id text not null,
+       id text not null,
+       payment_id text not null,
+       order_id text not null,
+       seq integer not null check (seq > 0),
+       amount_minor bigint not null check (amount_minor > 0),
+       reason text not null,
+       sent_at timestamptz,
+       created_at timestamptz not null default now(),
+       primary key (merchant_id, id),
+       foreign key (merchant_id, payment_id) references payment (merchant_id, id),
+       unique (merchant_id, payment_id, seq)
+     );
+     create index payment_line_refund_unsent on payment_line_refund (created_at) where sent_at is null;`,
+  ),
 ];

@@ -288,15 +288,53 @@ export async function heldPayment(trx: AnyTrx, merchant_id: string, order_id: st
   return payment?.status === 'captured' ? payment : undefined;
 }
 
-/** Asks the provider to send back refunded money; idempotent by the payment's refund ID. */
+/**
+ * What escrow holds for the seller of a payment now: what was paid less its line refunds, with
+ * how many there were (which names the live hold, see `transferIds`). Read in the caller's
+ * transaction, which holds the payment's lock.
+ */
+export async function heldMoney(trx: AnyTrx, payment: Payment): Promise<Payment & { line_refunds: number; line_refunded_minor: bigint }> {
+  const r = await sql<{ n: number; total: string }>`
+    select count(*)::int as n, coalesce(sum(amount_minor), 0)::text as total from payment_line_refund where merchant_id = ${payment.merchant_id} and payment_id = ${payment.id}`.execute(trx);
+  const line_refunded_minor = BigInt(r.rows[0]!.total);
+  return { ...payment, amount_minor: payment.amount_minor - line_refunded_minor, line_refunds: r.rows[0]!.n, line_refunded_minor };
+}
+
+/** Records a line refund the ledger just posted, for the provider to send (`sendPendingRefunds`). */
+export async function recordLineRefund(trx: AnyTrx, payment: Payment, refund: { id: string; seq: number; amount_minor: bigint; reason: string }): Promise<void> {
+  await tablesOf<PaymentTables>(trx)
+    .insertInto('payment_line_refund')
+    .values({ merchant_id: payment.merchant_id, id: refund.id, payment_id: payment.id, order_id: payment.order_id, seq: refund.seq, amount_minor: refund.amount_minor, reason: refund.reason, sent_at: null })
+    .execute();
+}
+
+/**
+ * Asks the provider to send back refunded money: an order's refund, and the line refunds of
+ * orders that go on; idempotent by the refund's ID. A refund of nothing (the line refunds had
+ * returned everything already) asks the provider for nothing.
+ */
 export async function sendPendingRefunds(db: AnyDb, provider: PaymentProvider): Promise<number> {
   const t = tablesOf<PaymentTables>(db);
   const due = await t.selectFrom('payment').selectAll().where('status', 'in', ['refunded', 'partially_refunded']).where('refund_sent_at', 'is', null).where('provider', '=', provider.name).limit(100).execute();
   for (const p of due) {
-    await provider.refund(p.provider_payment_id!, p.refund_amount_minor ?? p.amount_minor, `refund_${p.id}`);
+    const amount = p.refund_amount_minor ?? p.amount_minor;
+    if (amount > 0n) await provider.refund(p.provider_payment_id!, amount, `refund_${p.id}`);
     await t.updateTable('payment').set({ refund_sent_at: sql`now()` }).where('merchant_id', '=', p.merchant_id).where('id', '=', p.id).execute();
   }
-  return due.length;
+  const lines = await t
+    .selectFrom('payment_line_refund as r')
+    .innerJoin('payment as p', (j) => j.onRef('p.merchant_id', '=', 'r.merchant_id').onRef('p.id', '=', 'r.payment_id'))
+    .select(['r.merchant_id', 'r.id', 'r.amount_minor', 'p.provider_payment_id'])
+    .where('r.sent_at', 'is', null)
+    .where('p.provider', '=', provider.name)
+    .orderBy('r.created_at')
+    .limit(100)
+    .execute();
+  for (const r of lines) {
+    await provider.refund(r.provider_payment_id!, r.amount_minor, `refund_${r.id}`);
+    await t.updateTable('payment_line_refund').set({ sent_at: sql`now()` }).where('merchant_id', '=', r.merchant_id).where('id', '=', r.id).execute();
+  }
+  return due.length + lines.length;
 }
 
 export async function paymentsOf(db: AnyDb, merchant_id: string, filter: { order_id?: string | undefined; before_id?: string | undefined; limit: number }): Promise<Payment[]> {

@@ -78,8 +78,13 @@ async function payOutIn(trx: AnyTrx, merchant_id: string, currency: string, requ
     .execute();
   if (payments.length === 0) return undefined;
   const payout_id = newId('po');
+  // Line refunds (short picks) went back to the buyer while the order went on: refunded too.
+  const lineRefunds = await sql<{ payment_id: string; total: string }>`
+    select payment_id, sum(amount_minor)::text as total from payment_line_refund
+    where merchant_id = ${merchant_id} and payment_id = any(${payments.map((p) => p.id)}::text[]) group by payment_id`.execute(trx);
+  const lineRefunded = new Map(lineRefunds.rows.map((r) => [r.payment_id, BigInt(r.total)]));
   const items = payments.map((p) => {
-    const refunded = p.refund_amount_minor ?? 0n;
+    const refunded = (p.refund_amount_minor ?? 0n) + (lineRefunded.get(p.id) ?? 0n);
     const commission = commissionOn(p.amount_minor - refunded, p.currency, p.commission_bps);
     return { merchant_id, payout_id, order_id: p.order_id, payment_id: p.id, gross_minor: p.amount_minor, commission_minor: commission, refunded_minor: refunded, net_minor: p.amount_minor - refunded - commission };
   });

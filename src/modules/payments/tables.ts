@@ -59,8 +59,24 @@ export interface PayoutItemTable {
   net_minor: bigint;
 }
 
+/** A partial refund while the order goes on: a short-picked line that nobody else could send. */
+export interface PaymentLineRefundTable {
+  merchant_id: string;
+  /** Also the ID of its ledger transfer (escrow -> provider clearing). */
+  id: string;
+  payment_id: string;
+  order_id: string;
+  /** 1, 2, ...: the escrow hold it leaves is hold_<payment>_<seq>. */
+  seq: number;
+  amount_minor: bigint;
+  reason: string;
+  sent_at: Date | null;
+  created_at: Generated<Date>;
+}
+
 export interface PaymentTables {
   payment: PaymentTable;
+  payment_line_refund: PaymentLineRefundTable;
   provider_event: ProviderEventTable;
   payout: PayoutTable;
   payout_item: PayoutItemTable;

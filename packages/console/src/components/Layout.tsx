@@ -9,6 +9,7 @@ const sections = [
   { to: '/catalog', key: 'catalog', end: false },
   { to: '/stock', key: 'stock', end: false },
   { to: '/orders', key: 'orders', end: false },
+  { to: '/fulfilment', key: 'fulfilment', end: false, scope: 'fulfilments:read' },
   { to: '/local-delivery', key: 'localDelivery', end: false },
   { to: '/shipments', key: 'shipments', end: false, scope: 'shipments:read' },
   { to: '/payouts', key: 'payouts', end: false },
