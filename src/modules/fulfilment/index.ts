@@ -14,6 +14,8 @@ import { fulfilmentEvents } from './events.js';
 import { registerFulfilmentRoutes } from './fulfilment-routes.js';
 import { followOrders } from './fulfilments.js';
 import { migrations } from './migrations.js';
+import { pickupHoldHandler, pickupSettings } from './pickup.js';
+import { registerPickupRoutes } from './pickup-routes.js';
 import { registerRoutes } from './routes.js';
 
 // Paid orders open fulfilments, and an order moved on its own moves them: in the order's transaction.
@@ -26,10 +28,13 @@ export const fulfilmentModule = defineModule({
   routes: (router: ModuleRouter, ctx: ModuleContext) => {
     registerRoutes(router, ctx);
     registerFulfilmentRoutes(router, ctx);
+    registerPickupRoutes(router, ctx);
   },
+  jobs: () => [pickupHoldHandler],
+  settings: pickupSettings,
   scopes: [
     { name: 'fulfilments:read', kind: 'secret', description: 'Read fulfilments: pick lists per location, their lines and transitions' },
-    { name: 'fulfilments:write', kind: 'secret', description: 'Pick, pack, hand over, cancel and return fulfilments' },
+    { name: 'fulfilments:write', kind: 'secret', description: 'Pick, pack, hand over, cancel and return fulfilments; put pickups at the desk and hand them over against the buyer’s code' },
   ],
   webhookEvents: Object.values(fulfilmentEvents),
 });
@@ -41,3 +46,4 @@ export { fulfilmentRules, fulfilmentsOfOrder, getFulfilment, holdingStatuses, li
 export { fulfilmentEvents, type FulfilmentTransitionPayload } from './events.js';
 export { fulfilmentJson, fulfilmentSchema } from './fulfilment-routes.js';
 export { fulfilmentMethods, fulfilmentStatuses, type FulfilmentMethod, type FulfilmentStatus, type FulfilmentTables } from './tables.js';
+export { collectWithCode, expirePickup, issuePickupCode, pickupHoldJob, pickupSettings, PickupCodes } from './pickup.js';
