@@ -7,6 +7,7 @@ import { consumers } from './locales/consumers';
 import { orders } from './locales/orders';
 import { overview } from './locales/overview';
 import { payouts } from './locales/payouts';
+import { pickup } from './locales/pickup';
 import { platform } from './locales/platform';
 import { settings } from './locales/settings';
 import { stock } from './locales/stock';
@@ -20,7 +21,7 @@ export const languages = [
   { code: 'zh-CN', label: '简体中文' },
 ] as const;
 
-const namespaces = { common, overview, catalog, stock, orders, payouts, consumers, settings, mail, platform };
+const namespaces = { common, overview, catalog, stock, orders, pickup, payouts, consumers, settings, mail, platform };
 const storageKey = 'openbos.language';
 
 function initialLanguage(): string {

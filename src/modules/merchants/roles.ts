@@ -12,8 +12,8 @@ import type { ConsoleRole } from './tables.js';
  * the modules they run and a few reads; viewers the read scopes of the modules they may see. A new
  * module's scopes reach staff or viewers once its name is added below.
  */
-const staff: { runs: string[]; alsoScopes: Scope[] } = { runs: ['catalog', 'inventory', 'orders', 'logistics'], alsoScopes: ['merchant:read', 'locations:read', 'payments:read', 'consumers:read'] };
-const viewer: { reads: string[]; alsoScopes: Scope[] } = { reads: ['locations', 'catalog', 'inventory', 'orders', 'payments', 'databank', 'logistics'], alsoScopes: ['merchant:read'] };
+const staff: { runs: string[]; alsoScopes: Scope[] } = { runs: ['catalog', 'inventory', 'orders', 'fulfilment', 'logistics'], alsoScopes: ['merchant:read', 'locations:read', 'payments:read', 'consumers:read'] };
+const viewer: { reads: string[]; alsoScopes: Scope[] } = { reads: ['locations', 'catalog', 'inventory', 'orders', 'fulfilment', 'payments', 'databank', 'logistics'], alsoScopes: ['merchant:read'] };
 
 export const consoleRoles = ['owner', 'admin', 'staff', 'viewer'] as const satisfies readonly ConsoleRole[];
 

@@ -9,6 +9,7 @@ const sections = [
   { to: '/catalog', key: 'catalog', end: false },
   { to: '/stock', key: 'stock', end: false },
   { to: '/orders', key: 'orders', end: false },
+  { to: '/pickup', key: 'pickup', end: false, scope: 'fulfilments:read' },
   { to: '/payouts', key: 'payouts', end: false },
   { to: '/consumers', key: 'consumers', end: false },
   { to: '/mail', key: 'mail', end: false },
