@@ -33,6 +33,8 @@ const wholeLists: Record<string, string> = {
   getCarrierPerformance: 'one row per carrier and lane of the carrier network, which is bounded by its lanes',
   trackConsumerOrder: 'the shipments of one order: one live, and the few cancelled before it',
   getSellerBalanceTotals: 'one row per currency',
+  listWaitingPickups: 'the parcels waiting at one store’s desk; answered whole (at most 200)',
+  consumerOrderPickup: 'the pickups of one order: one per serving store',
 };
 
 interface ListFixture {

@@ -74,6 +74,12 @@ async function aPaidOrder(a: TestMerchant): Promise<string> {
   return id;
 }
 
+/** The fulfilment of a paid order of A's. */
+async function aFulfilment(a: TestMerchant): Promise<string> {
+  const id = await aPaidOrder(a);
+  return (await a.call('GET', `/v1/orders/${id}/fulfilments`)).body.data[0].id as string;
+}
+
 /** A's order shipped by carrier: its shipment. */
 async function aShipment(a: TestMerchant): Promise<{ id: string; lane: string }> {
   const res = await a.call('POST', `/v1/orders/${await aPaidOrder(a)}/shipments`, { body: { destination: { latitude: 39.9, longitude: 116.4 } } });
@@ -220,6 +226,10 @@ const fixtures: Record<string, Fixture> = {
   createShipment: { kind: 'item', setup: async (a) => { const id = await aPaidOrder(a); return { path: `/v1/orders/${id}/shipments`, body: { destination: { latitude: 39.9, longitude: 116.4 } }, marker: id, readBack: `/v1/orders/${id}` }; } },
   listShipments: { kind: 'collection', setup: async (a) => ({ path: '/v1/shipments?limit=100', marker: (await aShipment(a)).id }) },
   getShipment: { kind: 'item', setup: async (a) => { const { id } = await aShipment(a); return { path: `/v1/shipments/${id}`, marker: id }; } },
+  markReadyForPickup: { kind: 'item', setup: async (a) => { const f = await aFulfilment(a); return { path: `/v1/fulfilments/${f}/ready`, body: {}, marker: f, readBack: `/v1/fulfilments/${f}` }; } },
+  collectPickup: { kind: 'item', setup: async (a) => { const f = await aFulfilment(a); return { path: `/v1/fulfilments/${f}/collect`, body: { code: '123456' }, marker: f, readBack: `/v1/fulfilments/${f}` }; } },
+  verifyPickupCode: { kind: 'item', setup: async (a) => { const l = await aLocation(a); return { path: `/v1/locations/${l}/pickups/verify`, body: { code: '123456' }, marker: l, readBack: `/v1/locations/${l}` }; } },
+  listWaitingPickups: { kind: 'item', setup: async (a) => { const l = await aLocation(a); return { path: `/v1/locations/${l}/pickups`, marker: l }; } },
   getCarrierPerformance: { kind: 'collection', setup: async (a) => ({ path: '/v1/logistics/performance', marker: (await aShipment(a)).lane }) },
   getPayoutStatement: { kind: 'item', setup: async (a) => { const id = await aPayout(a); return { path: `/v1/payouts/${id}`, marker: id }; } },
   listMailMessages: { kind: 'collection', setup: async (a) => ({ path: '/v1/mail-messages?limit=100', marker: await aMailMessage(a) }) },
