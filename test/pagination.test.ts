@@ -36,6 +36,8 @@ const wholeLists: Record<string, string> = {
   getSellerBalanceTotals: 'one row per currency',
   listRiders: 'the riders of one store, at most 200',
   getPickList: 'a location’s open lines gathered per variant, at most 2 000 lines (`truncated` says when more wait)',
+  listWaitingPickups: 'the parcels waiting at one store’s desk; answered whole (at most 200)',
+  consumerOrderPickup: 'the pickups of one order: one per serving store',
 };
 
 interface ListFixture {

@@ -25,6 +25,7 @@ const ConsumerDetail = lazy(() => import('./pages/consumers/ConsumerDetail'));
 const Platform = lazy(() => import('./pages/platform/Platform'));
 const Settings = lazy(() => import('./pages/settings/Settings'));
 const Mail = lazy(() => import('./pages/mail/Mail'));
+const PickupDesk = lazy(() => import('./pages/pickup/PickupDesk'));
 const MailDetail = lazy(() => import('./pages/mail/MailDetail'));
 const ForgotPassword = lazy(() => import('./pages/signin/ForgotPassword'));
 const ResetPassword = lazy(() => import('./pages/signin/ResetPassword'));
@@ -73,6 +74,7 @@ export function App() {
         <Route path="shipments/performance" element={page(<CarrierPerformance />)} />
         <Route path="local-delivery" element={page(<LocalDelivery />)} />
         <Route path="fulfilment" element={page(<Fulfilment />)} />
+        <Route path="pickup" element={page(<PickupDesk />)} />
         <Route path="payouts" element={page(<Payouts />)} />
         <Route path="payouts/:payoutId" element={page(<PayoutDetail />)} />
         <Route path="consumers" element={page(<Consumers />)} />

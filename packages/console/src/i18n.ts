@@ -9,6 +9,7 @@ import { fulfilment } from './locales/fulfilment';
 import { orders } from './locales/orders';
 import { overview } from './locales/overview';
 import { payouts } from './locales/payouts';
+import { pickup } from './locales/pickup';
 import { platform } from './locales/platform';
 import { settings } from './locales/settings';
 import { shipments } from './locales/shipments';
@@ -23,7 +24,7 @@ export const languages = [
   { code: 'zh-CN', label: '简体中文' },
 ] as const;
 
-const namespaces = { common, overview, catalog, stock, orders, fulfilment, shipments, payouts, consumers, settings, mail, platform, localDelivery };
+const namespaces = { common, overview, catalog, stock, orders, fulfilment, pickup, shipments, payouts, consumers, settings, mail, platform, localDelivery };
 const storageKey = 'openbos.language';
 
 function initialLanguage(): string {

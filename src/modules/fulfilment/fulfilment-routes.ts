@@ -100,7 +100,7 @@ export const orderFulfilmentsRoute = defineRoute({
 
 const reason = z.string().trim().min(1).max(500).optional();
 
-/** The fulfilment actions a store takes by hand; the rest follow carriers, pickup codes and riders. */
+/** The fulfilment actions a store takes by hand; the rest follow carriers, pickup codes (pickup-routes.ts: ready, collect) and riders. */
 const storeActions: { action: FulfilmentAction; segment: string; operationId: string; summary: string; body: z.ZodType }[] = [
   { action: 'start_pick', segment: 'start-pick', operationId: 'startPicking', summary: 'Start picking: the store took the fulfilment off the pick list', body: z.object({ reason }).strict() },
   {
@@ -118,7 +118,6 @@ const storeActions: { action: FulfilmentAction; segment: string; operationId: st
       })
       .strict(),
   },
-  { action: 'ready', segment: 'ready', operationId: 'markReadyForPickup', summary: 'Put a packed pickup fulfilment at the desk: ready for the buyer to collect with their code', body: z.object({ reason }).strict() },
   { action: 'cancel', segment: 'cancel', operationId: 'cancelFulfilment', summary: 'Cancel a fulfilment that has not left its location; its stock is released', body: z.object({ reason: z.string().trim().min(1).max(500) }).strict() },
   { action: 'fail', segment: 'fail', operationId: 'failDelivery', summary: 'Record a failed delivery (nobody home, refused)', body: z.object({ reason: z.string().trim().min(1).max(500) }).strict() },
   { action: 'return', segment: 'return', operationId: 'returnFulfilment', summary: 'The goods came back to the location: they are on the shelf again', body: z.object({ reason }).strict() },

@@ -19,6 +19,8 @@ import { seedRiders } from './riders-seed.js';
 import { followOrders } from './fulfilments.js';
 import { migrations } from './migrations.js';
 import { registerPickListRoutes } from './pick-list.js';
+import { pickupHoldHandler, pickupSettings } from './pickup.js';
+import { registerPickupRoutes } from './pickup-routes.js';
 import { registerRoutes } from './routes.js';
 import { settingsMigrations } from './settings-migrations.js';
 
@@ -34,10 +36,13 @@ export const fulfilmentModule = defineModule({
     registerFulfilmentRoutes(router, ctx);
     registerLocalDeliveryRoutes(router, ctx);
     registerPickListRoutes(router, ctx);
+    registerPickupRoutes(router, ctx);
   },
+  jobs: () => [pickupHoldHandler],
+  settings: pickupSettings,
   scopes: [
     { name: 'fulfilments:read', kind: 'secret', description: 'Read fulfilments: pick lists per location, their lines and transitions' },
-    { name: 'fulfilments:write', kind: 'secret', description: 'Pick, pack, hand over, cancel and return fulfilments' },
+    { name: 'fulfilments:write', kind: 'secret', description: 'Pick, pack, hand over, cancel and return fulfilments; put pickups at the desk and hand them over against the buyer’s code' },
   ],
   seedDemo: seedRiders,
   webhookEvents: [...Object.values(fulfilmentEvents), ...localDeliveryEvents, fulfilmentShortPicked, fulfilmentLineRefunded],
@@ -54,3 +59,4 @@ export { fulfilmentMethods, fulfilmentStatuses, type FulfilmentMethod, type Fulf
 export { planRoutes, schedule, rider_speed_km_h, stop_service_s, route_stops_max, type Delivery, type PlannedRoute } from './route-planning.js';
 export { localRouteDispatched, localRouteDone, localRoutePlanned } from './local-delivery-events.js';
 export { defaultDeliverySettings, deliverySettings, saveDeliverySettings, settingsBounds, type DeliverySettings } from './settings-store.js';
+export { collectWithCode, expirePickup, issuePickupCode, pickupHoldJob, pickupSettings, PickupCodes } from './pickup.js';

@@ -65,6 +65,27 @@ export const migrations = [
        check (refunded_quantity >= 0 and refunded_quantity <= quantity - coalesce(picked_quantity, 0));`,
   ),
   sqlMigration(
+    '20261206T1110_create_pickup_code',
+    `-- Pickup codes (issue 15): one per pickup fulfilment put at the desk. The code itself is not
+     -- stored: a nonce derives it under the installation's secret, and its HMAC (per merchant and
+     -- location) is how the desk finds and checks it. hold_until: when an uncollected parcel is
+     -- cancelled and refunded (the durable job fulfilment.pickup_hold).
+     create table pickup_code (
+       merchant_id text not null,
+       fulfilment_id text not null,
+       order_id text not null,
+       location_id text not null,
+       nonce text not null,
+       code_hash text not null,
+       hold_until timestamptz not null,
+       issued_at timestamptz not null,
+       primary key (merchant_id, fulfilment_id),
+       foreign key (merchant_id, fulfilment_id) references fulfilment (merchant_id, id)
+     );
+     create index pickup_code_desk on pickup_code (merchant_id, location_id, code_hash);
+     create index pickup_code_order on pickup_code (merchant_id, order_id);`,
+  ),
+  sqlMigration(
     '20261206T1120_create_riders_and_local_routes',
     `-- Local delivery (issue 15): riders are staff of a store; a route is one rider's trip from the
      -- store through its stops (express fulfilments) in order, each with its ETA against the

@@ -58,8 +58,10 @@ export const rules: Record<OrderAction, Rule> = {
   ship: { from: ['paid'], to: 'shipped', event: events.orderShipped, by: ['seller', 'platform'] },
   deliver: { from: ['shipped'], to: 'delivered', event: events.orderDelivered, by: ['seller', 'system', 'platform'] },
   complete: { from: ['shipped', 'delivered'], to: 'completed', event: events.orderCompleted, by: ['buyer', 'system', 'platform'] },
-  request_refund: { from: ['paid', 'shipped', 'delivered'], to: 'refund_requested', event: events.orderRefundRequested, by: ['seller', 'buyer', 'platform'] },
-  approve_refund: { from: ['refund_requested'], to: 'refunded', event: events.orderRefunded, by: ['seller', 'platform'] },
+  // The system asks and approves a refund only for a pickup nobody collected within its hold
+  // window (src/modules/fulfilment/pickup.ts): the goods never left the store.
+  request_refund: { from: ['paid', 'shipped', 'delivered'], to: 'refund_requested', event: events.orderRefundRequested, by: ['seller', 'buyer', 'platform', 'system'] },
+  approve_refund: { from: ['refund_requested'], to: 'refunded', event: events.orderRefunded, by: ['seller', 'platform', 'system'] },
   reject_refund: { from: ['refund_requested'], to: 'previous', event: events.orderRefundRejected, by: ['seller', 'platform'] },
   dispute: { from: ['refund_requested'], to: 'disputed', event: events.orderDisputed, by: ['seller', 'buyer'] },
   platform_refund: { from: ['disputed'], to: 'refunded', event: events.orderRefunded, by: ['platform'] },

@@ -10,6 +10,7 @@ const sections = [
   { to: '/stock', key: 'stock', end: false },
   { to: '/orders', key: 'orders', end: false },
   { to: '/fulfilment', key: 'fulfilment', end: false, scope: 'fulfilments:read' },
+  { to: '/pickup', key: 'pickup', end: false, scope: 'fulfilments:read' },
   { to: '/local-delivery', key: 'localDelivery', end: false },
   { to: '/shipments', key: 'shipments', end: false, scope: 'shipments:read' },
   { to: '/payouts', key: 'payouts', end: false },
