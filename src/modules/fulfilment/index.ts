@@ -39,5 +39,7 @@ export { promiseFor, type SellerPromise } from './service.js';
 export { nextOpening, openUntil, readyBy } from './opening-hours.js';
 export { fulfilmentRules, fulfilmentsOfOrder, getFulfilment, holdingStatuses, listFulfilments, openFulfilments, shippedQuantity, transitionFulfilment, transitionFulfilments, type Fulfilment, type FulfilmentAction, type FulfilmentLine, type FulfilmentRequest, type FulfilmentWithLines } from './fulfilments.js';
 export { fulfilmentEvents, type FulfilmentTransitionPayload } from './events.js';
+export { followShipmentTracking, linkShipment } from './shipment-links.js';
+export { getReturn, openReturns, receiveReturn, returnableFulfilments, returnOfShipment, returnsOfOrder, type FulfilmentReturn, type ReceivedReturn, type ReturnWithLines } from './returns.js';
 export { fulfilmentJson, fulfilmentSchema } from './fulfilment-routes.js';
-export { fulfilmentMethods, fulfilmentStatuses, type FulfilmentMethod, type FulfilmentStatus, type FulfilmentTables } from './tables.js';
+export { fulfilmentMethods, fulfilmentStatuses, type FulfilmentMethod, type FulfilmentStatus, type FulfilmentTables, returnStatuses, type ReturnStatus } from './tables.js';

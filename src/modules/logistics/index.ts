@@ -51,7 +51,8 @@ export { furthest, InvalidTrackingSignatureError, LabelRefusedError, shipmentSta
 export { carrierSignatureHeader, signTracking, SimulatedCarrierNetwork, type SimulatedCarrierOptions } from './simulated-carrier.js';
 export { carrierAdapters, shipmentRouter, shipping } from './carriers.js';
 export { simCarrierSecret, simCarriersEnabled } from './sim-carrier-secret.js';
-export { cancelShipment, getShipment, insertShipment, lanePerformance, listShipments, shipmentsOfOrder, liveShipmentOf, nearestRegion, networkLanes, recordTrackingEvent, shipmentCount, ShipmentRouter, type NewShipment, type ParcelPlan, type Shipment, type ShipmentEvent, type TrackingOutcome } from './shipments.js';
+export { cancelShipment, getShipment, insertShipment, lanePerformance, listShipments, shipmentsOfOrder, liveReturnOf, liveShipmentOf, nearestRegion, networkLanes, recordTrackingEvent, shipmentCount, ShipmentRouter, type NewShipment, type ParcelPlan, type Shipment, type ShipmentEvent, type TrackingOutcome } from './shipments.js';
 export { shipmentJson, shipmentSchema } from './http.js';
 export { shipmentCreated, shipmentStatusChanged } from './events.js';
 export { logisticsSettings } from './settings.js';
+export { shipmentDirections, type ShipmentDirection } from './tables.js';

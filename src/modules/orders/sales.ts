@@ -11,7 +11,7 @@ import type { OrderStatus } from './tables.js';
  * It counts on the day it was placed, in the merchant's time zone. Refunds are shown beside it,
  * not hidden in it, so the chart shows what was sold and what came back.
  */
-export const soldStatuses: readonly OrderStatus[] = ['paid', 'shipped', 'delivered', 'completed', 'refund_requested', 'disputed', 'refunded'];
+export const soldStatuses: readonly OrderStatus[] = ['paid', 'shipped', 'delivered', 'completed', 'refund_requested', 'awaiting_return', 'disputed', 'refunded'];
 
 export const sales_days_max = 90;
 export const top_products_max = 20;
