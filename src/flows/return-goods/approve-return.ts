@@ -4,8 +4,7 @@ import { openReturns, returnableFulfilments, returnsOfOrder, type ReturnWithLine
 import { getLocation } from '../../modules/locations/index.js';
 import type { CarrierAdapter, ShipmentRouter } from '../../modules/logistics/index.js';
 import { getOrder } from '../../modules/orders/index.js';
-import { cancelLabel } from '../ship-parcel/steps/buy-label.js';
-import { buyReturnLabel, type BoughtReturnLabel } from './steps/buy-return-label.js';
+import { buyReturnLabel, cancelReturnLabel, type BoughtReturnLabel } from './steps/buy-return-label.js';
 import { recordReturnShipment } from './steps/record-return-shipment.js';
 
 export interface ReturnApproval {
@@ -52,7 +51,7 @@ export async function approveWithReturn(db: AnyDb, shipping: { router: ShipmentR
       await openReturns(trx, { merchant_id, order_id, actor: request.actor, reason: request.reason, shipments });
     });
   } catch (error) {
-    for (const b of bought) await cancelLabel(b.carrier, merchant_id, b.label.label_id).catch(() => false);
+    for (const b of bought) await cancelReturnLabel(b, merchant_id).catch(() => false);
     throw error;
   }
   for (const b of bought) shipping.router.track(b.carrier.code, b.label.tracking_number, b.plan);

@@ -6,7 +6,7 @@ import { registerRoutes } from './routes.js';
  *
  *   POST /v1/orders/{order_id}/returns (approve-return.ts), on an order with an open refund request:
  *     steps/buy-return-label.ts        per fulfilment that left: route buyer -> location, buy the label
- *                                      (ship-parcel's buyLabel; compensation: cancelLabel)
+ *                                      (idempotent per fulfilment; compensation: cancelReturnLabel)
  *     then in one transaction:
  *     steps/record-return-shipment.ts  logistics.insertShipment, direction 'return'
  *     fulfilment.openReturns           order -> awaiting_return (escrow held, auto-confirm paused), one return per fulfilment
