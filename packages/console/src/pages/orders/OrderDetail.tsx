@@ -12,6 +12,7 @@ import { useSession } from '../../session';
 import { EscrowCard } from './EscrowCard';
 import { OrderActions, type OrderDetail } from './OrderActions';
 import { OrderTimeline } from './OrderTimeline';
+import { ReturnsCard } from './ReturnsCard';
 import { ShipmentsCard } from './ShipmentsCard';
 import './orders.css';
 
@@ -51,6 +52,7 @@ function OrderBody({ order }: { order: OrderDetail }) {
       <div className="order-main">
         <OrderLines order={order} />
         <ShipmentsCard order={order} />
+        <ReturnsCard order={order} />
         <OrderTimeline order={order} />
       </div>
       <div className="order-side">
@@ -89,7 +91,7 @@ function OrderTotals({ order }: { order: OrderDetail }) {
   const { t } = useTranslation('orders');
   const f = useFormat();
   const money = (minor: number) => f.money(minor, order.currency);
-  const refundOpen = order.status === 'refund_requested' || order.status === 'disputed';
+  const refundOpen = order.status === 'refund_requested' || order.status === 'awaiting_return' || order.status === 'disputed';
   const row = (label: string, amount: string, testId?: string, className?: string) => (
     <tr className={className}>
       <th scope="row" colSpan={4}>
