@@ -60,7 +60,7 @@ function ReturnView({ order, ret: r }: { order: OrderDetail; ret: Return }) {
         <dt>{t('returns.location')}</dt>
         <dd className="mono">{r.location_id}</dd>
         <dt>{t('returns.shipment')}</dt>
-        <dd className="mono">{r.shipment_id ?? <span className="muted">{t('returns.noShipment')}</span>}</dd>
+        <dd>{r.shipment_id !== null ? <span className="mono">{r.shipment_id}</span> : <span className="muted">{t('returns.noShipment')}</span>}</dd>
         <dt>{t('returns.lines')}</dt>
         <dd>{r.lines.map((l) => `${l.sku} × ${l.returned_quantity ?? l.fulfilled_quantity}`).join(', ')}</dd>
         {r.received_at !== null && (
