@@ -31,7 +31,8 @@ const wholeLists: Record<string, string> = {
   listScopes: 'what the modules declare',
   listWebhookEventTypes: 'what the modules declare',
   getCarrierPerformance: 'one row per carrier and lane of the carrier network, which is bounded by its lanes',
-  trackConsumerOrder: 'the shipments of one order: one live, and the few cancelled before it',
+  trackConsumerOrder: 'the shipments of one order: one live outbound, the few cancelled before it, and at most one live return per fulfilment',
+  listOrderReturns: 'the returns of one order: at most one per fulfilment',
   getSellerBalanceTotals: 'one row per currency',
 };
 

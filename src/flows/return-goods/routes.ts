@@ -5,6 +5,7 @@ import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
 import { getReturn, receiveReturn, returnsOfOrder, returnStatuses, shippedQuantity, type ReturnWithLines } from '../../modules/fulfilment/index.js';
 import { shipping } from '../../modules/logistics/index.js';
+import { getOrder } from '../../modules/orders/index.js';
 import { approveWithReturn } from './approve-return.js';
 
 const id = z.string().min(1).max(64);
@@ -131,7 +132,13 @@ export function registerRoutes(router: ModuleRouter, ctx: ModuleContext): void {
     return c.json({ data: returns.map(returnJson) }, 201);
   });
 
-  router.route(listOrderReturnsRoute, async (c) => c.json({ data: (await returnsOfOrder(db, c.get('caller').merchant_id, c.req.valid('param').order_id)).map(returnJson) }, 200));
+  router.route(listOrderReturnsRoute, async (c) => {
+    const { merchant_id } = c.get('caller');
+    const { order_id } = c.req.valid('param');
+    // Another merchant's order answers 404, like one that does not exist.
+    if ((await getOrder(db, merchant_id, order_id)) === undefined) throw problems.notFound('The order');
+    return c.json({ data: (await returnsOfOrder(db, merchant_id, order_id)).map(returnJson) }, 200);
+  });
 
   router.route(getReturnRoute, async (c) => {
     const found = await getReturn(db, c.get('caller').merchant_id, c.req.valid('param').return_id);
