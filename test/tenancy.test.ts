@@ -88,6 +88,22 @@ async function aShipment(a: TestMerchant): Promise<{ id: string; lane: string }>
   return { id: res.body.id as string, lane: res.body.lane as string };
 }
 
+/** A's shipped order with an open refund request (ready to approve on return). */
+async function aRefundRequestedShippedOrder(a: TestMerchant): Promise<string> {
+  const id = await aPaidOrder(a);
+  expect((await a.call('POST', `/v1/orders/${id}/ship`, { body: {} })).status).toBe(200);
+  expect((await a.call('POST', `/v1/orders/${id}/refund-request`, { body: {} })).status).toBe(200);
+  return id;
+}
+
+/** A's return, awaiting the goods. */
+async function aReturn(a: TestMerchant): Promise<{ id: string; order_id: string }> {
+  const order_id = await aRefundRequestedShippedOrder(a);
+  const res = await a.call('POST', `/v1/orders/${order_id}/returns`, { body: {} });
+  expect(res.status, res.text).toBe(201);
+  return { id: res.body.data[0].id as string, order_id };
+}
+
 /** A console user's code now (or a step ahead), as the authenticator app shows it. */
 const codeFor = (secret: string, steps_ahead = 0) => new TOTP({ secret: Secret.fromBase32(secret) }).generate({ timestamp: Date.now() + steps_ahead * 30_000 });
 
@@ -237,6 +253,10 @@ const fixtures: Record<string, Fixture> = {
   rotateWebhookSecret: webhookEndpointItem('/rotate-secret'),
   createShipment: { kind: 'item', setup: async (a) => { const id = await aPaidOrder(a); return { path: `/v1/orders/${id}/shipments`, body: { destination: { latitude: 39.9, longitude: 116.4 } }, marker: id, readBack: `/v1/orders/${id}` }; } },
   listShipments: { kind: 'collection', setup: async (a) => ({ path: '/v1/shipments?limit=100', marker: (await aShipment(a)).id }) },
+  approveRefundWithReturn: { kind: 'item', setup: async (a) => { const id = await aRefundRequestedShippedOrder(a); return { path: `/v1/orders/${id}/returns`, body: {}, marker: id, readBack: `/v1/orders/${id}` }; } },
+  listOrderReturns: { kind: 'item', setup: async (a) => { const { id, order_id } = await aReturn(a); return { path: `/v1/orders/${order_id}/returns`, marker: id }; } },
+  getReturn: { kind: 'item', setup: async (a) => { const { id } = await aReturn(a); return { path: `/v1/returns/${id}`, marker: id }; } },
+  receiveReturn: { kind: 'item', setup: async (a) => { const { id } = await aReturn(a); return { path: `/v1/returns/${id}/receive`, body: {}, marker: id, readBack: `/v1/returns/${id}` }; } },
   getShipment: { kind: 'item', setup: async (a) => { const { id } = await aShipment(a); return { path: `/v1/shipments/${id}`, marker: id }; } },
   listFulfilments: { kind: 'collection', setup: async (a) => { const f = await aFulfilment(a); return { path: '/v1/fulfilments?limit=100', marker: f }; } },
   getFulfilment: { kind: 'item', setup: async (a) => { const f = await aFulfilment(a); return { path: `/v1/fulfilments/${f}`, marker: f }; } },

@@ -15,6 +15,7 @@ import { eraseConsumerFlow } from '../flows/erase-consumer/index.js';
 import { verifyEmailFlow } from '../flows/verify-email/index.js';
 import { editVariantsFlow } from '../flows/edit-variants/index.js';
 import { shipParcelFlow } from '../flows/ship-parcel/index.js';
+import { returnGoodsFlow } from '../flows/return-goods/index.js';
 import { catalogModule } from '../modules/catalog/index.js';
 import { accountsModule } from '../modules/accounts/index.js';
 import { inventoryModule } from '../modules/inventory/index.js';
@@ -40,7 +41,7 @@ export const allMigrations: readonly ModuleMigrations[] = [
 ];
 
 /** Every flow: processes that span modules (src/flows), registered after the modules they call. */
-export const flows: readonly BosFlow[] = [placeOrderFlow, capturePaymentFlow, releaseEscrowFlow, verifyEmailFlow, eraseConsumerFlow, editVariantsFlow, shipParcelFlow];
+export const flows: readonly BosFlow[] = [placeOrderFlow, capturePaymentFlow, releaseEscrowFlow, verifyEmailFlow, eraseConsumerFlow, editVariantsFlow, shipParcelFlow, returnGoodsFlow];
 
 /**
  * What the modules declare (scopes, webhook events, settings, commands) and what the platform

@@ -1655,6 +1655,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orders/{order_id}/returns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An order’s returns: what is coming back to which location, on which return shipment, and what was received */
+        get: operations["listOrderReturns"];
+        put?: never;
+        /** Approve a refund request on condition that the goods come back: the order waits in awaiting_return with its money in escrow, a return label is bought from the buyer back to each fulfilment’s location, and the refund posts when the goods are received */
+        post: operations["approveRefundWithReturn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orders/{order_id}/ship": {
         parameters: {
             query?: never;
@@ -2047,6 +2065,40 @@ export interface paths {
         get: operations["segmentSettings"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/returns/{return_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One return */
+        get: operations["getReturn"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/returns/{return_id}/receive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The store received the goods back: they go back on the shelf at the location (stock receipt), and once all of the order’s returns are in, the order is refunded (escrow back to the buyer), or disputed when something did not come back */
+        post: operations["receiveReturn"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2810,6 +2862,8 @@ export interface components {
                 quantity: number;
                 /** @description refunded after a short pick: nothing else could send it */
                 refunded_quantity: number;
+                /** @description what came back when it was returned */
+                returned_quantity: number | null;
                 sku: string;
                 title: string;
                 variant_id: string;
@@ -3076,7 +3130,7 @@ export interface components {
             refund_amount_minor: number | null;
             shipped_at: string | null;
             /** @enum {string} */
-            status: "awaiting_payment" | "paid" | "shipped" | "delivered" | "completed" | "closed" | "refund_requested" | "disputed" | "refunded";
+            status: "awaiting_payment" | "paid" | "shipped" | "delivered" | "completed" | "closed" | "refund_requested" | "awaiting_return" | "disputed" | "refunded";
             /** @description the goods: the sum of the lines */
             subtotal_minor: number;
             /** @description what the buyer pays, the payment captures and a refund can return at most: subtotal_minor + delivery_minor */
@@ -3087,6 +3141,7 @@ export interface components {
             all: number;
             by_status: {
                 awaiting_payment: number;
+                awaiting_return: number;
                 closed: number;
                 completed: number;
                 delivered: number;
@@ -3346,6 +3401,32 @@ export interface components {
             /** @description shown this once; each works once */
             recovery_codes: string[];
         };
+        Return: {
+            created_at: string;
+            fulfilment_id: string;
+            id: string;
+            lines: {
+                /** @description what left the location */
+                fulfilled_quantity: number;
+                line_no: number;
+                /** @description what came back; null until received */
+                returned_quantity: number | null;
+                sku: string;
+                title: string;
+                variant_id: string;
+            }[];
+            /** @description where the goods go back to: the fulfilment’s location */
+            location_id: string;
+            order_id: string;
+            reason: string | null;
+            received_at: string | null;
+            received_by: string | null;
+            requested_by: string;
+            /** @description the return shipment (direction `return`) carrying the goods back; null when the buyer brings them to the store */
+            shipment_id: string | null;
+            /** @enum {string} */
+            status: "awaiting" | "received";
+        };
         Rider: {
             active: boolean;
             created_at: string;
@@ -3394,6 +3475,13 @@ export interface components {
                 longitude: number;
             };
             destination_region: string;
+            /**
+             * @description outbound to the buyer, or a return from the buyer back to the location (`location_id`) when a refund needs the goods back
+             * @enum {string}
+             */
+            direction: "outbound" | "return";
+            /** @description the fulfilment whose goods it carries */
+            fulfilment_id: string | null;
             id: string;
             label_id: string | null;
             lane: string;
@@ -4863,6 +4951,13 @@ export interface operations {
                                 longitude: number;
                             };
                             destination_region: string;
+                            /**
+                             * @description outbound to the buyer, or a return from the buyer back to the location (`location_id`) when a refund needs the goods back
+                             * @enum {string}
+                             */
+                            direction: "outbound" | "return";
+                            /** @description the fulfilment whose goods it carries */
+                            fulfilment_id: string | null;
                             id: string;
                             lane: string;
                             order_id: string;
@@ -13631,6 +13726,7 @@ export interface operations {
                         /** @enum {string} */
                         outcome: "recorded" | "duplicate";
                         received: boolean;
+                        return_received: boolean;
                         status: string;
                     };
                 };
@@ -14110,7 +14206,7 @@ export interface operations {
                 cursor?: string;
                 /** @description items per page, at most 100 */
                 limit?: number;
-                status?: "awaiting_payment" | "paid" | "shipped" | "delivered" | "completed" | "closed" | "refund_requested" | "disputed" | "refunded";
+                status?: "awaiting_payment" | "paid" | "shipped" | "delivered" | "completed" | "closed" | "refund_requested" | "awaiting_return" | "disputed" | "refunded";
             };
             header?: never;
             path?: never;
@@ -15023,6 +15119,209 @@ export interface operations {
             };
         };
     };
+    listOrderReturns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The returns */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Return"][];
+                    };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    approveRefundWithReturn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason?: string;
+                    /**
+                     * @description each return parcel’s weight in grams
+                     * @default 1000
+                     */
+                    weight_g?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The order’s returns, one per fulfilment whose goods left */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Return"][];
+                    };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     shipOrder: {
         parameters: {
             query?: never;
@@ -15437,7 +15736,7 @@ export interface operations {
             query?: {
                 created_from?: string;
                 created_to?: string;
-                status?: "awaiting_payment" | "paid" | "shipped" | "delivered" | "completed" | "closed" | "refund_requested" | "disputed" | "refunded";
+                status?: "awaiting_payment" | "paid" | "shipped" | "delivered" | "completed" | "closed" | "refund_requested" | "awaiting_return" | "disputed" | "refunded";
             };
             header?: never;
             path?: never;
@@ -17756,6 +18055,210 @@ export interface operations {
                 content: {
                     "application/json": {
                         [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getReturn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                return_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The return */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Return"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    receiveReturn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                return_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description what came back per order line; everything that left when absent. Less than what left disputes the refund */
+                    lines?: {
+                        line_no: number;
+                        quantity: number;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description The return, received */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Return"] & {
+                        /**
+                         * @description what the order did: refunded once all its returns came back in full, disputed when one came back short, unchanged while others are on their way
+                         * @enum {string}
+                         */
+                        order_outcome: "refunded" | "disputed" | "unchanged";
                     };
                 };
             };

@@ -39,7 +39,7 @@ export const trackingWebhookRoute = defineRoute({
   summary: 'Signed tracking webhooks from carriers; duplicates are acknowledged and ignored, late events never move a shipment back',
   access: { scope: 'public', tenancy: 'public' },
   request: { params: z.object({ carrier: z.string().min(1).max(40).openapi({ param: { name: 'carrier', in: 'path' } }) }) },
-  responses: { 200: jsonResponse(z.object({ received: z.boolean(), outcome: z.enum(['recorded', 'duplicate']), status: z.string(), order_delivered: z.boolean() }), 'Received') },
+  responses: { 200: jsonResponse(z.object({ received: z.boolean(), outcome: z.enum(['recorded', 'duplicate']), status: z.string(), order_delivered: z.boolean(), return_received: z.boolean() }), 'Received') },
 });
 
 export function registerRoutes(router: ModuleRouter, ctx: ModuleContext): void {

@@ -4,6 +4,7 @@ import { getLocation } from '../../modules/locations/index.js';
 import { getShipment, liveShipmentOf, shipmentCount, type CarrierAdapter, type Shipment, type ShipmentEvent, type ShipmentRouter } from '../../modules/logistics/index.js';
 import { getOrder, type OrderDetail } from '../../modules/orders/index.js';
 import { buyLabel, cancelLabel } from './steps/buy-label.js';
+import { linkFulfilments } from './steps/link-fulfilments.js';
 import { recordShipment } from './steps/record-shipment.js';
 import { routeParcel } from './steps/route-parcel.js';
 import { shipOrder } from './steps/ship-order.js';
@@ -69,6 +70,7 @@ export async function createShipment(db: AnyDb, shipping: { router: ShipmentRout
         reason: plan.reason,
       });
       await shipOrder(trx, { merchant_id, order_id, tracking_number: label.tracking_number, actor: request.actor, auto_confirm_after_s: request.auto_confirm_after_s });
+      await linkFulfilments(trx, merchant_id, order_id, created.id);
       return created;
     });
     shipping.router.track(carrier.code, label.tracking_number, plan);

@@ -4,7 +4,7 @@ import { openReservations } from '../inventory/index.js';
 import { holdingStatuses } from './fulfilments.js';
 
 /** Orders whose lines their fulfilments must cover: paid and not ended by a refund. */
-const covering = ['paid', 'shipped', 'delivered', 'completed', 'refund_requested', 'disputed'];
+const covering = ['paid', 'shipped', 'delivered', 'completed', 'refund_requested', 'awaiting_return', 'disputed'];
 const left = ['handed_to_carrier', 'out_for_delivery', 'delivered', 'picked_up', 'delivery_failed', 'lost', 'returned'];
 
 export const checks: readonly InvariantCheck[] = [

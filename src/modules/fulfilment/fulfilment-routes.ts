@@ -22,7 +22,7 @@ export const fulfilmentSchema = z
     minutes_to_pick_by: z.number().int().openapi({ description: 'minutes left until pick-by (negative: the promise is at risk)' }),
     rerouted_from: z.string().nullable(),
     shipment_id: z.string().nullable(),
-    lines: z.array(z.object({ line_no: z.number().int(), variant_id: z.string(), sku: z.string(), title: z.string(), quantity: z.number().int(), picked_quantity: z.number().int().nullable(), fulfilled_quantity: z.number().int(), refunded_quantity: z.number().int().openapi({ description: 'refunded after a short pick: nothing else could send it' }) })),
+    lines: z.array(z.object({ line_no: z.number().int(), variant_id: z.string(), sku: z.string(), title: z.string(), quantity: z.number().int(), picked_quantity: z.number().int().nullable(), fulfilled_quantity: z.number().int(), refunded_quantity: z.number().int().openapi({ description: 'refunded after a short pick: nothing else could send it' }), returned_quantity: z.number().int().nullable().openapi({ description: 'what came back when it was returned' }) })),
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -42,7 +42,7 @@ export function fulfilmentJson(f: FulfilmentWithLines, now = Date.now()): z.infe
     minutes_to_pick_by: Math.round((f.pick_by.getTime() - now) / 60_000),
     rerouted_from: f.rerouted_from,
     shipment_id: f.shipment_id,
-    lines: f.lines.map((l) => ({ line_no: l.line_no, variant_id: l.variant_id, sku: l.sku, title: l.title, quantity: l.quantity, picked_quantity: l.picked_quantity, fulfilled_quantity: shippedQuantity(l), refunded_quantity: l.refunded_quantity })),
+    lines: f.lines.map((l) => ({ line_no: l.line_no, variant_id: l.variant_id, sku: l.sku, title: l.title, quantity: l.quantity, picked_quantity: l.picked_quantity, fulfilled_quantity: shippedQuantity(l), refunded_quantity: l.refunded_quantity, returned_quantity: l.returned_quantity })),
     created_at: f.created_at.toISOString(),
     updated_at: f.updated_at.toISOString(),
   };

@@ -21,12 +21,13 @@ export type FulfilmentWithLines = Fulfilment & { lines: FulfilmentLine[] };
  *   packed --hand_over--> handed_to_carrier        (standard, cross-border, seller; the ship-parcel flow)
  *   packed --ready--> ready_for_pickup             (pickup)
  *   packed --dispatch--> out_for_delivery          (express: a rider of the store)
- *   handed_to_carrier|out_for_delivery --deliver--> delivered
+ *   handed_to_carrier|out_for_delivery|delivery_failed --deliver--> delivered   (a later attempt succeeded)
  *   ready_for_pickup --collect--> picked_up        (the buyer's pickup code at the desk)
  *   awaiting_pick|picking|packed|ready_for_pickup --cancel--> cancelled    (stock released)
  *   handed_to_carrier|out_for_delivery --fail--> delivery_failed
- *   handed_to_carrier --lose--> lost
- *   delivered|picked_up|delivery_failed --return--> returned               (goods back on the shelf)
+ *   handed_to_carrier|delivery_failed --lose--> lost                      (the carrier's tracking: the parcel is lost)
+ *   handed_to_carrier|out_for_delivery|delivered|picked_up|delivery_failed --return--> returned
+ *                                                  (goods back on the shelf: what came back, returns.ts)
  *
  * Stock: the order's reservation stays at the fulfilment's location until the fulfilment leaves
  * it (hand over, dispatch, collect), when what was packed becomes a sale there; a cancelled
@@ -55,12 +56,12 @@ export const fulfilmentRules: Record<FulfilmentAction, Rule> = {
   hand_over: { from: ['awaiting_pick', 'picking', 'packed'], to: 'handed_to_carrier', methods: carried },
   ready: { from: ['packed'], to: 'ready_for_pickup', methods: ['pickup'] },
   dispatch: { from: ['packed'], to: 'out_for_delivery', methods: ['express'] },
-  deliver: { from: ['handed_to_carrier', 'out_for_delivery'], to: 'delivered', methods: ['express', ...carried] },
+  deliver: { from: ['handed_to_carrier', 'out_for_delivery', 'delivery_failed'], to: 'delivered', methods: ['express', ...carried] },
   collect: { from: ['ready_for_pickup'], to: 'picked_up', methods: ['pickup'] },
   cancel: { from: ['awaiting_pick', 'picking', 'packed', 'ready_for_pickup'], to: 'cancelled', methods: allMethods },
   fail: { from: ['handed_to_carrier', 'out_for_delivery'], to: 'delivery_failed', methods: ['express', ...carried] },
-  lose: { from: ['handed_to_carrier'], to: 'lost', methods: carried },
-  return: { from: ['delivered', 'picked_up', 'delivery_failed'], to: 'returned', methods: allMethods },
+  lose: { from: ['handed_to_carrier', 'delivery_failed'], to: 'lost', methods: carried },
+  return: { from: ['handed_to_carrier', 'out_for_delivery', 'delivered', 'picked_up', 'delivery_failed'], to: 'returned', methods: allMethods },
 };
 
 /** States in which the fulfilment's location still holds its goods (reserved for the order). */
@@ -79,6 +80,8 @@ export interface FulfilmentRequest {
   picked?: ReadonlyMap<number, number> | undefined;
   /** The order's own transition moved it (`followOrders`): the order is not moved again. */
   following_order?: boolean | undefined;
+  /** When returning: the quantity that came back per order line; everything that left when absent. */
+  returned?: ReadonlyMap<number, number> | undefined;
   /** When the order follows to delivered: how long until it confirms receipt by itself. */
   auto_confirm_after_s?: number | undefined;
 }
@@ -97,7 +100,7 @@ function refusal(f: Fulfilment, r: FulfilmentRequest): Problem | undefined {
   return undefined;
 }
 
-function stockChanges(f: Fulfilment, lines: readonly FulfilmentLine[], action: FulfilmentAction): StockChange[] {
+function stockChanges(f: Fulfilment, lines: readonly FulfilmentLine[], action: FulfilmentAction, returned?: ReadonlyMap<number, number>): StockChange[] {
   const base = (l: FulfilmentLine) => ({ merchant_id: f.merchant_id, variant_id: l.variant_id, location_id: f.location_id, reference: f.order_id, note: f.id });
   if (leaving.includes(action)) {
     return lines.filter((l) => shippedQuantity(l) > 0).map((l) => ({ ...base(l), reason: 'sale' as const, on_hand_delta: -BigInt(shippedQuantity(l)), reserved_delta: -BigInt(shippedQuantity(l)) }));
@@ -105,7 +108,8 @@ function stockChanges(f: Fulfilment, lines: readonly FulfilmentLine[], action: F
   // A packed line holds what was picked; a short pick released the rest already.
   if (action === 'cancel') return lines.filter((l) => shippedQuantity(l) > 0).map((l) => ({ ...base(l), reason: 'release' as const, on_hand_delta: 0n, reserved_delta: -BigInt(shippedQuantity(l)) }));
   if (action === 'return') {
-    return lines.filter((l) => shippedQuantity(l) > 0).map((l) => ({ ...base(l), reason: 'receipt' as const, on_hand_delta: BigInt(shippedQuantity(l)), reserved_delta: 0n }));
+    const back = (l: FulfilmentLine) => returned?.get(l.line_no) ?? shippedQuantity(l);
+    return lines.filter((l) => back(l) > 0).map((l) => ({ ...base(l), reason: 'receipt' as const, on_hand_delta: BigInt(back(l)), reserved_delta: 0n }));
   }
   return [];
 }
@@ -183,7 +187,8 @@ export async function transitionFulfilments(trx: AnyTrx, requests: readonly Fulf
   const short: ShortPickOutcome = await shortPicks(trx, packed.map((m) => ({ f: m.f, lines: lines.get(`${m.f.merchant_id}|${m.f.id}`) ?? [], actor: m.r.actor })));
   const reasonOf = (m: (typeof moving)[number]) => m.r.reason ?? short.reasons.get(m.f.id) ?? null;
 
-  await applyStockChanges(trx, moving.flatMap((m) => stockChanges(m.f, lines.get(`${m.f.merchant_id}|${m.f.id}`) ?? [], m.r.action)));
+  await recordReturnedQuantities(trx, moving.filter((m) => m.r.action === 'return').map((m) => ({ f: m.f, returned: m.r.returned, lines: lines.get(`${m.f.merchant_id}|${m.f.id}`) ?? [] })));
+  await applyStockChanges(trx, moving.flatMap((m) => stockChanges(m.f, lines.get(`${m.f.merchant_id}|${m.f.id}`) ?? [], m.r.action, m.r.returned)));
   const col = <T>(pick: (m: (typeof moving)[number]) => T) => moving.map(pick);
   const updated = await sql<Fulfilment>`
     update fulfilment f set status = v.status, updated_at = now()
@@ -219,6 +224,29 @@ export async function transitionFulfilments(trx: AnyTrx, requests: readonly Fulf
 
   await moveOrders(trx, moving.filter((m) => m.r.following_order !== true).map((m) => ({ merchant_id: m.f.merchant_id, order_id: m.f.order_id, actor: m.r.actor, auto_confirm_after_s: m.r.auto_confirm_after_s })));
   return answers;
+}
+
+/**
+ * A return records what came back per line (at most what left; everything that left when the
+ * request names no quantities), in one statement for the batch.
+ */
+async function recordReturnedQuantities(trx: AnyTrx, returning: readonly { f: Fulfilment; returned: ReadonlyMap<number, number> | undefined; lines: FulfilmentLine[] }[]): Promise<void> {
+  const rows: FulfilmentLine[] = [];
+  for (const { f, returned, lines } of returning) {
+    for (const [line_no, q] of returned ?? new Map<number, number>()) {
+      const line = lines.find((l) => l.line_no === line_no);
+      if (line === undefined) throw problems.unprocessable('unknown_line', `Fulfilment ${f.id} has no line ${line_no}`);
+      if (!Number.isInteger(q) || q < 0 || q > shippedQuantity(line)) throw problems.unprocessable('returned_out_of_range', `Line ${line_no} left with ${shippedQuantity(line)}; what came back must be between 0 and ${shippedQuantity(line)}`);
+    }
+    for (const l of lines) {
+      l.returned_quantity = returned?.get(l.line_no) ?? shippedQuantity(l);
+      rows.push(l);
+    }
+  }
+  if (rows.length === 0) return;
+  await sql`update fulfilment_line fl set returned_quantity = v.returned
+    from unnest(${rows.map((l) => l.merchant_id)}::text[], ${rows.map((l) => l.fulfilment_id)}::text[], ${rows.map((l) => l.line_no)}::int[], ${rows.map((l) => l.returned_quantity)}::int[]) as v(merchant_id, fulfilment_id, line_no, returned)
+    where fl.merchant_id = v.merchant_id and fl.fulfilment_id = v.fulfilment_id and fl.line_no = v.line_no`.execute(trx);
 }
 
 /**
@@ -301,7 +329,7 @@ export async function openFulfilments(trx: AnyTrx, orders: readonly MovedOrder[]
     trx,
     fulfilmentEvents.awaiting_pick,
     orders.map((m, i) => {
-      const lines = m.lines.map((l) => ({ merchant_id: m.order.merchant_id, fulfilment_id: ids[i]!, order_id: m.order.id, line_no: l.line_no, variant_id: l.variant_id, sku: l.sku, title: l.title, quantity: l.quantity, picked_quantity: null, refunded_quantity: 0 }));
+      const lines = m.lines.map((l) => ({ merchant_id: m.order.merchant_id, fulfilment_id: ids[i]!, order_id: m.order.id, line_no: l.line_no, variant_id: l.variant_id, sku: l.sku, title: l.title, quantity: l.quantity, picked_quantity: null, refunded_quantity: 0, returned_quantity: null }));
       return { merchant_id: m.order.merchant_id, payload: fulfilmentPayload(byId.get(ids[i]!)!, lines, null, 'open', m.actor, 'the order was paid') };
     }),
   );
@@ -310,7 +338,7 @@ export async function openFulfilments(trx: AnyTrx, orders: readonly MovedOrder[]
 /** Which fulfilment action follows an order's own action, and from which fulfilment states. */
 const following: Partial<Record<OrderAction, { action: FulfilmentAction; from: readonly FulfilmentStatus[] }>> = {
   ship: { action: 'hand_over', from: ['awaiting_pick', 'picking', 'packed'] },
-  deliver: { action: 'deliver', from: ['handed_to_carrier', 'out_for_delivery'] },
+  deliver: { action: 'deliver', from: ['handed_to_carrier', 'out_for_delivery', 'delivery_failed'] },
   approve_refund: { action: 'cancel', from: holdingStatuses },
   platform_refund: { action: 'cancel', from: holdingStatuses },
 };

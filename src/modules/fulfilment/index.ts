@@ -55,8 +55,10 @@ export { fulfilmentRules, fulfilmentsOfOrder, getFulfilment, holdingStatuses, li
 export { fulfilmentEvents, fulfilmentLineRefunded, fulfilmentShortPicked, type FulfilmentTransitionPayload } from './events.js';
 export { shortPickRefundsOf } from './short-picks.js';
 export { fulfilmentJson, fulfilmentSchema } from './fulfilment-routes.js';
-export { fulfilmentMethods, fulfilmentStatuses, type FulfilmentMethod, type FulfilmentStatus, type FulfilmentTables } from './tables.js';
+export { fulfilmentMethods, fulfilmentStatuses, type FulfilmentMethod, type FulfilmentStatus, type FulfilmentTables, returnStatuses, type ReturnStatus } from './tables.js';
 export { planRoutes, schedule, rider_speed_km_h, stop_service_s, route_stops_max, type Delivery, type PlannedRoute } from './route-planning.js';
 export { localRouteDispatched, localRouteDone, localRoutePlanned } from './local-delivery-events.js';
 export { defaultDeliverySettings, deliverySettings, saveDeliverySettings, settingsBounds, type DeliverySettings } from './settings-store.js';
 export { collectWithCode, expirePickup, issuePickupCode, pickupHoldJob, pickupSettings, PickupCodes } from './pickup.js';
+export { followShipmentTracking, linkShipment } from './shipment-links.js';
+export { getReturn, openReturns, receiveReturn, returnableFulfilments, returnOfShipment, returnsOfOrder, type FulfilmentReturn, type ReceivedReturn, type ReturnWithLines } from './returns.js';

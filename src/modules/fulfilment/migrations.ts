@@ -150,4 +150,30 @@ export const migrations = [
        foreign key (merchant_id, fulfilment_id) references fulfilment (merchant_id, id)
      );`,
   ),
+  sqlMigration(
+    '20261206T1130_fulfilment_returns',
+    `-- Returns (issue 15): a refund that needs the goods back opens one return per fulfilment that
+     -- left its location; what came back is recorded per line when it is received.
+     alter table fulfilment_line add column returned_quantity integer check (returned_quantity >= 0 and returned_quantity <= coalesce(picked_quantity, quantity));
+     create table fulfilment_return (
+       merchant_id text not null,
+       id text not null,
+       order_id text not null,
+       fulfilment_id text not null,
+       location_id text not null,
+       status text not null check (status in ('awaiting', 'received')),
+       shipment_id text,
+       reason text,
+       requested_by text not null,
+       received_by text,
+       received_at timestamptz,
+       created_at timestamptz not null default now(),
+       primary key (merchant_id, id),
+       unique (merchant_id, fulfilment_id),
+       foreign key (merchant_id, fulfilment_id) references fulfilment (merchant_id, id),
+       check ((status = 'received') = (received_at is not null))
+     );
+     create index fulfilment_return_order on fulfilment_return (merchant_id, order_id);
+     create index fulfilment_return_shipment on fulfilment_return (merchant_id, shipment_id) where shipment_id is not null;`,
+  ),
 ];

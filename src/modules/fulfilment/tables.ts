@@ -44,6 +44,33 @@ export interface FulfilmentLineTable {
   picked_quantity: number | null;
   /** What of the line was refunded after a short pick (nothing else could take it over). */
   refunded_quantity: Generated<number>;
+  /** What came back when the fulfilment was returned; null until then. */
+  returned_quantity: number | null;
+}
+
+export const returnStatuses = ['awaiting', 'received'] as const;
+export type ReturnStatus = (typeof returnStatuses)[number];
+
+/**
+ * A fulfilment's goods coming back from the buyer (a refund that needs them back): one per
+ * fulfilment that left its location, carried by a return shipment when the buyer has an address
+ * (logistics.shipment, direction 'return'), else brought to the store. Received, the goods are
+ * back on the shelf and the order, once all its returns are in, is refunded.
+ */
+export interface FulfilmentReturnTable {
+  merchant_id: string;
+  id: string;
+  order_id: string;
+  fulfilment_id: string;
+  /** Where the goods go back to: the fulfilment's location. */
+  location_id: string;
+  status: ReturnStatus;
+  shipment_id: string | null;
+  reason: string | null;
+  requested_by: string;
+  received_by: string | null;
+  received_at: Date | null;
+  created_at: Generated<Date>;
 }
 
 export interface FulfilmentTransitionTable {
@@ -63,4 +90,5 @@ export interface FulfilmentTables {
   fulfilment: FulfilmentTable;
   fulfilment_line: FulfilmentLineTable;
   fulfilment_transition: FulfilmentTransitionTable;
+  fulfilment_return: FulfilmentReturnTable;
 }

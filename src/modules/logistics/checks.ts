@@ -45,7 +45,7 @@ export const checks: readonly InvariantCheck[] = [
       const result = await sql<{ id: string; order_id: string; order_status: string | null }>`
         select s.id, s.order_id, o.status as order_status
         from shipment s left join sales_order o on o.merchant_id = s.merchant_id and o.id = s.order_id
-        where s.status = 'delivered' and (o.status is null or o.status not in ('delivered', 'completed', 'refund_requested', 'disputed', 'refunded'))
+        where s.status = 'delivered' and (o.status is null or o.status not in ('delivered', 'completed', 'refund_requested', 'awaiting_return', 'disputed', 'refunded'))
         limit 100`.execute(db);
       return result.rows.map((r) => `shipment ${r.id} is delivered but order ${r.order_id} is ${r.order_status ?? 'missing'}`);
     },

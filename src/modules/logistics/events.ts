@@ -7,6 +7,7 @@ export const shipmentCreated = defineEvent(
   z.object({
     shipment_id: z.string(),
     order_id: z.string(),
+    direction: z.enum(['outbound', 'return']),
     carrier: z.string(),
     lane: z.string(),
     tracking_number: z.string().nullable(),
@@ -24,6 +25,7 @@ export const shipmentStatusChanged = defineEvent(
   z.object({
     shipment_id: z.string(),
     order_id: z.string(),
+    direction: z.enum(['outbound', 'return']),
     carrier: z.string(),
     tracking_number: z.string().nullable(),
     from_status: z.string(),

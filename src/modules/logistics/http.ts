@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { toJsonAmount } from '../../kernel/money.js';
 import { shipmentStatuses } from './carrier.js';
 import type { Shipment, ShipmentEvent } from './shipments.js';
+import { shipmentDirections } from './tables.js';
 
 const candidateSchema = z.object({
   lane: z.string(),
@@ -24,6 +25,8 @@ export const shipmentSchema = z
   .object({
     id: z.string(),
     order_id: z.string(),
+    direction: z.enum(shipmentDirections).openapi({ description: 'outbound to the buyer, or a return from the buyer back to the location (`location_id`) when a refund needs the goods back' }),
+    fulfilment_id: z.string().nullable().openapi({ description: 'the fulfilment whose goods it carries' }),
     location_id: z.string(),
     carrier: z.string(),
     lane: z.string(),
@@ -63,6 +66,8 @@ export function shipmentJson(s: Shipment & { events: readonly ShipmentEvent[] },
   return {
     id: s.id,
     order_id: s.order_id,
+    direction: s.direction,
+    fulfilment_id: s.fulfilment_id,
     location_id: s.location_id,
     carrier: s.carrier,
     lane: s.lane,

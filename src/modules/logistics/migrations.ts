@@ -77,4 +77,16 @@ export const migrations = [
   ),
   // The router is rebuilt at start from the last week's shipments of every merchant.
   sqlMigration('20261206T0400_shipment_created_at', `create index shipment_recent on shipment (created_at)`),
+  sqlMigration(
+    '20261206T1130_shipment_direction',
+    `-- A return shipment carries goods from the buyer back to the fulfilment's location (a refund
+     -- that needs the goods back). An order has at most one live outbound shipment, and each of its
+     -- fulfilments at most one live return shipment.
+     alter table shipment add column direction text not null default 'outbound' check (direction in ('outbound', 'return'));
+     alter table shipment add column fulfilment_id text;
+     alter table shipment add constraint shipment_return_names_fulfilment check (direction = 'outbound' or fulfilment_id is not null);
+     drop index shipment_one_live_per_order;
+     create unique index shipment_one_live_per_order on shipment (merchant_id, order_id) where status <> 'cancelled' and direction = 'outbound';
+     create unique index shipment_one_live_return on shipment (merchant_id, fulfilment_id) where status <> 'cancelled' and direction = 'return';`,
+  ),
 ];

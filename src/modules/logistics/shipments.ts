@@ -7,9 +7,9 @@ import { shipmentCreated, shipmentStatusChanged } from './events.js';
 import { buildLanes, distanceKm, promiseHours, regions, simulatedCarriers, type Lane, type Region } from './network.js';
 import { Router, type Candidate, type LaneState } from './routing.js';
 import { transitQuantile } from './stats.js';
-import type { LogisticsTables, ShipmentEventTable, ShipmentTable } from './tables.js';
+import type { LogisticsTables, ShipmentDirection, ShipmentEventTable, ShipmentTable } from './tables.js';
 
-export type Shipment = Omit<ShipmentTable, 'created_at' | 'updated_at'> & { created_at: Date; updated_at: Date };
+export type Shipment = Omit<ShipmentTable, 'created_at' | 'updated_at' | 'direction'> & { direction: ShipmentDirection; created_at: Date; updated_at: Date };
 export type ShipmentEvent = Omit<ShipmentEventTable, 'received_at'> & { received_at: Date };
 
 /** The lanes of the simulated network from every region (what the router scores). */
@@ -147,8 +147,14 @@ export class ShipmentRouter {
 
 const t = (db: AnyDb) => tablesOf<LogisticsTables>(db);
 
+/** The order's live outbound shipment (return shipments are `liveReturnOf`). */
 export async function liveShipmentOf(db: AnyDb, merchant_id: string, order_id: string): Promise<Shipment | undefined> {
-  return t(db).selectFrom('shipment').selectAll().where('merchant_id', '=', merchant_id).where('order_id', '=', order_id).where('status', '<>', 'cancelled').executeTakeFirst();
+  return t(db).selectFrom('shipment').selectAll().where('merchant_id', '=', merchant_id).where('order_id', '=', order_id).where('status', '<>', 'cancelled').where('direction', '=', 'outbound').executeTakeFirst();
+}
+
+/** The live return shipment carrying a fulfilment's goods back. */
+export async function liveReturnOf(db: AnyDb, merchant_id: string, fulfilment_id: string): Promise<Shipment | undefined> {
+  return t(db).selectFrom('shipment').selectAll().where('merchant_id', '=', merchant_id).where('fulfilment_id', '=', fulfilment_id).where('status', '<>', 'cancelled').where('direction', '=', 'return').executeTakeFirst();
 }
 
 /** How many shipments an order has had (cancelled ones included): the next label's request key. */
@@ -157,18 +163,23 @@ export async function shipmentCount(db: AnyDb, merchant_id: string, order_id: st
   return Number(row.n);
 }
 
-export type NewShipment = Omit<ShipmentTable, 'id' | 'status' | 'delivered_at' | 'created_at' | 'updated_at' | 'promised_by'> & { promised_by: Date };
+export type NewShipment = Omit<ShipmentTable, 'id' | 'status' | 'delivered_at' | 'created_at' | 'updated_at' | 'promised_by' | 'direction' | 'fulfilment_id'> & {
+  promised_by: Date;
+  direction?: ShipmentDirection | undefined;
+  fulfilment_id?: string | null | undefined;
+};
 
 /** Records a shipment whose label was bought, and publishes `logistics.shipment_created`, in the caller's transaction. */
 export async function insertShipment(trx: AnyTrx, input: NewShipment): Promise<Shipment> {
   const row = await t(trx)
     .insertInto('shipment')
-    .values({ ...input, id: newId('shp'), status: 'label_created', destination: JSON.stringify(input.destination) as never, candidates: JSON.stringify(input.candidates) as never, price_minor: input.price_minor })
+    .values({ ...input, direction: input.direction ?? 'outbound', fulfilment_id: input.fulfilment_id ?? null, id: newId('shp'), status: 'label_created', destination: JSON.stringify(input.destination) as never, candidates: JSON.stringify(input.candidates) as never, price_minor: input.price_minor })
     .returningAll()
     .executeTakeFirstOrThrow();
   await publish(trx, shipmentCreated, row.merchant_id, {
     shipment_id: row.id,
     order_id: row.order_id,
+    direction: row.direction,
     carrier: row.carrier,
     lane: row.lane,
     tracking_number: row.tracking_number,
@@ -213,7 +224,7 @@ export async function recordTrackingEvent(trx: AnyTrx, carrier: string, event: T
     .where('id', '=', shipment.id)
     .returningAll()
     .executeTakeFirstOrThrow();
-  await publish(trx, shipmentStatusChanged, shipment.merchant_id, { shipment_id: shipment.id, order_id: shipment.order_id, carrier, tracking_number: shipment.tracking_number, from_status: from, to_status: to, occurred_at: event.occurred_at });
+  await publish(trx, shipmentStatusChanged, shipment.merchant_id, { shipment_id: shipment.id, order_id: shipment.order_id, direction: shipment.direction, carrier, tracking_number: shipment.tracking_number, from_status: from, to_status: to, occurred_at: event.occurred_at });
   return { outcome: 'recorded', shipment: updated, from, to };
 }
 

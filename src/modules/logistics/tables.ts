@@ -2,6 +2,9 @@ import type { Generated } from 'kysely';
 import type { ShipmentStatus } from './carrier.js';
 import type { Candidate } from './routing.js';
 
+export const shipmentDirections = ['outbound', 'return'] as const;
+export type ShipmentDirection = (typeof shipmentDirections)[number];
+
 export interface ShipmentTable {
   merchant_id: string;
   id: string;
@@ -24,6 +27,10 @@ export interface ShipmentTable {
   candidates: Candidate[];
   reason: string;
   delivered_at: Date | null;
+  /** Outbound to the buyer, or a return from the buyer back to the fulfilment's location. */
+  direction: Generated<ShipmentDirection>;
+  /** The fulfilment whose goods it carries (always set on a return). */
+  fulfilment_id: string | null;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }

@@ -27,6 +27,8 @@ export const orderRefundRequested = defineEvent('order.refund_requested', transi
 export const orderRefunded = defineEvent('order.refunded', transitionPayload);
 export const orderRefundRejected = defineEvent('order.refund_rejected', transitionPayload);
 export const orderDisputed = defineEvent('order.disputed', transitionPayload);
+/** The seller approved the refund on condition that the goods come back: the refund posts when they are received. */
+export const orderAwaitingReturn = defineEvent('order.awaiting_return', transitionPayload);
 
 /** A guest order now belongs to the consumer account whose verified email placed it. */
 export const orderLinkedToConsumer = defineEvent('order.linked_to_consumer', z.object({ order_id: z.string(), consumer_id: z.string() }));

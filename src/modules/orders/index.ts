@@ -5,7 +5,7 @@ import { closeExpiredOrders } from './orders.js';
 import { registerRoutes } from './routes.js';
 import { autoConfirm } from './state-machine.js';
 import { commands } from './cli.js';
-import { orderClosed, orderCompleted, orderDelivered, orderDisputed, orderLinkedToConsumer, orderPaid, orderPlaced, orderRefunded, orderRefundRejected, orderRefundRequested, orderShipped } from './events.js';
+import { orderClosed, orderCompleted, orderDelivered, orderAwaitingReturn, orderDisputed, orderLinkedToConsumer, orderPaid, orderPlaced, orderRefunded, orderRefundRejected, orderRefundRequested, orderShipped } from './events.js';
 import { orderSettings } from './settings.js';
 
 /**
@@ -26,7 +26,7 @@ export const ordersModule = defineModule({
     { name: 'orders:write', kind: 'secret', description: 'Ship, deliver, complete, cancel and refund orders' },
     { name: 'checkout:write', kind: 'publishable', description: 'Open carts, check out and pay, and act for a signed-in buyer' },
   ],
-  webhookEvents: [orderPlaced, orderPaid, orderShipped, orderDelivered, orderCompleted, orderClosed, orderRefundRequested, orderRefunded, orderRefundRejected, orderDisputed, orderLinkedToConsumer],
+  webhookEvents: [orderPlaced, orderPaid, orderShipped, orderDelivered, orderCompleted, orderClosed, orderRefundRequested, orderRefunded, orderRefundRejected, orderDisputed, orderAwaitingReturn, orderLinkedToConsumer],
   settings: orderSettings,
   commands,
 });

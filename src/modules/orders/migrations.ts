@@ -1,6 +1,7 @@
 import { sqlMigration } from '../../kernel/migrations.js';
 
 const statuses = `('awaiting_payment', 'paid', 'shipped', 'delivered', 'completed', 'closed', 'refund_requested', 'disputed', 'refunded')`;
+const statusesWithReturn = `('awaiting_payment', 'paid', 'shipped', 'delivered', 'completed', 'closed', 'refund_requested', 'awaiting_return', 'disputed', 'refunded')`;
 
 export const migrations = [
   sqlMigration(
@@ -178,5 +179,17 @@ export const migrations = [
      alter table sales_order add constraint sales_order_total_is_goods_and_delivery check (total_minor = subtotal_minor + delivery_minor) not valid;
      alter table order_delivery add column charged_in_total boolean not null default false;
      alter table order_delivery alter column charged_in_total set default true;`,
+  ),
+  sqlMigration(
+    '20261206T1130_order_awaiting_return',
+    `-- A refund approved on condition that the goods come back waits in awaiting_return until they do.
+     alter table sales_order drop constraint sales_order_status_check;
+     alter table sales_order add constraint sales_order_status_check check (status in ${statusesWithReturn});
+     alter table sales_order drop constraint sales_order_status_before_refund_check;
+     alter table sales_order add constraint sales_order_status_before_refund_check check (status_before_refund in ${statusesWithReturn});
+     alter table order_transition drop constraint order_transition_from_status_check;
+     alter table order_transition add constraint order_transition_from_status_check check (from_status in ${statusesWithReturn});
+     alter table order_transition drop constraint order_transition_to_status_check;
+     alter table order_transition add constraint order_transition_to_status_check check (to_status in ${statusesWithReturn});`,
   ),
 ];

@@ -15,7 +15,7 @@ import type { OrderStatus } from './tables.js';
  * and a refund counts at most the goods it returned (a refund covers the goods first, then the
  * delivery), so net sales never go below zero on a fully refunded order (docs/ANALYTICS.md).
  */
-export const soldStatuses: readonly OrderStatus[] = ['paid', 'shipped', 'delivered', 'completed', 'refund_requested', 'disputed', 'refunded'];
+export const soldStatuses: readonly OrderStatus[] = ['paid', 'shipped', 'delivered', 'completed', 'refund_requested', 'awaiting_return', 'disputed', 'refunded'];
 
 export const sales_days_max = 90;
 export const top_products_max = 20;

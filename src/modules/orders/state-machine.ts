@@ -20,11 +20,15 @@ import type { OrderLineTable, OrderStatus, OrderTables, SalesOrderTable } from '
  *   paid|shipped|delivered --request_refund--> refund_requested
  *   refund_requested --approve_refund--> refunded       (before shipment: stock released)
  *   refund_requested --reject_refund--> the state it came from
- *   refund_requested --dispute--> disputed              (seller and buyer disagree)
+ *   refund_requested --await_return--> awaiting_return  (approved on condition that the goods come back;
+ *                                                      the auto-confirm timer stays paused)
+ *   awaiting_return --receive_return--> refunded        (the goods are back: the refund posts)
+ *   refund_requested|awaiting_return --dispute--> disputed (seller and buyer disagree; a return never
+ *                                                      received, or received short, keeps the money in escrow)
  *   disputed --platform_refund--> refunded / --platform_reject--> the state it came from
  *                                                      (only the platform operator decides)
  */
-export type OrderAction = 'pay' | 'close' | 'ship' | 'deliver' | 'complete' | 'request_refund' | 'approve_refund' | 'reject_refund' | 'dispute' | 'platform_refund' | 'platform_reject';
+export type OrderAction = 'pay' | 'close' | 'ship' | 'deliver' | 'complete' | 'request_refund' | 'approve_refund' | 'reject_refund' | 'await_return' | 'receive_return' | 'dispute' | 'platform_refund' | 'platform_reject';
 
 /**
  * Who acts, read from the actor recorded on every transition: the buyer (`consumer:…`), the
@@ -63,7 +67,9 @@ export const rules: Record<OrderAction, Rule> = {
   request_refund: { from: ['paid', 'shipped', 'delivered'], to: 'refund_requested', event: events.orderRefundRequested, by: ['seller', 'buyer', 'platform', 'system'] },
   approve_refund: { from: ['refund_requested'], to: 'refunded', event: events.orderRefunded, by: ['seller', 'platform', 'system'] },
   reject_refund: { from: ['refund_requested'], to: 'previous', event: events.orderRefundRejected, by: ['seller', 'platform'] },
-  dispute: { from: ['refund_requested'], to: 'disputed', event: events.orderDisputed, by: ['seller', 'buyer'] },
+  await_return: { from: ['refund_requested'], to: 'awaiting_return', event: events.orderAwaitingReturn, by: ['seller', 'platform'] },
+  receive_return: { from: ['awaiting_return'], to: 'refunded', event: events.orderRefunded, by: ['seller', 'system', 'platform'] },
+  dispute: { from: ['refund_requested', 'awaiting_return'], to: 'disputed', event: events.orderDisputed, by: ['seller', 'buyer'] },
   platform_refund: { from: ['disputed'], to: 'refunded', event: events.orderRefunded, by: ['platform'] },
   platform_reject: { from: ['disputed'], to: 'previous', event: events.orderRefundRejected, by: ['platform'] },
 };

@@ -1,6 +1,6 @@
 import type { Generated } from 'kysely';
 
-export const orderStatuses = ['awaiting_payment', 'paid', 'shipped', 'delivered', 'completed', 'closed', 'refund_requested', 'disputed', 'refunded'] as const;
+export const orderStatuses = ['awaiting_payment', 'paid', 'shipped', 'delivered', 'completed', 'closed', 'refund_requested', 'awaiting_return', 'disputed', 'refunded'] as const;
 export type OrderStatus = (typeof orderStatuses)[number];
 
 export interface SalesOrderTable {

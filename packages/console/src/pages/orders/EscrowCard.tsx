@@ -123,6 +123,7 @@ function explain(order: OrderDetail, payment: Payment, money: (minor: number) =>
       return t('escrow.explain.processing');
     case 'captured':
       if (order.status === 'refund_requested') return t('escrow.explain.heldRefundOpen');
+      if (order.status === 'awaiting_return') return t('escrow.explain.heldAwaitingReturn');
       if (order.status === 'disputed') return t('escrow.explain.heldDisputed');
       if (order.status === 'completed' || order.status === 'refunded') return t('escrow.explain.heldSettling');
       return t('escrow.explain.held', { amount: money(payment.amount_minor), commission: money(payment.commission_minor), rate: `${payment.commission_bps / 100}%` });

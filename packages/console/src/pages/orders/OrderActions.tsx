@@ -13,7 +13,7 @@ import { ProblemAlert } from './ProblemAlert';
 export type OrderDetail = Schemas['OrderDetail'];
 /** The seller's next steps, as the server names them in `actions` (the last segment of the path). */
 export type OrderAction = OrderDetail['actions'][number];
-type ActionBody = { reason?: string; tracking_number?: string; amount_minor?: number };
+type ActionBody = { reason?: string; tracking_number?: string; amount_minor?: number; return_goods?: boolean };
 
 /** The order the buttons appear in, whatever order the server lists them in. */
 const actionOrder: readonly OrderAction[] = ['ship', 'deliver', 'refund-approve', 'refund-reject', 'refund-dispute', 'refund-request', 'cancel'];
@@ -49,12 +49,19 @@ function postAction(action: OrderAction, order_id: string, body: ActionBody): Pr
     case 'refund-request':
       return unwrap(bos.POST('/v1/orders/{order_id}/refund-request', init));
     case 'refund-approve':
+      if (body.return_goods === true) return approveWithReturn(order_id, body.reason);
       return unwrap(bos.POST('/v1/orders/{order_id}/refund-approve', init));
     case 'refund-reject':
       return unwrap(bos.POST('/v1/orders/{order_id}/refund-reject', init));
     case 'refund-dispute':
       return unwrap(bos.POST('/v1/orders/{order_id}/refund-dispute', init));
   }
+}
+
+/** The refund waits for the goods: the return is opened, and the order is what it is now (awaiting return). */
+async function approveWithReturn(order_id: string, reason: string | undefined): Promise<OrderDetail> {
+  await unwrap(bos.POST('/v1/orders/{order_id}/returns', { params: { path: { order_id } }, body: reason === undefined ? {} : { reason }, headers: idempotencyKey() }));
+  return unwrap(bos.GET('/v1/orders/{order_id}', { params: { path: { order_id } } }));
 }
 
 /**
@@ -75,7 +82,9 @@ export function OrderActions({ order }: { order: OrderDetail }) {
       void queryClient.invalidateQueries({ queryKey: ['orders'] });
       void queryClient.invalidateQueries({ queryKey: ['overview'] });
       void queryClient.invalidateQueries({ queryKey: ['order-payments', order.id] });
-      notify('success', t(`done.${action}`));
+      void queryClient.invalidateQueries({ queryKey: ['order-shipments', order.id] });
+      void queryClient.invalidateQueries({ queryKey: ['order-returns', order.id] });
+      notify('success', updated.status === 'awaiting_return' ? t('returns.done') : t(`done.${action}`));
       setOpen(undefined);
       // The button that opened the dialog may be gone now; put focus back on the page's title.
       requestAnimationFrame(() => document.querySelector<HTMLElement>('#main h1')?.focus());
@@ -132,6 +141,10 @@ function ActionForm({ action, order, pending, error, onCancel, onSubmit }: { act
   const [tracking, setTracking] = useState('');
   const [amount, setAmount] = useState(() => minorToInput(order.total_minor, order.currency));
   const [reason, setReason] = useState('');
+  // Goods that left the store may be asked back before the money is; the default when they reached the buyer.
+  const requestedFrom = [...order.transitions].reverse().find((x) => x.action === 'request_refund')?.from_status;
+  const goodsLeft = requestedFrom === 'shipped' || requestedFrom === 'delivered';
+  const [returnGoods, setReturnGoods] = useState(goodsLeft);
   const [invalid, setInvalid] = useState<Record<string, string>>({});
   const formRef = useFocusFirstField();
   const serverFields = error instanceof OpenBosError ? error.fieldErrors() : {};
@@ -150,6 +163,7 @@ function ActionForm({ action, order, pending, error, onCancel, onSubmit }: { act
       else if (minor < 1 || minor > order.total_minor) problems.amount = t('dialog.amountRange', { total });
       else body.amount_minor = minor;
     }
+    if (action === 'refund-approve' && goodsLeft && returnGoods) body.return_goods = true;
     if (spec.reason !== 'none') {
       if (reason.trim() !== '') body.reason = reason.trim();
       else if (spec.reason === 'required') problems.reason = t('dialog.reasonRequired');
@@ -160,7 +174,14 @@ function ActionForm({ action, order, pending, error, onCancel, onSubmit }: { act
 
   return (
     <form ref={formRef} onSubmit={submit} noValidate>
-      <p>{t(`dialog.${action}.body`, { total, requested })}</p>
+      <p>{action === 'refund-approve' && goodsLeft && returnGoods ? t('returns.approveBody', { requested }) : t(`dialog.${action}.body`, { total, requested })}</p>
+      {action === 'refund-approve' && goodsLeft && (
+        <p className="field">
+          <label>
+            <input type="checkbox" name="return_goods" checked={returnGoods} onChange={(e) => setReturnGoods(e.target.checked)} /> {t('returns.mustComeBack')}
+          </label>
+        </p>
+      )}
       {spec.tracking === true && (
         <TextField label={t('dialog.tracking')} hint={t('dialog.trackingHint')} name="tracking_number" autoComplete="off" maxLength={100} value={tracking} error={fieldError('tracking', 'tracking_number')} onChange={(e) => setTracking(e.target.value)} />
       )}
@@ -179,7 +200,7 @@ function ActionForm({ action, order, pending, error, onCancel, onSubmit }: { act
         />
       )}
       <ProblemAlert error={error} />
-      <FormActions onCancel={onCancel} busy={pending} busyLabel={t('working')} submitLabel={t(`dialog.${action}.submit`)} danger={spec.style === 'danger'} />
+      <FormActions onCancel={onCancel} busy={pending} busyLabel={t('working')} submitLabel={action === 'refund-approve' && goodsLeft && returnGoods ? t('returns.approveSubmit') : t(`dialog.${action}.submit`)} danger={spec.style === 'danger'} />
     </form>
   );
 }

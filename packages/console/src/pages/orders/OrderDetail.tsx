@@ -13,6 +13,7 @@ import { EscrowCard } from './EscrowCard';
 import { OrderActions, type OrderDetail } from './OrderActions';
 import { OrderTimeline } from './OrderTimeline';
 import { FulfilmentsCard } from './FulfilmentsCard';
+import { ReturnsCard } from './ReturnsCard';
 import { ShipmentsCard } from './ShipmentsCard';
 import './orders.css';
 
@@ -53,6 +54,7 @@ function OrderBody({ order }: { order: OrderDetail }) {
         <OrderLines order={order} />
         <FulfilmentsCard order={order} />
         <ShipmentsCard order={order} />
+        <ReturnsCard order={order} />
         <OrderTimeline order={order} />
       </div>
       <div className="order-side">
@@ -91,7 +93,7 @@ function OrderTotals({ order }: { order: OrderDetail }) {
   const { t } = useTranslation('orders');
   const f = useFormat();
   const money = (minor: number) => f.money(minor, order.currency);
-  const refundOpen = order.status === 'refund_requested' || order.status === 'disputed';
+  const refundOpen = order.status === 'refund_requested' || order.status === 'awaiting_return' || order.status === 'disputed';
   const row = (label: string, amount: string, testId?: string, className?: string) => (
     <tr className={className}>
       <th scope="row" colSpan={4}>

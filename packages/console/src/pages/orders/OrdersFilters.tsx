@@ -7,7 +7,7 @@ import { parseDay } from './dates';
 type Order = Schemas['Order'];
 export type Status = Order['status'];
 
-export const statuses: readonly Status[] = ['awaiting_payment', 'paid', 'shipped', 'delivered', 'completed', 'refund_requested', 'disputed', 'refunded', 'closed'];
+export const statuses: readonly Status[] = ['awaiting_payment', 'paid', 'shipped', 'delivered', 'completed', 'refund_requested', 'awaiting_return', 'disputed', 'refunded', 'closed'];
 
 export function parseStatus(value: string | null): Status | undefined {
   return statuses.find((s) => s === value);

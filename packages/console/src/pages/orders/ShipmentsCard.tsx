@@ -35,7 +35,7 @@ export function ShipmentsCard({ order }: { order: OrderDetail }) {
     refetchInterval: (q) => (q.state.data?.data.some((s) => !settled.includes(s.status)) === true ? 15_000 : false),
   });
   const shipments = query.data?.data ?? [];
-  const canShip = order.status === 'paid' && can('shipments:write') && query.isSuccess && shipments.every((s) => s.status === 'cancelled');
+  const canShip = order.status === 'paid' && can('shipments:write') && query.isSuccess && shipments.every((s) => s.status === 'cancelled' || s.direction === 'return');
   if (!can('shipments:read')) return null;
   return (
     <Card title={t('shipments.title')} className="order-shipments">
@@ -65,6 +65,8 @@ function ShipmentView({ shipment: s }: { shipment: Shipment }) {
   return (
     <div className="shipment" data-testid="shipment">
       <dl className="facts">
+        <dt>{t('shipments.direction')}</dt>
+        <dd data-testid="shipment-direction">{s.direction === 'return' ? <span className="badge badge-return">{t('shipments.directionName.return')}</span> : t('shipments.directionName.outbound')}</dd>
         <dt>{t('shipments.carrier')}</dt>
         <dd data-testid="shipment-carrier">{s.carrier}</dd>
         <dt>{t('shipments.trackingNumber')}</dt>

@@ -19,7 +19,7 @@ ChartJS.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip,
 
 type Overview = Schemas['Overview'];
 const periods: readonly PeriodKind[] = ['today', '7d', '30d'];
-const statusOrder = ['awaiting_payment', 'paid', 'shipped', 'delivered', 'completed', 'refund_requested', 'disputed', 'refunded', 'closed'] as const;
+const statusOrder = ['awaiting_payment', 'paid', 'shipped', 'delivered', 'completed', 'refund_requested', 'awaiting_return', 'disputed', 'refunded', 'closed'] as const;
 
 export default function OverviewPage() {
   const { t } = useTranslation('overview');
