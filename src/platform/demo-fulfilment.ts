@@ -5,9 +5,10 @@ import type { PlatformApp } from './app.js';
 
 /**
  * The store chain's omnichannel day, for a new user to see on the first start (issue 15): its
- * three Shanghai stores each serve an express order to a buyer within 3 km, one order is
- * collected at the desk with its pickup code, and a standard parcel to Beijing is routed to a
- * carrier and tracked to the door (its journey hurried to a minute). All through the real API, as
+ * three Shanghai stores each serve an express order to a buyer within 3 km (one ridden to the
+ * door and confirmed by its buyer, which releases the escrow; one out with its rider; one in the
+ * queue), one order is collected at the desk with its pickup code, and a standard parcel to
+ * Beijing is routed to a carrier and tracked to the door (its journey hurried to a minute). All through the real API, as
  * the buyer's app and the stores' staff would; a step that cannot be taken is logged and the demo
  * goes on.
  */
@@ -99,9 +100,27 @@ export async function runFulfilmentDemo(app: PlatformApp['app'], credentials: De
     const f = await fulfilmentOf(made.id);
     if (f !== undefined) express.push({ order_id: made.id, fulfilment_id: f });
   }
-  // The first is picked and packed; the second is being picked; the third waits in its store's queue.
-  if (express[0] !== undefined) await pickAndPack(express[0].fulfilment_id);
-  if (express[1] !== undefined) await seller('POST', `/v1/fulfilments/${express[1].fulfilment_id}/start-pick`);
+  // The first is picked, packed, planned onto its store's rider's route, ridden and delivered;
+  // its buyer confirms receipt, which releases the escrow to the shop. The second is packed and
+  // out with its rider; the third waits in its store's queue.
+  for (const [i, e] of express.slice(0, 2).entries()) {
+    await pickAndPack(e.fulfilment_id);
+    const location = ((await seller('GET', `/v1/fulfilments/${e.fulfilment_id}`)).body.location_id as string | undefined) ?? '';
+    const plan = await seller('POST', `/v1/locations/${location}/local-routes/plan`);
+    const route = (plan.body.routes as { id: string; stops: { fulfilment_id: string }[] }[] | undefined)?.find((r) => r.stops.some((st) => st.fulfilment_id === e.fulfilment_id));
+    if (route === undefined) {
+      warn('an express order could not be planned onto a rider’s route', plan);
+      continue;
+    }
+    const dispatched = await seller('POST', `/v1/local-routes/${route.id}/dispatch`);
+    if (dispatched.status !== 200) warn('a rider’s route could not be dispatched', dispatched);
+    if (i > 0) continue;
+    const delivered = await seller('POST', `/v1/local-routes/${route.id}/stops/${e.fulfilment_id}/delivered`);
+    if (delivered.status !== 200) warn('an express stop could not be marked delivered', delivered);
+    const confirmed = await call(shop.publishable_key, 'POST', `/v1/account/orders/${e.order_id}/confirm-receipt`, undefined, asBuyer);
+    if (confirmed.status !== 200) warn('the buyer could not confirm receipt of the express order', confirmed);
+  }
+  if (express[2] !== undefined) await seller('POST', `/v1/fulfilments/${express[2].fulfilment_id}/start-pick`);
 
   // Pickup at the first store.
   const pickup = await order(near(stores[0]!), (options) => options.find((o) => o.kind === 'pickup'), '');
@@ -112,6 +131,11 @@ export async function runFulfilmentDemo(app: PlatformApp['app'], credentials: De
       await pickAndPack(f);
       const ready = await seller('POST', `/v1/fulfilments/${f}/ready`);
       if (ready.status !== 200) warn('the pickup order could not be put at the desk', ready);
+      // The buyer reads the code in their account and shows it at the desk.
+      const mine = await call(shop.publishable_key, 'GET', `/v1/account/orders/${pickup.id}/pickup`, undefined, asBuyer);
+      const code = (mine.body.data as { code: string | null }[] | undefined)?.[0]?.code;
+      const collected = code === null || code === undefined ? mine : await seller('POST', `/v1/fulfilments/${f}/collect`, { code });
+      if (collected.status !== 200) warn('the pickup order could not be collected with its code', collected);
     }
   }
 
@@ -122,7 +146,8 @@ export async function runFulfilmentDemo(app: PlatformApp['app'], credentials: De
     const f = await fulfilmentOf(parcel.id);
     if (f !== undefined) {
       await pickAndPack(f);
-      const shipped = await seller('POST', `/v1/orders/${parcel.id}/shipments`, { destination: beijing, weight_g: 1_200 });
+      // The parcel goes to the address the buyer gave at checkout.
+      const shipped = await seller('POST', `/v1/orders/${parcel.id}/shipments`, { weight_g: 1_200 });
       if (shipped.status === 201 && typeof shipped.body.tracking_number === 'string') await tools.hurry(shipped.body.tracking_number);
       else warn('the standard parcel could not be shipped', shipped);
     }
