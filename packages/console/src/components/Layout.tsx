@@ -11,7 +11,7 @@ const sections = [
   { to: '/orders', key: 'orders', end: false },
   { to: '/fulfilment', key: 'fulfilment', end: false, scope: 'fulfilments:read' },
   { to: '/pickup', key: 'pickup', end: false, scope: 'fulfilments:read' },
-  { to: '/local-delivery', key: 'localDelivery', end: false },
+  { to: '/local-delivery', key: 'localDelivery', end: false, scope: 'fulfilments:read' },
   { to: '/shipments', key: 'shipments', end: false, scope: 'shipments:read' },
   { to: '/payouts', key: 'payouts', end: false },
   { to: '/consumers', key: 'consumers', end: false },
