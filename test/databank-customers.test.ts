@@ -121,9 +121,10 @@ describe('orders under their real state', () => {
     expect(await events()).toEqual(['Order Paid', 'Checkout Started']);
     const shipped = await brand.call('POST', `/v1/orders/${order_id}/ship`, { body: { tracking_number: 'SF1000000001' } });
     expect(shipped.status, shipped.text).toBe(200);
+    expect((await brand.call('POST', `/v1/orders/${order_id}/deliver`)).status).toBe(200);
     await autoConfirm(platform.database.db, brand.id, order_id);
     await dispatcher.drain();
-    expect(await events()).toEqual(['Order Completed', 'Order Shipped', 'Order Paid', 'Checkout Started']);
+    expect(await events()).toEqual(['Order Completed', 'Order Delivered', 'Order Shipped', 'Order Paid', 'Checkout Started']);
     const after = (await consumerByEmail(email)).profile!;
     expect(after).toMatchObject({ orders_count: 1, amount_spent_minor: 4_466 });
     // One order paid and then completed is one purchase: purchased, not loyal.

@@ -2,7 +2,7 @@ import { onEvents, type DomainEvent, type EventHandler } from '../../kernel/even
 import type { AnyDb } from '../../kernel/db.js';
 import { inTransaction } from '../../kernel/db.js';
 import { accountContacts } from '../accounts/index.js';
-import { orderClosed, orderCompleted, orderPaid, orderPlaced, orderRefunded, orderShipped, type OrderTransitionPayload } from '../orders/index.js';
+import { orderClosed, orderCompleted, orderDelivered, orderPaid, orderPlaced, orderRefunded, orderShipped, type OrderTransitionPayload } from '../orders/index.js';
 import { normaliseEmail, storedIdentifier } from './identifiers.js';
 import type { IncomingEvent } from './ingestion/incoming-event.js';
 import { ingestEvents } from './ingestion/ingest-events.js';
@@ -23,6 +23,8 @@ const recorded = [
   { event: orderPlaced, handler: 'databank.order_placed', name: 'Checkout Started' },
   { event: orderPaid, handler: 'databank.order_paid', name: 'Order Paid' },
   { event: orderShipped, handler: 'databank.order_shipped', name: 'Order Shipped' },
+  // Delivered to the door, by a rider or a carrier, or collected at a store's desk.
+  { event: orderDelivered, handler: 'databank.order_delivered', name: 'Order Delivered' },
   { event: orderCompleted, handler: 'databank.order_completed', name: 'Order Completed' },
   { event: orderRefunded, handler: 'databank.order_refunded', name: 'Order Refunded' },
   { event: orderClosed, handler: 'databank.order_closed', name: 'Order Cancelled' },

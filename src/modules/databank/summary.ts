@@ -64,6 +64,8 @@ export function summarise(e: SummarisedEvent): string {
       return product(p) === undefined ? join('Ordered', amount) : join('Bought', product(p), amount);
     case 'order shipped':
       return join('Order', order, 'shipped');
+    case 'order delivered':
+      return join('Order', order, 'delivered');
     case 'order refunded':
       return join('Refunded', formatAmount(p, 'refund') ?? amount, order === undefined ? undefined : `on order ${order}`);
     case 'order cancelled':
