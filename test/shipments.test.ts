@@ -286,3 +286,25 @@ describe('shipments', () => {
     expect((await storefront('GET', `/v1/account/orders/${order_id}/shipments`)).status).toBe(401);
   });
 });
+
+describe('a hurried parcel (the demo)', () => {
+  it('compresses the rest of a real-speed journey, its scans’ times alike, and leaves what was sent alone', async () => {
+    const network = new SimulatedCarrierNetwork(platform.database.db, networkLanes, { secret, hour_ms: 3_600_000, noRandomLoss: true, deliver: async () => 200 });
+    const label = await network.adapter('jingtu').buyLabel({ request_key: `hurry-${Date.now()}`, merchant_id: seller.id, reference: 'ord_hurry', from_region: 'SHA', to_region: 'PEK', weight_g: 1_000 });
+    const queued = async () =>
+      (await sql<{ deliver_after: Date; occurred_at: string; status: string }>`
+        select w.deliver_after, w.body::jsonb->>'occurred_at' as occurred_at, w.body::jsonb->>'status' as status from sim_carrier_webhook w
+        join sim_carrier_label l on l.merchant_id = w.merchant_id and l.id = w.label_id where l.tracking_number = ${label.tracking_number} order by w.deliver_after`.execute(platform.database.db)).rows;
+    const before = await queued();
+    // At real speed the delivery is a day or more away.
+    expect(before.at(-1)!.deliver_after.getTime() - Date.now()).toBeGreaterThan(12 * 3_600_000);
+    const now = Date.now();
+    expect(await network.hurry(label.tracking_number, 1_000)).toBe(before.length);
+    const after = await queued();
+    // A simulated hour a second: the door within a couple of minutes, the scans in the same order, in the past or the next minutes.
+    expect(after.at(-1)!.status).toBe('delivered');
+    expect(after.at(-1)!.deliver_after.getTime() - now).toBeLessThan(5 * 60_000);
+    expect(after.map((w) => w.status)).toEqual(before.map((w) => w.status));
+    for (const w of after) expect(Date.parse(w.occurred_at) - now).toBeLessThan(5 * 60_000);
+  });
+});

@@ -30,6 +30,10 @@ export async function createShipment(db: AnyDb, shipping: { router: ShipmentRout
   const { merchant_id, order_id } = request;
   const order = await getOrder(db, merchant_id, order_id);
   if (order === undefined) throw problems.notFound('The order');
+  // The label's request key counts the order's shipments so far, read before looking for a live
+  // one: a concurrent request that commits in between is then seen as the live shipment, and one
+  // that commits later used the same key, so the carrier answers it the same label.
+  const label_request_key = `${order_id}:${await shipmentCount(db, merchant_id, order_id)}`;
   const live = await liveShipmentOf(db, merchant_id, order_id);
   if (live !== undefined) {
     if (request.resume) return (await getShipment(db, merchant_id, live.id))!;
@@ -44,7 +48,6 @@ export async function createShipment(db: AnyDb, shipping: { router: ShipmentRout
   await shipping.router.ready; // the router's state rebuilt from the shipments at start
   const plan = routeParcel({ router: shipping.router, carriers: shipping.carriers, origin: location, destination, weight_g: request.weight_g });
   const carrier = shipping.carriers.get(plan.lane.carrier.code)!;
-  const label_request_key = `${order_id}:${await shipmentCount(db, merchant_id, order_id)}`;
   const label = await buyLabel(carrier, { request_key: label_request_key, merchant_id, reference: order_id, from_region: plan.from.code, to_region: plan.to.code, weight_g: request.weight_g });
   const now = new Date();
   try {
@@ -76,10 +79,13 @@ export async function createShipment(db: AnyDb, shipping: { router: ShipmentRout
     shipping.router.track(carrier.code, label.tracking_number, plan);
     return { ...shipment, events: [] };
   } catch (error) {
-    // A concurrent request for the same order bought the same label (same request key) and
-    // recorded it first: that shipment stands, and this request is the duplicate.
+    // A concurrent request for the same order recorded its shipment first: that shipment
+    // stands, and this request is the duplicate.
+    // It may have gone to another carrier (the router's lanes moved between the two requests):
+    // then this request's label is not the one that stands, and is cancelled.
     const holder = await liveShipmentOf(db, merchant_id, order_id);
-    if (holder !== undefined && holder.label_id === label.label_id) {
+    if (holder !== undefined) {
+      if (holder.label_id !== label.label_id) await cancelLabel(carrier, merchant_id, label.label_id).catch(() => false);
       if (request.resume) return (await getShipment(db, merchant_id, holder.id))!;
       throw problems.conflict('order_already_shipped', `The order already has shipment ${holder.id} (${holder.status})`);
     }
