@@ -1,7 +1,7 @@
 import { inTransaction, type AnyDb } from '../../kernel/db.js';
 import { problems } from '../../kernel/problem.js';
 import { getLocation } from '../../modules/locations/index.js';
-import { getShipment, liveShipmentOf, shipmentCount, type CarrierAdapter, type Shipment, type ShipmentEvent, type ShipmentRouter } from '../../modules/logistics/index.js';
+import { getShipment, liveShipmentOf, plannedShipmentFields, shipmentCount, type CarrierAdapter, type Shipment, type ShipmentEvent, type ShipmentRouter } from '../../modules/logistics/index.js';
 import { getOrder, type OrderDetail } from '../../modules/orders/index.js';
 import { buyLabel, cancelLabel } from './steps/buy-label.js';
 import { linkFulfilments } from './steps/link-fulfilments.js';
@@ -56,21 +56,10 @@ export async function createShipment(db: AnyDb, shipping: { router: ShipmentRout
         merchant_id,
         order_id,
         location_id: order.location_id,
-        carrier: carrier.code,
-        lane: label.lane,
-        origin_region: plan.from.code,
-        destination_region: plan.to.code,
         destination,
         weight_g: request.weight_g,
         label_request_key,
-        label_id: label.label_id,
-        tracking_number: label.tracking_number,
-        price_minor: BigInt(label.price_minor),
-        currency: label.currency,
-        promise_h: plan.promise_h,
-        promised_by: new Date(now.getTime() + plan.promise_h * 3_600_000),
-        candidates: plan.candidates,
-        reason: plan.reason,
+        ...plannedShipmentFields(plan, carrier.code, label, now),
       });
       await shipOrder(trx, { merchant_id, order_id, tracking_number: label.tracking_number, actor: request.actor, auto_confirm_after_s: request.auto_confirm_after_s });
       await linkFulfilments(trx, merchant_id, order_id, created.id);

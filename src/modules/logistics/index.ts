@@ -52,7 +52,7 @@ export { carrierSignatureHeader, signTracking, SimulatedCarrierNetwork, type Sim
 export { carrierAdapters, shipmentRouter, shipmentRouterOf, shipping } from './carriers.js';
 export { rebuildRouter, replay_window_h } from './rebuild-router.js';
 export { simCarrierSecret, simCarriersEnabled } from './sim-carrier-secret.js';
-export { cancelShipment, getShipment, insertShipment, lanePerformance, listShipments, shipmentsOfOrder, liveReturnOf, liveShipmentOf, nearestRegion, networkLanes, recordTrackingEvent, shipmentCount, ShipmentRouter, type LaneSnapshot, type NewShipment, type ParcelPlan, type Shipment, type ShipmentEvent, type TrackingOutcome } from './shipments.js';
+export { cancelShipment, getShipment, insertShipment, lanePerformance, listShipments, shipmentsOfOrder, liveReturnOf, liveShipmentOf, nearestRegion, networkLanes, plannedShipmentFields, recordTrackingEvent, shipmentCount, ShipmentRouter, type LaneSnapshot, type NewShipment, type ParcelPlan, type Shipment, type ShipmentEvent, type TrackingOutcome } from './shipments.js';
 export { shipmentJson, shipmentSchema } from './http.js';
 export { shipmentCreated, shipmentStatusChanged } from './events.js';
 export { logisticsSettings } from './settings.js';

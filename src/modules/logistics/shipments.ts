@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { tablesOf, type AnyDb, type AnyTrx } from '../../kernel/db.js';
 import { publish } from '../../kernel/events/outbox.js';
 import { newId } from '../../kernel/ids.js';
-import { furthest, statusRank, type ShipmentStatus, type TrackingEvent } from './carrier.js';
+import { furthest, statusRank, type Label, type ShipmentStatus, type TrackingEvent } from './carrier.js';
 import { shipmentCreated, shipmentStatusChanged } from './events.js';
 import { buildLanes, distanceKm, promiseHours, regions, simulatedCarriers, type Lane, type Region } from './network.js';
 import { Router, type Candidate, type LaneState } from './routing.js';
@@ -32,6 +32,28 @@ export interface ParcelPlan {
   promise_h: number;
   /** The router's handle on the parcel, for `ShipmentRouter.track`. */
   watch: { lane: string; watch: ReturnType<LaneState['hand']>['watch']; handed_h: number };
+}
+
+/**
+ * What a new shipment takes from its routing plan and the label bought for it: the carrier and
+ * lane, the regions, the label and tracking number, the price, the promise from `now`, and the
+ * decision's candidates and reason. Outbound parcels and returns are recorded alike.
+ */
+export function plannedShipmentFields(plan: ParcelPlan, carrier: string, label: Label, now: Date) {
+  return {
+    carrier,
+    lane: label.lane,
+    origin_region: plan.from.code,
+    destination_region: plan.to.code,
+    label_id: label.label_id,
+    tracking_number: label.tracking_number,
+    price_minor: BigInt(label.price_minor),
+    currency: label.currency,
+    promise_h: plan.promise_h,
+    promised_by: new Date(now.getTime() + plan.promise_h * 3_600_000),
+    candidates: plan.candidates,
+    reason: plan.reason,
+  };
 }
 
 /** What a router knows about one lane at a moment: what the console and the tests compare. */

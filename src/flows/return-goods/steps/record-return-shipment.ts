@@ -1,5 +1,5 @@
 import type { AnyTrx } from '../../../kernel/db.js';
-import { insertShipment, type Shipment } from '../../../modules/logistics/index.js';
+import { insertShipment, plannedShipmentFields, type Shipment } from '../../../modules/logistics/index.js';
 import type { BoughtReturnLabel } from './buy-return-label.js';
 
 /**
@@ -15,20 +15,9 @@ export async function recordReturnShipment(trx: AnyTrx, merchant_id: string, ord
     direction: 'return',
     fulfilment_id: parcel.fulfilment_id,
     location_id: parcel.location_id,
-    carrier: carrier.code,
-    lane: label.lane,
-    origin_region: plan.from.code,
-    destination_region: plan.to.code,
     destination: parcel.destination,
     weight_g: parcel.weight_g,
     label_request_key: `return:${parcel.fulfilment_id}`,
-    label_id: label.label_id,
-    tracking_number: label.tracking_number,
-    price_minor: BigInt(label.price_minor),
-    currency: label.currency,
-    promise_h: plan.promise_h,
-    promised_by: new Date(now.getTime() + plan.promise_h * 3_600_000),
-    candidates: plan.candidates,
-    reason: plan.reason,
+    ...plannedShipmentFields(plan, carrier.code, label, now),
   });
 }
