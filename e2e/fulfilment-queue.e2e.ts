@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, consolePage, type E2eServer, eventually, launchBrowser, screenshot, signInToConsole, startE2eServer, unlabelledControls } from './support.js';
+import { api, type E2eServer, eventually, screenshot, signedInConsole, unlabelledControls } from './support.js';
 
 /**
  * A store's fulfilment page: the queue of the demo store's paid orders, most urgent first, and
@@ -22,11 +22,7 @@ interface Fulfilment {
 }
 
 beforeAll(async () => {
-  server = await startE2eServer();
-  mart = server.credentials.merchants.find((m) => m.handle === 'demo-mart')!;
-  browser = await launchBrowser();
-  page = await consolePage(browser);
-  await signInToConsole(page, server, mart);
+  ({ server, person: mart, browser, page } = await signedInConsole('demo-mart'));
 });
 
 afterAll(async () => {

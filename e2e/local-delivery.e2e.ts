@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, consolePage, eventually, type E2eServer, launchBrowser, screenshot, signInToConsole, startE2eServer, unlabelledControls } from './support.js';
+import { api, type E2eServer, eventually, screenshot, signedInConsole, unlabelledControls } from './support.js';
 
 /**
  * Two buyers near one of demo-mart's Shanghai stores order express; the store packs both, and on
@@ -13,11 +13,7 @@ let page: Page;
 let mart: E2eServer['credentials']['merchants'][number];
 
 beforeAll(async () => {
-  server = await startE2eServer();
-  mart = server.credentials.merchants.find((m) => m.handle === 'demo-mart')!;
-  browser = await launchBrowser();
-  page = await consolePage(browser);
-  await signInToConsole(page, server, mart);
+  ({ server, person: mart, browser, page } = await signedInConsole('demo-mart'));
 });
 
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, consolePage, type E2eServer, eventually, launchBrowser, screenshot, signInToConsole, startE2eServer, unlabelledControls } from './support.js';
+import { api, type E2eServer, eventually, screenshot, signedInConsole, unlabelledControls } from './support.js';
 
 /**
  * Returns on the order page: the seller approves a refund on condition that the goods come back
@@ -15,11 +15,7 @@ let page: Page;
 let mart: E2eServer['credentials']['merchants'][number];
 
 beforeAll(async () => {
-  server = await startE2eServer({ OPENBOS_SIM_CARRIER_HOUR_MS: '0', OPENBOS_SIM_CARRIER_LOSSES: 'none' });
-  mart = server.credentials.merchants.find((m) => m.handle === 'demo-mart')!;
-  browser = await launchBrowser();
-  page = await consolePage(browser);
-  await signInToConsole(page, server, mart);
+  ({ server, person: mart, browser, page } = await signedInConsole('demo-mart', { OPENBOS_SIM_CARRIER_HOUR_MS: '0', OPENBOS_SIM_CARRIER_LOSSES: 'none' }));
 });
 
 afterAll(async () => {

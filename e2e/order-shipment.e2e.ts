@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, consolePage, type E2eServer, eventually, launchBrowser, screenshot, signInToConsole, startE2eServer, unlabelledControls } from './support.js';
+import { api, type E2eServer, eventually, screenshot, signedInConsole, unlabelledControls } from './support.js';
 
 /**
  * The demo platform ships one of demo-mart's paid orders by carrier at start-up; the seller's
@@ -25,11 +25,7 @@ interface Shipment {
 
 beforeAll(async () => {
   // Every simulated hour of the parcel's journey passes at once, so tracking arrives within seconds.
-  server = await startE2eServer({ OPENBOS_SIM_CARRIER_HOUR_MS: '0', OPENBOS_SIM_CARRIER_LOSSES: 'none' });
-  mart = server.credentials.merchants.find((m) => m.handle === 'demo-mart')!;
-  browser = await launchBrowser();
-  page = await consolePage(browser);
-  await signInToConsole(page, server, mart);
+  ({ server, person: mart, browser, page } = await signedInConsole('demo-mart', { OPENBOS_SIM_CARRIER_HOUR_MS: '0', OPENBOS_SIM_CARRIER_LOSSES: 'none' }));
 });
 
 afterAll(async () => {

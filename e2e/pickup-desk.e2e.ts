@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, consolePage, type E2eServer, eventually, launchBrowser, screenshot, signInToConsole, startE2eServer, unlabelledControls } from './support.js';
+import { api, type E2eServer, eventually, screenshot, signedInConsole, unlabelledControls } from './support.js';
 
 /**
  * A signed-in buyer orders for pickup at one of demo-mart's stores and pays; the store puts the
@@ -14,11 +14,7 @@ let page: Page;
 let mart: E2eServer['credentials']['merchants'][number];
 
 beforeAll(async () => {
-  server = await startE2eServer();
-  mart = server.credentials.merchants.find((m) => m.handle === 'demo-mart')!;
-  browser = await launchBrowser();
-  page = await consolePage(browser);
-  await signInToConsole(page, server, mart);
+  ({ server, person: mart, browser, page } = await signedInConsole('demo-mart'));
 });
 
 afterAll(async () => {

@@ -136,3 +136,16 @@ export async function signInToConsole(page: Page, server: E2eServer, person: { h
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }
+
+/**
+ * A server with the demo platform, a browser, and a console tab signed in as one of the demo
+ * merchants (by handle): what most console tests start from.
+ */
+export async function signedInConsole(handle: string, extraEnv: Record<string, string> = {}): Promise<{ server: E2eServer; person: E2eServer['credentials']['merchants'][number]; browser: Browser; page: Page }> {
+  const server = await startE2eServer(extraEnv);
+  const person = server.credentials.merchants.find((m) => m.handle === handle)!;
+  const browser = await launchBrowser();
+  const page = await consolePage(browser);
+  await signInToConsole(page, server, person);
+  return { server, person, browser, page };
+}
