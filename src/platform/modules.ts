@@ -31,9 +31,10 @@ import { mailModule } from '../modules/mail/index.js';
 import { logisticsModule } from '../modules/logistics/index.js';
 import { fulfilmentModule } from '../modules/fulfilment/index.js';
 import { operatorModule } from '../modules/operator/index.js';
+import { promotionsModule } from '../modules/promotions/index.js';
 
 /** Every module of the platform, in dependency order (seeds run in this order). */
-export const modules: readonly BosModule[] = [mailModule, merchantsModule, locationsModule, accountsModule, catalogModule, inventoryModule, ordersModule, ledgerModule, paymentsModule, databankModule, webhooksModule, analyticsModule, operatorModule, logisticsModule, fulfilmentModule];
+export const modules: readonly BosModule[] = [mailModule, merchantsModule, locationsModule, accountsModule, catalogModule, inventoryModule, ordersModule, ledgerModule, paymentsModule, databankModule, webhooksModule, analyticsModule, operatorModule, logisticsModule, fulfilmentModule, promotionsModule];
 
 export const allMigrations: readonly ModuleMigrations[] = [
   { module: 'kernel', migrations: [...outboxMigrations, ...idempotencyMigrations, ...seedMigrations, ...jobMigrations, ...rateLimitMigrations] },

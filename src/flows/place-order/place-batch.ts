@@ -1,6 +1,9 @@
 import { inTransaction, type AnyDb } from '../../kernel/db.js';
 import type { LockTurn } from '../../kernel/group-commit.js';
+import type { PlacedOrder } from '../../modules/orders/index.js';
+import { recordRedemptions, type Pricing } from '../../modules/promotions/index.js';
 import { allocateStock } from './steps/allocate-stock.js';
+import { applyPromotions } from './steps/apply-promotions.js';
 import { createOrders, type AllocatedCheckout } from './steps/create-orders.js';
 import { lockStock } from './steps/lock-stock.js';
 import { publishOrdersPlaced } from './steps/publish-orders-placed.js';
@@ -38,22 +41,36 @@ export async function placeBatch(db: AnyDb, requests: readonly CheckoutRequest[]
     const levels = await lockStock(trx, valid.flatMap((v) => v.lines), turn);
     const allocations = allocateStock(valid.map((v) => ({ lines: v.lines, locations: v.request.locations, deliveries: v.request.deliveries })), levels);
 
-    const allocated: AllocatedCheckout[] = [];
-    const served: number[] = [];
+    const stocked: { index: number; request: ItemizedCheckout; lines: AllocatedCheckout['lines']; parts_by_merchant: AllocatedCheckout['parts_by_merchant'] }[] = [];
     valid.forEach((v, i) => {
       const allocation = allocations[i]!;
-      if (!allocation.ok) {
-        results[v.index] = { ok: false, problem: allocation.problem };
-        return;
-      }
-      allocated.push({ checkout: v.request, lines: v.lines, parts_by_merchant: allocation.parts_by_merchant });
-      served.push(v.index);
+      if (!allocation.ok) results[v.index] = { ok: false, problem: allocation.problem };
+      else stocked.push({ ...v, parts_by_merchant: allocation.parts_by_merchant });
+    });
+
+    const promoted = await applyPromotions(trx, stocked);
+    const allocated: AllocatedCheckout[] = [];
+    const served: { index: number; taken: number }[] = [];
+    stocked.forEach((s, i) => {
+      const p = promoted.results[i]!;
+      if (!p.ok) return void (results[s.index] = { ok: false, problem: p.problem });
+      allocated.push({ checkout: s.request, lines: p.promoted.lines, parts_by_merchant: s.parts_by_merchant, delivery_discounts: p.promoted.delivery_discounts });
+      served.push({ index: s.index, taken: i });
     });
 
     const orders = await createOrders(trx, allocated);
-    orders.forEach((placed, i) => (results[served[i]!] = { ok: true, orders: placed }));
+    const placedByTaken = new Array<PlacedOrder[] | undefined>(stocked.length);
+    orders.forEach((placed, i) => {
+      const { index, taken } = served[i]!;
+      const p = promoted.results[taken]!;
+      results[index] = { ok: true, orders: placed, pricing: p.ok ? p.promoted.pricing : emptyPricing(), variant_ids: stocked[taken]!.lines.map((l) => l.variant_id) };
+      placedByTaken[taken] = placed;
+    });
+    await recordRedemptions(trx, promoted.taken, placedByTaken);
     await reserveStock(trx, orders.flat());
     await publishOrdersPlaced(trx, orders.flat());
     return results.map((r) => r!);
   });
 }
+
+const emptyPricing = (): Pricing => ({ applied: [], refused: [], line_discounts: [], delivery_discounts: new Map(), discount_minor: 0n });

@@ -5,7 +5,8 @@ import { viewCart, type CartKey, type PlacedOrder } from '../../modules/orders/i
 import type { CheckoutCommitter } from './committer.js';
 import { claimCart, releaseCart } from './steps/claim-cart.js';
 import { promiseDelivery } from './steps/promise-delivery.js';
-import type { CheckoutItem, ChosenDelivery, DeliveryInput } from './types.js';
+import type { Pricing } from '../../modules/promotions/index.js';
+import type { CheckoutCoupons, CheckoutItem, ChosenDelivery, DeliveryInput } from './types.js';
 
 /**
  * Placing an order, as the buyer lives it: a checkout (buy now, or a cart) becomes one order per
@@ -25,6 +26,9 @@ export interface PlaceOrderInput {
   /** The delivery chosen per seller, its promise recomputed (`chooseDelivery`); none: as before, no delivery recorded. */
   deliveries?: ReadonlyMap<string, ChosenDelivery> | undefined;
   cart_id?: string | undefined;
+  coupons?: CheckoutCoupons | undefined;
+  /** The total the buyer saw: goods and delivery less discounts, checked after the promotions. */
+  expected_total_minor?: number | undefined;
 }
 
 /**
@@ -46,6 +50,10 @@ export function deliveryCharge(deliveries: ReadonlyMap<string, ChosenDelivery> |
 export interface PlacedCheckout {
   checkout_id: string;
   orders: PlacedOrder[];
+  /** Every discount applied and every promotion considered that was not, with the reason. */
+  pricing: Pricing;
+  /** The checkout's lines in order (the pricing names lines by their index). */
+  variant_ids: string[];
 }
 
 export async function placeOrder(committer: CheckoutCommitter, input: PlaceOrderInput, unpaid_ttl_s: number): Promise<PlacedCheckout> {
@@ -60,10 +68,12 @@ export async function placeOrder(committer: CheckoutCommitter, input: PlaceOrder
     items: input.items,
     locations: input.fulfilment ?? {},
     deliveries: input.deliveries,
+    coupons: input.coupons,
+    expected_total_minor: input.expected_total_minor === undefined ? undefined : BigInt(input.expected_total_minor),
     unpaid_ttl_s,
   });
   if (!result.ok) throw result.problem;
-  return { checkout_id, orders: result.orders };
+  return { checkout_id, orders: result.orders, pricing: result.pricing, variant_ids: result.variant_ids };
 }
 
 export interface CartCheckoutInput {
@@ -73,6 +83,7 @@ export interface CartCheckoutInput {
   /** The total the buyer saw, goods and delivery; a different current total refuses the checkout (422 `price_changed`). */
   expected_total_minor?: number | undefined;
   delivery?: DeliveryInput | undefined;
+  coupons?: CheckoutCoupons | undefined;
 }
 
 /**
@@ -85,22 +96,16 @@ export async function checkoutCart(db: AnyDb, committer: CheckoutCommitter, cart
   const cart = await claimCart(db, cart_id, key);
   try {
     let items: PlaceOrderInput['items'] = 'cart';
-    let goods_minor = 0n;
     let deliveries: Map<string, ChosenDelivery> | undefined;
-    if (input.expected_total_minor !== undefined || input.delivery !== undefined) {
-      // The price check and the promise need the items: read here (the cart is claimed, they no longer change).
+    if (input.delivery !== undefined) {
+      // The promise needs the items: read here (the cart is claimed, they no longer change).
       const view = await viewCart(db, cart);
       if (view.items.length === 0) throw problems.unprocessable('cart_empty', 'The cart has no items');
       const listed = view.items.map(({ variant_id, quantity }) => ({ variant_id, quantity }));
       items = listed;
-      goods_minor = view.total_minor;
       deliveries = await chooseDelivery(db, listed, input.delivery, input.fulfilment);
     }
-    if (input.expected_total_minor !== undefined) {
-      // What the buyer pays: the goods and the delivery of every seller.
-      const total = goods_minor + deliveryCharge(deliveries);
-      if (total !== BigInt(input.expected_total_minor)) throw problems.unprocessable('price_changed', `The cart now totals ${total}${deliveries === undefined ? '' : ` (goods ${goods_minor}, delivery ${total - goods_minor})`}, not ${input.expected_total_minor}`);
-    }
+    // The total the buyer saw (goods and delivery less discounts) is checked in the batch, once the promotions are priced.
     return await placeOrder(
       committer,
       {
@@ -112,6 +117,8 @@ export async function checkoutCart(db: AnyDb, committer: CheckoutCommitter, cart
         fulfilment: input.fulfilment,
         deliveries,
         cart_id: cart.id,
+        coupons: input.coupons,
+        expected_total_minor: input.expected_total_minor,
       },
       unpaid_ttl_s,
     );

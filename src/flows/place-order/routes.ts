@@ -6,6 +6,7 @@ import { problems } from '../../kernel/problem.js';
 import { consumerToken } from '../../modules/accounts/index.js';
 import { quantity_max } from '../../modules/inventory/index.js';
 import { buyerEmail, deliveryKinds, deliverySummaryJson, deliverySummarySchema, cart_lines_max, cartAccess, cartParams, cartToken, orderJson, orderSchema, orderSettings, signedInConsumer } from '../../modules/orders/index.js';
+import { pricingJson, pricingSchema } from '../../modules/promotions/index.js';
 import { CheckoutCommitter } from './committer.js';
 import { checkoutCart, chooseDelivery, placeOrder, type PlacedCheckout } from './place-order.js';
 
@@ -43,8 +44,19 @@ const delivery = z
   .strict()
   .optional()
   .openapi({ description: 'the delivery chosen from POST /v1/delivery-options: the server recomputes the promise and reserves stock where it is served from (one order per place for a split carrier delivery); without it, checkout reserves as before and records no delivery' });
+const coupons = z
+  .object({
+    codes: z.array(z.string().trim().min(1).max(40)).max(5).optional().openapi({ description: 'coupon codes the buyer typed; each must apply, or the checkout is refused with the reason' }),
+    wallet: z
+      .union([z.literal('best'), z.array(id).max(5)])
+      .optional()
+      .openapi({ description: 'a signed-in consumer’s wallet coupons: their IDs (each must apply), or `best` for the best combination the wallet offers' }),
+  })
+  .strict()
+  .optional()
+  .openapi({ description: 'coupons for this checkout; automatic promotions apply without them' });
 const checkoutOrder = orderSchema.extend({ delivery: deliverySummarySchema.nullable().openapi({ description: 'the delivery chosen, without the recipient and address' }) }).openapi('CheckoutOrder');
-const checkoutOut = z.object({ checkout_id: z.string(), orders: z.array(checkoutOrder) }).openapi('Checkout');
+const checkoutOut = z.object({ checkout_id: z.string(), orders: z.array(checkoutOrder), promotions: pricingSchema.openapi({ description: 'every discount applied (allocated to lines and deliveries) and every promotion considered that was not, with the reason' }) }).openapi('Checkout');
 
 export const checkoutRoute = defineRoute({
   operationId: 'createCheckout',
@@ -53,7 +65,7 @@ export const checkoutRoute = defineRoute({
   tags: ['Checkout'],
   summary: 'Buy now: price, reserve stock and create one order per seller, awaiting payment',
   access: { scope: 'checkout:write', tenancy: 'public', keyKinds: ['publishable', 'secret'] },
-  request: { headers: consumerToken, ...jsonBody(z.object({ currency: currencySchema, items: z.array(checkoutItem).min(1).max(cart_lines_max), buyer_email: buyerEmail, fulfilment, delivery }).strict()) },
+  request: { headers: consumerToken, ...jsonBody(z.object({ currency: currencySchema, items: z.array(checkoutItem).min(1).max(cart_lines_max), buyer_email: buyerEmail, fulfilment, delivery, coupons, expected_total_minor: z.number().int().min(0).optional().openapi({ description: 'the total the buyer saw (goods and delivery less discounts); a different total refuses the checkout (422 price_changed)' }) }).strict()) },
   responses: { 201: jsonResponse(checkoutOut, 'The orders, awaiting payment') },
 });
 
@@ -64,12 +76,13 @@ export const checkoutCartRoute = defineRoute({
   tags: ['Checkout'],
   summary: 'Check out a cart: one order per seller, awaiting payment',
   access: cartAccess,
-  request: { params: cartParams, headers: cartToken, ...jsonBody(z.object({ buyer_email: buyerEmail, fulfilment, expected_total_minor: z.number().int().min(0).optional().openapi({ description: 'the total the buyer saw, goods and delivery of every seller; a different total refuses the checkout (422 price_changed)' }), delivery }).strict()) },
+  request: { params: cartParams, headers: cartToken, ...jsonBody(z.object({ buyer_email: buyerEmail, fulfilment, expected_total_minor: z.number().int().min(0).optional().openapi({ description: 'the total the buyer saw: goods and delivery of every seller less discounts; a different total refuses the checkout (422 price_changed)' }), delivery, coupons }).strict()) },
   responses: { 201: jsonResponse(checkoutOut, 'The orders, awaiting payment') },
 });
 
 const checkoutJson = (r: PlacedCheckout): z.infer<typeof checkoutOut> => ({
   checkout_id: r.checkout_id,
+  promotions: pricingJson(r.pricing, (i) => r.variant_ids[i]!),
   orders: r.orders.map((p) => ({ ...orderJson({ ...p.order, lines: p.lines }), delivery: p.delivery === undefined ? null : deliverySummaryJson(p.delivery) })),
 });
 

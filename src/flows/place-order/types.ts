@@ -1,6 +1,7 @@
 import type { Problem } from '../../kernel/problem.js';
 import type { DeliveryOption } from '../../modules/fulfilment/index.js';
 import type { CheckoutHeader, DeliveryKind, PlacedOrder } from '../../modules/orders/index.js';
+import type { Pricing } from '../../modules/promotions/index.js';
 
 /** One line of a checkout, as the buyer sent it. */
 export interface CheckoutItem {
@@ -20,6 +21,15 @@ export interface CheckoutRequest extends CheckoutHeader {
   locations: Readonly<Record<string, string>>;
   /** The delivery chosen per seller, its promise recomputed by the server (steps/promise-delivery.ts). */
   deliveries?: ReadonlyMap<string, ChosenDelivery> | undefined;
+  /** The coupons the buyer brought: codes typed, and wallet coupons (`best`: the server picks from the wallet). */
+  coupons?: CheckoutCoupons | undefined;
+  /** The total the buyer saw (goods and delivery less discounts); checked in the batch, after the promotions. */
+  expected_total_minor?: bigint | undefined;
+}
+
+export interface CheckoutCoupons {
+  codes?: readonly string[] | undefined;
+  wallet?: 'best' | readonly string[] | undefined;
 }
 
 /** What the buyer chose for one seller, as sent: the option and the price (and time) they saw. */
@@ -68,4 +78,4 @@ export interface ItemizedCheckout extends CheckoutRequest {
 }
 
 /** What a buyer hears once their batch committed: their orders, or why there are none. */
-export type CheckoutResult = { ok: true; orders: PlacedOrder[] } | { ok: false; problem: Problem };
+export type CheckoutResult = { ok: true; orders: PlacedOrder[]; pricing: Pricing; variant_ids: string[] } | { ok: false; problem: Problem };

@@ -18,6 +18,7 @@ export type LineQuote =
       merchant_id: string;
       variant_id: string;
       product_id: string;
+      category_id: string | null;
       sku: string;
       title: string;
       /** The title by language tag, from the product's title_i18n, with the variant's name appended as in title. */
@@ -32,6 +33,7 @@ interface Row {
   merchant_id: string;
   variant_id: string;
   product_id: string;
+  category_id: string | null;
   sku: string;
   title: string;
   title_i18n: Record<string, string>;
@@ -46,7 +48,7 @@ export async function quoteLines(db: AnyDb, lines: readonly LineRequest[], curre
   const ids = [...new Set(lines.map((l) => l.variant_id))];
   if (ids.length === 0) return [];
   const result = await sql<Row>`
-    select v.merchant_id, v.id as variant_id, v.product_id, v.sku, p.title || case when v.title = p.title then '' else ' — ' || v.title end as title,
+    select v.merchant_id, v.id as variant_id, v.product_id, p.category_id, v.sku, p.title || case when v.title = p.title then '' else ' — ' || v.title end as title,
            (select coalesce(jsonb_object_agg(e.lang, e.text || case when v.title = p.title then '' else ' — ' || v.title end), '{}'::jsonb)
               from jsonb_each_text(p.title_i18n) as e(lang, text)) as title_i18n,
            p.status, v.status as variant_status, v.min_order_quantity,
@@ -74,6 +76,7 @@ function quoteOne(row: Row | undefined, line: LineRequest, currency: string): Li
     merchant_id: row.merchant_id,
     variant_id: row.variant_id,
     product_id: row.product_id,
+    category_id: row.category_id,
     sku: row.sku,
     title: row.title,
     title_i18n: row.title_i18n,

@@ -34,7 +34,7 @@ export const databankModule = defineModule({
 export { ingestEvents } from './ingestion/ingest-events.js';
 export type { IncomingEvent } from './ingestion/incoming-event.js';
 export { IngestCommitter } from './ingestion/committer.js';
-export { snapshotStages, stageCounts, stagesNow, stageFlowBetween, defaultWindows, wholeHistory, stages, type Stage, type FlowStage } from './lifecycle.js';
+export { snapshotStages, stageCounts, stagesNow, stagesOfEmail, stageFlowBetween, defaultWindows, wholeHistory, stages, type Stage, type FlowStage } from './lifecycle.js';
 export { visitsByPlace, visit_places_max, type VisitWindow, type PlaceVisits } from './visits.js';
 export { eraseConsumer } from './consumers.js';
 export { consumerErased } from './events.js';

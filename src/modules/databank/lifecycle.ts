@@ -2,6 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { inTransaction, type AnyDb } from '../../kernel/db.js';
 import { merchantTimeZone } from '../merchants/index.js';
 import { eventNamesFor, platform_source } from './signals.js';
+import { storedIdentifier } from './identifiers.js';
 
 /**
  * A-I-P-L per brand and consumer, recorded per day. A profile's stage on a day is the highest
@@ -121,4 +122,19 @@ export async function stageFlow(db: AnyDb, merchant_id: string, from: string, to
 export async function latestStage(db: AnyDb, merchant_id: string, profile_id: string): Promise<{ stage: Stage; day: string } | null> {
   const rows = await sql<{ stage: Stage; day: string }>`select stage, to_char(day, 'YYYY-MM-DD') as day from cdp_stage_daily where merchant_id = ${merchant_id} and profile_id = ${profile_id} order by day desc limit 1`.execute(db);
   return rows.rows[0] ?? null;
+}
+
+/**
+ * The lifecycle stage of the consumer with this email in each merchant's data bank (latest
+ * recorded day): the promotions' stage conditions ask it at checkout. Merchants where the email
+ * is unknown, or has no stage, are absent.
+ */
+export async function stagesOfEmail(db: AnyDb, merchant_ids: readonly string[], email: string): Promise<Map<string, Stage>> {
+  const id = storedIdentifier('email', email);
+  if (id === undefined || merchant_ids.length === 0) return new Map();
+  const rows = await sql<{ merchant_id: string; stage: Stage }>`
+    select i.merchant_id, s.stage from cdp_identity i
+    cross join lateral (select stage from cdp_stage_daily d where d.merchant_id = i.merchant_id and d.profile_id = i.profile_id order by day desc limit 1) s
+    where i.merchant_id = any(${merchant_ids}::text[]) and i.type = 'email' and i.value = ${id.value}`.execute(db);
+  return new Map(rows.rows.map((r) => [r.merchant_id, r.stage]));
 }

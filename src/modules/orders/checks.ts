@@ -49,14 +49,15 @@ export const checks: readonly InvariantCheck[] = [
   },
   {
     name: 'orders.totals_add_up',
-    description: 'every order total equals the sum of its lines (its subtotal) plus its delivery price',
+    description: 'every order total equals the sum of its lines (its subtotal) plus its delivery price less its discount, and its discount is at least its lines’ discounts',
     async run(db) {
-      const result = await sql<{ id: string; subtotal_minor: bigint; delivery_minor: bigint; total_minor: bigint; lines: bigint | null }>`
-        select o.id, o.subtotal_minor, o.delivery_minor, o.total_minor, sum(l.total_minor)::bigint as lines
+      const result = await sql<{ id: string; subtotal_minor: bigint; delivery_minor: bigint; discount_minor: bigint; total_minor: bigint; lines: bigint | null; line_discounts: bigint | null }>`
+        select o.id, o.subtotal_minor, o.delivery_minor, o.discount_minor, o.total_minor, sum(l.total_minor)::bigint as lines, sum(l.discount_minor)::bigint as line_discounts
         from sales_order o left join order_line l on l.merchant_id = o.merchant_id and l.order_id = o.id
-        group by o.merchant_id, o.id, o.subtotal_minor, o.delivery_minor, o.total_minor
-        having o.subtotal_minor <> coalesce(sum(l.total_minor), 0) or o.total_minor <> o.subtotal_minor + o.delivery_minor limit 100`.execute(db);
-      return result.rows.map((r) => `order ${r.id}: total ${r.total_minor} but lines add up to ${r.lines ?? 0n} (subtotal ${r.subtotal_minor}) and delivery is ${r.delivery_minor}`);
+        group by o.merchant_id, o.id, o.subtotal_minor, o.delivery_minor, o.discount_minor, o.total_minor
+        having o.subtotal_minor <> coalesce(sum(l.total_minor), 0) or o.total_minor <> o.subtotal_minor + o.delivery_minor - o.discount_minor
+          or o.discount_minor < coalesce(sum(l.discount_minor), 0) or o.discount_minor > coalesce(sum(l.discount_minor), 0) + o.delivery_minor limit 100`.execute(db);
+      return result.rows.map((r) => `order ${r.id}: total ${r.total_minor} but lines add up to ${r.lines ?? 0n} (subtotal ${r.subtotal_minor}), delivery is ${r.delivery_minor} and discount ${r.discount_minor} (lines' discounts ${r.line_discounts ?? 0n})`);
     },
   },
   {

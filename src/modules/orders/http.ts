@@ -15,7 +15,7 @@ const id = z.string().min(1).max(64);
 
 export const orderChannels = ['online', 'marketplace'] as const;
 
-const lineOut = z.object({ line_no: z.number().int(), variant_id: z.string(), product_id: z.string(), sku: z.string(), title: z.string(), title_i18n: z.record(z.string(), z.string()).openapi({ description: 'the title by language tag when the order was placed; `title` where a language is missing' }), quantity: z.number().int(), unit_price_minor: z.number().int(), total_minor: z.number().int() });
+const lineOut = z.object({ line_no: z.number().int(), variant_id: z.string(), product_id: z.string(), sku: z.string(), title: z.string(), title_i18n: z.record(z.string(), z.string()).openapi({ description: 'the title by language tag when the order was placed; `title` where a language is missing' }), quantity: z.number().int(), unit_price_minor: z.number().int(), total_minor: z.number().int(), discount_minor: z.number().int().openapi({ description: 'what promotions took off this line; the buyer paid total_minor - discount_minor for it' }) });
 export const orderSchema = z
   .object({
     id: z.string(),
@@ -28,7 +28,8 @@ export const orderSchema = z
     currency: z.string(),
     subtotal_minor: z.number().int().openapi({ description: 'the goods: the sum of the lines' }),
     delivery_minor: z.number().int().openapi({ description: 'the delivery price charged with the goods (its `delivery.price_minor`); 0 without a delivery' }),
-    total_minor: z.number().int().openapi({ description: 'what the buyer pays, the payment captures and a refund can return at most: subtotal_minor + delivery_minor' }),
+    discount_minor: z.number().int().openapi({ description: 'what promotions and coupons took off: its lines’ discounts and any delivery discount' }),
+    total_minor: z.number().int().openapi({ description: 'what the buyer pays, the payment captures and a refund can return at most: subtotal_minor + delivery_minor - discount_minor' }),
     location_id: z.string(),
     buyer_email: z.string().nullable(),
     expires_at: z.string().nullable(),
@@ -99,6 +100,7 @@ export function orderJson(o: Order & { lines: readonly OrderLine[] }): z.infer<t
     currency: o.currency,
     subtotal_minor: toJsonAmount(o.subtotal_minor),
     delivery_minor: toJsonAmount(o.delivery_minor),
+    discount_minor: toJsonAmount(o.discount_minor),
     total_minor: toJsonAmount(o.total_minor),
     location_id: o.location_id,
     buyer_email: o.buyer_email,
@@ -107,7 +109,7 @@ export function orderJson(o: Order & { lines: readonly OrderLine[] }): z.infer<t
     tracking_number: o.tracking_number,
     refund_amount_minor: o.refund_amount_minor === null ? null : toJsonAmount(o.refund_amount_minor),
     created_at: o.created_at.toISOString(),
-    lines: o.lines.map((l) => ({ line_no: l.line_no, variant_id: l.variant_id, product_id: l.product_id, sku: l.sku, title: l.title, title_i18n: l.title_i18n, quantity: l.quantity, unit_price_minor: toJsonAmount(l.unit_price_minor), total_minor: toJsonAmount(l.total_minor) })),
+    lines: o.lines.map((l) => ({ line_no: l.line_no, variant_id: l.variant_id, product_id: l.product_id, sku: l.sku, title: l.title, title_i18n: l.title_i18n, quantity: l.quantity, unit_price_minor: toJsonAmount(l.unit_price_minor), total_minor: toJsonAmount(l.total_minor), discount_minor: toJsonAmount(l.discount_minor) })),
   };
 }
 

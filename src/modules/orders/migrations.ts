@@ -192,4 +192,14 @@ export const migrations = [
      alter table order_transition drop constraint order_transition_to_status_check;
      alter table order_transition add constraint order_transition_to_status_check check (to_status in ${statusesWithReturn});`,
   ),
+  sqlMigration(
+    '20261206T1400_order_discounts',
+    `-- Promotions and coupons (issue 16): an order's discount is the sum of its lines' discounts and
+     -- its delivery's, allocated by the promotions module at checkout. What the buyer pays is the
+     -- goods and the delivery less the discount; the constraint holds for every new or updated row.
+     alter table sales_order add column discount_minor bigint not null default 0 check (discount_minor >= 0);
+     alter table order_line add column discount_minor bigint not null default 0 check (discount_minor >= 0 and discount_minor <= total_minor);
+     alter table sales_order drop constraint sales_order_total_is_goods_and_delivery;
+     alter table sales_order add constraint sales_order_total_is_goods_delivery_less_discount check (total_minor = subtotal_minor + delivery_minor - discount_minor and total_minor >= 0) not valid;`,
+  ),
 ];

@@ -14,6 +14,8 @@ export interface PlacedOrder {
   lines: OrderLine[];
   /** The delivery the buyer chose, when they chose one (recipient and address are personal data). */
   delivery?: OrderDelivery | undefined;
+  /** Each promotion's share of each line (`line_no`) and of the delivery (`line_no` 0); they add up to the order's discount. */
+  discounts?: { line_no: number; key: string; amount_minor: bigint }[] | undefined;
 }
 
 /** The delivery recorded with an order: the option, its promise and price, the recipient and address. */
@@ -47,11 +49,27 @@ export interface PricedLine {
   merchant_id: string;
   variant_id: string;
   product_id: string;
+  /** The product's category (promotion scopes name categories); absent where unknown. */
+  category_id?: string | null | undefined;
   sku: string;
   title: string;
   title_i18n: Record<string, string>;
   quantity: number;
   unit_price_minor: bigint;
+  /** What each promotion takes off the whole line (the promotions module's key for it); absent: nothing. */
+  discounts?: readonly Discount[] | undefined;
+}
+
+/** One promotion's share of a line or a delivery; `key` names the promotion for the promotions module. */
+export interface Discount {
+  key: string;
+  amount_minor: bigint;
+}
+
+/** `part` of `whole` shared over pieces by cumulative floor: the pieces always add up to exactly `whole`. */
+function share(whole: bigint, before: bigint, upTo: bigint, total: bigint): bigint {
+  if (total === 0n || whole === 0n) return 0n;
+  return (whole * upTo) / total - (whole * before) / total;
 }
 
 /** The actor recorded on an order's first transition. */
@@ -62,35 +80,61 @@ export const placedBy = (checkout_id: string) => `checkout:${checkout_id}`;
  * from several places (a split standard delivery), one per place, each with the units that place
  * sends, so every order keeps one location that its reservation, release and sale use.
  */
-export function splitIntoOrders(checkout: CheckoutHeader, lines: readonly PricedLine[], parts_by_merchant: ReadonlyMap<string, readonly OrderPart[]>): PlacedOrder[] {
+export function splitIntoOrders(checkout: CheckoutHeader, lines: readonly PricedLine[], parts_by_merchant: ReadonlyMap<string, readonly OrderPart[]>, delivery_discounts: ReadonlyMap<string, readonly Discount[]> = new Map()): PlacedOrder[] {
   const bySeller = new Map<string, PricedLine[]>();
   for (const line of lines) bySeller.set(line.merchant_id, [...(bySeller.get(line.merchant_id) ?? []), line]);
   const now = new Date();
   return [...bySeller].flatMap(([merchant_id, sellerLines]) => {
     const parts = parts_by_merchant.get(merchant_id);
     if (parts === undefined || parts.length === 0) throw new Error(`no location allocated for seller ${merchant_id} of checkout ${checkout.checkout_id}`);
+    // A line split over several places, and a seller's delivery discount over its parcels, are
+    // shared by cumulative floor, so the orders' discounts add up to exactly the checkout's.
+    const unitsBefore = new Map<string, bigint>();
+    const deliveryTotal = parts.reduce((sum, p) => sum + (p.delivery?.price_minor ?? 0n), 0n);
+    const deliveryDiscounts = delivery_discounts.get(merchant_id) ?? [];
+    let deliveryBefore = 0n;
     return parts.map((part) => {
       const id = newId('ord');
+      const discounts: { line_no: number; key: string; amount_minor: bigint }[] = [];
       const orderLines: OrderLine[] = sellerLines
         .map((q) => ({ q, quantity: part.quantities === undefined ? q.quantity : (part.quantities.get(q.variant_id) ?? 0) }))
         .filter(({ quantity }) => quantity > 0)
-        .map(({ q, quantity }, i) => ({
-          merchant_id,
-          order_id: id,
-          line_no: i + 1,
-          variant_id: q.variant_id,
-          product_id: q.product_id,
-          sku: q.sku,
-          title: q.title,
-          title_i18n: q.title_i18n,
-          quantity,
-          unit_price_minor: q.unit_price_minor,
-          total_minor: q.unit_price_minor * BigInt(quantity),
-        }));
+        .map(({ q, quantity }, i) => {
+          const before = unitsBefore.get(q.variant_id) ?? 0n;
+          unitsBefore.set(q.variant_id, before + BigInt(quantity));
+          let discount_minor = 0n;
+          for (const d of q.discounts ?? []) {
+            const amount_minor = share(d.amount_minor, before, before + BigInt(quantity), BigInt(q.quantity));
+            if (amount_minor > 0n) discounts.push({ line_no: i + 1, key: d.key, amount_minor });
+            discount_minor += amount_minor;
+          }
+          return {
+            merchant_id,
+            order_id: id,
+            line_no: i + 1,
+            variant_id: q.variant_id,
+            product_id: q.product_id,
+            sku: q.sku,
+            title: q.title,
+            title_i18n: q.title_i18n,
+            quantity,
+            unit_price_minor: q.unit_price_minor,
+            total_minor: q.unit_price_minor * BigInt(quantity),
+            discount_minor,
+          };
+        });
       const subtotal = orderLines.reduce((sum, l) => sum + l.total_minor, 0n);
       // The buyer pays the delivery with the goods: each order (one per serving place) carries
       // the price of its own delivery, so a split standard delivery charges each parcel once.
       const delivery = part.delivery?.price_minor ?? 0n;
+      let delivery_discount = 0n;
+      for (const d of deliveryDiscounts) {
+        const amount_minor = share(d.amount_minor, deliveryBefore, deliveryBefore + delivery, deliveryTotal);
+        if (amount_minor > 0n) discounts.push({ line_no: 0, key: d.key, amount_minor });
+        delivery_discount += amount_minor;
+      }
+      deliveryBefore += delivery;
+      const discount = orderLines.reduce((sum, l) => sum + l.discount_minor, 0n) + delivery_discount;
       const order: Order = {
         merchant_id,
         id,
@@ -106,7 +150,8 @@ export function splitIntoOrders(checkout: CheckoutHeader, lines: readonly Priced
         currency: checkout.currency,
         subtotal_minor: subtotal,
         delivery_minor: delivery,
-        total_minor: subtotal + delivery,
+        discount_minor: discount,
+        total_minor: subtotal + delivery - discount,
         location_id: part.location_id,
         expires_at: new Date(now.getTime() + checkout.unpaid_ttl_s * 1_000),
         shipped_at: null,
@@ -116,7 +161,7 @@ export function splitIntoOrders(checkout: CheckoutHeader, lines: readonly Priced
         created_at: now,
         updated_at: now,
       };
-      return { order, lines: orderLines, delivery: part.delivery };
+      return { order, lines: orderLines, delivery: part.delivery, discounts };
     });
   });
 }
@@ -146,9 +191,9 @@ export async function insertPlacedOrders(trx: AnyTrx, placed: readonly PlacedOrd
   const at = (k: 'window_from' | 'window_to' | 'ready_by' | 'deliver_by') => delivered.map((x) => x[k]?.toISOString() ?? null);
   const numbered = await sql<{ id: string; merchant_id: string; number: bigint }>`with input as (
       select * from unnest(${o('merchant_id')}::text[], ${o('id')}::text[], ${o('checkout_id')}::text[], ${o('cart_id')}::text[], ${o('channel_merchant_id')}::text[], ${o('buyer_email')}::text[], ${o('consumer_id')}::text[],
-        ${o('status')}::text[], ${o('currency')}::text[], ${orders.map((x) => x.subtotal_minor.toString())}::bigint[], ${orders.map((x) => x.delivery_minor.toString())}::bigint[], ${orders.map((x) => x.total_minor.toString())}::bigint[],
+        ${o('status')}::text[], ${o('currency')}::text[], ${orders.map((x) => x.subtotal_minor.toString())}::bigint[], ${orders.map((x) => x.delivery_minor.toString())}::bigint[], ${orders.map((x) => x.discount_minor.toString())}::bigint[], ${orders.map((x) => x.total_minor.toString())}::bigint[],
         ${o('location_id')}::text[], ${orders.map((x) => x.expires_at?.toISOString() ?? null)}::timestamptz[])
-        with ordinality as u(merchant_id, id, checkout_id, cart_id, channel_merchant_id, buyer_email, consumer_id, status, currency, subtotal_minor, delivery_minor, total_minor, location_id, expires_at, ord)
+        with ordinality as u(merchant_id, id, checkout_id, cart_id, channel_merchant_id, buyer_email, consumer_id, status, currency, subtotal_minor, delivery_minor, discount_minor, total_minor, location_id, expires_at, ord)
     ), counts as (
       select merchant_id, count(*)::bigint as n from input group by merchant_id
     ), bumped as (
@@ -157,16 +202,16 @@ export async function insertPlacedOrders(trx: AnyTrx, placed: readonly PlacedOrd
       on conflict (merchant_id) do update set last_number = c.last_number + excluded.last_number
       returning c.merchant_id, c.last_number
     ), placed_orders as (
-      insert into sales_order (merchant_id, id, number, checkout_id, cart_id, channel_merchant_id, buyer_email, consumer_id, status, currency, subtotal_minor, delivery_minor, total_minor, location_id, expires_at)
+      insert into sales_order (merchant_id, id, number, checkout_id, cart_id, channel_merchant_id, buyer_email, consumer_id, status, currency, subtotal_minor, delivery_minor, discount_minor, total_minor, location_id, expires_at)
       select i.merchant_id, i.id, ${order_number_base.toString()}::bigint + b.last_number - k.n + row_number() over (partition by i.merchant_id order by i.ord),
-        i.checkout_id, i.cart_id, i.channel_merchant_id, i.buyer_email, i.consumer_id, i.status, i.currency, i.subtotal_minor, i.delivery_minor, i.total_minor, i.location_id, i.expires_at
+        i.checkout_id, i.cart_id, i.channel_merchant_id, i.buyer_email, i.consumer_id, i.status, i.currency, i.subtotal_minor, i.delivery_minor, i.discount_minor, i.total_minor, i.location_id, i.expires_at
         from input i join bumped b using (merchant_id) join counts k using (merchant_id)
       returning merchant_id, id, number
     ), placed_lines as (
-      insert into order_line (merchant_id, order_id, line_no, variant_id, product_id, sku, title, title_i18n, quantity, unit_price_minor, total_minor)
+      insert into order_line (merchant_id, order_id, line_no, variant_id, product_id, sku, title, title_i18n, quantity, unit_price_minor, total_minor, discount_minor)
       select * from unnest(${l('merchant_id')}::text[], ${l('order_id')}::text[], ${l('line_no')}::int[], ${l('variant_id')}::text[], ${l('product_id')}::text[], ${l('sku')}::text[], ${l('title')}::text[],
         ${lines.map((x) => JSON.stringify(x.title_i18n))}::jsonb[],
-        ${l('quantity')}::int[], ${lines.map((x) => x.unit_price_minor.toString())}::bigint[], ${lines.map((x) => x.total_minor.toString())}::bigint[])
+        ${l('quantity')}::int[], ${lines.map((x) => x.unit_price_minor.toString())}::bigint[], ${lines.map((x) => x.total_minor.toString())}::bigint[], ${lines.map((x) => x.discount_minor.toString())}::bigint[])
     ), placed_transitions as (
       insert into order_transition (merchant_id, id, order_id, to_status, action, actor)
       select m, i, oid, 'awaiting_payment', 'place', a from unnest(${o('merchant_id')}::text[], ${orders.map(() => newId('otr'))}::text[], ${o('id')}::text[],

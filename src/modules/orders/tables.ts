@@ -23,7 +23,9 @@ export interface SalesOrderTable {
   subtotal_minor: bigint;
   /** The delivery price charged (its order_delivery's price; 0 without one). */
   delivery_minor: bigint;
-  /** What the buyer pays: subtotal_minor + delivery_minor. */
+  /** The promotions' discounts on its lines and its delivery (order_discount in the promotions module). */
+  discount_minor: bigint;
+  /** What the buyer pays: subtotal_minor + delivery_minor - discount_minor. */
   total_minor: bigint;
   location_id: string;
   expires_at: Date | null;
@@ -50,6 +52,8 @@ export interface OrderLineTable {
   quantity: number;
   unit_price_minor: bigint;
   total_minor: bigint;
+  /** What promotions took off this line (its share of every discount); the buyer paid total_minor - discount_minor for it. */
+  discount_minor: bigint;
 }
 
 export interface OrderTransitionTable {

@@ -1,0 +1,39 @@
+/**
+ * Promotions and coupons (issue 16): a merchant's automatic promotions and coupon promotions
+ * (shared codes, batches of unique codes, wallet coupons claimed, pushed or won at a store's
+ * screen), their effects, scopes, conditions and stacking (engine.ts, pure), and their limits and
+ * budgets, taken inside the checkout's group-committed transaction (redeem.ts) and given back
+ * when an order closes (release.ts, a hook on the order state machine).
+ */
+import { defineModule, type ModuleContext, type ModuleRouter } from '../../kernel/module.js';
+import { onOrderTransitions } from '../orders/index.js';
+import { checks } from './checks.js';
+import { promotionEvents } from './events.js';
+import { migrations } from './migrations.js';
+import { releaseRedemptions } from './release.js';
+import { registerRoutes } from './routes.js';
+
+// A closed or cancelled order (and a refunded one, where the promotion says so) gives its redemption back, in the order's transaction.
+onOrderTransitions(releaseRedemptions);
+
+export const promotionsModule = defineModule({
+  name: 'promotions',
+  migrations,
+  checks,
+  routes: (router: ModuleRouter, ctx: ModuleContext) => {
+    registerRoutes(router, ctx);
+  },
+  scopes: [
+    { name: 'promotions:read', kind: 'secret', description: 'Read promotions and coupons: their rules, codes, live usage and redemptions' },
+    { name: 'promotions:write', kind: 'secret', description: 'Create and change promotions, generate coupon codes, issue coupons to wallets and register store screens' },
+  ],
+  webhookEvents: promotionEvents,
+});
+
+export { priceCheckout, spread, refusalReasons, type AppliedDiscount, type ConsumerFacts, type EngineContext, type EngineLine, type Offer, type Pricing, type PromotionDef, type Refusal, type RefusalReason } from './engine.js';
+export { consumerKey, default_max_stack, discountKey, normaliseCode, priceWithPromotions, recordRedemptions, type PromotionCheckout, type PromotionOutcome, type Taken } from './redeem.js';
+export { createPromotion, getPromotion, listPromotions, updatePromotion, type NewPromotion, type Promotion } from './promotions.js';
+export { pricingJson, pricingSchema, promotionJson } from './routes.js';
+export { channels, conditionsSchema, effectSchema, scopeSchema, type Channel, type Conditions, type Effect, type Scope } from './rules.js';
+export { couponExpired, couponIssued, promotionEvents, promotionRedeemed, promotionReleased } from './events.js';
+export type { PromotionTables } from './tables.js';
