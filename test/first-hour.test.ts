@@ -135,15 +135,16 @@ describe("the README's buyer walkthrough", () => {
     expect(run.code, run.stderr).toBe(0);
     const lines = run.stdout.trim().split('\n');
     // Each step's answer, in order: the product, the cart's total, the order and payment states.
-    expect(lines.slice(0, 4)).toEqual(['West Lake Longjing green tea', '25600', 'awaiting_payment', 'processing']);
+    // Two tins of ¥128.00 less the demo brand's ¥30 off a spend of ¥200.
+    expect(lines.slice(0, 5)).toEqual(['West Lake Longjing green tea', '25600', '22600', 'awaiting_payment', 'processing']);
     const rest = lines.slice(4);
     expect(rest).toContain('paid');
     expect(rest.indexOf('shipped')).toBeGreaterThan(rest.indexOf('paid'));
     expect(rest.indexOf('completed')).toBe(rest.indexOf('shipped') + 1);
     expect(rest).toContain('released');
-    // Two tins of ¥128.00 less the 5% commission, to the shop by its handle (the demo store chain
-    // is paid too: its demo buyer confirmed an order after the first day's payout).
-    expect(lines).toContainEqual(expect.stringMatching(/^Paid ¥243\.20 to demo-brand for 1 order \(payout po_\w+\)\.$/));
+    // What the buyer paid (¥226.00) less the 5% commission, to the shop by its handle (the demo
+    // store chain is paid too: its demo buyer confirmed an order after the first day's payout).
+    expect(lines).toContainEqual(expect.stringMatching(/^Paid ¥214\.70 to demo-brand for 1 order \(payout po_\w+\)\.$/));
   }, 60_000);
 
   it('links nothing outside the repository', () => {

@@ -82,6 +82,7 @@ const fixtures: Record<string, ListFixture> = {
     }),
   },
   listLocations: { setup: async (m) => ({ path: '/v1/locations', add: async () => void (await aLocation(m)) }) },
+  listPromotions: { setup: async (m) => ({ path: '/v1/promotions', add: async () => void (await created(m.call('POST', '/v1/promotions', { body: { name: 'Paging', kind: 'coupon', currency: 'CNY', effect: { type: 'amount_off', amount_minor: 1 } } }))) }) },
   listProducts: { setup: async (m) => ({ path: '/v1/products', add: async () => void (await aStockedItem(m, { units: 0 })) }) },
   listStockLevels: {
     setup: async (m) => {

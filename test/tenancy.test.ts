@@ -116,7 +116,18 @@ async function enrolled(caller: TestConsoleSession): Promise<{ code: string }> {
 /** A full body for PUT /v1/fulfilment/settings. */
 const deliverySettings = { express_radius_m: 3_000, express_price_minor: 800, pickup_price_minor: 0, standard_base_price_minor: 0, cross_border_base_price_minor: 0, cross_border_enabled: false, pickup_hold_h: 72 };
 
+/** A's automatic promotion. */
+async function aPromotion(a: TestMerchant): Promise<string> {
+  const res = await a.call('POST', '/v1/promotions', { body: { name: 'Tenancy 5 off', kind: 'coupon', currency: 'CNY', effect: { type: 'amount_off', amount_minor: 500 } } });
+  expect(res.status, res.text).toBe(201);
+  return res.body.id as string;
+}
+
 const fixtures: Record<string, Fixture> = {
+  createPromotion: { kind: 'own', request: { path: '/v1/promotions', body: { name: 'Own', kind: 'coupon', currency: 'CNY', effect: { type: 'amount_off', amount_minor: 1 } } } },
+  listPromotions: { kind: 'collection', setup: async (a) => ({ path: '/v1/promotions?limit=100', marker: await aPromotion(a) }) },
+  getPromotion: { kind: 'item', setup: async (a) => { const id = await aPromotion(a); return { path: `/v1/promotions/${id}`, marker: id }; } },
+  updatePromotion: { kind: 'item', setup: async (a) => { const id = await aPromotion(a); return { path: `/v1/promotions/${id}`, body: { name: 'hijacked' }, marker: id }; } },
   getCurrentMerchant: { kind: 'own', request: { path: '/v1/merchant' } },
   updateCurrentMerchant: { kind: 'own', request: { path: '/v1/merchant', body: { time_zone: 'Asia/Shanghai' } } },
   listApiKeys: { kind: 'collection', setup: async (a) => ({ path: '/v1/api-keys?limit=100', marker: await aKey(a) }) },

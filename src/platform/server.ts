@@ -15,6 +15,7 @@ import { runDueJobs } from '../kernel/jobs.js';
 import { buildApp } from './app.js';
 import { runDemoActivity } from './demo-activity.js';
 import { runFulfilmentDemo } from './demo-fulfilment.js';
+import { runPromotionsDemo } from './demo-promotions.js';
 import { shipping } from '../modules/logistics/index.js';
 import { runPayouts } from '../modules/payments/index.js';
 import { openDatabase, type OpenedDatabase } from './database.js';
@@ -70,7 +71,8 @@ export async function placeDemoOrders(ctx: ModuleContext, seeded: DemoCredential
     const placed = await runDemoActivity(quiet.app, seeded, ctx.logger, () => runPayouts(ctx.db));
     // A simulated hour a second for the demo's parcel: at the door within a minute or two.
     const omnichannel = await runFulfilmentDemo(quiet.app, seeded, ctx.logger, { hurry: async (tracking_number) => void (await shipping(ctx).simulated?.hurry(tracking_number, 1_000)) });
-    ctx.logger.info({ orders: placed + omnichannel }, 'placed the demo orders');
+    const promoted = await runPromotionsDemo(quiet.app, seeded, ctx.logger);
+    ctx.logger.info({ orders: placed + omnichannel + promoted.orders }, 'placed the demo orders');
   } finally {
     // Ready even when placing them failed (the error goes on up): a half-placed demo is still a platform.
     await markDemoActivityDone(ctx.db);

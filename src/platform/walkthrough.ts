@@ -56,12 +56,15 @@ curl -s -X POST "$API/v1/carts/$CART/items" -H "Authorization: Bearer $PK" -H "X
 \`\`\`
 
 **5. Check out.** The stock is reserved and each seller in the cart gets an order, awaiting payment.
+The demo brand runs a spend-¥200-get-¥30-off promotion, so the order totals 22600; the answer's
+\`promotions\` names every discount applied and every promotion that did not apply, with the reason.
 
 \`\`\`sh
 CHECKOUT_JSON=$(curl -s -X POST "$API/v1/carts/$CART/checkout" -H "Authorization: Bearer $PK" \\
   -H "X-Cart-Token: $CART_TOKEN" -H "X-Consumer-Token: $TOKEN" -H 'Content-Type: application/json' -d '{}')
 CHECKOUT=$(echo "$CHECKOUT_JSON" | field checkout_id)
 ORDER=$(echo "$CHECKOUT_JSON" | field 'orders[0].id')
+echo "$CHECKOUT_JSON" | field 'orders[0].total_minor'
 echo "$CHECKOUT_JSON" | field 'orders[0].status'
 \`\`\`
 
