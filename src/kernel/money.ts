@@ -102,12 +102,27 @@ export function toJsonAmount(amount_minor: bigint): number {
  * caller says which (a payout names its merchant, whose currency is known).
  */
 export function formatMoney(amount_minor: bigint | number, currency: string, locale = 'en'): string {
-  const digits = minorUnitDigits(currency);
+  const { format, digits } = formatterOf(locale, currency);
   const minor = BigInt(amount_minor);
   const sign = minor < 0n ? '-' : '';
   const units = (minor < 0n ? -minor : minor).toString().padStart(digits + 1, '0');
   const decimal = digits === 0 ? units : `${units.slice(0, -digits)}.${units.slice(-digits)}`;
-  const format = new Intl.NumberFormat(locale, { style: 'currency', currency, currencyDisplay: 'narrowSymbol', minimumFractionDigits: digits, maximumFractionDigits: digits });
   // A decimal string keeps every digit (Intl.NumberFormat v3); the type declarations lag behind.
   return format.format(`${sign}${decimal}` as unknown as number);
+}
+
+/**
+ * Building an Intl.NumberFormat costs about a hundred times formatting with one, and checkout
+ * pricing explains every promotion in money, so each locale and currency's formatter is built once.
+ */
+const formatters = new Map<string, { format: Intl.NumberFormat; digits: number }>();
+function formatterOf(locale: string, currency: string): { format: Intl.NumberFormat; digits: number } {
+  const key = `${locale}|${currency}`;
+  let entry = formatters.get(key);
+  if (entry === undefined) {
+    const digits = minorUnitDigits(currency);
+    entry = { format: new Intl.NumberFormat(locale, { style: 'currency', currency, currencyDisplay: 'narrowSymbol', minimumFractionDigits: digits, maximumFractionDigits: digits }), digits };
+    formatters.set(key, entry);
+  }
+  return entry;
 }

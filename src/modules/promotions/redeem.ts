@@ -277,12 +277,14 @@ export async function recordRedemptions(trx: AnyTrx, taken: Taken, placed: reado
   });
   if (redemptions.length === 0) return;
   const r = <T>(pick: (x: (typeof redemptions)[number]) => T) => redemptions.map(pick);
-  await sql`insert into promotion_redemption (merchant_id, id, promotion_id, checkout_id, consumer_key, code, wallet_coupon_id, day, amount_minor, live_orders)
+  const d = <T>(pick: (x: (typeof discounts)[number]) => T) => discounts.map(pick);
+  // The redemptions and their shares are new rows that lock nothing: one statement, one round trip
+  // while the batch holds its stock.
+  await sql`with redeemed as (insert into promotion_redemption (merchant_id, id, promotion_id, checkout_id, consumer_key, code, wallet_coupon_id, day, amount_minor, live_orders)
     select * from unnest(${r((x) => x.promotion.merchant_id)}::text[], ${r((x) => x.id)}::text[], ${r((x) => x.promotion.id)}::text[], ${r((x) => x.checkout.checkout_id)}::text[],
       ${r((x) => consumerKey(x.checkout))}::text[], ${r((x) => x.code)}::text[], ${r((x) => x.wallet_coupon_id)}::text[], ${r((x) => taken.days.get(x.promotion.merchant_id)!)}::text[],
-      ${r((x) => x.amount.toString())}::bigint[], ${r((x) => x.orders.length)}::int[])`.execute(trx);
-  const d = <T>(pick: (x: (typeof discounts)[number]) => T) => discounts.map(pick);
-  await sql`insert into order_discount (merchant_id, order_id, line_no, promotion_id, promotion_merchant_id, redemption_id, amount_minor, funded_by)
+      ${r((x) => x.amount.toString())}::bigint[], ${r((x) => x.orders.length)}::int[]))
+    insert into order_discount (merchant_id, order_id, line_no, promotion_id, promotion_merchant_id, redemption_id, amount_minor, funded_by)
     select * from unnest(${d((x) => x.merchant_id)}::text[], ${d((x) => x.order_id)}::text[], ${d((x) => x.line_no)}::int[], ${d((x) => x.promotion.id)}::text[],
       ${d((x) => x.promotion.merchant_id)}::text[], ${d((x) => x.redemption_id)}::text[], ${d((x) => x.amount.toString())}::bigint[], ${d((x) => x.promotion.funded_by)}::text[])`.execute(trx);
 
