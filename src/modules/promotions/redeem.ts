@@ -79,7 +79,7 @@ export const consumerKey = (c: Pick<PromotionCheckout, 'consumer_id' | 'buyer_em
 
 /**
  * Prices every checkout of a batch with its promotions. `lock`: inside the checkout's
- * transaction, the limited promotions are locked and the counters are the truth; without it
+ * transaction, the onOffer promotions are locked and the counters are the truth; without it
  * (a quote, a preview) they are read as they stand.
  */
 export async function priceWithPromotions(db: AnyDb | AnyTrx, checkouts: readonly PromotionCheckout[], options: { lock: boolean; now?: Date }): Promise<Taken> {
@@ -108,13 +108,16 @@ export async function priceWithPromotions(db: AnyDb | AnyTrx, checkouts: readonl
   }
 
   // The limits: locked in key order inside the checkout, so concurrent batches take turns on them.
-  const limited = [...promotions.values()].filter((p) => p.max_redemptions !== null || p.budget_minor !== null || p.per_consumer_limit !== null || p.per_day_limit !== null || p.kind === 'coupon');
-  limited.sort((a, b) => (pkey(a.merchant_id, a.id) < pkey(b.merchant_id, b.id) ? -1 : 1));
+  // Every promotion on offer, not only those with limits: the batch bumps the counters of those
+  // it applies, and taking all their row locks here, at once and in key order, is what keeps two
+  // batches (or a batch and a release) from locking the same rows in opposite orders.
+  const onOffer = [...promotions.values()];
+  onOffer.sort((a, b) => (pkey(a.merchant_id, a.id) < pkey(b.merchant_id, b.id) ? -1 : 1));
   const counters = new Map<string, Counters>();
-  if (limited.length > 0) {
+  if (onOffer.length > 0) {
     const rows = await sql<{ merchant_id: string; id: string; redemptions: number; spent_minor: string; status: string }>`
       select merchant_id, id, redemptions, spent_minor::text, status from promotion
-      where (merchant_id, id) in (select * from unnest(${limited.map((p) => p.merchant_id)}::text[], ${limited.map((p) => p.id)}::text[]))
+      where (merchant_id, id) in (select * from unnest(${onOffer.map((p) => p.merchant_id)}::text[], ${onOffer.map((p) => p.id)}::text[]))
       order by merchant_id, id ${options.lock ? sql`for update` : sql``}`.execute(db);
     for (const r of rows.rows) {
       counters.set(pkey(r.merchant_id, r.id), { redemptions: r.redemptions, spent_minor: BigInt(r.spent_minor) });
@@ -138,7 +141,7 @@ export async function priceWithPromotions(db: AnyDb | AnyTrx, checkouts: readonl
   const timeZoneOf = (m: string) => zones.get(m) ?? 'UTC';
   const days = new Map(merchants.map((m) => [m, localDay(now, timeZoneOf(m))]));
   const usageKeys: { merchant_id: string; promotion_id: string; usage_key: string }[] = [];
-  for (const p of limited) {
+  for (const p of onOffer) {
     if (p.per_day_limit !== null) usageKeys.push({ merchant_id: p.merchant_id, promotion_id: p.id, usage_key: `d:${days.get(p.merchant_id)}` });
     if (p.per_consumer_limit !== null) for (const c of checkouts) {
       const k = consumerKey(c);
@@ -182,7 +185,7 @@ export async function priceWithPromotions(db: AnyDb | AnyTrx, checkouts: readonl
       if (p.budget_minor !== null && n.spent_minor >= p.budget_minor) return { blocked: { reason: 'budget_spent', detail: `its budget of ${formatMoney(p.budget_minor, p.currency)} is spent` } };
       if (code !== undefined && code.uses_max !== null && code.uses >= code.uses_max) return { blocked: { reason: 'code_used_up', detail: `the code has been used ${code.uses_max === 1 ? 'already' : `${code.uses_max} times`}` } };
       if (p.per_consumer_limit !== null) {
-        if (ckey === null) return { blocked: { reason: 'sign_in_required', detail: 'a promotion limited per consumer needs the buyer signed in or their email' } };
+        if (ckey === null) return { blocked: { reason: 'sign_in_required', detail: 'a promotion onOffer per consumer needs the buyer signed in or their email' } };
         if ((usage.get(`${p.merchant_id}|${p.id}|${ckey}`) ?? 0) >= p.per_consumer_limit) return { blocked: { reason: 'per_consumer_limit', detail: `at most ${p.per_consumer_limit} per consumer, already used` } };
       }
       if (p.per_day_limit !== null && (usage.get(`${p.merchant_id}|${p.id}|d:${days.get(p.merchant_id)}`) ?? 0) >= p.per_day_limit) return { blocked: { reason: 'per_day_limit', detail: `all ${p.per_day_limit} of today are taken` } };
