@@ -109,6 +109,20 @@ const fixtures: Record<string, ListFixture> = {
       return { path: '/v1/orders', add: async () => void (await created(buy(m, [{ variant_id, quantity: 1 }]))) };
     },
   },
+  listCouponCodeBatches: {
+    setup: async (m) => {
+      const promotion = await created(m.call('POST', '/v1/promotions', { body: { currency: 'CNY', kind: 'coupon', name: 'Pager codes', effect: { type: 'amount_off', amount_minor: 100 } } }));
+      return { path: `/v1/promotions/${String(promotion.body.id)}/code-batches`, add: async () => void (await created(m.call('POST', `/v1/promotions/${String(promotion.body.id)}/code-batches`, { body: { count: 2 } }))) };
+    },
+  },
+  listPromotionRedemptions: {
+    setup: async (m) => {
+      const { variant_id } = await aStockedItem(m, { units: 100 });
+      const code = `PAGER-${Math.random().toString(36).slice(2, 10).toUpperCase()}`;
+      const promotion = await created(m.call('POST', '/v1/promotions', { body: { currency: 'CNY', kind: 'coupon', name: 'Pager redemptions', code, effect: { type: 'amount_off', amount_minor: 100 } } }));
+      return { path: `/v1/promotions/${String(promotion.body.id)}/redemptions`, add: async () => void (await created(buy(m, [{ variant_id, quantity: 1 }], { coupons: { codes: [code] } }))) };
+    },
+  },
   listConsumerOrders: {
     setup: async (m) => {
       const { variant_id } = await aStockedItem(m, { units: 100 });

@@ -187,6 +187,16 @@ const fixtures: Record<string, Fixture> = {
     },
   },
   exportOrdersCsv: { kind: 'collection', setup: async (a) => ({ path: '/v1/orders/export.csv', marker: await anOrder(a) }) },
+  createCouponCodeBatch: {
+    kind: 'item',
+    setup: async (a) => {
+      const id = await aCouponPromotion(a);
+      return { path: `/v1/promotions/${id}/code-batches`, body: { count: 5 }, marker: id, readBack: `/v1/promotions/${id}/code-batches` };
+    },
+  },
+  listCouponCodeBatches: { kind: 'item', setup: async (a) => { const { promotion_id, batch_id } = await aCodeBatch(a); return { path: `/v1/promotions/${promotion_id}/code-batches`, marker: batch_id }; } },
+  exportCouponCodesCsv: { kind: 'item', setup: async (a) => { const { batch_id } = await aCodeBatch(a); return { path: `/v1/code-batches/${batch_id}/codes.csv`, marker: batch_id }; } },
+  listPromotionRedemptions: { kind: 'item', setup: async (a) => { const id = await aCouponPromotion(a); return { path: `/v1/promotions/${id}/redemptions`, marker: id }; } },
   bulkOrderAction: {
     kind: 'batch',
     setup: async (a) => {
@@ -378,6 +388,19 @@ async function aReleasedPayment(a: TestMerchant): Promise<void> {
   await a.call('POST', `/v1/orders/${order_id}/ship`);
   await autoConfirm(platform.database.db, a.id, order_id);
   await releaseEscrow(platform.database.db, a.id, order_id);
+}
+
+async function aCouponPromotion(a: TestMerchant): Promise<string> {
+  const res = await a.call('POST', '/v1/promotions', { body: { currency: 'CNY', kind: 'coupon', name: 'Tenancy codes', effect: { type: 'amount_off', amount_minor: 100 } } });
+  expect(res.status, res.text).toBe(201);
+  return res.body.id as string;
+}
+
+async function aCodeBatch(a: TestMerchant): Promise<{ promotion_id: string; batch_id: string }> {
+  const promotion_id = await aCouponPromotion(a);
+  const res = await a.call('POST', `/v1/promotions/${promotion_id}/code-batches`, { body: { count: 3 } });
+  expect(res.status, res.text).toBe(201);
+  return { promotion_id, batch_id: res.body.id as string };
 }
 
 async function aPayout(a: TestMerchant): Promise<string> {

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { clientAddress } from '../../kernel/http/client-address.js';
 import { defineRoute, jsonBody, jsonResponse } from '../../kernel/http/route.js';
 import { currencySchema } from '../../kernel/money.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
@@ -6,7 +7,7 @@ import { problems } from '../../kernel/problem.js';
 import { consumerToken } from '../../modules/accounts/index.js';
 import { quantity_max } from '../../modules/inventory/index.js';
 import { buyerEmail, deliveryKinds, deliverySummaryJson, deliverySummarySchema, cart_lines_max, cartAccess, cartParams, cartToken, orderJson, orderSchema, orderSettings, signedInConsumer } from '../../modules/orders/index.js';
-import { pricingJson, pricingSchema } from '../../modules/promotions/index.js';
+import { CouponGuesses, pricingJson, pricingSchema } from '../../modules/promotions/index.js';
 import { CheckoutCommitter } from './committer.js';
 import { checkoutCart, chooseDelivery, placeOrder, type PlacedCheckout } from './place-order.js';
 
@@ -90,6 +91,8 @@ const checkoutJson = (r: PlacedCheckout): z.infer<typeof checkoutOut> => ({
 export function registerRoutes(router: ModuleRouter, { db, config, logger }: ModuleContext): void {
   const committer = new CheckoutCommitter(db, logger.child({ component: 'checkout' }));
   const unpaid_ttl_s = orderSettings.of(config).OPENBOS_UNPAID_ORDER_TTL_S;
+  // Codes that match no coupon are counted per buyer; too many, and codes are refused for a while (brute force).
+  const guesses = new CouponGuesses(db);
 
   router.route(checkoutRoute, async (c) => {
     const input = c.req.valid('json');
@@ -97,7 +100,9 @@ export function registerRoutes(router: ModuleRouter, { db, config, logger }: Mod
     if (new Set(variants).size !== variants.length) throw problems.validation([{ field: 'items', location: 'body', message: 'each variant may appear once; raise its quantity instead' }]);
     const consumer = await signedInConsumer(db, c.req.valid('header'));
     const deliveries = await chooseDelivery(db, input.items, input.delivery, input.fulfilment);
-    const placed = await placeOrder(committer, { ...input, deliveries, buyer_email: input.buyer_email ?? consumer?.email, consumer_id: consumer?.id, channel_merchant_id: c.get('caller').merchant_id }, unpaid_ttl_s);
+    const storefront_id = c.get('caller').merchant_id;
+    const guesser = { storefront_id, address: clientAddress(c, config.OPENBOS_TRUSTED_PROXIES, logger), consumer_id: consumer?.id };
+    const placed = await guesses.guard(input.coupons?.codes, guesser, () => placeOrder(committer, { ...input, deliveries, buyer_email: input.buyer_email ?? consumer?.email, consumer_id: consumer?.id, channel_merchant_id: storefront_id }, unpaid_ttl_s));
     return c.json(checkoutJson(placed), 201);
   });
 
@@ -106,6 +111,8 @@ export function registerRoutes(router: ModuleRouter, { db, config, logger }: Mod
     const consumer = await signedInConsumer(db, headers);
     const key = { token: headers['x-cart-token'], consumer_id: consumer?.id };
     const input = c.req.valid('json');
-    return c.json(checkoutJson(await checkoutCart(db, committer, c.req.valid('param').cart_id, key, { ...input, consumer }, unpaid_ttl_s)), 201);
+    const { cart_id } = c.req.valid('param');
+    const guesser = { storefront_id: c.get('caller').merchant_id, address: clientAddress(c, config.OPENBOS_TRUSTED_PROXIES, logger), consumer_id: consumer?.id, cart_id };
+    return c.json(checkoutJson(await guesses.guard(input.coupons?.codes, guesser, () => checkoutCart(db, committer, cart_id, key, { ...input, consumer }, unpaid_ttl_s))), 201);
   });
 }

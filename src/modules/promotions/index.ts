@@ -8,8 +8,10 @@
 import { defineModule, type ModuleContext, type ModuleRouter } from '../../kernel/module.js';
 import { onOrderTransitions } from '../orders/index.js';
 import { checks } from './checks.js';
+import { registerCodeBatchRoutes } from './code-batch-routes.js';
 import { promotionEvents } from './events.js';
 import { migrations } from './migrations.js';
+import { registerRedemptionRoutes } from './redemption-routes.js';
 import { releaseRedemptions } from './release.js';
 import { registerRoutes } from './routes.js';
 
@@ -22,6 +24,8 @@ export const promotionsModule = defineModule({
   checks,
   routes: (router: ModuleRouter, ctx: ModuleContext) => {
     registerRoutes(router, ctx);
+    registerCodeBatchRoutes(router, ctx);
+    registerRedemptionRoutes(router, ctx);
   },
   scopes: [
     { name: 'promotions:read', kind: 'secret', description: 'Read promotions and coupons: their rules, codes, live usage and redemptions' },
@@ -36,4 +40,5 @@ export { createPromotion, getPromotion, listPromotions, updatePromotion, type Ne
 export { pricingJson, pricingSchema, promotionJson } from './routes.js';
 export { channels, conditionsSchema, effectSchema, scopeSchema, type Channel, type Conditions, type Effect, type Scope } from './rules.js';
 export { couponExpired, couponIssued, promotionEvents, promotionRedeemed, promotionReleased } from './events.js';
+export { CouponGuesses, coupon_guesses_max, coupon_guess_window_s, type Guesser } from './code-guesses.js';
 export type { PromotionTables } from './tables.js';

@@ -136,4 +136,6 @@ export const migrations = [
        updated_at timestamptz not null default now()
      );`,
   ),
+  // The redemption list pages newest first by ID (IDs sort by creation time).
+  sqlMigration('20261206T1500_index_redemptions_by_id', 'create index promotion_redemption_page on promotion_redemption (merchant_id, promotion_id, id)'),
 ];
