@@ -7,12 +7,10 @@ import { aStockedItem, buy } from './support/commerce.js';
 import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
 
 let platform: TestPlatform;
-let brand: TestMerchant;
 let other: TestMerchant;
 
 beforeAll(async () => {
   platform = await createTestPlatform();
-  brand = await platform.merchant(undefined, 'brand');
   other = await platform.merchant(undefined, 'brand');
 });
 afterAll(async () => platform.close());

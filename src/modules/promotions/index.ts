@@ -8,6 +8,7 @@
 import { defineModule, type ModuleContext, type ModuleRouter } from '../../kernel/module.js';
 import { onOrderTransitions } from '../orders/index.js';
 import { checks } from './checks.js';
+import { registerConsoleRoutes } from './console-routes.js';
 import { promotionEvents } from './events.js';
 import { migrations } from './migrations.js';
 import { releaseRedemptions } from './release.js';
@@ -21,6 +22,7 @@ export const promotionsModule = defineModule({
   migrations,
   checks,
   routes: (router: ModuleRouter, ctx: ModuleContext) => {
+    registerConsoleRoutes(router, ctx);
     registerRoutes(router, ctx);
   },
   scopes: [
