@@ -87,7 +87,7 @@ describe('promotions in the console', () => {
     await page.getByRole('link', { name: 'Promotions', exact: true }).click();
     const row = page.getByRole('row', { name: /Spend 200 get 30 off/ });
     await row.waitFor();
-    expect(await row.textContent()).toContain('1 redemptions');
+    expect(await row.textContent()).toContain('1 redemption');
     expect(await row.textContent()).toContain(`${cny(3_000)} given`);
     await screenshot(page, 'promotions-list');
 
@@ -95,6 +95,7 @@ describe('promotions in the console', () => {
     await page.getByRole('heading', { name: 'Report: Spend 200 get 30 off' }).waitFor();
     expect(await page.getByTestId('report-redemptions').textContent()).toContain('1');
     expect(await page.getByTestId('report-discount').textContent()).toContain(cny(3_000));
+    await page.getByText('1 redemption', { exact: true }).waitFor();
     await page.getByRole('img', { name: 'Redemptions per day' }).waitFor();
     await page.getByRole('table', { name: /Coupons issued/ }).waitFor();
     await screenshot(page, 'promotion-report');

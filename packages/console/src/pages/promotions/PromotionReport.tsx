@@ -28,7 +28,8 @@ export default function PromotionReport() {
   const { params, update } = useUrlState('cursor');
   const from = params.get('from') ?? undefined;
   const to = params.get('to') ?? undefined;
-  const promotion = useQuery({ ...promotionQuery(promotionId), enabled: can('promotions:read') });
+  // Usage is live: read it afresh on every visit, not from the editor's copy.
+  const promotion = useQuery({ ...promotionQuery(promotionId), enabled: can('promotions:read'), refetchOnMount: 'always' });
   const report = useQuery({
     queryKey: ['promotions', promotionId, 'report', from, to],
     queryFn: () => unwrap(bos.GET('/v1/promotions/{promotion_id}/report', { params: { path: { promotion_id: promotionId }, query: { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) } } })),
@@ -70,7 +71,7 @@ function Usage({ p }: { p: Promotion }) {
   const f = useFormat();
   return (
     <Card title={`${effectSummary(p.effect, p.currency, t, f.money)} · ${t(`statusOf.${p.status}`)}`}>
-      <UsageBar label={p.max_redemptions === null ? t('redemptionsCount', { used: f.number(p.usage.redemptions) }) : t('redemptionsOf', { used: f.number(p.usage.redemptions), max: f.number(p.max_redemptions) })} used={p.usage.redemptions} max={p.max_redemptions} />
+      <UsageBar label={p.max_redemptions === null ? t('redemptionsCount', { count: p.usage.redemptions, used: f.number(p.usage.redemptions) }) : t('redemptionsOf', { used: f.number(p.usage.redemptions), max: f.number(p.max_redemptions) })} used={p.usage.redemptions} max={p.max_redemptions} />
       <UsageBar label={p.budget_minor === null ? t('spent', { spent: f.money(p.usage.spent_minor, p.currency) }) : t('spentOf', { spent: f.money(p.usage.spent_minor, p.currency), budget: f.money(p.budget_minor, p.currency) })} used={p.usage.spent_minor} max={p.budget_minor} />
     </Card>
   );

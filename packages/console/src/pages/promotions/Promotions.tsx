@@ -21,7 +21,7 @@ import './promotions.css';
 export default function Promotions() {
   const { t } = useTranslation('promotions');
   const { can } = useSession();
-  const list = useQuery({ ...promotionsQuery, enabled: can('promotions:read') });
+  const list = useQuery({ ...promotionsQuery, enabled: can('promotions:read'), refetchOnMount: 'always' });
   return (
     <>
       <PageHeader
@@ -79,7 +79,7 @@ function PromotionsTable({ rows }: { rows: readonly Promotion[] }) {
           label: t('usage'),
           cell: (p) => (
             <>
-              <UsageBar label={p.max_redemptions === null ? t('redemptionsCount', { used: f.number(p.usage.redemptions) }) : t('redemptionsOf', { used: f.number(p.usage.redemptions), max: f.number(p.max_redemptions) })} used={p.usage.redemptions} max={p.max_redemptions} />
+              <UsageBar label={p.max_redemptions === null ? t('redemptionsCount', { count: p.usage.redemptions, used: f.number(p.usage.redemptions) }) : t('redemptionsOf', { used: f.number(p.usage.redemptions), max: f.number(p.max_redemptions) })} used={p.usage.redemptions} max={p.max_redemptions} />
               <UsageBar label={p.budget_minor === null ? t('spent', { spent: f.money(p.usage.spent_minor, p.currency) }) : t('spentOf', { spent: f.money(p.usage.spent_minor, p.currency), budget: f.money(p.budget_minor, p.currency) })} used={p.usage.spent_minor} max={p.budget_minor} />
             </>
           ),
