@@ -20,6 +20,8 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
+  // Generated from the OpenAPI document: a described reference comes out as `X & unknown`.
+  { files: ['packages/sdk/src/schema.d.ts'], rules: { '@typescript-eslint/no-redundant-type-constituents': 'off' } },
   {
     files: ['src/modules/**/*.ts'],
     rules: {

@@ -144,6 +144,31 @@ const fixtures: Record<string, Fixture> = {
       return { path: '/v1/fulfilment/settings', marker: '"express_radius_m":4321' };
     },
   },
+  getPromotionSettings: {
+    kind: 'collection',
+    setup: async (a) => {
+      expect((await a.call('PUT', '/v1/promotions/settings', { body: { max_stack: 17 } })).status).toBe(200);
+      return { path: '/v1/promotions/settings', marker: '"max_stack":17' };
+    },
+  },
+  putPromotionSettings: { kind: 'own', request: { path: '/v1/promotions/settings', body: { max_stack: 4 } } },
+  previewPromotions: {
+    kind: 'item',
+    setup: async (a) => {
+      const product = await a.call('POST', '/v1/products', { body: { title: 'Preview tea', status: 'published', variants: [{ sku: `PV-${Date.now()}`, prices: [{ currency: 'CNY', amount_minor: 1_000 }] }] } });
+      expect(product.status).toBe(201);
+      const variant_id = product.body.variants[0].id as string;
+      return { path: '/v1/promotions/preview', body: { currency: 'CNY', items: [{ variant_id, quantity: 1 }] }, marker: variant_id, readBack: `/v1/products/${product.body.id}` };
+    },
+  },
+  getPromotionReport: {
+    kind: 'item',
+    setup: async (a) => {
+      const res = await a.call('POST', '/v1/promotions', { body: { name: 'Reported', kind: 'automatic', currency: 'CNY', effect: { type: 'percent_off', percent: 5 } } });
+      expect(res.status).toBe(201);
+      return { path: `/v1/promotions/${res.body.id}/report`, marker: res.body.id as string };
+    },
+  },
   putDeliverySettings: { kind: 'own', request: { path: '/v1/fulfilment/settings', body: { ...deliverySettings, express_radius_m: 2_345 } } },
   listLocations: { kind: 'collection', setup: async (a) => ({ path: '/v1/locations?limit=100', marker: await aLocation(a) }) },
   getLocation: { kind: 'item', setup: async (a) => { const id = await aLocation(a); return { path: `/v1/locations/${id}`, marker: id }; } },

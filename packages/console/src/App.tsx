@@ -20,6 +20,9 @@ const LocalDelivery = lazy(() => import('./pages/localDelivery/LocalDelivery'));
 const Fulfilment = lazy(() => import('./pages/fulfilment/Fulfilment'));
 const Payouts = lazy(() => import('./pages/payouts/Payouts'));
 const PayoutDetail = lazy(() => import('./pages/payouts/PayoutDetail'));
+const Promotions = lazy(() => import('./pages/promotions/Promotions'));
+const PromotionEditor = lazy(() => import('./pages/promotions/PromotionEditor'));
+const PromotionReport = lazy(() => import('./pages/promotions/PromotionReport'));
 const Consumers = lazy(() => import('./pages/consumers/Consumers'));
 const ConsumerDetail = lazy(() => import('./pages/consumers/ConsumerDetail'));
 const Platform = lazy(() => import('./pages/platform/Platform'));
@@ -77,6 +80,10 @@ export function App() {
         <Route path="pickup" element={page(<PickupDesk />)} />
         <Route path="payouts" element={page(<Payouts />)} />
         <Route path="payouts/:payoutId" element={page(<PayoutDetail />)} />
+        <Route path="promotions" element={page(<Promotions />)} />
+        <Route path="promotions/new" element={page(<PromotionEditor />)} />
+        <Route path="promotions/:promotionId" element={page(<PromotionEditor />)} />
+        <Route path="promotions/:promotionId/report" element={page(<PromotionReport />)} />
         <Route path="consumers" element={page(<Consumers />)} />
         <Route path="consumers/:profileId" element={page(<ConsumerDetail />)} />
         <Route path="mail" element={page(<Mail />)} />

@@ -9,6 +9,7 @@ import { defineModule, type ModuleContext, type ModuleRouter } from '../../kerne
 import { onOrderTransitions } from '../orders/index.js';
 import { checks } from './checks.js';
 import { registerCodeBatchRoutes } from './code-batch-routes.js';
+import { registerConsoleRoutes } from './console-routes.js';
 import { promotionEvents } from './events.js';
 import { migrations } from './migrations.js';
 import { registerRedemptionRoutes } from './redemption-routes.js';
@@ -23,6 +24,7 @@ export const promotionsModule = defineModule({
   migrations,
   checks,
   routes: (router: ModuleRouter, ctx: ModuleContext) => {
+    registerConsoleRoutes(router, ctx);
     registerRoutes(router, ctx);
     registerCodeBatchRoutes(router, ctx);
     registerRedemptionRoutes(router, ctx);

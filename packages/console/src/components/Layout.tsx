@@ -14,6 +14,7 @@ const sections = [
   { to: '/local-delivery', key: 'localDelivery', end: false, scope: 'fulfilments:read' },
   { to: '/shipments', key: 'shipments', end: false, scope: 'shipments:read' },
   { to: '/payouts', key: 'payouts', end: false },
+  { to: '/promotions', key: 'promotions', end: false, scope: 'promotions:read' },
   { to: '/consumers', key: 'consumers', end: false },
   { to: '/mail', key: 'mail', end: false },
   { to: '/settings', key: 'settings', end: false },
