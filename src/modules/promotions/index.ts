@@ -11,7 +11,11 @@ import { checks } from './checks.js';
 import { promotionEvents } from './events.js';
 import { migrations } from './migrations.js';
 import { releaseRedemptions } from './release.js';
+import { couponBankHandlers } from './bank.js';
+import { expireWalletCoupons } from './expiry.js';
 import { registerRoutes } from './routes.js';
+import { registerScreenRoutes } from './screen-routes.js';
+import { registerWalletRoutes } from './wallet-routes.js';
 
 // A closed or cancelled order (and a refunded one, where the promotion says so) gives its redemption back, in the order's transaction.
 onOrderTransitions(releaseRedemptions);
@@ -22,7 +26,12 @@ export const promotionsModule = defineModule({
   checks,
   routes: (router: ModuleRouter, ctx: ModuleContext) => {
     registerRoutes(router, ctx);
+    registerWalletRoutes(router, ctx);
+    registerScreenRoutes(router, ctx);
   },
+  // The coupon's steps on the consumer's timeline in the brand's data bank (bank.ts says why here).
+  handlers: ({ db }) => couponBankHandlers(db),
+  maintenance: [{ name: 'promotions.expire_wallet_coupons', interval_ms: 60_000, run: async ({ db }) => void (await expireWalletCoupons(db)) }],
   scopes: [
     { name: 'promotions:read', kind: 'secret', description: 'Read promotions and coupons: their rules, codes, live usage and redemptions' },
     { name: 'promotions:write', kind: 'secret', description: 'Create and change promotions, generate coupon codes, issue coupons to wallets and register store screens' },
@@ -37,3 +46,5 @@ export { pricingJson, pricingSchema, promotionJson } from './routes.js';
 export { channels, conditionsSchema, effectSchema, scopeSchema, type Channel, type Conditions, type Effect, type Scope } from './rules.js';
 export { couponExpired, couponIssued, promotionEvents, promotionRedeemed, promotionReleased } from './events.js';
 export type { PromotionTables } from './tables.js';
+export { attachPendingCoupons, issueCoupons, type IssueOrigin, type IssueOutcome, type Recipient } from './wallet.js';
+export { expireWalletCoupons } from './expiry.js';
