@@ -56,6 +56,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/account/coupons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in consumer’s coupons of this storefront: available ones first, soonest expiry first */
+        get: operations["listWalletCoupons"];
+        put?: never;
+        /** The signed-in consumer claims a coupon into their wallet (one unused coupon of a promotion at a time) */
+        post: operations["claimCoupon"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/account/email-verifications": {
         parameters: {
             query?: never;
@@ -928,6 +946,23 @@ export interface paths {
         };
         /** Events of a consumer, newest first */
         get: operations["getConsumerTimeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/coupons/claimable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Coupons this storefront’s shoppers may claim into their wallet, with their rule, expiry and how many are left */
+        get: operations["listClaimableCoupons"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2071,6 +2106,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/promotions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The merchant’s promotions, newest first, with their live usage */
+        get: operations["listPromotions"];
+        put?: never;
+        /** Create a promotion: automatic, or a coupon with a shared code, with its effect, scope, conditions, stacking and limits */
+        post: operations["createPromotion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/promotions/{promotion_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One promotion with its live usage */
+        get: operations["getPromotion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a promotion, pause it, resume it or archive it; a limit cannot go below what is already used */
+        patch: operations["updatePromotion"];
+        trace?: never;
+    };
+    "/v1/promotions/{promotion_id}/issue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Push a coupon into the wallets of these consumers (by account ID or email); says why any were not issued */
+        post: operations["issueCoupons"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/returns/{return_id}": {
         parameters: {
             query?: never;
@@ -2167,6 +2255,58 @@ export interface paths {
         put?: never;
         /** Segment screen: write key as Basic user name or `writeKey`; JSON or text/plain; gzip allowed */
         post: operations["segment_screen"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/screens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The merchant’s store screens */
+        get: operations["listScreens"];
+        put?: never;
+        /** Register a store’s screen; its token is shown once, in this answer */
+        post: operations["registerScreen"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/screens/{screen_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Switch a screen off (its token stops working) or on again */
+        patch: operations["updateScreen"];
+        trace?: never;
+    };
+    "/v1/screens/claims": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A store’s screen gives the player of its game a coupon: into their wallet (consumer session) or by phone */
+        post: operations["claimAtScreen"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2650,9 +2790,26 @@ export interface components {
         Checkout: {
             checkout_id: string;
             orders: components["schemas"]["CheckoutOrder"][];
+            promotions: components["schemas"]["PromotionPricing"];
         };
         CheckoutOrder: components["schemas"]["Order"] & {
             delivery: components["schemas"]["OrderDeliverySummary"] & (Record<string, never> | null);
+        };
+        ClaimableCoupon: {
+            conditions: components["schemas"]["PromotionConditions"];
+            currency: string;
+            description: string | null;
+            effect: components["schemas"]["PromotionEffect"];
+            ends_at: string | null;
+            /** @description coupons still to be claimed; null: no limit */
+            left: number | null;
+            name: string;
+            promotion_id: string;
+            starts_at: string | null;
+            /** @description the rule in one line, e.g. "spend ¥200.00 get ¥30.00 off · members only" */
+            summary: string;
+            /** @description a claimed coupon is valid this long (never past ends_at); null: until the promotion ends */
+            valid_hours_after_claim: number | null;
         };
         ConsoleSession: {
             /** @description send it as `X-CSRF-Token` on every request that changes something */
@@ -2739,6 +2896,17 @@ export interface components {
             account: components["schemas"]["ConsumerAccount"];
             expires_at: string;
             token: string;
+        };
+        CouponIssue: {
+            issued: number;
+            not_issued: {
+                consumer_id: string | null;
+                detail: string;
+                email: string | null;
+                /** @enum {string} */
+                reason: "not_a_coupon" | "not_active" | "ended" | "issue_limit_reached" | "already_holds" | "per_consumer_limit" | "no_recipient" | "no_account";
+            }[];
+            wallet_coupon_ids: string[];
         };
         CreatedApiKey: components["schemas"]["ApiKey"] & {
             /** @description the key itself; shown only in this response */
@@ -3107,9 +3275,13 @@ export interface components {
             currency: string;
             /** @description the delivery price charged with the goods (its `delivery.price_minor`); 0 without a delivery */
             delivery_minor: number;
+            /** @description what promotions and coupons took off: its lines’ discounts and any delivery discount */
+            discount_minor: number;
             expires_at: string | null;
             id: string;
             lines: {
+                /** @description what promotions took off this line; the buyer paid total_minor - discount_minor for it */
+                discount_minor: number;
                 line_no: number;
                 product_id: string;
                 quantity: number;
@@ -3133,7 +3305,7 @@ export interface components {
             status: "awaiting_payment" | "paid" | "shipped" | "delivered" | "completed" | "closed" | "refund_requested" | "awaiting_return" | "disputed" | "refunded";
             /** @description the goods: the sum of the lines */
             subtotal_minor: number;
-            /** @description what the buyer pays, the payment captures and a refund can return at most: subtotal_minor + delivery_minor */
+            /** @description what the buyer pays, the payment captures and a refund can return at most: subtotal_minor + delivery_minor - discount_minor */
             total_minor: number;
             tracking_number: string | null;
         };
@@ -3397,6 +3569,154 @@ export interface components {
             url: string;
             width: number;
         };
+        Promotion: {
+            /** @enum {string} */
+            applies_to: "original" | "discounted";
+            budget_minor: number | null;
+            claimable: boolean;
+            /** @description its shared code(s); batches of unique codes are listed under /codes */
+            codes: string[];
+            conditions: components["schemas"]["PromotionConditions"];
+            created_at: string;
+            currency: string;
+            description: string | null;
+            effect: components["schemas"]["PromotionEffect"];
+            ends_at: string | null;
+            /** @enum {string} */
+            funded_by: "seller" | "platform";
+            id: string;
+            issue_limit: number | null;
+            /** @enum {string} */
+            kind: "automatic" | "coupon";
+            max_redemptions: number | null;
+            name: string;
+            per_consumer_limit: number | null;
+            per_day_limit: number | null;
+            priority: number;
+            refund_returns_redemption: boolean;
+            scope: components["schemas"]["PromotionScope"];
+            /** @enum {string} */
+            stacking: "exclusive" | "combinable";
+            starts_at: string | null;
+            /** @enum {string} */
+            status: "active" | "paused" | "archived";
+            updated_at: string;
+            /** @description live: what checkouts have taken (given back by closed orders) */
+            usage: {
+                budget_left_minor: number | null;
+                issued: number;
+                redemptions: number;
+                redemptions_left: number | null;
+                spent_minor: number;
+            };
+            wallet_valid_h: number | null;
+        };
+        PromotionConditions: {
+            channels?: ("online" | "store" | "live")[];
+            /** @description only for a consumer’s first order with this merchant */
+            first_order?: boolean;
+            /** @description local time of day, in the merchant’s time zone; `to` before `from` runs over midnight */
+            hours?: {
+                from: string;
+                to: string;
+            };
+            /** @description only when served from (or bought in) these stores */
+            location_ids?: string[];
+            /** @description only for a signed-in consumer */
+            members_only?: boolean;
+            min_quantity?: number;
+            /** @description on the lines in scope */
+            min_spend_minor?: number;
+            /** @description only for consumers at these lifecycle stages in the brand’s data bank */
+            stages?: ("aware" | "interested" | "purchased" | "loyal")[];
+            /** @description ISO weekdays, 1 = Monday, in the merchant’s time zone */
+            weekdays?: number[];
+        };
+        /** @description what it takes off: percent_off, amount_off, spend_tiers (满减), buy_n_get_m, free_shipping or bundle_price (any `quantity` units in scope for `price_minor`) */
+        PromotionEffect: {
+            /** @description a cap on the discount */
+            max_discount_minor?: number;
+            percent: number;
+            /** @enum {string} */
+            type: "percent_off";
+        } | {
+            amount_minor: number;
+            /** @enum {string} */
+            type: "amount_off";
+        } | {
+            /**
+             * @description 每满: with one tier, its discount for every full min_spend (spend 400 gets 2 × 30 off)
+             * @default false
+             */
+            repeat: boolean;
+            tiers: {
+                min_spend_minor: number;
+                off_minor: number;
+            }[];
+            /** @enum {string} */
+            type: "spend_tiers";
+        } | {
+            buy: number;
+            get: number;
+            /**
+             * @description off the free units: 100 is free, 50 half price
+             * @default 100
+             */
+            percent: number;
+            /** @enum {string} */
+            type: "buy_n_get_m";
+        } | {
+            max_discount_minor?: number;
+            /** @enum {string} */
+            type: "free_shipping";
+        } | {
+            price_minor: number;
+            quantity: number;
+            /** @enum {string} */
+            type: "bundle_price";
+        };
+        /** @description every discount applied (allocated to lines and deliveries) and every promotion considered that was not, with the reason */
+        PromotionPricing: {
+            applied: {
+                amount_minor: number;
+                code: string | null;
+                delivery: {
+                    amount_minor: number;
+                    merchant_id: string;
+                }[];
+                detail: string;
+                /** @enum {string} */
+                funded_by: "seller" | "platform";
+                lines: {
+                    amount_minor: number;
+                    variant_id: string;
+                }[];
+                /** @description whose promotion: the seller, or the storefront’s merchant */
+                merchant_id: string;
+                name: string;
+                promotion_id: string;
+                wallet_coupon_id: string | null;
+            }[];
+            /** @description all discounts together */
+            discount_minor: number;
+            not_applied: {
+                code: string | null;
+                detail: string;
+                merchant_id: string;
+                name: string;
+                promotion_id: string;
+                reason: string;
+                wallet_coupon_id: string | null;
+            }[];
+        };
+        /** @description the lines it applies to: a line in any listed product, variant or category (and of a listed seller); empty: the whole order */
+        PromotionScope: {
+            category_ids?: string[];
+            product_ids?: string[];
+            /** @description a storefront’s promotion on the lines of these sellers of a multi-seller cart */
+            seller_ids?: string[];
+            variant_ids?: string[];
+        };
         RecoveryCodes: {
             /** @description shown this once; each works once */
             recovery_codes: string[];
@@ -3450,6 +3770,25 @@ export interface components {
             module: string;
             /** @example orders:read */
             name: string;
+        };
+        Screen: {
+            active: boolean;
+            created_at: string;
+            id: string;
+            location_id: string;
+            name: string;
+        };
+        ScreenClaim: {
+            /**
+             * @description `wallet`: in the player’s account wallet; `pending`: no account has this phone yet, and the coupon joins the wallet of the account that signs in with it
+             * @enum {string}
+             */
+            delivered: "wallet" | "pending";
+            expires_at: string | null;
+            name: string;
+            promotion_id: string;
+            summary: string;
+            wallet_coupon_id: string;
         };
         SellerBalance: {
             /** @description released to the seller and not yet paid out */
@@ -3837,6 +4176,27 @@ export interface components {
             required_by_merchant: boolean;
             user_id: string;
         };
+        WalletCoupon: {
+            claimed_at: string;
+            conditions: components["schemas"]["PromotionConditions"];
+            currency: string;
+            effect: components["schemas"]["PromotionEffect"];
+            expires_at: string | null;
+            id: string;
+            /** @description the store where it was won */
+            location_id: string | null;
+            name: string;
+            promotion_id: string;
+            /**
+             * @description `claimed` by the consumer, `pushed` by the merchant, `game`: won at a store’s screen
+             * @enum {string}
+             */
+            source: "claimed" | "pushed" | "game";
+            /** @enum {string} */
+            status: "available" | "used" | "expired";
+            summary: string;
+            used_at: string | null;
+        };
         WebhookDelivery: {
             attempts: number;
             /** Format: date-time */
@@ -4218,6 +4578,204 @@ export interface operations {
                     "application/json": {
                         data: components["schemas"]["Cart"][];
                     };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWalletCoupons: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description a signed-in consumer’s session token (`POST /v1/account/sessions`) */
+                "x-consumer-token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The wallet, whole (at most 200 coupons) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["WalletCoupon"][];
+                    };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    claimCoupon: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description a signed-in consumer’s session token (`POST /v1/account/sessions`) */
+                "x-consumer-token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    promotion_id: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The coupon, in the wallet */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WalletCoupon"];
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */
@@ -7080,6 +7638,13 @@ export interface operations {
                 "application/json": {
                     /** Format: email */
                     buyer_email?: string;
+                    /** @description coupons for this checkout; automatic promotions apply without them */
+                    coupons?: {
+                        /** @description coupon codes the buyer typed; each must apply, or the checkout is refused with the reason */
+                        codes?: string[];
+                        /** @description a signed-in consumer’s wallet coupons: their IDs (each must apply), or `best` for the best combination the wallet offers */
+                        wallet?: "best" | string[];
+                    };
                     /** @description the delivery chosen from POST /v1/delivery-options: the server recomputes the promise and reserves stock where it is served from (one order per place for a split carrier delivery); without it, checkout reserves as before and records no delivery */
                     delivery?: {
                         /** @description where to deliver, with its coordinates; not needed when every option is pickup */
@@ -7126,7 +7691,7 @@ export interface operations {
                             };
                         };
                     };
-                    /** @description the total the buyer saw, goods and delivery of every seller; a different total refuses the checkout (422 price_changed) */
+                    /** @description the total the buyer saw: goods and delivery of every seller less discounts; a different total refuses the checkout (422 price_changed) */
                     expected_total_minor?: number;
                     /** @description location per seller: `{ "mer_...": "loc_..." }`; by default the location with most stock */
                     fulfilment?: {
@@ -7632,6 +8197,13 @@ export interface operations {
                 "application/json": {
                     /** Format: email */
                     buyer_email?: string;
+                    /** @description coupons for this checkout; automatic promotions apply without them */
+                    coupons?: {
+                        /** @description coupon codes the buyer typed; each must apply, or the checkout is refused with the reason */
+                        codes?: string[];
+                        /** @description a signed-in consumer’s wallet coupons: their IDs (each must apply), or `best` for the best combination the wallet offers */
+                        wallet?: "best" | string[];
+                    };
                     /** @description ISO 4217 currency code */
                     currency: string;
                     /** @description the delivery chosen from POST /v1/delivery-options: the server recomputes the promise and reserves stock where it is served from (one order per place for a split carrier delivery); without it, checkout reserves as before and records no delivery */
@@ -7680,6 +8252,8 @@ export interface operations {
                             };
                         };
                     };
+                    /** @description the total the buyer saw (goods and delivery less discounts); a different total refuses the checkout (422 price_changed) */
+                    expected_total_minor?: number;
                     /** @description location per seller: `{ "mer_...": "loc_..." }`; by default the location with most stock */
                     fulfilment?: {
                         [key: string]: string;
@@ -10219,6 +10793,107 @@ export interface operations {
                             summary: string;
                             type: string;
                         }[];
+                        /** @description pass as `cursor` for the next page; null on the last page */
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listClaimableCoupons: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page; absent for the first page */
+                cursor?: string;
+                /** @description items per page, at most 100 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of claimable coupons, by ID */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["ClaimableCoupon"][];
                         /** @description pass as `cursor` for the next page; null on the last page */
                         next_cursor: string | null;
                     };
@@ -18132,6 +18807,603 @@ export interface operations {
             };
         };
     };
+    listPromotions: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page; absent for the first page */
+                cursor?: string;
+                kind?: "automatic" | "coupon";
+                /** @description items per page, at most 100 */
+                limit?: number;
+                status?: "active" | "paused" | "archived";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of promotions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Promotion"][];
+                        /** @description pass as `cursor` for the next page; null on the last page */
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createPromotion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description compute on the list price, or on what earlier promotions left
+                     * @default discounted
+                     * @enum {string}
+                     */
+                    applies_to?: "original" | "discounted";
+                    /** @description discount money it may give in all; the last redemption gets what is left */
+                    budget_minor?: number;
+                    /** @description a signed-in consumer may claim it into their wallet */
+                    claimable?: boolean;
+                    /** @description a shared code for a coupon promotion */
+                    code?: string;
+                    conditions?: components["schemas"]["PromotionConditions"];
+                    /** @description ISO 4217 currency code */
+                    currency: string;
+                    description?: string;
+                    effect: components["schemas"]["PromotionEffect"];
+                    /** Format: date-time */
+                    ends_at?: string;
+                    /**
+                     * @description who pays the discount: the seller of the lines (they receive less), or the platform running the storefront (the ledger moves it into escrow at capture)
+                     * @default seller
+                     * @enum {string}
+                     */
+                    funded_by?: "seller" | "platform";
+                    /** @description wallet coupons that may be issued (claimed, pushed or won) */
+                    issue_limit?: number;
+                    /**
+                     * @description `automatic` applies by itself; `coupon` needs a code or a wallet coupon
+                     * @enum {string}
+                     */
+                    kind: "automatic" | "coupon";
+                    /** @description checkouts that may redeem it in all */
+                    max_redemptions?: number;
+                    name: string;
+                    per_consumer_limit?: number;
+                    per_day_limit?: number;
+                    /**
+                     * @description higher applies first; ties by id
+                     * @default 0
+                     */
+                    priority?: number;
+                    /** @description a refunded order gives its redemption back (a closed or cancelled one always does) */
+                    refund_returns_redemption?: boolean;
+                    scope?: components["schemas"]["PromotionScope"];
+                    /**
+                     * @description `exclusive`: applies alone (the checkout takes it when it beats every combination); `combinable`: stacks with the other combinable ones
+                     * @default combinable
+                     * @enum {string}
+                     */
+                    stacking?: "exclusive" | "combinable";
+                    /** Format: date-time */
+                    starts_at?: string;
+                    /** @description a wallet coupon is valid this many hours after it is issued */
+                    wallet_valid_h?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The promotion, active */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Promotion"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPromotion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                promotion_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The promotion */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Promotion"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updatePromotion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                promotion_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description compute on the list price, or on what earlier promotions left
+                     * @default discounted
+                     * @enum {string}
+                     */
+                    applies_to?: "original" | "discounted";
+                    /** @description discount money it may give in all; the last redemption gets what is left */
+                    budget_minor?: number;
+                    /** @description a signed-in consumer may claim it into their wallet */
+                    claimable?: boolean;
+                    conditions?: components["schemas"]["PromotionConditions"];
+                    description?: string;
+                    effect?: components["schemas"]["PromotionEffect"];
+                    /** Format: date-time */
+                    ends_at?: string;
+                    /**
+                     * @description who pays the discount: the seller of the lines (they receive less), or the platform running the storefront (the ledger moves it into escrow at capture)
+                     * @default seller
+                     * @enum {string}
+                     */
+                    funded_by?: "seller" | "platform";
+                    /** @description wallet coupons that may be issued (claimed, pushed or won) */
+                    issue_limit?: number;
+                    /** @description checkouts that may redeem it in all */
+                    max_redemptions?: number;
+                    name?: string;
+                    per_consumer_limit?: number;
+                    per_day_limit?: number;
+                    /**
+                     * @description higher applies first; ties by id
+                     * @default 0
+                     */
+                    priority?: number;
+                    /** @description a refunded order gives its redemption back (a closed or cancelled one always does) */
+                    refund_returns_redemption?: boolean;
+                    scope?: components["schemas"]["PromotionScope"];
+                    /**
+                     * @description `exclusive`: applies alone (the checkout takes it when it beats every combination); `combinable`: stacks with the other combinable ones
+                     * @default combinable
+                     * @enum {string}
+                     */
+                    stacking?: "exclusive" | "combinable";
+                    /** Format: date-time */
+                    starts_at?: string;
+                    /** @enum {string} */
+                    status?: "active" | "paused" | "archived";
+                    /** @description a wallet coupon is valid this many hours after it is issued */
+                    wallet_valid_h?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The changed promotion */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Promotion"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    issueCoupons: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                promotion_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    consumer_ids?: string[];
+                    emails?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description What was issued, and why the rest were not */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CouponIssue"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getReturn: {
         parameters: {
             query?: never;
@@ -18647,6 +19919,420 @@ export interface operations {
                         /** @enum {boolean} */
                         success: true;
                     };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listScreens: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page; absent for the first page */
+                cursor?: string;
+                /** @description items per page, at most 100 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of screens, by ID */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Screen"][];
+                        /** @description pass as `cursor` for the next page; null on the last page */
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    registerScreen: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    location_id: string;
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The screen and its token */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Screen"] & {
+                        /** @description the screen sends it as `x-screen-token` with the storefront’s publishable key; only its hash is kept */
+                        token: string;
+                    };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateScreen: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                screen_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    active: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The screen */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Screen"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    claimAtScreen: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description a signed-in consumer’s session token (`POST /v1/account/sessions`) */
+                "x-consumer-token"?: string;
+                /** @description the screen’s token from `POST /v1/screens` */
+                "x-screen-token": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    game: {
+                        name: string;
+                        score?: number;
+                    };
+                    /** @description the player by phone; without it the consumer session header says who plays */
+                    player?: {
+                        phone: string;
+                    };
+                    promotion_id: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The coupon won */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScreenClaim"];
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */
