@@ -187,6 +187,9 @@ describe('screen games', () => {
 
     // The player signs up with that phone (typed another way): the coupon joins their wallet.
     const shopper = await aConsumer(brand, phone.replace(/ /g, '-'));
+    await dispatcher.drain();
+    const owner = await sql<{ consumer_id: string | null }>`select consumer_id from wallet_coupon where merchant_id = ${brand.id} and id = ${won.body.wallet_coupon_id as string}`.execute(db());
+    expect(owner.rows[0]!.consumer_id).toBe(shopper.id);
     expect(await wallet(brand, shopper.token)).toEqual([expect.objectContaining({ id: won.body.wallet_coupon_id, source: 'game', location_id: screen.location_id, status: 'available' })]);
   });
 

@@ -15,6 +15,7 @@ import { couponBankHandlers } from './bank.js';
 import { expireWalletCoupons } from './expiry.js';
 import { registerRoutes } from './routes.js';
 import { registerScreenRoutes } from './screen-routes.js';
+import { pendingCouponHandlers } from './wallet.js';
 import { registerWalletRoutes } from './wallet-routes.js';
 
 // A closed or cancelled order (and a refunded one, where the promotion says so) gives its redemption back, in the order's transaction.
@@ -29,8 +30,9 @@ export const promotionsModule = defineModule({
     registerWalletRoutes(router, ctx);
     registerScreenRoutes(router, ctx);
   },
-  // The coupon's steps on the consumer's timeline in the brand's data bank (bank.ts says why here).
-  handlers: ({ db }) => couponBankHandlers(db),
+  // The coupon's steps on the consumer's timeline in the brand's data bank (bank.ts says why here),
+  // and coupons won by a phone joining the wallet of the account that signs up with it.
+  handlers: ({ db }) => [...couponBankHandlers(db), ...pendingCouponHandlers(db)],
   maintenance: [{ name: 'promotions.expire_wallet_coupons', interval_ms: 60_000, run: async ({ db }) => void (await expireWalletCoupons(db)) }],
   scopes: [
     { name: 'promotions:read', kind: 'secret', description: 'Read promotions and coupons: their rules, codes, live usage and redemptions' },

@@ -142,7 +142,7 @@ export const migrations = [
      alter table wallet_coupon alter column consumer_id drop not null;
      alter table wallet_coupon add column phone_hash text;
      alter table wallet_coupon add constraint wallet_coupon_owner check (consumer_id is not null or phone_hash is not null);
-     create index wallet_coupon_pending on wallet_coupon (merchant_id, phone_hash) where consumer_id is null;
+     create index wallet_coupon_pending on wallet_coupon (phone_hash) where consumer_id is null;
      create index wallet_coupon_expiry on wallet_coupon (expires_at) where status = 'available' and expires_at is not null;
 
      create table screen_device (

@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
 import type { AnyDb, AnyTrx } from '../../kernel/db.js';
+import { onEvents, type EventHandler } from '../../kernel/events/event.js';
 import { publishEach } from '../../kernel/events/outbox.js';
 import { newId } from '../../kernel/ids.js';
+import { accountsByIds, consumerRegistered } from '../accounts/index.js';
 import { ingestEvents, storedIdentifier } from '../databank/index.js';
 import { couponBankEvent } from './bank.js';
 import { couponIssued } from './events.js';
@@ -139,15 +141,30 @@ export function couponPayload(w: WalletCoupon) {
 }
 
 /**
- * Coupons won by this consumer's phone before they had an account (or while several accounts
- * gave that phone) join their wallet when they open it or claim. Phones on accounts are not
- * verified; a coupon is a small thing, and the alternative (coupons nobody can ever use) is worse.
+ * Coupons won by this consumer's phone while no single account had it join their wallet when
+ * they open it or claim: the account signed up with the phone takes them at once
+ * (`pendingCouponHandlers`); this catches a phone added to an account later, or one that several
+ * accounts gave. Phones on accounts are not verified; a coupon is a small thing, and the
+ * alternative (coupons nobody can ever use) is worse.
  */
 export async function attachPendingCoupons(db: AnyDb, merchant_id: string, consumer: { id: string; phone: string | null }): Promise<number> {
   const phone_hash = consumer.phone === null ? undefined : storedIdentifier('phone', consumer.phone)?.value;
   if (phone_hash === undefined) return 0;
   const result = await sql`update wallet_coupon set consumer_id = ${consumer.id} where merchant_id = ${merchant_id} and consumer_id is null and phone_hash = ${phone_hash}`.execute(db);
   return Number(result.numAffectedRows ?? 0);
+}
+
+/** A new account with a phone takes the coupons that phone won at any brand's screen before it had one. */
+export function pendingCouponHandlers(db: AnyDb): EventHandler[] {
+  return [
+    onEvents(consumerRegistered, 'promotions.attach_pending_coupons', async (events) => {
+      const accounts = await accountsByIds(db, events.map((e) => e.payload.consumer_id));
+      const owners = [...accounts].map(([id, a]) => ({ id, phone_hash: a.phone === null ? undefined : storedIdentifier('phone', a.phone)?.value })).filter((o) => o.phone_hash !== undefined);
+      if (owners.length === 0) return;
+      await sql`update wallet_coupon w set consumer_id = v.id from unnest(${owners.map((o) => o.id)}::text[], ${owners.map((o) => o.phone_hash)}::text[]) as v(id, phone_hash)
+        where w.consumer_id is null and w.phone_hash = v.phone_hash`.execute(db);
+    }),
+  ];
 }
 
 export interface WalletEntry {
