@@ -1,9 +1,10 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kernelChecks, runChecks } from '../src/kernel/checks.js';
 import { OutboxDispatcher } from '../src/kernel/events/dispatcher.js';
 import { applyOrderAction } from '../src/modules/orders/index.js';
 import { expireWalletCoupons } from '../src/modules/promotions/index.js';
-import { eventHandlers } from '../src/platform/modules.js';
+import { eventHandlers, modules } from '../src/platform/modules.js';
 import { aLocation, aStockedItem } from './support/commerce.js';
 import { createTestPlatform, silentLogger, type TestMerchant, type TestPlatform } from './support/platform.js';
 
@@ -48,6 +49,11 @@ async function bankEvents(merchant_id: string, event: string) {
   return rows.rows.map((r) => r.properties);
 }
 
+async function allChecksHold(): Promise<void> {
+  const reports = await runChecks(db(), [...kernelChecks, ...modules.flatMap((m) => m.checks ?? [])]);
+  expect(reports.filter((r) => r.violations.length > 0)).toEqual([]);
+}
+
 const walletRows = async (merchant_id: string) => Number((await sql<{ n: string }>`select count(*)::text as n from wallet_coupon where merchant_id = ${merchant_id}`.execute(db())).rows[0]!.n);
 
 describe('the coupon wallet', () => {
@@ -85,6 +91,7 @@ describe('the coupon wallet', () => {
 
     await applyOrderAction(db(), brand.id, checkout.body.orders[0].id as string, 'close', { actor: 'buyer' });
     expect((await wallet(brand, shopper.token))[0]!.status).toBe('available');
+    await allChecksHold();
   });
 
   it('issues exactly the issue limit when 20 consumers claim at once', async () => {
@@ -99,6 +106,7 @@ describe('the coupon wallet', () => {
     expect((await brand.call('GET', `/v1/promotions/${promo.id}`)).body.usage.issued).toBe(5);
     const claimable = await brand.call('GET', '/v1/coupons/claimable', { key: brand.publishableKey });
     expect(claimable.body.data[0].left).toBe(0);
+    await allChecksHold();
   });
 
   it('expires unused coupons past their validity, and records it in the brand’s data bank', async () => {

@@ -16,6 +16,7 @@ import { expireWalletCoupons } from './expiry.js';
 import { registerRoutes } from './routes.js';
 import { registerScreenRoutes } from './screen-routes.js';
 import { pendingCouponHandlers } from './wallet.js';
+import { walletChecks } from './wallet-checks.js';
 import { registerWalletRoutes } from './wallet-routes.js';
 
 // A closed or cancelled order (and a refunded one, where the promotion says so) gives its redemption back, in the order's transaction.
@@ -24,7 +25,7 @@ onOrderTransitions(releaseRedemptions);
 export const promotionsModule = defineModule({
   name: 'promotions',
   migrations,
-  checks,
+  checks: [...checks, ...walletChecks],
   routes: (router: ModuleRouter, ctx: ModuleContext) => {
     registerRoutes(router, ctx);
     registerWalletRoutes(router, ctx);
