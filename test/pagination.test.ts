@@ -39,6 +39,7 @@ const wholeLists: Record<string, string> = {
   getPickList: 'a location’s open lines gathered per variant, at most 2 000 lines (`truncated` says when more wait)',
   listWaitingPickups: 'the parcels waiting at one store’s desk; answered whole (at most 200)',
   consumerOrderPickup: 'the pickups of one order: one per serving store',
+  listWalletCoupons: 'one consumer’s coupons of one storefront; answered whole (at most 200, the available ones soonest to expire first)',
 };
 
 interface ListFixture {
@@ -133,6 +134,13 @@ const fixtures: Record<string, ListFixture> = {
     },
   },
   listPayments: { setup: async (m) => ({ path: '/v1/payments', add: async () => void (await aPayment(m)) }) },
+  listScreens: { setup: async (m) => ({ path: '/v1/screens', add: async () => void (await created(m.call('POST', '/v1/screens', { body: { location_id: await aLocation(m, 'store'), name: 'Entrance' } }))) }) },
+  listClaimableCoupons: {
+    setup: async (m) => {
+      const add = async () => void (await created(m.call('POST', '/v1/promotions', { body: { kind: 'coupon', claimable: true, currency: 'CNY', name: 'Claim me', effect: { type: 'amount_off', amount_minor: 100 } } })));
+      return { path: '/v1/coupons/claimable', add, key: m.publishableKey, keyOf: (row) => String(row.promotion_id) };
+    },
+  },
   listShipments: {
     setup: async (m) => {
       const item = await aStockedItem(m, { units: 50 });

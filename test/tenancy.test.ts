@@ -330,7 +330,23 @@ const fixtures: Record<string, Fixture> = {
   listMailMessages: { kind: 'collection', setup: async (a) => ({ path: '/v1/mail-messages?limit=100', marker: await aMailMessage(a) }) },
   getMailMessage: { kind: 'item', setup: async (a) => { const id = await aMailMessage(a); return { path: `/v1/mail-messages/${id}`, marker: id }; } },
   getPickList: { kind: 'item', setup: async (a) => { const id = await aLocation(a); return { path: `/v1/locations/${id}/pick-list`, marker: id }; } },
+  issueCoupons: { kind: 'item', setup: async (a) => { const id = await aCouponPromotion(a); return { path: `/v1/promotions/${id}/issue`, body: { emails: ['someone@example.com'] }, marker: id, readBack: `/v1/promotions/${id}` }; } },
+  registerScreen: { kind: 'own', asConsole: true, request: { path: '/v1/screens', prepare: async () => ({ location_id: await aLocation(b), name: 'Own screen' }) } },
+  listScreens: { kind: 'collection', setup: async (a) => ({ path: '/v1/screens?limit=100', marker: await aScreen(a) }) },
+  updateScreen: { kind: 'item', setup: async (a) => { const id = await aScreen(a); return { path: `/v1/screens/${id}`, body: { active: false }, marker: id, readBack: '/v1/screens?limit=100' }; } },
 };
+
+async function aCouponPromotion(a: TestMerchant): Promise<string> {
+  const res = await a.call('POST', '/v1/promotions', { body: { kind: 'coupon', currency: 'CNY', name: 'A’s coupon', effect: { type: 'amount_off', amount_minor: 100 } } });
+  expect(res.status).toBe(201);
+  return res.body.id as string;
+}
+
+async function aScreen(a: TestMerchant): Promise<string> {
+  const res = await a.call('POST', '/v1/screens', { body: { location_id: await aLocation(a), name: 'A’s screen' } });
+  expect(res.status).toBe(201);
+  return res.body.id as string;
+}
 
 async function aRider(a: TestMerchant): Promise<{ location_id: string; rider_id: string }> {
   const location_id = await aLocation(a);

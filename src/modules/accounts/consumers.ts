@@ -99,6 +99,11 @@ export const migrations = [
      create index consumer_account_token_consumer on consumer_account_token (consumer_id, purpose) where used_at is null;
      create index consumer_account_token_expiry on consumer_account_token (expires_at);`,
   ),
+  sqlMigration(
+    '20261206T1601_consumer_phone_digits',
+    // accountsByPhone (lookup.ts) finds an account by its phone's digits: a coupon won at a screen by phone.
+    `create index consumer_phone_digits on consumer (regexp_replace(phone, '[^0-9+]', '', 'g')) where phone is not null;`,
+  ),
 ];
 
 export const consumerRegistered = defineEvent('consumer.registered', z.object({ consumer_id: z.string() }));

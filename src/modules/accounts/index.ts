@@ -47,3 +47,4 @@ export { pruneAccountTokens } from './account-tokens.js';
 export { storefrontWrite } from './routes.js';
 export { consumerOfToken, pruneConsumerSessions } from './accounts.js';
 export { consumerToken, consumerTokenHeader, requireConsumer } from './routes.js';
+export { accountsByEmails, accountsByIds, accountsByPhone, type AccountContact } from './lookup.js';

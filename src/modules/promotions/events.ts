@@ -24,7 +24,8 @@ export const promotionReleased = defineEvent('promotion.released', z.object({ pr
 const walletCoupon = z.object({
   wallet_coupon_id: z.string(),
   promotion_id: z.string(),
-  consumer_id: z.string(),
+  /** Null for a coupon won by a phone with no account yet: it waits for the account with that phone. */
+  consumer_id: z.string().nullable(),
   source: z.enum(['claimed', 'pushed', 'game']),
   location_id: z.string().nullable(),
   device_id: z.string().nullable(),

@@ -14,7 +14,13 @@ import { promotionEvents } from './events.js';
 import { migrations } from './migrations.js';
 import { registerRedemptionRoutes } from './redemption-routes.js';
 import { releaseRedemptions } from './release.js';
+import { couponBankHandlers } from './bank.js';
+import { expireWalletCoupons } from './expiry.js';
 import { registerRoutes } from './routes.js';
+import { registerScreenRoutes } from './screen-routes.js';
+import { pendingCouponHandlers } from './wallet.js';
+import { walletChecks } from './wallet-checks.js';
+import { registerWalletRoutes } from './wallet-routes.js';
 
 // A closed or cancelled order (and a refunded one, where the promotion says so) gives its redemption back, in the order's transaction.
 onOrderTransitions(releaseRedemptions);
@@ -22,13 +28,19 @@ onOrderTransitions(releaseRedemptions);
 export const promotionsModule = defineModule({
   name: 'promotions',
   migrations,
-  checks,
+  checks: [...checks, ...walletChecks],
   routes: (router: ModuleRouter, ctx: ModuleContext) => {
     registerConsoleRoutes(router, ctx);
     registerRoutes(router, ctx);
     registerCodeBatchRoutes(router, ctx);
     registerRedemptionRoutes(router, ctx);
+    registerWalletRoutes(router, ctx);
+    registerScreenRoutes(router, ctx);
   },
+  // The coupon's steps on the consumer's timeline in the brand's data bank (bank.ts says why here),
+  // and coupons won by a phone joining the wallet of the account that signs up with it.
+  handlers: ({ db }) => [...couponBankHandlers(db), ...pendingCouponHandlers(db)],
+  maintenance: [{ name: 'promotions.expire_wallet_coupons', interval_ms: 60_000, run: async ({ db }) => void (await expireWalletCoupons(db)) }],
   scopes: [
     { name: 'promotions:read', kind: 'secret', description: 'Read promotions and coupons: their rules, codes, live usage and redemptions' },
     { name: 'promotions:write', kind: 'secret', description: 'Create and change promotions, generate coupon codes, issue coupons to wallets and register store screens' },
@@ -44,3 +56,5 @@ export { channels, conditionsSchema, effectSchema, scopeSchema, type Channel, ty
 export { couponExpired, couponIssued, promotionEvents, promotionRedeemed, promotionReleased } from './events.js';
 export { CouponGuesses, coupon_guesses_max, coupon_guess_window_s, type Guesser } from './code-guesses.js';
 export type { PromotionTables } from './tables.js';
+export { attachPendingCoupons, issueCoupons, type IssueOrigin, type IssueOutcome, type Recipient } from './wallet.js';
+export { expireWalletCoupons } from './expiry.js';

@@ -138,4 +138,24 @@ export const migrations = [
   ),
   // The redemption list pages newest first by ID (IDs sort by creation time).
   sqlMigration('20261206T1500_index_redemptions_by_id', 'create index promotion_redemption_page on promotion_redemption (merchant_id, promotion_id, id)'),
+  sqlMigration(
+    '20261206T1600_wallet_pending_and_screens',
+    `-- A coupon won at a screen by a phone with no account waits on the phone's hash for its owner.
+     alter table wallet_coupon alter column consumer_id drop not null;
+     alter table wallet_coupon add column phone_hash text;
+     alter table wallet_coupon add constraint wallet_coupon_owner check (consumer_id is not null or phone_hash is not null);
+     create index wallet_coupon_pending on wallet_coupon (phone_hash) where consumer_id is null;
+     create index wallet_coupon_expiry on wallet_coupon (expires_at) where status = 'available' and expires_at is not null;
+
+     create table screen_device (
+       merchant_id text not null,
+       id text not null,
+       location_id text not null,
+       name text not null check (length(name) between 1 and 100),
+       token_hash text not null unique,
+       active boolean not null default true,
+       created_at timestamptz not null default now(),
+       primary key (merchant_id, id)
+     );`,
+  ),
 ];

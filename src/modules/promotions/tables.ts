@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { Generated, Selectable } from 'kysely';
 import type { Conditions, Effect, Scope } from './rules.js';
 
 export const promotionKinds = ['automatic', 'coupon'] as const;
@@ -131,7 +131,10 @@ export interface WalletCouponTable {
   merchant_id: string;
   id: string;
   promotion_id: string;
-  consumer_id: string;
+  /** Null while a coupon won by a phone with no account waits for its owner (phone_hash). */
+  consumer_id: string | null;
+  /** The data bank's hash of the player's phone, for a coupon won at a screen by phone. */
+  phone_hash: string | null;
   source: WalletSource;
   /** The store where it was won or claimed (screen games), if any. */
   location_id: string | null;
@@ -142,6 +145,19 @@ export interface WalletCouponTable {
   used_at: Date | null;
   checkout_id: string | null;
 }
+
+/** A store's registered screen that runs games; it authenticates with a token shown once. */
+export interface ScreenDeviceTable {
+  merchant_id: string;
+  id: string;
+  location_id: string;
+  name: string;
+  token_hash: string;
+  active: boolean;
+  created_at: Generated<Date>;
+}
+
+export type WalletCoupon = Selectable<WalletCouponTable>;
 
 export interface PromotionSettingsTable {
   merchant_id: string;
@@ -159,4 +175,5 @@ export interface PromotionTables {
   order_discount: OrderDiscountTable;
   wallet_coupon: WalletCouponTable;
   promotion_settings: PromotionSettingsTable;
+  screen_device: ScreenDeviceTable;
 }
