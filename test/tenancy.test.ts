@@ -336,12 +336,6 @@ const fixtures: Record<string, Fixture> = {
   updateScreen: { kind: 'item', setup: async (a) => { const id = await aScreen(a); return { path: `/v1/screens/${id}`, body: { active: false }, marker: id, readBack: '/v1/screens?limit=100' }; } },
 };
 
-async function aCouponPromotion(a: TestMerchant): Promise<string> {
-  const res = await a.call('POST', '/v1/promotions', { body: { kind: 'coupon', currency: 'CNY', name: 'A’s coupon', effect: { type: 'amount_off', amount_minor: 100 } } });
-  expect(res.status).toBe(201);
-  return res.body.id as string;
-}
-
 async function aScreen(a: TestMerchant): Promise<string> {
   const res = await a.call('POST', '/v1/screens', { body: { location_id: await aLocation(a), name: 'A’s screen' } });
   expect(res.status).toBe(201);
