@@ -539,6 +539,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/checkout-quotes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Price a checkout without placing it: list prices, delivery, every discount and the total a checkout would charge now */
+        post: operations["quoteCheckout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/checkouts": {
         parameters: {
             query?: never;
@@ -2690,6 +2707,33 @@ export interface components {
         };
         CheckoutOrder: components["schemas"]["Order"] & {
             delivery: components["schemas"]["OrderDeliverySummary"] & (Record<string, never> | null);
+        };
+        CheckoutQuote: {
+            currency: string;
+            /** @description each seller’s delivery charge and what promotions take off it */
+            deliveries: {
+                discount_minor: number;
+                merchant_id: string;
+                price_minor: number;
+            }[];
+            delivery_minor: number;
+            discount_minor: number;
+            /** @description the lines at list price */
+            goods_minor: number;
+            lines: {
+                discount_minor: number;
+                merchant_id: string;
+                quantity: number;
+                sku: string;
+                title: string;
+                /** @description at list price */
+                total_minor: number;
+                unit_price_minor: number;
+                variant_id: string;
+            }[];
+            promotions: components["schemas"]["PromotionPricing"];
+            /** @description goods and delivery less discounts: send it as expected_total_minor at checkout */
+            total_minor: number;
         };
         ConsoleSession: {
             /** @description send it as `X-CSRF-Token` on every request that changes something */
@@ -7737,6 +7781,177 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Category"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    quoteCheckout: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the token returned when the cart was created; a signed-in consumer’s own cart opens without it */
+                "x-cart-token"?: string;
+                /** @description a signed-in consumer’s session token (`POST /v1/account/sessions`) */
+                "x-consumer-token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    buyer_email?: string;
+                    /** @description instead of items: the cart (its token in x-cart-token, or the signed-in consumer’s own cart) */
+                    cart_id?: string;
+                    /** @description coupons for this checkout; automatic promotions apply without them */
+                    coupons?: {
+                        /** @description coupon codes the buyer typed; each must apply, or the checkout is refused with the reason */
+                        codes?: string[];
+                        /** @description a signed-in consumer’s wallet coupons: their IDs (each must apply), or `best` for the best combination the wallet offers */
+                        wallet?: "best" | string[];
+                    };
+                    /** @description with items: the currency to price them in; a cart has its own */
+                    currency?: string;
+                    /** @description the delivery chosen from POST /v1/delivery-options: the server recomputes the promise and reserves stock where it is served from (one order per place for a split carrier delivery); without it, checkout reserves as before and records no delivery */
+                    delivery?: {
+                        /** @description where to deliver, with its coordinates; not needed when every option is pickup */
+                        address?: {
+                            city: string;
+                            country: string;
+                            latitude: number;
+                            line1: string;
+                            longitude: number;
+                            postal_code?: string;
+                        };
+                        /** @description the option for every seller of the checkout */
+                        option?: {
+                            /**
+                             * Format: date-time
+                             * @description the promised time the buyer saw (window_to, ready_by or deliver_by); a promise later than it by more than 10 minutes refuses the checkout (409 `delivery_promise_changed`)
+                             */
+                            expected_by?: string;
+                            /** @description the delivery price the buyer saw; a different price refuses the checkout (422 `delivery_price_changed`) */
+                            expected_price_minor: number;
+                            /** @enum {string} */
+                            kind: "express" | "pickup" | "standard" | "cross_border";
+                            /** @description express and pickup: the store that serves it, as the delivery options named it */
+                            location_id?: string;
+                        };
+                        recipient: {
+                            name: string;
+                            phone: string;
+                        };
+                        /** @description the option per seller, `{ "mer_...": {...} }`, over `option` */
+                        sellers?: {
+                            [key: string]: {
+                                /**
+                                 * Format: date-time
+                                 * @description the promised time the buyer saw (window_to, ready_by or deliver_by); a promise later than it by more than 10 minutes refuses the checkout (409 `delivery_promise_changed`)
+                                 */
+                                expected_by?: string;
+                                /** @description the delivery price the buyer saw; a different price refuses the checkout (422 `delivery_price_changed`) */
+                                expected_price_minor: number;
+                                /** @enum {string} */
+                                kind: "express" | "pickup" | "standard" | "cross_border";
+                                /** @description express and pickup: the store that serves it, as the delivery options named it */
+                                location_id?: string;
+                            };
+                        };
+                    };
+                    /** @description location per seller: `{ "mer_...": "loc_..." }`; by default the location with most stock */
+                    fulfilment?: {
+                        [key: string]: string;
+                    };
+                    items?: {
+                        /** @description the price the buyer saw; a different server price refuses the checkout */
+                        expected_unit_price_minor?: number;
+                        quantity: number;
+                        variant_id: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description The price, as a checkout with the same body would charge it now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutQuote"];
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */
