@@ -66,10 +66,24 @@ export interface Discount {
   amount_minor: bigint;
 }
 
-/** `part` of `whole` shared over pieces by cumulative floor: the pieces always add up to exactly `whole`. */
-function share(whole: bigint, before: bigint, upTo: bigint, total: bigint): bigint {
-  if (total === 0n || whole === 0n) return 0n;
-  return (whole * upTo) / total - (whole * before) / total;
+/**
+ * Several discounts of one line (or one delivery) shared over the parts it is split into. The
+ * part's own share of their sum comes first (cumulative floor, so it never passes the part's
+ * amount), then the discounts are laid end to end and each part takes the stretch that falls in
+ * its share. Flooring each discount separately could give a part one unit more than its goods
+ * (two 50% discounts on 2 units of 1.01 split in two: 0.50 + 0.50, then 0.51 + 0.51 on 1.01).
+ */
+function shareEach(discounts: readonly Discount[], before: bigint, upTo: bigint, total: bigint): Discount[] {
+  const whole = discounts.reduce((sum, d) => sum + d.amount_minor, 0n);
+  const from = total === 0n ? 0n : (whole * before) / total;
+  const to = total === 0n ? 0n : (whole * upTo) / total;
+  let start = 0n;
+  return discounts.map((d) => {
+    const end = start + d.amount_minor;
+    const overlap = (end < to ? end : to) - (start > from ? start : from);
+    start = end;
+    return { key: d.key, amount_minor: overlap > 0n ? overlap : 0n };
+  });
 }
 
 /** The actor recorded on an order's first transition. */
@@ -103,9 +117,8 @@ export function splitIntoOrders(checkout: CheckoutHeader, lines: readonly Priced
           const before = unitsBefore.get(q.variant_id) ?? 0n;
           unitsBefore.set(q.variant_id, before + BigInt(quantity));
           let discount_minor = 0n;
-          for (const d of q.discounts ?? []) {
-            const amount_minor = share(d.amount_minor, before, before + BigInt(quantity), BigInt(q.quantity));
-            if (amount_minor > 0n) discounts.push({ line_no: i + 1, key: d.key, amount_minor });
+          for (const { key, amount_minor } of shareEach(q.discounts ?? [], before, before + BigInt(quantity), BigInt(q.quantity))) {
+            if (amount_minor > 0n) discounts.push({ line_no: i + 1, key, amount_minor });
             discount_minor += amount_minor;
           }
           return {
@@ -128,9 +141,8 @@ export function splitIntoOrders(checkout: CheckoutHeader, lines: readonly Priced
       // the price of its own delivery, so a split standard delivery charges each parcel once.
       const delivery = part.delivery?.price_minor ?? 0n;
       let delivery_discount = 0n;
-      for (const d of deliveryDiscounts) {
-        const amount_minor = share(d.amount_minor, deliveryBefore, deliveryBefore + delivery, deliveryTotal);
-        if (amount_minor > 0n) discounts.push({ line_no: 0, key: d.key, amount_minor });
+      for (const { key, amount_minor } of shareEach(deliveryDiscounts, deliveryBefore, deliveryBefore + delivery, deliveryTotal)) {
+        if (amount_minor > 0n) discounts.push({ line_no: 0, key, amount_minor });
         delivery_discount += amount_minor;
       }
       deliveryBefore += delivery;

@@ -17,8 +17,9 @@ import type { PromotionTable } from './tables.js';
  *      every combinable promotion stacked in that order (at most `max_stack` of one merchant's,
  *      each on the original or the already-discounted amount as it says), or one exclusive
  *      promotion alone;
- *   3. the option that takes the most off wins; a tie goes to the option holding the
- *      higher-ranked promotion. The others are refused with the reason.
+ *   3. the option that takes the most off wins; an exclusive promotion wins only by taking
+ *      strictly more than the combined ones, and of exclusives taking the same the higher-ranked
+ *      one wins. The others are refused with the reason.
  */
 export type PromotionDef = Pick<PromotionTable, 'merchant_id' | 'id' | 'name' | 'kind' | 'currency' | 'effect' | 'scope' | 'conditions' | 'stacking' | 'priority' | 'applies_to' | 'funded_by' | 'starts_at' | 'ends_at'>;
 
@@ -116,12 +117,16 @@ export function priceCheckout(lines: readonly EngineLine[], deliveries: Readonly
   const rank = (o: Offer) => eligible.indexOf(o);
 
   const runs = options.map((option) => applySequence(lines, deliveries, option, ctx));
+  // The combined option comes first, so an exclusive promotion wins only by taking strictly
+  // more; between exclusives taking the same, the higher-ranked one wins.
   let best = -1;
   runs.forEach((run, i) => {
     if (run.applied.length === 0) return;
     if (best < 0) return void (best = i);
     const b = runs[best]!;
-    if (run.total > b.total || (run.total === b.total && rank(options[i]![0]!) < rank(options[best]![0]!))) best = i;
+    const isExclusive = (k: number) => options[k]![0]!.promotion.stacking === 'exclusive';
+    const tieWins = isExclusive(best) && isExclusive(i) && rank(options[i]![0]!) < rank(options[best]![0]!);
+    if (run.total > b.total || (run.total === b.total && tieWins)) best = i;
   });
 
   const chosen = best < 0 ? undefined : runs[best]!;
@@ -248,7 +253,7 @@ function applySequence(lines: readonly EngineLine[], deliveries: ReadonlyMap<str
       continue;
     }
     // Never more than what is left of a line (or a delivery), nor more than the budget left.
-    let lineShares = outcome.lines.map(({ index, amount_minor }) => ({ index, amount_minor: min(amount_minor, remaining[index]!) }));
+    let lineShares = fitLines(outcome.lines, remaining);
     let deliveryShares = outcome.deliveries.map(({ merchant_id, amount_minor }) => ({ merchant_id, amount_minor: min(amount_minor, deliveryLeft.get(merchant_id) ?? 0n) }));
     let amount = sum(lineShares.map((l) => l.amount_minor)) + sum(deliveryShares.map((d) => d.amount_minor));
     let detail = outcome.detail;
@@ -273,6 +278,20 @@ function applySequence(lines: readonly EngineLine[], deliveries: ReadonlyMap<str
     applied.push({ promotion: p, code: offer.code, wallet_coupon_id: offer.wallet_coupon_id, amount_minor: amount, lines: lineShares, deliveries: deliveryShares, detail });
   }
   return { applied, refused, total: sum(applied.map((a) => a.amount_minor)) };
+}
+
+/**
+ * The shares of an effect, fitted to what is left of each line. A promotion on the original
+ * amounts is worked out on them, but an earlier one may have taken part of a line: rather than
+ * lose what no longer fits, the amount is shared again over the same lines by what is left of
+ * them (at most all of it), so "100 off" still takes 100 off where the lines still hold 100.
+ */
+function fitLines(shares: readonly { index: number; amount_minor: bigint }[], remaining: readonly bigint[]): { index: number; amount_minor: bigint }[] {
+  if (shares.every((l) => l.amount_minor <= remaining[l.index]!)) return shares.map((l) => ({ ...l }));
+  return spread(
+    sum(shares.map((l) => l.amount_minor)),
+    shares.map((l) => ({ key: l.index, weight: remaining[l.index]! })),
+  ).map(({ key, amount_minor }) => ({ index: key, amount_minor }));
 }
 
 const sum = (xs: readonly bigint[]) => xs.reduce((s, x) => s + x, 0n);
@@ -342,16 +361,19 @@ function effectOn(e: Effect, indexes: readonly number[], lines: readonly EngineL
       if (bundles === 0) return { lines: [], deliveries: [], detail: '', why: { reason: 'below_min_quantity', detail: `the bundle needs ${e.quantity} items in scope; the cart has ${unitsOf.length}` } };
       unitsOf.sort((a, b) => (a.price > b.price ? -1 : a.price < b.price ? 1 : a.i - b.i));
       const perLine = new Map<number, bigint>();
+      // Dearest first, so once a bundle is not worth more than its price, none after it is.
       let total = 0n;
+      let worthIt = 0;
       for (let b = 0; b < bundles; b++) {
         const bundle = unitsOf.slice(b * e.quantity, (b + 1) * e.quantity);
         const worth = sum(bundle.map((u) => u.price));
         const off = worth - BigInt(e.price_minor);
         if (off <= 0n) break;
         total += off;
+        worthIt += 1;
         for (const s of spread(off, bundle.map((u) => ({ key: u.i, weight: u.price })))) perLine.set(s.key, (perLine.get(s.key) ?? 0n) + s.amount_minor);
       }
-      return { lines: [...perLine].map(([index, amount_minor]) => ({ index, amount_minor })), deliveries: [], detail: `${e.quantity} for ${fmt(BigInt(e.price_minor), currency)}: ${bundles} bundle${bundles === 1 ? '' : 's'}, ${fmt(total, currency)} off` };
+      return { lines: [...perLine].map(([index, amount_minor]) => ({ index, amount_minor })), deliveries: [], detail: `${e.quantity} for ${fmt(BigInt(e.price_minor), currency)}: ${worthIt} bundle${worthIt === 1 ? '' : 's'}, ${fmt(total, currency)} off` };
     }
     case 'free_shipping': {
       const sellers = [...new Set(indexes.map((i) => lines[i]!.merchant_id))];
