@@ -111,3 +111,13 @@ export function formatMoney(amount_minor: bigint | number, currency: string, loc
   // A decimal string keeps every digit (Intl.NumberFormat v3); the type declarations lag behind.
   return format.format(`${sign}${decimal}` as unknown as number);
 }
+
+/**
+ * The share of `amount_minor` that the first `units` of `quantity` units carry, rounded down:
+ * a line's discount per unit by cumulative floor, so the shares of any split of the units add up
+ * to the whole exactly when all of them are counted.
+ */
+export function shareOfUnits(amount_minor: bigint, units: number, quantity: number): bigint {
+  if (quantity <= 0 || units < 0 || units > quantity) throw new Error(`share of ${units} units of ${quantity}`);
+  return (amount_minor * BigInt(units)) / BigInt(quantity);
+}

@@ -1915,6 +1915,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/platform/promotions/{merchant_id}/{promotion_id}/funding": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Grant platform funding to a merchant’s promotion (the platform pays its discounts into escrow at capture) or revoke it; orders already placed keep their funder */
+        put: operations["setPromotionFunding"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/product-images/{image_id}/{file}": {
         parameters: {
             query?: never;
@@ -2069,6 +2086,42 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/v1/promotions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The merchant’s promotions, newest first, with their live usage */
+        get: operations["listPromotions"];
+        put?: never;
+        /** Create a promotion: automatic, or a coupon with a shared code, with its effect, scope, conditions, stacking and limits */
+        post: operations["createPromotion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/promotions/{promotion_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One promotion with its live usage */
+        get: operations["getPromotion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a promotion, pause it, resume it or archive it; a limit cannot go below what is already used */
+        patch: operations["updatePromotion"];
         trace?: never;
     };
     "/v1/returns/{return_id}": {
@@ -2650,6 +2703,7 @@ export interface components {
         Checkout: {
             checkout_id: string;
             orders: components["schemas"]["CheckoutOrder"][];
+            promotions: components["schemas"]["PromotionPricing"];
         };
         CheckoutOrder: components["schemas"]["Order"] & {
             delivery: components["schemas"]["OrderDeliverySummary"] & (Record<string, never> | null);
@@ -3107,9 +3161,13 @@ export interface components {
             currency: string;
             /** @description the delivery price charged with the goods (its `delivery.price_minor`); 0 without a delivery */
             delivery_minor: number;
+            /** @description what promotions and coupons took off: its lines’ discounts and any delivery discount */
+            discount_minor: number;
             expires_at: string | null;
             id: string;
             lines: {
+                /** @description what promotions took off this line; the buyer paid total_minor - discount_minor for it */
+                discount_minor: number;
                 line_no: number;
                 product_id: string;
                 quantity: number;
@@ -3133,7 +3191,7 @@ export interface components {
             status: "awaiting_payment" | "paid" | "shipped" | "delivered" | "completed" | "closed" | "refund_requested" | "awaiting_return" | "disputed" | "refunded";
             /** @description the goods: the sum of the lines */
             subtotal_minor: number;
-            /** @description what the buyer pays, the payment captures and a refund can return at most: subtotal_minor + delivery_minor */
+            /** @description what the buyer pays, the payment captures and a refund can return at most: subtotal_minor + delivery_minor - discount_minor */
             total_minor: number;
             tracking_number: string | null;
         };
@@ -3274,7 +3332,7 @@ export interface components {
             checkout_id: string;
             /** @description the platform’s commission rate on this payment, in basis points (500 = 5%), fixed when it was made */
             commission_bps: number;
-            /** @description the commission on what the seller keeps (the amount less any refund), taken when the escrow is released */
+            /** @description the commission on what the seller keeps (the amount and the platform’s funding, less any refund and the platform’s share of it), taken when the escrow is released */
             commission_minor: number;
             created_at: string;
             currency: string;
@@ -3282,6 +3340,8 @@ export interface components {
             id: string;
             order_id: string;
             payout_id: string | null;
+            /** @description what the platform adds to escrow for the order’s discounts it funds; the seller is held amount_minor + this, and a seller-funded discount is simply not paid */
+            platform_funded_minor: number;
             refund_amount_minor: number | null;
             status: string;
         };
@@ -3396,6 +3456,154 @@ export interface components {
             /** @description the image as uploaded; cacheable for ever (a changed image is a new image with a new URL) */
             url: string;
             width: number;
+        };
+        Promotion: {
+            /** @enum {string} */
+            applies_to: "original" | "discounted";
+            budget_minor: number | null;
+            claimable: boolean;
+            /** @description its shared code(s); batches of unique codes are listed under /codes */
+            codes: string[];
+            conditions: components["schemas"]["PromotionConditions"];
+            created_at: string;
+            currency: string;
+            description: string | null;
+            effect: components["schemas"]["PromotionEffect"];
+            ends_at: string | null;
+            /** @enum {string} */
+            funded_by: "seller" | "platform";
+            id: string;
+            issue_limit: number | null;
+            /** @enum {string} */
+            kind: "automatic" | "coupon";
+            max_redemptions: number | null;
+            name: string;
+            per_consumer_limit: number | null;
+            per_day_limit: number | null;
+            priority: number;
+            refund_returns_redemption: boolean;
+            scope: components["schemas"]["PromotionScope"];
+            /** @enum {string} */
+            stacking: "exclusive" | "combinable";
+            starts_at: string | null;
+            /** @enum {string} */
+            status: "active" | "paused" | "archived";
+            updated_at: string;
+            /** @description live: what checkouts have taken (given back by closed orders) */
+            usage: {
+                budget_left_minor: number | null;
+                issued: number;
+                redemptions: number;
+                redemptions_left: number | null;
+                spent_minor: number;
+            };
+            wallet_valid_h: number | null;
+        };
+        PromotionConditions: {
+            channels?: ("online" | "store" | "live")[];
+            /** @description only for a consumer’s first order with this merchant */
+            first_order?: boolean;
+            /** @description local time of day, in the merchant’s time zone; `to` before `from` runs over midnight */
+            hours?: {
+                from: string;
+                to: string;
+            };
+            /** @description only when served from (or bought in) these stores */
+            location_ids?: string[];
+            /** @description only for a signed-in consumer */
+            members_only?: boolean;
+            min_quantity?: number;
+            /** @description on the lines in scope */
+            min_spend_minor?: number;
+            /** @description only for consumers at these lifecycle stages in the brand’s data bank */
+            stages?: ("aware" | "interested" | "purchased" | "loyal")[];
+            /** @description ISO weekdays, 1 = Monday, in the merchant’s time zone */
+            weekdays?: number[];
+        };
+        /** @description what it takes off: percent_off, amount_off, spend_tiers (满减), buy_n_get_m, free_shipping or bundle_price (any `quantity` units in scope for `price_minor`) */
+        PromotionEffect: {
+            /** @description a cap on the discount */
+            max_discount_minor?: number;
+            percent: number;
+            /** @enum {string} */
+            type: "percent_off";
+        } | {
+            amount_minor: number;
+            /** @enum {string} */
+            type: "amount_off";
+        } | {
+            /**
+             * @description 每满: with one tier, its discount for every full min_spend (spend 400 gets 2 × 30 off)
+             * @default false
+             */
+            repeat: boolean;
+            tiers: {
+                min_spend_minor: number;
+                off_minor: number;
+            }[];
+            /** @enum {string} */
+            type: "spend_tiers";
+        } | {
+            buy: number;
+            get: number;
+            /**
+             * @description off the free units: 100 is free, 50 half price
+             * @default 100
+             */
+            percent: number;
+            /** @enum {string} */
+            type: "buy_n_get_m";
+        } | {
+            max_discount_minor?: number;
+            /** @enum {string} */
+            type: "free_shipping";
+        } | {
+            price_minor: number;
+            quantity: number;
+            /** @enum {string} */
+            type: "bundle_price";
+        };
+        /** @description every discount applied (allocated to lines and deliveries) and every promotion considered that was not, with the reason */
+        PromotionPricing: {
+            applied: {
+                amount_minor: number;
+                code: string | null;
+                delivery: {
+                    amount_minor: number;
+                    merchant_id: string;
+                }[];
+                detail: string;
+                /** @enum {string} */
+                funded_by: "seller" | "platform";
+                lines: {
+                    amount_minor: number;
+                    variant_id: string;
+                }[];
+                /** @description whose promotion: the seller, or the storefront’s merchant */
+                merchant_id: string;
+                name: string;
+                promotion_id: string;
+                wallet_coupon_id: string | null;
+            }[];
+            /** @description all discounts together */
+            discount_minor: number;
+            not_applied: {
+                code: string | null;
+                detail: string;
+                merchant_id: string;
+                name: string;
+                promotion_id: string;
+                reason: string;
+                wallet_coupon_id: string | null;
+            }[];
+        };
+        /** @description the lines it applies to: a line in any listed product, variant or category (and of a listed seller); empty: the whole order */
+        PromotionScope: {
+            category_ids?: string[];
+            product_ids?: string[];
+            /** @description a storefront’s promotion on the lines of these sellers of a multi-seller cart */
+            seller_ids?: string[];
+            variant_ids?: string[];
         };
         RecoveryCodes: {
             /** @description shown this once; each works once */
@@ -7080,6 +7288,13 @@ export interface operations {
                 "application/json": {
                     /** Format: email */
                     buyer_email?: string;
+                    /** @description coupons for this checkout; automatic promotions apply without them */
+                    coupons?: {
+                        /** @description coupon codes the buyer typed; each must apply, or the checkout is refused with the reason */
+                        codes?: string[];
+                        /** @description a signed-in consumer’s wallet coupons: their IDs (each must apply), or `best` for the best combination the wallet offers */
+                        wallet?: "best" | string[];
+                    };
                     /** @description the delivery chosen from POST /v1/delivery-options: the server recomputes the promise and reserves stock where it is served from (one order per place for a split carrier delivery); without it, checkout reserves as before and records no delivery */
                     delivery?: {
                         /** @description where to deliver, with its coordinates; not needed when every option is pickup */
@@ -7126,7 +7341,7 @@ export interface operations {
                             };
                         };
                     };
-                    /** @description the total the buyer saw, goods and delivery of every seller; a different total refuses the checkout (422 price_changed) */
+                    /** @description the total the buyer saw: goods and delivery of every seller less discounts; a different total refuses the checkout (422 price_changed) */
                     expected_total_minor?: number;
                     /** @description location per seller: `{ "mer_...": "loc_..." }`; by default the location with most stock */
                     fulfilment?: {
@@ -7632,6 +7847,13 @@ export interface operations {
                 "application/json": {
                     /** Format: email */
                     buyer_email?: string;
+                    /** @description coupons for this checkout; automatic promotions apply without them */
+                    coupons?: {
+                        /** @description coupon codes the buyer typed; each must apply, or the checkout is refused with the reason */
+                        codes?: string[];
+                        /** @description a signed-in consumer’s wallet coupons: their IDs (each must apply), or `best` for the best combination the wallet offers */
+                        wallet?: "best" | string[];
+                    };
                     /** @description ISO 4217 currency code */
                     currency: string;
                     /** @description the delivery chosen from POST /v1/delivery-options: the server recomputes the promise and reserves stock where it is served from (one order per place for a split carrier delivery); without it, checkout reserves as before and records no delivery */
@@ -7680,6 +7902,8 @@ export interface operations {
                             };
                         };
                     };
+                    /** @description the total the buyer saw (goods and delivery less discounts); a different total refuses the checkout (422 price_changed) */
+                    expected_total_minor?: number;
                     /** @description location per seller: `{ "mer_...": "loc_..." }`; by default the location with most stock */
                     fulfilment?: {
                         [key: string]: string;
@@ -16845,6 +17069,121 @@ export interface operations {
             };
         };
     };
+    setPromotionFunding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                merchant_id: string;
+                promotion_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description `platform` grants it (the promotion needs a money budget, which bounds what the platform spends); `seller` revokes it
+                     * @enum {string}
+                     */
+                    funded_by: "seller" | "platform";
+                    /** @description why, for the operator’s log */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The promotion’s funding now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        budget_minor: number | null;
+                        currency: string;
+                        /** @enum {string} */
+                        funded_by: "seller" | "platform";
+                        merchant_id: string;
+                        promotion_id: string;
+                        spent_minor: number;
+                    };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getProductImageFile: {
         parameters: {
             query?: never;
@@ -18056,6 +18395,502 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPromotions: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page; absent for the first page */
+                cursor?: string;
+                kind?: "automatic" | "coupon";
+                /** @description items per page, at most 100 */
+                limit?: number;
+                status?: "active" | "paused" | "archived";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of promotions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Promotion"][];
+                        /** @description pass as `cursor` for the next page; null on the last page */
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createPromotion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description compute on the list price, or on what earlier promotions left
+                     * @default discounted
+                     * @enum {string}
+                     */
+                    applies_to?: "original" | "discounted";
+                    /** @description discount money it may give in all; the last redemption gets what is left */
+                    budget_minor?: number;
+                    /** @description a signed-in consumer may claim it into their wallet */
+                    claimable?: boolean;
+                    /** @description a shared code for a coupon promotion */
+                    code?: string;
+                    conditions?: components["schemas"]["PromotionConditions"];
+                    /** @description ISO 4217 currency code */
+                    currency: string;
+                    description?: string;
+                    effect: components["schemas"]["PromotionEffect"];
+                    /** Format: date-time */
+                    ends_at?: string;
+                    /**
+                     * @description who pays the discount: the seller of the lines (they receive less), or the platform (it adds the discount to escrow at capture); only the platform operator grants `platform` (PUT /v1/platform/promotions/{merchant_id}/{promotion_id}/funding), a merchant sending it gets 400
+                     * @default seller
+                     * @enum {string}
+                     */
+                    funded_by?: "seller" | "platform";
+                    /** @description wallet coupons that may be issued (claimed, pushed or won) */
+                    issue_limit?: number;
+                    /**
+                     * @description `automatic` applies by itself; `coupon` needs a code or a wallet coupon
+                     * @enum {string}
+                     */
+                    kind: "automatic" | "coupon";
+                    /** @description checkouts that may redeem it in all */
+                    max_redemptions?: number;
+                    name: string;
+                    per_consumer_limit?: number;
+                    per_day_limit?: number;
+                    /**
+                     * @description higher applies first; ties by id
+                     * @default 0
+                     */
+                    priority?: number;
+                    /** @description a refunded order gives its redemption back (a closed or cancelled one always does) */
+                    refund_returns_redemption?: boolean;
+                    scope?: components["schemas"]["PromotionScope"];
+                    /**
+                     * @description `exclusive`: applies alone (the checkout takes it when it beats every combination); `combinable`: stacks with the other combinable ones
+                     * @default combinable
+                     * @enum {string}
+                     */
+                    stacking?: "exclusive" | "combinable";
+                    /** Format: date-time */
+                    starts_at?: string;
+                    /** @description a wallet coupon is valid this many hours after it is issued */
+                    wallet_valid_h?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The promotion, active */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Promotion"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPromotion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                promotion_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The promotion */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Promotion"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updatePromotion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                promotion_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description compute on the list price, or on what earlier promotions left
+                     * @default discounted
+                     * @enum {string}
+                     */
+                    applies_to?: "original" | "discounted";
+                    /** @description discount money it may give in all; the last redemption gets what is left */
+                    budget_minor?: number;
+                    /** @description a signed-in consumer may claim it into their wallet */
+                    claimable?: boolean;
+                    conditions?: components["schemas"]["PromotionConditions"];
+                    description?: string;
+                    effect?: components["schemas"]["PromotionEffect"];
+                    /** Format: date-time */
+                    ends_at?: string;
+                    /**
+                     * @description who pays the discount: the seller of the lines (they receive less), or the platform (it adds the discount to escrow at capture); only the platform operator grants `platform` (PUT /v1/platform/promotions/{merchant_id}/{promotion_id}/funding), a merchant sending it gets 400
+                     * @default seller
+                     * @enum {string}
+                     */
+                    funded_by?: "seller" | "platform";
+                    /** @description wallet coupons that may be issued (claimed, pushed or won) */
+                    issue_limit?: number;
+                    /** @description checkouts that may redeem it in all */
+                    max_redemptions?: number;
+                    name?: string;
+                    per_consumer_limit?: number;
+                    per_day_limit?: number;
+                    /**
+                     * @description higher applies first; ties by id
+                     * @default 0
+                     */
+                    priority?: number;
+                    /** @description a refunded order gives its redemption back (a closed or cancelled one always does) */
+                    refund_returns_redemption?: boolean;
+                    scope?: components["schemas"]["PromotionScope"];
+                    /**
+                     * @description `exclusive`: applies alone (the checkout takes it when it beats every combination); `combinable`: stacks with the other combinable ones
+                     * @default combinable
+                     * @enum {string}
+                     */
+                    stacking?: "exclusive" | "combinable";
+                    /** Format: date-time */
+                    starts_at?: string;
+                    /** @enum {string} */
+                    status?: "active" | "paused" | "archived";
+                    /** @description a wallet coupon is valid this many hours after it is issued */
+                    wallet_valid_h?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The changed promotion */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Promotion"];
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */

@@ -36,4 +36,5 @@ export { createPromotion, getPromotion, listPromotions, updatePromotion, type Ne
 export { pricingJson, pricingSchema, promotionJson } from './routes.js';
 export { channels, conditionsSchema, effectSchema, scopeSchema, type Channel, type Conditions, type Effect, type Scope } from './rules.js';
 export { couponExpired, couponIssued, promotionEvents, promotionRedeemed, promotionReleased } from './events.js';
-export type { PromotionTables } from './tables.js';
+export { platformFundedLines, platformFundedOfOrders, setPromotionFunding } from './funding.js';
+export type { Funding, PromotionTables } from './tables.js';
