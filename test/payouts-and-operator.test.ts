@@ -149,12 +149,12 @@ describe('the platform operator', () => {
   it('is the only one who reaches /v1/platform: no merchant key or person, whatever their role', async () => {
     const { seller } = await sellerWithItem();
     const platformRoutes = platform.routes.filter((r) => r.access.tenancy === 'platform');
-    expect(platformRoutes.map((r) => r.operationId).sort()).toEqual(['decideDispute', 'getSellerBalanceTotals', 'listDisputes', 'listSellerBalances']);
+    expect(platformRoutes.map((r) => r.operationId).sort()).toEqual(['decideDispute', 'getSellerBalanceTotals', 'listDisputes', 'listSellerBalances', 'setPromotionFunding']);
     expect(platformRoutes.every((r) => r.path.startsWith('/v1/platform/'))).toBe(true);
     const owner = await seller.signIn('owner');
     for (const route of platformRoutes) {
-      const path = route.path.replace('{order_id}', 'ord_01JAAAAAAAAAAAAAAAAAAAAAAA');
-      const body = route.method === 'POST' ? { outcome: 'refund', reason: 'because' } : undefined;
+      const path = route.path.replace('{order_id}', 'ord_01JAAAAAAAAAAAAAAAAAAAAAAA').replace('{merchant_id}', seller.id).replace('{promotion_id}', 'promo_01JAAAAAAAAAAAAAAAAAAAAAAA');
+      const body = route.method === 'POST' ? { outcome: 'refund', reason: 'because' } : route.method === 'PUT' ? { funded_by: 'platform', reason: 'because' } : undefined;
       for (const [who, res] of [['secret key', await seller.call(route.method, path, { body })], ['owner', await owner.call(route.method, path, { body })]] as const) {
         expect(res.status, `${who} ${route.operationId}`).toBe(403);
       }

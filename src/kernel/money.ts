@@ -126,3 +126,13 @@ function formatterOf(locale: string, currency: string): { format: Intl.NumberFor
   }
   return entry;
 }
+
+/**
+ * The share of `amount_minor` that the first `units` of `quantity` units carry, rounded down:
+ * a line's discount per unit by cumulative floor, so the shares of any split of the units add up
+ * to the whole exactly when all of them are counted.
+ */
+export function shareOfUnits(amount_minor: bigint, units: number, quantity: number): bigint {
+  if (quantity <= 0 || units < 0 || units > quantity) throw new Error(`share of ${units} units of ${quantity}`);
+  return (amount_minor * BigInt(units)) / BigInt(quantity);
+}

@@ -539,23 +539,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/checkout-quotes": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Price a checkout without placing it: list prices, delivery, every discount and the total a checkout would charge now */
-        post: operations["quoteCheckout"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/checkouts": {
         parameters: {
             query?: never;
@@ -1932,6 +1915,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/platform/promotions/{merchant_id}/{promotion_id}/funding": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Grant platform funding to a merchant’s promotion (the platform pays its discounts into escrow at capture) or revoke it; orders already placed keep their funder */
+        put: operations["setPromotionFunding"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/product-images/{image_id}/{file}": {
         parameters: {
             query?: never;
@@ -2708,33 +2708,6 @@ export interface components {
         CheckoutOrder: components["schemas"]["Order"] & {
             delivery: components["schemas"]["OrderDeliverySummary"] & (Record<string, never> | null);
         };
-        CheckoutQuote: {
-            currency: string;
-            /** @description each seller’s delivery charge and what promotions take off it */
-            deliveries: {
-                discount_minor: number;
-                merchant_id: string;
-                price_minor: number;
-            }[];
-            delivery_minor: number;
-            discount_minor: number;
-            /** @description the lines at list price */
-            goods_minor: number;
-            lines: {
-                discount_minor: number;
-                merchant_id: string;
-                quantity: number;
-                sku: string;
-                title: string;
-                /** @description at list price */
-                total_minor: number;
-                unit_price_minor: number;
-                variant_id: string;
-            }[];
-            promotions: components["schemas"]["PromotionPricing"];
-            /** @description goods and delivery less discounts: send it as expected_total_minor at checkout */
-            total_minor: number;
-        };
         ConsoleSession: {
             /** @description send it as `X-CSRF-Token` on every request that changes something */
             csrf_token: string;
@@ -3359,7 +3332,7 @@ export interface components {
             checkout_id: string;
             /** @description the platform’s commission rate on this payment, in basis points (500 = 5%), fixed when it was made */
             commission_bps: number;
-            /** @description the commission on what the seller keeps (the amount less any refund), taken when the escrow is released */
+            /** @description the commission on what the seller keeps (the amount and the platform’s funding, less any refund and the platform’s share of it), taken when the escrow is released */
             commission_minor: number;
             created_at: string;
             currency: string;
@@ -3367,6 +3340,8 @@ export interface components {
             id: string;
             order_id: string;
             payout_id: string | null;
+            /** @description what the platform adds to escrow for the order’s discounts it funds; the seller is held amount_minor + this, and a seller-funded discount is simply not paid */
+            platform_funded_minor: number;
             refund_amount_minor: number | null;
             status: string;
         };
@@ -7781,177 +7756,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Category"];
-                };
-            };
-            /** @description Invalid request: malformed JSON or invalid fields */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, unknown or revoked API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The API key lacks the required scope */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found, or owned by another merchant */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict with the current state, or an idempotent request still in progress */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Idempotency key reused with a different request, or a business rule refused it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limit exceeded */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    quoteCheckout: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description the token returned when the cart was created; a signed-in consumer’s own cart opens without it */
-                "x-cart-token"?: string;
-                /** @description a signed-in consumer’s session token (`POST /v1/account/sessions`) */
-                "x-consumer-token"?: string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** Format: email */
-                    buyer_email?: string;
-                    /** @description instead of items: the cart (its token in x-cart-token, or the signed-in consumer’s own cart) */
-                    cart_id?: string;
-                    /** @description coupons for this checkout; automatic promotions apply without them */
-                    coupons?: {
-                        /** @description coupon codes the buyer typed; each must apply, or the checkout is refused with the reason */
-                        codes?: string[];
-                        /** @description a signed-in consumer’s wallet coupons: their IDs (each must apply), or `best` for the best combination the wallet offers */
-                        wallet?: "best" | string[];
-                    };
-                    /** @description with items: the currency to price them in; a cart has its own */
-                    currency?: string;
-                    /** @description the delivery chosen from POST /v1/delivery-options: the server recomputes the promise and reserves stock where it is served from (one order per place for a split carrier delivery); without it, checkout reserves as before and records no delivery */
-                    delivery?: {
-                        /** @description where to deliver, with its coordinates; not needed when every option is pickup */
-                        address?: {
-                            city: string;
-                            country: string;
-                            latitude: number;
-                            line1: string;
-                            longitude: number;
-                            postal_code?: string;
-                        };
-                        /** @description the option for every seller of the checkout */
-                        option?: {
-                            /**
-                             * Format: date-time
-                             * @description the promised time the buyer saw (window_to, ready_by or deliver_by); a promise later than it by more than 10 minutes refuses the checkout (409 `delivery_promise_changed`)
-                             */
-                            expected_by?: string;
-                            /** @description the delivery price the buyer saw; a different price refuses the checkout (422 `delivery_price_changed`) */
-                            expected_price_minor: number;
-                            /** @enum {string} */
-                            kind: "express" | "pickup" | "standard" | "cross_border";
-                            /** @description express and pickup: the store that serves it, as the delivery options named it */
-                            location_id?: string;
-                        };
-                        recipient: {
-                            name: string;
-                            phone: string;
-                        };
-                        /** @description the option per seller, `{ "mer_...": {...} }`, over `option` */
-                        sellers?: {
-                            [key: string]: {
-                                /**
-                                 * Format: date-time
-                                 * @description the promised time the buyer saw (window_to, ready_by or deliver_by); a promise later than it by more than 10 minutes refuses the checkout (409 `delivery_promise_changed`)
-                                 */
-                                expected_by?: string;
-                                /** @description the delivery price the buyer saw; a different price refuses the checkout (422 `delivery_price_changed`) */
-                                expected_price_minor: number;
-                                /** @enum {string} */
-                                kind: "express" | "pickup" | "standard" | "cross_border";
-                                /** @description express and pickup: the store that serves it, as the delivery options named it */
-                                location_id?: string;
-                            };
-                        };
-                    };
-                    /** @description location per seller: `{ "mer_...": "loc_..." }`; by default the location with most stock */
-                    fulfilment?: {
-                        [key: string]: string;
-                    };
-                    items?: {
-                        /** @description the price the buyer saw; a different server price refuses the checkout */
-                        expected_unit_price_minor?: number;
-                        quantity: number;
-                        variant_id: string;
-                    }[];
-                };
-            };
-        };
-        responses: {
-            /** @description The price, as a checkout with the same body would charge it now */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CheckoutQuote"];
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */
@@ -17265,6 +17069,121 @@ export interface operations {
             };
         };
     };
+    setPromotionFunding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                merchant_id: string;
+                promotion_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description `platform` grants it (the promotion needs a money budget, which bounds what the platform spends); `seller` revokes it
+                     * @enum {string}
+                     */
+                    funded_by: "seller" | "platform";
+                    /** @description why, for the operator’s log */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The promotion’s funding now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        budget_minor: number | null;
+                        currency: string;
+                        /** @enum {string} */
+                        funded_by: "seller" | "platform";
+                        merchant_id: string;
+                        promotion_id: string;
+                        spent_minor: number;
+                    };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getProductImageFile: {
         parameters: {
             query?: never;
@@ -18685,7 +18604,7 @@ export interface operations {
                     /** Format: date-time */
                     ends_at?: string;
                     /**
-                     * @description who pays the discount: the seller of the lines (they receive less), or the platform running the storefront (the ledger moves it into escrow at capture)
+                     * @description who pays the discount: the seller of the lines (they receive less), or the platform (it adds the discount to escrow at capture); only the platform operator grants `platform` (PUT /v1/platform/promotions/{merchant_id}/{promotion_id}/funding), a merchant sending it gets 400
                      * @default seller
                      * @enum {string}
                      */
@@ -18929,7 +18848,7 @@ export interface operations {
                     /** Format: date-time */
                     ends_at?: string;
                     /**
-                     * @description who pays the discount: the seller of the lines (they receive less), or the platform running the storefront (the ledger moves it into escrow at capture)
+                     * @description who pays the discount: the seller of the lines (they receive less), or the platform (it adds the discount to escrow at capture); only the platform operator grants `platform` (PUT /v1/platform/promotions/{merchant_id}/{promotion_id}/funding), a merchant sending it gets 400
                      * @default seller
                      * @enum {string}
                      */

@@ -1,6 +1,6 @@
 import { inTransaction, type AnyDb } from '../../kernel/db.js';
 import { findHeldPayment } from './steps/find-held-payment.js';
-import { refundShortLines } from './steps/refund-short-lines.js';
+import { nothingHeld, refundShortLines } from './steps/refund-short-lines.js';
 import { refundToBuyer } from './steps/refund-to-buyer.js';
 import { releaseToSeller } from './steps/release-to-seller.js';
 
@@ -14,7 +14,7 @@ export async function releaseEscrow(db: AnyDb, merchant_id: string, order_id: st
     const payment = await findHeldPayment(trx, merchant_id, order_id);
     if (payment === undefined) return;
     const held = await refundShortLines(trx, payment);
-    if (held.amount_minor > 0n) await releaseToSeller(trx, held);
+    if (!nothingHeld(held)) await releaseToSeller(trx, held);
   });
 }
 
@@ -24,7 +24,7 @@ export async function refundEscrow(db: AnyDb, merchant_id: string, order_id: str
     const payment = await findHeldPayment(trx, merchant_id, order_id);
     if (payment === undefined) return;
     const held = await refundShortLines(trx, payment);
-    if (held.amount_minor > 0n) await refundToBuyer(trx, held, refund_minor);
+    if (!nothingHeld(held)) await refundToBuyer(trx, held, refund_minor);
   });
 }
 

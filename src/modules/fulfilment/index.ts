@@ -53,7 +53,7 @@ export { promiseFor, type SellerPromise } from './service.js';
 export { nextOpening, openUntil, readyBy } from './opening-hours.js';
 export { fulfilmentRules, fulfilmentsOfOrder, getFulfilment, holdingStatuses, listFulfilments, openFulfilments, shippedQuantity, transitionFulfilment, transitionFulfilments, type Fulfilment, type FulfilmentAction, type FulfilmentLine, type FulfilmentRequest, type FulfilmentWithLines } from './fulfilments.js';
 export { fulfilmentEvents, fulfilmentLineRefunded, fulfilmentShortPicked, type FulfilmentTransitionPayload } from './events.js';
-export { shortPickRefundsOf } from './short-picks.js';
+export { shortPickRefundsOf, type ShortPickRefund } from './short-picks.js';
 export { fulfilmentJson, fulfilmentSchema } from './fulfilment-routes.js';
 export { fulfilmentMethods, fulfilmentStatuses, type FulfilmentMethod, type FulfilmentStatus, type FulfilmentTables, returnStatuses, type ReturnStatus } from './tables.js';
 export { planRoutes, schedule, rider_speed_km_h, stop_service_s, route_stops_max, type Delivery, type PlannedRoute } from './route-planning.js';

@@ -187,7 +187,8 @@ export async function expirePickup(trx: AnyTrx, merchant_id: string, fulfilment_
     return 'expired';
   }
   const value = await sql<{ minor: string }>`
-    select coalesce(sum(ol.unit_price_minor * fl.quantity), 0)::text as minor from fulfilment_line fl
+    -- What the buyer paid for the uncollected units: their price less their share of the line's discount.
+    select coalesce(sum(ol.unit_price_minor * fl.quantity - ol.discount_minor * fl.quantity / ol.quantity), 0)::text as minor from fulfilment_line fl
     join order_line ol on ol.merchant_id = fl.merchant_id and ol.order_id = fl.order_id and ol.line_no = fl.line_no
     where fl.merchant_id = ${merchant_id} and fl.fulfilment_id = ${cancelled.id}`.execute(trx);
   const [a] = await transitionOrders(trx, [{ merchant_id, order_id: f.order_id, action: 'request_refund', options: { ...options, refund_amount_minor: BigInt(value.rows[0]!.minor) } }]);

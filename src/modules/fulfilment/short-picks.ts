@@ -3,7 +3,7 @@ import type { AnyDb, AnyTrx } from '../../kernel/db.js';
 import { publishEach } from '../../kernel/events/outbox.js';
 import { newId } from '../../kernel/ids.js';
 import { Problem } from '../../kernel/problem.js';
-import { toJsonAmount } from '../../kernel/money.js';
+import { shareOfUnits, toJsonAmount } from '../../kernel/money.js';
 import { applyStockChanges, lockStock, type StockChange } from '../inventory/index.js';
 import { distance_m, listLocations, type Location } from '../locations/index.js';
 import { transitionOrders } from '../orders/index.js';
@@ -208,8 +208,11 @@ async function publishShortPicks(trx: AnyTrx, short: readonly PackedFulfilment[]
   );
   const refunding = short.filter(({ lines }) => lines.some((l) => l.refunded_quantity > 0));
   if (refunding.length === 0) return;
-  const prices = await sql<{ merchant_id: string; order_id: string; line_no: number; unit_price_minor: string; currency: string }>`
-    select l.merchant_id, l.order_id, l.line_no, l.unit_price_minor::text, o.currency from order_line l join sales_order o on o.merchant_id = l.merchant_id and o.id = l.order_id
+  // Each line's refunded units so far, this pack's included (its refunded_quantity is written).
+  const prices = await sql<PricedLine & { merchant_id: string; order_id: string; currency: string }>`
+    select l.merchant_id, l.order_id, l.line_no, l.quantity, l.unit_price_minor::text, l.discount_minor::text, o.currency,
+      (select coalesce(sum(fl.refunded_quantity), 0)::int from fulfilment_line fl where fl.merchant_id = l.merchant_id and fl.order_id = l.order_id and fl.line_no = l.line_no) as refunded_quantity
+    from order_line l join sales_order o on o.merchant_id = l.merchant_id and o.id = l.order_id
     where (l.merchant_id, l.order_id) in (select * from unnest(${refunding.map((r) => r.f.merchant_id)}::text[], ${refunding.map((r) => r.f.order_id)}::text[]))`.execute(trx);
   const price = new Map(prices.rows.map((p) => [`${p.merchant_id}|${p.order_id}|${p.line_no}`, p]));
   await publishEach(
@@ -219,8 +222,10 @@ async function publishShortPicks(trx: AnyTrx, short: readonly PackedFulfilment[]
       const refunded = lines
         .filter((l) => l.refunded_quantity > 0)
         .map((l) => {
-          const unit = BigInt(price.get(`${f.merchant_id}|${f.order_id}|${l.line_no}`)!.unit_price_minor);
-          return { line_no: l.line_no, variant_id: l.variant_id, sku: l.sku, refunded_quantity: l.refunded_quantity, unit_price_minor: toJsonAmount(unit), amount_minor: toJsonAmount(unit * BigInt(l.refunded_quantity)) };
+          const line = price.get(`${f.merchant_id}|${f.order_id}|${l.line_no}`)!;
+          // This pack's units are the last refunded so far: their share is what the cumulative shares add.
+          const amount = paidFor(line, line.refunded_quantity) - paidFor(line, line.refunded_quantity - l.refunded_quantity);
+          return { line_no: l.line_no, variant_id: l.variant_id, sku: l.sku, refunded_quantity: l.refunded_quantity, unit_price_minor: toJsonAmount(BigInt(line.unit_price_minor)), amount_minor: toJsonAmount(amount) };
         });
       return {
         merchant_id: f.merchant_id,
@@ -230,16 +235,43 @@ async function publishShortPicks(trx: AnyTrx, short: readonly PackedFulfilment[]
   );
 }
 
+/** An order line's price and discount, and how many of its units short picks refunded. */
+interface PricedLine {
+  line_no: number;
+  quantity: number;
+  unit_price_minor: string;
+  discount_minor: string;
+  refunded_quantity: number;
+}
+
 /**
- * What an order's short picks refunded, in minor units: each refunded unit at its line's unit
- * price. The release-escrow flow returns this much from escrow before anything else leaves it.
+ * What the buyer paid for the first `units` of an order line: their price less the share of the
+ * line's discount they carry (cumulative floor, so the shares add up to the line's discount).
  */
-export async function shortPickRefundsOf(db: AnyDb, merchant_id: string, order_id: string): Promise<bigint> {
-  const r = await sql<{ total: string }>`
-    select coalesce(sum(fl.refunded_quantity * l.unit_price_minor), 0)::text as total
+function paidFor(line: Pick<PricedLine, 'quantity' | 'unit_price_minor' | 'discount_minor'>, units: number): bigint {
+  return BigInt(line.unit_price_minor) * BigInt(units) - shareOfUnits(BigInt(line.discount_minor), units, line.quantity);
+}
+
+/** One order line's units refunded by short picks so far, and what the buyer paid for them. */
+export interface ShortPickRefund {
+  line_no: number;
+  quantity: number;
+  refunded_quantity: number;
+  paid_minor: bigint;
+}
+
+/**
+ * What an order's short picks refunded, per line: the refunded units and what the buyer paid for
+ * them (the list price less their share of the line's discount). The release-escrow flow returns
+ * this much from escrow before anything else leaves it.
+ */
+export async function shortPickRefundsOf(db: AnyDb, merchant_id: string, order_id: string): Promise<ShortPickRefund[]> {
+  const r = await sql<PricedLine>`
+    select l.line_no, l.quantity, l.unit_price_minor::text, l.discount_minor::text, sum(fl.refunded_quantity)::int as refunded_quantity
     from fulfilment_line fl join order_line l on l.merchant_id = fl.merchant_id and l.order_id = fl.order_id and l.line_no = fl.line_no
-    where fl.merchant_id = ${merchant_id} and fl.order_id = ${order_id} and fl.refunded_quantity > 0`.execute(db);
-  return BigInt(r.rows[0]!.total);
+    where fl.merchant_id = ${merchant_id} and fl.order_id = ${order_id} and fl.refunded_quantity > 0
+    group by l.line_no, l.quantity, l.unit_price_minor, l.discount_minor order by l.line_no`.execute(db);
+  return r.rows.map((line) => ({ line_no: line.line_no, quantity: line.quantity, refunded_quantity: line.refunded_quantity, paid_minor: paidFor(line, line.refunded_quantity) }));
 }
 
 /**

@@ -22,32 +22,47 @@ export const checks: readonly InvariantCheck[] = [
   },
   {
     name: 'payments.escrow_accounted',
-    description: 'for every captured payment, held + released + commission + refunded equals what was paid',
+    description: 'for every captured payment, held + released + commission + refunded equals what the buyer paid plus what the platform funded of its discounts',
     async run(db) {
-      // A payment's transfers: its capture's hold, release, commission and refund, and for each
-      // line refund n its refund (lref_<payment>_<n>) and the hold of the rest (hold_<payment>_<n>).
-      const result = await sql<{ id: string; amount_minor: bigint; accounted: bigint }>`
+      // A payment's transfers: its capture's hold, release, commission, refund and the platform's
+      // funding returned, and for each line refund n its refund (lref_<payment>_<n>), the
+      // platform's share returned (lpret_<payment>_<n>) and the hold of the rest (hold_<payment>_<n>).
+      const result = await sql<{ id: string; owed: bigint; accounted: bigint }>`
         with ids as (
-          select p.id as payment_id, unnest(array['hold_' || p.id, 'rel_' || p.id, 'com_' || p.id, 'ref_' || p.id]) as transfer_id
+          select p.id as payment_id, unnest(array['hold_' || p.id, 'rel_' || p.id, 'com_' || p.id, 'ref_' || p.id, 'pret_' || p.id]) as transfer_id
           from payment p where p.status in ('captured', 'released', 'refunded', 'partially_refunded')
           union all
-          select r.payment_id, unnest(array[r.id, 'hold_' || r.payment_id || '_' || r.seq]) from payment_line_refund r)
-        select p.id, p.amount_minor,
-          coalesce(sum(case when t.kind = 'pending' and t.pending_state = 'pending' then t.amount
-                            when t.kind = 'post_pending' then t.amount
-                            when t.kind = 'posted' and t.code in ('commission', 'refund') then t.amount
-                            else 0 end), 0)::bigint as accounted
-        from payment p
-        join ids on ids.payment_id = p.id
-        left join ledger_transfer t on t.id = ids.transfer_id
-        where p.status in ('captured', 'released', 'refunded', 'partially_refunded')
-        group by p.id, p.amount_minor
-        having p.amount_minor <> coalesce(sum(case when t.kind = 'pending' and t.pending_state = 'pending' then t.amount
-                            when t.kind = 'post_pending' then t.amount
-                            when t.kind = 'posted' and t.code in ('commission', 'refund') then t.amount
-                            else 0 end), 0)
+          select r.payment_id, unnest(array[r.id, 'lpret_' || r.payment_id || '_' || r.seq, 'hold_' || r.payment_id || '_' || r.seq]) from payment_line_refund r),
+        accounted as (
+          select p.id, p.amount_minor + p.platform_funded_minor as owed,
+            coalesce(sum(case when t.kind = 'pending' and t.pending_state = 'pending' then t.amount
+                              when t.kind = 'post_pending' then t.amount
+                              when t.kind = 'posted' and t.code in ('commission', 'refund', 'platform_discount_return') then t.amount
+                              else 0 end), 0)::bigint as accounted
+          from payment p
+          join ids on ids.payment_id = p.id
+          left join ledger_transfer t on t.id = ids.transfer_id
+          where p.status in ('captured', 'released', 'refunded', 'partially_refunded')
+          group by p.id, p.amount_minor, p.platform_funded_minor)
+        select id, owed, accounted from accounted where owed <> accounted
         limit 100`.execute(db);
-      return result.rows.map((r) => `payment ${r.id}: paid ${r.amount_minor}, accounted for ${r.accounted}`);
+      return result.rows.map((r) => `payment ${r.id}: owed ${r.owed} (paid and platform-funded), accounted for ${r.accounted}`);
+    },
+  },
+  {
+    name: 'payments.platform_funds_its_discounts',
+    description: 'every captured order’s platform funding equals its platform-funded discounts (order_discount), and the ledger moved exactly that into escrow at capture',
+    async run(db) {
+      const result = await sql<{ order_id: string; funded: string; discounts: string; moved: string }>`
+        select p.order_id, p.platform_funded_minor::text as funded, coalesce(d.amount, 0)::text as discounts, coalesce(t.amount, 0)::text as moved
+        from payment p
+        left join (select merchant_id, order_id, sum(amount_minor) as amount from order_discount where funded_by = 'platform' group by merchant_id, order_id) d
+          on d.merchant_id = p.merchant_id and d.order_id = p.order_id
+        left join ledger_transfer t on t.id = 'pfund_' || p.id and t.code = 'platform_discount'
+        where p.status in ('captured', 'released', 'refunded', 'partially_refunded')
+          and (p.platform_funded_minor <> coalesce(d.amount, 0) or p.platform_funded_minor <> coalesce(t.amount, 0))
+        limit 100`.execute(db);
+      return result.rows.map((r) => `order ${r.order_id}: platform funded ${r.funded}, its platform-funded discounts are ${r.discounts}, the ledger moved ${r.moved}`);
     },
   },
   {

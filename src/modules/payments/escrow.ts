@@ -7,16 +7,24 @@ import { applyTransfers, ensureAccount, type Account, type TransferRequest } fro
  * repeated webhook or retried job finds its transfer already there instead of moving money twice.
  *
  *   capture:  provider_clearing -> escrow            posted   (the platform holds the money)
- *             escrow -> seller_payable               pending  (held for the seller)
- *   release:  post the hold for amount - commission (the rest returns to escrow)
+ *             promotion_expense -> escrow (pfund_)   posted   (the discounts the platform funds, if any)
+ *             escrow -> seller_payable               pending  (held for the seller: paid + platform-funded)
+ *   release:  post the hold for what it holds - commission (the rest returns to escrow)
  *             escrow -> commission_revenue           posted
  *   refund:   void the hold (full) or post it for what the seller keeps (partial), then
  *             escrow -> provider_clearing            posted   (back to the buyer)
+ *             escrow -> promotion_expense (pret_)    posted   (the platform's funding back: all of
+ *                                                             it, or its share of a partial refund)
  *   payout:   seller_payable -> provider_clearing    posted   (to the seller's bank)
  *   line refund (a short pick refunded while the order goes on), the n-th:
  *             void the current hold, escrow -> provider_clearing (lref_<payment>_<n>) posted,
- *             and hold the rest again: escrow -> seller_payable (hold_<payment>_<n>) pending.
+ *             escrow -> promotion_expense (lpret_<payment>_<n>) for the platform's funding of
+ *             those units, and hold the rest again: escrow -> seller_payable (hold_<payment>_<n>) pending.
  *             Release and refund later resolve that hold, for what it holds.
+ *
+ * A seller-funded discount moves nothing: the buyer paid less, so escrow holds less for the
+ * seller. The order records it (order_discount, funded_by seller); the ledger's figure for it is
+ * the difference between the order's price before discounts and the hold.
  */
 export const platformOwner = 'platform';
 
@@ -24,6 +32,8 @@ export interface EscrowAccounts {
   clearing: Account;
   escrow: Account;
   commission: Account;
+  /** What the platform has spent on the discounts it funds, net of what refunds returned (debit-normal: an expense). */
+  promotion: Account;
   seller: Account;
 }
 
@@ -43,6 +53,7 @@ export async function escrowAccounts(db: AnyDb, seller_id: string, currency: str
     clearing: await account(db, platformOwner, 'provider_clearing', currency, 'debit', false),
     escrow: await account(db, platformOwner, 'escrow', currency, 'credit', true),
     commission: await account(db, platformOwner, 'commission_revenue', currency, 'credit', false),
+    promotion: await account(db, platformOwner, 'promotion_expense', currency, 'debit', false),
     seller: await account(db, seller_id, 'seller_payable', currency, 'credit', true),
   };
 }
@@ -50,7 +61,10 @@ export async function escrowAccounts(db: AnyDb, seller_id: string, currency: str
 export interface PaymentMoney {
   id: string;
   order_id: string;
+  /** What the buyer paid (less what line refunds returned to them). */
   amount_minor: bigint;
+  /** What the platform added for the discounts it funds (less what line refunds returned to it). */
+  platform_funded_minor?: bigint | undefined;
   currency: string;
   commission_bps: number;
   /** How many line refunds re-held the rest (0: the capture's hold is the live one). */
@@ -64,7 +78,27 @@ export const transferIds = (payment_id: string, line_refunds = 0) => ({
   commission: `com_${payment_id}`,
   voidHold: `void_${payment_id}`,
   refund: `ref_${payment_id}`,
+  platformFund: `pfund_${payment_id}`,
+  platformReturn: `pret_${payment_id}`,
 });
+
+const platformFunded = (p: PaymentMoney) => p.platform_funded_minor ?? 0n;
+/** What escrow holds for the seller: what the buyer paid and what the platform added. */
+const heldFor = (p: PaymentMoney) => p.amount_minor + platformFunded(p);
+
+/**
+ * How a refund of `refund_minor` of what the buyer paid splits what escrow holds: the platform
+ * gets back the same share of its funding (rounded down), the seller keeps the rest.
+ */
+export function refundSplit(p: PaymentMoney, refund_minor: bigint): { platform_minor: bigint; kept_minor: bigint } {
+  const platform_minor = refund_minor >= p.amount_minor ? platformFunded(p) : (platformFunded(p) * refund_minor) / p.amount_minor;
+  return { platform_minor, kept_minor: heldFor(p) - refund_minor - platform_minor };
+}
+
+/** Back to the platform: what it funded of the refunded part. */
+function platformReturn(id: string, p: PaymentMoney, a: EscrowAccounts, amount: bigint): TransferRequest[] {
+  return amount > 0n ? [{ id, kind: 'posted', debit_account_id: a.escrow.id, credit_account_id: a.promotion.id, amount, currency: p.currency, code: 'platform_discount_return', reference: p.order_id }] : [];
+}
 
 export function commissionOn(amount_minor: bigint, currency: string, bps: number): bigint {
   return applyBasisPoints(money(amount_minor, currency), BigInt(bps)).amount_minor;
@@ -72,10 +106,11 @@ export function commissionOn(amount_minor: bigint, currency: string, bps: number
 
 export function captureUnit(p: PaymentMoney, a: EscrowAccounts): TransferRequest[] {
   const ids = transferIds(p.id);
-  return [
-    { id: ids.capture, kind: 'posted', debit_account_id: a.clearing.id, credit_account_id: a.escrow.id, amount: p.amount_minor, currency: p.currency, code: 'capture', reference: p.order_id },
-    { id: ids.hold, kind: 'pending', debit_account_id: a.escrow.id, credit_account_id: a.seller.id, amount: p.amount_minor, currency: p.currency, code: 'hold', reference: p.order_id },
-  ];
+  const unit: TransferRequest[] = [{ id: ids.capture, kind: 'posted', debit_account_id: a.clearing.id, credit_account_id: a.escrow.id, amount: p.amount_minor, currency: p.currency, code: 'capture', reference: p.order_id }];
+  // Before the hold: escrow may never go negative, and the hold takes the platform's part too.
+  if (platformFunded(p) > 0n) unit.push({ id: ids.platformFund, kind: 'posted', debit_account_id: a.promotion.id, credit_account_id: a.escrow.id, amount: platformFunded(p), currency: p.currency, code: 'platform_discount', reference: p.order_id });
+  unit.push({ id: ids.hold, kind: 'pending', debit_account_id: a.escrow.id, credit_account_id: a.seller.id, amount: heldFor(p), currency: p.currency, code: 'hold', reference: p.order_id });
+  return unit;
 }
 
 /** Pays the seller what they keep of `kept_minor`, and the platform its commission on it. */
@@ -90,30 +125,39 @@ function settle(p: PaymentMoney, a: EscrowAccounts, kept_minor: bigint): Transfe
 }
 
 export function releaseUnit(p: PaymentMoney, a: EscrowAccounts): TransferRequest[] {
-  return settle(p, a, p.amount_minor);
-}
-
-export function refundUnit(p: PaymentMoney, a: EscrowAccounts, refund_minor: bigint): TransferRequest[] {
-  const ids = transferIds(p.id, p.line_refunds);
-  const refund: TransferRequest = { id: ids.refund, kind: 'posted', debit_account_id: a.escrow.id, credit_account_id: a.clearing.id, amount: refund_minor, currency: p.currency, code: 'refund', reference: p.order_id };
-  if (refund_minor >= p.amount_minor) return [{ id: ids.voidHold, kind: 'void_pending', pending_id: ids.hold, code: 'refund', reference: p.order_id }, refund];
-  return [...settle(p, a, p.amount_minor - refund_minor), refund];
+  return settle(p, a, heldFor(p));
 }
 
 /**
- * A line refund while the order goes on: `p.amount_minor` is what escrow holds for the seller
- * now; `refund_minor` of it goes back to the buyer and the rest is held again under the next
- * hold. Refunding all of it leaves no hold. Transfer IDs come from the payment and the refund's
- * sequence number, so a retried handler finds them there.
+ * `refund_minor` of what the buyer paid goes back to them, and the platform's share of its
+ * funding back to it (all of it on a full refund); the seller keeps the rest, less commission.
  */
-export function lineRefundUnit(p: PaymentMoney, a: EscrowAccounts, refund_minor: bigint): TransferRequest[] {
+export function refundUnit(p: PaymentMoney, a: EscrowAccounts, refund_minor: bigint): TransferRequest[] {
+  const ids = transferIds(p.id, p.line_refunds);
+  const split = refundSplit(p, refund_minor);
+  const refund: TransferRequest[] = refund_minor > 0n ? [{ id: ids.refund, kind: 'posted', debit_account_id: a.escrow.id, credit_account_id: a.clearing.id, amount: refund_minor, currency: p.currency, code: 'refund', reference: p.order_id }] : [];
+  const back = platformReturn(ids.platformReturn, p, a, split.platform_minor);
+  if (refund_minor >= p.amount_minor) return [{ id: ids.voidHold, kind: 'void_pending', pending_id: ids.hold, code: 'refund', reference: p.order_id }, ...refund, ...back];
+  return [...settle(p, a, split.kept_minor), ...refund, ...back];
+}
+
+/**
+ * A line refund while the order goes on: `p` is what escrow holds for the seller now;
+ * `refund_minor` of what the buyer paid goes back to them and `platform_minor` of what the
+ * platform added back to it, and the rest is held again under the next hold. Returning all of
+ * it leaves no hold. Transfer IDs come from the payment and the refund's sequence number, so a
+ * retried handler finds them there.
+ */
+export function lineRefundUnit(p: PaymentMoney, a: EscrowAccounts, refund_minor: bigint, platform_minor = 0n): TransferRequest[] {
   const seq = (p.line_refunds ?? 0) + 1;
-  if (refund_minor <= 0n || refund_minor > p.amount_minor) throw new Error(`line refund of ${refund_minor} for payment ${p.id} holding ${p.amount_minor}`);
-  const unit: TransferRequest[] = [
-    { id: `lvoid_${p.id}_${seq}`, kind: 'void_pending', pending_id: transferIds(p.id, p.line_refunds).hold, code: 'refund', reference: p.order_id },
-    { id: lineRefundId(p.id, seq), kind: 'posted', debit_account_id: a.escrow.id, credit_account_id: a.clearing.id, amount: refund_minor, currency: p.currency, code: 'refund', reference: p.order_id },
-  ];
-  if (p.amount_minor > refund_minor) unit.push({ id: transferIds(p.id, seq).hold, kind: 'pending', debit_account_id: a.escrow.id, credit_account_id: a.seller.id, amount: p.amount_minor - refund_minor, currency: p.currency, code: 'hold', reference: p.order_id });
+  if (refund_minor < 0n || platform_minor < 0n || refund_minor + platform_minor <= 0n || refund_minor > p.amount_minor || platform_minor > platformFunded(p)) {
+    throw new Error(`line refund of ${refund_minor} (platform ${platform_minor}) for payment ${p.id} holding ${p.amount_minor} (platform ${platformFunded(p)})`);
+  }
+  const rest = heldFor(p) - refund_minor - platform_minor;
+  const unit: TransferRequest[] = [{ id: `lvoid_${p.id}_${seq}`, kind: 'void_pending', pending_id: transferIds(p.id, p.line_refunds).hold, code: 'refund', reference: p.order_id }];
+  if (refund_minor > 0n) unit.push({ id: lineRefundId(p.id, seq), kind: 'posted', debit_account_id: a.escrow.id, credit_account_id: a.clearing.id, amount: refund_minor, currency: p.currency, code: 'refund', reference: p.order_id });
+  unit.push(...platformReturn(`lpret_${p.id}_${seq}`, p, a, platform_minor));
+  if (rest > 0n) unit.push({ id: transferIds(p.id, seq).hold, kind: 'pending', debit_account_id: a.escrow.id, credit_account_id: a.seller.id, amount: rest, currency: p.currency, code: 'hold', reference: p.order_id });
   return unit;
 }
 

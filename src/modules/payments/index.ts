@@ -139,10 +139,10 @@ export const paymentsModule = defineModule({
 
 export { paymentSettings } from './settings.js';
 
-export { payCheckout, sendPendingRefunds, recordProviderEvents, setPaymentStatuses, type ReceivedProviderEvent, unansweredPayments, resolveUnansweredPayment, heldPayment, heldMoney, recordLineRefund, setPaymentStatus, type EventOutcome, type Payment, type PaymentStatusChange, type RecordedProviderEvent } from './payments.js';
+export { payCheckout, sendPendingRefunds, recordProviderEvents, setPaymentStatuses, type ReceivedProviderEvent, unansweredPayments, resolveUnansweredPayment, heldPayment, heldMoney, type HeldMoney, recordLineRefund, setPaymentStatus, type EventOutcome, type Payment, type PaymentStatusChange, type RecordedProviderEvent } from './payments.js';
 export { runPayouts, requestPayout, getPayoutStatement, listPayouts, type PayoutSummary } from './payouts.js';
 export { payoutPaid } from './events.js';
 export { TestPaymentProvider, testCards, signPayload, signatureHeader } from './test-provider.js';
 export { testProviderEnabled, testProviderSecret } from './test-provider-secret.js';
 export { InvalidSignatureError, type ChargeLookup, type PaymentProvider, type ProviderEvent } from './provider.js';
-export { captureUnit, escrowAccounts, lineRefundId, lineRefundUnit, moveMoney, moveMoneyInUnits, refundUnit, releaseUnit, transferIds, type EscrowAccounts } from './escrow.js';
+export { captureUnit, escrowAccounts, lineRefundId, lineRefundUnit, moveMoney, moveMoneyInUnits, refundSplit, refundUnit, releaseUnit, transferIds, type EscrowAccounts } from './escrow.js';

@@ -127,4 +127,15 @@ export const migrations = [
      );
      create index payment_line_refund_unsent on payment_line_refund (created_at) where sent_at is null;`,
   ),
+  sqlMigration(
+    '20261206T1700_platform_funded_discounts',
+    `-- A discount the platform funds (a promotion the operator granted platform funding) is money
+     -- the platform adds to escrow at capture, so the seller is held the price before it; refunds
+     -- give the platform its share back. Line refunds may return only the platform's share (a
+     -- line the buyer got free), so their buyer amount may be 0 when the platform's is not.
+     alter table payment add column platform_funded_minor bigint not null default 0 check (platform_funded_minor >= 0);
+     alter table payment_line_refund add column platform_funded_minor bigint not null default 0 check (platform_funded_minor >= 0);
+     alter table payment_line_refund drop constraint payment_line_refund_amount_minor_check;
+     alter table payment_line_refund add constraint payment_line_refund_amount_minor_check check (amount_minor >= 0 and amount_minor + platform_funded_minor > 0);`,
+  ),
 ];

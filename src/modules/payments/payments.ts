@@ -3,6 +3,7 @@ import { tablesOf, type AnyDb, type AnyTrx } from '../../kernel/db.js';
 import { newId } from '../../kernel/ids.js';
 import { Problem, problems } from '../../kernel/problem.js';
 import { ordersOfCheckout } from '../orders/index.js';
+import { platformFundedOfOrders } from '../promotions/index.js';
 import { ProviderUnavailableError, type ChargeLookup, type PaymentProvider, type ProviderEvent } from './provider.js';
 import type { PaymentStatus, PaymentTable, PaymentTables } from './tables.js';
 
@@ -29,13 +30,14 @@ export async function payCheckout(db: AnyDb, provider: PaymentProvider, checkout
   const made = options.resume === true ? await t.selectFrom('payment').selectAll().where((eb) => eb.or(orders.map((o) => eb.and([eb('merchant_id', '=', o.merchant_id), eb('order_id', '=', o.id)])))).where('status', '<>', 'failed').orderBy('id').execute() : [];
   const payable = orders.filter((o) => o.status === 'awaiting_payment' && !made.some((p) => p.order_id === o.id));
   if (payable.length === 0 && made.length === 0) throw problems.conflict('nothing_to_pay', 'Every order of this checkout is paid, closed or in progress');
+  const platformFunded = await platformFundedOfOrders(db, payable.map((o) => ({ merchant_id: o.merchant_id, order_id: o.id })));
   const payments: Payment[] = [];
   for (const order of payable) {
     let payment: Payment;
     try {
       payment = await t
         .insertInto('payment')
-        .values({ merchant_id: order.merchant_id, id: newId('pay'), order_id: order.id, checkout_id, amount_minor: order.total_minor, currency: order.currency, status: 'processing', provider: provider.name, provider_payment_id: null, commission_bps, failure_code: null, refund_amount_minor: null, refund_sent_at: null, payout_id: null })
+        .values({ merchant_id: order.merchant_id, id: newId('pay'), order_id: order.id, checkout_id, amount_minor: order.total_minor, platform_funded_minor: platformFunded.get(`${order.merchant_id}|${order.id}`) ?? 0n, currency: order.currency, status: 'processing', provider: provider.name, provider_payment_id: null, commission_bps, failure_code: null, refund_amount_minor: null, refund_sent_at: null, payout_id: null })
         .returningAll()
         .executeTakeFirstOrThrow();
     } catch (error) {
@@ -288,23 +290,36 @@ export async function heldPayment(trx: AnyTrx, merchant_id: string, order_id: st
   return payment?.status === 'captured' ? payment : undefined;
 }
 
+/** A payment with what escrow holds for its seller now, after its line refunds. */
+export type HeldMoney = Payment & { line_refunds: number; line_refunded_minor: bigint; line_platform_returned_minor: bigint };
+
 /**
- * What escrow holds for the seller of a payment now: what was paid less its line refunds, with
- * how many there were (which names the live hold, see `transferIds`). Read in the caller's
- * transaction, which holds the payment's lock.
+ * What escrow holds for the seller of a payment now: what the buyer paid and what the platform
+ * added for its discounts, each less what line refunds returned, with how many there were (which
+ * names the live hold, see `transferIds`). Read in the caller's transaction, which holds the
+ * payment's lock.
  */
-export async function heldMoney(trx: AnyTrx, payment: Payment): Promise<Payment & { line_refunds: number; line_refunded_minor: bigint }> {
-  const r = await sql<{ n: number; total: string }>`
-    select count(*)::int as n, coalesce(sum(amount_minor), 0)::text as total from payment_line_refund where merchant_id = ${payment.merchant_id} and payment_id = ${payment.id}`.execute(trx);
+export async function heldMoney(trx: AnyTrx, payment: Payment): Promise<HeldMoney> {
+  const r = await sql<{ n: number; total: string; platform: string }>`
+    select count(*)::int as n, coalesce(sum(amount_minor), 0)::text as total, coalesce(sum(platform_funded_minor), 0)::text as platform
+    from payment_line_refund where merchant_id = ${payment.merchant_id} and payment_id = ${payment.id}`.execute(trx);
   const line_refunded_minor = BigInt(r.rows[0]!.total);
-  return { ...payment, amount_minor: payment.amount_minor - line_refunded_minor, line_refunds: r.rows[0]!.n, line_refunded_minor };
+  const line_platform_returned_minor = BigInt(r.rows[0]!.platform);
+  return {
+    ...payment,
+    amount_minor: payment.amount_minor - line_refunded_minor,
+    platform_funded_minor: payment.platform_funded_minor - line_platform_returned_minor,
+    line_refunds: r.rows[0]!.n,
+    line_refunded_minor,
+    line_platform_returned_minor,
+  };
 }
 
 /** Records a line refund the ledger just posted, for the provider to send (`sendPendingRefunds`). */
-export async function recordLineRefund(trx: AnyTrx, payment: Payment, refund: { id: string; seq: number; amount_minor: bigint; reason: string }): Promise<void> {
+export async function recordLineRefund(trx: AnyTrx, payment: Payment, refund: { id: string; seq: number; amount_minor: bigint; platform_funded_minor: bigint; reason: string }): Promise<void> {
   await tablesOf<PaymentTables>(trx)
     .insertInto('payment_line_refund')
-    .values({ merchant_id: payment.merchant_id, id: refund.id, payment_id: payment.id, order_id: payment.order_id, seq: refund.seq, amount_minor: refund.amount_minor, reason: refund.reason, sent_at: null })
+    .values({ merchant_id: payment.merchant_id, id: refund.id, payment_id: payment.id, order_id: payment.order_id, seq: refund.seq, amount_minor: refund.amount_minor, platform_funded_minor: refund.platform_funded_minor, reason: refund.reason, sent_at: null })
     .execute();
 }
 
@@ -331,7 +346,8 @@ export async function sendPendingRefunds(db: AnyDb, provider: PaymentProvider): 
     .limit(100)
     .execute();
   for (const r of lines) {
-    await provider.refund(r.provider_payment_id!, r.amount_minor, `refund_${r.id}`);
+    // A line the buyer got free returns only the platform's funding: nothing to send the buyer.
+    if (r.amount_minor > 0n) await provider.refund(r.provider_payment_id!, r.amount_minor, `refund_${r.id}`);
     await t.updateTable('payment_line_refund').set({ sent_at: sql`now()` }).where('merchant_id', '=', r.merchant_id).where('id', '=', r.id).execute();
   }
   return due.length + lines.length;

@@ -5,7 +5,7 @@ import { newId } from '../../kernel/ids.js';
 import { formatMoney, toJsonAmount } from '../../kernel/money.js';
 import { problems } from '../../kernel/problem.js';
 import { applyTransfers } from '../ledger/index.js';
-import { commissionOn, escrowAccounts } from './escrow.js';
+import { escrowAccounts, transferIds } from './escrow.js';
 import { payoutPaid } from './events.js';
 import type { PaymentTables } from './tables.js';
 
@@ -78,15 +78,17 @@ async function payOutIn(trx: AnyTrx, merchant_id: string, currency: string, requ
     .execute();
   if (payments.length === 0) return undefined;
   const payout_id = newId('po');
-  // Line refunds (short picks) went back to the buyer while the order went on: refunded too.
-  const lineRefunds = await sql<{ payment_id: string; total: string }>`
-    select payment_id, sum(amount_minor)::text as total from payment_line_refund
-    where merchant_id = ${merchant_id} and payment_id = any(${payments.map((p) => p.id)}::text[]) group by payment_id`.execute(trx);
-  const lineRefunded = new Map(lineRefunds.rows.map((r) => [r.payment_id, BigInt(r.total)]));
+  // Each statement line is what the ledger released for the payment and the commission it took:
+  // gross is what the seller sold for (what the buyer paid and what the platform funded of the
+  // discounts), refunded is what went back to the buyer and the platform (refunds, line refunds).
+  const settled = await sql<{ id: string; amount: string }>`
+    select id, amount::text from ledger_transfer where id = any(${payments.flatMap((p) => [transferIds(p.id).release, transferIds(p.id).commission])}::text[])`.execute(trx);
+  const ledger = new Map(settled.rows.map((r) => [r.id, BigInt(r.amount)]));
   const items = payments.map((p) => {
-    const refunded = (p.refund_amount_minor ?? 0n) + (lineRefunded.get(p.id) ?? 0n);
-    const commission = commissionOn(p.amount_minor - refunded, p.currency, p.commission_bps);
-    return { merchant_id, payout_id, order_id: p.order_id, payment_id: p.id, gross_minor: p.amount_minor, commission_minor: commission, refunded_minor: refunded, net_minor: p.amount_minor - refunded - commission };
+    const gross = p.amount_minor + p.platform_funded_minor;
+    const net = ledger.get(transferIds(p.id).release) ?? 0n;
+    const commission = ledger.get(transferIds(p.id).commission) ?? 0n;
+    return { merchant_id, payout_id, order_id: p.order_id, payment_id: p.id, gross_minor: gross, commission_minor: commission, refunded_minor: gross - commission - net, net_minor: net };
   });
   const sum = (k: 'gross_minor' | 'commission_minor' | 'refunded_minor' | 'net_minor') => items.reduce((s, i) => s + i[k], 0n);
   const amount = sum('net_minor');

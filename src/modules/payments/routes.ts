@@ -5,7 +5,7 @@ import { toJsonAmount } from '../../kernel/money.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
 import { balanceOf, listAccounts } from '../ledger/index.js';
-import { commissionOn } from './escrow.js';
+import { commissionOn, refundSplit } from './escrow.js';
 import { payCheckout, paymentsOf, type Payment } from './payments.js';
 import { getPayoutStatement, listPayouts, requestPayout } from './payouts.js';
 import type { PaymentProvider } from './provider.js';
@@ -19,24 +19,26 @@ const paymentOut = z
     order_id: z.string(),
     checkout_id: z.string(),
     amount_minor: z.number().int(),
+    platform_funded_minor: z.number().int().openapi({ description: 'what the platform adds to escrow for the order’s discounts it funds; the seller is held amount_minor + this, and a seller-funded discount is simply not paid' }),
     currency: z.string(),
     status: z.string(),
     failure_code: z.string().nullable(),
     refund_amount_minor: z.number().int().nullable(),
     commission_bps: z.number().int().openapi({ description: 'the platform’s commission rate on this payment, in basis points (500 = 5%), fixed when it was made' }),
-    commission_minor: z.number().int().openapi({ description: 'the commission on what the seller keeps (the amount less any refund), taken when the escrow is released' }),
+    commission_minor: z.number().int().openapi({ description: 'the commission on what the seller keeps (the amount and the platform’s funding, less any refund and the platform’s share of it), taken when the escrow is released' }),
     payout_id: z.string().nullable(),
     created_at: z.string(),
   })
   .openapi('Payment');
 
 function paymentJson(p: Payment): z.infer<typeof paymentOut> {
-  const kept = p.amount_minor - (p.refund_amount_minor ?? 0n);
+  const kept = p.refund_amount_minor === null ? p.amount_minor + p.platform_funded_minor : refundSplit(p, p.refund_amount_minor).kept_minor;
   return {
     id: p.id,
     order_id: p.order_id,
     checkout_id: p.checkout_id,
     amount_minor: toJsonAmount(p.amount_minor),
+    platform_funded_minor: toJsonAmount(p.platform_funded_minor),
     currency: p.currency,
     status: p.status,
     failure_code: p.failure_code,

@@ -7,7 +7,13 @@ export interface PaymentTable {
   id: string;
   order_id: string;
   checkout_id: string;
+  /** What the buyer pays: the order's total. */
   amount_minor: bigint;
+  /**
+   * What the platform adds for the discounts it funds (the order's platform-funded discounts),
+   * paid into escrow at capture so the seller is held amount_minor + this.
+   */
+  platform_funded_minor: Generated<bigint>;
   currency: string;
   status: PaymentStatus;
   provider: string;
@@ -68,7 +74,10 @@ export interface PaymentLineRefundTable {
   order_id: string;
   /** 1, 2, ...: the escrow hold it leaves is hold_<payment>_<seq>. */
   seq: number;
+  /** Returned to the buyer: what they paid for the refunded units. */
   amount_minor: bigint;
+  /** Returned to the platform: its funded discount on those units. */
+  platform_funded_minor: Generated<bigint>;
   reason: string;
   sent_at: Date | null;
   created_at: Generated<Date>;

@@ -55,6 +55,7 @@ export { pricingJson, pricingSchema, promotionJson } from './routes.js';
 export { channels, conditionsSchema, effectSchema, scopeSchema, type Channel, type Conditions, type Effect, type Scope } from './rules.js';
 export { couponExpired, couponIssued, promotionEvents, promotionRedeemed, promotionReleased } from './events.js';
 export { CouponGuesses, coupon_guesses_max, coupon_guess_window_s, type Guesser } from './code-guesses.js';
-export type { PromotionTables } from './tables.js';
 export { attachPendingCoupons, issueCoupons, type IssueOrigin, type IssueOutcome, type Recipient } from './wallet.js';
 export { expireWalletCoupons } from './expiry.js';
+export { platformFundedLines, platformFundedOfOrders, setPromotionFunding } from './funding.js';
+export type { Funding, PromotionTables } from './tables.js';

@@ -2,6 +2,7 @@ import { sql, type Selectable } from 'kysely';
 import { inTransaction, tablesOf, type AnyDb } from '../../kernel/db.js';
 import { newId } from '../../kernel/ids.js';
 import { problems, type FieldError } from '../../kernel/problem.js';
+import { merchantFundingErrors } from './funding.js';
 import { normaliseCode } from './redeem.js';
 import type { Conditions, Effect, Scope } from './rules.js';
 import type { Funding, PromotionKind, PromotionStatus, PromotionTables, Stacking } from './tables.js';
@@ -57,7 +58,7 @@ function crossFieldErrors(p: Omit<NewPromotion, 'name'> & { name?: string | unde
 }
 
 export async function createPromotion(db: AnyDb, merchant_id: string, input: NewPromotion): Promise<Promotion> {
-  const errors = crossFieldErrors(input);
+  const errors = [...crossFieldErrors(input), ...merchantFundingErrors(input)];
   if (errors.length > 0) throw problems.validation(errors);
   return inTransaction(db, async (trx) => {
     const row = await tablesOf<PromotionTables>(trx)
@@ -132,7 +133,7 @@ export async function updatePromotion(db: AnyDb, merchant_id: string, id: string
       budget_minor: changes.budget_minor,
       issue_limit: changes.issue_limit,
     };
-    const errors = crossFieldErrors(merged, current);
+    const errors = [...crossFieldErrors(merged, current), ...merchantFundingErrors(changes, current)];
     if (current.status === 'archived' && changes.status !== undefined && changes.status !== 'archived') errors.push({ field: 'status', location: 'body', message: 'an archived promotion stays archived; create a new one' });
     if (errors.length > 0) throw problems.validation(errors);
     const set: Record<string, unknown> = { updated_at: new Date() };

@@ -24,7 +24,7 @@ export const newPromotionSchema = z
     stacking: z.enum(stackings).default('combinable').openapi({ description: '`exclusive`: applies alone (the checkout takes it when it beats every combination); `combinable`: stacks with the other combinable ones' }),
     priority: z.number().int().min(-1000).max(1000).default(0).openapi({ description: 'higher applies first; ties by id' }),
     applies_to: z.enum(['original', 'discounted']).default('discounted').openapi({ description: 'compute on the list price, or on what earlier promotions left' }),
-    funded_by: z.enum(fundings).default('seller').openapi({ description: 'who pays the discount: the seller of the lines (they receive less), or the platform running the storefront (the ledger moves it into escrow at capture)' }),
+    funded_by: z.enum(fundings).default('seller').openapi({ description: 'who pays the discount: the seller of the lines (they receive less), or the platform (it adds the discount to escrow at capture); only the platform operator grants `platform` (PUT /v1/platform/promotions/{merchant_id}/{promotion_id}/funding), a merchant sending it gets 400' }),
     starts_at: z.string().datetime({ offset: true }).optional(),
     ends_at: z.string().datetime({ offset: true }).optional(),
     max_redemptions: count(100_000_000).optional().openapi({ description: 'checkouts that may redeem it in all' }),
@@ -224,7 +224,11 @@ export function registerRoutes(router: ModuleRouter, { db }: ModuleContext): voi
 
   router.route(updatePromotionRoute, async (c) => {
     const merchant_id = c.get('caller').merchant_id;
-    const promotion = await updatePromotion(db, merchant_id, c.req.valid('param').promotion_id, c.req.valid('json'));
+    // zod fills the creation defaults (funded_by, stacking, priority, applies_to) into a PATCH
+    // body; a change is only what the caller sent.
+    const sent = Object.keys(await c.req.json<object>());
+    const changes = Object.fromEntries(Object.entries(c.req.valid('json')).filter(([k]) => sent.includes(k))) as ReturnType<typeof c.req.valid<'json'>>;
+    const promotion = await updatePromotion(db, merchant_id, c.req.valid('param').promotion_id, changes);
     if (promotion === undefined) throw problems.notFound('The promotion');
     return c.json(promotionJson(promotion, await promotionCodes(db, merchant_id, promotion.id)), 200);
   });

@@ -4,7 +4,8 @@ import type { HeldMoney } from './refund-short-lines.js';
 
 /**
  * A refund was granted: of what escrow still holds (`held`, after line refunds of short picks), void the hold (a full refund) or post the part the seller keeps, less
- * commission (a partial one), return the refund to the buyer through provider clearing, and mark
+ * commission (a partial one), return the refund to the buyer through provider clearing and the
+ * platform's share of the discount it funded to the platform (escrow.ts `refundSplit`), and mark
  * the payment refunded or partially refunded. A refund above what was paid returns what was paid.
  * The payments module's `payments.send_refunds` then asks the provider to send it.
  *

@@ -3,9 +3,9 @@ import { escrowAccounts, moveMoney, releaseUnit, setPaymentStatus } from '../../
 import type { HeldMoney } from './refund-short-lines.js';
 
 /**
- * The buyer has the goods: post the hold to the seller for what it holds (the amount less any
- * line refunds of short picks) less the platform's
- * commission, take the commission, and mark the payment `released`.
+ * The buyer has the goods: post the hold to the seller for what it holds (what the buyer paid and
+ * what the platform added for the discounts it funds, less any line refunds of short picks) less
+ * the platform's commission, take the commission, and mark the payment `released`.
  *
  * Undo: the handler's transaction. Released money is the seller's; it is never taken back here.
  */
