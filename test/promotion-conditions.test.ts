@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { setPromotionFunding } from '../src/modules/promotions/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kernelChecks, runChecks } from '../src/kernel/checks.js';
 import { recordDailyStages } from '../src/modules/databank/index.js';
@@ -127,7 +128,9 @@ describe('marketplace carts', () => {
     const sellerB = await platform.merchant(undefined, 'brand');
     const a = await aStockedItem(sellerA, { price_minor: 10_000 });
     const b = await aStockedItem(sellerB, { price_minor: 20_000 });
-    const mallOnB = await promotion(mall, { name: 'Mall: 10% off seller B', effect: { type: 'percent_off', percent: 10 }, scope: { seller_ids: [sellerB.id] }, funded_by: 'platform' });
+    const mallOnB = await promotion(mall, { name: 'Mall: 10% off seller B', effect: { type: 'percent_off', percent: 10 }, scope: { seller_ids: [sellerB.id] }, budget_minor: 1_000_000 });
+    // Only the operator makes the platform fund a promotion (test/promotion-funding.test.ts has its route).
+    expect((await setPromotionFunding(platform.database.db, mall.id, mallOnB.id, 'platform'))?.funded_by).toBe('platform');
     const aOwn = await promotion(sellerA, { name: 'A: 5 off', effect: { type: 'amount_off', amount_minor: 500 } });
 
     const res = await buy(mall, [{ variant_id: a.variant_id, quantity: 1 }, { variant_id: b.variant_id, quantity: 1 }], { expected_total_minor: 30_000 - 2_000 - 500 });
