@@ -52,7 +52,8 @@ describe('promotions in the console', () => {
     await page.getByRole('textbox', { name: 'Take off (1)' }).fill('300');
     await page.getByRole('button', { name: 'Create promotion' }).click();
     await page.getByText('each tier’s discount must be less than its spend').waitFor();
-    expect((await api(server, mart.secret_key, 'GET', '/v1/promotions?limit=100')).body.data).toEqual([]);
+    // Nothing was written: the store chain has only the demo's screen-game coupon.
+    expect((await api(server, mart.secret_key, 'GET', '/v1/promotions?limit=100')).body.data.map((p: { kind: string }) => p.kind)).toEqual(['coupon']);
 
     await page.getByRole('textbox', { name: 'Take off (1)' }).fill('30');
     await page.getByRole('button', { name: 'Create promotion' }).click();
