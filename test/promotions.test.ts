@@ -112,6 +112,21 @@ describe('promotions at checkout', () => {
     await allChecksHold();
   });
 
+  it('counts what a consumer already redeemed when a per-consumer limit is added later', async () => {
+    const brand = await aBrand();
+    const item = await aStockedItem(brand, { price_minor: 2_000, units: 20 });
+    const promo = await promotion(brand, { name: 'Regulars', effect: { type: 'amount_off', amount_minor: 100 } });
+    const asLi = { buyer_email: 'li.na@example.com' };
+    for (let i = 0; i < 2; i++) expect((await buy(brand, [{ variant_id: item.variant_id, quantity: 1 }], asLi)).body.orders[0].discount_minor).toBe(100);
+    expect((await brand.call('PATCH', `/v1/promotions/${promo.id}`, { body: { per_consumer_limit: 2 } })).status).toBe(200);
+    const third = await buy(brand, [{ variant_id: item.variant_id, quantity: 1 }], asLi);
+    expect(third.body.orders[0].discount_minor).toBe(0);
+    expect(third.body.promotions.not_applied).toEqual([expect.objectContaining({ promotion_id: promo.id, reason: 'per_consumer_limit' })]);
+    const other = await buy(brand, [{ variant_id: item.variant_id, quantity: 1 }], { buyer_email: 'wang.fang@example.com' });
+    expect(other.body.orders[0].discount_minor).toBe(100);
+    await allChecksHold();
+  });
+
   it('answers another merchant’s code exactly as a code that does not exist', async () => {
     const brand = await aBrand();
     const item = await aStockedItem(brand, { price_minor: 3_000 });

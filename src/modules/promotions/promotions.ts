@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import { inTransaction, tablesOf, type AnyDb } from '../../kernel/db.js';
+import { inTransaction, tablesOf, type AnyDb, type AnyTrx } from '../../kernel/db.js';
 import { newId } from '../../kernel/ids.js';
 import { problems, type FieldError } from '../../kernel/problem.js';
 import { merchantFundingErrors } from './funding.js';
@@ -144,8 +144,26 @@ export async function updatePromotion(db: AnyDb, merchant_id: string, id: string
       else if (k === 'budget_minor') set[k] = BigInt(v as number);
       else set[k] = v;
     }
-    return t.updateTable('promotion').set(set).where('merchant_id', '=', merchant_id).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+    const updated = await t.updateTable('promotion').set(set).where('merchant_id', '=', merchant_id).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+    if ((changes.per_consumer_limit !== undefined && current.per_consumer_limit === null) || (changes.per_day_limit !== undefined && current.per_day_limit === null)) await rebuildUsage(trx, updated);
+    return updated;
   });
+}
+
+/**
+ * Checkouts count usage per consumer and per day only while a limit reads it; a limit added to a
+ * promotion already redeemed counts what its redemptions hold, rebuilt here with the promotion
+ * locked, so no checkout redeems it in between.
+ */
+async function rebuildUsage(trx: AnyTrx, p: Promotion): Promise<void> {
+  const { merchant_id, id } = p;
+  await sql`delete from promotion_usage where merchant_id = ${merchant_id} and promotion_id = ${id}`.execute(trx);
+  await sql`insert into promotion_usage (merchant_id, promotion_id, usage_key, redemptions)
+    select ${merchant_id}, ${id}, k, count(*)::int from (
+      select consumer_key as k from promotion_redemption where ${p.per_consumer_limit !== null} and merchant_id = ${merchant_id} and promotion_id = ${id} and status = 'held' and consumer_key is not null
+      union all
+      select 'd:' || day from promotion_redemption where ${p.per_day_limit !== null} and merchant_id = ${merchant_id} and promotion_id = ${id} and status = 'held'
+    ) u group by k`.execute(trx);
 }
 
 export async function promotionCodes(db: AnyDb, merchant_id: string, promotion_id: string): Promise<string[]> {

@@ -307,10 +307,11 @@ export async function recordRedemptions(trx: AnyTrx, taken: Taken, placed: reado
       u.n += 1;
       usageDelta.set(`${k}|${usage_key}`, u);
     };
-    // Usage is counted whether or not a limit asks today, so a limit added later counts from the start.
-    addUsage(`d:${taken.days.get(full.merchant_id)}`);
+    // Usage rows only where a limit reads them (a row per buyer per promotion is a write per
+    // redemption); a limit added later rebuilds them from the redemptions (updatePromotion).
+    if (full.per_day_limit !== null) addUsage(`d:${taken.days.get(full.merchant_id)}`);
     const ckey = consumerKey(x.checkout);
-    if (ckey !== null) addUsage(ckey);
+    if (full.per_consumer_limit !== null && ckey !== null) addUsage(ckey);
     if (x.code !== null) {
       const c = codeDelta.get(pkey(full.merchant_id, x.code)) ?? { merchant_id: full.merchant_id, code: x.code, n: 0 };
       c.n += 1;
