@@ -50,20 +50,19 @@ export async function placeBatch(db: AnyDb, requests: readonly CheckoutRequest[]
 
     const promoted = await applyPromotions(trx, stocked);
     const allocated: AllocatedCheckout[] = [];
-    const served: { index: number; taken: number }[] = [];
+    const served: { index: number; taken: number; pricing: Pricing }[] = [];
     stocked.forEach((s, i) => {
       const p = promoted.results[i]!;
       if (!p.ok) return void (results[s.index] = { ok: false, problem: p.problem });
       allocated.push({ checkout: s.request, lines: p.promoted.lines, parts_by_merchant: s.parts_by_merchant, delivery_discounts: p.promoted.delivery_discounts });
-      served.push({ index: s.index, taken: i });
+      served.push({ index: s.index, taken: i, pricing: p.promoted.pricing });
     });
 
     const orders = await createOrders(trx, allocated);
     const placedByTaken = new Array<PlacedOrder[] | undefined>(stocked.length);
     orders.forEach((placed, i) => {
-      const { index, taken } = served[i]!;
-      const p = promoted.results[taken]!;
-      results[index] = { ok: true, orders: placed, pricing: p.ok ? p.promoted.pricing : emptyPricing(), variant_ids: stocked[taken]!.lines.map((l) => l.variant_id) };
+      const { index, taken, pricing } = served[i]!;
+      results[index] = { ok: true, orders: placed, pricing, variant_ids: stocked[taken]!.lines.map((l) => l.variant_id) };
       placedByTaken[taken] = placed;
     });
     await recordRedemptions(trx, promoted.taken, placedByTaken);
@@ -72,5 +71,3 @@ export async function placeBatch(db: AnyDb, requests: readonly CheckoutRequest[]
     return results.map((r) => r!);
   });
 }
-
-const emptyPricing = (): Pricing => ({ applied: [], refused: [], line_discounts: [], delivery_discounts: new Map(), discount_minor: 0n });

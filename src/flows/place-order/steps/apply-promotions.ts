@@ -2,6 +2,7 @@ import type { AnyTrx } from '../../../kernel/db.js';
 import { Problem } from '../../../kernel/problem.js';
 import type { Discount, OrderPart, PricedLine } from '../../../modules/orders/index.js';
 import { discountKey, priceWithPromotions, type Pricing, type PromotionCheckout, type Taken } from '../../../modules/promotions/index.js';
+import { deliveryCharge } from '../place-order.js';
 import type { ItemizedCheckout } from '../types.js';
 
 export interface PromotedCheckout {
@@ -61,7 +62,7 @@ export async function applyPromotions(trx: AnyTrx, checkouts: readonly { request
     const expected = c.request.expected_total_minor;
     if (expected !== undefined) {
       const goods = c.lines.reduce((s, l) => s + l.unit_price_minor * BigInt(l.quantity), 0n);
-      const delivery = [...(c.request.deliveries?.values() ?? [])].reduce((s, d) => s + BigInt(d.option.price_minor), 0n);
+      const delivery = deliveryCharge(c.request.deliveries);
       const total = goods + delivery - outcome.pricing.discount_minor;
       if (total !== expected) {
         return { ok: false as const, problem: new Problem(422, 'price_changed', 'The total is not what the buyer saw', `The checkout now totals ${total} (goods ${goods}, delivery ${delivery}, discount ${outcome.pricing.discount_minor}), not ${expected}`, [{ field: 'expected_total_minor', location: 'body', message: `the total is ${total}` }]) };
