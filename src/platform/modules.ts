@@ -32,9 +32,12 @@ import { logisticsModule } from '../modules/logistics/index.js';
 import { fulfilmentModule } from '../modules/fulfilment/index.js';
 import { operatorModule } from '../modules/operator/index.js';
 import { promotionsModule } from '../modules/promotions/index.js';
+import { audiencesModule } from '../modules/audiences/index.js';
+import { reachModule } from '../modules/reach/index.js';
+import { campaignsModule } from '../modules/campaigns/index.js';
 
 /** Every module of the platform, in dependency order (seeds run in this order). */
-export const modules: readonly BosModule[] = [mailModule, merchantsModule, locationsModule, accountsModule, catalogModule, inventoryModule, ordersModule, ledgerModule, paymentsModule, databankModule, webhooksModule, analyticsModule, operatorModule, logisticsModule, fulfilmentModule, promotionsModule];
+export const modules: readonly BosModule[] = [mailModule, merchantsModule, locationsModule, accountsModule, catalogModule, inventoryModule, ordersModule, ledgerModule, paymentsModule, databankModule, webhooksModule, analyticsModule, operatorModule, logisticsModule, fulfilmentModule, promotionsModule, audiencesModule, reachModule, campaignsModule];
 
 export const allMigrations: readonly ModuleMigrations[] = [
   { module: 'kernel', migrations: [...outboxMigrations, ...idempotencyMigrations, ...seedMigrations, ...jobMigrations, ...rateLimitMigrations] },

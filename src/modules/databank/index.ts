@@ -31,7 +31,7 @@ export const databankModule = defineModule({
   webhookEvents: [consumerErased],
 });
 
-export { ingestEvents } from './ingestion/ingest-events.js';
+export { ingestEvents, databank_changed_channel } from './ingestion/ingest-events.js';
 export type { IncomingEvent } from './ingestion/incoming-event.js';
 export { IngestCommitter } from './ingestion/committer.js';
 export { snapshotStages, stageCounts, stagesNow, stagesOfEmail, stageFlowBetween, defaultWindows, wholeHistory, stages, type Stage, type FlowStage } from './lifecycle.js';

@@ -134,4 +134,52 @@ export const migrations = [
      update cdp_event set event = 'Order Paid', properties = properties || '{"order_status": "paid"}'
        where context->>'source' = 'openbos' and event = 'Order Completed';`,
   ),
+  sqlMigration(
+    '20261206T0900_consumer_numbers',
+    `-- Every profile gets a number, dense within its brand, so audiences can hold consumers in
+     -- compressed bitmaps (roaring, 32-bit). The brand's counter lives on its graph-version row,
+     -- which every writer of profiles holds locked.
+     alter table cdp_graph_version add column next_num integer not null default 0;
+     alter table cdp_profile add column num integer;
+     update cdp_profile p set num = n.num
+       from (select merchant_id, id, row_number() over (partition by merchant_id order by created_at, id) as num from cdp_profile) n
+       where n.merchant_id = p.merchant_id and n.id = p.id;
+     insert into cdp_graph_version (merchant_id, version, next_num)
+       select merchant_id, 1, max(num) from cdp_profile group by merchant_id
+       on conflict (merchant_id) do update set next_num = excluded.next_num;
+     alter table cdp_profile alter column num set not null;
+     alter table cdp_profile add constraint cdp_profile_num_positive check (num > 0);
+     create unique index cdp_profile_num on cdp_profile (merchant_id, num);
+     -- Consent per channel: a consumer may take marketing by email and refuse it by SMS. The
+     -- purpose-wide consent (cdp_consent) still governs; a refusal here narrows it to a channel.
+     create table cdp_channel_consent (
+       merchant_id text not null,
+       profile_id text not null,
+       channel text not null check (channel in ('email', 'sms', 'push', 'webhook', 'feed', 'screen')),
+       granted boolean not null,
+       source text not null,
+       updated_at timestamptz not null default now(),
+       primary key (merchant_id, profile_id, channel)
+     );
+     -- The addresses a brand may reach a consumer at, sealed at rest (AES-256-GCM, kernel/sealed.ts)
+     -- under the key named by key_id (keys rotate), beside (never instead of) the hashed
+     -- identifiers used for matching. value_hash is the identifier's hash, for de-duplication.
+     create table cdp_contact_point (
+       merchant_id text not null,
+       profile_id text not null,
+       kind text not null check (kind in ('email', 'phone', 'push_token')),
+       value_hash text not null,
+       sealed text not null,
+       key_id text not null,
+       masked text not null,
+       source text not null,
+       created_at timestamptz not null default now(),
+       updated_at timestamptz not null default now(),
+       primary key (merchant_id, profile_id, kind, value_hash)
+     );
+     create index cdp_contact_point_key on cdp_contact_point (key_id);
+     -- Changes to profiles and events, for processes that keep the audience bitmaps in memory:
+     -- they catch up from received_at (a BRIN index costs ingestion almost nothing).
+     create index cdp_event_received_brin on cdp_event using brin (received_at);`,
+  ),
 ];

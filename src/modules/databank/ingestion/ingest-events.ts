@@ -37,8 +37,14 @@ export async function ingestEvents(trx: AnyTrx, events: readonly IncomingEvent[]
     await writeGraph(trx, resolved.batch);
     brand.indexes.forEach((index, k) => (outcomes[index] = resolved.outcomes[k]!));
   }
+  // Processes that keep a brand's consumers in memory (the audience bitmaps) hear of the change
+  // when this transaction commits, and catch up from the events received since they last looked.
+  await sql`select pg_notify(${databank_changed_channel}, m) from unnest(${brands.map((b) => b.merchant_id)}::text[]) m`.execute(trx);
   return outcomes;
 }
+
+/** The LISTEN/NOTIFY channel on which a committed change to a brand's data bank names the brand. */
+export const databank_changed_channel = 'cdp_changed';
 
 /** What a brand's graph is expected to be once the batch holds its lock, at which version. */
 export interface Expected {

@@ -33,9 +33,14 @@ async function writeProfiles(trx: AnyTrx, b: Batch): Promise<void> {
   const created = touched.filter((p) => p.isNew);
   const changed = touched.filter((p) => !p.isNew);
   if (created.length > 0) {
+    // Each new profile takes the brand's next consumer number (dense per brand, for the audience
+    // bitmaps); the brand's graph lock this batch holds makes the counter's row ours.
+    const counter = await sql<{ next_num: number }>`update cdp_graph_version set next_num = next_num + ${created.length} where merchant_id = ${b.merchant_id} returning next_num`.execute(trx);
+    const last = counter.rows[0]?.next_num;
+    if (last === undefined) throw new Error(`writeProfiles: the graph of ${b.merchant_id} is not locked`);
     await sql`insert into cdp_profile (merchant_id, id, traits, traits_updated, merged_into, first_seen_at, last_seen_at, events_count, orders_count, amount_spent_minor,
-        last_purchase_at, previous_purchase_at, last_interest_at, last_aware_at, last_loyal_signal_at)
-      select ${b.merchant_id}, x.* from ${profileColumns(created)}`.execute(trx);
+        last_purchase_at, previous_purchase_at, last_interest_at, last_aware_at, last_loyal_signal_at, num)
+      select ${b.merchant_id}, x.*, ${last - created.length} + row_number() over () from ${profileColumns(created)}`.execute(trx);
   }
   if (changed.length > 0) {
     changed.sort((x, y) => (x.id < y.id ? -1 : 1));

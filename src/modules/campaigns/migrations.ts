@@ -1,0 +1,57 @@
+import { sqlMigration } from '../../kernel/migrations.js';
+
+export const migrations = [
+  sqlMigration(
+    '20261206T0920_create_campaigns',
+    `-- A season plan: campaigns on a calendar (acquire, seed, recall, convert).
+     create table campaign_season (
+       merchant_id text not null,
+       id text not null,
+       name text not null,
+       starts_on date not null,
+       ends_on date not null check (ends_on >= starts_on),
+       created_at timestamptz not null default now(),
+       primary key (merchant_id, id)
+     );
+     -- A campaign is a journey: an entry (audience, event, entering an audience, a date), steps,
+     -- an exit; or a sampling campaign. steps and entry are validated JSON (journey.ts).
+     create table campaign (
+       merchant_id text not null,
+       id text not null,
+       name text not null,
+       kind text not null default 'journey' check (kind in ('journey', 'sampling')),
+       status text not null default 'draft' check (status in ('draft', 'scheduled', 'running', 'paused', 'completed', 'cancelled')),
+       entry jsonb not null,
+       steps jsonb not null,
+       control_share numeric(4, 3) not null default 0 check (control_share >= 0 and control_share <= 0.5),
+       season_id text,
+       phase text check (phase in ('acquire', 'seed', 'recall', 'convert')),
+       starts_at timestamptz,
+       ends_at timestamptz,
+       conversion_days integer not null default 7 check (conversion_days between 1 and 90),
+       created_at timestamptz not null default now(),
+       updated_at timestamptz not null default now(),
+       primary key (merchant_id, id),
+       foreign key (merchant_id, season_id) references campaign_season (merchant_id, id),
+       check (ends_at is null or starts_at is null or ends_at > starts_at)
+     );
+     -- Who entered a campaign, in which arm, and where they are in its journey. A consumer enters a
+     -- campaign once; control-arm consumers are held back (never sent anything) to measure lift.
+     create table campaign_enrolment (
+       merchant_id text not null,
+       campaign_id text not null,
+       profile_id text not null,
+       arm text not null check (arm in ('treatment', 'control')),
+       step_index integer not null default 0,
+       status text not null default 'active' check (status in ('active', 'done', 'exited')),
+       next_at timestamptz,
+       entered_at timestamptz not null default now(),
+       updated_at timestamptz not null default now(),
+       rank integer,
+       score double precision,
+       primary key (merchant_id, campaign_id, profile_id),
+       foreign key (merchant_id, campaign_id) references campaign (merchant_id, id)
+     );
+     create index campaign_enrolment_due on campaign_enrolment (next_at) where status = 'active';`,
+  ),
+];

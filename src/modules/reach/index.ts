@@ -1,0 +1,13 @@
+/**
+ * Reach (issue 17): the channels a brand reaches consumers through (email over SMTP, a signed
+ * webhook for SMS and push providers, the storefront feed, store screens), behind one interface,
+ * and the send-time checks every message passes atomically: consent for the purpose and channel,
+ * frequency caps, quiet hours, erasure and de-duplication, each suppression with its reason.
+ */
+import { defineModule } from '../../kernel/module.js';
+import { migrations } from './migrations.js';
+
+export const reachModule = defineModule({
+  name: 'reach',
+  migrations,
+});
