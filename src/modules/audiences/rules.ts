@@ -129,14 +129,14 @@ const leafSchema = z.union([traitRuleSchema, eventRuleSchema, stageRuleSchema, s
  * path. `ruleProblems` then bounds the size.
  */
 function ruleAt(depth: number): z.ZodType<Rule> {
-  if (depth === 0) return leafSchema as z.ZodType<Rule>;
+  if (depth === 0) return leafSchema;
   const inner = z.lazy(() => ruleAt(depth - 1));
   return z.union([
     leafSchema,
     z.object({ kind: z.literal('and'), rules: z.array(inner).min(1).max(rule_children_max) }).strict(),
     z.object({ kind: z.literal('or'), rules: z.array(inner).min(1).max(rule_children_max) }).strict(),
     z.object({ kind: z.literal('not'), rule: inner }).strict(),
-  ]) as z.ZodType<Rule>;
+  ]);
 }
 
 export const ruleSchema: z.ZodType<Rule> = ruleAt(rule_depth_max - 1).openapi('AudienceRule', {
