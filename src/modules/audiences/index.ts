@@ -13,3 +13,5 @@ export const audiencesModule = defineModule({
 });
 
 export * from './rules.js';
+export { audienceEntered, audienceLeft, audienceEvents } from './events.js';
+export type { AudienceRules, BitmapPath, Evaluation, EvaluationPath } from './paths.js';

@@ -41,3 +41,4 @@ export { consumerErased } from './events.js';
 export { storedIdentifier, hashValue } from './identifiers.js';
 export { importTaobao } from './import-taobao.js';
 export { recordDailyStages } from './daily.js';
+export { contactKinds, contactPointsOf, contactSealer, maskedContactPoints, normaliseContact, saveContactPoints, type ContactKind, type ContactPoint } from './contact-points.js';

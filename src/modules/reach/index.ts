@@ -11,3 +11,4 @@ export const reachModule = defineModule({
   name: 'reach',
   migrations,
 });
+export { suppressReasons, type OutgoingMessage, type SendOutcome, type SendRequest, type SuppressReason } from './contract.js';
