@@ -120,11 +120,12 @@ export async function validateRule(db: AnyDb, merchant_id: string, rule: Rule, o
 
   // The saved audiences, depth first, refusing a reference back to one being expanded.
   const audiences = new Map<string, Rule>();
-  const expand = async (r: Rule, at: string, stack: readonly string[]): Promise<void> => {
+  // A problem inside a saved audience's rule is reported at the reference that led there (`origin`).
+  const expand = async (r: Rule, at: string, stack: readonly string[], origin?: string): Promise<void> => {
     const refs: { id: string; field: string }[] = [];
     walk(r, at, (leaf, f) => {
-      if (leaf.kind === 'audience') refs.push({ id: leaf.audience_id, field: `${f}.audience_id` });
-      if (leaf.kind === 'near' && !locationFields.has(leaf.location_id)) locationFields.set(leaf.location_id, `${f}.location_id`);
+      if (leaf.kind === 'audience') refs.push({ id: leaf.audience_id, field: origin ?? `${f}.audience_id` });
+      if (leaf.kind === 'near' && !locationFields.has(leaf.location_id)) locationFields.set(leaf.location_id, origin ?? `${f}.location_id`);
     });
     for (const ref of refs) {
       if (stack.includes(ref.id)) throw problem('audience_cycle', `the rule refers back to audience ${ref.id} through ${[...stack, ref.id].join(' → ')}`, ref.field);
@@ -134,7 +135,7 @@ export async function validateRule(db: AnyDb, merchant_id: string, rule: Rule, o
         if (inner === undefined) throw problem('unknown_audience', `this brand has no saved audience ${ref.id}`, ref.field);
         audiences.set(ref.id, inner);
       }
-      await expand(inner, ref.field, [...stack, ref.id]);
+      await expand(inner, ref.field, [...stack, ref.id], ref.field);
     }
   };
   await expand(rule, field, options.self_id === undefined ? [] : [options.self_id]);
