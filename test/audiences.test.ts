@@ -246,7 +246,7 @@ describe('saved audiences over HTTP', () => {
     const big = await platform.merchant(undefined, 'brand');
     await sql`insert into cdp_profile (merchant_id, id, num, traits, first_seen_at, last_seen_at)
       select ${big.id}, 'big-' || g, g, jsonb_build_object('bio', repeat('x', 100) || g), now(), now() from generate_series(1, 60000) g`.execute(platform.database.db);
-    const rule: Rule = { kind: 'or', rules: [0, 1, 2, 3].map((i) => ({ kind: 'trait', trait: 'bio', op: 'contains', value: `y${i}` }) as Rule) };
+    const rule: Rule = { kind: 'or', rules: [0, 1, 2, 3].map((i) => ({ kind: 'trait', trait: 'bio', op: 'contains', value: `y${i}` })) };
     await expect(evaluateRule(platform.database.db, big.id, rule, { sql_only: true, timeout_ms: 5 })).rejects.toMatchObject({ status: 422, code: 'rule_too_expensive' });
   });
 
