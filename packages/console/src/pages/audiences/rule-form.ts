@@ -100,7 +100,13 @@ export function fromRule(rule: AudienceRule): FormNode {
 }
 
 function fromAny(r: AnyRule): FormNode {
-  const s = (v: unknown): string => (v === undefined || v === null ? '' : Array.isArray(v) ? v.map((x) => s(x)).join(', ') : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const s = (v: unknown): string => {
+    if (v === undefined || v === null) return '';
+    if (Array.isArray(v)) return v.map((x) => s(x)).join(', ');
+    if (typeof v === 'string') return v;
+    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+    return JSON.stringify(v);
+  };
   switch (r.kind) {
     case 'and':
     case 'or':
