@@ -167,6 +167,21 @@ const fixtures: Record<string, ListFixture> = {
     },
   },
   listPayouts: { setup: async (m) => ({ path: '/v1/payouts', add: async () => void (await aPayout(m)) }) },
+  listAudiences: { setup: async (m) => ({ path: '/v1/audiences', add: async () => void (await created(m.call('POST', '/v1/audiences', { body: { name: 'Paging', rule: { kind: 'consent', purpose: 'marketing' } } }))) }) },
+  listAudienceMembers: {
+    setup: async (m) => {
+      // Everyone without analytics consent: every consumer tracked below.
+      const audience = await created(m.call('POST', '/v1/audiences', { body: { name: 'Everyone', rule: { kind: 'not', rule: { kind: 'consent', purpose: 'analytics' } } } }));
+      return { path: `/v1/audiences/${String(audience.body.id)}/members`, add: async () => void (await track(m, `pager-${Math.random().toString(36).slice(2)}`)), keyOf: (row) => String(row.profile_id) };
+    },
+  },
+  listAudienceSyncs: {
+    setup: async (m) => {
+      const audience = await created(m.call('POST', '/v1/audiences', { body: { name: 'Synced', rule: { kind: 'consent', purpose: 'marketing' } } }));
+      const path = `/v1/audiences/${String(audience.body.id)}/syncs`;
+      return { path, add: async () => void (await created(m.call('POST', path, { body: { url: 'https://paging.example/sync' } }))) };
+    },
+  },
   listConsumers: { setup: async (m) => ({ path: '/v1/consumers', add: async () => void (await track(m, `pager-${Math.random().toString(36).slice(2)}`)) }) },
   getConsumerTimeline: {
     setup: async (m) => {
