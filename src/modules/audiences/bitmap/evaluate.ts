@@ -20,23 +20,12 @@ function distance(lat1: number, lon1: number, lat2: number, lon2: number): numbe
 /** The text a rule value is compared as: a number by its JSON text, a boolean as true / false. */
 const text = (v: unknown): string => String(v);
 
-/** The numbers 1..n passing a test, as a bitmap (for scans of the typed arrays). */
-function scan(n: number, test: (i: number) => boolean): Bitmap {
-  const out: number[] = [];
-  for (let i = 1; i < n; i++) if (test(i)) out.push(i);
-  return new RoaringBitmap32(out);
-}
-
 export class Evaluator {
-  private readonly n: number;
-
   constructor(
     private readonly index: BrandIndex,
     private readonly now_ms: number,
     private readonly audiences: AudienceRules,
-  ) {
-    this.n = Math.max(...Object.values(index.facts).map((c) => c.data.length));
-  }
+  ) {}
 
   async rule(rule: Rule, stack: readonly string[] = []): Promise<Bitmap> {
     const live = this.index.live;
@@ -100,10 +89,17 @@ export class Evaluator {
       case 'lt':
       case 'lte': {
         const col = t?.numbers?.data;
-        if (col === undefined) return empty;
+        if (col === undefined || t === undefined) return empty;
         const v = Number(rule.value);
         const test = rule.op === 'gt' ? (x: number) => x > v : rule.op === 'gte' ? (x: number) => x >= v : rule.op === 'lt' ? (x: number) => x < v : (x: number) => x <= v;
-        return scan(col.length, (i) => test(col[i]!));
+        if (t.numberValues !== null) return RoaringBitmap32.orMany([...t.numberValues].filter(([x]) => test(x)).map(([, bm]) => bm));
+        const out = new Uint32Array(col.length);
+        let k = 0;
+        if (rule.op === 'gt') for (let i = 1; i < col.length; i++) if (col[i]! > v) out[k++] = i;
+        if (rule.op === 'gte') for (let i = 1; i < col.length; i++) if (col[i]! >= v) out[k++] = i;
+        if (rule.op === 'lt') for (let i = 1; i < col.length; i++) if (col[i]! < v) out[k++] = i;
+        if (rule.op === 'lte') for (let i = 1; i < col.length; i++) if (col[i]! <= v) out[k++] = i;
+        return new RoaringBitmap32(out.subarray(0, k));
       }
       case 'contains':
         throw new Unsupported('contains');
@@ -149,10 +145,15 @@ export class Evaluator {
     const i = this.now_ms - stage_windows.interest * day_ms;
     const a = this.now_ms - stage_windows.aware * day_ms;
     const [prev, loyal, last, interest, aware] = [f.previous_purchase_at.data, f.last_loyal_signal_at.data, f.last_purchase_at.data, f.last_interest_at.data, f.last_aware_at.data];
-    const at = (col: Float64Array, k: number) => (k < col.length ? col[k]! : Number.NaN);
-    const of = (k: number): string | undefined =>
-      at(prev, k) > p || at(loyal, k) > p ? 'loyal' : at(last, k) > p ? 'purchased' : at(interest, k) > i ? 'interested' : at(aware, k) > a ? 'aware' : undefined;
-    const members = RoaringBitmap32.and(scan(this.n, (k) => of(k) === stage), this.index.live);
+    const n = Math.min(prev.length, loyal.length, last.length, interest.length, aware.length);
+    const want = ['loyal', 'purchased', 'interested', 'aware'].indexOf(stage);
+    const out = new Uint32Array(n);
+    let k = 0;
+    for (let j = 1; j < n; j++) {
+      const s = prev[j]! > p || loyal[j]! > p ? 0 : last[j]! > p ? 1 : interest[j]! > i ? 2 : aware[j]! > a ? 3 : 4;
+      if (s === want) out[k++] = j;
+    }
+    const members = RoaringBitmap32.and(new RoaringBitmap32(out.subarray(0, k)), this.index.live);
     const refused = this.index.refused.get('analytics');
     return refused === undefined ? members : RoaringBitmap32.andNot(members, refused);
   }
@@ -171,28 +172,28 @@ export class Evaluator {
 
   private purchase(rule: PurchaseRule): Bitmap {
     const f = this.index.facts;
-    const tests: ((k: number) => boolean)[] = [];
+    const last = f.last_purchase_at.data;
+    const orders = f.orders_count.data;
+    const money = f.amount_spent_minor.data;
     const r = rule.recency_days;
-    if (r !== undefined) {
-      // whole days since = floor((now - last) / day): ≥ min ⟺ last ≤ now - min days; ≤ max ⟺ last > now - (max + 1) days.
-      const last = f.last_purchase_at.data;
-      const hi = r.min === undefined ? Infinity : this.now_ms - r.min * day_ms;
-      const lo = r.max === undefined ? -Infinity : this.now_ms - (r.max + 1) * day_ms;
-      tests.push((k) => k < last.length && last[k]! <= hi && last[k]! > lo);
+    // whole days since = floor((now - last) / day): ≥ min ⟺ last ≤ now - min days; ≤ max ⟺ last > now - (max + 1) days.
+    const useR = r !== undefined;
+    const rHi = r?.min === undefined ? Infinity : this.now_ms - r.min * day_ms;
+    const rLo = r?.max === undefined ? -Infinity : this.now_ms - (r.max + 1) * day_ms;
+    const useF = rule.frequency !== undefined;
+    const [fLo, fHi] = [rule.frequency?.min ?? -Infinity, rule.frequency?.max ?? Infinity];
+    const useM = rule.monetary_minor !== undefined;
+    const [mLo, mHi] = [rule.monetary_minor?.min ?? -Infinity, rule.monetary_minor?.max ?? Infinity];
+    const n = Math.min(last.length, orders.length, money.length);
+    const out = new Uint32Array(n);
+    let k = 0;
+    for (let j = 1; j < n; j++) {
+      if (useR && !(last[j]! <= rHi && last[j]! > rLo)) continue;
+      if (useF && !(orders[j]! >= fLo && orders[j]! <= fHi)) continue;
+      if (useM && !(money[j]! >= mLo && money[j]! <= mHi)) continue;
+      out[k++] = j;
     }
-    for (const [range, col] of [
-      [rule.frequency, f.orders_count.data],
-      [rule.monetary_minor, f.amount_spent_minor.data],
-    ] as const) {
-      if (range === undefined) continue;
-      const lo = range.min ?? -Infinity;
-      const hi = range.max ?? Infinity;
-      tests.push((k) => k < col.length && col[k]! >= lo && col[k]! <= hi);
-    }
-    return RoaringBitmap32.and(
-      scan(this.n, (k) => tests.every((t) => t(k))),
-      this.index.live,
-    );
+    return RoaringBitmap32.and(new RoaringBitmap32(out.subarray(0, k)), this.index.live);
   }
 
   private near(rule: NearRule): Bitmap {
@@ -210,18 +211,16 @@ export class Evaluator {
         const dLon = cos <= 0.01 ? 360 : radius / (110_000 * cos) + 1e-6;
         const [la, lo] = [place.latitude, place.longitude];
         const n = Math.min(lat.length, lon.length);
-        parts.push(
-          RoaringBitmap32.and(
-            scan(n, (k) => {
-              const y = lat[k]!;
-              if (!(Math.abs(y - la) <= dLat)) return false;
-              const x = lon[k]!;
-              const dx = Math.abs(x - lo);
-              return (dx <= dLon || dx >= 360 - dLon) && distance(la, lo, y, x) <= radius;
-            }),
-            this.index.live,
-          ),
-        );
+        const out = new Uint32Array(n);
+        let k = 0;
+        for (let j = 1; j < n; j++) {
+          const y = lat[j]!;
+          if (!(Math.abs(y - la) <= dLat)) continue;
+          const x = lon[j]!;
+          const dx = Math.abs(x - lo);
+          if ((dx <= dLon || dx >= 360 - dLon) && distance(la, lo, y, x) <= radius) out[k++] = j;
+        }
+        parts.push(RoaringBitmap32.and(new RoaringBitmap32(out.subarray(0, k)), this.index.live));
       }
     }
     if (rule.how !== 'lives') {

@@ -169,12 +169,20 @@ export async function loadBrand(pool: pg.Pool, merchant_id: string): Promise<Bra
     index.watermark_ms = started;
     index.horizon_ms = started - horizon_days * day_ms;
     index.stage_day_min = Math.floor(started / day_ms) - horizon_days;
+    let mark = Date.now();
+    const phase = (name: string) => {
+      index.load_phases[name] = Date.now() - mark;
+      mark = Date.now();
+    };
     for (let from = 0; from < top; from += profile_chunk) await loadProfiles(client, index, { from, to: from + profile_chunk });
+    phase('profiles');
     await loadConsent(client, index);
     await loadLocations(client, index);
     await loadStages(client, index);
+    phase('consent_stages');
     const horizon = new Date(index.horizon_ms).toISOString();
     await loadGeo(client, index, '', [merchant_id, horizon]);
+    phase('geo');
     await client.query('begin isolation level repeatable read read only');
     try {
       await client.query(`declare series no scroll cursor for ${eventsSql('')}`, [merchant_id, horizon]);
@@ -186,6 +194,7 @@ export async function loadBrand(pool: pg.Pool, merchant_id: string): Promise<Bra
     } finally {
       await client.query('rollback');
     }
+    phase('events');
     index.loaded_at = new Date();
     index.load_ms = Date.now() - started;
     return index;

@@ -97,6 +97,8 @@ export class TraitIndex {
   /** Each consumer's value text, to take it out of the value bitmap when it changes. */
   private readonly valueOf = new Map<number, string>();
   numbers: Column | null = null;
+  /** Numeric value → bitmap, while the trait has few distinct numbers (comparisons OR a few bitmaps instead of a scan). */
+  numberValues: Map<number, Bitmap> | null = new Map();
 
   constructor(private readonly capacity: number) {}
 
@@ -117,7 +119,18 @@ export class TraitIndex {
         this.valueOf.set(num, text);
       }
     }
-    if (type === 'number') (this.numbers ??= new Column(this.capacity)).set(num, Number(text));
+    if (type === 'number') {
+      const v = Number(text);
+      (this.numbers ??= new Column(this.capacity)).set(num, v);
+      if (this.numberValues !== null) {
+        let bm = this.numberValues.get(v);
+        if (bm === undefined && this.numberValues.size >= trait_values_max) this.numberValues = null;
+        else {
+          if (bm === undefined) this.numberValues.set(v, (bm = new RoaringBitmap32()));
+          bm.add(num);
+        }
+      }
+    }
   }
 
   clear(num: number): void {
@@ -128,12 +141,17 @@ export class TraitIndex {
       this.values?.get(old)?.delete(num);
       this.valueOf.delete(num);
     }
-    this.numbers?.set(num, Number.NaN);
+    if (this.numbers !== null) {
+      const v = this.numbers.get(num);
+      if (!Number.isNaN(v)) this.numberValues?.get(v)?.delete(num);
+      this.numbers.set(num, Number.NaN);
+    }
   }
 
   bytes(): number {
     let n = this.present.getSerializationSizeInBytes('portable') + this.valueOf.size * 48 + (this.numbers?.data.byteLength ?? 0);
     for (const bm of this.values?.values() ?? []) n += bm.getSerializationSizeInBytes('portable');
+    for (const bm of this.numberValues?.values() ?? []) n += bm.getSerializationSizeInBytes('portable');
     return n;
   }
 }
@@ -169,6 +187,8 @@ export class BrandIndex {
   watermark_ms = 0;
   loaded_at = new Date(0);
   load_ms = 0;
+  /** Milliseconds each part of the load took. */
+  load_phases: Record<string, number> = {};
   /** Bumped by every catch-up. */
   version = 0;
 
