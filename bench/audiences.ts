@@ -39,6 +39,7 @@ async function generate(url: string, merchant_id: string, stores: string[][]): P
   const c = await database.pool.connect();
   try {
     await c.query('set synchronous_commit = off');
+    await c.query('set statement_timeout = 0');
     const q = async (label: string, text: string, args: unknown[] = []) => {
       const t = performance.now();
       const r = await c.query(text, args);
@@ -204,6 +205,8 @@ async function main(): Promise<void> {
 
     const results = [];
     const all: number[] = [];
+    const sqlClient = await database.pool.connect();
+    await sqlClient.query('set statement_timeout = 0');
     for (const shape of shapes(located[0]!)) {
       const times: number[] = [];
       let size = -1;
@@ -218,7 +221,7 @@ async function main(): Promise<void> {
       let count = -1;
       for (let r = 0; r < sql_runs; r++) {
         const t = performance.now();
-        const rows = await database.pool.query<{ count: string }>(shape.sql, [brand]);
+        const rows = await sqlClient.query<{ count: string }>(shape.sql, [brand]);
         sqlTimes.push(performance.now() - t);
         count = Number(rows.rows[0]!.count);
       }
@@ -229,6 +232,7 @@ async function main(): Promise<void> {
       results.push(fig);
     }
 
+    sqlClient.release();
     // From ingesting an event to the index reflecting it.
     const updates: number[] = [];
     for (let r = 0; r < update_runs; r++) {

@@ -169,6 +169,9 @@ export async function loadBrand(pool: pg.Pool, merchant_id: string): Promise<Bra
     index.watermark_ms = started;
     index.horizon_ms = started - horizon_days * day_ms;
     index.stage_day_min = Math.floor(started / day_ms) - horizon_days;
+    // One snapshot for the whole load, without the pool's statement timeout (a big brand takes minutes).
+    await client.query('begin isolation level repeatable read read only');
+    await client.query('set local statement_timeout = 0');
     let mark = Date.now();
     const phase = (name: string) => {
       index.load_phases[name] = Date.now() - mark;
@@ -183,7 +186,6 @@ export async function loadBrand(pool: pg.Pool, merchant_id: string): Promise<Bra
     const horizon = new Date(index.horizon_ms).toISOString();
     await loadGeo(client, index, '', [merchant_id, horizon]);
     phase('geo');
-    await client.query('begin isolation level repeatable read read only');
     try {
       await client.query(`declare series no scroll cursor for ${eventsSql('')}`, [merchant_id, horizon]);
       for (;;) {
@@ -192,12 +194,15 @@ export async function loadBrand(pool: pg.Pool, merchant_id: string): Promise<Bra
         if (batch.rows.length < 500) break;
       }
     } finally {
-      await client.query('rollback');
+      await client.query('commit');
     }
     phase('events');
     index.loaded_at = new Date();
     index.load_ms = Date.now() - started;
     return index;
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw error;
   } finally {
     client.release();
   }
