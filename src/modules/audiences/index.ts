@@ -32,3 +32,4 @@ export { ruleQuery, haversine, type SqlContext } from './sql.js';
 export { audienceSizes, createAudience, deleteAudience, getAudience, listAudiences, membersAmong, numsAfter, updateAudience, type Audience, type AudienceChanges, type Member, type NewAudience } from './audiences.js';
 export { diffMembership, membership_events_per_run_max, recordSize, refreshAudiences, type MembershipChange, type RefreshReport } from './maintenance.js';
 export { pushSyncs, sync_batch_max, type AudienceSync, type SyncReport } from './syncs.js';
+export { AudienceBitmaps, bitmapPath, type BitmapOptions } from './bitmap/index.js';
