@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { AnyDb, AnyTrx } from '../../kernel/db.js';
-import { identifierPriority, type Identifier, type IdentifierType } from './identifiers.js';
+import { identifierPriority, storedIdentifier, type Identifier, type IdentifierType } from './identifiers.js';
 import type { ConsentChannel, IncomingEvent } from './ingestion/incoming-event.js';
 import { ingestEvents } from './ingestion/ingest-events.js';
 
@@ -76,4 +76,33 @@ export async function recordProfileEvents(db: AnyTrx, events: readonly ProfileEv
   if (incoming.length === 0) return 0;
   const outcomes = await ingestEvents(db, incoming);
   return outcomes.filter((o) => o === 'stored').length;
+}
+
+/** The profile a consumer is now (the one a merged profile was merged into); undefined once erased. */
+async function liveProfile(db: AnyDb, merchant_id: string, profile_id: string): Promise<string | undefined> {
+  const rows = await sql<{ id: string }>`select coalesce(merged_into, id) as id from cdp_profile where merchant_id = ${merchant_id} and id = ${profile_id}`.execute(db);
+  return rows.rows[0]?.id;
+}
+
+/**
+ * An unsubscribe (a link in a message, a one-click request from the mail client): the consumer
+ * refuses marketing by the channel, and `Unsubscribed` joins their timeline, in the caller's
+ * transaction. False when the consumer no longer exists (erased): nothing is recorded.
+ */
+export async function unsubscribeConsumer(trx: AnyTrx, input: { merchant_id: string; profile_id: string; channel: ConsentChannel; message_id: string; properties: Record<string, unknown> }): Promise<boolean> {
+  const profile_id = await liveProfile(trx, input.merchant_id, input.profile_id);
+  if (profile_id === undefined) return false;
+  await setChannelConsent(trx, input.merchant_id, profile_id, { [input.channel]: false }, 'unsubscribe');
+  await recordProfileEvents(trx, [{ merchant_id: input.merchant_id, profile_id, message_id: input.message_id, event: 'Unsubscribed', properties: input.properties, occurred_at: new Date() }]);
+  return true;
+}
+
+/** The live profiles that hold an email (as its identity), with the profiles merged into them. */
+export async function profilesOfEmail(db: AnyDb, merchant_id: string, email: string): Promise<string[]> {
+  const identifier = storedIdentifier('email', email);
+  if (identifier === undefined) return [];
+  const rows = await sql<{ id: string }>`
+    select p.id from cdp_identity i join cdp_profile p on p.merchant_id = i.merchant_id and (p.id = i.profile_id or p.merged_into = i.profile_id)
+    where i.merchant_id = ${merchant_id} and i.type = 'email' and i.value = ${identifier.value}`.execute(db);
+  return rows.rows.map((r) => r.id);
 }

@@ -41,7 +41,7 @@ export function contactKeyringFrom(keys_text: string | undefined, fallback: () =
   return {
     key_id: ring.key_id,
     key_ids: ring.key_ids,
-    seal: ring.seal,
+    seal: (plaintext, context) => ring.seal(plaintext, context),
     open(sealed, context) {
       // Rows sealed before contact keys were configured are under the server's sealing key.
       if (!ring.key_ids.includes(sealedKeyId(sealed) ?? '')) {

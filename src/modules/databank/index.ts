@@ -43,5 +43,5 @@ export { storedIdentifier, hashValue } from './identifiers.js';
 export { importTaobao } from './import-taobao.js';
 export { recordDailyStages } from './daily.js';
 export { contactKinds, contactPointsOf, contactSealer, contactKeyringFrom, maskedContactPoints, normaliseContact, saveContactPoints, forgetContactPoints, type ContactKeyring, type ContactKind, type ContactPoint } from './contact-points.js';
-export { channelConsent, setChannelConsent, recordProfileEvents, type ChannelConsent, type ProfileEvent } from './channel-consent.js';
+export { channelConsent, setChannelConsent, recordProfileEvents, unsubscribeConsumer, profilesOfEmail, type ChannelConsent, type ProfileEvent } from './channel-consent.js';
 export { consentChannels, type ConsentChannel } from './ingestion/incoming-event.js';
