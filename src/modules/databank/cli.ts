@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Presets, SingleBar } from 'cli-progress';
 import { Option } from 'commander';
-import type { CliCommand, CliContext } from '../../kernel/cli.js';
+import { countOf, type CliCommand, type CliContext } from '../../kernel/cli.js';
 import { getMerchant, merchantIdOf } from '../merchants/index.js';
 import { inTransaction } from '../../kernel/db.js';
 import { contactSealer, resealContactPoints } from './contact-points.js';
@@ -53,9 +53,9 @@ export async function rotateContactKeys(cli: CliContext, batch: number): Promise
       if (step.last === undefined) break;
       after = step.last;
     }
-    cli.out(`Re-sealed ${resealed} contact point${resealed === 1 ? '' : 's'} under key ${sealer.key_id}.`);
+    cli.out(`Re-sealed ${countOf(resealed, 'contact point')} under key ${sealer.key_id}.`);
     if (failed > 0) {
-      cli.err(`${failed} contact point${failed === 1 ? '' : 's'} did not open under the configured keys (OPENBOS_CONTACT_KEYS); they are left as they are.`);
+      cli.err(`${countOf(failed, 'contact point')} did not open under the configured keys (OPENBOS_CONTACT_KEYS); they are left as they are.`);
       return 1;
     }
     return 0;
