@@ -39,6 +39,11 @@ const envSchema = z.object({
   OPENBOS_CONSOLE_DIR: z.string().min(1).optional().describe('folder of the built console; packages/console/dist by default'),
   OPENBOS_CONSOLE_BUILD: z.enum(['auto', 'never']).default('auto').describe('auto: `bos start` builds the console first when its sources changed; never: serve what is built'),
   OPENBOS_SEALING_KEY: z.string().regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9_+/-]{43}=?)$/, 'must be 32 bytes in hex (64 digits) or base64').optional().describe('key that seals stored secrets (TOTP); when unset, $OPENBOS_DATA_DIR/sealing.key, created on first start'),
+  OPENBOS_CONTACT_KEYS: z
+    .string()
+    .regex(/^\s*([A-Za-z0-9_-]+:)?([0-9a-fA-F]{64}|[A-Za-z0-9_+/-]{43}=?)\s*(,\s*([A-Za-z0-9_-]+:)?([0-9a-fA-F]{64}|[A-Za-z0-9_+/-]{43}=?)\s*)*$/, 'must be keys (32 bytes in hex or base64), each optionally named (`name:key`), separated by commas')
+    .optional()
+    .describe('keys that seal consumers’ contact points: the first seals, all open (rotation: put the new key first, run `bos databank rotate-contact-keys`, then drop the old); when unset, the sealing key'),
   OPENBOS_IDEMPOTENCY_LEASE_MS: positiveInt.min(1_000).default(60_000).describe('how long a request in progress holds its Idempotency-Key without its process renewing it; after that (the process died) the same key runs again'),
   OPENBOS_OUTBOX_LEASE_MS: positiveInt.min(1_000).default(30_000).describe('how long a claimed event may take before another process offers it again (its claimer died)'),
   OPENBOS_STORAGE: z.enum(['filesystem', 's3']).default('filesystem').describe('where uploaded files (product images) are kept: a folder, or an S3-compatible bucket (docs/CATALOG.md)'),

@@ -28,10 +28,44 @@ export class SealingError extends Error {
   override readonly name = 'SealingError';
 }
 
-export function sealerFromKey(key: Buffer): Sealer {
+/** A sealer with one key, known by its key id. */
+export interface KeyedSealer extends Sealer {
+  readonly key_id: string;
+}
+
+/** The key id a sealed value names (`v1.<key id>.…`), or undefined when it is not a sealed value. */
+export function sealedKeyId(sealed: string): string | undefined {
+  const [version, id] = sealed.split('.');
+  return version === 'v1' && id !== undefined && id !== '' ? id : undefined;
+}
+
+/**
+ * A keyring: seals with its first key, opens with whichever key the sealed value names. Keys
+ * rotate by putting the new key first and keeping the old ones until nothing is sealed under them.
+ */
+export function keyringSealer(keys: readonly KeyedSealer[]): KeyedSealer & { readonly key_ids: readonly string[] } {
+  const first = keys[0];
+  if (first === undefined) throw new SealingError('a keyring needs at least one key');
+  const byId = new Map(keys.map((k) => [k.key_id, k]));
+  return {
+    key_id: first.key_id,
+    key_ids: [...byId.keys()],
+    seal: (plaintext, context) => first.seal(plaintext, context),
+    open(sealed, context) {
+      const id = sealedKeyId(sealed);
+      if (id === undefined) throw new SealingError('not a sealed value');
+      const sealer = byId.get(id);
+      if (sealer === undefined) throw new SealingError(`sealed with a key that is not configured (${id}); the keys are ${[...byId.keys()].join(', ')}`);
+      return sealer.open(sealed, context);
+    },
+  };
+}
+
+export function sealerFromKey(key: Buffer): KeyedSealer {
   if (key.length !== key_bytes) throw new SealingError(`a sealing key has ${key_bytes} bytes, not ${key.length}`);
   const key_id = createHash('sha256').update(key).digest('base64url').slice(0, 8);
   return {
+    key_id,
     seal(plaintext, context) {
       const iv = randomBytes(iv_bytes);
       const cipher = createCipheriv('aes-256-gcm', key, iv).setAAD(Buffer.from(context));
@@ -58,14 +92,14 @@ export function parseSealingKey(text: string): Buffer {
   return key;
 }
 
-const sealers = new Map<string, Sealer>();
+const sealers = new Map<string, KeyedSealer>();
 
 /**
  * The server's sealer: from `key_text` when set, else from the key file in `data_dir`, created on
  * first use. Creating goes through a temporary file and `link`, which fails if the file exists,
  * so two processes starting together end up with the same key and nobody reads half a file.
  */
-export function serverSealer(options: { data_dir: string; key_text?: string | undefined }): Sealer {
+export function serverSealer(options: { data_dir: string; key_text?: string | undefined }): KeyedSealer {
   const source = options.key_text ?? path.join(options.data_dir, key_file_name);
   let sealer = sealers.get(source);
   if (sealer === undefined) {

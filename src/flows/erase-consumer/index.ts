@@ -1,7 +1,7 @@
 import { inTransaction } from '../../kernel/db.js';
 import { onEvent } from '../../kernel/events/event.js';
 import { defineFlow } from '../../kernel/flow.js';
-import { consumerErased, hashValue } from '../../modules/databank/index.js';
+import { consumerErased, forgetContactPoints, hashValue } from '../../modules/databank/index.js';
 import { pseudonymFor } from '../../modules/orders/index.js';
 import { pseudonymiseOrders } from './steps/pseudonymise-orders.js';
 import { redactSentEvents } from './steps/redact-sent-events.js';
@@ -13,6 +13,8 @@ import { redactSentEvents } from './steps/redact-sent-events.js';
  *
  *   steps/pseudonymise-orders.ts   orders.pseudonymiseBuyer: orders keep a pseudonym, carts lose the email
  *   steps/redact-sent-events.ts    kernel outbox and webhooks: stored copies of the email become the pseudonym
+ *   databank.forgetContactPoints   sealed email contact points with the person's email, wherever held
+ *                                  (the bank already deleted the profile's own, with its channel consent)
  */
 export const eraseConsumerFlow = defineFlow({
   name: 'erase-consumer',
@@ -23,6 +25,7 @@ export const eraseConsumerFlow = defineFlow({
         const emails = await pseudonymiseOrders(trx, merchant_id, e.payload.email_hashes);
         const replacements = new Map(emails.map((email) => [email, pseudonymFor(hashValue(email.trim().toLowerCase()))]));
         await redactSentEvents(trx, merchant_id, replacements);
+        await forgetContactPoints(trx, merchant_id, e.payload.email_hashes);
       });
     }),
   ],

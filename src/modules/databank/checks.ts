@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { InvariantCheck } from '../../kernel/module.js';
 import { suppressed } from './identifiers.js';
+import { contactSealer, unopenableContactPoints } from './contact-points.js';
 
 export const checks: readonly InvariantCheck[] = [
   {
@@ -23,6 +24,31 @@ export const checks: readonly InvariantCheck[] = [
       const result = await sql<{ type: string; value: string }>`
         select i.type, i.value from cdp_identity i join cdp_suppression s on s.merchant_id = i.merchant_id and s.type = i.type and s.value = ${suppressed(sql.ref('i.value'))} limit 100`.execute(db);
       return result.rows.map((r) => `erased ${r.type} is held again`);
+    },
+  },
+  {
+    name: 'databank.contact_points_open',
+    description: 'every contact point opens under a configured key (OPENBOS_CONTACT_KEYS or the sealing key; a sample of 1,000 rows, and every row under a key not configured)',
+    async run(db, config) {
+      // The keys are settings: without the platform's configuration there is nothing to open with.
+      if (config === undefined) return [];
+      return unopenableContactPoints(db, contactSealer(config), 1_000);
+    },
+  },
+  {
+    name: 'databank.erased_contact_points',
+    description: 'no contact point nor channel consent is held for a profile that no longer exists (erased), and no contact point of an erased email or phone',
+    async run(db) {
+      const result = await sql<{ what: string; id: string }>`
+        select 'contact point of a missing profile' as what, c.merchant_id || '/' || c.profile_id as id from cdp_contact_point c
+          where not exists (select 1 from cdp_profile p where p.merchant_id = c.merchant_id and p.id = c.profile_id)
+        union all select 'channel consent of a missing profile', c.merchant_id || '/' || c.profile_id from cdp_channel_consent c
+          where not exists (select 1 from cdp_profile p where p.merchant_id = c.merchant_id and p.id = c.profile_id)
+        union all select 'contact point of an erased ' || c.kind, c.merchant_id || '/' || c.profile_id from cdp_contact_point c
+          join cdp_suppression s on s.merchant_id = c.merchant_id and s.type = c.kind and s.value = ${suppressed(sql.ref('c.value_hash'))}
+          where c.kind in ('email', 'phone')
+        limit 100`.execute(db);
+      return result.rows.map((r) => `${r.what}: ${r.id}`);
     },
   },
 ];

@@ -3,7 +3,10 @@ import { inTransaction, type AnyDb } from '../../kernel/db.js';
 import { publish } from '../../kernel/events/outbox.js';
 import { recordAudit } from '../merchants/index.js';
 import type { CachedProfile } from './ingestion/graph-cache.js';
-import type { Purpose } from './ingestion/incoming-event.js';
+import type { Sealer } from '../../kernel/sealed.js';
+import { channelConsent, setChannelConsent } from './channel-consent.js';
+import { clearContactPoints } from './contact-points.js';
+import type { ConsentChannel, Purpose } from './ingestion/incoming-event.js';
 import { lockIdentityGraph } from './ingestion/lock-graph.js';
 import { consumerErased } from './events.js';
 import { suppressed } from './identifiers.js';
@@ -39,8 +42,11 @@ export async function consentOf(db: AnyDb, merchant_id: string, profile_id: stri
 }
 
 /** Records consent per purpose: true (given), false (refused), or null (not given: the record is removed). */
-export async function setConsent(db: AnyDb, merchant_id: string, profile_id: string, consent: Partial<Record<Purpose, boolean | null>>, actor: string): Promise<void> {
+export async function setConsent(db: AnyDb, merchant_id: string, profile_id: string, input: Partial<Record<Purpose, boolean | null>> & { channels?: Partial<Record<ConsentChannel, boolean | null>> | undefined }, actor: string): Promise<void> {
+  const { channels, ...consent } = input;
   await inTransaction(db, async (trx) => {
+    // Per channel (an unsubscribe from email refuses email only): see channel-consent.ts.
+    if (channels !== undefined) await setChannelConsent(trx, merchant_id, profile_id, channels, 'api');
     for (const [purpose, granted] of Object.entries(consent)) {
       if (granted === undefined) continue;
       if (granted === null) {
@@ -50,7 +56,7 @@ export async function setConsent(db: AnyDb, merchant_id: string, profile_id: str
       await sql`insert into cdp_consent (merchant_id, profile_id, purpose, granted, source) values (${merchant_id}, ${profile_id}, ${purpose}, ${granted}, 'api')
         on conflict (merchant_id, profile_id, purpose) do update set granted = excluded.granted, source = 'api', updated_at = now()`.execute(trx);
     }
-    await recordAudit(trx, { merchant_id, actor, action: 'consumer.consent', target: profile_id, details: consent });
+    await recordAudit(trx, { merchant_id, actor, action: 'consumer.consent', target: profile_id, details: input });
   });
 }
 
@@ -118,8 +124,11 @@ export async function ordersWithoutAmount(db: AnyDb, merchant_id: string, profil
   return rows.rows[0]?.n ?? 0;
 }
 
-/** Everything held on one consumer, as JSON (data-subject access request). */
-export async function exportConsumer(db: AnyDb, merchant_id: string, profile_id: string) {
+/**
+ * Everything held on one consumer, as JSON (data-subject access request), their contact points in
+ * clear: the one place they leave the data bank opened other than to send a message.
+ */
+export async function exportConsumer(db: AnyDb, merchant_id: string, profile_id: string, contacts: Sealer) {
   const profile = await getProfile(db, merchant_id, profile_id);
   if (profile === undefined) return undefined;
   const members = await memberProfiles(db, merchant_id, profile_id);
@@ -127,11 +136,14 @@ export async function exportConsumer(db: AnyDb, merchant_id: string, profile_id:
   const events = await sql`select message_id, type, event, user_id, anonymous_id, properties, context, occurred_at, received_at from cdp_event where merchant_id = ${merchant_id} and profile_id = any(${members}::text[]) order by occurred_at`.execute(db);
   const merges = await sql`select id, from_profile_id, into_profile_id, reason, merged_at, undone_at from cdp_merge where merchant_id = ${merchant_id} and (into_profile_id = any(${members}::text[]) or from_profile_id = any(${members}::text[]))`.execute(db);
   const stages = await sql`select day, stage from cdp_stage_daily where merchant_id = ${merchant_id} and profile_id = ${profile_id} order by day`.execute(db);
-  return { exported_at: new Date().toISOString(), profile, consent: await consentOf(db, merchant_id, profile_id), identities: identities.rows, events: events.rows, merges: merges.rows, lifecycle: stages.rows };
+  const channels = (await channelConsent(db, merchant_id, [profile_id])).get(profile_id) ?? {};
+  const contact_points = await clearContactPoints(db, contacts, merchant_id, members);
+  return { exported_at: new Date().toISOString(), profile, consent: { ...(await consentOf(db, merchant_id, profile_id)), channels }, contact_points, identities: identities.rows, events: events.rows, merges: merges.rows, lifecycle: stages.rows };
 }
 
 /**
- * Erases a consumer: profile, identities, events, consent and lifecycle records, for the profile
+ * Erases a consumer: profile, identities, events, consent (per purpose and per channel), contact
+ * points and lifecycle records, for the profile
  * and everything merged into it. Its identifiers are kept only in the suppression list, and only
  * as the SHA-256 of the stored value (the raw user, anonymous and device IDs are not kept), so
  * events that still carry them are dropped, not stored again. `consumer.erased` carries the hashes
@@ -149,6 +161,8 @@ export async function eraseConsumer(db: AnyDb, merchant_id: string, profile_id: 
     const events = await sql`delete from cdp_event where merchant_id = ${merchant_id} and profile_id = any(${members}::text[])`.execute(trx);
     const identities = await sql`delete from cdp_identity where merchant_id = ${merchant_id} and profile_id = any(${members}::text[])`.execute(trx);
     await sql`delete from cdp_consent where merchant_id = ${merchant_id} and profile_id = any(${members}::text[])`.execute(trx);
+    await sql`delete from cdp_channel_consent where merchant_id = ${merchant_id} and profile_id = any(${members}::text[])`.execute(trx);
+    await sql`delete from cdp_contact_point where merchant_id = ${merchant_id} and profile_id = any(${members}::text[])`.execute(trx);
     await sql`delete from cdp_stage_daily where merchant_id = ${merchant_id} and profile_id = any(${members}::text[])`.execute(trx);
     await sql`delete from cdp_merge where merchant_id = ${merchant_id} and (from_profile_id = any(${members}::text[]) or into_profile_id = any(${members}::text[]))`.execute(trx);
     await sql`delete from cdp_profile where merchant_id = ${merchant_id} and id = any(${members}::text[])`.execute(trx);

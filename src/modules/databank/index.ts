@@ -8,6 +8,7 @@ import { recordDailyStages } from './daily.js';
 import { seedDataBank } from './seed.js';
 import { commands } from './cli.js';
 import { consumerErased } from './events.js';
+import { contactSealer } from './contact-points.js';
 
 /**
  * The consumer data bank: every touchpoint of a brand's consumers (through Segment-compatible
@@ -18,8 +19,8 @@ export const databankModule = defineModule({
   name: 'databank',
   migrations,
   checks,
-  routes: (router, ctx) => registerRoutes(router, ctx, new IngestCommitter(ctx.db, ctx.logger.child({ component: 'ingest' }))),
-  handlers: ({ db }) => platformEventHandlers(db),
+  routes: (router, ctx) => registerRoutes(router, ctx, new IngestCommitter(ctx.db, ctx.logger.child({ component: 'ingest' }), undefined, contactSealer(ctx.config))),
+  handlers: ({ db, config }) => platformEventHandlers(db, contactSealer(config)),
   maintenance: [{ name: 'databank.daily_stages', interval_ms: 3_600_000, run: async ({ db }) => void (await recordDailyStages(db)) }],
   seedDemo: seedDataBank,
   scopes: [
@@ -41,4 +42,6 @@ export { consumerErased } from './events.js';
 export { storedIdentifier, hashValue } from './identifiers.js';
 export { importTaobao } from './import-taobao.js';
 export { recordDailyStages } from './daily.js';
-export { contactKinds, contactPointsOf, contactSealer, maskedContactPoints, normaliseContact, saveContactPoints, type ContactKind, type ContactPoint } from './contact-points.js';
+export { contactKinds, contactPointsOf, contactSealer, contactKeyringFrom, maskedContactPoints, normaliseContact, saveContactPoints, forgetContactPoints, type ContactKeyring, type ContactKind, type ContactPoint } from './contact-points.js';
+export { channelConsent, setChannelConsent, recordProfileEvents, unsubscribeConsumer, profilesOfEmail, type ChannelConsent, type ProfileEvent } from './channel-consent.js';
+export { consentChannels, type ConsentChannel } from './ingestion/incoming-event.js';

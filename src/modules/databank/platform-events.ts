@@ -1,7 +1,8 @@
 import { onEvents, type DomainEvent, type EventHandler } from '../../kernel/events/event.js';
 import type { AnyDb } from '../../kernel/db.js';
 import { inTransaction } from '../../kernel/db.js';
-import { accountContacts } from '../accounts/index.js';
+import type { Sealer } from '../../kernel/sealed.js';
+import { accountContacts, consumerEmailVerified } from '../accounts/index.js';
 import { orderClosed, orderCompleted, orderDelivered, orderPaid, orderPlaced, orderRefunded, orderShipped, type OrderTransitionPayload } from '../orders/index.js';
 import { normaliseEmail, storedIdentifier } from './identifiers.js';
 import type { IncomingEvent } from './ingestion/incoming-event.js';
@@ -16,8 +17,13 @@ import { platform_source } from './signals.js';
  * event is stored once.
  *
  * Who bought: the order's email, and the name and phone on the buyer's account when they have
- * one. Ingestion keeps the email and phone only hashed and masked (contact.ts). An erased buyer's
- * orders carry a pseudonym (`@erased.invalid`), which files nothing.
+ * one. Ingestion keeps the email and phone hashed and masked (contact.ts) as identifiers, and
+ * sealed as contact points (contact-points.ts). An erased buyer's orders carry a pseudonym
+ * (`@erased.invalid`), which files nothing.
+ *
+ * A consumer who verifies their account's email from a brand's storefront gives that brand the
+ * address (`Email Verified`, with the account's name and phone): the platform's account itself
+ * (signed up with no brand, `consumer.registered`) is no brand's data.
  */
 const recorded = [
   { event: orderPlaced, handler: 'databank.order_placed', name: 'Checkout Started' },
@@ -66,12 +72,40 @@ function toEvent(e: DomainEvent<OrderTransitionPayload>, name: string, contacts:
   };
 }
 
-export function platformEventHandlers(db: AnyDb): EventHandler[] {
+function emailVerifiedEvent(e: DomainEvent<{ consumer_id: string; email: string }>, contacts: Contacts): IncomingEvent | undefined {
+  const email = normaliseEmail(e.payload.email);
+  const identifier = email === undefined ? undefined : storedIdentifier('email', email);
+  if (email === undefined || identifier === undefined || e.merchant_id === null || email.endsWith('@erased.invalid')) return undefined;
+  const account = contacts.get(email);
+  return {
+    merchant_id: e.merchant_id,
+    message_id: e.id,
+    type: 'track',
+    event: 'Email Verified',
+    user_id: null,
+    anonymous_id: null,
+    traits: { email, ...(account === undefined ? {} : { name: account.name, ...(account.phone === null ? {} : { phone: account.phone }) }) },
+    properties: {},
+    context: { source: platform_source },
+    occurred_at: e.occurred_at,
+    received_at: new Date(),
+    identifiers: [identifier],
+  };
+}
+
+export function platformEventHandlers(db: AnyDb, contactSealer?: Sealer): EventHandler[] {
   // A run of order events is ingested in one transaction, like a batch from an analytics SDK.
   const store = async (events: readonly DomainEvent<OrderTransitionPayload>[], name: string) => {
     const contacts = await accountContacts(db, events.map(buyerEmail).filter((e) => e !== undefined));
     const known = events.map((e) => toEvent(e, name, contacts)).filter((e): e is IncomingEvent => e !== undefined);
-    if (known.length > 0) await inTransaction(db, (trx) => ingestEvents(trx, known));
+    if (known.length > 0) await inTransaction(db, (trx) => ingestEvents(trx, known, undefined, contactSealer));
   };
-  return recorded.map((r) => onEvents(r.event, r.handler, (events) => store(events, r.name)));
+  return [
+    ...recorded.map((r) => onEvents(r.event, r.handler, (events) => store(events, r.name))),
+    onEvents(consumerEmailVerified, 'databank.email_verified', async (events) => {
+      const contacts = await accountContacts(db, events.map((e) => e.payload.email));
+      const known = events.map((e) => emailVerifiedEvent(e, contacts)).filter((e): e is IncomingEvent => e !== undefined);
+      if (known.length > 0) await inTransaction(db, (trx) => ingestEvents(trx, known, undefined, contactSealer));
+    }),
+  ];
 }

@@ -13,7 +13,9 @@ import { localDay } from '../../kernel/time-zone.js';
 import { consentOf, eraseConsumer, exportConsumer, getProfile, identitiesOf, listProfiles, ordersWithoutAmount, setConsent, timeline, undoMerge, type ProfileRow } from './consumers.js';
 import { hashValue, normaliseEmail, storedIdentifier } from './identifiers.js';
 import type { IngestCommitter } from './ingestion/committer.js';
-import type { EventType } from './ingestion/incoming-event.js';
+import { consentChannels, type EventType } from './ingestion/incoming-event.js';
+import { channelConsent } from './channel-consent.js';
+import { contactKinds, contactSealer, maskedContactPoints } from './contact-points.js';
 import { latestStage, snapshotStages, stageCounts, stageFlow, stages } from './lifecycle.js';
 import { displayContact, displayName, traitsForMerchant } from './contact.js';
 import { summarise } from './summary.js';
@@ -76,7 +78,13 @@ function profileJson(p: ProfileRow): z.infer<typeof profileOut> {
   return { id: p.id, name: displayName(p.traits), contact: displayContact(p.traits), traits: traitsForMerchant(p.traits), first_seen_at: p.first_seen_at.toISOString(), last_seen_at: p.last_seen_at.toISOString(), events_count: Number(p.events_count), orders_count: p.orders_count, amount_spent_minor: toJsonAmount(p.amount_spent_minor), last_purchase_at: p.last_purchase_at?.toISOString() ?? null };
 }
 
-const consentSchema = z.object({ analytics: z.boolean().nullable(), personalisation: z.boolean().nullable(), marketing: z.boolean().nullable() });
+const channelConsentSchema = z
+  .object(Object.fromEntries(consentChannels.map((ch) => [ch, z.boolean().optional()])) as Record<(typeof consentChannels)[number], z.ZodOptional<z.ZodBoolean>>)
+  .openapi({ description: 'consent per channel: false refuses marketing by that channel (an unsubscribe), true takes it; absent, the purpose alone decides' });
+const consentSchema = z.object({ analytics: z.boolean().nullable(), personalisation: z.boolean().nullable(), marketing: z.boolean().nullable(), channels: channelConsentSchema });
+const contactPointOut = z
+  .object({ kind: z.enum(contactKinds), masked: z.string().openapi({ example: 'l***@example.com' }), source: z.string().openapi({ description: 'where it came from: identify, event, platform' }), updated_at: z.string() })
+  .openapi('ConsumerContactPoint');
 const consumerParams = z.object({ profile_id: id.openapi({ param: { name: 'profile_id', in: 'path' } }) });
 
 export const listConsumersRoute = defineRoute({
@@ -109,6 +117,7 @@ export const getConsumerRoute = defineRoute({
       profileOut.extend({
         identities: z.array(z.object({ type: z.string(), value: z.string() })),
         consent: consentSchema,
+        contact_points: z.array(contactPointOut).openapi({ description: 'the addresses the brand may reach the consumer at, masked: they are kept sealed and never shown in clear (only the consumer’s export opens them)' }),
         merged_into: z.string().nullable(),
         lifecycle: z.object({ stage: z.enum(stages), day: z.string() }).nullable().openapi({ description: 'the A-I-P-L stage on the latest recorded day' }),
         orders_without_amount: z.number().int().openapi({ description: 'purchases recorded without an amount (imported history without prices); `amount_spent_minor` leaves them out' }),
@@ -141,7 +150,18 @@ export const consentRoute = defineRoute({
   tags: ['Consumers'],
   summary: 'Record a consumer’s consent per purpose: true (given), false (refused) or null (not given, as if never asked)',
   access: { scope: 'consumers:write', tenancy: 'merchant' },
-  request: { params: consumerParams, body: { required: true, content: { 'application/json': { schema: z.object({ analytics: z.boolean().nullable().optional(), personalisation: z.boolean().nullable().optional(), marketing: z.boolean().nullable().optional() }).strict() } } } },
+  request: { params: consumerParams, body: { required: true, content: { 'application/json': { schema: z
+            .object({
+              analytics: z.boolean().nullable().optional(),
+              personalisation: z.boolean().nullable().optional(),
+              marketing: z.boolean().nullable().optional(),
+              channels: z
+                .object(Object.fromEntries(consentChannels.map((ch) => [ch, z.boolean().nullable().optional()])) as Record<(typeof consentChannels)[number], z.ZodOptional<z.ZodNullable<z.ZodBoolean>>>)
+                .strict()
+                .optional()
+                .openapi({ description: 'per channel: false refuses marketing by it, true takes it, null removes the decision' }),
+            })
+            .strict() } } } },
   responses: { 200: jsonResponse(consentSchema, 'The consent now held') },
 });
 
@@ -211,7 +231,14 @@ async function writeKeyMerchant(authenticator: Authenticator, c: Context<AppEnv>
 /** A timeline runs newest first by when each event happened, then by ID: the cursor holds both. */
 const timelineCursor = keyCursor([isTimePart, isIdPart]);
 
-export function registerRoutes(router: ModuleRouter, { db, registry }: ModuleContext, ingest: IngestCommitter): void {
+/** Purpose-wide consent and the channel decisions of one profile. */
+async function consentWithChannels(db: ModuleContext['db'], merchant_id: string, profile_id: string) {
+  const [consent, channels] = await Promise.all([consentOf(db, merchant_id, profile_id), channelConsent(db, merchant_id, [profile_id])]);
+  return { ...consent, channels: channels.get(profile_id) ?? {} };
+}
+
+export function registerRoutes(router: ModuleRouter, { db, registry, config }: ModuleContext, ingest: IngestCommitter): void {
+  const contacts = contactSealer(config);
   const authenticator = keyAuthenticator(db, registry.scopes);
   for (const path of segmentPaths) {
     const type = (shortPaths[path] ?? path) as EventType | 'batch';
@@ -251,8 +278,9 @@ export function registerRoutes(router: ModuleRouter, { db, registry }: ModuleCon
     const profile = await getProfile(db, merchant_id, profile_id);
     if (profile === undefined) throw problems.notFound('The consumer');
     const identities = await identitiesOf(db, merchant_id, profile_id);
-    const [consent, stage, unpriced] = await Promise.all([consentOf(db, merchant_id, profile_id), latestStage(db, merchant_id, profile_id), ordersWithoutAmount(db, merchant_id, profile_id)]);
-    return c.json({ ...profileJson(profile), merged_into: profile.merged_into, identities: identities.map((i) => ({ type: i.type, value: i.value })), consent, lifecycle: stage, orders_without_amount: unpriced }, 200);
+    const [consent, stage, unpriced, points] = await Promise.all([consentWithChannels(db, merchant_id, profile_id), latestStage(db, merchant_id, profile_id), ordersWithoutAmount(db, merchant_id, profile_id), maskedContactPoints(db, merchant_id, profile_id)]);
+    const contact_points = points.map((p) => ({ kind: p.kind, masked: p.masked, source: p.source, updated_at: p.updated_at.toISOString() }));
+    return c.json({ ...profileJson(profile), merged_into: profile.merged_into, identities: identities.map((i) => ({ type: i.type, value: i.value })), consent, contact_points, lifecycle: stage, orders_without_amount: unpriced }, 200);
   });
 
   router.route(timelineRoute, async (c) => {
@@ -271,11 +299,11 @@ export function registerRoutes(router: ModuleRouter, { db, registry }: ModuleCon
     const { profile_id } = c.req.valid('param');
     if ((await getProfile(db, caller.merchant_id, profile_id)) === undefined) throw problems.notFound('The consumer');
     await setConsent(db, caller.merchant_id, profile_id, c.req.valid('json'), caller.actor);
-    return c.json(await consentOf(db, caller.merchant_id, profile_id), 200);
+    return c.json(await consentWithChannels(db, caller.merchant_id, profile_id), 200);
   });
 
   router.route(exportRoute, async (c) => {
-    const data = await exportConsumer(db, c.get('caller').merchant_id, c.req.valid('param').profile_id);
+    const data = await exportConsumer(db, c.get('caller').merchant_id, c.req.valid('param').profile_id, contacts);
     if (data === undefined) throw problems.notFound('The consumer');
     return c.body(JSON.stringify(data, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)), 200, { 'content-type': 'application/json' }) as never;
   });

@@ -6,10 +6,12 @@ import { findMerchantByHandle } from '../merchants/index.js';
 import { storedIdentifier } from './identifiers.js';
 import type { IncomingEvent } from './ingestion/incoming-event.js';
 import { ingestEvents } from './ingestion/ingest-events.js';
+import { contactSealer } from './contact-points.js';
 import { recordDailyStages } from './daily.js';
 
 /** demo-brand's data bank: a few consumers at every lifecycle stage, over the last weeks. */
-export async function seedDataBank({ db }: SeedContext): Promise<void> {
+export async function seedDataBank({ db, config }: SeedContext): Promise<void> {
+  const contacts = contactSealer(config);
   const brand = await findMerchantByHandle(db, 'demo-brand');
   if (brand === undefined) throw new Error('the merchants seed must run before the data bank seed');
   const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000);
@@ -35,7 +37,7 @@ export async function seedDataBank({ db }: SeedContext): Promise<void> {
       identifiers: [storedIdentifier('user_id', p.user), storedIdentifier('email', p.email)].filter((x) => x !== undefined),
     })),
   );
-  await inTransaction(db, (trx) => ingestEvents(trx, events));
+  await inTransaction(db, (trx) => ingestEvents(trx, events, undefined, contacts));
   await seedStoreVisits(db);
   await recordDailyStages(db);
 }

@@ -5,7 +5,7 @@ import { Problem, problems, type FieldError } from '../../kernel/problem.js';
 import { storedIdentifier, type Identifier } from './identifiers.js';
 import { orderValueErrors } from './signals.js';
 import { maskedContactTraits } from './contact.js';
-import type { EventType, IncomingEvent, Purpose } from './ingestion/incoming-event.js';
+import type { ConsentChannel, EventType, IncomingEvent, Purpose } from './ingestion/incoming-event.js';
 
 /**
  * The Segment HTTP tracking API, as existing analytics SDKs speak it: the same paths, the write
@@ -80,6 +80,19 @@ export function correctedTimestamp(raw: Record<string, unknown>, sentAt: Date | 
 
 const consentNames: Record<string, Purpose> = { analytics: 'analytics', personalisation: 'personalisation', personalization: 'personalisation', marketing: 'marketing', advertising: 'marketing' };
 
+const channelNames: Record<string, ConsentChannel> = { email: 'email', email_marketing: 'email', sms: 'sms', sms_marketing: 'sms', push: 'push', push_marketing: 'push', push_notifications: 'push' };
+
+/** Consent per channel: `categoryPreferences` keys naming a channel (`email`, `sms_marketing`, `push`). */
+function channelConsentOf(context: Record<string, unknown>): Partial<Record<ConsentChannel, boolean>> | undefined {
+  const prefs = obj(obj(context.consent).categoryPreferences);
+  const out: Partial<Record<ConsentChannel, boolean>> = {};
+  for (const [k, v] of Object.entries(prefs)) {
+    const channel = channelNames[k.toLowerCase()];
+    if (channel !== undefined && typeof v === 'boolean') out[channel] = v;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
 function consentOf(context: Record<string, unknown>): Partial<Record<Purpose, boolean>> | undefined {
   const prefs = obj(obj(context.consent).categoryPreferences);
   const out: Partial<Record<Purpose, boolean>> = {};
@@ -95,10 +108,13 @@ function consentOf(context: Record<string, unknown>): Partial<Record<Purpose, bo
  * the data bank keeps only hashed (as identifiers) and masked, never as sent.
  */
 function withoutRawContact(context: Record<string, unknown>): Record<string, unknown> {
-  const traits = obj(context.traits);
-  if (traits.email === undefined && traits.phone === undefined) return context;
+  const device = obj(context.device);
+  // A push token is a contact point: kept sealed, never in the stored context.
+  const bare = device.token === undefined ? context : { ...context, device: Object.fromEntries(Object.entries(device).filter(([k]) => k !== 'token')) };
+  const traits = obj(bare.traits);
+  if (traits.email === undefined && traits.phone === undefined) return bare;
   const { email: _e, phone: _p, ...rest } = traits;
-  return { ...context, traits: { ...rest, ...maskedContactTraits(traits) } };
+  return { ...bare, traits: { ...rest, ...maskedContactTraits(traits) } };
 }
 
 export function identifiersOf(type: EventType, raw: Record<string, unknown>, traits: Record<string, unknown>, context: Record<string, unknown>): Identifier[] {
@@ -157,6 +173,8 @@ export function parseRequest(path: EventType | 'batch', body: Record<string, unk
     const context = { ...batchContext, ...obj(raw.context) };
     const traits = t === 'identify' || t === 'group' ? obj(raw.traits) : obj(context.traits);
     const consent = consentOf(context);
+    const channelConsent = channelConsentOf(context);
+    const deviceToken = str(obj(context.device).token);
     events.push({
       message_id: str(raw.messageId) ?? newId('msg'),
       type: t,
@@ -170,6 +188,8 @@ export function parseRequest(path: EventType | 'batch', body: Record<string, unk
       received_at: receivedAt,
       identifiers: identifiersOf(t, raw, traits, context),
       ...(consent === undefined ? {} : { consent }),
+      ...(channelConsent === undefined ? {} : { channel_consent: channelConsent }),
+      ...(deviceToken === null ? {} : { device_token: deviceToken }),
     });
     return undefined;
   });

@@ -6,9 +6,14 @@
  */
 import { defineModule } from '../../kernel/module.js';
 import { migrations } from './migrations.js';
+import { registerTrackingRoutes } from './tracking-routes.js';
+import { conversionHandlers } from './tracking.js';
 
 export const reachModule = defineModule({
   name: 'reach',
   migrations,
+  routes: (router, ctx) => registerTrackingRoutes(router, ctx),
+  handlers: ({ db }) => conversionHandlers(db),
 });
+export { trackingLinks, trackingToken, verifyTrackingToken, recordConversions, type TrackingLinks } from './tracking.js';
 export { suppressReasons, type OutgoingMessage, type SendOutcome, type SendRequest, type SuppressReason } from './contract.js';

@@ -1,6 +1,6 @@
 import { orderValueMinor, signalOf } from '../signals.js';
 import { maxDate, type Batch, type Profile } from './batch.js';
-import type { IncomingEvent, Purpose } from './incoming-event.js';
+import type { ConsentChannel, IncomingEvent, Purpose } from './incoming-event.js';
 import { maskedContactTraits, maskedTraits } from '../contact.js';
 
 /**
@@ -33,6 +33,26 @@ export function applyEvent(batch: Batch, p: Profile, e: IncomingEvent): void {
   for (const [purpose, granted] of Object.entries(e.consent ?? {})) {
     if (typeof granted === 'boolean') batch.consents.set(`${p.id}:${purpose}`, { profile_id: p.id, purpose: purpose as Purpose, granted });
   }
+  if (e.channel_consent !== undefined) {
+    for (const [channel, granted] of Object.entries(e.channel_consent)) {
+      if (typeof granted === 'boolean') batch.channelConsents.set(`${p.id}:${channel}`, { profile_id: p.id, channel: channel as ConsentChannel, granted });
+    }
+  }
+  collectContacts(batch, p, e);
+}
+
+/**
+ * The addresses the event gives (traits `email` and `phone`, a device's push token), kept for
+ * ingestion to seal as contact points once the batch is resolved.
+ */
+function collectContacts(batch: Batch, p: Profile, e: IncomingEvent): void {
+  const email = e.traits.email;
+  const phone = e.traits.phone;
+  if (typeof email !== 'string' && typeof phone !== 'string' && e.device_token === undefined) return;
+  const source = e.context.source === 'openbos' ? 'platform' : e.type === 'identify' ? 'identify' : 'event';
+  if (typeof email === 'string') batch.contacts.push({ profile_id: p.id, kind: 'email', value: email, source });
+  if (typeof phone === 'string') batch.contacts.push({ profile_id: p.id, kind: 'phone', value: phone, source });
+  if (e.device_token !== undefined) batch.contacts.push({ profile_id: p.id, kind: 'push_token', value: e.device_token, source });
 }
 
 /** Traits: the newest value wins. */

@@ -1,7 +1,8 @@
 import { newId } from '../../../kernel/ids.js';
 import { identifierKey, identifierPriority, identifiers_per_profile_max, users_per_device_max, type Identifier, type IdentifierType } from '../identifiers.js';
 import type { CachedProfile } from './graph-cache.js';
-import type { IncomingEvent, Purpose } from './incoming-event.js';
+import type { ContactKind } from '../contact-points.js';
+import type { ConsentChannel, IncomingEvent, Purpose } from './incoming-event.js';
 
 /** A profile as a batch works on it: the stored row, and whether the batch created it. */
 export interface Profile extends CachedProfile {
@@ -29,6 +30,9 @@ export class Batch {
   readonly merges: { id: string; from: string; into: string; reason: string; identities: Identifier[] }[] = [];
   readonly events: { e: IncomingEvent; id: string; profile_id: string }[] = [];
   readonly consents = new Map<string, { profile_id: string; purpose: Purpose; granted: boolean }>();
+  readonly channelConsents = new Map<string, { profile_id: string; channel: ConsentChannel; granted: boolean }>();
+  /** Contact points the events carried, in clear until ingestion seals them (never stored so). */
+  readonly contacts: { profile_id: string; kind: ContactKind; value: string; source: string }[] = [];
   readonly deviceUsers = new Map<string, Set<string>>();
   readonly newDeviceUsers: { device_id: string; user_id: string }[] = [];
   readonly touched = new Set<string>();

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Sealer } from '../../../kernel/sealed.js';
 import { inTransaction, type AnyDb } from '../../../kernel/db.js';
 import { GroupCommitter, type LockTurn } from '../../../kernel/group-commit.js';
 import { GraphCache } from './graph-cache.js';
@@ -17,7 +18,8 @@ export class IngestCommitter extends GroupCommitter<readonly IncomingEvent[], In
   /** How many batches committed what they resolved before taking the lock; for tests and metrics. */
   pipelined = 0;
 
-  constructor(db: AnyDb, logger: Logger, cache = new GraphCache()) {
+  /** `contacts`: the sealer for the contact points events carry (without it none are kept). */
+  constructor(db: AnyDb, logger: Logger, cache = new GraphCache(), contacts?: Sealer) {
     let last = Stage.done();
     super(
       'ingestion',
@@ -26,11 +28,11 @@ export class IngestCommitter extends GroupCommitter<readonly IncomingEvent[], In
         if (turn === undefined) {
           // A part of a failed batch, tried again alone: it must not build on, nor wait for, a
           // batch formed after it (that batch may wait for this one's graph lock).
-          outcomes = await ingestAlone(db, cache, requests.flat());
+          outcomes = await ingestAlone(db, cache, requests.flat(), contacts);
         } else {
           const ahead = last;
           last = new Stage();
-          outcomes = await this.ingestInTurn(db, cache, requests.flat(), turn, ahead, last);
+          outcomes = await this.ingestInTurn(db, cache, requests.flat(), turn, ahead, last, contacts);
         }
         let offset = 0;
         return requests.map((r) => {
@@ -44,10 +46,10 @@ export class IngestCommitter extends GroupCommitter<readonly IncomingEvent[], In
     );
   }
 
-  private async ingestInTurn(db: AnyDb, cache: GraphCache, events: readonly IncomingEvent[], turn: LockTurn, ahead: Stage, mine: Stage): Promise<IngestOutcome[]> {
+  private async ingestInTurn(db: AnyDb, cache: GraphCache, events: readonly IncomingEvent[], turn: LockTurn, ahead: Stage, mine: Stage, contacts: Sealer | undefined): Promise<IngestOutcome[]> {
     const graphs = new PipelinedGraphs(cache, turn, ahead, mine);
     try {
-      const outcomes = await inTransaction(db, (trx) => ingestEvents(trx, events, graphs));
+      const outcomes = await inTransaction(db, (trx) => ingestEvents(trx, events, graphs, contacts));
       graphs.committed();
       if (graphs.pipelined) this.pipelined++;
       return outcomes;
@@ -59,15 +61,15 @@ export class IngestCommitter extends GroupCommitter<readonly IncomingEvent[], In
       // Give up this batch's place first: the batch behind may otherwise have inserted its
       // events early and wait for this turn while the retry waits on those rows.
       turn.done();
-      return ingestAlone(db, cache, events);
+      return ingestAlone(db, cache, events, contacts);
     }
   }
 }
 
 /** Ingests events in a transaction of their own, building on the cache alone. */
-async function ingestAlone(db: AnyDb, cache: GraphCache, events: readonly IncomingEvent[]): Promise<IngestOutcome[]> {
+async function ingestAlone(db: AnyDb, cache: GraphCache, events: readonly IncomingEvent[], contacts: Sealer | undefined): Promise<IngestOutcome[]> {
   const alone = new CachedGraphs(cache);
-  const outcomes = await inTransaction(db, (trx) => ingestEvents(trx, events, alone));
+  const outcomes = await inTransaction(db, (trx) => ingestEvents(trx, events, alone, contacts));
   alone.committed();
   return outcomes;
 }

@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
 import type { AnyTrx } from '../../../kernel/db.js';
+import type { Sealer } from '../../../kernel/sealed.js';
+import { moveContactPoints, saveContactPoints } from '../contact-points.js';
 import type { Batch } from './batch.js';
 import type { IncomingEvent, IngestOutcome } from './incoming-event.js';
 import { deleteInsertedEvents, insertEvents } from './insert-events.js';
@@ -22,7 +24,7 @@ import { writeGraph } from './write-graph.js';
  * the lock on what the batch ahead will leave) is the caller's `GraphAccess`: the group committer
  * passes its own (`pipeline.ts`); everyone else takes the locks and reads the database.
  */
-export async function ingestEvents(trx: AnyTrx, events: readonly IncomingEvent[], graphs: GraphAccess = uncachedGraphs): Promise<IngestOutcome[]> {
+export async function ingestEvents(trx: AnyTrx, events: readonly IncomingEvent[], graphs: GraphAccess = uncachedGraphs, contacts?: Sealer): Promise<IngestOutcome[]> {
   const brands = byBrand(events);
   // A batch of one brand may do steps 1 to 3 before it takes the lock, on what its graph is
   // expected to be then; that holds only if the lock confirms it.
@@ -35,12 +37,27 @@ export async function ingestEvents(trx: AnyTrx, events: readonly IncomingEvent[]
     const resolved = (await keepIfConfirmed(trx, early, version, graphs)) ?? (await resolveUnderLock(trx, brand, graphs.known(brand.merchant_id, version)));
     graphs.resolved(brand.merchant_id, version, resolved.batch);
     await writeGraph(trx, resolved.batch);
+    if (contacts !== undefined) await writeContactPoints(trx, contacts, resolved.batch);
     brand.indexes.forEach((index, k) => (outcomes[index] = resolved.outcomes[k]!));
   }
   // Processes that keep a brand's consumers in memory (the audience bitmaps) hear of the change
   // when this transaction commits, and catch up from the events received since they last looked.
   await sql`select pg_notify(${databank_changed_channel}, m) from unnest(${brands.map((b) => b.merchant_id)}::text[]) m`.execute(trx);
   return outcomes;
+}
+
+/**
+ * 5. With a sealer, the contact points the stored events carried are sealed and kept (events of
+ * erased consumers were suppressed and carry none), and those of profiles merged away follow the
+ * merge. Without one (an import, another module's events), contact points are not kept.
+ */
+async function writeContactPoints(trx: AnyTrx, sealer: Sealer, b: Batch): Promise<void> {
+  if (b.contacts.length > 0) {
+    const bySource = new Map<string, Batch['contacts']>();
+    for (const c of b.contacts) bySource.set(c.source, [...(bySource.get(c.source) ?? []), c]);
+    for (const [source, points] of bySource) await saveContactPoints(trx, sealer, b.merchant_id, points, source);
+  }
+  if (b.merges.length > 0) await moveContactPoints(trx, sealer, b.merchant_id, b.merges);
 }
 
 /** The LISTEN/NOTIFY channel on which a committed change to a brand's data bank names the brand. */

@@ -10,6 +10,7 @@ export async function writeGraph(trx: AnyTrx, b: Batch): Promise<void> {
   await writeProfiles(trx, b);
   await writeIdentities(trx, b);
   await writeConsents(trx, b);
+  await writeChannelConsents(trx, b);
   if (b.merges.length > 0) await writeMerges(trx, b);
   await writeDeviceUsers(trx, b);
 }
@@ -68,6 +69,14 @@ async function writeConsents(trx: AnyTrx, b: Batch): Promise<void> {
     on conflict (merchant_id, profile_id, purpose) do update set granted = excluded.granted, source = 'event', updated_at = now()`.execute(trx);
 }
 
+async function writeChannelConsents(trx: AnyTrx, b: Batch): Promise<void> {
+  if (b.channelConsents.size === 0) return;
+  const consents = [...b.channelConsents.values()].sort((x, y) => (`${x.profile_id}:${x.channel}` < `${y.profile_id}:${y.channel}` ? -1 : 1));
+  await sql`insert into cdp_channel_consent (merchant_id, profile_id, channel, granted, source)
+    select ${b.merchant_id}, p, c, g, 'event' from unnest(${consents.map((c) => c.profile_id)}::text[], ${consents.map((c) => c.channel)}::text[], ${consents.map((c) => c.granted)}::bool[]) as x(p, c, g)
+    on conflict (merchant_id, profile_id, channel) do update set granted = excluded.granted, source = 'event', updated_at = now()`.execute(trx);
+}
+
 async function writeMerges(trx: AnyTrx, b: Batch): Promise<void> {
   const m = b.merchant_id;
   // A merged profile's consent goes with it: per purpose, the newer decision of the two holds,
@@ -78,6 +87,10 @@ async function writeMerges(trx: AnyTrx, b: Batch): Promise<void> {
       select merchant_id, ${x.into}, purpose, granted, 'merge', updated_at from cdp_consent where merchant_id = ${m} and profile_id = ${x.from}
       on conflict (merchant_id, profile_id, purpose) do update set granted = excluded.granted, source = 'merge', updated_at = excluded.updated_at
         where cdp_consent.updated_at < excluded.updated_at`.execute(trx);
+    await sql`insert into cdp_channel_consent (merchant_id, profile_id, channel, granted, source, updated_at)
+      select merchant_id, ${x.into}, channel, granted, 'merge', updated_at from cdp_channel_consent where merchant_id = ${m} and profile_id = ${x.from}
+      on conflict (merchant_id, profile_id, channel) do update set granted = excluded.granted, source = 'merge', updated_at = excluded.updated_at
+        where cdp_channel_consent.updated_at < excluded.updated_at`.execute(trx);
   }
   // Profiles merged earlier into a profile that is now merged follow it (no chains).
   await sql`update cdp_profile p set merged_into = m.into_id

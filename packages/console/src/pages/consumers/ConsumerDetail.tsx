@@ -81,6 +81,7 @@ function ConsumerBody({ consumer }: { consumer: Consumer }) {
         <Facts consumer={consumer} />
         <Traits consumer={consumer} />
         <Identities consumer={consumer} />
+        <ContactPoints consumer={consumer} />
         <ConsentCard consumer={consumer} />
       </div>
       <ConsumerTimeline profileId={consumer.id} />
@@ -147,6 +148,42 @@ function Traits({ consumer }: { consumer: Consumer }) {
             </Fragment>
           ))}
         </dl>
+      )}
+    </Card>
+  );
+}
+
+/** The addresses the brand may reach the consumer at: sealed in the data bank, shown only masked. */
+function ContactPoints({ consumer }: { consumer: Consumer }) {
+  const { t } = useTranslation('consumers');
+  const { dateTime } = useFormat();
+  return (
+    <Card title={t('contactPoints.title')}>
+      <p className="hint">{t('contactPoints.sealed')}</p>
+      {consumer.contact_points.length === 0 ? (
+        <p className="muted">{t('contactPoints.empty')}</p>
+      ) : (
+        <table>
+          <caption className="visually-hidden">{t('contactPoints.title')}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('contactPoints.kind')}</th>
+              <th scope="col">{t('contactPoints.masked')}</th>
+              <th scope="col">{t('contactPoints.source')}</th>
+              <th scope="col">{t('contactPoints.updated')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {consumer.contact_points.map((p) => (
+              <tr key={`${p.kind}:${p.masked}:${p.updated_at}`}>
+                <td>{t(`contactPoints.kinds.${p.kind}`)}</td>
+                <td className="mono">{p.masked}</td>
+                <td>{t(`contactPoints.sources.${p.source}`, { defaultValue: p.source })}</td>
+                <td>{dateTime(p.updated_at)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       )}
     </Card>
   );
