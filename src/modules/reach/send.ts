@@ -89,14 +89,42 @@ export async function sendMessages(db: AnyDb, ctx: SendContext, request: SendReq
   const size = ctx.batch_size ?? send_batch_size;
   const unique = [...new Set(request.profile_ids)];
   const byRequested = new Map<string, SendOutcome>();
-  for (let i = 0; i < unique.length; i += size) {
-    const outcomes = await sendBatch(db, ctx, request, settings, merchant_tz, unique.slice(i, i + size));
-    for (const [requested, outcome] of outcomes) byRequested.set(requested, outcome);
+  // Pipelined: while one batch is being delivered, the next is checked and committed (other
+  // consumers: a request names each once). At most one batch is in delivery at a time.
+  let delivering: Promise<Map<string, SendOutcome>> | undefined;
+  const collect = (outcomes: Map<string, SendOutcome>) => outcomes.forEach((o, requested) => byRequested.set(requested, o));
+  try {
+    for (let i = 0; i < unique.length; i += size) {
+      const checked = await checkBatch(db, ctx, request, settings, merchant_tz, unique.slice(i, i + size));
+      if (delivering !== undefined) collect(await delivering);
+      delivering = deliverBatch(db, ctx, request, settings, checked);
+    }
+    if (delivering !== undefined) collect(await delivering);
+  } finally {
+    // A failed check leaves the batch in delivery to finish (its rows are committed `sending`).
+    await delivering?.catch(() => undefined);
   }
   return request.profile_ids.map((id) => byRequested.get(id)!);
 }
 
-async function sendBatch(db: AnyDb, ctx: SendContext, request: SendRequest, settings: ReachSettings, merchant_tz: string, requested: readonly string[]): Promise<Map<string, SendOutcome>> {
+interface Written {
+  requested: string;
+  key: string;
+  id: string;
+  profile_id: string;
+  reason: SuppressReason | null;
+  target: Target | undefined;
+  address: { address: string; kind: ContactKind | 'location' } | undefined;
+}
+
+interface Checked {
+  /** Outcomes known at check time: repeats of sends already written. */
+  outcomes: Map<string, SendOutcome>;
+  written: Written[];
+}
+
+/** The batch's transaction: locks, checks, and one reach_send row per consumer, committed. */
+async function checkBatch(db: AnyDb, ctx: SendContext, request: SendRequest, settings: ReachSettings, merchant_tz: string, requested: readonly string[]): Promise<Checked> {
   const m = request.merchant_id;
   const channel = (ctx.channels ?? channelRegistry)[request.channel];
   const outcomes = new Map<string, SendOutcome>();
@@ -213,8 +241,13 @@ async function sendBatch(db: AnyDb, ctx: SendContext, request: SendRequest, sett
     }
     return fresh.map((f) => ({ ...f, target: live.get(f.profile_id), address: addresses.get(f.profile_id) }));
   });
+  return { outcomes, written };
+}
 
-  // Delivery, after the commit: what was written `sending` goes out once.
+/** Delivery, after the commit: what was written `sending` goes out once; then its status and the timeline events. */
+async function deliverBatch(db: AnyDb, ctx: SendContext, request: SendRequest, settings: ReachSettings, { outcomes, written }: Checked): Promise<Map<string, SendOutcome>> {
+  const m = request.merchant_id;
+  const channel = (ctx.channels ?? channelRegistry)[request.channel];
   const sending = written.filter((w) => w.reason === null);
   const deliveries: Delivery[] = sending.map((w) => ({
     send_id: w.id,
