@@ -179,6 +179,24 @@ const fixtures: Record<string, Fixture> = {
     },
   },
   putPromotionSettings: { kind: 'own', request: { path: '/v1/promotions/settings', body: { max_stack: 4 } } },
+  getReachSettings: {
+    kind: 'collection',
+    setup: async (a) => {
+      expect((await a.call('PUT', '/v1/reach/settings', { body: { cap_window_days: 17 } })).status).toBe(200);
+      return { path: '/v1/reach/settings', marker: '"cap_window_days":17' };
+    },
+  },
+  putReachSettings: { kind: 'own', request: { path: '/v1/reach/settings', body: { cap_window_days: 3 } } },
+  listReachSends: {
+    kind: 'collection',
+    setup: async (a) => {
+      const { profile_id } = await aConsumer(a);
+      const res = await a.call('POST', '/v1/reach/test-sends', { body: { profile_id, channel: 'feed', purpose: 'service', subject: 'Tenancy', text: 'Hello' } });
+      expect(res.status, res.text).toBe(201);
+      return { path: '/v1/reach/sends?limit=100', marker: res.body.send_id as string };
+    },
+  },
+  createReachTestSend: { kind: 'item', setup: async (a) => { const { profile_id } = await aConsumer(a); return { path: '/v1/reach/test-sends', body: { profile_id, channel: 'feed', purpose: 'service', subject: 'Hijack', text: 'Hello' }, marker: profile_id, readBack: '/v1/reach/sends?limit=100' }; } },
   previewPromotions: {
     kind: 'item',
     setup: async (a) => {
