@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { decodeCursor, keyCursor, pageQuerySchema, pageSchema, toPage } from '../../kernel/http/pagination.js';
 import { defineRoute, jsonBody, jsonResponse } from '../../kernel/http/route.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
-import { problems } from '../../kernel/problem.js';
+import { Problem, problems } from '../../kernel/problem.js';
 import { audienceSizes, createAudience, deleteAudience, getAudience, listAudiences, membersAmong, membersCsv, numsAfter, updateAudience, type Audience, type Member } from './audiences.js';
 import { evaluateRule, traitCatalog } from './evaluate.js';
 import { recordSize } from './maintenance.js';
@@ -280,8 +280,13 @@ export function registerRoutes(router: ModuleRouter, { db, config }: ModuleConte
   router.route(createAudienceRoute, async (c) => {
     const merchant_id = c.get('caller').merchant_id;
     const audience = await createAudience(db, merchant_id, c.req.valid('json'));
-    // Its first size, so the list shows one before the maintenance task's round.
-    await recordSize(db, audience, await evaluateRule(db, merchant_id, audience.rule, { self_id: audience.id }), true);
+    // Its first size, so the list shows one before the maintenance task's round (a rule too
+    // expensive to count now is still saved, as validated; the round records what it can).
+    const first = await evaluateRule(db, merchant_id, audience.rule, { self_id: audience.id }).catch((error: unknown) => {
+      if (error instanceof Problem) return undefined;
+      throw error;
+    });
+    if (first !== undefined) await recordSize(db, audience, first, true);
     return c.json(await audienceJson(db, audience), 201);
   });
 
