@@ -115,3 +115,36 @@ describe('consumer features', () => {
     expect(byCategory[featureNames.indexOf('target_buy_all')]).toBeCloseTo(Math.log1p(1), 12);
   });
 });
+
+describe('lift interval (Newcombe hybrid score)', () => {
+  it('reproduces Newcombe’s published examples', async () => {
+    const { liftInterval, wilson } = await import('../src/modules/campaigns/propensity/lift.js');
+    // Newcombe (1998), Statistics in Medicine 17:873-890, table II, method 10.
+    const a = liftInterval(56, 70, 48, 80);
+    expect(a.difference).toBeCloseTo(0.2, 12);
+    expect(a.lower).toBeCloseTo(0.0524, 4);
+    expect(a.upper).toBeCloseTo(0.3339, 4);
+    expect(a.significant).toBe(true);
+    const b = liftInterval(9, 10, 3, 10);
+    expect(b.lower).toBeCloseTo(0.1705, 4);
+    expect(b.upper).toBeCloseTo(0.8090, 4);
+    const c = liftInterval(6, 7, 2, 7);
+    expect(c.lower).toBeCloseTo(0.0582, 4);
+    expect(c.upper).toBeCloseTo(0.8062, 4);
+    const d = liftInterval(5, 56, 0, 29);
+    expect(d.lower).toBeCloseTo(-0.0381, 4);
+    expect(d.upper).toBeCloseTo(0.1926, 4);
+    expect(d.relative).toBeNull();
+    const e = liftInterval(10, 10, 0, 20);
+    expect(e.lower).toBeCloseTo(0.6791, 4);
+    expect(e.upper).toBe(1);
+    // Wilson interval of 0 of 10: [0, 0.2775].
+    expect(wilson(0, 10).lower).toBe(0);
+    expect(wilson(0, 10).upper).toBeCloseTo(0.2775, 4);
+    const none = liftInterval(5, 50, 5, 50);
+    expect(none.difference).toBe(0);
+    expect(none.significant).toBe(false);
+    expect(none.lower).toBeLessThan(0);
+    expect(none.upper).toBeGreaterThan(0);
+  });
+});
