@@ -28,8 +28,14 @@ describe('logistic regression (Newton / IRLS)', () => {
     // x = 0: 3 of 10 bought; x = 1: 8 of 10. The MLE is intercept logit(0.3), slope logit(0.8) - logit(0.3).
     const X: number[][] = [];
     const y: number[] = [];
-    for (let i = 0; i < 10; i++) (X.push([0]), y.push(i < 3 ? 1 : 0));
-    for (let i = 0; i < 10; i++) (X.push([1]), y.push(i < 8 ? 1 : 0));
+    for (let i = 0; i < 10; i++) {
+      X.push([0]);
+      y.push(i < 3 ? 1 : 0);
+    }
+    for (let i = 0; i < 10; i++) {
+      X.push([1]);
+      y.push(i < 8 ? 1 : 0);
+    }
     const fit = fitLogistic(X, y, { l2: 0 });
     expect(fit.converged).toBe(true);
     expect(fit.intercept).toBeCloseTo(logit(0.3), 8);

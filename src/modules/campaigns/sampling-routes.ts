@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { decodeCursor, pageQuerySchema, pageSchema, toPage } from '../../kernel/http/pagination.js';
 import { defineRoute, jsonBody, jsonResponse } from '../../kernel/http/route.js';
-import { toJsonAmount } from '../../kernel/money.js';
+import { currencySchema, toJsonAmount } from '../../kernel/money.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
 import { ruleSchema } from '../audiences/index.js';
@@ -21,6 +21,7 @@ export const newSamplingCampaignSchema = z
     top_n: z.number().int().min(1).max(100_000).openapi({ description: 'samples to send at most' }),
     budget_minor: z.number().int().min(1, 'must be positive').max(1_000_000_000_00).openapi({ description: 'what the samples may cost in all, in the brand’s currency; it bounds N' }),
     sample_cost_minor: z.number().int().min(0).max(1_000_000_000).optional().openapi({ description: 'what one sample costs the brand; the variant’s price when absent' }),
+    currency: currencySchema.optional().openapi({ description: 'the currency of the budget and of the sample’s price; the brand’s default currency when absent' }),
     control_share: z.number().min(0).max(0.5).default(0.5).openapi({ description: 'the share held back: consecutive ranks in blocks of 1/share, one held back per block (0.5: pairs)' }),
     conversion_days: z.number().int().min(1).max(90).default(14).openapi({ description: 'a consumer converted when they bought the target within this many days after the samples were sent; also the model’s label window' }),
   })

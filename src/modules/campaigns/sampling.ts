@@ -26,6 +26,8 @@ export interface NewSamplingCampaign {
   top_n: number;
   budget_minor: number;
   sample_cost_minor?: number | undefined;
+  /** The currency of the budget and the sample's price; the brand's default when absent. */
+  currency?: string | undefined;
   control_share: number;
   conversion_days: number;
 }
@@ -185,7 +187,7 @@ export async function samplingEnrolments(db: AnyDb, merchant_id: string, campaig
 export async function createSamplingCampaign(db: AnyDb, merchant_id: string, input: NewSamplingCampaign, now = new Date()): Promise<SamplingCampaign> {
   const merchant = await getMerchant(db, merchant_id);
   if (merchant === undefined) throw problems.notFound('The merchant');
-  const currency = merchant.default_currency;
+  const currency = input.currency ?? merchant.default_currency;
   if ('product_id' in input.target) {
     const found = await sql`select 1 from product where merchant_id = ${merchant_id} and id = ${input.target.product_id}`.execute(db);
     if (found.rows.length === 0) throw new Problem(422, 'unknown_product', 'Unknown target product', `The brand has no product ${input.target.product_id}`, [{ field: 'target.product_id', location: 'body', message: 'no such product of this merchant' }]);
