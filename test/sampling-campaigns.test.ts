@@ -222,13 +222,16 @@ describe('sampling campaigns', () => {
 
   it('refuses bad input with problem+json and writes nothing', async () => {
     const theirs = await aStockedItem(other, { price_minor: 500 });
+    const unpriced = await aStockedItem(brand, { status: 'draft' });
     const count = await campaigns();
     const cases: [Record<string, unknown>, number, string][] = [
-      [{ target: { product_id: 'prd_nope' } }, 422, 'unknown_product'],
-      [{ target: { product_id: theirs.product_id } }, 422, 'unknown_product'],
-      [{ target: { category_id: 'cat_nope' } }, 422, 'unknown_category'],
-      [{ variant_id: theirs.variant_id }, 422, 'unknown_sample_variant'],
-      [{ variant_id: 'var_nope' }, 422, 'unknown_sample_variant'],
+      // Another merchant's product or variant is as unknown as one that does not exist.
+      [{ target: { product_id: 'prd_nope' } }, 404, 'not_found'],
+      [{ target: { product_id: theirs.product_id } }, 404, 'not_found'],
+      [{ target: { category_id: 'cat_nope' } }, 404, 'not_found'],
+      [{ variant_id: theirs.variant_id }, 404, 'not_found'],
+      [{ variant_id: 'var_nope' }, 404, 'not_found'],
+      [{ variant_id: unpriced.variant_id }, 422, 'sample_not_sendable'],
       [{ budget_minor: 0 }, 400, 'validation_failed'],
       [{ budget_minor: 799 }, 422, 'budget_too_small'],
       [{ control_share: 0.9 }, 400, 'validation_failed'],

@@ -190,16 +190,17 @@ export async function createSamplingCampaign(db: AnyDb, merchant_id: string, inp
   const currency = input.currency ?? merchant.default_currency;
   if ('product_id' in input.target) {
     const found = await sql`select 1 from product where merchant_id = ${merchant_id} and id = ${input.target.product_id}`.execute(db);
-    if (found.rows.length === 0) throw new Problem(422, 'unknown_product', 'Unknown target product', `The brand has no product ${input.target.product_id}`, [{ field: 'target.product_id', location: 'body', message: 'no such product of this merchant' }]);
+    // Another merchant's product is as unknown as a product that does not exist (tenancy: 404).
+    if (found.rows.length === 0) throw problems.notFound('The target product');
   } else if ('category_id' in input.target) {
     const found = await sql`select 1 from category where merchant_id = ${merchant_id} and id = ${input.target.category_id}`.execute(db);
-    if (found.rows.length === 0) throw new Problem(422, 'unknown_category', 'Unknown target category', `The brand has no category ${input.target.category_id}`, [{ field: 'target.category_id', location: 'body', message: 'no such category of this merchant' }]);
+    if (found.rows.length === 0) throw problems.notFound('The target category');
   }
+  const own = await sql`select 1 from variant where merchant_id = ${merchant_id} and id = ${input.variant_id}`.execute(db);
+  if (own.rows.length === 0) throw problems.notFound('The sample variant');
   const [quote] = await quoteLines(db, [{ variant_id: input.variant_id, quantity: 1 }], currency);
-  if (quote === undefined || !quote.ok || quote.merchant_id !== merchant_id) {
-    const detail = quote !== undefined && quote.ok ? `The brand sells no variant ${input.variant_id}` : (quote?.detail ?? 'no such variant');
-    throw new Problem(422, 'unknown_sample_variant', 'The sample cannot be sent', detail, [{ field: 'variant_id', location: 'body', message: detail }]);
-  }
+  if (quote === undefined) throw problems.notFound('The sample variant');
+  if (!quote.ok) throw new Problem(422, 'sample_not_sendable', 'The sample cannot be sent', quote.detail, [{ field: 'variant_id', location: 'body', message: quote.detail }]);
   const cost = input.sample_cost_minor === undefined ? quote.unit_price_minor : BigInt(input.sample_cost_minor);
   const budget = BigInt(input.budget_minor);
   const n = samplesAffordable(input.top_n, budget, cost);
