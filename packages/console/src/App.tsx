@@ -23,6 +23,8 @@ const PayoutDetail = lazy(() => import('./pages/payouts/PayoutDetail'));
 const Promotions = lazy(() => import('./pages/promotions/Promotions'));
 const PromotionEditor = lazy(() => import('./pages/promotions/PromotionEditor'));
 const PromotionReport = lazy(() => import('./pages/promotions/PromotionReport'));
+const SamplingCampaigns = lazy(() => import('./pages/campaigns/SamplingCampaigns'));
+const SamplingResults = lazy(() => import('./pages/campaigns/SamplingResults'));
 const Consumers = lazy(() => import('./pages/consumers/Consumers'));
 const ConsumerDetail = lazy(() => import('./pages/consumers/ConsumerDetail'));
 const Platform = lazy(() => import('./pages/platform/Platform'));
@@ -84,6 +86,8 @@ export function App() {
         <Route path="promotions/new" element={page(<PromotionEditor />)} />
         <Route path="promotions/:promotionId" element={page(<PromotionEditor />)} />
         <Route path="promotions/:promotionId/report" element={page(<PromotionReport />)} />
+        <Route path="campaigns/sampling" element={page(<SamplingCampaigns />)} />
+        <Route path="campaigns/sampling/:campaignId" element={page(<SamplingResults />)} />
         <Route path="consumers" element={page(<Consumers />)} />
         <Route path="consumers/:profileId" element={page(<ConsumerDetail />)} />
         <Route path="mail" element={page(<Mail />)} />
