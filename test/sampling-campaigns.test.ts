@@ -4,9 +4,10 @@ import { inTransaction } from '../src/kernel/db.js';
 import { kernelChecks, runChecks } from '../src/kernel/checks.js';
 import { liftInterval, setSamplingAudiences } from '../src/modules/campaigns/index.js';
 import { ingestEvents, storedIdentifier, type IncomingEvent } from '../src/modules/databank/index.js';
-import { modules } from '../src/platform/modules.js';
+import { OutboxDispatcher } from '../src/kernel/events/dispatcher.js';
+import { eventHandlers, modules } from '../src/platform/modules.js';
 import { aLocation, aStockedItem, buy, stockOf, type ShopItem } from './support/commerce.js';
-import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
+import { createTestPlatform, silentLogger, type TestMerchant, type TestPlatform } from './support/platform.js';
 
 /**
  * Sampling campaigns on real PostgreSQL: the audience ranked by a propensity model learned from
@@ -170,7 +171,12 @@ describe('sampling campaigns', () => {
     expect(again.status).toBe(409);
     expect(again.headers.get('content-type')).toContain('application/problem+json');
     expect((await brand.call('GET', `/v1/sampling-campaigns/${res.body.id as string}`)).body).toMatchObject({ status: 'running' });
-    // A sample is not a purchase, and the platform's invariants hold.
+    // A sample is not a purchase: the data bank hears of it as received, and the platform's invariants hold.
+    const dispatcher = new OutboxDispatcher({ db: db(), pool: platform.database.pool, handlers: eventHandlers(platform.ctx), logger: silentLogger, poll_ms: 50 });
+    await dispatcher.drain();
+    const recorded = (await sql<{ event: string }>`select distinct event from cdp_event where merchant_id = ${brand.id} and properties->>'order_id' = any(${sent.body.order_ids as string[]}::text[])`.execute(db())).rows.map((r) => r.event);
+    expect(recorded).toContain('Sample Received');
+    expect(recorded).not.toContain('Order Paid');
     const reports = await runChecks(db(), [...kernelChecks, ...modules.flatMap((m) => m.checks ?? [])]);
     expect(reports.filter((r) => r.violations.length > 0)).toEqual([]);
     // Stock is out now (3 units, 3 sent): the next campaign's treatment is skipped out of stock.

@@ -3,6 +3,7 @@ import { newId } from '../../../kernel/ids.js';
 import { publish } from '../../../kernel/events/outbox.js';
 import type { SampleAddress } from '../../../modules/campaigns/index.js';
 import type { LineQuote } from '../../../modules/catalog/index.js';
+import { sample_checkout_prefix } from '../../../modules/databank/index.js';
 import { applyStockChanges } from '../../../modules/inventory/index.js';
 import { insertPlacedOrders, orderEventPayload, orderPlaced, placedBy, splitIntoOrders, transitionOrders, type PlacedOrder } from '../../../modules/orders/index.js';
 
@@ -26,7 +27,7 @@ export async function createSampleOrders(trx: AnyTrx, campaign_id: string, quote
   const now = Date.now();
   const placed = requests.flatMap(({ address, location_id }) =>
     splitIntoOrders(
-      { checkout_id: `sample:${campaign_id}:${newId('chk')}`, channel_merchant_id: quote.merchant_id, currency: quote.currency, buyer_email: address.buyer_email, consumer_id: address.consumer_id, cart_id: null, unpaid_ttl_s: 3_600 },
+      { checkout_id: `${sample_checkout_prefix}${campaign_id}:${newId('chk')}`, channel_merchant_id: quote.merchant_id, currency: quote.currency, buyer_email: address.buyer_email, consumer_id: address.consumer_id, cart_id: null, unpaid_ttl_s: 3_600 },
       [{ merchant_id: quote.merchant_id, variant_id: quote.variant_id, product_id: quote.product_id, category_id: quote.category_id, sku: quote.sku, title: quote.title, title_i18n: quote.title_i18n, quantity: 1, unit_price_minor: 0n }],
       new Map([
         [
