@@ -10,6 +10,7 @@ import { aLocation, aStockedItem, buy } from './support/commerce.js';
 import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
 import { operatorSession } from './support/operator.js';
 import { markOrderPaid } from './support/orders.js';
+import { samplingCampaignBody, wireAllProfilesAudience } from './support/sampling.js';
 import { ensureAccount } from '../src/modules/ledger/index.js';
 
 /**
@@ -84,6 +85,13 @@ const fixtures: Record<string, ListFixture> = {
     }),
   },
   listLocations: { setup: async (m) => ({ path: '/v1/locations', add: async () => void (await aLocation(m)) }) },
+  listSamplingCampaigns: {
+    setup: async (m) => {
+      wireAllProfilesAudience();
+      const item = await aStockedItem(m);
+      return { path: '/v1/sampling-campaigns', add: async () => void (await created(m.call('POST', '/v1/sampling-campaigns', { body: samplingCampaignBody(item) }))) };
+    },
+  },
   listPromotions: { setup: async (m) => ({ path: '/v1/promotions', add: async () => void (await created(m.call('POST', '/v1/promotions', { body: { name: 'Paging', kind: 'coupon', currency: 'CNY', effect: { type: 'amount_off', amount_minor: 1 } } }))) }) },
   listProducts: { setup: async (m) => ({ path: '/v1/products', add: async () => void (await aStockedItem(m, { units: 0 })) }) },
   listStockLevels: {

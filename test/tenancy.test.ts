@@ -7,6 +7,7 @@ import { aLocation as shopLocation, aStockedItem, buy } from './support/commerce
 import { Secret, TOTP } from 'otpauth';
 import { createTestPlatform, type TestConsoleSession, type TestMerchant, type TestPlatform } from './support/platform.js';
 import { autoConfirm, markOrderPaid } from './support/orders.js';
+import { aSamplingCampaign, samplingCampaignBody, wireAllProfilesAudience } from './support/sampling.js';
 
 /**
  * One merchant must never read or change another's data. This test walks the whole route table:
@@ -266,6 +267,18 @@ const fixtures: Record<string, Fixture> = {
   },
   listCouponCodeBatches: { kind: 'item', setup: async (a) => { const { promotion_id, batch_id } = await aCodeBatch(a); return { path: `/v1/promotions/${promotion_id}/code-batches`, marker: batch_id }; } },
   exportCouponCodesCsv: { kind: 'item', setup: async (a) => { const { batch_id } = await aCodeBatch(a); return { path: `/v1/code-batches/${batch_id}/codes.csv`, marker: batch_id }; } },
+  createSamplingCampaign: {
+    kind: 'item',
+    setup: async (a) => {
+      wireAllProfilesAudience();
+      const item = await aStockedItem(a);
+      return { path: '/v1/sampling-campaigns', body: samplingCampaignBody(item), marker: item.product_id, readBack: `/v1/products/${item.product_id}` };
+    },
+  },
+  listSamplingCampaigns: { kind: 'collection', setup: async (a) => ({ path: '/v1/sampling-campaigns?limit=100', marker: await aSamplingCampaign(a) }) },
+  getSamplingCampaign: { kind: 'item', setup: async (a) => { const id = await aSamplingCampaign(a); return { path: `/v1/sampling-campaigns/${id}`, marker: id }; } },
+  getSamplingCampaignResults: { kind: 'item', setup: async (a) => { const id = await aSamplingCampaign(a); return { path: `/v1/sampling-campaigns/${id}/results`, marker: id }; } },
+  sendSamplingCampaign: { kind: 'item', setup: async (a) => { const id = await aSamplingCampaign(a); return { path: `/v1/sampling-campaigns/${id}/send`, body: {}, marker: id, readBack: `/v1/sampling-campaigns/${id}` }; } },
   listPromotionRedemptions: { kind: 'item', setup: async (a) => { const id = await aCouponPromotion(a); return { path: `/v1/promotions/${id}/redemptions`, marker: id }; } },
   bulkOrderAction: {
     kind: 'batch',

@@ -16,6 +16,7 @@ import { verifyEmailFlow } from '../flows/verify-email/index.js';
 import { editVariantsFlow } from '../flows/edit-variants/index.js';
 import { shipParcelFlow } from '../flows/ship-parcel/index.js';
 import { returnGoodsFlow } from '../flows/return-goods/index.js';
+import { sendSamplesFlow } from '../flows/send-samples/index.js';
 import { catalogModule } from '../modules/catalog/index.js';
 import { accountsModule } from '../modules/accounts/index.js';
 import { inventoryModule } from '../modules/inventory/index.js';
@@ -45,7 +46,7 @@ export const allMigrations: readonly ModuleMigrations[] = [
 ];
 
 /** Every flow: processes that span modules (src/flows), registered after the modules they call. */
-export const flows: readonly BosFlow[] = [placeOrderFlow, capturePaymentFlow, releaseEscrowFlow, verifyEmailFlow, eraseConsumerFlow, editVariantsFlow, shipParcelFlow, returnGoodsFlow];
+export const flows: readonly BosFlow[] = [placeOrderFlow, capturePaymentFlow, releaseEscrowFlow, verifyEmailFlow, eraseConsumerFlow, editVariantsFlow, shipParcelFlow, returnGoodsFlow, sendSamplesFlow];
 
 /**
  * What the modules declare (scopes, webhook events, settings, commands) and what the platform

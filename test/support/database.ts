@@ -8,7 +8,9 @@ export interface TestDatabase extends Database {
   drop(): Promise<void>;
 }
 
-const templateDatabase = 'openbos_test_template';
+/** Several checkouts sharing one PostgreSQL server each set their own prefix (OPENBOS_TEST_DB_PREFIX). */
+const prefix = process.env.OPENBOS_TEST_DB_PREFIX ?? 'openbos';
+const templateDatabase = `${prefix}_test_template`;
 
 export function adminUrl(): string {
   return inject('adminDatabaseUrl');
@@ -32,7 +34,7 @@ async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
 
 /** A fresh database with the current schema (cloned from the migrated template). */
 export async function createTestDatabase(options: { migrated?: boolean; pool_max?: number } = {}): Promise<TestDatabase> {
-  const name = `openbos_t_${randomBytes(6).toString('hex')}`;
+  const name = `${prefix}_t_${randomBytes(6).toString('hex')}`;
   await admin((c) => c.query(options.migrated === false ? `create database ${name}` : `create database ${name} template ${templateDatabase}`));
   const database = connectDatabase({ url: urlFor(name), pool_max: options.pool_max ?? 10 });
   return {

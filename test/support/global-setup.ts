@@ -11,7 +11,9 @@ import { allMigrations } from '../../src/platform/modules.js';
  * .openbos/test. A template database with every migration applied is built once per run; each
  * test file clones it into a database of its own, so files run in parallel without sharing rows.
  */
-export const templateDatabase = 'openbos_test_template';
+/** Several checkouts sharing one PostgreSQL server each set their own prefix (OPENBOS_TEST_DB_PREFIX). */
+const prefix = process.env.OPENBOS_TEST_DB_PREFIX ?? 'openbos';
+export const templateDatabase = `${prefix}_test_template`;
 
 let embedded: EmbeddedPostgres | undefined;
 
@@ -38,7 +40,7 @@ async function recreateTemplate(adminUrl: string): Promise<void> {
   await admin.connect();
   try {
     // Databases left by an interrupted run are dropped so they do not pile up.
-    const stale = await admin.query<{ datname: string }>(`select datname from pg_database where datname like 'openbos_t_%' or datname = $1`, [templateDatabase]);
+    const stale = await admin.query<{ datname: string }>(`select datname from pg_database where datname like $2 or datname = $1`, [templateDatabase, `${prefix}\\_t\\_%`]);
     for (const { datname } of stale.rows) await admin.query(`drop database if exists ${pg.escapeIdentifier(datname)} with (force)`);
     await admin.query(`create database ${pg.escapeIdentifier(templateDatabase)}`);
   } finally {

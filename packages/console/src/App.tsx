@@ -26,6 +26,8 @@ const PromotionReport = lazy(() => import('./pages/promotions/PromotionReport'))
 const Audiences = lazy(() => import('./pages/audiences/Audiences'));
 const AudienceBuilder = lazy(() => import('./pages/audiences/AudienceBuilder'));
 const AudienceDetail = lazy(() => import('./pages/audiences/AudienceDetail'));
+const SamplingCampaigns = lazy(() => import('./pages/campaigns/SamplingCampaigns'));
+const SamplingResults = lazy(() => import('./pages/campaigns/SamplingResults'));
 const Consumers = lazy(() => import('./pages/consumers/Consumers'));
 const ConsumerDetail = lazy(() => import('./pages/consumers/ConsumerDetail'));
 const Platform = lazy(() => import('./pages/platform/Platform'));
@@ -91,6 +93,8 @@ export function App() {
         <Route path="audiences/new" element={page(<AudienceBuilder />)} />
         <Route path="audiences/:audienceId" element={page(<AudienceDetail />)} />
         <Route path="audiences/:audienceId/edit" element={page(<AudienceBuilder />)} />
+        <Route path="campaigns/sampling" element={page(<SamplingCampaigns />)} />
+        <Route path="campaigns/sampling/:campaignId" element={page(<SamplingResults />)} />
         <Route path="consumers" element={page(<Consumers />)} />
         <Route path="consumers/:profileId" element={page(<ConsumerDetail />)} />
         <Route path="mail" element={page(<Mail />)} />

@@ -54,4 +54,41 @@ export const migrations = [
      );
      create index campaign_enrolment_due on campaign_enrolment (next_at) where status = 'active';`,
   ),
+  sqlMigration(
+    '20261206T1050_sampling_campaigns',
+    `-- A sampling campaign (campaign.kind = 'sampling'): what it wants bought (a product or a
+     -- category), the sample it sends, its budget, and the model that ranked its audience.
+     -- Its enrolments (campaign_enrolment) carry each consumer's rank, score and arm.
+     create table sampling_campaign (
+       merchant_id text not null,
+       campaign_id text not null,
+       target_product_id text,
+       target_category_id text,
+       variant_id text not null,
+       currency char(3) not null,
+       top_n integer not null check (top_n between 1 and 100000),
+       budget_minor bigint not null check (budget_minor > 0),
+       sample_cost_minor bigint not null check (sample_cost_minor >= 0),
+       audience jsonb not null,
+       model jsonb not null,
+       audience_size integer not null check (audience_size >= 0),
+       sent_at timestamptz,
+       primary key (merchant_id, campaign_id),
+       foreign key (merchant_id, campaign_id) references campaign (merchant_id, id),
+       check ((target_product_id is null) <> (target_category_id is null))
+     );
+     -- What sending did for each treatment consumer: the zero-price order of their sample, or why
+     -- none was sent (no delivery address, out of stock).
+     create table sampling_send (
+       merchant_id text not null,
+       campaign_id text not null,
+       profile_id text not null,
+       order_id text,
+       skipped_reason text check (skipped_reason in ('no_address', 'out_of_stock')),
+       created_at timestamptz not null default now(),
+       primary key (merchant_id, campaign_id, profile_id),
+       foreign key (merchant_id, campaign_id) references sampling_campaign (merchant_id, campaign_id),
+       check ((order_id is null) <> (skipped_reason is null))
+     );`,
+  ),
 ];

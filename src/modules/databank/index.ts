@@ -38,6 +38,7 @@ export { IngestCommitter } from './ingestion/committer.js';
 export { snapshotStages, stageCounts, stagesNow, stagesOfEmail, stageFlowBetween, defaultWindows, wholeHistory, stages, type Stage, type FlowStage } from './lifecycle.js';
 export { visitsByPlace, visit_places_max, type VisitWindow, type PlaceVisits } from './visits.js';
 export { eraseConsumer } from './consumers.js';
+export { sample_checkout_prefix } from './platform-events.js';
 export { consumerErased } from './events.js';
 export { storedIdentifier, hashValue } from './identifiers.js';
 export { importTaobao } from './import-taobao.js';

@@ -38,6 +38,9 @@ const recorded = [
 
 type Contacts = Awaited<ReturnType<typeof accountContacts>>;
 
+/** The checkout ID of the zero-price orders that send a campaign's samples (src/flows/send-samples). */
+export const sample_checkout_prefix = 'sample:';
+
 function buyerEmail(e: DomainEvent<OrderTransitionPayload>): string | undefined {
   const email = e.payload.buyer_email === null ? undefined : normaliseEmail(e.payload.buyer_email);
   return email === undefined || email.endsWith('@erased.invalid') ? undefined : email;
@@ -53,7 +56,8 @@ function toEvent(e: DomainEvent<OrderTransitionPayload>, name: string, contacts:
     merchant_id: e.merchant_id,
     message_id: e.id,
     type: 'track',
-    event: name,
+    // A free sample of a sampling campaign (campaigns, send-samples flow) is received, not bought.
+    event: name === 'Order Paid' && p.checkout_id.startsWith(sample_checkout_prefix) ? 'Sample Received' : name,
     user_id: null,
     anonymous_id: null,
     traits: { email, ...(account === undefined ? {} : { name: account.name, ...(account.phone === null ? {} : { phone: account.phone }) }) },

@@ -26,6 +26,7 @@ const byName: Record<string, Signal> = {
   'signed up': 'interested',
   'membership joined': 'interested',
   'sample claimed': 'interested',
+  'sample received': 'interested',
   'coupon claimed': 'interested',
   'order completed': 'purchase',
   'order paid': 'purchase',
