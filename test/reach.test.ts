@@ -2,12 +2,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OutboxDispatcher } from '../src/kernel/events/dispatcher.js';
 import { eraseConsumer } from '../src/modules/databank/index.js';
+import { eventHandlers } from '../src/platform/modules.js';
 import { checks } from '../src/modules/reach/checks.js';
 import { closeReachTransports, inQuietHours, markInterruptedSends, reachSignatureHeader, sendMessages, setReachSettings, type ReachLinks, type SendRequest } from '../src/modules/reach/index.js';
 import { verifyWebhookSignature } from '../src/modules/webhooks/index.js';
 import { aLocation } from './support/commerce.js';
-import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
+import { createTestPlatform, silentLogger, type TestMerchant, type TestPlatform } from './support/platform.js';
 import { seedConsumers } from './support/reach.js';
 import { startSmtpServer, type TestSmtpServer } from './support/smtp.js';
 
@@ -217,6 +219,14 @@ describe('the channels', () => {
     expect(second.body.data[0].read_at).not.toBeNull();
     expect((await read(other.body.token as string)).body.data).toEqual([]);
     expect((await brand.call('GET', '/v1/account/messages', { key: brand.publishableKey })).status).toBe(401);
+
+    // Erased: the feed's messages (which greet the consumer by name) go with the consumer.
+    await eraseConsumer(db(), brand.id, p!, 'test');
+    const dispatcher = new OutboxDispatcher({ db: db(), pool: platform.database.pool, handlers: eventHandlers(platform.ctx), logger: silentLogger, poll_ms: 50 });
+    await dispatcher.drain();
+    const left = await sql<{ n: number }>`select count(*)::int as n from reach_feed_message where merchant_id = ${brand.id} and profile_id = ${p!}`.execute(db());
+    expect(left.rows[0]!.n).toBe(0);
+    expect((await read(signUp.body.token as string)).body.data).toEqual([]);
   });
 
   it('the screen channel queues a message for a store’s screens, which fetch it with their token', async () => {

@@ -6,6 +6,7 @@
  */
 import { defineModule } from '../../kernel/module.js';
 import { checks } from './checks.js';
+import { erasureHandlers } from './erasure.js';
 import { migrations } from './migrations.js';
 import { registerTrackingRoutes } from './tracking-routes.js';
 import { conversionHandlers } from './tracking.js';
@@ -24,6 +25,7 @@ export const reachModule = defineModule({
     // At start-up: sends a killed process left `sending` past the lease are marked interrupted (never resent).
     markInterruptedSends(ctx.db).catch((error: unknown) => ctx.logger.error({ err: error }, 'marking interrupted reach sends failed'));
   },
+  handlers: ({ db }) => erasureHandlers(db),
   maintenance: [{ name: 'reach.mark_interrupted', interval_ms: 60_000, run: async ({ db }) => void (await markInterruptedSends(db)) }],
   scopes: [
     { name: 'reach:read', kind: 'secret', description: 'Read reach settings and the log of messages sent and suppressed (with reasons)' },
