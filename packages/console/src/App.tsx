@@ -23,6 +23,8 @@ const PayoutDetail = lazy(() => import('./pages/payouts/PayoutDetail'));
 const Promotions = lazy(() => import('./pages/promotions/Promotions'));
 const PromotionEditor = lazy(() => import('./pages/promotions/PromotionEditor'));
 const PromotionReport = lazy(() => import('./pages/promotions/PromotionReport'));
+const Campaigns = lazy(() => import('./pages/campaigns/Campaigns'));
+const CampaignEditor = lazy(() => import('./pages/campaigns/CampaignEditor'));
 const Consumers = lazy(() => import('./pages/consumers/Consumers'));
 const ConsumerDetail = lazy(() => import('./pages/consumers/ConsumerDetail'));
 const Platform = lazy(() => import('./pages/platform/Platform'));
@@ -84,6 +86,9 @@ export function App() {
         <Route path="promotions/new" element={page(<PromotionEditor />)} />
         <Route path="promotions/:promotionId" element={page(<PromotionEditor />)} />
         <Route path="promotions/:promotionId/report" element={page(<PromotionReport />)} />
+        <Route path="campaigns" element={page(<Campaigns />)} />
+        <Route path="campaigns/new" element={page(<CampaignEditor />)} />
+        <Route path="campaigns/:campaignId" element={page(<CampaignEditor />)} />
         <Route path="consumers" element={page(<Consumers />)} />
         <Route path="consumers/:profileId" element={page(<ConsumerDetail />)} />
         <Route path="mail" element={page(<Mail />)} />
