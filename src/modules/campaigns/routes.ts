@@ -186,7 +186,7 @@ export const pauseCampaignRoute = lifecycle('pause', 'Pause a running or schedul
 export const resumeCampaignRoute = lifecycle('resume', 'Resume a paused campaign: consumers whose step fell due meanwhile move on at once');
 export const cancelCampaignRoute = lifecycle('cancel', 'Cancel a campaign: no one enrols any more and everyone still in its journey leaves it');
 
-const enrolmentCursor = keyCursor([(p) => p.length > 0 && p.length <= 64]);
+const enrolmentCursor = keyCursor([(p) => /^[a-z]{2,8}_[0-9A-Za-z]{1,60}$/.test(p)]);
 
 export const listEnrolmentsRoute = defineRoute({
   operationId: 'listCampaignEnrolments',
