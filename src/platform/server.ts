@@ -16,6 +16,7 @@ import { buildApp } from './app.js';
 import { runDemoActivity } from './demo-activity.js';
 import { runFulfilmentDemo } from './demo-fulfilment.js';
 import { runPromotionsDemo } from './demo-promotions.js';
+import { runCampaignsDemo } from './demo-campaigns.js';
 import { shipping } from '../modules/logistics/index.js';
 import { runPayouts } from '../modules/payments/index.js';
 import { openDatabase, type OpenedDatabase } from './database.js';
@@ -72,6 +73,7 @@ export async function placeDemoOrders(ctx: ModuleContext, seeded: DemoCredential
     // A simulated hour a second for the demo's parcel: at the door within a minute or two.
     const omnichannel = await runFulfilmentDemo(quiet.app, seeded, ctx.logger, { hurry: async (tracking_number) => void (await shipping(ctx).simulated?.hurry(tracking_number, 1_000)) });
     const promoted = await runPromotionsDemo(quiet.app, seeded, ctx.logger);
+    await runCampaignsDemo(quiet.app, seeded, ctx.logger);
     ctx.logger.info({ orders: placed + omnichannel + promoted.orders }, 'placed the demo orders');
   } finally {
     // Ready even when placing them failed (the error goes on up): a half-placed demo is still a platform.

@@ -38,7 +38,7 @@ export const campaignsModule = defineModule({
 });
 
 export { entrySchema, journeyProblems, messageSchema, stepSchema, stepsSchema, successors, type AudienceSource, type Entry, type Step } from './journey.js';
-export { campaignPorts, setCampaignPorts, type CampaignPorts, type CampaignPortsFactory } from './ports.js';
+export { campaignPorts, campaignPortsWired, setCampaignPorts, type CampaignPorts, type CampaignPortsFactory } from './ports.js';
 export { armOf, campaignTick, cancelCampaign, enrol, enrolEntered, pauseCampaign, resumeCampaign, runCampaignTick, startCampaign, walkBatch } from './engine.js';
 export { createCampaign, createSeason, enrolmentCounts, getCampaign, getSeason, listCampaigns, listEnrolments, listSeasons, phases, type Campaign, type CampaignInput, type Phase, type Season } from './store.js';
 export { engagedNotBought, reachedAndBought, reachedNotBought, seasonFlows, type SeasonFlow } from './seasons.js';

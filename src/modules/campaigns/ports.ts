@@ -41,3 +41,8 @@ export function setCampaignPorts(make: CampaignPortsFactory): void {
 export function campaignPorts(db: AnyDb): CampaignPorts {
   return factory(db);
 }
+
+/** Whether the platform wired real ports (the demo starts its campaign only then). */
+export function campaignPortsWired(): boolean {
+  return factory !== unwired;
+}
