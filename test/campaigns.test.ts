@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kernelChecks, runChecks } from '../src/kernel/checks.js';
 import { newId } from '../src/kernel/ids.js';
 import { runDueJobs, type JobHandler } from '../src/kernel/jobs.js';
-import { armOf, campaignPorts, reachedNotBought, runCampaignTick, setCampaignPorts, walkBatch, getCampaign } from '../src/modules/campaigns/index.js';
+import { armOf, campaignPorts, enrolEntered, reachedNotBought, runCampaignTick, setCampaignPorts, walkBatch, getCampaign } from '../src/modules/campaigns/index.js';
 import { hashValue } from '../src/modules/databank/index.js';
 import { modules } from '../src/platform/modules.js';
 import { makeProfiles, testCampaignPorts } from './support/campaign-ports.js';
@@ -229,6 +229,27 @@ describe('a journey', () => {
     expect(rest.body.next_cursor).toBeNull();
     expect(await count(sql<{ n: number }>`select count(*)::int as n from campaign_enrolment where merchant_id = ${m.id} and campaign_id = ${id} and status = 'done'`)).toBe(3);
     expect((await getCampaign(db(), m.id, id))?.status).toBe('running');
+  });
+});
+
+describe('entering an audience', () => {
+  it('enrols each consumer who enters the saved audience once, in the running campaigns that wait for it only', async () => {
+    const m = await aBrand();
+    await makeProfiles(db(), m.id, 5);
+    audiences.set(`aud_vip_${m.id}`, { merchant_id: m.id });
+    const body = { name: 'VIP welcome', entry: { kind: 'audience_entered', audience_id: `aud_vip_${m.id}` }, steps: [{ kind: 'send', channel: 'email', message: message('Welcome, VIP') }] };
+    const running = (await m.call('POST', '/v1/campaigns', { body })).body.id as string;
+    const draft = (await m.call('POST', '/v1/campaigns', { body })).body.id as string;
+    expect((await m.call('POST', `/v1/campaigns/${running}/start`)).status).toBe(200);
+    expect(await enrolEntered(db(), m.id, `aud_vip_${m.id}`, [profile(1), profile(2)])).toBe(2);
+    expect(await enrolEntered(db(), m.id, `aud_vip_${m.id}`, [profile(2), profile(3)])).toBe(1);
+    expect(await enrolEntered(db(), m.id, 'aud_other', [profile(4)])).toBe(0);
+    expect((await m.call('GET', `/v1/campaigns/${running}`)).body.enrolments.enrolled).toBe(3);
+    expect((await m.call('GET', `/v1/campaigns/${draft}`)).body.enrolments.enrolled).toBe(0);
+    await runCampaignTick(db(), campaignPorts(db()), m.id, running);
+    expect(await sends(m.id, running)).toBe(3);
+    // It keeps waiting for more: no end date, so it is still running.
+    expect((await getCampaign(db(), m.id, running))?.status).toBe('running');
   });
 });
 

@@ -64,9 +64,9 @@ export function testCampaignPorts(options: TestPortsOptions = {}): CampaignPorts
 }
 
 /**
- * Makes `n` data bank profiles for a brand fast, in SQL: profile `${prefix}${i}` with consumer
- * number i; marketing consent granted where `i % consent_every !== 0`... precisely: consented when
- * `consented(i)`; returns nothing (the ids are predictable).
+ * Makes `n` data bank profiles for a brand fast, in SQL: profile `${prefix}${i}` (i zero-padded to
+ * 7 digits) with consumer number i. Marketing consent: none asked when i % 3 = 0, refused when
+ * i % 5 = 0, granted otherwise; email refused when i % 7 = 0.
  */
 export async function makeProfiles(db: AnyDb, merchant_id: string, n: number, prefix = 'prf_'): Promise<void> {
   await sql`insert into cdp_graph_version (merchant_id, version, next_num) values (${merchant_id}, 1, ${n}) on conflict (merchant_id) do update set next_num = greatest(cdp_graph_version.next_num, ${n})`.execute(db);
