@@ -1,4 +1,6 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enrol, getCampaign } from '../src/modules/campaigns/index.js';
 import { releaseEscrow } from '../src/flows/release-escrow/index.js';
 import { inTransaction } from '../src/kernel/db.js';
 import { openApiConfig } from '../src/kernel/http/app.js';
@@ -93,6 +95,23 @@ const fixtures: Record<string, ListFixture> = {
     },
   },
   listPromotions: { setup: async (m) => ({ path: '/v1/promotions', add: async () => void (await created(m.call('POST', '/v1/promotions', { body: { name: 'Paging', kind: 'coupon', currency: 'CNY', effect: { type: 'amount_off', amount_minor: 1 } } }))) }) },
+  listCampaigns: { setup: async (m) => ({ path: '/v1/campaigns', add: async () => void (await created(m.call('POST', '/v1/campaigns', { body: pagedCampaign }))) }) },
+  listCampaignSeasons: { setup: async (m) => ({ path: '/v1/campaign-seasons', add: async () => void (await created(m.call('POST', '/v1/campaign-seasons', { body: { name: 'Paging', starts_on: '2027-03-01', ends_on: '2027-03-31' } }))) }) },
+  listCampaignEnrolments: {
+    setup: async (m) => {
+      const campaign = await created(m.call('POST', '/v1/campaigns', { body: pagedCampaign }));
+      const id = String(campaign.body.id);
+      await created(m.call('POST', `/v1/campaigns/${id}/start`), 200);
+      const add = async () => {
+        const profile_id = `prf_page${Math.random().toString(36).slice(2, 12)}`;
+        await sql`insert into cdp_graph_version (merchant_id, version, next_num) values (${m.id}, 1, 1) on conflict (merchant_id) do update set next_num = cdp_graph_version.next_num + 1`.execute(platform.database.db);
+        await sql`insert into cdp_profile (merchant_id, id, num, first_seen_at, last_seen_at) select ${m.id}, ${profile_id}, next_num, now(), now() from cdp_graph_version where merchant_id = ${m.id}`.execute(platform.database.db);
+        const c = await getCampaign(platform.database.db, m.id, id);
+        await enrol(platform.database.db, c!, [profile_id], new Date());
+      };
+      return { path: `/v1/campaigns/${id}/enrolments`, add, keyOf: (row) => String(row.profile_id) };
+    },
+  },
   listProducts: { setup: async (m) => ({ path: '/v1/products', add: async () => void (await aStockedItem(m, { units: 0 })) }) },
   listStockLevels: {
     setup: async (m) => {
@@ -225,6 +244,8 @@ const fixtures: Record<string, ListFixture> = {
     },
   },
 };
+
+const pagedCampaign = { name: 'Paging', entry: { kind: 'event', event: 'Signed Up' }, steps: [{ kind: 'wait', days: 1 }] };
 
 beforeAll(async () => {
   platform = await createTestPlatform();

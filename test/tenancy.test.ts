@@ -392,7 +392,45 @@ const fixtures: Record<string, Fixture> = {
   registerScreen: { kind: 'own', asConsole: true, request: { path: '/v1/screens', prepare: async () => ({ location_id: await aLocation(b), name: 'Own screen' }) } },
   listScreens: { kind: 'collection', setup: async (a) => ({ path: '/v1/screens?limit=100', marker: await aScreen(a) }) },
   updateScreen: { kind: 'item', setup: async (a) => { const id = await aScreen(a); return { path: `/v1/screens/${id}`, body: { active: false }, marker: id, readBack: '/v1/screens?limit=100' }; } },
+  createCampaign: { kind: 'own', request: { path: '/v1/campaigns', body: { name: 'Own campaign', entry: { kind: 'event', event: 'Signed Up' }, steps: [{ kind: 'send', channel: 'email', message: { subject: 'Hi', text: 'Hello' } }] } } },
+  listCampaigns: { kind: 'collection', setup: async (a) => ({ path: '/v1/campaigns?limit=100', marker: await aCampaign(a) }) },
+  getCampaign: { kind: 'item', setup: async (a) => { const id = await aCampaign(a); return { path: `/v1/campaigns/${id}`, marker: id }; } },
+  updateCampaign: { kind: 'item', setup: async (a) => { const id = await aCampaign(a); return { path: `/v1/campaigns/${id}`, body: { name: 'hijacked' }, marker: id }; } },
+  deleteCampaign: campaignItem(''),
+  startCampaign: campaignItem('/start'),
+  pauseCampaign: campaignItem('/pause'),
+  resumeCampaign: campaignItem('/resume'),
+  cancelCampaign: campaignItem('/cancel'),
+  listCampaignEnrolments: campaignItem('/enrolments'),
+  campaignFlowRule: { kind: 'item', setup: async (a) => { const id = await aCampaign(a); return { path: `/v1/campaigns/${id}/flow-rule?flow=reached_not_bought`, marker: id, readBack: `/v1/campaigns/${id}` }; } },
+  createCampaignSeason: { kind: 'own', request: { path: '/v1/campaign-seasons', body: { name: 'Own season', starts_on: '2027-03-01', ends_on: '2027-05-31' } } },
+  listCampaignSeasons: { kind: 'collection', setup: async (a) => ({ path: '/v1/campaign-seasons?limit=100', marker: await aSeason(a) }) },
+  getCampaignSeason: seasonItem(undefined),
+  updateCampaignSeason: seasonItem({ name: 'hijacked' }),
+  deleteCampaignSeason: seasonItem(undefined),
 };
+
+const campaignBody = { name: 'A’s campaign', entry: { kind: 'event', event: 'Signed Up' }, steps: [{ kind: 'send', channel: 'email', message: { subject: 'Hi', text: 'Hello' } }] };
+
+async function aCampaign(a: TestMerchant): Promise<string> {
+  const res = await a.call('POST', '/v1/campaigns', { body: campaignBody });
+  expect(res.status, res.text).toBe(201);
+  return res.body.id as string;
+}
+
+function campaignItem(suffix: string): Fixture {
+  return { kind: 'item', setup: async (a) => { const id = await aCampaign(a); return { path: `/v1/campaigns/${id}${suffix}`, marker: id, readBack: `/v1/campaigns/${id}` }; } };
+}
+
+async function aSeason(a: TestMerchant): Promise<string> {
+  const res = await a.call('POST', '/v1/campaign-seasons', { body: { name: 'A’s season', starts_on: '2027-03-01', ends_on: '2027-05-31' } });
+  expect(res.status, res.text).toBe(201);
+  return res.body.id as string;
+}
+
+function seasonItem(body: unknown): Fixture {
+  return { kind: 'item', setup: async (a) => { const id = await aSeason(a); return { path: `/v1/campaign-seasons/${id}`, ...(body === undefined ? {} : { body }), marker: id }; } };
+}
 
 async function aScreen(a: TestMerchant): Promise<string> {
   const res = await a.call('POST', '/v1/screens', { body: { location_id: await aLocation(a), name: 'A’s screen' } });

@@ -17,6 +17,8 @@ import { runDemoActivity } from './demo-activity.js';
 import { runFulfilmentDemo } from './demo-fulfilment.js';
 import { runPromotionsDemo } from './demo-promotions.js';
 import { bitmapPath, setBitmapPath } from '../modules/audiences/index.js';
+import { platformCampaignPorts, setCampaignPorts } from '../modules/campaigns/index.js';
+import { runCampaignsDemo } from './demo-campaigns.js';
 import { shipping } from '../modules/logistics/index.js';
 import { runPayouts } from '../modules/payments/index.js';
 import { openDatabase, type OpenedDatabase } from './database.js';
@@ -73,6 +75,7 @@ export async function placeDemoOrders(ctx: ModuleContext, seeded: DemoCredential
     // A simulated hour a second for the demo's parcel: at the door within a minute or two.
     const omnichannel = await runFulfilmentDemo(quiet.app, seeded, ctx.logger, { hurry: async (tracking_number) => void (await shipping(ctx).simulated?.hurry(tracking_number, 1_000)) });
     const promoted = await runPromotionsDemo(quiet.app, seeded, ctx.logger);
+    await runCampaignsDemo(quiet.app, seeded, ctx.logger);
     ctx.logger.info({ orders: placed + omnichannel + promoted.orders }, 'placed the demo orders');
   } finally {
     // Ready even when placing them failed (the error goes on up): a half-placed demo is still a platform.
@@ -104,6 +107,8 @@ export async function startPlatform(config: Config, logger: Logger = createLogge
   // kept current from the data bank's change notifications; PostgreSQL answers meanwhile.
   const audienceBitmaps = bitmapPath(database, { onError: (error, merchant_id) => logger.warn({ err: error, merchant_id }, 'audience bitmaps could not catch up') });
   setBitmapPath(audienceBitmaps);
+  // Campaigns send through the reach module and enrol the audiences module's members.
+  setCampaignPorts(platformCampaignPorts(config));
   const maintenance = startMaintenance(ctx);
 
   let shuttingDown = false;

@@ -28,6 +28,8 @@ const AudienceBuilder = lazy(() => import('./pages/audiences/AudienceBuilder'));
 const AudienceDetail = lazy(() => import('./pages/audiences/AudienceDetail'));
 const SamplingCampaigns = lazy(() => import('./pages/campaigns/SamplingCampaigns'));
 const SamplingResults = lazy(() => import('./pages/campaigns/SamplingResults'));
+const Campaigns = lazy(() => import('./pages/campaigns/Campaigns'));
+const CampaignEditor = lazy(() => import('./pages/campaigns/CampaignEditor'));
 const Consumers = lazy(() => import('./pages/consumers/Consumers'));
 const ConsumerDetail = lazy(() => import('./pages/consumers/ConsumerDetail'));
 const Platform = lazy(() => import('./pages/platform/Platform'));
@@ -95,6 +97,9 @@ export function App() {
         <Route path="audiences/:audienceId/edit" element={page(<AudienceBuilder />)} />
         <Route path="campaigns/sampling" element={page(<SamplingCampaigns />)} />
         <Route path="campaigns/sampling/:campaignId" element={page(<SamplingResults />)} />
+        <Route path="campaigns" element={page(<Campaigns />)} />
+        <Route path="campaigns/new" element={page(<CampaignEditor />)} />
+        <Route path="campaigns/:campaignId" element={page(<CampaignEditor />)} />
         <Route path="consumers" element={page(<Consumers />)} />
         <Route path="consumers/:profileId" element={page(<ConsumerDetail />)} />
         <Route path="mail" element={page(<Mail />)} />

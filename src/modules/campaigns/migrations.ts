@@ -91,4 +91,29 @@ export const migrations = [
        check ((order_id is null) <> (skipped_reason is null))
      );`,
   ),
+  sqlMigration(
+    '20261206T1040_campaign_execution',
+    `-- When the campaign started and enrolled its audience, and how far an event-entry campaign has
+     -- read the data bank's new events.
+     alter table campaign add column started_at timestamptz;
+     alter table campaign add column enrolled_at timestamptz;
+     alter table campaign add column entry_cursor timestamptz;
+     alter table campaign add column completed_at timestamptz;
+     -- When the consumer reached the step they are at ("did X since the last step").
+     alter table campaign_enrolment add column step_entered_at timestamptz not null default now();
+     create index campaign_enrolment_campaign_due on campaign_enrolment (merchant_id, campaign_id, next_at) where status = 'active';
+     -- What each coupon step gave a consumer, or why it gave nothing (no account, refused).
+     create table campaign_coupon (
+       merchant_id text not null,
+       campaign_id text not null,
+       profile_id text not null,
+       step_index integer not null,
+       promotion_id text not null,
+       wallet_coupon_id text,
+       skipped_reason text,
+       created_at timestamptz not null default now(),
+       primary key (merchant_id, campaign_id, profile_id, step_index),
+       check ((wallet_coupon_id is null) <> (skipped_reason is null))
+     );`,
+  ),
 ];

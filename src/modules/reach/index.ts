@@ -17,7 +17,6 @@ import { reachLinks } from './links.js';
 export const reachModule = defineModule({
   name: 'reach',
   migrations,
-  handlers: ({ db }) => conversionHandlers(db),
   checks,
   routes: (router, ctx) => {
     registerTrackingRoutes(router, ctx);
@@ -25,7 +24,8 @@ export const reachModule = defineModule({
     // At start-up: sends a killed process left `sending` past the lease are marked interrupted (never resent).
     markInterruptedSends(ctx.db).catch((error: unknown) => ctx.logger.error({ err: error }, 'marking interrupted reach sends failed'));
   },
-  handlers: ({ db }) => erasureHandlers(db),
+  // Conversions of campaign messages (an order paid within the campaign's window), and erasure's clean-up.
+  handlers: ({ db }) => [...conversionHandlers(db), ...erasureHandlers(db)],
   maintenance: [{ name: 'reach.mark_interrupted', interval_ms: 60_000, run: async ({ db }) => void (await markInterruptedSends(db)) }],
   scopes: [
     { name: 'reach:read', kind: 'secret', description: 'Read reach settings and the log of messages sent and suppressed (with reasons)' },

@@ -16,6 +16,7 @@ const sections = [
   { to: '/payouts', key: 'payouts', end: false },
   { to: '/promotions', key: 'promotions', end: false, scope: 'promotions:read' },
   { to: '/audiences', key: 'audiences', end: false, scope: 'audiences:read' },
+  { to: '/campaigns', key: 'campaigns', end: false, scope: 'campaigns:read' },
   { to: '/consumers', key: 'consumers', end: false },
   { to: '/mail', key: 'mail', end: false },
   { to: '/settings', key: 'settings', end: false },
