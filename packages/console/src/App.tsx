@@ -23,6 +23,9 @@ const PayoutDetail = lazy(() => import('./pages/payouts/PayoutDetail'));
 const Promotions = lazy(() => import('./pages/promotions/Promotions'));
 const PromotionEditor = lazy(() => import('./pages/promotions/PromotionEditor'));
 const PromotionReport = lazy(() => import('./pages/promotions/PromotionReport'));
+const CampaignResults = lazy(() => import('./pages/campaigns/Results'));
+const GeoLiftReport = lazy(() => import('./pages/campaigns/GeoLift'));
+const Analysis = lazy(() => import('./pages/campaigns/Analysis'));
 const Consumers = lazy(() => import('./pages/consumers/Consumers'));
 const ConsumerDetail = lazy(() => import('./pages/consumers/ConsumerDetail'));
 const Platform = lazy(() => import('./pages/platform/Platform'));
@@ -84,6 +87,9 @@ export function App() {
         <Route path="promotions/new" element={page(<PromotionEditor />)} />
         <Route path="promotions/:promotionId" element={page(<PromotionEditor />)} />
         <Route path="promotions/:promotionId/report" element={page(<PromotionReport />)} />
+        <Route path="campaigns/geo-lift" element={page(<GeoLiftReport />)} />
+        <Route path="campaigns/:campaignId/results" element={page(<CampaignResults />)} />
+        <Route path="analysis" element={page(<Analysis />)} />
         <Route path="consumers" element={page(<Consumers />)} />
         <Route path="consumers/:profileId" element={page(<ConsumerDetail />)} />
         <Route path="mail" element={page(<Mail />)} />
