@@ -167,6 +167,7 @@ const geoLiftBody = z
     matched_location_ids: z.array(z.string().min(1).max(64)).min(1).max(200).optional().openapi({ description: 'stores to compare with; by default every other store of the brand outside the radius' }),
     currency: z.string().regex(/^[A-Z]{3}$/).optional(),
   })
+  .strict()
   .openapi('GeoLiftRequest');
 
 const geoLiftSchema = z
