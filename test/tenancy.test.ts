@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseEscrow } from '../src/flows/release-escrow/index.js';
 import { inTransaction } from '../src/kernel/db.js';
@@ -323,6 +324,19 @@ const fixtures: Record<string, Fixture> = {
   },
   getStoresReport: { kind: 'collection', setup: async (a) => ({ path: '/v1/analytics/stores', marker: await aLocation(a) }) },
   getLifecycleReport: { kind: 'collection', setup: async (a) => { await aConsumer(a); const mine = await a.call('GET', '/v1/analytics/lifecycle'); return { path: '/v1/analytics/lifecycle', marker: `"whole_history":${JSON.stringify(mine.body.whole_history)}` }; } },
+  // Campaign analysis (issue 17): results of A's campaign; the analyses read the caller's own bank; geo-lift of A's store.
+  getCampaignResults: {
+    kind: 'item',
+    setup: async (a) => {
+      const id = `cmp_${Math.random().toString(36).slice(2, 10)}`;
+      await sql`insert into campaign (merchant_id, id, name, entry, steps) values (${a.id}, ${id}, 'Tenancy campaign', '{}', '[]')`.execute(platform.database.db);
+      return { path: `/v1/campaigns/${id}/results`, marker: id };
+    },
+  },
+  getFunnel: { kind: 'collection', setup: async (a) => analysisOf(a, '/v1/analysis/funnel?steps=Order%20Paid&from=2026-01-01&to=2026-01-31', (b) => `"consumers":${b.steps[0].consumers as number}`) },
+  getCohorts: { kind: 'collection', setup: async (a) => analysisOf(a, '/v1/analysis/cohorts?from=2026-01-01&to=2026-01-31', (b) => `"new_buyers":${b.cohorts[0].new_buyers as number}`) },
+  getStageFlow: { kind: 'collection', setup: async (a) => analysisOf(a, '/v1/analysis/stage-flow?from=2026-01-01&to=2026-01-31', (b) => `"total":${b.total as number}`) },
+  getGeoLift: { kind: 'item', setup: async (a) => { const id = await aLocation(a); return { path: '/v1/analysis/geo-lift', body: { location_id: id, event_date: '2026-01-15' }, marker: id, readBack: `/v1/locations/${id}` }; } },
   getConsoleSession: { kind: 'own', request: { path: '/v1/console/session' }, asConsole: true },
   signOut: { kind: 'own', request: { path: '/v1/console/session' }, asConsole: true },
   listConsoleUsers: { kind: 'collection', setup: async (a) => ({ path: '/v1/console-users', marker: (await a.signIn('staff')).user_id }) },
@@ -474,6 +488,26 @@ async function aConsumer(a: TestMerchant): Promise<{ profile_id: string; merge_i
   const profile_id = list.body.data[0].id as string;
   const merges = await platform.database.pool.query<{ id: string }>('select id from cdp_merge where merchant_id = $1 and into_profile_id = $2', [a.id, profile_id]);
   return { profile_id, merge_id: merges.rows[0]!.id };
+}
+
+/** An analysis of A's bank after three of A's consumers paid for an order on 2026-01-10; the marker is A's own figure. */
+async function analysisOf(a: TestMerchant, path: string, marker: (body: any) => string): Promise<{ path: string; marker: string }> {
+  await threeBuyers(a);
+  const mine = await a.call('GET', path);
+  expect(mine.status, mine.text).toBe(200);
+  return { path, marker: marker(mine.body) };
+}
+
+async function threeBuyers(a: TestMerchant): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    const userId = `tenant-buyer-${Math.random().toString(36).slice(2)}`;
+    const res = await platform.app.request('/v1/track', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${a.publishableKey}:`).toString('base64')}` },
+      body: JSON.stringify({ userId, event: 'Order Paid', properties: { amount_minor: 100, currency: 'CNY' }, timestamp: '2026-01-10T12:00:00Z' }),
+    });
+    expect(res.status).toBe(200);
+  }
 }
 
 function consumerItem(suffix: string): Fixture {

@@ -30,6 +30,9 @@ const SamplingCampaigns = lazy(() => import('./pages/campaigns/SamplingCampaigns
 const SamplingResults = lazy(() => import('./pages/campaigns/SamplingResults'));
 const Campaigns = lazy(() => import('./pages/campaigns/Campaigns'));
 const CampaignEditor = lazy(() => import('./pages/campaigns/CampaignEditor'));
+const CampaignResults = lazy(() => import('./pages/campaigns/Results'));
+const GeoLiftReport = lazy(() => import('./pages/campaigns/GeoLift'));
+const Analysis = lazy(() => import('./pages/campaigns/Analysis'));
 const Consumers = lazy(() => import('./pages/consumers/Consumers'));
 const ConsumerDetail = lazy(() => import('./pages/consumers/ConsumerDetail'));
 const Platform = lazy(() => import('./pages/platform/Platform'));
@@ -100,6 +103,9 @@ export function App() {
         <Route path="campaigns" element={page(<Campaigns />)} />
         <Route path="campaigns/new" element={page(<CampaignEditor />)} />
         <Route path="campaigns/:campaignId" element={page(<CampaignEditor />)} />
+        <Route path="campaigns/geo-lift" element={page(<GeoLiftReport />)} />
+        <Route path="campaigns/:campaignId/results" element={page(<CampaignResults />)} />
+        <Route path="analysis" element={page(<Analysis />)} />
         <Route path="consumers" element={page(<Consumers />)} />
         <Route path="consumers/:profileId" element={page(<ConsumerDetail />)} />
         <Route path="mail" element={page(<Mail />)} />

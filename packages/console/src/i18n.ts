@@ -15,6 +15,7 @@ import { promotions } from './locales/promotions';
 import { audiences } from './locales/audiences';
 import { sampling } from './locales/sampling';
 import { campaigns } from './locales/campaigns';
+import { analysis } from './locales/analysis';
 import { settings } from './locales/settings';
 import { shipments } from './locales/shipments';
 import { stock } from './locales/stock';
@@ -28,7 +29,7 @@ export const languages = [
   { code: 'zh-CN', label: '简体中文' },
 ] as const;
 
-const namespaces = { common, overview, catalog, stock, orders, fulfilment, pickup, shipments, payouts, promotions, audiences, campaigns, sampling, consumers, settings, mail, platform, localDelivery };
+const namespaces = { common, overview, catalog, stock, orders, fulfilment, pickup, shipments, payouts, promotions, audiences, campaigns, sampling, analysis, consumers, settings, mail, platform, localDelivery };
 const storageKey = 'openbos.language';
 
 function initialLanguage(): string {

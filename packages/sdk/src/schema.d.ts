@@ -312,6 +312,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/analysis/cohorts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retention by first-purchase month: the share of each month’s new buyers who bought again in month +1 … +N */
+        get: operations["getCohorts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analysis/funnel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Consumers who did each step in order within the window, by audience or by channel */
+        get: operations["getFunnel"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analysis/geo-lift": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Did an event at a place raise sales within R km over the following days, and the online sales of the consumers seen there, against matched areas (difference in differences)? */
+        post: operations["getGeoLift"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analysis/stage-flow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How consumers moved between A-I-P-L stages from the end of one day to the end of another, as a matrix */
+        get: operations["getStageFlow"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/analytics/lifecycle": {
         parameters: {
             query?: never;
@@ -747,6 +815,23 @@ export interface paths {
         put?: never;
         /** Pause a running or scheduled campaign: no one moves on and nothing is sent until it resumes */
         post: operations["pauseCampaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/campaigns/{campaign_id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A campaign’s results per arm (reached, suppressed by reason, opened, clicked, coupons, orders, sales) and its lift over the control group with 95% intervals */
+        get: operations["getCampaignResults"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -32643,6 +32728,78 @@ export interface components {
             /** Format: uri */
             url?: string;
         };
+        CampaignResults: {
+            arms: {
+                control: {
+                    clicked: number;
+                    conversion_rate: number | null;
+                    /** @description consumers with an order paid within the conversion window after entering */
+                    converted: number;
+                    coupon_discount_minor: number;
+                    coupons_redeemed: number;
+                    enrolled: number;
+                    messages_sent: number;
+                    opened: number;
+                    orders: number;
+                    /** @description consumers sent at least one message */
+                    reached: number;
+                    sales_minor: number;
+                    sales_per_consumer_minor: number | null;
+                    /** @description consumers with a suppressed send, by reason */
+                    suppressed: {
+                        [key: string]: number;
+                    };
+                };
+                treatment: {
+                    clicked: number;
+                    conversion_rate: number | null;
+                    /** @description consumers with an order paid within the conversion window after entering */
+                    converted: number;
+                    coupon_discount_minor: number;
+                    coupons_redeemed: number;
+                    enrolled: number;
+                    messages_sent: number;
+                    opened: number;
+                    orders: number;
+                    /** @description consumers sent at least one message */
+                    reached: number;
+                    sales_minor: number;
+                    sales_per_consumer_minor: number | null;
+                    /** @description consumers with a suppressed send, by reason */
+                    suppressed: {
+                        [key: string]: number;
+                    };
+                };
+            };
+            campaign_id: string;
+            conversion_days: number;
+            currency: string | null;
+            lift: {
+                /** @description treatment − control conversion rate, Newcombe’s hybrid score 95% interval */
+                conversion: {
+                    estimate: number;
+                    high: number;
+                    low: number;
+                } | null;
+                /** @description treatment ÷ control conversion − 1, Katz’s log 95% interval */
+                relative_conversion: {
+                    estimate: number;
+                    high: number;
+                    low: number;
+                } | null;
+                /** @description treatment − control sales per enrolled consumer, Welch’s 95% interval */
+                sales_per_consumer_minor: {
+                    df: number | null;
+                    estimate: number;
+                    high: number;
+                    low: number;
+                } | null;
+                significant: boolean | null;
+                verdict: string;
+            };
+            name: string;
+            status: string;
+        };
         CampaignSeason: {
             /** @description its campaigns, for the calendar (on the single season) */
             campaigns?: components["schemas"]["Campaign"][];
@@ -32795,6 +32952,18 @@ export interface components {
             summary: string;
             /** @description a claimed coupon is valid this long (never past ends_at); null: until the promotion ends */
             valid_hours_after_claim: number | null;
+        };
+        Cohorts: {
+            cohorts: {
+                buyers: (number | null)[];
+                month: string;
+                new_buyers: number;
+                retention: (number | null)[];
+            }[];
+            from: string;
+            months: number;
+            time_zone: string;
+            to: string;
         };
         ConsoleSession: {
             /** @description send it as `X-CSRF-Token` on every request that changes something */
@@ -33059,6 +33228,138 @@ export interface components {
             /** @enum {string} */
             status: "awaiting_pick" | "picking" | "packed" | "handed_to_carrier" | "ready_for_pickup" | "out_for_delivery" | "delivered" | "picked_up" | "cancelled" | "delivery_failed" | "lost" | "returned";
             updated_at: string;
+        };
+        Funnel: {
+            audience_id: string | null;
+            channel: string | null;
+            from: string;
+            steps: {
+                consumers: number;
+                conversion_from_first: number | null;
+                conversion_from_previous: number | null;
+                step: string;
+            }[];
+            time_zone: string;
+            to: string;
+        };
+        GeoLift: {
+            currency: string | null;
+            event_date: string;
+            matched_stores: {
+                code: string;
+                distance_km: number;
+                id: string;
+                latitude: number;
+                longitude: number;
+                name: string;
+                timezone: string;
+            }[];
+            online: {
+                did_per_consumer_minor: {
+                    df: number | null;
+                    estimate: number;
+                    high: number | null;
+                    low: number | null;
+                    significant: boolean | null;
+                } | null;
+                matched: {
+                    after_minor: number;
+                    before_minor: number;
+                };
+                matched_consumers: number;
+                periods: {
+                    after: {
+                        first_day: string;
+                        last_day: string;
+                    };
+                    before: {
+                        first_day: string;
+                        last_day: string;
+                    };
+                };
+                treated: {
+                    after_minor: number;
+                    before_minor: number;
+                };
+                treated_consumers: number;
+            };
+            periods: {
+                after: {
+                    days: number;
+                    first_day: string;
+                    last_day: string;
+                };
+                before: {
+                    days: number;
+                    first_day: string;
+                    last_day: string;
+                };
+            };
+            place: {
+                latitude: number;
+                location_id: string | null;
+                longitude: number;
+                name: string | null;
+                time_zone: string;
+            };
+            radius_km: number;
+            store_area: {
+                days: {
+                    day: string;
+                    matched_mean_minor: number;
+                    /** @enum {string} */
+                    period: "before" | "after";
+                    treated_minor: number;
+                }[];
+                did_per_day_minor: {
+                    df: number | null;
+                    estimate: number;
+                    high: number | null;
+                    low: number | null;
+                    significant: boolean | null;
+                };
+                did_total_minor: number;
+                matched: {
+                    after_per_day_minor: number;
+                    areas: number;
+                    before_per_day_minor: number;
+                };
+                relative: number | null;
+                treated: {
+                    after_per_day_minor: number;
+                    before_per_day_minor: number;
+                };
+            };
+            treated_stores: {
+                code: string;
+                distance_km: number;
+                id: string;
+                latitude: number;
+                longitude: number;
+                name: string;
+                timezone: string;
+            }[];
+            verdict: string;
+        };
+        GeoLiftRequest: {
+            currency?: string;
+            /**
+             * @description days measured from the event day on (store areas), and after it (online sales)
+             * @default 3
+             */
+            days_after: number;
+            /** @default 28 */
+            days_before: number;
+            /** @description the day of the event, in the place’s time zone */
+            event_date: string;
+            latitude?: number;
+            /** @description the place: a store of the brand (a pop-up, a store with a screen campaign) */
+            location_id?: string;
+            longitude?: number;
+            /** @description stores to compare with; by default every other store of the brand outside the radius */
+            matched_location_ids?: string[];
+            /** @default 3 */
+            radius_km: number;
         };
         LifecycleReport: {
             /** @description today, where the merchant is */
@@ -34157,6 +34458,22 @@ export interface components {
             }[];
             tracking_number: string | null;
             weight_g: number;
+        };
+        StageFlow: {
+            /** @description counts[i][j]: consumers in stages[i] at the end of `from` and stages[j] at the end of `to` */
+            counts: number[][];
+            from: string;
+            moves: {
+                consumers: number;
+                /** @enum {string} */
+                from: "none" | "aware" | "interested" | "purchased" | "loyal";
+                /** @enum {string} */
+                to: "none" | "aware" | "interested" | "purchased" | "loyal";
+            }[];
+            stages: ("none" | "aware" | "interested" | "purchased" | "loyal")[];
+            time_zone: string;
+            to: string;
+            total: number;
         };
         StockLevel: {
             available: number;
@@ -36534,6 +36851,399 @@ export interface operations {
                         /** @enum {boolean} */
                         success: true;
                     };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCohorts: {
+        parameters: {
+            query: {
+                /** @description first day, in the merchant’s time zone */
+                from: string;
+                months?: number;
+                /** @description last day (inclusive) */
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cohorts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cohorts"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getFunnel: {
+        parameters: {
+            query: {
+                audience_id?: string;
+                /** @description only consumers reached through this channel */
+                channel?: "email" | "sms" | "push" | "webhook" | "feed" | "screen";
+                /** @description first day, in the merchant’s time zone */
+                from: string;
+                /** @description event names, comma-separated, 1 to 8 */
+                steps: string;
+                /** @description last day (inclusive) */
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The funnel */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Funnel"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getGeoLift: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GeoLiftRequest"];
+            };
+        };
+        responses: {
+            /** @description The estimates, their intervals and the figures behind them */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GeoLift"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getStageFlow: {
+        parameters: {
+            query: {
+                /** @description first day, in the merchant’s time zone */
+                from: string;
+                /** @description last day (inclusive) */
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The flow */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StageFlow"];
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */
@@ -40339,6 +41049,100 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCampaignResults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The campaign’s results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignResults"];
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */

@@ -13,6 +13,7 @@ import { registerSamplingRoutes } from './sampling-routes.js';
 import { setSamplingAudiences } from './sampling-audience.js';
 import { audienceMembers } from './audience-members.js';
 import { registerCampaignRoutes } from './routes.js';
+import { registerAnalysisRoutes } from './analysis/routes.js';
 
 // Sampling campaigns rank the members of a saved audience or a rule, as the audiences module answers it.
 setSamplingAudiences(audienceMembers);
@@ -24,6 +25,7 @@ export const campaignsModule = defineModule({
   routes: (router: ModuleRouter, ctx: ModuleContext) => {
     registerCampaignRoutes(router, ctx);
     registerSamplingRoutes(router, ctx);
+    registerAnalysisRoutes(router, ctx, { audienceMembers: (db, merchant_id, audience_id) => audienceMembers(db, merchant_id, { audience_id }) });
   },
   jobs: campaignJobs,
   // A consumer entering a saved audience enrols in the running campaigns that wait for it.
@@ -61,3 +63,9 @@ export { createCampaign, createSeason, enrolmentCounts, getCampaign, getSeason, 
 export { engagedNotBought, reachedAndBought, reachedNotBought, seasonFlows, type SeasonFlow } from './seasons.js';
 export { checks as campaignChecks } from './checks.js';
 export { platformCampaignPorts } from './platform-ports.js';
+export { campaignResults, type CampaignResults } from './analysis/results.js';
+export { geoLift, type GeoLiftResult } from './analysis/geo-lift.js';
+export { funnel, type FunnelStep } from './analysis/funnel.js';
+export { cohorts, stageFlowMatrix } from './analysis/cohorts.js';
+export { newcombeDifference, welchDifference, relativeLift } from './analysis/stats.js';
+export type { AnalysisPorts, AudienceMembers } from './analysis/routes.js';
