@@ -100,25 +100,25 @@ async function generate(url: string, merchant_id: string, stores: string[][]): P
 interface Shape {
   name: string;
   rule: Rule;
-  /** Plain SQL counting the members ($1 the brand). */
+  /** Plain SQL counting the members ($1 the brand, $2 now). */
   sql: string;
 }
 
 function shapes(shanghaiStore: { id: string; latitude: number; longitude: number }): Shape[] {
   const live = `from cdp_profile p where p.merchant_id = $1 and p.merged_into is null`;
   const did = (event: string, days: number, extra = '') =>
-    `p.id in (select e.profile_id from cdp_event e where e.merchant_id = $1 and lower(e.event) = '${event}' and e.occurred_at > now() - interval '${days} days' ${extra})`;
+    `p.id in (select e.profile_id from cdp_event e where e.merchant_id = $1 and lower(e.event) = '${event}' and e.occurred_at > $2::timestamptz - interval '${days} days' ${extra})`;
   const dist = (lat: string, lon: string) =>
     `2 * 6371008.8 * asin(least(1, sqrt(power(sin(radians(${lat} - ${shanghaiStore.latitude}) / 2), 2) + cos(radians(${shanghaiStore.latitude})) * cos(radians(${lat})) * power(sin(radians(${lon} - ${shanghaiStore.longitude}) / 2), 2))))`;
   const lives = `(jsonb_typeof(p.traits->'home_latitude') = 'number' and ${dist("(p.traits->>'home_latitude')::float8", "(p.traits->>'home_longitude')::float8")} <= 3000)`;
   const seen = `p.id in (select e.profile_id from cdp_event e join location l on l.merchant_id = e.merchant_id and l.id = coalesce(e.properties->>'location_id', e.context->>'location_id')
-    where e.merchant_id = $1 and e.occurred_at > now() - interval '90 days' and ${dist('l.latitude', 'l.longitude')} <= 3000)`;
+    where e.merchant_id = $1 and e.occurred_at > $2::timestamptz - interval '90 days' and ${dist('l.latitude', 'l.longitude')} <= 3000)`;
   const consent = `exists (select 1 from cdp_consent c where c.merchant_id = $1 and c.profile_id = p.id and c.purpose = 'marketing' and c.granted)
     and not exists (select 1 from cdp_channel_consent c where c.merchant_id = $1 and c.profile_id = p.id and c.channel = 'sms' and not c.granted)`;
   const stage = `case when exists (select 1 from cdp_consent c where c.merchant_id = $1 and c.profile_id = p.id and c.purpose = 'analytics' and not c.granted) then null
-    when p.previous_purchase_at > now() - interval '365 days' or p.last_loyal_signal_at > now() - interval '365 days' then 'loyal'
-    when p.last_purchase_at > now() - interval '365 days' then 'purchased' when p.last_interest_at > now() - interval '30 days' then 'interested'
-    when p.last_aware_at > now() - interval '30 days' then 'aware' end`;
+    when p.previous_purchase_at > $2::timestamptz - interval '365 days' or p.last_loyal_signal_at > $2::timestamptz - interval '365 days' then 'loyal'
+    when p.last_purchase_at > $2::timestamptz - interval '365 days' then 'purchased' when p.last_interest_at > $2::timestamptz - interval '30 days' then 'interested'
+    when p.last_aware_at > $2::timestamptz - interval '30 days' then 'aware' end`;
   const tea: Rule = { kind: 'event', event: 'Order Paid', did: true, min_count: 1, within_days: 90, where: [{ property: 'category', op: 'eq', value: 'tea' }] };
   const contacted: Rule = { kind: 'event', event: 'Message Delivered', did: true, min_count: 1, within_days: 7, where: [] };
   return [
@@ -133,7 +133,7 @@ function shapes(shanghaiStore: { id: string; latitude: number; longitude: number
     {
       name: 'rfm',
       rule: { kind: 'purchase', recency_days: { max: 60 }, frequency: { min: 2 } },
-      sql: `select count(*) ${live} and floor(extract(epoch from now() - p.last_purchase_at) / 86400) <= 60 and p.orders_count >= 2`,
+      sql: `select count(*) ${live} and floor(extract(epoch from $2::timestamptz - p.last_purchase_at) / 86400) <= 60 and p.orders_count >= 2`,
     },
     { name: 'consent marketing by sms', rule: { kind: 'consent', purpose: 'marketing', channel: 'sms' }, sql: `select count(*) ${live} and ${consent}` },
     { name: 'lives within 3 km', rule: { kind: 'near', location_id: shanghaiStore.id, radius_km: 3, how: 'lives', within_days: 90 }, sql: `select count(*) ${live} and ${lives}` },
@@ -208,12 +208,14 @@ async function main(): Promise<void> {
     const sqlClient = await database.pool.connect();
     await sqlClient.query('set statement_timeout = 0');
     for (const shape of shapes(located[0]!)) {
+      // Both answer at the same instant: a consumer crossing a window's edge between two clocks would differ.
+      const at = Date.now();
       const times: number[] = [];
       let size = -1;
-      for (let r = 0; r < 3; r++) await new Evaluator(index, Date.now(), () => Promise.resolve(undefined)).rule(shape.rule);
+      for (let r = 0; r < 3; r++) await new Evaluator(index, at, () => Promise.resolve(undefined)).rule(shape.rule);
       for (let r = 0; r < bitmap_runs; r++) {
         const t = performance.now();
-        const members = await new Evaluator(index, Date.now(), () => Promise.resolve(undefined)).rule(shape.rule);
+        const members = await new Evaluator(index, at, () => Promise.resolve(undefined)).rule(shape.rule);
         times.push(performance.now() - t);
         size = members.size;
       }
@@ -221,11 +223,17 @@ async function main(): Promise<void> {
       let count = -1;
       for (let r = 0; r < sql_runs; r++) {
         const t = performance.now();
-        const rows = await sqlClient.query<{ count: string }>(shape.sql, [brand]);
+        const rows = await sqlClient.query<{ count: string }>(`select * from (${shape.sql}) x where $2::timestamptz is not null`, [brand, new Date(at).toISOString()]).catch((error: unknown) => {
+          sqlClient.release();
+          throw error;
+        });
         sqlTimes.push(performance.now() - t);
         count = Number(rows.rows[0]!.count);
       }
-      if (count !== size) throw new Error(`${shape.name}: the bitmaps found ${size}, SQL ${count}`);
+      if (count !== size) {
+        sqlClient.release();
+        throw new Error(`${shape.name}: the bitmaps found ${size}, SQL ${count}`);
+      }
       all.push(...times);
       const fig = { shape: shape.name, members: size, ms_p50: round(percentile(times, 50), 2), ms_p99: round(percentile(times, 99), 2), sql_ms_p50: round(percentile(sqlTimes, 50), 1) };
       log(`  ${fig.shape}: ${size} members; bitmaps p50 ${fig.ms_p50} ms, p99 ${fig.ms_p99} ms; SQL p50 ${fig.sql_ms_p50} ms (×${round(fig.sql_ms_p50 / Math.max(fig.ms_p50, 0.01))})`);

@@ -94,29 +94,42 @@ export class TraitIndex {
   readonly present = new RoaringBitmap32();
   /** Value text → bitmap; null once the trait has more than `trait_values_max` distinct values. */
   values: Map<string, Bitmap> | null = new Map();
-  /** Each consumer's value text, to take it out of the value bitmap when it changes. */
-  private readonly valueOf = new Map<number, string>();
+  /** Each consumer's value (index into `texts`, plus one; 0: none), to take it out of its bitmap when it changes. */
+  private slot: Uint16Array;
+  private readonly texts: string[] = [];
+  private readonly textIds = new Map<string, number>();
   numbers: Column | null = null;
   /** Numeric value → bitmap, while the trait has few distinct numbers (comparisons OR a few bitmaps instead of a scan). */
   numberValues: Map<number, Bitmap> | null = new Map();
 
-  constructor(private readonly capacity: number) {}
+  constructor(private readonly capacity: number) {
+    this.slot = new Uint16Array(capacity);
+  }
 
   set(num: number, text: string | null, type: string | null): void {
     this.clear(num);
     if (text === null || type === null || type === 'null') return;
     this.present.add(num);
     if (this.values !== null) {
-      let bm = this.values.get(text);
-      if (bm === undefined) {
-        if (this.values.size >= trait_values_max) {
+      let id = this.textIds.get(text);
+      if (id === undefined) {
+        if (this.texts.length >= trait_values_max) {
           this.values = null;
-          this.valueOf.clear();
-        } else this.values.set(text, (bm = new RoaringBitmap32()));
+          this.slot = new Uint16Array(0);
+        } else {
+          id = this.texts.push(text) - 1;
+          this.textIds.set(text, id);
+          this.values.set(text, new RoaringBitmap32());
+        }
       }
-      if (bm !== undefined && this.values !== null) {
-        bm.add(num);
-        this.valueOf.set(num, text);
+      if (id !== undefined && this.values !== null) {
+        this.values.get(text)!.add(num);
+        if (num >= this.slot.length) {
+          const next = new Uint16Array(Math.max(num + 1, Math.ceil(this.slot.length * 1.5)));
+          next.set(this.slot);
+          this.slot = next;
+        }
+        this.slot[num] = id + 1;
       }
     }
     if (type === 'number') {
@@ -136,10 +149,10 @@ export class TraitIndex {
   clear(num: number): void {
     if (!this.present.has(num)) return;
     this.present.delete(num);
-    const old = this.valueOf.get(num);
-    if (old !== undefined) {
-      this.values?.get(old)?.delete(num);
-      this.valueOf.delete(num);
+    const id = num < this.slot.length ? this.slot[num]! : 0;
+    if (id > 0) {
+      this.values?.get(this.texts[id - 1]!)?.delete(num);
+      this.slot[num] = 0;
     }
     if (this.numbers !== null) {
       const v = this.numbers.get(num);
@@ -149,7 +162,7 @@ export class TraitIndex {
   }
 
   bytes(): number {
-    let n = this.present.getSerializationSizeInBytes('portable') + this.valueOf.size * 48 + (this.numbers?.data.byteLength ?? 0);
+    let n = this.present.getSerializationSizeInBytes('portable') + this.slot.byteLength + (this.numbers?.data.byteLength ?? 0);
     for (const bm of this.values?.values() ?? []) n += bm.getSerializationSizeInBytes('portable');
     for (const bm of this.numberValues?.values() ?? []) n += bm.getSerializationSizeInBytes('portable');
     return n;
