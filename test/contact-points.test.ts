@@ -120,6 +120,22 @@ describe('contact points', () => {
     expect(again.rows[0]!.n).toBe(0);
   });
 
+  it('follow a merge: re-sealed for the profile the consumer is now', async () => {
+    const anonymousId = unique('anon');
+    const userId = unique('u');
+    const early = `${unique('early')}@example.com`;
+    const later = `${unique('later')}@example.com`;
+    await identify(brand, { anonymousId, traits: { email: early } });
+    await identify(brand, { userId, traits: { email: later } });
+    await identify(brand, { userId, anonymousId });
+    const profile_id = await profileOf(brand, userId);
+    const emails = await sql<{ profile_id: string }>`select profile_id from cdp_contact_point where merchant_id = ${brand.id} and kind = 'email'
+      and profile_id in (select id from cdp_profile where merchant_id = ${brand.id} and (id = ${profile_id} or merged_into = ${profile_id}))`.execute(platform.database.db);
+    expect(emails.rows.map((r) => r.profile_id)).toEqual([profile_id, profile_id]);
+    const exported = await brand.call('GET', `/v1/consumers/${profile_id}/export`);
+    expect(exported.body.contact_points.map((p: { value: string }) => p.value).sort()).toEqual([early, later].sort());
+  });
+
   it('take channel consent from Segment’s consent context', async () => {
     const userId = unique('u');
     await identify(brand, { userId, traits: { email: `${unique('seg')}@example.com` }, context: { consent: { categoryPreferences: { marketing: true, email_marketing: false, push: true } } } });
