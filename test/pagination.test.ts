@@ -39,6 +39,7 @@ const wholeLists: Record<string, string> = {
   getPickList: 'a location’s open lines gathered per variant, at most 2 000 lines (`truncated` says when more wait)',
   listWaitingPickups: 'the parcels waiting at one store’s desk; answered whole (at most 200)',
   consumerOrderPickup: 'the pickups of one order: one per serving store',
+  listScreenMessages: 'the messages queued for one store’s screens, newest first; answered whole (at most 50)',
   listWalletCoupons: 'one consumer’s coupons of one storefront; answered whole (at most 200, the available ones soonest to expire first)',
 };
 
@@ -167,6 +168,21 @@ const fixtures: Record<string, ListFixture> = {
     },
   },
   listPayouts: { setup: async (m) => ({ path: '/v1/payouts', add: async () => void (await aPayout(m)) }) },
+  listAudiences: { setup: async (m) => ({ path: '/v1/audiences', add: async () => void (await created(m.call('POST', '/v1/audiences', { body: { name: 'Paging', rule: { kind: 'consent', purpose: 'marketing' } } }))) }) },
+  listAudienceMembers: {
+    setup: async (m) => {
+      // Everyone without analytics consent: every consumer tracked below.
+      const audience = await created(m.call('POST', '/v1/audiences', { body: { name: 'Everyone', rule: { kind: 'not', rule: { kind: 'consent', purpose: 'analytics' } } } }));
+      return { path: `/v1/audiences/${String(audience.body.id)}/members`, add: async () => void (await track(m, `pager-${Math.random().toString(36).slice(2)}`)), keyOf: (row) => String(row.profile_id) };
+    },
+  },
+  listAudienceSyncs: {
+    setup: async (m) => {
+      const audience = await created(m.call('POST', '/v1/audiences', { body: { name: 'Synced', rule: { kind: 'consent', purpose: 'marketing' } } }));
+      const path = `/v1/audiences/${String(audience.body.id)}/syncs`;
+      return { path, add: async () => void (await created(m.call('POST', path, { body: { url: 'https://paging.example/sync' } }))) };
+    },
+  },
   listConsumers: { setup: async (m) => ({ path: '/v1/consumers', add: async () => void (await track(m, `pager-${Math.random().toString(36).slice(2)}`)) }) },
   getConsumerTimeline: {
     setup: async (m) => {
@@ -177,6 +193,23 @@ const fixtures: Record<string, ListFixture> = {
     },
   },
   listWebhookEndpoints: { setup: async (m) => ({ path: '/v1/webhook-endpoints', add: async () => void (await anEndpoint(m)) }) },
+  listReachSends: {
+    setup: async (m) => {
+      const userId = `pager-${Math.random().toString(36).slice(2)}`;
+      await track(m, userId);
+      const profile_id = String((await m.call('GET', `/v1/consumers?user_id=${userId}`)).body.data[0].id);
+      return { path: '/v1/reach/sends', add: async () => void (await created(m.call('POST', '/v1/reach/test-sends', { body: { profile_id, channel: 'feed', purpose: 'service', subject: 'Paging', text: 'Hello' } }))) };
+    },
+  },
+  listAccountMessages: {
+    setup: async (m) => {
+      const account = await created(m.call('POST', '/v1/account', { key: m.publishableKey, body: { email: `pager-${Math.random().toString(36).slice(2)}@example.com`, name: 'Pager', password: 'a long password 1' } }));
+      await track(m, String(account.body.account.id));
+      const profile_id = String((await m.call('GET', `/v1/consumers?user_id=${String(account.body.account.id)}`)).body.data[0].id);
+      const add = async () => void (await created(m.call('POST', '/v1/reach/test-sends', { body: { profile_id, channel: 'feed', purpose: 'service', subject: 'Paging', text: 'Hello' } })));
+      return { path: '/v1/account/messages', add, headers: { 'x-consumer-token': account.body.token as string }, key: m.publishableKey };
+    },
+  },
   listWebhookDeliveries: {
     setup: async (m) => {
       const id = await anEndpoint(m);

@@ -116,6 +116,21 @@ async function enrolled(caller: TestConsoleSession): Promise<{ code: string }> {
 /** A full body for PUT /v1/fulfilment/settings. */
 const deliverySettings = { express_radius_m: 3_000, express_price_minor: 800, pickup_price_minor: 0, standard_base_price_minor: 0, cross_border_base_price_minor: 0, cross_border_enabled: false, pickup_hold_h: 72 };
 
+/** A's saved audience. */
+async function anAudience(a: TestMerchant): Promise<string> {
+  const res = await a.call('POST', '/v1/audiences', { body: { name: 'Tenancy audience', rule: { kind: 'consent', purpose: 'marketing' } } });
+  expect(res.status, res.text).toBe(201);
+  return res.body.id as string;
+}
+
+/** A's saved audience with a sync. */
+async function anAudienceSync(a: TestMerchant): Promise<{ id: string; sync_id: string }> {
+  const id = await anAudience(a);
+  const res = await a.call('POST', `/v1/audiences/${id}/syncs`, { body: { url: 'https://sync.example/hook' } });
+  expect(res.status, res.text).toBe(201);
+  return { id, sync_id: res.body.id as string };
+}
+
 /** A's automatic promotion. */
 async function aPromotion(a: TestMerchant): Promise<string> {
   const res = await a.call('POST', '/v1/promotions', { body: { name: 'Tenancy 5 off', kind: 'coupon', currency: 'CNY', effect: { type: 'amount_off', amount_minor: 500 } } });
@@ -124,6 +139,18 @@ async function aPromotion(a: TestMerchant): Promise<string> {
 }
 
 const fixtures: Record<string, Fixture> = {
+  estimateAudience: { kind: 'own', request: { path: '/v1/audience-estimates', body: { rule: { kind: 'consent', purpose: 'marketing' } } } },
+  listAudienceTraits: { kind: 'own', request: { path: '/v1/audience-traits' } },
+  createAudience: { kind: 'own', request: { path: '/v1/audiences', body: { name: 'Own', rule: { kind: 'consent', purpose: 'marketing' } } } },
+  listAudiences: { kind: 'collection', setup: async (a) => ({ path: '/v1/audiences?limit=100', marker: await anAudience(a) }) },
+  getAudience: { kind: 'item', setup: async (a) => { const id = await anAudience(a); return { path: `/v1/audiences/${id}`, marker: id }; } },
+  updateAudience: { kind: 'item', setup: async (a) => { const id = await anAudience(a); return { path: `/v1/audiences/${id}`, body: { name: 'hijacked' }, marker: id }; } },
+  deleteAudience: { kind: 'item', setup: async (a) => { const id = await anAudience(a); return { path: `/v1/audiences/${id}`, marker: id }; } },
+  listAudienceMembers: { kind: 'item', setup: async (a) => { const id = await anAudience(a); return { path: `/v1/audiences/${id}/members`, marker: id }; } },
+  exportAudience: { kind: 'item', setup: async (a) => { const id = await anAudience(a); return { path: `/v1/audiences/${id}/export`, marker: id, readBack: `/v1/audiences/${id}` }; } },
+  createAudienceSync: { kind: 'item', setup: async (a) => { const id = await anAudience(a); return { path: `/v1/audiences/${id}/syncs`, body: { url: 'https://sync.example/hook' }, marker: id, readBack: `/v1/audiences/${id}/syncs` }; } },
+  listAudienceSyncs: { kind: 'item', setup: async (a) => { const { id } = await anAudienceSync(a); return { path: `/v1/audiences/${id}/syncs`, marker: id }; } },
+  deleteAudienceSync: { kind: 'item', setup: async (a) => { const { id, sync_id } = await anAudienceSync(a); return { path: `/v1/audiences/${id}/syncs/${sync_id}`, marker: sync_id, readBack: `/v1/audiences/${id}/syncs` }; } },
   createPromotion: { kind: 'own', request: { path: '/v1/promotions', body: { name: 'Own', kind: 'coupon', currency: 'CNY', effect: { type: 'amount_off', amount_minor: 1 } } } },
   listPromotions: { kind: 'collection', setup: async (a) => ({ path: '/v1/promotions?limit=100', marker: await aPromotion(a) }) },
   getPromotion: { kind: 'item', setup: async (a) => { const id = await aPromotion(a); return { path: `/v1/promotions/${id}`, marker: id }; } },
@@ -152,6 +179,24 @@ const fixtures: Record<string, Fixture> = {
     },
   },
   putPromotionSettings: { kind: 'own', request: { path: '/v1/promotions/settings', body: { max_stack: 4 } } },
+  getReachSettings: {
+    kind: 'collection',
+    setup: async (a) => {
+      expect((await a.call('PUT', '/v1/reach/settings', { body: { cap_window_days: 17 } })).status).toBe(200);
+      return { path: '/v1/reach/settings', marker: '"cap_window_days":17' };
+    },
+  },
+  putReachSettings: { kind: 'own', request: { path: '/v1/reach/settings', body: { cap_window_days: 3 } } },
+  listReachSends: {
+    kind: 'collection',
+    setup: async (a) => {
+      const { profile_id } = await aConsumer(a);
+      const res = await a.call('POST', '/v1/reach/test-sends', { body: { profile_id, channel: 'feed', purpose: 'service', subject: 'Tenancy', text: 'Hello' } });
+      expect(res.status, res.text).toBe(201);
+      return { path: '/v1/reach/sends?limit=100', marker: res.body.send_id as string };
+    },
+  },
+  createReachTestSend: { kind: 'item', setup: async (a) => { const { profile_id } = await aConsumer(a); return { path: '/v1/reach/test-sends', body: { profile_id, channel: 'feed', purpose: 'service', subject: 'Hijack', text: 'Hello' }, marker: profile_id, readBack: '/v1/reach/sends?limit=100' }; } },
   previewPromotions: {
     kind: 'item',
     setup: async (a) => {

@@ -16,6 +16,7 @@ import { buildApp } from './app.js';
 import { runDemoActivity } from './demo-activity.js';
 import { runFulfilmentDemo } from './demo-fulfilment.js';
 import { runPromotionsDemo } from './demo-promotions.js';
+import { bitmapPath, setBitmapPath } from '../modules/audiences/index.js';
 import { shipping } from '../modules/logistics/index.js';
 import { runPayouts } from '../modules/payments/index.js';
 import { openDatabase, type OpenedDatabase } from './database.js';
@@ -99,6 +100,10 @@ export async function startPlatform(config: Config, logger: Logger = createLogge
     batch_size_max: 500,
   });
   await dispatcher.start();
+  // Audiences answer from in-memory bitmaps of each brand's consumers, loaded on first use and
+  // kept current from the data bank's change notifications; PostgreSQL answers meanwhile.
+  const audienceBitmaps = bitmapPath(database, { onError: (error, merchant_id) => logger.warn({ err: error, merchant_id }, 'audience bitmaps could not catch up') });
+  setBitmapPath(audienceBitmaps);
   const maintenance = startMaintenance(ctx);
 
   let shuttingDown = false;
@@ -121,6 +126,8 @@ export async function startPlatform(config: Config, logger: Logger = createLogge
       // Runs in flight finish before the database closes under them, within the same grace.
       await maintenance.finished(config.OPENBOS_SHUTDOWN_TIMEOUT_MS);
       await dispatcher.stop();
+      setBitmapPath(undefined);
+      await audienceBitmaps.stop();
       for (const sink of sinks) await sink.close();
       await database.close();
     },

@@ -23,6 +23,9 @@ const PayoutDetail = lazy(() => import('./pages/payouts/PayoutDetail'));
 const Promotions = lazy(() => import('./pages/promotions/Promotions'));
 const PromotionEditor = lazy(() => import('./pages/promotions/PromotionEditor'));
 const PromotionReport = lazy(() => import('./pages/promotions/PromotionReport'));
+const Audiences = lazy(() => import('./pages/audiences/Audiences'));
+const AudienceBuilder = lazy(() => import('./pages/audiences/AudienceBuilder'));
+const AudienceDetail = lazy(() => import('./pages/audiences/AudienceDetail'));
 const Consumers = lazy(() => import('./pages/consumers/Consumers'));
 const ConsumerDetail = lazy(() => import('./pages/consumers/ConsumerDetail'));
 const Platform = lazy(() => import('./pages/platform/Platform'));
@@ -84,6 +87,10 @@ export function App() {
         <Route path="promotions/new" element={page(<PromotionEditor />)} />
         <Route path="promotions/:promotionId" element={page(<PromotionEditor />)} />
         <Route path="promotions/:promotionId/report" element={page(<PromotionReport />)} />
+        <Route path="audiences" element={page(<Audiences />)} />
+        <Route path="audiences/new" element={page(<AudienceBuilder />)} />
+        <Route path="audiences/:audienceId" element={page(<AudienceDetail />)} />
+        <Route path="audiences/:audienceId/edit" element={page(<AudienceBuilder />)} />
         <Route path="consumers" element={page(<Consumers />)} />
         <Route path="consumers/:profileId" element={page(<ConsumerDetail />)} />
         <Route path="mail" element={page(<Mail />)} />

@@ -12,6 +12,7 @@ import { payouts } from './locales/payouts';
 import { pickup } from './locales/pickup';
 import { platform } from './locales/platform';
 import { promotions } from './locales/promotions';
+import { audiences } from './locales/audiences';
 import { settings } from './locales/settings';
 import { shipments } from './locales/shipments';
 import { stock } from './locales/stock';
@@ -25,7 +26,7 @@ export const languages = [
   { code: 'zh-CN', label: '简体中文' },
 ] as const;
 
-const namespaces = { common, overview, catalog, stock, orders, fulfilment, pickup, shipments, payouts, promotions, consumers, settings, mail, platform, localDelivery };
+const namespaces = { common, overview, catalog, stock, orders, fulfilment, pickup, shipments, payouts, promotions, audiences, consumers, settings, mail, platform, localDelivery };
 const storageKey = 'openbos.language';
 
 function initialLanguage(): string {

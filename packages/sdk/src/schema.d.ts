@@ -108,6 +108,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/account/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The brand’s messages to the signed-in consumer (its storefront feed), newest first; what is returned is marked read (`read_at` null: new in this answer) */
+        get: operations["listAccountMessages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/account/orders": {
         parameters: {
             query?: never;
@@ -2297,15 +2314,15 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/reach/click/{token}": {
+    "/v1/reach/screen-messages": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** A link in a message: records the click (`clicked_at`, `Message Clicked`) and redirects to the URL signed into the token (never one given as a parameter) */
-        get: operations["reachClick"];
+        /** The messages queued for the calling screen’s store, newest first (at most 50) */
+        get: operations["listScreenMessages"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2314,15 +2331,15 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/reach/open/{token}": {
+    "/v1/reach/sends": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** A 1x1 GIF in a message; fetching it records the open (`opened_at`, `Message Opened`) */
-        get: operations["reachOpenPixel"];
+        /** Messages sent or suppressed (with the reason), newest first */
+        get: operations["listReachSends"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2331,18 +2348,35 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/reach/unsubscribe/{token}": {
+    "/v1/reach/settings": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** The page a message’s unsubscribe link opens: it asks the consumer to confirm (a link scanner’s GET unsubscribes nobody) */
-        get: operations["reachUnsubscribePage"];
+        /** Frequency caps, quiet hours, de-duplication and channel settings for reaching consumers */
+        get: operations["getReachSettings"];
+        /** Change reach settings; fields left out keep their value */
+        put: operations["putReachSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reach/test-sends": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
         put?: never;
-        /** Unsubscribe: the consumer refuses marketing by the message’s channel. The confirmation page’s button, and RFC 8058 one-click (`List-Unsubscribe=One-Click`) */
-        post: operations["reachUnsubscribe"];
+        /** Send one message to one consumer through the same checks as a campaign (consent, caps, quiet hours) */
+        post: operations["createReachTestSend"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2885,6 +2919,14 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AccountMessage: {
+            created_at: string;
+            id: string;
+            read_at: string | null;
+            subject: string;
+            text: string;
+            url: string | null;
+        };
         ApiKey: {
             /** @description web origins whose pages may use this publishable key; always empty for a secret key */
             allowed_origins: string[];
@@ -3086,15 +3128,6 @@ export interface components {
             id: string;
             name: string;
             phone: string | null;
-        };
-        ConsumerContactPoint: {
-            /** @enum {string} */
-            kind: "email" | "phone" | "push_token";
-            /** @example l***@example.com */
-            masked: string;
-            /** @description where it came from: identify, event, platform */
-            source: string;
-            updated_at: string;
         };
         ConsumerProfile: {
             amount_spent_minor: number;
@@ -4053,6 +4086,64 @@ export interface components {
             /** @description null while the default holds */
             updated_at: string | null;
         };
+        ReachSend: {
+            campaign_id: string | null;
+            /** @enum {string} */
+            channel: "email" | "sms" | "push" | "webhook" | "feed" | "screen";
+            clicked_at: string | null;
+            created_at: string;
+            error: string | null;
+            id: string;
+            opened_at: string | null;
+            profile_id: string;
+            /** @enum {string} */
+            purpose: "marketing" | "service";
+            /** @enum {string|null} */
+            reason: "no_consent" | "capped" | "quiet_hours" | "erased" | "no_contact" | "duplicate" | "control" | "interrupted" | "refused" | null;
+            sent_at: string | null;
+            /** @enum {string} */
+            status: "sending" | "sent" | "delivered" | "failed" | "suppressed";
+            step_id: string | null;
+            subject: string | null;
+        };
+        ReachSendOutcome: {
+            profile_id: string;
+            /** @enum {string|null} */
+            reason: "no_consent" | "capped" | "quiet_hours" | "erased" | "no_contact" | "duplicate" | "control" | null;
+            repeated: boolean;
+            send_id: string;
+            /** @enum {string} */
+            status: "sent" | "suppressed" | "failed" | "sending";
+        };
+        ReachSettings: {
+            /** @description at most this many marketing messages per consumer across channels within the window; null: none */
+            cap_across_channels: number | null;
+            /** @description at most this many marketing messages per consumer on the channel within the window; absent: no cap of its own */
+            cap_per_channel: {
+                email?: number;
+                feed?: number;
+                push?: number;
+                screen?: number;
+                sms?: number;
+                webhook?: number;
+            };
+            cap_window_days: number;
+            /** @description a consumer sent a message of one campaign gets none of another campaign within this many hours (`duplicate`); 0: off */
+            dedupe_window_hours: number;
+            email_from_name: string | null;
+            /** @description local to the consumer (trait `timezone`, else the merchant’s time zone); may span midnight; null: none */
+            quiet_hours: {
+                from: string;
+                to: string;
+            } | null;
+            /** @description the host of the merchant’s own SMTP server (its credentials are never shown); null: the platform’s */
+            smtp_server: string | null;
+            updated_at: string | null;
+            /** @description whether a webhook secret is set (it is never shown again) */
+            webhook_secret_set: boolean;
+            /** @description the SMS / push provider’s URL that the sms, push and webhook channels POST to */
+            webhook_url: string | null;
+        };
         RecoveryCodes: {
             /** @description shown this once; each works once */
             recovery_codes: string[];
@@ -4125,6 +4216,14 @@ export interface components {
             promotion_id: string;
             summary: string;
             wallet_coupon_id: string;
+        };
+        ScreenMessage: {
+            created_at: string;
+            expires_at: string;
+            id: string;
+            subject: string;
+            text: string;
+            url: string | null;
         };
         SellerBalance: {
             /** @description released to the seller and not yet paid out */
@@ -5321,6 +5420,110 @@ export interface operations {
                         /** @enum {boolean} */
                         email_verified: true;
                         linked_order_ids: string[];
+                    };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAccountMessages: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page; absent for the first page */
+                cursor?: string;
+                /** @description items per page, at most 100 */
+                limit?: number;
+            };
+            header?: {
+                /** @description a signed-in consumer’s session token (`POST /v1/account/sessions`) */
+                "x-consumer-token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of messages; `read_at` is when the consumer first saw each, null for those new in this answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["AccountMessage"][];
+                        /** @description pass as `cursor` for the next page; null on the last page */
+                        next_cursor: string | null;
                     };
                 };
             };
@@ -10965,20 +11168,9 @@ export interface operations {
                     "application/json": components["schemas"]["ConsumerProfile"] & {
                         consent: {
                             analytics: boolean | null;
-                            /** @description consent per channel: false refuses marketing by that channel (an unsubscribe), true takes it; absent, the purpose alone decides */
-                            channels: {
-                                email?: boolean;
-                                feed?: boolean;
-                                push?: boolean;
-                                screen?: boolean;
-                                sms?: boolean;
-                                webhook?: boolean;
-                            };
                             marketing: boolean | null;
                             personalisation: boolean | null;
                         };
-                        /** @description the addresses the brand may reach the consumer at, masked: they are kept sealed and never shown in clear (only the consumer’s export opens them) */
-                        contact_points: components["schemas"]["ConsumerContactPoint"][];
                         identities: {
                             type: string;
                             value: string;
@@ -11181,15 +11373,6 @@ export interface operations {
             content: {
                 "application/json": {
                     analytics?: boolean | null;
-                    /** @description per channel: false refuses marketing by it, true takes it, null removes the decision */
-                    channels?: {
-                        email?: boolean | null;
-                        feed?: boolean | null;
-                        push?: boolean | null;
-                        screen?: boolean | null;
-                        sms?: boolean | null;
-                        webhook?: boolean | null;
-                    };
                     marketing?: boolean | null;
                     personalisation?: boolean | null;
                 };
@@ -11204,15 +11387,6 @@ export interface operations {
                 content: {
                     "application/json": {
                         analytics: boolean | null;
-                        /** @description consent per channel: false refuses marketing by that channel (an unsubscribe), true takes it; absent, the purpose alone decides */
-                        channels: {
-                            email?: boolean;
-                            feed?: boolean;
-                            push?: boolean;
-                            screen?: boolean;
-                            sms?: boolean;
-                            webhook?: boolean;
-                        };
                         marketing: boolean | null;
                         personalisation: boolean | null;
                     };
@@ -20866,116 +21040,27 @@ export interface operations {
             };
         };
     };
-    reachClick: {
+    listScreenMessages: {
         parameters: {
             query?: never;
-            header?: never;
-            path: {
-                token: string;
+            header: {
+                /** @description the screen’s token from `POST /v1/screens` */
+                "x-screen-token": string;
             };
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description To the message’s link */
-            302: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Invalid request: malformed JSON or invalid fields */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, unknown or revoked API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The API key lacks the required scope */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found, or owned by another merchant */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict with the current state, or an idempotent request still in progress */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Idempotency key reused with a different request, or a business rule refused it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limit exceeded */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    reachOpenPixel: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                token: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description A transparent GIF */
+            /** @description The messages */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "image/gif": string;
+                    "application/json": {
+                        data: components["schemas"]["ScreenMessage"][];
+                    };
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */
@@ -21052,24 +21137,35 @@ export interface operations {
             };
         };
     };
-    reachUnsubscribePage: {
+    listReachSends: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                token: string;
+            query?: {
+                campaign_id?: string;
+                /** @description `next_cursor` of the previous page; absent for the first page */
+                cursor?: string;
+                /** @description items per page, at most 100 */
+                limit?: number;
+                profile_id?: string;
+                reason?: "no_consent" | "capped" | "quiet_hours" | "erased" | "no_contact" | "duplicate" | "control" | "interrupted" | "refused";
+                status?: "sending" | "sent" | "delivered" | "failed" | "suppressed";
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The confirmation page */
+            /** @description A page of sends */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/html": string;
+                    "application/json": {
+                        data: components["schemas"]["ReachSend"][];
+                        /** @description pass as `cursor` for the next page; null on the last page */
+                        next_cursor: string | null;
+                    };
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */
@@ -21146,24 +21242,252 @@ export interface operations {
             };
         };
     };
-    reachUnsubscribe: {
+    getReachSettings: {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                token: string;
-            };
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Unsubscribed */
+            /** @description The settings */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/html": string;
+                    "application/json": components["schemas"]["ReachSettings"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putReachSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    cap_across_channels?: number | null;
+                    cap_per_channel?: {
+                        email?: number;
+                        feed?: number;
+                        push?: number;
+                        screen?: number;
+                        sms?: number;
+                        webhook?: number;
+                    };
+                    cap_window_days?: number;
+                    dedupe_window_hours?: number;
+                    email_from_name?: string | null;
+                    /** @description local to the consumer (trait `timezone`, else the merchant’s time zone); may span midnight; null: none */
+                    quiet_hours?: {
+                        from: string;
+                        to: string;
+                    } | null;
+                    smtp_url?: string | null;
+                    webhook_secret?: string | null;
+                    /** Format: uri */
+                    webhook_url?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReachSettings"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createReachTestSend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    channel: "email" | "sms" | "push" | "webhook" | "feed" | "screen";
+                    /** @description the screen channel: the store whose screens show it */
+                    location_id?: string;
+                    profile_id: string;
+                    /**
+                     * @default marketing
+                     * @enum {string}
+                     */
+                    purpose?: "marketing" | "service";
+                    subject: string;
+                    /** @description `{{name}}` is replaced with the consumer’s name */
+                    text: string;
+                    /** Format: uri */
+                    url?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description What became of the send: sent, failed, or suppressed with its reason */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReachSendOutcome"];
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */

@@ -59,3 +59,5 @@ export { attachPendingCoupons, issueCoupons, type IssueOrigin, type IssueOutcome
 export { expireWalletCoupons } from './expiry.js';
 export { platformFundedLines, platformFundedOfOrders, setPromotionFunding } from './funding.js';
 export type { Funding, PromotionTables } from './tables.js';
+export { screenOfToken, type ScreenDevice } from './screens.js';
+export { screenTokenHeader } from './screen-routes.js';

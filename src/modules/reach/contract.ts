@@ -14,6 +14,8 @@ export interface OutgoingMessage {
   text: string;
   /** A link the message leads to; tracked (click) and carried to the storefront. */
   url?: string | undefined;
+  /** The screen channel: the store whose screens show it (else the consumer's trait `store_location_id`). */
+  location_id?: string | undefined;
 }
 
 export interface SendRequest {
@@ -31,7 +33,8 @@ export interface SendRequest {
 export interface SendOutcome {
   profile_id: string;
   send_id: string;
-  status: 'sent' | 'suppressed' | 'failed';
+  /** `sending` only on a repeat that finds the first call still delivering (or killed while it did). */
+  status: 'sent' | 'suppressed' | 'failed' | 'sending';
   reason: SuppressReason | null;
   /** True when this call found the send already made (a retry after a crash) and did nothing. */
   repeated: boolean;

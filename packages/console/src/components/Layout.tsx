@@ -15,6 +15,7 @@ const sections = [
   { to: '/shipments', key: 'shipments', end: false, scope: 'shipments:read' },
   { to: '/payouts', key: 'payouts', end: false },
   { to: '/promotions', key: 'promotions', end: false, scope: 'promotions:read' },
+  { to: '/audiences', key: 'audiences', end: false, scope: 'audiences:read' },
   { to: '/consumers', key: 'consumers', end: false },
   { to: '/mail', key: 'mail', end: false },
   { to: '/settings', key: 'settings', end: false },
