@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction } from '../src/kernel/db.js';
+import { runChecks } from '../src/kernel/checks.js';
+import { checks as databankChecks } from '../src/modules/databank/checks.js';
 import { sealerFromKey } from '../src/kernel/sealed.js';
 import { contactKeyringFrom, contactPointsOf, contactSealer } from '../src/modules/databank/index.js';
 import { resealContactPoints, unopenableContactPoints } from '../src/modules/databank/contact-points.js';
@@ -118,6 +120,30 @@ describe('contact points', () => {
     const again = await sql<{ n: number }>`select count(*)::int as n from cdp_contact_point c join cdp_suppression s on s.merchant_id = c.merchant_id and s.type = c.kind
       and s.value = encode(sha256(convert_to(c.value_hash, 'UTF8')), 'hex') where c.merchant_id = ${brand.id}`.execute(platform.database.db);
     expect(again.rows[0]!.n).toBe(0);
+    // `bos check`: nothing of the erased consumer is held; a contact point or a channel decision
+    // left on a profile that no longer exists is named.
+    const clean = await runChecks(platform.database.db, databankChecks, platform.ctx.config);
+    expect(clean.flatMap((r) => r.violations)).toEqual([]);
+    await sql`insert into cdp_channel_consent (merchant_id, profile_id, channel, granted, source) values (${brand.id}, ${c.profile_id}, 'email', false, 'test')`.execute(platform.database.db);
+    const dirty = await runChecks(platform.database.db, databankChecks, platform.ctx.config);
+    expect(dirty.find((r) => r.name === 'databank.erased_contact_points')!.violations).toEqual([`channel consent of a missing profile: ${brand.id}/${c.profile_id}`]);
+    await sql`delete from cdp_channel_consent where merchant_id = ${brand.id} and profile_id = ${c.profile_id}`.execute(platform.database.db);
+  });
+
+  it('follow a merge: re-sealed for the profile the consumer is now', async () => {
+    const anonymousId = unique('anon');
+    const userId = unique('u');
+    const early = `${unique('early')}@example.com`;
+    const later = `${unique('later')}@example.com`;
+    await identify(brand, { anonymousId, traits: { email: early } });
+    await identify(brand, { userId, traits: { email: later } });
+    await identify(brand, { userId, anonymousId });
+    const profile_id = await profileOf(brand, userId);
+    const emails = await sql<{ profile_id: string }>`select profile_id from cdp_contact_point where merchant_id = ${brand.id} and kind = 'email'
+      and profile_id in (select id from cdp_profile where merchant_id = ${brand.id} and (id = ${profile_id} or merged_into = ${profile_id}))`.execute(platform.database.db);
+    expect(emails.rows.map((r) => r.profile_id)).toEqual([profile_id, profile_id]);
+    const exported = await brand.call('GET', `/v1/consumers/${profile_id}/export`);
+    expect(exported.body.contact_points.map((p: { value: string }) => p.value).sort()).toEqual([early, later].sort());
   });
 
   it('take channel consent from Segment’s consent context', async () => {

@@ -361,19 +361,19 @@ describe('A-I-P-L lifecycle', () => {
     await send('/v1/track', { anonymousId: anon, event: 'Product Viewed', context: refuse }, { key: m.publishableKey });
     await send('/v1/track', { userId, event: 'Product Viewed' }, { key: m.publishableKey });
     const before = await profileOfUser(m, userId);
-    expect(before.consent).toEqual({ analytics: null, personalisation: null, marketing: null });
-    expect((await m.call('PUT', `/v1/consumers/${before.id}/consent`, { body: { marketing: true } })).body).toEqual({ analytics: null, personalisation: null, marketing: true });
+    expect(before.consent).toEqual({ analytics: null, personalisation: null, marketing: null, channels: {} });
+    expect((await m.call('PUT', `/v1/consumers/${before.id}/consent`, { body: { marketing: true } })).body).toEqual({ analytics: null, personalisation: null, marketing: true, channels: {} });
     // Signing in merges the anonymous visitor into the user: the refusal goes with it.
     await send('/v1/identify', { userId, anonymousId: anon }, { key: m.publishableKey });
     const merged = await profileOfUser(m, userId);
     expect(merged.id).toBe(before.id);
     expect(merged.identities.map((i: { type: string }) => i.type).sort()).toEqual(['anonymous_id', 'user_id']);
-    expect(merged.consent).toEqual({ analytics: false, personalisation: null, marketing: true });
+    expect(merged.consent).toEqual({ analytics: false, personalisation: null, marketing: true, channels: {} });
     const today = new Date().toISOString().slice(0, 10);
     expect((await snapshotStages(platform.database.db, m.id, today)).interested).toBe(0);
     // Null takes a purpose back to "not given"; for analytics that means used again.
     const reset = await m.call('PUT', `/v1/consumers/${before.id}/consent`, { body: { analytics: null, marketing: null } });
-    expect(reset.body).toEqual({ analytics: null, personalisation: null, marketing: null });
+    expect(reset.body).toEqual({ analytics: null, personalisation: null, marketing: null, channels: {} });
     expect((await snapshotStages(platform.database.db, m.id, today)).interested).toBe(1);
     expect((await m.call('PUT', `/v1/consumers/${before.id}/consent`, { body: { analytics: 'no' } })).status).toBe(400);
   });

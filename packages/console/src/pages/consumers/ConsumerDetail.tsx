@@ -157,9 +157,11 @@ function Traits({ consumer }: { consumer: Consumer }) {
 function ContactPoints({ consumer }: { consumer: Consumer }) {
   const { t } = useTranslation('consumers');
   const { dateTime } = useFormat();
+  const refused = Object.entries(consumer.consent.channels).filter(([, granted]) => granted === false).map(([channel]) => channel);
   return (
     <Card title={t('contactPoints.title')}>
       <p className="hint">{t('contactPoints.sealed')}</p>
+      {refused.length > 0 && <p>{t('contactPoints.refused', { channels: refused.join(', ') })}</p>}
       {consumer.contact_points.length === 0 ? (
         <p className="muted">{t('contactPoints.empty')}</p>
       ) : (
