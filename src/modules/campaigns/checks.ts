@@ -21,12 +21,12 @@ export const checks: readonly InvariantCheck[] = [
   },
   {
     name: 'campaigns.step_within_journey',
-    description: 'Every enrolment is at a step of its campaign’s journey (or just past its last step when done)',
+    description: 'Every enrolment of a journey is at a step of its campaign’s journey (or just past its last step when done)',
     async run(db) {
       const rows = await sql<{ merchant_id: string; campaign_id: string; profile_id: string; step_index: number; steps: number }>`
         select e.merchant_id, e.campaign_id, e.profile_id, e.step_index, jsonb_array_length(c.steps) as steps
         from campaign_enrolment e join campaign c on c.merchant_id = e.merchant_id and c.id = e.campaign_id
-        where e.step_index < 0 or e.step_index > jsonb_array_length(c.steps) or (e.status <> 'done' and e.step_index = jsonb_array_length(c.steps))
+        where c.kind = 'journey' and (e.step_index < 0 or e.step_index > jsonb_array_length(c.steps) or (e.status <> 'done' and e.step_index = jsonb_array_length(c.steps)))
         limit 100`.execute(db);
       return rows.rows.map((r) => `campaign ${r.campaign_id} (${r.merchant_id}): ${r.profile_id} is at step ${r.step_index} of a ${r.steps}-step journey`);
     },
@@ -39,8 +39,10 @@ export const checks: readonly InvariantCheck[] = [
         select format('campaign %s (%s): %s enrolled %s times', campaign_id, merchant_id, profile_id, count(*)) as line
           from campaign_enrolment group by merchant_id, campaign_id, profile_id having count(*) > 1
         union all
-        select format('campaign %s (%s): %s is active with no due time', campaign_id, merchant_id, profile_id)
-          from campaign_enrolment where status = 'active' and next_at is null
+        select format('campaign %s (%s): %s is active with no due time', e.campaign_id, e.merchant_id, e.profile_id)
+          from campaign_enrolment e join campaign c on c.merchant_id = e.merchant_id and c.id = e.campaign_id
+          -- A sampling campaign's enrolments rank consumers; they walk no journey.
+          where c.kind = 'journey' and e.status = 'active' and e.next_at is null
         limit 100`.execute(db);
       return rows.rows.map((r) => r.line);
     },
