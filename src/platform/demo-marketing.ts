@@ -1,7 +1,11 @@
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { inTransaction, type AnyDb } from '../kernel/db.js';
-import { ingestEvents, recordDailyStages, storedIdentifier, type IncomingEvent } from '../modules/databank/index.js';
+import type { Config } from '../kernel/config.js';
+import { contactSealer, ingestEvents, recordDailyStages, storedIdentifier, type IncomingEvent } from '../modules/databank/index.js';
 import { listLocations } from '../modules/locations/index.js';
 import { findMerchantByHandle } from '../modules/merchants/index.js';
 
@@ -32,7 +36,9 @@ export interface MarketingSeed {
 }
 
 /** Seeds demo-mart's shoppers through the data bank's ingestion, in batches; returns what it wrote. */
-export async function seedMarketingShoppers(db: AnyDb, now = new Date()): Promise<MarketingSeed> {
+export async function seedMarketingShoppers(db: AnyDb, config: Config, now = new Date()): Promise<MarketingSeed> {
+  // Their emails are kept as contact points, sealed, so the campaign can reach them.
+  const contacts = contactSealer(config);
   const mart = await findMerchantByHandle(db, 'demo-mart');
   if (mart === undefined) throw new Error('demo-mart is not seeded');
   const stores = (await listLocations(db, mart.id, { limit: 100 })).filter((l) => l.kind === 'store');
@@ -48,7 +54,7 @@ export async function seedMarketingShoppers(db: AnyDb, now = new Date()): Promis
     const chunk = batch;
     batch = [];
     events += chunk.length;
-    await inTransaction(db, (trx) => ingestEvents(trx, chunk));
+    await inTransaction(db, (trx) => ingestEvents(trx, chunk, undefined, contacts));
   };
   for (let i = 1; i <= demo_marketing_shoppers; i++) {
     const user = `demo-mart-shopper-${i}`;
@@ -108,4 +114,147 @@ export async function seedMarketingShoppers(db: AnyDb, now = new Date()): Promis
   await flush();
   await recordDailyStages(db);
   return { merchant_id: mart.id, shoppers: demo_marketing_shoppers, events };
+}
+
+/**
+ * The walkthrough of issue 17 on the store chain, through the real API as its marketing manager
+ * would, right after its shoppers are seeded:
+ * 1. a saved audience, "Mooncake fans near People’s Square": viewed mooncakes in the last 90 days,
+ *    lives or was seen within 3 km of the store, consented to marketing, not contacted this week;
+ * 2. a three-step campaign to it with a 20% control group: an email (through the demo's local SMTP
+ *    server), two days' wait, then a reminder for those who did not buy. It starts at once, so the
+ *    first email goes out within seconds, and the suppressed sends keep their reasons;
+ * 3. the shoppers' response, simulated (a demo has no real shoppers): some of those emailed, and
+ *    fewer of those held back, buy mooncakes in the next hours, so the campaign's lift report has
+ *    something to measure;
+ * 4. a sampling campaign ranking the audience by its propensity to buy mooncakes.
+ */
+export interface MarketingDemo {
+  audience_id: string | undefined;
+  campaign_id: string | undefined;
+  sent: number;
+  sampling_id: string | undefined;
+}
+
+interface Call {
+  status: number;
+  body: Record<string, unknown> & { data?: Record<string, unknown>[] };
+}
+
+/** Shares of the emailed and the held-back shoppers who buy after the first email (the demo's assumption). */
+export const demo_response = { treatment: 0.18, control: 0.06 } as const;
+
+export async function runMarketingDemo(app: { request: (path: string, init: RequestInit) => Response | Promise<Response> }, db: AnyDb, secret_key: string, logger: Logger): Promise<MarketingDemo> {
+  const call = async (method: string, path: string, body?: unknown): Promise<Call> => {
+    const res = await app.request(path, { method, headers: { authorization: `Bearer ${secret_key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    return { status: res.status, body: (await res.json()) as Call['body'] };
+  };
+  const out: MarketingDemo = { audience_id: undefined, campaign_id: undefined, sent: 0, sampling_id: undefined };
+  const stores = await call('GET', '/v1/locations?kind=store&limit=10');
+  const square = stores.body.data?.find((l) => l.code === 'ST-PEOPLES-SQ');
+  if (square === undefined) return out;
+  const audience = await call('POST', '/v1/audiences', {
+    name: 'Mooncake fans near People’s Square',
+    description: 'Viewed mooncakes in the last 90 days, within 3 km of the store, consented to marketing, not contacted this week',
+    track_membership: true,
+    rule: {
+      kind: 'and',
+      rules: [
+        { kind: 'event', event: 'Product Viewed', within_days: 90, where: [{ property: 'category', op: 'eq', value: 'mooncakes' }] },
+        { kind: 'near', location_id: square.id, radius_km: 3, how: 'either', within_days: 90 },
+        { kind: 'consent', purpose: 'marketing', channel: 'email' },
+        { kind: 'not', rule: { kind: 'event', event: 'Message Delivered', within_days: 7 } },
+      ],
+    },
+  });
+  if (audience.status !== 201) {
+    logger.warn({ problem: audience.body }, 'marketing demo: the audience could not be saved');
+    return out;
+  }
+  out.audience_id = audience.body.id as string;
+  const campaign = await call('POST', '/v1/campaigns', {
+    name: 'Mid-autumn: mooncakes near People’s Square',
+    control_share: 0.2,
+    entry: { kind: 'audience', audience_id: out.audience_id },
+    steps: [
+      { kind: 'send', channel: 'email', message: { subject: 'Lotus seed mooncakes are in', text: 'Hello {{name}}, the lotus seed paste mooncakes are in at People’s Square.', url: 'https://harbour-mart.example/mooncakes' } },
+      { kind: 'wait', days: 2 },
+      { kind: 'branch', if: { event: 'Order Paid', since: 'entry' }, then: 4, else: 3 },
+      { kind: 'send', channel: 'email', message: { subject: 'Mid-autumn is close', text: 'Hello {{name}}, a box of mooncakes is waiting for you at People’s Square.', url: 'https://harbour-mart.example/mooncakes' } },
+      { kind: 'exit' },
+    ],
+  });
+  if (campaign.status !== 201) {
+    logger.warn({ problem: campaign.body }, 'marketing demo: the campaign could not be created');
+    return out;
+  }
+  const campaign_id = campaign.body.id as string;
+  out.campaign_id = campaign_id;
+  const started = await call('POST', `/v1/campaigns/${campaign_id}/start`);
+  if (started.status !== 200) {
+    logger.warn({ problem: started.body }, 'marketing demo: the campaign could not be started');
+    return out;
+  }
+  // The first step runs on the campaign's durable timer; wait (bounded) for its sends.
+  const deadline = Date.now() + 60_000;
+  let sends: { profile_id: string; arm: string; status: string | null }[] = [];
+  while (Date.now() < deadline) {
+    const rows = await sql<{ profile_id: string; arm: string; status: string | null; step_index: number }>`
+      select e.profile_id, e.arm, s.status, e.step_index from campaign_enrolment e
+      left join reach_send s on s.merchant_id = e.merchant_id and s.campaign_id = e.campaign_id and s.profile_id = e.profile_id and s.step_id = '0'
+      where e.merchant_id = (select merchant_id from campaign where id = ${campaign_id}) and e.campaign_id = ${campaign_id}`.execute(db);
+    sends = rows.rows;
+    if (rows.rows.length > 0 && rows.rows.every((r) => r.step_index > 0 || r.status !== null)) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  out.sent = sends.filter((s) => s.status === 'sent').length;
+  await simulateResponse(db, campaign_id, sends);
+  const mooncakes = await call('GET', '/v1/products?limit=50');
+  const product = mooncakes.body.data?.find((p) => p.title === 'Mooncake box, lotus seed paste');
+  const variant = (product?.variants as { id: string }[] | undefined)?.[0];
+  if (product !== undefined && variant !== undefined) {
+    const sampling = await call('POST', '/v1/sampling-campaigns', { name: 'Mooncake samples for likely buyers', audience: { audience_id: out.audience_id }, target: { product_id: product.id }, variant_id: variant.id, top_n: 40, budget_minor: 40 * 3_000, sample_cost_minor: 3_000, control_share: 0.5, conversion_days: 14 });
+    if (sampling.status === 201) out.sampling_id = sampling.body.id as string;
+    else logger.warn({ problem: sampling.body }, 'marketing demo: the sampling campaign could not be created');
+  }
+  return out;
+}
+
+/**
+ * The shoppers' simulated response to the first email: an order of mooncakes in the next hours
+ * for a deterministic share of those emailed and of those held back (by a hash of the profile),
+ * recorded as the store's `Order Paid` events in the data bank, as a till or an import would.
+ */
+async function simulateResponse(db: AnyDb, campaign_id: string, sends: readonly { profile_id: string; arm: string; status: string | null }[]): Promise<void> {
+  // Bought after the email went (the sends are done by now), within the campaign's window.
+  const bought_at = new Date();
+  const buyers = sends.filter((s) => (s.arm === 'control' || s.status === 'sent') && share(`${campaign_id}:${s.profile_id}`) < (s.arm === 'control' ? demo_response.control : demo_response.treatment));
+  if (buyers.length === 0) return;
+  const profiles = await sql<{ merchant_id: string; profile_id: string; user_id: string }>`
+    select distinct on (profile_id) merchant_id, profile_id, user_id from cdp_event
+    where profile_id = any(${buyers.map((b) => b.profile_id)}::text[]) and user_id is not null order by profile_id`.execute(db);
+  const events: IncomingEvent[] = [];
+  for (const { merchant_id, profile_id, user_id: user } of profiles.rows) {
+    const p = { merchant_id, id: profile_id };
+    events.push({
+      merchant_id: p.merchant_id,
+      message_id: `demo-response-${campaign_id}-${p.id}`,
+      type: 'track',
+      event: 'Order Paid',
+      user_id: user,
+      anonymous_id: null,
+      traits: {},
+      properties: { order_id: `demo-response-${p.id}`, category: 'mooncakes', product_id: 'MC-LOTUS', amount_minor: 16_800, currency: 'CNY' },
+      context: { source: 'demo' },
+      occurred_at: bought_at,
+      received_at: bought_at,
+      identifiers: [storedIdentifier('user_id', user)].filter((x) => x !== undefined),
+    });
+  }
+  if (events.length > 0) await inTransaction(db, (trx) => ingestEvents(trx, events));
+}
+
+/** A number in [0, 1) from a string, the same on every run. */
+function share(key: string): number {
+  return createHash('sha256').update(key).digest().readUInt32BE(0) / 2 ** 32;
 }

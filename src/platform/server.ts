@@ -16,6 +16,11 @@ import { buildApp } from './app.js';
 import { runDemoActivity } from './demo-activity.js';
 import { runFulfilmentDemo } from './demo-fulfilment.js';
 import { runPromotionsDemo } from './demo-promotions.js';
+import { runMarketingDemo, seedMarketingShoppers } from './demo-marketing.js';
+import { startDemoMailbox, type DemoMailbox } from './demo-mailbox.js';
+import { findMerchantByHandle } from '../modules/merchants/index.js';
+import { setReachSettings } from '../modules/reach/index.js';
+import { transportFromConfig } from '../modules/mail/index.js';
 import { bitmapPath, setBitmapPath } from '../modules/audiences/index.js';
 import { platformCampaignPorts, setCampaignPorts } from '../modules/campaigns/index.js';
 import { runCampaignsDemo } from './demo-campaigns.js';
@@ -75,6 +80,13 @@ export async function placeDemoOrders(ctx: ModuleContext, seeded: DemoCredential
     // A simulated hour a second for the demo's parcel: at the door within a minute or two.
     const omnichannel = await runFulfilmentDemo(quiet.app, seeded, ctx.logger, { hurry: async (tracking_number) => void (await shipping(ctx).simulated?.hurry(tracking_number, 1_000)) });
     const promoted = await runPromotionsDemo(quiet.app, seeded, ctx.logger);
+    // The store chain's shoppers, an audience, a campaign with a control group, a sampling campaign (issue 17).
+    const mart = seeded.merchants.find((m) => m.handle === 'demo-mart');
+    if (mart !== undefined) {
+      await seedMarketingShoppers(ctx.db, ctx.config);
+      const marketing = await runMarketingDemo(quiet.app, ctx.db, mart.secret_key, ctx.logger);
+      ctx.logger.info({ campaign_emails: marketing.sent }, 'ran the marketing demo');
+    }
     await runCampaignsDemo(quiet.app, seeded, ctx.logger);
     ctx.logger.info({ orders: placed + omnichannel + promoted.orders }, 'placed the demo orders');
   } finally {
@@ -115,6 +127,8 @@ export async function startPlatform(config: Config, logger: Logger = createLogge
   const { app } = buildApp(ctx, () => shuttingDown);
   const server = await listen(app.fetch, config.PORT, config.HOST);
   const port = (server.address() as AddressInfo).port;
+  // Without an SMTP server configured, the demo store chain's campaign mail goes to a local one.
+  const mailbox = await demoMailbox(ctx);
   if (seeded !== undefined) await placeDemoOrders(ctx, seeded);
   const url = config.OPENBOS_PUBLIC_URL ?? `http://localhost:${port}`;
 
@@ -131,6 +145,7 @@ export async function startPlatform(config: Config, logger: Logger = createLogge
       // Runs in flight finish before the database closes under them, within the same grace.
       await maintenance.finished(config.OPENBOS_SHUTDOWN_TIMEOUT_MS);
       await dispatcher.stop();
+      await mailbox?.close();
       setBitmapPath(undefined);
       await audienceBitmaps.stop();
       for (const sink of sinks) await sink.close();
@@ -196,4 +211,18 @@ function startMaintenance(ctx: ModuleContext): { stopStarting(): void; finished(
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * The demo's local SMTP server (demo-mailbox.ts), started when no SMTP server is configured and
+ * the demo store chain exists; the chain's reach settings point at it (a new port each start).
+ */
+async function demoMailbox(ctx: ModuleContext): Promise<DemoMailbox | undefined> {
+  if (ctx.config.OPENBOS_SEED_DEMO === 'never' || transportFromConfig(ctx.config).kind !== 'none') return undefined;
+  const mart = await findMerchantByHandle(ctx.db, 'demo-mart');
+  if (mart === undefined) return undefined;
+  const mailbox = await startDemoMailbox(ctx.config.dataDir);
+  await setReachSettings(ctx.db, ctx.config, mart.id, { smtp_url: mailbox.url });
+  ctx.logger.info({ folder: mailbox.folder }, 'the demo store chain’s campaign mail goes to a local SMTP server');
+  return mailbox;
 }
