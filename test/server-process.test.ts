@@ -52,8 +52,9 @@ describe('the server on an embedded PostgreSQL', () => {
   let firstId: string | undefined;
   let key: string;
 
+  // The first start seeds the demo and runs its walkthroughs (checkouts, fulfilment, promotions, a campaign).
   it('starts PostgreSQL, migrates, seeds and prints URLs and a working demo key', async () => {
-    const server = await startServer(env);
+    const server = await startServer(env, 120_000);
     const output = server.output();
     expect(output).toContain(`http://localhost:${apiPort}/docs`);
     expect(output).toContain('embedded PostgreSQL');
@@ -85,7 +86,7 @@ describe('the server on an embedded PostgreSQL', () => {
     expect(fs.existsSync(path.join(dataDir, 'pg', 'PG_VERSION'))).toBe(true);
     expect(await stop(server)).toBe(0);
     expect(await portAnswers(pgPort)).toBe(false);
-  });
+  }, 150_000);
 
   it('keeps all data across a restart and does not seed again', async () => {
     const before = fs.readFileSync(path.join(dataDir, 'demo-credentials.json'), 'utf8');
