@@ -17,6 +17,7 @@ import { editVariantsFlow } from '../flows/edit-variants/index.js';
 import { shipParcelFlow } from '../flows/ship-parcel/index.js';
 import { returnGoodsFlow } from '../flows/return-goods/index.js';
 import { sendSamplesFlow } from '../flows/send-samples/index.js';
+import { sellInStoreFlow } from '../flows/sell-in-store/index.js';
 import { catalogModule } from '../modules/catalog/index.js';
 import { accountsModule } from '../modules/accounts/index.js';
 import { inventoryModule } from '../modules/inventory/index.js';
@@ -36,9 +37,12 @@ import { promotionsModule } from '../modules/promotions/index.js';
 import { audiencesModule } from '../modules/audiences/index.js';
 import { reachModule } from '../modules/reach/index.js';
 import { campaignsModule } from '../modules/campaigns/index.js';
+import { membershipModule } from '../modules/membership/index.js';
+import { instoreModule } from '../modules/instore/index.js';
+import { storesModule } from '../modules/stores/index.js';
 
 /** Every module of the platform, in dependency order (seeds run in this order). */
-export const modules: readonly BosModule[] = [mailModule, merchantsModule, locationsModule, accountsModule, catalogModule, inventoryModule, ordersModule, ledgerModule, paymentsModule, databankModule, webhooksModule, analyticsModule, operatorModule, logisticsModule, fulfilmentModule, promotionsModule, audiencesModule, reachModule, campaignsModule];
+export const modules: readonly BosModule[] = [mailModule, merchantsModule, locationsModule, accountsModule, catalogModule, inventoryModule, ordersModule, ledgerModule, paymentsModule, databankModule, webhooksModule, analyticsModule, operatorModule, logisticsModule, fulfilmentModule, promotionsModule, audiencesModule, reachModule, campaignsModule, membershipModule, instoreModule, storesModule];
 
 export const allMigrations: readonly ModuleMigrations[] = [
   { module: 'kernel', migrations: [...outboxMigrations, ...idempotencyMigrations, ...seedMigrations, ...jobMigrations, ...rateLimitMigrations] },
@@ -46,7 +50,7 @@ export const allMigrations: readonly ModuleMigrations[] = [
 ];
 
 /** Every flow: processes that span modules (src/flows), registered after the modules they call. */
-export const flows: readonly BosFlow[] = [placeOrderFlow, capturePaymentFlow, releaseEscrowFlow, verifyEmailFlow, eraseConsumerFlow, editVariantsFlow, shipParcelFlow, returnGoodsFlow, sendSamplesFlow];
+export const flows: readonly BosFlow[] = [placeOrderFlow, capturePaymentFlow, releaseEscrowFlow, verifyEmailFlow, eraseConsumerFlow, editVariantsFlow, shipParcelFlow, returnGoodsFlow, sendSamplesFlow, sellInStoreFlow];
 
 /**
  * What the modules declare (scopes, webhook events, settings, commands) and what the platform

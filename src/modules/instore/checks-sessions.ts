@@ -1,0 +1,3 @@
+import type { InvariantCheck } from '../../kernel/module.js';
+
+export const sessionsChecks: InvariantCheck[] = [];

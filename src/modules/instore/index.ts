@@ -1,0 +1,33 @@
+/**
+ * In-store selling (issue 18): scan-and-pay baskets, tills (registers, clerks' sessions), the
+ * record of every in-store sale and its receipt, and unattended stores (devices, gates, shelf
+ * events, shopping sessions, disputes). Paying is the sell-in-store flow's. See docs/STORES.md.
+ *
+ * Owners while issue 18 is built: sales (`*-sales.ts`), baskets and tills (`*-baskets.ts`),
+ * unattended sessions and devices (`*-sessions.ts`).
+ */
+import { defineModule, type ModuleContext, type ModuleRouter } from '../../kernel/module.js';
+import { basketsChecks } from './checks-baskets.js';
+import { salesChecks } from './checks-sales.js';
+import { sessionsChecks } from './checks-sessions.js';
+import { instoreEvents } from './events.js';
+import { basketsMigrations } from './migrations-baskets.js';
+import { salesMigrations } from './migrations-sales.js';
+import { sessionsMigrations } from './migrations-sessions.js';
+import { registerBasketsRoutes } from './routes-baskets.js';
+import { registerSalesRoutes } from './routes-sales.js';
+import { registerSessionsRoutes } from './routes-sessions.js';
+
+export const instoreModule = defineModule({
+  name: 'instore',
+  migrations: [...salesMigrations, ...basketsMigrations, ...sessionsMigrations],
+  checks: [...salesChecks, ...basketsChecks, ...sessionsChecks],
+  routes: (router: ModuleRouter, ctx: ModuleContext) => {
+    registerSalesRoutes(router, ctx);
+    registerBasketsRoutes(router, ctx);
+    registerSessionsRoutes(router, ctx);
+  },
+  webhookEvents: [...instoreEvents],
+});
+
+export * from './events.js';

@@ -1,0 +1,3 @@
+import type { Migration } from '../../kernel/migrations.js';
+
+export const sessionsMigrations: Migration[] = [];
