@@ -24,6 +24,7 @@ import { transportFromConfig } from '../modules/mail/index.js';
 import { bitmapPath, setBitmapPath } from '../modules/audiences/index.js';
 import { platformCampaignPorts, setCampaignPorts } from '../modules/campaigns/index.js';
 import { runCampaignsDemo } from './demo-campaigns.js';
+import { runStoresDemo } from './demo-stores.js';
 import { shipping } from '../modules/logistics/index.js';
 import { runPayouts } from '../modules/payments/index.js';
 import { openDatabase, type OpenedDatabase } from './database.js';
@@ -86,6 +87,9 @@ export async function placeDemoOrders(ctx: ModuleContext, seeded: DemoCredential
       await seedMarketingShoppers(ctx.db, ctx.config);
       const marketing = await runMarketingDemo(quiet.app, ctx.db, mart.secret_key, ctx.logger);
       ctx.logger.info({ campaign_emails: marketing.sent }, 'ran the marketing demo');
+      // People's Square runs unattended: a guide's answer, a scan-and-pay basket, simulated shoppers (issue 18).
+      const stores = await runStoresDemo(quiet.app, seeded, ctx.logger);
+      ctx.logger.info({ simulated_visits: stores.simulation?.clean.visits ?? 0 }, 'ran the stores demo');
     }
     await runCampaignsDemo(quiet.app, seeded, ctx.logger);
     ctx.logger.info({ orders: placed + omnichannel + promoted.orders }, 'placed the demo orders');

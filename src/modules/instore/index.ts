@@ -17,6 +17,7 @@ import { sessionsMigrations } from './migrations-sessions.js';
 import { registerBasketsRoutes } from './routes-baskets.js';
 import { registerSalesRoutes } from './routes-sales.js';
 import { registerSessionsRoutes } from './routes-sessions.js';
+import { commands } from './simulator/cli.js';
 
 export const instoreModule = defineModule({
   name: 'instore',
@@ -28,6 +29,12 @@ export const instoreModule = defineModule({
     registerSessionsRoutes(router, ctx);
   },
   webhookEvents: [...instoreEvents],
+  commands,
 });
 
 export * from './events.js';
+export { appHttp, fetchHttp, patient, type SimulatorHttp, type SimResponse, type SimCall } from './simulator/http.js';
+export { simulateStores, summaryOf, reportOf, type Simulation, type SimulationOptions, type SimulationReport } from './simulator/simulate.js';
+export { runShoppers, type PhaseFigures, type PhaseOptions, type SessionOutcome } from './simulator/shoppers.js';
+export { prepareWorld, SimulatorError, type SimWorld, type SimStore, type SimConsumer, type PrepareOptions } from './simulator/world.js';
+export { invariantViolations } from './simulator/cli.js';
