@@ -88,6 +88,16 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
+/** Two reports of the same movement by a shopper closer than this are one (the platform's near-duplicate window is 2 s). */
+const repeat_window_ms = 2_200;
+
+/** Each variant lies on one shelf of the store. */
+function shelfOf(store: SimStore, variant_id: string): string {
+  let h = 0;
+  for (const ch of variant_id) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return store.shelves[h % store.shelves.length]!;
+}
+
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -174,20 +184,23 @@ export async function runShoppers(world: SimWorld, o: PhaseOptions): Promise<Pha
   }
 
   async function visit(store: SimStore, consumer: SimConsumer, random: Random): Promise<void> {
-    const codeRes = await http<{ code: string; expires_at: string }>('GET', '/v1/account/consumer-code', { key: publishable_key, consumer: consumer.token });
+    const codeRes = await http<{ code: string; expires_at: string; refresh_at?: string }>('GET', '/v1/account/consumer-code', { key: publishable_key, consumer: consumer.token });
     if (codeRes.status !== 200) {
       consumer.available_at = Date.now() + 1_000;
       return error('GET /v1/account/consumer-code', codeRes.status, codeRes.body);
     }
-    // This code opens one gate once; the next one comes with the next window.
-    const expires = Date.parse(codeRes.body.expires_at);
-    consumer.available_at = (Number.isFinite(expires) ? expires : Date.now() + 30_000) + 100;
+    // This code opens one gate once; a new one comes with the next window.
+    const next = Date.parse(codeRes.body.refresh_at ?? codeRes.body.expires_at);
+    consumer.available_at = (Number.isFinite(next) ? next : Date.now() + 30_000) + 100;
     const entry = await http<{ session_id: string }>('POST', `/v1/gates/${store.entry_gate}/entries`, { key: secret_key, body: { code: codeRes.body.code } });
     if (entry.status !== 200 && entry.status !== 201) return error('POST /v1/gates/{id}/entries', entry.status, entry.body);
     f.code_verifications++;
     const session_id = entry.body.session_id;
     store.active.add(session_id);
     const truth = new Map<string, number>();
+    // A shelf reports one movement once: the same movement again within a moment is taken for a
+    // sensor's repeat (docs/STORES.md). A shopper's real second pick of the same thing comes later.
+    const lastMovement = new Map<string, number>();
     const actions = 1 + Math.floor(random() * maxActions);
     try {
       for (let a = 0; a < actions; a++) {
@@ -217,7 +230,11 @@ export async function runShoppers(world: SimWorld, o: PhaseOptions): Promise<Pha
         const other = others.length > 0 ? others[Math.floor(random() * others.length)] : undefined;
         const candidates = [{ session_id, confidence: round(0.85 + random() * 0.14, 3) }];
         if (other !== undefined && random() < closeShare) candidates.push({ session_id: other, confidence: round(0.05 + random() * 0.35, 3) });
-        const event: ShelfEvent = { event_id: nextEventId(), device_id: store.shelves[Math.floor(random() * store.shelves.length)]!, variant_id, kind, quantity, at: new Date().toISOString(), candidates };
+        const movement = `${variant_id}|${kind}|${quantity}`;
+        const wait = (lastMovement.get(movement) ?? -Infinity) + repeat_window_ms - Date.now();
+        if (wait > 0) await sleep(wait);
+        lastMovement.set(movement, Date.now());
+        const event: ShelfEvent = { event_id: nextEventId(), device_id: shelfOf(store, variant_id), variant_id, kind, quantity, at: new Date().toISOString(), candidates };
         if (o.noise > 0 && random() < o.noise) {
           const kinds: ('missed' | 'same' | 'new' | 'confused')[] = ['same', 'new'];
           if (kind === 'pick') kinds.push('missed');

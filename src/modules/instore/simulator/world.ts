@@ -127,6 +127,8 @@ async function storesOf(o: PrepareOptions): Promise<{ id: string; name: string }
 }
 
 async function devicesOf(o: PrepareOptions, location_id: string): Promise<{ entry_gate: string; exit_gate: string; shelves: string[] }> {
+  // Devices belong to an unattended store: the store is made one first.
+  expectStatus('making the store unattended', await o.http('PUT', `/v1/unattended-stores/${encodeURIComponent(location_id)}`, { key: o.secret_key, body: { unattended: true } }), 200);
   const listed = await listAll<{ id: string; kind: string; name: string }>(o.http, o.secret_key, `/v1/store-devices?location_id=${encodeURIComponent(location_id)}`);
   const find = (kind: string, name: string) => listed.find((d) => d.kind === kind && d.name === name)?.id;
   const ensure = async (kind: 'entry_gate' | 'exit_gate' | 'shelf', name: string): Promise<string> => {
