@@ -56,6 +56,9 @@ export interface PhaseFigures {
   /** Sessions the exit called empty although the shopper took something. */
   missed_baskets: number;
   noise_applied: { missed: number; duplicated_same_id: number; duplicated_new_id: number; confused: number };
+  /** Shelf batches sent again after a 5xx or a network failure (a shelf resends; event IDs make it harmless). */
+  shelf_resends: number;
+  first_resend_reasons: string[];
   /** Calls the platform answered with an error (not counted in the figures above). */
   errors: number;
   first_errors: string[];
@@ -90,6 +93,8 @@ export function percentile(values: readonly number[], p: number): number {
 
 /** Two reports of the same movement by a shopper closer than this are one (the platform's near-duplicate window is 2 s). */
 const repeat_window_ms = 2_200;
+/** A shelf sends a batch at most this many times. */
+const shelf_send_tries = 5;
 
 /** Each variant lies on one shelf of the store. */
 function shelfOf(store: SimStore, variant_id: string): string {
@@ -144,7 +149,7 @@ export async function runShoppers(world: SimWorld, o: PhaseOptions): Promise<Pha
   const f: PhaseFigures = {
     seconds: 0, noise: o.noise, visits: 0, sensor_events: 0, sensor_events_per_s: 0, code_verifications: 0, code_verifications_per_s: 0, exit_charge_ms_p50: 0, exit_charge_ms_p99: 0,
     charged: 0, charged_correct: 0, basket_accuracy: 0, sessions_on_review: 0, empty: 0, wrong_charges: 0, undercharged: 0, missed_baskets: 0,
-    noise_applied: { missed: 0, duplicated_same_id: 0, duplicated_new_id: 0, confused: 0 }, errors: 0, first_errors: [], sessions: [],
+    noise_applied: { missed: 0, duplicated_same_id: 0, duplicated_new_id: 0, confused: 0 }, errors: 0, first_errors: [], shelf_resends: 0, first_resend_reasons: [], sessions: [],
   };
   const exitLatencies: number[] = [];
   const error = (what: string, status: number, body: unknown) => {
@@ -177,10 +182,22 @@ export async function runShoppers(world: SimWorld, o: PhaseOptions): Promise<Pha
     }
   }
 
+  /** Sends a batch as a shelf would: a failed send (5xx, the network) is sent again, its event IDs making the resend harmless. */
   async function sendEvents(events: ShelfEvent[]): Promise<void> {
-    const res = await http('POST', '/v1/shelf-events', { key: secret_key, body: { events } });
-    if (res.status >= 200 && res.status < 300) f.sensor_events += events.length;
-    else error('POST /v1/shelf-events', res.status, res.body);
+    for (let attempt = 1; ; attempt++) {
+      const res = await http('POST', '/v1/shelf-events', { key: secret_key, body: { events } }).catch((e: unknown) => ({ status: 0, body: e instanceof Error ? e.message : String(e) }));
+      if (res.status >= 200 && res.status < 300) {
+        f.sensor_events += events.length;
+        return;
+      }
+      if ((res.status >= 500 || res.status === 0) && attempt < shelf_send_tries) {
+        f.shelf_resends++;
+        if (f.first_resend_reasons.length < 3) f.first_resend_reasons.push(`${res.status} ${problemOf(res.body)}`);
+        await sleep(20 * attempt);
+        continue;
+      }
+      return error('POST /v1/shelf-events', res.status, res.body);
+    }
   }
 
   async function visit(store: SimStore, consumer: SimConsumer, random: Random): Promise<void> {
