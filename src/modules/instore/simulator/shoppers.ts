@@ -28,6 +28,8 @@ export interface PhaseOptions {
   max_actions?: number;
   /** Share of events where another shopper stands close: a second, weaker candidate (default 0.3). */
   close_share?: number;
+  /** Shoppers arrive spread over this long, not all at the same instant (default 25 ms a shopper, at most 2 s). */
+  ramp_ms?: number;
   /** Stop after this many visits in all (default: until `seconds` pass). */
   visits?: number;
   log?: (line: string) => void;
@@ -145,6 +147,7 @@ export async function runShoppers(world: SimWorld, o: PhaseOptions): Promise<Pha
   const think = o.think_ms ?? [50, 250];
   const maxActions = o.max_actions ?? 6;
   const closeShare = o.close_share ?? 0.3;
+  const ramp = o.ramp_ms ?? Math.min(2_000, 25 * o.shoppers);
   const log = o.log ?? (() => undefined);
   const f: PhaseFigures = {
     seconds: 0, noise: o.noise, visits: 0, sensor_events: 0, sensor_events_per_s: 0, code_verifications: 0, code_verifications_per_s: 0, exit_charge_ms_p50: 0, exit_charge_ms_p99: 0,
@@ -312,6 +315,7 @@ export async function runShoppers(world: SimWorld, o: PhaseOptions): Promise<Pha
   async function shopper(index: number): Promise<void> {
     const random = randomOf(o.seed * 10_007 + index);
     const store = world.stores[index % world.stores.length]!;
+    await sleep((index * ramp) / o.shoppers);
     for (;;) {
       const consumer = await takeConsumer();
       if (consumer === undefined) return;
