@@ -2,7 +2,7 @@ import { Option } from 'commander';
 import { kernelChecks, runChecks } from '../../../kernel/checks.js';
 import type { CliCommand, CliContext } from '../../../kernel/cli.js';
 import type { ModuleContext } from '../../../kernel/module.js';
-import { createApiKey, findMerchantByHandle } from '../../merchants/index.js';
+import { createApiKey, findMerchantByHandle, revokeApiKey } from '../../merchants/index.js';
 import { fetchHttp } from './http.js';
 import { simulateStores, summaryOf, type SimulationReport } from './simulate.js';
 import { SimulatorError } from './world.js';
@@ -52,7 +52,13 @@ async function simulate(cli: CliContext, o: SimulateOptions): Promise<number> {
         }
         const secret = await createApiKey(ctx.db, { merchant_id: merchant.id, kind: 'secret', name: 'stores simulator' }, 'cli', ctx.registry.scopes);
         const publishable = await createApiKey(ctx.db, { merchant_id: merchant.id, kind: 'publishable', name: 'stores simulator' }, 'cli', ctx.registry.scopes);
-        return run(secret.token, publishable.token, async () => (o.check ? invariantViolations(ctx) : undefined));
+        try {
+          return await run(secret.token, publishable.token, async () => (o.check ? invariantViolations(ctx) : undefined));
+        } finally {
+          // The run's keys served this run only.
+          await revokeApiKey(ctx.db, merchant.id, secret.key.id, 'cli');
+          await revokeApiKey(ctx.db, merchant.id, publishable.key.id, 'cli');
+        }
       });
       if (done === undefined) return 1;
       report = done;
