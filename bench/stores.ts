@@ -21,7 +21,7 @@ const storeCount = Number(process.env.BENCH_STORES_STORES ?? 10);
 const phaseSeconds = Number(process.env.BENCH_STORES_SECONDS ?? 30);
 const noise = Number(process.env.BENCH_STORES_NOISE ?? 0.05);
 // A consumer code opens a gate once per 30 s window: enough accounts that shoppers never wait for one.
-const consumers = Number(process.env.BENCH_STORES_CONSUMERS ?? shoppers * 4);
+const consumers = Number(process.env.BENCH_STORES_CONSUMERS ?? shoppers * 2);
 const ceilingSeconds = Number(process.env.BENCH_CEILING_SECONDS ?? 5);
 const seed = Number(process.env.BENCH_STORES_SEED ?? 18);
 
