@@ -31,3 +31,4 @@ export const instoreModule = defineModule({
 });
 
 export * from './events.js';
+export * from './sales.js';
