@@ -33,6 +33,7 @@ export const instoreModule = defineModule({
 });
 
 export * from './events.js';
+export * from './sales.js';
 export { appHttp, fetchHttp, patient, type SimulatorHttp, type SimResponse, type SimCall } from './simulator/http.js';
 export { simulateStores, summaryOf, reportOf, type Simulation, type SimulationOptions, type SimulationReport } from './simulator/simulate.js';
 export { runShoppers, type PhaseFigures, type PhaseOptions, type SessionOutcome } from './simulator/shoppers.js';
