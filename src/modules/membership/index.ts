@@ -41,7 +41,7 @@ export const membershipModule = defineModule({
 
 export { acceptConsumerCode, type AcceptedCode } from './accept.js';
 export { codePurposes, consumer_code_period_s, consumer_code_window_steps, code_guesses_per_device_max, code_guesses_per_store_max, code_guess_window_s, consumerCodeKeys, issueConsumerCode, useConsumerCodeKeys, type AcceptCodeInput, type CodePurpose, type ConsumerCodeKeys, type IssuedCode } from './consumer-code.js';
-export { addPoints, earnForOrder, getMember, joinMember, listLevels, memberView, pointsFor, reverseForOrder, setLevels, type Level, type Member, type MemberView } from './members.js';
+export { addPoints, earnForOrder, getMember, joinMember, listLevels, memberView, pointsFor, pointsToEarn, reverseForOrder, setLevels, type Level, type Member, type MemberView } from './members.js';
 export { memberJson } from './routes.js';
 export * from './events.js';
 export type { MembershipTables } from './tables.js';
