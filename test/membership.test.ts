@@ -15,7 +15,7 @@ let dispatcher: OutboxDispatcher;
 
 beforeAll(async () => {
   platform = await createTestPlatform();
-  handlers = membershipModule.handlers!(platform.ctx);
+  handlers = membershipModule.handlers(platform.ctx);
   dispatcher = new OutboxDispatcher({ db: platform.database.db, pool: platform.database.pool, handlers, logger: silentLogger, poll_ms: 50 });
 });
 afterAll(async () => platform.close());
