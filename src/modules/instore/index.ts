@@ -29,6 +29,8 @@ export const instoreModule = defineModule({
     registerSessionsRoutes(router, ctx);
   },
   webhookEvents: [...instoreEvents],
+  // Declared here for the membership module's POST /v1/consumer-codes/verify; the in-store parts' scopes join it.
+  scopes: [{ name: 'instore:write', kind: 'secret', description: 'Run in-store selling: accept consumer codes at tills and gates, registers, devices, reviews and disputes' }],
   commands,
 });
 
