@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { defineRoute, jsonBody, jsonResponse } from '../../kernel/http/route.js';
-import { toJsonAmount } from '../../kernel/money.js';
+import { currencySchema, toJsonAmount } from '../../kernel/money.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
 import { consumerToken, consumerTokenHeader, requireConsumer } from '../accounts/index.js';
@@ -104,6 +104,7 @@ export const getStorePageRoute = defineRoute({
     query: z.object({
       near,
       stock_limit: z.coerce.number().int().min(1).max(stock_items_max).default(50).openapi({ description: `items of stock listed, at most ${stock_items_max}` }),
+      currency: currencySchema.optional().openapi({ description: 'prices in this currency; the merchant’s default when absent' }),
     }),
   },
   responses: { 200: jsonResponse(storePageSchema, 'The store now') },
@@ -146,7 +147,7 @@ export function registerStorefrontRoutes(router: ModuleRouter, { db }: ModuleCon
     const q = c.req.valid('query');
     const merchant = await getMerchant(db, merchant_id);
     if (merchant === undefined) throw problems.notFound('The store');
-    const page = await storePage(db, merchant_id, { location_id: c.req.valid('param').location_id, near: parseNear(q.near), currency: merchant.default_currency, stock_limit: q.stock_limit });
+    const page = await storePage(db, merchant_id, { location_id: c.req.valid('param').location_id, near: parseNear(q.near), currency: q.currency ?? merchant.default_currency, stock_limit: q.stock_limit });
     return c.json(
       {
         ...summaryJson(page),

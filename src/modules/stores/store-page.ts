@@ -100,7 +100,7 @@ export async function storePage(db: AnyDb, merchant_id: string, request: { locat
     if (q === undefined || !q.ok || q.merchant_id !== merchant_id) continue;
     items.push({ variant_id: q.variant_id, product_id: q.product_id, sku: q.sku, title: q.title, available: level.available, unit_price_minor: q.unit_price_minor, currency: q.currency });
   }
-  const here = promotions.filter((p) => appliesAt(p, location.id, now));
+  const here = promotions.filter((p) => p.currency === request.currency && appliesAt(p, location.id, now));
   return {
     ...summaryOf(location, request.near, now),
     stock: { total: stock.total, currency: request.currency, items },
