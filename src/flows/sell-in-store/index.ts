@@ -1,4 +1,6 @@
 import { defineFlow } from '../../kernel/flow.js';
+import { payPorts } from './ports-baskets.js';
+import { registerPayBasketRoutes } from './routes-baskets.js';
 
 /**
  * Sell in store (issue 18): every in-store sale, from a scan-and-pay basket, a till or an
@@ -8,6 +10,10 @@ import { defineFlow } from '../../kernel/flow.js';
  */
 export const sellInStoreFlow = defineFlow({
   name: 'sell-in-store',
+  routes: (router, ctx) => {
+    // Paying a scan-and-pay basket or a till sale, refunds at a till (routes-baskets.ts).
+    registerPayBasketRoutes(router, ctx, payPorts);
+  },
 });
 
 export type { InStoreSale, InStoreSaleLine, InStoreSaleResult, SellOutcome } from './contract.js';

@@ -8,6 +8,7 @@
  */
 import { defineModule, type ModuleContext, type ModuleRouter } from '../../kernel/module.js';
 import { basketsChecks } from './checks-baskets.js';
+import { databankEventHandlers } from './databank-events.js';
 import { salesChecks } from './checks-sales.js';
 import { sessionsChecks } from './checks-sessions.js';
 import { instoreEvents } from './events.js';
@@ -17,6 +18,7 @@ import { sessionsMigrations } from './migrations-sessions.js';
 import { registerBasketsRoutes } from './routes-baskets.js';
 import { registerSalesRoutes } from './routes-sales.js';
 import { registerSessionsRoutes } from './routes-sessions.js';
+import { contactSealer } from '../databank/index.js';
 
 export const instoreModule = defineModule({
   name: 'instore',
@@ -28,6 +30,17 @@ export const instoreModule = defineModule({
     registerSessionsRoutes(router, ctx);
   },
   webhookEvents: [...instoreEvents],
+  // Baskets and tills: in-store events filed in the brand's data bank (databank-events.ts).
+  handlers: ({ db, config }) => [...databankEventHandlers(db, contactSealer(config))],
+  scopes: [
+    { name: 'pos:read', kind: 'secret', description: 'Read registers, register sessions and till sales' },
+    { name: 'pos:write', kind: 'secret', description: 'Run tills: open and close register sessions, ring up, take payment, refund, print receipts' },
+    // Until the membership part (branch h2-membership) declares it; it goes when that is merged.
+    { name: 'instore:write', kind: 'secret', description: 'Run in-store selling: accept consumer codes at tills and gates, registers, devices, reviews and disputes' },
+  ],
 });
 
 export * from './events.js';
+export { getBasket, lockBasket, recordBasketPaid, requireStore, type Basket, type BasketLine, type BasketPaid, type BasketPaymentMethod } from './baskets.js';
+export { assertMayRunTill, clerkStores, getPosSession, lockOpenSession, recordPosRefund, storeOrder, type PosSession, type PosRefundRecord, type SessionTotals } from './tills.js';
+export { basketJson, basketSchema, consumersBasket, receiptText, tillSale } from './routes-baskets.js';
