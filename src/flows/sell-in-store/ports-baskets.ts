@@ -8,6 +8,7 @@ import type { PayPorts } from './pay-baskets.js';
 export const payPorts: PayPorts = {
   acceptCode: () => Promise.reject(problems.notImplemented('accepting consumer codes')),
   sell: () => Promise.reject(problems.notImplemented('selling in store')),
-  awaitSale: (_ctx, _merchant_id, sale) => Promise.resolve(sale),
+  saleOfSource: () => Promise.resolve(undefined),
+  awaitSale: () => Promise.resolve(undefined),
   refund: () => Promise.reject(problems.notImplemented('refunds in store')),
 };

@@ -16,6 +16,8 @@ const consumerCode = z.string().min(1).max(40).openapi({ description: 'the membe
 const basketParams = z.object({ basket_id: id.openapi({ param: { name: 'basket_id', in: 'path' } }) });
 const saleParams = z.object({ sale_id: id.openapi({ param: { name: 'sale_id', in: 'path' } }) });
 const sessionParams = z.object({ session_id: id.openapi({ param: { name: 'session_id', in: 'path' } }) });
+const waitMs = z.number().int().min(0).max(10_000).optional().openapi({ description: 'how long to wait for the provider’s capture before answering (default 5000); the sale answers `processing` until then' });
+const default_wait_ms = 5_000;
 const card = z.string().min(1).max(64).openapi({ description: 'a card of the test provider' });
 
 export const payBasketRoute = defineRoute({
@@ -33,6 +35,7 @@ export const payBasketRoute = defineRoute({
         .object({
           code: consumerCode.optional().openapi({ description: 'at a self-checkout (secret key with `instore:write`): the member’s consumer code; without it, the signed-in consumer pays' }),
           device_id: id.optional().openapi({ description: 'the self-checkout, for throttling wrong codes (default: the key)' }),
+          wait_ms: waitMs,
         })
         .strict(),
     ),
@@ -49,7 +52,7 @@ export const payTillSaleRoute = defineRoute({
   access: { scope: 'pos:write', tenancy: 'merchant' },
   request: {
     params: saleParams,
-    ...jsonBody(z.discriminatedUnion('method', [z.object({ method: z.literal('code'), code: consumerCode }).strict(), z.object({ method: z.literal('card'), card }).strict()])),
+    ...jsonBody(z.discriminatedUnion('method', [z.object({ method: z.literal('code'), code: consumerCode, wait_ms: waitMs }).strict(), z.object({ method: z.literal('card'), card, wait_ms: waitMs }).strict()])),
   },
   responses: { 200: jsonResponse(basketSchema, 'The sale, paid (or declined), with its receipt') },
 });
@@ -84,12 +87,12 @@ export function registerPayBasketRoutes(router: ModuleRouter, ctx: ModuleContext
       if (caller.kind === 'publishable' || !caller.scopes.has('instore:write')) throw problems.forbidden('instore:write');
       const basket = await getBasket(db, caller.merchant_id, basket_id);
       if (basket === undefined || basket.kind !== 'scan') throw problems.notFound('The basket');
-      const paid = await payBasket(ctx, ports, caller.merchant_id, basket_id, { kind: 'code', code: body.code, device_id: body.device_id ?? caller.key_id }, caller.actor);
+      const paid = await payBasket(ctx, ports, caller.merchant_id, basket_id, { kind: 'code', code: body.code, device_id: body.device_id ?? caller.key_id }, caller.actor, body.wait_ms ?? default_wait_ms);
       return c.json(await basketJson(db, paid, null), 200);
     }
     const consumer = await requireConsumer(db, c.req.valid('header')[consumerTokenHeader]);
     await consumersBasket(db, caller.merchant_id, basket_id, consumer);
-    const paid = await payBasket(ctx, ports, caller.merchant_id, basket_id, { kind: 'consumer', consumer_id: consumer.id }, `consumer:${consumer.id}`);
+    const paid = await payBasket(ctx, ports, caller.merchant_id, basket_id, { kind: 'consumer', consumer_id: consumer.id }, `consumer:${consumer.id}`, body.wait_ms ?? default_wait_ms);
     return c.json(await basketJson(db, paid, consumer), 200);
   });
 
@@ -98,7 +101,7 @@ export function registerPayBasketRoutes(router: ModuleRouter, ctx: ModuleContext
     const sale = await tillSale(db, caller, c.req.valid('param').sale_id);
     const body = c.req.valid('json');
     const payer = body.method === 'code' ? { kind: 'code' as const, code: body.code, device_id: sale.pos_session_id! } : { kind: 'card' as const, card: body.card };
-    const paid = await payBasket(ctx, ports, caller.merchant_id, sale.id, payer, caller.actor);
+    const paid = await payBasket(ctx, ports, caller.merchant_id, sale.id, payer, caller.actor, body.wait_ms ?? default_wait_ms);
     return c.json(await basketJson(db, paid, null), 200);
   });
 

@@ -117,7 +117,7 @@ export async function variantOfCode(db: AnyDb, merchant_id: string, scan: ScanIn
   const rows =
     scan.barcode !== undefined
       ? await sql<{ id: string }>`select id from variant where merchant_id = ${merchant_id} and barcode = ${scan.barcode.trim()} order by (status = 'active') desc, id limit 1`.execute(db)
-      : await sql<{ id: string }>`select id from variant where merchant_id = ${merchant_id} and sku = ${scan.sku!.trim()} order by (status = 'active') desc, id limit 1`.execute(db);
+      : await sql<{ id: string }>`select id from variant where merchant_id = ${merchant_id} and sku = ${scan.sku.trim()} order by (status = 'active') desc, id limit 1`.execute(db);
   const id = rows.rows[0]?.id;
   if (id === undefined) {
     const what = scan.barcode !== undefined ? `barcode ${scan.barcode}` : `SKU ${scan.sku}`;

@@ -43,4 +43,4 @@ export const instoreModule = defineModule({
 export * from './events.js';
 export { getBasket, lockBasket, recordBasketPaid, requireStore, type Basket, type BasketLine, type BasketPaid, type BasketPaymentMethod } from './baskets.js';
 export { assertMayRunTill, clerkStores, getPosSession, lockOpenSession, recordPosRefund, storeOrder, type PosSession, type PosRefundRecord, type SessionTotals } from './tills.js';
-export { basketJson, basketSchema, consumersBasket, receiptText, tillSale } from './routes-baskets.js';
+export { basketJson, basketSchema, basketReceiptText, consumersBasket, tillSale } from './routes-baskets.js';

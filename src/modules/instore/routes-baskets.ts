@@ -13,8 +13,10 @@ import { pricingSchema, pricingJson } from '../promotions/index.js';
 import { basket_line_quantity_max, getBasket, openBasket, priceBasket, requireStore, scanIntoBasket, setBasketLine, type Basket, type ScanInput } from './baskets.js';
 import {
   assertMayRunTill,
+  clerkStores,
   closePosSession,
   createRegister,
+  getClerk,
   getPosSession,
   listRegisters,
   openPosSession,
@@ -78,7 +80,7 @@ export const basketSchema = z
   })
   .openapi('InStoreBasket');
 
-type SaleJson = { lines?: { variant_id: string; sku: string; title: string; quantity: number; unit_price_minor: string | number; total_minor: string | number; discount_minor: string | number }[] };
+type SaleJson = { status?: string; lines?: { variant_id: string; sku: string; title: string; quantity: number; unit_price_minor: string | number; total_minor: string | number; discount_minor: string | number }[] };
 
 /** A basket as the API shows it: an open one priced now (with the member's wallet), a paid one as it was sold. */
 export async function basketJson(db: ModuleContext['db'], basket: Basket, consumer: { id: string; email: string } | null): Promise<z.infer<typeof basketSchema>> {
@@ -103,12 +105,12 @@ export async function basketJson(db: ModuleContext['db'], basket: Basket, consum
     discount_minor: toJsonAmount(basket.discount_minor ?? 0n),
     total_minor: toJsonAmount(basket.total_minor ?? 0n),
     promotions: null,
-    sale: { sale_id: basket.sale_id!, order_id: basket.order_id!, status: basket.status === 'declined' ? 'declined' : String(sale.status ?? 'processing'), payment_method: basket.payment_method, paid_at: basket.paid_at?.toISOString() ?? null, receipt: basket.sale },
+    sale: { sale_id: basket.sale_id!, order_id: basket.order_id!, status: basket.status === 'declined' ? 'declined' : sale.status ?? 'processing', payment_method: basket.payment_method, paid_at: basket.paid_at?.toISOString() ?? null, receipt: basket.sale },
   };
 }
 
 /** A printable receipt of a paid basket or till sale, plain text, 40 columns. */
-export function receiptText(basket: Basket, store: { name: string }, merchant: { name: string }): string {
+export function basketReceiptText(basket: Basket, store: { name: string }, merchant: { name: string }): string {
   const sale = (basket.sale ?? {}) as SaleJson & { order_number?: string; coupons_applied?: { code: string; discount_minor: string | number }[]; points_earned?: number };
   const money = (v: string | number | bigint | null) => formatMoney(BigInt(v ?? 0), basket.currency);
   const row = (left: string, right: string) => `${left.slice(0, Math.max(1, 39 - right.length))}`.padEnd(40 - right.length) + right;
@@ -261,6 +263,8 @@ export const listRegistersRoute = defineRoute({
   responses: { 200: jsonResponse(pageSchema(registerSchema), 'A page of registers, by ID') },
 });
 
+const clerkStoresSchema = z.object({ user_id: z.string(), location_ids: z.array(z.string()) }).openapi('ClerkStores');
+
 export const setClerkStoresRoute = defineRoute({
   operationId: 'setClerkStores',
   method: 'put',
@@ -269,7 +273,18 @@ export const setClerkStoresRoute = defineRoute({
   summary: 'Binds a clerk (a console user of role `clerk`) to the stores whose tills they run, replacing their earlier stores',
   access: { scope: 'users:write', tenancy: 'merchant' },
   request: { params: z.object({ user_id: id.openapi({ param: { name: 'user_id', in: 'path' } }) }), ...jsonBody(z.object({ location_ids: z.array(id).max(100) }).strict()) },
-  responses: { 200: jsonResponse(z.object({ user_id: z.string(), location_ids: z.array(z.string()) }).openapi('ClerkStores'), 'The clerk’s stores') },
+  responses: { 200: jsonResponse(clerkStoresSchema, 'The clerk’s stores') },
+});
+
+export const getClerkStoresRoute = defineRoute({
+  operationId: 'getClerkStores',
+  method: 'get',
+  path: '/v1/pos/clerks/{user_id}',
+  tags: ['Tills'],
+  summary: 'The stores whose tills a clerk runs',
+  access: posRead,
+  request: { params: z.object({ user_id: id.openapi({ param: { name: 'user_id', in: 'path' } }) }) },
+  responses: { 200: jsonResponse(clerkStoresSchema, 'The clerk’s stores') },
 });
 
 export const openSessionRoute = defineRoute({
@@ -432,6 +447,14 @@ export function registerBasketsRoutes(router: ModuleRouter, { db, config }: Modu
     return c.json({ user_id, location_ids }, 200);
   });
 
+  router.route(getClerkStoresRoute, async (c) => {
+    const { user_id } = c.req.valid('param');
+    const merchant_id = c.get('caller').merchant_id;
+    const user = await getClerk(db, merchant_id, user_id);
+    if (user === undefined) throw problems.notFound('The clerk');
+    return c.json({ user_id, location_ids: await clerkStores(db, merchant_id, user_id) }, 200);
+  });
+
   router.route(openSessionRoute, async (c) => {
     const session = await openPosSession(db, c.get('caller'), c.req.valid('json'));
     return c.json(await posSessionJson(db, session), 201);
@@ -475,7 +498,7 @@ export function registerBasketsRoutes(router: ModuleRouter, { db, config }: Modu
     if (sale.status === 'open') throw problems.conflict('sale_not_paid', `The sale ${sale.id} is not paid yet`);
     const merchant = (await getMerchant(db, caller.merchant_id))!;
     const store = await getLocation(db, caller.merchant_id, sale.location_id);
-    const text = receiptText(sale, store ?? { name: sale.location_id }, merchant);
+    const text = basketReceiptText(sale, store ?? { name: sale.location_id }, merchant);
     const email = c.req.valid('json').email ?? null;
     if (email !== null) {
       await inTransaction(db, (trx) => queueMail(trx, { merchant_id: caller.merchant_id, kind: 'instore_receipt', from: mailFrom(config), to: email, subject: `Your receipt from ${merchant.name}`, text }));

@@ -102,6 +102,11 @@ export async function setClerkStores(db: AnyDb, merchant_id: string, user_id: st
   return wanted.sort();
 }
 
+/** A console user of role `clerk` of this merchant, or undefined. */
+export async function getClerk(db: AnyDb, merchant_id: string, user_id: string): Promise<{ id: string } | undefined> {
+  return (await sql<{ id: string }>`select id from console_user where merchant_id = ${merchant_id} and id = ${user_id} and role = 'clerk'`.execute(db)).rows[0];
+}
+
 export async function clerkStores(db: AnyDb, merchant_id: string, user_id: string): Promise<string[]> {
   const rows = await sql<{ location_id: string }>`select location_id from pos_clerk_store where merchant_id = ${merchant_id} and user_id = ${user_id} order by location_id`.execute(db);
   return rows.rows.map((r) => r.location_id);
