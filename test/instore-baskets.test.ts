@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kernelChecks, runChecks } from '../src/kernel/checks.js';
 import { OutboxDispatcher } from '../src/kernel/events/dispatcher.js';
 import { visitsByPlace } from '../src/modules/databank/index.js';
+import { testCards, testProviderSecret, TestPaymentProvider } from '../src/modules/payments/index.js';
 import { eventHandlers, modules } from '../src/platform/modules.js';
 import { aLocation } from './support/commerce.js';
 import { createTestPlatform, silentLogger, type TestMerchant, type TestPlatform } from './support/platform.js';
@@ -46,6 +47,37 @@ async function aConsumer(m: TestMerchant): Promise<{ token: string; email: strin
 
 const asConsumer = (m: TestMerchant, token: string) => (method: string, path: string, body?: unknown) =>
   m.call(method, path, { key: m.publishableKey, headers: { 'x-consumer-token': token }, ...(body === undefined ? {} : { body }) });
+
+/** The provider's capture webhooks delivered, and the events they caused handled (the sale handed over). */
+async function settlePayments(): Promise<void> {
+  await new TestPaymentProvider(db(), {
+    secret: testProviderSecret(platform.ctx.config),
+    deliver: async (body, headers) => (await platform.app.request('/v1/webhooks/payments/test', { method: 'POST', headers, body })).status,
+  }).deliverDue();
+  await dispatcher.drain();
+}
+
+/** A member who authorised stores to charge their card, with their consumer code now. */
+async function aPayingMember(m: TestMerchant): Promise<{ token: string; email: string; id: string; code: () => Promise<string> }> {
+  const consumer = await aConsumer(m);
+  const call = asConsumer(m, consumer.token);
+  const authorised = await call('POST', '/v1/account/payment-authorisations', { card: testCards.succeeds, limit_minor: 1_000_000, currency: 'EUR' });
+  expect(authorised.status, authorised.text).toBe(201);
+  return {
+    ...consumer,
+    code: async () => {
+      const res = await call('GET', '/v1/account/consumer-code');
+      expect(res.status, res.text).toBe(200);
+      return res.body.code as string;
+    },
+  };
+}
+
+async function stockAt(m: TestMerchant, variant_id: string, location_id: string): Promise<{ on_hand: number; reserved: number; available: number }> {
+  const res = await m.call('GET', `/v1/stock?variant_id=${variant_id}&location_id=${location_id}`);
+  expect(res.status).toBe(200);
+  return res.body.data[0] ?? { on_hand: 0, reserved: 0, available: 0 };
+}
 
 async function allChecksHold(): Promise<void> {
   const reports = await runChecks(db(), [...kernelChecks, ...modules.flatMap((m) => m.checks ?? [])]);
@@ -145,5 +177,77 @@ describe('scan-and-pay baskets', () => {
     const day = new Date().toISOString().slice(0, 10);
     const visits = await visitsByPlace(db(), brand.id, [{ key: store, time_zone: 'UTC', first_day: day, last_day: day, previous_first_day: day }]);
     expect(visits).toEqual([{ key: store, period: 'current', visits: 1 }]);
+  });
+
+  it('pays at a self-checkout with the member’s code: their wallet coupon applies, the stock is that store’s, the code works once, the basket is paid once', async () => {
+    const brand = await platform.merchant(undefined, 'brand');
+    const store = await aLocation(brand, 'store');
+    const otherStore = await aLocation(brand, 'store');
+    const tea = await aBarcodedProduct(brand, 2_000, { [store]: 5, [otherStore]: 5 });
+    const coupon = await brand.call('POST', '/v1/promotions', { body: { currency: 'EUR', kind: 'coupon', name: '3 off', claimable: true, effect: { type: 'amount_off', amount_minor: 300 } } });
+    expect(coupon.status, coupon.text).toBe(201);
+    const member = await aPayingMember(brand);
+    const call = asConsumer(brand, member.token);
+    expect((await call('POST', '/v1/account/coupons', { promotion_id: coupon.body.id })).status).toBe(201);
+
+    const basket = (await call('POST', `/v1/stores/${store}/baskets`)).body.id as string;
+    await call('POST', `/v1/baskets/${basket}/scans`, { barcode: tea.barcode, quantity: 2 });
+    // The preview already counts the member's coupon.
+    expect((await call('GET', `/v1/baskets/${basket}`)).body).toMatchObject({ subtotal_minor: 4_000, discount_minor: 300, total_minor: 3_700 });
+
+    // A storefront key may not pay with a code: only a self-checkout's secret key (instore:write).
+    const code = await member.code();
+    const fromBrowser = await brand.call('POST', `/v1/baskets/${basket}/pay`, { key: brand.publishableKey, body: { code } });
+    expect(fromBrowser.status).toBe(403);
+    const paid = await brand.call('POST', `/v1/baskets/${basket}/pay`, { body: { code, device_id: 'selfcheckout-1', wait_ms: 0 } });
+    expect(paid.status, paid.text).toBe(200);
+    expect(paid.body).toMatchObject({ status: 'paid', consumer_id: member.id, subtotal_minor: 4_000, discount_minor: 300, total_minor: 3_700 });
+    expect(paid.body.sale).toMatchObject({ payment_method: 'code', order_id: expect.any(String) });
+    await settlePayments();
+    const wallet = await call('GET', '/v1/account/coupons');
+    expect(wallet.body.data).toEqual([expect.objectContaining({ promotion_id: coupon.body.id, status: 'used' })]);
+    // Two units left this store; the other store's stock is untouched.
+    expect(await stockAt(brand, tea.variant_id, store)).toMatchObject({ on_hand: 3, reserved: 0, available: 3 });
+    expect(await stockAt(brand, tea.variant_id, otherStore)).toMatchObject({ on_hand: 5, reserved: 0, available: 5 });
+    const order = await brand.call('GET', `/v1/orders/${paid.body.sale.order_id}`);
+    expect(order.body).toMatchObject({ total_minor: 3_700, status: expect.stringMatching(/delivered|completed/) });
+
+    // The same code again, on another basket: refused, and that basket stays open.
+    const second = (await call('POST', `/v1/stores/${store}/baskets`)).body.id as string;
+    await call('POST', `/v1/baskets/${second}/scans`, { barcode: tea.barcode });
+    const replayed = await brand.call('POST', `/v1/baskets/${second}/pay`, { body: { code, device_id: 'selfcheckout-1', wait_ms: 0 } });
+    expect(replayed.status).toBe(422);
+    expect(replayed.body.code).toBe('code_replayed');
+    expect((await call('GET', `/v1/baskets/${second}`)).body.status).toBe('open');
+    expect(await stockAt(brand, tea.variant_id, store)).toMatchObject({ available: 3 });
+
+    // A paid basket is not paid again, by anyone.
+    const again = await call('POST', `/v1/baskets/${basket}/pay`, { wait_ms: 0 });
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('basket_already_paid');
+    expect((await call('POST', `/v1/baskets/${basket}/scans`, { barcode: tea.barcode })).status).toBe(409);
+    const orders = await sql<{ n: number }>`select count(*)::int as n from sales_order where merchant_id = ${brand.id}`.execute(db());
+    expect(orders.rows[0]!.n).toBe(1);
+    await allChecksHold();
+  });
+
+  it('the signed-in consumer pays their own basket with their authorisation', async () => {
+    const brand = await platform.merchant(undefined, 'brand');
+    const store = await aLocation(brand, 'store');
+    const tea = await aBarcodedProduct(brand, 1_000, { [store]: 3 });
+    const member = await aPayingMember(brand);
+    const call = asConsumer(brand, member.token);
+    const basket = (await call('POST', `/v1/stores/${store}/baskets`)).body.id as string;
+    expect((await call('POST', `/v1/baskets/${basket}/pay`, { wait_ms: 0 })).body.code).toBe('basket_empty');
+    await call('POST', `/v1/baskets/${basket}/scans`, { barcode: tea.barcode });
+    const stranger = await aPayingMember(brand);
+    expect((await asConsumer(brand, stranger.token)('POST', `/v1/baskets/${basket}/pay`, { wait_ms: 0 })).status).toBe(404);
+    const paid = await call('POST', `/v1/baskets/${basket}/pay`, { wait_ms: 0 });
+    expect(paid.status, paid.text).toBe(200);
+    expect(paid.body).toMatchObject({ status: 'paid', total_minor: 1_000, sale: expect.objectContaining({ payment_method: 'authorisation' }) });
+    await settlePayments();
+    expect((await call('GET', `/v1/baskets/${basket}`)).body.sale.order_id).toBe(paid.body.sale.order_id);
+    expect(await stockAt(brand, tea.variant_id, store)).toMatchObject({ on_hand: 2, available: 2 });
+    await allChecksHold();
   });
 });
