@@ -335,6 +335,19 @@ export async function openFulfilments(trx: AnyTrx, orders: readonly MovedOrder[]
   );
 }
 
+/**
+ * An order sold in a store (delivery kind `in_store`) has nothing to pick: the buyer has the goods
+ * at the till, and the sell-in-store flow hands it over when paid (docs/STORES.md).
+ */
+async function withoutInStore(trx: AnyTrx, paid: readonly MovedOrder[]): Promise<MovedOrder[]> {
+  if (paid.length === 0) return [];
+  const inStore = await sql<{ key: string }>`
+    select merchant_id || '|' || order_id as key from order_delivery
+    where kind = 'in_store' and (merchant_id, order_id) in (select * from unnest(${paid.map((m) => m.order.merchant_id)}::text[], ${paid.map((m) => m.order.id)}::text[]))`.execute(trx);
+  const skip = new Set(inStore.rows.map((r) => r.key));
+  return paid.filter((m) => !skip.has(`${m.order.merchant_id}|${m.order.id}`));
+}
+
 /** Which fulfilment action follows an order's own action, and from which fulfilment states. */
 const following: Partial<Record<OrderAction, { action: FulfilmentAction; from: readonly FulfilmentStatus[] }>> = {
   ship: { action: 'hand_over', from: ['awaiting_pick', 'picking', 'packed'] },
@@ -350,7 +363,7 @@ const following: Partial<Record<OrderAction, { action: FulfilmentAction; from: r
  * those states, so the two never chase each other.
  */
 export async function followOrders(trx: AnyTrx, moved: readonly MovedOrder[]): Promise<void> {
-  await openFulfilments(trx, moved.filter((m) => m.action === 'pay'));
+  await openFulfilments(trx, await withoutInStore(trx, moved.filter((m) => m.action === 'pay')));
   const acting = moved.filter((m) => following[m.action] !== undefined && m.order.stock_by_fulfilment);
   if (acting.length === 0) return;
   const open = await sql<{ merchant_id: string; id: string; order_id: string; status: FulfilmentStatus; method: FulfilmentMethod }>`

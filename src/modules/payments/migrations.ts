@@ -138,4 +138,25 @@ export const migrations = [
      alter table payment_line_refund drop constraint payment_line_refund_amount_minor_check;
      alter table payment_line_refund add constraint payment_line_refund_amount_minor_check check (amount_minor >= 0 and amount_minor + platform_funded_minor > 0);`,
   ),
+  sqlMigration(
+    '20261206T1301_payment_authorisations',
+    `-- A consumer's standing authorisation to be charged off-session (issue 18: pay in a store with
+     -- the consumer code): the card sealed at rest, its last four digits, a limit per charge.
+     -- A platform table: it serves every merchant the consumer buys from.
+     create table payment_authorisation (
+       id text primary key,
+       consumer_id text not null,
+       provider text not null,
+       card_sealed text not null,
+       card_last4 text not null check (card_last4 ~ '^[0-9]{4}$'),
+       limit_minor bigint not null check (limit_minor > 0),
+       currency char(3) not null,
+       status text not null check (status in ('active', 'revoked')),
+       created_at timestamptz not null default now(),
+       revoked_at timestamptz,
+       check ((status = 'revoked') = (revoked_at is not null))
+     );
+     create index payment_authorisation_of_consumer on payment_authorisation (consumer_id, currency, created_at desc) where status = 'active';
+     create index payment_authorisation_listed on payment_authorisation (consumer_id, created_at desc);`,
+  ),
 ];

@@ -51,7 +51,7 @@ export async function payCheckout(db: AnyDb, provider: PaymentProvider, checkout
   return [...made, ...payments];
 }
 
-async function authorizeWithRetry(db: AnyDb, provider: PaymentProvider, payment: Payment, payment_method: string): Promise<Payment> {
+export async function authorizeWithRetry(db: AnyDb, provider: PaymentProvider, payment: Payment, payment_method: string): Promise<Payment> {
   const t = tablesOf<PaymentTables>(db);
   for (let attempt = 1; ; attempt++) {
     try {

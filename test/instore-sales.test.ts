@@ -1,0 +1,196 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kernelChecks, runChecks } from '../src/kernel/checks.js';
+import { OutboxDispatcher } from '../src/kernel/events/dispatcher.js';
+import { testCards, TestPaymentProvider } from '../src/modules/payments/index.js';
+import { awaitSale, sellInStore, type InStoreSale } from '../src/flows/sell-in-store/index.js';
+import { eventHandlers, modules } from '../src/platform/modules.js';
+import { aLocation, aStockedItem, stockOf, type ShopItem } from './support/commerce.js';
+import { createTestPlatform, silentLogger, type TestMerchant, type TestPlatform } from './support/platform.js';
+
+/**
+ * The in-store money path (docs/STORES.md, "Selling in a store"): a sale becomes one order of the
+ * store, its stock reserved and sold at that store only, paid by a card or the member's standing
+ * authorisation through the test provider's webhooks, handed over and its escrow released.
+ */
+const secret = 'whsec_test_secret_for_instore_sales';
+let platform: TestPlatform;
+let dispatcher: OutboxDispatcher;
+let seller: TestMerchant;
+let store: string;
+let warehouse: string;
+let item: ShopItem;
+let people = 0;
+
+const db = () => platform.database.db;
+
+function provider(): TestPaymentProvider {
+  return new TestPaymentProvider(db(), {
+    secret,
+    async deliver(body, headers) {
+      const res = await platform.app.request('/v1/webhooks/payments/test', { method: 'POST', headers, body });
+      return res.status;
+    },
+  });
+}
+
+/** The provider's webhooks, then every event handler, until nothing is left. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    await provider().deliverDue();
+    await dispatcher.drain();
+  }
+}
+
+async function aConsumer(m: TestMerchant): Promise<{ token: string; email: string; id: string }> {
+  const email = `instore-${process.pid}-${++people}@example.com`;
+  const res = await m.call('POST', '/v1/account', { key: m.publishableKey, body: { email, name: 'Store Shopper', password: 'correct horse battery' } });
+  expect(res.status, res.text).toBe(201);
+  return { token: res.body.token as string, email, id: res.body.account.id as string };
+}
+
+async function order(id: string) {
+  const res = await seller.call('GET', `/v1/orders/${id}`);
+  expect(res.status, res.text).toBe(200);
+  return res.body;
+}
+
+async function balance() {
+  const res = await seller.call('GET', '/v1/balance');
+  return res.body.data.find((b: { currency: string }) => b.currency === 'CNY') ?? { available_minor: 0, held_minor: 0 };
+}
+
+async function invariantsHold(): Promise<void> {
+  const reports = await runChecks(db(), [...kernelChecks, ...modules.flatMap((m) => m.checks ?? [])]);
+  expect(reports.filter((r) => r.violations.length > 0)).toEqual([]);
+}
+
+let sources = 0;
+const aSale = (overrides: Partial<InStoreSale> = {}): InStoreSale => ({
+  merchant_id: seller.id,
+  location_id: store,
+  source: { kind: 'basket', id: `bsk_test_${process.pid}_${++sources}` },
+  lines: [{ variant_id: item.variant_id, quantity: 2 }],
+  buyer: null,
+  payment: { method: 'card', card: testCards.succeeds },
+  coupons: 'best_from_wallet',
+  actor: 'device:test',
+  ...overrides,
+});
+
+beforeAll(async () => {
+  platform = await createTestPlatform({ OPENBOS_TEST_PROVIDER_SECRET: secret, OPENBOS_COMMISSION_BPS: '500' });
+  dispatcher = new OutboxDispatcher({ db: platform.database.db, pool: platform.database.pool, handlers: eventHandlers(platform.ctx), logger: silentLogger, poll_ms: 50 });
+  seller = await platform.merchant(undefined, 'retailer');
+  store = await aLocation(seller, 'store');
+  warehouse = await aLocation(seller, 'warehouse');
+  item = await aStockedItem(seller, { price_minor: 1_000, units: 10, location_id: store });
+  const more = await seller.call('POST', '/v1/stock/receipts', { body: { variant_id: item.variant_id, location_id: warehouse, quantity: 50 } });
+  expect(more.status, more.text).toBe(201);
+});
+afterAll(async () => platform.close());
+
+describe('selling in a store', () => {
+  it('sells a basket with a test card: one order of the store, stock sold there only, paid, handed over and escrow released', async () => {
+    const before = await balance();
+    const storeBefore = await stockOf(seller, { variant_id: item.variant_id, location_id: store });
+    const sale = aSale();
+    const sold = await sellInStore(platform.ctx, sale);
+    expect(sold.ok, JSON.stringify(sold, (_, v) => (typeof v === 'bigint' ? v.toString() : v))).toBe(true);
+    if (!sold.ok) return;
+    expect(sold.sale).toMatchObject({ status: 'processing', currency: 'CNY', subtotal_minor: 2_000n, total_minor: 2_000n, lines: [{ variant_id: item.variant_id, quantity: 2, total_minor: 2_000n }] });
+    expect(await stockOf(seller, { variant_id: item.variant_id, location_id: store })).toMatchObject({ on_hand: storeBefore.on_hand, reserved: 2 });
+
+    // The same source again answers the first sale; nothing more is reserved.
+    const again = await sellInStore(platform.ctx, sale);
+    expect(again.ok && again.sale.sale_id).toBe(sold.sale.sale_id);
+    expect(await stockOf(seller, { variant_id: item.variant_id, location_id: store })).toMatchObject({ reserved: 2 });
+
+    await settle();
+    const done = await awaitSale(db(), seller.id, sold.sale.sale_id, 2_000);
+    expect(done?.status).toBe('paid');
+    const o = await order(sold.sale.order_id);
+    expect(o.status).toBe('completed');
+    expect(o.location_id).toBe(store);
+    expect(o.delivery).toMatchObject({ kind: 'in_store', location_id: store, price_minor: 0 });
+    expect(await stockOf(seller, { variant_id: item.variant_id, location_id: store })).toMatchObject({ on_hand: storeBefore.on_hand - 2, reserved: 0 });
+    expect(await stockOf(seller, { variant_id: item.variant_id, location_id: warehouse })).toMatchObject({ on_hand: 50, reserved: 0 });
+    const moved = await sql<{ location_id: string; reason: string; on_hand_delta: string }>`select location_id, reason, on_hand_delta::text from stock_movement where merchant_id = ${seller.id} and reference = ${sold.sale.order_id} order by created_at, id`.execute(db());
+    expect(moved.rows.map((r) => [r.location_id, r.reason, r.on_hand_delta])).toEqual([
+      [store, 'reservation', '0'],
+      [store, 'sale', '-2'],
+    ]);
+    const fulfilments = await sql<{ n: number }>`select count(*)::int as n from fulfilment where merchant_id = ${seller.id} and order_id = ${sold.sale.order_id}`.execute(db());
+    expect(fulfilments.rows[0]!.n).toBe(0);
+    // Released at once: 2000 less 5% commission is available to the seller, nothing held.
+    const after = await balance();
+    expect(after.available_minor - before.available_minor).toBe(1_900);
+    expect(after.held_minor).toBe(before.held_minor);
+    await invariantsHold();
+  });
+
+  it('sells with the member’s standing authorisation, charged off-session, and mails the receipt', async () => {
+    const shopper = await aConsumer(seller);
+    const headers = { 'x-consumer-token': shopper.token };
+    const declined = await seller.call('POST', '/v1/account/payment-authorisations', { key: seller.publishableKey, headers, body: { card: testCards.declined, limit_minor: 50_000, currency: 'CNY' } });
+    expect(declined.status).toBe(402);
+    expect(declined.headers.get('content-type')).toContain('application/problem+json');
+    expect(declined.body.type).toContain('card_declined');
+    const created = await seller.call('POST', '/v1/account/payment-authorisations', { key: seller.publishableKey, headers, body: { card: testCards.succeeds, limit_minor: 50_000, currency: 'CNY' } });
+    expect(created.status, created.text).toBe(201);
+    expect(created.body).toMatchObject({ card_last4: '4242', limit_minor: 50_000, currency: 'CNY', status: 'active' });
+    expect(created.text).not.toContain(testCards.succeeds);
+    const sealed = await sql<{ card_sealed: string }>`select card_sealed from payment_authorisation where id = ${created.body.id as string}`.execute(db());
+    expect(sealed.rows[0]!.card_sealed).not.toContain('4242424242424242');
+
+    const sold = await sellInStore(platform.ctx, aSale({ lines: [{ variant_id: item.variant_id, quantity: 1 }], buyer: { consumer_id: shopper.id }, payment: { method: 'authorisation' } }));
+    expect(sold.ok).toBe(true);
+    if (!sold.ok) return;
+    await settle();
+    expect((await awaitSale(db(), seller.id, sold.sale.sale_id, 2_000))?.status).toBe('paid');
+    expect((await order(sold.sale.order_id)).status).toBe('completed');
+    const mail = await sql<{ to_address: string; text_body: string }>`select to_address, text_body from mail_message where merchant_id = ${seller.id} and kind = 'instore_receipt'`.execute(db());
+    expect(mail.rows).toEqual([expect.objectContaining({ to_address: shopper.email, text_body: expect.stringContaining('ending 4242') })]);
+    const receipts = await seller.call('GET', '/v1/account/receipts', { key: seller.publishableKey, headers });
+    expect(receipts.status, receipts.text).toBe(200);
+    expect(receipts.body.data).toEqual([expect.objectContaining({ order_id: sold.sale.order_id, total_minor: 1_000, status: 'paid' })]);
+
+    // Over the limit, or revoked: refused before anything is written.
+    const big = await sellInStore(platform.ctx, aSale({ lines: [{ variant_id: item.variant_id, quantity: 1 }], buyer: { consumer_id: shopper.id }, payment: { method: 'authorisation' }, currency: 'CNY' } as Partial<InStoreSale>));
+    expect(big.ok).toBe(true);
+    const revoked = await seller.call('DELETE', `/v1/account/payment-authorisations/${created.body.id as string}`, { key: seller.publishableKey, headers });
+    expect(revoked.status, revoked.text).toBe(200);
+    expect(revoked.body.status).toBe('revoked');
+    const none = await sellInStore(platform.ctx, aSale({ buyer: { consumer_id: shopper.id }, payment: { method: 'authorisation' } }));
+    expect(none.ok).toBe(false);
+    if (!none.ok) expect(none.problem.code).toBe('no_payment_authorisation');
+    await settle();
+    await invariantsHold();
+  });
+
+  it('a declined card closes the order, releases the stock and declines the sale; the source may be sold again', async () => {
+    const storeBefore = await stockOf(seller, { variant_id: item.variant_id, location_id: store });
+    const sale = aSale({ payment: { method: 'card', card: testCards.declined } });
+    const sold = await sellInStore(platform.ctx, sale);
+    expect(sold.ok).toBe(false);
+    if (!sold.ok) expect(sold.problem).toMatchObject({ status: 402, code: 'card_declined' });
+    expect(await stockOf(seller, { variant_id: item.variant_id, location_id: store })).toMatchObject({ on_hand: storeBefore.on_hand, reserved: 0 });
+    const row = await sql<{ status: string; order_id: string }>`select status, order_id from instore_sale where merchant_id = ${seller.id} and source_id = ${sale.source.id}`.execute(db());
+    expect(row.rows.map((r) => r.status)).toEqual(['declined']);
+    expect((await order(row.rows[0]!.order_id)).status).toBe('closed');
+    const retried = await sellInStore(platform.ctx, { ...sale, payment: { method: 'card', card: testCards.succeeds } });
+    expect(retried.ok).toBe(true);
+    await settle();
+    await invariantsHold();
+  });
+
+  it('refuses a line the store lacks, naming it, even when another place has it', async () => {
+    const sold = await sellInStore(platform.ctx, aSale({ lines: [{ variant_id: item.variant_id, quantity: 40 }] }));
+    expect(sold.ok).toBe(false);
+    if (!sold.ok) {
+      expect(sold.problem).toMatchObject({ status: 409, code: 'insufficient_stock' });
+      expect(sold.problem.detail).toContain('available at this store');
+    }
+    await invariantsHold();
+  });
+});
