@@ -33,10 +33,10 @@ export const instoreModule = defineModule({
   // Baskets and tills: in-store events filed in the brand's data bank (databank-events.ts).
   handlers: ({ db, config }) => [...databankEventHandlers(db, contactSealer(config))],
   scopes: [
+    // Declared here for the membership module's POST /v1/consumer-codes/verify; the in-store parts' scopes join it.
+    { name: 'instore:write', kind: 'secret', description: 'Run in-store selling: accept consumer codes at tills and gates, registers, devices, reviews and disputes' },
     { name: 'pos:read', kind: 'secret', description: 'Read registers, register sessions and till sales' },
     { name: 'pos:write', kind: 'secret', description: 'Run tills: open and close register sessions, ring up, take payment, refund, print receipts' },
-    // Until the membership part (branch h2-membership) declares it; it goes when that is merged.
-    { name: 'instore:write', kind: 'secret', description: 'Run in-store selling: accept consumer codes at tills and gates, registers, devices, reviews and disputes' },
   ],
 });
 
