@@ -44,4 +44,4 @@ export * from './events.js';
 export * from './sales.js';
 export { getBasket, lockBasket, recordBasketPaid, requireStore, type Basket, type BasketLine, type BasketPaid, type BasketPaymentMethod } from './baskets.js';
 export { assertMayRunTill, clerkStores, getPosSession, lockOpenSession, recordPosRefund, storeOrder, type PosSession, type PosRefundRecord, type SessionTotals } from './tills.js';
-export { basketJson, basketSchema, basketReceiptText, consumersBasket, tillSale } from './routes-baskets.js';
+export { basketJson, basketSchema, consumersBasket, tillSale } from './routes-baskets.js';

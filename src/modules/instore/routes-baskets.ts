@@ -3,12 +3,11 @@ import { inTransaction } from '../../kernel/db.js';
 import { decodeCursor, pageQuerySchema, pageSchema, toPage } from '../../kernel/http/pagination.js';
 import { defineRoute, jsonBody, jsonResponse } from '../../kernel/http/route.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
-import { formatMoney, toJsonAmount } from '../../kernel/money.js';
+import { toJsonAmount } from '../../kernel/money.js';
 import { problems } from '../../kernel/problem.js';
 import { consumerToken, consumerTokenHeader, requireConsumer, type Consumer } from '../accounts/index.js';
 import { getLocation } from '../locations/index.js';
-import { mailFrom, queueMail } from '../mail/index.js';
-import { getMerchant } from '../merchants/index.js';
+import { mailFrom } from '../mail/index.js';
 import { pricingSchema, pricingJson } from '../promotions/index.js';
 import { basket_line_quantity_max, getBasket, openBasket, priceBasket, requireStore, scanIntoBasket, setBasketLine, type Basket, type ScanInput } from './baskets.js';
 import {
@@ -27,6 +26,7 @@ import {
   type PosSession,
   type Register,
 } from './tills.js';
+import { getSale, mailReceipt, receiptText } from './sales.js';
 
 /**
  * Scan-and-pay and tills over the API (docs/STORES.md). A consumer's basket is reached with the
@@ -107,24 +107,6 @@ export async function basketJson(db: ModuleContext['db'], basket: Basket, consum
     promotions: null,
     sale: { sale_id: basket.sale_id!, order_id: basket.order_id!, status: basket.status === 'declined' ? 'declined' : sale.status ?? 'processing', payment_method: basket.payment_method, paid_at: basket.paid_at?.toISOString() ?? null, receipt: basket.sale },
   };
-}
-
-/** A printable receipt of a paid basket or till sale, plain text, 40 columns. */
-export function basketReceiptText(basket: Basket, store: { name: string }, merchant: { name: string }): string {
-  const sale = (basket.sale ?? {}) as SaleJson & { order_number?: string; coupons_applied?: { code: string; discount_minor: string | number }[]; points_earned?: number };
-  const money = (v: string | number | bigint | null) => formatMoney(BigInt(v ?? 0), basket.currency);
-  const row = (left: string, right: string) => `${left.slice(0, Math.max(1, 39 - right.length))}`.padEnd(40 - right.length) + right;
-  const out = [merchant.name, store.name, `Receipt ${sale.order_number ?? basket.order_id ?? ''}`.trim(), (basket.paid_at ?? basket.created_at).toISOString().slice(0, 16).replace('T', ' ') + ' UTC', '-'.repeat(40)];
-  for (const l of sale.lines ?? []) {
-    out.push(row(`${l.quantity} x ${l.title}`, money(l.total_minor)));
-    if (Number(l.discount_minor) > 0) out.push(row('  discount', `-${money(l.discount_minor)}`));
-  }
-  out.push('-'.repeat(40), row('Subtotal', money(basket.subtotal_minor)), row('Discounts', `-${money(basket.discount_minor)}`), row('Total', money(basket.total_minor)));
-  for (const c of sale.coupons_applied ?? []) out.push(row(`Coupon ${c.code}`, `-${money(c.discount_minor)}`));
-  if (basket.payment_method !== null) out.push(row('Paid by', basket.payment_method === 'card' ? 'card' : 'member code'));
-  if ((sale.points_earned ?? 0) > 0) out.push(row('Points earned', String(sale.points_earned)));
-  if (basket.status === 'declined') out.push('PAYMENT DECLINED');
-  return out.join('\n') + '\n';
 }
 
 const locationParams = z.object({ location_id: id.openapi({ param: { name: 'location_id', in: 'path' } }) });
@@ -496,13 +478,13 @@ export function registerBasketsRoutes(router: ModuleRouter, { db, config }: Modu
     const caller = c.get('caller');
     const sale = await tillSale(db, caller, c.req.valid('param').sale_id);
     if (sale.status === 'open') throw problems.conflict('sale_not_paid', `The sale ${sale.id} is not paid yet`);
-    const merchant = (await getMerchant(db, caller.merchant_id))!;
-    const store = await getLocation(db, caller.merchant_id, sale.location_id);
-    const text = basketReceiptText(sale, store ?? { name: sale.location_id }, merchant);
+    // The sale's own receipt (sales.ts): the one the member gets when they have an email.
+    const sold = sale.sale_id === null ? undefined : await getSale(db, caller.merchant_id, sale.sale_id);
+    if (sold === undefined) throw problems.conflict('sale_not_paid', `The sale ${sale.id} is not paid yet`);
+    const store_name = (await getLocation(db, caller.merchant_id, sale.location_id))?.name ?? sale.location_id;
+    const text = receiptText(sold, store_name);
     const email = c.req.valid('json').email ?? null;
-    if (email !== null) {
-      await inTransaction(db, (trx) => queueMail(trx, { merchant_id: caller.merchant_id, kind: 'instore_receipt', from: mailFrom(config), to: email, subject: `Your receipt from ${merchant.name}`, text }));
-    }
+    if (email !== null) await inTransaction(db, (trx) => mailReceipt(trx, sold, { to: email, from: mailFrom(config), store_name }));
     return c.json({ sale_id: sale.id, order_id: sale.order_id!, text, emailed_to: email }, 200);
   });
 
