@@ -2,8 +2,9 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kernelChecks, runChecks } from '../src/kernel/checks.js';
 import { OutboxDispatcher } from '../src/kernel/events/dispatcher.js';
-import { testCards, TestPaymentProvider } from '../src/modules/payments/index.js';
-import { awaitSale, sellInStore, type InStoreSale } from '../src/flows/sell-in-store/index.js';
+import { runPayouts, sendPendingRefunds, testCards, TestPaymentProvider } from '../src/modules/payments/index.js';
+import { setInStoreRelease } from '../src/modules/instore/index.js';
+import { awaitSale, refundInStore, sellInStore, type InStoreSale } from '../src/flows/sell-in-store/index.js';
 import { eventHandlers, modules } from '../src/platform/modules.js';
 import { aLocation, aStockedItem, stockOf, type ShopItem } from './support/commerce.js';
 import { createTestPlatform, silentLogger, type TestMerchant, type TestPlatform } from './support/platform.js';
@@ -84,7 +85,7 @@ beforeAll(async () => {
   seller = await platform.merchant(undefined, 'retailer');
   store = await aLocation(seller, 'store');
   warehouse = await aLocation(seller, 'warehouse');
-  item = await aStockedItem(seller, { price_minor: 1_000, units: 10, location_id: store });
+  item = await aStockedItem(seller, { price_minor: 1_000, units: 30, location_id: store });
   const more = await seller.call('POST', '/v1/stock/receipts', { body: { variant_id: item.variant_id, location_id: warehouse, quantity: 50 } });
   expect(more.status, more.text).toBe(201);
 });
@@ -185,12 +186,106 @@ describe('selling in a store', () => {
   });
 
   it('refuses a line the store lacks, naming it, even when another place has it', async () => {
-    const sold = await sellInStore(platform.ctx, aSale({ lines: [{ variant_id: item.variant_id, quantity: 40 }] }));
+    const sold = await sellInStore(platform.ctx, aSale({ lines: [{ variant_id: item.variant_id, quantity: 45 }] }));
     expect(sold.ok).toBe(false);
     if (!sold.ok) {
       expect(sold.problem).toMatchObject({ status: 409, code: 'insufficient_stock' });
       expect(sold.problem.detail).toContain('available at this store');
     }
     await invariantsHold();
+  });
+
+  it('takes the member’s best combination of wallet coupons valid in stores, and records them used', async () => {
+    const shopper = await aConsumer(seller);
+    const headers = { 'x-consumer-token': shopper.token };
+    const coupon = async (name: string, amount_minor: number, extra: Record<string, unknown> = {}) => {
+      const p = await seller.call('POST', '/v1/promotions', { body: { currency: 'CNY', kind: 'coupon', name, effect: { type: 'amount_off', amount_minor }, claimable: true, ...extra } });
+      expect(p.status, p.text).toBe(201);
+      const claimed = await seller.call('POST', '/v1/account/coupons', { key: seller.publishableKey, headers, body: { promotion_id: p.body.id } });
+      expect(claimed.status, claimed.text).toBe(201);
+      return claimed.body.id as string;
+    };
+    const exclusive = await coupon('Seven off alone', 700, { stacking: 'exclusive' });
+    const small1 = await coupon('Three off', 300);
+    const small2 = await coupon('Three more off', 300);
+    const online = await coupon('Online only', 900, { stacking: 'exclusive', conditions: { channels: ['online'] } });
+
+    const sold = await sellInStore(platform.ctx, aSale({ buyer: { consumer_id: shopper.id } }));
+    expect(sold.ok).toBe(true);
+    if (!sold.ok) return;
+    // 700 alone beats 300 + 300; the online-only coupon does not apply in a store.
+    expect(sold.sale).toMatchObject({ subtotal_minor: 2_000n, discount_minor: 700n, total_minor: 1_300n, coupons_applied: [{ code: 'Seven off alone', discount_minor: 700n }] });
+    const statuses = await sql<{ id: string; status: string }>`select id, status from wallet_coupon where merchant_id = ${seller.id} and consumer_id = ${shopper.id}`.execute(db());
+    expect(Object.fromEntries(statuses.rows.map((r) => [r.id, r.status]))).toEqual({ [exclusive]: 'used', [small1]: 'available', [small2]: 'available', [online]: 'available' });
+
+    const plain = await sellInStore(platform.ctx, aSale({ buyer: { consumer_id: shopper.id }, coupons: 'none' }));
+    expect(plain.ok && plain.sale.discount_minor).toBe(0n);
+    await settle();
+    expect((await awaitSale(db(), seller.id, sold.sale.sale_id, 2_000))?.status).toBe('paid');
+    await invariantsHold();
+  });
+
+  it('refunds at the till after release: the seller funds it, the goods go back into that store, the next payout nets it', async () => {
+    const sold = await sellInStore(platform.ctx, aSale({ lines: [{ variant_id: item.variant_id, quantity: 3 }] }));
+    expect(sold.ok).toBe(true);
+    if (!sold.ok) return;
+    await settle();
+    expect((await awaitSale(db(), seller.id, sold.sale.sale_id, 2_000))?.status).toBe('paid');
+    const stockBefore = await stockOf(seller, { variant_id: item.variant_id, location_id: store });
+    const before = await balance();
+
+    const tooMany = await refundInStore(platform.ctx, { merchant_id: seller.id, order_id: sold.sale.order_id, lines: [{ variant_id: item.variant_id, quantity: 4 }], actor: 'user:clerk' });
+    expect(tooMany.ok).toBe(false);
+    if (!tooMany.ok) expect(tooMany.problem.status).toBe(400);
+
+    const one = await refundInStore(platform.ctx, { merchant_id: seller.id, order_id: sold.sale.order_id, lines: [{ variant_id: item.variant_id, quantity: 1 }], actor: 'user:clerk' });
+    expect(one.ok).toBe(true);
+    if (!one.ok) return;
+    expect(one.refund).toMatchObject({ amount_minor: 1_000n, funded_by: 'seller', sale_status: 'partially_refunded' });
+    expect(await stockOf(seller, { variant_id: item.variant_id, location_id: store })).toMatchObject({ on_hand: stockBefore.on_hand + 1 });
+    expect(await stockOf(seller, { variant_id: item.variant_id, location_id: warehouse })).toMatchObject({ on_hand: 50 });
+    expect((await balance()).available_minor).toBe(before.available_minor - 1_000);
+    await invariantsHold();
+
+    const rest = await refundInStore(platform.ctx, { merchant_id: seller.id, order_id: sold.sale.order_id, actor: 'user:clerk' });
+    expect(rest.ok && rest.refund).toMatchObject({ amount_minor: 2_000n, sale_status: 'refunded', lines: [{ variant_id: item.variant_id, quantity: 2 }] });
+    const again = await refundInStore(platform.ctx, { merchant_id: seller.id, order_id: sold.sale.order_id, actor: 'user:clerk' });
+    expect(again.ok).toBe(false);
+    const receipt = await seller.call('GET', `/v1/receipts/${sold.sale.order_id}`);
+    expect(receipt.status, receipt.text).toBe(200);
+    expect(receipt.body).toMatchObject({ status: 'refunded', refunded_minor: 3_000, refunds: [{ amount_minor: 1_000, funded_by: 'seller' }, { amount_minor: 2_000, funded_by: 'seller' }] });
+
+    // The buyer is paid back through the provider; the payout nets what the seller funded.
+    expect(await sendPendingRefunds(db(), provider())).toBeGreaterThanOrEqual(2);
+    await settle();
+    const available = (await balance()).available_minor;
+    const payouts = await runPayouts(db());
+    expect(payouts.find((p) => p.merchant_id === seller.id && p.currency === 'CNY')?.amount_minor).toBe(BigInt(available));
+    await invariantsHold();
+  });
+
+  it('with release after the auto-confirm window, a refund comes out of escrow through the order', async () => {
+    await setInStoreRelease(db(), seller.id, 'auto_confirm');
+    try {
+      const before = await balance();
+      const sold = await sellInStore(platform.ctx, aSale({ lines: [{ variant_id: item.variant_id, quantity: 1 }] }));
+      expect(sold.ok).toBe(true);
+      if (!sold.ok) return;
+      await settle();
+      expect((await awaitSale(db(), seller.id, sold.sale.sale_id, 2_000))?.status).toBe('paid');
+      expect((await order(sold.sale.order_id)).status).toBe('delivered');
+      expect((await balance()).held_minor - before.held_minor).toBe(1_000);
+
+      const refunded = await refundInStore(platform.ctx, { merchant_id: seller.id, order_id: sold.sale.order_id, actor: 'platform:dispute' });
+      expect(refunded.ok && refunded.refund).toMatchObject({ amount_minor: 1_000n, funded_by: 'escrow', sale_status: 'refunded' });
+      await settle();
+      expect((await order(sold.sale.order_id)).status).toBe('refunded');
+      const after = await balance();
+      expect(after.held_minor).toBe(before.held_minor);
+      expect(after.available_minor).toBe(before.available_minor);
+      await invariantsHold();
+    } finally {
+      await setInStoreRelease(db(), seller.id, 'at_once');
+    }
   });
 });

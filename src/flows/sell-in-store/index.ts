@@ -42,3 +42,4 @@ export const sellInStoreFlow = defineFlow({
 export type { InStoreSale, InStoreSaleLine, InStoreSaleResult, SellOutcome } from './contract.js';
 export { sellInStore, sellContext, saleResult, sale_lines_max, type SellContext } from './sell.js';
 export { awaitSale, declineFailedSales } from './await-sale.js';
+export { refundInStore, type InStoreRefundRequest, type InStoreRefundResult, type RefundOutcome } from './refund.js';

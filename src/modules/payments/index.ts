@@ -151,3 +151,4 @@ export { testProviderEnabled, testProviderSecret } from './test-provider-secret.
 export { InvalidSignatureError, type ChargeLookup, type PaymentProvider, type ProviderEvent } from './provider.js';
 export { captureUnit, escrowAccounts, lineRefundId, lineRefundUnit, moveMoney, moveMoneyInUnits, refundSplit, refundUnit, releaseUnit, transferIds, type EscrowAccounts } from './escrow.js';
 export { authorisationOf, authorisationRefusal, authorisations_max, chargePayment, paymentById, createPaymentAuthorisation, listPaymentAuthorisations, openPayment, revokePaymentAuthorisation, type ChargeSource, type PaymentAuthorisation } from './authorisations.js';
+export { refundFromSeller, sellerRefundTransferId, type SellerRefund } from './seller-refunds.js';

@@ -159,4 +159,26 @@ export const migrations = [
      create index payment_authorisation_of_consumer on payment_authorisation (consumer_id, currency, created_at desc) where status = 'active';
      create index payment_authorisation_listed on payment_authorisation (consumer_id, created_at desc);`,
   ),
+  sqlMigration(
+    '20261206T1301_seller_refunds',
+    `-- Refunds the seller funds once escrow released the money (issue 18: an in-store sale refunded
+     -- at the till): out of the seller's payable balance (ledger transfer sref_<id>), back to the
+     -- buyer through the provider (sent_at), netted by the next payout (payout_id).
+     create table payment_seller_refund (
+       merchant_id text not null,
+       id text not null,
+       payment_id text not null,
+       order_id text not null,
+       currency char(3) not null,
+       amount_minor bigint not null check (amount_minor > 0),
+       reason text not null,
+       payout_id text,
+       sent_at timestamptz,
+       created_at timestamptz not null default now(),
+       primary key (merchant_id, id),
+       foreign key (merchant_id, payment_id) references payment (merchant_id, id)
+     );
+     create index payment_seller_refund_unsent on payment_seller_refund (created_at) where sent_at is null;
+     create index payment_seller_refund_unpaid on payment_seller_refund (merchant_id, currency) where payout_id is null;`,
+  ),
 ];
