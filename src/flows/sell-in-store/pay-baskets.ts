@@ -27,7 +27,7 @@ export type Payer =
   /** A card at a till (test provider), no member known. */
   | { kind: 'card'; card: string };
 
-export interface RefundOutcome {
+export interface TillRefund {
   amount_minor: bigint;
   currency: string;
   lines: { variant_id: string; quantity: number; amount_minor: bigint }[];
@@ -40,7 +40,8 @@ export interface PayPorts {
   /** The sale of a source as it stands, if there is one. */
   saleOfSource(db: AnyDb, merchant_id: string, source: InStoreSale['source']): Promise<InStoreSaleResult | undefined>;
   awaitSale(ctx: ModuleContext, merchant_id: string, sale_id: string, wait_ms: number): Promise<InStoreSaleResult | undefined>;
-  refund(ctx: ModuleContext, input: { merchant_id: string; order_id: string; lines?: readonly { variant_id: string; quantity: number }[] | undefined; actor: string }): Promise<{ ok: true; refund: RefundOutcome } | { ok: false; problem: Problem }>;
+  /** In the caller's transaction (`trx`): the refund and its record in the session commit together. */
+  refund(trx: AnyTrx, input: { merchant_id: string; order_id: string; lines?: readonly { variant_id: string; quantity: number }[] | undefined; actor: string }): Promise<{ ok: true; refund: TillRefund } | { ok: false; problem: Problem }>;
 }
 
 export async function payBasket(ctx: ModuleContext, ports: PayPorts, merchant_id: string, basket_id: string, payer: Payer, actor: string, wait_ms: number): Promise<Basket> {
@@ -101,13 +102,13 @@ export async function refundAtTill(
   session_id: string,
   input: { order_id: string; lines?: readonly { variant_id: string; quantity: number }[] | undefined },
   actor: string,
-): Promise<RefundOutcome & { refund_id: string; session: PosSession }> {
+): Promise<TillRefund & { refund_id: string; session: PosSession }> {
   // The session stays locked (open) until the refund is recorded in it: a close waits for it.
   return inTransaction(ctx.db, async (trx) => {
     const session = await lockOpenSession(trx, merchant_id, session_id);
     await assertMayRunTill(trx, { merchant_id, actor }, session.location_id);
     if ((await storeOrder(trx, merchant_id, session.location_id, input.order_id)) === undefined) throw problems.notFound(`The in-store order ${input.order_id} of this store`);
-    const refunded = await ports.refund(ctx, { merchant_id, order_id: input.order_id, lines: input.lines, actor });
+    const refunded = await ports.refund(trx, { merchant_id, order_id: input.order_id, lines: input.lines, actor });
     if (!refunded.ok) throw refunded.problem;
     const refund_id = await recordPosRefund(trx, merchant_id, { session_id, order_id: input.order_id, currency: refunded.refund.currency, amount_minor: refunded.refund.amount_minor, lines: refunded.refund.lines, actor });
     return { refund_id, session, ...refunded.refund };

@@ -1,9 +1,9 @@
 import { inTransaction } from '../../kernel/db.js';
-import { problems } from '../../kernel/problem.js';
 import { lockSaleSource } from '../../modules/instore/index.js';
 import { acceptConsumerCode } from '../../modules/membership/index.js';
 import { awaitSale } from './await-sale.js';
 import type { PayPorts } from './pay-baskets.js';
+import { refundInStore } from './refund.js';
 import { saleResult, sellInStore } from './sell.js';
 
 /**
@@ -21,5 +21,10 @@ export const payPorts: PayPorts = {
     return row === undefined ? undefined : saleResult(row);
   },
   awaitSale: (ctx, merchant_id, sale_id, wait_ms) => awaitSale(ctx.db, merchant_id, sale_id, wait_ms),
-  refund: () => Promise.reject(problems.notImplemented('refunds in store')),
+  refund: async (trx, input) => {
+    const outcome = await refundInStore({ db: trx }, input);
+    if (!outcome.ok) return outcome;
+    const { amount_minor, currency, lines } = outcome.refund;
+    return { ok: true, refund: { amount_minor, currency, lines } };
+  },
 };
