@@ -5,6 +5,8 @@ import { saleOfOrder } from '../../modules/instore/index.js';
 import { mailFrom } from '../../modules/mail/index.js';
 import { orderClosed, orderPaid } from '../../modules/orders/index.js';
 import { declineClosedSale, declineFailedSales } from './await-sale.js';
+import { payPorts } from './ports-baskets.js';
+import { registerPayBasketRoutes } from './routes-baskets.js';
 import { handOverPaidSale } from './steps/hand-over.js';
 
 /**
@@ -20,6 +22,10 @@ import { handOverPaidSale } from './steps/hand-over.js';
  */
 export const sellInStoreFlow = defineFlow({
   name: 'sell-in-store',
+  routes: (router, ctx) => {
+    // Paying a scan-and-pay basket or a till sale, refunds at a till (routes-baskets.ts).
+    registerPayBasketRoutes(router, ctx, payPorts);
+  },
   handlers: ({ db, config }) => [
     onEvent(orderPaid, 'sell-in-store.hand_over', async (e) => {
       await inTransaction(db, async (trx) => {

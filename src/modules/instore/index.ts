@@ -8,6 +8,7 @@
  */
 import { defineModule, type ModuleContext, type ModuleRouter } from '../../kernel/module.js';
 import { basketsChecks } from './checks-baskets.js';
+import { databankEventHandlers } from './databank-events.js';
 import { salesChecks } from './checks-sales.js';
 import { sessionsChecks } from './checks-sessions.js';
 import { instoreEvents } from './events.js';
@@ -17,6 +18,7 @@ import { sessionsMigrations } from './migrations-sessions.js';
 import { registerBasketsRoutes } from './routes-baskets.js';
 import { registerSalesRoutes } from './routes-sales.js';
 import { registerSessionsRoutes } from './routes-sessions.js';
+import { contactSealer } from '../databank/index.js';
 import { commands } from './simulator/cli.js';
 
 export const instoreModule = defineModule({
@@ -29,6 +31,14 @@ export const instoreModule = defineModule({
     registerSessionsRoutes(router, ctx);
   },
   webhookEvents: [...instoreEvents],
+  // Baskets and tills: in-store events filed in the brand's data bank (databank-events.ts).
+  handlers: ({ db, config }) => [...databankEventHandlers(db, contactSealer(config))],
+  scopes: [
+    // Declared here for the membership module's POST /v1/consumer-codes/verify; the in-store parts' scopes join it.
+    { name: 'instore:write', kind: 'secret', description: 'Run in-store selling: accept consumer codes at tills and gates, registers, devices, reviews and disputes' },
+    { name: 'pos:read', kind: 'secret', description: 'Read registers, register sessions and till sales' },
+    { name: 'pos:write', kind: 'secret', description: 'Run tills: open and close register sessions, ring up, take payment, refund, print receipts' },
+  ],
   // Declared here for the membership module's POST /v1/consumer-codes/verify; the in-store parts' scopes join it.
   scopes: [{ name: 'instore:write', kind: 'secret', description: 'Run in-store selling: accept consumer codes at tills and gates, registers, devices, reviews and disputes' }],
   commands,
@@ -36,6 +46,9 @@ export const instoreModule = defineModule({
 
 export * from './events.js';
 export * from './sales.js';
+export { getBasket, lockBasket, recordBasketPaid, requireStore, type Basket, type BasketLine, type BasketPaid, type BasketPaymentMethod } from './baskets.js';
+export { assertMayRunTill, clerkStores, getPosSession, lockOpenSession, recordPosRefund, storeOrder, type PosSession, type PosRefundRecord, type SessionTotals } from './tills.js';
+export { basketJson, basketSchema, consumersBasket, tillSale } from './routes-baskets.js';
 export { appHttp, fetchHttp, patient, type SimulatorHttp, type SimResponse, type SimCall } from './simulator/http.js';
 export { simulateStores, summaryOf, reportOf, type Simulation, type SimulationOptions, type SimulationReport } from './simulator/simulate.js';
 export { runShoppers, type PhaseFigures, type PhaseOptions, type SessionOutcome } from './simulator/shoppers.js';
