@@ -1,4 +1,7 @@
 import { defineFlow } from '../../kernel/flow.js';
+import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
+import { registerGateRoutes } from './routes-gates.js';
+import { finishStuckSessions } from './unattended.js';
 
 /**
  * Sell in store (issue 18): every in-store sale, from a scan-and-pay basket, a till or an
@@ -8,6 +11,11 @@ import { defineFlow } from '../../kernel/flow.js';
  */
 export const sellInStoreFlow = defineFlow({
   name: 'sell-in-store',
+  routes: (router: ModuleRouter, ctx: ModuleContext) => {
+    registerGateRoutes(router, ctx);
+  },
+  maintenance: [{ name: 'sell-in-store.finish_stuck_sessions', interval_ms: 30_000, run: async (ctx) => void (await finishStuckSessions(ctx)) }],
 });
 
 export type { InStoreSale, InStoreSaleLine, InStoreSaleResult, SellOutcome } from './contract.js';
+export { enterStore, exitStore, finishSession, finishStuckSessions, resolveStoreSession, decideStoreDispute, type ExitOutcome } from './unattended.js';
