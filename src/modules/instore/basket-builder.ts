@@ -36,6 +36,9 @@ export interface AttributionRules {
   near_duplicate_window_ms: number;
 }
 
+/** Confidences are decimals from a camera: a threshold met up to float rounding is met. */
+const epsilon = 1e-9;
+
 export const default_attribution: AttributionRules = { confidence_min: 0.8, margin_min: 0.2, near_duplicate_window_ms: 2_000 };
 
 export type EvidenceStatus = 'counted' | 'duplicate' | 'near_duplicate' | 'uncertain' | 'clamped';
@@ -100,11 +103,11 @@ function attribute(event: ShelfEventInput, session_id: string, rules: Attributio
   const confidence = best.get(session_id) ?? 0;
   const other_confidence = ranked.find(([id]) => id !== session_id)?.[1] ?? 0;
   const [top, second] = ranked;
-  const topConfident = top !== undefined && top[1] >= rules.confidence_min && top[1] - (second?.[1] ?? 0) >= rules.margin_min;
+  const topConfident = top !== undefined && top[1] >= rules.confidence_min - epsilon && top[1] - (second?.[1] ?? 0) >= rules.margin_min - epsilon;
   if (topConfident && top[0] === session_id) return { event, confidence, other_confidence, verdict: 'mine' };
   if (topConfident) return { event, confidence, other_confidence, verdict: 'other' };
   // Nobody is confidently the taker: evidence for every session it names.
-  const reason: UncertainReason = confidence < rules.confidence_min ? 'low_confidence' : 'ambiguous_attribution';
+  const reason: UncertainReason = confidence < rules.confidence_min - epsilon ? 'low_confidence' : 'ambiguous_attribution';
   return { event, confidence, other_confidence, verdict: 'uncertain', reason };
 }
 
