@@ -14,6 +14,7 @@ import { operatorSession } from './support/operator.js';
 import { markOrderPaid } from './support/orders.js';
 import { samplingCampaignBody, wireAllProfilesAudience } from './support/sampling.js';
 import { ensureAccount } from '../src/modules/ledger/index.js';
+import { aDevice, aDisputeRow, anOpenSession, anUnattendedStore } from './support/unattended.js';
 
 /**
  * Every list endpoint pages the same way: `limit` and `cursor` in, `{ data, next_cursor }` out,
@@ -162,6 +163,24 @@ const fixtures: Record<string, ListFixture> = {
     },
   },
   listPayments: { setup: async (m) => ({ path: '/v1/payments', add: async () => void (await aPayment(m)) }) },
+  listStoreDevices: {
+    setup: async (m) => {
+      const s = await anUnattendedStore(m);
+      return { path: `/v1/store-devices?location_id=${s.location_id}`, add: async () => void (await aDevice(m, s.location_id, 'shelf')) };
+    },
+  },
+  listStoreSessions: {
+    setup: async (m) => {
+      const s = await anUnattendedStore(m);
+      return { path: `/v1/store-sessions?location_id=${s.location_id}&status=open`, add: async () => void (await anOpenSession(platform.database.db, m, s)) };
+    },
+  },
+  listStoreDisputes: {
+    setup: async (m) => {
+      const s = await anUnattendedStore(m);
+      return { path: '/v1/store-disputes?status=open', add: async () => void (await aDisputeRow(platform.database.db, m, s)) };
+    },
+  },
   listScreens: { setup: async (m) => ({ path: '/v1/screens', add: async () => void (await created(m.call('POST', '/v1/screens', { body: { location_id: await aLocation(m, 'store'), name: 'Entrance' } }))) }) },
   listClaimableCoupons: {
     setup: async (m) => {

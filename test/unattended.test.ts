@@ -1,13 +1,11 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runChecks } from '../src/kernel/checks.js';
-import { inTransaction } from '../src/kernel/db.js';
 import { newId } from '../src/kernel/ids.js';
-import { instoreModule, openSession } from '../src/modules/instore/index.js';
-import { getDevice } from '../src/modules/instore/devices.js';
+import { instoreModule } from '../src/modules/instore/index.js';
 import { aLocation, aStockedItem } from './support/commerce.js';
 import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
-import { aDevice, anUnattendedStore, shelfEvent, type UnattendedStore } from './support/unattended.js';
+import { anOpenSession, anUnattendedStore, shelfEvent, type UnattendedStore } from './support/unattended.js';
 
 /**
  * Unattended stores without the money: the store's flag, devices and their health, shelf events
@@ -22,12 +20,7 @@ let store: UnattendedStore;
 const db = () => platform.database.db;
 
 /** Opens a session as the entry gate does once the member's code was accepted. */
-async function aSession(s: UnattendedStore, consumer_id = newId('cons'), merchant: TestMerchant = m): Promise<string> {
-  return inTransaction(db(), async (trx) => {
-    const device = (await getDevice(trx, merchant.id, s.entry))!;
-    return (await openSession(trx, device, { consumer_id, code_use_id: null })).session.id;
-  });
-}
+const aSession = (s: UnattendedStore, consumer_id = newId('cons')) => anOpenSession(db(), m, s, consumer_id);
 
 const events = (list: Record<string, unknown>[], merchant: TestMerchant = m) => merchant.call('POST', '/v1/shelf-events', { body: { events: list } });
 const exit = (session_id: string, gate = store.exit, merchant: TestMerchant = m) => merchant.call('POST', `/v1/gates/${gate}/exits`, { body: { session_id } });
@@ -211,7 +204,7 @@ describe('unattended stores: bos check', () => {
     await sql`update store_session set opened_at = now() - interval '25 hours' where id = ${stale}`.execute(db());
     const staleReport = (await runChecks(db(), checks)).flatMap((r) => r.violations);
     expect(staleReport.join('\n')).toContain(stale);
-    await instoreModule.maintenance!.find((t) => t.name === 'instore.flag_stale_sessions')!.run(platform.ctx);
+    await instoreModule.maintenance.find((t) => t.name === 'instore.flag_stale_sessions')!.run(platform.ctx);
     expect((await runChecks(db(), checks)).flatMap((r) => r.violations)).toEqual([]);
     expect((await m.call('GET', `/v1/store-sessions/${stale}`)).body.stale).toBe(true);
   });

@@ -1,4 +1,9 @@
+import { sql } from 'kysely';
 import { expect } from 'vitest';
+import { inTransaction, type AnyDb } from '../../src/kernel/db.js';
+import { newId } from '../../src/kernel/ids.js';
+import { getDevice } from '../../src/modules/instore/devices.js';
+import { openSession } from '../../src/modules/instore/index.js';
 import { aLocation } from './commerce.js';
 import type { TestMerchant } from './platform.js';
 
@@ -36,4 +41,23 @@ export function shelfEvent(shelf: string, variant_id: string, session_id: string
     candidates: [{ session_id, confidence: 0.97 }],
     ...over,
   };
+}
+
+/** Opens a session as the entry gate does once the member's code was accepted (no code needed). */
+export async function anOpenSession(db: AnyDb, m: TestMerchant, s: UnattendedStore, consumer_id: string = newId('cons')): Promise<string> {
+  return inTransaction(db, async (trx) => {
+    const device = (await getDevice(trx, m.id, s.entry))!;
+    return (await openSession(trx, device, { consumer_id, code_use_id: null })).session.id;
+  });
+}
+
+/** A member's open dispute of a session written as charged (for lists and tenancy; the real path is in unattended-pay.test.ts). */
+export async function aDisputeRow(db: AnyDb, m: TestMerchant, s: UnattendedStore): Promise<string> {
+  const session_id = await anOpenSession(db, m, s);
+  const variant_id = newId('var');
+  await sql`update store_session set status = 'charged', closed_at = now(), sale_id = ${newId('isale')}, order_id = ${newId('ord')}, charge_lines = ${JSON.stringify([{ variant_id, quantity: 1 }])}::jsonb where merchant_id = ${m.id} and id = ${session_id}`.execute(db);
+  const id = newId('sdis');
+  await sql`insert into store_dispute (merchant_id, id, session_id, consumer_id, variant_id, quantity, reason)
+    select merchant_id, ${id}, id, consumer_id, ${variant_id}, 1, 'not mine' from store_session where merchant_id = ${m.id} and id = ${session_id}`.execute(db);
+  return id;
 }

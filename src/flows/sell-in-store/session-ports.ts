@@ -14,18 +14,18 @@ export interface EntryCode {
   member: Record<string, unknown>;
 }
 
-export async function acceptEntryCode(_trx: AnyTrx, _input: { merchant_id: string; location_id: string; device_id: string; code: string }): Promise<EntryCode> {
-  throw problems.notImplemented('accepting consumer codes (membership)');
+export function acceptEntryCode(_trx: AnyTrx, _input: { merchant_id: string; location_id: string; device_id: string; code: string }): Promise<EntryCode> {
+  return Promise.reject(problems.notImplemented('accepting consumer codes (membership)'));
 }
 
-export async function sellSession(_db: AnyDb, _sale: InStoreSale): Promise<SellOutcome> {
-  throw problems.notImplemented('selling in store');
+export function sellSession(_db: AnyDb, _sale: InStoreSale): Promise<SellOutcome> {
+  return Promise.reject(problems.notImplemented('selling in store'));
 }
 
-export async function saleReceipt(_db: AnyDb, _merchant_id: string, _sale_id: string): Promise<InStoreSaleResult> {
-  throw problems.notImplemented('in-store sales');
+export function saleReceipt(_db: AnyDb, _merchant_id: string, _sale_id: string): Promise<InStoreSaleResult> {
+  return Promise.reject(problems.notImplemented('in-store sales'));
 }
 
-export async function refundSessionLine(_trx: AnyTrx, _input: { merchant_id: string; order_id: string; variant_id: string; quantity: number; reason: string; actor: string }): Promise<string> {
-  throw problems.notImplemented('in-store refunds');
+export function refundSessionLine(_trx: AnyTrx, _input: { merchant_id: string; order_id: string; variant_id: string; quantity: number; reason: string; actor: string }): Promise<string> {
+  return Promise.reject(problems.notImplemented('in-store refunds'));
 }

@@ -32,7 +32,7 @@ export async function ingestShelfEvents(db: AnyDb, merchant_id: string, events: 
       (await t.selectFrom('store_device').select(['id', 'kind', 'location_id']).where('merchant_id', '=', merchant_id).where('id', 'in', device_ids).execute()).map((d) => [d.id, d]),
     );
     const missing = device_ids.find((id) => !devices.has(id));
-    if (missing !== undefined) throw problems.notFound(`The device ${missing}`);
+    if (missing !== undefined) throw problems.notFound('A device of the batch');
     const errors: FieldError[] = [];
     const stores = new Map<string, boolean>();
     for (const d of devices.values()) if (!stores.has(d.location_id)) stores.set(d.location_id, await isUnattended(trx, merchant_id, d.location_id));
