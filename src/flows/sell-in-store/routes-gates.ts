@@ -103,17 +103,18 @@ export const decideDisputeRoute = defineRoute({
   responses: { 200: jsonResponse(storeDisputeSchema, 'The dispute, decided') },
 });
 
-export function registerGateRoutes(router: ModuleRouter, { db }: ModuleContext): void {
+export function registerGateRoutes(router: ModuleRouter, ctx: ModuleContext): void {
+  const { db } = ctx;
   router.route(gateEntryRoute, async (c) => {
     const { session, opened, member } = await enterStore(db, c.get('caller').merchant_id, c.req.valid('param').device_id, c.req.valid('json').code);
     return c.json({ session_id: session.id, opened, member }, 201);
   });
 
-  router.route(gateExitRoute, async (c) => c.json(exitJson(await exitStore(db, c.get('caller').merchant_id, c.req.valid('param').device_id, c.req.valid('json').session_id)), 200));
+  router.route(gateExitRoute, async (c) => c.json(exitJson(await exitStore(ctx, c.get('caller').merchant_id, c.req.valid('param').device_id, c.req.valid('json').session_id)), 200));
 
   router.route(resolveSessionRoute, async (c) => {
     const caller = c.get('caller');
-    return c.json(exitJson(await resolveStoreSession(db, caller.merchant_id, c.req.valid('param').session_id, c.req.valid('json').lines, caller.actor)), 200);
+    return c.json(exitJson(await resolveStoreSession(ctx, caller.merchant_id, c.req.valid('param').session_id, c.req.valid('json').lines, caller.actor)), 200);
   });
 
   router.route(decideDisputeRoute, async (c) => {

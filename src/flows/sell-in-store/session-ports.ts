@@ -1,4 +1,5 @@
 import type { AnyDb, AnyTrx } from '../../kernel/db.js';
+import type { ModuleContext } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
 import type { InStoreSale, InStoreSaleResult, SellOutcome } from './contract.js';
 
@@ -18,14 +19,14 @@ export function acceptEntryCode(_trx: AnyTrx, _input: { merchant_id: string; loc
   return Promise.reject(problems.notImplemented('accepting consumer codes (membership)'));
 }
 
-export function sellSession(_db: AnyDb, _sale: InStoreSale): Promise<SellOutcome> {
+export function sellSession(_ctx: ModuleContext, _sale: InStoreSale): Promise<SellOutcome> {
   return Promise.reject(problems.notImplemented('selling in store'));
 }
 
-export function saleReceipt(_db: AnyDb, _merchant_id: string, _sale_id: string): Promise<InStoreSaleResult> {
+export function saleReceipt(_db: AnyDb, _merchant_id: string, _sale_id: string): Promise<InStoreSaleResult | undefined> {
   return Promise.reject(problems.notImplemented('in-store sales'));
 }
 
-export function refundSessionLine(_trx: AnyTrx, _input: { merchant_id: string; order_id: string; variant_id: string; quantity: number; reason: string; actor: string }): Promise<string> {
+export function refundSessionLine(_ctx: Pick<ModuleContext, 'db'>, _input: { merchant_id: string; order_id: string; variant_id: string; quantity: number; reason: string; actor: string }): Promise<string> {
   return Promise.reject(problems.notImplemented('in-store refunds'));
 }

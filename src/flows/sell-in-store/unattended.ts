@@ -43,16 +43,17 @@ export async function enterStore(db: AnyDb, merchant_id: string, device_id: stri
   });
 }
 
-export async function exitStore(db: AnyDb, merchant_id: string, device_id: string, session_id: string): Promise<ExitOutcome> {
-  const device = await deviceCalling(db, merchant_id, device_id, ['exit_gate']);
-  const { session } = await exitSession(db, device, session_id);
-  return finishSession(db, session, `device:${device.id}`);
+export async function exitStore(ctx: ModuleContext, merchant_id: string, device_id: string, session_id: string): Promise<ExitOutcome> {
+  const device = await deviceCalling(ctx.db, merchant_id, device_id, ['exit_gate']);
+  const { session } = await exitSession(ctx.db, device, session_id);
+  return finishSession(ctx, session, `device:${device.id}`);
 }
 
 /** Takes a closed session to its outcome: sells a `charging` one (once), answers the others as they stand. */
-export async function finishSession(db: AnyDb, session: StoreSession, actor: string): Promise<ExitOutcome> {
+export async function finishSession(ctx: ModuleContext, session: StoreSession, actor: string): Promise<ExitOutcome> {
+  const { db } = ctx;
   if (session.status === 'charging') {
-    const sold = await sellSession(db, {
+    const sold = await sellSession(ctx, {
       merchant_id: session.merchant_id,
       location_id: session.location_id,
       source: { kind: 'session', id: session.id },
@@ -63,11 +64,17 @@ export async function finishSession(db: AnyDb, session: StoreSession, actor: str
       actor,
     });
     if (!sold.ok) return { outcome: 'review', session: await chargeRefused(db, session.merchant_id, session.id, sold.problem) };
+    if (sold.sale.status === 'declined') return { outcome: 'review', session: await chargeRefused(db, session.merchant_id, session.id, { code: 'payment_declined' }) };
     session = await recordSessionSale(db, session.merchant_id, session.id, { sale_id: sold.sale.sale_id, order_id: sold.sale.order_id });
   }
   switch (session.status) {
-    case 'charged':
-      return { outcome: 'charged', session, sale: await saleReceipt(db, session.merchant_id, session.sale_id!) };
+    case 'charged': {
+      const sale = await saleReceipt(db, session.merchant_id, session.sale_id!);
+      if (sale === undefined) throw new Error(`session ${session.id}: its sale ${session.sale_id} is missing`);
+      // Declined after all (the provider's answer came late): nothing was charged, so a person reviews it.
+      if (sale.status === 'declined') return { outcome: 'review', session: await chargeRefused(db, session.merchant_id, session.id, { code: 'payment_declined' }, sale.sale_id) };
+      return { outcome: 'charged', session, sale };
+    }
     case 'review':
       return { outcome: 'review', session };
     case 'empty':
@@ -78,27 +85,27 @@ export async function finishSession(db: AnyDb, session: StoreSession, actor: str
 }
 
 /** A merchant's review: the corrected basket is charged (or the session is empty). */
-export async function resolveStoreSession(db: AnyDb, merchant_id: string, session_id: string, lines: readonly { variant_id: string; quantity: number }[], actor: string): Promise<ExitOutcome> {
-  const session = await resolveSession(db, merchant_id, session_id, lines, actor);
-  return finishSession(db, session, actor);
+export async function resolveStoreSession(ctx: ModuleContext, merchant_id: string, session_id: string, lines: readonly { variant_id: string; quantity: number }[], actor: string): Promise<ExitOutcome> {
+  const session = await resolveSession(ctx.db, merchant_id, session_id, lines, actor);
+  return finishSession(ctx, session, actor);
 }
 
 /** A dispute decided: a refund goes back through the session's order, in the decision's transaction. */
 export async function decideStoreDispute(db: AnyDb, merchant_id: string, dispute_id: string, decision: { outcome: 'refund' | 'reject'; note: string; actor: string }): Promise<StoreDispute> {
   return decideDispute(db, merchant_id, dispute_id, decision, async (trx, dispute, session) => {
     if (session.order_id === null) throw problems.conflict('session_not_charged', 'The session has no order to refund');
-    return refundSessionLine(trx, { merchant_id, order_id: session.order_id, variant_id: dispute.variant_id, quantity: dispute.quantity, reason: dispute.reason, actor: decision.actor });
+    return refundSessionLine({ db: trx }, { merchant_id, order_id: session.order_id, variant_id: dispute.variant_id, quantity: dispute.quantity, reason: dispute.reason, actor: decision.actor });
   });
 }
 
 /** Sessions left `charging` by a crash between their exit and their sale, finished (each sale is unique per session). */
-export async function finishStuckSessions({ db, logger }: ModuleContext): Promise<number> {
-  const stuck = await stuckChargingSessions(db, 100);
+export async function finishStuckSessions(ctx: ModuleContext): Promise<number> {
+  const stuck = await stuckChargingSessions(ctx.db, 100);
   for (const s of stuck) {
     try {
-      await finishSession(db, s, 'system');
+      await finishSession(ctx, s, 'system');
     } catch (error) {
-      logger.warn({ err: error, session_id: s.id }, 'unattended session: finishing its charge failed; it is retried');
+      ctx.logger.warn({ err: error, session_id: s.id }, 'unattended session: finishing its charge failed; it is retried');
     }
   }
   return stuck.length;

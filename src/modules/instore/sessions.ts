@@ -2,7 +2,7 @@ import { sql, type Selectable } from 'kysely';
 import { inTransaction, tablesOf, type AnyDb, type AnyTrx } from '../../kernel/db.js';
 import { publish } from '../../kernel/events/outbox.js';
 import { newId } from '../../kernel/ids.js';
-import { Problem, problems } from '../../kernel/problem.js';
+import { problems } from '../../kernel/problem.js';
 import { buildBasket, default_attribution, type Basket, type ShelfEventInput } from './basket-builder.js';
 import type { StoreDevice } from './devices.js';
 import { storeEntered, storeLeft } from './events.js';
@@ -182,21 +182,26 @@ export async function recordSessionSale(db: AnyDb, merchant_id: string, session_
   });
 }
 
-/** A `charging` session whose sale was refused (no authorisation, out of stock, declined): on review, with the reason. */
-export async function chargeRefused(db: AnyDb, merchant_id: string, session_id: string, problem: { code: string; detail?: string | undefined }): Promise<StoreSession> {
+/**
+ * A `charging` session whose sale was refused (no authorisation, out of stock, declined), or a
+ * `charged` one whose sale `declined_sale_id` was declined after all: on review, with the reason
+ * (a declined sale frees the session for the merchant's resolution to sell again).
+ */
+export async function chargeRefused(db: AnyDb, merchant_id: string, session_id: string, problem: { code: string; detail?: string | undefined }, declined_sale_id?: string): Promise<StoreSession> {
   return inTransaction(db, async (trx) => {
     const session = await lockSession(trx, merchant_id, session_id);
     if (session === undefined) throw problems.notFound('The session');
-    if (session.status !== 'charging') return session;
+    const declinedAfterAll = declined_sale_id !== undefined && session.status === 'charged' && session.sale_id === declined_sale_id;
+    if (session.status !== 'charging' && !declinedAfterAll) return session;
     const reasons: ReviewReasonOut[] = [{ reason: 'charge_refused', detail: problem.detail === undefined ? problem.code : `${problem.code}: ${problem.detail}` }];
     const review = await tablesOf<SessionsTables>(trx)
       .updateTable('store_session')
-      .set({ status: 'review', charge_lines: null, review_reasons: JSON.stringify(reasons) })
+      .set({ status: 'review', charge_lines: null, sale_id: null, order_id: null, review_reasons: JSON.stringify(reasons) })
       .where('merchant_id', '=', merchant_id)
       .where('id', '=', session_id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    if (session.resolved_by === null) await publish(trx, storeLeft, merchant_id, { location_id: review.location_id, consumer_id: review.consumer_id, session_id, outcome: 'review' });
+    if (session.resolved_by === null && !declinedAfterAll) await publish(trx, storeLeft, merchant_id, { location_id: review.location_id, consumer_id: review.consumer_id, session_id, outcome: 'review' });
     return review;
   });
 }
@@ -251,8 +256,3 @@ export async function flagStaleSessions(db: AnyDb): Promise<number> {
     where status = 'open' and stale_flagged_at is null and opened_at < now() - make_interval(hours => ${session_stale_after_h})`.execute(db);
   return Number(res.numAffectedRows ?? 0);
 }
-
-/** The 422 a gate answers when the member's code is fine but the store cannot open a session. */
-export const sessionProblems = {
-  notUnattended: () => new Problem(422, 'store_not_unattended', 'The request cannot be processed', 'The store is not unattended'),
-};
