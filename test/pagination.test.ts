@@ -16,6 +16,7 @@ import { markOrderPaid } from './support/orders.js';
 import { aFreeInStoreSale } from './support/instore.js';
 import { samplingCampaignBody, wireAllProfilesAudience } from './support/sampling.js';
 import { ensureAccount } from '../src/modules/ledger/index.js';
+import { aDevice, aDisputeRow, anOpenSession, anUnattendedStore } from './support/unattended.js';
 
 /**
  * Every list endpoint pages the same way: `limit` and `cursor` in, `{ data, next_cursor }` out,
@@ -180,6 +181,24 @@ const fixtures: Record<string, ListFixture> = {
       const location_id = await aLocation(m, 'store');
       let tills = 0;
       return { path: '/v1/pos/registers', add: async () => void (await created(m.call('POST', '/v1/pos/registers', { body: { location_id, name: `Till ${++tills}` } }))) };
+    },
+  },
+  listStoreDevices: {
+    setup: async (m) => {
+      const s = await anUnattendedStore(m);
+      return { path: `/v1/store-devices?location_id=${s.location_id}`, add: async () => void (await aDevice(m, s.location_id, 'shelf')) };
+    },
+  },
+  listStoreSessions: {
+    setup: async (m) => {
+      const s = await anUnattendedStore(m);
+      return { path: `/v1/store-sessions?location_id=${s.location_id}&status=open`, add: async () => void (await anOpenSession(platform.database.db, m, s)) };
+    },
+  },
+  listStoreDisputes: {
+    setup: async (m) => {
+      const s = await anUnattendedStore(m);
+      return { path: '/v1/store-disputes?status=open', add: async () => void (await aDisputeRow(platform.database.db, m, s)) };
     },
   },
   listScreens: { setup: async (m) => ({ path: '/v1/screens', add: async () => void (await created(m.call('POST', '/v1/screens', { body: { location_id: await aLocation(m, 'store'), name: 'Entrance' } }))) }) },

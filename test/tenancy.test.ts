@@ -11,6 +11,7 @@ import { autoConfirm, markOrderPaid } from './support/orders.js';
 import { aConsumerCode, aMember, someLevels } from './support/membership.js';
 import { aFreeInStoreSale } from './support/instore.js';
 import { aSamplingCampaign, samplingCampaignBody, wireAllProfilesAudience } from './support/sampling.js';
+import { aDisputeRow, anOpenSession, anUnattendedStore, shelfEvent } from './support/unattended.js';
 
 /**
  * One merchant must never read or change another's data. This test walks the whole route table:
@@ -478,6 +479,42 @@ const fixtures: Record<string, Fixture> = {
   setPosSaleLine: { kind: 'item', setup: async (a) => { const t = await aTillSale(a); return { path: `/v1/pos/sales/${t.sale_id}/lines/${t.variant_id}`, body: { quantity: 0 }, marker: t.sale_id, readBack: `/v1/pos/sales/${t.sale_id}` }; } },
   sendPosReceipt: tillSaleItem('/receipt', () => ({ email: 'intruder@example.com' })),
   payPosSale: tillSaleItem('/pay', () => ({ method: 'card', card: 'tok_visa' })),
+  setUnattendedStore: { kind: 'item', setup: async (a) => { const id = await aLocation(a); return { path: `/v1/unattended-stores/${id}`, body: { unattended: true }, marker: id }; } },
+  getUnattendedStore: { kind: 'item', setup: async (a) => { const { location_id } = await anUnattendedStore(a); return { path: `/v1/unattended-stores/${location_id}`, marker: location_id }; } },
+  createStoreDevice: { kind: 'item', setup: async (a) => { const { location_id } = await anUnattendedStore(a); return { path: '/v1/store-devices', body: { location_id, kind: 'shelf', name: 'Hijack' }, marker: location_id, readBack: `/v1/store-devices?location_id=${location_id}&limit=100` }; } },
+  listStoreDevices: { kind: 'collection', setup: async (a) => ({ path: '/v1/store-devices?limit=100', marker: (await anUnattendedStore(a)).shelf }) },
+  storeDeviceHeartbeat: { kind: 'item', setup: async (a) => { const s = await anUnattendedStore(a); return { path: `/v1/store-devices/${s.shelf}/heartbeat`, body: { errors: [{ message: 'hijack' }] }, marker: s.shelf, readBack: `/v1/store-devices?location_id=${s.location_id}&limit=100` }; } },
+  postShelfEvents: {
+    kind: 'item',
+    setup: async (a) => {
+      const s = await anUnattendedStore(a);
+      const session_id = await anOpenSession(platform.database.db, a, s);
+      return { path: '/v1/shelf-events', body: { events: [shelfEvent(s.shelf, 'var_X', session_id)] }, marker: s.shelf, readBack: `/v1/store-sessions/${session_id}` };
+    },
+  },
+  listStoreSessions: { kind: 'collection', setup: async (a) => ({ path: '/v1/store-sessions?limit=100', marker: await anOpenSession(platform.database.db, a, await anUnattendedStore(a)) }) },
+  getStoreSession: { kind: 'item', setup: async (a) => { const id = await anOpenSession(platform.database.db, a, await anUnattendedStore(a)); return { path: `/v1/store-sessions/${id}`, marker: id }; } },
+  listStoreDisputes: { kind: 'collection', setup: async (a) => ({ path: '/v1/store-disputes?limit=100', marker: await aDisputeRow(platform.database.db, a, await anUnattendedStore(a)) }) },
+  decideStoreDispute: { kind: 'item', setup: async (a) => { const id = await aDisputeRow(platform.database.db, a, await anUnattendedStore(a)); return { path: `/v1/store-disputes/${id}/decide`, body: { outcome: 'reject', note: 'hijack' }, marker: id, readBack: '/v1/store-disputes?limit=100' }; } },
+  enterAtGate: { kind: 'item', setup: async (a) => { const s = await anUnattendedStore(a); return { path: `/v1/gates/${s.entry}/entries`, body: { code: '123456789012345678' }, marker: s.entry, readBack: `/v1/store-sessions?location_id=${s.location_id}&limit=100` }; } },
+  exitAtGate: {
+    kind: 'item',
+    setup: async (a) => {
+      const s = await anUnattendedStore(a);
+      const session_id = await anOpenSession(platform.database.db, a, s);
+      return { path: `/v1/gates/${s.exit}/exits`, body: { session_id }, marker: session_id, readBack: `/v1/store-sessions/${session_id}` };
+    },
+  },
+  resolveStoreSession: {
+    kind: 'item',
+    setup: async (a) => {
+      const s = await anUnattendedStore(a);
+      const session_id = await anOpenSession(platform.database.db, a, s);
+      expect((await a.call('POST', '/v1/shelf-events', { body: { events: [shelfEvent(s.shelf, 'var_X', session_id, { kind: 'put_back' })] } })).status).toBe(200);
+      expect((await a.call('POST', `/v1/gates/${s.exit}/exits`, { body: { session_id } })).body.outcome).toBe('review');
+      return { path: `/v1/store-sessions/${session_id}/resolve`, body: { lines: [] }, marker: session_id, readBack: `/v1/store-sessions/${session_id}` };
+    },
+  },
 };
 
 const campaignBody = { name: 'A’s campaign', entry: { kind: 'event', event: 'Signed Up' }, steps: [{ kind: 'send', channel: 'email', message: { subject: 'Hi', text: 'Hello' } }] };

@@ -8,6 +8,9 @@ import { declineClosedSale, declineFailedSales } from './await-sale.js';
 import { payPorts } from './ports-baskets.js';
 import { registerPayBasketRoutes } from './routes-baskets.js';
 import { handOverPaidSale } from './steps/hand-over.js';
+import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
+import { registerGateRoutes } from './routes-gates.js';
+import { finishStuckSessions } from './unattended.js';
 
 /**
  * Sell in store (issue 18): every in-store sale, from a scan-and-pay basket, a till or an
@@ -22,9 +25,11 @@ import { handOverPaidSale } from './steps/hand-over.js';
  */
 export const sellInStoreFlow = defineFlow({
   name: 'sell-in-store',
-  routes: (router, ctx) => {
+  routes: (router: ModuleRouter, ctx: ModuleContext) => {
     // Paying a scan-and-pay basket or a till sale, refunds at a till (routes-baskets.ts).
     registerPayBasketRoutes(router, ctx, payPorts);
+    // The unattended store's gates, reviews and disputes (routes-gates.ts).
+    registerGateRoutes(router, ctx);
   },
   handlers: ({ db, config }) => [
     onEvent(orderPaid, 'sell-in-store.hand_over', async (e) => {
@@ -36,10 +41,14 @@ export const sellInStoreFlow = defineFlow({
     }),
     onEvent(orderClosed, 'sell-in-store.decline_closed', (e) => declineClosedSale(db, e.merchant_id!, e.payload.order_id)),
   ],
-  maintenance: [{ name: 'sell-in-store.decline_failed', interval_ms: 2_000, run: async (ctx) => void (await declineFailedSales(ctx)) }],
+  maintenance: [
+    { name: 'sell-in-store.decline_failed', interval_ms: 2_000, run: async (ctx) => void (await declineFailedSales(ctx)) },
+    { name: 'sell-in-store.finish_stuck_sessions', interval_ms: 30_000, run: async (ctx) => void (await finishStuckSessions(ctx)) },
+  ],
 });
 
 export type { InStoreSale, InStoreSaleLine, InStoreSaleResult, SellOutcome } from './contract.js';
 export { sellInStore, sellContext, saleResult, sale_lines_max, type SellContext } from './sell.js';
 export { awaitSale, declineFailedSales } from './await-sale.js';
 export { refundInStore, type InStoreRefundRequest, type InStoreRefundResult, type RefundOutcome } from './refund.js';
+export { enterStore, exitStore, finishSession, finishStuckSessions, resolveStoreSession, decideStoreDispute, type ExitOutcome } from './unattended.js';

@@ -18,8 +18,9 @@ import { sessionsMigrations } from './migrations-sessions.js';
 import { registerBasketsRoutes } from './routes-baskets.js';
 import { registerSalesRoutes } from './routes-sales.js';
 import { registerSessionsRoutes } from './routes-sessions.js';
-import { contactSealer } from '../databank/index.js';
 import { commands } from './simulator/cli.js';
+import { sessionsMaintenance, sessionsScopes } from './unattended-sessions.js';
+import { contactSealer } from '../databank/index.js';
 
 export const instoreModule = defineModule({
   name: 'instore',
@@ -33,14 +34,14 @@ export const instoreModule = defineModule({
   webhookEvents: [...instoreEvents],
   // Baskets and tills: in-store events filed in the brand's data bank (databank-events.ts).
   handlers: ({ db, config }) => [...databankEventHandlers(db, contactSealer(config))],
+  // instore:read, instore:write (also the membership module's POST /v1/consumer-codes/verify), instore:devices; the tills' pos:*.
   scopes: [
-    // Declared here for the membership module's POST /v1/consumer-codes/verify; the in-store parts' scopes join it.
-    { name: 'instore:write', kind: 'secret', description: 'Run in-store selling: accept consumer codes at tills and gates, registers, devices, reviews and disputes' },
+    ...sessionsScopes,
     { name: 'pos:read', kind: 'secret', description: 'Read registers, register sessions and till sales' },
     { name: 'pos:write', kind: 'secret', description: 'Run tills: open and close register sessions, ring up, take payment, refund, print receipts' },
   ],
-  // Declared here for the membership module's POST /v1/consumer-codes/verify; the in-store parts' scopes join it.
-  scopes: [{ name: 'instore:write', kind: 'secret', description: 'Run in-store selling: accept consumer codes at tills and gates, registers, devices, reviews and disputes' }],
+  maintenance: [...sessionsMaintenance],
+  // `bos stores simulate` (simulator/cli.ts).
   commands,
 });
 
@@ -49,6 +50,15 @@ export * from './sales.js';
 export { getBasket, lockBasket, recordBasketPaid, requireStore, type Basket, type BasketLine, type BasketPaid, type BasketPaymentMethod } from './baskets.js';
 export { assertMayRunTill, clerkStores, getPosSession, lockOpenSession, recordPosRefund, storeOrder, type PosSession, type PosRefundRecord, type SessionTotals } from './tills.js';
 export { basketJson, basketSchema, consumersBasket, tillSale } from './routes-baskets.js';
+
+// Unattended stores (*-sessions.ts, devices.ts, sessions.ts, shelf-events.ts, basket-builder.ts, disputes.ts).
+export { buildBasket, default_attribution, type AttributionRules, type Basket as SessionBasket, type BasketLine as SessionBasketLine, type Evidence, type ReviewReason, type ShelfEventInput, type ShelfEventKind } from './basket-builder.js';
+export { deviceCalling, device_online_window_s, type StoreDevice } from './devices.js';
+export { chargeRefused, charging_resume_after_s, exitSession, getSession, openSession, recordSessionSale, resolveSession, stuckChargingSessions, type ExitResult, type StoreSession } from './sessions.js';
+export { decideDispute, getDispute, type StoreDispute } from './disputes.js';
+export { deviceParam, disputeJson, disputeParam, instoreDevices, instoreRead, instoreWrite, sessionJson, sessionParam, sessionSchema, storeDisputeSchema } from './routes-sessions.js';
+
+// The unattended-store simulator (simulator/): `bos stores simulate`, `npm run bench:stores`, the demo.
 export { appHttp, fetchHttp, patient, type SimulatorHttp, type SimResponse, type SimCall } from './simulator/http.js';
 export { simulateStores, summaryOf, reportOf, type Simulation, type SimulationOptions, type SimulationReport } from './simulator/simulate.js';
 export { runShoppers, type PhaseFigures, type PhaseOptions, type SessionOutcome } from './simulator/shoppers.js';
