@@ -135,11 +135,12 @@ async function scanAndPay(out: StoresDemo, location_id: string, token: string, s
   if (paid.status !== 201 && paid.status !== 200) return warn('the basket could not be paid with the consumer code', paid);
   const sale = paid.body.sale ?? paid.body;
   out.basket_order_id = sale.order_id;
-  out.basket_coupons = (sale.coupons_applied ?? sale.coupons ?? []).length;
+  out.basket_coupons = (sale.receipt?.coupons_applied ?? sale.coupons_applied ?? []).length;
 }
 
+/** The paid basket's sale (h4's `POST /v1/baskets/{id}/pay`): the receipt carries the coupons applied. */
 interface PaidSale {
   order_id?: string;
   coupons_applied?: unknown[];
-  coupons?: unknown[];
+  receipt?: { coupons_applied?: unknown[] };
 }
