@@ -1,5 +1,6 @@
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import type { SimResponse } from './http.js';
 import { problemOf, type SimConsumer, type SimStore, type SimWorld } from './world.js';
 
 /**
@@ -58,8 +59,12 @@ export interface PhaseFigures {
   /** Sessions the exit called empty although the shopper took something. */
   missed_baskets: number;
   noise_applied: { missed: number; duplicated_same_id: number; duplicated_new_id: number; confused: number };
-  /** Shelf batches sent again after a 5xx or a network failure (a shelf resends; event IDs make it harmless). */
-  shelf_resends: number;
+  /**
+   * Calls sent again after a 5xx or a network failure, as a device does: a shelf batch (its event
+   * IDs make a resend harmless), an entry (nothing was accepted when it failed) or an exit (a
+   * repeated exit answers the first outcome). Each is a fault of the platform worth a look.
+   */
+  resends: { codes: number; entries: number; shelf_events: number; exits: number };
   first_resend_reasons: string[];
   /** Calls the platform answered with an error (not counted in the figures above). */
   errors: number;
@@ -96,7 +101,7 @@ export function percentile(values: readonly number[], p: number): number {
 /** Two reports of the same movement by a shopper closer than this are one (the platform's near-duplicate window is 2 s). */
 const repeat_window_ms = 2_200;
 /** A shelf sends a batch at most this many times. */
-const shelf_send_tries = 5;
+const send_tries = 5;
 
 /** Each variant lies on one shelf of the store. */
 function shelfOf(store: SimStore, variant_id: string): string {
@@ -152,7 +157,7 @@ export async function runShoppers(world: SimWorld, o: PhaseOptions): Promise<Pha
   const f: PhaseFigures = {
     seconds: 0, noise: o.noise, visits: 0, sensor_events: 0, sensor_events_per_s: 0, code_verifications: 0, code_verifications_per_s: 0, exit_charge_ms_p50: 0, exit_charge_ms_p99: 0,
     charged: 0, charged_correct: 0, basket_accuracy: 0, sessions_on_review: 0, empty: 0, wrong_charges: 0, undercharged: 0, missed_baskets: 0,
-    noise_applied: { missed: 0, duplicated_same_id: 0, duplicated_new_id: 0, confused: 0 }, errors: 0, first_errors: [], shelf_resends: 0, first_resend_reasons: [], sessions: [],
+    noise_applied: { missed: 0, duplicated_same_id: 0, duplicated_new_id: 0, confused: 0 }, errors: 0, first_errors: [], resends: { codes: 0, entries: 0, shelf_events: 0, exits: 0 }, first_resend_reasons: [], sessions: [],
   };
   const exitLatencies: number[] = [];
   const error = (what: string, status: number, body: unknown) => {
@@ -185,26 +190,26 @@ export async function runShoppers(world: SimWorld, o: PhaseOptions): Promise<Pha
     }
   }
 
-  /** Sends a batch as a shelf would: a failed send (5xx, the network) is sent again, its event IDs making the resend harmless. */
-  async function sendEvents(events: ShelfEvent[]): Promise<void> {
+  /** A device's (or a phone's) call: sent again after a 5xx or a network failure (status 0), at most `send_tries` times. */
+  async function deviceCall<T>(kind: keyof PhaseFigures['resends'], path: string, body: unknown, as?: { method: string; key: string; consumer: string }): Promise<SimResponse<T>> {
     for (let attempt = 1; ; attempt++) {
-      const res = await http('POST', '/v1/shelf-events', { key: secret_key, body: { events } }).catch((e: unknown) => ({ status: 0, body: e instanceof Error ? e.message : String(e) }));
-      if (res.status >= 200 && res.status < 300) {
-        f.sensor_events += events.length;
-        return;
-      }
-      if ((res.status >= 500 || res.status === 0) && attempt < shelf_send_tries) {
-        f.shelf_resends++;
-        if (f.first_resend_reasons.length < 3) f.first_resend_reasons.push(`${res.status} ${problemOf(res.body)}`);
-        await sleep(20 * attempt);
-        continue;
-      }
-      return error('POST /v1/shelf-events', res.status, res.body);
+      const res = await http<T>(as?.method ?? 'POST', path, as === undefined ? { key: secret_key, body } : { key: as.key, consumer: as.consumer }).catch((e: unknown) => ({ status: 0, body: (e instanceof Error ? e.message : String(e)) as T }));
+      if (!(res.status >= 500 || res.status === 0) || attempt >= send_tries) return res;
+      f.resends[kind]++;
+      if (f.first_resend_reasons.length < 3) f.first_resend_reasons.push(`${kind}: ${res.status} ${problemOf(res.body)}`);
+      await sleep(50 * attempt);
     }
   }
 
+  async function sendEvents(events: ShelfEvent[]): Promise<void> {
+    const res = await deviceCall('shelf_events', '/v1/shelf-events', { events });
+    if (res.status >= 200 && res.status < 300) f.sensor_events += events.length;
+    else error('POST /v1/shelf-events', res.status, res.body);
+  }
+
   async function visit(store: SimStore, consumer: SimConsumer, random: Random): Promise<void> {
-    const codeRes = await http<{ code: string; expires_at: string; refresh_at?: string }>('GET', '/v1/account/consumer-code', { key: publishable_key, consumer: consumer.token });
+    // The shopper's phone shows the code (and asks again when the platform says to retry).
+    const codeRes = await deviceCall<{ code: string; expires_at: string; refresh_at?: string }>('codes', '/v1/account/consumer-code', undefined, { method: 'GET', key: publishable_key, consumer: consumer.token });
     if (codeRes.status !== 200) {
       consumer.available_at = Date.now() + 1_000;
       return error('GET /v1/account/consumer-code', codeRes.status, codeRes.body);
@@ -212,7 +217,7 @@ export async function runShoppers(world: SimWorld, o: PhaseOptions): Promise<Pha
     // This code opens one gate once; a new one comes with the next window.
     const next = Date.parse(codeRes.body.refresh_at ?? codeRes.body.expires_at);
     consumer.available_at = (Number.isFinite(next) ? next : Date.now() + 30_000) + 100;
-    const entry = await http<{ session_id: string }>('POST', `/v1/gates/${store.entry_gate}/entries`, { key: secret_key, body: { code: codeRes.body.code } });
+    const entry = await deviceCall<{ session_id: string }>('entries', `/v1/gates/${store.entry_gate}/entries`, { code: codeRes.body.code });
     if (entry.status !== 200 && entry.status !== 201) return error('POST /v1/gates/{id}/entries', entry.status, entry.body);
     f.code_verifications++;
     const session_id = entry.body.session_id;
@@ -284,7 +289,7 @@ export async function runShoppers(world: SimWorld, o: PhaseOptions): Promise<Pha
       }
     } finally {
       const exitStarted = performance.now();
-      const exit = await http<ExitAnswer>('POST', `/v1/gates/${store.exit_gate}/exits`, { key: secret_key, body: { session_id } });
+      const exit = await deviceCall<ExitAnswer>('exits', `/v1/gates/${store.exit_gate}/exits`, { session_id });
       const exit_ms = performance.now() - exitStarted;
       store.active.delete(session_id);
       f.visits++;

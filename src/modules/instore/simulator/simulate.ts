@@ -105,7 +105,7 @@ export async function simulateStores(o: SimulationOptions): Promise<Simulation> 
 /** The report for people: what happened and what it means, a line each. */
 export function summaryOf(r: SimulationReport): string[] {
   const phase = (name: string, p: Omit<PhaseFigures, 'sessions'>) =>
-    `${name}: ${p.visits} visits in ${p.seconds} s, ${p.sensor_events} shelf events (${p.sensor_events_per_s}/s), ${p.charged} charged (${p.charged_correct} exactly right: accuracy ${p.basket_accuracy}), ${p.sessions_on_review} on review, ${p.empty} empty, ${p.wrong_charges} wrong charges, ${p.undercharged} undercharged, ${p.errors} errors, ${p.shelf_resends} shelf batches resent${p.first_resend_reasons.length > 0 ? ` (${p.first_resend_reasons[0]})` : ''}` +
+    `${name}: ${p.visits} visits in ${p.seconds} s, ${p.sensor_events} shelf events (${p.sensor_events_per_s}/s), ${p.charged} charged (${p.charged_correct} exactly right: accuracy ${p.basket_accuracy}), ${p.sessions_on_review} on review, ${p.empty} empty, ${p.wrong_charges} wrong charges, ${p.undercharged} undercharged, ${p.errors} errors; resent after a 5xx: ${p.resends.codes} code requests, ${p.resends.entries} entries, ${p.resends.shelf_events} shelf batches, ${p.resends.exits} exits${p.first_resend_reasons.length > 0 ? ` (${p.first_resend_reasons.join('; ')})` : ''}` +
     (p.noise > 0 ? `; noise: ${p.noise_applied.missed} missed, ${p.noise_applied.duplicated_same_id} resent, ${p.noise_applied.duplicated_new_id} reported twice, ${p.noise_applied.confused} confused` : '');
   const lines = [
     `${r.shoppers} shoppers (${r.consumers} accounts) in ${r.stores} stores, seed ${r.seed}`,
