@@ -4,7 +4,7 @@ import { kernelChecks, runChecks } from '../src/kernel/checks.js';
 import { OutboxDispatcher } from '../src/kernel/events/dispatcher.js';
 import { runPayouts, sendPendingRefunds, testCards, TestPaymentProvider } from '../src/modules/payments/index.js';
 import { setInStoreRelease } from '../src/modules/instore/index.js';
-import { awaitSale, refundInStore, sellInStore, type InStoreSale } from '../src/flows/sell-in-store/index.js';
+import { awaitSale, inStoreSaleJson, refundInStore, sellInStore, type InStoreSale } from '../src/flows/sell-in-store/index.js';
 import { eventHandlers, modules } from '../src/platform/modules.js';
 import { aLocation, aStockedItem, stockOf, type ShopItem } from './support/commerce.js';
 import { createTestPlatform, silentLogger, type TestMerchant, type TestPlatform } from './support/platform.js';
@@ -110,6 +110,7 @@ describe('selling in a store', () => {
     await settle();
     const done = await awaitSale(db(), seller.id, sold.sale.sale_id, 2_000);
     expect(done?.status).toBe('paid');
+    expect(JSON.parse(JSON.stringify(inStoreSaleJson(done!)))).toMatchObject({ status: 'paid', total_minor: 2_000, lines: [{ quantity: 2, unit_price_minor: 1_000, total_minor: 2_000 }] });
     const o = await order(sold.sale.order_id);
     expect(o.status).toBe('completed');
     expect(o.location_id).toBe(store);
@@ -157,7 +158,7 @@ describe('selling in a store', () => {
     expect(receipts.body.data).toEqual([expect.objectContaining({ order_id: sold.sale.order_id, total_minor: 1_000, status: 'paid' })]);
 
     // Over the limit, or revoked: refused before anything is written.
-    const big = await sellInStore(platform.ctx, aSale({ lines: [{ variant_id: item.variant_id, quantity: 1 }], buyer: { consumer_id: shopper.id }, payment: { method: 'authorisation' }, currency: 'CNY' } as Partial<InStoreSale>));
+    const big = await sellInStore(platform.ctx, aSale({ lines: [{ variant_id: item.variant_id, quantity: 1 }], buyer: { consumer_id: shopper.id }, payment: { method: 'authorisation' }, currency: 'CNY' }));
     expect(big.ok).toBe(true);
     const revoked = await seller.call('DELETE', `/v1/account/payment-authorisations/${created.body.id as string}`, { key: seller.publishableKey, headers });
     expect(revoked.status, revoked.text).toBe(200);
