@@ -4,6 +4,7 @@
  * See docs/STORES.md.
  */
 import { defineModule, type ModuleContext } from '../../kernel/module.js';
+import { memberBankHandlers } from './bank.js';
 import { checks } from './checks.js';
 import { consumerCodeKeys, useConsumerCodeKeys } from './consumer-code.js';
 import { membershipEvents } from './events.js';
@@ -26,7 +27,7 @@ export const membershipModule = defineModule({
   routes: (router, ctx) => registerRoutes(router, ctx, keysFor(ctx)),
   handlers: (ctx) => {
     keysFor(ctx);
-    return pointsHandlers(ctx.db);
+    return [...pointsHandlers(ctx.db), ...memberBankHandlers(ctx.db)];
   },
   async seedDemo(ctx) {
     keysFor(ctx);
