@@ -71,7 +71,7 @@ function summaryJson(s: StoreSummary): z.infer<typeof storeSummarySchema> {
     latitude: l.latitude,
     longitude: l.longitude,
     timezone: l.timezone,
-    opening_hours: l.opening_hours as Record<string, { opens: string; closes: string }[]>,
+    opening_hours: l.opening_hours,
     open_now: s.open_now,
     open_until: s.open_until?.toISOString() ?? null,
     next_opening: s.next_opening?.toISOString() ?? null,
