@@ -214,5 +214,11 @@ describe('tills', () => {
     // Refunds after the close are refused: the session is closed.
     expect((await clerk.call('POST', `/v1/pos/sessions/${session}/refunds`, { body: { order_id: byCode.body.sale.order_id } })).status).toBe(409);
     await allChecksHold();
+    // The check recomputes the totals: a closed session whose totals were changed is reported.
+    const check = modules.flatMap((m) => m.checks ?? []).find((c) => c.name === 'instore.pos_session_totals')!;
+    await sql`update pos_session set totals = jsonb_set(totals, '{net_minor}', '1') where id = ${session}`.execute(db());
+    expect(await check.run(db())).toEqual([expect.stringContaining(session)]);
+    await sql`update pos_session set totals = jsonb_set(totals, '{net_minor}', '4500') where id = ${session}`.execute(db());
+    expect(await check.run(db())).toEqual([]);
   });
 });
