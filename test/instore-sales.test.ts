@@ -288,4 +288,24 @@ describe('selling in a store', () => {
       await setInStoreRelease(db(), seller.id, 'at_once');
     }
   });
+
+  it('a charge that fails later by webhook declines the sale and closes its order; the same source at once sells once', async () => {
+    const storeBefore = await stockOf(seller, { variant_id: item.variant_id, location_id: store });
+    const sold = await sellInStore(platform.ctx, aSale({ lines: [{ variant_id: item.variant_id, quantity: 1 }], payment: { method: 'card', card: testCards.failsLater } }));
+    expect(sold.ok && sold.sale.status).toBe('processing');
+    if (!sold.ok) return;
+    await provider().deliverDue();
+    expect((await awaitSale(db(), seller.id, sold.sale.sale_id, 2_000))?.status).toBe('declined');
+    expect((await order(sold.sale.order_id)).status).toBe('closed');
+    expect(await stockOf(seller, { variant_id: item.variant_id, location_id: store })).toMatchObject({ on_hand: storeBefore.on_hand, reserved: storeBefore.reserved });
+
+    const sale = aSale({ lines: [{ variant_id: item.variant_id, quantity: 1 }] });
+    const both = await Promise.all([sellInStore(platform.ctx, sale), sellInStore(platform.ctx, sale)]);
+    expect(both.every((b) => b.ok)).toBe(true);
+    expect(new Set(both.map((b) => (b.ok ? b.sale.order_id : '')))).toHaveProperty('size', 1);
+    const rows = await sql<{ n: number }>`select count(*)::int as n from instore_sale where merchant_id = ${seller.id} and source_id = ${sale.source.id}`.execute(db());
+    expect(rows.rows[0]!.n).toBe(1);
+    await settle();
+    await invariantsHold();
+  });
 });
