@@ -15,7 +15,7 @@ let dispatcher: OutboxDispatcher;
 
 beforeAll(async () => {
   platform = await createTestPlatform();
-  handlers = membershipModule.handlers!(platform.ctx);
+  handlers = membershipModule.handlers(platform.ctx);
   dispatcher = new OutboxDispatcher({ db: platform.database.db, pool: platform.database.pool, handlers, logger: silentLogger, poll_ms: 50 });
 });
 afterAll(async () => platform.close());
@@ -86,7 +86,18 @@ describe('membership levels', () => {
     await paidOrder(brand, shopper.token, item);
     expect(await member(brand, shopper.consumer_id)).toMatchObject({ level: 'Gold', points: 200 });
     expect((await setLevels(brand, [ladder[0], { ...ladder[1], min_points: 1_000 }])).status).toBe(200);
+    await dispatcher.drain();
     expect(await member(brand, shopper.consumer_id)).toMatchObject({ level: 'Silver', points: 200, next_level: { name: 'Gold', points_to_go: 800 } });
+    // Filed on the member's timeline in the brand's data bank.
+    const filed = await sql<{ event: string; properties: Record<string, unknown> }>`select event, properties from cdp_event where merchant_id = ${brand.id} and event like 'Member %' order by received_at, event`.execute(db());
+    expect(filed.rows.map((r) => [r.event, r.properties.to_level ?? r.properties.joined_via])).toEqual(
+      expect.arrayContaining([
+        ['Member Joined', 'order'],
+        ['Member Level Changed', 'Gold'],
+        ['Member Level Changed', 'Silver'],
+      ]),
+    );
+    expect(filed.rows).toHaveLength(3);
     const changes = await sql<{ payload: { to_level: string } }>`select payload from bos_outbox_event where merchant_id = ${brand.id} and type = 'member.level_changed' order by id`.execute(db());
     expect(changes.rows.map((r) => r.payload.to_level)).toEqual(['Gold', 'Silver']);
     expect(await membershipViolations()).toEqual([]);

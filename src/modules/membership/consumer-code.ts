@@ -150,6 +150,8 @@ export interface AcceptCodeInput {
   purpose: CodePurpose;
   /** The clock, for tests; now by default. */
   now?: Date | undefined;
+  /** The keys to check it with; by default the ones the module set for this process. */
+  keys?: ConsumerCodeKeys | undefined;
 }
 
 export interface AcceptedConsumerCode {
@@ -179,7 +181,7 @@ export const codeGuessesThrottled = (retry_after_s: number) =>
  * `code_guesses_throttled`.
  */
 export async function acceptCode(trx: AnyTrx, input: AcceptCodeInput): Promise<AcceptedConsumerCode> {
-  const { keys, guesses } = runtime();
+  const { keys, guesses } = input.keys === undefined ? runtime() : { keys: input.keys, guesses: new CodeGuesses(input.keys.db) };
   const who = guessKeys(input);
   await guesses.check(who);
   const failed = async (code: 'code_expired' | 'code_forged' | 'code_unknown'): Promise<never> => {

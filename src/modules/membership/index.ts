@@ -4,6 +4,7 @@
  * See docs/STORES.md.
  */
 import { defineModule, type ModuleContext } from '../../kernel/module.js';
+import { memberBankHandlers } from './bank.js';
 import { checks } from './checks.js';
 import { consumerCodeKeys, useConsumerCodeKeys } from './consumer-code.js';
 import { membershipEvents } from './events.js';
@@ -26,7 +27,7 @@ export const membershipModule = defineModule({
   routes: (router, ctx) => registerRoutes(router, ctx, keysFor(ctx)),
   handlers: (ctx) => {
     keysFor(ctx);
-    return pointsHandlers(ctx.db);
+    return [...pointsHandlers(ctx.db), ...memberBankHandlers(ctx.db)];
   },
   async seedDemo(ctx) {
     keysFor(ctx);
@@ -41,7 +42,7 @@ export const membershipModule = defineModule({
 
 export { acceptConsumerCode, type AcceptedCode } from './accept.js';
 export { codePurposes, consumer_code_period_s, consumer_code_window_steps, code_guesses_per_device_max, code_guesses_per_store_max, code_guess_window_s, consumerCodeKeys, issueConsumerCode, useConsumerCodeKeys, type AcceptCodeInput, type CodePurpose, type ConsumerCodeKeys, type IssuedCode } from './consumer-code.js';
-export { addPoints, earnForOrder, getMember, joinMember, listLevels, memberView, pointsFor, reverseForOrder, setLevels, type Level, type Member, type MemberView } from './members.js';
+export { addPoints, earnForOrder, getMember, joinMember, listLevels, memberView, pointsFor, pointsToEarn, reverseForOrder, setLevels, type Level, type Member, type MemberView } from './members.js';
 export { memberJson } from './routes.js';
 export * from './events.js';
 export type { MembershipTables } from './tables.js';

@@ -152,6 +152,17 @@ async function earnRateOf(db: AnyDb, merchant_id: string, level: string | null):
 }
 
 /**
+ * The points an amount would earn this member now (0 for a consumer who is not a member yet:
+ * they join at the lowest level, so the lowest level's rate applies). For a sale's receipt; the
+ * points themselves are earned when the order is paid (`order.paid`).
+ */
+export async function pointsToEarn(db: AnyDb, merchant_id: string, consumer_id: string, amount_minor: bigint | number, currency: string): Promise<number> {
+  const member = await getMember(db, merchant_id, consumer_id);
+  const level = member?.level ?? (await listLevels(db, merchant_id))[0]?.name ?? null;
+  return pointsFor(amount_minor, currency, await earnRateOf(db, merchant_id, level));
+}
+
+/**
  * Points a buyer earns for a paid order of the brand: the buyer joins (if not a member yet) and
  * earns at their level's rate, once per order (`order:<id>`).
  */

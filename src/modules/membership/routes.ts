@@ -205,7 +205,7 @@ export function registerRoutes(router: ModuleRouter, { db }: ModuleContext, keys
     const merchant_id = c.get('caller').merchant_id;
     const body = c.req.valid('json');
     if ((await getLocation(db, merchant_id, body.location_id)) === undefined) throw problems.notFound('The location');
-    const accepted = await inTransaction(db, (trx) => acceptConsumerCode(trx, { merchant_id, location_id: body.location_id, device_id: body.device_id, code: body.code, purpose: body.purpose }));
+    const accepted = await inTransaction(db, (trx) => acceptConsumerCode(trx, { merchant_id, location_id: body.location_id, device_id: body.device_id, code: body.code, purpose: body.purpose, keys }));
     return c.json({ ...memberJson(accepted.member), code_use_id: accepted.code_use_id }, 200);
   });
 }
