@@ -4,7 +4,7 @@ import { kernelChecks, runChecks } from '../src/kernel/checks.js';
 import { OutboxDispatcher } from '../src/kernel/events/dispatcher.js';
 import { runPayouts, sendPendingRefunds, testCards, TestPaymentProvider } from '../src/modules/payments/index.js';
 import { setInStoreRelease } from '../src/modules/instore/index.js';
-import { awaitSale, refundInStore, sellInStore, type InStoreSale } from '../src/flows/sell-in-store/index.js';
+import { awaitSale, inStoreSaleJson, refundInStore, sellInStore, type InStoreSale } from '../src/flows/sell-in-store/index.js';
 import { eventHandlers, modules } from '../src/platform/modules.js';
 import { aLocation, aStockedItem, stockOf, type ShopItem } from './support/commerce.js';
 import { createTestPlatform, silentLogger, type TestMerchant, type TestPlatform } from './support/platform.js';
@@ -110,6 +110,7 @@ describe('selling in a store', () => {
     await settle();
     const done = await awaitSale(db(), seller.id, sold.sale.sale_id, 2_000);
     expect(done?.status).toBe('paid');
+    expect(JSON.parse(JSON.stringify(inStoreSaleJson(done!)))).toMatchObject({ status: 'paid', total_minor: 2_000, lines: [{ quantity: 2, unit_price_minor: 1_000, total_minor: 2_000 }] });
     const o = await order(sold.sale.order_id);
     expect(o.status).toBe('completed');
     expect(o.location_id).toBe(store);
@@ -137,9 +138,9 @@ describe('selling in a store', () => {
     expect(declined.status).toBe(402);
     expect(declined.headers.get('content-type')).toContain('application/problem+json');
     expect(declined.body.type).toContain('card_declined');
-    const created = await seller.call('POST', '/v1/account/payment-authorisations', { key: seller.publishableKey, headers, body: { card: testCards.succeeds, limit_minor: 50_000, currency: 'CNY' } });
+    const created = await seller.call('POST', '/v1/account/payment-authorisations', { key: seller.publishableKey, headers, body: { card: testCards.succeeds, limit_minor: 1_500, currency: 'CNY' } });
     expect(created.status, created.text).toBe(201);
-    expect(created.body).toMatchObject({ card_last4: '4242', limit_minor: 50_000, currency: 'CNY', status: 'active' });
+    expect(created.body).toMatchObject({ card_last4: '4242', limit_minor: 1_500, currency: 'CNY', status: 'active' });
     expect(created.text).not.toContain(testCards.succeeds);
     const sealed = await sql<{ card_sealed: string }>`select card_sealed from payment_authorisation where id = ${created.body.id as string}`.execute(db());
     expect(sealed.rows[0]!.card_sealed).not.toContain('4242424242424242');
@@ -157,8 +158,14 @@ describe('selling in a store', () => {
     expect(receipts.body.data).toEqual([expect.objectContaining({ order_id: sold.sale.order_id, total_minor: 1_000, status: 'paid' })]);
 
     // Over the limit, or revoked: refused before anything is written.
-    const big = await sellInStore(platform.ctx, aSale({ lines: [{ variant_id: item.variant_id, quantity: 1 }], buyer: { consumer_id: shopper.id }, payment: { method: 'authorisation' }, currency: 'CNY' } as Partial<InStoreSale>));
-    expect(big.ok).toBe(true);
+    const stockBefore = await stockOf(seller, { variant_id: item.variant_id, location_id: store });
+    const bigSale = aSale({ lines: [{ variant_id: item.variant_id, quantity: 2 }], buyer: { consumer_id: shopper.id }, payment: { method: 'authorisation' }, currency: 'CNY' });
+    const big = await sellInStore(platform.ctx, bigSale);
+    expect(big.ok).toBe(false);
+    if (!big.ok) expect(big.problem).toMatchObject({ status: 402, code: 'authorisation_limit_exceeded' });
+    expect(await stockOf(seller, { variant_id: item.variant_id, location_id: store })).toEqual(stockBefore);
+    const written = await sql<{ n: number }>`select count(*)::int as n from instore_sale where merchant_id = ${seller.id} and source_id = ${bigSale.source.id}`.execute(db());
+    expect(written.rows[0]!.n).toBe(0);
     const revoked = await seller.call('DELETE', `/v1/account/payment-authorisations/${created.body.id as string}`, { key: seller.publishableKey, headers });
     expect(revoked.status, revoked.text).toBe(200);
     expect(revoked.body.status).toBe('revoked');

@@ -43,3 +43,4 @@ export type { InStoreSale, InStoreSaleLine, InStoreSaleResult, SellOutcome } fro
 export { sellInStore, sellContext, saleResult, sale_lines_max, type SellContext } from './sell.js';
 export { awaitSale, declineFailedSales } from './await-sale.js';
 export { refundInStore, type InStoreRefundRequest, type InStoreRefundResult, type RefundOutcome } from './refund.js';
+export { inStoreRefundJson, inStoreRefundSchema, inStoreSaleJson, inStoreSaleSchema } from './http.js';

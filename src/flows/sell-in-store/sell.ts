@@ -59,7 +59,7 @@ export function sellContext(ctx: ModuleContext): SellContext {
  * order.paid handler hands the order over (steps/hand-over.ts). A declined charge closes the
  * order and the sale is declined (the answer is then that problem, 402).
  */
-export async function sellInStore(ctx: ModuleContext | SellContext, sale: InStoreSale & { currency?: string | undefined }): Promise<SellOutcome> {
+export async function sellInStore(ctx: ModuleContext | SellContext, sale: InStoreSale): Promise<SellOutcome> {
   const sell = 'provider' in ctx ? ctx : sellContext(ctx);
   const invalid = validate(sale);
   if (invalid !== undefined) return { ok: false, problem: invalid };
