@@ -33869,8 +33869,11 @@ export interface components {
             pos_session_id: string | null;
             promotions: components["schemas"]["PromotionPricing"] & (Record<string, never> | null);
             sale: components["schemas"]["InStoreBasketSale"];
-            /** @enum {string} */
-            status: "open" | "paid" | "declined";
+            /**
+             * @description `paid` once sold (the sale may still be `processing`); a declined sale leaves the basket open for another try
+             * @enum {string}
+             */
+            status: "open" | "paid";
             subtotal_minor: number;
             total_minor: number;
         };
@@ -34517,7 +34520,6 @@ export interface components {
             cash_difference_minor: number | null;
             counted_cash_minor: number | null;
             currency: string;
-            declined_count: number;
             discount_minor: number;
             /** @description the opening float: tills take no cash payments */
             expected_cash_minor: number;
@@ -41142,7 +41144,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The basket, paid (or declined), with its sale and receipt */
+            /** @description The basket, paid, with its sale and receipt (a declined charge is a problem, and the basket stays open) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -54759,7 +54761,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The sale, paid (or declined), with its receipt */
+            /** @description The sale, paid, with its receipt (a declined charge is a problem, and the sale stays open) */
             200: {
                 headers: {
                     [name: string]: unknown;
