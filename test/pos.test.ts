@@ -200,7 +200,6 @@ describe('tills', () => {
     expect(closed.body.totals).toEqual({
       currency: 'EUR',
       sales_count: 2,
-      declined_count: 0,
       gross_minor: 4_500,
       discount_minor: 0,
       net_minor: 4_500,
@@ -213,6 +212,38 @@ describe('tills', () => {
     });
     // Refunds after the close are refused: the session is closed.
     expect((await clerk.call('POST', `/v1/pos/sessions/${session}/refunds`, { body: { order_id: byCode.body.sale.order_id } })).status).toBe(409);
+    await allChecksHold();
+    // The check recomputes the totals: a closed session whose totals were changed is reported.
+    const check = modules.flatMap((m) => m.checks ?? []).find((c) => c.name === 'instore.pos_session_totals')!;
+    await sql`update pos_session set totals = jsonb_set(totals, '{net_minor}', '1') where id = ${session}`.execute(db());
+    expect(await check.run(db())).toEqual([expect.stringContaining(session)]);
+    await sql`update pos_session set totals = jsonb_set(totals, '{net_minor}', '4500') where id = ${session}`.execute(db());
+    expect(await check.run(db())).toEqual([]);
+  });
+
+  it('a declined card leaves the sale open, its stock back in the store; another card pays it', async () => {
+    const brand = await platform.merchant(undefined, 'brand');
+    const store = await aLocation(brand, 'store');
+    const tea = await aBarcodedProduct(brand, 800, { [store]: 4 });
+    const till = await aRegister(brand, store);
+    const session = (await brand.call('POST', '/v1/pos/sessions', { body: { register_id: till, opening_float_minor: 0 } })).body.id as string;
+    const sale = (await brand.call('POST', `/v1/pos/sessions/${session}/sales`)).body.id as string;
+    await brand.call('POST', `/v1/pos/sales/${sale}/scans`, { body: { barcode: tea.barcode, quantity: 3 } });
+    const declined = await brand.call('POST', `/v1/pos/sales/${sale}/pay`, { body: { method: 'card', card: testCards.declined, wait_ms: 0 } });
+    expect(declined.status).toBe(402);
+    expect(declined.headers.get('content-type')).toContain('application/problem+json');
+    const after = await brand.call('GET', `/v1/pos/sales/${sale}`);
+    expect(after.body).toMatchObject({ status: 'open', sale: null, total_minor: 2_400 });
+    await dispatcher.drain();
+    expect(await stockAt(brand, tea.variant_id, store)).toMatchObject({ on_hand: 4, reserved: 0, available: 4 });
+    expect((await brand.call('POST', `/v1/pos/sessions/${session}/close`, { body: {} })).body.code).toBe('sale_in_progress');
+    const paid = await brand.call('POST', `/v1/pos/sales/${sale}/pay`, { body: { method: 'card', card: testCards.succeeds, wait_ms: 0 } });
+    expect(paid.status, paid.text).toBe(200);
+    expect(paid.body).toMatchObject({ status: 'paid', total_minor: 2_400 });
+    await settlePayments();
+    expect(await stockAt(brand, tea.variant_id, store)).toMatchObject({ on_hand: 1, available: 1 });
+    const closed = await brand.call('POST', `/v1/pos/sessions/${session}/close`, { body: {} });
+    expect(closed.body.totals).toMatchObject({ sales_count: 1, gross_minor: 2_400, by_method: { card: 2_400 } });
     await allChecksHold();
   });
 });

@@ -1,4 +1,4 @@
-import { inTransaction, type AnyDb, type AnyTrx } from '../../kernel/db.js';
+import { inTransaction, type AnyTrx } from '../../kernel/db.js';
 import type { ModuleContext } from '../../kernel/module.js';
 import { problems, type Problem } from '../../kernel/problem.js';
 import { assertMayRunTill, getBasket, lockBasket, lockOpenSession, recordBasketPaid, recordPosRefund, storeOrder, type Basket, type BasketPaymentMethod, type PosSession } from '../../modules/instore/index.js';
@@ -14,10 +14,12 @@ import type { InStoreSale, InStoreSaleResult, SellOutcome } from './contract.js'
  *   2. `sellInStore` sells the basket (source `basket` or `pos`: a second call answers the first
  *      sale, so a basket is sold at most once), with the member's best wallet coupons;
  *   3. the basket records the sale; then, up to `wait_ms`, `awaitSale` waits for the capture and
- *      the basket records the sale as it stands then (paid, or declined).
+ *      the basket records the sale as it stands then.
  *
  * Undo: step 1 rolls back on its own refusal; a sale that fails leaves the basket open (a
- * declined one records `declined`: the order is closed and its stock released by sell-in-store).
+ * declined one too, within the wait (its order closed and its stock released by sell-in-store):
+ * the basket can be paid again, as sell-in-store frees a declined sale's source. A sale declined
+ * after the answer (a capture that fails later) leaves the basket `paid` with a declined sale.
  */
 export type Payer =
   /** The signed-in consumer pays their own basket with their standing payment authorisation. */
@@ -37,8 +39,6 @@ export interface TillRefund {
 export interface PayPorts {
   acceptCode(trx: AnyTrx, input: { merchant_id: string; location_id: string; device_id: string; code: string }): Promise<{ consumer_id: string; code_use_id: string }>;
   sell(ctx: ModuleContext, sale: InStoreSale & { currency: string }): Promise<SellOutcome>;
-  /** The sale of a source as it stands, if there is one. */
-  saleOfSource(db: AnyDb, merchant_id: string, source: InStoreSale['source']): Promise<InStoreSaleResult | undefined>;
   awaitSale(ctx: ModuleContext, merchant_id: string, sale_id: string, wait_ms: number): Promise<InStoreSaleResult | undefined>;
   /** In the caller's transaction (`trx`): the refund and its record in the session commit together. */
   refund(trx: AnyTrx, input: { merchant_id: string; order_id: string; lines?: readonly { variant_id: string; quantity: number }[] | undefined; actor: string }): Promise<{ ok: true; refund: TillRefund } | { ok: false; problem: Problem }>;
@@ -72,12 +72,7 @@ export async function payBasket(ctx: ModuleContext, ports: PayPorts, merchant_id
     actor,
   });
   const record = (sale: InStoreSaleResult) => inTransaction(ctx.db, (trx) => recordBasketPaid(trx, merchant_id, basket.id, paidOf(sale, method, buyer?.consumer_id ?? null)));
-  if (!outcome.ok) {
-    // A declined charge made a sale (its order closed): the basket says so, and cannot be paid again.
-    const declined = await ports.saleOfSource(ctx.db, merchant_id, source);
-    if (declined?.status === 'declined') await record(declined);
-    throw outcome.problem;
-  }
+  if (!outcome.ok) throw outcome.problem;
   await record(outcome.sale);
   if (wait_ms > 0 && outcome.sale.status === 'processing') {
     const settled = await ports.awaitSale(ctx, merchant_id, outcome.sale.sale_id, wait_ms);

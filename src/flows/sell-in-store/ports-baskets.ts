@@ -1,10 +1,8 @@
-import { inTransaction } from '../../kernel/db.js';
-import { lockSaleSource } from '../../modules/instore/index.js';
 import { acceptConsumerCode } from '../../modules/membership/index.js';
 import { awaitSale } from './await-sale.js';
 import type { PayPorts } from './pay-baskets.js';
 import { refundInStore } from './refund.js';
-import { saleResult, sellInStore } from './sell.js';
+import { sellInStore } from './sell.js';
 
 /**
  * What paying a basket calls: membership's `acceptConsumerCode` (purpose `pay`), this flow's
@@ -16,10 +14,6 @@ export const payPorts: PayPorts = {
     return { consumer_id: accepted.consumer_id, code_use_id: accepted.code_use_id };
   },
   sell: (ctx, sale) => sellInStore(ctx, sale),
-  saleOfSource: async (db, merchant_id, source) => {
-    const row = await inTransaction(db, (trx) => lockSaleSource(trx, merchant_id, source.kind, source.id));
-    return row === undefined ? undefined : saleResult(row);
-  },
   awaitSale: (ctx, merchant_id, sale_id, wait_ms) => awaitSale(ctx.db, merchant_id, sale_id, wait_ms),
   refund: async (trx, input) => {
     const outcome = await refundInStore({ db: trx }, input);

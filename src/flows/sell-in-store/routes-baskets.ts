@@ -40,7 +40,7 @@ export const payBasketRoute = defineRoute({
         .strict(),
     ),
   },
-  responses: { 200: jsonResponse(basketSchema, 'The basket, paid (or declined), with its sale and receipt') },
+  responses: { 200: jsonResponse(basketSchema, 'The basket, paid, with its sale and receipt (a declined charge is a problem, and the basket stays open)') },
 });
 
 export const payTillSaleRoute = defineRoute({
@@ -54,7 +54,7 @@ export const payTillSaleRoute = defineRoute({
     params: saleParams,
     ...jsonBody(z.discriminatedUnion('method', [z.object({ method: z.literal('code'), code: consumerCode, wait_ms: waitMs }).strict(), z.object({ method: z.literal('card'), card, wait_ms: waitMs }).strict()])),
   },
-  responses: { 200: jsonResponse(basketSchema, 'The sale, paid (or declined), with its receipt') },
+  responses: { 200: jsonResponse(basketSchema, 'The sale, paid, with its receipt (a declined charge is a problem, and the sale stays open)') },
 });
 
 const refundLine = z.object({ variant_id: id, quantity: z.number().int().min(1).max(10_000) }).strict();

@@ -17,7 +17,7 @@ import { productScanned, storeEntered } from './events.js';
  * the sell-in-store flow, which records what paying answered here (`recordBasketPaid`).
  */
 export type BasketKind = 'scan' | 'pos';
-export type BasketStatus = 'open' | 'paid' | 'declined';
+export type BasketStatus = 'open' | 'paid';
 export type BasketPaymentMethod = 'authorisation' | 'code' | 'card';
 
 export interface BasketLine {
@@ -260,8 +260,13 @@ export interface BasketPaid {
  * once: an already paid basket for the same order is left as it is; for another order, 409.
  */
 export async function recordBasketPaid(trx: AnyTrx, merchant_id: string, basket_id: string, paid: BasketPaid): Promise<void> {
-  const status: BasketStatus = paid.status === 'declined' ? 'declined' : 'paid';
-  const result = await sql`update instore_basket set status = ${status}, sale_id = ${paid.sale_id}, order_id = ${paid.order_id}, payment_method = ${paid.payment_method},
+  if (paid.status === 'declined') {
+    // The order closed (stock released, coupons back): the basket is open again for another try.
+    await sql`update instore_basket set status = 'open', sale_id = null, order_id = null, payment_method = null, subtotal_minor = null, discount_minor = null, total_minor = null,
+        sale = null, paid_at = null, updated_at = now() where merchant_id = ${merchant_id} and id = ${basket_id} and order_id = ${paid.order_id}`.execute(trx);
+    return;
+  }
+  const result = await sql`update instore_basket set status = 'paid', sale_id = ${paid.sale_id}, order_id = ${paid.order_id}, payment_method = ${paid.payment_method},
       subtotal_minor = ${paid.subtotal_minor.toString()}::bigint, discount_minor = ${paid.discount_minor.toString()}::bigint, total_minor = ${paid.total_minor.toString()}::bigint,
       sale = ${JSON.stringify(paid.sale, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}::jsonb, consumer_id = coalesce(consumer_id, ${paid.consumer_id}),
       paid_at = coalesce(paid_at, now()), updated_at = now()

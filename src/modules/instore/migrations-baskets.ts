@@ -58,7 +58,8 @@ export const basketsMigrations: Migration[] = [
        consumer_id text,
        pos_session_id text,
        currency text not null,
-       status text not null default 'open' check (status in ('open', 'paid', 'declined')),
+       -- A declined sale reopens its basket for another try (the sale keeps the record).
+       status text not null default 'open' check (status in ('open', 'paid')),
        -- What paying answered: the sale (sell-in-store), its order and how it was paid.
        sale_id text,
        order_id text,

@@ -68,7 +68,7 @@ export const basketSchema = z
     location_id: z.string(),
     consumer_id: z.string().nullable(),
     pos_session_id: z.string().nullable(),
-    status: z.enum(['open', 'paid', 'declined']),
+    status: z.enum(['open', 'paid']).openapi({ description: '`paid` once sold (the sale may still be `processing`); a declined sale leaves the basket open for another try' }),
     currency: z.string(),
     lines: z.array(saleLineSchema),
     subtotal_minor: amount,
@@ -105,7 +105,7 @@ export async function basketJson(db: ModuleContext['db'], basket: Basket, consum
     discount_minor: toJsonAmount(basket.discount_minor ?? 0n),
     total_minor: toJsonAmount(basket.total_minor ?? 0n),
     promotions: null,
-    sale: { sale_id: basket.sale_id!, order_id: basket.order_id!, status: basket.status === 'declined' ? 'declined' : sale.status ?? 'processing', payment_method: basket.payment_method, paid_at: basket.paid_at?.toISOString() ?? null, receipt: basket.sale },
+    sale: { sale_id: basket.sale_id!, order_id: basket.order_id!, status: sale.status ?? 'processing', payment_method: basket.payment_method, paid_at: basket.paid_at?.toISOString() ?? null, receipt: basket.sale },
   };
 }
 
@@ -180,7 +180,6 @@ const totalsSchema = z
   .object({
     currency: z.string(),
     sales_count: z.number().int(),
-    declined_count: z.number().int(),
     gross_minor: amount,
     discount_minor: amount,
     net_minor: amount,

@@ -40,7 +40,6 @@ export interface PosSession {
 export interface SessionTotals {
   currency: string;
   sales_count: number;
-  declined_count: number;
   gross_minor: number;
   discount_minor: number;
   net_minor: number;
@@ -210,7 +209,6 @@ export async function sessionTotals(db: AnyDb, session: PosSession, counted_cash
   return {
     currency: session.currency,
     sales_count: paid.reduce((s, r) => s + r.n, 0),
-    declined_count: sales.rows.filter((r) => r.status === 'declined').reduce((s, r) => s + r.n, 0),
     gross_minor: toJsonAmount(sum((r) => r.gross)),
     discount_minor: toJsonAmount(sum((r) => r.discount)),
     net_minor: toJsonAmount(sum((r) => r.net)),
