@@ -12,6 +12,7 @@ import { aLocation, aStockedItem, buy } from './support/commerce.js';
 import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
 import { operatorSession } from './support/operator.js';
 import { markOrderPaid } from './support/orders.js';
+import { aFreeInStoreSale } from './support/instore.js';
 import { samplingCampaignBody, wireAllProfilesAudience } from './support/sampling.js';
 import { ensureAccount } from '../src/modules/ledger/index.js';
 import { aDevice, aDisputeRow, anOpenSession, anUnattendedStore } from './support/unattended.js';
@@ -45,6 +46,7 @@ const wholeLists: Record<string, string> = {
   consumerOrderPickup: 'the pickups of one order: one per serving store',
   listScreenMessages: 'the messages queued for one store’s screens, newest first; answered whole (at most 50)',
   listWalletCoupons: 'one consumer’s coupons of one storefront; answered whole (at most 200, the available ones soonest to expire first)',
+  listPaymentAuthorisations: 'one consumer’s payment authorisations, newest first; answered whole (at most 100)',
 };
 
 interface ListFixture {
@@ -160,6 +162,14 @@ const fixtures: Record<string, ListFixture> = {
       const headers = { 'x-consumer-token': account.body.token as string };
       const add = async () => void (await created(m.call('POST', '/v1/checkouts', { key: m.publishableKey, headers, body: { currency: 'CNY', items: [{ variant_id, quantity: 1 }] } })));
       return { path: '/v1/account/orders', add, headers, key: m.publishableKey };
+    },
+  },
+  listConsumerReceipts: {
+    setup: async (m) => {
+      const account = await created(m.call('POST', '/v1/account', { key: m.publishableKey, body: { email: `receipts-${Math.random().toString(36).slice(2)}@example.com`, name: 'Pager', password: 'a long password 1' } }));
+      const headers = { 'x-consumer-token': account.body.token as string };
+      const add = async () => void (await aFreeInStoreSale(platform, m, account.body.account.id as string));
+      return { path: '/v1/account/receipts', add, headers, key: m.publishableKey, keyOf: (row) => String(row.sale_id) };
     },
   },
   listPayments: { setup: async (m) => ({ path: '/v1/payments', add: async () => void (await aPayment(m)) }) },

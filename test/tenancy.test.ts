@@ -8,6 +8,7 @@ import { aLocation as shopLocation, aStockedItem, buy } from './support/commerce
 import { Secret, TOTP } from 'otpauth';
 import { createTestPlatform, type TestConsoleSession, type TestMerchant, type TestPlatform } from './support/platform.js';
 import { autoConfirm, markOrderPaid } from './support/orders.js';
+import { aFreeInStoreSale } from './support/instore.js';
 import { aSamplingCampaign, samplingCampaignBody, wireAllProfilesAudience } from './support/sampling.js';
 import { aDisputeRow, anOpenSession, anUnattendedStore, shelfEvent } from './support/unattended.js';
 
@@ -252,6 +253,7 @@ const fixtures: Record<string, Fixture> = {
   },
   listOrders: { kind: 'collection', setup: async (a) => ({ path: '/v1/orders?limit=100', marker: await anOrder(a) }) },
   getOrder: { kind: 'item', setup: async (a) => { const id = await anOrder(a); return { path: `/v1/orders/${id}`, marker: id }; } },
+  getInStoreReceipt: { kind: 'item', setup: async (a) => { const id = await aFreeInStoreSale(platform, a); return { path: `/v1/receipts/${id}`, marker: id }; } },
   countOrders: {
     kind: 'collection',
     setup: async (a) => {

@@ -41,3 +41,4 @@ export { deviceCalling, device_online_window_s, type StoreDevice } from './devic
 export { chargeRefused, charging_resume_after_s, exitSession, getSession, openSession, recordSessionSale, resolveSession, stuckChargingSessions, type ExitResult, type StoreSession } from './sessions.js';
 export { decideDispute, getDispute, type StoreDispute } from './disputes.js';
 export { deviceParam, disputeJson, disputeParam, instoreDevices, instoreRead, instoreWrite, sessionJson, sessionParam, sessionSchema, storeDisputeSchema } from './routes-sessions.js';
+export * from './sales.js';
