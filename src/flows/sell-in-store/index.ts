@@ -22,6 +22,7 @@ import { finishStuckSessions } from './unattended.js';
  *   await-sale.ts       awaitSale: until paid or declined; the round that declines sales whose payment failed
  *   steps/hand-over.ts  on order.paid of an in-store order: handed over, completed, receipt, instore.paid
  *   refund.ts           refundInStore: goods back into the store's stock, money back to the buyer
+ *   unattended.ts       unattended stores: entry and exit gates (the exit charges once), reviews, disputes
  */
 export const sellInStoreFlow = defineFlow({
   name: 'sell-in-store',
