@@ -9,6 +9,7 @@ import { page_size_max } from '../src/kernel/http/pagination.js';
 import { runPayouts, testCards, TestPaymentProvider, testProviderSecret } from '../src/modules/payments/index.js';
 import { version } from '../src/platform/app.js';
 import { aLocation, aStockedItem, buy } from './support/commerce.js';
+import { aMember } from './support/membership.js';
 import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
 import { operatorSession } from './support/operator.js';
 import { markOrderPaid } from './support/orders.js';
@@ -45,6 +46,7 @@ const wholeLists: Record<string, string> = {
   listWaitingPickups: 'the parcels waiting at one store’s desk; answered whole (at most 200)',
   consumerOrderPickup: 'the pickups of one order: one per serving store',
   listScreenMessages: 'the messages queued for one store’s screens, newest first; answered whole (at most 50)',
+  getMembershipLevels: 'a brand has at most 20 membership levels',
   listWalletCoupons: 'one consumer’s coupons of one storefront; answered whole (at most 200, the available ones soonest to expire first)',
   listPaymentAuthorisations: 'one consumer’s payment authorisations, newest first; answered whole (at most 100)',
 };
@@ -97,6 +99,7 @@ const fixtures: Record<string, ListFixture> = {
       return { path: '/v1/sampling-campaigns', add: async () => void (await created(m.call('POST', '/v1/sampling-campaigns', { body: samplingCampaignBody(item) }))) };
     },
   },
+  listMembers: { setup: async (m) => ({ path: '/v1/members', add: async () => void (await aMember(m)), keyOf: (row) => String(row.consumer_id) }) },
   listPromotions: { setup: async (m) => ({ path: '/v1/promotions', add: async () => void (await created(m.call('POST', '/v1/promotions', { body: { name: 'Paging', kind: 'coupon', currency: 'CNY', effect: { type: 'amount_off', amount_minor: 1 } } }))) }) },
   listCampaigns: { setup: async (m) => ({ path: '/v1/campaigns', add: async () => void (await created(m.call('POST', '/v1/campaigns', { body: pagedCampaign }))) }) },
   listCampaignSeasons: { setup: async (m) => ({ path: '/v1/campaign-seasons', add: async () => void (await created(m.call('POST', '/v1/campaign-seasons', { body: { name: 'Paging', starts_on: '2027-03-01', ends_on: '2027-03-31' } }))) }) },

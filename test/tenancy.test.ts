@@ -9,6 +9,7 @@ import { Secret, TOTP } from 'otpauth';
 import { createTestPlatform, type TestConsoleSession, type TestMerchant, type TestPlatform } from './support/platform.js';
 import { autoConfirm, markOrderPaid } from './support/orders.js';
 import { aFreeInStoreSale } from './support/instore.js';
+import { aConsumerCode, aMember, someLevels } from './support/membership.js';
 import { aSamplingCampaign, samplingCampaignBody, wireAllProfilesAudience } from './support/sampling.js';
 import { aDisputeRow, anOpenSession, anUnattendedStore, shelfEvent } from './support/unattended.js';
 
@@ -406,6 +407,12 @@ const fixtures: Record<string, Fixture> = {
   getMailMessage: { kind: 'item', setup: async (a) => { const id = await aMailMessage(a); return { path: `/v1/mail-messages/${id}`, marker: id }; } },
   getPickList: { kind: 'item', setup: async (a) => { const id = await aLocation(a); return { path: `/v1/locations/${id}/pick-list`, marker: id }; } },
   issueCoupons: { kind: 'item', setup: async (a) => { const id = await aCouponPromotion(a); return { path: `/v1/promotions/${id}/issue`, body: { emails: ['someone@example.com'] }, marker: id, readBack: `/v1/promotions/${id}` }; } },
+  // Membership (issue 18).
+  getMembershipLevels: { kind: 'collection', setup: async (a) => ({ path: '/v1/membership/levels', marker: await someLevels(a) }) },
+  putMembershipLevels: { kind: 'own', request: { path: '/v1/membership/levels', body: { levels: [{ name: 'Own level', min_points: 0, earn_rate: 1 }] } } },
+  listMembers: { kind: 'collection', setup: async (a) => ({ path: '/v1/members?limit=100', marker: (await aMember(a)).consumer_id }) },
+  getMember: { kind: 'item', setup: async (a) => { const { consumer_id } = await aMember(a); return { path: `/v1/members/${consumer_id}`, marker: consumer_id }; } },
+  verifyConsumerCode: { kind: 'item', setup: async (a) => { const l = await aLocation(a); const { code } = await aConsumerCode(a); return { path: '/v1/consumer-codes/verify', body: { code, location_id: l, device_id: 'tenancy-till' }, marker: l, readBack: `/v1/locations/${l}` }; } },
   registerScreen: { kind: 'own', asConsole: true, request: { path: '/v1/screens', prepare: async () => ({ location_id: await aLocation(b), name: 'Own screen' }) } },
   listScreens: { kind: 'collection', setup: async (a) => ({ path: '/v1/screens?limit=100', marker: await aScreen(a) }) },
   updateScreen: { kind: 'item', setup: async (a) => { const id = await aScreen(a); return { path: `/v1/screens/${id}`, body: { active: false }, marker: id, readBack: '/v1/screens?limit=100' }; } },

@@ -29,8 +29,9 @@ export const instoreModule = defineModule({
     registerSessionsRoutes(router, ctx);
   },
   webhookEvents: [...instoreEvents],
-  scopes: [...sessionsScopes],
   maintenance: [...sessionsMaintenance],
+  // instore:write was declared here for the membership module's POST /v1/consumer-codes/verify; the in-store parts' scopes join it.
+  scopes: [{ name: 'instore:write', kind: 'secret', description: 'Run in-store selling: accept consumer codes at tills and gates, registers, devices, reviews and disputes' }, ...sessionsScopes],
 });
 
 export * from './events.js';
