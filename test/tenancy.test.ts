@@ -169,6 +169,14 @@ const fixtures: Record<string, Fixture> = {
   updateApiKey: { kind: 'item', setup: async (a) => { const id = await aKey(a); return { path: `/v1/api-keys/${id}`, body: { name: 'hijacked' }, marker: id }; } },
   listAuditEvents: { kind: 'collection', setup: async (a) => ({ path: '/v1/audit-events?limit=100', marker: await aKey(a) }) },
   createLocation: { kind: 'own', request: { path: '/v1/locations', body: location('OWN-1') } },
+  getInStoreSettings: {
+    kind: 'collection',
+    setup: async (a) => {
+      expect((await a.call('PUT', '/v1/instore/settings', { body: { in_store_release: 'auto_confirm' } })).status).toBe(200);
+      return { path: '/v1/instore/settings', marker: '"in_store_release":"auto_confirm"' };
+    },
+  },
+  putInStoreSettings: { kind: 'own', request: { path: '/v1/instore/settings', body: { in_store_release: 'at_once' } } },
   getDeliverySettings: {
     kind: 'collection',
     setup: async (a) => {
