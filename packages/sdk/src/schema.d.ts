@@ -34154,34 +34154,8 @@ export interface components {
                 reason: string;
                 variant_id?: string;
             }[];
-            sale?: components["schemas"]["GateSale"];
+            sale?: components["schemas"]["InStoreSale"];
             session: components["schemas"]["StoreSession"];
-        };
-        /** @description with `charged`: the sale and its receipt */
-        GateSale: {
-            coupons_applied: {
-                code: string;
-                discount_minor: number;
-            }[];
-            currency: string;
-            discount_minor: number;
-            lines: {
-                discount_minor: number;
-                quantity: number;
-                sku: string;
-                title: string;
-                total_minor: number;
-                unit_price_minor: number;
-                variant_id: string;
-            }[];
-            order_id: string;
-            order_number: string;
-            points_earned: number;
-            sale_id: string;
-            /** @enum {string} */
-            status: "processing" | "paid" | "declined";
-            subtotal_minor: number;
-            total_minor: number;
         };
         GeoLift: {
             currency: string | null;
@@ -34379,6 +34353,36 @@ export interface components {
             subtotal_minor: number;
             /** @description the receipt as printed or mailed */
             text: string;
+            total_minor: number;
+        };
+        /** @description with `charged`: the sale and its receipt */
+        InStoreSale: {
+            coupons_applied: {
+                code: string;
+                discount_minor: number;
+            }[];
+            currency: string;
+            discount_minor: number;
+            lines: {
+                discount_minor: number;
+                quantity: number;
+                sku: string;
+                title: string;
+                total_minor: number;
+                unit_price_minor: number;
+                variant_id: string;
+            }[];
+            order_id: string;
+            order_number: string;
+            payment_id: string | null;
+            points_earned: number;
+            sale_id: string;
+            /**
+             * @description `processing` until the provider’s capture arrives; `paid` after (handed over, receipt issued); `declined` closed the order and released the stock
+             * @enum {string}
+             */
+            status: "processing" | "paid" | "declined";
+            subtotal_minor: number;
             total_minor: number;
         };
         InStoreSettings: {

@@ -12,17 +12,20 @@ import type { InvariantCheck } from '../../kernel/module.js';
 export const sessionsChecks: InvariantCheck[] = [
   {
     name: 'instore.sessions_closed_once',
-    description: 'every closed shopping session is charged with its sale recorded, on review, or empty; none is left charging',
+    description: 'every closed shopping session is charged exactly once (one live in-store sale, source the session, the one it records), on review, or empty; none is left charging',
     async run(db) {
       const rows = await sql<{ line: string }>`
-        select 'session ' || id || ' (' || merchant_id || ') ' ||
-               case when status = 'charged' and sale_id is null then 'is charged without a sale'
-                    when status = 'charging' then 'is left charging since ' || closed_at::text
-                    else 'has a sale but is ' || status end as line
-        from store_session
-        where (status = 'charged' and sale_id is null)
-           or (status = 'charging' and closed_at < now() - interval '10 minutes')
-           or (status in ('open', 'review', 'empty') and sale_id is not null)
+        select 'session ' || s.id || ' (' || s.merchant_id || ') ' ||
+               case when s.status = 'charged' and (x.n is null or x.n <> 1 or x.sale_id <> s.sale_id) then 'is charged but has ' || coalesce(x.n, 0) || ' live sale(s)' || coalesce(' (' || x.sale_id || ', recorded ' || s.sale_id || ')', '')
+                    when s.status = 'charging' then 'is left charging since ' || s.closed_at::text
+                    else 'is ' || s.status || ' but has ' || x.n || ' live sale(s)' end as line
+        from store_session s
+        left join (select merchant_id, source_id, count(*)::int as n, min(id) as sale_id from instore_sale
+                   where source_kind = 'session' and status <> 'declined' group by merchant_id, source_id) x
+          on x.merchant_id = s.merchant_id and x.source_id = s.id
+        where (s.status = 'charged' and (x.n is null or x.n <> 1 or x.sale_id <> s.sale_id))
+           or (s.status = 'charging' and s.closed_at < now() - interval '10 minutes')
+           or (s.status in ('open', 'review', 'empty') and x.n is not null)
         limit 100`.execute(db);
       return rows.rows.map((r) => r.line);
     },

@@ -36,6 +36,7 @@ export const instoreModule = defineModule({
   handlers: ({ db, config }) => [...databankEventHandlers(db, contactSealer(config))],
   // instore:read, instore:write (also the membership module's POST /v1/consumer-codes/verify), instore:devices; the tills' pos:*.
   scopes: [
+    { name: 'instore:write', kind: 'secret', description: 'Run in-store selling: accept consumer codes at tills and gates, registers, devices, reviews and disputes' },
     ...sessionsScopes,
     { name: 'pos:read', kind: 'secret', description: 'Read registers, register sessions and till sales' },
     { name: 'pos:write', kind: 'secret', description: 'Run tills: open and close register sessions, ring up, take payment, refund, print receipts' },

@@ -2,10 +2,9 @@ import type { MaintenanceTask } from '../../kernel/module.js';
 import type { ScopeDefinition } from '../../kernel/http/scopes.js';
 import { flagStaleSessions } from './sessions.js';
 
-/** The scopes of in-store selling; `instore:read`/`instore:write` serve every part of the module. */
+/** Scopes of unattended stores (`instore:write` is declared in index.ts, shared by every in-store part). */
 export const sessionsScopes: ScopeDefinition[] = [
   { name: 'instore:read', kind: 'secret', description: 'Read in-store selling: unattended stores, their devices, shopping sessions, the review queue and disputes' },
-  { name: 'instore:write', kind: 'secret', description: 'Run in-store selling: set stores unattended, register devices, resolve reviewed sessions, decide disputes' },
   { name: 'instore:devices', kind: 'secret', description: 'A store’s devices: gates open and close shopping sessions (and charge at the exit), shelves report picks and put-backs, heartbeats' },
 ];
 
