@@ -1,0 +1,133 @@
+import { useQuery } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import { Card } from '../../components/Card';
+import { DataTable } from '../../components/DataTable';
+import { QueryState } from '../../components/QueryState';
+import { useFormat } from '../../format';
+import { fetchTwin, storeKeys, type TwinPage } from './api';
+
+const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+type Interval = { opens: string; closes: string };
+
+/** The opening hours per ISO weekday (1 = Monday), as local intervals. */
+function Hours({ hours }: { hours: unknown }) {
+  const { t } = useTranslation('stores');
+  const byDay = (typeof hours === 'object' && hours !== null ? hours : {}) as Record<string, Interval[] | undefined>;
+  return (
+    <dl className="st-hours" data-testid="twin-hours">
+      {weekdays.map((d, i) => {
+        const intervals = byDay[String(i + 1)] ?? [];
+        return (
+          <div key={d}>
+            <dt>{t(`day.${d}`)}</dt>
+            <dd>{intervals.length === 0 ? t('closed') : intervals.map((x) => `${x.opens}–${x.closes}`).join(', ')}</dd>
+          </div>
+        );
+      })}
+    </dl>
+  );
+}
+
+/** What a shopper sees on the store's page: address, hours, open now, what is in stock, offers and guides. */
+export function TwinTab({ location_id }: { location_id: string }) {
+  const { t } = useTranslation('stores');
+  const query = useQuery({ queryKey: storeKeys.twin(location_id), queryFn: () => fetchTwin(location_id) });
+  return (
+    <QueryState query={query}>
+      {(twin) => (
+        <>
+          <p className="muted">{t('twinIntro')}</p>
+          <div className="st-grid">
+            <Card title={t('address')}>
+              <address className="st-address" data-testid="twin-address">
+                {twin.address.line1}
+                {twin.address.line2 != null && twin.address.line2 !== '' && (
+                  <>
+                    <br />
+                    {twin.address.line2}
+                  </>
+                )}
+                <br />
+                {[twin.address.postal_code, twin.address.city, twin.address.region].filter((x) => x != null && x !== '').join(' ')} · {twin.address.country}
+              </address>
+              <p data-testid="twin-open-now">
+                <span className={`badge ${twin.open_now ? 'badge-paid' : 'badge-failed'}`}>{twin.open_now ? t('openNow') : t('closedNow')}</span>
+              </p>
+            </Card>
+            <Card title={t('hours')}>
+              <Hours hours={twin.opening_hours} />
+            </Card>
+            <Guides twin={twin} />
+            <Offers twin={twin} />
+            <InStock twin={twin} />
+          </div>
+        </>
+      )}
+    </QueryState>
+  );
+}
+
+function Guides({ twin }: { twin: TwinPage }) {
+  const { t } = useTranslation('stores');
+  return (
+    <Card title={t('guides')}>
+      {twin.guides.length === 0 ? (
+        <p className="muted">{t('noGuides')}</p>
+      ) : (
+        <ul className="st-list" data-testid="twin-guides">
+          {twin.guides.map((g) => (
+            <li key={g.id}>
+              <strong>{g.name}</strong>
+              {g.title != null && g.title !== '' && <span className="muted"> · {g.title}</span>} <span className={`badge ${g.online ? 'badge-paid' : ''}`}>{g.online ? t('guideOnline') : t('guideOffline')}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Card>
+  );
+}
+
+function Offers({ twin }: { twin: TwinPage }) {
+  const { t } = useTranslation('stores');
+  return (
+    <Card title={t('offers')}>
+      {twin.offers.length === 0 && twin.coupons.length === 0 ? (
+        <p className="muted">{t('noOffers')}</p>
+      ) : (
+        <ul className="st-list" data-testid="twin-offers">
+          {twin.offers.map((o) => (
+            <li key={o.id}>
+              {o.name}
+              {o.summary != null && o.summary !== '' && <span className="muted"> · {o.summary}</span>}
+            </li>
+          ))}
+          {twin.coupons.map((c) => (
+            <li key={c.id}>
+              {c.name} <span className="badge">{t('coupons')}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Card>
+  );
+}
+
+function InStock({ twin }: { twin: TwinPage }) {
+  const { t } = useTranslation('stores');
+  const f = useFormat();
+  return (
+    <Card title={t('inStock')} className="st-wide">
+      <p data-testid="twin-in-stock-count">{t('inStockCount', { count: twin.in_stock.length })}</p>
+      <DataTable
+        caption={t('inStockCaption')}
+        rows={twin.in_stock.slice(0, 50)}
+        rowKey={(s) => s.variant_id}
+        columns={[
+          { label: t('product'), rowHeader: true, cell: (s) => s.title },
+          { label: 'SKU', cell: (s) => <span className="mono">{s.sku ?? '—'}</span> },
+          { label: t('available'), num: true, cell: (s) => f.number(s.available) },
+        ]}
+      />
+    </Card>
+  );
+}
