@@ -15,9 +15,10 @@ interface LevelDraft {
   name: string;
   min_points: string;
   earn_rate: string;
+  perks: string;
 }
 
-const toDraft = (levels: MembershipLevel[]): LevelDraft[] => levels.map((l, i) => ({ key: i, name: l.name, min_points: String(l.min_points), earn_rate: String(l.earn_rate) }));
+const toDraft = (levels: MembershipLevel[]): LevelDraft[] => levels.map((l, i) => ({ key: i, name: l.name, min_points: String(l.min_points), earn_rate: String(l.earn_rate), perks: l.perks ?? '' }));
 
 /** Membership: the brand's levels (name, from how many points, points earned per unit spent) and its members. */
 export function MembershipTab() {
@@ -38,7 +39,7 @@ function LevelsEditor({ initial }: { initial: MembershipLevel[] }) {
   const queryClient = useQueryClient();
   const [rows, setRows] = useState<LevelDraft[]>(() => toDraft(initial));
   const save = useMutation({
-    mutationFn: () => saveLevels(rows.map((r) => ({ name: r.name.trim(), min_points: Number(r.min_points), earn_rate: Number(r.earn_rate) }))),
+    mutationFn: () => saveLevels(rows.map((r) => ({ name: r.name.trim(), min_points: Number(r.min_points), earn_rate: Number(r.earn_rate), perks: r.perks.trim() }))),
     onSuccess: () => {
       notify('success', t('levelsSaved'));
       void queryClient.invalidateQueries({ queryKey: ['membership'] });
@@ -65,6 +66,7 @@ function LevelsEditor({ initial }: { initial: MembershipLevel[] }) {
               { label: t('name'), cell: (r, i) => <input required maxLength={60} aria-label={t('levelName', { n: i + 1 })} value={r.name} onChange={(e) => change(r.key, 'name', e.target.value)} /> },
               { label: t('minPoints'), num: true, cell: (r, i) => <input required type="number" min={0} step={1} aria-label={t('levelMin', { n: i + 1 })} value={r.min_points} onChange={(e) => change(r.key, 'min_points', e.target.value)} /> },
               { label: t('earnRate'), num: true, cell: (r, i) => <input required type="number" min={0} step="any" aria-label={t('levelRate', { n: i + 1 })} value={r.earn_rate} onChange={(e) => change(r.key, 'earn_rate', e.target.value)} /> },
+              { label: t('perks'), cell: (r, i) => <input maxLength={2000} aria-label={t('levelPerks', { n: i + 1 })} value={r.perks} onChange={(e) => change(r.key, 'perks', e.target.value)} /> },
               {
                 label: t('actions', { ns: 'common' }),
                 hidden: true,
@@ -78,7 +80,7 @@ function LevelsEditor({ initial }: { initial: MembershipLevel[] }) {
           />
         )}
         <div className="dialog-actions">
-          <button type="button" onClick={() => setRows([...rows, { key: Math.max(-1, ...rows.map((r) => r.key)) + 1, name: '', min_points: '0', earn_rate: '1' }])}>
+          <button type="button" onClick={() => setRows([...rows, { key: Math.max(-1, ...rows.map((r) => r.key)) + 1, name: '', min_points: '0', earn_rate: '1', perks: '' }])}>
             {t('addLevel')}
           </button>
           <button type="submit" className="primary" disabled={save.isPending}>
@@ -111,9 +113,10 @@ function Members() {
               rows={d.pages.flatMap((p) => p.data)}
               rowKey={(m: Member) => m.consumer_id}
               columns={[
-                { label: t('member'), rowHeader: true, cell: (m: Member) => m.name ?? m.email ?? <span className="mono">{m.consumer_id}</span> },
+                { label: t('member'), rowHeader: true, cell: (m: Member) => <span className="mono">{m.consumer_id}</span> },
                 { label: t('level'), cell: (m: Member) => m.level ?? '—' },
                 { label: t('points'), num: true, cell: (m: Member) => f.number(m.points) },
+                { label: t('joined'), cell: (m: Member) => `${f.dateTime(m.joined_at)} · ${m.joined_via}` },
               ]}
             />
             <LoadMore more={query.hasNextPage} loading={query.isFetchingNextPage} label={t('more')} loadingLabel={t('loadingMore')} onMore={() => void query.fetchNextPage()} />

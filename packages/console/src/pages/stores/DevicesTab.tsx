@@ -15,21 +15,22 @@ export function DevicesTab({ location_id }: { location_id: string }) {
       {(rows) => (
         <>
           <p className="muted" data-testid="devices-summary">
-            {t('devicesSummary', { online: rows.filter((d) => d.online).length, total: rows.length })}
+            {t('devicesSummary', { online: rows.filter((d) => d.health.online).length, total: rows.length })}
           </p>
           <DataTable
             caption={t('devicesCaption')}
             testId="store-devices"
             rows={rows}
             rowKey={(d) => d.id}
-            rowProps={(d) => ({ 'data-online': String(d.online) })}
+            rowProps={(d) => ({ 'data-online': String(d.health.online) })}
             columns={[
               { label: t('device'), rowHeader: true, cell: (d: Device) => d.name },
               { label: t('kind'), cell: (d: Device) => t(`kinds.${d.kind}`, { defaultValue: d.kind }) },
-              { label: t('health'), cell: (d: Device) => <span className={`badge ${d.online ? 'badge-paid' : 'badge-failed'}`}>{d.online ? t('online') : t('offline')}</span> },
-              { label: t('lastSeen'), cell: (d: Device) => (d.last_seen_at === null ? t('never') : f.dateTime(d.last_seen_at)) },
-              { label: t('eventsPerMinute'), num: true, cell: (d: Device) => (d.events_per_minute === undefined ? '—' : f.number(d.events_per_minute)) },
-              { label: t('errors'), num: true, cell: (d: Device) => (d.errors === undefined ? '—' : f.number(d.errors)) },
+              { label: t('health'), cell: (d: Device) => <span className={`badge ${d.health.online ? 'badge-paid' : 'badge-failed'}`}>{d.health.online ? t('online') : t('offline')}</span> },
+              { label: t('lastSeen'), cell: (d: Device) => (d.health.last_seen_at === null ? t('never') : f.dateTime(d.health.last_seen_at)) },
+              { label: t('eventsPerMinute'), num: true, cell: (d: Device) => f.number(d.health.events_last_minute) },
+              { label: t('errors'), num: true, cell: (d: Device) => f.number(d.health.errors) },
+              { label: t('lastError'), cell: (d: Device) => (d.health.last_error === null ? '—' : <span title={d.health.last_error_at === null ? undefined : f.dateTime(d.health.last_error_at)}>{d.health.last_error}</span>) },
             ]}
           />
         </>

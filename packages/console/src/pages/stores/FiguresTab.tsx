@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { BarController, BarElement, CategoryScale, Chart as ChartJS, LinearScale, Tooltip } from 'chart.js';
+import { BarController, BarElement, CategoryScale, Chart as ChartJS, Legend, LinearScale, Tooltip } from 'chart.js';
 import { useState } from 'react';
 import { Bar } from 'react-chartjs-2';
 import { useTranslation } from 'react-i18next';
@@ -10,7 +10,7 @@ import { QueryState } from '../../components/QueryState';
 import { useFormat } from '../../format';
 import { fetchFigures, storeKeys, type Figures } from './api';
 
-ChartJS.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip);
+ChartJS.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip, Legend);
 
 const periods = [1, 7, 30] as const;
 const pct = (rate: number | null, f: ReturnType<typeof useFormat>) => (rate === null ? '—' : `${f.number(Math.round(rate * 1000) / 10)}%`);
@@ -31,24 +31,25 @@ export function FiguresTab({ location_id }: { location_id: string }) {
           ))}
         </SelectField>
       </div>
-      <QueryState query={query}>{(figures) => <FiguresView figures={figures} location_id={location_id} />}</QueryState>
+      <QueryState query={query}>{(figures) => <FiguresView figures={figures} />}</QueryState>
     </>
   );
 }
 
-function FiguresView({ figures: x, location_id }: { figures: Figures; location_id: string }) {
+function FiguresView({ figures: x }: { figures: Figures }) {
   const { t } = useTranslation('stores');
   const f = useFormat();
+  const s = x.store;
   const tiles = [
-    { key: 'visits', label: t('figuresVisits'), value: f.number(x.visits) },
-    { key: 'sales', label: t('figuresSales'), value: f.money(x.sales_minor, x.currency) },
-    { key: 'orders', label: t('figuresOrders'), value: f.number(x.orders) },
-    { key: 'basket', label: t('basketSize'), value: f.number(Math.round(x.basket_size * 10) / 10) },
-    { key: 'average', label: t('averageBasket'), value: x.average_basket_minor === undefined ? (x.orders === 0 ? '—' : f.money(Math.floor(x.sales_minor / x.orders), x.currency)) : f.money(x.average_basket_minor, x.currency) },
-    { key: 'conversion', label: t('conversion'), value: pct(x.conversion_rate, f) },
+    { key: 'visits', label: t('figuresVisits'), value: s.visits === null ? '—' : f.number(s.visits) },
+    { key: 'sales', label: t('figuresSales'), value: f.money(s.net_minor, x.currency) },
+    { key: 'orders', label: t('figuresOrders'), value: f.number(s.orders) },
+    { key: 'basket', label: t('averageBasket'), value: s.orders === 0 ? '—' : f.money(s.average_basket_minor, x.currency) },
+    { key: 'conversion', label: t('conversion'), value: pct(s.conversion, f) },
   ];
   return (
     <div className="st-grid">
+      <p className="muted st-wide">{t('figuresDays', { from: f.day(s.first_day), to: f.day(s.last_day), zone: x.time_zone })}</p>
       <dl className="st-tiles st-wide" data-testid="store-figures">
         {tiles.map((tile) => (
           <div key={tile.key} className="card">
@@ -63,12 +64,12 @@ function FiguresView({ figures: x, location_id }: { figures: Figures; location_i
           bare
           caption={t('topProductsCaption')}
           rows={x.top_products}
-          rowKey={(p) => p.variant_id}
-          emptyRow={t('noTraffic')}
+          rowKey={(p) => p.product_id}
+          emptyRow={t('noSales')}
           columns={[
             { label: t('product'), rowHeader: true, cell: (p) => p.title },
             { label: t('units'), num: true, cell: (p) => f.number(p.units) },
-            { label: t('figuresSales'), num: true, cell: (p) => f.money(p.sales_minor, x.currency) },
+            { label: t('figuresSales'), num: true, cell: (p) => f.money(p.revenue_minor, x.currency) },
           ]}
         />
       </Card>
@@ -78,14 +79,16 @@ function FiguresView({ figures: x, location_id }: { figures: Figures; location_i
           caption={t('chainCaption')}
           testId="store-chain"
           rows={x.chain}
-          rowKey={(s) => s.location_id}
-          rowProps={(s) => ({ className: s.location_id === location_id ? 'st-selected' : undefined })}
+          rowKey={(c) => c.location_id}
+          rowProps={(c) => ({ className: c.this_store ? 'st-selected' : undefined })}
           columns={[
-            { label: t('store'), rowHeader: true, cell: (s) => (s.location_id === location_id ? `${s.name} (${t('thisStore')})` : s.name) },
-            { label: t('figuresVisits'), num: true, cell: (s) => f.number(s.visits) },
-            { label: t('figuresOrders'), num: true, cell: (s) => f.number(s.orders) },
-            { label: t('figuresSales'), num: true, cell: (s) => f.money(s.sales_minor, x.currency) },
-            { label: t('conversion'), num: true, cell: (s) => pct(s.conversion_rate, f) },
+            { label: t('rank'), num: true, cell: (c) => `#${c.rank}` },
+            { label: t('store'), rowHeader: true, cell: (c) => (c.this_store ? `${c.name} (${t('thisStore')})` : c.name) },
+            { label: t('figuresVisits'), num: true, cell: (c) => (c.visits === null ? '—' : f.number(c.visits)) },
+            { label: t('figuresOrders'), num: true, cell: (c) => f.number(c.orders) },
+            { label: t('figuresSales'), num: true, cell: (c) => f.money(c.net_minor, x.currency) },
+            { label: t('averageBasket'), num: true, cell: (c) => (c.orders === 0 ? '—' : f.money(c.average_basket_minor, x.currency)) },
+            { label: t('conversion'), num: true, cell: (c) => pct(c.conversion, f) },
           ]}
         />
       </Card>
@@ -93,11 +96,17 @@ function FiguresView({ figures: x, location_id }: { figures: Figures; location_i
   );
 }
 
+/** Visitors (when known) and orders per local hour of the day. */
 function Traffic({ figures }: { figures: Figures }) {
   const { t } = useTranslation('stores');
-  const hours = Array.from({ length: 24 }, (_, hour) => figures.traffic_by_hour.find((h) => h.hour === hour)?.visits ?? 0);
-  const busiest = hours.reduce((best, v, h) => (v > hours[best]! ? h : best), 0);
-  const total = hours.reduce((a, b) => a + b, 0);
+  const row = (hour: number) => figures.by_hour.find((h) => h.hour === hour);
+  const hours = Array.from({ length: 24 }, (_, hour) => hour);
+  const visitors = hours.map((h) => row(h)?.visitors ?? null);
+  const orders = hours.map((h) => row(h)?.orders ?? 0);
+  const knowVisits = visitors.some((v) => v !== null);
+  const measure = knowVisits ? visitors.map((v) => v ?? 0) : orders;
+  const busiest = measure.reduce((best, v, h) => (v > measure[best]! ? h : best), 0);
+  const total = measure.reduce((a, b) => a + b, 0);
   return (
     <Card title={t('trafficByHour')} headingId="store-traffic">
       {total === 0 ? (
@@ -109,12 +118,15 @@ function Traffic({ figures }: { figures: Figures }) {
               role="img"
               aria-labelledby="store-traffic"
               aria-describedby="store-traffic-summary"
-              data={{ labels: hours.map((_, h) => String(h).padStart(2, '0')), datasets: [{ label: t('figuresVisits'), data: hours, backgroundColor: '#c2410c' }] }}
-              options={{ maintainAspectRatio: false, animation: false, plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }}
+              data={{
+                labels: hours.map((h) => String(h).padStart(2, '0')),
+                datasets: [...(knowVisits ? [{ label: t('figuresVisits'), data: visitors.map((v) => v ?? 0), backgroundColor: '#c2410c' }] : []), { label: t('figuresOrders'), data: orders, backgroundColor: '#94a3b8' }],
+              }}
+              options={{ maintainAspectRatio: false, animation: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }}
             />
           </div>
           <p id="store-traffic-summary" className="muted">
-            {t('trafficSummary', { hour: String(busiest).padStart(2, '0'), visits: hours[busiest] })}
+            {t(knowVisits ? 'trafficSummary' : 'trafficSummaryOrders', { hour: String(busiest).padStart(2, '0'), count: measure[busiest] })}
           </p>
         </>
       )}

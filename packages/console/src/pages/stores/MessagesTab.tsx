@@ -31,13 +31,18 @@ export function MessagesTab({ location_id }: { location_id: string }) {
                 rowHeader: true,
                 cell: (th: Thread) => (
                   <button type="button" className="link" aria-expanded={th.id === open} onClick={() => setOpen(th.id === open ? undefined : th.id)}>
-                    {th.consumer_name ?? t('fromConsumer')}
+                    {th.consumer_name}
                   </button>
                 ),
               },
-              { label: t('guide'), cell: (th: Thread) => th.guide_name ?? t('anyGuide') },
-              { label: t('lastMessage'), cell: (th: Thread) => <span className="st-snippet">{th.messages.at(-1)?.body ?? '—'}</span> },
-              { label: t('status'), cell: (th: Thread) => f.dateTime(th.last_message_at) },
+              { label: t('lastMessage'), cell: (th: Thread) => <span className="st-snippet">{th.last_message?.body ?? '—'}</span> },
+              { label: t('at'), cell: (th: Thread) => f.dateTime(th.last_message_at) },
+              {
+                label: t('status'),
+                cell: (th: Thread) => (
+                  <span className={`badge ${th.overdue ? 'badge-failed' : th.status === 'waiting' ? 'badge-pending' : 'badge-paid'}`}>{th.overdue ? t('threadStatuses.overdue') : t(`threadStatuses.${th.status}`)}</span>
+                ),
+              },
             ]}
           />
           {open !== undefined && <ThreadView key={open} thread_id={open} location_id={location_id} />}
@@ -56,10 +61,10 @@ function ThreadView({ thread_id, location_id }: { thread_id: string; location_id
   const query = useQuery({ queryKey: ['store-threads', thread_id], queryFn: () => fetchThread(thread_id) });
   const reply = useMutation({
     mutationFn: () => replyToThread(thread_id, body.trim()),
-    onSuccess: () => {
+    onSuccess: (thread) => {
       setBody('');
       notify('success', t('replied'));
-      void queryClient.invalidateQueries({ queryKey: ['store-threads', thread_id] });
+      queryClient.setQueryData(['store-threads', thread_id], thread);
       void queryClient.invalidateQueries({ queryKey: storeKeys.threads(location_id) });
     },
     onError: (error) => notify('error', error.message),
@@ -71,12 +76,12 @@ function ThreadView({ thread_id, location_id }: { thread_id: string; location_id
   return (
     <QueryState query={query}>
       {(th) => (
-        <Card title={`${th.consumer_name ?? t('fromConsumer')} → ${th.guide_name ?? t('anyGuide')}`} className="st-thread">
+        <Card title={th.consumer_name} className="st-thread">
           <ol className="st-bubbles" data-testid="thread-messages">
             {th.messages.map((m) => (
-              <li key={m.id} className={m.from === 'consumer' ? 'st-in' : 'st-out'}>
+              <li key={m.id} className={m.author === 'consumer' ? 'st-in' : 'st-out'}>
                 <div className="muted st-small">
-                  {m.from === 'consumer' ? t('fromConsumer') : t('fromGuide')} · {f.dateTime(m.at)}
+                  {m.author === 'consumer' ? th.consumer_name : (m.guide?.name ?? t('fromStore'))} · {f.dateTime(m.created_at)}
                 </div>
                 {m.body}
               </li>

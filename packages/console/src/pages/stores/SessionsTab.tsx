@@ -7,9 +7,18 @@ import { SelectField } from '../../components/Field';
 import { useNotify } from '../../components/Notices';
 import { QueryState } from '../../components/QueryState';
 import { useFormat } from '../../format';
-import { fetchSession, fetchSessions, resolveSession, storeKeys, type ShoppingSession } from './api';
+import { variantsQuery } from '../stock/api';
+import { fetchSession, fetchSessions, resolveSession, storeKeys, type SessionDetail as Detail, type ShoppingSession } from './api';
 
-const statuses = ['open', 'review', 'charged', 'empty'] as const;
+const statuses = ['open', 'review', 'charging', 'charged', 'empty'] as const;
+
+/** Names variants by ID in the reader's language (every product's variants, read once). */
+export function useVariantNames(): (variant_id: string) => string {
+  const { i18n } = useTranslation();
+  const variants = useQuery(variantsQuery(i18n.language));
+  const names = new Map((variants.data ?? []).map((v) => [v.id, `${v.label} (${v.sku})`]));
+  return (variant_id) => names.get(variant_id) ?? variant_id;
+}
 
 /** Shopping sessions in an unattended store: who is in now, and the ones on review with their evidence. */
 export function SessionsTab({ location_id }: { location_id: string }) {
@@ -38,11 +47,19 @@ export function SessionsTab({ location_id }: { location_id: string }) {
             rowKey={(s) => s.id}
             columns={[
               { label: t('session'), rowHeader: true, cell: (s: ShoppingSession) => <span className="mono">{s.id}</span> },
-              { label: t('shopper'), cell: (s: ShoppingSession) => s.member?.name ?? t('anonymous') },
-              { label: t('entered'), cell: (s: ShoppingSession) => f.dateTime(s.entered_at) },
-              { label: t('left'), cell: (s: ShoppingSession) => (s.left_at == null ? '—' : f.dateTime(s.left_at)) },
-              { label: t('status'), cell: (s: ShoppingSession) => <span className={`badge badge-${s.status === 'review' ? 'pending' : s.status}`}>{t(`sessionStatuses.${s.status}`, { defaultValue: s.status })}</span> },
-              { label: t('reasons'), cell: (s: ShoppingSession) => (s.review_reasons ?? []).join(', ') || '—' },
+              { label: t('shopper'), cell: (s: ShoppingSession) => <span className="mono">{s.consumer_id}</span> },
+              { label: t('entered'), cell: (s: ShoppingSession) => f.dateTime(s.opened_at) },
+              { label: t('left'), cell: (s: ShoppingSession) => (s.closed_at === null ? '—' : f.dateTime(s.closed_at)) },
+              {
+                label: t('status'),
+                cell: (s: ShoppingSession) => (
+                  <>
+                    <span className={`badge ${s.status === 'review' ? 'badge-pending' : s.status === 'charged' ? 'badge-paid' : ''}`}>{t(`sessionStatuses.${s.status}`)}</span>
+                    {s.stale && <span className="badge badge-failed">{t('stale')}</span>}
+                  </>
+                ),
+              },
+              { label: t('reasons'), cell: (s: ShoppingSession) => [...new Set(s.review_reasons.map((r) => t(`reviewReasons.${r.reason}`, { defaultValue: r.reason })))].join(', ') || '—' },
               {
                 label: t('details'),
                 hidden: true,
@@ -67,9 +84,10 @@ function SessionDetail({ session_id, location_id, onDone }: { session_id: string
   const notify = useNotify();
   const queryClient = useQueryClient();
   const query = useQuery({ queryKey: storeKeys.session(session_id), queryFn: () => fetchSession(session_id) });
+  const name = useVariantNames();
   const [corrected, setCorrected] = useState<Record<string, string>>({});
   const resolve = useMutation({
-    mutationFn: (s: ShoppingSession) => resolveSession(session_id, s.lines.map((l) => ({ variant_id: l.variant_id, quantity: Number(corrected[l.variant_id] ?? l.quantity) })).filter((l) => Number.isInteger(l.quantity) && l.quantity > 0)),
+    mutationFn: (s: Detail) => resolveSession(session_id, s.lines.map((l) => ({ variant_id: l.variant_id, quantity: Number(corrected[l.variant_id] ?? l.quantity) })).filter((l) => Number.isInteger(l.quantity) && l.quantity >= 0)),
     onSuccess: () => {
       notify('success', t('resolved', { id: session_id }));
       void queryClient.invalidateQueries({ queryKey: ['stores', location_id, 'sessions'] });
@@ -89,7 +107,17 @@ function SessionDetail({ session_id, location_id, onDone }: { session_id: string
               rows={s.lines}
               rowKey={(l) => l.variant_id}
               columns={[
-                { label: t('product'), rowHeader: true, cell: (l) => l.title ?? l.sku ?? l.variant_id },
+                {
+                  label: t('product'),
+                  rowHeader: true,
+                  cell: (l) => (
+                    <>
+                      {name(l.variant_id)}
+                      {l.uncertain && <span className="badge badge-pending">{t('uncertain')}</span>}
+                      {l.reasons.length > 0 && <div className="muted st-small">{l.reasons.map((r) => t(`reviewReasons.${r}`, { defaultValue: r })).join(', ')}</div>}
+                    </>
+                  ),
+                },
                 {
                   label: t('quantity'),
                   num: true,
@@ -100,7 +128,7 @@ function SessionDetail({ session_id, location_id, onDone }: { session_id: string
                         min={0}
                         step={1}
                         className="st-qty"
-                        aria-label={t('correctedQuantity', { title: l.title ?? l.variant_id })}
+                        aria-label={t('correctedQuantity', { title: name(l.variant_id) })}
                         value={corrected[l.variant_id] ?? String(l.quantity)}
                         onChange={(e) => setCorrected({ ...corrected, [l.variant_id]: e.target.value })}
                       />
@@ -114,8 +142,12 @@ function SessionDetail({ session_id, location_id, onDone }: { session_id: string
                     <ul className="st-evidence">
                       {l.evidence.map((e) => (
                         <li key={e.event_id}>
-                          {t('evidenceEvent', { kind: e.kind, quantity: e.quantity, at: f.dateTime(e.at) })}
-                          {e.confidence != null && <span className="muted"> · {t('confidence', { pct: Math.round(e.confidence * 100) })}</span>}
+                          {t('evidenceEvent', { kind: t(`eventKinds.${e.kind}`), quantity: e.quantity, at: f.dateTime(e.at) })}
+                          <span className="muted">
+                            {' '}
+                            · {t('confidence', { pct: Math.round(e.confidence * 100) })} · {t(`evidenceStatuses.${e.status}`, { defaultValue: e.status })}
+                            {e.reason !== undefined && ` · ${e.reason}`}
+                          </span>
                         </li>
                       ))}
                     </ul>

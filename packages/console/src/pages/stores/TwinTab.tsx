@@ -10,9 +10,11 @@ const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 type Interval = { opens: string; closes: string };
 
 /** The opening hours per ISO weekday (1 = Monday), as local intervals. */
-function Hours({ hours }: { hours: unknown }) {
+function Hours({ hours }: { hours: TwinPage['opening_hours'] }) {
   const { t } = useTranslation('stores');
-  const byDay = (typeof hours === 'object' && hours !== null ? hours : {}) as Record<string, Interval[] | undefined>;
+  const byDay = hours as Record<string, Interval[] | undefined>;
+  // No hours at all: open around the clock.
+  const always = Object.keys(hours).length === 0;
   return (
     <dl className="st-hours" data-testid="twin-hours">
       {weekdays.map((d, i) => {
@@ -20,7 +22,7 @@ function Hours({ hours }: { hours: unknown }) {
         return (
           <div key={d}>
             <dt>{t(`day.${d}`)}</dt>
-            <dd>{intervals.length === 0 ? t('closed') : intervals.map((x) => `${x.opens}–${x.closes}`).join(', ')}</dd>
+            <dd>{always ? '00:00–24:00' : intervals.length === 0 ? t('closed') : intervals.map((x) => `${x.opens}–${x.closes}`).join(', ')}</dd>
           </div>
         );
       })}
@@ -31,6 +33,7 @@ function Hours({ hours }: { hours: unknown }) {
 /** What a shopper sees on the store's page: address, hours, open now, what is in stock, offers and guides. */
 export function TwinTab({ location_id }: { location_id: string }) {
   const { t } = useTranslation('stores');
+  const f = useFormat();
   const query = useQuery({ queryKey: storeKeys.twin(location_id), queryFn: () => fetchTwin(location_id) });
   return (
     <QueryState query={query}>
@@ -41,17 +44,19 @@ export function TwinTab({ location_id }: { location_id: string }) {
             <Card title={t('address')}>
               <address className="st-address" data-testid="twin-address">
                 {twin.address.line1}
-                {twin.address.line2 != null && twin.address.line2 !== '' && (
+                {twin.address.line2 !== undefined && twin.address.line2 !== '' && (
                   <>
                     <br />
                     {twin.address.line2}
                   </>
                 )}
                 <br />
-                {[twin.address.postal_code, twin.address.city, twin.address.region].filter((x) => x != null && x !== '').join(' ')} · {twin.address.country}
+                {[twin.address.postal_code, twin.address.city, twin.address.region].filter((x) => x !== undefined && x !== '').join(' ')} · {twin.address.country}
               </address>
               <p data-testid="twin-open-now">
-                <span className={`badge ${twin.open_now ? 'badge-paid' : 'badge-failed'}`}>{twin.open_now ? t('openNow') : t('closedNow')}</span>
+                <span className={`badge ${twin.open_now ? 'badge-paid' : 'badge-failed'}`}>{twin.open_now ? t('openNow') : t('closedNow')}</span>{' '}
+                {twin.open_now && twin.open_until !== null && <span className="muted">{t('openUntil', { at: f.dateTime(twin.open_until) })}</span>}
+                {!twin.open_now && twin.next_opening !== null && <span className="muted">{t('opensAt', { at: f.dateTime(twin.next_opening) })}</span>}
               </p>
             </Card>
             <Card title={t('hours')}>
@@ -78,7 +83,7 @@ function Guides({ twin }: { twin: TwinPage }) {
           {twin.guides.map((g) => (
             <li key={g.id}>
               <strong>{g.name}</strong>
-              {g.title != null && g.title !== '' && <span className="muted"> · {g.title}</span>} <span className={`badge ${g.online ? 'badge-paid' : ''}`}>{g.online ? t('guideOnline') : t('guideOffline')}</span>
+              {g.title !== '' && <span className="muted"> · {g.title}</span>} <span className={`badge ${g.online ? 'badge-paid' : ''}`}>{g.online ? t('guideOnline') : t('guideOffline')}</span>
             </li>
           ))}
         </ul>
@@ -91,19 +96,20 @@ function Offers({ twin }: { twin: TwinPage }) {
   const { t } = useTranslation('stores');
   return (
     <Card title={t('offers')}>
-      {twin.offers.length === 0 && twin.coupons.length === 0 ? (
+      {twin.offers.length === 0 && twin.claimable_coupons.length === 0 ? (
         <p className="muted">{t('noOffers')}</p>
       ) : (
         <ul className="st-list" data-testid="twin-offers">
           {twin.offers.map((o) => (
-            <li key={o.id}>
+            <li key={o.promotion_id}>
               {o.name}
-              {o.summary != null && o.summary !== '' && <span className="muted"> · {o.summary}</span>}
+              {o.summary !== '' && <span className="muted"> · {o.summary}</span>}
             </li>
           ))}
-          {twin.coupons.map((c) => (
-            <li key={c.id}>
+          {twin.claimable_coupons.map((c) => (
+            <li key={c.promotion_id}>
               {c.name} <span className="badge">{t('coupons')}</span>
+              {c.left !== null && <span className="muted"> · {t('couponsLeft', { count: c.left })}</span>}
             </li>
           ))}
         </ul>
@@ -117,14 +123,15 @@ function InStock({ twin }: { twin: TwinPage }) {
   const f = useFormat();
   return (
     <Card title={t('inStock')} className="st-wide">
-      <p data-testid="twin-in-stock-count">{t('inStockCount', { count: twin.in_stock.length })}</p>
+      <p data-testid="twin-in-stock-count">{t('inStockCount', { count: twin.stock.total })}</p>
       <DataTable
         caption={t('inStockCaption')}
-        rows={twin.in_stock.slice(0, 50)}
+        rows={twin.stock.items}
         rowKey={(s) => s.variant_id}
         columns={[
           { label: t('product'), rowHeader: true, cell: (s) => s.title },
-          { label: 'SKU', cell: (s) => <span className="mono">{s.sku ?? '—'}</span> },
+          { label: 'SKU', cell: (s) => <span className="mono">{s.sku}</span> },
+          { label: t('price'), num: true, cell: (s) => f.money(s.unit_price_minor, s.currency) },
           { label: t('available'), num: true, cell: (s) => f.number(s.available) },
         ]}
       />

@@ -19,61 +19,103 @@ const put = async <T>(path: string, body: unknown): Promise<T> => (await unwrap(
 export interface Guide {
   id: string;
   name: string;
-  title?: string | null;
+  title: string;
   online: boolean;
 }
 
+interface Offer {
+  promotion_id: string;
+  name: string;
+  description: string | null;
+  summary: string;
+  currency: string;
+  ends_at: string | null;
+}
+
+/** GET /v1/stores/{location_id}: the store's page as a shopper sees it (`StorePage`). */
 export interface TwinPage {
   location_id: string;
+  code: string;
   name: string;
-  address: { line1: string; line2?: string | null; city: string; region?: string | null; postal_code?: string | null; country: string };
-  time_zone: string;
-  opening_hours: unknown;
+  address: { line1: string; line2?: string; city: string; region?: string; postal_code?: string; country: string };
+  timezone: string;
+  opening_hours: Record<string, { opens: string; closes: string }[]>;
   open_now: boolean;
-  in_stock: { variant_id: string; title: string; sku?: string; available: number }[];
-  offers: { id: string; name: string; summary?: string | null }[];
-  coupons: { id: string; name: string }[];
+  open_until: string | null;
+  next_opening: string | null;
+  stock: { total: number; currency: string; items: { variant_id: string; product_id: string; sku: string; title: string; available: number; unit_price_minor: number; currency: string }[] };
+  offers: Offer[];
+  claimable_coupons: (Offer & { left: number | null })[];
   guides: Guide[];
 }
 
-export interface SessionLine {
-  variant_id: string;
-  title?: string;
-  sku?: string;
-  quantity: number;
-  confidence?: number | null;
-  evidence: { event_id: string; kind: string; quantity: number; at: string; confidence?: number | null }[];
+interface ReviewReason {
+  reason: string;
+  variant_id?: string;
+  event_ids?: string[];
+  detail?: string;
 }
 
+/** A shopping session of an unattended store (`StoreSession`). */
 export interface ShoppingSession {
   id: string;
   location_id: string;
-  status: string;
-  consumer_id?: string | null;
-  member?: { name?: string | null; level?: string | null } | null;
-  entered_at: string;
-  left_at?: string | null;
-  review_reasons?: string[];
-  lines: SessionLine[];
+  consumer_id: string;
+  status: 'open' | 'charging' | 'charged' | 'review' | 'empty';
+  opened_at: string;
+  closed_at: string | null;
+  entry_device_id: string;
+  exit_device_id: string | null;
+  review_reasons: ReviewReason[];
+  charged_lines: { variant_id: string; quantity: number }[] | null;
+  sale_id: string | null;
+  order_id: string | null;
+  resolved_by: string | null;
+  stale: boolean;
+}
+
+export interface SessionDetail extends ShoppingSession {
+  lines: {
+    variant_id: string;
+    quantity: number;
+    uncertain: boolean;
+    reasons: string[];
+    evidence: { event_id: string; device_id: string; kind: 'pick' | 'put_back'; quantity: number; at: string; status: string; confidence: number; other_confidence: number; reason?: string }[];
+  }[];
 }
 
 export interface Register {
   id: string;
   location_id: string;
   name: string;
-  status?: string;
+  open_session_id: string | null;
+  created_at: string;
 }
 
 export interface TillSession {
   id: string;
   register_id: string;
-  clerk?: string | null;
-  status: string;
-  opened_at: string;
-  closed_at?: string | null;
+  location_id: string;
+  status: 'open' | 'closed';
+  opened_by: string;
   opening_float_minor: number;
-  currency?: string;
-  totals?: { sales: number; gross_minor: number; refunds_minor?: number; cash_minor?: number; expected_cash_minor?: number; counted_cash_minor?: number | null };
+  opened_at: string;
+  closed_at: string | null;
+  closed_by: string | null;
+  totals: {
+    currency: string;
+    sales_count: number;
+    declined_count: number;
+    gross_minor: number;
+    discount_minor: number;
+    net_minor: number;
+    refunds_count: number;
+    refunds_minor: number;
+    by_method: Record<string, number>;
+    expected_cash_minor: number;
+    counted_cash_minor: number | null;
+    cash_difference_minor: number | null;
+  };
 }
 
 export interface Device {
@@ -81,47 +123,73 @@ export interface Device {
   location_id: string;
   kind: 'entry_gate' | 'exit_gate' | 'shelf' | 'screen' | 'register';
   name: string;
-  online: boolean;
-  last_seen_at: string | null;
-  events_per_minute?: number;
-  errors?: number;
+  created_at: string;
+  health: { last_seen_at: string | null; online: boolean; events_last_minute: number; errors: number; last_error: string | null; last_error_at: string | null };
+}
+
+export interface Message {
+  id: string;
+  author: 'consumer' | 'guide';
+  guide: { id: string; name: string; title: string } | null;
+  body: string;
+  created_at: string;
 }
 
 export interface Thread {
   id: string;
   location_id: string;
-  guide_id?: string | null;
-  guide_name?: string | null;
-  consumer_name?: string | null;
-  status?: string;
+  consumer_id: string;
+  consumer_name: string;
+  guide_id: string | null;
+  status: 'waiting' | 'answered';
+  overdue: boolean;
+  waiting_since: string | null;
   last_message_at: string;
-  messages: { id: string; from: string; body: string; at: string }[];
+  created_at: string;
+  last_message: Message | null;
 }
 
-export interface Figures {
+export interface ThreadDetail extends Omit<Thread, 'last_message'> {
+  messages: Message[];
+}
+
+interface Headline {
   location_id: string;
-  days: number;
-  currency: string;
-  visits: number;
+  code: string;
+  name: string;
+  first_day: string;
+  last_day: string;
+  visits: number | null;
   orders: number;
-  sales_minor: number;
-  basket_size: number;
-  average_basket_minor?: number;
-  conversion_rate: number | null;
-  top_products: { variant_id: string; title: string; units: number; sales_minor: number }[];
-  traffic_by_hour: { hour: number; visits: number }[];
-  chain: { location_id: string; name: string; visits: number; orders: number; sales_minor: number; conversion_rate: number | null }[];
+  gross_minor: number;
+  refunded_minor: number;
+  net_minor: number;
+  average_basket_minor: number;
+  conversion: number | null;
+}
+
+/** GET /v1/stores/{location_id}/figures (`StoreFigures`). */
+export interface Figures {
+  currency: string;
+  days: number;
+  time_zone: string;
+  store: Headline;
+  top_products: { product_id: string; title: string; units: number; revenue_minor: number }[];
+  by_hour: { hour: number; visitors: number | null; orders: number }[];
+  chain: (Headline & { this_store: boolean; rank: number })[];
 }
 
 export interface Dispute {
   id: string;
   session_id: string;
-  location_id?: string;
+  consumer_id: string;
   variant_id: string;
-  title?: string;
   quantity: number;
   reason: string;
-  status: string;
+  status: 'open' | 'refunded' | 'rejected';
+  note: string | null;
+  refund_ref: string | null;
+  decided_at: string | null;
   created_at: string;
 }
 
@@ -129,14 +197,15 @@ export interface MembershipLevel {
   name: string;
   min_points: number;
   earn_rate: number;
+  perks?: string;
 }
 
 export interface Member {
   consumer_id: string;
-  name?: string | null;
-  email?: string | null;
   level: string | null;
   points: number;
+  joined_via: string;
+  joined_at: string;
 }
 
 interface Page<T> {
@@ -156,19 +225,19 @@ export const storeKeys = {
   disputes: (id: string) => ['stores', id, 'disputes'] as const,
 };
 
-export const fetchTwin = (location_id: string) => get<TwinPage>(`/v1/stores/${seg(location_id)}`);
+export const fetchTwin = (location_id: string) => get<TwinPage>(`/v1/stores/${seg(location_id)}`, { stock_limit: 50 });
 export const fetchSessions = async (location_id: string, status: string) => list(await get<Page<ShoppingSession>>('/v1/store-sessions', { location_id, status, limit: 50 }));
-export const fetchSession = (session_id: string) => get<ShoppingSession>(`/v1/store-sessions/${seg(session_id)}`);
+export const fetchSession = (session_id: string) => get<SessionDetail>(`/v1/store-sessions/${seg(session_id)}`);
 export const resolveSession = (session_id: string, lines: { variant_id: string; quantity: number }[]) => post<unknown>(`/v1/store-sessions/${seg(session_id)}/resolve`, { lines });
 export const fetchRegisters = async (location_id: string) => list(await get<Page<Register>>('/v1/pos/registers', { location_id, limit: 100 }));
-export const fetchTillSessions = async (location_id: string) => list(await get<Page<TillSession>>('/v1/pos/sessions', { location_id, limit: 50 }));
+export const fetchTillSession = (session_id: string) => get<TillSession>(`/v1/pos/sessions/${seg(session_id)}`);
 export const fetchDevices = async (location_id: string) => list(await get<Page<Device>>('/v1/store-devices', { location_id, limit: 100 }));
 export const fetchThreads = async (location_id: string) => list(await get<Page<Thread>>('/v1/store-threads', { location_id, limit: 50 }));
-export const fetchThread = (thread_id: string) => get<Thread>(`/v1/store-threads/${seg(thread_id)}`);
-export const replyToThread = (thread_id: string, body: string) => post<unknown>(`/v1/store-threads/${seg(thread_id)}/replies`, { body });
+export const fetchThread = (thread_id: string) => get<ThreadDetail>(`/v1/store-threads/${seg(thread_id)}`);
+export const replyToThread = (thread_id: string, body: string) => post<ThreadDetail>(`/v1/store-threads/${seg(thread_id)}/replies`, { body });
 export const fetchFigures = (location_id: string, days: number) => get<Figures>(`/v1/stores/${seg(location_id)}/figures`, { days });
-export const fetchDisputes = async (location_id: string) => list(await get<Page<Dispute>>('/v1/store-disputes', { location_id, limit: 50 }));
-export const decideDispute = (dispute_id: string, outcome: 'refund' | 'reject', note: string) => post<unknown>(`/v1/store-disputes/${seg(dispute_id)}/decide`, { outcome, note });
-export const fetchLevels = async () => list(await get<{ levels: MembershipLevel[] } | MembershipLevel[] | Page<MembershipLevel>>('/v1/membership/levels').then((a) => (Array.isArray(a) || 'data' in a ? a : a.levels)));
-export const saveLevels = (levels: MembershipLevel[]) => put<unknown>('/v1/membership/levels', { levels });
-export const fetchMembers = async (cursor?: string) => get<Page<Member>>('/v1/members', { limit: 50, cursor });
+export const fetchDisputes = async (status?: string) => list(await get<Page<Dispute>>('/v1/store-disputes', { status, limit: 100 }));
+export const decideDispute = (dispute_id: string, outcome: 'refund' | 'reject', note: string) => post<Dispute>(`/v1/store-disputes/${seg(dispute_id)}/decide`, { outcome, note });
+export const fetchLevels = async () => (await get<{ data: MembershipLevel[] }>('/v1/membership/levels')).data;
+export const saveLevels = (levels: MembershipLevel[]) => put<{ data: MembershipLevel[] }>('/v1/membership/levels', { levels });
+export const fetchMembers = (cursor?: string) => get<Page<Member>>('/v1/members', { limit: 50, cursor });
