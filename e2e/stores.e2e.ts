@@ -85,7 +85,7 @@ describe('the Stores page of a store chain', () => {
     expect(await table.locator('tbody tr').count()).toBe(threads.length);
     const first = (await api(server, mart.secret_key, 'GET', `/v1/store-threads/${threads[0]!.id}`)).body;
     expect(first.messages.length).toBeGreaterThan(0);
-    await table.getByRole('button', { name: first.consumer_name }).first().click();
+    await table.locator('tbody tr').first().getByRole('button', { name: first.consumer_name }).click();
     const messages = page.getByTestId('thread-messages');
     for (const m of first.messages as { body: string }[]) await messages.getByText(m.body).waitFor();
     expect(await unlabelledControls(page)).toEqual([]);
