@@ -57,7 +57,8 @@ describe('the Stores page of a store chain', () => {
   it('shows the store’s devices with their health', async () => {
     const listDevices = async () => rows((await api(server, mart.secret_key, 'GET', `/v1/store-devices?location_id=${store.id}`)).body) as { id: string; name: string; health: { online: boolean } }[];
     if ((await listDevices()).length === 0) {
-      // Without demo devices at this store, register two as a store would: a gate that calls in, a shelf that has not yet.
+      // Without demo devices at this store, make it unattended and register two as a store would: a gate that calls in, a shelf that has not yet.
+      expect((await api(server, mart.secret_key, 'PUT', `/v1/unattended-stores/${store.id}`, { unattended: true })).status).toBe(200);
       const gate = await api(server, mart.secret_key, 'POST', '/v1/store-devices', { location_id: store.id, kind: 'entry_gate', name: 'E2E entry gate' });
       expect(gate.status).toBe(201);
       expect((await api(server, mart.secret_key, 'POST', `/v1/store-devices/${gate.body.id}/heartbeat`, {})).status).toBe(200);

@@ -25,11 +25,11 @@ export function MembershipTab() {
   const { t } = useTranslation('membership');
   const levels = useQuery({ queryKey: ['membership', 'levels'], queryFn: fetchLevels });
   return (
-    <>
+    <div className="ms-page">
       <p className="muted">{t('intro')}</p>
       <QueryState query={levels}>{(l) => <LevelsEditor initial={l} />}</QueryState>
       <Members />
-    </>
+    </div>
   );
 }
 

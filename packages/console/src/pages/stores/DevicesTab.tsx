@@ -1,9 +1,10 @@
-import { useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { DataTable } from '../../components/DataTable';
+import { useNotify } from '../../components/Notices';
 import { QueryState } from '../../components/QueryState';
 import { useFormat } from '../../format';
-import { fetchDevices, storeKeys, type Device } from './api';
+import { fetchDevices, fetchUnattended, setUnattended, storeKeys, type Device } from './api';
 
 /** The store's gates, shelves, screens and registers with their health: online or not, last seen, events and errors. */
 export function DevicesTab({ location_id }: { location_id: string }) {
@@ -11,7 +12,9 @@ export function DevicesTab({ location_id }: { location_id: string }) {
   const f = useFormat();
   const query = useQuery({ queryKey: storeKeys.devices(location_id), queryFn: () => fetchDevices(location_id), refetchInterval: 30_000 });
   return (
-    <QueryState query={query} isEmpty={(rows) => rows.length === 0} empty={t('noDevices')}>
+    <>
+      <Unattended location_id={location_id} />
+      <QueryState query={query} isEmpty={(rows) => rows.length === 0} empty={t('noDevices')}>
       {(rows) => (
         <>
           <p className="muted" data-testid="devices-summary">
@@ -35,6 +38,33 @@ export function DevicesTab({ location_id }: { location_id: string }) {
           />
         </>
       )}
-    </QueryState>
+      </QueryState>
+    </>
+  );
+}
+
+/** Whether the store is unattended (its gates open sessions and charge at the exit), and the switch. */
+function Unattended({ location_id }: { location_id: string }) {
+  const { t } = useTranslation('stores');
+  const notify = useNotify();
+  const queryClient = useQueryClient();
+  const query = useQuery({ queryKey: storeKeys.unattended(location_id), queryFn: () => fetchUnattended(location_id) });
+  const toggle = useMutation({
+    mutationFn: (unattended: boolean) => setUnattended(location_id, unattended),
+    onSuccess: (setting) => {
+      queryClient.setQueryData(storeKeys.unattended(location_id), setting);
+      notify('success', setting.unattended ? t('unattendedOn') : t('unattendedOff'));
+    },
+    onError: (error) => notify('error', error.message),
+  });
+  if (query.data === undefined) return null;
+  const on = query.data.unattended;
+  return (
+    <p className="st-toolbar st-center" data-testid="unattended">
+      <span className={`badge ${on ? 'badge-paid' : ''}`}>{on ? t('unattended') : t('attended')}</span>
+      <button type="button" disabled={toggle.isPending} onClick={() => toggle.mutate(!on)}>
+        {on ? t('makeAttended') : t('makeUnattended')}
+      </button>
+    </p>
   );
 }

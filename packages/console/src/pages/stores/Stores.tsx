@@ -18,7 +18,7 @@ export default function Stores() {
   const f = useFormat();
   const query = useQuery(storesTodayQuery);
   return (
-    <>
+    <div className="stores-page">
       <PageHeader title={t('title')}>
         <p className="muted">{t('intro')}</p>
       </PageHeader>
@@ -55,6 +55,6 @@ export default function Stores() {
           );
         }}
       </QueryState>
-    </>
+    </div>
   );
 }

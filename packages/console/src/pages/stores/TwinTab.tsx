@@ -22,7 +22,7 @@ function Hours({ hours }: { hours: TwinPage['opening_hours'] }) {
         return (
           <div key={d}>
             <dt>{t(`day.${d}`)}</dt>
-            <dd>{always ? '00:00–24:00' : intervals.length === 0 ? t('closed') : intervals.map((x) => `${x.opens}–${x.closes}`).join(', ')}</dd>
+            <dd>{always ? t('allDay') : intervals.length === 0 ? t('closed') : intervals.map((x) => (x.opens === '00:00' && (x.closes === '00:00' || x.closes === '24:00') ? t('allDay') : `${x.opens}–${x.closes}`)).join(', ')}</dd>
           </div>
         );
       })}

@@ -220,6 +220,7 @@ export const storeKeys = {
   session: (id: string) => ['store-sessions', id] as const,
   registers: (id: string) => ['stores', id, 'registers'] as const,
   devices: (id: string) => ['stores', id, 'devices'] as const,
+  unattended: (id: string) => ['stores', id, 'unattended'] as const,
   threads: (id: string) => ['stores', id, 'threads'] as const,
   figures: (id: string, days: number) => ['stores', id, 'figures', days] as const,
   disputes: (id: string) => ['stores', id, 'disputes'] as const,
@@ -231,6 +232,13 @@ export const fetchSession = (session_id: string) => get<SessionDetail>(`/v1/stor
 export const resolveSession = (session_id: string, lines: { variant_id: string; quantity: number }[]) => post<unknown>(`/v1/store-sessions/${seg(session_id)}/resolve`, { lines });
 export const fetchRegisters = async (location_id: string) => list(await get<Page<Register>>('/v1/pos/registers', { location_id, limit: 100 }));
 export const fetchTillSession = (session_id: string) => get<TillSession>(`/v1/pos/sessions/${seg(session_id)}`);
+export interface UnattendedSetting {
+  location_id: string;
+  unattended: boolean;
+  updated_at: string | null;
+}
+export const fetchUnattended = (location_id: string) => get<UnattendedSetting>(`/v1/unattended-stores/${seg(location_id)}`);
+export const setUnattended = (location_id: string, unattended: boolean) => put<UnattendedSetting>(`/v1/unattended-stores/${seg(location_id)}`, { unattended });
 export const fetchDevices = async (location_id: string) => list(await get<Page<Device>>('/v1/store-devices', { location_id, limit: 100 }));
 export const fetchThreads = async (location_id: string) => list(await get<Page<Thread>>('/v1/store-threads', { location_id, limit: 50 }));
 export const fetchThread = (thread_id: string) => get<ThreadDetail>(`/v1/store-threads/${seg(thread_id)}`);
