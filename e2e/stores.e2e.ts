@@ -98,4 +98,31 @@ describe('the Stores page of a store chain', () => {
     await messages.getByText(answer).waitFor();
     await expect.poll(async () => JSON.stringify((await api(server, mart.secret_key, 'GET', `/v1/store-threads/${threads[0]!.id}`)).body)).toContain(answer);
   });
+
+  it('opens the live sessions, registers, figures and disputes without an error, and the members under Settings', async () => {
+    const settled = async (name: string) => {
+      await page.locator('[role="status"]', { hasText: 'Loading' }).first().waitFor({ state: 'detached' });
+      expect(await page.getByRole('alert').count(), `an error on ${name}`).toBe(0);
+      expect(await unlabelledControls(page), `controls without a name on ${name}`).toEqual([]);
+      await screenshot(page, `store-${name}`);
+    };
+    for (const [tab, name] of [['Live sessions', 'sessions'], ['Registers', 'registers'], ['Disputes', 'disputes']] as const) {
+      await page.getByRole('tab', { name: tab }).click();
+      await page.getByRole('tabpanel').waitFor();
+      await settled(name);
+    }
+
+    await page.getByRole('tab', { name: 'Figures' }).click();
+    const figures = (await api(server, mart.secret_key, 'GET', `/v1/stores/${store.id}/figures?days=7`)).body;
+    const chain = page.getByTestId('store-chain');
+    await chain.waitFor();
+    for (const s of figures.chain as { name: string; this_store: boolean }[]) await chain.getByText(s.this_store ? `${s.name} (this store)` : s.name, { exact: true }).waitFor();
+    expect(await page.getByTestId('figure-orders').textContent()).toBe(String(figures.store.orders));
+    await settled('figures');
+
+    await page.goto(`${server.url}/console/settings?tab=membership`);
+    await page.getByRole('heading', { name: 'Levels' }).waitFor();
+    await page.getByRole('heading', { name: 'Members' }).waitFor();
+    await settled('membership');
+  });
 });
