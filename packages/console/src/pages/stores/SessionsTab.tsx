@@ -24,13 +24,13 @@ export function useVariantNames(): (variant_id: string) => string {
 export function SessionsTab({ location_id }: { location_id: string }) {
   const { t } = useTranslation('stores');
   const f = useFormat();
-  const [status, setStatus] = useState<string>('review');
+  const [status, setStatus] = useState<(typeof statuses)[number]>('review');
   const [shown, setShown] = useState<string | undefined>();
   const query = useQuery({ queryKey: storeKeys.sessions(location_id, status), queryFn: () => fetchSessions(location_id, status), refetchInterval: 15_000 });
   return (
     <>
       <div className="st-toolbar">
-        <SelectField label={t('sessionStatus')} value={status} onChange={(e) => setStatus(e.target.value)} fieldClassName="field st-inline">
+        <SelectField label={t('sessionStatus')} value={status} onChange={(e) => setStatus(statuses.find((x) => x === e.target.value) ?? 'review')} fieldClassName="field st-inline">
           {statuses.map((s) => (
             <option key={s} value={s}>
               {t(`sessionStatuses.${s}`)}
