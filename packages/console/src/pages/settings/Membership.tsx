@@ -71,8 +71,8 @@ function LevelsEditor({ initial }: { initial: MembershipLevel[] }) {
                 label: t('actions', { ns: 'common' }),
                 hidden: true,
                 cell: (r) => (
-                  <button type="button" onClick={() => setRows(rows.filter((x) => x.key !== r.key))}>
-                    {t('removeLevel', { name: r.name })}
+                  <button type="button" aria-label={t('removeLevel', { name: r.name })} onClick={() => setRows(rows.filter((x) => x.key !== r.key))}>
+                    {t('remove')}
                   </button>
                 ),
               },

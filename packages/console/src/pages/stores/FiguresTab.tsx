@@ -12,7 +12,7 @@ import { fetchFigures, storeKeys, type Figures } from './api';
 
 ChartJS.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip, Legend);
 
-const periods = [1, 7, 30] as const;
+const periods = [7, 30, 90] as const;
 const pct = (rate: number | null, f: ReturnType<typeof useFormat>) => (rate === null ? '—' : `${f.number(Math.round(rate * 1000) / 10)}%`);
 
 /** The store's figures for a period: visits, sales, basket, conversion, top products, traffic by hour, and the chain's other stores beside it. */
