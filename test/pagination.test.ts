@@ -44,6 +44,8 @@ const wholeLists: Record<string, string> = {
   consumerOrderPickup: 'the pickups of one order: one per serving store',
   listScreenMessages: 'the messages queued for one store’s screens, newest first; answered whole (at most 50)',
   listWalletCoupons: 'one consumer’s coupons of one storefront; answered whole (at most 200, the available ones soonest to expire first)',
+  listStores: 'the storefront merchant’s active stores, nearest first; answered whole (at most 100)',
+  listConsumerStoreThreads: 'one consumer’s threads with one storefront’s stores, one per store; answered whole (at most 50)',
 };
 
 interface ListFixture {
@@ -87,6 +89,22 @@ const fixtures: Record<string, ListFixture> = {
     }),
   },
   listLocations: { setup: async (m) => ({ path: '/v1/locations', add: async () => void (await aLocation(m)) }) },
+  listStoreGuides: {
+    setup: async (m) => {
+      const location_id = await aLocation(m, 'store');
+      return { path: '/v1/store-guides', add: async () => void (await created(m.call('POST', '/v1/store-guides', { body: { location_id, name: 'Paging guide' } }))) };
+    },
+  },
+  listStoreThreads: {
+    setup: async (m) => {
+      const location_id = await aLocation(m, 'store');
+      const add = async () => {
+        const account = await created(m.call('POST', '/v1/account', { key: m.publishableKey, body: { email: `pager-${Math.random().toString(36).slice(2)}@example.com`, name: 'Pager', password: 'a long password 1' } }));
+        await created(m.call('POST', `/v1/stores/${location_id}/messages`, { key: m.publishableKey, headers: { 'x-consumer-token': account.body.token as string }, body: { body: 'Paging' } }));
+      };
+      return { path: '/v1/store-threads', add };
+    },
+  },
   listSamplingCampaigns: {
     setup: async (m) => {
       wireAllProfilesAudience();

@@ -422,7 +422,34 @@ const fixtures: Record<string, Fixture> = {
   getCampaignSeason: seasonItem(undefined),
   updateCampaignSeason: seasonItem({ name: 'hijacked' }),
   deleteCampaignSeason: seasonItem(undefined),
+  listStores: { kind: 'collection', setup: async (a) => ({ path: '/v1/stores', marker: await aLocation(a) }) },
+  getStorePage: { kind: 'item', setup: async (a) => { const l = await aLocation(a); return { path: `/v1/stores/${l}`, marker: l }; } },
+  getStoreFigures: { kind: 'item', setup: async (a) => { const l = await aLocation(a); return { path: `/v1/stores/${l}/figures`, marker: l, readBack: `/v1/locations/${l}` }; } },
+  listStoreThreads: { kind: 'collection', setup: async (a) => ({ path: '/v1/store-threads?limit=100', marker: (await aStoreThread(a)).thread_id }) },
+  getStoreThread: { kind: 'item', setup: async (a) => { const { thread_id } = await aStoreThread(a); return { path: `/v1/store-threads/${thread_id}`, marker: thread_id }; } },
+  replyToStoreThread: { kind: 'item', setup: async (a) => { const { thread_id } = await aStoreThread(a); return { path: `/v1/store-threads/${thread_id}/replies`, body: { body: 'hijacked' }, marker: thread_id, readBack: `/v1/store-threads/${thread_id}` }; } },
+  createStoreGuide: { kind: 'item', setup: async (a) => { const l = await aLocation(a); return { path: '/v1/store-guides', body: { location_id: l, name: 'Intruder' }, marker: l, readBack: `/v1/store-guides?location_id=${l}` }; } },
+  listStoreGuides: { kind: 'collection', setup: async (a) => ({ path: '/v1/store-guides?limit=100', marker: (await aStoreGuide(a)).guide_id }) },
+  updateStoreGuide: { kind: 'item', setup: async (a) => { const { guide_id, location_id } = await aStoreGuide(a); return { path: `/v1/store-guides/${guide_id}`, body: { name: 'hijacked' }, marker: guide_id, readBack: `/v1/store-guides?location_id=${location_id}` }; } },
 };
+
+/** A guide of one of A's stores. */
+async function aStoreGuide(a: TestMerchant): Promise<{ guide_id: string; location_id: string }> {
+  const location_id = await aLocation(a);
+  const res = await a.call('POST', '/v1/store-guides', { body: { location_id, name: 'Guide of A' } });
+  expect(res.status, res.text).toBe(201);
+  return { guide_id: res.body.id as string, location_id };
+}
+
+/** A consumer's thread with one of A's stores, written through A's storefront. */
+async function aStoreThread(a: TestMerchant): Promise<{ thread_id: string; location_id: string }> {
+  const location_id = await aLocation(a);
+  const account = await a.call('POST', '/v1/account', { key: a.publishableKey, body: { email: `tenancy-${Math.random().toString(36).slice(2)}@example.com`, name: 'Shopper of A', password: 'a long password 1' } });
+  expect(account.status, account.text).toBe(201);
+  const res = await a.call('POST', `/v1/stores/${location_id}/messages`, { key: a.publishableKey, headers: { 'x-consumer-token': account.body.token as string }, body: { body: 'A secret of A' } });
+  expect(res.status, res.text).toBe(201);
+  return { thread_id: res.body.thread.id as string, location_id };
+}
 
 const campaignBody = { name: 'A’s campaign', entry: { kind: 'event', event: 'Signed Up' }, steps: [{ kind: 'send', channel: 'email', message: { subject: 'Hi', text: 'Hello' } }] };
 

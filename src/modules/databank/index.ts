@@ -37,6 +37,7 @@ export type { IncomingEvent } from './ingestion/incoming-event.js';
 export { IngestCommitter } from './ingestion/committer.js';
 export { snapshotStages, stageCounts, stagesNow, stagesOfEmail, stageFlowBetween, defaultWindows, wholeHistory, stages, type Stage, type FlowStage } from './lifecycle.js';
 export { visitsByPlace, visit_places_max, type VisitWindow, type PlaceVisits } from './visits.js';
+export { visitorsByHourAt } from './store-traffic.js';
 export { eraseConsumer } from './consumers.js';
 export { sample_checkout_prefix } from './platform-events.js';
 export { consumerErased } from './events.js';

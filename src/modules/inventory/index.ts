@@ -26,3 +26,4 @@ export { applyStockChanges, lockStock, openReservations, receiveStock, adjustSto
 export { stockLow } from './events.js';
 export type { StockReason } from './tables.js';
 export { availableAtLocations, locationsHoldingAll } from './stock-holders.js';
+export { stockAtLocation } from './store-stock.js';

@@ -51,6 +51,7 @@ export const promotionsModule = defineModule({
 export { priceCheckout, spread, refusalReasons, type AppliedDiscount, type ConsumerFacts, type EngineContext, type EngineLine, type Offer, type Pricing, type PromotionDef, type Refusal, type RefusalReason } from './engine.js';
 export { consumerKey, default_max_stack, discountKey, normaliseCode, priceWithPromotions, recordRedemptions, type PromotionCheckout, type PromotionOutcome, type Taken } from './redeem.js';
 export { createPromotion, getPromotion, listPromotions, updatePromotion, type NewPromotion, type Promotion } from './promotions.js';
+export { describeRule } from './describe.js';
 export { pricingJson, pricingSchema, promotionJson } from './routes.js';
 export { channels, conditionsSchema, effectSchema, scopeSchema, type Channel, type Conditions, type Effect, type Scope } from './rules.js';
 export { couponExpired, couponIssued, promotionEvents, promotionRedeemed, promotionReleased } from './events.js';
