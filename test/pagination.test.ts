@@ -9,11 +9,14 @@ import { page_size_max } from '../src/kernel/http/pagination.js';
 import { runPayouts, testCards, TestPaymentProvider, testProviderSecret } from '../src/modules/payments/index.js';
 import { version } from '../src/platform/app.js';
 import { aLocation, aStockedItem, buy } from './support/commerce.js';
+import { aMember } from './support/membership.js';
 import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
 import { operatorSession } from './support/operator.js';
 import { markOrderPaid } from './support/orders.js';
+import { aFreeInStoreSale } from './support/instore.js';
 import { samplingCampaignBody, wireAllProfilesAudience } from './support/sampling.js';
 import { ensureAccount } from '../src/modules/ledger/index.js';
+import { aDevice, aDisputeRow, anOpenSession, anUnattendedStore } from './support/unattended.js';
 
 /**
  * Every list endpoint pages the same way: `limit` and `cursor` in, `{ data, next_cursor }` out,
@@ -43,7 +46,9 @@ const wholeLists: Record<string, string> = {
   listWaitingPickups: 'the parcels waiting at one store’s desk; answered whole (at most 200)',
   consumerOrderPickup: 'the pickups of one order: one per serving store',
   listScreenMessages: 'the messages queued for one store’s screens, newest first; answered whole (at most 50)',
+  getMembershipLevels: 'a brand has at most 20 membership levels',
   listWalletCoupons: 'one consumer’s coupons of one storefront; answered whole (at most 200, the available ones soonest to expire first)',
+  listPaymentAuthorisations: 'one consumer’s payment authorisations, newest first; answered whole (at most 100)',
   listStores: 'the storefront merchant’s active stores, nearest first; answered whole (at most 100)',
   listConsumerStoreThreads: 'one consumer’s threads with one storefront’s stores, one per store; answered whole (at most 50)',
 };
@@ -112,6 +117,7 @@ const fixtures: Record<string, ListFixture> = {
       return { path: '/v1/sampling-campaigns', add: async () => void (await created(m.call('POST', '/v1/sampling-campaigns', { body: samplingCampaignBody(item) }))) };
     },
   },
+  listMembers: { setup: async (m) => ({ path: '/v1/members', add: async () => void (await aMember(m)), keyOf: (row) => String(row.consumer_id) }) },
   listPromotions: { setup: async (m) => ({ path: '/v1/promotions', add: async () => void (await created(m.call('POST', '/v1/promotions', { body: { name: 'Paging', kind: 'coupon', currency: 'CNY', effect: { type: 'amount_off', amount_minor: 1 } } }))) }) },
   listCampaigns: { setup: async (m) => ({ path: '/v1/campaigns', add: async () => void (await created(m.call('POST', '/v1/campaigns', { body: pagedCampaign }))) }) },
   listCampaignSeasons: { setup: async (m) => ({ path: '/v1/campaign-seasons', add: async () => void (await created(m.call('POST', '/v1/campaign-seasons', { body: { name: 'Paging', starts_on: '2027-03-01', ends_on: '2027-03-31' } }))) }) },
@@ -179,7 +185,33 @@ const fixtures: Record<string, ListFixture> = {
       return { path: '/v1/account/orders', add, headers, key: m.publishableKey };
     },
   },
+  listConsumerReceipts: {
+    setup: async (m) => {
+      const account = await created(m.call('POST', '/v1/account', { key: m.publishableKey, body: { email: `receipts-${Math.random().toString(36).slice(2)}@example.com`, name: 'Pager', password: 'a long password 1' } }));
+      const headers = { 'x-consumer-token': account.body.token as string };
+      const add = async () => void (await aFreeInStoreSale(platform, m, account.body.account.id as string));
+      return { path: '/v1/account/receipts', add, headers, key: m.publishableKey, keyOf: (row) => String(row.sale_id) };
+    },
+  },
   listPayments: { setup: async (m) => ({ path: '/v1/payments', add: async () => void (await aPayment(m)) }) },
+  listStoreDevices: {
+    setup: async (m) => {
+      const s = await anUnattendedStore(m);
+      return { path: `/v1/store-devices?location_id=${s.location_id}`, add: async () => void (await aDevice(m, s.location_id, 'shelf')) };
+    },
+  },
+  listStoreSessions: {
+    setup: async (m) => {
+      const s = await anUnattendedStore(m);
+      return { path: `/v1/store-sessions?location_id=${s.location_id}&status=open`, add: async () => void (await anOpenSession(platform.database.db, m, s)) };
+    },
+  },
+  listStoreDisputes: {
+    setup: async (m) => {
+      const s = await anUnattendedStore(m);
+      return { path: '/v1/store-disputes?status=open', add: async () => void (await aDisputeRow(platform.database.db, m, s)) };
+    },
+  },
   listScreens: { setup: async (m) => ({ path: '/v1/screens', add: async () => void (await created(m.call('POST', '/v1/screens', { body: { location_id: await aLocation(m, 'store'), name: 'Entrance' } }))) }) },
   listClaimableCoupons: {
     setup: async (m) => {

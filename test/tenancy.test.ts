@@ -8,7 +8,10 @@ import { aLocation as shopLocation, aStockedItem, buy } from './support/commerce
 import { Secret, TOTP } from 'otpauth';
 import { createTestPlatform, type TestConsoleSession, type TestMerchant, type TestPlatform } from './support/platform.js';
 import { autoConfirm, markOrderPaid } from './support/orders.js';
+import { aFreeInStoreSale } from './support/instore.js';
+import { aConsumerCode, aMember, someLevels } from './support/membership.js';
 import { aSamplingCampaign, samplingCampaignBody, wireAllProfilesAudience } from './support/sampling.js';
+import { aDisputeRow, anOpenSession, anUnattendedStore, shelfEvent } from './support/unattended.js';
 
 /**
  * One merchant must never read or change another's data. This test walks the whole route table:
@@ -251,6 +254,7 @@ const fixtures: Record<string, Fixture> = {
   },
   listOrders: { kind: 'collection', setup: async (a) => ({ path: '/v1/orders?limit=100', marker: await anOrder(a) }) },
   getOrder: { kind: 'item', setup: async (a) => { const id = await anOrder(a); return { path: `/v1/orders/${id}`, marker: id }; } },
+  getInStoreReceipt: { kind: 'item', setup: async (a) => { const id = await aFreeInStoreSale(platform, a); return { path: `/v1/receipts/${id}`, marker: id }; } },
   countOrders: {
     kind: 'collection',
     setup: async (a) => {
@@ -403,6 +407,12 @@ const fixtures: Record<string, Fixture> = {
   getMailMessage: { kind: 'item', setup: async (a) => { const id = await aMailMessage(a); return { path: `/v1/mail-messages/${id}`, marker: id }; } },
   getPickList: { kind: 'item', setup: async (a) => { const id = await aLocation(a); return { path: `/v1/locations/${id}/pick-list`, marker: id }; } },
   issueCoupons: { kind: 'item', setup: async (a) => { const id = await aCouponPromotion(a); return { path: `/v1/promotions/${id}/issue`, body: { emails: ['someone@example.com'] }, marker: id, readBack: `/v1/promotions/${id}` }; } },
+  // Membership (issue 18).
+  getMembershipLevels: { kind: 'collection', setup: async (a) => ({ path: '/v1/membership/levels', marker: await someLevels(a) }) },
+  putMembershipLevels: { kind: 'own', request: { path: '/v1/membership/levels', body: { levels: [{ name: 'Own level', min_points: 0, earn_rate: 1 }] } } },
+  listMembers: { kind: 'collection', setup: async (a) => ({ path: '/v1/members?limit=100', marker: (await aMember(a)).consumer_id }) },
+  getMember: { kind: 'item', setup: async (a) => { const { consumer_id } = await aMember(a); return { path: `/v1/members/${consumer_id}`, marker: consumer_id }; } },
+  verifyConsumerCode: { kind: 'item', setup: async (a) => { const l = await aLocation(a); const { code } = await aConsumerCode(a); return { path: '/v1/consumer-codes/verify', body: { code, location_id: l, device_id: 'tenancy-till' }, marker: l, readBack: `/v1/locations/${l}` }; } },
   registerScreen: { kind: 'own', asConsole: true, request: { path: '/v1/screens', prepare: async () => ({ location_id: await aLocation(b), name: 'Own screen' }) } },
   listScreens: { kind: 'collection', setup: async (a) => ({ path: '/v1/screens?limit=100', marker: await aScreen(a) }) },
   updateScreen: { kind: 'item', setup: async (a) => { const id = await aScreen(a); return { path: `/v1/screens/${id}`, body: { active: false }, marker: id, readBack: '/v1/screens?limit=100' }; } },
@@ -431,6 +441,42 @@ const fixtures: Record<string, Fixture> = {
   createStoreGuide: { kind: 'item', setup: async (a) => { const l = await aLocation(a); return { path: '/v1/store-guides', body: { location_id: l, name: 'Intruder' }, marker: l, readBack: `/v1/store-guides?location_id=${l}` }; } },
   listStoreGuides: { kind: 'collection', setup: async (a) => ({ path: '/v1/store-guides?limit=100', marker: (await aStoreGuide(a)).guide_id }) },
   updateStoreGuide: { kind: 'item', setup: async (a) => { const { guide_id, location_id } = await aStoreGuide(a); return { path: `/v1/store-guides/${guide_id}`, body: { name: 'hijacked' }, marker: guide_id, readBack: `/v1/store-guides?location_id=${location_id}` }; } },
+  setUnattendedStore: { kind: 'item', setup: async (a) => { const id = await aLocation(a); return { path: `/v1/unattended-stores/${id}`, body: { unattended: true }, marker: id }; } },
+  getUnattendedStore: { kind: 'item', setup: async (a) => { const { location_id } = await anUnattendedStore(a); return { path: `/v1/unattended-stores/${location_id}`, marker: location_id }; } },
+  createStoreDevice: { kind: 'item', setup: async (a) => { const { location_id } = await anUnattendedStore(a); return { path: '/v1/store-devices', body: { location_id, kind: 'shelf', name: 'Hijack' }, marker: location_id, readBack: `/v1/store-devices?location_id=${location_id}&limit=100` }; } },
+  listStoreDevices: { kind: 'collection', setup: async (a) => ({ path: '/v1/store-devices?limit=100', marker: (await anUnattendedStore(a)).shelf }) },
+  storeDeviceHeartbeat: { kind: 'item', setup: async (a) => { const s = await anUnattendedStore(a); return { path: `/v1/store-devices/${s.shelf}/heartbeat`, body: { errors: [{ message: 'hijack' }] }, marker: s.shelf, readBack: `/v1/store-devices?location_id=${s.location_id}&limit=100` }; } },
+  postShelfEvents: {
+    kind: 'item',
+    setup: async (a) => {
+      const s = await anUnattendedStore(a);
+      const session_id = await anOpenSession(platform.database.db, a, s);
+      return { path: '/v1/shelf-events', body: { events: [shelfEvent(s.shelf, 'var_X', session_id)] }, marker: s.shelf, readBack: `/v1/store-sessions/${session_id}` };
+    },
+  },
+  listStoreSessions: { kind: 'collection', setup: async (a) => ({ path: '/v1/store-sessions?limit=100', marker: await anOpenSession(platform.database.db, a, await anUnattendedStore(a)) }) },
+  getStoreSession: { kind: 'item', setup: async (a) => { const id = await anOpenSession(platform.database.db, a, await anUnattendedStore(a)); return { path: `/v1/store-sessions/${id}`, marker: id }; } },
+  listStoreDisputes: { kind: 'collection', setup: async (a) => ({ path: '/v1/store-disputes?limit=100', marker: await aDisputeRow(platform.database.db, a, await anUnattendedStore(a)) }) },
+  decideStoreDispute: { kind: 'item', setup: async (a) => { const id = await aDisputeRow(platform.database.db, a, await anUnattendedStore(a)); return { path: `/v1/store-disputes/${id}/decide`, body: { outcome: 'reject', note: 'hijack' }, marker: id, readBack: '/v1/store-disputes?limit=100' }; } },
+  enterAtGate: { kind: 'item', setup: async (a) => { const s = await anUnattendedStore(a); return { path: `/v1/gates/${s.entry}/entries`, body: { code: '123456789012345678' }, marker: s.entry, readBack: `/v1/store-sessions?location_id=${s.location_id}&limit=100` }; } },
+  exitAtGate: {
+    kind: 'item',
+    setup: async (a) => {
+      const s = await anUnattendedStore(a);
+      const session_id = await anOpenSession(platform.database.db, a, s);
+      return { path: `/v1/gates/${s.exit}/exits`, body: { session_id }, marker: session_id, readBack: `/v1/store-sessions/${session_id}` };
+    },
+  },
+  resolveStoreSession: {
+    kind: 'item',
+    setup: async (a) => {
+      const s = await anUnattendedStore(a);
+      const session_id = await anOpenSession(platform.database.db, a, s);
+      expect((await a.call('POST', '/v1/shelf-events', { body: { events: [shelfEvent(s.shelf, 'var_X', session_id, { kind: 'put_back' })] } })).status).toBe(200);
+      expect((await a.call('POST', `/v1/gates/${s.exit}/exits`, { body: { session_id } })).body.outcome).toBe('review');
+      return { path: `/v1/store-sessions/${session_id}/resolve`, body: { lines: [] }, marker: session_id, readBack: `/v1/store-sessions/${session_id}` };
+    },
+  },
 };
 
 /** A guide of one of A's stores. */

@@ -9,6 +9,10 @@ import type { InvariantCheck } from './module.js';
  * distribution key.
  */
 export const platformTables = new Set(['merchant', 'consumer', 'consumer_session', 'consumer_account_token', 'mail_message', 'cart', 'cart_item', 'ledger_account', 'ledger_transfer', 'provider_event', 'test_provider_charge', 'test_provider_webhook', 'bos_outbox_event', 'bos_idempotency_key', 'bos_rate_limit', 'bos_seed', 'bos_job', 'bos_migration', 'bos_migration_lock']);
+// Issue 18: a consumer's standing payment authorisations serve every merchant (payments module).
+platformTables.add('payment_authorisation');
+// Issue 18: the consumer code is one per consumer across every brand (membership module).
+platformTables.add('consumer_code_key').add('consumer_code_use');
 
 export const kernelChecks: readonly InvariantCheck[] = [
   {

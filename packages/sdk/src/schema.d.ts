@@ -56,6 +56,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/account/consumer-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in consumer’s code for stores: pays, identifies them as a member and carries their coupons; one use, 30 to 60 seconds */
+        get: operations["getConsumerCode"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/account/coupons": {
         parameters: {
             query?: never;
@@ -102,6 +119,23 @@ export interface paths {
         put?: never;
         /** Verify a consumer’s email with the emailed token; their guest orders with it at the store the link came from join the account */
         post: operations["confirmConsumerEmailVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/account/membership": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in consumer’s membership of a brand: level, points, next level, wallet coupons, points history */
+        get: operations["getMembership"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -261,6 +295,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/account/payment-authorisations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in consumer’s payment authorisations, newest first (at most 100) */
+        get: operations["listPaymentAuthorisations"];
+        put?: never;
+        /** The signed-in consumer authorises stores to charge their card off-session (the consumer code pays), up to a limit per charge */
+        post: operations["createPaymentAuthorisation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/account/payment-authorisations/{authorisation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revokes a payment authorisation: no store may charge it any more */
+        delete: operations["revokePaymentAuthorisation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/account/receipts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in consumer’s in-store receipts with every merchant, newest first */
+        get: operations["listConsumerReceipts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/account/session": {
         parameters: {
             query?: never;
@@ -295,17 +381,17 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/account/store-messages": {
+    "/v1/account/store-sessions/{session_id}/disputes": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** The signed-in consumer’s threads with this storefront’s stores and their answers, latest first */
-        get: operations["listConsumerStoreThreads"];
+        get?: never;
         put?: never;
-        post?: never;
+        /** A member disputes a line of their charged session (units they did not take) */
+        post: operations["disputeStoreSession"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1320,6 +1406,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/consumer-codes/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A store accepts a consumer code (once): whose it is, their level, points and coupons */
+        post: operations["verifyConsumerCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/consumer-merges/{merge_id}/undo": {
         parameters: {
             query?: never;
@@ -1639,6 +1742,40 @@ export interface paths {
         put?: never;
         /** Short path for /v1/group (browser SDK) */
         post: operations["segment_g"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/gates/{device_id}/entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** An entry gate accepts the member’s consumer code (once) and opens their shopping session (one open session per member per store) */
+        post: operations["enterAtGate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/gates/{device_id}/exits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** An exit gate closes the session once and charges its basket, sends it to review when a line is uncertain, or closes it empty; a repeated exit answers the first outcome */
+        post: operations["exitAtGate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1981,6 +2118,58 @@ export interface paths {
         /** One message with its body, unless it carries a secret link that only its recipient may read */
         get: operations["getMailMessage"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The brand’s members, by consumer ID */
+        get: operations["listMembers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/members/{consumer_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One member: level, points, next level, wallet coupons and points history */
+        get: operations["getMember"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/membership/levels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The brand’s membership levels, lowest first */
+        get: operations["getMembershipLevels"];
+        /** Replace the brand’s levels (a ladder: the first at 0 points, each above the one before); members move to the level their points reach */
+        put: operations["putMembershipLevels"];
         post?: never;
         delete?: never;
         options?: never;
@@ -2853,6 +3042,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/receipts/{order_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The receipt of an in-store sale, by its order, with its refunds */
+        get: operations["getInStoreReceipt"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/returns/{return_id}": {
         parameters: {
             query?: never;
@@ -3076,6 +3282,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/shelf-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Shelves report picks and put-backs (up to 500 a batch, all or nothing); each is folded into the sessions it names */
+        post: operations["postShelfEvents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/shipments": {
         parameters: {
             query?: never;
@@ -3229,25 +3452,25 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/store-guides": {
+    "/v1/store-devices": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** The stores’ guides, by ID */
-        get: operations["listStoreGuides"];
+        /** The devices of the merchant’s stores (or of one), by ID, with their health */
+        get: operations["listStoreDevices"];
         put?: never;
-        /** Add a guide to one of the merchant’s stores, optionally a console user who answers as them */
-        post: operations["createStoreGuide"];
+        /** Register a device of an unattended store: a gate, a shelf, a screen or a register */
+        post: operations["createStoreDevice"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/v1/store-guides/{guide_id}": {
+    "/v1/store-devices/{device_id}/heartbeat": {
         parameters: {
             query?: never;
             header?: never;
@@ -3256,23 +3479,23 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post?: never;
+        /** A device says it is alive, with the errors it met since its last heartbeat */
+        post: operations["storeDeviceHeartbeat"];
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a guide: name, title, store, console user, active; `online: true` says the guide is there now */
-        patch: operations["updateStoreGuide"];
+        patch?: never;
         trace?: never;
     };
-    "/v1/store-threads": {
+    "/v1/store-disputes": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Consumers’ threads with the stores, newest first; `status=overdue`: waiting for an answer for more than 15 minutes */
-        get: operations["listStoreThreads"];
+        /** Members’ disputes of charged sessions, by ID */
+        get: operations["listStoreDisputes"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3281,24 +3504,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/store-threads/{thread_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** One thread with its messages */
-        get: operations["getStoreThread"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/store-threads/{thread_id}/replies": {
+    "/v1/store-disputes/{dispute_id}/decide": {
         parameters: {
             query?: never;
             header?: never;
@@ -3307,23 +3513,23 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Answer a consumer, as a guide of the thread’s store (`guide_id`, or the signed-in user’s own guide there) or as the store; the consumer is mailed */
-        post: operations["replyToStoreThread"];
+        /** Decide a member’s dispute once: refund the disputed units through the order, or reject it */
+        post: operations["decideStoreDispute"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/v1/stores": {
+    "/v1/store-sessions": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** The storefront merchant’s stores, nearest first with `near`, each with its distance and whether it is open now */
-        get: operations["listStores"];
+        /** Shopping sessions of unattended stores, by ID; `status=review` is the review queue */
+        get: operations["listStoreSessions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3332,15 +3538,15 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/stores/{location_id}": {
+    "/v1/store-sessions/{session_id}": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** A store’s digital twin: address, hours, open now, distance, what it holds now, offers, claimable coupons and guides */
-        get: operations["getStorePage"];
+        /** A shopping session with its lines and each line’s evidence */
+        get: operations["getStoreSession"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3349,24 +3555,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/stores/{location_id}/figures": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A store’s figures over its last `days` days: visits, orders, sales, average basket, conversion, best sellers, traffic by hour, and the chain’s stores side by side */
-        get: operations["getStoreFigures"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/stores/{location_id}/messages": {
+    "/v1/store-sessions/{session_id}/resolve": {
         parameters: {
             query?: never;
             header?: never;
@@ -3375,8 +3564,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The signed-in consumer writes to a store, or to one of its guides; one thread per consumer and store. At most 5 messages to a store in 10 minutes (429 `store_messages_throttled`) */
-        post: operations["sendStoreMessage"];
+        /** A merchant’s review of a session: its corrected basket is charged (no units: the session is empty) */
+        post: operations["resolveStoreSession"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3428,6 +3617,24 @@ export interface paths {
         get: operations["getTwoFactorPolicy"];
         /** Require a second factor of everyone (those without one set it up at their next sign-in), or stop requiring it */
         put: operations["setTwoFactorPolicy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/unattended-stores/{location_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether a store is unattended */
+        get: operations["getUnattendedStore"];
+        /** Make a store unattended (its devices may then open sessions and charge at the exit), or attended again */
+        put: operations["setUnattendedStore"];
         post?: never;
         delete?: never;
         options?: never;
@@ -33195,6 +33402,23 @@ export interface components {
             name: string;
             phone: string | null;
         };
+        ConsumerCode: {
+            /**
+             * @description 18 digits a till types or scans; works once, for 30 to 60 seconds
+             * @example 100000042123456789
+             */
+            code: string;
+            /** @description after this, stores refuse the code (`code_expired`) */
+            expires_at: string;
+            /** @description seconds a code is shown before the next one */
+            period_s: number;
+            /** @description what the QR code carries (the same digits) */
+            qr_payload: string;
+            /** @description the QR code as an SVG document */
+            qr_svg: string;
+            /** @description when the app should ask for the next code */
+            refresh_at: string;
+        };
         ConsumerContactPoint: {
             /** @enum {string} */
             kind: "email" | "phone" | "push_token";
@@ -33230,22 +33454,6 @@ export interface components {
             account: components["schemas"]["ConsumerAccount"];
             expires_at: string;
             token: string;
-        };
-        ConsumerStoreThread: {
-            messages: components["schemas"]["StoreMessage"][];
-            thread: {
-                created_at: string;
-                guide_id: string | null;
-                id: string;
-                last_message_at: string;
-                location_id: string;
-                /**
-                 * @description `waiting`: the consumer’s message awaits an answer; `answered`: the store spoke last
-                 * @enum {string}
-                 */
-                status: "waiting" | "answered";
-                waiting_since: string | null;
-            };
         };
         CouponCodeBatch: {
             count: number;
@@ -33429,6 +33637,52 @@ export interface components {
             time_zone: string;
             to: string;
         };
+        GateEntry: {
+            member: {
+                [key: string]: unknown;
+            };
+            /** @description false: the member’s session here was open already, and is answered */
+            opened: boolean;
+            session_id: string;
+        };
+        GateExit: {
+            /** @enum {string} */
+            outcome: "charged" | "review" | "empty";
+            review_reasons?: {
+                detail?: string;
+                event_ids?: string[];
+                reason: string;
+                variant_id?: string;
+            }[];
+            sale?: components["schemas"]["GateSale"];
+            session: components["schemas"]["StoreSession"];
+        };
+        /** @description with `charged`: the sale and its receipt */
+        GateSale: {
+            coupons_applied: {
+                code: string;
+                discount_minor: number;
+            }[];
+            currency: string;
+            discount_minor: number;
+            lines: {
+                discount_minor: number;
+                quantity: number;
+                sku: string;
+                title: string;
+                total_minor: number;
+                unit_price_minor: number;
+                variant_id: string;
+            }[];
+            order_id: string;
+            order_number: string;
+            points_earned: number;
+            sale_id: string;
+            /** @enum {string} */
+            status: "processing" | "paid" | "declined";
+            subtotal_minor: number;
+            total_minor: number;
+        };
         GeoLift: {
             currency: string | null;
             event_date: string;
@@ -33547,6 +33801,43 @@ export interface components {
             matched_location_ids?: string[];
             /** @default 3 */
             radius_km: number;
+        };
+        InStoreReceipt: {
+            card_last4: string | null;
+            coupons: {
+                code: string;
+                discount_minor: number;
+            }[];
+            created_at: string;
+            currency: string;
+            discount_minor: number;
+            lines: {
+                discount_minor: number;
+                quantity: number;
+                sku: string;
+                title: string;
+                total_minor: number;
+                unit_price_minor: number;
+                variant_id: string;
+            }[];
+            location_id: string;
+            merchant_id: string;
+            order_id: string;
+            order_number: string;
+            paid_at: string | null;
+            /** @enum {string} */
+            payment_method: "authorisation" | "card" | "none";
+            receipt_number: string | null;
+            refunded_minor: number;
+            sale_id: string;
+            /** @enum {string} */
+            source_kind: "basket" | "pos" | "session";
+            /** @enum {string} */
+            status: "processing" | "paid" | "declined" | "partially_refunded" | "refunded";
+            subtotal_minor: number;
+            /** @description the receipt as printed or mailed */
+            text: string;
+            total_minor: number;
         };
         LifecycleReport: {
             /** @description today, where the merchant is */
@@ -33741,6 +34032,54 @@ export interface components {
             subject: string;
             to: string;
         };
+        Member: {
+            consumer_id: string;
+            /** @description the available coupons of this brand in their wallet */
+            coupons: components["schemas"]["MemberCoupon"][];
+            joined_at: string;
+            level: string | null;
+            /** @description the name on the consumer’s account */
+            name: string | null;
+            next_level: {
+                min_points: number;
+                name: string;
+                points_to_go: number;
+            } | null;
+            points: number;
+            /** @description their lifecycle stage in the brand’s data bank, if known */
+            stage: string | null;
+        };
+        MemberCoupon: {
+            currency: string;
+            expires_at: string | null;
+            id: string;
+            name: string;
+            promotion_id: string;
+        };
+        Membership: components["schemas"]["Member"] & {
+            history: components["schemas"]["PointsEntry"][];
+            levels: components["schemas"]["MembershipLevel"][];
+            merchant_id: string;
+        };
+        MembershipLevel: {
+            /** @description points earned per unit of the order’s currency (1.5: 1.5 points per yuan), at most two decimals */
+            earn_rate: number;
+            /** @description points a member needs to hold this level; the first level starts at 0 */
+            min_points: number;
+            name: string;
+            /**
+             * @description what the level gives, in words
+             * @default
+             */
+            perks: string;
+        };
+        MemberSummary: {
+            consumer_id: string;
+            joined_at: string;
+            joined_via: string;
+            level: string | null;
+            points: number;
+        };
         Merchant: {
             country: string;
             /** Format: date-time */
@@ -33879,7 +34218,7 @@ export interface components {
             /** @description standard and cross-border: delivered by */
             deliver_by: string | null;
             /** @enum {string} */
-            kind: "express" | "pickup" | "standard" | "cross_border";
+            kind: "express" | "pickup" | "standard" | "cross_border" | "in_store";
             /** @description the place that serves it: the store for express and pickup, the place this parcel ships from otherwise */
             location_id: string;
             /** @description the delivery price quoted and accepted, charged in the order total (`delivery_minor`) */
@@ -33990,6 +34329,18 @@ export interface components {
             refund_amount_minor: number | null;
             status: string;
         };
+        PaymentAuthorisation: {
+            card_last4: string;
+            created_at: string;
+            currency: string;
+            id: string;
+            /** @description the most one charge may take, in minor units of the currency */
+            limit_minor: number;
+            provider: string;
+            revoked_at: string | null;
+            /** @enum {string} */
+            status: "active" | "revoked";
+        };
         Payout: {
             amount_minor: number;
             commission_minor: number;
@@ -34027,6 +34378,14 @@ export interface components {
             location_id: string;
             /** @description true when more than 2000 lines wait: the most urgent are listed */
             truncated: boolean;
+        };
+        PointsEntry: {
+            created_at: string;
+            id: string;
+            order_id: string | null;
+            points: number;
+            /** @enum {string} */
+            reason: "earned" | "reversed" | "adjusted";
         };
         Problem: {
             /** @description stable, machine-readable error code */
@@ -34578,6 +34937,25 @@ export interface components {
                 reason: "no_address" | "out_of_stock";
             }[];
         };
+        ShelfEventsAccepted: {
+            accepted: number;
+            duplicates: number;
+            sessions_updated: number;
+        };
+        ShelfEvidence: {
+            at: string;
+            confidence: number;
+            device_id: string;
+            event_id: string;
+            /** @enum {string} */
+            kind: "pick" | "put_back";
+            other_confidence: number;
+            quantity: number;
+            reason?: string;
+            repeats?: string;
+            /** @enum {string} */
+            status: "counted" | "duplicate" | "near_duplicate" | "uncertain" | "clamped";
+        };
         Shipment: {
             carrier: string;
             created_at: string;
@@ -34747,112 +35125,92 @@ export interface components {
             reserved_delta: number;
             variant_id: string;
         };
-        StoreClaimableCoupon: components["schemas"]["StoreOffer"] & {
-            /** @description coupons still to be claimed; null: no limit */
-            left: number | null;
-        };
-        StoreFigures: {
-            /** @description 24 rows, hours of the day in the store’s time zone */
-            by_hour: {
-                hour: number;
-                orders: number;
-                visitors: number | null;
-            }[];
-            /** @description every active store of the chain, most net sales first */
-            chain: (components["schemas"]["StoreHeadline"] & {
-                rank: number;
-                this_store: boolean;
-            })[];
-            currency: string;
-            days: number;
-            store: components["schemas"]["StoreHeadline"];
-            time_zone: string;
-            top_products: {
-                product_id: string;
-                revenue_minor: number;
-                title: string;
-                units: number;
-            }[];
-        };
-        StoreGuide: {
-            active: boolean;
-            console_user_id: string | null;
+        StoreDevice: {
             created_at: string;
+            health: components["schemas"]["StoreDeviceHealth"];
             id: string;
-            last_seen_at: string | null;
-            location_id: string;
-            name: string;
-            online: boolean;
-            title: string;
-            updated_at: string;
-        };
-        StoreGuideView: {
-            id: string;
-            name: string;
-            /** @description seen (answered, or said they are there) within the last 10 minutes */
-            online: boolean;
-            title: string;
-        };
-        StoreHeadline: {
-            average_basket_minor: number;
-            code: string;
-            /** @description orders ÷ visits; null without visits */
-            conversion: number | null;
-            first_day: string;
-            gross_minor: number;
-            last_day: string;
-            location_id: string;
-            name: string;
-            net_minor: number;
-            orders: number;
-            refunded_minor: number;
-            /** @description consumers at the store per day (the data bank’s); null without `consumers:read` */
-            visits: number | null;
-        };
-        StoreMessage: {
             /** @enum {string} */
-            author: "consumer" | "guide";
-            body: string;
-            created_at: string;
-            /** @description the guide who answered; null for the consumer’s messages and the staff’s unnamed answers */
-            guide: {
-                id: string;
-                name: string;
-                title: string;
-            } | null;
-            id: string;
-        };
-        StoreOffer: {
-            currency: string;
-            description: string | null;
-            effect: components["schemas"]["PromotionEffect"];
-            ends_at: string | null;
+            kind: "entry_gate" | "exit_gate" | "shelf" | "screen" | "register";
+            location_id: string;
             name: string;
-            promotion_id: string;
-            summary: string;
         };
-        StorePage: components["schemas"]["StoreSummary"] & {
-            /** @description coupons a signed-in shopper may claim into their wallet (POST /v1/account/coupons) and use here */
-            claimable_coupons: components["schemas"]["StoreClaimableCoupon"][];
-            /** @description the store’s guides, online ones first; message them with POST /v1/stores/{location_id}/messages */
-            guides: components["schemas"]["StoreGuideView"][];
-            /** @description automatic promotions live now that apply in this store (in-store channel, this store or every store) */
-            offers: components["schemas"]["StoreOffer"][];
-            stock: {
-                currency: string;
-                /** @description the ones for sale, most available first, at most `stock_limit` */
-                items: {
-                    available: number;
-                    currency: string;
-                    product_id: string;
-                    sku: string;
-                    title: string;
-                    unit_price_minor: number;
-                    variant_id: string;
-                }[];
-                /** @description variants with some available at this store now */
-                total: number;
-            };
+        StoreDeviceHealth: {
+            /** @description errors the device reported in its heartbeats, in all */
+            errors: number;
+            /** @description shelf events sent and gate passes made in the last minute */
+            events_last_minute: number;
+            last_error: string | null;
+            last_error_at: string | null;
+            last_seen_at: string | null;
+            /** @description seen within the last 60 s (a heartbeat, a gate pass or shelf events) */
+            online: boolean;
+        };
+        StoreDispute: {
+            consumer_id: string;
+            created_at: string;
+            decided_at: string | null;
+            id: string;
+            note: string | null;
+            quantity: number;
+            reason: string;
+            refund_ref: string | null;
+            session_id: string;
+            /** @enum {string} */
+            status: "open" | "refunded" | "rejected";
+            variant_id: string;
+        };
+        StoreSession: {
+            /** @description what is (being) charged */
+            charged_lines: {
+                quantity: number;
+                variant_id: string;
+            }[] | null;
+            closed_at: string | null;
+            consumer_id: string;
+            entry_device_id: string;
+            exit_device_id: string | null;
+            id: string;
+            location_id: string;
+            opened_at: string;
+            order_id: string | null;
+            resolved_by: string | null;
+            review_reasons: components["schemas"]["StoreSessionReviewReason"][];
+            sale_id: string | null;
+            /** @description open for more than a day: flagged for the merchant */
+            stale: boolean;
+            /**
+             * @description `open`; `charging` (closed, its sale being made); `charged`; `review` (nothing charged until a merchant resolves it); `empty`
+             * @enum {string}
+             */
+            status: "open" | "charging" | "charged" | "review" | "empty";
+        };
+        StoreSessionDetail: components["schemas"]["StoreSession"] & {
+            /** @description the basket as built from the shelf events (frozen at the exit), with each line’s evidence */
+            lines: components["schemas"]["StoreSessionLine"][];
+            shelf_events: {
+                at: string;
+                confidence: number;
+                device_id: string;
+                event_id: string;
+                kind: string;
+                quantity: number;
+                received_at: string;
+                variant_id: string;
+            }[];
+        };
+        StoreSessionLine: {
+            evidence: components["schemas"]["ShelfEvidence"][];
+            quantity: number;
+            reasons: string[];
+            uncertain: boolean;
+            variant_id: string;
+        };
+        StoreSessionReviewReason: {
+            detail?: string;
+            event_ids?: string[];
+            /** @description `low_confidence`, `ambiguous_attribution`, `put_back_without_pick`, `charge_refused` */
+            reason: string;
+            variant_id?: string;
         };
         StoresReport: {
             channels: {
@@ -35053,61 +35411,6 @@ export interface components {
                 };
             };
         };
-        StoreSummary: {
-            address: {
-                city: string;
-                country: string;
-                line1: string;
-                line2?: string;
-                postal_code?: string;
-                region?: string;
-            };
-            code: string;
-            /** @description metres from `near`; null without it */
-            distance_m: number | null;
-            latitude: number;
-            location_id: string;
-            longitude: number;
-            name: string;
-            /** @description when it opens next, while closed (within a week) */
-            next_opening: string | null;
-            /** @description open at this moment, by its hours in its own time zone */
-            open_now: boolean;
-            /** @description when it closes next, while open; null when closed or open around the clock */
-            open_until: string | null;
-            /** @description local `HH:MM` intervals per ISO weekday (1 = Monday) in the store’s time zone; none at all: open around the clock */
-            opening_hours: {
-                [key: string]: {
-                    closes: string;
-                    opens: string;
-                }[];
-            };
-            timezone: string;
-        };
-        StoreThread: {
-            consumer_id: string;
-            consumer_name: string;
-            created_at: string;
-            guide_id: string | null;
-            id: string;
-            last_message_at: string;
-            location_id: string;
-            /** @description waiting for more than 15 minutes */
-            overdue: boolean;
-            /**
-             * @description `waiting`: the consumer’s message awaits an answer; `answered`: the store spoke last
-             * @enum {string}
-             */
-            status: "waiting" | "answered";
-            waiting_since: string | null;
-        };
-        StoreThreadDetail: components["schemas"]["StoreThread"] & {
-            /** @description the latest 100, oldest first */
-            messages: components["schemas"]["StoreMessage"][];
-        };
-        StoreThreadListItem: components["schemas"]["StoreThread"] & {
-            last_message: components["schemas"]["StoreMessage"] & (Record<string, never> | null);
-        };
         TwoFactorEnrolment: {
             /** @description the `otpauth://totp/…` URI to show as a QR code */
             otpauth_uri: string;
@@ -35127,6 +35430,15 @@ export interface components {
             recovery_codes_left: number;
             required_by_merchant: boolean;
             user_id: string;
+        };
+        UnattendedStore: {
+            location_id: string;
+            unattended: boolean;
+            updated_at: string | null;
+        };
+        VerifiedConsumerCode: components["schemas"]["Member"] & {
+            /** @description the code’s single use, to name on what it was accepted for */
+            code_use_id: string;
         };
         WalletCoupon: {
             claimed_at: string;
@@ -35606,6 +35918,101 @@ export interface operations {
             };
         };
     };
+    getConsumerCode: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description a signed-in consumer’s session token (`POST /v1/account/sessions`) */
+                "x-consumer-token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The code, its QR code and when to refresh it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsumerCode"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listWalletCoupons: {
         parameters: {
             query?: never;
@@ -35938,6 +36345,104 @@ export interface operations {
                         email_verified: true;
                         linked_order_ids: string[];
                     };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMembership: {
+        parameters: {
+            query?: {
+                /** @description the brand’s handle; the key’s own merchant by default */
+                merchant?: string;
+            };
+            header?: {
+                /** @description a signed-in consumer’s session token (`POST /v1/account/sessions`) */
+                "x-consumer-token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The membership (points 0 and no history before the first visit or order) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Membership"];
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */
@@ -36985,6 +37490,424 @@ export interface operations {
             };
         };
     };
+    listPaymentAuthorisations: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description a signed-in consumer’s session token (`POST /v1/account/sessions`) */
+                "x-consumer-token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The authorisations */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["PaymentAuthorisation"][];
+                    };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createPaymentAuthorisation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description a signed-in consumer’s session token (`POST /v1/account/sessions`) */
+                "x-consumer-token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description test provider: a card number such as 4242424242424242; stored sealed, only its last four digits are shown */
+                    card: string;
+                    /** @example CNY */
+                    currency: string;
+                    /** @description the most one charge may take */
+                    limit_minor: number;
+                    /**
+                     * @default test
+                     * @enum {string}
+                     */
+                    provider?: "test";
+                };
+            };
+        };
+        responses: {
+            /** @description The authorisation */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentAuthorisation"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The card was declined */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokePaymentAuthorisation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description a signed-in consumer’s session token (`POST /v1/account/sessions`) */
+                "x-consumer-token"?: string;
+            };
+            path: {
+                authorisation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The revoked authorisation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentAuthorisation"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listConsumerReceipts: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page; absent for the first page */
+                cursor?: string;
+                /** @description items per page, at most 100 */
+                limit?: number;
+            };
+            header?: {
+                /** @description a signed-in consumer’s session token (`POST /v1/account/sessions`) */
+                "x-consumer-token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of receipts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["InStoreReceipt"][];
+                        /** @description pass as `cursor` for the next page; null on the last page */
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     signOutConsumer: {
         parameters: {
             query?: never;
@@ -37181,27 +38104,35 @@ export interface operations {
             };
         };
     };
-    listConsumerStoreThreads: {
+    disputeStoreSession: {
         parameters: {
             query?: never;
             header?: {
                 /** @description a signed-in consumer’s session token (`POST /v1/account/sessions`) */
                 "x-consumer-token"?: string;
             };
-            path?: never;
+            path: {
+                session_id: string;
+            };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    quantity: number;
+                    reason: string;
+                    variant_id: string;
+                };
+            };
+        };
         responses: {
-            /** @description The threads, whole (at most 50, each with its latest 100 messages) */
-            200: {
+            /** @description The dispute, open */
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: components["schemas"]["ConsumerStoreThread"][];
-                    };
+                    "application/json": components["schemas"]["StoreDispute"];
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */
@@ -44846,6 +45777,112 @@ export interface operations {
             };
         };
     };
+    verifyConsumerCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                    /** @description the till, self-checkout or gate that read it; invalid codes are throttled per device and per store */
+                    device_id: string;
+                    location_id: string;
+                    /**
+                     * @default identify
+                     * @enum {string}
+                     */
+                    purpose?: "pay" | "enter" | "identify";
+                };
+            };
+        };
+        responses: {
+            /** @description The code was accepted: the member it belongs to */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerifiedConsumerCode"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     undoConsumerMerge: {
         parameters: {
             query?: never;
@@ -46926,6 +47963,206 @@ export interface operations {
                         /** @enum {boolean} */
                         success: true;
                     };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    enterAtGate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                device_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The session */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GateEntry"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exitAtGate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                device_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    session_id: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The outcome */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GateExit"];
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */
@@ -49338,6 +50575,398 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MailMessage"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMembers: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page; absent for the first page */
+                cursor?: string;
+                level?: string;
+                /** @description items per page, at most 100 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of members */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["MemberSummary"][];
+                        /** @description pass as `cursor` for the next page; null on the last page */
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                consumer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The member */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Member"] & {
+                        history: components["schemas"]["PointsEntry"][];
+                    };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMembershipLevels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The levels */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["MembershipLevel"][];
+                    };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putMembershipLevels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    levels: components["schemas"]["MembershipLevel"][];
+                };
+            };
+        };
+        responses: {
+            /** @description The levels now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["MembershipLevel"][];
+                    };
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */
@@ -55867,6 +57496,113 @@ export interface operations {
             };
         };
     };
+    getInStoreReceipt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The receipt */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InStoreReceipt"] & {
+                        refunds: {
+                            actor: string;
+                            amount_minor: number;
+                            created_at: string;
+                            /** @enum {string} */
+                            funded_by: "escrow" | "seller";
+                            id: string;
+                            lines: {
+                                quantity: number;
+                                variant_id: string;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getReturn: {
         parameters: {
             query?: never;
@@ -57351,6 +59087,119 @@ export interface operations {
             };
         };
     };
+    postShelfEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    events: {
+                        /** Format: date-time */
+                        at: string;
+                        /** @description the camera’s guesses of who did it, with confidence 0 to 1 */
+                        candidates: {
+                            confidence: number;
+                            session_id: string;
+                        }[];
+                        device_id: string;
+                        /** @description the sensor’s ID of the event: sending it again is a no-op */
+                        event_id: string;
+                        /** @enum {string} */
+                        kind: "pick" | "put_back";
+                        quantity: number;
+                        variant_id: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description What was stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShelfEventsAccepted"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listShipments: {
         parameters: {
             query?: {
@@ -58282,7 +60131,7 @@ export interface operations {
             };
         };
     };
-    listStoreGuides: {
+    listStoreDevices: {
         parameters: {
             query?: {
                 /** @description `next_cursor` of the previous page; absent for the first page */
@@ -58297,14 +60146,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of guides */
+            /** @description A page of devices */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        data: components["schemas"]["StoreGuide"][];
+                        data: components["schemas"]["StoreDevice"][];
                         /** @description pass as `cursor` for the next page; null on the last page */
                         next_cursor: string | null;
                     };
@@ -58384,7 +60233,7 @@ export interface operations {
             };
         };
     };
-    createStoreGuide: {
+    createStoreDevice: {
         parameters: {
             query?: never;
             header?: never;
@@ -58394,21 +60243,21 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    console_user_id?: string | null;
+                    /** @enum {string} */
+                    kind: "entry_gate" | "exit_gate" | "shelf" | "screen" | "register";
                     location_id: string;
                     name: string;
-                    title?: string;
                 };
             };
         };
         responses: {
-            /** @description The guide */
+            /** @description The device */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StoreGuide"];
+                    "application/json": components["schemas"]["StoreDevice"];
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */
@@ -58485,35 +60334,32 @@ export interface operations {
             };
         };
     };
-    updateStoreGuide: {
+    storeDeviceHeartbeat: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                guide_id: string;
+                device_id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
                 "application/json": {
-                    active?: boolean;
-                    console_user_id?: string | null;
-                    location_id?: string;
-                    name?: string;
-                    online?: boolean;
-                    title?: string;
+                    errors?: {
+                        message: string;
+                    }[];
                 };
             };
         };
         responses: {
-            /** @description The guide */
+            /** @description The device and its health */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StoreGuide"];
+                    "application/json": components["schemas"]["StoreDevice"];
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */
@@ -58590,15 +60436,14 @@ export interface operations {
             };
         };
     };
-    listStoreThreads: {
+    listStoreDisputes: {
         parameters: {
             query?: {
                 /** @description `next_cursor` of the previous page; absent for the first page */
                 cursor?: string;
                 /** @description items per page, at most 100 */
                 limit?: number;
-                location_id?: string;
-                status?: "waiting" | "answered" | "overdue";
+                status?: "open" | "refunded" | "rejected";
             };
             header?: never;
             path?: never;
@@ -58606,14 +60451,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of threads */
+            /** @description A page of disputes */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        data: components["schemas"]["StoreThreadListItem"][];
+                        data: components["schemas"]["StoreDispute"][];
                         /** @description pass as `cursor` for the next page; null on the last page */
                         next_cursor: string | null;
                     };
@@ -58693,125 +60538,32 @@ export interface operations {
             };
         };
     };
-    getStoreThread: {
+    decideStoreDispute: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                thread_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The thread */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["StoreThreadDetail"];
-                };
-            };
-            /** @description Invalid request: malformed JSON or invalid fields */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, unknown or revoked API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The API key lacks the required scope */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found, or owned by another merchant */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict with the current state, or an idempotent request still in progress */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Idempotency key reused with a different request, or a business rule refused it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limit exceeded */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    replyToStoreThread: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                thread_id: string;
+                dispute_id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
                 "application/json": {
-                    body: string;
-                    guide_id?: string;
+                    note: string;
+                    /** @enum {string} */
+                    outcome: "refund" | "reject";
                 };
             };
         };
         responses: {
-            /** @description The thread, answered */
-            201: {
+            /** @description The dispute, decided */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StoreThreadDetail"];
+                    "application/json": components["schemas"]["StoreDispute"];
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */
@@ -58888,11 +60640,15 @@ export interface operations {
             };
         };
     };
-    listStores: {
+    listStoreSessions: {
         parameters: {
             query?: {
-                /** @description the shopper’s position, `<latitude>,<longitude>` in degrees: answers `distance_m`, and lists the nearest stores first */
-                near?: string;
+                /** @description `next_cursor` of the previous page; absent for the first page */
+                cursor?: string;
+                /** @description items per page, at most 100 */
+                limit?: number;
+                location_id?: string;
+                status?: "open" | "charging" | "charged" | "review" | "empty";
             };
             header?: never;
             path?: never;
@@ -58900,14 +60656,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The active stores, at most 100 */
+            /** @description A page of sessions */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        data: components["schemas"]["StoreSummary"][];
+                        data: components["schemas"]["StoreSession"][];
+                        /** @description pass as `cursor` for the next page; null on the last page */
+                        next_cursor: string | null;
                     };
                 };
             };
@@ -58985,234 +60743,127 @@ export interface operations {
             };
         };
     };
-    getStorePage: {
-        parameters: {
-            query?: {
-                /** @description prices in this currency; the merchant’s default when absent */
-                currency?: string;
-                /** @description the shopper’s position, `<latitude>,<longitude>` in degrees: answers `distance_m`, and lists the nearest stores first */
-                near?: string;
-                /** @description items of stock listed, at most 100 */
-                stock_limit?: number;
-            };
-            header?: never;
-            path: {
-                location_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The store now */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["StorePage"];
-                };
-            };
-            /** @description Invalid request: malformed JSON or invalid fields */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, unknown or revoked API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The API key lacks the required scope */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found, or owned by another merchant */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict with the current state, or an idempotent request still in progress */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Idempotency key reused with a different request, or a business rule refused it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limit exceeded */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    getStoreFigures: {
-        parameters: {
-            query?: {
-                /** @description sales, baskets and best sellers in this currency; the merchant’s default when absent */
-                currency?: string;
-                /** @description 7 to 90 local days, today included */
-                days?: number;
-            };
-            header?: never;
-            path: {
-                location_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The figures */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["StoreFigures"];
-                };
-            };
-            /** @description Invalid request: malformed JSON or invalid fields */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, unknown or revoked API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The API key lacks the required scope */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found, or owned by another merchant */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict with the current state, or an idempotent request still in progress */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Idempotency key reused with a different request, or a business rule refused it */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limit exceeded */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    sendStoreMessage: {
+    getStoreSession: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description a signed-in consumer’s session token (`POST /v1/account/sessions`) */
-                "x-consumer-token"?: string;
-            };
+            header?: never;
             path: {
-                location_id: string;
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoreSessionDetail"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resolveStoreSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
                 "application/json": {
-                    body: string;
-                    guide_id?: string;
+                    lines: {
+                        quantity: number;
+                        variant_id: string;
+                    }[];
                 };
             };
         };
         responses: {
-            /** @description The thread with its latest messages */
-            201: {
+            /** @description The outcome */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ConsumerStoreThread"];
+                    "application/json": components["schemas"]["GateExit"];
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */
@@ -59594,6 +61245,200 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TwoFactorPolicy"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getUnattendedStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                location_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The store’s setting */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnattendedStore"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setUnattendedStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                location_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    unattended: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The store’s setting */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnattendedStore"];
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */

@@ -23,6 +23,8 @@ export interface InStoreSale {
   coupons: 'best_from_wallet' | 'none';
   /** `consumer:<id>`, `user:<id>` (a clerk), `device:<id>` (a gate). */
   actor: string;
+  /** The sale's currency; by default the merchant's when every line is priced in it, else the one currency all lines are priced in. */
+  currency?: string | undefined;
 }
 
 export interface InStoreSaleLine {

@@ -9,12 +9,14 @@ import type { AnyDb } from '../../kernel/db.js';
 export interface AccountContact {
   email: string;
   phone: string | null;
+  /** The name on the account (a store's till shows whose consumer code it accepted). */
+  name?: string;
 }
 
 export async function accountsByIds(db: AnyDb, ids: readonly string[]): Promise<Map<string, AccountContact>> {
   if (ids.length === 0) return new Map();
-  const rows = await sql<{ id: string; email: string; phone: string | null }>`select id, email, phone from consumer where id = any(${[...new Set(ids)]}::text[])`.execute(db);
-  return new Map(rows.rows.map((r) => [r.id, { email: r.email, phone: r.phone }]));
+  const rows = await sql<{ id: string; email: string; phone: string | null; name: string }>`select id, email, phone, name from consumer where id = any(${[...new Set(ids)]}::text[])`.execute(db);
+  return new Map(rows.rows.map((r) => [r.id, { email: r.email, phone: r.phone, name: r.name }]));
 }
 
 /**

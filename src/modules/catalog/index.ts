@@ -33,3 +33,4 @@ export { productCreated, productUpdated, pricesChanged } from './events.js';
 export { shippingFacts, type ShippingFacts } from './shipping-facts.js';
 export { setBasePrices, type BasePrice } from './set-base-prices.js';
 export { sniffImageType, type ProductImage } from './images.js';
+export { priceCurrencies } from './price-currencies.js';

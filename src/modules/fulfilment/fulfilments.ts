@@ -309,6 +309,8 @@ export async function openFulfilments(trx: AnyTrx, orders: readonly MovedOrder[]
       from unnest(${col((m) => m.order.merchant_id)}::text[], ${ids}::text[], ${col((m) => m.order.id)}::text[], ${col((m) => m.order.location_id)}::text[],
                   ${col(() => newId('ftr'))}::text[], ${col((m) => m.actor)}::text[]) as i(merchant_id, id, order_id, location_id, transition_id, actor)
       left join order_delivery d on d.merchant_id = i.merchant_id and d.order_id = i.order_id
+      -- Sold in a store (docs/STORES.md): the buyer has the goods at the till, nothing to pick.
+      where d.kind is distinct from 'in_store'
     ), opened as (
       insert into fulfilment (merchant_id, id, order_id, location_id, method, status, promised_by, pick_by)
       select v.merchant_id, v.id, v.order_id, v.location_id, v.method, 'awaiting_pick', v.promised_by, ${pickBySql} from v
@@ -328,7 +330,8 @@ export async function openFulfilments(trx: AnyTrx, orders: readonly MovedOrder[]
   await publishEach(
     trx,
     fulfilmentEvents.awaiting_pick,
-    orders.map((m, i) => {
+    orders.flatMap((m, i) => {
+      if (!byId.has(ids[i]!)) return [];
       const lines = m.lines.map((l) => ({ merchant_id: m.order.merchant_id, fulfilment_id: ids[i]!, order_id: m.order.id, line_no: l.line_no, variant_id: l.variant_id, sku: l.sku, title: l.title, quantity: l.quantity, picked_quantity: null, refunded_quantity: 0, returned_quantity: null }));
       return { merchant_id: m.order.merchant_id, payload: fulfilmentPayload(byId.get(ids[i]!)!, lines, null, 'open', m.actor, 'the order was paid') };
     }),

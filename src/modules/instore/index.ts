@@ -17,6 +17,7 @@ import { sessionsMigrations } from './migrations-sessions.js';
 import { registerBasketsRoutes } from './routes-baskets.js';
 import { registerSalesRoutes } from './routes-sales.js';
 import { registerSessionsRoutes } from './routes-sessions.js';
+import { sessionsMaintenance, sessionsScopes } from './unattended-sessions.js';
 
 export const instoreModule = defineModule({
   name: 'instore',
@@ -28,6 +29,17 @@ export const instoreModule = defineModule({
     registerSessionsRoutes(router, ctx);
   },
   webhookEvents: [...instoreEvents],
+  maintenance: [...sessionsMaintenance],
+  // instore:write was declared here for the membership module's POST /v1/consumer-codes/verify; the in-store parts' scopes join it.
+  scopes: [{ name: 'instore:write', kind: 'secret', description: 'Run in-store selling: accept consumer codes at tills and gates, registers, devices, reviews and disputes' }, ...sessionsScopes],
 });
 
 export * from './events.js';
+
+// Unattended stores (*-sessions.ts, devices.ts, sessions.ts, shelf-events.ts, basket-builder.ts, disputes.ts).
+export { buildBasket, default_attribution, type AttributionRules, type Basket, type BasketLine, type Evidence, type ReviewReason, type ShelfEventInput, type ShelfEventKind } from './basket-builder.js';
+export { deviceCalling, device_online_window_s, type StoreDevice } from './devices.js';
+export { chargeRefused, charging_resume_after_s, exitSession, getSession, openSession, recordSessionSale, resolveSession, stuckChargingSessions, type ExitResult, type StoreSession } from './sessions.js';
+export { decideDispute, getDispute, type StoreDispute } from './disputes.js';
+export { deviceParam, disputeJson, disputeParam, instoreDevices, instoreRead, instoreWrite, sessionJson, sessionParam, sessionSchema, storeDisputeSchema } from './routes-sessions.js';
+export * from './sales.js';

@@ -5,7 +5,7 @@ import { consumerToken, consumerTokenHeader, requireConsumer, type Consumer } fr
 import { openCart, type Cart } from './carts.js';
 import type { Order, OrderLine } from './state-machine.js';
 import type { OrderDelivery } from './placed-orders.js';
-import { deliveryKinds, orderStatuses } from './tables.js';
+import { orderDeliveryKinds, orderStatuses } from './tables.js';
 
 /**
  * The HTTP shapes of orders and carts, shared by this module's routes and by the flows that
@@ -44,7 +44,7 @@ export const orderSchema = z
 /** The delivery chosen at checkout without anything personal: what the buyer's answers carry. */
 export const deliverySummarySchema = z
   .object({
-    kind: z.enum(deliveryKinds),
+    kind: z.enum(orderDeliveryKinds),
     location_id: z.string().openapi({ description: 'the place that serves it: the store for express and pickup, the place this parcel ships from otherwise' }),
     price_minor: z.number().int().openapi({ description: 'the delivery price quoted and accepted, charged in the order total (`delivery_minor`)' }),
     window_from: z.string().nullable(),

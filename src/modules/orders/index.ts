@@ -43,7 +43,7 @@ export { cart_lines_max, cartItems, claimForCheckout, itemsOfCarts, reopenCart, 
 export { buyerEmail, deliveryJson, deliverySchema, deliverySummaryJson, deliverySummarySchema, cartAccess, cartParams, cartToken, openRequestCart, orderJson, orderSchema, signedInConsumer } from './http.js';
 export * from './events.js';
 export { linkGuestOrders, linked_orders_max } from './link-guest-orders.js';
-export { deliveryKinds, orderStatuses, type DeliveryKind, type OrderStatus } from './tables.js';
+export { deliveryKinds, orderDeliveryKinds, orderStatuses, type DeliveryKind, type OrderDeliveryKind, type OrderStatus } from './tables.js';
 export { pseudonymiseBuyer, pseudonymFor } from './pseudonymise.js';
 export { orderDeliveries, order_deliveries_max } from './order-deliveries.js';
 export { decideDispute, disputes_page_max, listDisputes, sellerOfDispute, type Dispute, type DisputeOutcome } from './disputes.js';

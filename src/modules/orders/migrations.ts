@@ -202,4 +202,17 @@ export const migrations = [
      alter table sales_order drop constraint sales_order_total_is_goods_and_delivery;
      alter table sales_order add constraint sales_order_total_is_goods_delivery_less_discount check (total_minor = subtotal_minor + delivery_minor - discount_minor and total_minor >= 0) not valid;`,
   ),
+  sqlMigration(
+    '20261206T1301_in_store_delivery',
+    `-- Sold in a store (issue 18, docs/STORES.md): an order handed over at the till records the
+     -- delivery kind in_store, served from the store, with no address, window or price.
+     alter table order_delivery drop constraint order_delivery_kind_check;
+     alter table order_delivery add constraint order_delivery_kind_check check (kind in ('express', 'pickup', 'standard', 'cross_border', 'in_store'));
+     do $$ declare c text; begin
+       for c in select conname from pg_constraint where conrelid = 'order_delivery'::regclass and contype = 'c' and pg_get_constraintdef(oid) like '%address_line1 IS NOT NULL%' loop
+         execute format('alter table order_delivery drop constraint %I', c);
+       end loop;
+     end $$;
+     alter table order_delivery add constraint order_delivery_has_address check (kind in ('pickup', 'in_store') or erased_at is not null or (address_line1 is not null and latitude is not null and longitude is not null));`,
+  ),
 ];

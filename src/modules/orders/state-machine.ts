@@ -27,8 +27,10 @@ import type { OrderLineTable, OrderStatus, OrderTables, SalesOrderTable } from '
  *                                                      received, or received short, keeps the money in escrow)
  *   disputed --platform_refund--> refunded / --platform_reject--> the state it came from
  *                                                      (only the platform operator decides)
+ *   paid --hand_over--> delivered                      (sold in a store: the buyer has the goods at the
+ *                                                      till; the reservation becomes a sale, docs/STORES.md)
  */
-export type OrderAction = 'pay' | 'close' | 'ship' | 'deliver' | 'complete' | 'request_refund' | 'approve_refund' | 'reject_refund' | 'await_return' | 'receive_return' | 'dispute' | 'platform_refund' | 'platform_reject';
+export type OrderAction = 'pay' | 'close' | 'ship' | 'deliver' | 'complete' | 'request_refund' | 'approve_refund' | 'reject_refund' | 'await_return' | 'receive_return' | 'dispute' | 'platform_refund' | 'platform_reject' | 'hand_over';
 
 /**
  * Who acts, read from the actor recorded on every transition: the buyer (`consumer:…`), the
@@ -72,6 +74,8 @@ export const rules: Record<OrderAction, Rule> = {
   dispute: { from: ['refund_requested', 'awaiting_return'], to: 'disputed', event: events.orderDisputed, by: ['seller', 'buyer'] },
   platform_refund: { from: ['disputed'], to: 'refunded', event: events.orderRefunded, by: ['platform'] },
   platform_reject: { from: ['disputed'], to: 'previous', event: events.orderRefundRejected, by: ['platform'] },
+  // An in-store sale: paid at the till, the goods leave the store with the buyer.
+  hand_over: { from: ['paid'], to: 'delivered', event: events.orderDelivered, by: ['seller', 'system', 'platform'] },
 };
 
 export type Order = Selectable<SalesOrderTable>;
@@ -101,9 +105,9 @@ const autoConfirmKey = (order_id: string) => `${autoConfirmJob.kind}:${order_id}
  */
 async function moveAutoConfirmTimer(trx: AnyTrx, order: Order, action: OrderAction, to: OrderStatus, options: TransitionOptions): Promise<void> {
   const key = autoConfirmKey(order.id);
-  if (action === 'ship' || action === 'deliver') {
+  if (action === 'ship' || action === 'deliver' || action === 'hand_over') {
     const after_s = (options.auto_confirm_after_s ?? auto_confirm_default_s) * (action === 'ship' ? 2 : 1);
-    await scheduleJob(trx, autoConfirmJob, { merchant_id: order.merchant_id, order_id: order.id }, { key, run_at: new Date(Date.now() + after_s * 1_000), reschedule: action === 'deliver' });
+    await scheduleJob(trx, autoConfirmJob, { merchant_id: order.merchant_id, order_id: order.id }, { key, run_at: new Date(Date.now() + after_s * 1_000), reschedule: action !== 'ship' });
   } else if (action === 'request_refund') {
     await pauseJob(trx, key);
   } else if ((action === 'reject_refund' || action === 'platform_reject') && (to === 'shipped' || to === 'delivered')) {
@@ -122,7 +126,7 @@ function stockChanges(order: Order, lines: readonly OrderLine[], action: OrderAc
   if (order.stock_by_fulfilment) return [];
   const shipped = order.shipped_at !== null;
   const release = action === 'close' || ((action === 'approve_refund' || action === 'platform_refund') && !shipped);
-  const sell = action === 'ship';
+  const sell = action === 'ship' || action === 'hand_over';
   if (!release && !sell) return [];
   return lines.map((l) => ({
     merchant_id: order.merchant_id,
@@ -271,7 +275,7 @@ async function transitionDistinct(trx: AnyTrx, requests: readonly TransitionRequ
       shipped_at = case when v.ships then now() else o.shipped_at end, tracking_number = v.tracking_number,
       refund_amount_minor = v.refund_amount_minor, updated_at = now()
     from unnest(${col((m) => m.order.merchant_id)}::text[], ${col((m) => m.order.id)}::text[], ${col((m) => m.next.status)}::text[],
-                ${col((m) => m.next.status_before_refund)}::text[], ${col((m) => m.next.expires_at)}::timestamptz[], ${col((m) => m.request.action === 'ship')}::boolean[],
+                ${col((m) => m.next.status_before_refund)}::text[], ${col((m) => m.next.expires_at)}::timestamptz[], ${col((m) => m.request.action === 'ship' || m.request.action === 'hand_over')}::boolean[],
                 ${col((m) => m.next.tracking_number)}::text[], ${col((m) => m.next.refund_amount_minor?.toString() ?? null)}::bigint[])
       as v(merchant_id, id, status, status_before_refund, expires_at, ships, tracking_number, refund_amount_minor)
     where o.merchant_id = v.merchant_id and o.id = v.id

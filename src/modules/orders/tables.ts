@@ -90,12 +90,15 @@ export interface CartItemTable {
 
 export const deliveryKinds = ['express', 'pickup', 'standard', 'cross_border'] as const;
 export type DeliveryKind = (typeof deliveryKinds)[number];
+/** What an order's recorded delivery may be: a checkout's kinds, and `in_store` (sold in a store, handed over at the till: docs/STORES.md). */
+export const orderDeliveryKinds = [...deliveryKinds, 'in_store'] as const;
+export type OrderDeliveryKind = (typeof orderDeliveryKinds)[number];
 
 /** The delivery chosen at checkout, one per order (see migration order_delivery). Personal data: recipient and address. */
 export interface OrderDeliveryTable {
   merchant_id: string;
   order_id: string;
-  kind: DeliveryKind;
+  kind: OrderDeliveryKind;
   location_id: string;
   currency: string;
   price_minor: bigint;

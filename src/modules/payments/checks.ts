@@ -105,11 +105,12 @@ export const checks: readonly InvariantCheck[] = [
     description: 'every payout equals its ledger transfer and the sum of its statement, and each statement line pays exactly what the ledger released to the seller for that payment: a payout never exceeds what was available',
     async run(db) {
       const result = await sql<{ id: string; what: string }>`
-        select p.id, 'amount ' || p.amount_minor || ' but ledger transfer ' || coalesce(t.amount::text, 'missing') || ' and statement ' || coalesce(i.net::text, 'empty') as what
+        select p.id, 'amount ' || p.amount_minor || ' but ledger transfer ' || coalesce(t.amount::text, 'missing') || ' and statement ' || coalesce(i.net::text, 'empty') || ' less seller refunds ' || coalesce(sr.amount, 0) as what
         from payout p
         left join ledger_transfer t on t.id = p.transfer_id and t.code = 'payout'
         left join (select merchant_id, payout_id, sum(net_minor) as net from payout_item group by merchant_id, payout_id) i on i.merchant_id = p.merchant_id and i.payout_id = p.id
-        where t.amount is distinct from p.amount_minor or i.net is distinct from p.amount_minor
+        left join (select merchant_id, payout_id, sum(amount_minor) as amount from payment_seller_refund where payout_id is not null group by merchant_id, payout_id) sr on sr.merchant_id = p.merchant_id and sr.payout_id = p.id
+        where t.amount is distinct from p.amount_minor or i.net - coalesce(sr.amount, 0) is distinct from p.amount_minor
         union all
         select i.payout_id, 'pays ' || i.net_minor || ' for payment ' || i.payment_id || ' but the ledger released ' || coalesce(r.amount, 0)
         from payout_item i left join ledger_transfer r on r.id = 'rel_' || i.payment_id
@@ -120,16 +121,18 @@ export const checks: readonly InvariantCheck[] = [
   },
   {
     name: 'payments.available_is_unpaid_releases',
-    description: 'each seller’s available balance (seller_payable) equals what the ledger released for their payments not yet paid out',
+    description: 'each seller’s available balance (seller_payable) equals what the ledger released for their payments not yet paid out, less the refunds they funded not yet netted by a payout',
     async run(db) {
       const result = await sql<{ owner_id: string; currency: string; available: string; unpaid: string }>`
         select a.owner_id, a.currency, (a.credits_posted - a.debits_posted)::text as available, coalesce(u.unpaid, 0)::text as unpaid
         from ledger_account a
         left join (select p.merchant_id, p.currency, sum(r.amount) as unpaid from payment p join ledger_transfer r on r.id = 'rel_' || p.id
                    where p.payout_id is null group by p.merchant_id, p.currency) u on u.merchant_id = a.owner_id and u.currency = a.currency
-        where a.code = 'seller_payable' and a.credits_posted - a.debits_posted <> coalesce(u.unpaid, 0)
+        left join (select r.merchant_id, r.currency, sum(t.amount) as refunded from payment_seller_refund r join ledger_transfer t on t.id = 'sref_' || r.id
+                   where r.payout_id is null group by r.merchant_id, r.currency) s on s.merchant_id = a.owner_id and s.currency = a.currency
+        where a.code = 'seller_payable' and a.credits_posted - a.debits_posted <> coalesce(u.unpaid, 0) - coalesce(s.refunded, 0)
         limit 100`.execute(db);
-      return result.rows.map((r) => `seller ${r.owner_id} ${r.currency}: available ${r.available} but ${r.unpaid} released and not paid out`);
+      return result.rows.map((r) => `seller ${r.owner_id} ${r.currency}: available ${r.available} but ${r.unpaid} released and not paid out, less the seller refunds not netted`);
     },
   },
 ];

@@ -6,6 +6,7 @@ import { sendPendingRefunds } from './payments.js';
 import type { PaymentProvider } from './provider.js';
 import { runPayouts } from './payouts.js';
 import { registerRoutes } from './routes.js';
+import { registerAuthorisationRoutes } from './authorisation-routes.js';
 import { TestPaymentProvider } from './test-provider.js';
 import { testProviderEnabled, testProviderSecret } from './test-provider-secret.js';
 import { commands } from './cli.js';
@@ -121,7 +122,10 @@ export const paymentsModule = defineModule({
   name: 'payments',
   migrations,
   checks,
-  routes: (router, ctx) => registerRoutes(router, ctx, paymentProviders(ctx)),
+  routes: (router, ctx) => {
+    registerRoutes(router, ctx, paymentProviders(ctx));
+    registerAuthorisationRoutes(router, ctx, paymentProviders(ctx));
+  },
   maintenance: [
     { name: 'payments.test_provider_webhooks', interval_ms: 200, run: whenTestProvider(async (ctx) => senderOf(ctx).round()) },
     { name: 'payments.send_refunds', interval_ms: 2_000, run: whenTestProvider(async (ctx) => void (await sendPendingRefunds(ctx.db, testProvider(ctx)))) },
@@ -146,3 +150,5 @@ export { TestPaymentProvider, testCards, signPayload, signatureHeader } from './
 export { testProviderEnabled, testProviderSecret } from './test-provider-secret.js';
 export { InvalidSignatureError, type ChargeLookup, type PaymentProvider, type ProviderEvent } from './provider.js';
 export { captureUnit, escrowAccounts, lineRefundId, lineRefundUnit, moveMoney, moveMoneyInUnits, refundSplit, refundUnit, releaseUnit, transferIds, type EscrowAccounts } from './escrow.js';
+export { authorisationOf, authorisationRefusal, authorisations_max, chargePayment, paymentById, createPaymentAuthorisation, listPaymentAuthorisations, openPayment, revokePaymentAuthorisation, type ChargeSource, type PaymentAuthorisation } from './authorisations.js';
+export { refundFromSeller, sellerRefundTransferId, type SellerRefund } from './seller-refunds.js';

@@ -138,4 +138,47 @@ export const migrations = [
      alter table payment_line_refund drop constraint payment_line_refund_amount_minor_check;
      alter table payment_line_refund add constraint payment_line_refund_amount_minor_check check (amount_minor >= 0 and amount_minor + platform_funded_minor > 0);`,
   ),
+  sqlMigration(
+    '20261206T1301_payment_authorisations',
+    `-- A consumer's standing authorisation to be charged off-session (issue 18: pay in a store with
+     -- the consumer code): the card sealed at rest, its last four digits, a limit per charge.
+     -- A platform table: it serves every merchant the consumer buys from.
+     create table payment_authorisation (
+       id text primary key,
+       consumer_id text not null,
+       provider text not null,
+       card_sealed text not null,
+       card_last4 text not null check (card_last4 ~ '^[0-9]{4}$'),
+       limit_minor bigint not null check (limit_minor > 0),
+       currency char(3) not null,
+       status text not null check (status in ('active', 'revoked')),
+       created_at timestamptz not null default now(),
+       revoked_at timestamptz,
+       check ((status = 'revoked') = (revoked_at is not null))
+     );
+     create index payment_authorisation_of_consumer on payment_authorisation (consumer_id, currency, created_at desc) where status = 'active';
+     create index payment_authorisation_listed on payment_authorisation (consumer_id, created_at desc);`,
+  ),
+  sqlMigration(
+    '20261206T1301_seller_refunds',
+    `-- Refunds the seller funds once escrow released the money (issue 18: an in-store sale refunded
+     -- at the till): out of the seller's payable balance (ledger transfer sref_<id>), back to the
+     -- buyer through the provider (sent_at), netted by the next payout (payout_id).
+     create table payment_seller_refund (
+       merchant_id text not null,
+       id text not null,
+       payment_id text not null,
+       order_id text not null,
+       currency char(3) not null,
+       amount_minor bigint not null check (amount_minor > 0),
+       reason text not null,
+       payout_id text,
+       sent_at timestamptz,
+       created_at timestamptz not null default now(),
+       primary key (merchant_id, id),
+       foreign key (merchant_id, payment_id) references payment (merchant_id, id)
+     );
+     create index payment_seller_refund_unsent on payment_seller_refund (created_at) where sent_at is null;
+     create index payment_seller_refund_unpaid on payment_seller_refund (merchant_id, currency) where payout_id is null;`,
+  ),
 ];

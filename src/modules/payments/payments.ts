@@ -51,7 +51,7 @@ export async function payCheckout(db: AnyDb, provider: PaymentProvider, checkout
   return [...made, ...payments];
 }
 
-async function authorizeWithRetry(db: AnyDb, provider: PaymentProvider, payment: Payment, payment_method: string): Promise<Payment> {
+export async function authorizeWithRetry(db: AnyDb, provider: PaymentProvider, payment: Payment, payment_method: string): Promise<Payment> {
   const t = tablesOf<PaymentTables>(db);
   for (let attempt = 1; ; attempt++) {
     try {
@@ -350,7 +350,15 @@ export async function sendPendingRefunds(db: AnyDb, provider: PaymentProvider): 
     if (r.amount_minor > 0n) await provider.refund(r.provider_payment_id!, r.amount_minor, `refund_${r.id}`);
     await t.updateTable('payment_line_refund').set({ sent_at: sql`now()` }).where('merchant_id', '=', r.merchant_id).where('id', '=', r.id).execute();
   }
-  return due.length + lines.length;
+  // Refunds the seller funded after release (seller-refunds.ts).
+  const funded = await sql<{ merchant_id: string; id: string; amount_minor: bigint; provider_payment_id: string }>`
+    select r.merchant_id, r.id, r.amount_minor, p.provider_payment_id from payment_seller_refund r join payment p on p.merchant_id = r.merchant_id and p.id = r.payment_id
+    where r.sent_at is null and p.provider = ${provider.name} order by r.created_at limit 100`.execute(db);
+  for (const r of funded.rows) {
+    await provider.refund(r.provider_payment_id, BigInt(r.amount_minor), `refund_${r.id}`);
+    await sql`update payment_seller_refund set sent_at = now() where merchant_id = ${r.merchant_id} and id = ${r.id}`.execute(db);
+  }
+  return due.length + lines.length + funded.rows.length;
 }
 
 export async function paymentsOf(db: AnyDb, merchant_id: string, filter: { order_id?: string | undefined; before_id?: string | undefined; limit: number }): Promise<Payment[]> {

@@ -91,7 +91,11 @@ async function payOutIn(trx: AnyTrx, merchant_id: string, currency: string, requ
     return { merchant_id, payout_id, order_id: p.order_id, payment_id: p.id, gross_minor: gross, commission_minor: commission, refunded_minor: gross - commission - net, net_minor: net };
   });
   const sum = (k: 'gross_minor' | 'commission_minor' | 'refunded_minor' | 'net_minor') => items.reduce((s, i) => s + i[k], 0n);
-  const amount = sum('net_minor');
+  // Refunds the seller funded after release (seller-refunds.ts) came out of the same balance: netted here.
+  const sellerRefunds = await sql<{ id: string; amount_minor: string }>`
+    select id, amount_minor::text from payment_seller_refund where merchant_id = ${merchant_id} and currency = ${currency} and payout_id is null order by id for update`.execute(trx);
+  const netted = sellerRefunds.rows.reduce((s, r) => s + BigInt(r.amount_minor), 0n);
+  const amount = sum('net_minor') - netted;
   if (amount <= 0n) return undefined;
   approve?.(amount);
   const accounts = await escrowAccounts(trx, merchant_id, currency);
@@ -99,7 +103,8 @@ async function payOutIn(trx: AnyTrx, merchant_id: string, currency: string, requ
   const [outcomes] = await applyTransfers(trx, [[{ id: transfer_id, kind: 'posted', debit_account_id: accounts.seller.id, credit_account_id: accounts.clearing.id, amount, currency, code: 'payout', reference: payout_id }]]);
   const outcome = outcomes![0]!;
   if (!outcome.ok) throw new Error(`ledger refused the payout of ${amount} ${currency} to ${merchant_id}: ${outcome.error}`);
-  await t.insertInto('payout').values({ merchant_id, id: payout_id, currency, amount_minor: amount, gross_minor: sum('gross_minor'), commission_minor: sum('commission_minor'), refunded_minor: sum('refunded_minor'), transfer_id, requested_by }).execute();
+  await t.insertInto('payout').values({ merchant_id, id: payout_id, currency, amount_minor: amount, gross_minor: sum('gross_minor'), commission_minor: sum('commission_minor'), refunded_minor: sum('refunded_minor') + netted, transfer_id, requested_by }).execute();
+  if (sellerRefunds.rows.length > 0) await sql`update payment_seller_refund set payout_id = ${payout_id} where merchant_id = ${merchant_id} and id = any(${sellerRefunds.rows.map((r) => r.id)}::text[])`.execute(trx);
   await t.insertInto('payout_item').values(items).execute();
   await t.updateTable('payment').set({ payout_id }).where('merchant_id', '=', merchant_id).where('id', 'in', payments.map((p) => p.id)).execute();
   await publish(trx, payoutPaid, merchant_id, { payout_id, currency, amount_minor: toJsonAmount(amount), orders: items.length, requested_by });

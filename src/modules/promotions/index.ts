@@ -62,3 +62,4 @@ export { platformFundedLines, platformFundedOfOrders, setPromotionFunding } from
 export type { Funding, PromotionTables } from './tables.js';
 export { screenOfToken, type ScreenDevice } from './screens.js';
 export { screenTokenHeader } from './screen-routes.js';
+export { walletOf, type WalletEntry } from './wallet.js';
