@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kernelChecks, runChecks } from '../src/kernel/checks.js';
+import { inTransaction } from '../src/kernel/db.js';
 import { OutboxDispatcher } from '../src/kernel/events/dispatcher.js';
 import { runPayouts, sendPendingRefunds, testCards, TestPaymentProvider } from '../src/modules/payments/index.js';
 import { setInStoreRelease } from '../src/modules/instore/index.js';
@@ -272,7 +273,11 @@ describe('selling in a store', () => {
   });
 
   it('with release after the auto-confirm window, a refund comes out of escrow through the order', async () => {
-    await setInStoreRelease(db(), seller.id, 'auto_confirm');
+    const put = await seller.call('PUT', '/v1/instore/settings', { body: { in_store_release: 'auto_confirm' } });
+    expect(put.status, put.text).toBe(200);
+    expect((await seller.call('GET', '/v1/instore/settings')).body).toEqual({ in_store_release: 'auto_confirm' });
+    const bad = await seller.call('PUT', '/v1/instore/settings', { body: { in_store_release: 'never' } });
+    expect(bad.status).toBe(400);
     try {
       const before = await balance();
       const sold = await sellInStore(platform.ctx, aSale({ lines: [{ variant_id: item.variant_id, quantity: 1 }] }));
@@ -313,6 +318,24 @@ describe('selling in a store', () => {
     const rows = await sql<{ n: number }>`select count(*)::int as n from instore_sale where merchant_id = ${seller.id} and source_id = ${sale.source.id}`.execute(db());
     expect(rows.rows[0]!.n).toBe(1);
     await settle();
+    await invariantsHold();
+  });
+
+  it('bos check catches a sale whose stock moved elsewhere, or that is not its order’s store', async () => {
+    const sold = await sellInStore(platform.ctx, aSale({ lines: [{ variant_id: item.variant_id, quantity: 1 }] }));
+    expect(sold.ok).toBe(true);
+    if (!sold.ok) return;
+    await settle();
+    const instoreChecks = modules.flatMap((m) => m.checks ?? []).filter((c) => c.name.startsWith('instore.'));
+    const violationsAfter = (corrupt: string) =>
+      inTransaction(db(), async (trx) => {
+        if (corrupt === 'stock') await sql`update stock_movement set location_id = ${warehouse} where merchant_id = ${seller.id} and reference = ${sold.sale.order_id} and reason = 'sale'`.execute(trx);
+        else await sql`update instore_sale set location_id = ${warehouse} where merchant_id = ${seller.id} and id = ${sold.sale.sale_id}`.execute(trx);
+        const found = (await runChecks(trx, instoreChecks)).flatMap((r) => r.violations);
+        throw Object.assign(new Error('rolled back'), { found });
+      }).catch((e: { found: string[] }) => e.found);
+    expect(await violationsAfter('stock')).toEqual([expect.stringMatching(/sold 1 but the store's stock sold 0/)]);
+    expect((await violationsAfter('location')).join('\n')).toContain(`is at ${warehouse} but its order at ${store}`);
     await invariantsHold();
   });
 });

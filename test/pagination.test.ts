@@ -212,6 +212,13 @@ const fixtures: Record<string, ListFixture> = {
       return { path: '/v1/store-disputes?status=open', add: async () => void (await aDisputeRow(platform.database.db, m, s)) };
     },
   },
+  listPosRegisters: {
+    setup: async (m) => {
+      const location_id = await aLocation(m, 'store');
+      let tills = 0;
+      return { path: '/v1/pos/registers', add: async () => void (await created(m.call('POST', '/v1/pos/registers', { body: { location_id, name: `Till ${++tills}` } }))) };
+    },
+  },
   listScreens: { setup: async (m) => ({ path: '/v1/screens', add: async () => void (await created(m.call('POST', '/v1/screens', { body: { location_id: await aLocation(m, 'store'), name: 'Entrance' } }))) }) },
   listClaimableCoupons: {
     setup: async (m) => {

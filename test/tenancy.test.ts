@@ -143,6 +143,39 @@ async function aPromotion(a: TestMerchant): Promise<string> {
   return res.body.id as string;
 }
 
+/** A's till: a store, a register with an open session, a sale with a product scanned in. */
+async function aTillSale(a: TestMerchant): Promise<{ location_id: string; register_id: string; session_id: string; sale_id: string; variant_id: string; barcode: string }> {
+  const location_id = await aLocation(a);
+  const barcode = `20${Math.floor(Math.random() * 1e11)}`;
+  const product = await a.call('POST', '/v1/products', { body: { title: 'Till tea', status: 'published', variants: [{ sku: `TILL-${barcode}`, barcode, prices: [{ currency: 'EUR', amount_minor: 500 }] }] } });
+  expect(product.status, product.text).toBe(201);
+  const variant_id = product.body.variants[0].id as string;
+  const register = await a.call('POST', '/v1/pos/registers', { body: { location_id, name: 'Till' } });
+  expect(register.status, register.text).toBe(201);
+  const session = await a.call('POST', '/v1/pos/sessions', { body: { register_id: register.body.id, opening_float_minor: 0 } });
+  expect(session.status, session.text).toBe(201);
+  const sale = await a.call('POST', `/v1/pos/sessions/${session.body.id}/sales`);
+  expect(sale.status, sale.text).toBe(201);
+  expect((await a.call('POST', `/v1/pos/sales/${sale.body.id}/scans`, { body: { barcode } })).status).toBe(200);
+  return { location_id, register_id: register.body.id as string, session_id: session.body.id as string, sale_id: sale.body.id as string, variant_id, barcode };
+}
+
+const tillSaleItem = (segment: string, body?: (t: Awaited<ReturnType<typeof aTillSale>>) => unknown): Fixture => ({
+  kind: 'item',
+  setup: async (a) => {
+    const t = await aTillSale(a);
+    return { path: `/v1/pos/sales/${t.sale_id}${segment}`, marker: t.sale_id, readBack: `/v1/pos/sales/${t.sale_id}`, ...(body === undefined ? {} : { body: body(t) }) };
+  },
+});
+
+const tillSessionItem = (segment: string, body?: unknown): Fixture => ({
+  kind: 'item',
+  setup: async (a) => {
+    const t = await aTillSale(a);
+    return { path: `/v1/pos/sessions/${t.session_id}${segment}`, marker: t.session_id, readBack: `/v1/pos/sessions/${t.session_id}`, ...(body === undefined ? {} : { body }) };
+  },
+});
+
 const fixtures: Record<string, Fixture> = {
   estimateAudience: { kind: 'own', request: { path: '/v1/audience-estimates', body: { rule: { kind: 'consent', purpose: 'marketing' } } } },
   listAudienceTraits: { kind: 'own', request: { path: '/v1/audience-traits' } },
@@ -169,6 +202,14 @@ const fixtures: Record<string, Fixture> = {
   updateApiKey: { kind: 'item', setup: async (a) => { const id = await aKey(a); return { path: `/v1/api-keys/${id}`, body: { name: 'hijacked' }, marker: id }; } },
   listAuditEvents: { kind: 'collection', setup: async (a) => ({ path: '/v1/audit-events?limit=100', marker: await aKey(a) }) },
   createLocation: { kind: 'own', request: { path: '/v1/locations', body: location('OWN-1') } },
+  getInStoreSettings: {
+    kind: 'collection',
+    setup: async (a) => {
+      expect((await a.call('PUT', '/v1/instore/settings', { body: { in_store_release: 'auto_confirm' } })).status).toBe(200);
+      return { path: '/v1/instore/settings', marker: '"in_store_release":"auto_confirm"' };
+    },
+  },
+  putInStoreSettings: { kind: 'own', request: { path: '/v1/instore/settings', body: { in_store_release: 'at_once' } } },
   getDeliverySettings: {
     kind: 'collection',
     setup: async (a) => {
@@ -477,6 +518,20 @@ const fixtures: Record<string, Fixture> = {
       return { path: `/v1/store-sessions/${session_id}/resolve`, body: { lines: [] }, marker: session_id, readBack: `/v1/store-sessions/${session_id}` };
     },
   },
+  createPosRegister: { kind: 'own', asConsole: true, request: { path: '/v1/pos/registers', prepare: async () => ({ location_id: await aLocation(b), name: 'Own till' }) } },
+  listPosRegisters: { kind: 'collection', setup: async (a) => ({ path: '/v1/pos/registers?limit=100', marker: (await aTillSale(a)).register_id }) },
+  setClerkStores: { kind: 'item', setup: async (a) => { const clerk = await a.signIn('clerk'); return { path: `/v1/pos/clerks/${clerk.user_id}`, body: { location_ids: [] }, marker: clerk.user_id }; } },
+  getClerkStores: { kind: 'item', setup: async (a) => { const clerk = await a.signIn('clerk'); return { path: `/v1/pos/clerks/${clerk.user_id}`, marker: clerk.user_id }; } },
+  openPosSession: { kind: 'item', setup: async (a) => { const t = await aTillSale(a); return { path: '/v1/pos/sessions', body: { register_id: t.register_id, opening_float_minor: 0 }, marker: t.register_id, readBack: `/v1/pos/registers?location_id=${t.location_id}` }; } },
+  getPosSession: tillSessionItem(''),
+  startPosSale: tillSessionItem('/sales'),
+  closePosSession: tillSessionItem('/close', {}),
+  refundAtPosSession: tillSessionItem('/refunds', { order_id: 'ord_none' }),
+  getPosSale: tillSaleItem(''),
+  scanIntoPosSale: tillSaleItem('/scans', (t) => ({ barcode: t.barcode })),
+  setPosSaleLine: { kind: 'item', setup: async (a) => { const t = await aTillSale(a); return { path: `/v1/pos/sales/${t.sale_id}/lines/${t.variant_id}`, body: { quantity: 0 }, marker: t.sale_id, readBack: `/v1/pos/sales/${t.sale_id}` }; } },
+  sendPosReceipt: tillSaleItem('/receipt', () => ({ email: 'intruder@example.com' })),
+  payPosSale: tillSaleItem('/pay', () => ({ method: 'card', card: 'tok_visa' })),
 };
 
 /** A guide of one of A's stores. */

@@ -6,6 +6,8 @@ import { saleOfOrder } from '../../modules/instore/index.js';
 import { mailFrom } from '../../modules/mail/index.js';
 import { orderClosed, orderPaid } from '../../modules/orders/index.js';
 import { declineClosedSale, declineFailedSales } from './await-sale.js';
+import { payPorts } from './ports-baskets.js';
+import { registerPayBasketRoutes } from './routes-baskets.js';
 import { registerGateRoutes } from './routes-gates.js';
 import { handOverPaidSale } from './steps/hand-over.js';
 import { finishStuckSessions } from './unattended.js';
@@ -25,6 +27,9 @@ import { finishStuckSessions } from './unattended.js';
 export const sellInStoreFlow = defineFlow({
   name: 'sell-in-store',
   routes: (router: ModuleRouter, ctx: ModuleContext) => {
+    // Paying a scan-and-pay basket or a till sale, refunds at a till (routes-baskets.ts).
+    registerPayBasketRoutes(router, ctx, payPorts);
+    // Unattended stores: gates, review, disputes (routes-gates.ts).
     registerGateRoutes(router, ctx);
   },
   handlers: ({ db, config }) => [

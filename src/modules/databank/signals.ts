@@ -28,6 +28,9 @@ const byName: Record<string, Signal> = {
   'sample claimed': 'interested',
   'sample received': 'interested',
   'coupon claimed': 'interested',
+  // In a store (instore's databank-events.ts): walking in with a scan-and-pay basket or a code, scanning a product.
+  'store visited': 'interested',
+  'product scanned': 'interested',
   'order completed': 'purchase',
   'order paid': 'purchase',
   'product reviewed': 'loyal',

@@ -1,11 +1,11 @@
 import { z } from '@hono/zod-openapi';
 import { decodeCursor, pageQuerySchema, pageSchema, toPage } from '../../kernel/http/pagination.js';
-import { defineRoute, jsonResponse } from '../../kernel/http/route.js';
+import { defineRoute, jsonBody, jsonResponse } from '../../kernel/http/route.js';
 import { toJsonAmount } from '../../kernel/money.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
 import { consumerToken, consumerTokenHeader, requireConsumer } from '../accounts/index.js';
-import { consumerReceipts, receiptText, refundsOf, saleOfOrder, type SaleRow } from './sales.js';
+import { consumerReceipts, inStoreRelease, receiptText, refundsOf, saleOfOrder, setInStoreRelease, type SaleRow } from './sales.js';
 
 const receiptOut = z
   .object({
@@ -80,7 +80,38 @@ export const orderReceiptRoute = defineRoute({
   responses: { 200: jsonResponse(receiptOut.extend({ refunds: z.array(z.object({ id: z.string(), amount_minor: z.number().int(), funded_by: z.enum(['escrow', 'seller']), lines: z.array(z.object({ variant_id: z.string(), quantity: z.number().int() })), actor: z.string(), created_at: z.string() })) }), 'The receipt') },
 });
 
+const inStoreSettingsSchema = z
+  .object({
+    in_store_release: z.enum(['at_once', 'auto_confirm']).openapi({ description: '`at_once` (default): an in-store order completes when handed over and its escrow is released to the seller; `auto_confirm`: it waits the auto-confirm window as online, and a refund until then comes from escrow' }),
+  })
+  .strict()
+  .openapi('InStoreSettings');
+
+export const getInStoreSettingsRoute = defineRoute({
+  operationId: 'getInStoreSettings',
+  method: 'get',
+  path: '/v1/instore/settings',
+  tags: ['Stores'],
+  summary: 'The merchant’s in-store settings: when an in-store sale’s escrow is released',
+  access: { scope: ['locations:read', 'locations:write'], tenancy: 'merchant' },
+  responses: { 200: jsonResponse(inStoreSettingsSchema, 'The settings (the defaults until changed)') },
+});
+
+export const putInStoreSettingsRoute = defineRoute({
+  operationId: 'putInStoreSettings',
+  method: 'put',
+  path: '/v1/instore/settings',
+  tags: ['Stores'],
+  summary: 'Replace the merchant’s in-store settings; sales handed over from now on follow them',
+  access: { scope: 'locations:write', tenancy: 'merchant' },
+  request: jsonBody(inStoreSettingsSchema),
+  responses: { 200: jsonResponse(inStoreSettingsSchema, 'The settings as saved') },
+});
+
 export function registerSalesRoutes(router: ModuleRouter, { db }: ModuleContext): void {
+  router.route(getInStoreSettingsRoute, async (c) => c.json({ in_store_release: await inStoreRelease(db, c.get('caller').merchant_id) }, 200));
+  router.route(putInStoreSettingsRoute, async (c) => c.json({ in_store_release: await setInStoreRelease(db, c.get('caller').merchant_id, c.req.valid('json').in_store_release) }, 200));
+
   router.route(accountReceiptsRoute, async (c) => {
     const consumer = await requireConsumer(db, c.req.valid('header')[consumerTokenHeader]);
     const q = c.req.valid('query');

@@ -159,4 +159,10 @@ export const migrations = [
      -- \`bos operator add-user\`, never through the API.
      alter table merchant add column platform_operator boolean not null default false;`,
   ),
+  sqlMigration(
+    '20261206T1304_console_role_clerk',
+    `-- Clerks run the tills of the stores they are bound to (instore's pos_clerk_store).
+     alter table console_user drop constraint console_user_role_check;
+     alter table console_user add constraint console_user_role_check check (role in ('owner', 'admin', 'staff', 'viewer', 'clerk'));`,
+  ),
 ];

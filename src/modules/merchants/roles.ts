@@ -14,8 +14,10 @@ import type { ConsoleRole } from './tables.js';
  */
 const staff: { runs: string[]; alsoScopes: Scope[] } = { runs: ['catalog', 'inventory', 'orders', 'logistics', 'fulfilment'], alsoScopes: ['merchant:read', 'locations:read', 'payments:read', 'consumers:read'] };
 const viewer: { reads: string[]; alsoScopes: Scope[] } = { reads: ['locations', 'catalog', 'inventory', 'orders', 'payments', 'databank', 'logistics', 'fulfilment'], alsoScopes: ['merchant:read'] };
+/** Clerks run the tills of the stores they are bound to (instore's `pos_clerk_store`), and look things up. */
+const clerk: Scope[] = ['pos:read', 'pos:write', 'merchant:read', 'locations:read', 'catalog:read', 'inventory:read', 'orders:read'];
 
-export const consoleRoles = ['owner', 'admin', 'staff', 'viewer'] as const satisfies readonly ConsoleRole[];
+export const consoleRoles = ['owner', 'admin', 'staff', 'viewer', 'clerk'] as const satisfies readonly ConsoleRole[];
 
 /**
  * A role's scopes; in the platform operator's own account (`merchant.platform_operator`) also the
@@ -24,7 +26,7 @@ export const consoleRoles = ['owner', 'admin', 'staff', 'viewer'] as const satis
  */
 export function scopesOfRole(role: ConsoleRole, scopes: ScopeCatalogue, platform_operator = false): Scope[] {
   const merchantScopes = scopesOfMerchantRole(role, scopes);
-  if (!platform_operator) return merchantScopes;
+  if (!platform_operator || role === 'clerk') return merchantScopes;
   const platform = scopes.ofKind('platform').filter((s) => role !== 'viewer' || s.endsWith(':read'));
   return [...merchantScopes, ...platform];
 }
@@ -39,6 +41,8 @@ function scopesOfMerchantRole(role: ConsoleRole, scopes: ScopeCatalogue): Scope[
       return declared(scopes, [...staff.alsoScopes, ...scopes.ofModules(staff.runs)]);
     case 'viewer':
       return declared(scopes, [...viewer.alsoScopes, ...scopes.ofModules(viewer.reads, 'read')]);
+    case 'clerk':
+      return declared(scopes, clerk);
   }
 }
 

@@ -2,7 +2,7 @@ import type { Generated } from 'kysely';
 import type { KeyKind, Scope } from '../../kernel/http/scopes.js';
 
 export type MerchantKind = 'brand' | 'retailer' | 'wholesale' | 'individual';
-export type ConsoleRole = 'owner' | 'admin' | 'staff' | 'viewer';
+export type ConsoleRole = 'owner' | 'admin' | 'staff' | 'viewer' | 'clerk';
 
 export interface MerchantTable {
   id: string;

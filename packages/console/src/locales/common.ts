@@ -52,7 +52,7 @@ export const common = {
       recorded: 'Recorded, not sent',
       failed: 'Failed',
     },
-    role: { owner: 'Owner', admin: 'Admin', staff: 'Staff', viewer: 'Viewer' },
+    role: { owner: 'Owner', admin: 'Admin', staff: 'Staff', viewer: 'Viewer', clerk: 'Clerk' },
     stage: { aware: 'Aware', interested: 'Interested', purchased: 'Purchased', loyal: 'Loyal' },
     twoFactor: {
       title: 'Two-factor sign-in',
@@ -140,7 +140,7 @@ export const common = {
       recorded: '已记录，未发送',
       failed: '失败',
     },
-    role: { owner: '所有者', admin: '管理员', staff: '员工', viewer: '只读' },
+    role: { owner: '所有者', admin: '管理员', staff: '员工', viewer: '只读', clerk: '收银员' },
     stage: { aware: '认知', interested: '兴趣', purchased: '购买', loyal: '忠诚' },
     twoFactor: {
       title: '两步验证登录',

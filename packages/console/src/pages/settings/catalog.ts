@@ -22,7 +22,7 @@ export const keyKinds = ['secret', 'publishable'] as const satisfies readonly Ke
 /** Subscribing to `*` receives every event type, including ones added later. */
 export const allEvents = '*' as const;
 
-export const roles = ['owner', 'admin', 'staff', 'viewer'] as const satisfies readonly Role[];
+export const roles = ['owner', 'admin', 'staff', 'viewer', 'clerk'] as const satisfies readonly Role[];
 
 export const deliveryStatuses = ['pending', 'succeeded', 'failed', 'dead'] as const satisfies readonly Schemas['WebhookDelivery']['status'][];
 
