@@ -60,7 +60,13 @@ export function sellContext(ctx: ModuleContext): SellContext {
  * order and the sale is declined (the answer is then that problem, 402).
  */
 export async function sellInStore(ctx: ModuleContext | SellContext, sale: InStoreSale): Promise<SellOutcome> {
-  const sell = 'provider' in ctx ? ctx : sellContext(ctx);
+  let sell: SellContext;
+  try {
+    sell = 'provider' in ctx ? ctx : sellContext(ctx);
+  } catch (error) {
+    if (error instanceof Problem) return { ok: false, problem: error };
+    throw error;
+  }
   const invalid = validate(sale);
   if (invalid !== undefined) return { ok: false, problem: invalid };
   let opened: { sale: SaleRow; fresh: boolean; card?: string | undefined; authorisation_id?: string | undefined };
@@ -126,7 +132,7 @@ export async function sellInStore(ctx: ModuleContext | SellContext, sale: InStor
         coupons,
         actor: sale.actor,
       });
-      if (payment_id === null) await handOverPaidSale(trx, row, { actor: sale.actor, pay: true, mail_from: sell.mail_from });
+      if (payment_id === null) await handOverPaidSale(trx, row, { pay: true, mail_from: sell.mail_from });
       return { sale: row, fresh: true, card: sale.payment.method === 'card' ? sale.payment.card : undefined, authorisation_id };
     });
   } catch (error) {

@@ -17,7 +17,7 @@ export const hand_over_actor = 'system:sell-in-store';
  *
  * Undo: the transaction; once committed, a refund (refund.ts).
  */
-export async function handOverPaidSale(trx: AnyTrx, sale: SaleRow, options: { actor?: string; pay?: boolean; mail_from: string }): Promise<SaleRow> {
+export async function handOverPaidSale(trx: AnyTrx, sale: SaleRow, options: { pay?: boolean; mail_from: string }): Promise<SaleRow> {
   const actor = hand_over_actor;
   if (options.pay === true) await transitionOrder(trx, sale.merchant_id, sale.order_id, 'pay', { actor, reason: 'an in-store sale with nothing to pay' });
   await transitionOrder(trx, sale.merchant_id, sale.order_id, 'hand_over', { actor, reason: `sold in store (${sale.source_kind} ${sale.source_id})` });
