@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { defineRoute, jsonBody, jsonResponse } from '../../kernel/http/route.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { deviceParam, disputeJson, disputeParam, instoreDevices, instoreWrite, sessionJson, sessionParam, sessionSchema, storeDisputeSchema } from '../../modules/instore/index.js';
-import type { InStoreSaleResult } from './contract.js';
+import { inStoreSaleJson, inStoreSaleSchema } from './http.js';
 import { decideStoreDispute, enterStore, exitStore, resolveStoreSession, type ExitOutcome } from './unattended.js';
 
 /**
@@ -12,47 +12,17 @@ import { decideStoreDispute, enterStore, exitStore, resolveStoreSession, type Ex
  */
 const id = z.string().min(1).max(64);
 
-const saleLineSchema = z.object({ variant_id: z.string(), sku: z.string(), title: z.string(), quantity: z.number().int(), unit_price_minor: z.number().int(), discount_minor: z.number().int(), total_minor: z.number().int() });
-const gateSaleSchema = z
-  .object({
-    sale_id: z.string(),
-    order_id: z.string(),
-    order_number: z.string(),
-    status: z.enum(['processing', 'paid', 'declined']),
-    currency: z.string(),
-    subtotal_minor: z.number().int(),
-    discount_minor: z.number().int(),
-    total_minor: z.number().int(),
-    lines: z.array(saleLineSchema),
-    coupons_applied: z.array(z.object({ code: z.string(), discount_minor: z.number().int() })),
-    points_earned: z.number().int(),
-  })
-  .openapi('GateSale');
-const saleJson = (s: InStoreSaleResult) => ({
-  sale_id: s.sale_id,
-  order_id: s.order_id,
-  order_number: s.order_number,
-  status: s.status,
-  currency: s.currency,
-  subtotal_minor: Number(s.subtotal_minor),
-  discount_minor: Number(s.discount_minor),
-  total_minor: Number(s.total_minor),
-  lines: s.lines.map((l) => ({ ...l, unit_price_minor: Number(l.unit_price_minor), discount_minor: Number(l.discount_minor), total_minor: Number(l.total_minor) })),
-  coupons_applied: s.coupons_applied.map((c) => ({ code: c.code, discount_minor: Number(c.discount_minor) })),
-  points_earned: s.points_earned,
-});
-
 const exitSchema = z
   .object({
     outcome: z.enum(['charged', 'review', 'empty']),
     session: sessionSchema,
-    sale: gateSaleSchema.optional().openapi({ description: 'with `charged`: the sale and its receipt' }),
+    sale: inStoreSaleSchema.optional().openapi({ description: 'with `charged`: the sale and its receipt' }),
     review_reasons: z.array(z.object({ reason: z.string(), variant_id: z.string().optional(), event_ids: z.array(z.string()).optional(), detail: z.string().optional() })).optional(),
   })
   .openapi('GateExit');
 const exitJson = (o: ExitOutcome) => {
   const session = sessionJson(o.session);
-  if (o.outcome === 'charged') return { outcome: o.outcome, session, sale: saleJson(o.sale) };
+  if (o.outcome === 'charged') return { outcome: o.outcome, session, sale: inStoreSaleJson(o.sale) };
   if (o.outcome === 'review') return { outcome: o.outcome, session, review_reasons: session.review_reasons };
   return { outcome: o.outcome, session };
 };
