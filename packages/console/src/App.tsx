@@ -17,6 +17,8 @@ const OrderDetail = lazy(() => import('./pages/orders/OrderDetail'));
 const Shipments = lazy(() => import('./pages/shipments/Shipments'));
 const CarrierPerformance = lazy(() => import('./pages/shipments/CarrierPerformance'));
 const LocalDelivery = lazy(() => import('./pages/localDelivery/LocalDelivery'));
+const Stores = lazy(() => import('./pages/stores/Stores'));
+const StorePage = lazy(() => import('./pages/stores/StorePage'));
 const Fulfilment = lazy(() => import('./pages/fulfilment/Fulfilment'));
 const Payouts = lazy(() => import('./pages/payouts/Payouts'));
 const PayoutDetail = lazy(() => import('./pages/payouts/PayoutDetail'));
@@ -86,6 +88,8 @@ export function App() {
         <Route path="shipments" element={page(<Shipments />)} />
         <Route path="shipments/performance" element={page(<CarrierPerformance />)} />
         <Route path="local-delivery" element={page(<LocalDelivery />)} />
+        <Route path="stores" element={page(<Stores />)} />
+        <Route path="stores/:locationId" element={page(<StorePage />)} />
         <Route path="fulfilment" element={page(<Fulfilment />)} />
         <Route path="pickup" element={page(<PickupDesk />)} />
         <Route path="payouts" element={page(<Payouts />)} />

@@ -19,6 +19,7 @@ import { analysis } from './locales/analysis';
 import { settings } from './locales/settings';
 import { shipments } from './locales/shipments';
 import { stock } from './locales/stock';
+import { membership, stores } from './locales/stores';
 
 /**
  * English and Simplified Chinese. Each page has its own namespace (src/locales/<page>.ts) with
@@ -29,7 +30,7 @@ export const languages = [
   { code: 'zh-CN', label: '简体中文' },
 ] as const;
 
-const namespaces = { common, overview, catalog, stock, orders, fulfilment, pickup, shipments, payouts, promotions, audiences, campaigns, sampling, analysis, consumers, settings, mail, platform, localDelivery };
+const namespaces = { common, overview, catalog, stock, orders, fulfilment, pickup, shipments, payouts, promotions, audiences, campaigns, sampling, analysis, consumers, settings, mail, platform, localDelivery, stores, membership };
 const storageKey = 'openbos.language';
 
 function initialLanguage(): string {

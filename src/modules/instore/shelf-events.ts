@@ -79,7 +79,7 @@ export async function ingestShelfEvents(db: AnyDb, merchant_id: string, events: 
     const touched = [...new Set(candidates.map((c) => c.session_id))].sort();
     let sessions_updated = 0;
     if (touched.length > 0) {
-      const open = await sql<{ id: string }>`select id from store_session where merchant_id = ${merchant_id} and id = any(${touched}) and status = 'open' order by id for update`.execute(trx);
+      const open = await sql<{ id: string }>`select id from store_session where merchant_id = ${merchant_id} and id = any(${touched}) and status = 'open' order by id for no key update`.execute(trx);
       for (const s of open.rows) {
         await foldSession(trx, merchant_id, s.id);
         sessions_updated++;

@@ -12,6 +12,7 @@ const sections = [
   { to: '/fulfilment', key: 'fulfilment', end: false, scope: 'fulfilments:read' },
   { to: '/pickup', key: 'pickup', end: false, scope: 'fulfilments:read' },
   { to: '/local-delivery', key: 'localDelivery', end: false, scope: 'fulfilments:read' },
+  { to: '/stores', key: 'stores', end: false, scope: 'stores:read' },
   { to: '/shipments', key: 'shipments', end: false, scope: 'shipments:read' },
   { to: '/payouts', key: 'payouts', end: false },
   { to: '/promotions', key: 'promotions', end: false, scope: 'promotions:read' },

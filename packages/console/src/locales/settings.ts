@@ -38,7 +38,7 @@ export const settings = {
       reasons: { no_consent: 'no consent', capped: 'capped', quiet_hours: 'quiet hours', erased: 'erased', no_contact: 'no contact point', duplicate: 'another campaign recently', control: 'control group', interrupted: 'interrupted', refused: 'refused' },
     },
     tabsLabel: 'Settings sections',
-    tabs: { store: 'Store', keys: 'API keys', webhooks: 'Webhooks', users: 'Users', security: 'Security', reach: 'Reach', audit: 'Audit log' },
+    tabs: { store: 'Store', keys: 'API keys', webhooks: 'Webhooks', users: 'Users', security: 'Security', reach: 'Reach', membership: 'Membership', audit: 'Audit log' },
     store: {
       title: 'Store profile',
       timeZone: 'Time zone',
@@ -433,7 +433,7 @@ export const settings = {
       reasons: { no_consent: '未同意', capped: '超出频次上限', quiet_hours: '免打扰时段', erased: '已删除', no_contact: '无联系方式', duplicate: '近期已收到其他活动', control: '对照组', interrupted: '已中断', refused: '已拒绝' },
     },
     tabsLabel: '设置分区',
-    tabs: { store: '店铺', keys: 'API 密钥', webhooks: 'Webhook', users: '用户', security: '安全', reach: '触达', audit: '审计日志' },
+    tabs: { store: '店铺', keys: 'API 密钥', webhooks: 'Webhook', users: '用户', security: '安全', reach: '触达', membership: '会员', audit: '审计日志' },
     store: {
       title: '店铺资料',
       timeZone: '时区',

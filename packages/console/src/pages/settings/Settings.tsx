@@ -4,6 +4,7 @@ import { useSearchParams } from 'react-router';
 import { PageHeader } from '../../components/PageHeader';
 import { ApiKeysTab } from './ApiKeys';
 import { ReachTab } from './Reach';
+import { MembershipTab } from './Membership';
 import { AuditTab } from './Audit';
 import { SecurityTab } from './Security';
 import { StoreTab } from './Store';
@@ -11,14 +12,14 @@ import { UsersTab } from './Users';
 import { WebhooksTab } from './Webhooks';
 import './settings.css';
 
-const tabs = ['keys', 'webhooks', 'users', 'security', 'store', 'reach', 'audit'] as const;
+const tabs = ['keys', 'webhooks', 'users', 'security', 'store', 'reach', 'membership', 'audit'] as const;
 type Tab = (typeof tabs)[number];
 
 function isTab(value: string | null): value is Tab {
   return (tabs as readonly (string | null)[]).includes(value);
 }
 
-const panels: Record<Tab, ComponentType> = { store: StoreTab, keys: ApiKeysTab, webhooks: WebhooksTab, users: UsersTab, security: SecurityTab, reach: ReachTab, audit: AuditTab };
+const panels: Record<Tab, ComponentType> = { store: StoreTab, keys: ApiKeysTab, webhooks: WebhooksTab, users: UsersTab, security: SecurityTab, reach: ReachTab, membership: MembershipTab, audit: AuditTab };
 
 /**
  * Settings: the store's profile (its time zone), API keys, webhooks, console users, security (two-factor sign-in) and the audit trail, one tab each. The open tab is
