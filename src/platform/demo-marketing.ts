@@ -190,24 +190,24 @@ export async function runMarketingDemo(app: { request: (path: string, init: Requ
   }
   const campaign_id = campaign.body.id as string;
   out.campaign_id = campaign_id;
-  const started = await call('POST', `/v1/campaigns/${campaign_id}/start`);
-  if (started.status !== 200) {
-    logger.warn({ problem: started.body }, 'marketing demo: the campaign could not be started');
-    return out;
+  // A first start at night would have every email held by the quiet hours (21:00 to 08:00 in
+  // the consumer's zone) and show an empty campaign: the demo's first step goes out at any hour,
+  // and the chain's quiet hours are put back once it has.
+  const reach = await call('GET', '/v1/reach/settings');
+  const quiet_hours = reach.status === 200 ? (reach.body.quiet_hours ?? null) : null;
+  if (quiet_hours !== null) await call('PUT', '/v1/reach/settings', { quiet_hours: null });
+  let sends: FirstSend[];
+  try {
+    const started = await call('POST', `/v1/campaigns/${campaign_id}/start`);
+    if (started.status !== 200) {
+      logger.warn({ problem: started.body }, 'marketing demo: the campaign could not be started');
+      return out;
+    }
+    sends = await waitForFirstSends(db, campaign_id);
+    out.sent = sends.filter((s) => s.status === 'sent').length;
+  } finally {
+    if (quiet_hours !== null) await call('PUT', '/v1/reach/settings', { quiet_hours });
   }
-  // The first step runs on the campaign's durable timer; wait (bounded) for its sends.
-  const deadline = Date.now() + 60_000;
-  let sends: { profile_id: string; arm: string; status: string | null }[] = [];
-  while (Date.now() < deadline) {
-    const rows = await sql<{ profile_id: string; arm: string; status: string | null; step_index: number }>`
-      select e.profile_id, e.arm, s.status, e.step_index from campaign_enrolment e
-      left join reach_send s on s.merchant_id = e.merchant_id and s.campaign_id = e.campaign_id and s.profile_id = e.profile_id and s.step_id = '0'
-      where e.merchant_id = (select merchant_id from campaign where id = ${campaign_id}) and e.campaign_id = ${campaign_id}`.execute(db);
-    sends = rows.rows;
-    if (rows.rows.length > 0 && rows.rows.every((r) => r.step_index > 0 || r.status !== null)) break;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  out.sent = sends.filter((s) => s.status === 'sent').length;
   await simulateResponse(db, campaign_id, sends);
   const mooncakes = await call('GET', '/v1/products?limit=50');
   const product = mooncakes.body.data?.find((p) => p.title === 'Mooncake box, lotus seed paste');
@@ -257,4 +257,22 @@ async function simulateResponse(db: AnyDb, campaign_id: string, sends: readonly 
 /** A number in [0, 1) from a string, the same on every run. */
 function share(key: string): number {
   return createHash('sha256').update(key).digest().readUInt32BE(0) / 2 ** 32;
+}
+
+/** The first step runs on the campaign's durable timer; waits (bounded) for its sends. */
+type FirstSend = { profile_id: string; arm: string; status: string | null };
+
+async function waitForFirstSends(db: AnyDb, campaign_id: string): Promise<FirstSend[]> {
+  const deadline = Date.now() + 60_000;
+  let sends: FirstSend[] = [];
+  while (Date.now() < deadline) {
+    const rows = await sql<{ profile_id: string; arm: string; status: string | null; step_index: number }>`
+      select e.profile_id, e.arm, s.status, e.step_index from campaign_enrolment e
+      left join reach_send s on s.merchant_id = e.merchant_id and s.campaign_id = e.campaign_id and s.profile_id = e.profile_id and s.step_id = '0'
+      where e.merchant_id = (select merchant_id from campaign where id = ${campaign_id}) and e.campaign_id = ${campaign_id}`.execute(db);
+    sends = rows.rows;
+    if (rows.rows.length > 0 && rows.rows.every((r) => r.step_index > 0 || r.status !== null)) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return sends;
 }
