@@ -40,9 +40,12 @@ import { campaignsModule } from '../modules/campaigns/index.js';
 import { membershipModule } from '../modules/membership/index.js';
 import { instoreModule } from '../modules/instore/index.js';
 import { storesModule } from '../modules/stores/index.js';
+import { attributionModule } from '../modules/attribution/index.js';
+import { searchModule } from '../modules/search/index.js';
+import { recsModule } from '../modules/recs/index.js';
 
 /** Every module of the platform, in dependency order (seeds run in this order). */
-export const modules: readonly BosModule[] = [mailModule, merchantsModule, locationsModule, accountsModule, catalogModule, inventoryModule, ordersModule, ledgerModule, paymentsModule, databankModule, webhooksModule, analyticsModule, operatorModule, logisticsModule, fulfilmentModule, promotionsModule, audiencesModule, reachModule, campaignsModule, membershipModule, instoreModule, storesModule];
+export const modules: readonly BosModule[] = [mailModule, merchantsModule, locationsModule, accountsModule, catalogModule, inventoryModule, ordersModule, ledgerModule, paymentsModule, databankModule, webhooksModule, analyticsModule, operatorModule, logisticsModule, fulfilmentModule, promotionsModule, audiencesModule, reachModule, campaignsModule, membershipModule, instoreModule, storesModule, attributionModule, searchModule, recsModule];
 
 export const allMigrations: readonly ModuleMigrations[] = [
   { module: 'kernel', migrations: [...outboxMigrations, ...idempotencyMigrations, ...seedMigrations, ...jobMigrations, ...rateLimitMigrations] },
