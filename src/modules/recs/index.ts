@@ -3,12 +3,36 @@
  * placements served from precomputed lists kept fresh by the events that arrive since (serving/),
  * business rules, pins and exclusions. See docs/RECS.md.
  */
-import { defineModule } from '../../kernel/module.js';
+import { defineModule, type ModuleContext, type ModuleRouter } from '../../kernel/module.js';
 import { migrations } from './migrations.js';
+import { registerServingCommands, registerServingRoutes, servingChecks, servingHandlers, servingMaintenance } from './serving/index.js';
+import { registerTrainingCommands, registerTrainingRoutes, trainingChecks, trainingJobs, trainingMaintenance } from './training/index.js';
 
 export const recsModule = defineModule({
   name: 'recs',
   migrations,
+  checks: [...trainingChecks, ...servingChecks],
+  maintenance: [...trainingMaintenance, ...servingMaintenance],
+  routes: (router: ModuleRouter, ctx: ModuleContext) => {
+    registerTrainingRoutes(router, ctx);
+    registerServingRoutes(router, ctx);
+  },
+  handlers: (ctx) => servingHandlers(ctx),
+  jobs: (ctx) => trainingJobs(ctx),
+  commands: [
+    {
+      name: 'recs',
+      description: 'train recommendation models and inspect them',
+      register: (command, cli) => {
+        registerTrainingCommands(command, cli);
+        registerServingCommands(command, cli);
+      },
+    },
+  ],
+  scopes: [
+    { name: 'recs:read', kind: 'secret', description: 'Read recommendation models, trainings, rules and previews' },
+    { name: 'recs:write', kind: 'secret', description: 'Train recommendation models and pin or exclude products' },
+  ],
 });
 
 export type { Dataset, Interaction, InteractionKind, Metrics, ModelName, ModelSpec, ScoredItem, Split, TrainedModel, TrainOptions } from './engine/types.js';
