@@ -15,3 +15,4 @@ export { leaveLastOut, timeSplit, randomSplit, type LeaveLastOutOptions } from '
 export { models, evaluate, selectModel, type EvaluateOptions, type SelectOptions } from './evaluate.js';
 export { readTaobao, readMovieLens } from './loaders.js';
 export { seededRandom } from './random.js';
+export { syntheticEvents, syntheticRatings, type SyntheticEventsOptions, type SyntheticRatingsOptions } from './synthetic.js';
