@@ -4,6 +4,7 @@ import { ease } from './ease.js';
 import { itemKnn } from './item-knn.js';
 import { coverage, rankingMetrics } from './metrics.js';
 import { popularity } from './popularity.js';
+import { seededRandom, shuffle } from './random.js';
 import { timeSplit } from './splits.js';
 import { modelNames, type Interaction, type Metrics, type ModelName, type ModelSpec, type Split, type TrainOptions } from './types.js';
 
@@ -19,6 +20,10 @@ export interface EvaluateOptions {
    */
   exclude?: 'purchased' | 'seen' | 'none';
   dataset?: DatasetOptions;
+  /** Recency weighting of test users' histories (`userHistory`'s `half_life_s`); off by default. */
+  history_half_life_s?: number;
+  /** Evaluate at most this many test users (a seeded sample), to bound evaluation time. */
+  max_users?: number;
   params?: Readonly<Record<string, number>>;
   onProgress?: TrainOptions['onProgress'];
   signal?: AbortSignal;
@@ -45,10 +50,12 @@ export async function evaluate(spec: ModelSpec, split: Split, options: EvaluateO
     }
   }
   const rankings = new Map<string, string[]>();
-  for (const user of split.test.keys()) {
+  let testUsers = [...split.test.keys()];
+  if (options.max_users !== undefined && testUsers.length > options.max_users) testUsers = shuffle(testUsers, seededRandom(11)).slice(0, options.max_users);
+  for (const user of testUsers) {
     const row = users.get(user);
     if (row === undefined) continue;
-    const history = userHistory(data, row);
+    const history = userHistory(data, row, { half_life_s: options.history_half_life_s });
     const exclude = excludeRule === 'seen' ? new Set(history.keys()) : excludeRule === 'purchased' ? bought.get(user) : undefined;
     rankings.set(
       user,
