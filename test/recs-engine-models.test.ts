@@ -25,6 +25,16 @@ describe('recs engine: dataset', () => {
     expect(buildDataset([view('u', 'i', 0, 2.5)], { transform: 'none' }).values[0]).toBe(2.5);
   });
 
+  it('a history can be weighted by recency: a pair loses half its weight per half-life behind the latest', () => {
+    const data = buildDataset([view('u', 'old', 0, 4), view('u', 'mid', 3_600, 4), view('u', 'new', 7_200, 4)], { transform: 'none' });
+    const ids = itemIndex(data);
+    const h = userHistory(data, 0, { half_life_s: 3_600 });
+    expect(h.get(ids.get('new')!)).toBeCloseTo(4, 9);
+    expect(h.get(ids.get('mid')!)).toBeCloseTo(2, 9);
+    expect(h.get(ids.get('old')!)).toBeCloseTo(1, 9);
+    expect(userHistory(data, 0).get(ids.get('old')!)).toBe(4);
+  });
+
   it('topK keeps the k best, best first, ties to the lower index, skipping excluded items', () => {
     const scores = Float64Array.from([0.1, 0.9, 0.5, 0.9, -Infinity, 0.7]);
     expect(topK(scores, 3).map((x) => x.item)).toEqual([1, 3, 5]);
@@ -88,7 +98,7 @@ describe('recs engine: models', () => {
     const g = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => x.reduce((s, row) => s + row[i]! * row[j]!, 0) + (i === j ? lambda : 0)));
     const p = invert(g);
     const bMatrix = p.map((row, i) => row.map((v, j) => (i === j ? 0 : -v / p[j]![j]!)));
-    const model = await models.ease.train(data, { params: { lambda } });
+    const model = await models.ease.train(data, { params: { lambda, repeat: 0 } });
     for (let u = 0; u < data.users.length; u++) {
       const history = userHistory(data, u);
       const expected = Array.from({ length: n }, (_, j) => [...history].reduce((s, [i, w]) => s + w * bMatrix[i]![j]!, 0));
@@ -96,8 +106,15 @@ describe('recs engine: models', () => {
       expect(got.length).toBe(n);
       for (const { item, score } of got) expect(score).toBeCloseTo(expected[item]!, 5);
     }
+    // The repeat term adds repeat·w to the items of the history (re-views are allowed).
+    const withRepeat = await models.ease.train(data, { params: { lambda, repeat: 2 } });
+    const h0 = userHistory(data, 0);
+    const [firstItem, firstWeight] = [...h0][0]!;
+    const plainScore = model.recommend(h0, n).find((x) => x.item === firstItem)!.score;
+    const repeatScore = withRepeat.recommend(h0, n).find((x) => x.item === firstItem)!.score;
+    expect(repeatScore).toBeCloseTo(Math.max(plainScore, 0) + 2 * firstWeight, 5);
     // Capped at two items: the two most-used are modelled, the others rank after them.
-    const capped = await models.ease.train(data, { params: { lambda, max_items: 2 } });
+    const capped = await models.ease.train(data, { params: { lambda, max_items: 2, repeat: 0 } });
     expect(capped.params.items_modelled).toBe(2);
     const top = capped.recommend(userHistory(data, 0), n);
     expect(top.slice(2).every((s) => s.score < -1e5)).toBe(true);

@@ -4,7 +4,7 @@ import { seededRandom, tick } from './random.js';
 import { topK } from './top-k.js';
 import type { Dataset, ModelSpec, TrainedModel, TrainOptions } from './types.js';
 
-export const alsDefaults = { factors: 32, iterations: 10, regularization: 0.05, alpha: 5, cg_steps: 2, repeat: 0, seed: 7 } as const;
+export const alsDefaults = { factors: 32, iterations: 10, regularization: 0.05, alpha: 5, cg_steps: 2, repeat: 2, seed: 7 } as const;
 
 /**
  * Implicit ALS (Hu, Koren, Volinsky 2008): preference 1 for every pair, confidence 1 + α·w,

@@ -8,6 +8,14 @@ import { seededRandom, shuffle } from './random.js';
 import { timeSplit } from './splits.js';
 import { modelNames, type Interaction, type Metrics, type ModelName, type ModelSpec, type Split, type TrainOptions } from './types.js';
 
+/**
+ * The half-life of a consumer's history (6 hours): what they did in the last hours counts most.
+ * Measured on the Taobao sample (leave-last-out, ItemKNN): nDCG@10 0.070 without, 0.105 at 1 hour,
+ * 0.109 at 6 hours, 0.105 at a day (with the repeat term). Serving and training weigh histories
+ * with it (`userHistory(data, row, { half_life_s: historyHalfLife_s })`).
+ */
+export const historyHalfLife_s = 6 * 3_600;
+
 export const models: Readonly<Record<ModelName, ModelSpec>> = { popularity, itemknn: itemKnn, ease, als };
 
 export interface EvaluateOptions {
@@ -88,7 +96,8 @@ export interface SelectOptions extends Omit<EvaluateOptions, 'params'> {
 /**
  * Evaluates every model on a time split (the last `fraction` of the span held out) and chooses the
  * best by nDCG@10; ties, and a split with no test user, go to the earlier model in `models`
- * (popularity first).
+ * (popularity first). Histories are weighted by recency (`historyHalfLife_s` unless said) and at
+ * most 2,000 test users (a seeded sample) are scored unless `max_users` says otherwise.
  */
 export async function selectModel(interactions: Iterable<Interaction>, options: SelectOptions = {}): Promise<{ chosen: ModelName; results: Metrics[]; protocol: string }> {
   const split = timeSplit(interactions, options.fraction ?? 0.1);
@@ -100,6 +109,8 @@ export async function selectModel(interactions: Iterable<Interaction>, options: 
     results.push(
       await evaluate(models[name], split, {
         ...options,
+        history_half_life_s: options.history_half_life_s ?? historyHalfLife_s,
+        max_users: options.max_users ?? 2_000,
         params: options.params?.[name],
         onProgress: (f, stage) => options.onProgress?.(base + f / names.length, stage),
       }),

@@ -4,7 +4,7 @@ import { tick } from './random.js';
 import { topK } from './top-k.js';
 import type { Dataset, ModelSpec, TrainedModel, TrainOptions } from './types.js';
 
-export const itemKnnDefaults = { neighbours: 100, shrink: 10, repeat: 0 } as const;
+export const itemKnnDefaults = { neighbours: 100, shrink: 10, repeat: 2 } as const;
 
 /**
  * ItemKNN: sparse cosine between items' user columns with shrinkage,
