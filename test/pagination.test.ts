@@ -51,6 +51,8 @@ const wholeLists: Record<string, string> = {
   listPaymentAuthorisations: 'one consumer’s payment authorisations, newest first; answered whole (at most 100)',
   listStores: 'the storefront merchant’s active stores, nearest first; answered whole (at most 100)',
   listConsumerStoreThreads: 'one consumer’s threads with one storefront’s stores, one per store; answered whole (at most 50)',
+  getAttributionDaily: 'one row per day of the range asked, at most 366',
+  getAttributionPlacements: 'one row per recommendation placement and search: six',
 };
 
 interface ListFixture {
