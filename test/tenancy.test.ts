@@ -12,6 +12,7 @@ import { aConsumerCode, aMember, someLevels } from './support/membership.js';
 import { aFreeInStoreSale } from './support/instore.js';
 import { aSamplingCampaign, samplingCampaignBody, wireAllProfilesAudience } from './support/sampling.js';
 import { aDisputeRow, anOpenSession, anUnattendedStore, shelfEvent } from './support/unattended.js';
+import { indexProducts } from '../src/modules/search/index.js';
 
 /**
  * One merchant must never read or change another's data. This test walks the whole route table:
@@ -532,7 +533,35 @@ const fixtures: Record<string, Fixture> = {
   createStoreGuide: { kind: 'item', setup: async (a) => { const l = await aLocation(a); return { path: '/v1/store-guides', body: { location_id: l, name: 'Intruder' }, marker: l, readBack: `/v1/store-guides?location_id=${l}` }; } },
   listStoreGuides: { kind: 'collection', setup: async (a) => ({ path: '/v1/store-guides?limit=100', marker: (await aStoreGuide(a)).guide_id }) },
   updateStoreGuide: { kind: 'item', setup: async (a) => { const { guide_id, location_id } = await aStoreGuide(a); return { path: `/v1/store-guides/${guide_id}`, body: { name: 'hijacked' }, marker: guide_id, readBack: `/v1/store-guides?location_id=${location_id}` }; } },
+  // Search (issue 19): A's products, synonyms and queries are never B's.
+  searchProducts: { kind: 'collection', setup: async (a) => ({ path: '/v1/search?q=tenancyblend', marker: await aSearchableProduct(a) }) },
+  listSearchSynonyms: { kind: 'collection', setup: async (a) => ({ path: '/v1/search/synonyms?limit=100', marker: await aSynonymGroup(a) }) },
+  createSearchSynonyms: { kind: 'own', request: { path: '/v1/search/synonyms', body: { terms: ['tenancy', 'isolation'] } } },
+  deleteSearchSynonyms: { kind: 'item', setup: async (a) => { const id = await aSynonymGroup(a); return { path: `/v1/search/synonyms/${id}`, marker: id, readBack: '/v1/search/synonyms?limit=100' }; } },
+  listSearchZeroResults: { kind: 'collection', setup: async (a) => ({ path: '/v1/search/zero-results?limit=100', marker: await aMissedQuery(a) }) },
+  listSearchQueries: { kind: 'collection', setup: async (a) => ({ path: '/v1/search/queries?limit=100', marker: await aMissedQuery(a) }) },
 };
+
+/** A published product of A, indexed for search; its ID. */
+async function aSearchableProduct(a: TestMerchant): Promise<string> {
+  const res = await a.call('POST', '/v1/products', { body: { title: 'Tenancyblend tea', status: 'published', variants: [{ sku: `TS-${Math.random().toString(36).slice(2, 10)}`, prices: [{ currency: 'EUR', amount_minor: 100 }] }] } });
+  expect(res.status, res.text).toBe(201);
+  await indexProducts(platform.database.db, a.id, [res.body.id as string]);
+  return res.body.id as string;
+}
+
+async function aSynonymGroup(a: TestMerchant): Promise<string> {
+  const res = await a.call('POST', '/v1/search/synonyms', { body: { terms: ['brew', `tenancy${Math.random().toString(36).slice(2, 10)}`] } });
+  expect(res.status, res.text).toBe(201);
+  return res.body.id as string;
+}
+
+/** A query A searched that found nothing; the query. */
+async function aMissedQuery(a: TestMerchant): Promise<string> {
+  const query = `nothing${Math.random().toString(36).slice(2, 10)}`;
+  expect((await a.call('GET', `/v1/search?q=${query}`, { key: a.publishableKey })).body.total).toBe(0);
+  return query;
+}
 
 /** A guide of one of A's stores. */
 async function aStoreGuide(a: TestMerchant): Promise<{ guide_id: string; location_id: string }> {
