@@ -9,7 +9,7 @@ import { createLocation } from '../src/modules/locations/index.js';
 import { createApiKey, createMerchant } from '../src/modules/merchants/index.js';
 import { reindexMerchant } from '../src/modules/search/index.js';
 import { buildApp } from '../src/platform/app.js';
-import { modules, registry } from '../src/platform/modules.js';
+import { allMigrations, registry } from '../src/platform/modules.js';
 import { benchDatabase, percentile, round } from './support.js';
 
 /**
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
   try {
     log(`OpenBOS search benchmark — ${new Date().toISOString()} — ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     log(`database: ${process.env.DATABASE_URL === undefined ? 'embedded PostgreSQL' : 'DATABASE_URL'}; HTTP through the Hono app in this process; ${clients} clients`);
-    await migrateToLatest(db, modules);
+    await migrateToLatest(db, allMigrations);
     const config = loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent', OPENBOS_RATE_LIMIT_PER_S: '0', OPENBOS_DATA_DIR: os.tmpdir() }, registry.settings);
     const { app } = buildApp({ db, config, logger: pino({ level: 'silent' }), registry });
     const merchant = await createMerchant(db, { handle: 'bench-search', name: 'Bench tea house', kind: 'brand', default_currency: 'CNY', country: 'CN' });
