@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { AnyDb } from '../../../kernel/db.js';
-import type { Interaction, InteractionKind } from '../engine/types.js';
+import type { Interaction, InteractionKind } from '../engine/index.js';
 
 /**
  * A brand's interactions, read from its data bank (docs/RECS.md "Interactions and weights"):

@@ -1,4 +1,4 @@
-import type { Dataset, TrainedModel } from '../engine/types.js';
+import type { Dataset, TrainedModel } from '../engine/index.js';
 import type { InteractionStore } from './store.js';
 
 /**

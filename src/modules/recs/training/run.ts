@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { inTransaction, type AnyDb } from '../../../kernel/db.js';
 import { buildDataset, models, selectModel } from '../engine/index.js';
-import type { ModelName } from '../engine/types.js';
+import type { ModelName } from '../engine/index.js';
 import { readInteractions } from './interactions.js';
 import { becauseJson, forYouLists, popularLists, scoredJson, similarLists, togetherLists, type CatalogFacts } from './lists.js';
 import { getTraining, stale_after_s, type TrainingRun } from './runs.js';

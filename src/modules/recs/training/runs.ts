@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { inTransaction, type AnyDb, type AnyTrx } from '../../../kernel/db.js';
 import { newId } from '../../../kernel/ids.js';
 import { defineJob, scheduleJob } from '../../../kernel/jobs.js';
-import type { Metrics, ModelName } from '../engine/types.js';
+import type { Metrics, ModelName } from '../engine/index.js';
 
 /** A training run, as `rec_training` holds it (docs/RECS.md "Training"). */
 export type TrainingStatus = 'queued' | 'running' | 'succeeded' | 'failed';

@@ -1,4 +1,4 @@
-import type { Interaction, InteractionKind } from '../engine/types.js';
+import type { Interaction, InteractionKind } from '../engine/index.js';
 import type { InteractionRow } from './interactions.js';
 
 const kinds: readonly InteractionKind[] = ['view', 'favourite', 'cart', 'purchase'];
@@ -64,7 +64,7 @@ export class InteractionStore {
     const size = this.u.length * 2;
     const grown = <T extends Uint32Array | Uint8Array | Float64Array | Int32Array>(a: T, make: (n: number) => T): T => {
       const b = make(size);
-      b.set(a as never);
+      b.set(a);
       return b;
     };
     this.u = grown(this.u, (n) => new Uint32Array(n));
