@@ -64,34 +64,38 @@ export function similarLists(data: Dataset, model: TrainedModel): Map<number, [n
  * a × baskets of b)), kept from `together_min_support` co-baskets.
  */
 export function togetherLists(store: InteractionStore): Map<number, [number, number][]> {
-  const baskets = new Map<string, number[]>();
+  const baskets = new Map<string, { user: number; items: number[] }>();
   for (let n = 0; n < store.length; n++) {
     const k = store.k[n]!;
     if (k < 2) continue;
     const item = store.i[n]!;
-    const keys = [`d${store.u[n]!}:${Math.floor(store.t[n]! / 86_400)}`];
+    const user = store.u[n]!;
+    const keys = [`d${user}:${Math.floor(store.t[n]! / 86_400)}`];
     if (store.o[n]! >= 0) keys.push(`o${store.o[n]!}`);
     for (const key of keys) {
       const b = baskets.get(key);
-      if (b === undefined) baskets.set(key, [item]);
-      else if (b.length < basket_items_max * 4 && !b.includes(item)) b.push(item);
+      if (b === undefined) baskets.set(key, { user, items: [item] });
+      else if (b.items.length < basket_items_max * 4 && !b.items.includes(item)) b.items.push(item);
     }
   }
-  // An order's basket and its day's basket often hold the same items: count each set of pairs once.
+  // A consumer's order and their day of carts and purchases often hold the same items: count
+  // each consumer's same set of items once.
   const seen = new Set<string>();
   const count = new Map<number, number>();
   const pairs = new Map<number, number>();
   const n_items = store.items.length;
-  for (const items of baskets.values()) {
+  for (const { user, items } of baskets.values()) {
     if (items.length < 2) continue;
     const set = items.slice(0, basket_items_max).sort((a, b) => a - b);
-    const signature = set.join(',');
+    const signature = `${user}:${set.join(',')}`;
     if (seen.has(signature)) continue;
     seen.add(signature);
     for (const a of set) count.set(a, (count.get(a) ?? 0) + 1);
-    for (let x = 0; x < set.length; x++) for (let y = x + 1; y < set.length; y++) {
-      const key = set[x]! * n_items + set[y]!;
-      pairs.set(key, (pairs.get(key) ?? 0) + 1);
+    for (let x = 0; x < set.length; x++) {
+      for (let y = x + 1; y < set.length; y++) {
+        const key = set[x]! * n_items + set[y]!;
+        pairs.set(key, (pairs.get(key) ?? 0) + 1);
+      }
     }
   }
   const out = new Map<number, [number, number][]>();
