@@ -545,6 +545,10 @@ const fixtures: Record<string, Fixture> = {
   deleteSearchSynonyms: { kind: 'item', setup: async (a) => { const id = await aSynonymGroup(a); return { path: `/v1/search/synonyms/${id}`, marker: id, readBack: '/v1/search/synonyms?limit=100' }; } },
   listSearchZeroResults: { kind: 'collection', setup: async (a) => ({ path: '/v1/search/zero-results?limit=100', marker: await aMissedQuery(a) }) },
   listSearchQueries: { kind: 'collection', setup: async (a) => ({ path: '/v1/search/queries?limit=100', marker: await aMissedQuery(a) }) },
+  getRecommendationModels: { kind: 'collection', setup: async (a) => ({ path: '/v1/recommendations/models', marker: await aRecTraining(a) }) },
+  requestRecommendationTraining: { kind: 'own', request: { path: '/v1/recommendations/trainings', body: {} } },
+  listRecommendationTrainings: { kind: 'collection', setup: async (a) => ({ path: '/v1/recommendations/trainings?limit=100', marker: await aRecTraining(a) }) },
+  getRecommendationTraining: { kind: 'item', setup: async (a) => { const id = await aRecTraining(a); return { path: `/v1/recommendations/trainings/${id}`, marker: id }; } },
 };
 
 /** 37 more recommendation answers served to A today; the marker is A's count of them, which B's figures never show. */
@@ -574,6 +578,14 @@ async function aMissedQuery(a: TestMerchant): Promise<string> {
   const query = `nothing${Math.random().toString(36).slice(2, 10)}`;
   expect((await a.call('GET', `/v1/search?q=${query}`, { key: a.publishableKey })).body.total).toBe(0);
   return query;
+}
+
+
+/** A's recommendation training run, queued (or the one already under way). */
+async function aRecTraining(a: TestMerchant): Promise<string> {
+  const res = await a.call('POST', '/v1/recommendations/trainings', { body: {} });
+  expect(res.status, res.text).toBe(202);
+  return res.body.id as string;
 }
 
 /** A guide of one of A's stores. */
