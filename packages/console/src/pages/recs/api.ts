@@ -1,0 +1,207 @@
+import { bos, idempotencyKey, unwrap } from '../../api';
+
+/**
+ * The Recommendations and Search pages' reads and actions (docs/RECS.md, docs/SEARCH.md).
+ *
+ * The shapes below are the documented contract; `call` goes through the SDK's client (cookie,
+ * anti-forgery token, problem documents as `OpenBosError`) with the path as a plain string.
+ */
+type Init = { params?: { query?: Record<string, string | number | boolean | undefined>; path?: Record<string, string> }; body?: unknown; headers?: Record<string, string> };
+type Answer = Promise<{ data?: unknown; error?: unknown; response: Response }>;
+const untyped = bos as unknown as Record<'GET' | 'POST' | 'DELETE', (path: string, init?: Init) => Answer>;
+const call = <T>(method: 'GET' | 'POST' | 'DELETE', path: string, init?: Init): Promise<T> => unwrap(untyped[method](path, init)) as Promise<T>;
+
+export const modelNames = ['popularity', 'itemknn', 'ease', 'als'] as const;
+export type ModelName = (typeof modelNames)[number];
+export const placements = ['for_you', 'similar', 'bought_together', 'trending', 'new_consumer'] as const;
+export type Placement = (typeof placements)[number];
+
+/** One model's offline scores on the run's time split. */
+export interface ModelMetrics {
+  model: ModelName;
+  users?: number;
+  hr_at_10: number;
+  ndcg_at_10: number;
+  precision_at_10?: number;
+  recall_at_10?: number;
+  map_at_10?: number;
+  coverage: number;
+  train_s: number;
+  memory_bytes: number;
+}
+
+export type TrainingStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+export interface TrainingRun {
+  id: string;
+  status: TrainingStatus;
+  progress: number;
+  stage: string;
+  chosen_model: ModelName | null;
+  metrics: ModelMetrics[];
+  events?: number | null;
+  users?: number | null;
+  items?: number | null;
+  train_s: number | null;
+  memory_bytes: number | null;
+  error: string | null;
+  created_at: string;
+  started_at?: string | null;
+  finished_at: string | null;
+}
+
+/** `GET /v1/recommendations/models`: the run serving now, the latest run (perhaps still going) and the recent runs. */
+export interface ModelsReport {
+  current: TrainingRun | null;
+  latest: TrainingRun | null;
+  trainings: TrainingRun[];
+}
+
+export type RuleKind = 'pin' | 'exclude';
+export interface Rule {
+  id: string;
+  kind: RuleKind;
+  product_id: string;
+  title?: string | null;
+  placement: Placement | null;
+  created_at: string;
+}
+
+export interface Reason {
+  kind: string;
+  text: string;
+  product_id?: string | null;
+  location_id?: string | null;
+}
+
+export interface RecItem {
+  product_id: string;
+  title: string;
+  title_i18n?: Record<string, string>;
+  price?: { amount_minor: number; currency: string } | null;
+  image_url?: string | null;
+  score: number;
+  reason: Reason;
+}
+
+export interface Removed {
+  product_id: string;
+  title?: string | null;
+  rule: string;
+  detail?: string | null;
+}
+
+export interface Preview {
+  placement: Placement;
+  profile_id: string;
+  training_id: string | null;
+  model: string | null;
+  data: RecItem[];
+  removed: Removed[];
+}
+
+export interface DailyRow {
+  day: string;
+  source: 'recommendation' | 'search';
+  answers: number;
+  items_shown: number;
+  views?: number;
+  clicks: number;
+  carts: number;
+  orders: number;
+  sales_minor: number;
+}
+
+export interface DailyReport {
+  currency: string;
+  from: string;
+  to: string;
+  data: DailyRow[];
+}
+
+export interface PlacementRow {
+  placement: string;
+  answers: number;
+  clicks: number;
+  click_through: number | null;
+  carts: number;
+  orders: number;
+  sales_minor: number;
+}
+
+export interface PlacementsReport {
+  currency: string;
+  days: number;
+  data: PlacementRow[];
+}
+
+export interface SearchHit {
+  product_id: string;
+  title: string;
+  title_i18n?: Record<string, string>;
+  price?: { amount_minor: number; currency: string } | null;
+  image_url?: string | null;
+  score: number;
+  highlights?: unknown;
+}
+
+export interface Facets {
+  category: { value: string; label?: string; count: number }[];
+  price: { from: number | null; to: number | null; count: number }[];
+  attributes: Record<string, { value: string; count: number }[]>;
+  in_stock_nearby?: number | null;
+}
+
+export interface SearchAnswer {
+  query: string;
+  corrected_query?: string | null;
+  total: number;
+  data: SearchHit[];
+  facets: Facets;
+}
+
+export interface Synonym {
+  id: string;
+  terms: string[];
+  created_at?: string;
+}
+
+export interface ZeroResult {
+  query: string;
+  count: number;
+  last_at: string;
+}
+
+export const recsKeys = {
+  models: ['recs', 'models'] as const,
+  training: (id: string) => ['recs', 'trainings', id] as const,
+  rules: ['recs', 'rules'] as const,
+  preview: (profile_id: string, placement: string) => ['recs', 'preview', profile_id, placement] as const,
+  daily: (from: string, to: string) => ['attribution', 'daily', from, to] as const,
+  placements: (days: number) => ['attribution', 'placements', days] as const,
+  search: (q: string) => ['search', 'try', q] as const,
+  synonyms: ['search', 'synonyms'] as const,
+  zeroResults: ['search', 'zero-results'] as const,
+};
+
+const list = <T>(answer: T[] | { data: T[] }): T[] => (Array.isArray(answer) ? answer : answer.data);
+
+export const fetchModels = () => call<ModelsReport>('GET', '/v1/recommendations/models');
+export const startTraining = () => call<TrainingRun>('POST', '/v1/recommendations/trainings', { headers: idempotencyKey(), body: {} });
+export const fetchTraining = (id: string) => call<TrainingRun>('GET', '/v1/recommendations/trainings/{id}'.replace('{id}', encodeURIComponent(id)));
+export const fetchRules = async () => list(await call<Rule[] | { data: Rule[] }>('GET', '/v1/recommendations/rules', { params: { query: { limit: 100 } } }));
+export const addRule = (rule: { kind: RuleKind; product_id: string; placement: Placement | null }) => call<Rule>('POST', '/v1/recommendations/rules', { headers: idempotencyKey(), body: rule.placement === null ? { kind: rule.kind, product_id: rule.product_id } : rule });
+export const removeRule = (id: string) => call<unknown>('DELETE', `/v1/recommendations/rules/${encodeURIComponent(id)}`, { headers: idempotencyKey() });
+export const fetchPreview = (profile_id: string, placement: Placement) => call<Preview>('GET', '/v1/recommendations/preview', { params: { query: { profile_id, placement } } });
+export const fetchDaily = (from: string, to: string) => call<DailyReport>('GET', '/v1/attribution/daily', { params: { query: { from, to } } });
+export const fetchPlacements = (days: number) => call<PlacementsReport>('GET', '/v1/attribution/placements', { params: { query: { days } } });
+export const trySearch = (q: string) => call<SearchAnswer>('GET', '/v1/search', { params: { query: { q, limit: 20 } } });
+export const fetchSynonyms = async () => list(await call<Synonym[] | { data: Synonym[] }>('GET', '/v1/search/synonyms', { params: { query: { limit: 100 } } }));
+export const addSynonym = (terms: string[]) => call<Synonym>('POST', '/v1/search/synonyms', { headers: idempotencyKey(), body: { terms } });
+export const removeSynonym = (id: string) => call<unknown>('DELETE', `/v1/search/synonyms/${encodeURIComponent(id)}`, { headers: idempotencyKey() });
+export const fetchZeroResults = async () => list(await call<ZeroResult[] | { data: ZeroResult[] }>('GET', '/v1/search/zero-results', { params: { query: { limit: 50 } } }));
+
+/** Products by title, for picking one to pin or exclude. */
+export const searchProducts = async (q: string) => (await unwrap(bos.GET('/v1/products', { params: { query: { q, limit: 10 } } }))).data;
+/** Consumers of the data bank by name or contact, for the preview. */
+export const searchConsumers = async (q: string) => (await unwrap(bos.GET('/v1/consumers', { params: { query: { q, limit: 10 } } }))).data;
