@@ -8,6 +8,7 @@ import { DataTable } from '../../components/DataTable';
 import { SelectField } from '../../components/Field';
 import { QueryState } from '../../components/QueryState';
 import { useFormat } from '../../format';
+import { useSession } from '../../session';
 import { fetchDaily, recsKeys, type DailyReport } from './api';
 
 ChartJS.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip, Legend);
@@ -16,10 +17,10 @@ const periods = [7, 30, 90] as const;
 const refresh_ms = 30_000;
 const colours = { recommendation: '#c2410c', search: '#94a3b8' } as const;
 
-/** `days` calendar days ending today (UTC), as the API's `from` and `to`. */
-export function lastDays(days: number, today = new Date()): { from: string; to: string } {
-  const to = today.toISOString().slice(0, 10);
-  const from = new Date(today.getTime() - (days - 1) * 86_400_000).toISOString().slice(0, 10);
+/** `days` calendar days ending today in the merchant's time zone (the browser's when unknown), as the API's `from` and `to`. */
+export function lastDays(days: number, timeZone: string | undefined, now = new Date()): { from: string; to: string } {
+  const to = new Intl.DateTimeFormat('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit', ...(timeZone === undefined ? {} : { timeZone }) }).format(now);
+  const from = new Date(Date.parse(`${to}T00:00:00Z`) - (days - 1) * 86_400_000).toISOString().slice(0, 10);
   return { from, to };
 }
 
@@ -56,7 +57,8 @@ export function byDay(report: DailyReport): Day[] {
 export function TrafficTab() {
   const { t } = useTranslation('recs');
   const [days, setDays] = useState<number>(30);
-  const { from, to } = lastDays(days);
+  const timeZone = useSession().session?.merchant.time_zone;
+  const { from, to } = lastDays(days, timeZone);
   const query = useQuery({ queryKey: recsKeys.daily(from, to), queryFn: () => fetchDaily(from, to), refetchInterval: refresh_ms });
   return (
     <>

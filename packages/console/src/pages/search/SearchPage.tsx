@@ -91,7 +91,7 @@ function Answer({ answer }: { answer: SearchAnswer }) {
             rows={answer.data}
             rowKey={(hit) => hit.product_id}
             columns={[
-              { label: t('product'), rowHeader: true, cell: (hit: SearchHit) => localTitle(hit, i18n.language) },
+              { label: t('product'), rowHeader: true, cell: (hit: SearchHit) => <HitTitle hit={hit} language={i18n.language} /> },
               { label: t('price'), num: true, cell: (hit) => (hit.price == null ? '—' : f.money(hit.price.amount_minor, hit.price.currency)) },
               { label: t('score'), num: true, cell: (hit) => f.number(Math.round(hit.score * 1000) / 1000) },
             ]}
@@ -100,6 +100,22 @@ function Answer({ answer }: { answer: SearchAnswer }) {
         </>
       )}
     </div>
+  );
+}
+
+/** The title in the reader's language, and the product's other titles beneath (a shopper may have searched in either). */
+function HitTitle({ hit, language }: { hit: SearchHit; language: string }) {
+  const shown = localTitle(hit, language);
+  const others = [...new Set([hit.title, ...Object.values(hit.title_i18n ?? {})])].filter((title) => title !== shown);
+  return (
+    <>
+      {shown}
+      {others.length > 0 && (
+        <div className="muted recs-small" lang={others.some((o) => /[\u4e00-\u9fff]/.test(o)) ? 'zh-CN' : undefined}>
+          {others.join(' · ')}
+        </div>
+      )}
+    </>
   );
 }
 
