@@ -46,20 +46,23 @@ describe('the Recommendations page of a brand', () => {
 
     const models = await secret('GET', '/v1/recommendations/models');
     expect(models.status).toBe(200);
-    const current = models.body.current as { id: string; status: string; chosen_model: string; metrics: { model: string; hr_at_10: number; ndcg_at_10: number }[] };
-    expect(current.status).toBe('succeeded');
-    expect(current.metrics.map((m) => m.model).sort()).toEqual(['als', 'ease', 'itemknn', 'popularity']);
+    const current = models.body.current as { training_id: string; model: string };
+    const scores = models.body.models as { model: string; hr_at_10: number; ndcg_at_10: number; training_id: string }[];
+    expect(scores.map((m) => m.model).sort()).toEqual(['als', 'ease', 'itemknn', 'popularity']);
+    expect(scores.every((m) => m.training_id === current.training_id)).toBe(true);
 
     const table = page.getByTestId('model-scores');
     await table.waitFor();
-    expect(await table.locator('tbody tr').count()).toBe(current.metrics.length);
-    for (const m of current.metrics) {
+    expect(await table.locator('tbody tr').count()).toBe(scores.length);
+    for (const m of scores) {
       const row = table.locator('tbody tr', { hasText: new RegExp(`${fourDecimals(m.hr_at_10)}[\\s\\S]*${fourDecimals(m.ndcg_at_10)}`) });
       expect(await row.count(), `the row of ${m.model}`).toBeGreaterThan(0);
     }
     // The model serving now is the one the run chose, marked in the table.
     expect(await table.locator('tbody tr.recs-chosen').count()).toBe(1);
     expect(await table.locator('tbody tr.recs-chosen').getByText('Serving').count()).toBe(1);
+    const names: Record<string, string> = { popularity: 'Popularity (baseline)', itemknn: 'Item-to-item (ItemKNN)', ease: 'EASE', als: 'Implicit ALS' };
+    expect(await table.locator('tbody tr.recs-chosen th').textContent()).toContain(names[current.model]);
     await page.getByTestId('last-training').getByText(/Finished/).waitFor();
     expect(await unlabelledControls(page)).toEqual([]);
     await screenshot(page, 'recs-models');
@@ -176,5 +179,14 @@ describe('the Search page', () => {
     await page.getByTestId('search-facets').waitFor();
     expect(await unlabelledControls(page)).toEqual([]);
     await screenshot(page, 'search-try');
+  });
+
+  it('records a search that found nothing in the list of searches with no result', async () => {
+    await page.getByLabel('Search for').fill('咖啡机');
+    await page.getByRole('search', { name: 'Try a search' }).getByRole('button', { name: 'Search' }).click();
+    await page.getByTestId('search-total').getByText('Nothing found for “咖啡机”', { exact: false }).waitFor();
+    await page.getByTestId('zero-results').getByRole('row', { name: /咖啡机/ }).waitFor();
+    const zero = rows((await secret('GET', '/v1/search/zero-results')).body) as { query: string; count: number }[];
+    expect(zero.filter((z) => z.query === '咖啡机').reduce((a, z) => a + z.count, 0)).toBeGreaterThanOrEqual(1);
   });
 });

@@ -7,21 +7,22 @@ import { FormError } from '../../components/Form';
 import { QueryState } from '../../components/QueryState';
 import { useFormat } from '../../format';
 import { useSession } from '../../session';
-import { fetchModels, fetchTraining, recsKeys, startTraining, type ModelMetrics, type TrainingRun } from './api';
+import { fetchModels, fetchTraining, fetchTrainings, recsKeys, startTraining, type ModelRow, type ModelsReport, type TrainingRun } from './api';
 import { bytes, seconds, share } from './units';
 
 const poll_ms = 1_000;
 const active = (run: TrainingRun | null | undefined) => run !== null && run !== undefined && (run.status === 'queued' || run.status === 'running');
 
-/** The models of the last training with their offline scores, the run serving now, and "Train now" with its progress. */
+/** Each model's offline scores, the model serving now and its training, "Train now" with the run's progress, and recent runs. */
 export function ModelsTab() {
   const { t } = useTranslation('recs');
   const { can } = useSession();
   const client = useQueryClient();
   const models = useQuery({ queryKey: recsKeys.models, queryFn: fetchModels });
+  const trainings = useQuery({ queryKey: recsKeys.trainings, queryFn: fetchTrainings });
   const [runId, setRunId] = useState<string | undefined>(undefined);
   // A run already going when the page opens (started elsewhere, or from the CLI) is followed too.
-  const following = runId ?? (active(models.data?.latest) ? models.data!.latest!.id : undefined);
+  const following = runId ?? models.data?.active?.id;
   const run = useQuery({
     queryKey: recsKeys.training(following ?? ''),
     queryFn: () => fetchTraining(following!),
@@ -30,7 +31,9 @@ export function ModelsTab() {
   });
   const finished = run.data !== undefined && !active(run.data);
   useEffect(() => {
-    if (finished) void client.invalidateQueries({ queryKey: recsKeys.models });
+    if (!finished) return;
+    void client.invalidateQueries({ queryKey: recsKeys.models });
+    void client.invalidateQueries({ queryKey: recsKeys.trainings });
   }, [finished, run.data?.id, client]);
   const train = useMutation({
     mutationFn: startTraining,
@@ -40,6 +43,7 @@ export function ModelsTab() {
     },
   });
   const busy = train.isPending || active(run.data);
+  const serving = trainings.data?.find((r) => r.current);
   return (
     <div className="recs-grid">
       <Card title={t('models.lastTraining')} className="recs-wide">
@@ -53,22 +57,20 @@ export function ModelsTab() {
         )}
         <FormError message={train.error?.message} />
         {run.data !== undefined && <RunProgress run={run.data} />}
-        <QueryState query={models}>{(report) => <LastTraining run={report.current} />}</QueryState>
+        <QueryState query={models}>{(report) => <LastTraining report={report} run={serving} />}</QueryState>
       </Card>
       <QueryState query={models}>
         {(report) => (
-          <>
-            <Card title={t('models.caption')} className="recs-wide">
-              {report.current === null ? <p className="empty">{t('models.none')}</p> : <Scores run={report.current} />}
-            </Card>
-            {report.trainings.length > 0 && (
-              <Card title={t('models.history')} className="recs-wide">
-                <History runs={report.trainings} />
-              </Card>
-            )}
-          </>
+          <Card title={t('models.caption')} className="recs-wide">
+            {report.models.length === 0 ? <p className="empty">{t('models.none')}</p> : <Scores report={report} />}
+          </Card>
         )}
       </QueryState>
+      {trainings.data !== undefined && trainings.data.length > 0 && (
+        <Card title={t('models.history')} className="recs-wide">
+          <History runs={trainings.data} />
+        </Card>
+      )}
     </div>
   );
 }
@@ -94,58 +96,66 @@ function RunProgress({ run }: { run: TrainingRun }) {
   );
 }
 
-function LastTraining({ run }: { run: TrainingRun | null }) {
+function LastTraining({ report, run }: { report: ModelsReport; run: TrainingRun | undefined }) {
   const { t } = useTranslation('recs');
   const f = useFormat();
-  if (run === null) return null;
+  if (report.current === null) return null;
   return (
     <dl className="recs-facts" data-testid="last-training">
       <div>
         <dt className="muted">{t('models.chosen')}</dt>
-        <dd>{run.chosen_model === null ? '—' : t(`models.names.${run.chosen_model}`)}</dd>
+        <dd>{t(`models.names.${report.current.model}`, { defaultValue: report.current.model })}</dd>
       </div>
       <div>
         <dt className="muted">{t('models.lastTraining')}</dt>
-        <dd>{run.finished_at === null ? '—' : t('models.finishedAt', { at: f.dateTime(run.finished_at) })}</dd>
+        <dd>{t('models.finishedAt', { at: f.dateTime(report.current.trained_at) })}</dd>
       </div>
-      {run.events != null && (
+      {run !== undefined && run.events !== null && (
         <div>
-          <dt className="muted">{t('models.model')}</dt>
+          <dt className="muted">{t('models.dataLabel')}</dt>
           <dd>{t('models.data', { events: f.number(run.events), users: f.number(run.users ?? 0), items: f.number(run.items ?? 0) })}</dd>
         </div>
       )}
-      <div>
-        <dt className="muted">{t('models.trainTime')}</dt>
-        <dd>{t('models.totals', { seconds: run.train_s === null ? '—' : seconds(run.train_s, f), memory: run.memory_bytes === null ? '—' : bytes(run.memory_bytes, f) })}</dd>
-      </div>
+      {run !== undefined && (
+        <div>
+          <dt className="muted">{t('models.trainTime')}</dt>
+          <dd>{t('models.totals', { seconds: run.train_s === null ? '—' : seconds(run.train_s, f), memory: run.memory_bytes === null ? '—' : bytes(run.memory_bytes, f) })}</dd>
+        </div>
+      )}
     </dl>
   );
 }
 
-function Scores({ run }: { run: TrainingRun }) {
+function Scores({ report }: { report: ModelsReport }) {
   const { t } = useTranslation('recs');
   const f = useFormat();
-  const best = Math.max(...run.metrics.map((m) => m.ndcg_at_10));
+  const best = Math.max(...report.models.map((m) => m.ndcg_at_10));
+  const serving = (m: ModelRow) => report.current !== null && m.model === report.current.model;
   return (
     <DataTable
       bare
       caption={t('models.caption')}
       testId="model-scores"
-      rows={run.metrics}
+      rows={report.models}
       rowKey={(m) => m.model}
-      rowProps={(m) => ({ className: m.model === run.chosen_model ? 'recs-chosen' : undefined })}
+      rowProps={(m) => ({ className: serving(m) ? 'recs-chosen' : undefined })}
       columns={[
-        { label: t('models.model'), rowHeader: true, cell: (m: ModelMetrics) => (
-          <>
-            {t(`models.names.${m.model}`, { defaultValue: m.model })}
-            {m.model === run.chosen_model && <span className="badge recs-badge">{t('models.chosen')}</span>}
-          </>
-        ) },
+        {
+          label: t('models.model'),
+          rowHeader: true,
+          cell: (m: ModelRow) => (
+            <>
+              {t(`models.names.${m.model}`, { defaultValue: m.model })}
+              {serving(m) && <span className="badge recs-badge">{t('models.chosen')}</span>}
+            </>
+          ),
+        },
         { label: t('models.hr'), num: true, cell: (m) => m.hr_at_10.toFixed(4) },
         { label: t('models.ndcg'), num: true, cell: (m) => (m.ndcg_at_10 === best ? <strong>{m.ndcg_at_10.toFixed(4)}</strong> : m.ndcg_at_10.toFixed(4)) },
         { label: t('models.coverage'), num: true, cell: (m) => share(m.coverage, f) },
         { label: t('models.trainTime'), num: true, cell: (m) => seconds(m.train_s, f) },
         { label: t('models.memory'), num: true, cell: (m) => bytes(m.memory_bytes, f) },
+        { label: t('models.evaluated'), cell: (m) => f.dateTime(m.evaluated_at) },
       ]}
     />
   );

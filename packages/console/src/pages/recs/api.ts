@@ -35,26 +35,33 @@ export type TrainingStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 export interface TrainingRun {
   id: string;
   status: TrainingStatus;
+  reason?: string;
   progress: number;
   stage: string;
   chosen_model: ModelName | null;
   metrics: ModelMetrics[];
-  events?: number | null;
-  users?: number | null;
-  items?: number | null;
+  events: number | null;
+  users: number | null;
+  items: number | null;
   train_s: number | null;
   memory_bytes: number | null;
   error: string | null;
+  /** The run serving reads now. */
+  current: boolean;
   created_at: string;
-  started_at?: string | null;
+  started_at: string | null;
   finished_at: string | null;
 }
 
-/** `GET /v1/recommendations/models`: the run serving now, the latest run (perhaps still going) and the recent runs. */
+/** A model's scores from the latest run that evaluated it. */
+export type ModelRow = ModelMetrics & { training_id: string; evaluated_at: string; chosen: boolean };
+
+/** `GET /v1/recommendations/models`: the model serving now, the run going now, each model's latest scores. */
 export interface ModelsReport {
-  current: TrainingRun | null;
-  latest: TrainingRun | null;
-  trainings: TrainingRun[];
+  current: { training_id: string; model: string; trained_at: string } | null;
+  last_trained_at: string | null;
+  active: TrainingRun | null;
+  models: ModelRow[];
 }
 
 export type RuleKind = 'pin' | 'exclude';
@@ -139,15 +146,16 @@ export interface SearchHit {
   product_id: string;
   title: string;
   title_i18n?: Record<string, string>;
-  price?: { amount_minor: number; currency: string } | null;
+  price: { currency: string; min_minor: number; max_minor: number } | null;
+  category_id?: string | null;
   image_url?: string | null;
   score: number;
   highlights?: unknown;
 }
 
 export interface Facets {
-  category: { value: string; label?: string; count: number }[];
-  price: { from: number | null; to: number | null; count: number }[];
+  category: { value: string; count: number }[];
+  price: { from: number; to: number | null; count: number }[];
   attributes: Record<string, { value: string; count: number }[]>;
   in_stock_nearby?: number | null;
 }
@@ -166,15 +174,19 @@ export interface Synonym {
   created_at?: string;
 }
 
+/** A query that found nothing, per day (UTC). */
 export interface ZeroResult {
+  day: string;
   query: string;
   count: number;
+  searches: number;
   last_at: string;
 }
 
 export const recsKeys = {
   models: ['recs', 'models'] as const,
   training: (id: string) => ['recs', 'trainings', id] as const,
+  trainings: ['recs', 'trainings'] as const,
   rules: ['recs', 'rules'] as const,
   preview: (profile_id: string, placement: string) => ['recs', 'preview', profile_id, placement] as const,
   daily: (from: string, to: string) => ['attribution', 'daily', from, to] as const,
@@ -188,7 +200,8 @@ const list = <T>(answer: T[] | { data: T[] }): T[] => (Array.isArray(answer) ? a
 
 export const fetchModels = () => call<ModelsReport>('GET', '/v1/recommendations/models');
 export const startTraining = () => call<TrainingRun>('POST', '/v1/recommendations/trainings', { headers: idempotencyKey(), body: {} });
-export const fetchTraining = (id: string) => call<TrainingRun>('GET', '/v1/recommendations/trainings/{id}'.replace('{id}', encodeURIComponent(id)));
+export const fetchTraining = (id: string) => call<TrainingRun>('GET', `/v1/recommendations/trainings/${encodeURIComponent(id)}`);
+export const fetchTrainings = async () => list(await call<{ data: TrainingRun[] }>('GET', '/v1/recommendations/trainings', { params: { query: { limit: 10 } } }));
 export const fetchRules = async () => list(await call<Rule[] | { data: Rule[] }>('GET', '/v1/recommendations/rules', { params: { query: { limit: 100 } } }));
 export const addRule = (rule: { kind: RuleKind; product_id: string; placement: Placement | null }) => call<Rule>('POST', '/v1/recommendations/rules', { headers: idempotencyKey(), body: rule.placement === null ? { kind: rule.kind, product_id: rule.product_id } : rule });
 export const removeRule = (id: string) => call<unknown>('DELETE', `/v1/recommendations/rules/${encodeURIComponent(id)}`, { headers: idempotencyKey() });

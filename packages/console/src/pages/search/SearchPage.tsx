@@ -12,6 +12,7 @@ import { QueryState } from '../../components/QueryState';
 import { localTitle, useFormat } from '../../format';
 import { useSession } from '../../session';
 import { addSynonym, fetchSynonyms, fetchZeroResults, recsKeys, removeSynonym, trySearch, type Facets, type SearchAnswer, type SearchHit, type Synonym, type ZeroResult } from '../recs/api';
+import { categoriesQuery, categoryLabel } from '../catalog/shared';
 import '../recs/recs.css';
 
 /**
@@ -92,11 +93,11 @@ function Answer({ answer }: { answer: SearchAnswer }) {
             rowKey={(hit) => hit.product_id}
             columns={[
               { label: t('product'), rowHeader: true, cell: (hit: SearchHit) => <HitTitle hit={hit} language={i18n.language} /> },
-              { label: t('price'), num: true, cell: (hit) => (hit.price == null ? '—' : f.money(hit.price.amount_minor, hit.price.currency)) },
+              { label: t('price'), num: true, cell: (hit) => (hit.price === null ? '—' : hit.price.min_minor === hit.price.max_minor ? f.money(hit.price.min_minor, hit.price.currency) : `${f.money(hit.price.min_minor, hit.price.currency)} – ${f.money(hit.price.max_minor, hit.price.currency)}`) },
               { label: t('score'), num: true, cell: (hit) => f.number(Math.round(hit.score * 1000) / 1000) },
             ]}
           />
-          <FacetsView facets={answer.facets} currency={answer.data[0]?.price?.currency} />
+          <FacetsView facets={answer.facets} currency={answer.data.find((hit) => hit.price !== null)?.price?.currency} />
         </>
       )}
     </div>
@@ -122,9 +123,10 @@ function HitTitle({ hit, language }: { hit: SearchHit; language: string }) {
 function FacetsView({ facets, currency }: { facets: Facets; currency: string | undefined }) {
   const { t } = useTranslation('search');
   const f = useFormat();
+  const categories = useQuery(categoriesQuery);
   const money = (minor: number) => (currency === undefined ? f.number(minor) : f.money(minor, currency));
   const range = (p: Facets['price'][number]) =>
-    p.from !== null && p.to !== null ? `${money(p.from)} – ${money(p.to)}` : p.from !== null ? t('priceFrom', { from: money(p.from) }) : p.to !== null ? t('priceUpTo', { to: money(p.to) }) : '—';
+    p.to !== null ? (p.from === 0 ? t('priceUpTo', { to: money(p.to) }) : `${money(p.from)} – ${money(p.to)}`) : t('priceFrom', { from: money(p.from) });
   return (
     <section aria-labelledby="search-facets" data-testid="search-facets">
       <h3 id="search-facets">{t('facets')}</h3>
@@ -135,7 +137,7 @@ function FacetsView({ facets, currency }: { facets: Facets; currency: string | u
             <ul>
               {facets.category.map((c) => (
                 <li key={c.value}>
-                  {c.label ?? c.value} ({f.number(c.count)})
+                  {categories.data === undefined ? c.value : categoryLabel(categories.data, c.value)} ({f.number(c.count)})
                 </li>
               ))}
             </ul>
@@ -274,10 +276,11 @@ function ZeroResults() {
             caption={t('zeroCaption')}
             testId="zero-results"
             rows={rows}
-            rowKey={(r) => r.query}
+            rowKey={(r) => `${r.day} ${r.query}`}
             emptyRow={t('noZero')}
             columns={[
               { label: t('searched'), rowHeader: true, cell: (r: ZeroResult) => r.query },
+              { label: t('day'), cell: (r) => f.day(r.day) },
               { label: t('times'), num: true, cell: (r) => f.number(r.count) },
               { label: t('lastAt'), cell: (r) => f.dateTime(r.last_at) },
             ]}
