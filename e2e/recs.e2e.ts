@@ -74,7 +74,7 @@ describe('the Recommendations page of a brand', () => {
     await page.getByRole('button', { name: 'Find', exact: true }).click();
     const picks = page.getByTestId('product-picks');
     await picks.getByText('West Lake Longjing green tea').waitFor();
-    await picks.locator('li', { hasText: 'West Lake Longjing green tea' }).getByRole('button', { name: 'Pick' }).click();
+    await picks.getByRole('button', { name: 'Pick West Lake Longjing green tea' }).click();
     await page.getByTestId('picked-product').getByText('West Lake Longjing green tea').waitFor();
     await page.getByLabel('Rule').selectOption('exclude');
     await page.getByLabel('Placement').selectOption('all');
@@ -84,10 +84,10 @@ describe('the Recommendations page of a brand', () => {
     const row = list.getByRole('row', { name: /West Lake Longjing green tea/ });
     await row.getByText('Exclude').waitFor();
     await row.getByText('All placements').waitFor();
-    const rules = rows((await secret('GET', '/v1/recommendations/rules')).body) as { kind: string; product_id: string; placement: string | null }[];
+    const rules = rows((await secret('GET', '/v1/recommendations/rules')).body) as { action: string; product_id: string; placement: string | null }[];
     const products = rows((await secret('GET', '/v1/products?q=Longjing')).body) as { id: string; title: string }[];
     const longjing = products.find((p) => p.title === 'West Lake Longjing green tea')!;
-    expect(rules.filter((r) => r.product_id === longjing.id && r.kind === 'exclude' && r.placement === null)).toHaveLength(1);
+    expect(rules.filter((r) => r.product_id === longjing.id && r.action === 'exclude' && r.placement === null)).toHaveLength(1);
     expect(await unlabelledControls(page)).toEqual([]);
     await screenshot(page, 'recs-rules');
   });

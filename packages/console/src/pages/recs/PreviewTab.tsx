@@ -8,7 +8,8 @@ import { SelectField, TextField } from '../../components/Field';
 import { QueryState } from '../../components/QueryState';
 import { localTitle, useFormat } from '../../format';
 import { consumerContact, consumerLabel } from '../consumers/traits';
-import { fetchPreview, placements, recsKeys, searchConsumers, type Placement, type Preview, type RecItem, type Removed } from './api';
+import { ProductPicker, type Picked } from './ProductPicker';
+import { fetchPreview, forProducts, placements, recsKeys, searchConsumers, type Placement, type Preview, type RecItem, type Removed } from './api';
 
 const isPlacement = (value: string | null): value is Placement => (placements as readonly (string | null)[]).includes(value);
 
@@ -24,6 +25,7 @@ export function PreviewTab() {
   const requested = params.get('placement');
   const placement: Placement = isPlacement(requested) ? requested : 'for_you';
   const [consumerName, setConsumerName] = useState<string | undefined>(undefined);
+  const [product, setProduct] = useState<Picked | undefined>(undefined);
 
   function choose(next: { profile?: string; placement?: Placement }) {
     const p = new URLSearchParams(params);
@@ -50,7 +52,8 @@ export function PreviewTab() {
               </option>
             ))}
           </SelectField>
-          <PreviewList profile_id={profile_id} placement={placement} />
+          {forProducts(placement) && <ProductPicker label={t('preview.forProduct')} picked={product} onPick={setProduct} />}
+          {forProducts(placement) && product === undefined ? <p className="muted">{t('preview.pickProduct')}</p> : <PreviewList profile_id={profile_id} placement={placement} product_id={forProducts(placement) ? product?.id : undefined} />}
         </Card>
       )}
     </div>
@@ -102,8 +105,8 @@ function FindConsumer({ onChoose }: { onChoose: (profile_id: string, name: strin
   );
 }
 
-function PreviewList({ profile_id, placement }: { profile_id: string; placement: Placement }) {
-  const query = useQuery({ queryKey: recsKeys.preview(profile_id, placement), queryFn: () => fetchPreview(profile_id, placement) });
+function PreviewList({ profile_id, placement, product_id }: { profile_id: string; placement: Placement; product_id: string | undefined }) {
+  const query = useQuery({ queryKey: recsKeys.preview(profile_id, placement, product_id), queryFn: () => fetchPreview(profile_id, placement, product_id) });
   return <QueryState query={query}>{(preview) => <PreviewView preview={preview} />}</QueryState>;
 }
 
@@ -146,7 +149,7 @@ function PreviewView({ preview }: { preview: Preview }) {
         columns={[
           { label: t('preview.product'), rowHeader: true, cell: (r: Removed) => r.title ?? r.product_id },
           { label: t('preview.rule'), cell: (r) => t(`preview.rulesNames.${r.rule}`, { defaultValue: r.rule }) },
-          { label: t('preview.detail'), cell: (r) => r.detail ?? '' },
+          { label: t('preview.detail'), cell: (r) => r.text },
         ]}
       />
     </>

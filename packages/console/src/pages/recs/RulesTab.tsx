@@ -1,19 +1,15 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { DataTable } from '../../components/DataTable';
 import { FormError } from '../../components/Form';
-import { SelectField, TextField } from '../../components/Field';
+import { SelectField } from '../../components/Field';
 import { useNotify } from '../../components/Notices';
 import { QueryState } from '../../components/QueryState';
-import { localTitle, useFormat } from '../../format';
+import { useFormat } from '../../format';
 import { useSession } from '../../session';
-import { addRule, fetchRules, placements, recsKeys, removeRule, searchProducts, type Placement, type Rule, type RuleKind } from './api';
-
-interface Picked {
-  id: string;
-  title: string;
-}
+import { addRule, fetchRules, placements, recsKeys, removeRule, type Placement, type Rule, type RuleAction } from './api';
+import { ProductPicker, ProductTitle, useProductTitle, type Picked } from './ProductPicker';
 
 /** Pins (shown first) and exclusions (never recommended), for one placement or all: add by finding a product, remove from the list. */
 export function RulesTab() {
@@ -30,31 +26,23 @@ export function RulesTab() {
 }
 
 function AddRule() {
-  const { t, i18n } = useTranslation('recs');
+  const { t } = useTranslation('recs');
   const client = useQueryClient();
   const notify = useNotify();
-  const [kind, setKind] = useState<RuleKind>('exclude');
+  const [action, setAction] = useState<RuleAction>('exclude');
   const [placement, setPlacement] = useState<Placement | 'all'>('all');
-  const [text, setText] = useState('');
-  const [q, setQ] = useState<string | undefined>(undefined);
   const [picked, setPicked] = useState<Picked | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
-  const found = useQuery({ queryKey: ['products', 'pick', q], queryFn: () => searchProducts(q!), enabled: q !== undefined });
+  const [round, setRound] = useState(0);
   const add = useMutation({
-    mutationFn: (p: Picked) => addRule({ kind, product_id: p.id, placement: placement === 'all' ? null : placement }),
+    mutationFn: (p: Picked) => addRule({ action, product_id: p.id, placement: placement === 'all' ? null : placement }),
     onSuccess: () => {
       notify('success', t('rules.added'));
       setPicked(undefined);
-      setQ(undefined);
-      setText('');
+      setRound((r) => r + 1);
       void client.invalidateQueries({ queryKey: recsKeys.rules });
     },
   });
-
-  function find(event: FormEvent) {
-    event.preventDefault();
-    if (text.trim() !== '') setQ(text.trim());
-  }
 
   function submit() {
     if (picked === undefined) {
@@ -67,41 +55,10 @@ function AddRule() {
 
   return (
     <section className="card recs-form" aria-labelledby="recs-add-rule">
-      <h2 id="recs-add-rule">{t('rules.add')}</h2>
-      <form className="recs-row" onSubmit={find} role="search" aria-label={t('rules.findProduct')}>
-        <TextField label={t('rules.findProduct')} value={text} onChange={(e) => setText(e.target.value)} fieldClassName="field recs-grow" />
-        <button type="submit">{t('rules.find')}</button>
-      </form>
-      {q !== undefined && (
-        <QueryState query={found}>
-          {(products) =>
-            products.length === 0 ? (
-              <p className="muted">{t('rules.noProducts', { q })}</p>
-            ) : (
-              <ul className="recs-picks" aria-label={t('rules.productResults')} data-testid="product-picks">
-                {products.map((p) => {
-                  const title = localTitle(p, i18n.language);
-                  return (
-                    <li key={p.id}>
-                      <button type="button" aria-pressed={picked?.id === p.id} onClick={() => setPicked({ id: p.id, title })}>
-                        {t('rules.pick')}
-                      </button>{' '}
-                      {title} <span className="muted">{p.status}</span>
-                    </li>
-                  );
-                })}
-              </ul>
-            )
-          }
-        </QueryState>
-      )}
-      {picked !== undefined && (
-        <p role="status" data-testid="picked-product">
-          {t('rules.picked', { title: picked.title })}
-        </p>
-      )}
+      <h2 id="recs-add-rule">{t('rules.addTitle')}</h2>
+      <ProductPicker key={round} label={t('rules.findProduct')} picked={picked} onPick={setPicked} />
       <div className="recs-row">
-        <SelectField label={t('rules.kind')} value={kind} onChange={(e) => setKind(e.target.value as RuleKind)} fieldClassName="field recs-inline">
+        <SelectField label={t('rules.kind')} value={action} onChange={(e) => setAction(e.target.value as RuleAction)} fieldClassName="field recs-inline">
           <option value="exclude">{t('rules.kinds.exclude')}</option>
           <option value="pin">{t('rules.kinds.pin')}</option>
         </SelectField>
@@ -122,6 +79,16 @@ function AddRule() {
   );
 }
 
+function RemoveButton({ rule, busy, onRemove }: { rule: Rule; busy: boolean; onRemove: (rule: Rule) => void }) {
+  const { t } = useTranslation('recs');
+  const title = useProductTitle(rule.product_id) ?? rule.product_id;
+  return (
+    <button type="button" aria-label={t('rules.removeLabel', { title })} disabled={busy} onClick={() => onRemove(rule)}>
+      {t('rules.remove')}
+    </button>
+  );
+}
+
 function RulesTable({ rules }: { rules: Rule[] }) {
   const { t } = useTranslation('recs');
   const f = useFormat();
@@ -136,7 +103,6 @@ function RulesTable({ rules }: { rules: Rule[] }) {
     },
     onError: (e) => notify('error', e.message),
   });
-  const name = (r: Rule) => r.title ?? r.product_id;
   return (
     <DataTable
       caption={t('rules.caption')}
@@ -145,19 +111,11 @@ function RulesTable({ rules }: { rules: Rule[] }) {
       rowKey={(r) => r.id}
       emptyRow={t('rules.none')}
       columns={[
-        { label: t('rules.product'), rowHeader: true, cell: (r: Rule) => name(r) },
-        { label: t('rules.kind'), cell: (r) => <span className={`badge recs-${r.kind}`}>{t(`rules.kinds.${r.kind}`)}</span> },
+        { label: t('rules.product'), rowHeader: true, cell: (r: Rule) => <ProductTitle product_id={r.product_id} /> },
+        { label: t('rules.kind'), cell: (r) => <span className={`badge recs-${r.action}`}>{r.action === 'pin' && r.position !== null ? t('rules.pinAt', { position: r.position }) : t(`rules.kinds.${r.action}`)}</span> },
         { label: t('rules.placement'), cell: (r) => t(`placementNames.${r.placement ?? 'all'}`, { defaultValue: r.placement ?? '' }) },
         { label: t('rules.created'), cell: (r) => f.dateTime(r.created_at) },
-        can('recs:write') && {
-          label: t('rules.remove'),
-          hidden: true,
-          cell: (r) => (
-            <button type="button" aria-label={t('rules.removeLabel', { title: name(r) })} disabled={remove.isPending} onClick={() => remove.mutate(r)}>
-              {t('rules.remove')}
-            </button>
-          ),
-        },
+        can('recs:write') && { label: t('rules.remove'), hidden: true, cell: (r) => <RemoveButton rule={r} busy={remove.isPending} onRemove={(rule) => remove.mutate(rule)} /> },
       ]}
     />
   );

@@ -64,21 +64,25 @@ export interface ModelsReport {
   models: ModelRow[];
 }
 
-export type RuleKind = 'pin' | 'exclude';
+export type RuleAction = 'pin' | 'exclude';
 export interface Rule {
   id: string;
-  kind: RuleKind;
   product_id: string;
-  title?: string | null;
+  action: RuleAction;
+  /** null: every placement. */
   placement: Placement | null;
+  /** Pins: 1 is shown first. */
+  position: number | null;
+  note: string | null;
+  created_by: string;
   created_at: string;
 }
 
 export interface Reason {
   kind: string;
   text: string;
-  product_id?: string | null;
-  location_id?: string | null;
+  product_id?: string;
+  location_id?: string;
 }
 
 export interface RecItem {
@@ -93,9 +97,9 @@ export interface RecItem {
 
 export interface Removed {
   product_id: string;
-  title?: string | null;
+  title: string | null;
   rule: string;
-  detail?: string | null;
+  text: string;
 }
 
 export interface Preview {
@@ -188,7 +192,7 @@ export const recsKeys = {
   training: (id: string) => ['recs', 'trainings', id] as const,
   trainings: ['recs', 'trainings'] as const,
   rules: ['recs', 'rules'] as const,
-  preview: (profile_id: string, placement: string) => ['recs', 'preview', profile_id, placement] as const,
+  preview: (profile_id: string, placement: string, product_id: string | undefined) => ['recs', 'preview', profile_id, placement, product_id ?? ''] as const,
   daily: (from: string, to: string) => ['attribution', 'daily', from, to] as const,
   placements: (days: number) => ['attribution', 'placements', days] as const,
   search: (q: string) => ['search', 'try', q] as const,
@@ -203,9 +207,13 @@ export const startTraining = () => call<TrainingRun>('POST', '/v1/recommendation
 export const fetchTraining = (id: string) => call<TrainingRun>('GET', `/v1/recommendations/trainings/${encodeURIComponent(id)}`);
 export const fetchTrainings = async () => list(await call<{ data: TrainingRun[] }>('GET', '/v1/recommendations/trainings', { params: { query: { limit: 10 } } }));
 export const fetchRules = async () => list(await call<Rule[] | { data: Rule[] }>('GET', '/v1/recommendations/rules', { params: { query: { limit: 100 } } }));
-export const addRule = (rule: { kind: RuleKind; product_id: string; placement: Placement | null }) => call<Rule>('POST', '/v1/recommendations/rules', { headers: idempotencyKey(), body: rule.placement === null ? { kind: rule.kind, product_id: rule.product_id } : rule });
+export const addRule = (rule: { action: RuleAction; product_id: string; placement: Placement | null }) =>
+  call<Rule>('POST', '/v1/recommendations/rules', { headers: idempotencyKey(), body: { product_id: rule.product_id, action: rule.action, ...(rule.placement === null ? {} : { placement: rule.placement }) } });
 export const removeRule = (id: string) => call<unknown>('DELETE', `/v1/recommendations/rules/${encodeURIComponent(id)}`, { headers: idempotencyKey() });
-export const fetchPreview = (profile_id: string, placement: Placement) => call<Preview>('GET', '/v1/recommendations/preview', { params: { query: { profile_id, placement } } });
+/** Placements that answer for products (a product page, a cart) rather than for the consumer alone. */
+export const forProducts = (placement: Placement) => placement === 'similar' || placement === 'bought_together';
+export const fetchPreview = (profile_id: string, placement: Placement, product_id?: string) =>
+  call<Preview>('GET', '/v1/recommendations/preview', { params: { query: { profile_id, placement, ...(product_id === undefined ? {} : { product_ids: product_id }) } } });
 export const fetchDaily = (from: string, to: string) => call<DailyReport>('GET', '/v1/attribution/daily', { params: { query: { from, to } } });
 export const fetchPlacements = (days: number) => call<PlacementsReport>('GET', '/v1/attribution/placements', { params: { query: { days } } });
 export const trySearch = (q: string) => call<SearchAnswer>('GET', '/v1/search', { params: { query: { q, limit: 20 } } });
