@@ -106,13 +106,15 @@ describe('the Recommendations page of a brand', () => {
     // The chart's 30 days end today in the brand's time zone (Shanghai).
     const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
     const from = new Date(Date.parse(`${today}T00:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10);
+    type Daily = { totals: { recommendation: { clicks: number }; search: { clicks: number } }; data: { day: string }[] };
     const daily = await eventually('the click to be counted', async () => {
       const res = await secret('GET', `/v1/attribution/daily?from=${from}&to=${today}`);
-      const clicks = (rows(res.body) as { source: string; clicks: number }[]).filter((r) => r.source === 'recommendation').reduce((a, r) => a + r.clicks, 0);
-      return clicks > 0 ? (rows(res.body) as { source: string; clicks: number }[]) : undefined;
+      expect(res.status).toBe(200);
+      return (res.body as Daily).totals.recommendation.clicks > 0 ? (res.body as Daily) : undefined;
     });
-    const recClicks = daily.filter((r) => r.source === 'recommendation').reduce((a, r) => a + r.clicks, 0);
-    const searchClicks = daily.filter((r) => r.source === 'search').reduce((a, r) => a + r.clicks, 0);
+    const recClicks = daily.totals.recommendation.clicks;
+    const searchClicks = daily.totals.search.clicks;
+    expect(daily.data).toHaveLength(30);
 
     await openTab('Traffic');
     const chart = page.getByTestId('traffic-chart');

@@ -35,7 +35,7 @@ export function PlacementsTab() {
             caption={t('placements.caption')}
             testId="placements"
             rows={report.data}
-            rowKey={(p) => p.placement}
+            rowKey={(p) => `${p.source}-${p.placement}`}
             emptyRow={t('placements.none')}
             columns={[
               { label: t('placements.placement'), rowHeader: true, cell: (p: PlacementRow) => t(`placementNames.${p.placement}`, { defaultValue: p.placement }) },

@@ -32,7 +32,7 @@ interface Day {
   searchSales: number;
 }
 
-/** One row per day of the period, days without traffic as zeros. */
+/** One row per day of the period (the API answers every day; a missing one counts as zeros). */
 export function byDay(report: DailyReport): Day[] {
   const days: Day[] = [];
   for (let d = new Date(`${report.from}T00:00:00Z`); d.toISOString().slice(0, 10) <= report.to; d = new Date(d.getTime() + 86_400_000)) {
@@ -42,13 +42,10 @@ export function byDay(report: DailyReport): Day[] {
   for (const row of report.data) {
     const day = index.get(row.day.slice(0, 10));
     if (day === undefined) continue;
-    if (row.source === 'recommendation') {
-      day.recClicks += row.clicks;
-      day.recSales += row.sales_minor;
-    } else {
-      day.searchClicks += row.clicks;
-      day.searchSales += row.sales_minor;
-    }
+    day.recClicks = row.recommendation.clicks;
+    day.recSales = row.recommendation.sales_minor;
+    day.searchClicks = row.search.clicks;
+    day.searchSales = row.search.sales_minor;
   }
   return days;
 }
@@ -80,9 +77,9 @@ function Traffic({ report }: { report: DailyReport }) {
   const { t } = useTranslation('recs');
   const f = useFormat();
   const days = byDay(report);
-  const sum = (key: keyof Omit<Day, 'day'>) => days.reduce((a, d) => a + d[key], 0);
-  const totals = { recClicks: sum('recClicks'), searchClicks: sum('searchClicks'), recSales: sum('recSales'), searchSales: sum('searchSales') };
+  const totals = { recClicks: report.totals.recommendation.clicks, searchClicks: report.totals.search.clicks, recSales: report.totals.recommendation.sales_minor, searchSales: report.totals.search.sales_minor };
   const labels = days.map((d) => f.day(d.day));
+  const unit = 10 ** (new Intl.NumberFormat('en', { style: 'currency', currency: report.currency }).resolvedOptions().maximumFractionDigits ?? 2);
   const chart = (id: string, title: string, rec: number[], search: number[], money: boolean) => (
     <Card title={title} headingId={id} className="recs-wide">
       <div className="chart-box">
@@ -93,8 +90,8 @@ function Traffic({ report }: { report: DailyReport }) {
           data={{
             labels,
             datasets: [
-              { label: t('traffic.recommendation'), data: money ? rec.map((v) => v / 100) : rec, backgroundColor: colours.recommendation },
-              { label: t('traffic.search'), data: money ? search.map((v) => v / 100) : search, backgroundColor: colours.search },
+              { label: t('traffic.recommendation'), data: money ? rec.map((v) => v / unit) : rec, backgroundColor: colours.recommendation },
+              { label: t('traffic.search'), data: money ? search.map((v) => v / unit) : search, backgroundColor: colours.search },
             ],
           }}
           options={{ maintainAspectRatio: false, animation: false, scales: { y: { beginAtZero: true, ...(money ? {} : { ticks: { precision: 0 } }) } } }}

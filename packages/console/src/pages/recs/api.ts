@@ -111,38 +111,46 @@ export interface Preview {
   removed: Removed[];
 }
 
-export interface DailyRow {
-  day: string;
-  source: 'recommendation' | 'search';
+/** What one source (recommendations or search) brought in a day or a period. */
+export interface Figures {
   answers: number;
-  items_shown: number;
-  views?: number;
+  items: number;
+  views: number;
   clicks: number;
   carts: number;
   orders: number;
   sales_minor: number;
 }
 
+export interface DailyRow {
+  day: string;
+  recommendation: Figures;
+  search: Figures;
+  /** Recommendations' share (0..1) of clicks and sales from both; null when both are 0. */
+  recommendation_share: { clicks: number | null; sales: number | null };
+}
+
+/** `GET /v1/attribution/daily`: every day of the range in the brand's time zone, oldest first. */
 export interface DailyReport {
-  currency: string;
   from: string;
   to: string;
+  time_zone: string;
+  currency: string;
+  totals: Omit<DailyRow, 'day'>;
   data: DailyRow[];
 }
 
-export interface PlacementRow {
+export interface PlacementRow extends Figures {
   placement: string;
-  answers: number;
-  clicks: number;
+  source: 'recommendation' | 'search';
   click_through: number | null;
-  carts: number;
-  orders: number;
-  sales_minor: number;
 }
 
 export interface PlacementsReport {
+  from: string;
+  to: string;
+  time_zone: string;
   currency: string;
-  days: number;
   data: PlacementRow[];
 }
 
