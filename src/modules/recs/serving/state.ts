@@ -235,8 +235,8 @@ async function loadLists(db: AnyDb, state: MerchantState): Promise<void> {
   state.popular = popular;
   state.training_id = row?.training_id ?? null;
   const t = row?.t ?? null;
-  state.model = typeof t?.model === 'string' ? t.model : null;
-  const at = t?.finished_at ?? t?.succeeded_at ?? t?.updated_at ?? t?.created_at;
+  state.model = typeof t?.chosen_model === 'string' ? t.chosen_model : null;
+  const at = t?.finished_at ?? t?.created_at;
   state.trained_at = typeof at === 'string' ? new Date(at) : null;
 }
 
