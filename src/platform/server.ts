@@ -27,6 +27,8 @@ import { runCampaignsDemo } from './demo-campaigns.js';
 import { runStoresDemo } from './demo-stores.js';
 import { shipping } from '../modules/logistics/index.js';
 import { runPayouts } from '../modules/payments/index.js';
+import { stopServedRecorder } from '../modules/attribution/index.js';
+import { RecsListener } from '../modules/recs/index.js';
 import { openDatabase, type OpenedDatabase } from './database.js';
 import { allMigrations, eventHandlers, jobHandlers, maintenanceTasks, modules, registry } from './modules.js';
 
@@ -123,6 +125,10 @@ export async function startPlatform(config: Config, logger: Logger = createLogge
   // kept current from the data bank's change notifications; PostgreSQL answers meanwhile.
   const audienceBitmaps = bitmapPath(database, { onError: (error, merchant_id) => logger.warn({ err: error, merchant_id }, 'audience bitmaps could not catch up') });
   setBitmapPath(audienceBitmaps);
+  // Recommendations answer from each brand's serving state in memory, caught up on the data bank's
+  // and the trainings' notifications (without them, on a short re-check per request).
+  const recsListener = new RecsListener(database, (error) => logger.warn({ err: error }, 'recommendations could not catch up'));
+  await recsListener.start();
   // Campaigns send through the reach module and enrol the audiences module's members.
   setCampaignPorts(platformCampaignPorts(config));
   const maintenance = startMaintenance(ctx);
@@ -149,9 +155,12 @@ export async function startPlatform(config: Config, logger: Logger = createLogge
       // Runs in flight finish before the database closes under them, within the same grace.
       await maintenance.finished(config.OPENBOS_SHUTDOWN_TIMEOUT_MS);
       await dispatcher.stop();
+      // Answers served still buffered (attribution) are written before the database closes.
+      await stopServedRecorder(database.db).catch((error: unknown) => logger.warn({ err: error }, 'answers served could not be written'));
       await mailbox?.close();
       setBitmapPath(undefined);
       await audienceBitmaps.stop();
+      await recsListener.stop();
       for (const sink of sinks) await sink.close();
       await database.close();
     },
