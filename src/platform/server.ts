@@ -27,6 +27,7 @@ import { runCampaignsDemo } from './demo-campaigns.js';
 import { runStoresDemo } from './demo-stores.js';
 import { shipping } from '../modules/logistics/index.js';
 import { runPayouts } from '../modules/payments/index.js';
+import { stopServedRecorder } from '../modules/attribution/index.js';
 import { openDatabase, type OpenedDatabase } from './database.js';
 import { allMigrations, eventHandlers, jobHandlers, maintenanceTasks, modules, registry } from './modules.js';
 
@@ -149,6 +150,8 @@ export async function startPlatform(config: Config, logger: Logger = createLogge
       // Runs in flight finish before the database closes under them, within the same grace.
       await maintenance.finished(config.OPENBOS_SHUTDOWN_TIMEOUT_MS);
       await dispatcher.stop();
+      // Answers served still buffered (attribution) are written before the database closes.
+      await stopServedRecorder(database.db).catch((error: unknown) => logger.warn({ err: error }, 'answers served could not be written'));
       await mailbox?.close();
       setBitmapPath(undefined);
       await audienceBitmaps.stop();

@@ -12,3 +12,5 @@ export const attributionModule = defineModule({
 });
 
 export { attributionSecret, issueToken, verifyToken, attributionSources, placements, token_valid_days, type AttributionClaim, type AttributionSource, type Placement, type TokenRefusal, type TokenSecret } from './token.js';
+export { recordServed, flushServed, stopServedRecorder, servedRecorderStats, type ServedDetail } from './served.js';
+export type { AttributionTables } from './tables.js';
