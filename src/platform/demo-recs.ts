@@ -11,7 +11,8 @@ import { contactSealer, ingestEvents, recordDailyStages, storedIdentifier, type 
 import { receiveStock } from '../modules/inventory/index.js';
 import { listLocations } from '../modules/locations/index.js';
 import { testCards } from '../modules/payments/index.js';
-import { browseRecsTraffic, demoHttp, type RecsShopper, type TrafficReport } from '../modules/recs/index.js';
+import { attributionSecret } from '../modules/attribution/index.js';
+import { browseWeek, demoHttp, type DemoHttp, type RecsShopper, type TrafficReport } from '../modules/recs/index.js';
 import { demo_recs_categories, demo_recs_pairs, demo_recs_products, demo_recs_queries, demo_recs_seeded, type Taste } from './demo-recs-catalog.js';
 
 /**
@@ -98,7 +99,7 @@ export async function runRecsDemo(app: App, ctx: { db: AnyDb; config: Config }, 
   const seller = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => http<T>(method, path, { key: brand.secret_key, body });
 
   try {
-    out.catalog = await widenRange(ctx.db, brand.merchant_id, seller);
+    out.catalog = await widenRange(ctx.db, brand.merchant_id, (product_id, png) => http('POST', `/v1/products/${product_id}/images`, { key: brand.secret_key, raw: { bytes: png, type: 'image/png' } }));
     out.products_added = demo_recs_products.filter((p) => out.catalog[p.sku] !== undefined).length;
   } catch (error) {
     logger.warn({ err: error }, 'recs demo: the tea brand’s range could not be widened');
@@ -141,17 +142,18 @@ export async function runRecsDemo(app: App, ctx: { db: AnyDb; config: Config }, 
   // that follow, attributed by the answers' tokens.
   try {
     const stores = (await seller<{ data?: { id: string; kind: string }[] }>('GET', '/v1/locations?limit=100')).body.data ?? [];
-    out.traffic = await browseRecsTraffic({
+    out.traffic = await browseWeek({
+      db: ctx.db,
+      secret: attributionSecret(ctx.config),
+      merchant_id: brand.merchant_id,
       http,
       publishable_key: brand.publishable_key,
-      secret_key: brand.secret_key,
       shoppers: [...out.shoppers.map((s): RecsShopper => ({ anonymous_id: s.anonymous_id, email: s.email, queries: demo_recs_queries[s.taste] })), ...(await consumerShoppers(http, brand.publishable_key, credentials))],
       location_ids: stores.map((s) => s.id),
       days: demo_recs_traffic_days,
       scale: options.scale ?? 1,
       now,
       seed: 19,
-      settle: options.settle,
     });
   } catch (error) {
     logger.warn({ err: error }, 'recs demo: the demo buyers could not browse');
@@ -160,7 +162,7 @@ export async function runRecsDemo(app: App, ctx: { db: AnyDb; config: Config }, 
 }
 
 /** The demo consumers, signed in, each with the searches of their taste. */
-async function consumerShoppers(http: ReturnType<typeof demoHttp>, publishable_key: string, credentials: DemoCredentials): Promise<RecsShopper[]> {
+async function consumerShoppers(http: DemoHttp, publishable_key: string, credentials: DemoCredentials): Promise<RecsShopper[]> {
   const shoppers: RecsShopper[] = [];
   for (const consumer of credentials.consumers ?? []) {
     const taste = demo_consumer_tastes[consumer.email];
@@ -174,7 +176,7 @@ async function consumerShoppers(http: ReturnType<typeof demoHttp>, publishable_k
 type Seller = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => Promise<{ status: number; body: T }>;
 
 /** Categories, the 28 new products (published, priced, stocked at the brand's locations, with a picture), the seed's two filed under theirs. */
-async function widenRange(db: AnyDb, merchant_id: string, seller: Seller): Promise<Record<string, DemoRecsItem>> {
+async function widenRange(db: AnyDb, merchant_id: string, upload: (product_id: string, png: Buffer) => Promise<{ status: number }>): Promise<Record<string, DemoRecsItem>> {
   const categories = {} as Record<Taste, string>;
   for (const [taste, c] of Object.entries(demo_recs_categories) as [Taste, { name: string; zh: string }][]) categories[taste] = (await createCategory(db, merchant_id, { name: c.name })).id;
   const catalog: Record<string, DemoRecsItem> = {};
@@ -199,7 +201,7 @@ async function widenRange(db: AnyDb, merchant_id: string, seller: Seller): Promi
     for (const location of locations) await receiveStock(db, { merchant_id, variant_id: variant.id, location_id: location.id }, location.kind === 'warehouse' ? 200 : 30, 'demo opening stock');
     // A square of the product's colour, uploaded as a merchant would from the console.
     const picture = await sharp(Buffer.from(squareSvg(p.title, p.colour))).png().toBuffer();
-    await seller('POST', `/v1/products/${created.id}/images`, picture);
+    await upload(created.id, picture);
   }
   return catalog;
 }
