@@ -297,7 +297,7 @@ async function countPaidInBank(db: AnyDb, merchant_id: string, order_ids: readon
   if (order_ids.length === 0) return 0;
   const rows = await sql<{ n: number }>`
     select count(distinct properties->>'order_id')::int as n from cdp_event
-    where merchant_id = ${merchant_id} and event = 'Order Paid' and properties->>'order_id' = any(${order_ids as string[]}::text[])`.execute(db);
+    where merchant_id = ${merchant_id} and event = 'Order Paid' and properties->>'order_id' = any(${order_ids}::text[])`.execute(db);
   return rows.rows[0]?.n ?? 0;
 }
 
