@@ -1,0 +1,117 @@
+import { Jieba } from '@node-rs/jieba';
+import { dict } from '@node-rs/jieba/dict.js';
+import { pinyin } from 'pinyin-pro';
+
+/**
+ * Text analysis shared by the index and the queries. Text is split into runs of Chinese
+ * characters and runs of anything else. Chinese runs are segmented by jieba (search mode: a long
+ * word and the words inside it, 西湖龙井 → 西湖, 龙井), and each Chinese word's toneless pinyin
+ * (龙井 → longjing) is kept for homophone typos. Latin words are lowercased here; PostgreSQL's
+ * `english` configuration stems them (teas → tea) in the index and in queries alike.
+ */
+let jieba: Jieba | undefined;
+function segmenter(): Jieba {
+  // Loading the dictionary takes ~0.2 s; done once per process, on first use.
+  jieba ??= Jieba.withDict(dict);
+  return jieba;
+}
+
+const han = /\p{Script=Han}+/gu;
+const hanOnly = /^\p{Script=Han}+$/u;
+const latinWord = /[\p{L}\p{N}]+/gu;
+
+export const isHan = (s: string) => hanOnly.test(s);
+
+export function normalise(text: string): string {
+  return text.normalize('NFKC').toLowerCase();
+}
+
+/** Runs of Chinese characters and runs of other text, in order. */
+export function runs(text: string): { han: boolean; text: string }[] {
+  const out: { han: boolean; text: string }[] = [];
+  let at = 0;
+  for (const m of normalise(text).matchAll(han)) {
+    if (m.index > at) out.push({ han: false, text: normalise(text).slice(at, m.index) });
+    out.push({ han: true, text: m[0] });
+    at = m.index + m[0].length;
+  }
+  const rest = normalise(text).slice(at);
+  if (rest.trim() !== '') out.push({ han: false, text: rest });
+  return out;
+}
+
+export function latinWords(text: string): string[] {
+  return [...normalise(text).matchAll(latinWord)].map((m) => m[0]).filter((w) => !isHan(w) && w.length <= 40);
+}
+
+/** Index mode: every word jieba finds, long ones and the words inside them. */
+export function segmentForIndex(run: string): string[] {
+  return [...new Set(segmenter().cutForSearch(run, false).filter((w) => w.trim() !== ''))];
+}
+
+/** Query mode: the most likely segmentation, one word per place. */
+export function segmentQuery(run: string): string[] {
+  return segmenter().cut(run, false).filter((w) => w.trim() !== '');
+}
+
+/** Toneless pinyin syllables of Chinese text, one per character. */
+export function syllables(word: string): string[] {
+  return pinyin(word, { toneType: 'none', type: 'array', v: true }).map((s) => s.toLowerCase());
+}
+
+export const pinyinOf = (word: string) => syllables(word).join('');
+
+export interface Analysed {
+  /** Latin words, lowercased (stemmed later by PostgreSQL). */
+  latin: string[];
+  /** Chinese words from segmentation (index mode). */
+  words: string[];
+  /** Single Chinese characters of those words, so a one-character query (茶) still matches. */
+  chars: string[];
+  /** Pinyin of each Chinese word of two characters or more, with the word. */
+  pinyin: { term: string; word: string }[];
+}
+
+export function analyse(text: string): Analysed {
+  const latin: string[] = [];
+  const words = new Set<string>();
+  const chars = new Set<string>();
+  for (const run of runs(text)) {
+    if (!run.han) {
+      latin.push(...latinWords(run.text));
+      continue;
+    }
+    for (const w of segmentForIndex(run.text)) {
+      words.add(w);
+      for (const c of w) chars.add(c);
+    }
+  }
+  const pinyinTerms = [...words].filter((w) => [...w].length >= 2).map((word) => ({ term: pinyinOf(word), word })).filter((p) => /^[a-z]+$/.test(p.term));
+  return { latin, words: [...words], chars: [...chars].filter((c) => !words.has(c)), pinyin: pinyinTerms };
+}
+
+/** Levenshtein distance, stopping early once it exceeds `max`. */
+export function editDistance(a: string, b: string, max = 2): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    let best = i;
+    for (let j = 1; j <= b.length; j++) {
+      const v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      cur.push(v);
+      if (v < best) best = v;
+    }
+    if (best > max) return max + 1;
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/** Typos tolerated in a Latin word: none up to 3 letters, 1 up to 7, 2 from 8. */
+export function editsAllowed(word: string): number {
+  return word.length <= 3 ? 0 : word.length <= 7 ? 1 : 2;
+}
+
+/** Common English words that carry no meaning in a product search. */
+export const stopWords = new Set(['a', 'an', 'and', 'the', 'of', 'for', 'with', 'in', 'on', 'to', 'or', 'by', 'at', 'from']);
