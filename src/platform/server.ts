@@ -29,6 +29,7 @@ import { runRecsDemo } from './demo-recs.js';
 import { shipping } from '../modules/logistics/index.js';
 import { runPayouts } from '../modules/payments/index.js';
 import { stopServedRecorder } from '../modules/attribution/index.js';
+import { RecsListener } from '../modules/recs/index.js';
 import { openDatabase, type OpenedDatabase } from './database.js';
 import { allMigrations, eventHandlers, jobHandlers, maintenanceTasks, modules, registry } from './modules.js';
 
@@ -128,6 +129,10 @@ export async function startPlatform(config: Config, logger: Logger = createLogge
   // kept current from the data bank's change notifications; PostgreSQL answers meanwhile.
   const audienceBitmaps = bitmapPath(database, { onError: (error, merchant_id) => logger.warn({ err: error, merchant_id }, 'audience bitmaps could not catch up') });
   setBitmapPath(audienceBitmaps);
+  // Recommendations answer from each brand's serving state in memory, caught up on the data bank's
+  // and the trainings' notifications (without them, on a short re-check per request).
+  const recsListener = new RecsListener(database, (error) => logger.warn({ err: error }, 'recommendations could not catch up'));
+  await recsListener.start();
   // Campaigns send through the reach module and enrol the audiences module's members.
   setCampaignPorts(platformCampaignPorts(config));
   const maintenance = startMaintenance(ctx);
@@ -159,6 +164,7 @@ export async function startPlatform(config: Config, logger: Logger = createLogge
       await mailbox?.close();
       setBitmapPath(undefined);
       await audienceBitmaps.stop();
+      await recsListener.stop();
       for (const sink of sinks) await sink.close();
       await database.close();
     },

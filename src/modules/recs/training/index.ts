@@ -7,8 +7,9 @@ import type { CliContext } from '../../../kernel/cli.js';
 import type { JobHandler } from '../../../kernel/jobs.js';
 import type { Migration } from '../../../kernel/migrations.js';
 import type { InvariantCheck, MaintenanceTask, ModuleContext, ModuleRouter } from '../../../kernel/module.js';
+import { trainingMigrations as migrations } from './migrations.js';
 
-export const trainingMigrations: Migration[] = [];
+export const trainingMigrations: Migration[] = [...migrations];
 export const trainingChecks: InvariantCheck[] = [];
 export const trainingMaintenance: MaintenanceTask[] = [];
 export function registerTrainingRoutes(_router: ModuleRouter, _ctx: ModuleContext): void {}
