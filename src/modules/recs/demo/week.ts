@@ -10,7 +10,10 @@ import type { DemoHttp } from './http.js';
  * stays about level, and overtake it on the latest days (the issue's story). Today's sessions go
  * through the API (`browseSessions`); the days before are filed as the history they would have
  * left (like the data bank's demo history): answers recorded with their tokens backdated to that
- * day, showing what today's answers showed, and the views, clicks and carts that followed.
+ * day, showing what today's answers showed the same shoppers, and the views, clicks and carts
+ * that followed, sent with those tokens and the time they happened (`occurred_at`). Orders and
+ * sales are today's only: an order is counted on the day it is paid, and the demo pays its orders
+ * now.
  */
 export interface WeekOptions {
   db: AnyDb;
@@ -61,19 +64,32 @@ export async function browseWeek(o: WeekOptions): Promise<TrafficReport> {
       const pool = shown.filter((s) => s.source === source);
       if (pool.length === 0) continue;
       for (let i = 0; i < plan[source]; i++) {
+        // One of today's answers, for the shopper it was for, served that day between 08:00 and 23:00 in Shanghai (UTC+8).
         const answer = pool[Math.floor(random() * pool.length)]!;
-        // Between 08:00 and 23:00 in Shanghai on that day (UTC+8).
-        const day_start = startOfShanghaiDay(o.now, days_ago);
-        const served_at = new Date(day_start + (8 + 15 * random()) * 3_600_000);
-        const { claim } = issueToken(o.secret, { merchant_id: o.merchant_id, source, placement: answer.placement, served_at });
+        const served_at = new Date(startOfShanghaiDay(o.now, days_ago) + (8 + 15 * random()) * 3_600_000);
+        const { token, claim } = issueToken(o.secret, { merchant_id: o.merchant_id, source, placement: answer.placement, served_at });
         recordServed(o.db, claim, { product_ids: answer.product_ids, query: answer.query ?? null });
         const f = figures[source];
         f.answers += 1;
         f.items += answer.product_ids.length;
-        f.views += Math.min(4, answer.product_ids.length);
+        const at = (minutes: number) => new Date(served_at.getTime() + minutes * 60_000).toISOString();
+        const anonymous = answer.anonymous_id === undefined ? {} : { anonymous_id: answer.anonymous_id };
+        const seen = answer.product_ids.slice(0, 4);
+        const touches: Record<string, unknown>[] = seen.map((product_id, k) => ({ attribution_token: token, kind: 'view', product_id, occurred_at: at(k * 0.2), ...anonymous }));
+        f.views += seen.length;
         if (random() < (source === 'search' ? 0.55 : 0.4)) {
+          const clicked = seen[Math.min(seen.length - 1, Math.floor(random() * random() * seen.length))]!;
+          touches.push({ attribution_token: token, kind: 'click', product_id: clicked, occurred_at: at(1), ...anonymous });
           f.clicks += 1;
-          if (random() < 0.35) f.carts += 1;
+          if (random() < 0.35) {
+            touches.push({ attribution_token: token, kind: 'cart', product_id: clicked, occurred_at: at(3), ...anonymous });
+            f.carts += 1;
+          }
+        }
+        const sent = await o.http('POST', '/v1/attribution/events', { key: o.publishable_key, consumer: answer.consumer, body: { events: touches } });
+        if (sent.status !== 200) {
+          out.errors += 1;
+          if (out.first_errors.length < 5) out.first_errors.push(`POST /v1/attribution/events: ${sent.status} ${JSON.stringify(sent.body).slice(0, 200)}`);
         }
       }
     }
@@ -88,6 +104,9 @@ interface Shown {
   placement: Placement | 'search';
   product_ids: string[];
   query?: string | null;
+  /** Who it was shown to. */
+  anonymous_id?: string;
+  consumer?: string | undefined;
 }
 
 async function browseSessionsRecording(o: WeekOptions, sessions: { recommendation: number; search: number }): Promise<BrowseReport & { answers: Shown[] }> {
@@ -97,9 +116,11 @@ async function browseSessionsRecording(o: WeekOptions, sessions: { recommendatio
     if (method === 'GET' && res.status === 200 && (path.startsWith('/v1/recommendations/') || path.startsWith('/v1/search'))) {
       const body = res.body as { placement?: string; query?: string; data?: { product_id: string }[] };
       const product_ids = (body.data ?? []).map((d) => d.product_id);
+      const anonymous_id = new URLSearchParams(path.split('?')[1] ?? '').get('anonymous_id') ?? undefined;
+      const who = { ...(anonymous_id === undefined ? {} : { anonymous_id }), consumer: call.consumer };
       if (product_ids.length > 0) {
-        if (path.startsWith('/v1/search')) answers.push({ source: 'search', placement: 'search', product_ids, query: body.query ?? null });
-        else answers.push({ source: 'recommendation', placement: (body.placement ?? 'for_you') as Placement, product_ids });
+        if (path.startsWith('/v1/search')) answers.push({ source: 'search', placement: 'search', product_ids, query: body.query ?? null, ...who });
+        else answers.push({ source: 'recommendation', placement: (body.placement ?? 'for_you') as Placement, product_ids, ...who });
       }
     }
     return res;
