@@ -141,7 +141,7 @@ export async function runRecsDemo(app: App, ctx: { db: AnyDb; config: Config }, 
   // A week of browsing: recommendations and searches, with the views, clicks, carts and orders
   // that follow, attributed by the answers' tokens.
   try {
-    const stores = (await seller<{ data?: { id: string; kind: string }[] }>('GET', '/v1/locations?limit=100')).body.data ?? [];
+    const stores = (await seller<{ data?: { id: string; kind: string }[] }>('GET', '/v1/locations?kind=store&limit=100')).body.data ?? [];
     out.traffic = await browseWeek({
       db: ctx.db,
       secret: attributionSecret(ctx.config),
