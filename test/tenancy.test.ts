@@ -532,7 +532,18 @@ const fixtures: Record<string, Fixture> = {
   createStoreGuide: { kind: 'item', setup: async (a) => { const l = await aLocation(a); return { path: '/v1/store-guides', body: { location_id: l, name: 'Intruder' }, marker: l, readBack: `/v1/store-guides?location_id=${l}` }; } },
   listStoreGuides: { kind: 'collection', setup: async (a) => ({ path: '/v1/store-guides?limit=100', marker: (await aStoreGuide(a)).guide_id }) },
   updateStoreGuide: { kind: 'item', setup: async (a) => { const { guide_id, location_id } = await aStoreGuide(a); return { path: `/v1/store-guides/${guide_id}`, body: { name: 'hijacked' }, marker: guide_id, readBack: `/v1/store-guides?location_id=${location_id}` }; } },
+  getRecommendationModels: { kind: 'collection', setup: async (a) => ({ path: '/v1/recommendations/models', marker: await aRecTraining(a) }) },
+  requestRecommendationTraining: { kind: 'own', request: { path: '/v1/recommendations/trainings', body: {} } },
+  listRecommendationTrainings: { kind: 'collection', setup: async (a) => ({ path: '/v1/recommendations/trainings?limit=100', marker: await aRecTraining(a) }) },
+  getRecommendationTraining: { kind: 'item', setup: async (a) => { const id = await aRecTraining(a); return { path: `/v1/recommendations/trainings/${id}`, marker: id }; } },
 };
+
+/** A's recommendation training run, queued (or the one already under way). */
+async function aRecTraining(a: TestMerchant): Promise<string> {
+  const res = await a.call('POST', '/v1/recommendations/trainings', { body: {} });
+  expect(res.status, res.text).toBe(202);
+  return res.body.id as string;
+}
 
 /** A guide of one of A's stores. */
 async function aStoreGuide(a: TestMerchant): Promise<{ guide_id: string; location_id: string }> {
