@@ -25,6 +25,7 @@ import { bitmapPath, setBitmapPath } from '../modules/audiences/index.js';
 import { platformCampaignPorts, setCampaignPorts } from '../modules/campaigns/index.js';
 import { runCampaignsDemo } from './demo-campaigns.js';
 import { runStoresDemo } from './demo-stores.js';
+import { runRecsDemo } from './demo-recs.js';
 import { shipping } from '../modules/logistics/index.js';
 import { runPayouts } from '../modules/payments/index.js';
 import { stopServedRecorder } from '../modules/attribution/index.js';
@@ -94,6 +95,9 @@ export async function placeDemoOrders(ctx: ModuleContext, seeded: DemoCredential
       ctx.logger.info({ simulated_visits: stores.simulation?.clean.visits ?? 0 }, 'ran the stores demo');
     }
     await runCampaignsDemo(quiet.app, seeded, ctx.logger);
+    // The tea brand's wider range, shoppers' tastes, trained models and a week of recommendation and search traffic (issue 19).
+    const recs = await runRecsDemo(quiet.app, ctx, seeded, ctx.logger);
+    ctx.logger.info({ products: recs.products_added, history_events: recs.history_events, model: recs.training?.model ?? null }, 'ran the recommendations demo');
     ctx.logger.info({ orders: placed + omnichannel + promoted.orders }, 'placed the demo orders');
   } finally {
     // Ready even when placing them failed (the error goes on up): a half-placed demo is still a platform.
