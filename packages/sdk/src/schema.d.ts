@@ -591,6 +591,57 @@ export interface paths {
         patch: operations["updateApiKey"];
         trace?: never;
     };
+    "/v1/attribution/daily": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per day of the brand (its time zone), traffic and sales from recommendations against those from search: answers served, items shown, views, clicks, carts, orders and sales. Every day of the range, at most 366 */
+        get: operations["getAttributionDaily"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/attribution/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Report views, clicks, carts and purchases that followed a recommendation or search answer, at most 100 at once, each with the answer’s token. Each touch is answered on its own (a refused token refuses that touch only); a malformed batch is a 400 and records nothing. A touch sent again counts once */
+        post: operations["recordAttributionTouches"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/attribution/placements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per recommendation placement, and search, over the brand’s last days: answers, items, clicks, click-through, views, carts, orders and sales */
+        get: operations["getAttributionPlacements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/audience-estimates": {
         parameters: {
             query?: never;
@@ -3368,6 +3419,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/recommendations/bought-together": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Items bought with these products (a product page or a cart) */
+        get: operations["recommendBoughtTogether"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/recommendations/for-you": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A consumer’s home page: neighbours of what they just did, their trained list; a consumer the data bank does not know gets `new_consumer` */
+        get: operations["recommendForYou"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/recommendations/models": {
         parameters: {
             query?: never;
@@ -3377,6 +3462,92 @@ export interface paths {
         };
         /** The recommendation models: each model’s offline scores from the latest run that evaluated it, the model serving now, and when it was trained */
         get: operations["getRecommendationModels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/recommendations/new-consumer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** For a consumer the shop knows nothing of: trending at their store or near them, their lifecycle stage’s favourites, new arrivals; never empty while anything is sellable there */
+        get: operations["recommendNewConsumer"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/recommendations/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What a consumer would see in a placement and why, and what the rules took out and why */
+        get: operations["previewRecommendations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/recommendations/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The merchant’s pins and exclusions */
+        get: operations["listRecommendationRules"];
+        put?: never;
+        /** Pins a product (shown first, at `position`) or excludes it, in one placement or all; one rule per product and placement (409 `rule_exists`) */
+        post: operations["createRecommendationRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/recommendations/rules/{rule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Removes a pin or an exclusion */
+        delete: operations["deleteRecommendationRule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/recommendations/similar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Items similar to a product (a product page) */
+        get: operations["recommendSimilar"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3412,6 +3583,23 @@ export interface paths {
         };
         /** One training run: status, progress, stage, metrics per model, timings */
         get: operations["getRecommendationTraining"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/recommendations/trending": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What is trending at a store (`location_id`) or in the stores near a position (`near`, `radius_km`), in stock there */
+        get: operations["recommendTrending"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3637,6 +3825,92 @@ export interface paths {
         put?: never;
         /** A store’s screen gives the player of its game a coupon: into their wallet (consumer session) or by phone */
         post: operations["claimAtScreen"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search the storefront’s products in Chinese or English: typo tolerant, the brand’s synonyms, facets, in stock nearby; ranked by relevance, the consumer’s preferences breaking ties. Filter by attribute with `attr.<name>=<value>` */
+        get: operations["searchProducts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/search/queries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The most searched queries of a period, with how many found nothing */
+        get: operations["listSearchQueries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/search/synonyms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The brand’s synonym groups: a query word in a group also finds products with the group’s other terms */
+        get: operations["listSearchSynonyms"];
+        put?: never;
+        /** Add a synonym group (2 to 20 terms, Chinese or English; at most 500 groups, 422 `synonym_groups_full`) */
+        post: operations["createSearchSynonyms"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/search/synonyms/{synonym_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a synonym group; searches stop using it at once */
+        delete: operations["deleteSearchSynonyms"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/search/zero-results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Searches that found nothing, per query and day (UTC), latest day first: demand the catalogue does not meet. Kept 400 days; no consumer identity is stored */
+        get: operations["listSearchZeroResults"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -4373,6 +4647,81 @@ export interface components {
             scopes: string[];
             /** @description first and last characters of the token */
             token_hint: string;
+        };
+        AttributionDaily: {
+            currency: string;
+            data: components["schemas"]["AttributionDay"][];
+            from: string;
+            time_zone: string;
+            to: string;
+            totals: {
+                recommendation: components["schemas"]["AttributionFigures"];
+                /** @description recommendations’ share (0..1) of the clicks and sales from recommendations and search together; null when both are 0 */
+                recommendation_share: {
+                    clicks: number | null;
+                    sales: number | null;
+                };
+                search: components["schemas"]["AttributionFigures"];
+            };
+        };
+        AttributionDay: {
+            day: string;
+            recommendation: components["schemas"]["AttributionFigures"];
+            /** @description recommendations’ share (0..1) of the clicks and sales from recommendations and search together; null when both are 0 */
+            recommendation_share: {
+                clicks: number | null;
+                sales: number | null;
+            };
+            search: components["schemas"]["AttributionFigures"];
+        };
+        AttributionFigures: {
+            /** @description answers served */
+            answers: number;
+            carts: number;
+            clicks: number;
+            /** @description items shown in them */
+            items: number;
+            /** @description paid orders with a line attributed */
+            orders: number;
+            /** @description what the buyers paid for the attributed lines, net of refunds, in `currency` */
+            sales_minor: number;
+            views: number;
+        };
+        AttributionPlacement: components["schemas"]["AttributionFigures"] & {
+            /** @description clicks per answer served; null without answers */
+            click_through: number | null;
+            /** @enum {string} */
+            placement: "for_you" | "similar" | "bought_together" | "trending" | "new_consumer" | "search";
+            /** @enum {string} */
+            source: "recommendation" | "search";
+        };
+        AttributionPlacements: {
+            currency: string;
+            data: components["schemas"]["AttributionPlacement"][];
+            from: string;
+            time_zone: string;
+            to: string;
+        };
+        AttributionTouchResult: {
+            /** @description a purchase of a paid order: the order lines attributed now */
+            attributed_lines: number;
+            /** @description the touch’s place in the batch, from 0 */
+            index: number;
+            ok: boolean;
+            /** @enum {string|null} */
+            placement: "for_you" | "similar" | "bought_together" | "trending" | "new_consumer" | "search" | null;
+            /** @description why this touch was refused (`token_malformed`, `token_forged`, `token_expired`, `token_other_merchant`, `not_found` for an unknown order, `product_not_in_order`); nothing of it was recorded */
+            problem: {
+                code: string;
+                detail: string | null;
+                status: number;
+                title: string;
+            } | null;
+            /** @description true: recorded now; false: the same touch (answer, kind, product, order) was recorded before and counts once */
+            recorded: boolean | null;
+            /** @enum {string|null} */
+            source: "recommendation" | "search" | null;
+            touch_id: string | null;
         };
         Audience: {
             created_at: string;
@@ -35453,6 +35802,75 @@ export interface components {
                 training_id: string;
             })[];
         };
+        RecommendationPreview: {
+            data: components["schemas"]["RecommendedProduct"][];
+            model: string | null;
+            /** @enum {string} */
+            placement: "for_you" | "similar" | "bought_together" | "trending" | "new_consumer";
+            profile_id: string;
+            /** @description candidates the rules took out, in the order they came, and why */
+            removed: components["schemas"]["RecommendationRemoved"][];
+            training_id: string | null;
+        };
+        RecommendationReason: {
+            /** @enum {string} */
+            kind: "similar_to" | "bought_with" | "recently_viewed" | "trending_at" | "trending_near" | "popular" | "popular_in_stage" | "new_arrival" | "pinned" | "personal";
+            /** @description the store the reason refers to (trending at, near) */
+            location_id?: string;
+            /** @description the product the reason refers to (similar to, bought with, because you viewed) */
+            product_id?: string;
+            text: string;
+        };
+        RecommendationRemoved: {
+            product_id: string;
+            /** @enum {string} */
+            rule: "excluded" | "unpublished" | "archived" | "not_in_catalog" | "already_bought" | "out_of_stock";
+            text: string;
+            title: string | null;
+        };
+        RecommendationRule: {
+            /** @enum {string} */
+            action: "pin" | "exclude";
+            created_at: string;
+            created_by: string;
+            id: string;
+            note: string | null;
+            /**
+             * @description null: every placement
+             * @enum {string|null}
+             */
+            placement: "for_you" | "similar" | "bought_together" | "trending" | "new_consumer" | null;
+            /** @description pins: 1 is shown first */
+            position: number | null;
+            product_id: string;
+        };
+        Recommendations: {
+            /** @description send it back with the views, clicks, carts and purchases that follow (POST /v1/attribution/events) */
+            attribution_token: string;
+            data: components["schemas"]["RecommendedProduct"][];
+            model: string | null;
+            /**
+             * @description the placement answered: `new_consumer` when "for you" knows nothing of the consumer
+             * @enum {string}
+             */
+            placement: "for_you" | "similar" | "bought_together" | "trending" | "new_consumer";
+            training_id: string | null;
+        };
+        RecommendedProduct: {
+            image_url: string | null;
+            /** @description the cheapest active variant’s base price in the merchant’s currency; null when unpriced */
+            price: {
+                amount_minor: number;
+                currency: string;
+            } | null;
+            product_id: string;
+            reason: components["schemas"]["RecommendationReason"];
+            score: number;
+            title: string;
+            title_i18n: {
+                [key: string]: string;
+            };
+        };
         RecoveryCodes: {
             /** @description shown this once; each works once */
             recovery_codes: string[];
@@ -35641,6 +36059,83 @@ export interface components {
             subject: string;
             text: string;
             url: string | null;
+        };
+        SearchAnswer: {
+            /** @description send with the views, clicks and carts that follow (docs/RECS.md, attribution) */
+            attribution_token: string;
+            /** @description the query with typos corrected, when a correction was searched too; null otherwise */
+            corrected_query: string | null;
+            data: components["schemas"]["SearchHit"][];
+            facets: {
+                /** @description per attribute, matching products per value (at most 20 values each) */
+                attributes: {
+                    [key: string]: {
+                        count: number;
+                        value: string;
+                    }[];
+                };
+                /** @description matching products per category ID, most first (at most 50) */
+                category: {
+                    count: number;
+                    value: string;
+                }[];
+                /** @description matching products available at the chosen stores; null without `location_id` or `near` */
+                in_stock_nearby: number | null;
+                /** @description matching products per bucket of their lowest price, minor units, `from` inclusive, `to` exclusive (null: no upper bound) */
+                price: {
+                    count: number;
+                    from: number;
+                    to: number | null;
+                }[];
+            };
+            next_cursor: string | null;
+            /** @description the query as searched: normalised (NFKC, lower case, single spaces), at most 100 characters */
+            query: string;
+            /** @description products matching the query and filters */
+            total: number;
+        };
+        SearchHit: {
+            attributes: {
+                [key: string]: string;
+            };
+            category_id: string | null;
+            /** @description the query’s words (or their corrections) found in the title */
+            highlights: string[];
+            image_url: string | null;
+            /** @description some variant available at the chosen stores; null without `location_id` or `near` */
+            in_stock_nearby: boolean | null;
+            /** @description the lowest and highest base price of its active variants in the merchant’s default currency; null when it has none */
+            price: {
+                currency: string;
+                max_minor: number;
+                min_minor: number;
+            } | null;
+            product_id: string;
+            /** @description relevance (title over attributes over description, the words typed over corrected ones) */
+            score: number;
+            title: string;
+            title_i18n: {
+                [key: string]: string;
+            };
+        };
+        SearchSynonymGroup: {
+            created_at: string;
+            id: string;
+            terms: string[];
+        };
+        SearchTopQuery: {
+            days: number;
+            query: string;
+            searches: number;
+            zero_results: number;
+        };
+        SearchZeroResultQuery: {
+            /** @description searches of this query that day that found nothing */
+            count: number;
+            day: string;
+            last_at: string;
+            query: string;
+            searches: number;
         };
         SellerBalance: {
             /** @description released to the seller and not yet paid out */
@@ -40415,6 +40910,323 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApiKey"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAttributionDaily: {
+        parameters: {
+            query?: {
+                /** @description sales in this currency; the brand’s default when absent */
+                currency?: string;
+                /** @description first day (default: 29 days before `to`) */
+                from?: string;
+                /** @description last day (default: today in the brand’s time zone) */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The days, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttributionDaily"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recordAttributionTouches: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description a signed-in consumer’s session token (`POST /v1/account/sessions`) */
+                "x-consumer-token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    events: {
+                        /** @description the shopper’s anonymous ID in the data bank (the Segment SDK’s), so the touch is filed under them */
+                        anonymous_id?: string;
+                        /** @description the `attribution_token` of the recommendation or search answer that showed the product */
+                        attribution_token: string;
+                        /**
+                         * @description `view` (the product page opened), `click` (the item in the answer clicked), `cart` (added to a cart), `purchase` (an order placed with it: name the order)
+                         * @enum {string}
+                         */
+                        kind: "view" | "click" | "cart" | "purchase";
+                        /**
+                         * Format: date-time
+                         * @description when it happened (ISO 8601); taken between the answer and now; absent: now
+                         */
+                        occurred_at?: string;
+                        /** @description a purchase’s order (required for `purchase`, refused for the others) */
+                        order_id?: string;
+                        product_id: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description One result per touch, in the batch’s order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["AttributionTouchResult"][];
+                    };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAttributionPlacements: {
+        parameters: {
+            query?: {
+                /** @description ISO 4217 currency code */
+                currency?: string;
+                /** @description the last days, today included (1 to 90) */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every placement, search last */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttributionPlacements"];
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */
@@ -60599,6 +61411,226 @@ export interface operations {
             };
         };
     };
+    recommendBoughtTogether: {
+        parameters: {
+            query: {
+                /** @description the Segment `anonymousId` of the storefront’s analytics: the data bank profile holding it */
+                anonymous_id?: string;
+                /** @description items, at most 50 */
+                limit?: number;
+                /** @description the store the shopper is at or shops from: stock and trending there */
+                location_id?: string;
+                /** @description the shopper’s position, `<latitude>,<longitude>`: the brand’s stores near it count for stock and trending */
+                near?: string;
+                /** @description product IDs, comma separated (a product page: one; a cart: its products), at most 20 */
+                product_ids: string;
+                /** @description a data bank profile (secret keys only: a server that knows the consumer) */
+                profile_id?: string;
+                /** @description stores within this distance of `near` (default 25 km) */
+                radius_km?: number;
+            };
+            header?: {
+                /** @description a signed-in consumer’s session token (`POST /v1/account/sessions`) */
+                "x-consumer-token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The recommendations, each with its reason */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Recommendations"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recommendForYou: {
+        parameters: {
+            query?: {
+                /** @description the Segment `anonymousId` of the storefront’s analytics: the data bank profile holding it */
+                anonymous_id?: string;
+                /** @description items, at most 50 */
+                limit?: number;
+                /** @description the store the shopper is at or shops from: stock and trending there */
+                location_id?: string;
+                /** @description the shopper’s position, `<latitude>,<longitude>`: the brand’s stores near it count for stock and trending */
+                near?: string;
+                /** @description a data bank profile (secret keys only: a server that knows the consumer) */
+                profile_id?: string;
+                /** @description stores within this distance of `near` (default 25 km) */
+                radius_km?: number;
+                /** @description the consumer’s lifecycle stage (A-I-P-L), for a new consumer */
+                stage?: "aware" | "interested" | "purchased" | "loyal";
+            };
+            header?: {
+                /** @description a signed-in consumer’s session token (`POST /v1/account/sessions`) */
+                "x-consumer-token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The recommendations, each with its reason */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Recommendations"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getRecommendationModels: {
         parameters: {
             query?: never;
@@ -60615,6 +61647,634 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RecModels"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recommendNewConsumer: {
+        parameters: {
+            query?: {
+                /** @description items, at most 50 */
+                limit?: number;
+                /** @description the store the shopper is at or shops from: stock and trending there */
+                location_id?: string;
+                /** @description the shopper’s position, `<latitude>,<longitude>`: the brand’s stores near it count for stock and trending */
+                near?: string;
+                /** @description stores within this distance of `near` (default 25 km) */
+                radius_km?: number;
+                /** @description the consumer’s lifecycle stage (A-I-P-L), for a new consumer */
+                stage?: "aware" | "interested" | "purchased" | "loyal";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The recommendations, each with its reason */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Recommendations"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    previewRecommendations: {
+        parameters: {
+            query: {
+                /** @description items, at most 50 */
+                limit?: number;
+                /** @description the store the shopper is at or shops from: stock and trending there */
+                location_id?: string;
+                /** @description the shopper’s position, `<latitude>,<longitude>`: the brand’s stores near it count for stock and trending */
+                near?: string;
+                placement?: "for_you" | "similar" | "bought_together" | "trending" | "new_consumer";
+                /** @description for `similar` and `bought_together` */
+                product_ids?: string;
+                profile_id: string;
+                /** @description stores within this distance of `near` (default 25 km) */
+                radius_km?: number;
+                /** @description the consumer’s lifecycle stage (A-I-P-L), for a new consumer */
+                stage?: "aware" | "interested" | "purchased" | "loyal";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The answer and the removals */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecommendationPreview"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listRecommendationRules: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page; absent for the first page */
+                cursor?: string;
+                /** @description items per page, at most 100 */
+                limit?: number;
+                /** @description the rules that apply to this placement (its own and those for all) */
+                placement?: "for_you" | "similar" | "bought_together" | "trending" | "new_consumer";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of rules */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["RecommendationRule"][];
+                        /** @description pass as `cursor` for the next page; null on the last page */
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createRecommendationRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    action: "pin" | "exclude";
+                    note?: string;
+                    /**
+                     * @description absent: every placement
+                     * @enum {string}
+                     */
+                    placement?: "for_you" | "similar" | "bought_together" | "trending" | "new_consumer";
+                    /** @description pins only: 1 is shown first (default 1) */
+                    position?: number;
+                    product_id: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The rule, applied to the next answers */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecommendationRule"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteRecommendationRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        deleted: true;
+                        id: string;
+                    };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recommendSimilar: {
+        parameters: {
+            query: {
+                /** @description the Segment `anonymousId` of the storefront’s analytics: the data bank profile holding it */
+                anonymous_id?: string;
+                /** @description items, at most 50 */
+                limit?: number;
+                /** @description the store the shopper is at or shops from: stock and trending there */
+                location_id?: string;
+                /** @description the shopper’s position, `<latitude>,<longitude>`: the brand’s stores near it count for stock and trending */
+                near?: string;
+                product_id: string;
+                /** @description a data bank profile (secret keys only: a server that knows the consumer) */
+                profile_id?: string;
+                /** @description stores within this distance of `near` (default 25 km) */
+                radius_km?: number;
+            };
+            header?: {
+                /** @description a signed-in consumer’s session token (`POST /v1/account/sessions`) */
+                "x-consumer-token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The recommendations, each with its reason */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Recommendations"];
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */
@@ -60907,6 +62567,107 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RecTraining"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recommendTrending: {
+        parameters: {
+            query?: {
+                /** @description items, at most 50 */
+                limit?: number;
+                /** @description the store the shopper is at or shops from: stock and trending there */
+                location_id?: string;
+                /** @description the shopper’s position, `<latitude>,<longitude>`: the brand’s stores near it count for stock and trending */
+                near?: string;
+                /** @description stores within this distance of `near` (default 25 km) */
+                radius_km?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The recommendations, each with its reason */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Recommendations"];
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */
@@ -62391,6 +64152,623 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ScreenClaim"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    searchProducts: {
+        parameters: {
+            query?: {
+                /** @description the storefront’s anonymous ID of the shopper (as sent to the data bank), for the preference tie-breaker */
+                anonymous_id?: string;
+                category_id?: string;
+                cursor?: string;
+                /** @description `true`: only products available at the nearby stores (needs `location_id` or `near`) */
+                in_stock?: "true" | "false";
+                /** @description `true` with a secret key: drafts too (a merchant’s preview); ignored for publishable keys */
+                include_unpublished?: "true" | "false";
+                limit?: number;
+                /** @description a store whose stock counts as nearby */
+                location_id?: string;
+                /** @description the shopper’s position, `<latitude>,<longitude>`: the brand’s stores within `radius_km` count as nearby */
+                near?: string;
+                price_max?: number | null;
+                /** @description lowest price, minor units of the merchant’s default currency */
+                price_min?: number | null;
+                /** @description the words searched (at most 100 characters are used); empty lists every product matching the filters */
+                q?: string;
+                radius_km?: number;
+            };
+            header?: {
+                /** @description a signed-in consumer’s session token (`POST /v1/account/sessions`) */
+                "x-consumer-token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The products found, best first, with facets */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchAnswer"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSearchQueries: {
+        parameters: {
+            query?: {
+                /** @description first day (UTC), inclusive; 30 days before `to` when absent */
+                from?: string;
+                limit?: number;
+                /** @description last day (UTC), inclusive; today when absent */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The top queries, most searched first; answered whole (at most 100) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["SearchTopQuery"][];
+                    };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSearchSynonyms: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page; absent for the first page */
+                cursor?: string;
+                /** @description items per page, at most 100 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of synonym groups, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["SearchSynonymGroup"][];
+                        /** @description pass as `cursor` for the next page; null on the last page */
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createSearchSynonyms: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    terms: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description The group, terms normalised (lower case, single spaces) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchSynonymGroup"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteSearchSynonyms: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                synonym_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        deleted: true;
+                        id: string;
+                    };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSearchZeroResults: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page; absent for the first page */
+                cursor?: string;
+                /** @description first day (UTC), inclusive; 30 days before `to` when absent */
+                from?: string;
+                /** @description items per page, at most 100 */
+                limit?: number;
+                /** @description last day (UTC), inclusive; today when absent */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of queries without result */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["SearchZeroResultQuery"][];
+                        /** @description pass as `cursor` for the next page; null on the last page */
+                        next_cursor: string | null;
+                    };
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */
