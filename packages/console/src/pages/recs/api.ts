@@ -45,7 +45,7 @@ export const recsKeys = {
   zeroResults: ['search', 'zero-results'] as const,
 };
 
-export const fetchModels = async (): Promise<ModelsReport> => (await unwrap(bos.GET('/v1/recommendations/models'))) as ModelsReport;
+export const fetchModels = async (): Promise<ModelsReport> => unwrap(bos.GET('/v1/recommendations/models'));
 export const startTraining = async (): Promise<TrainingRun> => (await unwrap(bos.POST('/v1/recommendations/trainings', { headers: idempotencyKey(), body: {} })))!;
 export const fetchTraining = async (training_id: string): Promise<TrainingRun> => (await unwrap(bos.GET('/v1/recommendations/trainings/{training_id}', { params: { path: { training_id } } })))!;
 export const fetchTrainings = async (): Promise<TrainingRun[]> => (await unwrap(bos.GET('/v1/recommendations/trainings', { params: { query: { limit: 10 } } }))).data.filter((r): r is TrainingRun => r !== null);
