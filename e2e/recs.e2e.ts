@@ -70,7 +70,7 @@ describe('the Recommendations page of a brand', () => {
 
   it('excludes a product picked by searching for it, and lists the exclusion', async () => {
     await openTab('Pins and exclusions');
-    await page.getByLabel('Find a product').fill('Longjing');
+    await page.getByRole('textbox', { name: 'Find a product' }).fill('Longjing');
     await page.getByRole('button', { name: 'Find', exact: true }).click();
     const picks = page.getByTestId('product-picks');
     await picks.getByText('West Lake Longjing green tea').waitFor();
@@ -144,7 +144,7 @@ describe('the Recommendations page of a brand', () => {
     expect(items.length).toBeGreaterThan(0);
 
     await openTab('Preview');
-    await page.getByLabel('Find a consumer').fill('Zhang Min');
+    await page.getByRole('textbox', { name: 'Find a consumer' }).fill('Zhang Min');
     await page.getByRole('button', { name: 'Find', exact: true }).click();
     await page.getByRole('button', { name: 'Preview for Zhang Min' }).click();
     await page.getByRole('heading', { name: 'Consumer: Zhang Min' }).waitFor();
