@@ -118,7 +118,7 @@ function LastTraining({ report, run }: { report: ModelsReport; run: TrainingRun 
       )}
       {run !== undefined && (
         <div>
-          <dt className="muted">{t('models.trainTime')}</dt>
+          <dt className="muted">{t('models.cost')}</dt>
           <dd>{t('models.totals', { seconds: run.train_s === null ? '—' : seconds(run.train_s, f), memory: run.memory_bytes === null ? '—' : bytes(run.memory_bytes, f) })}</dd>
         </div>
       )}
@@ -174,7 +174,7 @@ function History({ runs }: { runs: TrainingRun[] }) {
       columns={[
         { label: t('models.started'), rowHeader: true, cell: (r: TrainingRun) => f.dateTime(r.created_at) },
         { label: t('models.status'), cell: (r) => t(`models.statuses.${r.status}`) },
-        { label: t('models.chosen'), cell: (r) => (r.chosen_model === null ? '—' : t(`models.names.${r.chosen_model}`)) },
+        { label: t('models.chosenModel'), cell: (r) => (r.chosen_model === null ? '—' : t(`models.names.${r.chosen_model}`)) },
         { label: t('models.trainTime'), num: true, cell: (r) => (r.train_s === null ? '—' : seconds(r.train_s, f)) },
         { label: t('models.memory'), num: true, cell: (r) => (r.memory_bytes === null ? '—' : bytes(r.memory_bytes, f)) },
       ]}

@@ -9,7 +9,8 @@ export function share(value: number | null | undefined, f: Format): string {
 
 /** Seconds of training, to a readable precision. */
 export function seconds(value: number, f: Format): string {
-  return value < 10 ? `${f.number(Math.round(value * 100) / 100)} s` : `${f.number(Math.round(value * 10) / 10)} s`;
+  const places = value < 0.1 ? 1000 : value < 10 ? 100 : 10;
+  return `${f.number(Math.round(value * places) / places)} s`;
 }
 
 /** Bytes held, in the largest unit that keeps the number at least 1. */

@@ -27,7 +27,7 @@ export default function SearchPage() {
       <PageHeader title={t('title')}>
         <p className="muted">{t('intro')}</p>
       </PageHeader>
-      <div className="recs-grid">
+      <div className="recs-grid search-grid">
         <TrySearch />
         <Synonyms />
         <ZeroResults />
