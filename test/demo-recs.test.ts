@@ -89,6 +89,7 @@ describe('the recommendations demo', () => {
     const data = forYou.body.data as { product_id: string; reason: { kind: string; text: string } }[];
     expect(data.length).toBeGreaterThanOrEqual(5);
     const top = data.slice(0, 5).map((d) => tasteOf(d.product_id));
+    if (process.env.DEMO_DEBUG) console.log(JSON.stringify(data.map((d: any) => [d.title, tasteOf(d.product_id), d.reason.text, d.score])), forYou.body.model);
     expect(top.filter((t) => t === 'green').length, JSON.stringify(top)).toBeGreaterThanOrEqual(3);
     expect(top[0]).toBe('green');
     for (const d of data) expect(d.reason.text.length).toBeGreaterThan(0);
