@@ -17,7 +17,7 @@ export const checks: readonly InvariantCheck[] = [
                     when d.status <> 'published' then ' is ' || d.status || ' in the search index'
                     else ' has a search document older than the product' end as line
           from sample s left join search_document d on d.merchant_id = s.merchant_id and d.product_id = s.id
-         where d.product_id is null or d.status <> 'published' or d.product_updated_at < s.updated_at
+         where d.product_id is null or d.status <> 'published' or d.product_updated_at < date_trunc('milliseconds', s.updated_at)
          limit 100`.execute(db);
       return rows.rows.map((r) => r.line);
     },

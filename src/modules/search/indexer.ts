@@ -179,7 +179,7 @@ export async function indexMissing(db: AnyDb, limit = 500): Promise<number> {
   const rows = await sql<{ merchant_id: string; id: string }>`
     select p.merchant_id, p.id from product p
       left join search_document d on d.merchant_id = p.merchant_id and d.product_id = p.id
-     where d.product_id is null or d.product_updated_at < p.updated_at
+     where d.product_id is null or d.product_updated_at < date_trunc('milliseconds', p.updated_at)
      limit ${limit}`.execute(db);
   const byMerchant = new Map<string, string[]>();
   for (const r of rows.rows) byMerchant.set(r.merchant_id, [...(byMerchant.get(r.merchant_id) ?? []), r.id]);

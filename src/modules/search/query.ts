@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import type { AnyDb } from '../../kernel/db.js';
+import { inTransaction, type AnyDb } from '../../kernel/db.js';
 import type { Preferences } from './preferences.js';
 import { editDistance, editsAllowed, isHan, latinWords, normalise, runs, segmentQuery, stopWords, syllables } from './text.js';
 
@@ -17,6 +17,7 @@ interface Clause {
 
 export const query_length_max = 100;
 const clauses_max = 12;
+const trigram_threshold = 0.2;
 
 /** Price facet boundaries in major units; buckets with no product are left out. */
 const price_bounds_major = [0, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000];
@@ -67,9 +68,13 @@ async function correct(db: AnyDb, merchant_id: string, clauses: Clause[]): Promi
 
   const unknownLatin = latin.filter((w) => !known.has(w) && editsAllowed(w) > 0 && !/^\d+$/.test(w));
   if (unknownLatin.length > 0) {
-    const rows = await sql<{ w: string; term: string }>`
-      select q.w, t.term from unnest(${unknownLatin}::text[]) as q(w)
-       cross join lateral (select term from search_term where merchant_id = ${merchant_id} and term % q.w order by similarity(term, q.w) desc, term limit 10) t`.execute(db);
+    // A looser trigram threshold than the default 0.3: a transposition in a six-letter word (oolnog) shares few trigrams.
+    const rows = await inTransaction(db, async (trx) => {
+      await sql`select set_config('pg_trgm.similarity_threshold', ${String(trigram_threshold)}, true)`.execute(trx);
+      return sql<{ w: string; term: string }>`
+        select q.w, t.term from unnest(${unknownLatin}::text[]) as q(w)
+         cross join lateral (select term from search_term where merchant_id = ${merchant_id} and term % q.w order by similarity(term, q.w) desc, term limit 10) t`.execute(trx);
+    });
     for (const clause of clauses) {
       if (!unknownLatin.includes(clause.text)) continue;
       let best: { term: string; d: number } | undefined;

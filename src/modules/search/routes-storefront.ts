@@ -5,13 +5,12 @@ import { defineRoute, jsonResponse } from '../../kernel/http/route.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
 import { consumerOfToken, consumerToken, consumerTokenHeader } from '../accounts/index.js';
-import { attributionSecret, issueToken } from '../attribution/index.js';
+import { attributionSecret, issueToken, recordServed } from '../attribution/index.js';
 import { stockAtLocation } from '../inventory/index.js';
 import { distance_m, getLocation, listLocations } from '../locations/index.js';
 import { noPreferences, preferencesOf } from './preferences.js';
 import { recordQuery } from './query-log.js';
 import { query_length_max, searchProducts, type SearchHit } from './query.js';
-import { recordServed } from './served.js';
 import { synonymsOf } from './synonyms.js';
 
 const storefrontRead = { scope: ['search:read', 'storefront:read'], tenancy: 'merchant', keyKinds: ['secret', 'publishable'] } as const;
@@ -143,7 +142,7 @@ const hitJson = (h: SearchHit): z.infer<typeof hitSchema> => ({
   highlights: h.highlights,
 });
 
-export function registerStorefrontRoutes(router: ModuleRouter, { db, config, logger }: ModuleContext): void {
+export function registerStorefrontRoutes(router: ModuleRouter, { db, config }: ModuleContext): void {
   const secret = attributionSecret(config);
   router.route(searchRoute, async (c) => {
     const caller = c.get('caller');
@@ -178,9 +177,8 @@ export function registerStorefrontRoutes(router: ModuleRouter, { db, config, log
     // The first page of a search counts once (the pages after it are the same search).
     if (key === undefined) await recordQuery(db, merchant_id, result.query, result.total);
     const { token: attribution_token, claim } = issueToken(secret, { merchant_id, source: 'search', placement: 'search' });
-    recordServed(db, claim, { product_ids: result.hits.map((h) => h.product_id), ...(profileOf(preferences) === undefined ? {} : { profile_id: profileOf(preferences)! }), query: result.query }).catch((err: unknown) =>
-      logger.warn({ err }, 'search: recording the answer served failed'),
-    );
+    // Buffered by the attribution module, never awaited by the answer.
+    recordServed(db, claim, { product_ids: result.hits.map((h) => h.product_id), profile_id: profileOf(preferences) ?? null, query: result.query });
     const last = result.hits.at(-1);
     return c.json(
       {

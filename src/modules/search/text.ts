@@ -90,22 +90,20 @@ export function analyse(text: string): Analysed {
   return { latin, words: [...words], chars: [...chars].filter((c) => !words.has(c)), pinyin: pinyinTerms };
 }
 
-/** Levenshtein distance, stopping early once it exceeds `max`. */
+/** Edit distance with adjacent transpositions (optimal string alignment): oolnog → oolong is 1. */
 export function editDistance(a: string, b: string, max = 2): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 0; j <= b.length; j++) d[0]![j] = j;
   for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    let best = i;
     for (let j = 1; j <= b.length; j++) {
-      const v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      cur.push(v);
-      if (v < best) best = v;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
     }
-    if (best > max) return max + 1;
-    prev = cur;
   }
-  return prev[b.length]!;
+  return Math.min(d[a.length]![b.length]!, max + 1);
 }
 
 /** Typos tolerated in a Latin word: none up to 3 letters, 1 up to 7, 2 from 8. */
