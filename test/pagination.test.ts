@@ -51,6 +51,12 @@ const wholeLists: Record<string, string> = {
   listPaymentAuthorisations: 'one consumer’s payment authorisations, newest first; answered whole (at most 100)',
   listStores: 'the storefront merchant’s active stores, nearest first; answered whole (at most 100)',
   listConsumerStoreThreads: 'one consumer’s threads with one storefront’s stores, one per store; answered whole (at most 50)',
+  recommendForYou: 'a recommendation answer: at most `limit` items (50), ranked, not a collection to walk',
+  recommendSimilar: 'a recommendation answer: at most `limit` items (50)',
+  recommendBoughtTogether: 'a recommendation answer: at most `limit` items (50)',
+  recommendTrending: 'a recommendation answer: at most `limit` items (50)',
+  recommendNewConsumer: 'a recommendation answer: at most `limit` items (50)',
+  previewRecommendations: 'one consumer’s recommendation answer: at most `limit` items (50) and 100 removals',
 };
 
 interface ListFixture {
@@ -94,6 +100,12 @@ const fixtures: Record<string, ListFixture> = {
     }),
   },
   listLocations: { setup: async (m) => ({ path: '/v1/locations', add: async () => void (await aLocation(m)) }) },
+  listRecommendationRules: {
+    setup: async (m) => ({
+      path: '/v1/recommendations/rules',
+      add: async () => void (await created(m.call('POST', '/v1/recommendations/rules', { body: { product_id: (await aStockedItem(m, { units: 0 })).product_id, action: 'exclude' } }))),
+    }),
+  },
   listStoreGuides: {
     setup: async (m) => {
       const location_id = await aLocation(m, 'store');

@@ -4,6 +4,7 @@ import { releaseEscrow } from '../src/flows/release-escrow/index.js';
 import { inTransaction } from '../src/kernel/db.js';
 import { queueMail } from '../src/modules/mail/index.js';
 import { runPayouts, testCards, testProviderSecret, TestPaymentProvider } from '../src/modules/payments/index.js';
+import { servingStates } from '../src/modules/recs/index.js';
 import { aLocation as shopLocation, aStockedItem, buy } from './support/commerce.js';
 import { Secret, TOTP } from 'otpauth';
 import { createTestPlatform, type TestConsoleSession, type TestMerchant, type TestPlatform } from './support/platform.js';
@@ -536,6 +537,15 @@ const fixtures: Record<string, Fixture> = {
   requestRecommendationTraining: { kind: 'own', request: { path: '/v1/recommendations/trainings', body: {} } },
   listRecommendationTrainings: { kind: 'collection', setup: async (a) => ({ path: '/v1/recommendations/trainings?limit=100', marker: await aRecTraining(a) }) },
   getRecommendationTraining: { kind: 'item', setup: async (a) => { const id = await aRecTraining(a); return { path: `/v1/recommendations/trainings/${id}`, marker: id }; } },
+  recommendForYou: { kind: 'collection', setup: async (a) => ({ path: recsFresh() + '/v1/recommendations/for-you?limit=50', marker: (await aStockedItem(a)).product_id }) },
+  recommendTrending: { kind: 'collection', setup: async (a) => ({ path: recsFresh() + '/v1/recommendations/trending?limit=50', marker: (await aStockedItem(a)).product_id }) },
+  recommendNewConsumer: { kind: 'collection', setup: async (a) => ({ path: recsFresh() + '/v1/recommendations/new-consumer?limit=50', marker: (await aStockedItem(a)).product_id }) },
+  recommendSimilar: { kind: 'item', setup: async (a) => { const { product_id } = await aStockedItem(a); return { path: `/v1/recommendations/similar?product_id=${product_id}`, marker: product_id, readBack: `/v1/products/${product_id}` }; } },
+  recommendBoughtTogether: { kind: 'item', setup: async (a) => { const { product_id } = await aStockedItem(a); return { path: `/v1/recommendations/bought-together?product_ids=${product_id}`, marker: product_id, readBack: `/v1/products/${product_id}` }; } },
+  listRecommendationRules: { kind: 'collection', setup: async (a) => ({ path: '/v1/recommendations/rules?limit=100', marker: (await aRecRule(a)).id }) },
+  createRecommendationRule: { kind: 'item', setup: async (a) => { const { product_id } = await aStockedItem(a); return { path: '/v1/recommendations/rules', body: { product_id, action: 'exclude' }, marker: product_id, readBack: '/v1/recommendations/rules?limit=100' }; } },
+  deleteRecommendationRule: { kind: 'item', setup: async (a) => { const { id } = await aRecRule(a); return { path: `/v1/recommendations/rules/${id}`, marker: id, readBack: '/v1/recommendations/rules?limit=100' }; } },
+  previewRecommendations: { kind: 'item', setup: async (a) => { const { profile_id } = await aConsumer(a); return { path: `/v1/recommendations/preview?profile_id=${profile_id}`, marker: profile_id, readBack: `/v1/consumers/${profile_id}` }; } },
 };
 
 /** A's recommendation training run, queued (or the one already under way). */
@@ -543,6 +553,20 @@ async function aRecTraining(a: TestMerchant): Promise<string> {
   const res = await a.call('POST', '/v1/recommendations/trainings', { body: {} });
   expect(res.status, res.text).toBe(202);
   return res.body.id as string;
+}
+
+/** Recommendations see a product created a moment ago (a server catches up on the catalog's event; here, at once). */
+function recsFresh(): string {
+  servingStates(platform.ctx.db).options = { check_ms: 0, listening_check_ms: 30_000 };
+  return '';
+}
+
+/** A pin of one of A's products in every placement. */
+async function aRecRule(a: TestMerchant): Promise<{ id: string; product_id: string }> {
+  const { product_id } = await aStockedItem(a);
+  const res = await a.call('POST', '/v1/recommendations/rules', { body: { product_id, action: 'pin', position: 2 } });
+  expect(res.status, res.text).toBe(201);
+  return { id: res.body.id as string, product_id };
 }
 
 /** A guide of one of A's stores. */
