@@ -21,7 +21,7 @@ const secret = () => attributionSecret(platform.ctx.config);
 
 beforeAll(async () => {
   platform = await createTestPlatform();
-  dispatcher = new OutboxDispatcher({ db: db(), pool: platform.database.pool, handlers: attributionModule.handlers!(platform.ctx), logger: silentLogger, poll_ms: 50 });
+  dispatcher = new OutboxDispatcher({ db: db(), pool: platform.database.pool, handlers: attributionModule.handlers(platform.ctx), logger: silentLogger, poll_ms: 50 });
 });
 afterAll(async () => {
   await stopServedRecorder(db());
@@ -242,8 +242,8 @@ describe('purchases', () => {
 
 /** The paid event delivered a second time, as at-least-once delivery may. */
 async function inTransactionSettle(merchant_id: string, order_id: string): Promise<void> {
-  const handler = attributionModule.handlers!(platform.ctx).find((h) => h.name === 'attribution.settle_paid_orders')!;
-  await handler.handle({ id: 'evt_again', type: 'order.paid', merchant_id, payload: { order_id } as never, occurred_at: new Date() }, { db: db(), attempt: 1 });
+  const handler = attributionModule.handlers(platform.ctx).find((h) => h.name === 'attribution.settle_paid_orders')!;
+  await handler.handle({ id: 'evt_again', type: 'order.paid', merchant_id, payload: { order_id }, occurred_at: new Date() }, { db: db(), attempt: 1 });
 }
 
 describe('daily figures', () => {
