@@ -35589,6 +35589,8 @@ export interface components {
             attempts: number;
             /** @enum {string|null} */
             chosen_model: "popularity" | "itemknn" | "ease" | "als" | null;
+            /** @description CPU seconds the training process spent */
+            cpu_s: number | null;
             created_at: string;
             /** @description the run serving reads now */
             current: boolean;
@@ -35612,6 +35614,10 @@ export interface components {
             reason: "manual" | "scheduled" | "cli";
             /** @description what the run is doing (`reading`, `evaluating als`, `writing`, …) */
             stage: string;
+            /** @description CPU seconds per stage */
+            stage_cpu_s: {
+                [key: string]: number;
+            };
             started_at: string | null;
             /** @enum {string} */
             status: "queued" | "running" | "succeeded" | "failed";
@@ -35619,6 +35625,7 @@ export interface components {
             timings: {
                 [key: string]: number;
             };
+            /** @description seconds, request to lists current */
             train_s: number | null;
             users: number | null;
         } | null;

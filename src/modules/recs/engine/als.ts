@@ -4,7 +4,7 @@ import { seededRandom, tick } from './random.js';
 import { topK } from './top-k.js';
 import type { Dataset, ModelSpec, TrainedModel, TrainOptions } from './types.js';
 
-export const alsDefaults = { factors: 64, iterations: 15, regularization: 0.05, alpha: 10, cg_steps: 3, seed: 7 } as const;
+export const alsDefaults = { factors: 32, iterations: 10, regularization: 0.05, alpha: 5, cg_steps: 2, repeat: 2, seed: 7 } as const;
 
 /**
  * Implicit ALS (Hu, Koren, Volinsky 2008): preference 1 for every pair, confidence 1 + α·w,
@@ -20,6 +20,7 @@ export const als: ModelSpec = {
     const iterations = Math.max(0, Math.round(param('iterations')));
     const lambda = param('regularization');
     const alpha = param('alpha');
+    const repeat = param('repeat');
     const cgSteps = Math.max(1, Math.round(param('cg_steps')));
     const random = seededRandom(Math.round(param('seed')));
     const nUsers = data.users.length;
@@ -51,7 +52,7 @@ export const als: ModelSpec = {
     const prior = popularityPrior(data);
     return {
       name: 'als',
-      params: { factors: f, iterations, regularization: lambda, alpha, cg_steps: cgSteps },
+      params: { factors: f, iterations, regularization: lambda, alpha, cg_steps: cgSteps, repeat },
       memory_bytes: itemF.byteLength + yty.byteLength + norms.byteLength + prior.byteLength,
       recommend(history, k, exclude) {
         const x = foldIn(history, itemF, nItems, f, yty, alpha);
@@ -62,6 +63,7 @@ export const als: ModelSpec = {
           for (let d = 0; d < f; d++) s += itemF[o + d]! * x[d]!;
           scores[i] = s + prior[i]!;
         }
+        if (repeat !== 0) for (const [item, w] of history) if (item < nItems) scores[item]! += repeat * w;
         return topK(scores, k, exclude);
       },
       similar(item, k) {

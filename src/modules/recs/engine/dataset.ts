@@ -112,10 +112,22 @@ export function itemIndex(data: Dataset): Map<string, number> {
   return new Map(data.items.map((id, i) => [id, i]));
 }
 
-/** A user's row as a history for `TrainedModel.recommend` (column → weight). */
-export function userHistory(data: Dataset, user: number): Map<number, number> {
+/**
+ * A user's row as a history for `TrainedModel.recommend` (column → weight). With `half_life_s`,
+ * each pair's weight is halved for every half-life between its latest interaction and the user's
+ * latest one, so what a consumer did last counts most.
+ */
+export function userHistory(data: Dataset, user: number, options: { half_life_s?: number } = {}): Map<number, number> {
   const history = new Map<number, number>();
-  for (let p = data.indptr[user]!; p < data.indptr[user + 1]!; p++) history.set(data.indices[p]!, data.values[p]!);
+  const start = data.indptr[user]!;
+  const end = data.indptr[user + 1]!;
+  const halfLife = options.half_life_s ?? 0;
+  let latest = -Infinity;
+  if (halfLife > 0) for (let p = start; p < end; p++) latest = Math.max(latest, data.last_s[p]!);
+  for (let p = start; p < end; p++) {
+    const decay = halfLife > 0 ? Math.pow(2, -(latest - data.last_s[p]!) / halfLife) : 1;
+    history.set(data.indices[p]!, data.values[p]! * decay);
+  }
   return history;
 }
 

@@ -4,7 +4,7 @@ import { tick } from './random.js';
 import { topK } from './top-k.js';
 import type { Dataset, ModelSpec, ScoredItem, TrainedModel, TrainOptions } from './types.js';
 
-export const easeDefaults = { lambda: 200, max_items: 3000 } as const;
+export const easeDefaults = { lambda: 200, max_items: 2000, repeat: 2 } as const;
 
 /**
  * EASE (Steck 2019): B = I − P / diag(P) with P = (XᵀX + λI)⁻¹, the diagonal of B held at zero.
@@ -17,6 +17,7 @@ export const ease: ModelSpec = {
   name: 'ease',
   async train(data: Dataset, options: TrainOptions = {}): Promise<TrainedModel> {
     const lambda = options.params?.lambda ?? easeDefaults.lambda;
+    const repeat = options.params?.repeat ?? easeDefaults.repeat;
     const maxItems = Math.max(1, Math.round(options.params?.max_items ?? easeDefaults.max_items));
     const nItems = data.items.length;
     const counts = itemCounts(data);
@@ -65,7 +66,7 @@ export const ease: ModelSpec = {
     options.onProgress?.(1, 'ease: done');
     return {
       name: 'ease',
-      params: { lambda, max_items: maxItems, items_modelled: n },
+      params: { lambda, max_items: maxItems, repeat, items_modelled: n },
       memory_bytes: b.byteLength + slot.byteLength + kept.byteLength + prior.byteLength + cols.indptr.byteLength + cols.indices.byteLength + cols.values.byteLength,
       recommend(history, k, exclude) {
         const acc = new Float64Array(n);
@@ -78,6 +79,7 @@ export const ease: ModelSpec = {
         const scores = new Float64Array(nItems);
         for (let i = 0; i < nItems; i++) scores[i] = floor + prior[i]!;
         for (let s = 0; s < n; s++) scores[kept[s]!] = acc[s]! + prior[kept[s]!]!;
+        if (repeat !== 0) for (const [item, w] of history) if (item < nItems) scores[item] = Math.max(scores[item]!, 0) + repeat * w;
         return topK(scores, k, exclude);
       },
       similar(item, k) {
@@ -102,10 +104,7 @@ export async function invertSpd(a: Float64Array, n: number, onProgress?: (fracti
     const ri = i * n;
     for (let j = 0; j <= i; j++) {
       const rj = j * n;
-      let s = a[ri + j]!;
-      let k = 0;
-      for (; k + 3 < j; k += 4) s -= a[ri + k]! * a[rj + k]! + a[ri + k + 1]! * a[rj + k + 1]! + a[ri + k + 2]! * a[rj + k + 2]! + a[ri + k + 3]! * a[rj + k + 3]!;
-      for (; k < j; k++) s -= a[ri + k]! * a[rj + k]!;
+      const s = a[ri + j]! - dot(a, ri, a, rj, j);
       if (j === i) {
         if (!(s > 0)) throw new Error('ease: matrix not positive definite (raise lambda)');
         a[ri + i] = Math.sqrt(s);
@@ -124,11 +123,7 @@ export async function invertSpd(a: Float64Array, n: number, onProgress?: (fracti
     wt[rw + j] = 1 / a[j * n + j]!;
     for (let i = j + 1; i < n; i++) {
       const ri = i * n;
-      let s = 0;
-      let k = j;
-      for (; k + 3 < i; k += 4) s += a[ri + k]! * wt[rw + k]! + a[ri + k + 1]! * wt[rw + k + 1]! + a[ri + k + 2]! * wt[rw + k + 2]! + a[ri + k + 3]! * wt[rw + k + 3]!;
-      for (; k < i; k++) s += a[ri + k]! * wt[rw + k]!;
-      wt[rw + i] = -s / a[ri + i]!;
+      wt[rw + i] = -dot(a, ri + j, wt, rw + j, i - j) / a[ri + i]!;
     }
     if ((j & 127) === 127) {
       onProgress?.(0.5 + (0.25 * j) / n);
@@ -141,10 +136,7 @@ export async function invertSpd(a: Float64Array, n: number, onProgress?: (fracti
     const rx = x * n;
     for (let y = x; y < n; y++) {
       const ry = y * n;
-      let s = 0;
-      let i = y;
-      for (; i + 3 < n; i += 4) s += wt[rx + i]! * wt[ry + i]! + wt[rx + i + 1]! * wt[ry + i + 1]! + wt[rx + i + 2]! * wt[ry + i + 2]! + wt[rx + i + 3]! * wt[ry + i + 3]!;
-      for (; i < n; i++) s += wt[rx + i]! * wt[ry + i]!;
+      const s = dot(wt, rx + y, wt, ry + y, n - y);
       a[rx + y] = s;
       a[ry + x] = s;
     }
@@ -155,6 +147,23 @@ export async function invertSpd(a: Float64Array, n: number, onProgress?: (fracti
     }
   }
   return a;
+}
+
+/** Σ_{k < len} x[xo + k]·y[yo + k], four independent sums so the multiply–adds overlap. */
+function dot(x: Float64Array, xo: number, y: Float64Array, yo: number, len: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let k = 0;
+  for (; k + 3 < len; k += 4) {
+    s0 += x[xo + k]! * y[yo + k]!;
+    s1 += x[xo + k + 1]! * y[yo + k + 1]!;
+    s2 += x[xo + k + 2]! * y[yo + k + 2]!;
+    s3 += x[xo + k + 3]! * y[yo + k + 3]!;
+  }
+  for (; k < len; k++) s0 += x[xo + k]! * y[yo + k]!;
+  return s0 + s1 + s2 + s3;
 }
 
 /** Items most like `item` by co-occurrence cosine, computed on demand (for items a model left out). */

@@ -4,8 +4,17 @@ import { ease } from './ease.js';
 import { itemKnn } from './item-knn.js';
 import { coverage, rankingMetrics } from './metrics.js';
 import { popularity } from './popularity.js';
+import { seededRandom, shuffle } from './random.js';
 import { timeSplit } from './splits.js';
 import { modelNames, type Interaction, type Metrics, type ModelName, type ModelSpec, type Split, type TrainOptions } from './types.js';
+
+/**
+ * The half-life of a consumer's history (6 hours): what they did in the last hours counts most.
+ * Measured on the Taobao sample (leave-last-out, ItemKNN): nDCG@10 0.070 without, 0.105 at 1 hour,
+ * 0.109 at 6 hours, 0.105 at a day (with the repeat term). Serving and training weigh histories
+ * with it (`userHistory(data, row, { half_life_s: historyHalfLife_s })`).
+ */
+export const historyHalfLife_s = 6 * 3_600;
 
 export const models: Readonly<Record<ModelName, ModelSpec>> = { popularity, itemknn: itemKnn, ease, als };
 
@@ -19,6 +28,10 @@ export interface EvaluateOptions {
    */
   exclude?: 'purchased' | 'seen' | 'none';
   dataset?: DatasetOptions;
+  /** Recency weighting of test users' histories (`userHistory`'s `half_life_s`); off by default. */
+  history_half_life_s?: number;
+  /** Evaluate at most this many test users (a seeded sample), to bound evaluation time. */
+  max_users?: number;
   params?: Readonly<Record<string, number>>;
   onProgress?: TrainOptions['onProgress'];
   signal?: AbortSignal;
@@ -45,10 +58,12 @@ export async function evaluate(spec: ModelSpec, split: Split, options: EvaluateO
     }
   }
   const rankings = new Map<string, string[]>();
-  for (const user of split.test.keys()) {
+  let testUsers = [...split.test.keys()];
+  if (options.max_users !== undefined && testUsers.length > options.max_users) testUsers = shuffle(testUsers, seededRandom(11)).slice(0, options.max_users);
+  for (const user of testUsers) {
     const row = users.get(user);
     if (row === undefined) continue;
-    const history = userHistory(data, row);
+    const history = userHistory(data, row, { half_life_s: options.history_half_life_s });
     const exclude = excludeRule === 'seen' ? new Set(history.keys()) : excludeRule === 'purchased' ? bought.get(user) : undefined;
     rankings.set(
       user,
@@ -81,7 +96,8 @@ export interface SelectOptions extends Omit<EvaluateOptions, 'params'> {
 /**
  * Evaluates every model on a time split (the last `fraction` of the span held out) and chooses the
  * best by nDCG@10; ties, and a split with no test user, go to the earlier model in `models`
- * (popularity first).
+ * (popularity first). Histories are weighted by recency (`historyHalfLife_s` unless said) and at
+ * most 2,000 test users (a seeded sample) are scored unless `max_users` says otherwise.
  */
 export async function selectModel(interactions: Iterable<Interaction>, options: SelectOptions = {}): Promise<{ chosen: ModelName; results: Metrics[]; protocol: string }> {
   const split = timeSplit(interactions, options.fraction ?? 0.1);
@@ -93,6 +109,8 @@ export async function selectModel(interactions: Iterable<Interaction>, options: 
     results.push(
       await evaluate(models[name], split, {
         ...options,
+        history_half_life_s: options.history_half_life_s ?? historyHalfLife_s,
+        max_users: options.max_users ?? 2_000,
         params: options.params?.[name],
         onProgress: (f, stage) => options.onProgress?.(base + f / names.length, stage),
       }),

@@ -12,6 +12,7 @@ export { ease, easeDefaults, invertSpd, cooccurrenceSimilar } from './ease.js';
 export { als, alsDefaults, foldIn } from './als.js';
 export { userMetrics, rankingMetrics, coverage, type UserMetrics, type RankingMetrics } from './metrics.js';
 export { leaveLastOut, timeSplit, randomSplit, type LeaveLastOutOptions } from './splits.js';
-export { models, evaluate, selectModel, type EvaluateOptions, type SelectOptions } from './evaluate.js';
+export { models, evaluate, selectModel, historyHalfLife_s, type EvaluateOptions, type SelectOptions } from './evaluate.js';
 export { readTaobao, readMovieLens } from './loaders.js';
 export { seededRandom } from './random.js';
+export { syntheticEvents, syntheticRatings, type SyntheticEventsOptions, type SyntheticRatingsOptions } from './synthetic.js';

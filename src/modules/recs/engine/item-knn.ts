@@ -4,7 +4,7 @@ import { tick } from './random.js';
 import { topK } from './top-k.js';
 import type { Dataset, ModelSpec, TrainedModel, TrainOptions } from './types.js';
 
-export const itemKnnDefaults = { neighbours: 100, shrink: 10 } as const;
+export const itemKnnDefaults = { neighbours: 100, shrink: 10, repeat: 2 } as const;
 
 /**
  * ItemKNN: sparse cosine between items' user columns with shrinkage,
@@ -16,6 +16,7 @@ export const itemKnn: ModelSpec = {
   async train(data: Dataset, options: TrainOptions = {}): Promise<TrainedModel> {
     const neighbours = Math.max(1, Math.round(options.params?.neighbours ?? itemKnnDefaults.neighbours));
     const shrink = options.params?.shrink ?? itemKnnDefaults.shrink;
+    const repeat = options.params?.repeat ?? itemKnnDefaults.repeat;
     const nItems = data.items.length;
     const cols = columns(data);
     const norms = new Float64Array(nItems);
@@ -74,13 +75,14 @@ export const itemKnn: ModelSpec = {
     options.onProgress?.(1, 'itemknn: done');
     return {
       name: 'itemknn',
-      params: { neighbours, shrink },
+      params: { neighbours, shrink, repeat },
       memory_bytes: nbrPtr.byteLength + nbrItem.byteLength + nbrSim.byteLength + prior.byteLength,
       recommend(history, k, exclude) {
         const scores = prior.slice();
         for (const [i, w] of history) {
           if (i >= nItems) continue;
           for (let p = nbrPtr[i]!; p < nbrPtr[i + 1]!; p++) scores[nbrItem[p]!]! += w * nbrSim[p]!;
+          scores[i]! += repeat * w;
         }
         return topK(scores, k, exclude);
       },

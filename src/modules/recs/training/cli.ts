@@ -30,7 +30,7 @@ export function metricsTable(run: TrainingRun): string[] {
 
 function describe(run: TrainingRun): string[] {
   const lines = [`Run ${run.id}: ${run.status}${run.status === 'running' ? ` (${pct(run.progress)}, ${run.stage})` : ''}, requested ${new Date(run.created_at).toISOString()} (${run.reason})`];
-  if (run.events !== null) lines.push(`${run.events} events, ${run.users} consumers, ${run.items} items; trained in ${run.train_s} s, memory ${((run.memory_bytes ?? 0) / 1e6).toFixed(1)} MB`);
+  if (run.events !== null) lines.push(`${run.events} events, ${run.users} consumers, ${run.items} items; trained in ${run.train_s} s (${run.cpu_s ?? '?'} s of CPU), memory ${((run.memory_bytes ?? 0) / 1e6).toFixed(1)} MB`);
   if (Object.keys(run.timings).length > 0) lines.push(`stages (s): ${Object.entries(run.timings).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   if (run.error !== null) lines.push(`error: ${run.error}`);
   return lines;

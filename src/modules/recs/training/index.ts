@@ -19,7 +19,7 @@ export function trainingJobs(ctx: ModuleContext): JobHandler[] {
 /** Subcommands of `bos recs` (train, status). */
 export { registerTrainingCommands, metricsTable } from './cli.js';
 
-export { readInteractions, interactionEvents, type InteractionRow } from './interactions.js';
+export { readInteractions, interactionsSql, interactionEvents, type InteractionRow } from './interactions.js';
 export { requestTraining, getTraining, latestTraining, currentTraining, listTrainings, resumeStaleTrainings, trainJob, stale_after_s, attempts_max, type TrainingRun, type TrainingStatus, type TrainingReason } from './runs.js';
 export { runTraining, type TrainingProgress, type RunOptions } from './run.js';
 export { startTraining, trainingsSettled, scheduleRetraining, retrain_growth, retrain_after_hours } from './schedule.js';

@@ -34,7 +34,8 @@ export interface CatalogFacts {
 
 export type Stage = 'aware' | 'interested' | 'purchased' | 'loyal';
 
-const round = (x: number) => Math.round(x * 1e6) / 1e6;
+/** Scores keep 5 significant digits (they only order the lists). */
+const round = (x: number) => (x === 0 || !Number.isFinite(x) ? 0 : Number(x.toPrecision(5)));
 
 /** Store item number → dataset column (the dataset numbers items by its own first sight). */
 function columnsOf(store: InteractionStore, data: Dataset): Int32Array {
@@ -171,12 +172,13 @@ export function popularLists(store: InteractionStore, catalog: CatalogFacts): Ma
 }
 
 /**
- * Each consumer's "for you" list: the model's top items for their whole history, leaving out
- * what they bought unless it is a repeat purchase; `because` is the item of their history that
- * the recommended item is most similar to (by the similar lists), weighted by how much they did
- * with it.
+ * Each consumer's "for you" list, one consumer at a time (the caller writes them as they come, so
+ * they never sit in memory all at once): the model's top items for their whole history, leaving
+ * out what they bought unless it is a repeat purchase; `because` is the item of their history
+ * that the recommended item is most similar to (by the similar lists), weighted by how much they
+ * did with it. Yields the dataset's user row and the list.
  */
-export function forYouLists(store: InteractionStore, data: Dataset, model: TrainedModel, similar: ReadonlyMap<number, [number, number][]>, catalog: CatalogFacts, onUser?: (done: number) => void): Map<number, [number, number, number | null][]> {
+export function* forYouLists(store: InteractionStore, data: Dataset, model: TrainedModel, similar: ReadonlyMap<number, [number, number][]>, catalog: CatalogFacts): Generator<[number, [number, number, number | null][]]> {
   const col = columnsOf(store, data);
   const userRow = new Map<string, number>();
   data.users.forEach((id, r) => userRow.set(id, r));
@@ -192,14 +194,14 @@ export function forYouLists(store: InteractionStore, data: Dataset, model: Train
     if (set === undefined) bought.set(row, new Set([c]));
     else set.add(c);
   }
+  userRow.clear();
   const near = new Map<number, Map<number, number>>();
   for (const [item, list] of similar) near.set(item, new Map(list));
-  const out = new Map<number, [number, number, number | null][]>();
   for (let r = 0; r < data.users.length; r++) {
     const history = new Map<number, number>();
     for (let p = data.indptr[r]!; p < data.indptr[r + 1]!; p++) history.set(data.indices[p]!, data.values[p]!);
     const recs = model.recommend(history, for_you_max, bought.get(r));
-    out.set(
+    yield [
       r,
       recs.map((s) => {
         let because: number | null = null;
@@ -213,10 +215,8 @@ export function forYouLists(store: InteractionStore, data: Dataset, model: Train
         }
         return [s.item, s.score, because];
       }),
-    );
-    if (onUser !== undefined && r % 1000 === 999) onUser(r + 1);
+    ];
   }
-  return out;
 }
 
 /** JSON for `items` columns, IDs for numbers, scores rounded. */

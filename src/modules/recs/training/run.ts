@@ -80,11 +80,17 @@ export async function runTraining(db: AnyDb, training_id: string, onProgress?: T
       .finally(() => (beating = undefined));
   }, heartbeat_ms);
   const timings: Record<string, number> = {};
+  const cpu: Record<string, number> = {};
   let t = performance.now();
+  let c = process.cpuUsage();
+  const cpu0 = c;
   const lap = async (name: string) => {
     const now = performance.now();
     timings[name] = Math.round((now - t) / 10) / 100;
     t = now;
+    const used = process.cpuUsage(c);
+    cpu[name] = Math.round((used.user + used.system) / 10_000) / 100;
+    c = process.cpuUsage();
     await beating;
     await beat();
     if (lost) throw new LostRun();
@@ -120,11 +126,7 @@ export async function runTraining(db: AnyDb, training_id: string, onProgress?: T
     await lap('together');
     const popular = popularLists(store, catalog);
     await lap('popular');
-    report(0.8, 'for you');
-    const forYou = forYouLists(store, data, model, similar, catalog, (done) => report(0.8 + 0.1 * (done / data.users.length), 'for you'));
-    await lap('for_you');
-
-    report(0.9, 'writing');
+    report(0.8, 'writing');
     await sql`delete from rec_item_list where merchant_id = ${merchant_id} and training_id = ${training_id}`.execute(db);
     await sql`delete from rec_user_list where merchant_id = ${merchant_id} and training_id = ${training_id}`.execute(db);
     const itemRows: [string, string, string][] = [];
@@ -137,33 +139,49 @@ export async function runTraining(db: AnyDb, training_id: string, onProgress?: T
         select ${merchant_id}, ${training_id}, k, key, items::jsonb from unnest(${batch.map((r) => r[0])}::text[], ${batch.map((r) => r[1])}::text[], ${batch.map((r) => r[2])}::text[]) as x(k, key, items)`.execute(db);
       if (lost) throw new LostRun();
     }
+    await lap('write');
+
+    // Each consumer's list is computed while the batch before it is being inserted.
+    report(0.82, 'for you');
     let users = 0;
+    let pending: Promise<void> | undefined;
+    let writeFailed: Error | undefined;
+    const insert = (batch: [string, string][]) =>
+      sql`insert into rec_user_list (merchant_id, training_id, profile_id, items)
+        select ${merchant_id}, ${training_id}, p, items::jsonb from unnest(${batch.map((r) => r[0])}::text[], ${batch.map((r) => r[1])}::text[]) as x(p, items)`
+        .execute(db)
+        .then(
+          () => undefined,
+          (e: unknown) => void (writeFailed = e instanceof Error ? e : new Error(String(e))),
+        );
     let batch: [string, string][] = [];
-    const flush = async () => {
-      if (batch.length === 0) return;
-      await sql`insert into rec_user_list (merchant_id, training_id, profile_id, items)
-        select ${merchant_id}, ${training_id}, p, items::jsonb from unnest(${batch.map((r) => r[0])}::text[], ${batch.map((r) => r[1])}::text[]) as x(p, items)`.execute(db);
+    for (const [row, list] of forYouLists(store, data, model, similar, catalog)) {
+      if (list.length > 0) batch.push([data.users[row]!, becauseJson(data.items, list)]);
+      if (batch.length < write_batch) continue;
+      await pending;
+      if (writeFailed !== undefined) throw writeFailed;
+      if (lost) throw new LostRun();
+      pending = insert(batch);
       users += batch.length;
       batch = [];
-      report(0.9 + 0.08 * (users / Math.max(1, forYou.size)), 'writing');
-      if (lost) throw new LostRun();
-    };
-    for (const [row, list] of forYou) {
-      if (list.length === 0) continue;
-      batch.push([data.users[row]!, becauseJson(data.items, list)]);
-      if (batch.length >= write_batch) await flush();
+      report(0.82 + 0.16 * (row / Math.max(1, data.users.length)), 'for you');
     }
-    await flush();
-    await lap('write');
+    await pending;
+    if (batch.length > 0) await insert(batch);
+    if (writeFailed !== undefined) throw writeFailed;
+    users += batch.length;
+    await lap('for_you');
 
     const train_s = Math.round((performance.now() - started) / 10) / 100;
     const counts = { similar: similar.size, together: together.size, popular: popular.size, for_you: users, model_bytes: model.memory_bytes, store_bytes: store.bytes(), protocol: chosen.protocol };
+    const cpuAll = process.cpuUsage(cpu0);
     await inTransaction(db, async (trx) => {
       const done = await sql`
         update rec_training set status = 'succeeded', stage = 'done', progress = 1, heartbeat_at = now(), finished_at = now(),
           events = ${store.length}, users = ${store.users.length}, items = ${store.items.length}, chosen_model = ${chosen.chosen},
           metrics = ${JSON.stringify(chosen.results)}::jsonb, timings = ${JSON.stringify(timings)}::jsonb, lists = ${JSON.stringify(counts)}::jsonb,
-          train_s = ${train_s}, memory_bytes = ${Math.max(0, rssPeak - rss0)}
+          train_s = ${train_s}, memory_bytes = ${Math.max(0, rssPeak - rss0)},
+          cpu_s = ${Math.round((cpuAll.user + cpuAll.system) / 10_000) / 100}, stage_cpu_s = ${JSON.stringify(cpu)}::jsonb
         where ${fenced}`.execute(trx);
       if (Number(done.numAffectedRows ?? 0n) === 0) throw new LostRun();
       await sql`insert into rec_current (merchant_id, training_id) values (${merchant_id}, ${training_id})

@@ -29,6 +29,9 @@ export interface TrainingRun {
   /** What was written: list counts by kind, the model's bytes, the evaluation protocol. */
   lists: Record<string, number | string>;
   train_s: number | null;
+  /** CPU seconds the training process spent on the run, in all and per stage (wall-clock grows with a machine's load; this does not). */
+  cpu_s: number | null;
+  stage_cpu_s: Record<string, number>;
   memory_bytes: number | null;
   error: string | null;
   created_at: Date;
