@@ -312,6 +312,17 @@ const fixtures: Record<string, ListFixture> = {
       return { path: `/v1/webhook-endpoints/${id}/deliveries`, add: async () => void (await created(m.call('POST', `/v1/webhook-endpoints/${id}/test`), 202)) };
     },
   },
+  listRecommendationTrainings: {
+    setup: async (m) => ({
+      path: '/v1/recommendations/trainings',
+      // One run at a time per brand: each added run is asked for, then ends (as a failed run).
+      add: async () => {
+        const res = await m.call('POST', '/v1/recommendations/trainings', { body: {} });
+        expect(res.status, res.text).toBe(202);
+        await sql`update rec_training set status = 'failed', finished_at = now(), error = 'paging' where merchant_id = ${m.id} and id = ${res.body.id as string}`.execute(platform.database.db);
+      },
+    }),
+  },
 };
 
 const pagedCampaign = { name: 'Paging', entry: { kind: 'event', event: 'Signed Up' }, steps: [{ kind: 'wait', days: 1 }] };

@@ -542,6 +542,10 @@ const fixtures: Record<string, Fixture> = {
   createRecommendationRule: { kind: 'item', setup: async (a) => { const { product_id } = await aStockedItem(a); return { path: '/v1/recommendations/rules', body: { product_id, action: 'exclude' }, marker: product_id, readBack: '/v1/recommendations/rules?limit=100' }; } },
   deleteRecommendationRule: { kind: 'item', setup: async (a) => { const { id } = await aRecRule(a); return { path: `/v1/recommendations/rules/${id}`, marker: id, readBack: '/v1/recommendations/rules?limit=100' }; } },
   previewRecommendations: { kind: 'item', setup: async (a) => { const { profile_id } = await aConsumer(a); return { path: `/v1/recommendations/preview?profile_id=${profile_id}`, marker: profile_id, readBack: `/v1/consumers/${profile_id}` }; } },
+  getRecommendationModels: { kind: 'collection', setup: async (a) => ({ path: '/v1/recommendations/models', marker: await aRecTraining(a) }) },
+  requestRecommendationTraining: { kind: 'own', request: { path: '/v1/recommendations/trainings', body: {} } },
+  listRecommendationTrainings: { kind: 'collection', setup: async (a) => ({ path: '/v1/recommendations/trainings?limit=100', marker: await aRecTraining(a) }) },
+  getRecommendationTraining: { kind: 'item', setup: async (a) => { const id = await aRecTraining(a); return { path: `/v1/recommendations/trainings/${id}`, marker: id }; } },
 };
 
 /** Recommendations see a product created a moment ago (a server catches up on the catalog's event; here, at once). */
@@ -556,6 +560,13 @@ async function aRecRule(a: TestMerchant): Promise<{ id: string; product_id: stri
   const res = await a.call('POST', '/v1/recommendations/rules', { body: { product_id, action: 'pin', position: 2 } });
   expect(res.status, res.text).toBe(201);
   return { id: res.body.id as string, product_id };
+}
+
+/** A's recommendation training run, queued (or the one already under way). */
+async function aRecTraining(a: TestMerchant): Promise<string> {
+  const res = await a.call('POST', '/v1/recommendations/trainings', { body: {} });
+  expect(res.status, res.text).toBe(202);
+  return res.body.id as string;
 }
 
 /** A guide of one of A's stores. */

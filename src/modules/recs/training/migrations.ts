@@ -62,4 +62,11 @@ export const trainingMigrations = [
        foreign key (merchant_id, training_id) references rec_training (merchant_id, id)
      );`,
   ),
+  sqlMigration(
+    '20261206T1631_rec_training_cpu',
+    `-- CPU seconds of the training process, in all and per stage: on a busy machine the wall-clock
+     -- timings grow with the load, the CPU it took does not.
+     alter table rec_training add column cpu_s double precision;
+     alter table rec_training add column stage_cpu_s jsonb not null default '{}';`,
+  ),
 ];

@@ -1,0 +1,215 @@
+import { columns } from './dataset.js';
+import { popularityPrior } from './popularity.js';
+import { seededRandom, tick } from './random.js';
+import { topK } from './top-k.js';
+import type { Dataset, ModelSpec, TrainedModel, TrainOptions } from './types.js';
+
+export const alsDefaults = { factors: 32, iterations: 10, regularization: 0.05, alpha: 5, cg_steps: 2, repeat: 2, seed: 7 } as const;
+
+/**
+ * Implicit ALS (Hu, Koren, Volinsky 2008): preference 1 for every pair, confidence 1 + α·w,
+ * alternating least squares on users and items, each solve a few conjugate-gradient steps warm-started
+ * from the previous factors (Takács et al. 2011, as the `implicit` library does). `recommend` folds a
+ * history in at request time (an exact f×f solve), so a consumer need not be a training row.
+ */
+export const als: ModelSpec = {
+  name: 'als',
+  async train(data: Dataset, options: TrainOptions = {}): Promise<TrainedModel> {
+    const param = (name: keyof typeof alsDefaults) => options.params?.[name] ?? alsDefaults[name];
+    const f = Math.max(1, Math.round(param('factors')));
+    const iterations = Math.max(0, Math.round(param('iterations')));
+    const lambda = param('regularization');
+    const alpha = param('alpha');
+    const repeat = param('repeat');
+    const cgSteps = Math.max(1, Math.round(param('cg_steps')));
+    const random = seededRandom(Math.round(param('seed')));
+    const nUsers = data.users.length;
+    const nItems = data.items.length;
+    const cols = columns(data);
+    const userF = new Float64Array(nUsers * f);
+    const itemF = new Float64Array(nItems * f);
+    for (let x = 0; x < itemF.length; x++) itemF[x] = (random() - 0.5) * 0.02;
+    for (let x = 0; x < userF.length; x++) userF[x] = (random() - 0.5) * 0.02;
+    const work = { gram: new Float64Array(f * f), r: new Float64Array(f), p: new Float64Array(f), ap: new Float64Array(f) };
+    for (let it = 0; it < iterations; it++) {
+      solveSide(userF, nUsers, itemF, nItems, data.indptr, data.indices, data.values, f, lambda, alpha, cgSteps, work);
+      await tick();
+      options.signal?.throwIfAborted();
+      solveSide(itemF, nItems, userF, nUsers, cols.indptr, cols.indices, cols.values, f, lambda, alpha, cgSteps, work);
+      options.onProgress?.((it + 1) / iterations, `als: iteration ${it + 1} of ${iterations}`);
+      await tick();
+      options.signal?.throwIfAborted();
+    }
+    // What fold-in needs: YᵀY + λI, and the items' norms for `similar`.
+    const yty = new Float64Array(f * f);
+    gramOf(itemF, nItems, f, lambda, yty);
+    const norms = new Float64Array(nItems);
+    for (let i = 0; i < nItems; i++) {
+      let s = 0;
+      for (let d = 0; d < f; d++) s += itemF[i * f + d]! * itemF[i * f + d]!;
+      norms[i] = Math.sqrt(s);
+    }
+    const prior = popularityPrior(data);
+    return {
+      name: 'als',
+      params: { factors: f, iterations, regularization: lambda, alpha, cg_steps: cgSteps, repeat },
+      memory_bytes: itemF.byteLength + yty.byteLength + norms.byteLength + prior.byteLength,
+      recommend(history, k, exclude) {
+        const x = foldIn(history, itemF, nItems, f, yty, alpha);
+        const scores = new Float64Array(nItems);
+        for (let i = 0; i < nItems; i++) {
+          let s = 0;
+          const o = i * f;
+          for (let d = 0; d < f; d++) s += itemF[o + d]! * x[d]!;
+          scores[i] = s + prior[i]!;
+        }
+        if (repeat !== 0) for (const [item, w] of history) if (item < nItems) scores[item]! += repeat * w;
+        return topK(scores, k, exclude);
+      },
+      similar(item, k) {
+        if (item < 0 || item >= nItems || norms[item] === 0) return [];
+        const scores = new Float64Array(nItems);
+        const o = item * f;
+        for (let i = 0; i < nItems; i++) {
+          let s = 0;
+          for (let d = 0; d < f; d++) s += itemF[i * f + d]! * itemF[o + d]!;
+          scores[i] = norms[i]! > 0 ? s / (norms[i]! * norms[item]!) : -Infinity;
+        }
+        return topK(scores, k, new Set([item]));
+      },
+    };
+  },
+};
+
+/** G = FᵀF + λI over `n` rows of f factors. */
+function gramOf(factors: Float64Array, n: number, f: number, lambda: number, out: Float64Array): void {
+  out.fill(0);
+  for (let r = 0; r < n; r++) {
+    const o = r * f;
+    for (let a = 0; a < f; a++) {
+      const va = factors[o + a]!;
+      if (va === 0) continue;
+      const ra = a * f;
+      for (let b = a; b < f; b++) out[ra + b]! += va * factors[o + b]!;
+    }
+  }
+  for (let a = 0; a < f; a++) {
+    out[a * f + a]! += lambda;
+    for (let b = a + 1; b < f; b++) out[b * f + a] = out[a * f + b]!;
+  }
+}
+
+/**
+ * One half-iteration: every row x of `target` solves (YᵀY + λI + Σ_i α w_i y_i y_iᵀ) x = Σ_i (1 + α w_i) y_i
+ * by `steps` conjugate-gradient steps from its current value.
+ */
+function solveSide(
+  target: Float64Array,
+  nTarget: number,
+  other: Float64Array,
+  nOther: number,
+  indptr: Uint32Array,
+  indices: Uint32Array,
+  values: Float32Array,
+  f: number,
+  lambda: number,
+  alpha: number,
+  steps: number,
+  work: { gram: Float64Array; r: Float64Array; p: Float64Array; ap: Float64Array },
+): void {
+  const { gram, r, p, ap } = work;
+  gramOf(other, nOther, f, lambda, gram);
+  for (let u = 0; u < nTarget; u++) {
+    const start = indptr[u]!;
+    const end = indptr[u + 1]!;
+    const xo = u * f;
+    // r = b − A x = Σ_i (c_i − (c_i − 1)·y_i·x) y_i − (YᵀY + λI) x
+    for (let a = 0; a < f; a++) {
+      let s = 0;
+      const ga = a * f;
+      for (let b = 0; b < f; b++) s += gram[ga + b]! * target[xo + b]!;
+      r[a] = -s;
+    }
+    for (let q = start; q < end; q++) {
+      const yo = indices[q]! * f;
+      const cm1 = alpha * values[q]!;
+      let dot = 0;
+      for (let d = 0; d < f; d++) dot += other[yo + d]! * target[xo + d]!;
+      const coef = 1 + cm1 - cm1 * dot;
+      for (let d = 0; d < f; d++) r[d]! += coef * other[yo + d]!;
+    }
+    let rs = 0;
+    for (let d = 0; d < f; d++) {
+      p[d] = r[d]!;
+      rs += r[d]! * r[d]!;
+    }
+    for (let step = 0; step < steps && rs > 1e-20; step++) {
+      // ap = A p
+      for (let a = 0; a < f; a++) {
+        let s = 0;
+        const ga = a * f;
+        for (let b = 0; b < f; b++) s += gram[ga + b]! * p[b]!;
+        ap[a] = s;
+      }
+      for (let q = start; q < end; q++) {
+        const yo = indices[q]! * f;
+        const cm1 = alpha * values[q]!;
+        let dot = 0;
+        for (let d = 0; d < f; d++) dot += other[yo + d]! * p[d]!;
+        dot *= cm1;
+        for (let d = 0; d < f; d++) ap[d]! += dot * other[yo + d]!;
+      }
+      let pap = 0;
+      for (let d = 0; d < f; d++) pap += p[d]! * ap[d]!;
+      if (!(pap > 0)) break;
+      const step_ = rs / pap;
+      let rsNew = 0;
+      for (let d = 0; d < f; d++) {
+        target[xo + d]! += step_ * p[d]!;
+        r[d]! -= step_ * ap[d]!;
+        rsNew += r[d]! * r[d]!;
+      }
+      const beta = rsNew / rs;
+      for (let d = 0; d < f; d++) p[d] = r[d]! + beta * p[d]!;
+      rs = rsNew;
+    }
+  }
+}
+
+/** A history's factors: the exact solve (YᵀY + λI + Σ α w y yᵀ) x = Σ (1 + α w) y by Cholesky. */
+export function foldIn(history: ReadonlyMap<number, number>, itemF: Float64Array, nItems: number, f: number, yty: Float64Array, alpha: number): Float64Array {
+  const a = yty.slice();
+  const b = new Float64Array(f);
+  for (const [item, w] of history) {
+    if (item < 0 || item >= nItems) continue;
+    const o = item * f;
+    const cm1 = alpha * w;
+    for (let x = 0; x < f; x++) {
+      const vx = itemF[o + x]!;
+      b[x]! += (1 + cm1) * vx;
+      const rx = x * f;
+      for (let y = 0; y <= x; y++) a[rx + y]! += cm1 * vx * itemF[o + y]!;
+    }
+  }
+  // Cholesky on the lower triangle, then two triangular solves.
+  for (let i = 0; i < f; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = a[i * f + j]!;
+      for (let k = 0; k < j; k++) s -= a[i * f + k]! * a[j * f + k]!;
+      a[i * f + j] = i === j ? Math.sqrt(Math.max(s, 1e-12)) : s / a[j * f + j]!;
+    }
+  }
+  const z = new Float64Array(f);
+  for (let i = 0; i < f; i++) {
+    let s = b[i]!;
+    for (let k = 0; k < i; k++) s -= a[i * f + k]! * z[k]!;
+    z[i] = s / a[i * f + i]!;
+  }
+  const x = new Float64Array(f);
+  for (let i = f - 1; i >= 0; i--) {
+    let s = z[i]!;
+    for (let k = i + 1; k < f; k++) s -= a[k * f + i]! * x[k]!;
+    x[i] = s / a[i * f + i]!;
+  }
+  return x;
+}

@@ -1,0 +1,92 @@
+import { Presets, SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import type { CliContext } from '../../../kernel/cli.js';
+import type { ModuleContext } from '../../../kernel/module.js';
+import { getMerchant, merchantIdOf } from '../../merchants/index.js';
+import { runTraining } from './run.js';
+import { currentTraining, latestTraining, requestTraining, type TrainingRun } from './runs.js';
+
+async function merchantOf(ctx: ModuleContext, cli: CliContext, handleOrId: string): Promise<string | undefined> {
+  if (/^mer_/.test(handleOrId)) {
+    const m = await getMerchant(ctx.db, handleOrId);
+    if (m === undefined) cli.err(`No merchant with the ID ${handleOrId}.`);
+    return m?.id;
+  }
+  return merchantIdOf(ctx, cli, handleOrId);
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+/** The models' offline scores, one line each, the chosen one marked. */
+export function metricsTable(run: TrainingRun): string[] {
+  const lines = [`${'model'.padEnd(12)} ${'nDCG@10'.padStart(8)} ${'HR@10'.padStart(7)} ${'P@10'.padStart(7)} ${'R@10'.padStart(7)} ${'MAP@10'.padStart(7)} ${'coverage'.padStart(8)} ${'users'.padStart(6)} ${'train s'.padStart(8)}`];
+  for (const m of run.metrics) {
+    lines.push(
+      `${(m.model + (m.model === run.chosen_model ? ' *' : '')).padEnd(12)} ${m.ndcg_at_10.toFixed(4).padStart(8)} ${m.hr_at_10.toFixed(4).padStart(7)} ${m.precision_at_10.toFixed(4).padStart(7)} ${m.recall_at_10.toFixed(4).padStart(7)} ${m.map_at_10.toFixed(4).padStart(7)} ${pct(m.coverage).padStart(8)} ${String(m.users).padStart(6)} ${m.train_s.toFixed(2).padStart(8)}`,
+    );
+  }
+  return lines;
+}
+
+function describe(run: TrainingRun): string[] {
+  const lines = [`Run ${run.id}: ${run.status}${run.status === 'running' ? ` (${pct(run.progress)}, ${run.stage})` : ''}, requested ${new Date(run.created_at).toISOString()} (${run.reason})`];
+  if (run.events !== null) lines.push(`${run.events} events, ${run.users} consumers, ${run.items} items; trained in ${run.train_s} s (${run.cpu_s ?? '?'} s of CPU), memory ${((run.memory_bytes ?? 0) / 1e6).toFixed(1)} MB`);
+  if (Object.keys(run.timings).length > 0) lines.push(`stages (s): ${Object.entries(run.timings).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (run.error !== null) lines.push(`error: ${run.error}`);
+  return lines;
+}
+
+/** `bos recs train` and `bos recs status`. */
+export function registerTrainingCommands(recs: Command, cli: CliContext): void {
+  recs
+    .command('train')
+    .description('train a brand’s recommendation models now, in this process (with --no-wait: queue it for the server)')
+    .requiredOption('--merchant <merchant>', 'the brand: its handle or ID')
+    .option('--no-wait', 'queue the run and return; a running server runs it')
+    .action(async (options: { merchant: string; wait: boolean }) => {
+      cli.exit(
+        await cli.withDatabase(async (ctx) => {
+          const merchant_id = await merchantOf(ctx, cli, options.merchant);
+          if (merchant_id === undefined) return 1;
+          const run = await requestTraining(ctx.db, merchant_id, { reason: 'cli', requested_by: 'cli' });
+          if (!options.wait) {
+            cli.out(`${run.created ? 'Queued' : 'Already under way:'} run ${run.id} (${run.status}).`);
+            return 0;
+          }
+          if (!run.created && run.status === 'running') cli.out(`Run ${run.id} is already running elsewhere; waiting for it here instead would train twice. Follow it with \`bos recs status --merchant ${options.merchant}\`.`);
+          const bar = new SingleBar({ format: 'training |{bar}| {percentage}% {stage}', stream: process.stderr, noTTYOutput: true, notTTYSchedule: 2_000 }, Presets.shades_classic);
+          bar.start(100, 0, { stage: 'queued' });
+          const done = await runTraining(ctx.db, run.id, (fraction, stage) => bar.update(Math.round(fraction * 100), { stage }));
+          bar.stop();
+          if (done === undefined) return 1;
+          for (const line of describe(done)) cli.out(line);
+          if (done.status !== 'succeeded') return done.status === 'failed' ? 1 : 0;
+          for (const line of metricsTable(done)) cli.out(line);
+          cli.out(`Chosen: ${done.chosen_model} (best nDCG@10 on the last 10 % of the brand's time span). Lists: ${Object.entries(done.lists).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
+          return 0;
+        }, { migrate: true }),
+      );
+    });
+  recs
+    .command('status')
+    .description('a brand’s latest training run and the one serving now')
+    .requiredOption('--merchant <merchant>', 'the brand: its handle or ID')
+    .action(async (options: { merchant: string }) => {
+      cli.exit(
+        await cli.withDatabase(async (ctx) => {
+          const merchant_id = await merchantOf(ctx, cli, options.merchant);
+          if (merchant_id === undefined) return 1;
+          const latest = await latestTraining(ctx.db, merchant_id);
+          const current = await currentTraining(ctx.db, merchant_id);
+          if (latest === undefined) {
+            cli.out('No training yet: run `bos recs train --merchant ' + options.merchant + '`.');
+            return 0;
+          }
+          for (const line of describe(latest)) cli.out(line);
+          if (latest.status === 'succeeded') for (const line of metricsTable(latest)) cli.out(line);
+          cli.out(current === undefined ? 'Nothing is served yet.' : `Serving run ${current.id} (${current.chosen_model}, finished ${new Date(current.finished_at!).toISOString()}).`);
+          return 0;
+        }),
+      );
+    });
+}
