@@ -47,7 +47,7 @@ export interface TrafficReport {
 /** Sessions on the day `days_ago` of a week of `days`: recommendations climb, search eases. */
 export function sessionsOn(days_ago: number, days: number, scale = 1): { recommendation: number; search: number } {
   const elapsed = days - 1 - days_ago;
-  return { recommendation: Math.round(scale * (5 + 3 * elapsed)), search: Math.round(scale * (12 + Math.floor(days_ago / 2))) };
+  return { recommendation: Math.round(scale * (5 + 4 * elapsed)), search: Math.round(scale * (12 + Math.floor(days_ago / 2))) };
 }
 
 export async function browseWeek(o: WeekOptions): Promise<TrafficReport> {
