@@ -21,7 +21,7 @@ const secret = () => attributionSecret(platform.ctx.config);
 
 beforeAll(async () => {
   platform = await createTestPlatform();
-  dispatcher = new OutboxDispatcher({ db: db(), pool: platform.database.pool, handlers: attributionModule.handlers!(platform.ctx), logger: silentLogger, poll_ms: 50 });
+  dispatcher = new OutboxDispatcher({ db: db(), pool: platform.database.pool, handlers: attributionModule.handlers(platform.ctx), logger: silentLogger, poll_ms: 50 });
 });
 afterAll(async () => {
   await stopServedRecorder(db());
@@ -138,10 +138,29 @@ describe('touches', () => {
     const again = await touch(m, [...events, events[1]]);
     expect(again.body.data.map((r: { recorded: boolean }) => r.recorded)).toEqual([false, false, false, false, false]);
     expect(again.body.data[1].touch_id).toBe(first.body.data[1].touch_id);
+    // A product the answer did not show is not its to claim.
+    await flushServed(db());
+    const unshown = await touch(m, [{ attribution_token: similar, kind: 'click', product_id: 'p9' }]);
+    expect(unshown.body.data[0]).toMatchObject({ ok: false, problem: { code: 'product_not_in_answer', status: 422 } });
     const f = await placementsOf(m);
     expect(f.similar).toMatchObject({ answers: 1, items: 3, views: 1, clicks: 1, carts: 1, click_through: 1, source: 'recommendation' });
     expect(f.search).toMatchObject({ answers: 1, items: 2, views: 0, clicks: 1, carts: 0, source: 'search' });
     expect(f.for_you).toMatchObject({ answers: 0, clicks: 0, click_through: null });
+    expect(await violations()).toEqual([]);
+  });
+
+  it('the same touches sent by several requests at once count once, and none fails', async () => {
+    const m = await platform.merchant();
+    const a = anAnswer(m, 'trending', ['p1', 'p2']);
+    const b = anAnswer(m, 'new_consumer', ['p1', 'p2']);
+    const batch = (order: string[]) => order.flatMap((p) => [a, b].map((t) => ({ attribution_token: t, kind: 'click', product_id: p })));
+    const answers = await Promise.all([touch(m, batch(['p1', 'p2'])), touch(m, batch(['p2', 'p1'])), touch(m, batch(['p1', 'p2'])), touch(m, batch(['p2', 'p1']))]);
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    expect(answers.flatMap((r) => r.body.data as { ok: boolean }[]).every((r) => r.ok)).toBe(true);
+    expect(answers.flatMap((r) => r.body.data as { recorded: boolean }[]).filter((r) => r.recorded)).toHaveLength(4);
+    const f = await placementsOf(m);
+    expect(f.trending).toMatchObject({ clicks: 2 });
+    expect(f.new_consumer).toMatchObject({ clicks: 2 });
     expect(await violations()).toEqual([]);
   });
 
@@ -167,7 +186,7 @@ describe('purchases', () => {
     const m = await platform.merchant();
     const tea = await aStockedItem(m, { price_minor: 2_500 });
     const cup = await aStockedItem(m, { price_minor: 900, location_id: tea.location_id });
-    const token = anAnswer(m, 'bought_together', [tea.product_id, cup.product_id]);
+    const token = anAnswer(m, 'bought_together', [tea.product_id, cup.product_id, 'prd_elsewhere']);
     const searched = anAnswer(m, 'search', [cup.product_id]);
     const placed = await buy(m, [
       { variant_id: tea.variant_id, quantity: 2 },
@@ -176,13 +195,21 @@ describe('purchases', () => {
     expect(placed.status, placed.text).toBe(201);
     const order_id = placed.body.orders[0].id as string;
     const purchase = { attribution_token: token, kind: 'purchase', product_id: tea.product_id, order_id };
-    const res = await touch(m, [purchase, purchase, { attribution_token: token, kind: 'purchase', product_id: 'prd_not_in_it', order_id }, { attribution_token: token, kind: 'purchase', product_id: tea.product_id, order_id: 'ord_nobody' }]);
+    await flushServed(db());
+    const res = await touch(m, [
+      purchase,
+      purchase,
+      { attribution_token: token, kind: 'purchase', product_id: 'prd_not_shown', order_id },
+      { attribution_token: token, kind: 'purchase', product_id: tea.product_id, order_id: 'ord_nobody' },
+      { attribution_token: token, kind: 'purchase', product_id: 'prd_elsewhere', order_id },
+    ]);
     expect(res.status, res.text).toBe(200);
     expect(res.body.data.map((r: { ok: boolean; attributed_lines: number; problem: { code: string } | null }) => [r.ok, r.attributed_lines, r.problem?.code ?? null])).toEqual([
       [true, 0, null],
       [true, 0, null],
-      [false, 0, 'product_not_in_order'],
+      [false, 0, 'product_not_in_answer'],
       [false, 0, 'not_found'],
+      [false, 0, 'product_not_in_order'],
     ]);
     expect((await placementsOf(m)).bought_together).toMatchObject({ orders: 0, sales_minor: 0 });
 
@@ -242,8 +269,8 @@ describe('purchases', () => {
 
 /** The paid event delivered a second time, as at-least-once delivery may. */
 async function inTransactionSettle(merchant_id: string, order_id: string): Promise<void> {
-  const handler = attributionModule.handlers!(platform.ctx).find((h) => h.name === 'attribution.settle_paid_orders')!;
-  await handler.handle({ id: 'evt_again', type: 'order.paid', merchant_id, payload: { order_id } as never, occurred_at: new Date() }, { db: db(), attempt: 1 });
+  const handler = attributionModule.handlers(platform.ctx).find((h) => h.name === 'attribution.settle_paid_orders')!;
+  await handler.handle({ id: 'evt_again', type: 'order.paid', merchant_id, payload: { order_id }, occurred_at: new Date() }, { db: db(), attempt: 1 });
 }
 
 describe('daily figures', () => {

@@ -89,6 +89,7 @@ describe('the recommendations demo', () => {
     const data = forYou.body.data as { product_id: string; reason: { kind: string; text: string } }[];
     expect(data.length).toBeGreaterThanOrEqual(5);
     const top = data.slice(0, 5).map((d) => tasteOf(d.product_id));
+    if (process.env.DEMO_DEBUG) console.log(JSON.stringify(data.map((d: any) => [d.title, tasteOf(d.product_id), d.reason.text, d.score])), forYou.body.model);
     expect(top.filter((t) => t === 'green').length, JSON.stringify(top)).toBeGreaterThanOrEqual(3);
     expect(top[0]).toBe('green');
     for (const d of data) expect(d.reason.text.length).toBeGreaterThan(0);
@@ -132,6 +133,10 @@ describe('the recommendations demo', () => {
     const sorted = [...withBoth].sort((a, b) => a.day.localeCompare(b.day));
     expect(sorted[0]!.search.answers).toBeGreaterThan(sorted[0]!.recommendation.answers);
     expect(sorted.at(-1)!.recommendation.answers).toBeGreaterThan(sorted.at(-1)!.search.answers);
+    // Clicks too: search brought more traffic at the start of the week, recommendations at its end.
+    const clicks = (rows: typeof sorted, source: 'recommendation' | 'search') => rows.reduce((n, d) => n + d[source].clicks, 0);
+    expect(clicks(sorted.slice(0, 2), 'search')).toBeGreaterThan(clicks(sorted.slice(0, 2), 'recommendation'));
+    expect(clicks(sorted.slice(-2), 'recommendation')).toBeGreaterThan(clicks(sorted.slice(-2), 'search'));
   });
 
   it('leaves every invariant holding', async () => {

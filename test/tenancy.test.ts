@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseEscrow } from '../src/flows/release-escrow/index.js';
 import { inTransaction } from '../src/kernel/db.js';
 import { queueMail } from '../src/modules/mail/index.js';
+import { attributionSecret, flushServed, issueToken, recordServed } from '../src/modules/attribution/index.js';
 import { runPayouts, testCards, testProviderSecret, TestPaymentProvider } from '../src/modules/payments/index.js';
 import { servingStates } from '../src/modules/recs/index.js';
 import { aLocation as shopLocation, aStockedItem, buy } from './support/commerce.js';
@@ -546,6 +547,10 @@ const fixtures: Record<string, Fixture> = {
   createRecommendationRule: { kind: 'item', setup: async (a) => { const { product_id } = await aStockedItem(a); return { path: '/v1/recommendations/rules', body: { product_id, action: 'exclude' }, marker: product_id, readBack: '/v1/recommendations/rules?limit=100' }; } },
   deleteRecommendationRule: { kind: 'item', setup: async (a) => { const { id } = await aRecRule(a); return { path: `/v1/recommendations/rules/${id}`, marker: id, readBack: '/v1/recommendations/rules?limit=100' }; } },
   previewRecommendations: { kind: 'item', setup: async (a) => { const { profile_id } = await aConsumer(a); return { path: `/v1/recommendations/preview?profile_id=${profile_id}`, marker: profile_id, readBack: `/v1/consumers/${profile_id}` }; } },
+  // Attribution: a token of another brand's answer is refused touch by touch (test/attribution.test.ts); the figures are the caller's own.
+  recordAttributionTouches: { kind: 'own', request: { path: '/v1/attribution/events', body: { events: [{ attribution_token: 'at1.e30.AAAAAAAAAAAAAAAAAAAAAA', kind: 'click', product_id: 'p1' }] } } },
+  getAttributionDaily: { kind: 'collection', setup: async (a) => ({ path: '/v1/attribution/daily', marker: await someAnswers(a) }) },
+  getAttributionPlacements: { kind: 'collection', setup: async (a) => ({ path: '/v1/attribution/placements', marker: await someAnswers(a) }) },
 };
 
 /** A's recommendation training run, queued (or the one already under way). */
@@ -567,6 +572,14 @@ async function aRecRule(a: TestMerchant): Promise<{ id: string; product_id: stri
   const res = await a.call('POST', '/v1/recommendations/rules', { body: { product_id, action: 'pin', position: 2 } });
   expect(res.status, res.text).toBe(201);
   return { id: res.body.id as string, product_id };
+}
+
+/** 37 more recommendation answers served to A today; the marker is A's count of them, which B's figures never show. */
+async function someAnswers(a: TestMerchant): Promise<string> {
+  for (let i = 0; i < 37; i++) recordServed(platform.database.db, issueToken(attributionSecret(platform.ctx.config), { merchant_id: a.id, source: 'recommendation', placement: 'for_you' }).claim, { product_ids: ['p1'] });
+  await flushServed(platform.database.db);
+  const mine = await a.call('GET', '/v1/attribution/placements');
+  return `"answers":${(mine.body.data as { placement: string; answers: number }[]).find((p) => p.placement === 'for_you')!.answers}`;
 }
 
 /** A guide of one of A's stores. */

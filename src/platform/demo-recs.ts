@@ -237,7 +237,7 @@ async function fileHistory(ctx: { db: AnyDb; config: Config }, merchant_id: stri
   const orders: { email: string; skus: string[] }[] = [];
   const people = [
     ...out.shoppers.map((s) => ({ ...s, name: undefined as string | undefined, sessions: 3 + Math.floor(random() * 5) })),
-    ...Object.entries(demo_consumer_tastes).map(([email, taste]) => ({ user_id: `demo-${email.split('@')[0]!.replace('.', '-')}`, anonymous_id: `lumen-anon-${email.split('@')[0]!}`, email, taste, name: undefined, sessions: 7 })),
+    ...Object.entries(demo_consumer_tastes).map(([email, taste]) => ({ user_id: `demo-${email.split('@')[0]!.replace('.', '-')}`, anonymous_id: `lumen-anon-${email.split('@')[0]!}`, email, taste, name: undefined, sessions: 10 })),
   ];
   for (const person of people) {
     const own = byTaste.get(person.taste) ?? everything;
@@ -320,12 +320,12 @@ async function train(seller: Seller, options: RecsDemoOptions, within_ms: number
   }
   const id = requested.body.id;
   const deadline = Date.now() + within_ms;
-  let run: { status: string; model?: string | null } = requested.body;
+  let run: { status: string; model?: string | null; chosen_model?: string | null } = requested.body;
   while (run.status !== 'succeeded' && run.status !== 'failed' && Date.now() < deadline) {
     await options.settle?.();
     await new Promise((resolve) => setTimeout(resolve, 250));
-    run = (await seller<{ status: string; model?: string | null }>('GET', `/v1/recommendations/trainings/${id}`)).body;
+    run = (await seller<{ status: string; model?: string | null; chosen_model?: string | null }>('GET', `/v1/recommendations/trainings/${id}`)).body;
   }
   if (run.status !== 'succeeded') logger.warn({ training_id: id, status: run.status }, 'recs demo: the training did not succeed in time; the demo buyers browse without it');
-  return { id, status: run.status, model: run.model ?? null };
+  return { id, status: run.status, model: run.chosen_model ?? run.model ?? null };
 }

@@ -4710,7 +4710,7 @@ export interface components {
             ok: boolean;
             /** @enum {string|null} */
             placement: "for_you" | "similar" | "bought_together" | "trending" | "new_consumer" | "search" | null;
-            /** @description why this touch was refused (`token_malformed`, `token_forged`, `token_expired`, `token_other_merchant`, `not_found` for an unknown order, `product_not_in_order`); nothing of it was recorded */
+            /** @description why this touch was refused (`token_malformed`, `token_forged`, `token_expired`, `token_other_merchant`, `product_not_in_answer` when the answer is recorded and did not show the product, `not_found` for an unknown order, `product_not_in_order`); nothing of it was recorded */
             problem: {
                 code: string;
                 detail: string | null;

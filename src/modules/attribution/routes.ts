@@ -51,7 +51,7 @@ const touchResultSchema = z
     source: z.enum(['recommendation', 'search']).nullable(),
     placement: z.enum(allPlacements).nullable(),
     attributed_lines: z.number().int().openapi({ description: 'a purchase of a paid order: the order lines attributed now' }),
-    problem: itemProblem.nullable().openapi({ description: 'why this touch was refused (`token_malformed`, `token_forged`, `token_expired`, `token_other_merchant`, `not_found` for an unknown order, `product_not_in_order`); nothing of it was recorded' }),
+    problem: itemProblem.nullable().openapi({ description: 'why this touch was refused (`token_malformed`, `token_forged`, `token_expired`, `token_other_merchant`, `product_not_in_answer` when the answer is recorded and did not show the product, `not_found` for an unknown order, `product_not_in_order`); nothing of it was recorded' }),
   })
   .openapi('AttributionTouchResult');
 

@@ -18,8 +18,6 @@ import { verifyToken, type AttributionClaim, type TokenRefusal, type TokenSecret
  * answer, with what the buyer paid for the line; an order not yet paid waits for `order.paid`.
  */
 export const touches_per_batch_max = 100;
-/** A touch's `occurred_at` is taken between its answer and now; a clock a little ahead is forgiven. */
-const clock_skew_ms = 5 * 60_000;
 
 export interface TouchInput {
   attribution_token: string;
@@ -60,10 +58,17 @@ export async function recordTouches(db: AnyDb, secret: TokenSecret, merchant_id:
   const results: TouchResult[] = [];
   const accepted: Accepted[] = [];
   const orders = new Map<string, OrderDetail | undefined>();
+  const claims = inputs.map((input) => verifyToken(secret, input.attribution_token, merchant_id, now));
+  const shown = await productsShown(db, merchant_id, claims.filter((c) => typeof c !== 'string').map((c) => c.served_id));
   for (const [index, input] of inputs.entries()) {
-    const claim = verifyToken(secret, input.attribution_token, merchant_id, now);
+    const claim = claims[index]!;
     if (typeof claim === 'string') {
       results.push({ index, ok: false, problem: new Problem(422, claim, 'The touch was refused', refusals[claim]) });
+      continue;
+    }
+    const products = shown.get(claim.served_id);
+    if (products !== undefined && !products.has(input.product_id)) {
+      results.push({ index, ok: false, problem: new Problem(422, 'product_not_in_answer', 'The touch was refused', 'The answer this token belongs to did not show this product') });
       continue;
     }
     let order: OrderDetail | undefined;
@@ -81,7 +86,7 @@ export async function recordTouches(db: AnyDb, secret: TokenSecret, merchant_id:
       }
     }
     const sent = input.occurred_at?.getTime() ?? now.getTime();
-    const at = Math.min(Math.max(sent, claim.served_at.getTime()), now.getTime() + clock_skew_ms, Math.max(now.getTime(), claim.served_at.getTime()));
+    const at = Math.min(Math.max(sent, claim.served_at.getTime()), Math.max(now.getTime(), claim.served_at.getTime()));
     accepted.push({ index, claim, input, occurred_at: new Date(at), order });
   }
   if (accepted.length === 0) return results.sort((a, b) => a.index - b.index);
@@ -104,7 +109,8 @@ export async function recordTouches(db: AnyDb, secret: TokenSecret, merchant_id:
   }));
 
   await inTransaction(db, async (trx) => {
-    // Only the touches not yet recorded go in, and only those count in the day's rollup.
+    // Only the touches not yet recorded go in, and only those count in the day's rollup. Rows and
+    // rollup rows are taken in one order, so two batches never deadlock on each other.
     const inserted = await sql<{ id: string; served_id: string; kind: TouchKind; product_id: string; order_id: string }>`
       with input as (
         select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
@@ -112,12 +118,14 @@ export async function recordTouches(db: AnyDb, secret: TokenSecret, merchant_id:
       ), inserted as (
         insert into attr_touch (merchant_id, id, served_id, source, placement, served_at, kind, product_id, order_id, anonymous_id, consumer_id, occurred_at, day)
         select merchant_id, id, served_id, source, placement, served_at, kind, product_id, order_id, anonymous_id, consumer_id, occurred_at, day from input
+        order by served_id, kind, product_id, order_id
         on conflict do nothing
         returning id, served_id, kind, product_id, order_id, day, placement
       ), counted as (
         insert into attr_daily (merchant_id, day, placement, views, clicks, carts)
         select ${merchant_id}, day, placement, count(*) filter (where kind = 'view'), count(*) filter (where kind = 'click'), count(*) filter (where kind = 'cart')
           from inserted where kind <> 'purchase' group by day, placement
+          order by day, placement
         on conflict (merchant_id, day, placement) do update
           set views = attr_daily.views + excluded.views, clicks = attr_daily.clicks + excluded.clicks, carts = attr_daily.carts + excluded.carts
       )
@@ -149,7 +157,7 @@ export async function recordTouches(db: AnyDb, secret: TokenSecret, merchant_id:
     }
     // Purchases of orders already paid are attributed now; the others wait for `order.paid`.
     const attributed = new Map<string, number>();
-    for (const order_id of new Set(inserted.rows.filter((t) => t.kind === 'purchase').map((t) => t.order_id))) {
+    for (const order_id of [...new Set(inserted.rows.filter((t) => t.kind === 'purchase').map((t) => t.order_id))].sort()) {
       for (const line of await settleOrder(trx, merchant_id, order_id, zone)) attributed.set(line.touch_id, (attributed.get(line.touch_id) ?? 0) + 1);
     }
     for (const [k, a] of accepted.entries()) {
@@ -160,6 +168,17 @@ export async function recordTouches(db: AnyDb, secret: TokenSecret, merchant_id:
     }
   });
   return results.sort((a, b) => a.index - b.index);
+}
+
+/**
+ * The products each recorded answer showed. An answer not (yet) recorded, still in the recorder's
+ * buffer or older than the retention, is not found, and its touches are taken on the token alone.
+ */
+async function productsShown(db: AnyDb, merchant_id: string, served_ids: readonly string[]): Promise<Map<string, Set<string>>> {
+  const ids = [...new Set(served_ids)];
+  if (ids.length === 0) return new Map();
+  const rows = await tablesOf<AttributionTables>(db).selectFrom('attr_served').select(['id', 'product_ids']).where('merchant_id', '=', merchant_id).where('id', 'in', ids).execute();
+  return new Map(rows.map((r) => [r.id, new Set(r.product_ids)]));
 }
 
 async function lockOrder(trx: AnyTrx, merchant_id: string, order_id: string): Promise<void> {

@@ -63,7 +63,7 @@ export interface Behaviour {
   click: { recommendation: number; search: number };
   cart: number;
   purchase: number;
-  /** Items of an answer a buyer looks at (scrolls past). */
+  /** Items of an answer a buyer looks over; a click is on one of them. */
   seen: number;
 }
 
@@ -118,7 +118,8 @@ export async function browseSessions(options: BrowseOptions): Promise<BrowseRepo
     const j = Math.floor(random() * (i + 1));
     [kinds[i], kinds[j]] = [kinds[j]!, kinds[i]!];
   }
-  const seenProducts: string[] = [];
+  // What each buyer clicked: their product pages, for "similar" and "bought together".
+  const clickedBy = new Map<RecsShopper, string[]>();
   for (const source of kinds) {
     if (options.stop?.() === true) break;
     const shopper = pick(options.shoppers);
@@ -129,10 +130,10 @@ export async function browseSessions(options: BrowseOptions): Promise<BrowseRepo
       path = `/v1/search?q=${encodeURIComponent(pick(shopper.queries))}&limit=10${who === '' ? '' : `&${who}`}`;
     } else {
       const r = random();
-      const known = seenProducts.length > 0;
-      if (r < 0.6 || !known) path = `/v1/recommendations/for-you?limit=10${who === '' ? '' : `&${who}`}`;
-      else if (r < 0.8) path = `/v1/recommendations/similar?product_id=${encodeURIComponent(pick(seenProducts))}&limit=10`;
-      else if (r < 0.9) path = `/v1/recommendations/bought-together?product_ids=${encodeURIComponent(pick(seenProducts))}&limit=10`;
+      const clicked = clickedBy.get(shopper) ?? [];
+      if (r < 0.6 || clicked.length === 0) path = `/v1/recommendations/for-you?limit=10${who === '' ? '' : `&${who}`}`;
+      else if (r < 0.8) path = `/v1/recommendations/similar?product_id=${encodeURIComponent(pick(clicked))}&limit=10`;
+      else if (r < 0.9) path = `/v1/recommendations/bought-together?product_ids=${encodeURIComponent(pick(clicked))}&limit=10`;
       else path = (options.location_ids ?? []).length > 0 ? `/v1/recommendations/trending?location_id=${encodeURIComponent(pick(options.location_ids!))}&limit=10` : `/v1/recommendations/new-consumer?limit=10`;
     }
     const answer = await http<Answer>('GET', path, call);
@@ -154,16 +155,17 @@ export async function browseSessions(options: BrowseOptions): Promise<BrowseRepo
     }
     const touches: Touch[] = [];
     const anonymous = shopper.anonymous_id === undefined ? {} : { anonymous_id: shopper.anonymous_id };
+    // The buyer looks over the first items; sometimes one is clicked (the first most often), its
+    // page opens (a view), and it may go in the cart and be bought.
     const seen = items.slice(0, behaviour.seen);
-    for (const item of seen) touches.push({ attribution_token: token, kind: 'view', product_id: item.product_id, ...anonymous });
-    figures.views += seen.length;
     if (random() < behaviour.click[source]) {
-      // The first items are clicked most.
       const clicked = seen[Math.min(seen.length - 1, Math.floor(random() * random() * seen.length))]!;
       touches.push({ attribution_token: token, kind: 'click', product_id: clicked.product_id, ...anonymous });
+      touches.push({ attribution_token: token, kind: 'view', product_id: clicked.product_id, ...anonymous });
       figures.clicks += 1;
-      seenProducts.push(clicked.product_id);
-      if (seenProducts.length > 50) seenProducts.shift();
+      figures.views += 1;
+      const own = clickedBy.get(shopper) ?? [];
+      clickedBy.set(shopper, [...own.slice(-9), clicked.product_id]);
       if (random() < behaviour.cart) {
         touches.push({ attribution_token: token, kind: 'cart', product_id: clicked.product_id, ...anonymous });
         figures.carts += 1;
@@ -177,6 +179,10 @@ export async function browseSessions(options: BrowseOptions): Promise<BrowseRepo
           }
         }
       }
+    }
+    if (touches.length === 0) {
+      await options.pause?.();
+      continue;
     }
     const sent = await http('POST', '/v1/attribution/events', { ...call, body: { events: touches } });
     if (sent.status !== 200 && sent.status !== 201 && sent.status !== 202) fail('POST /v1/attribution/events', sent);

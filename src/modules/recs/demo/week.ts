@@ -47,7 +47,7 @@ export interface TrafficReport {
 /** Sessions on the day `days_ago` of a week of `days`: recommendations climb, search eases. */
 export function sessionsOn(days_ago: number, days: number, scale = 1): { recommendation: number; search: number } {
   const elapsed = days - 1 - days_ago;
-  return { recommendation: Math.round(scale * (5 + 3 * elapsed)), search: Math.round(scale * (12 + Math.floor(days_ago / 2))) };
+  return { recommendation: Math.round(scale * (5 + 4 * elapsed)), search: Math.round(scale * (12 + Math.floor(days_ago / 2))) };
 }
 
 export async function browseWeek(o: WeekOptions): Promise<TrafficReport> {
@@ -75,16 +75,18 @@ export async function browseWeek(o: WeekOptions): Promise<TrafficReport> {
         const at = (minutes: number) => new Date(served_at.getTime() + minutes * 60_000).toISOString();
         const anonymous = answer.anonymous_id === undefined ? {} : { anonymous_id: answer.anonymous_id };
         const seen = answer.product_ids.slice(0, 4);
-        const touches: Record<string, unknown>[] = seen.map((product_id, k) => ({ attribution_token: token, kind: 'view', product_id, occurred_at: at(k * 0.2), ...anonymous }));
-        f.views += seen.length;
-        if (random() < (source === 'search' ? 0.55 : 0.4)) {
-          const clicked = seen[Math.min(seen.length - 1, Math.floor(random() * random() * seen.length))]!;
-          touches.push({ attribution_token: token, kind: 'click', product_id: clicked, occurred_at: at(1), ...anonymous });
-          f.clicks += 1;
-          if (random() < 0.35) {
-            touches.push({ attribution_token: token, kind: 'cart', product_id: clicked, occurred_at: at(3), ...anonymous });
-            f.carts += 1;
-          }
+        if (random() >= (source === 'search' ? 0.55 : 0.4)) continue;
+        // A click on one of the first items (the first most often), its page opened, sometimes a cart.
+        const clicked = seen[Math.min(seen.length - 1, Math.floor(random() * random() * seen.length))]!;
+        const touches: Record<string, unknown>[] = [
+          { attribution_token: token, kind: 'click', product_id: clicked, occurred_at: at(1), ...anonymous },
+          { attribution_token: token, kind: 'view', product_id: clicked, occurred_at: at(1.1), ...anonymous },
+        ];
+        f.clicks += 1;
+        f.views += 1;
+        if (random() < 0.35) {
+          touches.push({ attribution_token: token, kind: 'cart', product_id: clicked, occurred_at: at(3), ...anonymous });
+          f.carts += 1;
         }
         const sent = await o.http('POST', '/v1/attribution/events', { key: o.publishable_key, consumer: answer.consumer, body: { events: touches } });
         if (sent.status !== 200) {

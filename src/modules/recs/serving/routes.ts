@@ -7,7 +7,7 @@ import { toJsonAmount } from '../../../kernel/money.js';
 import type { ModuleContext, ModuleRouter } from '../../../kernel/module.js';
 import { problems } from '../../../kernel/problem.js';
 import { consumerToken, consumerTokenHeader, requireConsumer } from '../../accounts/index.js';
-import { attributionSecret, issueToken, placements, recordServed, type Placement } from '../../attribution/index.js';
+import { attributionSecret, issueToken, placements, recordServed } from '../../attribution/index.js';
 import { stages } from '../../databank/index.js';
 import { answerPlacement, default_radius_km, limit_max, reasonKinds, removalRules, type Answer, type Where } from './answer.js';
 import { resolveConsumer } from './consumer.js';
@@ -252,7 +252,7 @@ export function registerServingRoutes(router: ModuleRouter, { db, config }: Modu
     return resolveConsumer(db, merchant_id, { email, anonymous_id: q.anonymous_id, profile_id: q.profile_id });
   }
 
-  async function serve(c: Context<AppEnv>, state: MerchantState, answer: Answer, profile_ids: readonly string[]) {
+  function serve(state: MerchantState, answer: Answer, profile_ids: readonly string[]) {
     const { token, claim } = issueToken(secret, { merchant_id: state.merchant_id, source: 'recommendation', placement: answer.placement });
     recordServed(db, claim, { product_ids: answer.items.map((i) => i.product_id), profile_id: profile_ids[0] });
     return { placement: answer.placement, attribution_token: token, training_id: state.training_id, model: state.model, data: itemsJson(answer) };
@@ -265,7 +265,7 @@ export function registerServingRoutes(router: ModuleRouter, { db, config }: Modu
     requireKnownStore(state, where);
     const profile_ids = await consumerOf(c, q, c.req.valid('header')[consumerTokenHeader]);
     const answer = await answerPlacement(db, state, { placement: 'for_you', profile_ids, where, stage: q.stage, limit: q.limit });
-    return c.json(await serve(c, state, answer, profile_ids), 200);
+    return c.json(serve(state, answer, profile_ids), 200);
   });
 
   router.route(recommendSimilarRoute, async (c) => {
@@ -276,7 +276,7 @@ export function registerServingRoutes(router: ModuleRouter, { db, config }: Modu
     requireKnownStore(state, where);
     const profile_ids = await consumerOf(c, q, c.req.valid('header')[consumerTokenHeader]);
     const answer = await answerPlacement(db, state, { placement: 'similar', profile_ids, where, product_ids: [q.product_id], limit: q.limit });
-    return c.json(await serve(c, state, answer, profile_ids), 200);
+    return c.json(serve(state, answer, profile_ids), 200);
   });
 
   router.route(recommendBoughtTogetherRoute, async (c) => {
@@ -287,7 +287,7 @@ export function registerServingRoutes(router: ModuleRouter, { db, config }: Modu
     requireKnownStore(state, where);
     const profile_ids = await consumerOf(c, q, c.req.valid('header')[consumerTokenHeader]);
     const answer = await answerPlacement(db, state, { placement: 'bought_together', profile_ids, where, product_ids: q.product_ids, limit: q.limit });
-    return c.json(await serve(c, state, answer, profile_ids), 200);
+    return c.json(serve(state, answer, profile_ids), 200);
   });
 
   router.route(recommendTrendingRoute, async (c) => {
@@ -296,7 +296,7 @@ export function registerServingRoutes(router: ModuleRouter, { db, config }: Modu
     const where = whereOf(q);
     requireKnownStore(state, where);
     const answer = await answerPlacement(db, state, { placement: 'trending', profile_ids: [], where, limit: q.limit });
-    return c.json(await serve(c, state, answer, []), 200);
+    return c.json(serve(state, answer, []), 200);
   });
 
   router.route(recommendNewConsumerRoute, async (c) => {
@@ -305,7 +305,7 @@ export function registerServingRoutes(router: ModuleRouter, { db, config }: Modu
     const where = whereOf(q);
     requireKnownStore(state, where);
     const answer = await answerPlacement(db, state, { placement: 'new_consumer', profile_ids: [], where, stage: q.stage, limit: q.limit });
-    return c.json(await serve(c, state, answer, []), 200);
+    return c.json(serve(state, answer, []), 200);
   });
 
   router.route(listRecRulesRoute, async (c) => {
@@ -341,7 +341,7 @@ export function registerServingRoutes(router: ModuleRouter, { db, config }: Modu
     const needsProducts = q.placement === 'similar' || q.placement === 'bought_together';
     if (needsProducts && q.product_ids === undefined) throw problems.validation([{ field: 'product_ids', location: 'query', message: `is required for ${q.placement}` }]);
     if (q.product_ids !== undefined) requireProducts(state, q.product_ids);
-    const answer = await answerPlacement(db, state, { placement: q.placement as Placement, profile_ids, where, stage: q.stage, product_ids: needsProducts ? q.product_ids!.slice(0, q.placement === 'similar' ? 1 : 20) : undefined, limit: q.limit });
+    const answer = await answerPlacement(db, state, { placement: q.placement, profile_ids, where, stage: q.stage, product_ids: needsProducts ? q.product_ids!.slice(0, q.placement === 'similar' ? 1 : 20) : undefined, limit: q.limit });
     return c.json(
       {
         placement: answer.placement,

@@ -196,7 +196,7 @@ export class MerchantState {
 
 function bump(map: Map<string, Map<string, number>>, key: string, product_id: string, by: number): void {
   let m = map.get(key);
-  if (m === undefined) map.set(key, (m = new Map()));
+  if (m === undefined) map.set(key, (m = new Map<string, number>()));
   m.set(product_id, (m.get(product_id) ?? 0) + by);
 }
 
