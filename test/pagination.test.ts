@@ -57,6 +57,8 @@ const wholeLists: Record<string, string> = {
   recommendTrending: 'a recommendation answer: at most `limit` items (50)',
   recommendNewConsumer: 'a recommendation answer: at most `limit` items (50)',
   previewRecommendations: 'one consumer’s recommendation answer: at most `limit` items (50) and 100 removals',
+  getAttributionDaily: 'one row per day of the range asked, at most 366',
+  getAttributionPlacements: 'one row per recommendation placement and search: six',
 };
 
 interface ListFixture {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseEscrow } from '../src/flows/release-escrow/index.js';
 import { inTransaction } from '../src/kernel/db.js';
 import { queueMail } from '../src/modules/mail/index.js';
+import { attributionSecret, flushServed, issueToken, recordServed } from '../src/modules/attribution/index.js';
 import { runPayouts, testCards, testProviderSecret, TestPaymentProvider } from '../src/modules/payments/index.js';
 import { servingStates } from '../src/modules/recs/index.js';
 import { aLocation as shopLocation, aStockedItem, buy } from './support/commerce.js';
@@ -546,6 +547,10 @@ const fixtures: Record<string, Fixture> = {
   requestRecommendationTraining: { kind: 'own', request: { path: '/v1/recommendations/trainings', body: {} } },
   listRecommendationTrainings: { kind: 'collection', setup: async (a) => ({ path: '/v1/recommendations/trainings?limit=100', marker: await aRecTraining(a) }) },
   getRecommendationTraining: { kind: 'item', setup: async (a) => { const id = await aRecTraining(a); return { path: `/v1/recommendations/trainings/${id}`, marker: id }; } },
+  // Attribution: a token of another brand's answer is refused touch by touch (test/attribution.test.ts); the figures are the caller's own.
+  recordAttributionTouches: { kind: 'own', request: { path: '/v1/attribution/events', body: { events: [{ attribution_token: 'at1.e30.AAAAAAAAAAAAAAAAAAAAAA', kind: 'click', product_id: 'p1' }] } } },
+  getAttributionDaily: { kind: 'collection', setup: async (a) => ({ path: '/v1/attribution/daily', marker: await someAnswers(a) }) },
+  getAttributionPlacements: { kind: 'collection', setup: async (a) => ({ path: '/v1/attribution/placements', marker: await someAnswers(a) }) },
 };
 
 /** Recommendations see a product created a moment ago (a server catches up on the catalog's event; here, at once). */
@@ -567,6 +572,14 @@ async function aRecTraining(a: TestMerchant): Promise<string> {
   const res = await a.call('POST', '/v1/recommendations/trainings', { body: {} });
   expect(res.status, res.text).toBe(202);
   return res.body.id as string;
+}
+
+/** 37 more recommendation answers served to A today; the marker is A's count of them, which B's figures never show. */
+async function someAnswers(a: TestMerchant): Promise<string> {
+  for (let i = 0; i < 37; i++) recordServed(platform.database.db, issueToken(attributionSecret(platform.ctx.config), { merchant_id: a.id, source: 'recommendation', placement: 'for_you' }).claim, { product_ids: ['p1'] });
+  await flushServed(platform.database.db);
+  const mine = await a.call('GET', '/v1/attribution/placements');
+  return `"answers":${(mine.body.data as { placement: string; answers: number }[]).find((p) => p.placement === 'for_you')!.answers}`;
 }
 
 /** A guide of one of A's stores. */

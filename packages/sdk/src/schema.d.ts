@@ -591,6 +591,57 @@ export interface paths {
         patch: operations["updateApiKey"];
         trace?: never;
     };
+    "/v1/attribution/daily": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per day of the brand (its time zone), traffic and sales from recommendations against those from search: answers served, items shown, views, clicks, carts, orders and sales. Every day of the range, at most 366 */
+        get: operations["getAttributionDaily"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/attribution/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Report views, clicks, carts and purchases that followed a recommendation or search answer, at most 100 at once, each with the answer’s token. Each touch is answered on its own (a refused token refuses that touch only); a malformed batch is a 400 and records nothing. A touch sent again counts once */
+        post: operations["recordAttributionTouches"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/attribution/placements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per recommendation placement, and search, over the brand’s last days: answers, items, clicks, click-through, views, carts, orders and sales */
+        get: operations["getAttributionPlacements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/audience-estimates": {
         parameters: {
             query?: never;
@@ -4510,6 +4561,81 @@ export interface components {
             scopes: string[];
             /** @description first and last characters of the token */
             token_hint: string;
+        };
+        AttributionDaily: {
+            currency: string;
+            data: components["schemas"]["AttributionDay"][];
+            from: string;
+            time_zone: string;
+            to: string;
+            totals: {
+                recommendation: components["schemas"]["AttributionFigures"];
+                /** @description recommendations’ share (0..1) of the clicks and sales from recommendations and search together; null when both are 0 */
+                recommendation_share: {
+                    clicks: number | null;
+                    sales: number | null;
+                };
+                search: components["schemas"]["AttributionFigures"];
+            };
+        };
+        AttributionDay: {
+            day: string;
+            recommendation: components["schemas"]["AttributionFigures"];
+            /** @description recommendations’ share (0..1) of the clicks and sales from recommendations and search together; null when both are 0 */
+            recommendation_share: {
+                clicks: number | null;
+                sales: number | null;
+            };
+            search: components["schemas"]["AttributionFigures"];
+        };
+        AttributionFigures: {
+            /** @description answers served */
+            answers: number;
+            carts: number;
+            clicks: number;
+            /** @description items shown in them */
+            items: number;
+            /** @description paid orders with a line attributed */
+            orders: number;
+            /** @description what the buyers paid for the attributed lines, net of refunds, in `currency` */
+            sales_minor: number;
+            views: number;
+        };
+        AttributionPlacement: components["schemas"]["AttributionFigures"] & {
+            /** @description clicks per answer served; null without answers */
+            click_through: number | null;
+            /** @enum {string} */
+            placement: "for_you" | "similar" | "bought_together" | "trending" | "new_consumer" | "search";
+            /** @enum {string} */
+            source: "recommendation" | "search";
+        };
+        AttributionPlacements: {
+            currency: string;
+            data: components["schemas"]["AttributionPlacement"][];
+            from: string;
+            time_zone: string;
+            to: string;
+        };
+        AttributionTouchResult: {
+            /** @description a purchase of a paid order: the order lines attributed now */
+            attributed_lines: number;
+            /** @description the touch’s place in the batch, from 0 */
+            index: number;
+            ok: boolean;
+            /** @enum {string|null} */
+            placement: "for_you" | "similar" | "bought_together" | "trending" | "new_consumer" | "search" | null;
+            /** @description why this touch was refused (`token_malformed`, `token_forged`, `token_expired`, `token_other_merchant`, `product_not_in_answer` when the answer is recorded and did not show the product, `not_found` for an unknown order, `product_not_in_order`); nothing of it was recorded */
+            problem: {
+                code: string;
+                detail: string | null;
+                status: number;
+                title: string;
+            } | null;
+            /** @description true: recorded now; false: the same touch (answer, kind, product, order) was recorded before and counts once */
+            recorded: boolean | null;
+            /** @enum {string|null} */
+            source: "recommendation" | "search" | null;
+            touch_id: string | null;
         };
         Audience: {
             created_at: string;
@@ -40628,6 +40754,323 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApiKey"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAttributionDaily: {
+        parameters: {
+            query?: {
+                /** @description sales in this currency; the brand’s default when absent */
+                currency?: string;
+                /** @description first day (default: 29 days before `to`) */
+                from?: string;
+                /** @description last day (default: today in the brand’s time zone) */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The days, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttributionDaily"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recordAttributionTouches: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description a signed-in consumer’s session token (`POST /v1/account/sessions`) */
+                "x-consumer-token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    events: {
+                        /** @description the shopper’s anonymous ID in the data bank (the Segment SDK’s), so the touch is filed under them */
+                        anonymous_id?: string;
+                        /** @description the `attribution_token` of the recommendation or search answer that showed the product */
+                        attribution_token: string;
+                        /**
+                         * @description `view` (the product page opened), `click` (the item in the answer clicked), `cart` (added to a cart), `purchase` (an order placed with it: name the order)
+                         * @enum {string}
+                         */
+                        kind: "view" | "click" | "cart" | "purchase";
+                        /**
+                         * Format: date-time
+                         * @description when it happened (ISO 8601); taken between the answer and now; absent: now
+                         */
+                        occurred_at?: string;
+                        /** @description a purchase’s order (required for `purchase`, refused for the others) */
+                        order_id?: string;
+                        product_id: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description One result per touch, in the batch’s order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["AttributionTouchResult"][];
+                    };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAttributionPlacements: {
+        parameters: {
+            query?: {
+                /** @description ISO 4217 currency code */
+                currency?: string;
+                /** @description the last days, today included (1 to 90) */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every placement, search last */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttributionPlacements"];
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */
