@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { indexProducts } from '../src/modules/search/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrol, getCampaign } from '../src/modules/campaigns/index.js';
 import { releaseEscrow } from '../src/flows/release-escrow/index.js';
@@ -17,7 +18,6 @@ import { aFreeInStoreSale } from './support/instore.js';
 import { samplingCampaignBody, wireAllProfilesAudience } from './support/sampling.js';
 import { ensureAccount } from '../src/modules/ledger/index.js';
 import { aDevice, aDisputeRow, anOpenSession, anUnattendedStore } from './support/unattended.js';
-import { indexProducts } from '../src/modules/search/index.js';
 
 /**
  * Every list endpoint pages the same way: `limit` and `cursor` in, `{ data, next_cursor }` out,
@@ -52,6 +52,12 @@ const wholeLists: Record<string, string> = {
   listPaymentAuthorisations: 'one consumer’s payment authorisations, newest first; answered whole (at most 100)',
   listStores: 'the storefront merchant’s active stores, nearest first; answered whole (at most 100)',
   listConsumerStoreThreads: 'one consumer’s threads with one storefront’s stores, one per store; answered whole (at most 50)',
+  recommendForYou: 'a recommendation answer: at most `limit` items (50), ranked, not a collection to walk',
+  recommendSimilar: 'a recommendation answer: at most `limit` items (50)',
+  recommendBoughtTogether: 'a recommendation answer: at most `limit` items (50)',
+  recommendTrending: 'a recommendation answer: at most `limit` items (50)',
+  recommendNewConsumer: 'a recommendation answer: at most `limit` items (50)',
+  previewRecommendations: 'one consumer’s recommendation answer: at most `limit` items (50) and 100 removals',
   getAttributionDaily: 'one row per day of the range asked, at most 366',
   getAttributionPlacements: 'one row per recommendation placement and search: six',
   listSearchQueries: 'the most searched queries of a period, a top list; answered whole (at most 100)',
@@ -114,6 +120,12 @@ const fixtures: Record<string, ListFixture> = {
       path: '/v1/search/zero-results',
       add: async () => void expect((await m.call('GET', `/v1/search?q=missing${Math.random().toString(36).slice(2, 10)}`, { key: m.publishableKey })).body.total).toBe(0),
       keyOf: (r) => `${String(r.day)}|${String(r.query)}`,
+    }),
+  },
+  listRecommendationRules: {
+    setup: async (m) => ({
+      path: '/v1/recommendations/rules',
+      add: async () => void (await created(m.call('POST', '/v1/recommendations/rules', { body: { product_id: (await aStockedItem(m, { units: 0 })).product_id, action: 'exclude' } }))),
     }),
   },
   listStoreGuides: {

@@ -1,10 +1,12 @@
 import { sql } from 'kysely';
+import { indexProducts } from '../src/modules/search/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseEscrow } from '../src/flows/release-escrow/index.js';
 import { inTransaction } from '../src/kernel/db.js';
 import { queueMail } from '../src/modules/mail/index.js';
 import { attributionSecret, flushServed, issueToken, recordServed } from '../src/modules/attribution/index.js';
 import { runPayouts, testCards, testProviderSecret, TestPaymentProvider } from '../src/modules/payments/index.js';
+import { servingStates } from '../src/modules/recs/index.js';
 import { aLocation as shopLocation, aStockedItem, buy } from './support/commerce.js';
 import { Secret, TOTP } from 'otpauth';
 import { createTestPlatform, type TestConsoleSession, type TestMerchant, type TestPlatform } from './support/platform.js';
@@ -13,7 +15,6 @@ import { aConsumerCode, aMember, someLevels } from './support/membership.js';
 import { aFreeInStoreSale } from './support/instore.js';
 import { aSamplingCampaign, samplingCampaignBody, wireAllProfilesAudience } from './support/sampling.js';
 import { aDisputeRow, anOpenSession, anUnattendedStore, shelfEvent } from './support/unattended.js';
-import { indexProducts } from '../src/modules/search/index.js';
 
 /**
  * One merchant must never read or change another's data. This test walks the whole route table:
@@ -534,6 +535,19 @@ const fixtures: Record<string, Fixture> = {
   createStoreGuide: { kind: 'item', setup: async (a) => { const l = await aLocation(a); return { path: '/v1/store-guides', body: { location_id: l, name: 'Intruder' }, marker: l, readBack: `/v1/store-guides?location_id=${l}` }; } },
   listStoreGuides: { kind: 'collection', setup: async (a) => ({ path: '/v1/store-guides?limit=100', marker: (await aStoreGuide(a)).guide_id }) },
   updateStoreGuide: { kind: 'item', setup: async (a) => { const { guide_id, location_id } = await aStoreGuide(a); return { path: `/v1/store-guides/${guide_id}`, body: { name: 'hijacked' }, marker: guide_id, readBack: `/v1/store-guides?location_id=${location_id}` }; } },
+  recommendForYou: { kind: 'collection', setup: async (a) => ({ path: recsFresh() + '/v1/recommendations/for-you?limit=50', marker: (await aStockedItem(a)).product_id }) },
+  recommendTrending: { kind: 'collection', setup: async (a) => ({ path: recsFresh() + '/v1/recommendations/trending?limit=50', marker: (await aStockedItem(a)).product_id }) },
+  recommendNewConsumer: { kind: 'collection', setup: async (a) => ({ path: recsFresh() + '/v1/recommendations/new-consumer?limit=50', marker: (await aStockedItem(a)).product_id }) },
+  recommendSimilar: { kind: 'item', setup: async (a) => { const { product_id } = await aStockedItem(a); return { path: `/v1/recommendations/similar?product_id=${product_id}`, marker: product_id, readBack: `/v1/products/${product_id}` }; } },
+  recommendBoughtTogether: { kind: 'item', setup: async (a) => { const { product_id } = await aStockedItem(a); return { path: `/v1/recommendations/bought-together?product_ids=${product_id}`, marker: product_id, readBack: `/v1/products/${product_id}` }; } },
+  listRecommendationRules: { kind: 'collection', setup: async (a) => ({ path: '/v1/recommendations/rules?limit=100', marker: (await aRecRule(a)).id }) },
+  createRecommendationRule: { kind: 'item', setup: async (a) => { const { product_id } = await aStockedItem(a); return { path: '/v1/recommendations/rules', body: { product_id, action: 'exclude' }, marker: product_id, readBack: '/v1/recommendations/rules?limit=100' }; } },
+  deleteRecommendationRule: { kind: 'item', setup: async (a) => { const { id } = await aRecRule(a); return { path: `/v1/recommendations/rules/${id}`, marker: id, readBack: '/v1/recommendations/rules?limit=100' }; } },
+  previewRecommendations: { kind: 'item', setup: async (a) => { const { profile_id } = await aConsumer(a); return { path: `/v1/recommendations/preview?profile_id=${profile_id}`, marker: profile_id, readBack: `/v1/consumers/${profile_id}` }; } },
+  getRecommendationModels: { kind: 'collection', setup: async (a) => ({ path: '/v1/recommendations/models', marker: await aRecTraining(a) }) },
+  requestRecommendationTraining: { kind: 'own', request: { path: '/v1/recommendations/trainings', body: {} } },
+  listRecommendationTrainings: { kind: 'collection', setup: async (a) => ({ path: '/v1/recommendations/trainings?limit=100', marker: await aRecTraining(a) }) },
+  getRecommendationTraining: { kind: 'item', setup: async (a) => { const id = await aRecTraining(a); return { path: `/v1/recommendations/trainings/${id}`, marker: id }; } },
   // Attribution: a token of another brand's answer is refused touch by touch (test/attribution.test.ts); the figures are the caller's own.
   recordAttributionTouches: { kind: 'own', request: { path: '/v1/attribution/events', body: { events: [{ attribution_token: 'at1.e30.AAAAAAAAAAAAAAAAAAAAAA', kind: 'click', product_id: 'p1' }] } } },
   getAttributionDaily: { kind: 'collection', setup: async (a) => ({ path: '/v1/attribution/daily', marker: await someAnswers(a) }) },
@@ -545,11 +559,28 @@ const fixtures: Record<string, Fixture> = {
   deleteSearchSynonyms: { kind: 'item', setup: async (a) => { const id = await aSynonymGroup(a); return { path: `/v1/search/synonyms/${id}`, marker: id, readBack: '/v1/search/synonyms?limit=100' }; } },
   listSearchZeroResults: { kind: 'collection', setup: async (a) => ({ path: '/v1/search/zero-results?limit=100', marker: await aMissedQuery(a) }) },
   listSearchQueries: { kind: 'collection', setup: async (a) => ({ path: '/v1/search/queries?limit=100', marker: await aMissedQuery(a) }) },
-  getRecommendationModels: { kind: 'collection', setup: async (a) => ({ path: '/v1/recommendations/models', marker: await aRecTraining(a) }) },
-  requestRecommendationTraining: { kind: 'own', request: { path: '/v1/recommendations/trainings', body: {} } },
-  listRecommendationTrainings: { kind: 'collection', setup: async (a) => ({ path: '/v1/recommendations/trainings?limit=100', marker: await aRecTraining(a) }) },
-  getRecommendationTraining: { kind: 'item', setup: async (a) => { const id = await aRecTraining(a); return { path: `/v1/recommendations/trainings/${id}`, marker: id }; } },
 };
+
+/** Recommendations see a product created a moment ago (a server catches up on the catalog's event; here, at once). */
+function recsFresh(): string {
+  servingStates(platform.ctx.db).options = { check_ms: 0, listening_check_ms: 30_000 };
+  return '';
+}
+
+/** A pin of one of A's products in every placement. */
+async function aRecRule(a: TestMerchant): Promise<{ id: string; product_id: string }> {
+  const { product_id } = await aStockedItem(a);
+  const res = await a.call('POST', '/v1/recommendations/rules', { body: { product_id, action: 'pin', position: 2 } });
+  expect(res.status, res.text).toBe(201);
+  return { id: res.body.id as string, product_id };
+}
+
+/** A's recommendation training run, queued (or the one already under way). */
+async function aRecTraining(a: TestMerchant): Promise<string> {
+  const res = await a.call('POST', '/v1/recommendations/trainings', { body: {} });
+  expect(res.status, res.text).toBe(202);
+  return res.body.id as string;
+}
 
 /** 37 more recommendation answers served to A today; the marker is A's count of them, which B's figures never show. */
 async function someAnswers(a: TestMerchant): Promise<string> {
@@ -557,35 +588,6 @@ async function someAnswers(a: TestMerchant): Promise<string> {
   await flushServed(platform.database.db);
   const mine = await a.call('GET', '/v1/attribution/placements');
   return `"answers":${(mine.body.data as { placement: string; answers: number }[]).find((p) => p.placement === 'for_you')!.answers}`;
-}
-
-/** A published product of A, indexed for search; its ID. */
-async function aSearchableProduct(a: TestMerchant): Promise<string> {
-  const res = await a.call('POST', '/v1/products', { body: { title: 'Tenancyblend tea', status: 'published', variants: [{ sku: `TS-${Math.random().toString(36).slice(2, 10)}`, prices: [{ currency: 'EUR', amount_minor: 100 }] }] } });
-  expect(res.status, res.text).toBe(201);
-  await indexProducts(platform.database.db, a.id, [res.body.id as string]);
-  return res.body.id as string;
-}
-
-async function aSynonymGroup(a: TestMerchant): Promise<string> {
-  const res = await a.call('POST', '/v1/search/synonyms', { body: { terms: ['brew', `tenancy${Math.random().toString(36).slice(2, 10)}`] } });
-  expect(res.status, res.text).toBe(201);
-  return res.body.id as string;
-}
-
-/** A query A searched that found nothing; the query. */
-async function aMissedQuery(a: TestMerchant): Promise<string> {
-  const query = `nothing${Math.random().toString(36).slice(2, 10)}`;
-  expect((await a.call('GET', `/v1/search?q=${query}`, { key: a.publishableKey })).body.total).toBe(0);
-  return query;
-}
-
-
-/** A's recommendation training run, queued (or the one already under way). */
-async function aRecTraining(a: TestMerchant): Promise<string> {
-  const res = await a.call('POST', '/v1/recommendations/trainings', { body: {} });
-  expect(res.status, res.text).toBe(202);
-  return res.body.id as string;
 }
 
 /** A guide of one of A's stores. */
@@ -818,3 +820,24 @@ describe('tenancy: every merchant-scoped route keeps merchants apart', () => {
     }
   });
 });
+
+/** A published product of A, indexed for search; its ID. */
+async function aSearchableProduct(a: TestMerchant): Promise<string> {
+  const res = await a.call('POST', '/v1/products', { body: { title: 'Tenancyblend tea', status: 'published', variants: [{ sku: `TS-${Math.random().toString(36).slice(2, 10)}`, prices: [{ currency: 'EUR', amount_minor: 100 }] }] } });
+  expect(res.status, res.text).toBe(201);
+  await indexProducts(platform.database.db, a.id, [res.body.id as string]);
+  return res.body.id as string;
+}
+
+async function aSynonymGroup(a: TestMerchant): Promise<string> {
+  const res = await a.call('POST', '/v1/search/synonyms', { body: { terms: ['brew', `tenancy${Math.random().toString(36).slice(2, 10)}`] } });
+  expect(res.status, res.text).toBe(201);
+  return res.body.id as string;
+}
+
+/** A query A searched that found nothing; the query. */
+async function aMissedQuery(a: TestMerchant): Promise<string> {
+  const query = `nothing${Math.random().toString(36).slice(2, 10)}`;
+  expect((await a.call('GET', `/v1/search?q=${query}`, { key: a.publishableKey })).body.total).toBe(0);
+  return query;
+}

@@ -25,9 +25,11 @@ import { bitmapPath, setBitmapPath } from '../modules/audiences/index.js';
 import { platformCampaignPorts, setCampaignPorts } from '../modules/campaigns/index.js';
 import { runCampaignsDemo } from './demo-campaigns.js';
 import { runStoresDemo } from './demo-stores.js';
+import { runRecsDemo } from './demo-recs.js';
 import { shipping } from '../modules/logistics/index.js';
 import { runPayouts } from '../modules/payments/index.js';
 import { stopServedRecorder } from '../modules/attribution/index.js';
+import { RecsListener } from '../modules/recs/index.js';
 import { openDatabase, type OpenedDatabase } from './database.js';
 import { allMigrations, eventHandlers, jobHandlers, maintenanceTasks, modules, registry } from './modules.js';
 
@@ -93,6 +95,9 @@ export async function placeDemoOrders(ctx: ModuleContext, seeded: DemoCredential
       ctx.logger.info({ simulated_visits: stores.simulation?.clean.visits ?? 0 }, 'ran the stores demo');
     }
     await runCampaignsDemo(quiet.app, seeded, ctx.logger);
+    // The tea brand's wider range, shoppers' tastes, trained models and a week of recommendation and search traffic (issue 19).
+    const recs = await runRecsDemo(quiet.app, ctx, seeded, ctx.logger);
+    ctx.logger.info({ products: recs.products_added, history_events: recs.history_events, model: recs.training?.model ?? null }, 'ran the recommendations demo');
     ctx.logger.info({ orders: placed + omnichannel + promoted.orders }, 'placed the demo orders');
   } finally {
     // Ready even when placing them failed (the error goes on up): a half-placed demo is still a platform.
@@ -124,6 +129,10 @@ export async function startPlatform(config: Config, logger: Logger = createLogge
   // kept current from the data bank's change notifications; PostgreSQL answers meanwhile.
   const audienceBitmaps = bitmapPath(database, { onError: (error, merchant_id) => logger.warn({ err: error, merchant_id }, 'audience bitmaps could not catch up') });
   setBitmapPath(audienceBitmaps);
+  // Recommendations answer from each brand's serving state in memory, caught up on the data bank's
+  // and the trainings' notifications (without them, on a short re-check per request).
+  const recsListener = new RecsListener(database, (error) => logger.warn({ err: error }, 'recommendations could not catch up'));
+  await recsListener.start();
   // Campaigns send through the reach module and enrol the audiences module's members.
   setCampaignPorts(platformCampaignPorts(config));
   const maintenance = startMaintenance(ctx);
@@ -155,6 +164,7 @@ export async function startPlatform(config: Config, logger: Logger = createLogge
       await mailbox?.close();
       setBitmapPath(undefined);
       await audienceBitmaps.stop();
+      await recsListener.stop();
       for (const sink of sinks) await sink.close();
       await database.close();
     },

@@ -37,6 +37,8 @@ const GeoLiftReport = lazy(() => import('./pages/campaigns/GeoLift'));
 const Analysis = lazy(() => import('./pages/campaigns/Analysis'));
 const Consumers = lazy(() => import('./pages/consumers/Consumers'));
 const ConsumerDetail = lazy(() => import('./pages/consumers/ConsumerDetail'));
+const Recommendations = lazy(() => import('./pages/recs/Recommendations'));
+const SearchPage = lazy(() => import('./pages/search/SearchPage'));
 const Platform = lazy(() => import('./pages/platform/Platform'));
 const Settings = lazy(() => import('./pages/settings/Settings'));
 const Mail = lazy(() => import('./pages/mail/Mail'));
@@ -112,6 +114,8 @@ export function App() {
         <Route path="analysis" element={page(<Analysis />)} />
         <Route path="consumers" element={page(<Consumers />)} />
         <Route path="consumers/:profileId" element={page(<ConsumerDetail />)} />
+        <Route path="recommendations" element={page(<Recommendations />)} />
+        <Route path="search" element={page(<SearchPage />)} />
         <Route path="mail" element={page(<Mail />)} />
         <Route path="mail/:mailId" element={page(<MailDetail />)} />
         <Route path="settings" element={page(<Settings />)} />

@@ -34,3 +34,4 @@ export { shippingFacts, type ShippingFacts } from './shipping-facts.js';
 export { setBasePrices, type BasePrice } from './set-base-prices.js';
 export { sniffImageType, type ProductImage } from './images.js';
 export { priceCurrencies } from './price-currencies.js';
+export { productFacts, product_facts_page_max, type ProductFacts } from './product-facts.js';

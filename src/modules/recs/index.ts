@@ -6,6 +6,7 @@
 import { defineModule, type ModuleContext, type ModuleRouter } from '../../kernel/module.js';
 import { migrations } from './migrations.js';
 import { registerServingCommands, registerServingRoutes, servingChecks, servingHandlers, servingMaintenance } from './serving/index.js';
+import { registerDemoCommands } from './demo/index.js';
 import { registerTrainingCommands, registerTrainingRoutes, trainingChecks, trainingJobs, trainingMaintenance } from './training/index.js';
 
 export const recsModule = defineModule({
@@ -26,6 +27,7 @@ export const recsModule = defineModule({
       register: (command, cli) => {
         registerTrainingCommands(command, cli);
         registerServingCommands(command, cli);
+        registerDemoCommands(command, cli);
       },
     },
   ],
@@ -36,3 +38,5 @@ export const recsModule = defineModule({
 });
 
 export type { Dataset, Interaction, InteractionKind, Metrics, ModelName, ModelSpec, ScoredItem, Split, TrainedModel, TrainOptions } from './engine/types.js';
+export { RecsListener, servingStates, recs_changed_channel, answerPlacement, createRule, deleteRule, listRules, type MerchantState, type ServingOptions, type Answer, type Reason, type RecRule } from './serving/index.js';
+export { browseSessions, browseWeek, sessionsOn, demoHttp, demoFetchHttp, type BrowseReport, type DayFigures, type DemoHttp, type RecsShopper, type SourceFigures, type TrafficReport } from './demo/index.js';

@@ -19,6 +19,8 @@ const sections = [
   { to: '/audiences', key: 'audiences', end: false, scope: 'audiences:read' },
   { to: '/campaigns', key: 'campaigns', end: false, scope: 'campaigns:read' },
   { to: '/consumers', key: 'consumers', end: false },
+  { to: '/recommendations', key: 'recommendations', end: false, scope: 'recs:read' },
+  { to: '/search', key: 'search', end: false, scope: 'search:read' },
   { to: '/mail', key: 'mail', end: false },
   { to: '/settings', key: 'settings', end: false },
   // The platform operator's desk, shown only to people of the operator's account.
