@@ -336,9 +336,14 @@ export class ServingStates {
     if (slot.state === 'loading') return slot.done;
     const state = slot.value;
     const age = Date.now() - state.checked_at;
-    if (Date.now() - state.loaded_at > rebuild_ms) void this.load(merchant_id);
+    if (Date.now() - state.loaded_at > rebuild_ms) {
+      // One rebuild at a time: the requests meanwhile answer from this state.
+      state.loaded_at = Date.now();
+      this.load(merchant_id).catch(() => undefined);
+    }
     if (this.listening) {
-      if (age > this.options.listening_check_ms) void this.catchUp(merchant_id);
+      // A failed background catch-up leaves the state as it was; the next one tries again.
+      if (age > this.options.listening_check_ms) this.catchUp(merchant_id).catch(() => undefined);
     } else if (age >= this.options.check_ms) {
       await this.catchUp(merchant_id);
     }
