@@ -4,7 +4,7 @@ import { tick } from './random.js';
 import { topK } from './top-k.js';
 import type { Dataset, ModelSpec, ScoredItem, TrainedModel, TrainOptions } from './types.js';
 
-export const easeDefaults = { lambda: 200, max_items: 2000, repeat: 2 } as const;
+export const easeDefaults = { lambda: 500, max_items: 2000, repeat: 2 } as const;
 
 /**
  * EASE (Steck 2019): B = I − P / diag(P) with P = (XᵀX + λI)⁻¹, the diagonal of B held at zero.

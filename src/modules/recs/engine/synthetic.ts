@@ -69,7 +69,8 @@ export function syntheticEvents(options: SyntheticEventsOptions): Interaction[] 
   for (let u = 0; u < nUsers && out.length < options.events; u++) {
     const n = Math.max(1, Math.round((activity[u]! / total) * nUsers * mean));
     const favourites = [draw(categoryCdf, random()), draw(categoryCdf, random()), draw(categoryCdf, random())];
-    let t = start + Math.floor(random() * span * 0.5);
+    // A user's visits are spread over the whole span (sorted uniform times), as returning shoppers'.
+    const times = Array.from({ length: n }, () => start + Math.floor(random() * span)).sort((a, b) => a - b);
     const user = `u${u}`;
     let previous = -1;
     for (let e = 0; e < n && out.length < options.events; e++) {
@@ -81,8 +82,7 @@ export function syntheticEvents(options: SyntheticEventsOptions): Interaction[] 
         item = list.length > 0 ? list[draw(byCategory[c]!, random())]! : draw(global, random());
       } else item = draw(global, random());
       previous = item;
-      t += Math.floor(random() * 3_600);
-      out.push({ user, item: `i${item}`, kind: kinds[draw(kindCdf, random())]!, time_s: Math.min(t, start + span) });
+      out.push({ user, item: `i${item}`, kind: kinds[draw(kindCdf, random())]!, time_s: times[e]! });
     }
   }
   return out;
