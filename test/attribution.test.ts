@@ -149,6 +149,21 @@ describe('touches', () => {
     expect(await violations()).toEqual([]);
   });
 
+  it('the same touches sent by several requests at once count once, and none fails', async () => {
+    const m = await platform.merchant();
+    const a = anAnswer(m, 'trending', ['p1', 'p2']);
+    const b = anAnswer(m, 'new_consumer', ['p1', 'p2']);
+    const batch = (order: string[]) => order.flatMap((p) => [a, b].map((t) => ({ attribution_token: t, kind: 'click', product_id: p })));
+    const answers = await Promise.all([touch(m, batch(['p1', 'p2'])), touch(m, batch(['p2', 'p1'])), touch(m, batch(['p1', 'p2'])), touch(m, batch(['p2', 'p1']))]);
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    expect(answers.flatMap((r) => r.body.data as { ok: boolean }[]).every((r) => r.ok)).toBe(true);
+    expect(answers.flatMap((r) => r.body.data as { recorded: boolean }[]).filter((r) => r.recorded)).toHaveLength(4);
+    const f = await placementsOf(m);
+    expect(f.trending).toMatchObject({ clicks: 2 });
+    expect(f.new_consumer).toMatchObject({ clicks: 2 });
+    expect(await violations()).toEqual([]);
+  });
+
   it('another brand’s key cannot report touches on this brand’s answers, nor read its figures', async () => {
     const a = await platform.merchant();
     const b = await platform.merchant();

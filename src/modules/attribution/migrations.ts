@@ -62,7 +62,7 @@ export const migrations: Migration[] = [
      );
      create index attr_touch_order on attr_touch (merchant_id, order_id) where kind = 'purchase';
      create index attr_touch_day on attr_touch (merchant_id, day);
-     create index attr_touch_served_at on attr_touch (served_at);
+     create index attr_touch_occurred_at on attr_touch (occurred_at);
 
      create table attr_order_line (
        merchant_id text not null,
@@ -81,6 +81,7 @@ export const migrations: Migration[] = [
        primary key (merchant_id, order_id, line_no)
      );
      create index attr_order_line_day on attr_order_line (merchant_id, day);
+     create index attr_order_line_attributed_at on attr_order_line (attributed_at);
 
      create table attr_daily_sales (
        merchant_id text not null,

@@ -143,6 +143,7 @@ class ServedRecorder {
       ), inserted as (
         insert into attr_served (merchant_id, id, source, placement, served_at, day, product_ids, profile_id, query)
         select merchant_id, id, source, placement, served_at, day, product_ids, profile_id, query from input
+        order by merchant_id, id
         on conflict do nothing
         returning merchant_id, day, placement, cardinality(product_ids) as items
       ), per_day as (
@@ -150,6 +151,7 @@ class ServedRecorder {
       )
       insert into attr_daily (merchant_id, day, placement, answers, items)
       select merchant_id, day, placement, answers, items from per_day
+      order by merchant_id, day, placement
       on conflict (merchant_id, day, placement) do update
         set answers = attr_daily.answers + excluded.answers, items = attr_daily.items + excluded.items
     `.execute(this.db);

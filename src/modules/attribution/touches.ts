@@ -109,7 +109,8 @@ export async function recordTouches(db: AnyDb, secret: TokenSecret, merchant_id:
   }));
 
   await inTransaction(db, async (trx) => {
-    // Only the touches not yet recorded go in, and only those count in the day's rollup.
+    // Only the touches not yet recorded go in, and only those count in the day's rollup. Rows and
+    // rollup rows are taken in one order, so two batches never deadlock on each other.
     const inserted = await sql<{ id: string; served_id: string; kind: TouchKind; product_id: string; order_id: string }>`
       with input as (
         select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
@@ -117,12 +118,14 @@ export async function recordTouches(db: AnyDb, secret: TokenSecret, merchant_id:
       ), inserted as (
         insert into attr_touch (merchant_id, id, served_id, source, placement, served_at, kind, product_id, order_id, anonymous_id, consumer_id, occurred_at, day)
         select merchant_id, id, served_id, source, placement, served_at, kind, product_id, order_id, anonymous_id, consumer_id, occurred_at, day from input
+        order by served_id, kind, product_id, order_id
         on conflict do nothing
         returning id, served_id, kind, product_id, order_id, day, placement
       ), counted as (
         insert into attr_daily (merchant_id, day, placement, views, clicks, carts)
         select ${merchant_id}, day, placement, count(*) filter (where kind = 'view'), count(*) filter (where kind = 'click'), count(*) filter (where kind = 'cart')
           from inserted where kind <> 'purchase' group by day, placement
+          order by day, placement
         on conflict (merchant_id, day, placement) do update
           set views = attr_daily.views + excluded.views, clicks = attr_daily.clicks + excluded.clicks, carts = attr_daily.carts + excluded.carts
       )
@@ -154,7 +157,7 @@ export async function recordTouches(db: AnyDb, secret: TokenSecret, merchant_id:
     }
     // Purchases of orders already paid are attributed now; the others wait for `order.paid`.
     const attributed = new Map<string, number>();
-    for (const order_id of new Set(inserted.rows.filter((t) => t.kind === 'purchase').map((t) => t.order_id))) {
+    for (const order_id of [...new Set(inserted.rows.filter((t) => t.kind === 'purchase').map((t) => t.order_id))].sort()) {
       for (const line of await settleOrder(trx, merchant_id, order_id, zone)) attributed.set(line.touch_id, (attributed.get(line.touch_id) ?? 0) + 1);
     }
     for (const [k, a] of accepted.entries()) {
