@@ -550,7 +550,7 @@ const fixtures: Record<string, Fixture> = {
   getRecommendationTraining: { kind: 'item', setup: async (a) => { const id = await aRecTraining(a); return { path: `/v1/recommendations/trainings/${id}`, marker: id }; } },
   // Attribution: a token of another brand's answer is refused touch by touch (test/attribution.test.ts); the figures are the caller's own.
   recordAttributionTouches: { kind: 'own', request: { path: '/v1/attribution/events', body: { events: [{ attribution_token: 'at1.e30.AAAAAAAAAAAAAAAAAAAAAA', kind: 'click', product_id: 'p1' }] } } },
-  getAttributionDaily: { kind: 'collection', setup: async (a) => ({ path: '/v1/attribution/daily', marker: await someAnswers(a) }) },
+  getAttributionDaily: { kind: 'collection', setup: async (a) => ({ path: '/v1/attribution/daily', marker: await someAnswers(a, 'daily') }) },
   getAttributionPlacements: { kind: 'collection', setup: async (a) => ({ path: '/v1/attribution/placements', marker: await someAnswers(a) }) },
   // Search (issue 19): A's products, synonyms and queries are never B's.
   searchProducts: { kind: 'collection', setup: async (a) => ({ path: '/v1/search?q=tenancyblend', marker: await aSearchableProduct(a) }) },
@@ -583,9 +583,11 @@ async function aRecTraining(a: TestMerchant): Promise<string> {
 }
 
 /** 37 more recommendation answers served to A today; the marker is A's count of them, which B's figures never show. */
-async function someAnswers(a: TestMerchant): Promise<string> {
+async function someAnswers(a: TestMerchant, figures: 'daily' | 'placements' = 'placements'): Promise<string> {
   for (let i = 0; i < 37; i++) recordServed(platform.database.db, issueToken(attributionSecret(platform.ctx.config), { merchant_id: a.id, source: 'recommendation', placement: 'for_you' }).claim, { product_ids: ['p1'] });
   await flushServed(platform.database.db);
+  // The recommendation fixtures above served A real answers of other placements too: the daily totals count them all.
+  if (figures === 'daily') return `"answers":${((await a.call('GET', '/v1/attribution/daily')).body.totals.recommendation.answers as number)}`;
   const mine = await a.call('GET', '/v1/attribution/placements');
   return `"answers":${(mine.body.data as { placement: string; answers: number }[]).find((p) => p.placement === 'for_you')!.answers}`;
 }
