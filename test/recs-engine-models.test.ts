@@ -143,6 +143,12 @@ describe('recs engine: models', () => {
     const similar = model.similar(ids.get('b3')!, 5);
     expect(similar.map((x) => data.items[x.item]![0])).toEqual(new Array(5).fill('b'));
     expect(model.memory_bytes).toBeGreaterThan(0);
+    // Two threads (a helper thread on shared memory) give exactly the same factors as one.
+    const one = await models.als.train(data, { params: { factors: 8, iterations: 10, threads: 1 } });
+    const two = await models.als.train(data, { params: { factors: 8, iterations: 10, threads: 2 } });
+    expect(two.params.threads).toBe(2);
+    expect(two.recommend(history, 15)).toEqual(one.recommend(history, 15));
+    expect(two.similar(ids.get('c2')!, 5)).toEqual(one.similar(ids.get('c2')!, 5));
   });
 });
 

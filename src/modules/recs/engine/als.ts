@@ -1,9 +1,12 @@
+import { availableParallelism, loadavg } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { columns } from './dataset.js';
 import { popularityPrior } from './popularity.js';
 import { seededRandom, tick } from './random.js';
 import { topK } from './top-k.js';
 import type { Dataset, ModelSpec, TrainedModel, TrainOptions } from './types.js';
 
+/** `threads` (1 or 2) is not among the defaults: it follows the machine (see `train`). */
 export const alsDefaults = { factors: 32, iterations: 10, regularization: 0.05, alpha: 5, cg_steps: 2, repeat: 2, seed: 7 } as const;
 
 /**
@@ -26,19 +29,54 @@ export const als: ModelSpec = {
     const nUsers = data.users.length;
     const nItems = data.items.length;
     const cols = columns(data);
-    const userF = new Float64Array(nUsers * f);
-    const itemF = new Float64Array(nItems * f);
+    // A helper thread takes half the rows of every half-iteration when there is a core to spare:
+    // on a busy machine (load average above cores − 1) it only adds waiting, so it is not used.
+    const spare = availableParallelism() >= 2 && loadavg()[0]! < availableParallelism() - 1;
+    const threads = Math.max(1, Math.min(2, Math.round(options.params?.threads ?? (data.indices.length >= 20_000 && spare ? 2 : 1))));
+    const parallel = threads > 1;
+    // With a helper thread the factors and the rows live in shared memory.
+    const make = (n: number) => (parallel ? new Float64Array(new SharedArrayBuffer(n * 8)) : new Float64Array(n));
+    const userF = make(nUsers * f);
+    const itemF = make(nItems * f);
     for (let x = 0; x < itemF.length; x++) itemF[x] = (random() - 0.5) * 0.02;
     for (let x = 0; x < userF.length; x++) userF[x] = (random() - 0.5) * 0.02;
-    const work = { gram: new Float64Array(f * f), r: new Float64Array(f), p: new Float64Array(f), ap: new Float64Array(f) };
-    for (let it = 0; it < iterations; it++) {
-      solveSide(userF, nUsers, itemF, nItems, data.indptr, data.indices, data.values, f, lambda, alpha, cgSteps, work);
-      await tick();
-      options.signal?.throwIfAborted();
-      solveSide(itemF, nItems, userF, nUsers, cols.indptr, cols.indices, cols.values, f, lambda, alpha, cgSteps, work);
-      options.onProgress?.((it + 1) / iterations, `als: iteration ${it + 1} of ${iterations}`);
-      await tick();
-      options.signal?.throwIfAborted();
+    const gram = make(f * f);
+    const u32 = (a: Uint32Array) => (parallel ? shared(a, (b) => new Uint32Array(b)) : a);
+    const f32 = (a: Float32Array) => (parallel ? shared(a, (b) => new Float32Array(b)) : a);
+    const users: Side = { target: userF, other: itemF, nOther: nItems, indptr: u32(data.indptr), indices: u32(data.indices), values: f32(data.values), rows: nUsers, split: nUsers };
+    const items: Side = { target: itemF, other: userF, nOther: nUsers, indptr: u32(cols.indptr), indices: u32(cols.indices), values: f32(cols.values), rows: nItems, split: nItems };
+    const helper = parallel
+      ? startHelper({
+          f,
+          alpha,
+          steps: cgSteps,
+          gram,
+          users: { target: userF, other: itemF, indptr: users.indptr, indices: users.indices, values: users.values },
+          items: { target: itemF, other: userF, indptr: items.indptr, indices: items.indices, values: items.values },
+        })
+      : null;
+    if (helper) {
+      users.split = halfWork(users.indptr, nUsers, f);
+      items.split = halfWork(items.indptr, nItems, f);
+    }
+    const half = async (name: 'users' | 'items', side: Side) => {
+      gramOf(side.other, side.nOther, f, lambda, gram);
+      const there = helper && side.split < side.rows ? helper.solve(name, side.split, side.rows) : null;
+      solveRows(side.target, side.other, side.indptr, side.indices, side.values, f, alpha, cgSteps, gram, 0, side.split);
+      if (there) await there;
+    };
+    try {
+      for (let it = 0; it < iterations; it++) {
+        await half('users', users);
+        await tick();
+        options.signal?.throwIfAborted();
+        await half('items', items);
+        options.onProgress?.((it + 1) / iterations, `als: iteration ${it + 1} of ${iterations}`);
+        await tick();
+        options.signal?.throwIfAborted();
+      }
+    } finally {
+      await helper?.stop();
     }
     // What fold-in needs: YᵀY + λI, and the items' norms for `similar`.
     const yty = new Float64Array(f * f);
@@ -52,7 +90,7 @@ export const als: ModelSpec = {
     const prior = popularityPrior(data);
     return {
       name: 'als',
-      params: { factors: f, iterations, regularization: lambda, alpha, cg_steps: cgSteps, repeat },
+      params: { factors: f, iterations, regularization: lambda, alpha, cg_steps: cgSteps, repeat, threads },
       memory_bytes: itemF.byteLength + yty.byteLength + norms.byteLength + prior.byteLength,
       recommend(history, k, exclude) {
         const x = foldIn(history, itemF, nItems, f, yty, alpha);
@@ -100,26 +138,28 @@ function gramOf(factors: Float64Array, n: number, f: number, lambda: number, out
 }
 
 /**
- * One half-iteration: every row x of `target` solves (YᵀY + λI + Σ_i α w_i y_i y_iᵀ) x = Σ_i (1 + α w_i) y_i
- * by `steps` conjugate-gradient steps from its current value.
+ * Rows `from`..`to` of one half-iteration: each row x of `target` solves
+ * (YᵀY + λI + Σ_i α w_i y_i y_iᵀ) x = Σ_i (1 + α w_i) y_i by `steps` conjugate-gradient steps from its
+ * current value, `gram` being YᵀY + λI. Self-contained (no outer names): the helper threads run its
+ * source. Rows are independent, so any split of them gives the same factors.
  */
-function solveSide(
+function solveRows(
   target: Float64Array,
-  nTarget: number,
   other: Float64Array,
-  nOther: number,
   indptr: Uint32Array,
   indices: Uint32Array,
   values: Float32Array,
   f: number,
-  lambda: number,
   alpha: number,
   steps: number,
-  work: { gram: Float64Array; r: Float64Array; p: Float64Array; ap: Float64Array },
+  gram: Float64Array,
+  from: number,
+  to: number,
 ): void {
-  const { gram, r, p, ap } = work;
-  gramOf(other, nOther, f, lambda, gram);
-  for (let u = 0; u < nTarget; u++) {
+  const r = new Float64Array(f);
+  const p = new Float64Array(f);
+  const ap = new Float64Array(f);
+  for (let u = from; u < to; u++) {
     const start = indptr[u]!;
     const end = indptr[u + 1]!;
     const xo = u * f;
@@ -162,11 +202,11 @@ function solveSide(
       let pap = 0;
       for (let d = 0; d < f; d++) pap += p[d]! * ap[d]!;
       if (!(pap > 0)) break;
-      const step_ = rs / pap;
+      const stepSize = rs / pap;
       let rsNew = 0;
       for (let d = 0; d < f; d++) {
-        target[xo + d]! += step_ * p[d]!;
-        r[d]! -= step_ * ap[d]!;
+        target[xo + d]! += stepSize * p[d]!;
+        r[d]! -= stepSize * ap[d]!;
         rsNew += r[d]! * r[d]!;
       }
       const beta = rsNew / rs;
@@ -174,6 +214,63 @@ function solveSide(
       rs = rsNew;
     }
   }
+}
+
+interface Side {
+  target: Float64Array;
+  other: Float64Array;
+  nOther: number;
+  indptr: Uint32Array;
+  indices: Uint32Array;
+  values: Float32Array;
+  /** Rows below `split` are solved here, the rest by the helper thread. */
+  split: number;
+  rows: number;
+}
+
+/** The row where the work (f + 2·pairs per row) is half done. */
+function halfWork(indptr: Uint32Array, rows: number, f: number): number {
+  const total = rows * f + 2 * indptr[rows]!;
+  for (let u = 0; u < rows; u++) if (u * f + 2 * indptr[u]! >= total / 2) return u;
+  return rows;
+}
+
+function shared<T extends Float64Array | Float32Array | Uint32Array>(source: T, make: (buffer: SharedArrayBuffer) => T): T {
+  const copy = make(new SharedArrayBuffer(source.byteLength));
+  copy.set(source);
+  return copy;
+}
+
+/** A helper thread running `solveRows` on shared factors (the second core). */
+function startHelper(workerData: Record<string, unknown>): { solve: (side: 'users' | 'items', from: number, to: number) => Promise<void>; stop: () => Promise<number> } {
+  const source = `
+    const { parentPort, workerData: d } = require('node:worker_threads');
+    const solveRows = (${solveRows.toString()});
+    parentPort.on('message', (m) => {
+      const s = m.side === 'users' ? d.users : d.items;
+      solveRows(s.target, s.other, s.indptr, s.indices, s.values, d.f, d.alpha, d.steps, d.gram, m.from, m.to);
+      parentPort.postMessage('done');
+    });`;
+  const worker = new Worker(source, { eval: true, workerData });
+  let waiting: { resolve: () => void; reject: (e: unknown) => void } | null = null;
+  worker.on('message', () => {
+    const w = waiting;
+    waiting = null;
+    w?.resolve();
+  });
+  worker.on('error', (e) => {
+    const w = waiting;
+    waiting = null;
+    w?.reject(e);
+  });
+  return {
+    solve: (side, from, to) =>
+      new Promise<void>((resolve, reject) => {
+        waiting = { resolve, reject };
+        worker.postMessage({ side, from, to });
+      }),
+    stop: () => worker.terminate(),
+  };
 }
 
 /** A history's factors: the exact solve (YᵀY + λI + Σ α w y yᵀ) x = Σ (1 + α w) y by Cholesky. */
