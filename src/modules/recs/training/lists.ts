@@ -195,27 +195,27 @@ export function* forYouLists(store: InteractionStore, data: Dataset, model: Trai
     else set.add(c);
   }
   userRow.clear();
-  const near = new Map<number, Map<number, number>>();
-  for (const [item, list] of similar) near.set(item, new Map(list));
   for (let r = 0; r < data.users.length; r++) {
     const history = new Map<number, number>();
     for (let p = data.indptr[r]!; p < data.indptr[r + 1]!; p++) history.set(data.indices[p]!, data.values[p]!);
     const recs = model.recommend(history, for_you_max, bought.get(r));
-    yield [
-      r,
-      recs.map((s) => {
-        let because: number | null = null;
-        let best = 0;
-        for (const [h, w] of history) {
-          const sim = near.get(h)?.get(s.item);
-          if (sim !== undefined && sim * w > best) {
-            best = sim * w;
-            because = h;
-          }
+    // Walk each history item's similar list once (not each recommendation against each history item).
+    const position = new Map<number, number>();
+    recs.forEach((s, i) => position.set(s.item, i));
+    const because = new Array<number | null>(recs.length).fill(null);
+    const best = new Float64Array(recs.length);
+    for (const [h, w] of history) {
+      const list = similar.get(h);
+      if (list === undefined) continue;
+      for (const [j, sim] of list) {
+        const i = position.get(j);
+        if (i !== undefined && sim * w > best[i]!) {
+          best[i] = sim * w;
+          because[i] = h;
         }
-        return [s.item, s.score, because];
-      }),
-    ];
+      }
+    }
+    yield [r, recs.map((s, i) => [s.item, s.score, because[i] ?? null])];
   }
 }
 
