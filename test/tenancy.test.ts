@@ -534,10 +534,6 @@ const fixtures: Record<string, Fixture> = {
   createStoreGuide: { kind: 'item', setup: async (a) => { const l = await aLocation(a); return { path: '/v1/store-guides', body: { location_id: l, name: 'Intruder' }, marker: l, readBack: `/v1/store-guides?location_id=${l}` }; } },
   listStoreGuides: { kind: 'collection', setup: async (a) => ({ path: '/v1/store-guides?limit=100', marker: (await aStoreGuide(a)).guide_id }) },
   updateStoreGuide: { kind: 'item', setup: async (a) => { const { guide_id, location_id } = await aStoreGuide(a); return { path: `/v1/store-guides/${guide_id}`, body: { name: 'hijacked' }, marker: guide_id, readBack: `/v1/store-guides?location_id=${location_id}` }; } },
-  getRecommendationModels: { kind: 'collection', setup: async (a) => ({ path: '/v1/recommendations/models', marker: await aRecTraining(a) }) },
-  requestRecommendationTraining: { kind: 'own', request: { path: '/v1/recommendations/trainings', body: {} } },
-  listRecommendationTrainings: { kind: 'collection', setup: async (a) => ({ path: '/v1/recommendations/trainings?limit=100', marker: await aRecTraining(a) }) },
-  getRecommendationTraining: { kind: 'item', setup: async (a) => { const id = await aRecTraining(a); return { path: `/v1/recommendations/trainings/${id}`, marker: id }; } },
   recommendForYou: { kind: 'collection', setup: async (a) => ({ path: recsFresh() + '/v1/recommendations/for-you?limit=50', marker: (await aStockedItem(a)).product_id }) },
   recommendTrending: { kind: 'collection', setup: async (a) => ({ path: recsFresh() + '/v1/recommendations/trending?limit=50', marker: (await aStockedItem(a)).product_id }) },
   recommendNewConsumer: { kind: 'collection', setup: async (a) => ({ path: recsFresh() + '/v1/recommendations/new-consumer?limit=50', marker: (await aStockedItem(a)).product_id }) },
@@ -547,18 +543,15 @@ const fixtures: Record<string, Fixture> = {
   createRecommendationRule: { kind: 'item', setup: async (a) => { const { product_id } = await aStockedItem(a); return { path: '/v1/recommendations/rules', body: { product_id, action: 'exclude' }, marker: product_id, readBack: '/v1/recommendations/rules?limit=100' }; } },
   deleteRecommendationRule: { kind: 'item', setup: async (a) => { const { id } = await aRecRule(a); return { path: `/v1/recommendations/rules/${id}`, marker: id, readBack: '/v1/recommendations/rules?limit=100' }; } },
   previewRecommendations: { kind: 'item', setup: async (a) => { const { profile_id } = await aConsumer(a); return { path: `/v1/recommendations/preview?profile_id=${profile_id}`, marker: profile_id, readBack: `/v1/consumers/${profile_id}` }; } },
+  getRecommendationModels: { kind: 'collection', setup: async (a) => ({ path: '/v1/recommendations/models', marker: await aRecTraining(a) }) },
+  requestRecommendationTraining: { kind: 'own', request: { path: '/v1/recommendations/trainings', body: {} } },
+  listRecommendationTrainings: { kind: 'collection', setup: async (a) => ({ path: '/v1/recommendations/trainings?limit=100', marker: await aRecTraining(a) }) },
+  getRecommendationTraining: { kind: 'item', setup: async (a) => { const id = await aRecTraining(a); return { path: `/v1/recommendations/trainings/${id}`, marker: id }; } },
   // Attribution: a token of another brand's answer is refused touch by touch (test/attribution.test.ts); the figures are the caller's own.
   recordAttributionTouches: { kind: 'own', request: { path: '/v1/attribution/events', body: { events: [{ attribution_token: 'at1.e30.AAAAAAAAAAAAAAAAAAAAAA', kind: 'click', product_id: 'p1' }] } } },
   getAttributionDaily: { kind: 'collection', setup: async (a) => ({ path: '/v1/attribution/daily', marker: await someAnswers(a) }) },
   getAttributionPlacements: { kind: 'collection', setup: async (a) => ({ path: '/v1/attribution/placements', marker: await someAnswers(a) }) },
 };
-
-/** A's recommendation training run, queued (or the one already under way). */
-async function aRecTraining(a: TestMerchant): Promise<string> {
-  const res = await a.call('POST', '/v1/recommendations/trainings', { body: {} });
-  expect(res.status, res.text).toBe(202);
-  return res.body.id as string;
-}
 
 /** Recommendations see a product created a moment ago (a server catches up on the catalog's event; here, at once). */
 function recsFresh(): string {
@@ -572,6 +565,13 @@ async function aRecRule(a: TestMerchant): Promise<{ id: string; product_id: stri
   const res = await a.call('POST', '/v1/recommendations/rules', { body: { product_id, action: 'pin', position: 2 } });
   expect(res.status, res.text).toBe(201);
   return { id: res.body.id as string, product_id };
+}
+
+/** A's recommendation training run, queued (or the one already under way). */
+async function aRecTraining(a: TestMerchant): Promise<string> {
+  const res = await a.call('POST', '/v1/recommendations/trainings', { body: {} });
+  expect(res.status, res.text).toBe(202);
+  return res.body.id as string;
 }
 
 /** 37 more recommendation answers served to A today; the marker is A's count of them, which B's figures never show. */
