@@ -17,6 +17,7 @@ import { aFreeInStoreSale } from './support/instore.js';
 import { samplingCampaignBody, wireAllProfilesAudience } from './support/sampling.js';
 import { ensureAccount } from '../src/modules/ledger/index.js';
 import { aDevice, aDisputeRow, anOpenSession, anUnattendedStore } from './support/unattended.js';
+import { indexProducts } from '../src/modules/search/index.js';
 
 /**
  * Every list endpoint pages the same way: `limit` and `cursor` in, `{ data, next_cursor }` out,
@@ -59,6 +60,7 @@ const wholeLists: Record<string, string> = {
   previewRecommendations: 'one consumer’s recommendation answer: at most `limit` items (50) and 100 removals',
   getAttributionDaily: 'one row per day of the range asked, at most 366',
   getAttributionPlacements: 'one row per recommendation placement and search: six',
+  listSearchQueries: 'the most searched queries of a period, a top list; answered whole (at most 100)',
 };
 
 interface ListFixture {
@@ -106,6 +108,24 @@ const fixtures: Record<string, ListFixture> = {
     setup: async (m) => ({
       path: '/v1/recommendations/rules',
       add: async () => void (await created(m.call('POST', '/v1/recommendations/rules', { body: { product_id: (await aStockedItem(m, { units: 0 })).product_id, action: 'exclude' } }))),
+    }),
+  },
+  // Search (issue 19): results page by relevance (score, preference, product ID), a keyset too.
+  searchProducts: {
+    setup: async (m) => {
+      const add = async () => {
+        const res = await created(m.call('POST', '/v1/products', { body: { title: 'Pagingblend tea', status: 'published', variants: [{ sku: `PG-${Math.random().toString(36).slice(2, 10)}`, prices: [{ currency: 'EUR', amount_minor: 100 }] }] } }));
+        await indexProducts(platform.database.db, m.id, [String(res.body.id)]);
+      };
+      return { path: '/v1/search?q=pagingblend', add, key: m.publishableKey, keyOf: (r) => String(r.product_id) };
+    },
+  },
+  listSearchSynonyms: { setup: async (m) => ({ path: '/v1/search/synonyms', add: async () => void (await created(m.call('POST', '/v1/search/synonyms', { body: { terms: ['brew', `paging${Math.random().toString(36).slice(2, 10)}`] } }))) }) },
+  listSearchZeroResults: {
+    setup: async (m) => ({
+      path: '/v1/search/zero-results',
+      add: async () => void expect((await m.call('GET', `/v1/search?q=missing${Math.random().toString(36).slice(2, 10)}`, { key: m.publishableKey })).body.total).toBe(0),
+      keyOf: (r) => `${String(r.day)}|${String(r.query)}`,
     }),
   },
   listStoreGuides: {

@@ -18,7 +18,7 @@ const db = () => platform.database.db;
 
 /** Delivers the catalog's events to the search index, as the server's dispatcher does. */
 async function indexEvents(): Promise<void> {
-  const dispatcher = new OutboxDispatcher({ db: db(), pool: platform.database.pool, handlers: searchModule.handlers!(platform.ctx), logger: silentLogger, poll_ms: 50 });
+  const dispatcher = new OutboxDispatcher({ db: db(), pool: platform.database.pool, handlers: searchModule.handlers(platform.ctx), logger: silentLogger, poll_ms: 50 });
   await dispatcher.drain();
 }
 
@@ -321,13 +321,13 @@ describe('the answer', () => {
 
 describe('the index’s invariants', () => {
   it('bos check finds missing and stale documents, documents of no product and malformed synonyms; the catch-up task repairs the index', async () => {
-    const clean = await runChecks(db(), searchModule.checks!);
+    const clean = await runChecks(db(), searchModule.checks);
     expect(clean.flatMap((r) => r.violations)).toEqual([]);
 
     await sql`delete from search_document where merchant_id = ${m.id} and product_id = ${oolong.product_id}`.execute(db());
     await sql`insert into search_document (merchant_id, product_id, status, title, doc, product_updated_at) values (${other.id}, ${longjing.product_id}, 'published', 'stolen', ''::tsvector, now())`.execute(db());
     await sql`insert into search_synonym_group (merchant_id, id, terms) values (${m.id}, 'syn_BAD', array['Tea', 'tea'])`.execute(db());
-    const found = Object.fromEntries((await runChecks(db(), searchModule.checks!)).map((r) => [r.name, r.violations.join('\n')]));
+    const found = Object.fromEntries((await runChecks(db(), searchModule.checks)).map((r) => [r.name, r.violations.join('\n')]));
     expect(found['search.documents_current']).toContain(oolong.product_id);
     expect(found['search.documents_own_products']).toContain(longjing.product_id);
     expect(found['search.synonyms_well_formed']).toContain('syn_BAD');
@@ -337,6 +337,6 @@ describe('the index’s invariants', () => {
     expect(ids(await search(m, 'q=tieguanyin'))).toEqual([oolong.product_id]);
     await sql`delete from search_document where merchant_id = ${other.id} and product_id = ${longjing.product_id}`.execute(db());
     await sql`delete from search_synonym_group where id = 'syn_BAD'`.execute(db());
-    expect((await runChecks(db(), searchModule.checks!)).flatMap((r) => r.violations)).toEqual([]);
+    expect((await runChecks(db(), searchModule.checks)).flatMap((r) => r.violations)).toEqual([]);
   });
 });

@@ -14,6 +14,7 @@ import { aConsumerCode, aMember, someLevels } from './support/membership.js';
 import { aFreeInStoreSale } from './support/instore.js';
 import { aSamplingCampaign, samplingCampaignBody, wireAllProfilesAudience } from './support/sampling.js';
 import { aDisputeRow, anOpenSession, anUnattendedStore, shelfEvent } from './support/unattended.js';
+import { indexProducts } from '../src/modules/search/index.js';
 
 /**
  * One merchant must never read or change another's data. This test walks the whole route table:
@@ -551,6 +552,13 @@ const fixtures: Record<string, Fixture> = {
   recordAttributionTouches: { kind: 'own', request: { path: '/v1/attribution/events', body: { events: [{ attribution_token: 'at1.e30.AAAAAAAAAAAAAAAAAAAAAA', kind: 'click', product_id: 'p1' }] } } },
   getAttributionDaily: { kind: 'collection', setup: async (a) => ({ path: '/v1/attribution/daily', marker: await someAnswers(a) }) },
   getAttributionPlacements: { kind: 'collection', setup: async (a) => ({ path: '/v1/attribution/placements', marker: await someAnswers(a) }) },
+  // Search (issue 19): A's products, synonyms and queries are never B's.
+  searchProducts: { kind: 'collection', setup: async (a) => ({ path: '/v1/search?q=tenancyblend', marker: await aSearchableProduct(a) }) },
+  listSearchSynonyms: { kind: 'collection', setup: async (a) => ({ path: '/v1/search/synonyms?limit=100', marker: await aSynonymGroup(a) }) },
+  createSearchSynonyms: { kind: 'own', request: { path: '/v1/search/synonyms', body: { terms: ['tenancy', 'isolation'] } } },
+  deleteSearchSynonyms: { kind: 'item', setup: async (a) => { const id = await aSynonymGroup(a); return { path: `/v1/search/synonyms/${id}`, marker: id, readBack: '/v1/search/synonyms?limit=100' }; } },
+  listSearchZeroResults: { kind: 'collection', setup: async (a) => ({ path: '/v1/search/zero-results?limit=100', marker: await aMissedQuery(a) }) },
+  listSearchQueries: { kind: 'collection', setup: async (a) => ({ path: '/v1/search/queries?limit=100', marker: await aMissedQuery(a) }) },
 };
 
 /** Recommendations see a product created a moment ago (a server catches up on the catalog's event; here, at once). */
@@ -580,6 +588,27 @@ async function someAnswers(a: TestMerchant): Promise<string> {
   await flushServed(platform.database.db);
   const mine = await a.call('GET', '/v1/attribution/placements');
   return `"answers":${(mine.body.data as { placement: string; answers: number }[]).find((p) => p.placement === 'for_you')!.answers}`;
+}
+
+/** A published product of A, indexed for search; its ID. */
+async function aSearchableProduct(a: TestMerchant): Promise<string> {
+  const res = await a.call('POST', '/v1/products', { body: { title: 'Tenancyblend tea', status: 'published', variants: [{ sku: `TS-${Math.random().toString(36).slice(2, 10)}`, prices: [{ currency: 'EUR', amount_minor: 100 }] }] } });
+  expect(res.status, res.text).toBe(201);
+  await indexProducts(platform.database.db, a.id, [res.body.id as string]);
+  return res.body.id as string;
+}
+
+async function aSynonymGroup(a: TestMerchant): Promise<string> {
+  const res = await a.call('POST', '/v1/search/synonyms', { body: { terms: ['brew', `tenancy${Math.random().toString(36).slice(2, 10)}`] } });
+  expect(res.status, res.text).toBe(201);
+  return res.body.id as string;
+}
+
+/** A query A searched that found nothing; the query. */
+async function aMissedQuery(a: TestMerchant): Promise<string> {
+  const query = `nothing${Math.random().toString(36).slice(2, 10)}`;
+  expect((await a.call('GET', `/v1/search?q=${query}`, { key: a.publishableKey })).body.total).toBe(0);
+  return query;
 }
 
 /** A guide of one of A's stores. */

@@ -238,17 +238,18 @@ export async function searchProducts(db: AnyDb, input: SearchInput): Promise<Sea
     )`;
 
   const after = input.after;
-  const page = await sql<Omit<SearchHit, 'highlights' | 'score'> & { score: string }>`
-    with ${matched}
-    select * from m
-     ${after === undefined ? sql`` : sql`where m.score < ${after.score}::numeric or (m.score = ${after.score}::numeric and (m.pref < ${after.pref} or (m.pref = ${after.pref} and m.product_id > ${after.product_id})))`}
-     order by m.score desc, m.pref desc, m.product_id
-     limit ${input.limit + 1}`.execute(db);
-
   const bounds = price_bounds_major.map((b) => b * 100);
-  const facets = await sql<{ total: number; in_stock: number | null; category: { value: string; count: number }[] | null; price: { bucket: number; count: number }[] | null; attributes: { name: string; value: string; count: number }[] | null }>`
-    with ${matched}
-    select (select count(*)::int from m) as total,
+  // One statement: the matches (a CTE used twice is computed once), the page, and the facets.
+  const facets = await sql<{ page: (Omit<SearchHit, 'highlights' | 'score'> & { score: number })[]; total: number; in_stock: number | null; category: { value: string; count: number }[] | null; price: { bucket: number; count: number }[] | null; attributes: { name: string; value: string; count: number }[] | null }>`
+    with ${matched},
+    page as (
+      select * from m
+       ${after === undefined ? sql`` : sql`where m.score < ${after.score}::numeric or (m.score = ${after.score}::numeric and (m.pref < ${after.pref} or (m.pref = ${after.pref} and m.product_id > ${after.product_id})))`}
+       order by m.score desc, m.pref desc, m.product_id
+       limit ${input.limit + 1}
+    )
+    select (select coalesce(jsonb_agg(to_jsonb(p) order by p.score desc, p.pref desc, p.product_id), '[]'::jsonb) from page p) as page,
+           (select count(*)::int from m) as total,
            (select count(*) filter (where in_stock_nearby)::int from m where ${stock === null ? sql`false` : sql`true`}) as in_stock,
            (select jsonb_agg(jsonb_build_object('value', category_id, 'count', n) order by n desc, category_id) from (select category_id, count(*)::int as n from m where category_id is not null group by 1 order by 2 desc, 1 limit 50) c) as category,
            (select jsonb_agg(jsonb_build_object('bucket', b, 'count', n) order by b) from (select width_bucket(price_min, ${bounds}::bigint[]) as b, count(*)::int as n from m where price_min is not null group by 1) p) as price,
@@ -260,16 +261,16 @@ export async function searchProducts(db: AnyDb, input: SearchInput): Promise<Sea
   const attributes: Record<string, { value: string; count: number }[]> = {};
   for (const a of f.attributes ?? []) (attributes[a.name] ??= []).push({ value: a.value, count: a.count });
   const words = [...new Set(usable.flatMap((c) => [c.text, ...(c.corrected === undefined ? [] : [c.corrected])]))];
-  const hits = page.rows.slice(0, input.limit).map((r) => {
+  const hits = f.page.slice(0, input.limit).map((r) => {
     const text = normalise([r.title, ...Object.values(r.title_i18n)].join(' '));
-    return { ...r, score: String(r.score), highlights: words.filter((w) => text.includes(w)) };
+    return { ...r, price_min: r.price_min === null ? null : String(r.price_min), price_max: r.price_max === null ? null : String(r.price_max), score: String(r.score), highlights: words.filter((w) => text.includes(w)) };
   });
   return {
     query: q,
     corrected_query: corrected,
     total: f.total,
     hits,
-    has_more: page.rows.length > input.limit,
+    has_more: f.page.length > input.limit,
     facets: {
       category: f.category ?? [],
       price: (f.price ?? []).map((p) => ({ from: bounds[p.bucket - 1] ?? 0, to: bounds[p.bucket] ?? null, count: p.count })),
