@@ -73,7 +73,7 @@ describe('attribution at scale', () => {
       await sql`select day::text as day, placement, answers, items, views, clicks, carts from attr_daily where merchant_id = ${m.id} and day between '2026-01-01' and '2026-12-31'`.execute(db());
       sqlTimes.push(performance.now() - t);
     }
-    console.log(JSON.stringify({ daily_figures_ms_p50: median(direct), sql_ms_p50: median(sqlTimes) }));
+    console.log(JSON.stringify({ daily_figures_ms_p50: Math.round(median(direct) * 10) / 10, rollup_sql_ms_p50: Math.round(median(sqlTimes) * 10) / 10 }));
     const placementTimes: number[] = [];
     for (let i = 0; i < 21; i++) {
       const t = performance.now();
