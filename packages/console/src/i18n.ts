@@ -20,7 +20,6 @@ import { settings } from './locales/settings';
 import { shipments } from './locales/shipments';
 import { stock } from './locales/stock';
 import { membership, stores } from './locales/stores';
-import { recs, search } from './locales/recs';
 
 /**
  * English and Simplified Chinese. Each page has its own namespace (src/locales/<page>.ts) with
@@ -31,7 +30,7 @@ export const languages = [
   { code: 'zh-CN', label: '简体中文' },
 ] as const;
 
-const namespaces = { common, overview, catalog, stock, orders, fulfilment, pickup, shipments, payouts, promotions, audiences, campaigns, sampling, analysis, consumers, settings, mail, platform, localDelivery, stores, membership, recs, search };
+const namespaces = { common, overview, catalog, stock, orders, fulfilment, pickup, shipments, payouts, promotions, audiences, campaigns, sampling, analysis, consumers, settings, mail, platform, localDelivery, stores, membership };
 const storageKey = 'openbos.language';
 
 function initialLanguage(): string {
