@@ -266,7 +266,8 @@ export async function applyRules(
     let i = 0;
     for (let round = 0; round < rounds && items.length < input.limit && i < queue.length; round++) {
       const batch: (Candidate & { product: ServedProduct })[] = [];
-      const want = Math.max(batch_min, (input.limit - items.length) * 2 + 4);
+      // At one store most of a catalogue is not held: ask for more at once rather than in more rounds.
+      const want = Math.max(batch_min, (input.limit - items.length) * (locations === undefined ? 2 : 6) + 4);
       while (batch.length < want && i < queue.length) {
         const c = queue[i++]!;
         const product = passed(c);

@@ -47,6 +47,8 @@ const load_events_max = 200_000;
 const catch_up_events_max = 50_000;
 /** Trending counts the interactions of this many last days. */
 export const trending_days = 7;
+/** Trending items kept sorted per place: answers never need more. */
+const trending_sorted_max = 500;
 /** Catch-up re-reads events received this long before its watermark (batches that committed late). */
 const catch_up_margin_ms = 10_000;
 /** A state is rebuilt whole this often (trending window, dropped sessions). */
@@ -90,6 +92,8 @@ export class MerchantState {
   readonly sessions = new Map<string, Session>();
   /** Interactions per product of the last `trending_days` days: `*` for all, or per location. */
   readonly trending = new Map<string, Map<string, number>>();
+  /** `trendingAt`'s answers, dropped by every catch-up that adds events. */
+  readonly trendingSorted = new Map<string, Scored[]>();
   /** Products newest first (published ones), for `new_arrival` and the last fallback. */
   newest: string[] = [];
   loaded_at = 0;
@@ -146,10 +150,14 @@ export class MerchantState {
     return [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, fresh_neighbours_max);
   }
 
+  /** A place's trending items, strongest first (at most `trending_sorted_max`), sorted once per catch-up. */
   trendingAt(key: string): Scored[] {
+    const cached = this.trendingSorted.get(key);
+    if (cached !== undefined) return cached;
     const m = this.trending.get(key);
-    if (m === undefined) return [];
-    return [...m.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    const sorted = m === undefined ? [] : [...m.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, trending_sorted_max);
+    this.trendingSorted.set(key, sorted);
+    return sorted;
   }
 
   /** Adds one interaction (idempotent by event ID). */
@@ -296,6 +304,7 @@ export async function catchUpState(db: AnyDb, state: MerchantState): Promise<voi
   state.rules = await listRules(db, state.merchant_id, { limit: 10_000 });
   const events = await readEvents(db, state.merchant_id, state.events_watermark_ms - catch_up_margin_ms, catch_up_events_max);
   for (const e of events) state.addEvent(e, started);
+  if (events.length > 0) state.trendingSorted.clear();
   const last = events.at(-1)?.received_ms;
   if (last !== undefined && last > state.events_watermark_ms) state.events_watermark_ms = last;
   state.pruneSeen(state.events_watermark_ms - 2 * catch_up_margin_ms);
@@ -327,9 +336,14 @@ export class ServingStates {
     if (slot.state === 'loading') return slot.done;
     const state = slot.value;
     const age = Date.now() - state.checked_at;
-    if (Date.now() - state.loaded_at > rebuild_ms) void this.load(merchant_id);
+    if (Date.now() - state.loaded_at > rebuild_ms) {
+      // One rebuild at a time: the requests meanwhile answer from this state.
+      state.loaded_at = Date.now();
+      this.load(merchant_id).catch(() => undefined);
+    }
     if (this.listening) {
-      if (age > this.options.listening_check_ms) void this.catchUp(merchant_id);
+      // A failed background catch-up leaves the state as it was; the next one tries again.
+      if (age > this.options.listening_check_ms) this.catchUp(merchant_id).catch(() => undefined);
     } else if (age >= this.options.check_ms) {
       await this.catchUp(merchant_id);
     }
