@@ -105,7 +105,8 @@ const filters = ['', '', '', '&attr.origin=Fujian', '&price_min=5000&price_max=2
 
 async function main(): Promise<void> {
   const database = await benchDatabase('search');
-  const { db, pool, close } = connectDatabase({ url: database.url, pool_max: clients + 4 });
+  const connection = connectDatabase({ url: database.url, pool_max: clients + 4 });
+  const { db, pool } = connection;
   try {
     log(`OpenBOS search benchmark — ${new Date().toISOString()} — ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     log(`database: ${process.env.DATABASE_URL === undefined ? 'embedded PostgreSQL' : 'DATABASE_URL'}; HTTP through the Hono app in this process; ${clients} clients`);
@@ -243,7 +244,7 @@ async function main(): Promise<void> {
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
-    await close();
+    await connection.close();
     await database.close();
   }
 }
