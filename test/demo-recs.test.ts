@@ -55,7 +55,6 @@ beforeAll(async () => {
   };
   outcome = await runRecsDemo(app, ctx, demo, silentLogger, { settle });
   await settle();
-  if (process.env.DEMO_DEBUG) console.log(JSON.stringify({ ...outcome, catalog: undefined, shoppers: outcome.shoppers.length }, null, 1));
 }, 240_000);
 afterAll(async () => platform.close());
 
@@ -89,7 +88,6 @@ describe('the recommendations demo', () => {
     const data = forYou.body.data as { product_id: string; reason: { kind: string; text: string } }[];
     expect(data.length).toBeGreaterThanOrEqual(5);
     const top = data.slice(0, 5).map((d) => tasteOf(d.product_id));
-    if (process.env.DEMO_DEBUG) console.log(JSON.stringify(data.map((d: any) => [d.title, tasteOf(d.product_id), d.reason.text, d.score])), forYou.body.model);
     expect(top.filter((t) => t === 'green').length, JSON.stringify(top)).toBeGreaterThanOrEqual(3);
     expect(top[0]).toBe('green');
     for (const d of data) expect(d.reason.text.length).toBeGreaterThan(0);

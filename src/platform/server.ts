@@ -96,8 +96,9 @@ export async function placeDemoOrders(ctx: ModuleContext, seeded: DemoCredential
     }
     await runCampaignsDemo(quiet.app, seeded, ctx.logger);
     // The tea brand's wider range, shoppers' tastes, trained models and a week of recommendation and search traffic (issue 19).
+    const recsStarted = Date.now();
     const recs = await runRecsDemo(quiet.app, ctx, seeded, ctx.logger);
-    ctx.logger.info({ products: recs.products_added, history_events: recs.history_events, model: recs.training?.model ?? null }, 'ran the recommendations demo');
+    ctx.logger.info({ products: recs.products_added, history_events: recs.history_events, model: recs.training?.model ?? null, ms: Date.now() - recsStarted }, 'ran the recommendations demo');
     ctx.logger.info({ orders: placed + omnichannel + promoted.orders }, 'placed the demo orders');
   } finally {
     // Ready even when placing them failed (the error goes on up): a half-placed demo is still a platform.

@@ -103,5 +103,6 @@ async function shoppersOf(db: Parameters<Parameters<CliContext['withDatabase']>[
   const ids = visitors.rows.map((r) => r.anonymous_id);
   // Some newcomers too: the new-consumer answers.
   for (let k = 1; k <= Math.max(5, Math.ceil(ids.length / 5)); k++) ids.push(`sim-visitor-${k}`);
-  return ids.map((anonymous_id) => ({ anonymous_id, queries }));
+  // A guest checkout needs an email: each simulated visitor buys with one of their own.
+  return ids.map((anonymous_id) => ({ anonymous_id, email: `${anonymous_id.replace(/[^A-Za-z0-9._-]/g, '-')}@simulated-buyers.example`, queries }));
 }
