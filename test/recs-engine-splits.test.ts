@@ -53,11 +53,19 @@ describe('recs engine: splits', () => {
     expect(Object.keys(sizes).some((user) => trainOf(a, user).join() !== trainOf(c, user).join())).toBe(true);
   });
 
-  it('the time split holds out the last fraction of the span, for users seen before the cut', () => {
+  it('the time split holds out the latest fraction of the interactions, for users seen before the cut', () => {
     const xs = [x('u1', 'a', 0), x('u1', 'b', 95), x('u1', 'b', 99, 'cart'), x('u2', 'a', 50), x('u3', 'c', 96), x('u1', 'c', 100)];
-    const split = timeSplit(xs, 0.1);
-    expect(split.train.map((t) => `${t.user}:${t.item}`)).toEqual(['u1:a', 'u2:a']);
-    expect([...split.test]).toEqual([['u1', new Map([['b', 1 + 3], ['c', 1]])]]);
+    const split = timeSplit(xs, 0.5);
+    expect(split.train.map((t) => `${t.user}:${t.item}`)).toEqual(['u1:a', 'u1:b', 'u2:a']);
+    expect([...split.test]).toEqual([['u1', new Map([['b', 3], ['c', 1]])]]);
+  });
+
+  it('the time split counts interactions, so a gap in the history (an old import) still leaves test users', () => {
+    const old = Array.from({ length: 90 }, (_, i) => x(`old${i % 9}`, `i${i % 7}`, 1_000 + i));
+    const recent = Array.from({ length: 10 }, (_, i) => x(`old${i % 9}`, `i${i % 5}`, 1_000_000_000 + i));
+    const split = timeSplit([...old, ...recent], 0.1);
+    expect(split.train).toHaveLength(90);
+    expect(split.test.size).toBe(9);
   });
 });
 

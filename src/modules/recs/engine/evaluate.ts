@@ -86,7 +86,7 @@ export async function evaluate(spec: ModelSpec, split: Split, options: EvaluateO
 }
 
 export interface SelectOptions extends Omit<EvaluateOptions, 'params'> {
-  /** Share of the time span held out (default 0.1, docs/RECS.md). */
+  /** Share of the interactions, the latest, held out (default 0.1, docs/RECS.md). */
   fraction?: number;
   models?: readonly ModelName[];
   /** Hyperparameters per model. */
@@ -94,7 +94,7 @@ export interface SelectOptions extends Omit<EvaluateOptions, 'params'> {
 }
 
 /**
- * Evaluates every model on a time split (the last `fraction` of the span held out) and chooses the
+ * Evaluates every model on a time split (the latest `fraction` of the interactions held out) and chooses the
  * best by nDCG@10; ties, and a split with no test user, go to the earlier model in `models`
  * (popularity first). Histories are weighted by recency (`historyHalfLife_s` unless said) and at
  * most 2,000 test users (a seeded sample) are scored unless `max_users` says otherwise.

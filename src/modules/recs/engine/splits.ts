@@ -53,19 +53,16 @@ export function leaveLastOut(interactions: Iterable<Interaction>, options: Leave
 }
 
 /**
- * Time split: the interactions in the last `fraction` of the time span are held out; test users
- * are those with interactions on both sides (a user seen only after the cut is a new consumer, whom
- * the models answer with popularity).
+ * Time split: the latest `fraction` of the interactions (by count, not by time span) are held out;
+ * test users are those with interactions on both sides (a user seen only after the cut is a new
+ * consumer, whom the models answer with popularity). Counting interactions rather than cutting the
+ * span keeps the split meaningful when a brand's history has a gap, e.g. an imported 2017 dataset
+ * beside this year's events: a cut at 90 % of the span would leave nobody with earlier history.
  */
 export function timeSplit(interactions: Iterable<Interaction>, fraction = 0.1): Split {
   const all = Array.isArray(interactions) ? (interactions as Interaction[]) : [...interactions];
-  let min = Infinity;
-  let max = -Infinity;
-  for (const x of all) {
-    if (x.time_s < min) min = x.time_s;
-    if (x.time_s > max) max = x.time_s;
-  }
-  const cut = max - fraction * (max - min);
+  const times = Float64Array.from(all, (x) => x.time_s).sort();
+  const cut = times.length === 0 ? Infinity : times[Math.min(times.length - 1, Math.floor((1 - fraction) * times.length))]!;
   const train: Interaction[] = [];
   const trainUsers = new Set<string>();
   const later: Interaction[] = [];

@@ -62,7 +62,7 @@ export function registerTrainingCommands(recs: Command, cli: CliContext): void {
           for (const line of describe(done)) cli.out(line);
           if (done.status !== 'succeeded') return done.status === 'failed' ? 1 : 0;
           for (const line of metricsTable(done)) cli.out(line);
-          cli.out(`Chosen: ${done.chosen_model} (best nDCG@10 on the last 10 % of the brand's time span). Lists: ${Object.entries(done.lists).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
+          cli.out(`Chosen: ${done.chosen_model} (best nDCG@10 on the brand's latest 10 % of interactions). Lists: ${Object.entries(done.lists).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
           return 0;
         }, { migrate: true }),
       );

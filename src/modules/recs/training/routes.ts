@@ -37,7 +37,7 @@ const trainingSchema = z
     users: z.number().int().nullable(),
     items: z.number().int().nullable(),
     chosen_model: z.enum(modelNames as [string, ...string[]]).nullable(),
-    metrics: z.array(metricsSchema).openapi({ description: 'every model evaluated on the time split (the last 10 % of the span held out)' }),
+    metrics: z.array(metricsSchema).openapi({ description: 'every model evaluated on the time split (the latest 10 % of the interactions held out)' }),
     timings: z.record(z.string(), z.number()).openapi({ description: 'seconds per stage' }),
     lists: z.record(z.string(), z.union([z.number(), z.string()])).openapi({ description: 'lists written by kind, the model’s bytes, the split' }),
     train_s: z.number().nullable().openapi({ description: 'seconds, request to lists current' }),

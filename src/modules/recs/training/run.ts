@@ -16,7 +16,7 @@ export type TrainingProgress = (fraction: number, stage: string) => void;
 export interface RunOptions {
   /** The models to evaluate (default: all). */
   models?: readonly ModelName[];
-  /** Share of the time span held out to choose the model (default 0.1). */
+  /** Share of the interactions (the latest) held out to choose the model (default 0.1). */
   fraction?: number;
 }
 
