@@ -35898,7 +35898,7 @@ export interface components {
             };
             /** @description peak growth of the process’s resident memory during the run */
             memory_bytes: number | null;
-            /** @description every model evaluated on the time split (the last 10 % of the span held out) */
+            /** @description every model evaluated on the time split (the latest 10 % of the interactions held out) */
             metrics: components["schemas"]["RecModelMetrics"][];
             /** @description 0 to 1 */
             progress: number;
