@@ -104,7 +104,7 @@ describe('the merchant console', () => {
     await page.getByLabel('Description', { exact: true }).fill('Hand-rolled green tea scented with jasmine.');
     await page.getByLabel('Product status').selectOption('published');
     await page.getByLabel('SKU', { exact: true }).fill('E2E-JASMINE-250');
-    await page.getByLabel(/price 1: amount/).fill('88.00');
+    await page.getByLabel(/price 1: amount/).fill('888.00');
     await screenshot(page, 'product-new');
     expect(await unlabelledControls(page)).toEqual([]);
     await page.getByRole('button', { name: 'Create product' }).click();
@@ -118,7 +118,7 @@ describe('the merchant console', () => {
     const product = await api(server, demo.secret_key, 'GET', `/v1/products/${product_id}`);
     expect(product.body).toMatchObject({ title: 'E2E Jasmine Pearls', status: 'published' });
     expect(product.body.variants[0]).toMatchObject({ sku: 'E2E-JASMINE-250' });
-    expect(product.body.variants[0].prices).toEqual([expect.objectContaining({ currency: 'CNY', amount_minor: 8_800 })]);
+    expect(product.body.variants[0].prices).toEqual([expect.objectContaining({ currency: 'CNY', amount_minor: 88_800 })]);
     created = { product_id, variant_id: product.body.variants[0].id as string };
   });
 
@@ -191,8 +191,8 @@ describe('the merchant console', () => {
     await page.getByRole('heading', { level: 1, name: /^Order #1\d{4}$/ }).waitFor();
     expect(await page.getByTestId('order-id').textContent()).toBe(order_id);
     await page.getByText(buyer.email).first().waitFor();
-    // The escrow card says what the platform will keep: 5% of 2 × 88.00.
-    await expect.poll(() => page.getByTestId('escrow-explain').textContent()).toMatch(/less \D*8\.80 commission \(5%\)/);
+    // The escrow card says what the platform will keep: 5% of 2 × 888.00 less the brand's ¥80 spend-tier discount (over ¥500).
+    await expect.poll(() => page.getByTestId('escrow-explain').textContent()).toMatch(/less \D*84\.80 commission \(5%\)/);
     await screenshot(page, 'order-detail');
     expect(await unlabelledControls(page)).toEqual([]);
 
@@ -219,6 +219,7 @@ describe('the merchant console', () => {
     await visit('', 'overview-after-sale');
     expect(await page.getByTestId('sales-today').textContent()).toContain(`${after.todayOrders} order`);
     expect(await page.getByTestId('status-count-completed').textContent()).toBe(String(after.completed));
+    // Two at ¥888 put it among the brand's five best sellers, beside the demo's orders.
     await page.getByRole('link', { name: 'E2E Jasmine Pearls' }).waitFor();
   });
 
