@@ -24,8 +24,9 @@ import { registerPickupRoutes } from './pickup-routes.js';
 import { registerRoutes } from './routes.js';
 import { settingsMigrations } from './settings-migrations.js';
 
-// Paid orders open fulfilments, and an order moved on its own moves them: in the order's transaction.
-onOrderTransitions(followOrders);
+// Paid orders open fulfilments, and an order moved on its own moves them: in the order's
+// transaction, and before the hooks that lock anything after stock (see OrderHookStage).
+onOrderTransitions(followOrders, 'stock');
 
 export const fulfilmentModule = defineModule({
   name: 'fulfilment',

@@ -37,7 +37,7 @@ export { getOrder, listOrders, closeExpiredOrders, consumerOrder, countOrdersByS
 export { salesByPlace, lastSaleAt, places_max, type PlaceWindow, type PlaceSales } from './sales-by-place.js';
 export { ordersByHourAt, topProductsAt, type StoreTopProduct, type StoreWindow } from './store-figures.js';
 export { dailySales, topProducts, soldStatuses, sales_days_max, top_products_max, type SalesDay, type TopProduct } from './sales.js';
-export { applyOrderAction, onOrderTransitions, transitionOrder, transitionOrders, type MovedOrder, type OrderTransitionHook, type TransitionRequest, eventPayload as orderEventPayload, rules as orderRules, type Order, type OrderAction, type OrderLine } from './state-machine.js';
+export { applyOrderAction, onOrderTransitions, orderHookStages, type OrderHookStage, transitionOrder, transitionOrders, type MovedOrder, type OrderTransitionHook, type TransitionRequest, eventPayload as orderEventPayload, rules as orderRules, type Order, type OrderAction, type OrderLine } from './state-machine.js';
 export { insertPlacedOrders, placedBy, splitIntoOrders, type CheckoutHeader, type Discount, type OrderDelivery, type OrderPart, type PlacedOrder, type PricedLine } from './placed-orders.js';
 export { cart_lines_max, cartItems, claimForCheckout, itemsOfCarts, reopenCart, viewCart, type Cart, type CartKey } from './carts.js';
 export { buyerEmail, deliveryJson, deliverySchema, deliverySummaryJson, deliverySummarySchema, cartAccess, cartParams, cartToken, openRequestCart, orderJson, orderSchema, signedInConsumer } from './http.js';

@@ -170,10 +170,26 @@ export interface MovedOrder {
  * must cost a fixed number of statements whatever its size. Modules register themselves.
  */
 export type OrderTransitionHook = (trx: AnyTrx, moved: readonly MovedOrder[]) => Promise<void>;
-const hooks: OrderTransitionHook[] = [];
-export function onOrderTransitions(hook: OrderTransitionHook): void {
-  if (!hooks.includes(hook)) hooks.push(hook);
+
+/**
+ * When a hook runs. The lock order of every transaction that touches an order is: the orders,
+ * then stock, then everything else (promotions, ...), the order a checkout takes them in too. So
+ * hooks that move stock (`'stock'`) run before the others (`'after_stock'`), whatever order the
+ * modules were imported in: a refund whose fulfilment gives stock back must not hold a promotion
+ * while it waits for the stock a concurrent close holds (a deadlock seen in CI when the
+ * promotions module happened to register first).
+ */
+export type OrderHookStage = 'stock' | 'after_stock';
+const hooks: { hook: OrderTransitionHook; stage: OrderHookStage }[] = [];
+export function onOrderTransitions(hook: OrderTransitionHook, stage: OrderHookStage = 'after_stock'): void {
+  if (hooks.some((h) => h.hook === hook)) return;
+  hooks.push({ hook, stage });
+  // Stable: registration order within a stage.
+  hooks.sort((a, b) => (a.stage === b.stage ? 0 : a.stage === 'stock' ? -1 : 1));
 }
+
+/** The registered hooks in the order they run: for tests of the lock order. */
+export const orderHookStages = (): readonly { name: string; stage: OrderHookStage }[] => hooks.map((h) => ({ name: h.hook.name, stage: h.stage }));
 
 /** One action on one order, for `transitionOrders`. */
 export interface TransitionRequest {
@@ -286,7 +302,7 @@ async function transitionDistinct(trx: AnyTrx, requests: readonly TransitionRequ
     select * from unnest(${col((m) => m.order.merchant_id)}::text[], ${col(() => newId('otr'))}::text[], ${col((m) => m.order.id)}::text[], ${col((m) => m.order.status)}::text[],
       ${col((m) => m.next.status)}::text[], ${col((m) => m.request.action)}::text[], ${col((m) => m.request.options.actor)}::text[], ${col((m) => m.request.options.reason ?? null)}::text[])`.execute(trx);
 
-  for (const hook of hooks) {
+  for (const { hook } of hooks) {
     await hook(trx, moving.map((m) => ({ order: after.get(`${m.order.merchant_id}|${m.order.id}`)!, from: m.order.status, action: m.request.action, actor: m.request.options.actor, lines: linesOf(m.order) })));
   }
 
