@@ -43,9 +43,12 @@ import { storesModule } from '../modules/stores/index.js';
 import { attributionModule } from '../modules/attribution/index.js';
 import { searchModule } from '../modules/search/index.js';
 import { recsModule } from '../modules/recs/index.js';
+import { forecastModule } from '../modules/forecast/index.js';
+import { replenishmentModule } from '../modules/replenishment/index.js';
+import { insightModule } from '../modules/insight/index.js';
 
 /** Every module of the platform, in dependency order (seeds run in this order). */
-export const modules: readonly BosModule[] = [mailModule, merchantsModule, locationsModule, accountsModule, catalogModule, inventoryModule, ordersModule, ledgerModule, paymentsModule, databankModule, webhooksModule, analyticsModule, operatorModule, logisticsModule, fulfilmentModule, promotionsModule, audiencesModule, reachModule, campaignsModule, membershipModule, instoreModule, storesModule, attributionModule, searchModule, recsModule];
+export const modules: readonly BosModule[] = [mailModule, merchantsModule, locationsModule, accountsModule, catalogModule, inventoryModule, ordersModule, ledgerModule, paymentsModule, databankModule, webhooksModule, analyticsModule, operatorModule, logisticsModule, fulfilmentModule, promotionsModule, audiencesModule, reachModule, campaignsModule, membershipModule, instoreModule, storesModule, attributionModule, searchModule, recsModule, forecastModule, replenishmentModule, insightModule];
 
 export const allMigrations: readonly ModuleMigrations[] = [
   { module: 'kernel', migrations: [...outboxMigrations, ...idempotencyMigrations, ...seedMigrations, ...jobMigrations, ...rateLimitMigrations] },

@@ -26,6 +26,7 @@ import { platformCampaignPorts, setCampaignPorts } from '../modules/campaigns/in
 import { runCampaignsDemo } from './demo-campaigns.js';
 import { runStoresDemo } from './demo-stores.js';
 import { runRecsDemo } from './demo-recs.js';
+import { runForecastDemo } from './demo-forecast.js';
 import { shipping } from '../modules/logistics/index.js';
 import { runPayouts } from '../modules/payments/index.js';
 import { stopServedRecorder } from '../modules/attribution/index.js';
@@ -99,6 +100,10 @@ export async function placeDemoOrders(ctx: ModuleContext, seeded: DemoCredential
     const recsStarted = Date.now();
     const recs = await runRecsDemo(quiet.app, ctx, seeded, ctx.logger);
     ctx.logger.info({ products: recs.products_added, history_events: recs.history_events, model: recs.training?.model ?? null, ms: Date.now() - recsStarted }, 'ran the recommendations demo');
+    // The store chain's sales history, a forecast, suppliers, suggestions to approve, markdowns, the product-insight report (issue 20).
+    const forecastStarted = Date.now();
+    await runForecastDemo(quiet.app, ctx, seeded, ctx.logger);
+    ctx.logger.info({ ms: Date.now() - forecastStarted }, 'ran the forecasting demo');
     ctx.logger.info({ orders: placed + omnichannel + promoted.orders }, 'placed the demo orders');
   } finally {
     // Ready even when placing them failed (the error goes on up): a half-placed demo is still a platform.

@@ -1,0 +1,4 @@
+import type { InvariantCheck } from '../../kernel/module.js';
+
+/** Owner: perishables helper. */
+export const perishablesChecks: InvariantCheck[] = [];

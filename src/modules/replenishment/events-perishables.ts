@@ -1,0 +1,2 @@
+/** Typed events of perishables and markdowns (owner: perishables helper). */
+export {};

@@ -1,0 +1,2 @@
+/** Typed events of replenishment's core (owner: replenishment-core helper). */
+export {};
