@@ -12,8 +12,14 @@ import type { ConsoleRole } from './tables.js';
  * the modules they run and a few reads; viewers the read scopes of the modules they may see. A new
  * module's scopes reach staff or viewers once its name is added below.
  */
-const staff: { runs: string[]; alsoScopes: Scope[] } = { runs: ['catalog', 'inventory', 'orders', 'logistics', 'fulfilment'], alsoScopes: ['merchant:read', 'locations:read', 'payments:read', 'consumers:read'] };
-const viewer: { reads: string[]; alsoScopes: Scope[] } = { reads: ['locations', 'catalog', 'inventory', 'orders', 'payments', 'databank', 'logistics', 'fulfilment'], alsoScopes: ['merchant:read'] };
+const staff: { runs: string[]; alsoScopes: Scope[] } = {
+  runs: ['catalog', 'inventory', 'orders', 'logistics', 'fulfilment', 'replenishment'],
+  alsoScopes: ['merchant:read', 'locations:read', 'payments:read', 'consumers:read', 'forecast:read', 'insight:read', 'recs:read', 'search:read', 'attribution:read'],
+};
+const viewer: { reads: string[]; alsoScopes: Scope[] } = {
+  reads: ['locations', 'catalog', 'inventory', 'orders', 'payments', 'databank', 'logistics', 'fulfilment', 'recs', 'search', 'attribution', 'forecast', 'replenishment', 'insight'],
+  alsoScopes: ['merchant:read'],
+};
 /** Clerks run the tills of the stores they are bound to (instore's `pos_clerk_store`), and look things up. */
 const clerk: Scope[] = ['pos:read', 'pos:write', 'merchant:read', 'locations:read', 'catalog:read', 'inventory:read', 'orders:read'];
 
