@@ -157,6 +157,32 @@ describe('forecast engine: exponential smoothing', () => {
     expect(inside / total).toBeLessThan(0.88);
   });
 
+  it('Holt-Winters intervals cover about their level on a simulated seasonal local level', () => {
+    const r = rng(8);
+    const shape = [8, -3, -5, 0, 2, 6, -8];
+    let inside = 0;
+    let total = 0;
+    for (let k = 0; k < 100; k++) {
+      const n = 210;
+      const h = 20;
+      const y = new Float64Array(n + h);
+      let level = 100;
+      for (let t = 0; t < n + h; t++) {
+        const e = r.n() * 4;
+        y[t] = level + shape[t % 7]! + e;
+        level += 0.1 + 0.2 * e;
+      }
+      const f = holtWinters.forecast({ y: y.slice(0, n), season: 7 }, h, 0.8);
+      for (let i = 0; i < h; i++) {
+        total++;
+        if (y[n + i]! >= f.lower[i]! && y[n + i]! <= f.upper[i]!) inside++;
+      }
+    }
+    expect(total).toBe(2000);
+    expect(inside / total).toBeGreaterThan(0.72);
+    expect(inside / total).toBeLessThan(0.88);
+  });
+
   it('known events: a yearly holiday spike is forecast better with the events than without', () => {
     const r = rng(5);
     const n = 100;
