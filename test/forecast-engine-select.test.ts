@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { bottomUp, chooseForecast, classify, croston, mase, rmsse, sba, smape, tsb, type Forecast, type Series } from '../src/modules/forecast/engine/index.js';
+import { planBacktest, runBacktest, slice } from '../src/modules/forecast/engine/backtest.js';
 import { crostonFit, tsbFit } from '../src/modules/forecast/engine/intermittent.js';
+import { models } from '../src/modules/forecast/engine/models.js';
+import { smoothCandidates } from '../src/modules/forecast/engine/select.js';
 
 /** Deterministic uniform numbers in [0, 1) (mulberry32). */
 function random(seed: number): () => number {
@@ -147,18 +150,69 @@ describe('forecast engine: accuracy measures', () => {
 
 describe('forecast engine: automatic choice', () => {
   it('chooses a Croston-family model for intermittent demand whose rate changes, by RMSSE', () => {
-    const next = random(7);
-    // A year: one day in ten sells for 200 days, then one day in three.
-    const y = Array.from({ length: 365 }, (_, i) => (next() < (i < 200 ? 0.1 : 0.33) ? 1 + Math.floor(next() * 3) : 0));
+    // Two years: a 3 every 8 days, then, for the last 80 days, every other day.
+    const y = Array.from({ length: 730 }, (_, i) => ((i < 650 ? i % 8 : i % 2) === 0 ? 3 : 0));
     const choice = chooseForecast(daily(y), { h: 14 });
-    expect(['intermittent', 'lumpy']).toContain(choice.class);
+    expect(choice.class).toBe('intermittent');
     expect(choice.measure).toBe('rmsse');
     expect(choice.origins).toBe(3);
+    expect(Object.keys(choice.backtest).sort()).toEqual(['croston', 'mean', 'naive', 'sba', 'tsb']);
     expect(['croston', 'sba', 'tsb']).toContain(choice.forecast.model);
-    const scores = Object.values(choice.backtest);
-    expect(choice.backtest[choice.forecast.model]).toBe(Math.min(...scores));
+    expect(choice.backtest[choice.forecast.model]).toBe(Math.min(...Object.values(choice.backtest)));
     expect(choice.forecast.mean).toHaveLength(14);
+    // Croston has caught up with the new rate (1.5 a day); the mean of the history has not.
+    expect(choice.forecast.mean[0]).toBeGreaterThan(1.2);
     expect(choice.forecast.fallback).toBeUndefined();
+
+    // Random sizes and days: a Croston-family model is chosen, alone or averaged with another.
+    for (let seed = 1; seed <= 10; seed++) {
+      const next = random(seed);
+      const noisy = Array.from({ length: 730 }, (_, i) => (next() < (i < 650 ? 0.05 : 0.5) ? 1 + Math.floor(next() * 3) : 0));
+      const c = chooseForecast(daily(noisy), { h: 14 });
+      expect(['croston', 'sba', 'tsb'].some((m) => m === c.forecast.model || m === c.forecast.combined_with)).toBe(true);
+    }
+  });
+
+  it('chooses a seasonal model for demand with a weekly pattern, and the forecast keeps the pattern', () => {
+    const next = random(3);
+    const week = [1, 0.9, 0.9, 1, 1.4, 2, 0.6];
+    const y = Array.from({ length: 400 }, (_, i) => Math.round(30 * week[i % 7]! * (0.9 + 0.2 * next())));
+    const choice = chooseForecast(daily(y), { h: 14 });
+    expect(choice.class).toBe('smooth');
+    expect(choice.measure).toBe('mase');
+    expect(choice.origins).toBe(3);
+    expect(Object.keys(choice.backtest)).toEqual(expect.arrayContaining(['naive', 'seasonal_naive', 'ses', 'holt', 'holt_winters', 'ets_auto']));
+    const seasonal = ['seasonal_naive', 'holt_winters', 'ets_auto'];
+    expect(seasonal).toContain(choice.forecast.model);
+    if (choice.forecast.combined_with) expect(seasonal).toContain(choice.forecast.combined_with);
+    // Period 400 + t has weekday t + 1 (mod 7): Saturday-like peaks (index 5) at t = 4 and 11.
+    const f = choice.forecast.mean;
+    expect(f[4]).toBeGreaterThan(50);
+    expect(f[5]).toBeLessThan(25);
+    expect(f[11]).toBeGreaterThan(50);
+    expect(choice.backtest.seasonal_naive!).toBeLessThan(choice.backtest.naive!);
+    for (let t = 0; t < 14; t++) expect(choice.forecast.lower[t]!).toBeLessThanOrEqual(f[t]!);
+  });
+
+  it('averages the best two only when their average scored better than the best alone', () => {
+    for (let seed = 1; seed <= 6; seed++) {
+      const next = random(seed);
+      const y = Array.from({ length: 300 }, (_, i) => Math.max(0, Math.round(20 + 0.05 * i + 8 * Math.sin((2 * Math.PI * i) / 7) + 6 * (next() - 0.5))));
+      const series = daily(y);
+      const choice = chooseForecast(series, { h: 7 });
+      const plan = planBacktest(series, smoothCandidates.map((n) => models[n]), 7, 3)!;
+      const { scores, pair } = runBacktest(series, plan, 7, 0.8, 'mase');
+      expect(choice.backtest).toEqual(scores);
+      const combined = pair !== null && pair.score < scores[pair.first]!;
+      expect(choice.forecast.combined_with).toBe(combined ? pair!.second : undefined);
+      expect(choice.forecast.model).toBe(pair!.first);
+      if (combined) {
+        const latest = slice(series, Math.max(0, 300 - plan.window), 300, 7);
+        const a = models[pair!.first].forecast(latest, 7, 0.8);
+        const b = models[pair!.second].forecast(latest, 7, 0.8);
+        for (let t = 0; t < 7; t++) expect(choice.forecast.mean[t]).toBeCloseTo((a.mean[t]! + b.mean[t]!) / 2, 9);
+      }
+    }
   });
 
   it('falls back to a baseline on a history too short to compare models, and says so', () => {

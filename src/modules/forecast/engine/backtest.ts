@@ -5,9 +5,10 @@
  * h periods to forecast; the earlier ones are spaced h apart, or 1 apart when spacing them h apart
  * would leave too little history for a candidate that the whole series could fit.
  *
- * Each origin's fit sees at most the last `backtestWindow(season)` periods before it (26 weeks of
- * days, three seasons of weeks): fitting cost grows with the length, and which model suits a series
- * shows in its recent history. The winner is then refitted on the whole series.
+ * Every fit sees at most the last `fitWindow(season)` periods before its origin (26 weeks of days,
+ * three seasons of weeks), and so does the winner's refit at the series' end: the models are tried
+ * as they will forecast, fitting cost (which grows with the length) stays bounded, and which model
+ * suits a series shows in its recent history.
  */
 import { maseScale, meanAbsoluteError, rmsseScale, rootMeanSquaredError } from './metrics.js';
 import { isObserved, maskedDemand } from './observed.js';
@@ -17,18 +18,18 @@ import type { Model, ModelName, Series } from './types.js';
 export const origins_max = 12;
 /** Fewest observed periods before the first origin for a backtest to mean anything. */
 export const backtest_train_min = 10;
-/** Fewest periods an origin's fit sees when the history is longer. */
-const backtest_window_min = 182;
+/** Fewest periods a fit sees when the history is longer. */
+const fit_window_min = 182;
 
-/** How many periods before an origin its fit sees: at least 182, and three seasons. */
-export function backtestWindow(season: number): number {
-  return Math.max(backtest_window_min, 3 * Math.floor(season));
+/** How many periods before an origin (or the series' end) a fit sees: at least 182, and three seasons. */
+export function fitWindow(season: number): number {
+  return Math.max(fit_window_min, 3 * Math.floor(season));
 }
 
 export interface BacktestPlan {
   /** Training lengths (origins), oldest first. */
   ends: number[];
-  /** Periods before an origin that its fit sees. */
+  /** Periods before an origin that its fit sees (`fitWindow`). */
   window: number;
   /** The candidates every origin can fit. */
   candidates: Model[];
@@ -55,7 +56,7 @@ export function planBacktest(series: Series, candidates: readonly Model[], h: nu
   const n = series.y.length;
   const observedBefore = new Int32Array(n + 1);
   for (let i = 0; i < n; i++) observedBefore[i + 1] = observedBefore[i]! + (isObserved(series, i) ? 1 : 0);
-  const window = backtestWindow(series.season);
+  const window = fitWindow(series.season);
   const whole = candidates.filter((m) => fits(m, series.season, Math.min(n, window), observedBefore[n]! - observedBefore[Math.max(0, n - window)]!));
   if (whole.length < 2) return null;
   for (const step of h > 1 ? [h, 1] : [1]) {

@@ -2,7 +2,7 @@
  * Classification (ADI / CV²), rolling-origin backtest and the automatic choice. `chooseForecast`
  * never throws: a series too short to compare models gets a baseline with `fallback` saying so.
  */
-import { origins_max, planBacktest, runBacktest, type Measure } from './backtest.js';
+import { origins_max, planBacktest, runBacktest, slice, type Measure } from './backtest.js';
 import { empiricalInterval } from './intermittent.js';
 import { models } from './models.js';
 import { observedDemand, periodsLabel, zeroForecast } from './observed.js';
@@ -13,8 +13,8 @@ const adi_cutoff = 1.32;
 const cv2_cutoff = 0.49;
 
 /** Default candidates per class, simplest first (a tie goes to the simpler model). */
-const smooth_candidates: readonly ModelName[] = ['naive', 'seasonal_naive', 'ses', 'holt', 'holt_winters', 'ets_auto'];
-const intermittent_candidates: readonly ModelName[] = ['croston', 'sba', 'tsb', 'mean', 'naive'];
+export const smoothCandidates: readonly ModelName[] = ['naive', 'seasonal_naive', 'ses', 'holt', 'holt_winters', 'ets_auto'];
+export const intermittentCandidates: readonly ModelName[] = ['croston', 'sba', 'tsb', 'mean', 'naive'];
 
 /**
  * Syntetos-Boylan-Croston classification on the observed periods (censored ones excluded).
@@ -121,26 +121,28 @@ function sanitize(options: ChooseOptions): { h: number; level: number; origins: 
 /**
  * Classifies the series, backtests the class's candidates (or `options.candidates`) over rolling
  * origins, chooses the lowest mean scaled error (MASE; RMSSE for intermittent and lumpy demand; the
- * simpler model on ties) and refits it on the whole series; when the average of the best two
+ * simpler model on ties) and refits it at the series' end on the same window of latest history its
+ * backtest fits saw (`fitWindow`: the whole series when shorter); when the average of the best two
  * scored lower than the best, the forecast is that average of both refits. Never throws.
  */
 export function chooseForecast(series: Series, options: ChooseOptions): Choice {
   const { h, level, origins } = sanitize(options);
   const { class: cls, adi, cv2 } = classify(series);
-  const names = options.candidates ?? (cls === 'smooth' || cls === 'erratic' ? smooth_candidates : intermittent_candidates);
+  const names = options.candidates ?? (cls === 'smooth' || cls === 'erratic' ? smoothCandidates : intermittentCandidates);
   const measure: Measure = cls === 'smooth' || cls === 'erratic' ? 'mase' : 'rmsse';
   const plan = planBacktest(series, names.map((n) => models[n]), h, origins);
   if (!plan) return { class: cls, adi, cv2, forecast: baseline(series, cls, h, level, 'too short to compare models'), backtest: {}, measure, origins: 0 };
   const { scores: backtest, pair } = runBacktest(series, plan, h, level, measure);
   const base = { class: cls, adi, cv2, backtest, measure, origins: plan.ends.length };
+  const latest = slice(series, Math.max(0, series.y.length - plan.window), series.y.length, h);
   if (pair && pair.score < backtest[pair.first]!) {
-    const first = attempt(models[pair.first], series, h, level);
-    const second = attempt(models[pair.second], series, h, level);
+    const first = attempt(models[pair.first], latest, h, level);
+    const second = attempt(models[pair.second], latest, h, level);
     if (first && second) return { ...base, forecast: average(first, second) };
   }
   const ranked = plan.candidates.filter((m) => backtest[m.name] !== undefined).sort((a, b) => backtest[a.name]! - backtest[b.name]!);
   for (const model of ranked) {
-    const forecast = attempt(model, series, h, level);
+    const forecast = attempt(model, latest, h, level);
     if (forecast) return { ...base, forecast };
   }
   return { class: cls, adi, cv2, forecast: baseline(series, cls, h, level, 'no candidate model could be fitted'), backtest, measure, origins: 0 };
