@@ -7,3 +7,4 @@ export { classify, chooseForecast } from './select.js';
 export { mase, smape } from './metrics.js';
 export { bottomUp } from './hierarchy.js';
 export { normalQuantile, policyFor, orderQuantity, type Policy, type PolicyInput } from './policy.js';
+export * from './simulate.js';
