@@ -39,7 +39,10 @@ async function fitInWorkers(): Promise<{ fit_s: number; generate_s: number; cpu_
   const per = Math.ceil(seriesCount / workerCount);
   const workers = Array.from({ length: workerCount }, (_, w) => {
     const input: WorkerInput = { from: w * per, to: Math.min(seriesCount, (w + 1) * per), h: horizon_days };
-    return new Worker(new URL('./forecast-worker.ts', import.meta.url), { workerData: input });
+    // The worker is TypeScript: it registers tsx before loading it (on Node 20 a worker does not
+    // get this process's --import hooks in time for its entry module).
+    const entry = JSON.stringify(new URL('./forecast-worker.ts', import.meta.url).href);
+    return new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${entry}); })`, { eval: true, workerData: input });
   });
   const message = (w: Worker, key: 'ready' | 'done') =>
     new Promise<unknown>((resolve, reject) => {
