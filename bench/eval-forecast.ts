@@ -12,9 +12,10 @@
  *
  * Replenishment simulation over the same 13 weeks, per store: the store's weekly sales divided by
  * a unit price of 20 USD is one item's demand in units. Weekly review, lead time 1 week, shelf
- * life 2 weeks (FIFO lots, expired units are waste), lost sales when short; both policies start
- * with the forecast's order-up-to level. Ours: `policyFor` / `orderQuantity` on the automatic
- * choice's forecast and sigma, service level 0.95. The ERP default: `fixedRuleFromHistory`.
+ * life 1 week (FIFO lots, expired units are waste; 2, 4 weeks and none in a sensitivity table),
+ * lost sales when short; both policies start with the forecast's order-up-to level. Ours:
+ * `policyFor` / `orderQuantity` on the automatic choice's forecast and sigma, remade at every
+ * weekly review, service level 0.95 (and 0.99 in the table). The ERP default: `fixedRuleFromHistory`.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -27,6 +28,7 @@ import {
   fixedRuleFromHistory,
   forecastRule,
   forecastStartingStock,
+  rollingForecastRule,
   holt,
   holtWinters,
   mase,
@@ -41,7 +43,9 @@ import {
   type Forecast,
   type Model,
   type ModelName,
+  type RuleForecast,
   type Series,
+  type FixedRule,
   type SimulationResult,
 } from '../src/modules/forecast/engine/index.js';
 
@@ -51,7 +55,12 @@ const horizon_weeks = 13;
 const season = 52;
 const unit_price_usd = 20;
 const lead_time_weeks = 1;
-const shelf_life_weeks = 2;
+/**
+ * Fresh food (bakery, produce, chilled): what is received in a week must sell that week. With a
+ * shelf life of 2 weeks or more the fixed rule, holding about 2.5 times our stock, loses no sale at
+ * all, so no policy can sell more; the sensitivity table prints those cases beside this one.
+ */
+const shelf_life_weeks = 1;
 const service_level = 0.95;
 const level = 0.8;
 const models: readonly Model[] = [naive, seasonalNaive, meanModel, ses, holt, holtWinters, etsAuto, croston, sba, tsb];
@@ -120,6 +129,11 @@ type Row = {
   fallback: string | undefined;
   mase: Partial<Record<ModelName | 'auto', number>>;
   smape: Partial<Record<ModelName | 'auto', number>>;
+  /** The simulation's inputs, in units. */
+  demand: number[];
+  once: RuleForecast;
+  rolling: RuleForecast[];
+  fixedRule: FixedRule;
   ours: SimulationResult;
   fixed: SimulationResult;
 };
@@ -127,12 +141,23 @@ const rows: Row[] = [];
 const failures = new Map<ModelName, string>();
 const chosenCount: Partial<Record<ModelName, number>> = {};
 
+type Policy = 'ours' | 'ours_once' | 'fixed';
+/** Both policies start with the order-up-to level of the forecast made before the held-out weeks. */
+function simulateRow(row: Row, policy: Policy, shelf_life: number, serviceLevel: number): SimulationResult {
+  const initial_stock = forecastStartingStock({ ...row.once, service_level, lead_time: lead_time_weeks });
+  const order =
+    policy === 'ours' ? rollingForecastRule((t) => row.rolling[t]!, { service_level: serviceLevel })
+    : policy === 'ours_once' ? forecastRule({ ...row.once, service_level: serviceLevel })
+    : fixedRule(row.fixedRule);
+  return simulate({ demand: row.demand, lead_time: lead_time_weeks, shelf_life, initial_stock, order });
+}
+
 for (const s of stores) {
   const n = s.sales.length - horizon_weeks;
   const train = Float64Array.from(s.sales.slice(0, n));
   const actual = s.sales.slice(n);
   const series: Series = { y: train, season, events: Uint8Array.from(s.holiday) };
-  const row: Row = { store: s.store, weeks: s.sales.length, class: '', chosen: 'naive', fallback: undefined, mase: {}, smape: {}, ours: undefined!, fixed: undefined! };
+  const row: Row = { store: s.store, weeks: s.sales.length, class: '', chosen: 'naive', fallback: undefined, mase: {}, smape: {}, demand: [], once: { mean: [], sigma: 0 }, rolling: [], fixedRule: undefined!, ours: undefined!, fixed: undefined! };
   for (const m of models) {
     let f: Forecast;
     try {
@@ -152,14 +177,21 @@ for (const s of stores) {
   row.mase.auto = mase(actual, choice.forecast.mean, train, season);
   row.smape.auto = smape(actual, choice.forecast.mean);
 
-  // The simulation, in units.
+  // The simulation's inputs, in units. At each weekly review the forecast is remade from the
+  // weeks sold so far (h = lead time + review), as a planner's system does every week.
   const units = (xs: ArrayLike<number>) => Array.from(xs, (x) => Math.max(0, x / unit_price_usd));
-  const demand = actual.map((x) => Math.round(Math.max(0, x) / unit_price_usd));
-  const ruleInput = { mean: units(choice.forecast.mean), sigma: choice.forecast.sigma / unit_price_usd, service_level };
-  const initial_stock = forecastStartingStock({ ...ruleInput, lead_time: lead_time_weeks });
-  const fixed = fixedRuleFromHistory(units(train), { lead_time: lead_time_weeks, service_level });
-  row.ours = simulate({ demand, lead_time: lead_time_weeks, shelf_life: shelf_life_weeks, initial_stock, order: forecastRule(ruleInput) });
-  row.fixed = simulate({ demand, lead_time: lead_time_weeks, shelf_life: shelf_life_weeks, initial_stock, order: fixedRule(fixed) });
+  row.demand = actual.map((x) => Math.round(Math.max(0, x) / unit_price_usd));
+  row.once = { mean: units(choice.forecast.mean), sigma: choice.forecast.sigma / unit_price_usd };
+  const cover = lead_time_weeks + 1;
+  for (let k = 0; k < horizon_weeks; k++) {
+    const events = new Uint8Array(n + k + cover);
+    events.set(s.holiday.slice(0, n + k + cover));
+    const f = chooseForecast({ y: Float64Array.from(s.sales.slice(0, n + k)), season, events }, { h: cover, level }).forecast;
+    row.rolling.push({ mean: units(f.mean), sigma: f.sigma / unit_price_usd });
+  }
+  row.fixedRule = fixedRuleFromHistory(units(train), { lead_time: lead_time_weeks, service_level });
+  row.ours = simulateRow(row, 'ours', shelf_life_weeks, service_level);
+  row.fixed = simulateRow(row, 'fixed', shelf_life_weeks, service_level);
   rows.push(row);
 }
 
@@ -180,8 +212,8 @@ for (const r of rows) {
     `${r.store.padStart(5)}  ${r.class.padEnd(11)}  ${r.chosen.padEnd(14)}  ${fmt(r.mase.seasonal_naive).padStart(11)}  ${fmt(r.mase.auto).padStart(9)}  ${fmt(r.smape.auto).padStart(10)}   ${fmt(r.ours.fill_rate, 4).padStart(9)}  ${fmt(r.fixed.fill_rate, 4).padStart(10)}  ${Math.round(r.ours.avg_stock).toString().padStart(10)}  ${Math.round(r.fixed.avg_stock).toString().padStart(11)}  ${Math.round(r.ours.waste_units).toString().padStart(10)}  ${Math.round(r.fixed.waste_units).toString().padStart(11)}`,
   );
 }
-const total = (pick: (r: Row) => SimulationResult) => {
-  const sims = rows.map(pick);
+type Totals = ReturnType<typeof total>;
+function total(sims: readonly SimulationResult[]) {
   const demand = sims.reduce((s, x) => s + x.demand, 0);
   const sold = sims.reduce((s, x) => s + x.sold, 0);
   return {
@@ -195,16 +227,32 @@ const total = (pick: (r: Row) => SimulationResult) => {
     ordered_units: sims.reduce((s, x) => s + x.ordered_units, 0),
     orders: sims.reduce((s, x) => s + x.orders, 0),
   };
-};
-const ours = total((r) => r.ours);
-const fixed = total((r) => r.fixed);
+}
+const ours = total(rows.map((r) => r.ours));
+const fixed = total(rows.map((r) => r.fixed));
+const oursOnce = total(rows.map((r) => simulateRow(r, 'ours_once', shelf_life_weeks, service_level)));
+const line = (name: string, t: Totals) =>
+  `  ${name.padEnd(30)} ${t.fill_rate.toFixed(4).padStart(9)}  ${Math.round(t.sold).toString().padStart(10)}  ${Math.round(t.lost).toString().padStart(10)}  ${t.stockout_weeks.toString().padStart(15)}  ${t.stockout_days.toFixed(1).padStart(14)}  ${Math.round(t.waste_units).toString().padStart(11)}  ${Math.round(t.avg_stock).toString().padStart(9)}  ${t.orders.toString().padStart(6)}`;
+const header = '  policy                         fill rate  sold units  lost units  stock-out weeks  stock-out days  waste units  avg stock  orders';
 console.log('');
-console.log(`replenishment simulation: ${rows.length} stores x ${horizon_weeks} weeks; demand = weekly sales / ${unit_price_usd} USD a unit; weekly review, lead time ${lead_time_weeks} week, shelf life ${shelf_life_weeks} weeks (FIFO), lost sales`);
-console.log('  ours: order up to the forecast over lead time + review + z(0.95) x sigma x sqrt(2), less what will perish before the order arrives');
-console.log('  fixed (ERP): reorder when the position < training average x 2 + z(0.95) x training sd x sqrt(2); order 2 x the training average');
-console.log('  policy   fill rate  sold units    lost units  stock-out weeks  stock-out days  waste units  avg stock (sum over stores)  orders');
-for (const [name, t] of [['ours', ours], ['fixed', fixed]] as const) {
-  console.log(`  ${name.padEnd(7)}  ${t.fill_rate.toFixed(4).padStart(9)}  ${Math.round(t.sold).toString().padStart(10)}  ${Math.round(t.lost).toString().padStart(12)}  ${t.stockout_weeks.toString().padStart(15)}  ${t.stockout_days.toFixed(1).padStart(14)}  ${Math.round(t.waste_units).toString().padStart(11)}  ${Math.round(t.avg_stock).toString().padStart(27)}  ${t.orders.toString().padStart(6)}`);
+console.log(`replenishment simulation: ${rows.length} stores x ${horizon_weeks} weeks; demand = weekly sales / ${unit_price_usd} USD a unit; weekly review, lead time ${lead_time_weeks} week (an order placed at a review is on hand at the next one), shelf life ${shelf_life_weeks} week(s) (FIFO lots, expired units are waste), lost sales; both start with the forecast's order-up-to level`);
+console.log(`  ours: at each review, the forecast remade from the weeks sold so far (chooseForecast, h = ${lead_time_weeks + 1}); order up to its demand over lead time + review + z(${service_level}) x sigma x sqrt(${lead_time_weeks + 1}) (policyFor / orderQuantity), less the stock expected to perish before the order arrives`);
+console.log(`  fixed (ERP): reorder when the position < training average x ${lead_time_weeks + 1} + z(${service_level}) x training sd x sqrt(${lead_time_weeks + 1}); order ${2} x the training average; set once`);
+console.log('  stock-out days: 7 x the share of each short week after the stock ran out (sales spread evenly); avg stock: the stores\' average on hand through the weeks, summed');
+console.log(header);
+console.log(line('ours (re-forecast weekly)', ours));
+console.log(line('ours (one forecast, week 0)', oursOnce));
+console.log(line('fixed reorder level (ERP)', fixed));
+const sensitivity: { shelf_life_weeks: number | null; service_level: number; policy: Policy; fill_rate: number | null; avg_stock: number; waste_units: number; stockout_weeks: number }[] = [];
+console.log('');
+console.log('  sensitivity (shelf life in weeks; service level of ours)');
+console.log(header);
+for (const shelf of [1, 2, 4, Infinity]) {
+  for (const [policy, sl] of [['ours', service_level], ['ours', 0.99], ['fixed', service_level]] as const) {
+    const t = total(rows.map((r) => simulateRow(r, policy, shelf, sl)));
+    sensitivity.push({ shelf_life_weeks: Number.isFinite(shelf) ? shelf : null, service_level: sl, policy, fill_rate: round(t.fill_rate), avg_stock: Math.round(t.avg_stock), waste_units: Math.round(t.waste_units), stockout_weeks: t.stockout_weeks });
+    console.log(line(`${policy === 'fixed' ? 'fixed' : `ours ${sl}`}, shelf life ${Number.isFinite(shelf) ? shelf : 'none'}`, t));
+  }
 }
 const maseAuto = overall('auto', 'mase');
 const maseSeasonal = overall('seasonal_naive', 'mase');
@@ -247,6 +295,10 @@ console.log(
     waste_units_fixed: Math.round(fixed.waste_units),
     avg_stock: Math.round(ours.avg_stock),
     avg_stock_fixed: Math.round(fixed.avg_stock),
+    fill_rate_once: round(oursOnce.fill_rate),
+    avg_stock_once: Math.round(oursOnce.avg_stock),
+    waste_units_once: Math.round(oursOnce.waste_units),
+    sensitivity,
     per_store: rows.map((r) => ({ store: r.store, class: r.class, model: r.chosen, mase_auto: round(r.mase.auto ?? NaN), mase_seasonal_naive: round(r.mase.seasonal_naive ?? NaN), smape_auto: round(r.smape.auto ?? NaN), fill_rate: round(r.ours.fill_rate), fill_rate_fixed: round(r.fixed.fill_rate), avg_stock: Math.round(r.ours.avg_stock), avg_stock_fixed: Math.round(r.fixed.avg_stock) })),
     run_s: round((performance.now() - started) / 1000, 2),
   }),

@@ -215,11 +215,15 @@ export function expectedWaste(review: Review, mean: ArrayLike<number>, from: num
   return waste;
 }
 
-export interface ForecastRuleInput {
-  /** The forecast per period, indexed like the simulated demand (period 0 = mean[0]). Beyond its end the last value repeats. */
+/** A forecast as the rule uses it: demand per period from the review's period on (mean[0] = this period), and its one-period error. */
+export interface RuleForecast {
+  /** Beyond its end the last value repeats. */
   mean: ArrayLike<number>;
   /** One-period forecast error's standard deviation (Forecast.sigma). */
   sigma: number;
+}
+
+export interface RuleOptions {
   /** Cycle service level, strictly between 0 and 1. */
   service_level: number;
   /** Periods between reviews (default 1). */
@@ -230,23 +234,36 @@ export interface ForecastRuleInput {
   perishable_aware?: boolean | undefined;
 }
 
+export interface ForecastRuleInput extends RuleOptions {
+  /** One forecast made before period 0, indexed like the simulated demand (period 0 = mean[0]). Beyond its end the last value repeats. */
+  mean: ArrayLike<number>;
+  sigma: number;
+}
+
 /**
- * The forecast-driven rule: at each review, `policyFor` over the forecast from this period on
- * (safety stock from sigma over lead time + review), and `orderQuantity` on the inventory
- * position (less the units expected to perish before the order arrives).
+ * The forecast-driven rule with a forecast remade at every review (`forecastAt(period)`, from the
+ * history up to the period before): `policyFor` over it (safety stock from sigma over lead time +
+ * review), and `orderQuantity` on the inventory position less the units expected to perish before
+ * the order arrives.
  */
-export function forecastRule(input: ForecastRuleInput): OrderRule {
-  const review = input.review ?? 1;
-  const supplier = { pack_size: input.pack_size ?? 1, min_order: input.min_order ?? 0 };
+export function rollingForecastRule(forecastAt: (period: number) => RuleForecast, options: RuleOptions): OrderRule {
+  const review = options.review ?? 1;
+  const supplier = { pack_size: options.pack_size ?? 1, min_order: options.min_order ?? 0 };
   return (r) => {
     if (review > 1 && r.period % review !== 0) return 0;
-    const rest = Array.from(input.mean).slice(Math.min(r.period, Math.max(0, input.mean.length - 1)));
-    const policy = policyFor({ mean: rest, sigma: input.sigma, lead_time: r.lead_time, review, service_level: input.service_level });
-    const lost = input.perishable_aware === false ? 0 : expectedWaste(r, input.mean, r.period);
+    const f = forecastAt(r.period);
+    const policy = policyFor({ mean: f.mean, sigma: f.sigma, lead_time: r.lead_time, review, service_level: options.service_level });
+    const perishing = options.perishable_aware === false ? 0 : expectedWaste(r, f.mean, 0);
     // A periodic review orders up to the level at every review: an order skipped now could not
     // arrive before review + lead time, a gap the reorder point's lead-time cover does not protect.
-    return orderQuantity({ ...policy, reorder_point: policy.order_up_to }, r.position - lost, supplier);
+    return orderQuantity({ ...policy, reorder_point: policy.order_up_to }, r.position - perishing, supplier);
   };
+}
+
+/** The forecast-driven rule on one forecast made before period 0 (no re-forecast at the reviews). */
+export function forecastRule(input: ForecastRuleInput): OrderRule {
+  const mean = Array.from(input.mean);
+  return rollingForecastRule((period) => ({ mean: mean.slice(Math.min(period, Math.max(0, mean.length - 1))), sigma: input.sigma }), input);
 }
 
 /** The order-up-to level the forecast-driven rule aims at in period 0: the stock a simulation starts with. */
