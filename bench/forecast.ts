@@ -137,6 +137,7 @@ async function main(): Promise<void> {
       series_per_s: round(series_per_s, 1),
       fit_s: round(fit.fit_s, 2),
       cpu_s: round(fit.cpu_s, 2),
+      series_per_cpu_s: round(seriesCount / fit.cpu_s, 1),
       generate_s: round(fit.generate_s, 2),
       by_kind,
       by_class,
