@@ -72,6 +72,17 @@ describe('replenishment simulation', () => {
     expect(expectedWaste({ period: 0, lots: [{ received: 0, units: 20 }], on_hand: 20, on_order: [], position: 20, lead_time: 1, shelf_life: 1 }, [10], 0)).toBe(10);
   });
 
+  it('for stock that perishes before the next delivery, the safety stock covers the review period only', () => {
+    const rule = { mean: [100, 100, 100], sigma: 10, service_level: 0.95 };
+    const z = 1.6448536;
+    const start = forecastStartingStock({ ...rule, lead_time: 1 });
+    expect(start).toBe(Math.ceil(200 + z * 10 * Math.SQRT2));
+    const r = simulate({ demand: [100, 100, 100], lead_time: 1, shelf_life: 1, initial_stock: start, order: forecastRule(rule) });
+    // What is on hand now is gone when the order arrives: the order covers next week's forecast and z x sigma.
+    expect(r.trace[0]!.ordered).toBe(Math.ceil(100 + z * 10));
+    expect(r.trace[1]!.wasted).toBe(start - 100);
+  });
+
   it('safety stock grows with the forecast error: a wider sigma holds more stock', () => {
     const narrow = forecastStartingStock({ mean: [100, 100], sigma: 5, service_level: 0.95, lead_time: 1 });
     const wide = forecastStartingStock({ mean: [100, 100], sigma: 20, service_level: 0.95, lead_time: 1 });

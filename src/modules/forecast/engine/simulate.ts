@@ -252,8 +252,15 @@ export function rollingForecastRule(forecastAt: (period: number) => RuleForecast
   return (r) => {
     if (review > 1 && r.period % review !== 0) return 0;
     const f = forecastAt(r.period);
-    const policy = policyFor({ mean: f.mean, sigma: f.sigma, lead_time: r.lead_time, review, service_level: options.service_level });
-    const perishing = options.perishable_aware === false ? 0 : expectedWaste(r, f.mean, 0);
+    const aware = options.perishable_aware !== false;
+    let policy = policyFor({ mean: f.mean, sigma: f.sigma, lead_time: r.lead_time, review, service_level: options.service_level });
+    if (aware && r.shelf_life <= r.lead_time) {
+      // Nothing on hand now can still be sold when the order arrives: the demand before then does
+      // not decide what the order must cover, so its safety stock is over the review period only.
+      const reviewOnly = policyFor({ mean: f.mean, sigma: f.sigma, lead_time: 0, review, service_level: options.service_level }).safety_stock;
+      policy = { ...policy, safety_stock: reviewOnly, order_up_to: policy.order_up_to - policy.safety_stock + reviewOnly };
+    }
+    const perishing = aware ? expectedWaste(r, f.mean, 0) : 0;
     // A periodic review orders up to the level at every review: an order skipped now could not
     // arrive before review + lead time, a gap the reorder point's lead-time cover does not protect.
     return orderQuantity({ ...policy, reorder_point: policy.order_up_to }, r.position - perishing, supplier);
