@@ -8,3 +8,4 @@ export { mase, rmsse, smape } from './metrics.js';
 export { bottomUp } from './hierarchy.js';
 export { models, modelNames } from './models.js';
 export { normalQuantile, policyFor, orderQuantity, type Policy, type PolicyInput } from './policy.js';
+export * from './simulate.js';
