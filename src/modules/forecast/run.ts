@@ -131,6 +131,7 @@ export async function runForecast(db: AnyDb, run_id: string, onProgress?: RunPro
     await lap('refresh');
     const history = await loadHistory(db, merchant_id);
     const total = history.series.length;
+    if (total === 0) throw new Error('the brand has no sales history to forecast from yet: sell, or import the history (POST /v1/forecast/history, bos forecast import)');
     const start_date = history.today;
     await sql`update forecast_run set series = ${total}, start_date = ${start_date}::date, history_days = ${history.series.reduce((m, s) => Math.max(m, s.units.length), 0)} where ${fenced}`.execute(db);
     await lap('read');
