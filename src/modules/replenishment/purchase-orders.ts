@@ -67,7 +67,7 @@ export async function createPurchaseOrder(trx: AnyTrx, merchant_id: string, inpu
   if (new Set(variant_ids).size !== variant_ids.length) throw problems.unprocessable('duplicate_lines', 'Each variant may appear on one line only');
   const owned = await existingVariants(trx, merchant_id, variant_ids);
   const missing = variant_ids.find((v) => !owned.has(v));
-  if (missing !== undefined) throw problems.notFound(`The variant ${missing}`);
+  if (missing !== undefined) throw problems.notFound("A line’s variant");
   const items = new Map((await t(trx).selectFrom('supplier_item').selectAll().where('merchant_id', '=', merchant_id).where('supplier_id', '=', supplier.id).where('variant_id', 'in', variant_ids).execute()).map((i) => [i.variant_id, i]));
   const costOf = (l: NewPurchaseOrder['lines'][number]) => {
     if (l.unit_cost_minor !== undefined) return BigInt(l.unit_cost_minor);
