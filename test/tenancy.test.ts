@@ -14,6 +14,8 @@ import { createTestPlatform, type TestConsoleSession, type TestMerchant, type Te
 import { autoConfirm, markOrderPaid } from './support/orders.js';
 import { aConsumerCode, aMember, someLevels } from './support/membership.js';
 import { aFreeInStoreSale } from './support/instore.js';
+import { aForecastOf } from './support/forecast.js';
+import { runForecast } from '../src/modules/forecast/index.js';
 import { aSamplingCampaign, samplingCampaignBody, wireAllProfilesAudience } from './support/sampling.js';
 import { aDisputeRow, anOpenSession, anUnattendedStore, shelfEvent } from './support/unattended.js';
 
@@ -593,6 +595,14 @@ const fixtures: Record<string, Fixture> = {
   getPurchaseOrder: purchaseOrderItem(''),
   receivePurchaseOrder: purchaseOrderItem('/receive', {}),
   cancelPurchaseOrder: purchaseOrderItem('/cancel'),
+  // Forecasting (issue 20): A's runs, series, summary and history are never B's; B naming A's variant or store finds nothing.
+  requestForecastRun: { kind: 'own', request: { path: '/v1/forecast/runs', body: {} } },
+  listForecastRuns: { kind: 'collection', setup: async (a) => ({ path: '/v1/forecast/runs?limit=100', marker: (await aForecastOf(platform.database.db, a, runForecast)).run_id }) },
+  getForecastRun: { kind: 'item', setup: async (a) => { const { run_id } = await aForecastOf(platform.database.db, a, runForecast); return { path: `/v1/forecast/runs/${run_id}`, marker: run_id }; } },
+  listForecastSeries: { kind: 'collection', setup: async (a) => ({ path: '/v1/forecast/series?limit=100', marker: (await aForecastOf(platform.database.db, a, runForecast)).variant_id }) },
+  getForecastSeries: { kind: 'item', setup: async (a) => { const f = await aForecastOf(platform.database.db, a, runForecast); return { path: `/v1/forecast/series/${f.variant_id}/${f.location_id}`, marker: f.variant_id }; } },
+  getForecastSummary: { kind: 'item', setup: async (a) => { const f = await aForecastOf(platform.database.db, a, runForecast); return { path: '/v1/forecast/summary', marker: f.location_id }; } },
+  importForecastHistory: { kind: 'item', setup: async (a) => { const f = await aForecastOf(platform.database.db, a, runForecast); return { path: '/v1/forecast/history', body: { rows: [{ date: '2026-01-05', variant_id: f.variant_id, location_id: f.location_id, units: 999 }] }, marker: f.variant_id, readBack: `/v1/forecast/series/${f.variant_id}/${f.location_id}?history_days=730` }; } },
 };
 
 /** A's supplier supplying one of A's variants stocked at A's warehouse. */
