@@ -12,6 +12,7 @@ import { registerCoreCommands } from './cli.js';
 import { registerPerishablesCommands } from './cli-perishables.js';
 import { coreHandlers, coreJobs, coreMaintenance } from './jobs.js';
 import { perishablesMaintenance } from './jobs-perishables.js';
+import { coreEvents } from './events.js';
 import { coreMigrations } from './migrations.js';
 import { perishablesMigrations } from './migrations-perishables.js';
 import { registerCoreRoutes } from './routes.js';
@@ -28,6 +29,7 @@ export const replenishmentModule = defineModule({
   },
   handlers: (ctx) => coreHandlers(ctx),
   jobs: (ctx) => coreJobs(ctx),
+  webhookEvents: coreEvents,
   commands: [
     {
       name: 'replenish',
@@ -45,3 +47,5 @@ export const replenishmentModule = defineModule({
 });
 
 export { replenishmentSettings, default_service_level, default_review_days, type ReplenishmentSetting } from './settings.js';
+export { replenishmentSuggested, suggestionApproved, suggestionRejected, purchaseOrderCreated, purchaseOrderReceived } from './events.js';
+export { runPlan, type ForecastSource, type PlanSummary } from './plan.js';
