@@ -11,7 +11,7 @@ import { inTransaction, tablesOf, type AnyDb, type AnyTrx } from '../../kernel/d
 import { publish } from '../../kernel/events/outbox.js';
 import { newId } from '../../kernel/ids.js';
 import { problems } from '../../kernel/problem.js';
-import { variantLabels } from '../catalog/index.js';
+import { priceCurrencies, variantLabels } from '../catalog/index.js';
 import { getLocation, listLocations } from '../locations/index.js';
 import { getMerchant, merchantTimeZone } from '../merchants/index.js';
 import { createPromotion } from '../promotions/index.js';
@@ -169,6 +169,9 @@ export async function approveMarkdown(db: AnyDb, merchant_id: string, id: string
     if (ends_at.getTime() <= (options.now ?? new Date()).getTime()) throw problems.conflict('markdown_expired', `The lot's last day, ${md.expires_on}, has passed`);
     const percent_off = options.percent_off ?? md.percent_off;
     const merchant = await getMerchant(trx, merchant_id);
+    // The promotion must be in a currency the variant is priced in: the merchant's own when it is one.
+    const priced = await priceCurrencies(trx, [md.variant_id]);
+    const currency = priced.includes(merchant!.default_currency) ? merchant!.default_currency : (priced[0] ?? merchant!.default_currency);
     const label = (await variantLabels(trx, merchant_id, [md.variant_id])).get(md.variant_id);
     const store = await getLocation(trx, merchant_id, md.location_id);
     const title = label?.display_title ?? md.variant_id;
@@ -176,7 +179,7 @@ export async function approveMarkdown(db: AnyDb, merchant_id: string, id: string
       name: `Markdown ${percent_off}% · ${title} · ${store?.name ?? md.location_id}`.slice(0, 200),
       description: `${md.expected_unsold_units} of ${md.expiring_units} units would reach their last day (${md.expires_on}) unsold`,
       kind: 'automatic',
-      currency: merchant!.default_currency,
+      currency,
       effect: { type: 'percent_off', percent: percent_off },
       scope: { variant_ids: [md.variant_id] },
       conditions: { location_ids: [md.location_id] },

@@ -29,7 +29,7 @@ export interface Projection {
   stockout_date: string | null;
   /** Forecast units not met within `stockout_window_days`. */
   expected_stockout_units: number;
-  /** Units on hand whose last day falls within `expiring_window_days` (already past it included). */
+  /** Units on hand and not promised to orders whose last day falls within `expiring_window_days` (already past it included). */
   expiring_units: number;
   /** Units that reach their last day unsold within the forecast's horizon. */
   expected_waste_units: number;
