@@ -81,10 +81,13 @@ export function projectStock(input: { today: string; lots: readonly Lot[]; reser
   const lots = sellingOrder(input.lots);
   take(lots, input.reserved);
   const waste_by_expiry = new Map<string, number>();
-  const waste = (day: string, units: number) => units > epsilon && waste_by_expiry.set(day, (waste_by_expiry.get(day) ?? 0) + units);
+  const spoil = (lot: { units: number }, day: string) => {
+    if (lot.units > epsilon) waste_by_expiry.set(day, (waste_by_expiry.get(day) ?? 0) + lot.units);
+    lot.units = 0;
+  };
   const last_expiring_day = addDays(today, expiring_window_days - 1);
   const expiring_units = lots.reduce((s, l) => s + (l.expires_on !== null && l.expires_on <= last_expiring_day ? l.units : 0), 0);
-  for (const lot of lots) if (lot.expires_on !== null && lot.expires_on < today) (waste(lot.expires_on, lot.units), (lot.units = 0));
+  for (const lot of lots) if (lot.expires_on !== null && lot.expires_on < today) spoil(lot, lot.expires_on);
 
   let stockout_date: string | null = null;
   let days_of_cover: number | null = null;
@@ -101,7 +104,7 @@ export function projectStock(input: { today: string; lots: readonly Lot[]; reser
       }
       if (t < stockout_window_days) expected_stockout_units += unmet;
     }
-    for (const lot of lots) if (lot.expires_on === day) (waste(day, lot.units), (lot.units = 0));
+    for (const lot of lots) if (lot.expires_on === day) spoil(lot, day);
   }
   const daily_demand = mean(forecast.slice(0, demand_window_days));
   if (days_of_cover === null) {
