@@ -10,6 +10,9 @@ import { addDays, forecastFrom, markdownPercent, projectStock, type Lot } from '
 import type { ReplenishmentSetting } from '../src/modules/replenishment/settings.js';
 import { stockHealth, type HealthSources } from '../src/modules/replenishment/stock-health.js';
 import { aLocation, aStockedItem } from './support/commerce.js';
+import { aRegionalLocation, inShanghai, shanghaiDay } from './support/forecast.js';
+import { defaultSources } from '../src/modules/replenishment/stock-health.js';
+import { runForecast } from '../src/modules/forecast/index.js';
 import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
 
 const today = '2026-12-06';
@@ -214,5 +217,38 @@ describe('stock health and markdowns', () => {
     const [md] = await listMarkdowns(db, m.id, { status: 'open', limit: 1 });
     await expect(approveMarkdown(db, m.id, md!.id, { now: new Date(Date.now() + 4 * 86_400_000) })).rejects.toMatchObject({ status: 409 });
     expect((await m.call('GET', `/v1/replenishment/markdowns/${md!.id}`)).body).toMatchObject({ status: 'open', promotion_id: null });
+  });
+});
+
+describe('with the forecast module’s current forecast', () => {
+  it('a store selling about 4 a day, holding 30 units with a 3-day life: health shows the cover and the waste, and a markdown is suggested', async () => {
+    const m = await platform.merchant();
+    await inShanghai(db, m);
+    const store = await aRegionalLocation(m, 'store', 'Shanghai');
+    const item = await aStockedItem(m, { location_id: store, units: 30 });
+    const rows = [];
+    for (let d = 56; d >= 1; d--) rows.push({ date: shanghaiDay(d), variant_id: item.variant_id, location_id: store, units: 4 });
+    expect((await m.call('POST', '/v1/forecast/history', { body: { rows } })).status).toBe(200);
+    const asked = await m.call('POST', '/v1/forecast/runs', { body: { horizon_days: 14 } });
+    expect(asked.status, asked.text).toBe(202);
+    expect((await runForecast(db, asked.body.id as string))?.status).toBe('succeeded');
+
+    // The real forecast; shelf lives as the replenishment settings will answer them.
+    const src: HealthSources = { forecasts: defaultSources.forecasts, settings: sources(() => today, [], 3).settings };
+    const health = await stockHealth(db, m.id, { location_id: store, items_max: 10, sources: src });
+    const [row] = health!.stores[0]!.items;
+    expect(health!.as_of).toBe(shanghaiDay(0));
+    expect(row!.daily_demand).toBeCloseTo(4, 0);
+    expect(row!.days_of_cover).toBeCloseTo(3, 1);
+    expect(row!.expected_waste_units).toBeCloseTo(18, 0);
+    expect(await computeMarkdowns(db, m.id, { sources: src })).toMatchObject({ suggested: 1, open: 1 });
+    const [md] = await listMarkdowns(db, m.id, { status: 'open', limit: 5 });
+    expect(md).toMatchObject({ variant_id: item.variant_id, expires_on: addDays(shanghaiDay(0), 2), expiring_units: 30 });
+    expect(md!.expected_unsold_units).toBeGreaterThanOrEqual(17);
+    expect(md!.percent_off).toBeGreaterThanOrEqual(20);
+
+    // Through the API: without a shelf life in the settings yet, no waste, but cover from the same forecast.
+    const res = await m.call('GET', `/v1/replenishment/health?location_id=${store}`);
+    expect(res.body.stores[0].items[0].daily_demand).toBeCloseTo(4, 0);
   });
 });
