@@ -11,7 +11,6 @@ import type { ReplenishmentSetting } from '../src/modules/replenishment/settings
 import { stockHealth, type HealthSources } from '../src/modules/replenishment/stock-health.js';
 import { aLocation, aStockedItem } from './support/commerce.js';
 import { aRegionalLocation, inShanghai, shanghaiDay } from './support/forecast.js';
-import { defaultSources } from '../src/modules/replenishment/stock-health.js';
 import { runForecast } from '../src/modules/forecast/index.js';
 import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
 
@@ -233,22 +232,22 @@ describe('with the forecast module’s current forecast', () => {
     expect(asked.status, asked.text).toBe(202);
     expect((await runForecast(db, asked.body.id as string))?.status).toBe('succeeded');
 
-    // The real forecast; shelf lives as the replenishment settings will answer them.
-    const src: HealthSources = { forecasts: defaultSources.forecasts, settings: sources(() => today, [], 3).settings };
-    const health = await stockHealth(db, m.id, { location_id: store, items_max: 10, sources: src });
-    const [row] = health!.stores[0]!.items;
-    expect(health!.as_of).toBe(shanghaiDay(0));
+    // The real forecast and the real settings: a shelf life of 3 days.
+    const set = await m.call('PUT', `/v1/replenishment/settings/${item.variant_id}`, { body: { service_level: 0.95, review_days: 1, shelf_life_days: 3 } });
+    expect(set.status, set.text).toBe(200);
+    const health = await m.call('GET', `/v1/replenishment/health?location_id=${store}`);
+    expect(health.status, health.text).toBe(200);
+    const [row] = health.body.stores[0].items as { daily_demand: number; days_of_cover: number; expected_waste_units: number; shelf_life_days: number }[];
+    expect(health.body.as_of).toBe(shanghaiDay(0));
+    expect(row!.shelf_life_days).toBe(3);
     expect(row!.daily_demand).toBeCloseTo(4, 0);
     expect(row!.days_of_cover).toBeCloseTo(3, 1);
     expect(row!.expected_waste_units).toBeCloseTo(18, 0);
-    expect(await computeMarkdowns(db, m.id, { sources: src })).toMatchObject({ suggested: 1, open: 1 });
+    const computed = await m.call('POST', '/v1/replenishment/markdowns/compute', { body: {} });
+    expect(computed.body).toMatchObject({ suggested: 1, open: 1 });
     const [md] = await listMarkdowns(db, m.id, { status: 'open', limit: 5 });
     expect(md).toMatchObject({ variant_id: item.variant_id, expires_on: addDays(shanghaiDay(0), 2), expiring_units: 30 });
     expect(md!.expected_unsold_units).toBeGreaterThanOrEqual(17);
     expect(md!.percent_off).toBeGreaterThanOrEqual(20);
-
-    // Through the API: without a shelf life in the settings yet, no waste, but cover from the same forecast.
-    const res = await m.call('GET', `/v1/replenishment/health?location_id=${store}`);
-    expect(res.body.stores[0].items[0].daily_demand).toBeCloseTo(4, 0);
   });
 });

@@ -59,8 +59,19 @@ export async function runPerishablesDemo(app: App, _ctx: ModuleContext, credenti
   }
   if (fresh.length === 0) return logger.warn('perishables demo: demo-mart has no fresh products to give a shelf life');
 
+  // Keep the service level and review period the replenishment demo may have set; only the shelf life is this demo's.
+  const existing = new Map<string, { service_level: number; review_days: number }>();
+  let after: string | null = null;
+  for (let page = 0; page < product_pages_max; page++) {
+    const res: Call<Page<{ variant_id: string; service_level: number; review_days: number }>> = await call('GET', `/v1/replenishment/settings?limit=100${after === null ? '' : `&cursor=${encodeURIComponent(after)}`}`);
+    if (res.status !== 200 || res.body === null) break;
+    for (const s of res.body.data) existing.set(s.variant_id, s);
+    after = res.body.next_cursor;
+    if (after === null) break;
+  }
   for (const item of fresh) {
-    const set = await call('PUT', `/v1/replenishment/settings/${item.variant_id}`, { service_level: 0.95, review_days: 1, shelf_life_days: item.shelf_life_days });
+    const kept = existing.get(item.variant_id);
+    const set = await call('PUT', `/v1/replenishment/settings/${item.variant_id}`, { service_level: kept?.service_level ?? 0.95, review_days: kept?.review_days ?? 1, shelf_life_days: item.shelf_life_days });
     if (set.status >= 300) return logger.warn({ status: set.status, problem: set.body }, 'perishables demo: could not set a shelf life');
   }
 
