@@ -61,6 +61,17 @@ describe('projection: first in, first out against the forecast', () => {
     expect(idle.expected_waste_units).toBe(0);
   });
 
+  it('counts units on order from the day they are expected: the stock-out moves out, and an arriving lot can expire too', () => {
+    const shelf = [lot(today, 4, 3)];
+    expect(projectStock({ today, lots: shelf, reserved: 0, forecast: flat(2) }).stockout_date).toBe(addDays(today, 2));
+    const p = projectStock({ today, lots: shelf, reserved: 0, forecast: flat(2), arriving: [lot(addDays(today, 2), 4, 3)] });
+    expect(p.stockout_date).toBe(addDays(today, 4));
+    expect(p.days_of_cover).toBe(4);
+    expect(p.expected_waste_units).toBe(0);
+    const tooMuch = projectStock({ today, lots: shelf, reserved: 0, forecast: flat(2), arriving: [lot(addDays(today, 2), 10, 3)] });
+    expect([...tooMuch.waste_by_expiry]).toEqual([[addDays(today, 4), 4]]);
+  });
+
   it('drops the days of a forecast made before today', () => {
     expect(forecastFrom(today, addDays(today, -2), [1, 2, 3, 4])).toEqual([3, 4]);
     expect(forecastFrom(today, addDays(today, 1), [5])).toEqual([0, 5]);
