@@ -22,6 +22,7 @@ import { newId } from '../src/kernel/ids.js';
 import { samplingCampaignBody, wireAllProfilesAudience } from './support/sampling.js';
 import { ensureAccount } from '../src/modules/ledger/index.js';
 import { aDevice, aDisputeRow, anOpenSession, anUnattendedStore } from './support/unattended.js';
+import { anOpenMarkdown } from './support/perishables.js';
 
 /**
  * Every list endpoint pages the same way: `limit` and `cursor` in, `{ data, next_cursor }` out,
@@ -379,7 +380,8 @@ const fixtures: Record<string, ListFixture> = {
         await sql`update rec_training set status = 'failed', finished_at = now(), error = 'paging' where merchant_id = ${m.id} and id = ${res.body.id as string}`.execute(platform.database.db);
       },
     }),
-  },  listForecastRuns: {
+  },
+  listForecastRuns: {
     setup: async (m) => ({
       path: '/v1/forecast/runs',
       // One run at a time per brand: each added run is asked for, then ends (as a failed run).
@@ -404,6 +406,7 @@ const fixtures: Record<string, ListFixture> = {
     },
   },
 
+  listMarkdowns: { setup: async (m) => ({ path: '/v1/replenishment/markdowns', add: async () => void (await anOpenMarkdown(platform.database.db, m)) }) },
 };
 
 const pagedCampaign = { name: 'Paging', entry: { kind: 'event', event: 'Signed Up' }, steps: [{ kind: 'wait', days: 1 }] };

@@ -13,6 +13,7 @@ import { registerPerishablesCommands } from './cli-perishables.js';
 import { coreHandlers, coreJobs, coreMaintenance } from './jobs.js';
 import { perishablesMaintenance } from './jobs-perishables.js';
 import { coreEvents } from './events.js';
+import { perishablesEvents } from './events-perishables.js';
 import { coreMigrations } from './migrations.js';
 import { perishablesMigrations } from './migrations-perishables.js';
 import { registerCoreRoutes } from './routes.js';
@@ -29,7 +30,7 @@ export const replenishmentModule = defineModule({
   },
   handlers: (ctx) => coreHandlers(ctx),
   jobs: (ctx) => coreJobs(ctx),
-  webhookEvents: coreEvents,
+  webhookEvents: [...coreEvents, ...perishablesEvents],
   commands: [
     {
       name: 'replenish',
@@ -49,3 +50,4 @@ export const replenishmentModule = defineModule({
 export { replenishmentSettings, default_service_level, default_review_days, type ReplenishmentSetting } from './settings.js';
 export { replenishmentSuggested, suggestionApproved, suggestionRejected, purchaseOrderCreated, purchaseOrderReceived } from './events.js';
 export { runPlan, type ForecastSource, type PlanSummary } from './plan.js';
+export { markdownApproved, markdownSuggested } from './events-perishables.js';
