@@ -44,6 +44,17 @@ export async function productFacts(db: AnyDb, merchant_id: string, currency: str
   return rows.rows.map((r) => ({ ...r, price_minor: r.price_minor === null ? null : Number(r.price_minor), units: Number(r.units) }));
 }
 
+/**
+ * The currency bands are drawn in: the merchant's default currency when any base price is in it,
+ * else the one most of its base prices are in (a brand that prices in CNY under a EUR default).
+ */
+export async function priceCurrency(db: AnyDb, merchant_id: string, default_currency: string): Promise<string> {
+  const rows = await sql<{ currency: string }>`
+    select currency from price where merchant_id = ${merchant_id} and min_quantity = 1
+     group by currency order by (currency = ${default_currency}) desc, count(*) desc, currency limit 1`.execute(db);
+  return rows.rows[0]?.currency ?? default_currency;
+}
+
 export interface ProductDemand {
   views: number;
   carts: number;

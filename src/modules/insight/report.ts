@@ -4,7 +4,7 @@ import { attributeFindings } from './attributes.js';
 import { byScore, type Finding } from './findings.js';
 import { placeFindings } from './places.js';
 import { priceBandFindings } from './price-bands.js';
-import { priceFilters, productDemand, productFacts, products_max } from './products.js';
+import { priceCurrency, priceFilters, productDemand, productFacts, products_max } from './products.js';
 import { zeroResultFindings } from './zero-results.js';
 
 export const report_days_min = 1;
@@ -34,7 +34,7 @@ export async function insightReport(db: AnyDb, merchant_id: string, options: { d
   const now = options.now ?? new Date();
   const window = { days: options.days, now };
   const since = new Date(now.getTime() - options.days * 86_400_000);
-  const currency = (await getMerchant(db, merchant_id))?.default_currency ?? 'CNY';
+  const currency = await priceCurrency(db, merchant_id, (await getMerchant(db, merchant_id))?.default_currency ?? 'CNY');
   const [searches, products, demand, filters, places] = await Promise.all([
     zeroResultFindings(db, merchant_id, window),
     productFacts(db, merchant_id, currency),
