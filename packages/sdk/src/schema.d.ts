@@ -2072,6 +2072,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/insight/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The product-insight report: searches with no result, attribute values and price bands with demand and too little offer, stores and regions short of stock, sorted by score */
+        get: operations["getInsightReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/insight/report.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The product-insight report as CSV (RFC 4180): `rank,kind,score,title,demand,supply,ratio,evidence`, one row per finding in score order, the evidence as JSON */
+        get: operations["exportInsightReportCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/instore/settings": {
         parameters: {
             query?: never;
@@ -35270,6 +35304,38 @@ export interface components {
             /** @default 3 */
             radius_km: number;
         };
+        InsightFinding: {
+            /** @description what the finding rests on; its fields depend on the kind (docs/INSIGHT.md) */
+            evidence: {
+                [key: string]: unknown;
+            };
+            /** @enum {string} */
+            kind: "zero_result_search" | "attribute_gap" | "price_band_gap" | "store_shortfall" | "region_shortfall";
+            /** @description 0 to 100: (1 − 1/ratio) × (1 − e^(−demand/reference volume of the kind)) */
+            score: number;
+            size: {
+                /** @description searches that found nothing, views + cart adds (+ price-filtered searches), or units over the next 14 days */
+                demand: number;
+                /** @description demand against supply, 1 is balance (shares for attributes and price bands); null when there is no supply */
+                ratio: number | null;
+                /** @description products found (0), units available, sellable products, or units available */
+                supply: number;
+            };
+            title: string;
+        };
+        InsightReport: {
+            /** @description the price bands’ currency (the merchant’s default) */
+            currency: string;
+            days: number;
+            findings: components["schemas"]["InsightFinding"][];
+            generated_at: string;
+            merchant_id: string;
+            /** @description products read */
+            products: number;
+            took_ms: number;
+            /** @description the brand has more products than one report reads */
+            truncated: boolean;
+        };
         InStoreBasket: {
             consumer_id: string | null;
             created_at: string;
@@ -52140,6 +52206,196 @@ export interface operations {
                         /** @enum {boolean} */
                         success: true;
                     };
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getInsightReport: {
+        parameters: {
+            query?: {
+                /** @description the last days the demand signals are read from, 1 to 365 (else 422 `days_out_of_range`) */
+                days?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report, computed now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InsightReport"];
+                };
+            };
+            /** @description Invalid request: malformed JSON or invalid fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state, or an idempotent request still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exportInsightReportCsv: {
+        parameters: {
+            query?: {
+                /** @description the last days the demand signals are read from, 1 to 365 (else 422 `days_out_of_range`) */
+                days?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One header row, then one row per finding */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
                 };
             };
             /** @description Invalid request: malformed JSON or invalid fields */
