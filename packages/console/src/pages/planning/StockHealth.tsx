@@ -10,7 +10,7 @@ import { PageHeader } from '../../components/PageHeader';
 import { QueryState } from '../../components/QueryState';
 import { useFormat } from '../../format';
 import { useSession } from '../../session';
-import { approveMarkdown, fetchHealth, fetchLocations, fetchMarkdowns, planKeys, rejectMarkdown, type HealthItem, type Markdown, type StoreHealth } from './api';
+import { approveMarkdown, computeMarkdowns, fetchHealth, fetchLocations, fetchMarkdowns, planKeys, rejectMarkdown, type HealthItem, type Markdown, type StoreHealth } from './api';
 import './planning.css';
 
 const cover_warning_days = 3;
@@ -71,8 +71,8 @@ function StoreCard({ store }: { store: StoreHealth }) {
   const { t } = useTranslation('health');
   const f = useFormat();
   const [all, setAll] = useState(false);
-  // The products that need a look first: least cover, then most waste.
-  const sorted = [...store.items].sort((a, b) => (a.days_of_cover ?? Infinity) - (b.days_of_cover ?? Infinity) || b.expected_waste_units - a.expected_waste_units);
+  // The server lists the products that need a look first: most expected waste, then the earliest stock-out.
+  const sorted = store.items;
   const shown = all ? sorted : sorted.slice(0, 10);
   return (
     <Card title={store.name} className="plan-wide">
@@ -87,12 +87,12 @@ function StoreCard({ store }: { store: StoreHealth }) {
         columns={[
           { label: t('product'), rowHeader: true, cell: (i: HealthItem) => <>{i.title}<div className="muted plan-small">{i.sku}</div></> },
           { label: t('available'), num: true, cell: (i) => f.number(i.available) },
-          { label: t('dailyDemand'), num: true, cell: (i) => f.number(Math.round(i.daily_demand * 10) / 10) },
+          { label: t('dailyDemand'), num: true, cell: (i) => (i.daily_demand === null ? '—' : f.number(Math.round(i.daily_demand * 10) / 10)) },
           { label: t('cover'), num: true, cell: (i) => (i.days_of_cover === null ? '—' : t('days', { count: Math.round(i.days_of_cover * 10) / 10 })) },
           { label: t('stockout'), cell: (i) => (i.stockout_date === null ? '—' : f.day(i.stockout_date)) },
-          { label: t('stockoutUnits'), num: true, cell: (i) => f.number(Math.round(i.expected_stockout_units)) },
+          { label: t('stockoutUnits'), num: true, cell: (i) => (i.expected_stockout_units === null ? '—' : f.number(Math.round(i.expected_stockout_units))) },
           { label: t('expiring'), num: true, cell: (i) => f.number(i.expiring_units) },
-          { label: t('waste'), num: true, cell: (i) => f.number(Math.round(i.expected_waste_units)) },
+          { label: t('waste'), num: true, cell: (i) => (i.expected_waste_units === null ? '—' : f.number(Math.round(i.expected_waste_units))) },
         ]}
       />
       {sorted.length > 10 && (
@@ -108,10 +108,29 @@ function StoreCard({ store }: { store: StoreHealth }) {
 
 function Markdowns() {
   const { t } = useTranslation('health');
+  const f = useFormat();
+  const { can } = useSession();
+  const notify = useNotify();
+  const client = useQueryClient();
   const markdowns = useQuery({ queryKey: planKeys.markdowns, queryFn: fetchMarkdowns });
+  const compute = useMutation({
+    mutationFn: computeMarkdowns,
+    onSuccess: (answer) => {
+      notify('success', t('markdowns.computed', { suggested: f.number(answer.suggested), open: f.number(answer.open) }));
+      void client.invalidateQueries({ queryKey: planKeys.markdowns });
+    },
+  });
   return (
     <Card title={t('markdowns.title')} className="plan-wide">
       <p className="muted">{t('markdowns.intro')}</p>
+      {can('replenishment:write') && (
+        <p>
+          <button type="button" onClick={() => compute.mutate()} disabled={compute.isPending} aria-busy={compute.isPending}>
+            {t('markdowns.compute')}
+          </button>
+        </p>
+      )}
+      <FormError message={compute.error?.message} />
       <QueryState query={markdowns} isEmpty={(list) => list.length === 0} empty={t('markdowns.none')}>
         {(list) => <MarkdownTable list={list} />}
       </QueryState>

@@ -158,12 +158,14 @@ export interface HealthItem {
   sku: string;
   title: string;
   available: number;
-  daily_demand: number;
+  shelf_life_days?: number | null;
+  /** Null without a forecast. */
+  daily_demand: number | null;
   days_of_cover: number | null;
   stockout_date: string | null;
-  expected_stockout_units: number;
+  expected_stockout_units: number | null;
   expiring_units: number;
-  expected_waste_units: number;
+  expected_waste_units: number | null;
 }
 
 export interface StoreHealth {
@@ -253,6 +255,7 @@ export const fetchMarkdowns = async () => (await call<Page<Markdown>>(client.GET
 export const approveMarkdown = (id: string, percent_off?: number) =>
   call<Markdown>(client.POST(`/v1/replenishment/markdowns/${encodeURIComponent(id)}/approve`, { headers: idempotencyKey(), body: percent_off === undefined ? {} : { percent_off } }));
 export const rejectMarkdown = (id: string) => call<Markdown>(client.POST(`/v1/replenishment/markdowns/${encodeURIComponent(id)}/reject`, { headers: idempotencyKey(), body: {} }));
+export const computeMarkdowns = () => call<{ suggested: number; updated: number; withdrawn: number; open: number }>(client.POST('/v1/replenishment/markdowns/compute', { headers: idempotencyKey(), body: {} }));
 
 // Product insight
 export const fetchInsight = (days: number) => call<InsightReport>(client.GET('/v1/insight/report', { params: { query: { days } } }));
