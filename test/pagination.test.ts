@@ -18,6 +18,7 @@ import { aFreeInStoreSale } from './support/instore.js';
 import { samplingCampaignBody, wireAllProfilesAudience } from './support/sampling.js';
 import { ensureAccount } from '../src/modules/ledger/index.js';
 import { aDevice, aDisputeRow, anOpenSession, anUnattendedStore } from './support/unattended.js';
+import { anOpenMarkdown } from './support/perishables.js';
 
 /**
  * Every list endpoint pages the same way: `limit` and `cursor` in, `{ data, next_cursor }` out,
@@ -345,6 +346,7 @@ const fixtures: Record<string, ListFixture> = {
       },
     }),
   },
+  listMarkdowns: { setup: async (m) => ({ path: '/v1/replenishment/markdowns', add: async () => void (await anOpenMarkdown(platform.database.db, m)) }) },
 };
 
 const pagedCampaign = { name: 'Paging', entry: { kind: 'event', event: 'Signed Up' }, steps: [{ kind: 'wait', days: 1 }] };

@@ -15,6 +15,7 @@ import { aConsumerCode, aMember, someLevels } from './support/membership.js';
 import { aFreeInStoreSale } from './support/instore.js';
 import { aSamplingCampaign, samplingCampaignBody, wireAllProfilesAudience } from './support/sampling.js';
 import { aDisputeRow, anOpenSession, anUnattendedStore, shelfEvent } from './support/unattended.js';
+import { anOpenMarkdown } from './support/perishables.js';
 
 /**
  * One merchant must never read or change another's data. This test walks the whole route table:
@@ -540,6 +541,12 @@ const fixtures: Record<string, Fixture> = {
   recommendNewConsumer: { kind: 'collection', setup: async (a) => ({ path: recsFresh() + '/v1/recommendations/new-consumer?limit=50', marker: (await aStockedItem(a)).product_id }) },
   recommendSimilar: { kind: 'item', setup: async (a) => { const { product_id } = await aStockedItem(a); return { path: `/v1/recommendations/similar?product_id=${product_id}`, marker: product_id, readBack: `/v1/products/${product_id}` }; } },
   recommendBoughtTogether: { kind: 'item', setup: async (a) => { const { product_id } = await aStockedItem(a); return { path: `/v1/recommendations/bought-together?product_ids=${product_id}`, marker: product_id, readBack: `/v1/products/${product_id}` }; } },
+  getStockHealth: { kind: 'item', setup: async (a) => { const { location_id } = await aStockedItem(a, { location_id: await shopLocation(a, 'store') }); return { path: `/v1/replenishment/health?location_id=${location_id}`, marker: location_id, readBack: `/v1/replenishment/health?location_id=${location_id}` }; } },
+  computeMarkdowns: { kind: 'own', request: { path: '/v1/replenishment/markdowns/compute', body: {} } },
+  listMarkdowns: { kind: 'collection', setup: async (a) => ({ path: '/v1/replenishment/markdowns?limit=100', marker: await anOpenMarkdown(platform.database.db, a) }) },
+  getMarkdown: { kind: 'item', setup: async (a) => { const id = await anOpenMarkdown(platform.database.db, a); return { path: `/v1/replenishment/markdowns/${id}`, marker: id }; } },
+  approveMarkdown: { kind: 'item', setup: async (a) => { const id = await anOpenMarkdown(platform.database.db, a); return { path: `/v1/replenishment/markdowns/${id}/approve`, body: { percent_off: 30 }, marker: id, readBack: `/v1/replenishment/markdowns/${id}` }; } },
+  rejectMarkdown: { kind: 'item', setup: async (a) => { const id = await anOpenMarkdown(platform.database.db, a); return { path: `/v1/replenishment/markdowns/${id}/reject`, body: { reason: 'hijack' }, marker: id, readBack: `/v1/replenishment/markdowns/${id}` }; } },
   listRecommendationRules: { kind: 'collection', setup: async (a) => ({ path: '/v1/recommendations/rules?limit=100', marker: (await aRecRule(a)).id }) },
   createRecommendationRule: { kind: 'item', setup: async (a) => { const { product_id } = await aStockedItem(a); return { path: '/v1/recommendations/rules', body: { product_id, action: 'exclude' }, marker: product_id, readBack: '/v1/recommendations/rules?limit=100' }; } },
   deleteRecommendationRule: { kind: 'item', setup: async (a) => { const { id } = await aRecRule(a); return { path: `/v1/recommendations/rules/${id}`, marker: id, readBack: '/v1/recommendations/rules?limit=100' }; } },

@@ -12,6 +12,7 @@ import { registerCoreCommands } from './cli.js';
 import { registerPerishablesCommands } from './cli-perishables.js';
 import { coreHandlers, coreJobs, coreMaintenance } from './jobs.js';
 import { perishablesMaintenance } from './jobs-perishables.js';
+import { perishablesEvents } from './events-perishables.js';
 import { coreMigrations } from './migrations.js';
 import { perishablesMigrations } from './migrations-perishables.js';
 import { registerCoreRoutes } from './routes.js';
@@ -38,6 +39,7 @@ export const replenishmentModule = defineModule({
       },
     },
   ],
+  webhookEvents: [...perishablesEvents],
   scopes: [
     { name: 'replenishment:read', kind: 'secret', description: 'Read suppliers, suggestions, purchase orders, markdowns and stock health' },
     { name: 'replenishment:write', kind: 'secret', description: 'Manage suppliers and settings; approve, edit or reject suggestions; receive purchase orders' },
@@ -45,3 +47,4 @@ export const replenishmentModule = defineModule({
 });
 
 export { replenishmentSettings, default_service_level, default_review_days, type ReplenishmentSetting } from './settings.js';
+export { markdownApproved, markdownSuggested } from './events-perishables.js';

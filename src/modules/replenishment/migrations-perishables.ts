@@ -1,4 +1,34 @@
-import type { Migration } from '../../kernel/migrations.js';
+import { sqlMigration, type Migration } from '../../kernel/migrations.js';
 
-/** Markdown suggestions and stock health (owner: perishables helper, names `20261206T1740_` to `20261206T1749_`). */
-export const perishablesMigrations: Migration[] = [];
+/** Markdown suggestions (owner: perishables helper, names `20261206T1740_` to `20261206T1749_`). */
+export const perishablesMigrations: Migration[] = [
+  sqlMigration(
+    '20261206T1740_create_replenishment_markdown',
+    `create table replenishment_markdown (
+       merchant_id text not null,
+       id text not null,
+       variant_id text not null,
+       location_id text not null,
+       -- The last day the lot may be sold; one markdown per variant, store and last day, ever.
+       expires_on date not null,
+       expiring_units integer not null check (expiring_units > 0),
+       expected_unsold_units integer not null check (expected_unsold_units >= 0),
+       demand_until_expiry double precision not null check (demand_until_expiry >= 0),
+       percent_off integer not null check (percent_off between 1 and 90),
+       status text not null default 'open' check (status in ('open', 'approved', 'rejected', 'withdrawn')),
+       promotion_id text,
+       reason text,
+       created_at timestamptz not null default now(),
+       updated_at timestamptz not null default now(),
+       decided_at timestamptz,
+       primary key (merchant_id, id),
+       unique (merchant_id, variant_id, location_id, expires_on),
+       check ((status = 'approved') = (promotion_id is not null))
+     );
+     create index replenishment_markdown_status on replenishment_markdown (merchant_id, status, id);
+     create table replenishment_markdown_computed (
+       merchant_id text primary key,
+       computed_at timestamptz not null
+     );`,
+  ),
+];
