@@ -34,6 +34,13 @@ async function openPage(link: string, heading = link): Promise<void> {
   await noLoading();
 }
 
+/** A section of a planning area, from the links under its title. */
+async function openSection(area: string, link: string, heading: string): Promise<void> {
+  await page.getByRole('navigation', { name: area }).getByRole('link', { name: link, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+  await noLoading();
+}
+
 /** "1,234" as the console writes whole numbers in en-GB. */
 const whole = (n: number) => Math.round(n).toLocaleString('en-GB');
 
@@ -145,8 +152,8 @@ describe('planning a store chain from the console', () => {
     const onHand = async (variant_id: string): Promise<number> => rows((await secret('GET', `/v1/stock?location_id=${po.body.location_id}&variant_id=${variant_id}`)).body)[0]?.on_hand ?? 0;
     const before = new Map<string, number>();
     for (const l of po.body.lines) before.set(l.variant_id, await onHand(l.variant_id));
-    await page.getByRole('tab', { name: 'Purchase orders' }).click();
-    await noLoading();
+    await openSection('Replenishment sections', 'Purchase orders', 'Replenishment');
+    await page.getByRole('link', { name: 'Purchase orders', current: 'page' }).waitFor();
     const poCard = page.locator(`[data-testid="purchase-order"][data-id="${approved.purchase_order_id}"]`);
     await poCard.waitFor();
     expect(await unlabelledControls(page)).toEqual([]);
@@ -161,7 +168,7 @@ describe('planning a store chain from the console', () => {
   });
 
   it('shows stock health per store: days of cover, expected stock-outs and waste', async () => {
-    await openPage('Stock health');
+    await openSection('Replenishment sections', 'Stock health', 'Stock health');
     const health = await secret('GET', '/v1/replenishment/health');
     expect(health.status).toBe(200);
     const stores = (health.body.stores ?? health.body) as { name: string; totals: { items: number; at_risk_of_stockout: number } }[];
@@ -179,7 +186,8 @@ describe('planning a store chain from the console', () => {
   });
 
   it('reads the product-insight report, with a CSV of the same findings', async () => {
-    await openPage('Product insight');
+    await openPage('Forecasts');
+    await openSection('Forecast sections', 'Product insight', 'Product insight');
     const report = await secret('GET', '/v1/insight/report?days=30');
     expect(report.status).toBe(200);
     const findings = report.body.findings as { title: string }[];

@@ -121,9 +121,9 @@ export function App() {
         <Route path="recommendations" element={page(<Recommendations />)} />
         <Route path="search" element={page(<SearchPage />)} />
         <Route path="forecasts" element={page(<Forecasts />)} />
-        <Route path="replenishment" element={page(<Replenishment />)} />
-        <Route path="stock-health" element={page(<StockHealth />)} />
-        <Route path="insight" element={page(<Insight />)} />
+        <Route path="forecasts/insight" element={page(<Insight />)} />
+        <Route path="replenishment/health" element={page(<StockHealth />)} />
+        <Route path="replenishment/:section?" element={page(<Replenishment />)} />
         <Route path="mail" element={page(<Mail />)} />
         <Route path="mail/:mailId" element={page(<MailDetail />)} />
         <Route path="settings" element={page(<Settings />)} />

@@ -23,8 +23,6 @@ const sections = [
   { to: '/search', key: 'search', end: false, scope: 'search:read' },
   { to: '/forecasts', key: 'forecasts', end: false, scope: 'forecast:read' },
   { to: '/replenishment', key: 'replenishment', end: false, scope: 'replenishment:read' },
-  { to: '/stock-health', key: 'stockHealth', end: false, scope: 'replenishment:read' },
-  { to: '/insight', key: 'insight', end: false, scope: 'insight:read' },
   { to: '/mail', key: 'mail', end: false },
   { to: '/settings', key: 'settings', end: false },
   // The platform operator's desk, shown only to people of the operator's account.

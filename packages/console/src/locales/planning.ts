@@ -10,6 +10,7 @@ export const forecast = {
     intro: 'Demand per product and store from your sales history, with the range it will most likely fall in; out-of-stock days count as unknown demand, not as zero.',
     classes: classesEn,
     models: modelsEn,
+    subnav: { forecast: 'Forecast sections', replen: 'Replenishment sections', forecasts: 'Demand forecast', insight: 'Product insight', inbox: 'Inbox', orders: 'Purchase orders', suppliers: 'Suppliers', health: 'Stock health' },
     run: {
       title: 'Forecast run',
       intro: 'A run reads the sales history, classifies every product × store series, picks each one’s model by backtest and forecasts the next 28 days. Runs also happen every day on their own.',
@@ -75,6 +76,7 @@ export const forecast = {
     intro: '根据销售历史预测每个商品在每家门店的需求，并给出最可能的区间；缺货日计为需求未知，而非零。',
     classes: classesZh,
     models: modelsZh,
+    subnav: { forecast: '预测栏目', replen: '补货栏目', forecasts: '需求预测', insight: '商品洞察', inbox: '待处理', orders: '采购单', suppliers: '供应商', health: '库存健康' },
     run: {
       title: '预测运行',
       intro: '运行会读取销售历史，对每个商品 × 门店序列分类，用回测为每条序列选择模型，并预测未来 28 天。系统每天也会自动运行。',
@@ -141,8 +143,6 @@ export const replen = {
   en: {
     title: 'Replenishment',
     intro: 'Purchase orders and transfers suggested from the forecast, with why; approve, edit or reject them, and receive what arrives.',
-    tabsLabel: 'Replenishment sections',
-    tabs: { inbox: 'Inbox', orders: 'Purchase orders', suppliers: 'Suppliers' },
     kinds: { purchase_order: 'Purchase order', transfer: 'Transfer' },
     inbox: {
       title: 'Suggestions to decide',
@@ -221,8 +221,6 @@ export const replen = {
   zh: {
     title: '补货',
     intro: '根据预测建议的采购单与调拨单，并说明原因；可批准、修改或拒绝，并在到货时收货。',
-    tabsLabel: '补货栏目',
-    tabs: { inbox: '待处理', orders: '采购单', suppliers: '供应商' },
     kinds: { purchase_order: '采购单', transfer: '调拨' },
     inbox: {
       title: '待决定的建议',

@@ -15,6 +15,7 @@ import { OpenBosError } from '../../api';
 import { ForecastChart } from './ForecastChart';
 import { demandClasses, fetchLocations, fetchRun, fetchRuns, fetchSeries, fetchSeriesDetail, fetchSummary, planKeys, startRun, type ForecastRun, type Interval, type SeriesDetail, type SeriesRow, type Summary } from './api';
 import './planning.css';
+import { SubNav } from './SubNav';
 
 const poll_ms = 1_000;
 const active = (run: ForecastRun | undefined) => run !== undefined && (run.status === 'queued' || run.status === 'running');
@@ -40,6 +41,7 @@ export default function Forecasts() {
       <PageHeader title={t('title')}>
         <p className="muted">{t('intro')}</p>
       </PageHeader>
+      <SubNav area="forecast" />
       <div className="plan-grid">
         <RunCard />
         <SummaryCard />

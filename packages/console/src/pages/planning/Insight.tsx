@@ -10,6 +10,7 @@ import { QueryState } from '../../components/QueryState';
 import { useFormat } from '../../format';
 import { fetchInsight, insightCsvUrl, planKeys, type Finding } from './api';
 import './planning.css';
+import { SubNav } from './SubNav';
 
 const periods = [7, 30, 90] as const;
 
@@ -39,6 +40,7 @@ export default function Insight() {
       <PageHeader title={t('title')}>
         <p className="muted">{t('intro')}</p>
       </PageHeader>
+      <SubNav area="forecast" />
       <div className="plan-toolbar">
         <SelectField label={t('period')} value={String(days)} onChange={(e) => setParams({ days: e.target.value })} fieldClassName="field plan-inline">
           {periods.map((d) => (

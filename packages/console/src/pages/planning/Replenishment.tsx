@@ -1,8 +1,8 @@
 import './locale';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useSearchParams } from 'react-router';
+import { useParams } from 'react-router';
 import { Card } from '../../components/Card';
 import { DataTable } from '../../components/DataTable';
 import { TextField } from '../../components/Field';
@@ -31,10 +31,11 @@ import {
   type Supplier,
 } from './api';
 import './planning.css';
+import { SubNav } from './SubNav';
 
-const tabs = ['inbox', 'orders', 'suppliers'] as const;
-type Tab = (typeof tabs)[number];
-const isTab = (value: string | null): value is Tab => (tabs as readonly (string | null)[]).includes(value);
+const sections = ['inbox', 'orders', 'suppliers'] as const;
+type Section = (typeof sections)[number];
+const isSection = (value: string | undefined): value is Section => (sections as readonly (string | undefined)[]).includes(value);
 
 /** Location names by id, for suggestions and orders that carry ids. */
 function useLocationNames(): (id: string | null | undefined) => string {
@@ -46,57 +47,20 @@ function useLocationNames(): (id: string | null | undefined) => string {
 /**
  * The replenishment inbox (docs/REPLENISHMENT.md): open suggestions, purchase orders per supplier
  * and transfers per route, each line with why (available, on order, reorder point, order-up-to,
- * safety stock), to edit, approve or reject; purchase orders to receive; suppliers. The open tab is
- * in the address (`?tab=`).
+ * safety stock), to edit, approve or reject; purchase orders to receive; suppliers. Each section has
+ * its address (`/replenishment`, `/replenishment/orders`, `/replenishment/suppliers`).
  */
 export default function Replenishment() {
   const { t } = useTranslation('replen');
-  const [params, setParams] = useSearchParams();
-  const requested = params.get('tab');
-  const tab: Tab = isTab(requested) ? requested : 'inbox';
-  const buttons = useRef<Partial<Record<Tab, HTMLButtonElement | null>>>({});
-
-  function open(next: Tab, focus = false) {
-    if (next !== tab) setParams({ tab: next });
-    if (focus) buttons.current[next]?.focus();
-  }
-
-  function onKeyDown(event: KeyboardEvent<HTMLDivElement>) {
-    const index = tabs.indexOf(tab);
-    const target: Record<string, number> = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: tabs.length - 1 };
-    const to = target[event.key];
-    if (to === undefined) return;
-    event.preventDefault();
-    open(tabs[(to + tabs.length) % tabs.length]!, true);
-  }
-
+  const requested = useParams().section;
+  const section: Section = isSection(requested) ? requested : 'inbox';
   return (
     <div className="plan-page">
       <PageHeader title={t('title')}>
         <p className="muted">{t('intro')}</p>
       </PageHeader>
-      <div className="tabs" role="tablist" aria-label={t('tabsLabel')} onKeyDown={onKeyDown}>
-        {tabs.map((id) => (
-          <button
-            key={id}
-            ref={(el) => {
-              buttons.current[id] = el;
-            }}
-            type="button"
-            role="tab"
-            id={`replen-tab-${id}`}
-            aria-selected={id === tab}
-            aria-controls={id === tab ? `replen-panel-${id}` : undefined}
-            tabIndex={id === tab ? 0 : -1}
-            onClick={() => open(id)}
-          >
-            {t(`tabs.${id}`)}
-          </button>
-        ))}
-      </div>
-      <div role="tabpanel" id={`replen-panel-${tab}`} aria-labelledby={`replen-tab-${tab}`}>
-        {tab === 'inbox' ? <Inbox /> : tab === 'orders' ? <PurchaseOrders /> : <Suppliers />}
-      </div>
+      <SubNav area="replen" />
+      {section === 'inbox' ? <Inbox /> : section === 'orders' ? <PurchaseOrders /> : <Suppliers />}
     </div>
   );
 }

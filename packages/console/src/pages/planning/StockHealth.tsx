@@ -12,6 +12,7 @@ import { useFormat } from '../../format';
 import { useSession } from '../../session';
 import { approveMarkdown, computeMarkdowns, fetchHealth, fetchLocations, fetchMarkdowns, planKeys, rejectMarkdown, type HealthItem, type Markdown, type StoreHealth } from './api';
 import './planning.css';
+import { SubNav } from './SubNav';
 
 const cover_warning_days = 3;
 
@@ -28,6 +29,7 @@ export default function StockHealthPage() {
       <PageHeader title={t('title')}>
         <p className="muted">{t('intro')}</p>
       </PageHeader>
+      <SubNav area="replen" />
       <div className="plan-grid">
         <Markdowns />
         <QueryState query={health} isEmpty={(stores) => stores.length === 0} empty={t('none')}>
