@@ -408,7 +408,8 @@ export const insight = {
     supply: 'Supply',
     ratio: 'Ratio',
     score: 'Score',
-    kinds: { zero_result_search: 'Search with no result', attribute: 'Attribute value', attribute_combination: 'Attribute combination', price_band: 'Price band', region: 'Region', store: 'Store' },
+    kinds: { zero_result_search: 'Search with no result', attribute_gap: 'Attribute with too little offer', price_band_gap: 'Price band without an offer', store_shortfall: 'Store short of stock', region_shortfall: 'Region short of stock' },
+    truncated: 'The brand has more products than one report reads: the report covers the first {{count}}.',
   },
   zh: {
     title: '商品洞察',
@@ -428,6 +429,7 @@ export const insight = {
     supply: '供给',
     ratio: '比值',
     score: '得分',
-    kinds: { zero_result_search: '无结果搜索', attribute: '属性值', attribute_combination: '属性组合', price_band: '价格带', region: '区域', store: '门店' },
+    kinds: { zero_result_search: '无结果搜索', attribute_gap: '供给不足的属性', price_band_gap: '无商品的价格带', store_shortfall: '门店缺货', region_shortfall: '区域缺货' },
+    truncated: '商品数超过单份报告可读取的上限：报告只涵盖前 {{count}} 个商品。',
   },
 };

@@ -56,6 +56,7 @@ export default function Insight() {
       <QueryState query={report}>
         {(r) => (
           <Card title={t('findings', { count: r.findings.length })} className="plan-wide">
+            {r.truncated === true && <p className="muted">{t('truncated', { count: r.products ?? 0 })}</p>}
             <Findings findings={r.findings} generatedAt={r.generated_at} />
           </Card>
         )}

@@ -47,6 +47,8 @@ export interface ForecastRun {
   id: string;
   status: 'queued' | 'running' | 'succeeded' | 'failed';
   progress: number;
+  /** What the run is doing: `reading`, `forecasting`, `swap`, `done`. */
+  stage?: string;
   series: number;
   done: number;
   by_class: Record<string, number>;
@@ -201,6 +203,9 @@ export interface InsightReport {
   merchant_id: string;
   generated_at: string;
   days: number;
+  currency?: string;
+  products?: number;
+  truncated?: boolean;
   findings: Finding[];
 }
 
