@@ -6,6 +6,7 @@
  */
 import { defineModule, type ModuleContext, type ModuleRouter } from '../../kernel/module.js';
 import { forecastChecks } from './checks.js';
+import { forecastEvents } from './events.js';
 import { registerForecastCommands } from './cli.js';
 import { forecastJobs, forecastMaintenance } from './jobs.js';
 import { migrations } from './migrations.js';
@@ -15,6 +16,7 @@ export const forecastModule = defineModule({
   name: 'forecast',
   migrations,
   checks: forecastChecks,
+  webhookEvents: forecastEvents,
   maintenance: forecastMaintenance,
   routes: (router: ModuleRouter, ctx: ModuleContext) => registerForecastRoutes(router, ctx),
   jobs: (ctx) => forecastJobs(ctx),
@@ -27,3 +29,8 @@ export const forecastModule = defineModule({
 
 export * from './engine/index.js';
 export { currentForecasts, salesHistory, type CurrentForecast } from './read.js';
+export { forecastRunCompleted, forecastEvents } from './events.js';
+export { requestForecast, getRun as getForecastRun, currentRun as currentForecastRun, type ForecastRun } from './runs.js';
+export { runForecast } from './run.js';
+export { importHistory, type HistoryRow } from './import-history.js';
+export { forecastsSettled } from './jobs.js';

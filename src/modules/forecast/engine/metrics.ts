@@ -1,7 +1,66 @@
-/** Forecast accuracy (owner: engine-select helper): MASE (scaled by the in-sample seasonal naive error) and sMAPE. */
-export function mase(_actual: ArrayLike<number>, _forecast: ArrayLike<number>, _train: ArrayLike<number>, _season: number): number {
-  throw new Error('mase: not built yet');
+/**
+ * Forecast accuracy: MASE (scaled by the in-sample seasonal naive error) and sMAPE. Periods whose
+ * actual demand is unknown (NaN: censored) are left out of both.
+ */
+
+/**
+ * In-sample mean absolute error of the seasonal naive forecast with season `season` on `train`
+ * (the MASE's denominator). With fewer than season + 1 observations the season is 1 (naive). When
+ * that error is zero (a constant history) the scale is the history's mean absolute level, and 1
+ * when that is zero too, so that MASE stays finite.
+ */
+export function maseScale(train: ArrayLike<number>, season: number): number {
+  const m = season >= 1 && train.length >= season + 1 ? Math.floor(season) : 1;
+  let sum = 0;
+  let n = 0;
+  for (let t = m; t < train.length; t++) {
+    const d = Math.abs(train[t]! - train[t - m]!);
+    if (Number.isNaN(d)) continue;
+    sum += d;
+    n++;
+  }
+  if (n > 0 && sum > 0) return sum / n;
+  let level = 0;
+  let k = 0;
+  for (let t = 0; t < train.length; t++) {
+    if (Number.isNaN(train[t]!)) continue;
+    level += Math.abs(train[t]!);
+    k++;
+  }
+  return k > 0 && level > 0 ? level / k : 1;
 }
-export function smape(_actual: ArrayLike<number>, _forecast: ArrayLike<number>): number {
-  throw new Error('smape: not built yet');
+
+/** Mean absolute error over the periods whose actual is known; NaN when there is none. */
+export function meanAbsoluteError(actual: ArrayLike<number>, forecast: ArrayLike<number>): number {
+  let sum = 0;
+  let n = 0;
+  const len = Math.min(actual.length, forecast.length);
+  for (let i = 0; i < len; i++) {
+    const a = actual[i]!;
+    if (Number.isNaN(a)) continue;
+    sum += Math.abs(a - forecast[i]!);
+    n++;
+  }
+  return n > 0 ? sum / n : Number.NaN;
+}
+
+/** Mean absolute scaled error (Hyndman & Koehler): the forecast's MAE over the in-sample seasonal naive MAE on `train`. */
+export function mase(actual: ArrayLike<number>, forecast: ArrayLike<number>, train: ArrayLike<number>, season: number): number {
+  return meanAbsoluteError(actual, forecast) / maseScale(train, season);
+}
+
+/** Symmetric MAPE in percent: mean of 200 |a - f| / (|a| + |f|), a period where both are zero counting 0. */
+export function smape(actual: ArrayLike<number>, forecast: ArrayLike<number>): number {
+  let sum = 0;
+  let n = 0;
+  const len = Math.min(actual.length, forecast.length);
+  for (let i = 0; i < len; i++) {
+    const a = actual[i]!;
+    if (Number.isNaN(a)) continue;
+    const f = forecast[i]!;
+    const denominator = Math.abs(a) + Math.abs(f);
+    sum += denominator === 0 ? 0 : (200 * Math.abs(a - f)) / denominator;
+    n++;
+  }
+  return n > 0 ? sum / n : Number.NaN;
 }
