@@ -51,6 +51,12 @@ async function aLocation(a: TestMerchant): Promise<string> {
   return res.body.id as string;
 }
 
+async function aZeroResultQuery(a: TestMerchant): Promise<string> {
+  const q = `nothing-like-${Math.random().toString(36).slice(2, 10)}`;
+  for (let i = 0; i < 2; i++) expect((await a.call('GET', `/v1/search?q=${q}`, { key: a.publishableKey })).status).toBe(200);
+  return q;
+}
+
 async function aKey(a: TestMerchant): Promise<string> {
   const res = await a.call('POST', '/v1/api-keys', { body: { kind: 'secret', name: 'tenancy' } });
   expect(res.status).toBe(201);
@@ -375,6 +381,9 @@ const fixtures: Record<string, Fixture> = {
   },
   getStoresReport: { kind: 'collection', setup: async (a) => ({ path: '/v1/analytics/stores', marker: await aLocation(a) }) },
   getLifecycleReport: { kind: 'collection', setup: async (a) => { await aConsumer(a); const mine = await a.call('GET', '/v1/analytics/lifecycle'); return { path: '/v1/analytics/lifecycle', marker: `"whole_history":${JSON.stringify(mine.body.whole_history)}` }; } },
+  // Product insight (issue 20): A's zero-result searches are in A's report only.
+  getInsightReport: { kind: 'collection', setup: async (a) => ({ path: '/v1/insight/report', marker: await aZeroResultQuery(a) }) },
+  exportInsightReportCsv: { kind: 'collection', setup: async (a) => ({ path: '/v1/insight/report.csv', marker: await aZeroResultQuery(a) }) },
   // Campaign analysis (issue 17): results of A's campaign; the analyses read the caller's own bank; geo-lift of A's store.
   getCampaignResults: {
     kind: 'item',

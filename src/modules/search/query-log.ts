@@ -59,3 +59,25 @@ export async function pruneQueryDays(db: AnyDb): Promise<number> {
   const res = await sql`delete from search_query_day where day < (now() at time zone 'utc')::date - ${query_days_kept}::int`.execute(db);
   return Number(res.numAffectedRows ?? 0n);
 }
+
+export interface ZeroResultQuery {
+  query: string;
+  /** Searches of the period that found nothing. */
+  zero_results: number;
+  /** All searches of the period for it (a later catalogue change may have answered some). */
+  searches: number;
+  /** Distinct days it found nothing. */
+  days: number;
+  last_at: Date;
+}
+
+/** The period's queries that found nothing, most often first (the product-insight report's first finding). */
+export async function zeroResultSummary(db: AnyDb, merchant_id: string, range: { from: string; to: string }, options: { min_zero_results: number; limit: number }): Promise<ZeroResultQuery[]> {
+  const rows = await sql<ZeroResultQuery>`
+    select query, sum(zero_results)::int as zero_results, sum(searches)::int as searches, count(*) filter (where zero_results > 0)::int as days, max(last_at) as last_at
+      from search_query_day
+     where merchant_id = ${merchant_id} and day between ${range.from}::date and ${range.to}::date
+     group by query having sum(zero_results) >= ${options.min_zero_results}
+     order by 2 desc, 1 limit ${options.limit}`.execute(db);
+  return rows.rows;
+}
