@@ -133,11 +133,11 @@ describe('planning a store chain from the console', () => {
     const open = rows((await secret('GET', '/v1/replenishment/suggestions?status=open&kind=purchase_order')).body);
     expect(open.length, 'the demo data gives a purchase-order suggestion').toBeGreaterThan(0);
     order = open[0];
-    const line = open[0].lines[0] as { variant_id: string; title: string; quantity: number };
+    const line = open[0].lines[0] as { variant_id: string; sku: string | null; title: string | null; quantity: number };
     const card = page.locator(`[data-testid="suggestion"][data-id="${order.id}"]`);
     await card.waitFor();
     const edited = line.quantity + 1;
-    await card.getByLabel(`Quantity of ${line.title}`).fill(String(edited));
+    await card.getByLabel(`Quantity of ${line.title ?? line.sku ?? line.variant_id}`).fill(String(edited));
     await card.getByRole('button', { name: /^Approve / }).click();
     await card.waitFor({ state: 'detached' });
     const approved = await eventually('the purchase order approved', async () => {

@@ -21,6 +21,7 @@ import {
   fetchSuggestions,
   fetchSuppliers,
   plan,
+  lineName,
   planKeys,
   receivePurchaseOrder,
   rejectSuggestion,
@@ -159,7 +160,7 @@ function SuggestionCard({ suggestion }: { suggestion: Suggestion }) {
         rows={suggestion.lines}
         rowKey={(l) => l.variant_id}
         columns={[
-          { label: t('inbox.product'), rowHeader: true, cell: (l: SuggestionLine) => <>{l.title}<div className="muted plan-small">{l.sku}</div></> },
+          { label: t('inbox.product'), rowHeader: true, cell: (l: SuggestionLine) => <>{lineName(l)}{l.title !== null && l.sku !== null && <div className="muted plan-small">{l.sku}</div>}</> },
           { label: t('why.available'), num: true, cell: (l) => f.number(l.why.available) },
           { label: t('why.onOrder'), num: true, cell: (l) => f.number(l.why.on_order) },
           { label: t('why.reorderPoint'), num: true, cell: (l) => f.number(Math.round(l.why.reorder_point)) },
@@ -177,7 +178,7 @@ function SuggestionCard({ suggestion }: { suggestion: Suggestion }) {
                   min={0}
                   step={1}
                   className="plan-qty"
-                  aria-label={t('inbox.quantityOf', { title: l.title })}
+                  aria-label={t('inbox.quantityOf', { title: lineName(l) })}
                   value={quantities[l.variant_id] ?? ''}
                   onChange={(e) => setQuantities({ ...quantities, [l.variant_id]: e.target.value })}
                 />
@@ -277,13 +278,14 @@ function PurchaseOrderCard({ order, supplier }: { order: PurchaseOrder; supplier
       <p className="muted">
         {t('orders.created', { at: f.dateTime(order.created_at) })}
         {order.expected_at !== null && ` · ${t('orders.expected', { at: f.dateTime(order.expected_at) })}`}
+        {order.total_minor !== undefined && currency !== undefined && ` · ${t('orders.total', { total: f.money(order.total_minor, currency) })}`}
       </p>
       <DataTable
         caption={t('orders.linesCaption', { title })}
         rows={order.lines}
         rowKey={(l) => l.variant_id}
         columns={[
-          { label: t('orders.sku'), rowHeader: true, cell: (l) => l.sku },
+          { label: t('inbox.product'), rowHeader: true, cell: (l) => <>{lineName(l)}{l.title != null && l.sku !== null && <div className="muted plan-small">{l.sku}</div>}</> },
           { label: t('orders.ordered'), num: true, cell: (l) => f.number(l.quantity) },
           { label: t('orders.received'), num: true, cell: (l) => f.number(l.received_quantity) },
           { label: t('orders.unitCost'), num: true, cell: (l) => (currency === undefined ? f.number(l.unit_cost_minor) : f.money(l.unit_cost_minor, currency)) },
@@ -297,7 +299,7 @@ function PurchaseOrderCard({ order, supplier }: { order: PurchaseOrder; supplier
                 max={l.quantity - l.received_quantity}
                 step={1}
                 className="plan-qty"
-                aria-label={t('orders.receiveNowOf', { sku: l.sku })}
+                aria-label={t('orders.receiveNowOf', { sku: lineName(l) })}
                 value={quantities[l.variant_id] ?? ''}
                 placeholder="0"
                 onChange={(e) => setQuantities({ ...quantities, [l.variant_id]: e.target.value })}

@@ -107,11 +107,16 @@ export interface Why {
 
 export interface SuggestionLine {
   variant_id: string;
-  sku: string;
-  title: string;
+  sku: string | null;
+  title: string | null;
   quantity: number;
+  /** What the plan suggested, before any edit. */
+  suggested_quantity?: number;
   why: Why;
 }
+
+/** A line's product as people read it: its title, else its SKU. */
+export const lineName = (line: { variant_id: string; sku: string | null; title?: string | null }) => line.title ?? line.sku ?? line.variant_id;
 
 export interface Suggestion {
   id: string;
@@ -122,6 +127,7 @@ export interface Suggestion {
   from_location_id: string | null;
   to_location_id: string;
   lines: SuggestionLine[];
+  reason?: string | null;
   created_at: string;
   decided_at: string | null;
   purchase_order_id: string | null;
@@ -133,10 +139,11 @@ export interface PurchaseOrder {
   supplier_id: string;
   location_id: string;
   status: 'approved' | 'partially_received' | 'received' | 'cancelled';
-  lines: { variant_id: string; sku: string; quantity: number; received_quantity: number; unit_cost_minor: number }[];
+  lines: { variant_id: string; sku: string | null; title?: string | null; quantity: number; received_quantity: number; unit_cost_minor: number }[];
   expected_at: string | null;
   created_at: string;
   currency?: string;
+  total_minor?: number;
 }
 
 export interface Supplier {
