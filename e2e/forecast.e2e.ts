@@ -153,7 +153,7 @@ describe('planning a store chain from the console', () => {
     const before = new Map<string, number>();
     for (const l of po.body.lines) before.set(l.variant_id, await onHand(l.variant_id));
     await openSection('Replenishment sections', 'Purchase orders', 'Replenishment');
-    await page.getByRole('link', { name: 'Purchase orders', current: 'page' }).waitFor();
+    await page.getByRole('navigation', { name: 'Replenishment sections' }).locator('a[aria-current="page"]', { hasText: 'Purchase orders' }).waitFor();
     const poCard = page.locator(`[data-testid="purchase-order"][data-id="${approved.purchase_order_id}"]`);
     await poCard.waitFor();
     expect(await unlabelledControls(page)).toEqual([]);

@@ -13,6 +13,7 @@ import { registerPerishablesCommands } from './cli-perishables.js';
 import { coreHandlers, coreJobs, coreMaintenance } from './jobs.js';
 import { perishablesMaintenance } from './jobs-perishables.js';
 import { perishablesEvents } from './events-perishables.js';
+import { coreEvents } from './events.js';
 import { coreMigrations } from './migrations.js';
 import { perishablesMigrations } from './migrations-perishables.js';
 import { registerCoreRoutes } from './routes.js';
@@ -29,6 +30,7 @@ export const replenishmentModule = defineModule({
   },
   handlers: (ctx) => coreHandlers(ctx),
   jobs: (ctx) => coreJobs(ctx),
+  webhookEvents: [...coreEvents, ...perishablesEvents],
   commands: [
     {
       name: 'replenish',
@@ -39,7 +41,6 @@ export const replenishmentModule = defineModule({
       },
     },
   ],
-  webhookEvents: [...perishablesEvents],
   scopes: [
     { name: 'replenishment:read', kind: 'secret', description: 'Read suppliers, suggestions, purchase orders, markdowns and stock health' },
     { name: 'replenishment:write', kind: 'secret', description: 'Manage suppliers and settings; approve, edit or reject suggestions; receive purchase orders' },
@@ -48,3 +49,5 @@ export const replenishmentModule = defineModule({
 
 export { replenishmentSettings, default_service_level, default_review_days, type ReplenishmentSetting } from './settings.js';
 export { markdownApproved, markdownSuggested } from './events-perishables.js';
+export { replenishmentSuggested, suggestionApproved, suggestionRejected, purchaseOrderCreated, purchaseOrderReceived } from './events.js';
+export { runPlan, type ForecastSource, type PlanSummary } from './plan.js';
