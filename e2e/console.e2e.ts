@@ -81,7 +81,7 @@ describe('the merchant console', () => {
     await page.getByLabel('Password').fill(demo.console_password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
-    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual(['Overview', 'Catalog', 'Stock', 'Orders', 'Fulfilment', 'Pickup desk', 'Local delivery', 'Stores', 'Shipments', 'Payouts', 'Promotions', 'Audiences', 'Campaigns', 'Consumers', 'Recommendations', 'Search', 'Mail', 'Settings']);
+    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual(['Overview', 'Catalog', 'Stock', 'Orders', 'Fulfilment', 'Pickup desk', 'Local delivery', 'Stores', 'Shipments', 'Payouts', 'Promotions', 'Audiences', 'Campaigns', 'Consumers', 'Recommendations', 'Search', 'Forecasts', 'Replenishment', 'Mail', 'Settings']);
   });
 
   it('shows sales, orders by state, top products, the A-I-P-L funnel and low stock on the overview', async () => {

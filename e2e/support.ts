@@ -25,7 +25,8 @@ export async function startE2eServer(extraEnv: Record<string, string> = {}): Pro
   let server: RunningServer | undefined;
   const env = { PORT: String(port), HOST: '127.0.0.1', OPENBOS_DATA_DIR: dataDir, OPENBOS_PG_PORT: String(pgPort), OPENBOS_RATE_LIMIT_PER_S: '0', ...extraEnv };
   try {
-    server = await startServer(env, 120_000);
+    // The first start seeds the demos, the forecast demo included (20 weeks of sales history and a forecast run).
+    server = await startServer(env, 240_000);
   } catch (error) {
     await rm(dataDir, { recursive: true, force: true });
     throw error;

@@ -39,6 +39,10 @@ const Consumers = lazy(() => import('./pages/consumers/Consumers'));
 const ConsumerDetail = lazy(() => import('./pages/consumers/ConsumerDetail'));
 const Recommendations = lazy(() => import('./pages/recs/Recommendations'));
 const SearchPage = lazy(() => import('./pages/search/SearchPage'));
+const Forecasts = lazy(() => import('./pages/planning/Forecasts'));
+const Replenishment = lazy(() => import('./pages/planning/Replenishment'));
+const StockHealth = lazy(() => import('./pages/planning/StockHealth'));
+const Insight = lazy(() => import('./pages/planning/Insight'));
 const Platform = lazy(() => import('./pages/platform/Platform'));
 const Settings = lazy(() => import('./pages/settings/Settings'));
 const Mail = lazy(() => import('./pages/mail/Mail'));
@@ -116,6 +120,10 @@ export function App() {
         <Route path="consumers/:profileId" element={page(<ConsumerDetail />)} />
         <Route path="recommendations" element={page(<Recommendations />)} />
         <Route path="search" element={page(<SearchPage />)} />
+        <Route path="forecasts" element={page(<Forecasts />)} />
+        <Route path="forecasts/insight" element={page(<Insight />)} />
+        <Route path="replenishment/health" element={page(<StockHealth />)} />
+        <Route path="replenishment/:section?" element={page(<Replenishment />)} />
         <Route path="mail" element={page(<Mail />)} />
         <Route path="mail/:mailId" element={page(<MailDetail />)} />
         <Route path="settings" element={page(<Settings />)} />

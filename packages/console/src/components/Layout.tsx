@@ -21,6 +21,8 @@ const sections = [
   { to: '/consumers', key: 'consumers', end: false },
   { to: '/recommendations', key: 'recommendations', end: false, scope: 'recs:read' },
   { to: '/search', key: 'search', end: false, scope: 'search:read' },
+  { to: '/forecasts', key: 'forecasts', end: false, scope: 'forecast:read' },
+  { to: '/replenishment', key: 'replenishment', end: false, scope: 'replenishment:read' },
   { to: '/mail', key: 'mail', end: false },
   { to: '/settings', key: 'settings', end: false },
   // The platform operator's desk, shown only to people of the operator's account.

@@ -3,7 +3,7 @@ export const common = {
   en: {
     appName: 'OpenBOS',
     skipToContent: 'Skip to content',
-    nav: { label: 'Main', overview: 'Overview', catalog: 'Catalog', stock: 'Stock', orders: 'Orders', fulfilment: 'Fulfilment', pickup: 'Pickup desk', localDelivery: 'Local delivery', stores: 'Stores', shipments: 'Shipments', payouts: 'Payouts', promotions: 'Promotions', audiences: 'Audiences', campaigns: 'Campaigns', consumers: 'Consumers', recommendations: 'Recommendations', search: 'Search', mail: 'Mail', settings: 'Settings', platform: 'Platform' },
+    nav: { label: 'Main', overview: 'Overview', catalog: 'Catalog', stock: 'Stock', orders: 'Orders', fulfilment: 'Fulfilment', pickup: 'Pickup desk', localDelivery: 'Local delivery', stores: 'Stores', shipments: 'Shipments', payouts: 'Payouts', promotions: 'Promotions', audiences: 'Audiences', campaigns: 'Campaigns', consumers: 'Consumers', recommendations: 'Recommendations', search: 'Search', forecasts: 'Forecasts', replenishment: 'Replenishment', mail: 'Mail', settings: 'Settings', platform: 'Platform' },
     language: 'Language',
     signOut: 'Sign out',
     signedInAs: 'Signed in as {{name}} ({{role}})',
@@ -91,7 +91,7 @@ export const common = {
   zh: {
     appName: 'OpenBOS',
     skipToContent: '跳到正文',
-    nav: { label: '主导航', overview: '概览', catalog: '商品', stock: '库存', orders: '订单', fulfilment: '履约', pickup: '自提柜台', localDelivery: '同城配送', stores: '门店', shipments: '运单', payouts: '结算', promotions: '促销', audiences: '人群', campaigns: '营销活动', consumers: '消费者', recommendations: '推荐', search: '搜索', mail: '邮件', settings: '设置', platform: '平台' },
+    nav: { label: '主导航', overview: '概览', catalog: '商品', stock: '库存', orders: '订单', fulfilment: '履约', pickup: '自提柜台', localDelivery: '同城配送', stores: '门店', shipments: '运单', payouts: '结算', promotions: '促销', audiences: '人群', campaigns: '营销活动', consumers: '消费者', recommendations: '推荐', search: '搜索', forecasts: '需求预测', replenishment: '补货', mail: '邮件', settings: '设置', platform: '平台' },
     language: '语言',
     signOut: '退出登录',
     signedInAs: '当前用户：{{name}}（{{role}}）',
