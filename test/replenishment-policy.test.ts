@@ -28,8 +28,8 @@ const store = (id: string) => ({ id, kind: 'store' as const, active: true });
 const warehouse = (id: string) => ({ id, kind: 'warehouse' as const, active: true });
 
 describe('replenishment policy', () => {
-  it('orders a store without a warehouse up to its order-up-to level, in whole packs, once at or below its reorder point', () => {
-    // 10 a day, sigma 2, lead 3, review 7: reorder point 30 + z·2·√10, order-up-to 100 + z·2·√10.
+  it('orders a store without a warehouse up to its order-up-to level, in whole packs, once below its reorder point', () => {
+    // 10 a day, sigma 2, lead 3, review 7: order-up-to 100 + z·2·√10, and under periodic review the reorder point is the same level.
     const safety = z95 * 2 * Math.sqrt(10);
     const plan = planReplenishment(input({ forecasts: [forecast('v1', 's1', 10, 2)], locations: [store('s1')], available: new Map([['v1|s1', 20]]), supply: new Map([['v1', supply({ pack_size: 12 })]]) }));
     expect(plan.transfers).toEqual([]);
@@ -37,16 +37,16 @@ describe('replenishment policy', () => {
     const line = plan.purchase_orders[0]!.lines[0]!;
     // Need 110.4 - 20 = 90.4 units: 8 packs of 12.
     expect(line.quantity).toBe(96);
-    expect(line.why.reorder_point).toBeCloseTo(30 + safety, 1);
+    expect(line.why.reorder_point).toBeCloseTo(100 + safety, 1);
     expect(line.why.order_up_to).toBeCloseTo(100 + safety, 1);
     expect(line.why.safety_stock).toBeCloseTo(safety, 1);
     expect(plan.purchase_orders[0]!.location_id).toBe('s1');
   });
 
   it('orders nothing above the reorder point, and counts what is on order in the position', () => {
-    const above = planReplenishment(input({ forecasts: [forecast('v1', 's1', 10, 2)], locations: [store('s1')], available: new Map([['v1|s1', 41]]) }));
+    const above = planReplenishment(input({ forecasts: [forecast('v1', 's1', 10, 2)], locations: [store('s1')], available: new Map([['v1|s1', 111]]) }));
     expect(above.purchase_orders).toEqual([]);
-    const covered = planReplenishment(input({ forecasts: [forecast('v1', 's1', 10, 2)], locations: [store('s1')], available: new Map([['v1|s1', 5]]), on_order: new Map([['v1|s1', 40]]) }));
+    const covered = planReplenishment(input({ forecasts: [forecast('v1', 's1', 10, 2)], locations: [store('s1')], available: new Map([['v1|s1', 5]]), on_order: new Map([['v1|s1', 106]]) }));
     expect(covered.purchase_orders).toEqual([]);
   });
 
@@ -59,7 +59,7 @@ describe('replenishment policy', () => {
   it('serves a store from the warehouse before buying, and the network orders to the warehouse only when its echelon is short', () => {
     const forecasts = [forecast('v1', 's1', 10, 2), forecast('v1', 's2', 10, 2)];
     const locations = [warehouse('w'), store('s1'), store('s2')];
-    const plenty = planReplenishment(input({ forecasts, locations, available: new Map([['v1|w', 500], ['v1|s1', 2], ['v1|s2', 60]]) }));
+    const plenty = planReplenishment(input({ forecasts, locations, available: new Map([['v1|w', 500], ['v1|s1', 2], ['v1|s2', 95]]) }));
     expect(plenty.purchase_orders).toEqual([]);
     expect(plenty.transfers).toHaveLength(1);
     const transfer = plenty.transfers[0]!;
@@ -81,8 +81,8 @@ describe('replenishment policy', () => {
     const plan = planReplenishment(input({ forecasts, locations: [store('s1'), store('s2')], available: new Map([['v1|s1', 0], ['v1|s2', 150]]) }));
     // s2's order-up-to is 100 (10 a day over 3 + 7 days, no uncertainty): it gives 50 of its 150; s1 needs 100.
     expect(plan.transfers).toEqual([{ from_location_id: 's2', to_location_id: 's1', lines: [expect.objectContaining({ variant_id: 'v1', quantity: 50 })] }]);
-    // With 50 coming in, s1 is above its reorder point (30): nothing to buy this time.
-    expect(plan.purchase_orders).toEqual([]);
+    // With 50 coming in, s1 is still 50 below its order-up-to level (periodic review: that is its reorder point): it buys the rest.
+    expect(plan.purchase_orders.map((p) => [p.location_id, p.lines.map((l) => l.quantity)])).toEqual([['s1', [50]]]);
   });
 
   it('orders perishables less, more often: reviewed daily, never above what sells within the shelf life', () => {

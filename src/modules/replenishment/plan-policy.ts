@@ -80,8 +80,9 @@ export function locationPolicy(mean: readonly number[], sigma: number, lead_time
   const perishable = setting.shelf_life_days !== null;
   const policy = policyFor({ mean, sigma, lead_time: lead_time_days, review: perishable ? 1 : setting.review_days, service_level: setting.service_level });
   if (!perishable) return policy;
-  const cap = Math.max(policy.reorder_point, Math.min(policy.order_up_to, sumOver(mean, setting.shelf_life_days!)));
-  return { ...policy, order_up_to: cap };
+  // Never more than sells within the shelf life, but always what the lead time needs.
+  const cap = Math.max(policy.lead_time_demand + policy.safety_stock, Math.min(policy.order_up_to, sumOver(mean, setting.shelf_life_days!)));
+  return { ...policy, reorder_point: Math.min(policy.reorder_point, cap), order_up_to: cap };
 }
 
 function whyOf(policy: Policy, available: number, on_order: number, setting: ReplenishmentSetting, lead_time_days: number): LineWhy {

@@ -55,16 +55,21 @@ export interface Policy {
   /** Expected demand over the lead time. */
   lead_time_demand: number;
   safety_stock: number;
-  /** Order when the inventory position (on hand + on order - reserved) falls to this or below. */
+  /** Order when the inventory position (on hand + on order - reserved) is below this (periodic review: the order-up-to level). */
   reorder_point: number;
   /** Order up to this inventory position. */
   order_up_to: number;
 }
 
 /**
- * Periodic review, order-up-to (R, S) with a reorder point: safety stock = z(service level) x
- * sigma x sqrt(lead time + review), reorder point = demand over the lead time + safety stock,
- * order-up-to = demand over lead time + review + safety stock.
+ * Periodic review, order-up-to (R, S): safety stock = z(service level) x sigma x sqrt(lead time +
+ * review); order-up-to = demand over lead time + review + safety stock. Under periodic review the
+ * risk period is the lead time plus the review: an order not placed at this review cannot arrive
+ * before the next review's lead time has passed, so the reorder point is the order-up-to level
+ * itself (every review whose position is below it orders; packs and minimum orders make the
+ * orders lumpier). A reorder point of lead-time demand + safety stock, right for continuous
+ * review, left stores short for most of a week: the evaluation's simulation measured an 82 % fill
+ * rate with it.
  */
 export function policyFor(input: PolicyInput): Policy {
   if (!(input.lead_time >= 0)) throw new RangeError('the lead time is negative');
@@ -83,15 +88,16 @@ export function policyFor(input: PolicyInput): Policy {
   };
   const lead_time_demand = sum(input.lead_time);
   const safety_stock = Math.max(0, z * input.sigma * Math.sqrt(input.lead_time + input.review));
-  return { lead_time_demand, safety_stock, reorder_point: lead_time_demand + safety_stock, order_up_to: sum(input.lead_time + input.review) + safety_stock };
+  const order_up_to = sum(input.lead_time + input.review) + safety_stock;
+  return { lead_time_demand, safety_stock, reorder_point: order_up_to, order_up_to };
 }
 
 /**
  * How much to order to bring `position` up to `order_up_to`, in whole packs and at least the
- * minimum order; 0 when the position is above the reorder point.
+ * minimum order; 0 when the position is at or above the reorder point.
  */
 export function orderQuantity(policy: Policy, position: number, supplier: { pack_size: number; min_order: number }): number {
-  if (position > policy.reorder_point) return 0;
+  if (position >= policy.reorder_point) return 0;
   const need = Math.max(0, policy.order_up_to - position);
   if (need <= 0) return 0;
   const pack = Math.max(1, supplier.pack_size);
