@@ -130,7 +130,9 @@ export function chooseForecast(series: Series, options: ChooseOptions): Choice {
   const { class: cls, adi, cv2 } = classify(series);
   const names = options.candidates ?? (cls === 'smooth' || cls === 'erratic' ? smoothCandidates : intermittentCandidates);
   const measure: Measure = cls === 'smooth' || cls === 'erratic' ? 'mase' : 'rmsse';
-  const plan = planBacktest(series, names.map((n) => models[n]), h, origins);
+  // Names come from callers (an API's query, a config): an unknown one is skipped, not thrown at.
+  const candidates = names.filter((n) => Object.hasOwn(models, n)).map((n) => models[n]);
+  const plan = planBacktest(series, candidates, h, origins);
   if (!plan) return { class: cls, adi, cv2, forecast: baseline(series, cls, h, level, 'too short to compare models'), backtest: {}, measure, origins: 0 };
   const { scores: backtest, pair } = runBacktest(series, plan, h, level, measure);
   const base = { class: cls, adi, cv2, backtest, measure, origins: plan.ends.length };
