@@ -233,6 +233,8 @@ describe('forecast engine: automatic choice', () => {
     expect(empty.forecast.fallback).toContain('none observed');
     // Nonsense options are replaced by the defaults rather than thrown at.
     expect(chooseForecast(daily([1, 0, 0, 2]), { h: Number.NaN, level: 7 }).forecast.level).toBe(0.8);
+    const unknown = chooseForecast(daily(repeat([5, 6, 7], 40)), { h: 3, candidates: ['naive', 'prophet' as never, 'ses'] });
+    expect(Object.keys(unknown.backtest).sort()).toEqual(['naive', 'ses']);
   });
 });
 

@@ -45,9 +45,9 @@ export function slice(series: Series, start: number, end: number, h: number): Se
   };
 }
 
-/** Whether `model` can be fitted on the first `length` periods: its minimum observed length, and two seasons for the seasonal ones. */
+/** Whether `model` can be fitted on `length` periods: its minimum observed length, and two seasons for seasonal naive. */
 function fits(model: Model, season: number, length: number, observed: number): boolean {
-  if ((model.name === 'seasonal_naive' || model.name === 'holt_winters') && !(season > 1 && length >= 2 * season)) return false;
+  if (model.name === 'seasonal_naive' && !(season > 1 && length >= 2 * season)) return false;
   return observed >= model.min_length(season);
 }
 

@@ -49,8 +49,9 @@ export function classify(series: Series): { class: DemandClass; adi: number; cv2
  * The average of two forecasts: means, bounds and sigmas averaged (the sigma an upper bound of the
  * average's). The average of the backtest's best two is a candidate too, taken when its backtest
  * error is lower than the best alone's. On the Walmart weekly sales (45 stores, the last 13 weeks
- * held out) it cut the automatic choice's MASE from 0.628 to 0.595 (seasonal naive: 0.824);
- * combining every series' best two scored 0.586, requiring a 2% gain 0.606.
+ * held out; measured with the engine as of the first ETS commit) it cut the automatic choice's
+ * MASE from 0.628 to 0.595 (seasonal naive: 0.824); combining every series' best two scored 0.586,
+ * requiring a 2% gain 0.606.
  */
 function average(a: Forecast, b: Forecast): Forecast {
   const h = a.mean.length;
@@ -130,7 +131,9 @@ export function chooseForecast(series: Series, options: ChooseOptions): Choice {
   const { class: cls, adi, cv2 } = classify(series);
   const names = options.candidates ?? (cls === 'smooth' || cls === 'erratic' ? smoothCandidates : intermittentCandidates);
   const measure: Measure = cls === 'smooth' || cls === 'erratic' ? 'mase' : 'rmsse';
-  const plan = planBacktest(series, names.map((n) => models[n]), h, origins);
+  // Names come from callers (an API's query, a config): an unknown one is skipped, not thrown at.
+  const candidates = names.filter((n) => Object.hasOwn(models, n)).map((n) => models[n]);
+  const plan = planBacktest(series, candidates, h, origins);
   if (!plan) return { class: cls, adi, cv2, forecast: baseline(series, cls, h, level, 'too short to compare models'), backtest: {}, measure, origins: 0 };
   const { scores: backtest, pair } = runBacktest(series, plan, h, level, measure);
   const base = { class: cls, adi, cv2, backtest, measure, origins: plan.ends.length };
