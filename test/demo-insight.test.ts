@@ -23,7 +23,7 @@ let demo: DemoCredentials;
 const config = testConfig(overrides);
 const key = (handle: string) => demo.merchants.find((m) => m.handle === handle)!.secret_key;
 
-async function report(handle: string): Promise<{ findings: { kind: string; title: string; evidence: any; size: { demand: number } }[]; took_ms: number }> {
+async function report(handle: string): Promise<{ findings: { kind: string; title: string; evidence: any; size: { demand: number }; score: number }[]; took_ms: number }> {
   const res = await platform.app.request('/v1/insight/report?days=30', { headers: { authorization: `Bearer ${key(handle)}` } });
   expect(res.status).toBe(200);
   return (await res.json()) as never;
