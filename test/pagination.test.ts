@@ -15,6 +15,9 @@ import { createTestPlatform, type TestMerchant, type TestPlatform } from './supp
 import { operatorSession } from './support/operator.js';
 import { markOrderPaid } from './support/orders.js';
 import { aFreeInStoreSale } from './support/instore.js';
+import { aForecastOf } from './support/forecast.js';
+import { runForecast } from '../src/modules/forecast/index.js';
+import { newId } from '../src/kernel/ids.js';
 import { samplingCampaignBody, wireAllProfilesAudience } from './support/sampling.js';
 import { ensureAccount } from '../src/modules/ledger/index.js';
 import { aDevice, aDisputeRow, anOpenSession, anUnattendedStore } from './support/unattended.js';
@@ -345,8 +348,32 @@ const fixtures: Record<string, ListFixture> = {
         await sql`update rec_training set status = 'failed', finished_at = now(), error = 'paging' where merchant_id = ${m.id} and id = ${res.body.id as string}`.execute(platform.database.db);
       },
     }),
+  },  listForecastRuns: {
+    setup: async (m) => ({
+      path: '/v1/forecast/runs',
+      // One run at a time per brand: each added run is asked for, then ends (as a failed run).
+      add: async () => {
+        const res = await m.call('POST', '/v1/forecast/runs', { body: {} });
+        expect(res.status, res.text).toBe(202);
+        await sql`update forecast_run set status = 'failed', finished_at = now(), error = 'paging' where merchant_id = ${m.id} and id = ${res.body.id as string}`.execute(platform.database.db);
+      },
+    }),
   },
   listMarkdowns: { setup: async (m) => ({ path: '/v1/replenishment/markdowns', add: async () => void (await anOpenMarkdown(platform.database.db, m)) }) },
+  listForecastSeries: {
+    setup: async (m) => {
+      const { run_id } = await aForecastOf(platform.database.db, m, runForecast);
+      return {
+        path: '/v1/forecast/series',
+        keyOf: (row: Record<string, unknown>) => `${String(row.location_id)}/${String(row.variant_id)}`,
+        // A series of the current run (as if the run had forecast one more variant at one more store).
+        add: async () =>
+          void (await sql`insert into forecast_series (merchant_id, run_id, variant_id, location_id, class, model, sigma, adi, cv2, history_days)
+            values (${m.id}, ${run_id}, ${newId('var')}, ${newId('loc')}, 'smooth', 'naive', 1, 1, 0, 7)`.execute(platform.database.db)),
+      };
+    },
+  },
+
 };
 
 const pagedCampaign = { name: 'Paging', entry: { kind: 'event', event: 'Signed Up' }, steps: [{ kind: 'wait', days: 1 }] };

@@ -13,6 +13,8 @@ import { createTestPlatform, type TestConsoleSession, type TestMerchant, type Te
 import { autoConfirm, markOrderPaid } from './support/orders.js';
 import { aConsumerCode, aMember, someLevels } from './support/membership.js';
 import { aFreeInStoreSale } from './support/instore.js';
+import { aForecastOf } from './support/forecast.js';
+import { runForecast } from '../src/modules/forecast/index.js';
 import { aSamplingCampaign, samplingCampaignBody, wireAllProfilesAudience } from './support/sampling.js';
 import { aDisputeRow, anOpenSession, anUnattendedStore, shelfEvent } from './support/unattended.js';
 import { anOpenMarkdown } from './support/perishables.js';
@@ -566,6 +568,14 @@ const fixtures: Record<string, Fixture> = {
   deleteSearchSynonyms: { kind: 'item', setup: async (a) => { const id = await aSynonymGroup(a); return { path: `/v1/search/synonyms/${id}`, marker: id, readBack: '/v1/search/synonyms?limit=100' }; } },
   listSearchZeroResults: { kind: 'collection', setup: async (a) => ({ path: '/v1/search/zero-results?limit=100', marker: await aMissedQuery(a) }) },
   listSearchQueries: { kind: 'collection', setup: async (a) => ({ path: '/v1/search/queries?limit=100', marker: await aMissedQuery(a) }) },
+  // Forecasting (issue 20): A's runs, series, summary and history are never B's; B naming A's variant or store finds nothing.
+  requestForecastRun: { kind: 'own', request: { path: '/v1/forecast/runs', body: {} } },
+  listForecastRuns: { kind: 'collection', setup: async (a) => ({ path: '/v1/forecast/runs?limit=100', marker: (await aForecastOf(platform.database.db, a, runForecast)).run_id }) },
+  getForecastRun: { kind: 'item', setup: async (a) => { const { run_id } = await aForecastOf(platform.database.db, a, runForecast); return { path: `/v1/forecast/runs/${run_id}`, marker: run_id }; } },
+  listForecastSeries: { kind: 'collection', setup: async (a) => ({ path: '/v1/forecast/series?limit=100', marker: (await aForecastOf(platform.database.db, a, runForecast)).variant_id }) },
+  getForecastSeries: { kind: 'item', setup: async (a) => { const f = await aForecastOf(platform.database.db, a, runForecast); return { path: `/v1/forecast/series/${f.variant_id}/${f.location_id}`, marker: f.variant_id }; } },
+  getForecastSummary: { kind: 'item', setup: async (a) => { const f = await aForecastOf(platform.database.db, a, runForecast); return { path: '/v1/forecast/summary', marker: f.location_id }; } },
+  importForecastHistory: { kind: 'item', setup: async (a) => { const f = await aForecastOf(platform.database.db, a, runForecast); return { path: '/v1/forecast/history', body: { rows: [{ date: '2026-01-05', variant_id: f.variant_id, location_id: f.location_id, units: 999 }] }, marker: f.variant_id, readBack: `/v1/forecast/series/${f.variant_id}/${f.location_id}?history_days=730` }; } },
 };
 
 /** Recommendations see a product created a moment ago (a server catches up on the catalog's event; here, at once). */

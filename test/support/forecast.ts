@@ -50,3 +50,23 @@ export async function aMovementAt(db: AnyDb, merchant_id: string, location_id: s
   await sql`insert into stock_movement (merchant_id, id, variant_id, location_id, reason, on_hand_delta, reserved_delta, created_at)
     values (${merchant_id}, ${`stm_${unique()}`}, ${variant_id}, ${location_id}, ${on_hand_delta > 0 ? 'receipt' : 'adjustment'}, ${on_hand_delta}, 0, ${at})`.execute(db);
 }
+
+const utcDay = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
+
+/**
+ * A brand's current forecast of one new variant at one new store: 28 days of imported history
+ * (from two days ago back: a day that is over in any time zone), then a run to its end.
+ */
+export async function aForecastOf(db: AnyDb, m: TestMerchant, run: (db: AnyDb, run_id: string) => Promise<unknown>): Promise<{ variant_id: string; location_id: string; run_id: string }> {
+  const location_id = await aRegionalLocation(m, 'store', 'Shanghai');
+  const variant_id = await aVariant(m);
+  const rows = Array.from({ length: 28 }, (_, i) => ({ date: utcDay(i + 2), variant_id, location_id, units: 5 + (i % 7) }));
+  const imported = await m.call('POST', '/v1/forecast/history', { body: { rows } });
+  expect(imported.status, imported.text).toBe(200);
+  const asked = await m.call('POST', '/v1/forecast/runs', { body: { horizon_days: 14 } });
+  expect(asked.status, asked.text).toBe(202);
+  await run(db, asked.body.id as string);
+  const got = await m.call('GET', `/v1/forecast/runs/${asked.body.id as string}`);
+  expect(got.body.status, got.text).toBe('succeeded');
+  return { variant_id, location_id, run_id: asked.body.id as string };
+}

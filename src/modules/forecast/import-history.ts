@@ -58,12 +58,12 @@ export async function importHistory(db: AnyDb, merchant_id: string, rows: readon
     const variant = row.sku !== undefined ? variantBySku.get(row.sku) : variantIds.has(row.variant_id!) ? row.variant_id : undefined;
     if (variant === undefined) {
       if (row.sku !== undefined) throw row422('unknown_sku', i, `no variant of the brand has the SKU ${row.sku}`);
-      throw problems.notFound(`The variant ${row.variant_id} (row ${i + 1})`);
+      throw problems.notFound(`The variant of row ${i + 1}`);
     }
     const location = row.location_code !== undefined ? locationByCode.get(row.location_code) : locationIds.has(row.location_id!) ? row.location_id : undefined;
     if (location === undefined) {
       if (row.location_code !== undefined) throw row422('unknown_location', i, `the brand has no location with the code ${row.location_code}`);
-      throw problems.notFound(`The location ${row.location_id} (row ${i + 1})`);
+      throw problems.notFound(`The location of row ${i + 1}`);
     }
     const key = `${variant}\u0000${location}\u0000${row.date}`;
     if (seen.has(key)) throw row422('duplicate_day', i, `the import names ${row.sku ?? row.variant_id} at ${row.location_code ?? row.location_id} on ${row.date} twice`);
