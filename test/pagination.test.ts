@@ -9,6 +9,7 @@ import { queueMail } from '../src/modules/mail/index.js';
 import { page_size_max } from '../src/kernel/http/pagination.js';
 import { runPayouts, testCards, TestPaymentProvider, testProviderSecret } from '../src/modules/payments/index.js';
 import { version } from '../src/platform/app.js';
+import { runPlan } from '../src/modules/replenishment/index.js';
 import { aLocation, aStockedItem, buy } from './support/commerce.js';
 import { aMember } from './support/membership.js';
 import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
@@ -108,6 +109,37 @@ const fixtures: Record<string, ListFixture> = {
     }),
   },
   listLocations: { setup: async (m) => ({ path: '/v1/locations', add: async () => void (await aLocation(m)) }) },
+  // Replenishment (issue 20).
+  listSuppliers: { setup: async (m) => ({ path: '/v1/suppliers', add: async () => void (await created(m.call('POST', '/v1/suppliers', { body: { name: 'Paging', currency: 'CNY', lead_time_days: 2 } }))) }) },
+  listSupplierItems: {
+    setup: async (m) => {
+      const supplier = await created(m.call('POST', '/v1/suppliers', { body: { name: 'Paging', currency: 'CNY', lead_time_days: 2 } }));
+      const add = async () => void (await created(m.call('PUT', `/v1/suppliers/${String(supplier.body.id)}/items/${(await aStockedItem(m, { units: 0 })).variant_id}`, { body: { unit_cost_minor: 1 } }), 200));
+      return { path: `/v1/suppliers/${String(supplier.body.id)}/items`, add, keyOf: (row) => String(row.variant_id) };
+    },
+  },
+  listReplenishmentSettings: {
+    setup: async (m) => ({ path: '/v1/replenishment/settings', add: async () => void (await created(m.call('PUT', `/v1/replenishment/settings/${(await aStockedItem(m, { units: 0 })).variant_id}`, { body: { service_level: 0.9 } }), 200)), keyOf: (row) => String(row.variant_id) }),
+  },
+  listReplenishmentSuggestions: {
+    setup: async (m) => {
+      // Each plan sees a new store short of what the warehouse holds: a new suggestion; the earlier ones are superseded, still listed.
+      const { variant_id } = await aStockedItem(m, { units: 1_000 });
+      const mean = Array.from({ length: 28 }, () => 1);
+      const add = async () => {
+        const store = await aLocation(m, 'store');
+        await runPlan(platform.database.db, m.id, { forecasts: () => Promise.resolve([{ variant_id, location_id: store, run_id: 'frun_paging', start_date: '2026-12-07', mean, lower: mean, upper: mean, level: 0.8, sigma: 1, class: 'smooth', model: 'ses', fallback: null }]) });
+      };
+      return { path: '/v1/replenishment/suggestions', add };
+    },
+  },
+  listPurchaseOrders: {
+    setup: async (m) => {
+      const { variant_id, location_id } = await aStockedItem(m, { units: 0 });
+      const supplier = await created(m.call('POST', '/v1/suppliers', { body: { name: 'Paging', currency: 'CNY', lead_time_days: 2 } }));
+      return { path: '/v1/purchase-orders', add: async () => void (await created(m.call('POST', '/v1/purchase-orders', { body: { supplier_id: supplier.body.id, location_id, lines: [{ variant_id, quantity: 1, unit_cost_minor: 5 }] } }))) };
+    },
+  },
   // Search (issue 19): results page by relevance (score, preference, product ID), a keyset too.
   searchProducts: {
     setup: async (m) => {

@@ -7,6 +7,7 @@ import { queueMail } from '../src/modules/mail/index.js';
 import { attributionSecret, flushServed, issueToken, recordServed } from '../src/modules/attribution/index.js';
 import { runPayouts, testCards, testProviderSecret, TestPaymentProvider } from '../src/modules/payments/index.js';
 import { servingStates } from '../src/modules/recs/index.js';
+import { runPlan } from '../src/modules/replenishment/index.js';
 import { aLocation as shopLocation, aStockedItem, buy } from './support/commerce.js';
 import { Secret, TOTP } from 'otpauth';
 import { createTestPlatform, type TestConsoleSession, type TestMerchant, type TestPlatform } from './support/platform.js';
@@ -568,6 +569,39 @@ const fixtures: Record<string, Fixture> = {
   deleteSearchSynonyms: { kind: 'item', setup: async (a) => { const id = await aSynonymGroup(a); return { path: `/v1/search/synonyms/${id}`, marker: id, readBack: '/v1/search/synonyms?limit=100' }; } },
   listSearchZeroResults: { kind: 'collection', setup: async (a) => ({ path: '/v1/search/zero-results?limit=100', marker: await aMissedQuery(a) }) },
   listSearchQueries: { kind: 'collection', setup: async (a) => ({ path: '/v1/search/queries?limit=100', marker: await aMissedQuery(a) }) },
+  // Replenishment (issue 20): suppliers, settings, suggestions, purchase orders.
+  createSupplier: { kind: 'own', request: { path: '/v1/suppliers', body: { name: 'Own supplier', currency: 'CNY', lead_time_days: 3 } } },
+  listSuppliers: { kind: 'collection', setup: async (a) => ({ path: '/v1/suppliers?limit=100', marker: (await aSupplierItem(a)).supplier_id }) },
+  getSupplier: { kind: 'item', setup: async (a) => { const { supplier_id } = await aSupplierItem(a); return { path: `/v1/suppliers/${supplier_id}`, marker: supplier_id }; } },
+  updateSupplier: { kind: 'item', setup: async (a) => { const { supplier_id } = await aSupplierItem(a); return { path: `/v1/suppliers/${supplier_id}`, body: { status: 'archived' }, marker: supplier_id }; } },
+  putSupplierItem: { kind: 'item', setup: async (a) => { const { supplier_id, variant_id } = await aSupplierItem(a); return { path: `/v1/suppliers/${supplier_id}/items/${variant_id}`, body: { unit_cost_minor: 1 }, marker: supplier_id, readBack: `/v1/suppliers/${supplier_id}/items` }; } },
+  listSupplierItems: { kind: 'item', setup: async (a) => { const { supplier_id } = await aSupplierItem(a); return { path: `/v1/suppliers/${supplier_id}/items`, marker: supplier_id }; } },
+  deleteSupplierItem: { kind: 'item', setup: async (a) => { const { supplier_id, variant_id } = await aSupplierItem(a); return { path: `/v1/suppliers/${supplier_id}/items/${variant_id}`, marker: supplier_id, readBack: `/v1/suppliers/${supplier_id}/items` }; } },
+  putReplenishmentSetting: { kind: 'item', setup: async (a) => { const { variant_id } = await aStockedItem(a); return { path: `/v1/replenishment/settings/${variant_id}`, body: { service_level: 0.5 }, marker: variant_id, readBack: '/v1/replenishment/settings' }; } },
+  listReplenishmentSettings: {
+    kind: 'collection',
+    setup: async (a) => {
+      const { variant_id } = await aStockedItem(a);
+      expect((await a.call('PUT', `/v1/replenishment/settings/${variant_id}`, { body: { service_level: 0.9 } })).status).toBe(200);
+      return { path: '/v1/replenishment/settings?limit=100', marker: variant_id };
+    },
+  },
+  planReplenishment: { kind: 'own', request: { path: '/v1/replenishment/plan', body: {} } },
+  listReplenishmentSuggestions: { kind: 'collection', setup: async (a) => ({ path: '/v1/replenishment/suggestions?limit=100', marker: (await aReplenishmentSuggestion(a)).id }) },
+  getReplenishmentSuggestion: suggestionItem(''),
+  approveReplenishmentSuggestion: suggestionItem('/approve', {}),
+  rejectReplenishmentSuggestion: suggestionItem('/reject', { reason: 'hijacked' }),
+  createPurchaseOrder: {
+    kind: 'item',
+    setup: async (a) => {
+      const { supplier_id, variant_id, location_id } = await aSupplierItem(a);
+      return { path: '/v1/purchase-orders', body: { supplier_id, location_id, lines: [{ variant_id, quantity: 3 }] }, marker: supplier_id, readBack: `/v1/suppliers/${supplier_id}` };
+    },
+  },
+  listPurchaseOrders: { kind: 'collection', setup: async (a) => ({ path: '/v1/purchase-orders?limit=100', marker: await aPurchaseOrder(a) }) },
+  getPurchaseOrder: purchaseOrderItem(''),
+  receivePurchaseOrder: purchaseOrderItem('/receive', {}),
+  cancelPurchaseOrder: purchaseOrderItem('/cancel'),
   // Forecasting (issue 20): A's runs, series, summary and history are never B's; B naming A's variant or store finds nothing.
   requestForecastRun: { kind: 'own', request: { path: '/v1/forecast/runs', body: {} } },
   listForecastRuns: { kind: 'collection', setup: async (a) => ({ path: '/v1/forecast/runs?limit=100', marker: (await aForecastOf(platform.database.db, a, runForecast)).run_id }) },
@@ -577,6 +611,43 @@ const fixtures: Record<string, Fixture> = {
   getForecastSummary: { kind: 'item', setup: async (a) => { const f = await aForecastOf(platform.database.db, a, runForecast); return { path: '/v1/forecast/summary', marker: f.location_id }; } },
   importForecastHistory: { kind: 'item', setup: async (a) => { const f = await aForecastOf(platform.database.db, a, runForecast); return { path: '/v1/forecast/history', body: { rows: [{ date: '2026-01-05', variant_id: f.variant_id, location_id: f.location_id, units: 999 }] }, marker: f.variant_id, readBack: `/v1/forecast/series/${f.variant_id}/${f.location_id}?history_days=730` }; } },
 };
+
+/** A's supplier supplying one of A's variants stocked at A's warehouse. */
+async function aSupplierItem(a: TestMerchant): Promise<{ supplier_id: string; variant_id: string; location_id: string }> {
+  const { variant_id, location_id } = await aStockedItem(a);
+  const supplier = await a.call('POST', '/v1/suppliers', { body: { name: 'Supplier of A', currency: 'CNY', lead_time_days: 4 } });
+  expect(supplier.status, supplier.text).toBe(201);
+  const item = await a.call('PUT', `/v1/suppliers/${supplier.body.id}/items/${variant_id}`, { body: { unit_cost_minor: 100, pack_size: 6 } });
+  expect(item.status, item.text).toBe(200);
+  return { supplier_id: supplier.body.id as string, variant_id, location_id };
+}
+
+/** A's open suggestion: A's store runs short of what A's warehouse holds (the forecast is injected). */
+async function aReplenishmentSuggestion(a: TestMerchant): Promise<{ id: string }> {
+  const { variant_id, location_id } = await aSupplierItem(a);
+  const store = await shopLocation(a, 'store');
+  const mean = Array.from({ length: 28 }, () => 2);
+  await runPlan(platform.database.db, a.id, { forecasts: () => Promise.resolve([{ variant_id, location_id: store, run_id: 'frun_tenancy', start_date: '2026-12-07', mean, lower: mean, upper: mean, level: 0.8, sigma: 1, class: 'smooth', model: 'ses', fallback: null }]) });
+  const open = await a.call('GET', '/v1/replenishment/suggestions?status=open&kind=transfer&limit=100');
+  const found = (open.body.data as { id: string; from_location_id: string; to_location_id: string }[]).find((s) => s.from_location_id === location_id && s.to_location_id === store);
+  expect(found).toBeDefined();
+  return { id: found!.id };
+}
+
+function suggestionItem(suffix: string, body?: unknown): Fixture {
+  return { kind: 'item', setup: async (a) => { const { id } = await aReplenishmentSuggestion(a); return { path: `/v1/replenishment/suggestions/${id}${suffix}`, body, marker: id, readBack: `/v1/replenishment/suggestions/${id}` }; } };
+}
+
+async function aPurchaseOrder(a: TestMerchant): Promise<string> {
+  const { supplier_id, variant_id, location_id } = await aSupplierItem(a);
+  const res = await a.call('POST', '/v1/purchase-orders', { body: { supplier_id, location_id, lines: [{ variant_id, quantity: 12 }] } });
+  expect(res.status, res.text).toBe(201);
+  return res.body.id as string;
+}
+
+function purchaseOrderItem(suffix: string, body?: unknown): Fixture {
+  return { kind: 'item', setup: async (a) => { const id = await aPurchaseOrder(a); return { path: `/v1/purchase-orders/${id}${suffix}`, body, marker: id, readBack: `/v1/purchase-orders/${id}` }; } };
+}
 
 /** Recommendations see a product created a moment ago (a server catches up on the catalog's event; here, at once). */
 function recsFresh(): string {

@@ -67,7 +67,7 @@ export async function createPurchaseOrder(trx: AnyTrx, merchant_id: string, inpu
   if (new Set(variant_ids).size !== variant_ids.length) throw problems.unprocessable('duplicate_lines', 'Each variant may appear on one line only');
   const owned = await existingVariants(trx, merchant_id, variant_ids);
   const missing = variant_ids.find((v) => !owned.has(v));
-  if (missing !== undefined) throw problems.notFound(`The variant ${missing}`);
+  if (missing !== undefined) throw problems.notFound("A line’s variant");
   const items = new Map((await t(trx).selectFrom('supplier_item').selectAll().where('merchant_id', '=', merchant_id).where('supplier_id', '=', supplier.id).where('variant_id', 'in', variant_ids).execute()).map((i) => [i.variant_id, i]));
   const costOf = (l: NewPurchaseOrder['lines'][number]) => {
     if (l.unit_cost_minor !== undefined) return BigInt(l.unit_cost_minor);
@@ -180,4 +180,9 @@ export async function onOrder(db: AnyDb, merchant_id: string): Promise<Map<strin
     .groupBy(['l.variant_id', 'o.location_id'])
     .execute();
   return new Map(rows.map((r) => [`${r.variant_id}|${r.location_id}`, r.units]));
+}
+
+/** Whose purchase order this is, for the command line, which names it by ID alone. */
+export async function purchaseOrderMerchant(db: AnyDb, id: string): Promise<string | undefined> {
+  return (await t(db).selectFrom('purchase_order').select('merchant_id').where('id', '=', id).executeTakeFirst())?.merchant_id;
 }
