@@ -12,6 +12,8 @@ import { stockHealth, type HealthSources } from '../src/modules/replenishment/st
 import { aLocation, aStockedItem } from './support/commerce.js';
 import { aRegionalLocation, inShanghai, shanghaiDay } from './support/forecast.js';
 import { runForecast } from '../src/modules/forecast/index.js';
+import { pino } from 'pino';
+import { runPerishablesDemo } from '../src/platform/demo-perishables.js';
 import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
 
 const today = '2026-12-06';
@@ -260,5 +262,34 @@ describe('with the forecast module’s current forecast', () => {
     expect(md).toMatchObject({ variant_id: item.variant_id, expires_on: addDays(shanghaiDay(0), 2), expiring_units: 30 });
     expect(md!.expected_unsold_units).toBeGreaterThanOrEqual(17);
     expect(md!.percent_off).toBeGreaterThanOrEqual(20);
+  });
+});
+
+describe('the perishables demo', () => {
+  it('gives the fresh range shelf lives and leaves People’s Square with an open strawberry markdown and expected waste', async () => {
+    const m = await platform.merchant();
+    await inShanghai(db, m);
+    const store = await aRegionalLocation(m, 'store', 'Shanghai', 'ST-PEOPLES-SQ');
+    const product = async (title: string, sku: string) => {
+      const res = await m.call('POST', '/v1/products', { body: { title, status: 'published', variants: [{ sku, prices: [{ currency: 'CNY', amount_minor: 1_990 }] }] } });
+      expect(res.status, res.text).toBe(201);
+      return res.body.variants[0].id as string;
+    };
+    const strawberries = await product('Strawberries 500 g', 'FRESH-STRAWBERRY');
+    const water = await product('Spring water 550ml', 'WATER-550');
+    const rows = [];
+    for (let d = 56; d >= 1; d--) rows.push({ date: shanghaiDay(d), variant_id: strawberries, location_id: store, units: 5 }, { date: shanghaiDay(d), variant_id: water, location_id: store, units: 8 });
+    expect((await m.call('POST', '/v1/forecast/history', { body: { rows } })).status).toBe(200);
+    const asked = await m.call('POST', '/v1/forecast/runs', { body: {} });
+    expect((await runForecast(db, asked.body.id as string))?.status).toBe('succeeded');
+
+    await runPerishablesDemo(platform.app, platform.ctx, { merchants: [{ handle: 'demo-mart', merchant_id: m.id, secret_key: m.secretKey, publishable_key: m.publishableKey, console_email: '', console_password: '' }] }, pino({ level: 'silent' }));
+
+    const settings = await m.call('GET', '/v1/replenishment/settings?limit=100');
+    expect(settings.body.data).toEqual([expect.objectContaining({ variant_id: strawberries, shelf_life_days: 3 })]);
+    const open = await m.call('GET', '/v1/replenishment/markdowns?status=open');
+    expect(open.body.data).toEqual([expect.objectContaining({ variant_id: strawberries, location_id: store, status: 'open' })]);
+    const health = await m.call('GET', `/v1/replenishment/health?location_id=${store}`);
+    expect(health.body.stores[0].totals.expected_waste_units).toBeGreaterThan(0);
   });
 });

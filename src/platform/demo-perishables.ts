@@ -1,7 +1,7 @@
 /**
  * The perishables demo on the first start (owner: perishables helper), after the forecast and
- * replenishment demos: demo-mart's fresh range gets shelf lives (the replenishment settings
- * route), People's Square takes in more strawberries (or milk) than its forecast sells before
+ * replenishment demos: demo-mart's fresh range has shelf lives (those the replenishment demo set,
+ * and ours by SKU or title for the rest, through the replenishment settings route), People's Square takes in more strawberries (or milk) than its forecast sells before
  * they expire, and markdowns are computed, so the first start shows an open markdown and stock
  * health with expected waste.
  */
@@ -59,11 +59,11 @@ export async function runPerishablesDemo(app: App, _ctx: ModuleContext, credenti
   }
   if (fresh.length === 0) return logger.warn('perishables demo: demo-mart has no fresh products to give a shelf life');
 
-  // Keep the service level and review period the replenishment demo may have set; only the shelf life is this demo's.
-  const existing = new Map<string, { service_level: number; review_days: number }>();
+  // The replenishment demo sets the range it plans (shelf lives included): keep what it set, fill in only what has no shelf life.
+  const existing = new Map<string, { service_level: number; review_days: number; shelf_life_days: number | null }>();
   let after: string | null = null;
   for (let page = 0; page < product_pages_max; page++) {
-    const res: Call<Page<{ variant_id: string; service_level: number; review_days: number }>> = await call('GET', `/v1/replenishment/settings?limit=100${after === null ? '' : `&cursor=${encodeURIComponent(after)}`}`);
+    const res: Call<Page<{ variant_id: string; service_level: number; review_days: number; shelf_life_days: number | null }>> = await call('GET', `/v1/replenishment/settings?limit=100${after === null ? '' : `&cursor=${encodeURIComponent(after)}`}`);
     if (res.status !== 200 || res.body === null) break;
     for (const s of res.body.data) existing.set(s.variant_id, s);
     after = res.body.next_cursor;
@@ -71,6 +71,10 @@ export async function runPerishablesDemo(app: App, _ctx: ModuleContext, credenti
   }
   for (const item of fresh) {
     const kept = existing.get(item.variant_id);
+    if (kept?.shelf_life_days != null) {
+      item.shelf_life_days = kept.shelf_life_days;
+      continue;
+    }
     const set = await call('PUT', `/v1/replenishment/settings/${item.variant_id}`, { service_level: kept?.service_level ?? 0.95, review_days: kept?.review_days ?? 1, shelf_life_days: item.shelf_life_days });
     if (set.status >= 300) return logger.warn({ status: set.status, problem: set.body }, 'perishables demo: could not set a shelf life');
   }
