@@ -172,6 +172,20 @@ describe('the product-insight report', () => {
     expect((await brand.call('GET', '/v1/insight/report?days=abc')).status).toBe(400);
     expect((await brand.call('GET', '/v1/insight/report', { key: brand.publishableKey })).status).toBe(403);
   });
+
+  it('counts what approved purchase orders will bring a store as supply: an order that covers the shortfall ends the finding', async () => {
+    const supplier = await brand.call('POST', '/v1/suppliers', { body: { name: 'Busy goods', currency: 'CNY', lead_time_days: 2 } });
+    expect(supplier.status, supplier.text).toBe(201);
+    const partial = await brand.call('POST', '/v1/purchase-orders', { body: { supplier_id: supplier.body.id, location_id: store_short, lines: [{ variant_id: items.busy!.variant_id, quantity: 8, unit_cost_minor: 100 }] } });
+    expect(partial.status, partial.text).toBe(201);
+    // 20 wanted against 2 there and 8 coming: still short, by 10.
+    const after = (await report(brand)).findings.find((f) => f.kind === 'store_shortfall' && f.evidence.location.id === store_short);
+    expect(after?.size).toEqual({ demand: 20, supply: 10, ratio: 2 });
+    expect(after?.evidence).toMatchObject({ on_order: 8, items: [{ available: 2, on_order: 8, shortfall: 10 }] });
+    const rest = await brand.call('POST', '/v1/purchase-orders', { body: { supplier_id: supplier.body.id, location_id: store_short, lines: [{ variant_id: items.busy!.variant_id, quantity: 20, unit_cost_minor: 100 }] } });
+    expect(rest.status, rest.text).toBe(201);
+    expect((await report(brand)).findings.some((f) => f.kind === 'store_shortfall' && f.evidence.location.id === store_short)).toBe(false);
+  });
 });
 
 describe('attribute pairs', () => {

@@ -3,6 +3,7 @@ import type { AnyDb } from '../../kernel/db.js';
 import { currentForecasts, salesHistory } from '../forecast/index.js';
 import { listLocations, type Location } from '../locations/index.js';
 import { soldStatuses } from '../orders/index.js';
+import { unitsOnOrder } from '../replenishment/index.js';
 import { round2, scoreOf, type Finding } from './findings.js';
 
 /** Days ahead a store's demand is weighed against what it holds. */
@@ -23,6 +24,8 @@ interface Item {
   demand: number;
   sold: number;
   available: number;
+  /** On approved purchase orders delivered to this store, not yet received. */
+  on_order: number;
   stockout_days: number | null;
 }
 
@@ -45,7 +48,7 @@ export async function placeFindings(db: AnyDb, merchant_id: string, window: { da
   if (stores.length === 0) return [];
   const store_ids = stores.map((s) => s.id);
   const since = new Date(window.now.getTime() - window.days * 86_400_000);
-  const [forecasts, sold, stock, history] = await Promise.all([
+  const [forecasts, sold, stock, history, ordered] = await Promise.all([
     currentForecasts(db, merchant_id, { location_ids: store_ids }),
     sql<{ variant_id: string; location_id: string; units: number }>`
       select l.variant_id, o.location_id, sum(l.quantity)::int as units
@@ -56,6 +59,7 @@ export async function placeFindings(db: AnyDb, merchant_id: string, window: { da
       select variant_id, location_id, greatest(on_hand - reserved, 0)::text as available from stock_level
        where merchant_id = ${merchant_id} and location_id = any(${store_ids}::text[])`.execute(db),
     salesHistory(db, merchant_id, { location_ids: store_ids, days: window.days }),
+    unitsOnOrder(db, merchant_id),
   ]);
   const key = (v: string, l: string) => `${v}\u0000${l}`;
   const available = new Map(stock.rows.map((r) => [key(r.variant_id, r.location_id), Number(r.available)]));
@@ -65,7 +69,7 @@ export async function placeFindings(db: AnyDb, merchant_id: string, window: { da
   const item = (variant_id: string, location_id: string) => {
     const k = key(variant_id, location_id);
     let out = items.get(k);
-    if (out === undefined) items.set(k, (out = { variant_id, location_id, demand: 0, sold: 0, available: available.get(k) ?? 0, stockout_days: history.length === 0 ? null : (stockouts.get(k) ?? 0) }));
+    if (out === undefined) items.set(k, (out = { variant_id, location_id, demand: 0, sold: 0, available: available.get(k) ?? 0, on_order: ordered.get(`${variant_id}|${location_id}`) ?? 0, stockout_days: history.length === 0 ? null : (stockouts.get(k) ?? 0) }));
     return out;
   };
   const source = forecasts.length > 0 ? 'forecast' : 'sales';
@@ -76,8 +80,9 @@ export async function placeFindings(db: AnyDb, merchant_id: string, window: { da
   const byStore = new Map<string, StoreShort>();
   const storeOf = new Map(stores.map((s) => [s.id, s]));
   for (const i of items.values()) {
-    const shortfall = i.demand - i.available;
-    if (shortfall < 1 || i.demand < i.available * (1 + shortfall_margin)) continue;
+    const supply = i.available + i.on_order;
+    const shortfall = i.demand - supply;
+    if (shortfall < 1 || i.demand < supply * (1 + shortfall_margin)) continue;
     const s = byStore.get(i.location_id) ?? { store: storeOf.get(i.location_id)!, items: [], source };
     s.items.push({ ...i, shortfall });
     byStore.set(i.location_id, s);
@@ -102,7 +107,7 @@ const sum = <T>(xs: readonly T[], f: (x: T) => number) => xs.reduce((s, x) => s 
 
 function storeFinding(s: StoreShort, labels: Map<string, { sku: string; title: string }>, days: number): Finding {
   const demand = round2(sum(s.items, (i) => i.demand));
-  const supply = sum(s.items, (i) => i.available);
+  const supply = sum(s.items, (i) => i.available + i.on_order);
   const ratio = supply === 0 ? null : round2(demand / supply);
   const out_of_stock = s.items.filter((i) => i.available === 0).length;
   const stockout_days = s.items.some((i) => i.stockout_days !== null) ? sum(s.items, (i) => i.stockout_days ?? 0) : null;
@@ -117,11 +122,11 @@ function storeFinding(s: StoreShort, labels: Map<string, { sku: string; title: s
       short_items: s.items.length,
       out_of_stock_items: out_of_stock,
       stockout_days,
-      on_order: 0,
+      on_order: sum(s.items, (i) => i.on_order),
       items: [...s.items]
         .sort((a, b) => b.shortfall - a.shortfall)
         .slice(0, evidence_items_max)
-        .map((i) => ({ variant_id: i.variant_id, sku: labels.get(i.variant_id)?.sku ?? null, title: labels.get(i.variant_id)?.title ?? null, sold_in_period: i.sold, demand_next_days: round2(i.demand), available: i.available, shortfall: round2(i.shortfall), stockout_days: i.stockout_days })),
+        .map((i) => ({ variant_id: i.variant_id, sku: labels.get(i.variant_id)?.sku ?? null, title: labels.get(i.variant_id)?.title ?? null, sold_in_period: i.sold, demand_next_days: round2(i.demand), available: i.available, on_order: i.on_order, shortfall: round2(i.shortfall), stockout_days: i.stockout_days })),
     },
     size: { demand, supply, ratio },
     score: scoreOf('store_shortfall', demand, ratio),

@@ -51,3 +51,5 @@ export { replenishmentSettings, default_service_level, default_review_days, type
 export { markdownApproved, markdownSuggested } from './events-perishables.js';
 export { replenishmentSuggested, suggestionApproved, suggestionRejected, purchaseOrderCreated, purchaseOrderReceived } from './events.js';
 export { runPlan, type ForecastSource, type PlanSummary } from './plan.js';
+/** Units on approved purchase orders not yet received, per `variant_id|location_id`. */
+export { onOrder as unitsOnOrder } from './purchase-orders.js';
