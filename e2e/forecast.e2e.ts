@@ -50,11 +50,13 @@ describe('planning a store chain from the console', () => {
     // The first start ran one already (the demo); the planner runs another.
     const before = rows((await secret('GET', '/v1/forecast/runs')).body)[0]?.id;
     await page.getByRole('button', { name: 'Run forecast' }).click();
-    const started = await eventually('the new run', async () => rows((await secret('GET', '/v1/forecast/runs')).body).find((r) => r.id !== before));
     // The run's progress shows while it runs (polled), then its outcome.
-    await page.locator(`[data-testid="forecast-run"][data-run="${started.id as string}"][data-status="succeeded"]`).waitFor({ timeout: 240_000 });
-    const run = (await secret('GET', `/v1/forecast/runs/${started.id as string}`)).body;
-    expect(run).toMatchObject({ status: 'succeeded', progress: 1 });
+    const shown = page.locator(`[data-testid="forecast-run"]:not([data-run="${before as string}"])`);
+    await shown.waitFor();
+    const id = (await shown.getAttribute('data-run'))!;
+    await page.locator(`[data-testid="forecast-run"][data-run="${id}"][data-status="succeeded"]`).waitFor({ timeout: 240_000 });
+    const run = (await secret('GET', `/v1/forecast/runs/${id}`)).body;
+    expect(run, JSON.stringify(rows((await secret('GET', '/v1/forecast/runs')).body).map((r) => [r.id, r.status, r.reason]))).toMatchObject({ status: 'succeeded', progress: 1 });
     expect(run.series).toBeGreaterThan(0);
     expect(await page.getByTestId('forecast-run').textContent()).toContain(`${whole(run.series)} series`);
     await screenshot(page, 'forecast-run');
