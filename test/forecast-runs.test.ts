@@ -121,6 +121,31 @@ describe('forecast runs', () => {
     expect(failed.rows[0]).toEqual({ status: 'failed', error: 'the runner stopped 3 times' });
   });
 
+  it('learns the lift of the brand’s automatic promotions on a product and forecasts it for the days a promotion is planned', async () => {
+    const db = platform.database.db;
+    const brand = await platform.merchant();
+    await inShanghai(db, brand);
+    const store = await aRegionalLocation(brand, 'store', 'Shanghai');
+    const variant = await aVariant(brand);
+    const promoted = (d: number) => (d >= 22 && d <= 28) || (d >= 50 && d <= 56);
+    const rows = [];
+    for (let d = 84; d >= 1; d--) rows.push({ date: shanghaiDay(d), variant_id: variant, location_id: store, units: (promoted(d) ? 30 : 10) + (d % 3) });
+    expect((await brand.call('POST', '/v1/forecast/history', { body: { rows } })).status).toBe(200);
+    const promotion = async (from: number, to: number) =>
+      sql`insert into promotion (merchant_id, id, name, kind, status, currency, effect, scope, stacking, starts_at, ends_at)
+        values (${brand.id}, ${`promo_${from}_${Math.random().toString(36).slice(2, 8)}`}, 'Week of the product', 'automatic', 'archived', 'CNY', '{"kind":"percent_off","percent":20}'::jsonb,
+                ${JSON.stringify({ variant_ids: [variant] })}::jsonb, 'combinable', ${new Date(`${shanghaiDay(from)}T00:00:00+08:00`)}, ${new Date(`${shanghaiDay(to)}T23:59:00+08:00`)})`.execute(db);
+    await promotion(28, 22);
+    await promotion(56, 50);
+    await promotion(-7, -13);
+    const run = await runForecast(db, (await requestForecast(db, brand.id, { horizon_days: 21 })).id);
+    expect(run?.status, run?.error ?? '').toBe('succeeded');
+    const [f] = await currentForecasts(db, brand.id);
+    const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    // Days 7 to 13 from today are planned on promotion.
+    expect(avg(f!.mean.slice(7, 14))).toBeGreaterThan(1.5 * avg([...f!.mean.slice(0, 7), ...f!.mean.slice(14)]));
+  });
+
   it('a brand without any history fails its run with a reason and keeps nothing half-written', async () => {
     const db = platform.database.db;
     const brand = await platform.merchant();

@@ -5,6 +5,7 @@ import { chooseForecast, type Choice } from './engine/index.js';
 import { forecastRunCompleted } from './events.js';
 import { loadHistory, refreshOrderRollup } from './history.js';
 import { holidayEvents } from './holidays.js';
+import { markPromotions, promotionSpans } from './promotion-events.js';
 import { getRun, stale_after_s, type ForecastRun } from './runs.js';
 
 /** Series forecast between two writes (and heartbeats): the event loop breathes between chunks. */
@@ -134,6 +135,7 @@ export async function runForecast(db: AnyDb, run_id: string, onProgress?: RunPro
     if (total === 0) throw new Error('the brand has no sales history to forecast from yet: sell, or import the history (POST /v1/forecast/history, bos forecast import)');
     const start_date = history.today;
     await sql`update forecast_run set series = ${total}, start_date = ${start_date}::date, history_days = ${history.series.reduce((m, s) => Math.max(m, s.units.length), 0)} where ${fenced}`.execute(db);
+    const promotions = await promotionSpans(db, merchant_id, history.time_zone);
     await lap('read');
 
     const by_class: Record<string, number> = {};
@@ -144,7 +146,7 @@ export async function runForecast(db: AnyDb, run_id: string, onProgress?: RunPro
       const outputs: Output[] = [];
       for (const s of history.series.slice(c, c + chunk_series)) {
         const n = s.units.length;
-        const events = holidayEvents(history.country, s.first_day, n + h);
+        const events = markPromotions(promotions.get(s.variant_id), s.first_day, n + h, holidayEvents(history.country, s.first_day, n + h));
         const choice = chooseForecast({ y: s.units, censored: s.censored, season: daily_season, events }, { h, level });
         by_class[choice.class] = (by_class[choice.class] ?? 0) + 1;
         by_model[choice.forecast.model] = (by_model[choice.forecast.model] ?? 0) + 1;

