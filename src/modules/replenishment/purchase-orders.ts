@@ -181,3 +181,8 @@ export async function onOrder(db: AnyDb, merchant_id: string): Promise<Map<strin
     .execute();
   return new Map(rows.map((r) => [`${r.variant_id}|${r.location_id}`, r.units]));
 }
+
+/** Whose purchase order this is, for the command line, which names it by ID alone. */
+export async function purchaseOrderMerchant(db: AnyDb, id: string): Promise<string | undefined> {
+  return (await t(db).selectFrom('purchase_order').select('merchant_id').where('id', '=', id).executeTakeFirst())?.merchant_id;
+}
