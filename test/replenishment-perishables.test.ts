@@ -10,6 +10,10 @@ import { addDays, forecastFrom, markdownPercent, projectStock, type Lot } from '
 import type { ReplenishmentSetting } from '../src/modules/replenishment/settings.js';
 import { stockHealth, type HealthSources } from '../src/modules/replenishment/stock-health.js';
 import { aLocation, aStockedItem } from './support/commerce.js';
+import { aRegionalLocation, inShanghai, shanghaiDay } from './support/forecast.js';
+import { runForecast } from '../src/modules/forecast/index.js';
+import { pino } from 'pino';
+import { runPerishablesDemo } from '../src/platform/demo-perishables.js';
 import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
 
 const today = '2026-12-06';
@@ -57,6 +61,17 @@ describe('projection: first in, first out against the forecast', () => {
     expect(idle.days_of_cover).toBeNull();
     expect(idle.stockout_date).toBeNull();
     expect(idle.expected_waste_units).toBe(0);
+  });
+
+  it('counts units on order from the day they are expected: the stock-out moves out, and an arriving lot can expire too', () => {
+    const shelf = [lot(today, 4, 3)];
+    expect(projectStock({ today, lots: shelf, reserved: 0, forecast: flat(2) }).stockout_date).toBe(addDays(today, 2));
+    const p = projectStock({ today, lots: shelf, reserved: 0, forecast: flat(2), arriving: [lot(addDays(today, 2), 4, 3)] });
+    expect(p.stockout_date).toBe(addDays(today, 4));
+    expect(p.days_of_cover).toBe(4);
+    expect(p.expected_waste_units).toBe(0);
+    const tooMuch = projectStock({ today, lots: shelf, reserved: 0, forecast: flat(2), arriving: [lot(addDays(today, 2), 10, 3)] });
+    expect([...tooMuch.waste_by_expiry]).toEqual([[addDays(today, 4), 4]]);
   });
 
   it('drops the days of a forecast made before today', () => {
@@ -214,5 +229,67 @@ describe('stock health and markdowns', () => {
     const [md] = await listMarkdowns(db, m.id, { status: 'open', limit: 1 });
     await expect(approveMarkdown(db, m.id, md!.id, { now: new Date(Date.now() + 4 * 86_400_000) })).rejects.toMatchObject({ status: 409 });
     expect((await m.call('GET', `/v1/replenishment/markdowns/${md!.id}`)).body).toMatchObject({ status: 'open', promotion_id: null });
+  });
+});
+
+describe('with the forecast module’s current forecast', () => {
+  it('a store selling about 4 a day, holding 30 units with a 3-day life: health shows the cover and the waste, and a markdown is suggested', async () => {
+    const m = await platform.merchant();
+    await inShanghai(db, m);
+    const store = await aRegionalLocation(m, 'store', 'Shanghai');
+    const item = await aStockedItem(m, { location_id: store, units: 30 });
+    const rows = [];
+    for (let d = 56; d >= 1; d--) rows.push({ date: shanghaiDay(d), variant_id: item.variant_id, location_id: store, units: 4 });
+    expect((await m.call('POST', '/v1/forecast/history', { body: { rows } })).status).toBe(200);
+    const asked = await m.call('POST', '/v1/forecast/runs', { body: { horizon_days: 14 } });
+    expect(asked.status, asked.text).toBe(202);
+    expect((await runForecast(db, asked.body.id as string))?.status).toBe('succeeded');
+
+    // The real forecast and the real settings: a shelf life of 3 days.
+    const set = await m.call('PUT', `/v1/replenishment/settings/${item.variant_id}`, { body: { service_level: 0.95, review_days: 1, shelf_life_days: 3 } });
+    expect(set.status, set.text).toBe(200);
+    const health = await m.call('GET', `/v1/replenishment/health?location_id=${store}`);
+    expect(health.status, health.text).toBe(200);
+    const [row] = health.body.stores[0].items as { daily_demand: number; days_of_cover: number; expected_waste_units: number; shelf_life_days: number }[];
+    expect(health.body.as_of).toBe(shanghaiDay(0));
+    expect(row!.shelf_life_days).toBe(3);
+    expect(row!.daily_demand).toBeCloseTo(4, 0);
+    expect(row!.days_of_cover).toBeCloseTo(3, 1);
+    expect(row!.expected_waste_units).toBeCloseTo(18, 0);
+    const computed = await m.call('POST', '/v1/replenishment/markdowns/compute', { body: {} });
+    expect(computed.body).toMatchObject({ suggested: 1, open: 1 });
+    const [md] = await listMarkdowns(db, m.id, { status: 'open', limit: 5 });
+    expect(md).toMatchObject({ variant_id: item.variant_id, expires_on: addDays(shanghaiDay(0), 2), expiring_units: 30 });
+    expect(md!.expected_unsold_units).toBeGreaterThanOrEqual(17);
+    expect(md!.percent_off).toBeGreaterThanOrEqual(20);
+  });
+});
+
+describe('the perishables demo', () => {
+  it('gives the fresh range shelf lives and leaves People’s Square with an open strawberry markdown and expected waste', async () => {
+    const m = await platform.merchant();
+    await inShanghai(db, m);
+    const store = await aRegionalLocation(m, 'store', 'Shanghai', 'ST-PEOPLES-SQ');
+    const product = async (title: string, sku: string) => {
+      const res = await m.call('POST', '/v1/products', { body: { title, status: 'published', variants: [{ sku, prices: [{ currency: 'CNY', amount_minor: 1_990 }] }] } });
+      expect(res.status, res.text).toBe(201);
+      return res.body.variants[0].id as string;
+    };
+    const strawberries = await product('Strawberries 500 g', 'FRESH-STRAWBERRY');
+    const water = await product('Spring water 550ml', 'WATER-550');
+    const rows = [];
+    for (let d = 56; d >= 1; d--) rows.push({ date: shanghaiDay(d), variant_id: strawberries, location_id: store, units: 5 }, { date: shanghaiDay(d), variant_id: water, location_id: store, units: 8 });
+    expect((await m.call('POST', '/v1/forecast/history', { body: { rows } })).status).toBe(200);
+    const asked = await m.call('POST', '/v1/forecast/runs', { body: {} });
+    expect((await runForecast(db, asked.body.id as string))?.status).toBe('succeeded');
+
+    await runPerishablesDemo(platform.app, platform.ctx, { merchants: [{ handle: 'demo-mart', merchant_id: m.id, secret_key: m.secretKey, publishable_key: m.publishableKey, console_email: '', console_password: '' }] }, pino({ level: 'silent' }));
+
+    const settings = await m.call('GET', '/v1/replenishment/settings?limit=100');
+    expect(settings.body.data).toEqual([expect.objectContaining({ variant_id: strawberries, shelf_life_days: 3 })]);
+    const open = await m.call('GET', '/v1/replenishment/markdowns?status=open');
+    expect(open.body.data).toEqual([expect.objectContaining({ variant_id: strawberries, location_id: store, status: 'open' })]);
+    const health = await m.call('GET', `/v1/replenishment/health?location_id=${store}`);
+    expect(health.body.stores[0].totals.expected_waste_units).toBeGreaterThan(0);
   });
 });

@@ -37043,6 +37043,8 @@ export interface components {
             stores: components["schemas"]["StoreStockHealth"][];
         };
         StockHealthItem: {
+            /** @description on approved purchase orders not yet received; they count from the day they are expected */
+            arriving_units: number;
             /** @description on hand less reserved */
             available: number;
             /** @description forecast units per day over the next 7 days; null without a forecast */

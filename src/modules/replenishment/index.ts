@@ -12,8 +12,8 @@ import { registerCoreCommands } from './cli.js';
 import { registerPerishablesCommands } from './cli-perishables.js';
 import { coreHandlers, coreJobs, coreMaintenance } from './jobs.js';
 import { perishablesMaintenance } from './jobs-perishables.js';
-import { perishablesEvents } from './events-perishables.js';
 import { coreEvents } from './events.js';
+import { perishablesEvents } from './events-perishables.js';
 import { coreMigrations } from './migrations.js';
 import { perishablesMigrations } from './migrations-perishables.js';
 import { registerCoreRoutes } from './routes.js';
@@ -48,6 +48,6 @@ export const replenishmentModule = defineModule({
 });
 
 export { replenishmentSettings, default_service_level, default_review_days, type ReplenishmentSetting } from './settings.js';
-export { markdownApproved, markdownSuggested } from './events-perishables.js';
 export { replenishmentSuggested, suggestionApproved, suggestionRejected, purchaseOrderCreated, purchaseOrderReceived } from './events.js';
 export { runPlan, type ForecastSource, type PlanSummary } from './plan.js';
+export { markdownApproved, markdownSuggested } from './events-perishables.js';

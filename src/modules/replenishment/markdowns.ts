@@ -77,7 +77,9 @@ async function candidates(db: AnyDb, merchant_id: string, options: { now?: Date;
       const unsold = Math.round(waste);
       // A lot already past its last day is waste now: no price sells it.
       if (expires_on < today || unsold < markdown_units_min) continue;
+      // Only units on the shelf can be marked down; a lot still on order is the plan's to cut.
       const expiring_units = item.lots.filter((l) => l.expires_on === expires_on).reduce((s, l) => s + l.units, 0);
+      if (expiring_units === 0) continue;
       const demand_until_expiry = item.forecast.slice(0, daysBetween(today, expires_on) + 1).reduce((s, x) => s + Math.max(0, x), 0);
       found.push({ variant_id: item.variant_id, location_id: item.location_id, expires_on, expiring_units, expected_unsold_units: Math.min(unsold, expiring_units), demand_until_expiry, percent_off: markdownPercent(unsold, demand_until_expiry) });
     }

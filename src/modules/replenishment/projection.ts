@@ -25,7 +25,7 @@ export interface Projection {
   daily_demand: number;
   /** Days the sellable stock lasts, counting what expires before it sells; null when nothing is forecast to sell. */
   days_of_cover: number | null;
-  /** First day the forecast is not met (stock sold out or expired); null when met over the whole horizon. */
+  /** First day the forecast is not met by the stock and what is on order (sold out or expired); null when met over the whole horizon. */
   stockout_date: string | null;
   /** Forecast units not met within `stockout_window_days`. */
   expected_stockout_units: number;
@@ -54,10 +54,10 @@ export function forecastFrom(today: string, start_date: string, mean: readonly n
 }
 
 /** Sold first: reserved units, then the lot that expires first (the oldest, when shelf lives are equal); lots that do not perish last. */
-function sellingOrder(lots: readonly Lot[]): { expires_on: string | null; units: number }[] {
+function sellingOrder(lots: readonly Lot[]): Lot[] {
   return lots
     .filter((l) => l.units > 0)
-    .map((l) => ({ expires_on: l.expires_on, units: l.units, received_on: l.received_on }))
+    .map((l) => ({ ...l }))
     .sort((a, b) => (a.expires_on ?? '9999').localeCompare(b.expires_on ?? '9999') || a.received_on.localeCompare(b.received_on));
 }
 
@@ -76,9 +76,10 @@ function take(lots: { units: number }[], wanted: number): number {
  * Sells the forecast out of the lots day by day. Reserved units (promised to orders) leave first,
  * from the oldest lot. Lots whose last day has passed before today are waste today.
  */
-export function projectStock(input: { today: string; lots: readonly Lot[]; reserved: number; forecast: readonly number[] }): Projection {
+export function projectStock(input: { today: string; lots: readonly Lot[]; reserved: number; forecast: readonly number[]; arriving?: readonly Lot[] }): Projection {
   const { today, forecast } = input;
-  const lots = sellingOrder(input.lots);
+  let lots = sellingOrder(input.lots);
+  const arriving = input.arriving ?? [];
   take(lots, input.reserved);
   const waste_by_expiry = new Map<string, number>();
   const spoil = (lot: { units: number }, day: string) => {
@@ -94,6 +95,9 @@ export function projectStock(input: { today: string; lots: readonly Lot[]; reser
   let expected_stockout_units = 0;
   for (let t = 0; t < forecast.length; t++) {
     const day = addDays(today, t);
+    // Units on order join the shelf the day they are expected, and sell in their turn.
+    const landing = arriving.filter((a) => (t === 0 ? a.received_on <= day : a.received_on === day));
+    if (landing.length > 0) lots = sellingOrder([...lots, ...landing]);
     const demand = Math.max(0, forecast[t] ?? 0);
     const taken = take(lots, demand);
     const unmet = demand - taken;

@@ -21,6 +21,7 @@ const healthItemSchema = z
     sku: z.string(),
     title: z.string(),
     available: z.number().int().openapi({ description: 'on hand less reserved' }),
+    arriving_units: z.number().int().openapi({ description: 'on approved purchase orders not yet received; they count from the day they are expected' }),
     shelf_life_days: z.number().int().nullable(),
     daily_demand: z.number().nullable().openapi({ description: 'forecast units per day over the next 7 days; null without a forecast' }),
     days_of_cover: z.number().nullable().openapi({ description: 'days the stock lasts, counting units that expire before they sell; null when nothing is forecast to sell' }),

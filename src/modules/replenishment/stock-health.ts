@@ -9,6 +9,7 @@ import { variantLabels } from '../catalog/index.js';
 import { currentForecasts, type CurrentForecast } from '../forecast/index.js';
 import { getLocation, listLocations, type Location } from '../locations/index.js';
 import { merchantTimeZone } from '../merchants/index.js';
+import { arrivals } from './arrivals.js';
 import { stockAge, withShelfLife, type StockAge } from './lots.js';
 import { addDays, forecastFrom, projectStock, stockout_window_days, type Lot, type Projection } from './projection.js';
 import { replenishmentSettings, type ReplenishmentSetting } from './settings.js';
@@ -28,6 +29,8 @@ export interface ItemProjection {
   location_id: string;
   available: number;
   on_hand: number;
+  /** Units on approved purchase orders not yet received. */
+  arriving_units: number;
   shelf_life_days: number | null;
   lots: Lot[];
   /** The forecast from today on; empty when the item has none. */
@@ -39,14 +42,20 @@ export interface ItemProjection {
 /** Every item stocked or forecast at the locations, projected from the merchant's today. */
 export async function projectItems(db: AnyDb, merchant_id: string, location_ids: readonly string[], options: { now?: Date; sources?: HealthSources } = {}): Promise<{ today: string; items: ItemProjection[] }> {
   const sources = options.sources ?? defaultSources;
-  const today = localDay(options.now ?? new Date(), await merchantTimeZone(db, merchant_id));
+  const time_zone = await merchantTimeZone(db, merchant_id);
+  const today = localDay(options.now ?? new Date(), time_zone);
   if (location_ids.length === 0) return { today, items: [] };
-  const ages = await stockAge(db, merchant_id, await merchantTimeZone(db, merchant_id), { location_ids });
+  const ages = await stockAge(db, merchant_id, time_zone, { location_ids });
   const forecasts = await sources.forecasts(db, merchant_id, { location_ids });
   const key = (v: string, l: string) => `${v}\u0000${l}`;
   const ageOf = new Map<string, StockAge>(ages.map((a) => [key(a.variant_id, a.location_id), a]));
   const forecastOf = new Map(forecasts.filter((f) => location_ids.includes(f.location_id)).map((f) => [key(f.variant_id, f.location_id), f]));
-  const keys = new Set([...ageOf.keys(), ...forecastOf.keys()]);
+  const arrivingOf = new Map<string, Lot[]>();
+  for (const a of await arrivals(db, merchant_id, time_zone, today, location_ids)) {
+    const k = key(a.variant_id, a.location_id);
+    arrivingOf.set(k, [...(arrivingOf.get(k) ?? []), { received_on: a.on, units: a.units, expires_on: null }]);
+  }
+  const keys = new Set([...ageOf.keys(), ...forecastOf.keys(), ...arrivingOf.keys()]);
   const settings = await sources.settings(db, merchant_id, [...new Set([...keys].map((k) => k.split('\u0000')[0]!))]);
   const items: ItemProjection[] = [];
   for (const k of keys) {
@@ -58,7 +67,19 @@ export async function projectItems(db: AnyDb, merchant_id: string, location_ids:
     const forecast = f === undefined ? [] : forecastFrom(today, f.start_date, f.mean);
     const reserved = age?.reserved ?? 0;
     const on_hand = age?.on_hand ?? 0;
-    items.push({ variant_id, location_id, on_hand, available: on_hand - reserved, shelf_life_days, lots, forecast, has_forecast: f !== undefined, projection: projectStock({ today, lots, reserved, forecast }) });
+    const arriving = withShelfLife(arrivingOf.get(k) ?? [], shelf_life_days);
+    items.push({
+      variant_id,
+      location_id,
+      on_hand,
+      available: on_hand - reserved,
+      arriving_units: arriving.reduce((s, a) => s + a.units, 0),
+      shelf_life_days,
+      lots,
+      forecast,
+      has_forecast: f !== undefined,
+      projection: projectStock({ today, lots, reserved, forecast, arriving }),
+    });
   }
   return { today, items };
 }
@@ -68,6 +89,7 @@ export interface HealthItem {
   sku: string;
   title: string;
   available: number;
+  arriving_units: number;
   shelf_life_days: number | null;
   daily_demand: number | null;
   days_of_cover: number | null;
@@ -94,6 +116,7 @@ function healthItem(p: ItemProjection, label: { sku: string; display_title: stri
     sku: label?.sku ?? '',
     title: label?.display_title ?? '',
     available: p.available,
+    arriving_units: p.arriving_units,
     shelf_life_days: p.shelf_life_days,
     daily_demand: known ? one(p.projection.daily_demand) : null,
     days_of_cover: known && p.projection.days_of_cover !== null ? one(p.projection.days_of_cover) : null,
