@@ -23,7 +23,7 @@ let demo: DemoCredentials;
 const config = testConfig(overrides);
 const key = (handle: string) => demo.merchants.find((m) => m.handle === handle)!.secret_key;
 
-async function report(handle: string): Promise<{ findings: { kind: string; title: string; evidence: any; size: { demand: number } }[]; took_ms: number }> {
+async function report(handle: string): Promise<{ findings: { kind: string; title: string; evidence: any; size: { demand: number }; score: number }[]; took_ms: number }> {
   const res = await platform.app.request('/v1/insight/report?days=30', { headers: { authorization: `Bearer ${key(handle)}` } });
   expect(res.status).toBe(200);
   return (await res.json()) as never;
@@ -52,6 +52,7 @@ afterAll(async () => platform.close());
 describe('the insight demo', () => {
   it('gives the tea brand findings of three kinds: unanswered searches, the Wuyi teas, the empty premium band', async () => {
     const { findings, took_ms } = await report('demo-brand');
+    if (process.env.INSIGHT_DEMO_PRINT === '1') for (const handle of ['demo-brand', 'demo-mart']) for (const f of (await report(handle)).findings) console.log(handle, f.kind, f.score, f.title, JSON.stringify(f.size));
     const kinds = new Set(findings.map((f) => f.kind));
     expect(kinds.size, JSON.stringify(findings.map((f) => f.title), null, 1)).toBeGreaterThanOrEqual(3);
     const queries = findings.filter((f) => f.kind === 'zero_result_search').map((f) => f.evidence.query);
@@ -61,9 +62,13 @@ describe('the insight demo', () => {
     expect(took_ms).toBeLessThan(1_000);
   });
 
-  it('gives the store chain its shoppers’ unanswered searches', async () => {
+  it('gives the store chain findings of three kinds: unanswered searches, mooncakes before mid-autumn, gift hampers at 200-500 yuan', async () => {
     const { findings } = await report('demo-mart');
+    const kinds = new Set(findings.map((f) => f.kind));
+    expect(kinds.size, JSON.stringify(findings.map((f) => f.title), null, 1)).toBeGreaterThanOrEqual(3);
     const queries = findings.filter((f) => f.kind === 'zero_result_search').map((f) => f.evidence.query);
     for (const [q] of demo_mart_missing) expect(queries).toContain(q);
+    expect(findings.some((f) => f.kind === 'attribute_gap' && f.evidence.attributes.season === 'mid-autumn')).toBe(true);
+    expect(findings.some((f) => f.kind === 'price_band_gap' && f.evidence.band.from_minor === 20_000)).toBe(true);
   });
 });

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction } from '../src/kernel/db.js';
 import { ingestEvents, storedIdentifier, type IncomingEvent } from '../src/modules/databank/index.js';
+import { attributeFindings } from '../src/modules/insight/attributes.js';
+import type { ProductFacts } from '../src/modules/insight/products.js';
 import { insightReport } from '../src/modules/insight/report.js';
 import { aLocation, aStockedItem, buy, type ShopItem } from './support/commerce.js';
 import { markOrderPaid } from './support/orders.js';
@@ -169,5 +171,24 @@ describe('the product-insight report', () => {
     expect((await brand.call('GET', '/v1/insight/report.csv?days=400')).status).toBe(422);
     expect((await brand.call('GET', '/v1/insight/report?days=abc')).status).toBe(400);
     expect((await brand.call('GET', '/v1/insight/report', { key: brand.publishableKey })).status).toBe(403);
+  });
+});
+
+describe('attribute pairs', () => {
+  const product = (id: string, attributes: Record<string, string>, units: number): ProductFacts => ({ id, title: id, status: 'published', attributes, options: [], price_minor: 1_000, units });
+  it('reports a pair wanted beyond what either value alone shows, and not its values', () => {
+    // Linen and white are each a little ahead of their stock (1.7×); white linen is 15× ahead.
+    const products = [product('white-linen', { material: 'linen', colour: 'white' }, 10), product('blue-linen', { material: 'linen', colour: 'blue' }, 90), product('white-silk', { material: 'silk', colour: 'white' }, 90), product('blue-silk', { material: 'silk', colour: 'blue' }, 10)];
+    const demand = new Map(Object.entries({ 'white-linen': { views: 90, carts: 10 }, 'blue-linen': { views: 10, carts: 0 }, 'white-silk': { views: 10, carts: 0 }, 'blue-silk': { views: 10, carts: 0 } }));
+    const findings = attributeFindings(products, demand);
+    expect(findings.map((f) => f.evidence.attributes)).toEqual([{ colour: 'white', material: 'linen' }]);
+    expect(findings[0]!.size).toMatchObject({ demand: 100, supply: 10 });
+    expect(findings[0]!.size.ratio).toBeGreaterThan(15);
+  });
+
+  it('names a set of products once, under the value that scores best', () => {
+    const products = [product('tin', { type: 'oolong', season: 'spring' }, 5), product('other', { type: 'green', season: 'summer' }, 95)];
+    const findings = attributeFindings(products, new Map([['tin', { views: 50, carts: 0 }], ['other', { views: 50, carts: 0 }]]));
+    expect(findings).toHaveLength(1);
   });
 });

@@ -4,11 +4,13 @@
  * would after a month of trading.
  *
  * - demo-brand (the tea brand): shoppers search its storefront for teas it does not sell
- *   (jasmine, pu-erh's cousins, cold brew…) and find nothing; a week's trend for Wuyi rock teas
- *   (Da Hong Pao, Lapsang souchong), viewed and carted far beyond their share of the stock; and
- *   searches filtered to 1 000-2 000 yuan (premium teaware and gifts), where it sells nothing.
- * - demo-mart (the store chain): searches for what its shelves lack; its stores' sales against
- *   their stock come from the earlier demos (and the forecast, when one ran).
+ *   (jasmine, cold brew, chai…) and find nothing; a week's trend for Wuyi rock teas (Da Hong Pao,
+ *   Lapsang souchong), viewed and carted far beyond their share of the stock; and searches
+ *   filtered to 1 000-2 000 yuan (premium teapots and gift boxes), where it sells nothing.
+ * - demo-mart (the store chain): searches for what its shelves lack (oat milk, kombucha…); its
+ *   app's users looking at mooncakes before mid-autumn, which its stores hold little of; gift
+ *   hampers searched at 200-500 yuan. Its stores' demand against their stock comes from the
+ *   earlier demos' sales, or the forecast when one ran.
  *
  * Searches go through `GET /v1/search` as the storefront; views, cart adds and filtered searches
  * are filed through the data bank's ingestion, as the storefront's tracking would. A step that
@@ -38,12 +40,35 @@ export const demo_mart_missing: readonly [string, number][] = [
   ['gluten free bread', 4],
   ['kombucha', 3],
 ];
-/** The origin the tea brand's trend is for, and its size over the last week. */
-export const demo_trend_origin = 'wuyi';
-export const demo_trend_views = 140;
-export const demo_trend_carts = 35;
-/** Searches filtered to 1 000-2 000 yuan (minor units). */
-export const demo_premium_filter = { price_min: 100_000, price_max: 200_000, searches: 18 };
+/**
+ * A brand's week of demand the demo files: views and cart adds of the products that match, and
+ * searches filtered to a price range (minor units) with these queries.
+ */
+interface Trend {
+  matches: (attributes: Record<string, unknown>) => boolean;
+  views: number;
+  carts: number;
+  filter: { price_min: number; price_max: number; queries: readonly string[]; searches: number };
+  /** Who: the recommendation demo's shoppers for the tea brand, app users for the chain. */
+  shopper: (n: number) => string;
+}
+
+/** The tea brand: Wuyi rock teas (Da Hong Pao, Lapsang souchong) trending; premium teapots and gift boxes at 1 000-2 000 yuan. */
+export const demo_brand_trend: Trend = {
+  matches: (a) => typeof a.origin === 'string' && a.origin.toLowerCase() === 'wuyi',
+  views: 140,
+  carts: 35,
+  filter: { price_min: 100_000, price_max: 200_000, queries: ['teapot', 'gift box', ''], searches: 18 },
+  shopper: (n) => `lumen-shopper-${1 + (n % 40)}`,
+};
+/** The chain: mooncakes in the weeks before mid-autumn; gift hampers at 200-500 yuan. */
+export const demo_mart_trend: Trend = {
+  matches: (a) => a.season === 'mid-autumn',
+  views: 80,
+  carts: 20,
+  filter: { price_min: 20_000, price_max: 50_000, queries: ['gift hamper', '礼篮', 'mooncake gift'], searches: 14 },
+  shopper: (n) => `mart-app-user-${1 + (n % 25)}`,
+};
 
 export interface InsightDemo {
   searches: number;
@@ -61,11 +86,13 @@ export async function runInsightDemo(app: App, ctx: ModuleContext, credentials: 
   } catch (error) {
     logger.warn({ err: error }, 'insight demo: the storefront searches could not be made');
   }
-  if (brand === undefined) return out;
-  try {
-    out.events = await fileTrend(ctx, brand.merchant_id, now);
-  } catch (error) {
-    logger.warn({ err: error }, 'insight demo: the tea brand’s trend could not be filed');
+  for (const [merchant, trend] of [[brand, demo_brand_trend], [mart, demo_mart_trend]] as const) {
+    if (merchant === undefined) continue;
+    try {
+      out.events += await fileTrend(ctx, merchant.merchant_id, trend, now);
+    } catch (error) {
+      logger.warn({ err: error, merchant: merchant.handle }, 'insight demo: the week of demand could not be filed');
+    }
   }
   return out;
 }
@@ -81,17 +108,17 @@ async function searchFor(app: App, publishable_key: string, queries: readonly [s
   return n;
 }
 
-/** The Wuyi trend and the premium searches, by the recommendation demo's shoppers, over the last seven days. */
-async function fileTrend(ctx: ModuleContext, merchant_id: string, now: Date): Promise<number> {
-  const products = (await listProducts(ctx.db, merchant_id, { limit: 100 })).filter((p) => p.status === 'published' && String(p.attributes.origin ?? '').toLowerCase() === demo_trend_origin);
+/** A week of views, cart adds and price-filtered searches, filed through the data bank's ingestion as the storefront's tracking would. */
+async function fileTrend(ctx: ModuleContext, merchant_id: string, trend: Trend, now: Date): Promise<number> {
+  const products = (await listProducts(ctx.db, merchant_id, { limit: 100 })).filter((p) => p.status === 'published' && trend.matches(p.attributes));
   const rng = xoroshiro128plus(20);
   const random = () => uniformFloat64(rng);
   const events: IncomingEvent[] = [];
-  const event = (k: number, name: string, properties: Record<string, unknown>) => {
-    const user_id = `lumen-shopper-${1 + Math.floor(random() * 40)}`;
+  const event = (name: string, properties: Record<string, unknown>) => {
+    const user_id = trend.shopper(Math.floor(random() * 1_000));
     events.push({
       merchant_id,
-      message_id: `demo-insight-${k}`,
+      message_id: `demo-insight-${events.length}`,
       type: 'track',
       event: name,
       user_id,
@@ -104,13 +131,13 @@ async function fileTrend(ctx: ModuleContext, merchant_id: string, now: Date): Pr
       identifiers: [storedIdentifier('user_id', user_id)].filter((x) => x !== undefined),
     });
   };
-  let k = 0;
+  const product = (i: number) => ({ product_id: products[i % products.length]!.id, title: products[i % products.length]!.title });
   if (products.length > 0) {
-    for (let i = 0; i < demo_trend_views; i++) event(k++, 'Product Viewed', { product_id: products[i % products.length]!.id, title: products[i % products.length]!.title });
-    for (let i = 0; i < demo_trend_carts; i++) event(k++, 'Product Added', { product_id: products[i % products.length]!.id, title: products[i % products.length]!.title, quantity: 1 });
+    for (let i = 0; i < trend.views; i++) event('Product Viewed', product(i));
+    for (let i = 0; i < trend.carts; i++) event('Product Added', { ...product(i), quantity: 1 });
   }
-  const { price_min, price_max, searches } = demo_premium_filter;
-  for (let i = 0; i < searches; i++) event(k++, 'Products Searched', { query: i % 3 === 0 ? 'teapot' : i % 3 === 1 ? 'gift box' : '', price_min, price_max });
+  const { price_min, price_max, queries, searches } = trend.filter;
+  for (let i = 0; i < searches; i++) event('Products Searched', { query: queries[i % queries.length], price_min, price_max });
   await inTransaction(ctx.db, (trx) => ingestEvents(trx, events));
   return events.length;
 }

@@ -68,6 +68,9 @@ export function attributeFindings(products: readonly ProductFacts[], demand: Rea
     for (let i = 0; i < kept.length; i++)
       for (let j = i + 1; j < kept.length; j++) if (kept[i]![0] !== kept[j]![0]) tally(pairs, [kept[i]!, kept[j]!], item, pairs.size < pairs_max);
   }
+  // The products a finding stands on, as one comparable string.
+  const signatures = new Map<Finding, string>();
+  const productSet = (f: Finding) => signatures.get(f) ?? '';
   const judge = (t: Tally) => {
     const demand_share = demand_total === 0 ? 0 : (t.views + t.carts) / demand_total;
     const supply_share = units_total === 0 ? 0 : t.units / units_total;
@@ -78,19 +81,33 @@ export function attributeFindings(products: readonly ProductFacts[], demand: Rea
     [...tallies.values()]
       .map((t) => ({ t, j: judge(t) }))
       .filter(({ t, j }) => qualifies(t, j) && keep(t, j))
-      .map(({ t, j }) => findingOf(t, j))
+      .map(({ t, j }) => {
+        const f = findingOf(t, j);
+        signatures.set(f, t.products.map((p) => p.id).sort().join(','));
+        return f;
+      })
       .sort((a, b) => b.score - a.score)
       .slice(0, attribute_findings_max);
   const ratioOf = (value: [string, string]) => {
     const t = singles.get(keyOf([value]));
     return t === undefined ? 0 : (judge(t).ratio ?? Infinity);
   };
-  return [
-    ...findings(singles, () => true),
-    // A pair says something its values do not: "oolong from Wuyi" is wanted more than oolong or Wuyi alone.
-    ...findings(pairs, (t, j) => (j.ratio ?? Infinity) >= pair_lift_min * Math.max(ratioOf(t.values[0]!), ratioOf(t.values[1]!))),
-  ];
+  const productsOf = (value: [string, string]) => singles.get(keyOf([value]))?.products.length ?? 0;
+  // Two values held by exactly the same products say one thing ("oolong" and "gift" of the one
+  // oolong gift tin): the first, by score, is kept. A pair must also narrow both its values and be
+  // more lopsided than either alone.
+  const seen = new Set<string>();
+  const fresh = (f: Finding) => {
+    const set = productSet(f);
+    if (seen.has(set)) return false;
+    seen.add(set);
+    return true;
+  };
+  const single_findings = findings(singles, () => true).filter(fresh);
+  const pair_findings = findings(pairs, (t, j) => t.products.length < Math.min(productsOf(t.values[0]!), productsOf(t.values[1]!)) && (j.ratio ?? Infinity) >= pair_lift_min * Math.max(ratioOf(t.values[0]!), ratioOf(t.values[1]!))).filter(fresh);
+  return [...single_findings, ...pair_findings];
 }
+
 
 const keyOf = (values: [string, string][]) => values.map(([k, v]) => `${k}\u0000${v}`).join('\u0001');
 
@@ -109,7 +126,7 @@ function tally(into: Map<string, Tally>, values: [string, string][], item: Tally
 }
 
 function findingOf(t: Tally, j: { demand_share: number; supply_share: number; ratio: number | null }): Finding {
-  const label = t.values.map(([k, v]) => `${k} “${v}”`).join(' with ');
+  const label = t.values.map(([k, v]) => (v === 'yes' ? `“${k}”` : `${k} “${v}”`)).join(' with ');
   const demand = t.views + t.carts;
   const how = j.ratio === null ? 'with nothing in stock' : `${round2(j.ratio)}× their share of stock`;
   return {

@@ -1,4 +1,4 @@
 import type { InvariantCheck } from '../../kernel/module.js';
 
-/** Owner: insight helper. */
+/** The report is computed on each call and nothing is stored, so there is no invariant to prove. */
 export const insightChecks: InvariantCheck[] = [];

@@ -1,4 +1,4 @@
 import type { Migration } from '../../kernel/migrations.js';
 
-/** Owner: insight helper, names `20261206T1750_` to `20261206T1759_` (a table only if the report is stored). */
+/** None: the report reads the other modules' tables and stores nothing (names `20261206T1750_` to `20261206T1759_` are kept for it). */
 export const migrations: Migration[] = [];

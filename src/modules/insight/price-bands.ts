@@ -14,7 +14,7 @@ const evidence_products_max = 5;
  * of the storefront's price facet, so a band reads as a shopper would filter by it.
  */
 export function bandOf(price_minor: number): { from_minor: number; to_minor: number } {
-  if (price_minor < 100) return { from_minor: 0, to_minor: 100 };
+  if (!(price_minor >= 100)) return { from_minor: 0, to_minor: 100 };
   let from = 100;
   for (let decade = 100; ; decade *= 10) {
     for (const step of [1, 2, 5]) {
@@ -60,7 +60,8 @@ export function priceBandFindings(products: readonly ProductFacts[], demand: Rea
   }
   for (const f of filters) {
     const from = bandOf(f.min_minor ?? 0).from_minor;
-    const last = f.max_minor === null ? undefined : bandOf(Math.max(from, f.max_minor)).from_minor;
+    // "Up to 2 000" means the band below 2 000, not also the one that starts there.
+    const last = f.max_minor === null ? undefined : bandOf(Math.max(f.min_minor ?? 0, f.max_minor - 1)).from_minor;
     if (last === undefined) {
       // "Above X": the band X falls in.
       band(from).filtered_searches += f.searches;
