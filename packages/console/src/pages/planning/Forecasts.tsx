@@ -95,7 +95,7 @@ function RunCard() {
       {shown === undefined ? (
         runs.isSuccess && <p className="empty">{t('run.none')}</p>
       ) : (
-        <div className="plan-progress" data-testid="forecast-run" data-status={shown.status}>
+        <div className="plan-progress" data-testid="forecast-run" data-run={shown.id} data-status={shown.status}>
           {active(shown) ? (
             <>
               <label>
