@@ -2,21 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import type { CliContext } from '../../kernel/cli.js';
-import type { ModuleContext } from '../../kernel/module.js';
 import { Problem } from '../../kernel/problem.js';
-import { getMerchant, merchantIdOf } from '../merchants/index.js';
+import { merchantIdOf } from '../merchants/index.js';
 import { importHistory, parseHistoryCsv } from './import-history.js';
 import { runForecast } from './run.js';
 import { currentRun, latestRun, requestForecast, type ForecastRun } from './runs.js';
-
-async function merchantOf(ctx: ModuleContext, cli: CliContext, handleOrId: string): Promise<string | undefined> {
-  if (/^mer_/.test(handleOrId)) {
-    const m = await getMerchant(ctx.db, handleOrId);
-    if (m === undefined) cli.err(`No merchant with the ID ${handleOrId}.`);
-    return m?.id;
-  }
-  return merchantIdOf(ctx, cli, handleOrId);
-}
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
@@ -52,7 +42,7 @@ export function registerForecastCommands(forecast: Command, cli: CliContext): vo
     .action(async (options: { merchant: string; wait: boolean; horizonDays?: number; level?: number }) => {
       cli.exit(
         await cli.withDatabase(async (ctx) => {
-          const merchant_id = await merchantOf(ctx, cli, options.merchant);
+          const merchant_id = await merchantIdOf(ctx, cli, options.merchant);
           if (merchant_id === undefined) return 1;
           let run: ForecastRun & { created: boolean };
           try {
@@ -86,7 +76,7 @@ export function registerForecastCommands(forecast: Command, cli: CliContext): vo
     .action(async (options: { merchant: string }) => {
       cli.exit(
         await cli.withDatabase(async (ctx) => {
-          const merchant_id = await merchantOf(ctx, cli, options.merchant);
+          const merchant_id = await merchantIdOf(ctx, cli, options.merchant);
           if (merchant_id === undefined) return 1;
           const latest = await latestRun(ctx.db, merchant_id);
           if (latest === undefined) {
@@ -108,7 +98,7 @@ export function registerForecastCommands(forecast: Command, cli: CliContext): vo
     .action(async (file: string, options: { merchant: string }) => {
       cli.exit(
         await cli.withDatabase(async (ctx) => {
-          const merchant_id = await merchantOf(ctx, cli, options.merchant);
+          const merchant_id = await merchantIdOf(ctx, cli, options.merchant);
           if (merchant_id === undefined) return 1;
           try {
             const result = await importHistory(ctx.db, merchant_id, parseHistoryCsv(await readFile(file, 'utf8')));

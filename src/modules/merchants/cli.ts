@@ -3,10 +3,15 @@ import type { CliCommand, CliContext } from '../../kernel/cli.js';
 import type { ModuleContext } from '../../kernel/module.js';
 import { Problem } from '../../kernel/problem.js';
 import { createApiKey, listApiKeys, revokeApiKey } from './api-keys.js';
-import { findMerchantByHandle } from './merchants.js';
+import { findMerchantByHandle, getMerchant } from './merchants.js';
 
-/** The merchant of a handle, or undefined after saying that there is none. */
+/** The merchant of a handle or an ID (`mer_…`), or undefined after saying that there is none. */
 export async function merchantIdOf(ctx: ModuleContext, cli: CliContext, handle: string): Promise<string | undefined> {
+  if (/^mer_/.test(handle)) {
+    const byId = await getMerchant(ctx.db, handle);
+    if (byId === undefined) cli.err(`No merchant with the ID ${handle}.`);
+    return byId?.id;
+  }
   const merchant = await findMerchantByHandle(ctx.db, handle);
   if (merchant === undefined) cli.err(`No merchant with the handle "${handle}".`);
   return merchant?.id;

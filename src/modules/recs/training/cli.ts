@@ -1,19 +1,9 @@
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import type { CliContext } from '../../../kernel/cli.js';
-import type { ModuleContext } from '../../../kernel/module.js';
-import { getMerchant, merchantIdOf } from '../../merchants/index.js';
+import { merchantIdOf } from '../../merchants/index.js';
 import { runTraining } from './run.js';
 import { currentTraining, latestTraining, requestTraining, type TrainingRun } from './runs.js';
-
-async function merchantOf(ctx: ModuleContext, cli: CliContext, handleOrId: string): Promise<string | undefined> {
-  if (/^mer_/.test(handleOrId)) {
-    const m = await getMerchant(ctx.db, handleOrId);
-    if (m === undefined) cli.err(`No merchant with the ID ${handleOrId}.`);
-    return m?.id;
-  }
-  return merchantIdOf(ctx, cli, handleOrId);
-}
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
@@ -46,7 +36,7 @@ export function registerTrainingCommands(recs: Command, cli: CliContext): void {
     .action(async (options: { merchant: string; wait: boolean }) => {
       cli.exit(
         await cli.withDatabase(async (ctx) => {
-          const merchant_id = await merchantOf(ctx, cli, options.merchant);
+          const merchant_id = await merchantIdOf(ctx, cli, options.merchant);
           if (merchant_id === undefined) return 1;
           const run = await requestTraining(ctx.db, merchant_id, { reason: 'cli', requested_by: 'cli' });
           if (!options.wait) {
@@ -74,7 +64,7 @@ export function registerTrainingCommands(recs: Command, cli: CliContext): void {
     .action(async (options: { merchant: string }) => {
       cli.exit(
         await cli.withDatabase(async (ctx) => {
-          const merchant_id = await merchantOf(ctx, cli, options.merchant);
+          const merchant_id = await merchantIdOf(ctx, cli, options.merchant);
           if (merchant_id === undefined) return 1;
           const latest = await latestTraining(ctx.db, merchant_id);
           const current = await currentTraining(ctx.db, merchant_id);
