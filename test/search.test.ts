@@ -122,6 +122,31 @@ describe('finding products in Chinese and English', () => {
     expect((await search(m, 'q=tae')).body.total).toBe(0);
   });
 
+  it('a homophone typo of a name jieba’s dictionary lacks (单从 for 凤凰单丛, 猴葵 for 太平猴魁) still finds it, and is no search without a result', async () => {
+    // Tea names such as 单丛 and 猴魁 are not in jieba's dictionary: without its HMM they are
+    // indexed as single characters, so their pinyin (dancong, houkui) was never in the vocabulary
+    // and a homophone typo found nothing (the demo's oolong shoppers' 单从 was a zero-result search).
+    const shop = await platform.merchant();
+    const dancong = await aProduct(shop, { title: '凤凰单丛蜜兰香', title_i18n: { en: 'Phoenix Dancong honey orchid oolong' } });
+    const houkui = await aProduct(shop, { title: '太平猴魁', title_i18n: { en: 'Taiping Houkui green tea' } });
+    await indexEvents();
+    const typo = await search(shop, `q=${encodeURIComponent('单从')}`);
+    expect(typo.status, typo.text).toBe(200);
+    expect(ids(typo)).toEqual([dancong.product_id]);
+    expect(typo.body.corrected_query).toBe('单丛');
+    const typo2 = await search(shop, `q=${encodeURIComponent('猴葵')}`);
+    expect(ids(typo2)).toEqual([houkui.product_id]);
+    expect(typo2.body.corrected_query).toBe('猴魁');
+    // Spelt right, it is found as typed; and by its pinyin.
+    const exact = await search(shop, `q=${encodeURIComponent('单丛')}`);
+    expect(ids(exact)).toEqual([dancong.product_id]);
+    expect(exact.body.corrected_query).toBeNull();
+    expect(ids(await search(shop, 'q=dancong'))).toEqual([dancong.product_id]);
+    const zero = await shop.call('GET', '/v1/search/zero-results');
+    expect(zero.status, zero.text).toBe(200);
+    expect(zero.body.data).toEqual([]);
+  });
+
   it('never finds another merchant’s products', async () => {
     const mine = await search(m, `q=${encodeURIComponent('龙井 特级')}`);
     expect(ids(mine)).toEqual([longjing.product_id]);

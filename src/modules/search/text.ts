@@ -44,9 +44,16 @@ export function latinWords(text: string): string[] {
   return [...normalise(text).matchAll(latinWord)].map((m) => m[0]).filter((w) => !isHan(w) && w.length <= 40);
 }
 
-/** Index mode: every word jieba finds, long ones and the words inside them. */
+/**
+ * Index mode: every word jieba finds, long ones and the words inside them, with and without its
+ * HMM. The dictionary lacks many product names (凤凰单丛 → 凤凰/单/丛, 太平猴魁 → 太平/猴/魁); the
+ * HMM finds them as words (单丛, 猴魁), so their pinyin enters the vocabulary and a homophone
+ * typo (单从, 猴葵) is corrected to them. The dictionary's words stay, so queries (segmented
+ * without the HMM) match as before.
+ */
 export function segmentForIndex(run: string): string[] {
-  return [...new Set(segmenter().cutForSearch(run, false).filter((w) => w.trim() !== ''))];
+  const s = segmenter();
+  return [...new Set([...s.cutForSearch(run, false), ...s.cutForSearch(run, true)].filter((w) => w.trim() !== ''))];
 }
 
 /** Query mode: the most likely segmentation, one word per place. */
