@@ -231,6 +231,30 @@ describe('new consumers', () => {
     expect(trending.body.data[0]).toMatchObject({ product_id: P.belt!.product_id, reason: { kind: 'trending_at' } });
   });
 
+  it('gives a consumer the data bank knows, with no product interaction yet, their recorded lifecycle stage’s favourites', async () => {
+    const c = await platform.merchant();
+    const store = await aLocation(c, 'store');
+    const top = await product(c, 'top', { at: store });
+    const regulars = await product(c, 'regulars', { at: store });
+    await writeLists(c, { popular: { all: [top.product_id], 'stage:loyal': [regulars.product_id] } });
+    // A regular who signed up in store: known, loyal, but no product event the recommendations read.
+    await track(c, { anonymousId: 'regular-1', event: 'Signed Up', properties: {} });
+    await track(c, { anonymousId: 'newcomer-1', event: 'Signed Up', properties: {} });
+    await platform.database.pool.query(`insert into cdp_stage_daily (merchant_id, day, profile_id, stage) values ($1, current_date - 1, $2, 'aware'), ($1, current_date, $2, 'loyal')`, [c.id, await profileOf(c, 'regular-1')]);
+    const reasonOf = (res: { body: { data: { product_id: string; reason: { kind: string; text: string } }[] } }, id: string) => res.body.data.find((d) => d.product_id === id)?.reason;
+    const regular = await get(c, '/v1/recommendations/for-you?anonymous_id=regular-1&limit=3');
+    expect(regular.status, regular.text).toBe(200);
+    expect(regular.body.placement).toBe('new_consumer');
+    expect(reasonOf(regular, regulars.product_id)).toEqual({ kind: 'popular_in_stage', text: 'Popular with our regulars' });
+    // No stage recorded: no stage's favourites (the product comes as a new arrival).
+    const newcomer = await get(c, '/v1/recommendations/for-you?anonymous_id=newcomer-1&limit=3');
+    expect(newcomer.body.placement).toBe('new_consumer');
+    expect(reasonOf(newcomer, regulars.product_id)?.kind).not.toBe('popular_in_stage');
+    // A stage the storefront gives wins over the recorded one (no 'stage:aware' list: no stage reason).
+    const asked = await get(c, '/v1/recommendations/for-you?anonymous_id=regular-1&stage=aware&limit=3');
+    expect(reasonOf(asked, regulars.product_id)?.kind).not.toBe('popular_in_stage');
+  });
+
   it('answers a brand with no training and no events from its newest sellable products', async () => {
     const c = await platform.merchant();
     const store = await aLocation(c, 'store');

@@ -35,7 +35,7 @@ export const databankModule = defineModule({
 export { ingestEvents, databank_changed_channel } from './ingestion/ingest-events.js';
 export type { IncomingEvent } from './ingestion/incoming-event.js';
 export { IngestCommitter } from './ingestion/committer.js';
-export { snapshotStages, stageCounts, stagesNow, stagesOfEmail, stageFlowBetween, defaultWindows, wholeHistory, stages, type Stage, type FlowStage } from './lifecycle.js';
+export { snapshotStages, stageCounts, stagesNow, stagesOfEmail, stageOfProfiles, stageFlowBetween, defaultWindows, wholeHistory, stages, type Stage, type FlowStage } from './lifecycle.js';
 export { visitsByPlace, visit_places_max, type VisitWindow, type PlaceVisits } from './visits.js';
 export { visitorsByHourAt } from './store-traffic.js';
 export { eraseConsumer } from './consumers.js';

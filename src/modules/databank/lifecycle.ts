@@ -125,6 +125,19 @@ export async function latestStage(db: AnyDb, merchant_id: string, profile_id: st
 }
 
 /**
+ * A consumer's lifecycle stage in the brand's data bank (latest recorded day; the highest when
+ * their profiles differ), or undefined when none is recorded: the recommendations' new-consumer
+ * answer uses it for a consumer the data bank knows but who has no product interactions yet.
+ */
+export async function stageOfProfiles(db: AnyDb, merchant_id: string, profile_ids: readonly string[]): Promise<Stage | undefined> {
+  if (profile_ids.length === 0) return undefined;
+  const rows = await sql<{ stage: Stage }>`
+    select stage from cdp_stage_daily where merchant_id = ${merchant_id} and profile_id = any(${[...profile_ids]}::text[])
+     order by day desc, array_position(array['loyal', 'purchased', 'interested', 'aware'], stage) limit 1`.execute(db);
+  return rows.rows[0]?.stage;
+}
+
+/**
  * The lifecycle stage of the consumer with this email in each merchant's data bank (latest
  * recorded day): the promotions' stage conditions ask it at checkout. Merchants where the email
  * is unknown, or has no stage, are absent.

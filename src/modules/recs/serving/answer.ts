@@ -1,4 +1,5 @@
 import type { AnyDb } from '../../../kernel/db.js';
+import { stageOfProfiles } from '../../databank/index.js';
 import type { Placement } from '../../attribution/index.js';
 import { variantsAvailable } from '../../inventory/index.js';
 import { distance_m, type Location } from '../../locations/index.js';
@@ -225,7 +226,8 @@ export async function forYouCandidates(db: AnyDb, state: MerchantState, history:
   const top = list.reduce((m, [, s]) => Math.max(m, s), 0) || 1;
   for (const [p, s, because] of list)
     pool.add({ product_id: p, score: s / top, reason: because === null ? { kind: 'personal', text: 'Picked for you' } : { kind: 'similar_to', text: `Because you liked ${titleOf(state, because)}`, product_id: because } });
-  if (pool.size === 0) return { pool: newConsumerCandidates(state, where, stage, limit), placement: 'new_consumer' };
+  // Known to the data bank but no product interaction yet: their recorded lifecycle stage, unless the caller gave one.
+  if (pool.size === 0) return { pool: newConsumerCandidates(state, where, stage ?? (await stageOfProfiles(db, state.merchant_id, history.profile_ids)), limit), placement: 'new_consumer' };
   if (pool.size < limit * candidates_per_item) for (const c of newConsumerCandidates(state, where, stage, limit).order) pool.add({ ...c, score: 0.01 * c.score });
   return { pool, placement: 'for_you' };
 }
