@@ -99,11 +99,17 @@ export async function writeDocuments(db: AnyDb, merchant_id: string, products: r
       doc = excluded.doc, product_updated_at = excluded.product_updated_at, indexed_at = now()`.execute(db);
 
   const latin = new Set<string>();
-  const pinyin = new Map<string, { term: string; word: string }>();
+  const pinyin = new Map<string, { term: string; word: string; kind: 'pinyin' | 'pinyin_name' }>();
   for (const d of docs) {
     for (const a of d.terms) {
       for (const w of a.latin) if (w.length >= 2 && w.length <= 40 && !/^\d+$/.test(w)) latin.add(w);
-      for (const p of a.pinyin) pinyin.set(`${p.term}|${p.word}`, p);
+      const names = new Set(a.names.map((n) => n.word));
+      for (const p of a.pinyin) {
+        const key = `${p.term}|${p.word}`;
+        // A dictionary word of one text wins over the same word found only by the HMM in another.
+        if (!names.has(p.word)) pinyin.set(key, { ...p, kind: 'pinyin' });
+        else if (!pinyin.has(key)) pinyin.set(key, { ...p, kind: 'pinyin_name' });
+      }
     }
   }
   if (latin.size > 0) {
@@ -117,7 +123,7 @@ export async function writeDocuments(db: AnyDb, merchant_id: string, products: r
     const list = [...pinyin.values()];
     await sql`
       insert into search_term (merchant_id, kind, term, word)
-      select ${merchant_id}, 'pinyin', t, w from unnest(${list.map((p) => p.term)}::text[], ${list.map((p) => p.word)}::text[]) as x(t, w)
+      select ${merchant_id}, k, t, w from unnest(${list.map((p) => p.kind)}::text[], ${list.map((p) => p.term)}::text[], ${list.map((p) => p.word)}::text[]) as x(k, t, w)
       on conflict do nothing`.execute(db);
   }
 }

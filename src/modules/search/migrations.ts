@@ -65,4 +65,10 @@ export const migrations: Migration[] = [
      );
      create index search_query_day_zero on search_query_day (merchant_id, day desc, query) where zero_results > 0;`,
   ),
+  sqlMigration(
+    '20261207T0150_search_term_pinyin_name',
+    `-- The pinyin of names only jieba's HMM finds (单丛, 猴魁): they correct Chinese homophone typos, never a Latin word.
+     alter table search_term drop constraint search_term_kind_check;
+     alter table search_term add constraint search_term_kind_check check (kind in ('latin', 'pinyin', 'pinyin_name'));`,
+  ),
 ];

@@ -62,7 +62,7 @@ async function correct(db: AnyDb, merchant_id: string, clauses: Clause[]): Promi
       select q.w from unnest(${[...latin, ...zhWords]}::text[]) as q(w)
        where exists (select 1 from search_term t where t.merchant_id = ${merchant_id} and t.kind = 'latin' and t.term = q.w)
           or exists (select 1 from search_term t where t.merchant_id = ${merchant_id} and t.kind = 'latin' and t.word = coalesce((select lexeme from unnest(to_tsvector('english', q.w)) limit 1), q.w))
-          or exists (select 1 from search_term t where t.merchant_id = ${merchant_id} and t.kind = 'pinyin' and (t.term = q.w or t.word = q.w))`.execute(db);
+          or exists (select 1 from search_term t where t.merchant_id = ${merchant_id} and t.kind in ('pinyin', 'pinyin_name') and (t.term = q.w or t.word = q.w))`.execute(db);
     for (const r of rows.rows) known.add(r.w);
   }
 
@@ -73,7 +73,7 @@ async function correct(db: AnyDb, merchant_id: string, clauses: Clause[]): Promi
       await sql`select set_config('pg_trgm.similarity_threshold', ${String(trigram_threshold)}, true)`.execute(trx);
       return sql<{ w: string; term: string }>`
         select q.w, t.term from unnest(${unknownLatin}::text[]) as q(w)
-         cross join lateral (select term from search_term where merchant_id = ${merchant_id} and term % q.w order by similarity(term, q.w) desc, term limit 10) t`.execute(trx);
+         cross join lateral (select term from search_term where merchant_id = ${merchant_id} and kind <> 'pinyin_name' and term % q.w order by similarity(term, q.w) desc, term limit 10) t`.execute(trx);
     });
     for (const clause of clauses) {
       if (!unknownLatin.includes(clause.text)) continue;
@@ -99,7 +99,7 @@ async function correct(db: AnyDb, merchant_id: string, clauses: Clause[]): Promi
     const candidates = new Set<string>();
     for (let i = 0; i < sy.length; i++) for (let j = i + 2; j <= Math.min(sy.length, i + 8); j++) candidates.add(sy.slice(i, j).join(''));
     const rows = await sql<{ term: string; word: string }>`
-      select term, word from search_term where merchant_id = ${merchant_id} and kind = 'pinyin' and term = any(${[...candidates]}::text[])`.execute(db);
+      select term, word from search_term where merchant_id = ${merchant_id} and kind in ('pinyin', 'pinyin_name') and term = any(${[...candidates]}::text[])`.execute(db);
     const byPinyin = new Map<string, string[]>();
     for (const r of rows.rows) byPinyin.set(r.term, [...(byPinyin.get(r.term) ?? []), r.word]);
     const out: string[] = [];

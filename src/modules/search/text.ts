@@ -44,16 +44,18 @@ export function latinWords(text: string): string[] {
   return [...normalise(text).matchAll(latinWord)].map((m) => m[0]).filter((w) => !isHan(w) && w.length <= 40);
 }
 
-/**
- * Index mode: every word jieba finds, long ones and the words inside them, with and without its
- * HMM. The dictionary lacks many product names (凤凰单丛 → 凤凰/单/丛, 太平猴魁 → 太平/猴/魁); the
- * HMM finds them as words (单丛, 猴魁), so their pinyin enters the vocabulary and a homophone
- * typo (单从, 猴葵) is corrected to them. The dictionary's words stay, so queries (segmented
- * without the HMM) match as before.
- */
+/** Index mode: every word jieba's dictionary finds, long ones and the words inside them. */
 export function segmentForIndex(run: string): string[] {
-  const s = segmenter();
-  return [...new Set([...s.cutForSearch(run, false), ...s.cutForSearch(run, true)].filter((w) => w.trim() !== ''))];
+  return [...new Set(segmenter().cutForSearch(run, false).filter((w) => w.trim() !== ''))];
+}
+
+/**
+ * Names jieba's dictionary lacks, found by its HMM (凤凰单丛 → 单丛, 太平猴魁 → 猴魁, which the
+ * dictionary splits into single characters): indexed as words too, so their pinyin lets a
+ * homophone typo (单从, 猴葵) be corrected to them.
+ */
+export function namesForIndex(run: string, words: ReadonlySet<string>): string[] {
+  return [...new Set(segmenter().cutForSearch(run, true))].filter((w) => w.trim() !== '' && [...w].length >= 2 && !words.has(w));
 }
 
 /** Query mode: the most likely segmentation, one word per place. */
@@ -77,24 +79,36 @@ export interface Analysed {
   chars: string[];
   /** Pinyin of each Chinese word of two characters or more, with the word. */
   pinyin: { term: string; word: string }[];
+  /**
+   * Pinyin of the names only jieba's HMM finds (`namesForIndex`), with the name (also in `words`):
+   * kept apart in the vocabulary (`pinyin_name`) so that they correct Chinese homophone typos but
+   * never a Latin word (an HMM guess such as 茶礼 `chali` must not turn "chai" into it).
+   */
+  names: { term: string; word: string }[];
 }
 
 export function analyse(text: string): Analysed {
   const latin: string[] = [];
   const words = new Set<string>();
   const chars = new Set<string>();
+  const names = new Set<string>();
   for (const run of runs(text)) {
     if (!run.han) {
       latin.push(...latinWords(run.text));
       continue;
     }
-    for (const w of segmentForIndex(run.text)) {
+    const found = segmentForIndex(run.text);
+    for (const w of found) {
       words.add(w);
       for (const c of w) chars.add(c);
     }
+    for (const n of namesForIndex(run.text, new Set(found))) names.add(n);
   }
-  const pinyinTerms = [...words].filter((w) => [...w].length >= 2).map((word) => ({ term: pinyinOf(word), word })).filter((p) => /^[a-z]+$/.test(p.term));
-  return { latin, words: [...words], chars: [...chars].filter((c) => !words.has(c)), pinyin: pinyinTerms };
+  for (const n of names) if (words.has(n)) names.delete(n);
+  const pinyinOfWords = (list: Iterable<string>) => [...list].filter((w) => [...w].length >= 2).map((word) => ({ term: pinyinOf(word), word })).filter((p) => /^[a-z]+$/.test(p.term));
+  const pinyinTerms = pinyinOfWords(words);
+  const nameTerms = pinyinOfWords(names);
+  return { latin, words: [...words, ...names], chars: [...chars].filter((c) => !words.has(c)), pinyin: [...pinyinTerms, ...nameTerms], names: nameTerms };
 }
 
 /** Edit distance with adjacent transpositions (optimal string alignment): oolnog → oolong is 1. */
