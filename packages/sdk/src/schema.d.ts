@@ -52285,8 +52285,8 @@ export interface operations {
     getInsightReport: {
         parameters: {
             query?: {
-                /** @description the last days the demand signals are read from, 1 to 365 (else 422 `days_out_of_range`) */
-                days?: number | null;
+                /** @description the last days the demand signals are read from, 1 to 365 */
+                days?: number;
             };
             header?: never;
             path?: never;
@@ -52380,8 +52380,8 @@ export interface operations {
     exportInsightReportCsv: {
         parameters: {
             query?: {
-                /** @description the last days the demand signals are read from, 1 to 365 (else 422 `days_out_of_range`) */
-                days?: number | null;
+                /** @description the last days the demand signals are read from, 1 to 365 */
+                days?: number;
             };
             header?: never;
             path?: never;
