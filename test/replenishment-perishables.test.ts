@@ -103,7 +103,7 @@ afterAll(async () => platform.close());
 function sources(today_of: () => string, forecasts: { variant_id: string; location_id: string; per_day: number }[], shelf_life_days: number): HealthSources {
   return {
     forecasts: async () =>
-      forecasts.map((f): CurrentForecast => ({ ...f, run_id: 'fcr_test', start_date: today_of(), mean: flat(f.per_day), lower: flat(0), upper: flat(f.per_day * 2), level: 0.8, sigma: 1, class: 'smooth', model: 'test', fallback: null })),
+      forecasts.map((f): CurrentForecast => ({ ...f, run_id: 'fcr_test', start_date: today_of(), mean: flat(f.per_day), lower: flat(0), upper: flat(f.per_day * 2), level: 0.8, sigma: 1, class: 'smooth', model: 'test', combined_with: null, fallback: null })),
     settings: async (_db, _m, ids) => new Map(ids.map((variant_id): [string, ReplenishmentSetting] => [variant_id, { variant_id, service_level: 0.95, review_days: 1, shelf_life_days }])),
   };
 }

@@ -35049,6 +35049,8 @@ export interface components {
             };
             /** @enum {string} */
             class: "smooth" | "erratic" | "intermittent" | "lumpy";
+            /** @description the second model when the forecast is the average of two (the backtest’s best two; `model` is the first), else null */
+            combined_with: string | null;
             /** @description squared coefficient of variation of the demand sizes */
             cv2: number;
             fallback: string | null;
@@ -35077,6 +35079,8 @@ export interface components {
         ForecastSeriesItem: {
             /** @enum {string} */
             class: "smooth" | "erratic" | "intermittent" | "lumpy";
+            /** @description the second model when the forecast is the average of two (the backtest’s best two; `model` is the first), else null */
+            combined_with: string | null;
             /** @description why a baseline answered (series too short), else null */
             fallback: string | null;
             location_id: string;
