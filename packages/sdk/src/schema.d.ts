@@ -35664,6 +35664,8 @@ export interface components {
             promotion_id: string | null;
             reason: string | null;
             sku: string;
+            /** @description when the marked-down stock sold out at the store and the promotion was ended early (approved markdowns only), else null */
+            sold_out_at: string | null;
             /** @enum {string} */
             status: "open" | "approved" | "rejected" | "withdrawn";
             title: string;
@@ -35672,6 +35674,8 @@ export interface components {
         MarkdownComputation: {
             as_of: string;
             open: number;
+            /** @description approved markdowns whose stock sold out: their promotions ended now */
+            sold_out: number;
             /** @description new */
             suggested: number;
             /** @description open ones with new figures */
