@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refreshOrderRollup } from '../src/modules/forecast/history.js';
+import { importHistory, parseHistoryCsv } from '../src/modules/forecast/import-history.js';
 import { salesHistory } from '../src/modules/forecast/index.js';
 import { aFreeInStoreSale } from './support/instore.js';
 import { aMovementAt, anOrderAt, aRegionalLocation, aVariant, inShanghai, shanghaiAt, shanghaiDay } from './support/forecast.js';
@@ -135,6 +136,48 @@ describe('history import', () => {
     expect(await count()).toBe(0);
     expect((await brand.call('POST', '/v1/forecast/history', { body: { rows: [] } })).status).toBe(422);
     expect((await brand.call('POST', '/v1/forecast/history', { body: { rows: [{ ...good, extra: 1 }] } })).status).toBe(400);
+  });
+
+  it('reads a CSV by RFC 4180: quoted fields keep their commas, doubled quotes and line breaks; all rows or none, the bad row named', async () => {
+    const db = platform.database.db;
+    const code = `CSV-${Date.now() % 100000}`;
+    const store = await aRegionalLocation(brand, 'store', 'Shanghai', code);
+    const tea = `TEA, "GOLD" ${Date.now() % 100000}`;
+    const cup = `CUP ${Date.now() % 100000}`;
+    const teaId = await aVariant(brand, tea);
+    const cupId = await aVariant(brand, cup);
+    const quoted = (cell: string) => `"${cell.replaceAll('"', '""')}"`;
+    const csv = [
+      '\ufeffdate,sku,location_code,units,in_stock',
+      `${shanghaiDay(3)},${quoted(tea)},${code},5,true`,
+      '',
+      `"${shanghaiDay(2)}",${quoted(tea)},"${code}", 7 ,"false"`,
+      `${shanghaiDay(2)},${quoted(cup)},${code},2`,
+    ].join('\r\n');
+    const rows = parseHistoryCsv(csv);
+    expect(rows).toEqual([
+      { date: shanghaiDay(3), sku: tea, location_code: code, units: 5, in_stock: true },
+      { date: shanghaiDay(2), sku: tea, location_code: code, units: 7, in_stock: false },
+      { date: shanghaiDay(2), sku: cup, location_code: code, units: 2 },
+    ]);
+    // A quoted field may span lines.
+    expect(parseHistoryCsv(`date,sku,location_code,units\n${shanghaiDay(1)},"two\nlines",${code},1\n`)[0]!.sku).toBe('two\nlines');
+
+    // All or none: the third row's SKU is unknown, so the two good rows before it are not kept either.
+    const bad = parseHistoryCsv(`${csv}\r\n${shanghaiDay(1)},${quoted('NO, SUCH')},${code},1`);
+    await expect(importHistory(db, brand.id, bad)).rejects.toMatchObject({ status: 422, code: 'unknown_sku', detail: 'row 4: no variant of the brand has the SKU NO, SUCH; nothing was imported' });
+    const count = async () => Number((await sql<{ n: string }>`select count(*) as n from forecast_history_day where merchant_id = ${brand.id} and location_id = ${store}`.execute(db)).rows[0]!.n);
+    expect(await count()).toBe(0);
+
+    expect(await importHistory(db, brand.id, rows)).toEqual({ imported: 3, days: 2, series: 2 });
+    const h = await historyOf(teaId, store);
+    expect(h.get(shanghaiDay(3))?.units).toBe(5);
+    expect(h.get(shanghaiDay(2))).toMatchObject({ units: 7, censored: true });
+    expect((await historyOf(cupId, store)).get(shanghaiDay(2))?.units).toBe(2);
+
+    // A broken file is a 422 naming its line, and a bad in_stock names its line too.
+    expect(() => parseHistoryCsv(`date,sku,location_code,units\n${shanghaiDay(1)},"open,${code},1\n`)).toThrow(expect.objectContaining({ status: 422, code: 'invalid_csv', detail: expect.stringContaining('line 2') }));
+    expect(() => parseHistoryCsv(`date,sku,location_code,units,in_stock\n\n${shanghaiDay(1)},${quoted(tea)},${code},1,maybe`)).toThrow(expect.objectContaining({ code: 'invalid_csv', detail: 'line 3: in_stock must be true or false, not maybe' }));
   });
 
   it('treats another brand’s location or variant as not found', async () => {

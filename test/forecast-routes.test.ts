@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runForecast } from '../src/modules/forecast/index.js';
+import { currentForecasts, runForecast } from '../src/modules/forecast/index.js';
 import { aRegionalLocation, aVariant, inShanghai, shanghaiDay } from './support/forecast.js';
 import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
 
@@ -9,6 +9,18 @@ const stores: { id: string; region: string }[] = [];
 const variants: string[] = [];
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+/** Deterministic uniform numbers in [0, 1) (mulberry32). */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 beforeAll(async () => {
   platform = await createTestPlatform();
@@ -97,5 +109,41 @@ describe('forecast API', () => {
     expect((await brand.call('GET', '/v1/forecast/runs', { key: reader })).status).toBe(200);
     expect((await brand.call('POST', '/v1/forecast/runs', { key: reader, body: {} })).status).toBe(403);
     expect((await brand.call('POST', '/v1/forecast/history', { key: reader, body: { rows: [] } })).status).toBe(403);
+  });
+
+  it('keeps the second model of a forecast that averages two, in the series list, the series and the current forecasts', async () => {
+    // Trend, weekly season and noise: the backtest averages its best two on some of these series, not on others.
+    const chain = await platform.merchant();
+    await inShanghai(platform.database.db, chain);
+    const store = await aRegionalLocation(chain, 'store', 'Shanghai');
+    const rows = [];
+    for (let seed = 1; seed <= 8; seed++) {
+      const variant_id = await aVariant(chain);
+      const next = random(seed);
+      for (let d = 300; d >= 1; d--) rows.push({ date: shanghaiDay(d), variant_id, location_id: store, units: Math.max(0, Math.round(20 + 0.05 * (300 - d) + 8 * Math.sin((2 * Math.PI * d) / 7) + 6 * (next() - 0.5))) });
+    }
+    const imported = await chain.call('POST', '/v1/forecast/history', { body: { rows } });
+    expect(imported.status, imported.text).toBe(200);
+    const run = await runForecast(platform.database.db, imported.body.run_id as string);
+    expect(run?.status, run?.error ?? '').toBe('succeeded');
+
+    const list = (await chain.call('GET', '/v1/forecast/series?limit=50')).body.data as { variant_id: string; model: string; combined_with: string | null; class: string }[];
+    expect(list).toHaveLength(8);
+    const combined = list.filter((s) => s.combined_with !== null);
+    // Both kinds are there: a combination stored as its first model alone would leave none.
+    expect(combined.length).toBeGreaterThan(0);
+    expect(combined.length).toBeLessThan(8);
+    const current = new Map((await currentForecasts(platform.database.db, chain.id)).map((f) => [f.variant_id, f]));
+    for (const item of list) {
+      const detail = (await chain.call('GET', `/v1/forecast/series/${item.variant_id}/${store}`)).body as { model: string; combined_with: string | null; backtest: Record<string, number> };
+      expect(detail).toMatchObject({ model: item.model, combined_with: item.combined_with });
+      expect(current.get(item.variant_id)).toMatchObject({ model: item.model, combined_with: item.combined_with });
+      if (item.combined_with === null) continue;
+      // The two averaged are the backtest's best two, the first the better.
+      const ranked = Object.entries(detail.backtest).sort((a, b) => a[1] - b[1]).map(([name]) => name);
+      expect(item.combined_with).not.toBe(item.model);
+      expect(new Set(ranked.slice(0, 2))).toEqual(new Set([item.model, item.combined_with]));
+      expect(detail.backtest[item.model]!).toBeLessThanOrEqual(detail.backtest[item.combined_with]!);
+    }
   });
 });

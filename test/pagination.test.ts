@@ -128,7 +128,7 @@ const fixtures: Record<string, ListFixture> = {
       const mean = Array.from({ length: 28 }, () => 1);
       const add = async () => {
         const store = await aLocation(m, 'store');
-        await runPlan(platform.database.db, m.id, { forecasts: () => Promise.resolve([{ variant_id, location_id: store, run_id: 'frun_paging', start_date: '2026-12-07', mean, lower: mean, upper: mean, level: 0.8, sigma: 1, class: 'smooth', model: 'ses', fallback: null }]) });
+        await runPlan(platform.database.db, m.id, { forecasts: () => Promise.resolve([{ variant_id, location_id: store, run_id: 'frun_paging', start_date: '2026-12-07', mean, lower: mean, upper: mean, level: 0.8, sigma: 1, class: 'smooth', model: 'ses', combined_with: null, fallback: null }]) });
       };
       return { path: '/v1/replenishment/suggestions', add };
     },

@@ -18,7 +18,7 @@ beforeAll(async () => {
 afterAll(async () => platform.close());
 
 function daily(variant_id: string, location_id: string, units: number, sigma = 1): CurrentForecast {
-  return { variant_id, location_id, run_id: 'frun_test', start_date: '2026-12-07', mean: Array.from({ length: 28 }, () => units), lower: [], upper: [], level: 0.8, sigma, class: 'smooth', model: 'ses', fallback: null };
+  return { variant_id, location_id, run_id: 'frun_test', start_date: '2026-12-07', mean: Array.from({ length: 28 }, () => units), lower: [], upper: [], level: 0.8, sigma, class: 'smooth', model: 'ses', combined_with: null, fallback: null };
 }
 
 async function check(name: string): Promise<string[]> {

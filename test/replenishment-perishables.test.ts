@@ -5,7 +5,8 @@ import type { AnyDb } from '../src/kernel/db.js';
 import type { CurrentForecast } from '../src/modules/forecast/index.js';
 import { perishablesChecks } from '../src/modules/replenishment/checks-perishables.js';
 import { stockAge } from '../src/modules/replenishment/lots.js';
-import { approveMarkdown, computeMarkdowns, listMarkdowns } from '../src/modules/replenishment/markdowns.js';
+import { adjustStock } from '../src/modules/inventory/index.js';
+import { approveMarkdown, computeMarkdowns, getMarkdown, listMarkdowns } from '../src/modules/replenishment/markdowns.js';
 import { addDays, forecastFrom, markdownPercent, projectStock, type Lot } from '../src/modules/replenishment/projection.js';
 import type { ReplenishmentSetting } from '../src/modules/replenishment/settings.js';
 import { stockHealth, type HealthSources } from '../src/modules/replenishment/stock-health.js';
@@ -103,7 +104,7 @@ afterAll(async () => platform.close());
 function sources(today_of: () => string, forecasts: { variant_id: string; location_id: string; per_day: number }[], shelf_life_days: number): HealthSources {
   return {
     forecasts: async () =>
-      forecasts.map((f): CurrentForecast => ({ ...f, run_id: 'fcr_test', start_date: today_of(), mean: flat(f.per_day), lower: flat(0), upper: flat(f.per_day * 2), level: 0.8, sigma: 1, class: 'smooth', model: 'test', fallback: null })),
+      forecasts.map((f): CurrentForecast => ({ ...f, run_id: 'fcr_test', start_date: today_of(), mean: flat(f.per_day), lower: flat(0), upper: flat(f.per_day * 2), level: 0.8, sigma: 1, class: 'smooth', model: 'test', combined_with: null, fallback: null })),
     settings: async (_db, _m, ids) => new Map(ids.map((variant_id): [string, ReplenishmentSetting] => [variant_id, { variant_id, service_level: 0.95, review_days: 1, shelf_life_days }])),
   };
 }
@@ -218,6 +219,76 @@ describe('stock health and markdowns', () => {
     const rejected = await m.call('POST', `/v1/replenishment/markdowns/${open!.id}/reject`, { body: { reason: 'we give it to the food bank' } });
     expect(rejected.body).toMatchObject({ status: 'rejected', reason: 'we give it to the food bank', promotion_id: null });
     expect(await computeMarkdowns(db, m.id, { sources: sources(() => today_m, [{ ...slow, per_day: 1 }], 2) })).toMatchObject({ suggested: 0, open: 0 });
+  });
+
+  it('ends a markdown’s promotion early when the marked-down stock at that store sells out, records it, and leaves the others running', async () => {
+    const m = await platform.merchant();
+    const store = await aLocation(m, 'store');
+    const elsewhere = await aLocation(m, 'store');
+    const fresh = await aStockedItem(m, { location_id: store, units: 10 });
+    const there = await m.call('POST', '/v1/stock/receipts', { body: { variant_id: fresh.variant_id, location_id: elsewhere, quantity: 10 } });
+    expect(there.status, there.text).toBe(201);
+    const today_m = await merchantToday(m);
+    const src = sources(() => today_m, [{ ...fresh, per_day: 2 }, { ...fresh, location_id: elsewhere, per_day: 2 }], 3);
+    expect(await computeMarkdowns(db, m.id, { sources: src })).toMatchObject({ suggested: 2, sold_out: 0 });
+    const open = await listMarkdowns(db, m.id, { status: 'open', limit: 10 });
+    const here = open.find((x) => x.location_id === store)!;
+    const away = open.find((x) => x.location_id === elsewhere)!;
+    for (const md of [here, away]) expect((await m.call('POST', `/v1/replenishment/markdowns/${md.id}/approve`, { body: {} })).status).toBe(200);
+    const promotionOf = async (id: string) => (await m.call('GET', `/v1/promotions/${(await getMarkdown(db, m.id, id))!.promotion_id}`)).body as { ends_at: string; status: string };
+    const endsAt = (await promotionOf(here.id)).ends_at;
+
+    // One unit left: the promotion runs on.
+    await adjustStock(db, { merchant_id: m.id, variant_id: fresh.variant_id, location_id: store }, -9, 'sold at the till');
+    expect(await computeMarkdowns(db, m.id, { sources: src })).toMatchObject({ sold_out: 0 });
+    expect((await promotionOf(here.id)).ends_at).toBe(endsAt);
+
+    // The last unit sells: the review ends the promotion now and records it on the markdown.
+    await adjustStock(db, { merchant_id: m.id, variant_id: fresh.variant_id, location_id: store }, -1, 'sold at the till');
+    const before = Date.now();
+    expect(await computeMarkdowns(db, m.id, { sources: src })).toMatchObject({ sold_out: 1 });
+    const ended = await promotionOf(here.id);
+    expect(Date.parse(ended.ends_at)).toBeGreaterThanOrEqual(before - 1_000);
+    expect(Date.parse(ended.ends_at)).toBeLessThanOrEqual(Date.now());
+    const got = (await m.call('GET', `/v1/replenishment/markdowns/${here.id}`)).body;
+    expect(got).toMatchObject({ status: 'approved', reason: 'the marked-down stock sold out: its promotion ended early' });
+    expect(Date.parse(got.sold_out_at)).toBe(Date.parse(ended.ends_at));
+    // The same variant at the other store still has its stock, and its markdown's promotion runs on.
+    expect((await promotionOf(away.id)).ends_at).toBe(endsAt);
+    expect((await m.call('GET', `/v1/replenishment/markdowns/${away.id}`)).body.sold_out_at).toBeNull();
+    // Once is enough: the next review finds nothing more to end.
+    expect(await computeMarkdowns(db, m.id, { sources: src })).toMatchObject({ sold_out: 0 });
+    expect((await runChecks(db, perishablesChecks)).filter((r) => r.violations.length > 0)).toEqual([]);
+
+    // A sold-out markdown whose promotion runs on again, with no edit since, is a violation of the check.
+    const promotion_id = (await getMarkdown(db, m.id, here.id))!.promotion_id!;
+    await sql`update promotion set ends_at = now() + interval '1 day', updated_at = now() - interval '1 day' where merchant_id = ${m.id} and id = ${promotion_id}`.execute(db);
+    const broken = (await runChecks(db, perishablesChecks)).find((r) => r.name === 'replenishment.sold_out_markdown_promotion_ended')!;
+    expect(broken.violations).toEqual([expect.stringContaining(`markdown ${here.id} of ${m.id} sold out at`)]);
+    await sql`update promotion set ends_at = ${ended.ends_at} where merchant_id = ${m.id} and id = ${promotion_id}`.execute(db);
+  });
+
+  it('a purchase order received into a store whose marked-down stock sold out ends the markdown’s promotion before the new units arrive', async () => {
+    const m = await platform.merchant();
+    const store = await aLocation(m, 'store');
+    const fresh = await aStockedItem(m, { location_id: store, units: 10 });
+    const today_m = await merchantToday(m);
+    await computeMarkdowns(db, m.id, { sources: sources(() => today_m, [{ ...fresh, per_day: 2 }], 3) });
+    const [md] = await listMarkdowns(db, m.id, { status: 'open', limit: 1 });
+    expect((await m.call('POST', `/v1/replenishment/markdowns/${md!.id}/approve`, { body: {} })).status).toBe(200);
+    const supplier = await m.call('POST', '/v1/suppliers', { body: { name: 'Farm', currency: 'CNY', lead_time_days: 1 } });
+    expect(supplier.status, supplier.text).toBe(201);
+    const order = await m.call('POST', '/v1/purchase-orders', { body: { supplier_id: supplier.body.id, location_id: store, lines: [{ variant_id: fresh.variant_id, quantity: 20, unit_cost_minor: 100 }] } });
+    expect(order.status, order.text).toBe(201);
+
+    await adjustStock(db, { merchant_id: m.id, variant_id: fresh.variant_id, location_id: store }, -10, 'sold at the till');
+    const received = await m.call('POST', `/v1/purchase-orders/${order.body.id}/receive`, { body: {} });
+    expect(received.status, received.text).toBe(200);
+    const after = (await getMarkdown(db, m.id, md!.id))!;
+    expect(after.sold_out_at).not.toBeNull();
+    const promotion = (await m.call('GET', `/v1/promotions/${after.promotion_id}`)).body;
+    expect(Date.parse(promotion.ends_at as string)).toBe(after.sold_out_at!.getTime());
+    expect(Date.parse(promotion.ends_at as string)).toBeLessThanOrEqual(Date.now());
   });
 
   it('refuses to approve a markdown whose last day has passed', async () => {

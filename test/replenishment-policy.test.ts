@@ -7,7 +7,7 @@ import type { Supply } from '../src/modules/replenishment/suppliers.js';
 const z95 = 1.6448536269514722;
 
 function forecast(variant_id: string, location_id: string, daily: number, sigma: number, days = 28): CurrentForecast {
-  return { variant_id, location_id, run_id: 'run', start_date: '2026-12-07', mean: Array.from({ length: days }, () => daily), lower: [], upper: [], level: 0.8, sigma, class: 'smooth', model: 'ses', fallback: null };
+  return { variant_id, location_id, run_id: 'run', start_date: '2026-12-07', mean: Array.from({ length: days }, () => daily), lower: [], upper: [], level: 0.8, sigma, class: 'smooth', model: 'ses', combined_with: null, fallback: null };
 }
 
 const supply = (over: Partial<Supply> = {}): Supply => ({ supplier_id: 'sup_A', supplier_name: 'A', currency: 'CNY', lead_time_days: 3, min_order: 1, pack_size: 1, unit_cost_minor: 100n, ...over });

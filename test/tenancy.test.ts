@@ -636,7 +636,7 @@ async function aReplenishmentSuggestion(a: TestMerchant): Promise<{ id: string }
   const { variant_id, location_id } = await aSupplierItem(a);
   const store = await shopLocation(a, 'store');
   const mean = Array.from({ length: 28 }, () => 2);
-  await runPlan(platform.database.db, a.id, { forecasts: () => Promise.resolve([{ variant_id, location_id: store, run_id: 'frun_tenancy', start_date: '2026-12-07', mean, lower: mean, upper: mean, level: 0.8, sigma: 1, class: 'smooth', model: 'ses', fallback: null }]) });
+  await runPlan(platform.database.db, a.id, { forecasts: () => Promise.resolve([{ variant_id, location_id: store, run_id: 'frun_tenancy', start_date: '2026-12-07', mean, lower: mean, upper: mean, level: 0.8, sigma: 1, class: 'smooth', model: 'ses', combined_with: null, fallback: null }]) });
   const open = await a.call('GET', '/v1/replenishment/suggestions?status=open&kind=transfer&limit=100');
   const found = (open.body.data as { id: string; from_location_id: string; to_location_id: string }[]).find((s) => s.from_location_id === location_id && s.to_location_id === store);
   expect(found).toBeDefined();

@@ -35049,6 +35049,8 @@ export interface components {
             };
             /** @enum {string} */
             class: "smooth" | "erratic" | "intermittent" | "lumpy";
+            /** @description the second model when the forecast is the average of two (the backtest’s best two; `model` is the first), else null */
+            combined_with: string | null;
             /** @description squared coefficient of variation of the demand sizes */
             cv2: number;
             fallback: string | null;
@@ -35077,6 +35079,8 @@ export interface components {
         ForecastSeriesItem: {
             /** @enum {string} */
             class: "smooth" | "erratic" | "intermittent" | "lumpy";
+            /** @description the second model when the forecast is the average of two (the backtest’s best two; `model` is the first), else null */
+            combined_with: string | null;
             /** @description why a baseline answered (series too short), else null */
             fallback: string | null;
             location_id: string;
@@ -35660,6 +35664,8 @@ export interface components {
             promotion_id: string | null;
             reason: string | null;
             sku: string;
+            /** @description when the marked-down stock sold out at the store and the promotion was ended early (approved markdowns only), else null */
+            sold_out_at: string | null;
             /** @enum {string} */
             status: "open" | "approved" | "rejected" | "withdrawn";
             title: string;
@@ -35668,6 +35674,8 @@ export interface components {
         MarkdownComputation: {
             as_of: string;
             open: number;
+            /** @description approved markdowns whose stock sold out: their promotions ended now */
+            sold_out: number;
             /** @description new */
             suggested: number;
             /** @description open ones with new figures */
@@ -52285,8 +52293,8 @@ export interface operations {
     getInsightReport: {
         parameters: {
             query?: {
-                /** @description the last days the demand signals are read from, 1 to 365 (else 422 `days_out_of_range`) */
-                days?: number | null;
+                /** @description the last days the demand signals are read from, 1 to 365 */
+                days?: number;
             };
             header?: never;
             path?: never;
@@ -52380,8 +52388,8 @@ export interface operations {
     exportInsightReportCsv: {
         parameters: {
             query?: {
-                /** @description the last days the demand signals are read from, 1 to 365 (else 422 `days_out_of_range`) */
-                days?: number | null;
+                /** @description the last days the demand signals are read from, 1 to 365 */
+                days?: number;
             };
             header?: never;
             path?: never;

@@ -1,3 +1,4 @@
+import { CsvError, parse } from 'csv-parse/sync';
 import { sql } from 'kysely';
 import { inTransaction, type AnyDb } from '../../kernel/db.js';
 import { problems } from '../../kernel/problem.js';
@@ -83,24 +84,35 @@ export async function importHistory(db: AnyDb, merchant_id: string, rows: readon
   return { imported: rows.length, days: new Set(d).size, series: new Set(v.map((x, i) => `${x}\u0000${l[i]}`)).size };
 }
 
-/** Parses a CSV of `date,sku,location_code,units[,in_stock]` (a header line first); a 422 names the bad line. */
+/**
+ * Parses a CSV of `date,sku,location_code,units[,in_stock]` (a header line first) with csv-parse:
+ * RFC 4180 quoting, so a quoted field may hold commas, doubled quotes and line breaks; a byte-order
+ * mark and blank lines are skipped, cells trimmed. A 422 `invalid_csv` names the bad line (the
+ * line a record ends on).
+ */
 export function parseHistoryCsv(text: string): HistoryRow[] {
-  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
-  const header = (lines.shift() ?? '').split(',').map((h) => h.trim().toLowerCase());
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    // With `info: true` each record comes as { record, info } (csv-parse's types do not follow the option).
+    records = parse(text, { bom: true, record_delimiter: ['\r\n', '\n', '\r'], trim: true, skip_empty_lines: true, relax_column_count: true, info: true }) as unknown as typeof records;
+  } catch (e) {
+    if (!(e instanceof CsvError)) throw e;
+    throw problems.unprocessable('invalid_csv', e.message);
+  }
+  const header = (records.shift()?.record ?? []).map((h) => h.toLowerCase());
   const at = (name: string) => header.indexOf(name);
   for (const required of ['date', 'sku', 'location_code', 'units']) {
     if (at(required) < 0) throw problems.unprocessable('invalid_csv', `the header must name date, sku, location_code and units (and in_stock if any); it has ${header.join(', ')}`);
   }
-  return lines.map((line, i) => {
-    const cells = line.split(',').map((c) => c.trim());
+  return records.map(({ record: cells, info }) => {
     const units = Number(cells[at('units')]);
     const stock = at('in_stock') >= 0 ? (cells[at('in_stock')] ?? '').toLowerCase() : '';
-    if (stock !== '' && !['true', 'false', '1', '0', 'yes', 'no'].includes(stock)) throw problems.unprocessable('invalid_csv', `line ${i + 2}: in_stock must be true or false, not ${stock}`);
+    if (stock !== '' && !['true', 'false', '1', '0', 'yes', 'no'].includes(stock)) throw problems.unprocessable('invalid_csv', `line ${info.lines}: in_stock must be true or false, not ${stock}`);
     return {
       date: cells[at('date')] ?? '',
       sku: cells[at('sku')] ?? '',
       location_code: cells[at('location_code')] ?? '',
-      units: cells[at('units')] === '' ? Number.NaN : units,
+      units: (cells[at('units')] ?? '') === '' ? Number.NaN : units,
       ...(stock === '' ? {} : { in_stock: ['true', '1', 'yes'].includes(stock) }),
     };
   });

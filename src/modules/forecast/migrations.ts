@@ -109,4 +109,10 @@ export const migrations: Migration[] = [
        foreign key (merchant_id, run_id) references forecast_run (merchant_id, id)
      );`,
   ),
+  sqlMigration(
+    '20261207T0140_forecast_series_combined_with',
+    `-- A series forecast by the average of the backtest's best two models: the second one (\`model\`
+     -- is the first). Null for a forecast of one model.
+     alter table forecast_series add column combined_with text;`,
+  ),
 ];

@@ -23,6 +23,8 @@ export interface CurrentForecast {
   sigma: number;
   class: 'smooth' | 'erratic' | 'intermittent' | 'lumpy';
   model: string;
+  /** The second model when the forecast is the average of two (`model` the first), else null. */
+  combined_with: string | null;
   /** Set when a baseline answered because the series was too short: why. */
   fallback: string | null;
 }
@@ -30,7 +32,7 @@ export interface CurrentForecast {
 /** The current run's forecasts, one per variant and location (filtered), in one statement. */
 export async function currentForecasts(db: AnyDb, merchant_id: string, filter: { variant_ids?: readonly string[]; location_ids?: readonly string[] } = {}): Promise<CurrentForecast[]> {
   const rows = await sql<Omit<CurrentForecast, 'level'> & { level: number | string }>`
-    select s.variant_id, s.location_id, s.run_id, to_char(r.start_date, 'YYYY-MM-DD') as start_date, r.level, s.sigma, s.class, s.model, s.fallback,
+    select s.variant_id, s.location_id, s.run_id, to_char(r.start_date, 'YYYY-MM-DD') as start_date, r.level, s.sigma, s.class, s.model, s.combined_with, s.fallback,
            array_agg(v.mean order by v.day) as mean, array_agg(v.lower order by v.day) as lower, array_agg(v.upper order by v.day) as upper
     from forecast_current c
     join forecast_run r on r.merchant_id = c.merchant_id and r.id = c.run_id
@@ -39,7 +41,7 @@ export async function currentForecasts(db: AnyDb, merchant_id: string, filter: {
     where c.merchant_id = ${merchant_id}
       ${filter.variant_ids === undefined ? sql`` : sql`and s.variant_id = any(${filter.variant_ids}::text[])`}
       ${filter.location_ids === undefined ? sql`` : sql`and s.location_id = any(${filter.location_ids}::text[])`}
-    group by s.variant_id, s.location_id, s.run_id, r.start_date, r.level, s.sigma, s.class, s.model, s.fallback
+    group by s.variant_id, s.location_id, s.run_id, r.start_date, r.level, s.sigma, s.class, s.model, s.combined_with, s.fallback
     order by s.variant_id, s.location_id`.execute(db);
   return rows.rows.map((r) => ({ ...r, level: Number(r.level), sigma: Number(r.sigma), mean: r.mean.map(Number), lower: r.lower.map(Number), upper: r.upper.map(Number) }));
 }

@@ -122,6 +122,7 @@ const seriesItemSchema = z
     location_name: z.string(),
     class: z.enum(classes),
     model: z.string(),
+    combined_with: z.string().nullable().openapi({ description: 'the second model when the forecast is the average of two (the backtest’s best two; `model` is the first), else null' }),
     fallback: z.string().nullable().openapi({ description: 'why a baseline answered (series too short), else null' }),
     next_7_days: bandSchema.openapi({ description: 'units over the next 7 days, with the interval of the sum' }),
   })
@@ -146,6 +147,7 @@ const detailSchema = z
     location_id: z.string(),
     class: z.enum(classes),
     model: z.string(),
+    combined_with: z.string().nullable().openapi({ description: 'the second model when the forecast is the average of two (the backtest’s best two; `model` is the first), else null' }),
     fallback: z.string().nullable(),
     level: z.number(),
     sigma: z.number().openapi({ description: 'one-day forecast error’s standard deviation, units' }),

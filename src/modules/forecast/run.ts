@@ -36,14 +36,14 @@ interface Output {
 async function writeChunk(db: AnyDb, merchant_id: string, run_id: string, start_date: string, outputs: readonly Output[]): Promise<void> {
   if (outputs.length === 0) return;
   await sql`
-    insert into forecast_series (merchant_id, run_id, variant_id, location_id, class, model, sigma, fallback, backtest, adi, cv2, history_days)
-    select ${merchant_id}, ${run_id}, v, l, c, m, s, f, b::jsonb, a, cv, hd
+    insert into forecast_series (merchant_id, run_id, variant_id, location_id, class, model, combined_with, sigma, fallback, backtest, adi, cv2, history_days)
+    select ${merchant_id}, ${run_id}, v, l, c, m, w, s, f, b::jsonb, a, cv, hd
     from unnest(${outputs.map((o) => o.variant_id)}::text[], ${outputs.map((o) => o.location_id)}::text[], ${outputs.map((o) => o.choice.class)}::text[],
-                ${outputs.map((o) => o.choice.forecast.model)}::text[], ${outputs.map((o) => finite(o.choice.forecast.sigma))}::float8[],
+                ${outputs.map((o) => o.choice.forecast.model)}::text[], ${outputs.map((o) => o.choice.forecast.combined_with ?? null)}::text[], ${outputs.map((o) => finite(o.choice.forecast.sigma))}::float8[],
                 ${outputs.map((o) => o.choice.forecast.fallback ?? null)}::text[], ${outputs.map((o) => JSON.stringify(o.choice.backtest))}::text[],
                 ${outputs.map((o) => (Number.isFinite(o.choice.adi) ? o.choice.adi : 0))}::float8[], ${outputs.map((o) => (Number.isFinite(o.choice.cv2) ? o.choice.cv2 : 0))}::float8[],
                 ${outputs.map((o) => o.history_days)}::int[])
-      as x(v, l, c, m, s, f, b, a, cv, hd)`.execute(db);
+      as x(v, l, c, m, w, s, f, b, a, cv, hd)`.execute(db);
   const v: string[] = [];
   const l: string[] = [];
   const k: number[] = [];

@@ -55,14 +55,16 @@ export interface SeriesListItem {
   location_name: string;
   class: DemandClass;
   model: string;
+  /** The second model when the forecast is the average of two (`model` the first), else null. */
+  combined_with: string | null;
   fallback: string | null;
   next_7_days: Band;
 }
 
 /** The current run's series after `after` ([location_id, variant_id]), `limit` of them. */
 export async function listSeries(db: AnyDb, run: ForecastRun, filter: { location_id?: string | undefined; variant_id?: string | undefined; class?: DemandClass | undefined; after?: string[] | undefined; limit: number }): Promise<SeriesListItem[]> {
-  const rows = await sql<ValueRow & { sku: string | null; title: string | null; location_name: string | null; class: DemandClass; model: string; fallback: string | null }>`
-    select s.variant_id, s.location_id, s.class, s.model, s.fallback, v.sku, coalesce(p.title || case when v.title <> '' and v.title <> p.title then ' – ' || v.title else '' end, v.title) as title, l.name as location_name,
+  const rows = await sql<ValueRow & { sku: string | null; title: string | null; location_name: string | null; class: DemandClass; model: string; combined_with: string | null; fallback: string | null }>`
+    select s.variant_id, s.location_id, s.class, s.model, s.combined_with, s.fallback, v.sku, coalesce(p.title || case when v.title <> '' and v.title <> p.title then ' – ' || v.title else '' end, v.title) as title, l.name as location_name,
            (select array_agg(x.mean order by x.day) from forecast_value x where x.merchant_id = s.merchant_id and x.run_id = s.run_id and x.variant_id = s.variant_id and x.location_id = s.location_id and x.day < ${run.start_date}::date + 7) as mean,
            (select array_agg(x.lower order by x.day) from forecast_value x where x.merchant_id = s.merchant_id and x.run_id = s.run_id and x.variant_id = s.variant_id and x.location_id = s.location_id and x.day < ${run.start_date}::date + 7) as lower,
            (select array_agg(x.upper order by x.day) from forecast_value x where x.merchant_id = s.merchant_id and x.run_id = s.run_id and x.variant_id = s.variant_id and x.location_id = s.location_id and x.day < ${run.start_date}::date + 7) as upper
@@ -84,6 +86,7 @@ export async function listSeries(db: AnyDb, run: ForecastRun, filter: { location
     location_name: r.location_name ?? '',
     class: r.class,
     model: r.model,
+    combined_with: r.combined_with,
     fallback: r.fallback,
     next_7_days: band(sumOfDays(bandsOf({ ...r, mean: r.mean ?? [], lower: r.lower ?? [], upper: r.upper ?? [] }, 0, 7), run.level)),
   }));
@@ -94,6 +97,7 @@ export interface SeriesDetail {
   location_id: string;
   class: DemandClass;
   model: string;
+  combined_with: string | null;
   fallback: string | null;
   level: number;
   sigma: number;
@@ -107,8 +111,8 @@ export interface SeriesDetail {
 
 /** One series of the current run: its history (the last `history_days`) and its forecast, by day or by week (7-day sums from the run's first day backwards and forwards). */
 export async function seriesDetail(db: AnyDb, run: ForecastRun, variant_id: string, location_id: string, granularity: 'day' | 'week', history_days: number): Promise<SeriesDetail | undefined> {
-  const found = await sql<{ class: DemandClass; model: string; fallback: string | null; sigma: number; adi: number; cv2: number; backtest: Record<string, number> }>`
-    select class, model, fallback, sigma, adi, cv2, backtest from forecast_series where merchant_id = ${run.merchant_id} and run_id = ${run.id} and variant_id = ${variant_id} and location_id = ${location_id}`.execute(db);
+  const found = await sql<{ class: DemandClass; model: string; combined_with: string | null; fallback: string | null; sigma: number; adi: number; cv2: number; backtest: Record<string, number> }>`
+    select class, model, combined_with, fallback, sigma, adi, cv2, backtest from forecast_series where merchant_id = ${run.merchant_id} and run_id = ${run.id} and variant_id = ${variant_id} and location_id = ${location_id}`.execute(db);
   const s = found.rows[0];
   if (s === undefined || run.start_date === null) return undefined;
   const values = await sql<{ mean: number; lower: number; upper: number }>`
@@ -118,7 +122,7 @@ export async function seriesDetail(db: AnyDb, run: ForecastRun, variant_id: stri
   const h = loaded.series[0];
   const history = h === undefined ? [] : Array.from(h.units, (units, i) => ({ date: addDays(h.first_day, i), units, censored: h.censored[i] === 1 }));
   const start = run.start_date;
-  const detail = { variant_id, location_id, class: s.class, model: s.model, fallback: s.fallback, level: run.level, sigma: r3(Number(s.sigma)), adi: r3(Number(s.adi)), cv2: r3(Number(s.cv2)), backtest: s.backtest, granularity };
+  const detail = { variant_id, location_id, class: s.class, model: s.model, combined_with: s.combined_with, fallback: s.fallback, level: run.level, sigma: r3(Number(s.sigma)), adi: r3(Number(s.adi)), cv2: r3(Number(s.cv2)), backtest: s.backtest, granularity };
   if (granularity === 'day') return { ...detail, history, forecast: days.map((d, t) => ({ date: addDays(start, t), ...band(periodForecast(d, run.level)) })) };
   const weeks: SeriesDetail['forecast'] = [];
   for (let t = 0; t + 7 <= days.length; t += 7) weeks.push({ date: addDays(start, t), ...band(sumOfDays(days.slice(t, t + 7), run.level)) });

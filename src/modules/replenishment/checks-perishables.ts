@@ -33,4 +33,21 @@ export const perishablesChecks: InvariantCheck[] = [
       return rows.rows.map((r) => r.line);
     },
   },
+  {
+    name: 'replenishment.sold_out_markdown_promotion_ended',
+    description: 'a markdown recorded sold out names a promotion that was ended then (ends no later than `sold_out_at`), unless the merchant edited the promotion since',
+    // Exact: the end and the record are written in one transaction, the end equal to `sold_out_at`.
+    // (Whether every sold-out markdown was ended is not checkable exactly: a level's `updated_at` is
+    // its writer's transaction start, so a sale in flight across the review looks older than it.)
+    async run(db) {
+      const rows = await sql<{ line: string }>`
+        select 'markdown ' || m.id || ' of ' || m.merchant_id || ' sold out at ' || m.sold_out_at || ' but its promotion '
+               || coalesce(p.id, m.promotion_id) || case when p.id is null then ' does not exist' else ' runs until ' || coalesce(p.ends_at::text, 'no end') end as line
+        from replenishment_markdown m
+        left join promotion p on p.merchant_id = m.merchant_id and p.id = m.promotion_id
+        where m.sold_out_at is not null and (p.id is null or (p.status = 'active' and (p.ends_at is null or p.ends_at > m.sold_out_at) and p.updated_at <= m.sold_out_at))
+        limit 100`.execute(db);
+      return rows.rows.map((r) => r.line);
+    },
+  },
 ];

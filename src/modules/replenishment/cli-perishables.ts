@@ -60,7 +60,7 @@ export function registerPerishablesCommands(command: Command, cli: CliContext): 
           if (merchant_id === undefined) return 1;
           if (options.compute === true) {
             const r = await computeMarkdowns(ctx.db, merchant_id);
-            cli.out(`Computed on ${r.as_of}: ${r.suggested} new, ${r.updated} updated, ${r.withdrawn} withdrawn.`);
+            cli.out(`Computed on ${r.as_of}: ${r.suggested} new, ${r.updated} updated, ${r.withdrawn} withdrawn, ${r.sold_out} sold out (promotion ended).`);
           }
           const open = await listMarkdowns(ctx.db, merchant_id, { status: 'open', limit: 100 });
           if (open.length === 0) {

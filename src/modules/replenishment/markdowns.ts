@@ -17,6 +17,7 @@ import { getMerchant, merchantTimeZone } from '../merchants/index.js';
 import { createPromotion } from '../promotions/index.js';
 import { markdownApproved, markdownSuggested } from './events-perishables.js';
 import { daysBetween, markdownPercent } from './projection.js';
+import { endSoldOutMarkdowns } from './sold-out.js';
 import { health_stores_max, projectItems, type HealthSources } from './stock-health.js';
 
 export interface MarkdownTable {
@@ -35,6 +36,8 @@ export interface MarkdownTable {
   created_at: Date;
   updated_at: Date;
   decided_at: Date | null;
+  /** When the marked-down stock sold out and the promotion was ended early (approved markdowns only). */
+  sold_out_at: Date | null;
 }
 export const markdownStatuses = ['open', 'approved', 'rejected', 'withdrawn'] as const;
 export type MarkdownStatus = (typeof markdownStatuses)[number];
@@ -92,10 +95,15 @@ export interface MarkdownComputation {
   suggested: number;
   updated: number;
   withdrawn: number;
+  /** Approved markdowns whose stock sold out: their promotions ended now. */
+  sold_out: number;
   open: number;
 }
 
-/** Suggests markdowns from the current stock and forecast; run daily and on demand. */
+/**
+ * Suggests markdowns from the current stock and forecast, and ends the promotion of each approved
+ * one whose stock sold out (sold-out.ts); run daily and on demand.
+ */
 export async function computeMarkdowns(db: AnyDb, merchant_id: string, options: { now?: Date; sources?: HealthSources } = {}): Promise<MarkdownComputation> {
   const { today, store_ids, found } = await candidates(db, merchant_id, options);
   return inTransaction(db, async (trx) => {
@@ -118,10 +126,11 @@ export async function computeMarkdowns(db: AnyDb, merchant_id: string, options: 
       } else updated++;
     }
     const withdrawn = await withdrawStale(trx, merchant_id, today, store_ids, found);
+    const sold_out = await endSoldOutMarkdowns(trx, merchant_id, { now: options.now });
     await sql`insert into replenishment_markdown_computed (merchant_id, computed_at) values (${merchant_id}, now())
       on conflict (merchant_id) do update set computed_at = excluded.computed_at`.execute(trx);
     const open = await tables(trx).selectFrom('replenishment_markdown').select((e) => e.fn.countAll<string>().as('n')).where('merchant_id', '=', merchant_id).where('status', '=', 'open').executeTakeFirstOrThrow();
-    return { as_of: today, suggested, updated, withdrawn, open: Number(open.n) };
+    return { as_of: today, suggested, updated, withdrawn, sold_out, open: Number(open.n) };
   });
 }
 

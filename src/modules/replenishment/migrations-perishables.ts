@@ -31,4 +31,11 @@ export const perishablesMigrations: Migration[] = [
        computed_at timestamptz not null
      );`,
   ),
+  sqlMigration(
+    '20261207T0141_markdown_sold_out',
+    `-- An approved markdown whose marked-down stock sold out at its store: its promotion was ended
+     -- early then (docs/REPLENISHMENT.md, sold-out.ts).
+     alter table replenishment_markdown add column sold_out_at timestamptz;
+     alter table replenishment_markdown add constraint replenishment_markdown_sold_out_approved check (sold_out_at is null or status = 'approved');`,
+  ),
 ];

@@ -14,6 +14,7 @@ import { applyStockChanges } from '../inventory/index.js';
 import { getLocation } from '../locations/index.js';
 import { purchaseOrderCreated, purchaseOrderReceived } from './events.js';
 import type { PurchaseOrderStatus, ReplenishmentTables } from './tables.js';
+import { endSoldOutMarkdowns } from './sold-out.js';
 
 export interface PurchaseOrderLine {
   variant_id: string;
@@ -145,6 +146,8 @@ export async function receivePurchaseOrder(db: AnyDb, merchant_id: string, id: s
     }
     const received = [...receipt].filter(([, quantity]) => quantity > 0).map(([variant_id, quantity]) => ({ variant_id, quantity }));
     if (received.length === 0) throw problems.unprocessable('nothing_to_receive', 'No units to receive');
+    // A markdown whose stock sold out must not discount the new units: its promotion ends first.
+    await endSoldOutMarkdowns(trx, merchant_id, { location_id: order.location_id, variant_ids: received.map((r) => r.variant_id) });
     await applyStockChanges(trx, received.map((r) => ({ merchant_id, variant_id: r.variant_id, location_id: order.location_id, reason: 'receipt' as const, on_hand_delta: BigInt(r.quantity), reserved_delta: 0n, reference: id, note: `purchase order ${id}` })));
     await sql`update purchase_order_line l set received_quantity = l.received_quantity + r.quantity
       from unnest(${received.map((r) => r.variant_id)}::text[], ${received.map((r) => r.quantity)}::int[]) as r(variant_id, quantity)

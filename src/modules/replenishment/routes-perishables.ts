@@ -64,6 +64,7 @@ const markdownSchema = z
     reason: z.string().nullable(),
     created_at: z.string(),
     decided_at: z.string().nullable(),
+    sold_out_at: z.string().nullable().openapi({ description: 'when the marked-down stock sold out at the store and the promotion was ended early (approved markdowns only), else null' }),
   })
   .openapi('Markdown');
 
@@ -84,6 +85,7 @@ async function markdownsJson(db: AnyDb, merchant_id: string, rows: readonly Mark
     reason: r.reason,
     created_at: new Date(r.created_at).toISOString(),
     decided_at: r.decided_at === null ? null : new Date(r.decided_at).toISOString(),
+    sold_out_at: r.sold_out_at === null ? null : new Date(r.sold_out_at).toISOString(),
   }));
 }
 
@@ -137,7 +139,7 @@ export const computeMarkdownsRoute = defineRoute({
   request: jsonBody(z.object({}).strict().openapi({ description: 'empty: `{}`' })),
   responses: {
     200: jsonResponse(
-      z.object({ as_of: z.string(), suggested: z.number().int().openapi({ description: 'new' }), updated: z.number().int().openapi({ description: 'open ones with new figures' }), withdrawn: z.number().int(), open: z.number().int() }).openapi('MarkdownComputation'),
+      z.object({ as_of: z.string(), suggested: z.number().int().openapi({ description: 'new' }), updated: z.number().int().openapi({ description: 'open ones with new figures' }), withdrawn: z.number().int(), sold_out: z.number().int().openapi({ description: 'approved markdowns whose stock sold out: their promotions ended now' }), open: z.number().int() }).openapi('MarkdownComputation'),
       'What changed',
     ),
   },

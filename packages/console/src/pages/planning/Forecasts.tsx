@@ -258,7 +258,7 @@ function SeriesCard() {
                     { label: t('series.product'), rowHeader: true, cell: (r: SeriesRow) => <>{r.title}<div className="muted plan-small">{r.sku}</div></> },
                     { label: t('series.store'), cell: (r) => r.location_name },
                     { label: t('series.class'), cell: (r) => t(`classes.${r.class}`, { defaultValue: r.class }) },
-                    { label: t('series.model'), cell: (r) => <>{t(`models.${r.model}`, { defaultValue: r.model })}{r.fallback !== null && <div className="plan-fallback plan-small">{t('series.fallback', { reason: r.fallback })}</div>}</> },
+                    { label: t('series.model'), cell: (r) => <><ModelName series={r} />{r.fallback !== null && <div className="plan-fallback plan-small">{t('series.fallback', { reason: r.fallback })}</div>}</> },
                     { label: t('series.next7'), num: true, cell: (r) => interval(r.next_7_days) },
                     {
                       label: t('series.chart'),
@@ -307,6 +307,13 @@ function ChartCard({ variant_id, location_id, row, onClose }: { variant_id: stri
   );
 }
 
+/** The model's name, or "Average of A and B" for a forecast that averages two models. */
+function ModelName({ series }: { series: { model: string; combined_with: string | null } }) {
+  const { t } = useTranslation('forecast');
+  const name = (model: string) => t(`models.${model}`, { defaultValue: model });
+  return <>{!series.combined_with ? name(series.model) : t('series.combined', { first: name(series.model), second: name(series.combined_with) })}</>;
+}
+
 function ChartBody({ detail }: { detail: SeriesDetail }) {
   const { t } = useTranslation('forecast');
   const f = useFormat();
@@ -317,7 +324,7 @@ function ChartBody({ detail }: { detail: SeriesDetail }) {
         <dt>{t('series.class')}</dt>
         <dd data-testid="forecast-class">{t(`classes.${detail.class}`, { defaultValue: detail.class })}</dd>
         <dt>{t('series.model')}</dt>
-        <dd data-testid="forecast-model">{t(`models.${detail.model}`, { defaultValue: detail.model })}</dd>
+        <dd data-testid="forecast-model"><ModelName series={detail} /></dd>
         {detail.fallback !== null && (
           <>
             <dt>{t('chart.fallback')}</dt>

@@ -70,6 +70,8 @@ export interface SeriesRow {
   location_name: string;
   class: string;
   model: string;
+  /** The second model when the forecast is the average of two, else null. */
+  combined_with: string | null;
   fallback: string | null;
   next_7_days: Interval;
 }
@@ -79,6 +81,8 @@ export interface SeriesDetail {
   location_id: string;
   class: string;
   model: string;
+  /** The second model when the forecast is the average of two, else null. */
+  combined_with: string | null;
   fallback: string | null;
   level: number;
   backtest: Record<string, number>;
