@@ -18,7 +18,10 @@ import { benchDatabase, httpPool, percentile, round, runConcurrent, startBenchSe
  * holding a third of the catalogue (a fifth of those levels sold out), BENCH_RECS_EVENTS events
  * (default 40,000) of 2,000 consumers over the last 6 days, a third of them at a store, trained by
  * the real training (`runTraining`). Then, per placement, BENCH_RECS_REQUESTS requests (default
- * 2,000) with BENCH_RECS_CONCURRENCY in flight (default 16): p50/p99; the database's own ceiling
+ * 2,000) with BENCH_RECS_CONCURRENCY in flight (default 16): p50/p99, answers/s, and the server
+ * process's CPU ms per answer (/proc, user + system) and the client's; the same at lower
+ * concurrency first (BENCH_RECS_LOWER_CONCURRENCY, default `1,4`, BENCH_RECS_LOWER_REQUESTS each,
+ * default half): keys `recs_ms_p50_<placement>_c<n>`; the database's own ceiling
  * at the same concurrency (a primary-key select of one stock level); `freshness_s` (a product
  * created after the training: from its first interactions to the first answer that recommends
  * it, polled every 50 ms); `train_s` of the Taobao sample (BENCH_RECS_TAOBAO=0 skips it).
