@@ -150,6 +150,18 @@ describe('placements', () => {
     expect(refused.status).toBe(400);
     expect(refused.headers.get('content-type')).toContain('application/problem+json');
   });
+
+  it('serves a known consumer the list of the training now current, not one kept from the training before', async () => {
+    await track(a, { anonymousId: 'anon-retrained', event: 'Signed Up' });
+    const profile_id = await profileOf(a, 'anon-retrained');
+    await writeLists(a, { ...lists(), users: { [profile_id]: [[P.belt!.product_id, null]] } });
+    expect(ids(await get(a, '/v1/recommendations/for-you?anonymous_id=anon-retrained&limit=1'))).toEqual([P.belt!.product_id]);
+    // The list is now kept in memory; a new training must replace it on the next answer.
+    expect(ids(await get(a, '/v1/recommendations/for-you?anonymous_id=anon-retrained&limit=1'))).toEqual([P.belt!.product_id]);
+    await writeLists(a, { ...lists(), users: { [profile_id]: [[P.cap!.product_id, null]] } });
+    const after = await get(a, '/v1/recommendations/for-you?anonymous_id=anon-retrained&limit=1');
+    expect(after.body.data.map((d: any) => [d.product_id, d.reason.kind])).toEqual([[P.cap!.product_id, 'personal']]);
+  });
 });
 
 describe('rules at the time of answering', () => {
@@ -300,15 +312,88 @@ describe('freshness without retraining', () => {
     try {
       states.options = { check_ms: 0, listening_check_ms: 3_600_000 };
       const state = await states.get(a.id);
+      const listened = await product(a, 'listened');
+      await states.catchUp(a.id);
       const caught = state.catch_ups;
+      // The answer's candidates are now memoised: the catch-up on the notification must drop them.
+      const similarToBag = `/v1/recommendations/similar?product_id=${P.bag!.product_id}&limit=3`;
+      expect(ids(await get(a, similarToBag))).not.toContain(listened.product_id);
       const anonymousId = `anon-listened-${unique()}`;
       await track(a, { anonymousId, event: 'Product Viewed', properties: { product_id: P.bag!.product_id } });
-      await track(a, { anonymousId, event: 'Product Viewed', properties: { product_id: P.belt!.product_id } });
-      await expect.poll(() => state.freshNeighbours(P.bag!.product_id).some(([p]) => p === P.belt!.product_id), { timeout: 10_000, interval: 20 }).toBe(true);
+      await track(a, { anonymousId, event: 'Product Viewed', properties: { product_id: listened.product_id } });
+      await expect.poll(() => state.freshNeighbours(P.bag!.product_id).some(([p]) => p === listened.product_id), { timeout: 10_000, interval: 20 }).toBe(true);
       expect(state.catch_ups).toBeGreaterThan(caught);
+      expect(ids(await get(a, similarToBag))).toContain(listened.product_id);
     } finally {
       await listener.stop();
       states.options = { check_ms: 0, listening_check_ms: 30_000 };
+    }
+  });
+});
+
+describe('stock held in memory while the listener runs', () => {
+  it('takes an item out on the next answer after its stock notification, and back in when restocked', async () => {
+    const states = servingStates(platform.ctx.db);
+    const listener = new RecsListener(platform.database);
+    await listener.start();
+    try {
+      states.options = { check_ms: 0, listening_check_ms: 3_600_000 };
+      const flash = await product(a, 'flash', { units: 1 });
+      // With the listener, the catalog's event or a notification catches the brand up; here, at once.
+      await states.catchUp(a.id);
+      const trendingHere = `/v1/recommendations/trending?location_id=${storeX}&limit=50`;
+      // The first answer starts loading the brand's snapshot; answers probe PostgreSQL meanwhile.
+      expect(ids(await get(a, trendingHere))).toContain(flash.product_id);
+      await expect.poll(() => states.peekStock(a.id)?.ready, { timeout: 10_000, interval: 20 }).toBe(true);
+      const snapshot = states.peekStock(a.id)!;
+      expect(snapshot.available([flash.variant_id], [storeX]).has(flash.variant_id)).toBe(true);
+      expect(ids(await get(a, trendingHere))).toContain(flash.product_id);
+
+      // The last unit is written off: the trigger notifies the level's key, the snapshot re-reads it.
+      let applied = snapshot.applied;
+      expect((await a.call('POST', '/v1/stock/adjustments', { body: { variant_id: flash.variant_id, location_id: storeX, on_hand_delta: -1, note: 'sold out' } })).status).toBe(201);
+      await expect.poll(() => snapshot.applied > applied && snapshot.covers([flash.variant_id]), { timeout: 10_000, interval: 10 }).toBe(true);
+      expect(snapshot.available([flash.variant_id]).size).toBe(0);
+      expect(states.peekStock(a.id)).toBe(snapshot);
+      expect(ids(await get(a, trendingHere))).not.toContain(flash.product_id);
+      expect(ids(await get(a, '/v1/recommendations/new-consumer?limit=50'))).not.toContain(flash.product_id);
+
+      applied = snapshot.applied;
+      expect((await a.call('POST', '/v1/stock/receipts', { body: { variant_id: flash.variant_id, location_id: storeY, quantity: 2 } })).status).toBe(201);
+      await expect.poll(() => snapshot.applied > applied && snapshot.covers([flash.variant_id]), { timeout: 10_000, interval: 10 }).toBe(true);
+      // In stock in Shanghai only: anywhere yes, at the Hangzhou store still no.
+      expect(ids(await get(a, '/v1/recommendations/new-consumer?limit=50'))).toContain(flash.product_id);
+      expect(ids(await get(a, trendingHere))).not.toContain(flash.product_id);
+    } finally {
+      await listener.stop();
+      states.options = { check_ms: 0, listening_check_ms: 30_000 };
+    }
+    // Without the listener no snapshot is kept: answers probe PostgreSQL again.
+    expect(states.peekStock(a.id)).toBeUndefined();
+  });
+
+  it('answers a level notified but not yet re-read from PostgreSQL', async () => {
+    const states = servingStates(platform.ctx.db);
+    const listener = new RecsListener(platform.database);
+    await listener.start();
+    try {
+      const item = await product(a, 'dirty', { units: 3 });
+      expect(states.stockOf(a.id)).toBeUndefined();
+      await expect.poll(() => states.peekStock(a.id)?.ready, { timeout: 10_000, interval: 20 }).toBe(true);
+      const snapshot = states.stockOf(a.id)!;
+      expect(snapshot.covers([item.variant_id])).toBe(true);
+      // A notification received: the variant is not answered from memory until its level is re-read.
+      states.stockChanged(`${a.id} ${item.variant_id} ${storeX}`);
+      expect(snapshot.covers([item.variant_id])).toBe(false);
+      expect(snapshot.covers([P.shoe!.variant_id])).toBe(true);
+      await snapshot.settled();
+      expect(snapshot.covers([item.variant_id])).toBe(true);
+      expect(snapshot.available([item.variant_id], [storeX]).has(item.variant_id)).toBe(true);
+      // Another brand's notification changes nothing of this one.
+      states.stockChanged(`${b.id} ${item.variant_id} ${storeX}`);
+      expect(snapshot.covers([item.variant_id])).toBe(true);
+    } finally {
+      await listener.stop();
     }
   });
 });

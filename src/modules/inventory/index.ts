@@ -27,4 +27,4 @@ export { stockLow } from './events.js';
 export type { StockReason } from './tables.js';
 export { availableAtLocations, locationsHoldingAll } from './stock-holders.js';
 export { stockAtLocation } from './store-stock.js';
-export { variantsAvailable } from './stock-available.js';
+export { variantsAvailable, availableLevels, levelsAvailable, parseStockChanged, stock_changed_channel } from './stock-available.js';

@@ -1,10 +1,10 @@
 import type { AnyDb } from '../../../kernel/db.js';
 import { stageOfProfiles } from '../../databank/index.js';
 import type { Placement } from '../../attribution/index.js';
-import { variantsAvailable } from '../../inventory/index.js';
 import { distance_m, type Location } from '../../locations/index.js';
 import { historyOf, userList, type ConsumerHistory } from './consumer.js';
 import type { MerchantState, Scored, ServedProduct } from './state.js';
+import { availableNow, type StockSnapshot } from './stock.js';
 
 /**
  * An answer of a placement: candidates from the state's lists (each with its reason), then the
@@ -55,6 +55,30 @@ const recent_max = 5;
 /** New arrivals: products created within this many days, or since the training. */
 const new_arrival_days = 30;
 const removed_max = 100;
+/** Candidates that depend on the state only are reused this long (and never across a catch-up). */
+const memo_ms = 10_000;
+const memo_max = 2_000;
+
+/**
+ * The state's memo of `key`, made now when absent or older than `memo_ms`. The value is shared by
+ * the answers that follow: nothing downstream may change it (`applyRules` copies what it keeps,
+ * `Pool.add` is never given a memoised pool's candidates without a copy).
+ */
+function memoised<T>(state: MerchantState, key: string, make: () => T): T {
+  const now = Date.now();
+  const hit = state.memo.get(key);
+  if (hit !== undefined && now - hit.at_ms < memo_ms) return hit.value as T;
+  const value = make();
+  if (state.memo.size >= memo_max) state.memo.clear();
+  state.memo.set(key, { at_ms: now, value });
+  return value;
+}
+
+/** The memo key of a place: the stores it counts (two positions near the same stores share it). */
+function placeKey(state: MerchantState, where: Where): string {
+  const { stores, kind } = storesFor(state, where);
+  return `${kind}:${stores.map((s) => s.id).join(',')}`;
+}
 
 export interface Where {
   location_id?: string | undefined;
@@ -228,7 +252,7 @@ export async function forYouCandidates(db: AnyDb, state: MerchantState, history:
     pool.add({ product_id: p, score: s / top, reason: because === null ? { kind: 'personal', text: 'Picked for you' } : { kind: 'similar_to', text: `Because you liked ${titleOf(state, because)}`, product_id: because } });
   // Known to the data bank but no product interaction yet: their recorded lifecycle stage, unless the caller gave one.
   if (pool.size === 0) return { pool: newConsumerCandidates(state, where, stage ?? (await stageOfProfiles(db, state.merchant_id, history.profile_ids)), limit), placement: 'new_consumer' };
-  if (pool.size < limit * candidates_per_item) for (const c of newConsumerCandidates(state, where, stage, limit).order) pool.add({ ...c, score: 0.01 * c.score });
+  if (pool.size < limit * candidates_per_item) for (const c of memoised(state, `new|${placeKey(state, where)}|${stage ?? ''}|${limit}`, () => newConsumerCandidates(state, where, stage, limit).order)) pool.add({ ...c, score: 0.01 * c.score });
   return { pool, placement: 'for_you' };
 }
 
@@ -240,7 +264,7 @@ export async function forYouCandidates(db: AnyDb, state: MerchantState, history:
 export async function applyRules(
   db: AnyDb,
   state: MerchantState,
-  input: { placement: Placement; candidates: Candidate[]; bought: ReadonlySet<string>; where: Where; limit: number; skip?: ReadonlySet<string> },
+  input: { placement: Placement; candidates: Candidate[]; bought: ReadonlySet<string>; where: Where; limit: number; skip?: ReadonlySet<string>; stock?: StockSnapshot | undefined },
 ): Promise<Answer> {
   const { stores, kind } = storesFor(state, input.where);
   const locations = kind === 'anywhere' ? (input.where.location_id !== undefined ? [input.where.location_id] : undefined) : stores.map((s) => s.id);
@@ -275,7 +299,7 @@ export async function applyRules(
         const product = passed(c);
         if (product !== undefined) batch.push({ ...c, product });
       }
-      const available = await variantsAvailable(db, state.merchant_id, batch.flatMap((b) => b.product.variant_ids), locations);
+      const available = await availableNow(db, state.merchant_id, input.stock, batch.flatMap((b) => b.product.variant_ids), locations);
       for (const b of batch) {
         if (!b.product.variant_ids.some((v) => available.has(v))) remove(b.product_id, 'out_of_stock', locations === undefined ? 'Out of stock everywhere' : `Out of stock at ${locations.length === 1 ? (state.stores.find((s) => s.id === locations[0])?.name ?? locations[0]) : 'the stores near you'}`);
         else if (items.length < input.limit) items.push(b);
@@ -306,8 +330,11 @@ export interface PlacementRequest {
   limit: number;
 }
 
-/** One placement's answer, from candidates to the rules. */
-export async function answerPlacement(db: AnyDb, state: MerchantState, req: PlacementRequest): Promise<Answer> {
+/**
+ * One placement's answer, from candidates to the rules. `stock`: the brand's snapshot
+ * (`ServingStates.stockOf`), which answers the stock rule in memory; without it, PostgreSQL does.
+ */
+export async function answerPlacement(db: AnyDb, state: MerchantState, req: PlacementRequest, options: { stock?: StockSnapshot | undefined } = {}): Promise<Answer> {
   const history = await historyOf(db, state, req.profile_ids);
   let placement = req.placement;
   let candidates: Candidate[];
@@ -319,23 +346,28 @@ export async function answerPlacement(db: AnyDb, state: MerchantState, req: Plac
       candidates = r.pool.sorted();
       break;
     }
-    case 'similar':
-      candidates = similarCandidates(state, req.product_ids![0]!, req.limit).sorted();
+    case 'similar': {
+      const product_id = req.product_ids![0]!;
+      candidates = memoised(state, `similar|${product_id}|${req.limit}`, () => similarCandidates(state, product_id, req.limit).sorted());
       req.product_ids!.forEach((p) => skip.add(p));
-      break;
-    case 'bought_together':
-      candidates = togetherCandidates(state, req.product_ids!, req.limit).sorted();
-      req.product_ids!.forEach((p) => skip.add(p));
-      break;
-    case 'trending': {
-      const pool = new Pool();
-      for (const c of trendingCandidates(state, req.where, 1)) pool.add(c);
-      candidates = pool.sorted();
       break;
     }
+    case 'bought_together': {
+      const product_ids = req.product_ids!;
+      candidates = memoised(state, `together|${product_ids.join(',')}|${req.limit}`, () => togetherCandidates(state, product_ids, req.limit).sorted());
+      product_ids.forEach((p) => skip.add(p));
+      break;
+    }
+    case 'trending':
+      candidates = memoised(state, `trending|${placeKey(state, req.where)}`, () => {
+        const pool = new Pool();
+        for (const c of trendingCandidates(state, req.where, 1)) pool.add(c);
+        return pool.sorted();
+      });
+      break;
     case 'new_consumer':
-      candidates = newConsumerCandidates(state, req.where, req.stage, req.limit).order;
+      candidates = memoised(state, `new|${placeKey(state, req.where)}|${req.stage ?? ''}|${req.limit}`, () => newConsumerCandidates(state, req.where, req.stage, req.limit).order);
       break;
   }
-  return applyRules(db, state, { placement, candidates, bought: history.bought, where: req.where, limit: req.limit, skip });
+  return applyRules(db, state, { placement, candidates, bought: history.bought, where: req.where, limit: req.limit, skip, stock: options.stock });
 }

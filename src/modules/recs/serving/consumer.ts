@@ -79,10 +79,36 @@ export async function historyOf(db: AnyDb, state: MerchantState, profile_ids: re
   return history;
 }
 
-/** The consumer's "for you" list of the current training (items, score, because). */
+/** Profiles whose trained lists a brand's state keeps (least recently used dropped beyond). */
+export const user_lists_max = 50_000;
+
+/**
+ * The consumer's "for you" list of the current training (items, score, because). Each profile's
+ * list is read once per training and then kept in the state (a current training's lists never
+ * change: `rec_user_list` rows are written before `rec_current` points at them and deleted only
+ * once another training is current), so a known consumer's answer reads none of them again.
+ */
 export async function userList(db: AnyDb, state: MerchantState, profile_ids: readonly string[]): Promise<[string, number, string | null][]> {
   if (state.training_id === null || profile_ids.length === 0) return [];
-  const rows = await sql<{ items: [string, number, string | null][] }>`
-    select items from rec_user_list where merchant_id = ${state.merchant_id} and training_id = ${state.training_id} and profile_id = any(${[...profile_ids]}::text[])`.execute(db);
-  return rows.rows.flatMap((r) => r.items.map(([p, s, b]) => [String(p), Number(s), b === null ? null : String(b)] as [string, number, string | null]));
+  const training_id = state.training_id;
+  const missing = profile_ids.filter((p) => !state.userLists.has(p));
+  if (missing.length > 0) {
+    const rows = await sql<{ profile_id: string; items: [string, number, string | null][] }>`
+      select profile_id, items from rec_user_list where merchant_id = ${state.merchant_id} and training_id = ${training_id} and profile_id = any(${missing}::text[])`.execute(db);
+    const found = new Map(rows.rows.map((r) => [r.profile_id, r.items.map(([p, s, b]) => [String(p), Number(s), b === null ? null : String(b)] as [string, number, string | null])]));
+    // A list read for a training no longer current is not kept (`loadLists` emptied the map meanwhile).
+    if (state.training_id === training_id)
+      for (const p of missing) {
+        if (state.userLists.size >= user_lists_max) state.userLists.delete(state.userLists.keys().next().value!);
+        state.userLists.set(p, found.get(p) ?? []);
+      }
+    return profile_ids.flatMap((p) => found.get(p) ?? state.userLists.get(p) ?? []);
+  }
+  return profile_ids.flatMap((p) => {
+    const list = state.userLists.get(p)!;
+    // Least recently used last: a hit moves the profile to the end.
+    state.userLists.delete(p);
+    state.userLists.set(p, list);
+    return list;
+  });
 }

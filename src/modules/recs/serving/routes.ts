@@ -264,7 +264,7 @@ export function registerServingRoutes(router: ModuleRouter, { db, config }: Modu
     const where = whereOf(q);
     requireKnownStore(state, where);
     const profile_ids = await consumerOf(c, q, c.req.valid('header')[consumerTokenHeader]);
-    const answer = await answerPlacement(db, state, { placement: 'for_you', profile_ids, where, stage: q.stage, limit: q.limit });
+    const answer = await answerPlacement(db, state, { placement: 'for_you', profile_ids, where, stage: q.stage, limit: q.limit }, { stock: states.stockOf(state.merchant_id) });
     return c.json(serve(state, answer, profile_ids), 200);
   });
 
@@ -275,7 +275,7 @@ export function registerServingRoutes(router: ModuleRouter, { db, config }: Modu
     const where = whereOf(q);
     requireKnownStore(state, where);
     const profile_ids = await consumerOf(c, q, c.req.valid('header')[consumerTokenHeader]);
-    const answer = await answerPlacement(db, state, { placement: 'similar', profile_ids, where, product_ids: [q.product_id], limit: q.limit });
+    const answer = await answerPlacement(db, state, { placement: 'similar', profile_ids, where, product_ids: [q.product_id], limit: q.limit }, { stock: states.stockOf(state.merchant_id) });
     return c.json(serve(state, answer, profile_ids), 200);
   });
 
@@ -286,7 +286,7 @@ export function registerServingRoutes(router: ModuleRouter, { db, config }: Modu
     const where = whereOf(q);
     requireKnownStore(state, where);
     const profile_ids = await consumerOf(c, q, c.req.valid('header')[consumerTokenHeader]);
-    const answer = await answerPlacement(db, state, { placement: 'bought_together', profile_ids, where, product_ids: q.product_ids, limit: q.limit });
+    const answer = await answerPlacement(db, state, { placement: 'bought_together', profile_ids, where, product_ids: q.product_ids, limit: q.limit }, { stock: states.stockOf(state.merchant_id) });
     return c.json(serve(state, answer, profile_ids), 200);
   });
 
@@ -295,7 +295,7 @@ export function registerServingRoutes(router: ModuleRouter, { db, config }: Modu
     const state = await states.get(c.get('caller').merchant_id);
     const where = whereOf(q);
     requireKnownStore(state, where);
-    const answer = await answerPlacement(db, state, { placement: 'trending', profile_ids: [], where, limit: q.limit });
+    const answer = await answerPlacement(db, state, { placement: 'trending', profile_ids: [], where, limit: q.limit }, { stock: states.stockOf(state.merchant_id) });
     return c.json(serve(state, answer, []), 200);
   });
 
@@ -304,7 +304,7 @@ export function registerServingRoutes(router: ModuleRouter, { db, config }: Modu
     const state = await states.get(c.get('caller').merchant_id);
     const where = whereOf(q);
     requireKnownStore(state, where);
-    const answer = await answerPlacement(db, state, { placement: 'new_consumer', profile_ids: [], where, stage: q.stage, limit: q.limit });
+    const answer = await answerPlacement(db, state, { placement: 'new_consumer', profile_ids: [], where, stage: q.stage, limit: q.limit }, { stock: states.stockOf(state.merchant_id) });
     return c.json(serve(state, answer, []), 200);
   });
 
@@ -341,7 +341,7 @@ export function registerServingRoutes(router: ModuleRouter, { db, config }: Modu
     const needsProducts = q.placement === 'similar' || q.placement === 'bought_together';
     if (needsProducts && q.product_ids === undefined) throw problems.validation([{ field: 'product_ids', location: 'query', message: `is required for ${q.placement}` }]);
     if (q.product_ids !== undefined) requireProducts(state, q.product_ids);
-    const answer = await answerPlacement(db, state, { placement: q.placement, profile_ids, where, stage: q.stage, product_ids: needsProducts ? q.product_ids!.slice(0, q.placement === 'similar' ? 1 : 20) : undefined, limit: q.limit });
+    const answer = await answerPlacement(db, state, { placement: q.placement, profile_ids, where, stage: q.stage, product_ids: needsProducts ? q.product_ids!.slice(0, q.placement === 'similar' ? 1 : 20) : undefined, limit: q.limit }, { stock: states.stockOf(state.merchant_id) });
     return c.json(
       {
         placement: answer.placement,

@@ -3,9 +3,11 @@ import pg from 'pg';
 import type { AnyDb } from '../../../kernel/db.js';
 import { productFacts, product_facts_page_max, type ProductFacts } from '../../catalog/index.js';
 import { databank_changed_channel } from '../../databank/index.js';
+import { parseStockChanged, stock_changed_channel } from '../../inventory/index.js';
 import { listLocations, type Location } from '../../locations/index.js';
 import { getMerchant } from '../../merchants/index.js';
 import { listRules, type RecRule } from './rules.js';
+import { StockSnapshot } from './stock.js';
 
 /**
  * Each brand's serving state, held in memory by every server process: the lists of the current
@@ -17,8 +19,9 @@ import { listRules, type RecRule } from './rules.js';
  * Loaded on a brand's first request, then caught up: on LISTEN `recs_changed` (a new training, a
  * rule) and `cdp_changed` (the data bank's ingest commits) when a listener runs, and in any case
  * when the state is older than `check_ms` at a request (so a process without the listener, a
- * cluster worker or a test, is right too). Stock is not held here: answers check it in
- * PostgreSQL at the time of answering.
+ * cluster worker or a test, is right too). Stock is held apart (`ServingStates.stockOf`, a
+ * `StockSnapshot` per brand kept exact by LISTEN `stock_changed`) while the listener runs;
+ * without it answers check stock in PostgreSQL at the time of answering.
  */
 export const recs_changed_channel = 'recs_changed';
 
@@ -94,6 +97,12 @@ export class MerchantState {
   readonly trending = new Map<string, Map<string, number>>();
   /** `trendingAt`'s answers, dropped by every catch-up that adds events. */
   readonly trendingSorted = new Map<string, Scored[]>();
+  /**
+   * Candidates of answers that depend on the state only (trending at a place, a new consumer's,
+   * similar, bought together), by placement and key, for `memo_ms` (answer.ts); emptied by every
+   * catch-up and every new training, so an answer never ranks from an older state than before.
+   */
+  readonly memo = new Map<string, { at_ms: number; value: unknown }>();
   /** Products newest first (published ones), for `new_arrival` and the last fallback. */
   newest: string[] = [];
   loaded_at = 0;
@@ -106,6 +115,12 @@ export class MerchantState {
   again = false;
   /** Catch-ups done, and when the last one finished (ms): `freshness` in the bench reads them. */
   catch_ups = 0;
+  /**
+   * Consumers' trained "for you" lists of `training_id`, by profile (`userList`): a training's
+   * lists never change once it is current, so they are kept (the least recently used dropped
+   * beyond `user_lists_max`); a new training empties it (`loadLists`).
+   */
+  readonly userLists = new Map<string, [string, number, string | null][]>();
 
   constructor(
     readonly merchant_id: string,
@@ -240,6 +255,8 @@ async function loadLists(db: AnyDb, state: MerchantState): Promise<void> {
   }
   state.similar = similar;
   state.together = together;
+  state.userLists.clear();
+  state.memo.clear();
   state.popular = popular;
   state.training_id = row?.training_id ?? null;
   const t = row?.t ?? null;
@@ -308,6 +325,7 @@ export async function catchUpState(db: AnyDb, state: MerchantState): Promise<voi
   const last = events.at(-1)?.received_ms;
   if (last !== undefined && last > state.events_watermark_ms) state.events_watermark_ms = last;
   state.pruneSeen(state.events_watermark_ms - 2 * catch_up_margin_ms);
+  state.memo.clear();
   state.checked_at = started;
   state.catch_ups++;
 }
@@ -324,7 +342,8 @@ type Slot = { state: 'loading'; done: Promise<MerchantState> } | { state: 'ready
 /** The serving states of one database (one per platform; tests run several in one process). */
 export class ServingStates {
   private readonly slots = new Map<string, Slot>();
-  listening = false;
+  private readonly stocks = new Map<string, StockSnapshot>();
+  private listeningNow = false;
   options: ServingOptions = { check_ms: 1_000, listening_check_ms: 30_000 };
 
   constructor(private readonly db: AnyDb) {}
@@ -348,6 +367,46 @@ export class ServingStates {
       await this.catchUp(merchant_id);
     }
     return state;
+  }
+
+  /** Whether a listener runs (`RecsListener`): catch-ups come from notifications, and stock is held in memory. */
+  get listening(): boolean {
+    return this.listeningNow;
+  }
+
+  set listening(on: boolean) {
+    this.listeningNow = on;
+    // Without the listener no notification keeps a snapshot exact: answers probe PostgreSQL again.
+    if (!on) this.stocks.clear();
+  }
+
+  /**
+   * The brand's stock snapshot while the listener runs, loaded on first use (in the background:
+   * undefined until then, and answers probe PostgreSQL meanwhile); undefined without a listener.
+   */
+  stockOf(merchant_id: string): StockSnapshot | undefined {
+    if (!this.listeningNow) return undefined;
+    const existing = this.stocks.get(merchant_id);
+    if (existing !== undefined && !existing.broken) return existing.ready ? existing : undefined;
+    const snapshot = new StockSnapshot(this.db, merchant_id);
+    this.stocks.set(merchant_id, snapshot);
+    snapshot.load().catch(() => {
+      if (this.stocks.get(merchant_id) === snapshot) this.stocks.delete(merchant_id);
+    });
+    return undefined;
+  }
+
+  /** The brand's snapshot as it is (loaded or not), without creating one: tests and the benchmark. */
+  peekStock(merchant_id: string): StockSnapshot | undefined {
+    return this.stocks.get(merchant_id);
+  }
+
+  /** A `stock_changed` notification: the level is re-read by its brand's snapshot (none held: nothing to do). */
+  stockChanged(payload: string | undefined): void {
+    const key = parseStockChanged(payload);
+    if (key === undefined) return;
+    if (key === 'all') return this.stocks.clear();
+    this.stocks.get(key.merchant_id)?.changed(key.variant_id, key.location_id);
   }
 
   /** The brand's state if loaded (no load, no catch-up). */
@@ -411,7 +470,7 @@ export function servingStates(db: AnyDb): ServingStates {
 }
 
 /**
- * LISTEN `recs_changed` and `cdp_changed` on a connection of its own, catching up the brand named
+ * LISTEN `recs_changed`, `cdp_changed` and `stock_changed` on a connection of its own, catching up the brand named
  * by each notification. Started and stopped by the server (src/platform/server.ts).
  */
 export class RecsListener {
@@ -427,6 +486,7 @@ export class RecsListener {
     const client = new pg.Client({ connectionString: this.database.url, application_name: 'openbos-recs' });
     client.on('notification', (n) => {
       if (n.payload === undefined || n.payload === '') return;
+      if (n.channel === stock_changed_channel) return states.stockChanged(n.payload);
       states.catchUp(n.payload).catch(this.onError);
     });
     client.on('error', (error) => {
@@ -436,6 +496,8 @@ export class RecsListener {
     await client.connect();
     await client.query(`listen ${recs_changed_channel}`);
     await client.query(`listen ${databank_changed_channel}`);
+    // Before any snapshot loads (they load only while listening): no change can fall between.
+    await client.query(`listen ${stock_changed_channel}`);
     this.client = client;
     states.listening = true;
   }
