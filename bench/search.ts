@@ -1,4 +1,5 @@
 import os from 'node:os';
+import pg from 'pg';
 import { pino } from 'pino';
 import { loadConfig } from '../src/kernel/config.js';
 import { connectDatabase } from '../src/kernel/db.js';
@@ -8,6 +9,7 @@ import { receiveStock } from '../src/modules/inventory/index.js';
 import { createLocation } from '../src/modules/locations/index.js';
 import { createApiKey, createMerchant } from '../src/modules/merchants/index.js';
 import { reindexMerchant } from '../src/modules/search/index.js';
+import { segmentQuery, syllables } from '../src/modules/search/text.js';
 import { buildApp } from '../src/platform/app.js';
 import { allMigrations, registry } from '../src/platform/modules.js';
 import { benchDatabase, percentile, round } from './support.js';
@@ -103,6 +105,73 @@ const queries = [
 ];
 const filters = ['', '', '', '&attr.origin=Fujian', '&price_min=5000&price_max=20000', '&near=30.25,120.16&radius_km=20', '&near=30.25,120.16&radius_km=20&in_stock=true', '&category_id=CAT'];
 
+/**
+ * BENCH_SEARCH_PROFILE=1: one client, each query kind 20 times in a row; per kind the mean wall
+ * time, the Node CPU, and each SQL statement's mean wall time as seen by the client (pg.Client's
+ * `query` wrapped), plus the JS text analysis (jieba, pinyin) measured alone.
+ */
+const kindsOfQuery: [string, string][] = [
+  ['exact English', 'oolong gift box'],
+  ['exact Chinese', '铁观音 礼盒'],
+  ['Latin typo', 'tieguanyn'],
+  ['homophone typo', '西湖龙景'],
+  ['synonym', 'kettle'],
+  ['facet-filtered', 'longjing&attr.origin=Fujian&price_min=5000&price_max=20000'],
+  ['nearby stock', 'longjing&near=30.25,120.16&radius_km=20&in_stock=true'],
+  ['broad', 'green tea'],
+  ['broad, category', 'tea&category_id=CAT'],
+];
+async function profile(app: { request(path: string, init?: RequestInit): Response | Promise<Response> }, token: string, category: string, pool?: pg.Pool): Promise<void> {
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = proto.query;
+  let statements = new Map<string, number[]>();
+  let main: { text: string; values: unknown[] } | undefined;
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    const text = typeof args[0] === 'string' ? args[0] : ((args[0] as { text?: string } | undefined)?.text ?? '?');
+    if (text.includes('as page') && text.includes('as attributes')) main = { text, values: (Array.isArray(args[1]) ? args[1] : ((args[0] as { values?: unknown[] }).values ?? [])) as unknown[] };
+    const label = text.replace(/\s+/g, ' ').trim().slice(0, 70);
+    const t = performance.now();
+    const out = original.apply(this, args);
+    if (out instanceof Promise) void out.then(() => statements.set(label, [...(statements.get(label) ?? []), performance.now() - t]), () => undefined);
+    return out;
+  };
+  const n = 20;
+  try {
+    for (const [kind, query] of kindsOfQuery) {
+      const [q, ...rest] = query.replace('CAT', category).split('&');
+      const path = `/v1/search?q=${encodeURIComponent(q!)}${rest.map((r) => `&${r}`).join('')}&limit=20`;
+      await app.request(path, { headers: { authorization: `Bearer ${token}` } });
+      statements = new Map();
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      let total = 0;
+      for (let i = 0; i < n; i++) {
+        const res = await app.request(path, { headers: { authorization: `Bearer ${token}` } });
+        total = ((await res.json()) as { total: number }).total;
+      }
+      const wall = (performance.now() - t0) / n;
+      const c = process.cpuUsage(cpu0);
+      const js0 = performance.now();
+      for (let i = 0; i < n; i++) {
+        for (const w of q!.split(' ')) {
+          if (!/\p{Script=Han}/u.test(w)) continue;
+          segmentQuery(w);
+          syllables(w);
+        }
+      }
+      const js = (performance.now() - js0) / n;
+      log(`profile ${kind} (${query.replace('CAT', 'green')}): total ${total}, ${round(wall, 2)} ms wall, ${round((c.user + c.system) / 1_000 / n, 2)} ms Node CPU, jieba+pinyin ${round(js, 3)} ms`);
+      for (const [label, ts] of statements) log(`    ${round(ts.reduce((a, b) => a + b, 0) / n, 2)} ms/search (${ts.length / n}×) ${label}`);
+      if (kind.startsWith('broad') && main !== undefined && pool !== undefined) {
+        const plan = await pool.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers) ${main.text}`, main.values);
+        for (const r of plan.rows) log(`      ${r['QUERY PLAN']}`);
+      }
+    }
+  } finally {
+    proto.query = original;
+  }
+}
+
 async function main(): Promise<void> {
   const database = await benchDatabase('search');
   const connection = connectDatabase({ url: database.url, pool_max: clients + 4 });
@@ -178,6 +247,7 @@ async function main(): Promise<void> {
     let corrected = 0;
     let cursor = 0;
     const started = performance.now();
+    const cpuStarted = process.cpuUsage();
     await Promise.all(
       Array.from({ length: clients }, async () => {
         for (;;) {
@@ -196,9 +266,12 @@ async function main(): Promise<void> {
       }),
     );
     const seconds = (performance.now() - started) / 1_000;
+    const cpu = process.cpuUsage(cpuStarted);
+    const cpu_ms_per_search = (cpu.user + cpu.system) / 1_000 / requests;
     const search_ms_p50 = percentile(timings, 50);
     const search_ms_p99 = percentile(timings, 99);
-    log(`search: ${requests} requests in ${round(seconds)} s (${round(requests / seconds)}/s), p50 ${round(search_ms_p50, 2)} ms, p99 ${round(search_ms_p99, 2)} ms, ${errors} errors, ${found} found something, ${corrected} corrected`);
+    log(`search: ${requests} requests in ${round(seconds)} s (${round(requests / seconds)}/s), p50 ${round(search_ms_p50, 2)} ms, p99 ${round(search_ms_p99, 2)} ms, ${errors} errors, ${found} found something, ${corrected} corrected; Node CPU ${round(cpu_ms_per_search, 2)} ms per search; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    if (process.env.BENCH_SEARCH_PROFILE === '1') await profile(app, publishable.token, category, pool);
 
     // The database's ceiling: the plain indexed full-text query, same words, same concurrency.
     const words = ['longjing', 'green', 'oolong', 'white', 'teapot', '龙井', '西湖', '铁观音', '普洱茶', '红茶'];
@@ -241,6 +314,8 @@ async function main(): Promise<void> {
       found_share: round(found / requests, 3),
       corrected_share: round(corrected / requests, 3),
       errors,
+      node_cpu_ms_per_search: round(cpu_ms_per_search, 2),
+      load_1m: round(os.loadavg()[0]!, 2),
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {

@@ -5,7 +5,7 @@ import { inTransaction } from '../src/kernel/db.js';
 import { OutboxDispatcher } from '../src/kernel/events/dispatcher.js';
 import { attributionSecret, verifyToken } from '../src/modules/attribution/index.js';
 import { ingestEvents, storedIdentifier, type IncomingEvent } from '../src/modules/databank/index.js';
-import { indexMissing, searchModule } from '../src/modules/search/index.js';
+import { flushQueryLog, indexMissing, queryLogStats, searchModule } from '../src/modules/search/index.js';
 import { createTestPlatform, silentLogger, type TestMerchant, type TestPlatform } from './support/platform.js';
 
 /**
@@ -172,6 +172,67 @@ describe('finding products in Chinese and English', () => {
     expect((await m.call('PATCH', `/v1/products/${p.product_id}`, { body: { status: 'archived' } })).status).toBe(200);
     await indexEvents();
     expect((await search(m, 'q=yin+zhen')).body.total).toBe(0);
+  });
+});
+
+describe('what a search keeps in process (docs/SEARCH.md, "Caches")', () => {
+  it('a word the vocabulary gains is no longer corrected: indexing drops the brand’s cached vocabulary', async () => {
+    // `tieguanyn` is not the catalogue's: corrected to tieguanyin, and that answer is now cached.
+    const before = await search(m, 'q=tieguanyn');
+    expect(before.body.corrected_query).toBe('tieguanyin');
+    expect(ids(before)).toEqual([oolong.product_id]);
+    // A product spelled that way arrives; once indexed, the word is the brand's and is searched as typed.
+    const p = await aProduct(m, { title: 'Tieguanyn house blend', category_id: tea, price: 1_200 });
+    await indexEvents();
+    const after = await search(m, 'q=tieguanyn');
+    expect(after.body.corrected_query).toBeNull();
+    expect(ids(after)).toEqual([p.product_id]);
+    // Unpublished: gone from the storefront's answers at the next index catch-up.
+    expect((await m.call('PATCH', `/v1/products/${p.product_id}`, { body: { status: 'draft' } })).status).toBe(200);
+    await indexEvents();
+    expect((await search(m, 'q=tieguanyn')).body.total).toBe(0);
+    expect(ids(await search(m, 'q=tieguanyn&include_unpublished=true', { key: m.secretKey }))).toEqual([p.product_id]);
+    expect((await m.call('PATCH', `/v1/products/${p.product_id}`, { body: { status: 'archived' } })).status).toBe(200);
+    await indexEvents();
+  });
+
+  it('a synonym group added or deleted applies from the next search, though the groups are cached', async () => {
+    // Cached: no group names "brewer" yet.
+    expect((await search(m, 'q=brewer')).body.total).toBe(0);
+    const added = await m.call('POST', '/v1/search/synonyms', { body: { terms: ['brewer', 'teapot'] } });
+    expect(added.status, added.text).toBe(201);
+    expect(ids(await search(m, 'q=brewer'))).toEqual([teapot.product_id]);
+    expect((await m.call('DELETE', `/v1/search/synonyms/${added.body.id}`)).status).toBe(200);
+    expect((await search(m, 'q=brewer')).body.total).toBe(0);
+  });
+
+  it('counts searches in batches off the answer: every search counted once written, and no new query past the day’s bound', async () => {
+    const fresh = await platform.merchant();
+    for (let i = 0; i < 3; i++) await search(fresh, 'q=Dragon+Well');
+    await search(fresh, 'q=tea');
+    await flushQueryLog(platform.ctx.db);
+    const day = new Date().toISOString().slice(0, 10);
+    const counted = await sql<{ query: string; searches: number; zero_results: number }>`
+      select query, searches, zero_results from search_query_day where merchant_id = ${fresh.id} and day = ${day}::date order by query`.execute(db());
+    expect(counted.rows).toEqual([
+      { query: 'dragon well', searches: 3, zero_results: 3 },
+      // This brand has no products yet: nothing found.
+      { query: 'tea', searches: 1, zero_results: 1 },
+    ]);
+    expect(queryLogStats(platform.ctx.db)).toMatchObject({ waiting: 0, dropped: 0 });
+    // Room for one more query that day (10,000 at most): a known query is still counted, the first new one too, the next not.
+    await sql`insert into search_query_day (merchant_id, day, query, searches) select ${fresh.id}, ${day}::date, 'q' || i, 1 from generate_series(1, 9997) i`.execute(db());
+    await search(fresh, 'q=Dragon+Well');
+    await search(fresh, 'q=silver+needle');
+    await search(fresh, 'q=white+peony');
+    await flushQueryLog(platform.ctx.db);
+    const after = await sql<{ query: string; searches: number }>`
+      select query, searches from search_query_day where merchant_id = ${fresh.id} and day = ${day}::date and query not like 'q%' order by query`.execute(db());
+    expect(after.rows).toEqual([
+      { query: 'dragon well', searches: 4 },
+      { query: 'silver needle', searches: 1 },
+      { query: 'tea', searches: 1 },
+    ]);
   });
 });
 

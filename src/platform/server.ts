@@ -19,6 +19,7 @@ import { runPromotionsDemo } from './demo-promotions.js';
 import { runMarketingDemo, seedMarketingShoppers } from './demo-marketing.js';
 import { startDemoMailbox, type DemoMailbox } from './demo-mailbox.js';
 import { findMerchantByHandle } from '../modules/merchants/index.js';
+import { stopQueryLog } from '../modules/search/index.js';
 import { setReachSettings } from '../modules/reach/index.js';
 import { transportFromConfig } from '../modules/mail/index.js';
 import { bitmapPath, setBitmapPath } from '../modules/audiences/index.js';
@@ -167,6 +168,8 @@ export async function startPlatform(config: Config, logger: Logger = createLogge
       await dispatcher.stop();
       // Answers served still buffered (attribution) are written before the database closes.
       await stopServedRecorder(database.db).catch((error: unknown) => logger.warn({ err: error }, 'answers served could not be written'));
+      // So are the search query counts (search module).
+      await stopQueryLog(database.db).catch((error: unknown) => logger.warn({ err: error }, 'search query counts could not be written'));
       await mailbox?.close();
       setBitmapPath(undefined);
       await audienceBitmaps.stop();

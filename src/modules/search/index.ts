@@ -36,4 +36,4 @@ export const searchModule = defineModule({
 export { indexProducts, indexMissing, reindexMerchant, reindexAll } from './indexer.js';
 export { searchProducts, normaliseQuery, type SearchInput, type SearchResult, type SearchHit } from './query.js';
 export { createSynonymGroup, listSynonymGroups, deleteSynonymGroup } from './synonyms.js';
-export { zeroResultQueries, zeroResultSummary, topQueries, type ZeroResultQuery } from './query-log.js';
+export { zeroResultQueries, zeroResultSummary, topQueries, flushQueryLog, stopQueryLog, queryLogStats, type ZeroResultQuery } from './query-log.js';

@@ -4,6 +4,7 @@ import { onEvents, type EventHandler } from '../../kernel/events/event.js';
 import { getProduct, listProducts, pricesChanged, productCreated, productUpdated, variantLabels, type ProductWithVariants } from '../catalog/index.js';
 import { getMerchant, listMerchants } from '../merchants/index.js';
 import { analyse, type Analysed } from './text.js';
+import { forgetVocabulary } from './vocabulary.js';
 
 /** Products read and written per statement while indexing. */
 const batch_size = 200;
@@ -112,20 +113,25 @@ export async function writeDocuments(db: AnyDb, merchant_id: string, products: r
       }
     }
   }
+  let added = 0;
   if (latin.size > 0) {
-    await sql`
+    const res = await sql`
       insert into search_term (merchant_id, kind, term, word)
       select ${merchant_id}, 'latin', w, coalesce((select lexeme from unnest(to_tsvector('english', w)) limit 1), w)
         from unnest(${[...latin]}::text[]) as w
       on conflict do nothing`.execute(db);
+    added += Number(res.numAffectedRows ?? 0n);
   }
   if (pinyin.size > 0) {
     const list = [...pinyin.values()];
-    await sql`
+    const res = await sql`
       insert into search_term (merchant_id, kind, term, word)
       select ${merchant_id}, k, t, w from unnest(${list.map((p) => p.kind)}::text[], ${list.map((p) => p.term)}::text[], ${list.map((p) => p.word)}::text[]) as x(k, t, w)
       on conflict do nothing`.execute(db);
+    added += Number(res.numAffectedRows ?? 0n);
   }
+  // New words: this process's searches ask the vocabulary again (docs/SEARCH.md, caches).
+  if (added > 0) forgetVocabulary(merchant_id);
 }
 
 /** Re-reads these products from the catalog and rewrites their documents; a product gone is removed. */
@@ -150,6 +156,7 @@ export async function indexProducts(db: AnyDb, merchant_id: string, product_ids:
 export async function reindexMerchant(db: AnyDb, merchant_id: string, onProgress?: (done: number) => void): Promise<number> {
   const started = new Date();
   await sql`delete from search_term where merchant_id = ${merchant_id}`.execute(db);
+  forgetVocabulary(merchant_id);
   let after: string | undefined;
   let done = 0;
   for (;;) {
@@ -163,6 +170,7 @@ export async function reindexMerchant(db: AnyDb, merchant_id: string, onProgress
   }
   // Documents not rewritten by this pass are of products that no longer exist.
   await sql`delete from search_document where merchant_id = ${merchant_id} and indexed_at < ${started}`.execute(db);
+  forgetVocabulary(merchant_id);
   return done;
 }
 

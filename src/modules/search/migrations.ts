@@ -1,6 +1,6 @@
 import { sqlMigration, type Migration } from '../../kernel/migrations.js';
 
-/** Owner: the search helper. Migration names start `20261206T1620_` to `20261206T1629_`. */
+/** Owner: the search helper. Migration names start `20261206T1620_` to `20261206T1629_`, then `20261207T0110_` to `20261207T0119_`. */
 export const migrations: Migration[] = [
   sqlMigration(
     '20261206T1620_create_search',
@@ -64,6 +64,25 @@ export const migrations: Migration[] = [
        primary key (merchant_id, day, query)
      );
      create index search_query_day_zero on search_query_day (merchant_id, day desc, query) where zero_results > 0;`,
+  ),
+  sqlMigration(
+    '20261207T0110_search_trigram_candidates',
+    `-- Trigram neighbours of mistyped words, in one statement: the function carries its looser
+     -- similarity threshold (0.2; pg_trgm's default is 0.3) as its own setting, so a search no
+     -- longer opens a transaction to set it. \`%\` uses the trigram index with that threshold.
+     create function search_trigram_candidates(p_merchant_id text, p_words text[])
+       returns table (w text, term text)
+       language sql stable
+       set pg_trgm.similarity_threshold = 0.2
+     as $fn$
+       select q.w, t.term
+         from unnest(p_words) with ordinality as q(w, i)
+         cross join lateral (
+           select s.term, similarity(s.term, q.w) as sim from search_term s
+            where s.merchant_id = p_merchant_id and s.kind <> 'pinyin_name' and s.term % q.w
+            order by similarity(s.term, q.w) desc, s.term limit 10) t
+        order by q.i, t.sim desc, t.term
+     $fn$;`,
   ),
   sqlMigration(
     '20261207T0150_search_term_pinyin_name',

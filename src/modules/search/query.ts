@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
-import { inTransaction, type AnyDb } from '../../kernel/db.js';
+import type { AnyDb } from '../../kernel/db.js';
 import type { Preferences } from './preferences.js';
+import { knownWords, trigramNeighbours, wordsSounding } from './vocabulary.js';
 import { editDistance, editsAllowed, isHan, latinWords, normalise, runs, segmentQuery, stopWords, syllables } from './text.js';
 
 /** A word to match: Latin (stemmed by 'english', or exactly as pinyin) or Chinese. */
@@ -17,7 +18,6 @@ interface Clause {
 
 export const query_length_max = 100;
 const clauses_max = 12;
-const trigram_threshold = 0.2;
 
 /** Price facet boundaries in major units; buckets with no product are left out. */
 const price_bounds_major = [0, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000];
@@ -56,31 +56,17 @@ function clausesOf(q: string): Clause[] {
 async function correct(db: AnyDb, merchant_id: string, clauses: Clause[]): Promise<void> {
   const latin = clauses.filter((c) => c.exact.length === 1 && 'latin' in c.exact[0]!).map((c) => c.text);
   const zhWords = clauses.flatMap((c) => c.exact.flatMap((t) => ('zh' in t ? [t.zh] : [])));
-  const known = new Set<string>();
-  if (latin.length + zhWords.length > 0) {
-    const rows = await sql<{ w: string }>`
-      select q.w from unnest(${[...latin, ...zhWords]}::text[]) as q(w)
-       where exists (select 1 from search_term t where t.merchant_id = ${merchant_id} and t.kind = 'latin' and t.term = q.w)
-          or exists (select 1 from search_term t where t.merchant_id = ${merchant_id} and t.kind = 'latin' and t.word = coalesce((select lexeme from unnest(to_tsvector('english', q.w)) limit 1), q.w))
-          or exists (select 1 from search_term t where t.merchant_id = ${merchant_id} and t.kind in ('pinyin', 'pinyin_name') and (t.term = q.w or t.word = q.w))`.execute(db);
-    for (const r of rows.rows) known.add(r.w);
-  }
+  const known = latin.length + zhWords.length > 0 ? await knownWords(db, merchant_id, [...latin, ...zhWords]) : new Set<string>();
 
   const unknownLatin = latin.filter((w) => !known.has(w) && editsAllowed(w) > 0 && !/^\d+$/.test(w));
   if (unknownLatin.length > 0) {
-    // A looser trigram threshold than the default 0.3: a transposition in a six-letter word (oolnog) shares few trigrams.
-    const rows = await inTransaction(db, async (trx) => {
-      await sql`select set_config('pg_trgm.similarity_threshold', ${String(trigram_threshold)}, true)`.execute(trx);
-      return sql<{ w: string; term: string }>`
-        select q.w, t.term from unnest(${unknownLatin}::text[]) as q(w)
-         cross join lateral (select term from search_term where merchant_id = ${merchant_id} and kind <> 'pinyin_name' and term % q.w order by similarity(term, q.w) desc, term limit 10) t`.execute(trx);
-    });
+    const neighbours = await trigramNeighbours(db, merchant_id, unknownLatin);
     for (const clause of clauses) {
       if (!unknownLatin.includes(clause.text)) continue;
       let best: { term: string; d: number } | undefined;
-      for (const r of rows.rows.filter((r) => r.w === clause.text)) {
-        const d = editDistance(r.w, r.term, editsAllowed(r.w));
-        if (d <= editsAllowed(r.w) && (best === undefined || d < best.d)) best = { term: r.term, d };
+      for (const term of neighbours.get(clause.text) ?? []) {
+        const d = editDistance(clause.text, term, editsAllowed(clause.text));
+        if (d <= editsAllowed(clause.text) && (best === undefined || d < best.d)) best = { term, d };
       }
       if (best !== undefined) {
         clause.corrected = best.term;
@@ -98,10 +84,9 @@ async function correct(db: AnyDb, merchant_id: string, clauses: Clause[]): Promi
     if (sy.length !== chars.length || chars.length < 2 || chars.length > 30) continue;
     const candidates = new Set<string>();
     for (let i = 0; i < sy.length; i++) for (let j = i + 2; j <= Math.min(sy.length, i + 8); j++) candidates.add(sy.slice(i, j).join(''));
-    const rows = await sql<{ term: string; word: string }>`
-      select term, word from search_term where merchant_id = ${merchant_id} and kind in ('pinyin', 'pinyin_name') and term = any(${[...candidates]}::text[])`.execute(db);
+    const rows = await wordsSounding(db, merchant_id, clause.text, [...candidates]);
     const byPinyin = new Map<string, string[]>();
-    for (const r of rows.rows) byPinyin.set(r.term, [...(byPinyin.get(r.term) ?? []), r.word]);
+    for (const r of rows) byPinyin.set(r.term, [...(byPinyin.get(r.term) ?? []), r.word]);
     const out: string[] = [];
     for (let i = 0; i < sy.length; ) {
       let taken = false;

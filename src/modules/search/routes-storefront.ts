@@ -175,7 +175,8 @@ export function registerStorefrontRoutes(router: ModuleRouter, { db, config }: M
       synonyms,
     });
     // The first page of a search counts once (the pages after it are the same search).
-    if (key === undefined) await recordQuery(db, merchant_id, result.query, result.total);
+    // Counted in process and written in batches, never awaited by the answer.
+    if (key === undefined) recordQuery(db, merchant_id, result.query, result.total);
     const { token: attribution_token, claim } = issueToken(secret, { merchant_id, source: 'search', placement: 'search' });
     // Buffered by the attribution module, never awaited by the answer.
     recordServed(db, claim, { product_ids: result.hits.map((h) => h.product_id), profile_id: profileOf(preferences) ?? null, query: result.query });

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import type { AnyDb } from '../../kernel/db.js';
 import { newId } from '../../kernel/ids.js';
 import { problems } from '../../kernel/problem.js';
@@ -29,6 +30,7 @@ export async function createSynonymGroup(db: AnyDb, merchant_id: string, terms: 
     select ${merchant_id}, ${id}, ${clean}::text[]
      where (select count(*) from search_synonym_group where merchant_id = ${merchant_id}) < ${synonym_groups_max}
     returning id, terms, created_at`.execute(db);
+  forgetSynonyms(merchant_id);
   const row = rows.rows[0];
   if (row === undefined) throw problems.unprocessable('synonym_groups_full', `A brand has at most ${synonym_groups_max} synonym groups; delete one first`);
   return row;
@@ -43,11 +45,34 @@ export async function listSynonymGroups(db: AnyDb, merchant_id: string, page: { 
 
 export async function deleteSynonymGroup(db: AnyDb, merchant_id: string, id: string): Promise<boolean> {
   const res = await sql`delete from search_synonym_group where merchant_id = ${merchant_id} and id = ${id}`.execute(db);
+  forgetSynonyms(merchant_id);
   return Number(res.numAffectedRows ?? 0n) > 0;
+}
+
+/**
+ * A brand's groups are kept per process for `synonyms_recheck_ms`: every search needs them and
+ * they change rarely. A change through this process is seen by its next search (the entry is
+ * dropped after the change commits, and a read that started before the change is not cached);
+ * one through another process within `synonyms_recheck_ms`.
+ */
+export const synonyms_recheck_ms = 5_000;
+const cache = new LRUCache<string, { groups: string[][]; read_at: number }>({ max: 10_000 });
+/** Changes per brand seen by this process, so a read overtaken by a change is not cached. */
+const changes = new Map<string, number>();
+
+function forgetSynonyms(merchant_id: string): void {
+  cache.delete(merchant_id);
+  changes.set(merchant_id, (changes.get(merchant_id) ?? 0) + 1);
 }
 
 /** Every group of the brand, for a query (bounded by `synonym_groups_max`). */
 export async function synonymsOf(db: AnyDb, merchant_id: string): Promise<string[][]> {
+  const cached = cache.get(merchant_id);
+  if (cached !== undefined && Date.now() - cached.read_at < synonyms_recheck_ms) return cached.groups;
+  const before = changes.get(merchant_id) ?? 0;
+  const read_at = Date.now();
   const rows = await sql<{ terms: string[] }>`select terms from search_synonym_group where merchant_id = ${merchant_id} order by id`.execute(db);
-  return rows.rows.map((r) => r.terms);
+  const groups = rows.rows.map((r) => r.terms);
+  if ((changes.get(merchant_id) ?? 0) === before) cache.set(merchant_id, { groups, read_at });
+  return groups;
 }
