@@ -41,4 +41,15 @@ describe('recs engine: evaluation', () => {
     const tiny = await selectModel([{ user: 'u', item: 'i', kind: 'view', time_s: 1 }]);
     expect(tiny.chosen).toBe('popularity');
   });
+
+  it('selectModel with two threads (a worker thread takes models) answers what one thread does, in the same order', async () => {
+    const events = syntheticEvents({ events: 6_000, users: 300, items: 200, categories: 10, seed: 5 });
+    const options = { params: { als: { iterations: 4 } } };
+    const one = await selectModel(events, { ...options, threads: 1 });
+    const two = await selectModel(events, { ...options, threads: 2 });
+    expect(two.chosen).toBe(one.chosen);
+    expect(two.results.map((r) => r.model)).toEqual([...modelNames]);
+    const scores = (r: typeof one) => r.results.map((m) => [m.model, m.users, m.ndcg_at_10, m.hr_at_10, m.coverage]);
+    expect(scores(two)).toEqual(scores(one));
+  });
 });

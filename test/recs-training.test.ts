@@ -242,3 +242,21 @@ describe('checks', () => {
     expect(await check('recs.current_run_succeeded')).toEqual([]);
   });
 });
+
+describe('a training run with two threads', () => {
+  it('writes the same "for you" lists when a worker thread computes half of the consumers', async () => {
+    // Brand a's planted co-views (the runs before have settled; this one is last).
+    const c = a;
+    const lists = async (training_id: string) =>
+      (await sql<{ profile_id: string; items: unknown }>`select profile_id, items from rec_user_list where training_id = ${training_id} order by profile_id`.execute(db())).rows;
+    const one = (await runTraining(db(), (await requestTraining(db(), c.id)).id, undefined, { models: ['als'], threads: 1 }))!;
+    expect(one.status).toBe('succeeded');
+    const byOne = await lists(one.id);
+    const two = (await runTraining(db(), (await requestTraining(db(), c.id)).id, undefined, { models: ['als'], threads: 2 }))!;
+    expect(two.error).toBeNull();
+    expect(two.status).toBe('succeeded');
+    expect(two.lists.for_you).toBe(one.lists.for_you);
+    expect(byOne.length).toBe(60);
+    expect(await lists(two.id)).toEqual(byOne);
+  });
+});

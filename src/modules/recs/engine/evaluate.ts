@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { als } from './als.js';
 import { buildDataset, itemIndex, userHistory, userIndex, type DatasetOptions } from './dataset.js';
 import { ease } from './ease.js';
@@ -5,8 +6,9 @@ import { itemKnn } from './item-knn.js';
 import { coverage, rankingMetrics } from './metrics.js';
 import { popularity } from './popularity.js';
 import { seededRandom, shuffle } from './random.js';
+import { moduleWorker } from './threads.js';
 import { timeSplit } from './splits.js';
-import { modelNames, type Interaction, type Metrics, type ModelName, type ModelSpec, type Split, type TrainOptions } from './types.js';
+import { modelNames, type Dataset, type Interaction, type Metrics, type ModelName, type ModelSpec, type Split, type TrainOptions } from './types.js';
 
 /**
  * The half-life of a consumer's history (6 hours): what they did in the last hours counts most.
@@ -37,15 +39,22 @@ export interface EvaluateOptions {
   signal?: AbortSignal;
 }
 
-/** Trains `spec` on `split.train` and scores its top k for every test user with a training history. */
-export async function evaluate(spec: ModelSpec, split: Split, options: EvaluateOptions = {}): Promise<Metrics> {
-  const k = options.k ?? 10;
+/**
+ * What every model's evaluation on one split shares, built once: the training part as a dataset,
+ * the held-out items, each test user's purchases in training, and the test users scored (a seeded
+ * sample when `max_users` says so). Plain data (typed arrays, strings, maps and sets), so it can be
+ * handed to a worker thread.
+ */
+export interface PreparedEvaluation {
+  data: Dataset;
+  test: Map<string, Map<string, number>>;
+  bought: Map<string, Set<number>>;
+  users: string[];
+}
+
+export function prepareEvaluation(split: Split, options: EvaluateOptions = {}): PreparedEvaluation {
   const excludeRule = options.exclude ?? 'purchased';
   const data = buildDataset(split.train, options.dataset);
-  const t0 = performance.now();
-  const model = await spec.train(data, { params: options.params, onProgress: options.onProgress, signal: options.signal });
-  const train_s = (performance.now() - t0) / 1000;
-  const users = userIndex(data);
   const items = itemIndex(data);
   const bought = new Map<string, Set<number>>();
   if (excludeRule === 'purchased') {
@@ -57,10 +66,27 @@ export async function evaluate(spec: ModelSpec, split: Split, options: EvaluateO
       else bought.set(x.user, new Set([item]));
     }
   }
+  let users = [...split.test.keys()];
+  if (options.max_users !== undefined && users.length > options.max_users) users = shuffle(users, seededRandom(11)).slice(0, options.max_users);
+  return { data, test: split.test, bought, users };
+}
+
+/** Trains `spec` on `split.train` and scores its top k for every test user with a training history. */
+export async function evaluate(spec: ModelSpec, split: Split, options: EvaluateOptions = {}): Promise<Metrics> {
+  return evaluatePrepared(spec, prepareEvaluation(split, options), options);
+}
+
+/** `evaluate` on a split already prepared (`prepareEvaluation` with the same `exclude`, `dataset` and `max_users`). */
+export async function evaluatePrepared(spec: ModelSpec, prepared: PreparedEvaluation, options: EvaluateOptions = {}): Promise<Metrics> {
+  const k = options.k ?? 10;
+  const excludeRule = options.exclude ?? 'purchased';
+  const { data, test, bought } = prepared;
+  const t0 = performance.now();
+  const model = await spec.train(data, { params: options.params, onProgress: options.onProgress, signal: options.signal });
+  const train_s = (performance.now() - t0) / 1000;
+  const users = userIndex(data);
   const rankings = new Map<string, string[]>();
-  let testUsers = [...split.test.keys()];
-  if (options.max_users !== undefined && testUsers.length > options.max_users) testUsers = shuffle(testUsers, seededRandom(11)).slice(0, options.max_users);
-  for (const user of testUsers) {
+  for (const user of prepared.users) {
     const row = users.get(user);
     if (row === undefined) continue;
     const history = userHistory(data, row, { half_life_s: options.history_half_life_s });
@@ -70,7 +96,7 @@ export async function evaluate(spec: ModelSpec, split: Split, options: EvaluateO
       model.recommend(history, k, exclude).map((x) => data.items[x.item]!),
     );
   }
-  const m = rankingMetrics(rankings, split.test, k);
+  const m = rankingMetrics(rankings, test, k);
   return {
     model: spec.name,
     users: m.users,
@@ -91,33 +117,120 @@ export interface SelectOptions extends Omit<EvaluateOptions, 'params'> {
   models?: readonly ModelName[];
   /** Hyperparameters per model. */
   params?: Partial<Record<ModelName, Readonly<Record<string, number>>>>;
+  /**
+   * 2: the models are evaluated two at a time, one in a worker thread (each on its own, so the
+   * results are the same as with 1). Default: 2 from `parallel_min_interactions` interactions
+   * on a machine with two cores or more, else 1.
+   */
+  threads?: number;
 }
+
+/** Below this many interactions a worker thread's start costs more than it saves. */
+export const parallel_min_interactions = 100_000;
+
+/** The order models are handed out in when evaluated two at a time: the dearest first. */
+const dearestFirst: readonly ModelName[] = ['ease', 'als', 'itemknn', 'popularity'];
 
 /**
  * Evaluates every model on a time split (the latest `fraction` of the interactions held out) and chooses the
  * best by nDCG@10; ties, and a split with no test user, go to the earlier model in `models`
  * (popularity first). Histories are weighted by recency (`historyHalfLife_s` unless said) and at
- * most 2,000 test users (a seeded sample) are scored unless `max_users` says otherwise.
+ * most 2,000 test users (a seeded sample) are scored unless `max_users` says otherwise. The split
+ * is prepared once (one dataset for every model); with `threads` 2 a worker thread takes the next
+ * model whenever it is free, the dearest first.
  */
 export async function selectModel(interactions: Iterable<Interaction>, options: SelectOptions = {}): Promise<{ chosen: ModelName; results: Metrics[]; protocol: string }> {
   const split = timeSplit(interactions, options.fraction ?? 0.1);
   const names = options.models ?? modelNames;
-  const results: Metrics[] = [];
-  let index = 0;
-  for (const name of names) {
-    const base = index / names.length;
-    results.push(
-      await evaluate(models[name], split, {
-        ...options,
-        history_half_life_s: options.history_half_life_s ?? historyHalfLife_s,
-        max_users: options.max_users ?? 2_000,
+  const evalOptions: EvaluateOptions = { ...options, params: undefined, history_half_life_s: options.history_half_life_s ?? historyHalfLife_s, max_users: options.max_users ?? 2_000 };
+  const prepared = prepareEvaluation(split, evalOptions);
+  const threads = Math.max(1, Math.min(2, Math.round(options.threads ?? (availableParallelism() >= 2 && split.train.length >= parallel_min_interactions ? 2 : 1))));
+  const results = new Array<Metrics | undefined>(names.length);
+  if (threads === 1 || names.length < 2) {
+    for (let index = 0; index < names.length; index++) {
+      const name = names[index]!;
+      const base = index / names.length;
+      results[index] = await evaluatePrepared(models[name], prepared, {
+        ...evalOptions,
         params: options.params?.[name],
         onProgress: (f, stage) => options.onProgress?.(base + f / names.length, stage),
-      }),
-    );
-    index++;
+      });
+    }
+  } else {
+    // Two lanes, this thread and a worker, each taking the next model when free.
+    const queue = [...names.keys()].sort((a, b) => rank(names[a]!) - rank(names[b]!));
+    // Models are evaluated side by side: ALS's own helper thread would only compete.
+    const paramsOf = (name: ModelName) => (name === 'als' ? { threads: 1, ...options.params?.als } : options.params?.[name]);
+    let done = 0;
+    const finished = (index: number, m: Metrics) => {
+      results[index] = m;
+      options.onProgress?.(++done / names.length, `${m.model} evaluated`);
+    };
+    const worker = evaluationWorker(prepared, evalOptions);
+    const abort = () => void worker.stop();
+    options.signal?.addEventListener('abort', abort);
+    try {
+      const here = async () => {
+        for (let index = queue.shift(); index !== undefined; index = queue.shift()) {
+          const name = names[index]!;
+          finished(index, await evaluatePrepared(models[name], prepared, { ...evalOptions, params: paramsOf(name), onProgress: (_f, stage) => options.onProgress?.(done / names.length, stage) }));
+        }
+      };
+      const there = async () => {
+        for (let index = queue.shift(); index !== undefined; index = queue.shift()) finished(index, await worker.evaluate(names[index]!, paramsOf(names[index]!)));
+      };
+      await Promise.all([here(), there()]);
+      options.signal?.throwIfAborted();
+    } finally {
+      options.signal?.removeEventListener('abort', abort);
+      await worker.stop();
+    }
   }
-  let best = results[0];
-  for (const r of results) if (best === undefined || r.ndcg_at_10 > best.ndcg_at_10) best = r;
-  return { chosen: best?.model ?? 'popularity', results, protocol: split.protocol };
+  let best: Metrics | undefined;
+  for (const r of results) if (r !== undefined && (best === undefined || r.ndcg_at_10 > best.ndcg_at_10)) best = r;
+  return { chosen: best?.model ?? 'popularity', results: results.filter((r): r is Metrics => r !== undefined), protocol: split.protocol };
+}
+
+function rank(name: ModelName): number {
+  const r = dearestFirst.indexOf(name);
+  return r < 0 ? dearestFirst.length : r;
+}
+
+/** Options a worker can be sent (no callbacks, no signal). */
+export type WorkerEvaluateOptions = Omit<EvaluateOptions, 'onProgress' | 'signal'>;
+
+/** A worker thread (`evaluate-worker`) evaluating models on `prepared` (copied to it once), one at a time. */
+function evaluationWorker(prepared: PreparedEvaluation, options: EvaluateOptions): { evaluate: (name: ModelName, params: Readonly<Record<string, number>> | undefined) => Promise<Metrics>; stop: () => Promise<void> } {
+  const { onProgress: _p, signal: _s, ...plain } = options;
+  const worker = moduleWorker(import.meta.url, 'evaluate-worker', 'serveEvaluations', { prepared, options: plain });
+  let waiting: { resolve: (m: Metrics) => void; reject: (e: unknown) => void } | null = null;
+  let failed: Error | null = null;
+  const fail = (e: Error) => {
+    failed = e;
+    const w = waiting;
+    waiting = null;
+    w?.reject(e);
+  };
+  worker.on('message', (m: { metrics?: Metrics; error?: string }) => {
+    if (m.error !== undefined) return fail(new Error(`model evaluation in a worker thread failed: ${m.error}`));
+    const w = waiting;
+    waiting = null;
+    w?.resolve(m.metrics!);
+  });
+  worker.on('error', (e) => fail(e));
+  worker.on('exit', () => fail(failed ?? new Error('the evaluation worker stopped')));
+  let stopped = false;
+  return {
+    evaluate: (name, params) =>
+      new Promise<Metrics>((resolve, reject) => {
+        if (failed !== null) return reject(failed);
+        waiting = { resolve, reject };
+        worker.postMessage({ name, params });
+      }),
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await worker.terminate();
+    },
+  };
 }

@@ -69,6 +69,22 @@ export interface TrainedModel {
   similar(item: number, k: number): ScoredItem[];
   /** Bytes the model holds (reported by training and the console). */
   readonly memory_bytes: number;
+  /**
+   * What another thread needs to `recommend` as this model does (plain typed arrays and numbers,
+   * copied by `postMessage`), for the models that can say it (ALS: `alsRecommender`).
+   */
+  readonly portable?: PortableModel;
+}
+
+/** ALS's `recommend` as data: item factors, YᵀY + λI, the popularity prior and its numbers. */
+export interface PortableModel {
+  readonly kind: 'als';
+  readonly itemF: Float64Array;
+  readonly yty: Float64Array;
+  readonly prior: Float64Array;
+  readonly f: number;
+  readonly alpha: number;
+  readonly repeat: number;
 }
 
 export interface ModelSpec {

@@ -1,14 +1,19 @@
+import { availableParallelism } from 'node:os';
+import type { Worker } from 'node:worker_threads';
 import { sql } from 'kysely';
 import { inTransaction, type AnyDb } from '../../../kernel/db.js';
-import { buildDataset, models, selectModel } from '../engine/index.js';
+import { buildDataset, models, moduleWorker, selectModel } from '../engine/index.js';
 import type { ModelName } from '../engine/index.js';
 import { readInteractions } from './interactions.js';
-import { becauseJson, forYouLists, popularLists, scoredJson, similarLists, togetherLists, type CatalogFacts } from './lists.js';
+import { becauseJson, forYouInput, forYouRange, popularLists, scoredJson, similarLists, togetherLists, type CatalogFacts } from './lists.js';
+import type { ForYouWork } from './for-you-worker.js';
 import { getTraining, stale_after_s, type TrainingRun } from './runs.js';
 import { InteractionStore } from './store.js';
 
 /** Rows per insert statement when writing lists. */
 const write_batch = 2_000;
+/** From this many consumers, a worker thread computes half of the "for you" lists (when the model can be copied). */
+export const for_you_parallel_min_users = 4_000;
 const heartbeat_ms = 2_000;
 
 export type TrainingProgress = (fraction: number, stage: string) => void;
@@ -18,6 +23,12 @@ export interface RunOptions {
   models?: readonly ModelName[];
   /** Share of the interactions (the latest) held out to choose the model (default 0.1). */
   fraction?: number;
+  /**
+   * Threads for model choice and the "for you" lists (1 or 2). Default: 2 on a machine with two
+   * cores or more once the data is large enough (`parallel_min_interactions`,
+   * `for_you_parallel_min_users`), else 1.
+   */
+  threads?: number;
 }
 
 class LostRun extends Error {
@@ -109,7 +120,7 @@ export async function runTraining(db: AnyDb, training_id: string, onProgress?: T
 
     let interactions: ReturnType<InteractionStore['interactions']> | undefined = store.interactions();
     report(0.15, 'evaluating');
-    const chosen = await selectModel(interactions, { models: options.models, fraction: options.fraction, onProgress: (f, s) => report(0.15 + 0.45 * f, `evaluating ${s}`) });
+    const chosen = await selectModel(interactions, { models: options.models, fraction: options.fraction, threads: options.threads, onProgress: (f, s) => report(0.15 + 0.45 * f, `evaluating ${s}`) });
     await lap('evaluate');
 
     report(0.6, `training ${chosen.chosen}`);
@@ -141,35 +152,71 @@ export async function runTraining(db: AnyDb, training_id: string, onProgress?: T
     }
     await lap('write');
 
-    // Each consumer's list is computed while the batch before it is being inserted.
+    // Each consumer's list is computed while the batches before it are being inserted; with two
+    // threads and a model that can be copied (ALS), a worker thread computes the second half of
+    // the consumers meanwhile, its batches inserted as they come.
     report(0.82, 'for you');
+    const rows = data.users.length;
+    const input = forYouInput(store, data, similar, catalog);
+    const portable = model.portable;
+    const threads = portable === undefined ? 1 : Math.max(1, Math.min(2, Math.round(options.threads ?? (availableParallelism() >= 2 && rows >= for_you_parallel_min_users ? 2 : 1))));
+    const here = threads === 2 ? Math.ceil(rows / 2) : rows;
     let users = 0;
-    let pending: Promise<void> | undefined;
     let writeFailed: Error | undefined;
+    let queued = 0;
+    let writes: Promise<void> = Promise.resolve();
     const insert = (batch: [string, string][]) =>
       sql`insert into rec_user_list (merchant_id, training_id, profile_id, items)
         select ${merchant_id}, ${training_id}, p, items::jsonb from unnest(${batch.map((r) => r[0])}::text[], ${batch.map((r) => r[1])}::text[]) as x(p, items)`
         .execute(db)
         .then(
           () => undefined,
-          (e: unknown) => void (writeFailed = e instanceof Error ? e : new Error(String(e))),
+          (e: unknown) => void (writeFailed ??= e instanceof Error ? e : new Error(String(e))),
         );
-    let batch: [string, string][] = [];
-    for (const [row, list] of forYouLists(store, data, model, similar, catalog)) {
-      if (list.length > 0) batch.push([data.users[row]!, becauseJson(data.items, list)]);
-      if (batch.length < write_batch) continue;
-      await pending;
-      if (writeFailed !== undefined) throw writeFailed;
-      if (lost) throw new LostRun();
-      pending = insert(batch);
+    const write = (batch: [string, string][]) => {
+      if (batch.length === 0) return;
+      queued++;
+      writes = writes.then(() => (writeFailed === undefined ? insert(batch) : undefined)).finally(() => queued--);
       users += batch.length;
-      batch = [];
-      report(0.82 + 0.16 * (row / Math.max(1, data.users.length)), 'for you');
+      report(0.82 + 0.16 * (users / Math.max(1, rows)), 'for you');
+    };
+    let worker: Worker | undefined;
+    let workerDone: Promise<void> = Promise.resolve();
+    if (here < rows) {
+      const work: ForYouWork = { model: portable!, input, users: data.users, items: data.items, from: here, to: rows, batch: write_batch };
+      worker = moduleWorker(import.meta.url, 'for-you-worker', 'serveForYou', work);
+      const w = worker;
+      workerDone = new Promise<void>((resolve, reject) => {
+        w.on('message', (m: { rows?: [string, string][]; done?: boolean; error?: string }) => {
+          if (m.error !== undefined) return reject(new Error(`for you lists in a worker thread failed: ${m.error}`));
+          write(m.rows ?? []);
+          if (m.done === true) resolve();
+        });
+        w.on('error', reject);
+        w.on('exit', () => reject(new Error('the for you worker stopped before it was done')));
+      });
+      workerDone.catch(() => undefined);
     }
-    await pending;
-    if (batch.length > 0) await insert(batch);
-    if (writeFailed !== undefined) throw writeFailed;
-    users += batch.length;
+    try {
+      let batch: [string, string][] = [];
+      for (const [row, list] of forYouRange(input, (h, k, e) => model.recommend(h, k, e), 0, here)) {
+        if (list.length > 0) batch.push([data.users[row]!, becauseJson(data.items, list)]);
+        if (batch.length < write_batch) continue;
+        // At most one insert waiting behind the one running; the worker's batches come in here too.
+        if (queued > 1) await writes;
+        else await new Promise<void>((resolve) => setImmediate(resolve));
+        if (writeFailed !== undefined) throw writeFailed;
+        if (lost) throw new LostRun();
+        write(batch);
+        batch = [];
+      }
+      write(batch);
+      await workerDone;
+      await writes;
+      if (writeFailed !== undefined) throw writeFailed;
+    } finally {
+      await worker?.terminate();
+    }
     await lap('for_you');
 
     const train_s = Math.round((performance.now() - started) / 10) / 100;
