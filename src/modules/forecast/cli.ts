@@ -1,14 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import type { CliContext } from '../../kernel/cli.js';
+import { describeRun, percentOf as pct, printRunStatus, startDurableRun, type CliContext } from '../../kernel/cli.js';
 import { Problem } from '../../kernel/problem.js';
 import { merchantIdOf } from '../merchants/index.js';
 import { importHistory, parseHistoryCsv } from './import-history.js';
 import { runForecast } from './run.js';
 import { currentRun, latestRun, requestForecast, type ForecastRun } from './runs.js';
-
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 /** Series by class and by model, one table each. */
 export function runTable(run: ForecastRun): string[] {
@@ -24,10 +21,8 @@ export function runTable(run: ForecastRun): string[] {
 }
 
 function describe(run: ForecastRun): string[] {
-  const lines = [`Run ${run.id}: ${run.status}${run.status === 'running' ? ` (${pct(run.progress)}, ${run.stage}, ${run.done}/${run.series} series)` : ''}, requested ${new Date(run.created_at).toISOString()} (${run.reason})`];
-  if (run.status === 'succeeded') lines.push(`${run.series} series from ${run.start_date} for ${run.horizon_days} days at ${run.level * 100} %; ${run.fallbacks} fell back to a baseline (too short); ${run.run_s} s (${Object.entries(run.timings).map(([k, v]) => `${k} ${v}`).join(', ')})`);
-  if (run.error !== null) lines.push(`error: ${run.error}`);
-  return lines;
+  const lines = run.status === 'succeeded' ? [`${run.series} series from ${run.start_date} for ${run.horizon_days} days at ${run.level * 100} %; ${run.fallbacks} fell back to a baseline (too short); ${run.run_s} s (${Object.entries(run.timings).map(([k, v]) => `${k} ${v}`).join(', ')})`] : [];
+  return describeRun(run, { running: `${run.done}/${run.series} series`, lines });
 }
 
 /** `bos forecast run | status | import`. */
@@ -44,28 +39,15 @@ export function registerForecastCommands(forecast: Command, cli: CliContext): vo
         await cli.withDatabase(async (ctx) => {
           const merchant_id = await merchantIdOf(ctx, cli, options.merchant);
           if (merchant_id === undefined) return 1;
-          let run: ForecastRun & { created: boolean };
-          try {
-            run = await requestForecast(ctx.db, merchant_id, { reason: 'cli', requested_by: 'cli', horizon_days: options.horizonDays, level: options.level });
-          } catch (e) {
-            if (!(e instanceof Problem)) throw e;
-            cli.err(e.detail ?? e.title);
-            return 1;
-          }
-          if (!options.wait) {
-            cli.out(`${run.created ? 'Queued' : 'Already under way:'} run ${run.id} (${run.status}).`);
-            return 0;
-          }
-          if (!run.created && run.status === 'running') cli.out(`Run ${run.id} is already running elsewhere; follow it with \`bos forecast status --merchant ${options.merchant}\`.`);
-          const bar = new SingleBar({ format: 'forecasting |{bar}| {percentage}% {stage} {done}/{series} series', stream: process.stderr, noTTYOutput: true, notTTYSchedule: 2_000 }, Presets.shades_classic);
-          bar.start(100, 0, { stage: 'queued', done: 0, series: 0 });
-          const done = await runForecast(ctx.db, run.id, (fraction, stage, n, series) => bar.update(Math.round(fraction * 100), { stage, done: n, series }));
-          bar.stop();
-          if (done === undefined) return 1;
-          for (const line of describe(done)) cli.out(line);
-          if (done.status !== 'succeeded') return done.status === 'failed' ? 1 : 0;
-          for (const line of runTable(done)) cli.out(line);
-          return 0;
+          return startDurableRun(cli, {
+            request: () => requestForecast(ctx.db, merchant_id, { reason: 'cli', requested_by: 'cli', horizon_days: options.horizonDays, level: options.level }),
+            wait: options.wait,
+            runningElsewhere: (run) => `Run ${run.id} is already running elsewhere; follow it with \`bos forecast status --merchant ${options.merchant}\`.`,
+            bar: { format: 'forecasting |{bar}| {percentage}% {stage} {done}/{series} series', payload: { stage: 'queued', done: 0, series: 0 } },
+            run: (id, progress) => runForecast(ctx.db, id, (fraction, stage, done, series) => progress(fraction, { stage, done, series })),
+            describe,
+            results: runTable,
+          });
         }, { migrate: true }),
       );
     });
@@ -78,15 +60,13 @@ export function registerForecastCommands(forecast: Command, cli: CliContext): vo
         await cli.withDatabase(async (ctx) => {
           const merchant_id = await merchantIdOf(ctx, cli, options.merchant);
           if (merchant_id === undefined) return 1;
-          const latest = await latestRun(ctx.db, merchant_id);
-          if (latest === undefined) {
-            cli.out(`No forecast yet: run \`bos forecast run --merchant ${options.merchant}\`.`);
-            return 0;
-          }
-          for (const line of describe(latest)) cli.out(line);
-          if (latest.status === 'succeeded') for (const line of runTable(latest)) cli.out(line);
           const current = await currentRun(ctx.db, merchant_id);
-          cli.out(current === undefined ? 'No forecast is served yet.' : `Serving run ${current.id} (from ${current.start_date}, ${current.series} series).`);
+          printRunStatus(cli, await latestRun(ctx.db, merchant_id), {
+            none: `No forecast yet: run \`bos forecast run --merchant ${options.merchant}\`.`,
+            describe,
+            results: runTable,
+            serving: current === undefined ? 'No forecast is served yet.' : `Serving run ${current.id} (from ${current.start_date}, ${current.series} series).`,
+          });
           return 0;
         }),
       );

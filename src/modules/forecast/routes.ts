@@ -1,11 +1,13 @@
 import { z } from '@hono/zod-openapi';
-import { decodeCursor, isIdPart, keyCursor, pageQuerySchema, pageSchema, toPage } from '../../kernel/http/pagination.js';
+import { durableRunSchema, runFields } from '../../kernel/durable-run.js';
+import { isIdPart, keyCursor, pageQuerySchema, pageSchema, toPage } from '../../kernel/http/pagination.js';
 import { defineRoute, jsonBody, jsonResponse } from '../../kernel/http/route.js';
+import { defineRunRoutes, registerRunRoutes } from '../../kernel/http/run-routes.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
 import { problems } from '../../kernel/problem.js';
 import { history_days_max } from './history.js';
 import { importHistory, import_rows_max } from './import-history.js';
-import { currentRun, getRun, listRuns, requestForecast, type ForecastRun } from './runs.js';
+import { currentRun, getRun, listRuns, requestForecast } from './runs.js';
 import { history_days_default, listSeries, seriesDetail, summary } from './views.js';
 
 const read = { scope: 'forecast:read', tenancy: 'merchant' } as const;
@@ -19,13 +21,10 @@ export const import_rerun_rows = 1_000;
 const classes = ['smooth', 'erratic', 'intermittent', 'lumpy'] as const;
 const bandSchema = z.object({ mean: z.number(), lower: z.number(), upper: z.number() });
 
-const runSchema = z
-  .object({
-    id: z.string(),
-    status: z.enum(['queued', 'running', 'succeeded', 'failed']),
-    reason: z.enum(['manual', 'scheduled', 'import', 'cli']),
-    progress: z.number().openapi({ description: '0 to 1' }),
-    stage: z.string().openapi({ description: 'what the run is doing (`reading`, `forecasting`, `swap`, `done`)' }),
+const runSchema = durableRunSchema(
+  'ForecastRun',
+  { reasons: ['manual', 'scheduled', 'import', 'cli'], stages: '`reading`, `forecasting`, `swap`, `done`', current: 'its forecasts are the ones served now' },
+  {
     series: z.number().int().openapi({ description: 'variant × location series the run forecasts' }),
     done: z.number().int().openapi({ description: 'series forecast so far' }),
     by_class: z.record(z.string(), z.number().int()).openapi({ description: 'series per demand class (smooth, erratic, intermittent, lumpy)' }),
@@ -35,83 +34,34 @@ const runSchema = z
     level: z.number().openapi({ description: 'prediction interval level' }),
     start_date: z.string().nullable().openapi({ description: 'the first forecast day (the brand’s today when the run read its history)' }),
     attempts: z.number().int(),
-    timings: z.record(z.string(), z.number()).openapi({ description: 'seconds per stage' }),
+    timings: runFields.timings,
     run_s: z.number().nullable(),
-    current: z.boolean().openapi({ description: 'its forecasts are the ones served now' }),
-    error: z.string().nullable(),
-    created_at: z.string(),
-    started_at: z.string().nullable(),
-    finished_at: z.string().nullable(),
-  })
-  .openapi('ForecastRun');
+  },
+);
 
-const iso = (d: Date | null) => (d === null ? null : new Date(d).toISOString());
-
-function runJson(r: ForecastRun, current_id: string | undefined) {
-  return {
-    id: r.id,
-    status: r.status,
-    reason: r.reason,
-    progress: r.progress,
-    stage: r.stage,
-    series: r.series,
-    done: r.done,
-    by_class: r.by_class,
-    by_model: r.by_model,
-    fallbacks: r.fallbacks,
-    horizon_days: r.horizon_days,
-    level: r.level,
-    start_date: r.start_date,
-    attempts: r.attempts,
-    timings: r.timings,
-    run_s: r.run_s,
-    current: r.id === current_id,
-    error: r.error,
-    created_at: new Date(r.created_at).toISOString(),
-    started_at: iso(r.started_at),
-    finished_at: iso(r.finished_at),
-  };
-}
-
-export const requestForecastRunRoute = defineRoute({
-  operationId: 'requestForecastRun',
-  method: 'post',
+const runRoutes = defineRunRoutes({
   path: '/v1/forecast/runs',
-  tags: ['Forecast'],
-  summary: 'Forecast the brand’s demand now: a queued run (202); while one is queued or running, that one',
-  access: write,
-  request: jsonBody(
-    z
-      .object({
-        horizon_days: z.number().optional().openapi({ description: 'days ahead, 1 to 366 (default 28)' }),
-        level: z.number().optional().openapi({ description: 'prediction interval level, strictly between 0 and 1 (default 0.8)' }),
-      })
-      .strict(),
-  ),
-  responses: { 202: jsonResponse(runSchema, 'The run, queued or already under way') },
+  param: 'run_id',
+  tag: 'Forecast',
+  access: { read, write },
+  schema: runSchema,
+  body: z
+    .object({
+      horizon_days: z.number().optional().openapi({ description: 'days ahead, 1 to 366 (default 28)' }),
+      level: z.number().optional().openapi({ description: 'prediction interval level, strictly between 0 and 1 (default 0.8)' }),
+    })
+    .strict(),
+  operationIds: { request: 'requestForecastRun', list: 'listForecastRuns', get: 'getForecastRun' },
+  summaries: {
+    request: 'Forecast the brand’s demand now: a queued run (202); while one is queued or running, that one',
+    list: 'The brand’s forecast runs, newest first',
+    get: 'One forecast run: status, progress, series by class and model, fallbacks',
+  },
 });
 
-export const listForecastRunsRoute = defineRoute({
-  operationId: 'listForecastRuns',
-  method: 'get',
-  path: '/v1/forecast/runs',
-  tags: ['Forecast'],
-  summary: 'The brand’s forecast runs, newest first',
-  access: read,
-  request: { query: pageQuerySchema.extend({ status: z.enum(['queued', 'running', 'succeeded', 'failed']).optional() }) },
-  responses: { 200: jsonResponse(pageSchema(runSchema), 'A page of runs') },
-});
-
-export const getForecastRunRoute = defineRoute({
-  operationId: 'getForecastRun',
-  method: 'get',
-  path: '/v1/forecast/runs/{run_id}',
-  tags: ['Forecast'],
-  summary: 'One forecast run: status, progress, series by class and model, fallbacks',
-  access: read,
-  request: { params: z.object({ run_id: z.string().max(64).openapi({ param: { name: 'run_id', in: 'path' } }) }) },
-  responses: { 200: jsonResponse(runSchema, 'The run') },
-});
+export const requestForecastRunRoute = runRoutes.request;
+export const listForecastRunsRoute = runRoutes.list;
+export const getForecastRunRoute = runRoutes.get;
 
 const seriesItemSchema = z
   .object({
@@ -248,26 +198,12 @@ export const importForecastHistoryRoute = defineRoute({
 const noForecast = () => problems.notFound('A succeeded forecast run of the brand (run one: POST /v1/forecast/runs)');
 
 export function registerForecastRoutes(router: ModuleRouter, { db }: ModuleContext): void {
-  router.route(requestForecastRunRoute, async (c) => {
-    const caller = c.get('caller');
-    const body = c.req.valid('json');
-    const run = await requestForecast(db, caller.merchant_id, { horizon_days: body.horizon_days, level: body.level, reason: 'manual', requested_by: caller.actor });
-    const current = await currentRun(db, caller.merchant_id);
-    return c.json(runJson(run, current?.id), 202);
-  });
-  router.route(listForecastRunsRoute, async (c) => {
-    const merchant_id = c.get('caller').merchant_id;
-    const { limit, cursor, status } = c.req.valid('query');
-    const page = toPage(await listRuns(db, merchant_id, { before_id: decodeCursor(cursor), limit: limit + 1, status }), limit);
-    const current = await currentRun(db, merchant_id);
-    return c.json({ data: page.items.map((r) => runJson(r, current?.id)), next_cursor: page.next_cursor }, 200);
-  });
-  router.route(getForecastRunRoute, async (c) => {
-    const merchant_id = c.get('caller').merchant_id;
-    const run = await getRun(db, merchant_id, c.req.valid('param').run_id);
-    if (run === undefined) throw problems.notFound('The forecast run');
-    const current = await currentRun(db, merchant_id);
-    return c.json(runJson(run, current?.id), 200);
+  registerRunRoutes(router, runRoutes, {
+    request: (caller, body) => requestForecast(db, caller.merchant_id, { horizon_days: body.horizon_days, level: body.level, reason: 'manual', requested_by: caller.actor }),
+    list: (merchant_id, page) => listRuns(db, merchant_id, page),
+    get: (merchant_id, id) => getRun(db, merchant_id, id),
+    current: (merchant_id) => currentRun(db, merchant_id),
+    noun: 'The forecast run',
   });
   router.route(listForecastSeriesRoute, async (c) => {
     const run = await currentRun(db, c.get('caller').merchant_id);

@@ -1,11 +1,8 @@
-import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import type { CliContext } from '../../../kernel/cli.js';
+import { describeRun, percentOf as pct, printRunStatus, startDurableRun, type CliContext } from '../../../kernel/cli.js';
 import { merchantIdOf } from '../../merchants/index.js';
 import { runTraining } from './run.js';
 import { currentTraining, latestTraining, requestTraining, type TrainingRun } from './runs.js';
-
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 /** The models' offline scores, one line each, the chosen one marked. */
 export function metricsTable(run: TrainingRun): string[] {
@@ -19,11 +16,15 @@ export function metricsTable(run: TrainingRun): string[] {
 }
 
 function describe(run: TrainingRun): string[] {
-  const lines = [`Run ${run.id}: ${run.status}${run.status === 'running' ? ` (${pct(run.progress)}, ${run.stage})` : ''}, requested ${new Date(run.created_at).toISOString()} (${run.reason})`];
+  const lines: string[] = [];
   if (run.events !== null) lines.push(`${run.events} events, ${run.users} consumers, ${run.items} items; trained in ${run.train_s} s (${run.cpu_s ?? '?'} s of CPU), memory ${((run.memory_bytes ?? 0) / 1e6).toFixed(1)} MB`);
   if (Object.keys(run.timings).length > 0) lines.push(`stages (s): ${Object.entries(run.timings).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  if (run.error !== null) lines.push(`error: ${run.error}`);
-  return lines;
+  return describeRun(run, { lines });
+}
+
+/** The metrics table and the chosen model with the lists it wrote. */
+function results(run: TrainingRun): string[] {
+  return [...metricsTable(run), `Chosen: ${run.chosen_model} (best nDCG@10 on the brand's latest 10 % of interactions). Lists: ${Object.entries(run.lists).map(([k, v]) => `${k} ${v}`).join(', ')}.`];
 }
 
 /** `bos recs train` and `bos recs status`. */
@@ -38,22 +39,15 @@ export function registerTrainingCommands(recs: Command, cli: CliContext): void {
         await cli.withDatabase(async (ctx) => {
           const merchant_id = await merchantIdOf(ctx, cli, options.merchant);
           if (merchant_id === undefined) return 1;
-          const run = await requestTraining(ctx.db, merchant_id, { reason: 'cli', requested_by: 'cli' });
-          if (!options.wait) {
-            cli.out(`${run.created ? 'Queued' : 'Already under way:'} run ${run.id} (${run.status}).`);
-            return 0;
-          }
-          if (!run.created && run.status === 'running') cli.out(`Run ${run.id} is already running elsewhere; waiting for it here instead would train twice. Follow it with \`bos recs status --merchant ${options.merchant}\`.`);
-          const bar = new SingleBar({ format: 'training |{bar}| {percentage}% {stage}', stream: process.stderr, noTTYOutput: true, notTTYSchedule: 2_000 }, Presets.shades_classic);
-          bar.start(100, 0, { stage: 'queued' });
-          const done = await runTraining(ctx.db, run.id, (fraction, stage) => bar.update(Math.round(fraction * 100), { stage }));
-          bar.stop();
-          if (done === undefined) return 1;
-          for (const line of describe(done)) cli.out(line);
-          if (done.status !== 'succeeded') return done.status === 'failed' ? 1 : 0;
-          for (const line of metricsTable(done)) cli.out(line);
-          cli.out(`Chosen: ${done.chosen_model} (best nDCG@10 on the brand's latest 10 % of interactions). Lists: ${Object.entries(done.lists).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
-          return 0;
+          return startDurableRun(cli, {
+            request: () => requestTraining(ctx.db, merchant_id, { reason: 'cli', requested_by: 'cli' }),
+            wait: options.wait,
+            runningElsewhere: (run) => `Run ${run.id} is already running elsewhere; waiting for it here instead would train twice. Follow it with \`bos recs status --merchant ${options.merchant}\`.`,
+            bar: { format: 'training |{bar}| {percentage}% {stage}', payload: { stage: 'queued' } },
+            run: (id, progress) => runTraining(ctx.db, id, (fraction, stage) => progress(fraction, { stage })),
+            describe,
+            results,
+          });
         }, { migrate: true }),
       );
     });
@@ -66,15 +60,13 @@ export function registerTrainingCommands(recs: Command, cli: CliContext): void {
         await cli.withDatabase(async (ctx) => {
           const merchant_id = await merchantIdOf(ctx, cli, options.merchant);
           if (merchant_id === undefined) return 1;
-          const latest = await latestTraining(ctx.db, merchant_id);
           const current = await currentTraining(ctx.db, merchant_id);
-          if (latest === undefined) {
-            cli.out('No training yet: run `bos recs train --merchant ' + options.merchant + '`.');
-            return 0;
-          }
-          for (const line of describe(latest)) cli.out(line);
-          if (latest.status === 'succeeded') for (const line of metricsTable(latest)) cli.out(line);
-          cli.out(current === undefined ? 'Nothing is served yet.' : `Serving run ${current.id} (${current.chosen_model}, finished ${new Date(current.finished_at!).toISOString()}).`);
+          printRunStatus(cli, await latestTraining(ctx.db, merchant_id), {
+            none: 'No training yet: run `bos recs train --merchant ' + options.merchant + '`.',
+            describe,
+            results: metricsTable,
+            serving: current === undefined ? 'Nothing is served yet.' : `Serving run ${current.id} (${current.chosen_model}, finished ${new Date(current.finished_at!).toISOString()}).`,
+          });
           return 0;
         }),
       );

@@ -1,8 +1,8 @@
 import { z } from '@hono/zod-openapi';
-import { decodeCursor, pageQuerySchema, pageSchema, toPage } from '../../../kernel/http/pagination.js';
-import { defineRoute, jsonBody, jsonResponse } from '../../../kernel/http/route.js';
+import { durableRunJson, durableRunSchema, runFields } from '../../../kernel/durable-run.js';
+import { defineRoute, jsonResponse } from '../../../kernel/http/route.js';
+import { defineRunRoutes, registerRunRoutes } from '../../../kernel/http/run-routes.js';
 import type { ModuleContext, ModuleRouter } from '../../../kernel/module.js';
-import { problems } from '../../../kernel/problem.js';
 import { modelNames, type Metrics } from '../engine/index.js';
 import { currentTraining, getTraining, listTrainings, requestTraining, type TrainingRun } from './runs.js';
 
@@ -24,65 +24,42 @@ const metricsSchema = z
   })
   .openapi('RecModelMetrics');
 
-const trainingSchema = z
-  .object({
-    id: z.string(),
-    status: z.enum(['queued', 'running', 'succeeded', 'failed']),
-    reason: z.enum(['manual', 'scheduled', 'cli']),
-    progress: z.number().openapi({ description: '0 to 1' }),
-    stage: z.string().openapi({ description: 'what the run is doing (`reading`, `evaluating als`, `writing`, …)' }),
-    heartbeat_at: z.string().nullable(),
+const trainingSchema = durableRunSchema(
+  'RecTraining',
+  { reasons: ['manual', 'scheduled', 'cli'], stages: '`reading`, `evaluating als`, `writing`, …', current: 'the run serving reads now' },
+  {
+    heartbeat_at: runFields.heartbeat_at,
     attempts: z.number().int().openapi({ description: 'times a runner took the run up (more than 1: a runner stopped midway)' }),
     events: z.number().int().nullable(),
     users: z.number().int().nullable(),
     items: z.number().int().nullable(),
     chosen_model: z.enum(modelNames as [string, ...string[]]).nullable(),
     metrics: z.array(metricsSchema).openapi({ description: 'every model evaluated on the time split (the latest 10 % of the interactions held out)' }),
-    timings: z.record(z.string(), z.number()).openapi({ description: 'seconds per stage' }),
+    timings: runFields.timings,
     lists: z.record(z.string(), z.union([z.number(), z.string()])).openapi({ description: 'lists written by kind, the model’s bytes, the split' }),
     train_s: z.number().nullable().openapi({ description: 'seconds, request to lists current' }),
     cpu_s: z.number().nullable().openapi({ description: 'CPU seconds the training process spent' }),
     stage_cpu_s: z.record(z.string(), z.number()).openapi({ description: 'CPU seconds per stage' }),
     memory_bytes: z.number().int().nullable().openapi({ description: 'peak growth of the process’s resident memory during the run' }),
-    error: z.string().nullable(),
-    current: z.boolean().openapi({ description: 'the run serving reads now' }),
-    created_at: z.string(),
-    started_at: z.string().nullable(),
-    finished_at: z.string().nullable(),
-  })
-  .openapi('RecTraining');
+  },
+);
 
 const iso = (d: Date | null) => (d === null ? null : new Date(d).toISOString());
 
-function trainingJson(r: TrainingRun, current_id: string | undefined) {
-  return {
-    id: r.id,
-    status: r.status,
-    reason: r.reason,
-    progress: r.progress,
-    stage: r.stage,
-    heartbeat_at: iso(r.heartbeat_at),
-    attempts: r.attempts,
-    events: r.events,
-    users: r.users,
-    items: r.items,
-    chosen_model: r.chosen_model,
-    metrics: r.metrics,
-    timings: r.timings,
-    lists: r.lists,
-    train_s: r.train_s,
-    cpu_s: r.cpu_s,
-    stage_cpu_s: r.stage_cpu_s,
-    memory_bytes: r.memory_bytes,
-    error: r.error,
-    current: r.id === current_id,
-    created_at: new Date(r.created_at).toISOString(),
-    started_at: iso(r.started_at),
-    finished_at: iso(r.finished_at),
-  };
-}
-
-const trainingParams = z.object({ training_id: z.string().max(64).openapi({ param: { name: 'training_id', in: 'path' } }) });
+const trainingRoutes = defineRunRoutes({
+  path: '/v1/recommendations/trainings',
+  param: 'training_id',
+  tag: 'Recommendations',
+  access: { read, write },
+  schema: trainingSchema,
+  body: z.object({}).strict().openapi({ description: 'empty: `{}`' }),
+  operationIds: { request: 'requestRecommendationTraining', list: 'listRecommendationTrainings', get: 'getRecommendationTraining' },
+  summaries: {
+    request: 'Train the brand’s recommendation models now: a queued run (202); while one is queued or running, that one',
+    list: 'The brand’s training runs, newest first',
+    get: 'One training run: status, progress, stage, metrics per model, timings',
+  },
+});
 
 export const getRecModelsRoute = defineRoute({
   operationId: 'getRecommendationModels',
@@ -106,38 +83,9 @@ export const getRecModelsRoute = defineRoute({
   },
 });
 
-export const requestRecTrainingRoute = defineRoute({
-  operationId: 'requestRecommendationTraining',
-  method: 'post',
-  path: '/v1/recommendations/trainings',
-  tags: ['Recommendations'],
-  summary: 'Train the brand’s recommendation models now: a queued run (202); while one is queued or running, that one',
-  access: write,
-  request: jsonBody(z.object({}).strict().openapi({ description: 'empty: `{}`' })),
-  responses: { 202: jsonResponse(trainingSchema, 'The run, queued or already under way') },
-});
-
-export const listRecTrainingsRoute = defineRoute({
-  operationId: 'listRecommendationTrainings',
-  method: 'get',
-  path: '/v1/recommendations/trainings',
-  tags: ['Recommendations'],
-  summary: 'The brand’s training runs, newest first',
-  access: read,
-  request: { query: pageQuerySchema.extend({ status: z.enum(['queued', 'running', 'succeeded', 'failed']).optional() }) },
-  responses: { 200: jsonResponse(pageSchema(trainingSchema), 'A page of runs') },
-});
-
-export const getRecTrainingRoute = defineRoute({
-  operationId: 'getRecommendationTraining',
-  method: 'get',
-  path: '/v1/recommendations/trainings/{training_id}',
-  tags: ['Recommendations'],
-  summary: 'One training run: status, progress, stage, metrics per model, timings',
-  access: read,
-  request: { params: trainingParams },
-  responses: { 200: jsonResponse(trainingSchema, 'The run') },
-});
+export const requestRecTrainingRoute = trainingRoutes.request;
+export const listRecTrainingsRoute = trainingRoutes.list;
+export const getRecTrainingRoute = trainingRoutes.get;
 
 export function registerTrainingRoutes(router: ModuleRouter, { db }: ModuleContext): void {
   router.route(getRecModelsRoute, async (c) => {
@@ -152,7 +100,7 @@ export function registerTrainingRoutes(router: ModuleRouter, { db }: ModuleConte
       {
         current: current === undefined ? null : { training_id: current.id, model: current.chosen_model ?? 'popularity', trained_at: iso(current.finished_at)! },
         last_trained_at: iso(succeeded[0]?.finished_at ?? null),
-        active: active === undefined ? null : trainingJson(active, current?.id),
+        active: active === undefined ? null : durableRunJson(trainingSchema, active, current?.id),
         models: modelNames.flatMap((name) => {
           const e = byModel.get(name);
           return e === undefined ? [] : [{ ...e.m, training_id: e.run.id, evaluated_at: iso(e.run.finished_at)!, chosen: e.run.chosen_model === name }];
@@ -161,25 +109,11 @@ export function registerTrainingRoutes(router: ModuleRouter, { db }: ModuleConte
       200,
     );
   });
-  router.route(requestRecTrainingRoute, async (c) => {
-    const caller = c.get('caller');
-    const run = await requestTraining(db, caller.merchant_id, { reason: 'manual', requested_by: caller.actor });
-    const current = await currentTraining(db, caller.merchant_id);
-    return c.json(trainingJson(run, current?.id), 202);
-  });
-  router.route(listRecTrainingsRoute, async (c) => {
-    const merchant_id = c.get('caller').merchant_id;
-    const { limit, cursor, status } = c.req.valid('query');
-    const rows = await listTrainings(db, merchant_id, { before_id: decodeCursor(cursor), limit: limit + 1, status });
-    const page = toPage(rows, limit);
-    const current = await currentTraining(db, merchant_id);
-    return c.json({ data: page.items.map((r) => trainingJson(r, current?.id)), next_cursor: page.next_cursor }, 200);
-  });
-  router.route(getRecTrainingRoute, async (c) => {
-    const merchant_id = c.get('caller').merchant_id;
-    const run = await getTraining(db, merchant_id, c.req.valid('param').training_id);
-    if (run === undefined) throw problems.notFound('The training');
-    const current = await currentTraining(db, merchant_id);
-    return c.json(trainingJson(run, current?.id), 200);
+  registerRunRoutes(router, trainingRoutes, {
+    request: (caller) => requestTraining(db, caller.merchant_id, { reason: 'manual', requested_by: caller.actor }),
+    list: (merchant_id, page) => listTrainings(db, merchant_id, page),
+    get: (merchant_id, id) => getTraining(db, merchant_id, id),
+    current: (merchant_id) => currentTraining(db, merchant_id),
+    noun: 'The training',
   });
 }
