@@ -5,6 +5,8 @@ import { runDueJobs } from '../src/kernel/jobs.js';
 import type { DemoCredentials } from '../src/kernel/module.js';
 import { seedDemo } from '../src/kernel/seed.js';
 import { TestPaymentProvider } from '../src/modules/payments/index.js';
+import { flushServed } from '../src/modules/attribution/index.js';
+import { browseSessions, demoHttp, simulationShoppers } from '../src/modules/recs/index.js';
 import { buildApp } from '../src/platform/app.js';
 import { demo_recs_categories, demo_recs_products } from '../src/platform/demo-recs-catalog.js';
 import { demo_recs_traffic_days, runRecsDemo, type RecsDemo } from '../src/platform/demo-recs.js';
@@ -23,6 +25,7 @@ const overrides = { OPENBOS_DATA_DIR: `/tmp/openbos-recs-demo-${process.pid}`, O
 let platform: TestPlatform;
 let demo: DemoCredentials;
 let outcome: RecsDemo;
+let app: ReturnType<typeof buildApp>['app'];
 const brand = () => demo.merchants.find((m) => m.handle === 'demo-brand')!;
 const config = testConfig(overrides);
 
@@ -43,7 +46,7 @@ beforeAll(async () => {
   platform = await createTestPlatform(overrides);
   const ctx = { db: platform.database.db, config, logger: silentLogger, registry };
   demo = (await seedDemo(ctx, modules))!;
-  const { app } = buildApp(ctx);
+  app = buildApp(ctx).app;
   // What the server does in the background while the demo runs: the payment provider's
   // webhooks, the outbox's event handlers (paid orders into the data bank), durable jobs (training).
   const provider = new TestPaymentProvider(platform.database.db, { secret, deliver: async (body, headers) => (await app.request('/v1/webhooks/payments/test', { method: 'POST', headers, body })).status });
@@ -135,6 +138,38 @@ describe('the recommendations demo', () => {
     const clicks = (rows: typeof sorted, source: 'recommendation' | 'search') => rows.reduce((n, d) => n + d[source].clicks, 0);
     expect(clicks(sorted.slice(0, 2), 'search')).toBeGreaterThan(clicks(sorted.slice(0, 2), 'recommendation'));
     expect(clicks(sorted.slice(-2), 'recommendation')).toBeGreaterThan(clicks(sorted.slice(-2), 'search'));
+  });
+
+  it('serves and gets clicks on every placement, bought together and trending included, in the console’s placements figures', async () => {
+    const placements = await get('/v1/attribution/placements?days=7', brand().secret_key);
+    expect(placements.status).toBe(200);
+    const rows = new Map((placements.body.data as { placement: string; answers: number; clicks: number }[]).map((r) => [r.placement, r]));
+    for (const placement of ['for_you', 'similar', 'bought_together', 'trending', 'search']) {
+      expect(rows.get(placement)?.answers, placement).toBeGreaterThan(0);
+      expect(rows.get(placement)?.clicks, placement).toBeGreaterThan(0);
+    }
+  });
+
+  it('has `bos recs simulate`’s buyers open bought together (product pages, the cart) and trending (at a store, near the shopper), and click from them', async () => {
+    const figures = async () => {
+      const res = await get('/v1/attribution/placements?days=1', brand().secret_key);
+      return new Map((res.body.data as { placement: string; answers: number; clicks: number }[]).map((r) => [r.placement, r]));
+    };
+    const before = await figures();
+    // As the command runs a minute: the brand's recent visitors and some newcomers, its stores.
+    const http = demoHttp(app);
+    const shoppers = await simulationShoppers(platform.database.db, brand().merchant_id, http, brand().secret_key);
+    const locations = (await get('/v1/locations?limit=100', brand().secret_key)).body.data as { id: string; kind: string; latitude: number; longitude: number }[];
+    const report = await browseSessions({ http, publishable_key: brand().publishable_key, shoppers, locations, sessions: { recommendation: 60, search: 10 }, seed: 7 });
+    expect(report.errors, report.first_errors.join('\n')).toBe(0);
+    expect(report.by_placement['bought_together']).toBeGreaterThan(0);
+    expect(report.by_placement['trending']).toBeGreaterThan(0);
+    await flushServed(platform.database.db);
+    const after = await figures();
+    for (const placement of ['bought_together', 'trending']) {
+      expect(after.get(placement)!.answers - before.get(placement)!.answers, placement).toBe(report.by_placement[placement]);
+      expect(after.get(placement)!.clicks - before.get(placement)!.clicks, placement).toBeGreaterThan(0);
+    }
   });
 
   it('leaves every invariant holding', async () => {

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runChecks } from '../src/kernel/checks.js';
 import { inTransaction } from '../src/kernel/db.js';
 import { OutboxDispatcher } from '../src/kernel/events/dispatcher.js';
-import { attributionSecret, verifyToken } from '../src/modules/attribution/index.js';
+import { attributionSecret, flushServed, verifyToken } from '../src/modules/attribution/index.js';
+import { zeroResultFindings } from '../src/modules/insight/zero-results.js';
 import { ingestEvents, storedIdentifier, type IncomingEvent } from '../src/modules/databank/index.js';
 import { flushQueryLog, indexMissing, queryLogStats, searchModule } from '../src/modules/search/index.js';
 import { createTestPlatform, silentLogger, type TestMerchant, type TestPlatform } from './support/platform.js';
@@ -331,6 +332,36 @@ describe('searches without a result', () => {
     expect(columns.rows.map((c) => c.column_name)).toEqual(['merchant_id', 'day', 'query', 'searches', 'zero_results', 'last_at']);
     // A publishable key cannot read them.
     expect((await m.call('GET', '/v1/search/zero-results', { key: m.publishableKey })).status).toBe(403);
+  });
+});
+
+describe('the merchant’s own searches', () => {
+  it('are not demand: the console’s “Try a search” and a secret key’s preview of drafts are neither logged, nor search traffic, nor a zero-result finding; a shopper’s search is all three', async () => {
+    const searchAnswers = async () => {
+      await flushServed(db());
+      const res = await m.call('GET', '/v1/attribution/placements?days=1');
+      expect(res.status, res.text).toBe(200);
+      return (res.body.data as { placement: string; answers: number }[]).find((r) => r.placement === 'search')!.answers;
+    };
+    const before = await searchAnswers();
+    const person = await m.signIn();
+    for (let i = 0; i < 3; i++) {
+      const tried = await person.call('GET', '/v1/search?q=Merchant+Samovar');
+      expect(tried.status, tried.text).toBe(200);
+      expect(tried.body.total).toBe(0);
+    }
+    for (let i = 0; i < 2; i++) expect((await search(m, 'q=draft+samovar&include_unpublished=true', { key: m.secretKey })).body.total).toBe(0);
+    for (let i = 0; i < 2; i++) expect((await search(m, 'q=shopper+samovar')).body.total).toBe(0);
+    const today = new Date().toISOString().slice(0, 10);
+    const zero = (await m.call('GET', `/v1/search/zero-results?from=${today}&to=${today}&limit=100`)).body.data as { query: string; count: number }[];
+    expect(zero.filter((z) => z.query.endsWith('samovar'))).toEqual([expect.objectContaining({ query: 'shopper samovar', count: 2 })]);
+    const top = (await m.call('GET', `/v1/search/queries?from=${today}&to=${today}&limit=100`)).body.data as { query: string }[];
+    expect(top.map((q) => q.query).filter((q) => q.endsWith('samovar'))).toEqual(['shopper samovar']);
+    // The product-insight report's zero-result findings read the same log.
+    const findings = await zeroResultFindings(db(), m.id, { days: 7, now: new Date() });
+    expect(findings.map((f) => f.evidence.query).filter((q) => String(q).endsWith('samovar'))).toEqual(['shopper samovar']);
+    // Only the shopper's two answers count as search traffic.
+    expect((await searchAnswers()) - before).toBe(2);
   });
 });
 

@@ -141,7 +141,7 @@ export async function runRecsDemo(app: App, ctx: { db: AnyDb; config: Config }, 
   // A week of browsing: recommendations and searches, with the views, clicks, carts and orders
   // that follow, attributed by the answers' tokens.
   try {
-    const stores = (await seller<{ data?: { id: string; kind: string }[] }>('GET', '/v1/locations?kind=store&limit=100')).body.data ?? [];
+    const locations = (await seller<{ data?: { id: string; kind: string; latitude: number; longitude: number }[] }>('GET', '/v1/locations?limit=100')).body.data ?? [];
     out.traffic = await browseWeek({
       db: ctx.db,
       secret: attributionSecret(ctx.config),
@@ -149,7 +149,7 @@ export async function runRecsDemo(app: App, ctx: { db: AnyDb; config: Config }, 
       http,
       publishable_key: brand.publishable_key,
       shoppers: [...out.shoppers.map((s): RecsShopper => ({ anonymous_id: s.anonymous_id, email: s.email, queries: demo_recs_queries[s.taste] })), ...(await consumerShoppers(http, brand.publishable_key, credentials))],
-      location_ids: stores.map((s) => s.id),
+      locations,
       days: demo_recs_traffic_days,
       scale: options.scale ?? 1,
       now,

@@ -39,4 +39,4 @@ export const recsModule = defineModule({
 
 export type { Dataset, Interaction, InteractionKind, Metrics, ModelName, ModelSpec, ScoredItem, Split, TrainedModel, TrainOptions } from './engine/types.js';
 export { RecsListener, servingStates, recs_changed_channel, answerPlacement, createRule, deleteRule, listRules, type MerchantState, type ServingOptions, type Answer, type Reason, type RecRule } from './serving/index.js';
-export { browseSessions, browseWeek, sessionsOn, demoHttp, demoFetchHttp, type BrowseReport, type DayFigures, type DemoHttp, type RecsShopper, type SourceFigures, type TrafficReport } from './demo/index.js';
+export { browseSessions, browseWeek, simulationShoppers, sessionsOn, demoHttp, demoFetchHttp, type BrowseReport, type DayFigures, type DemoHttp, type RecsShopper, type SourceFigures, type TrafficReport } from './demo/index.js';

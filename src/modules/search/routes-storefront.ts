@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import type { AnyDb } from '../../kernel/db.js';
+import type { CallerKind } from '../../kernel/http/context.js';
 import { isIdPart, keyCursor, page_size_max } from '../../kernel/http/pagination.js';
 import { defineRoute, jsonResponse } from '../../kernel/http/route.js';
 import type { ModuleContext, ModuleRouter } from '../../kernel/module.js';
@@ -127,6 +128,14 @@ async function nearbyStock(db: AnyDb, merchant_id: string, q: { location_id?: st
   return [...new Set(held.flatMap((h) => h.levels.map((l) => l.variant_id)))];
 }
 
+/**
+ * A search the merchant makes for themselves, not a shopper's: from a console session (its "Try a
+ * search"), or a secret key asking for drafts too (a preview no storefront shows).
+ */
+export function merchantsOwnSearch(kind: CallerKind, include_unpublished: boolean): boolean {
+  return kind === 'console' || (kind !== 'publishable' && include_unpublished);
+}
+
 const profileOf = (p: object): string | undefined => (p as { profile_id?: string }).profile_id;
 
 const hitJson = (h: SearchHit): z.infer<typeof hitSchema> => ({
@@ -174,12 +183,16 @@ export function registerStorefrontRoutes(router: ModuleRouter, { db, config }: M
       after: key === undefined ? undefined : { score: key[0]!, pref: Number(key[1]), product_id: key[2]! },
       synonyms,
     });
+    // A shopper's search is demand; the merchant's own is not (docs/SEARCH.md, query log): the
+    // console's "Try a search", or a secret key previewing drafts, is neither logged (no
+    // zero-result finding comes of it) nor counted as search traffic.
+    const shoppers = !merchantsOwnSearch(caller.kind, q.include_unpublished === 'true');
     // The first page of a search counts once (the pages after it are the same search).
     // Counted in process and written in batches, never awaited by the answer.
-    if (key === undefined) recordQuery(db, merchant_id, result.query, result.total);
+    if (key === undefined && shoppers) recordQuery(db, merchant_id, result.query, result.total);
     const { token: attribution_token, claim } = issueToken(secret, { merchant_id, source: 'search', placement: 'search' });
     // Buffered by the attribution module, never awaited by the answer.
-    recordServed(db, claim, { product_ids: result.hits.map((h) => h.product_id), profile_id: profileOf(preferences) ?? null, query: result.query });
+    if (shoppers) recordServed(db, claim, { product_ids: result.hits.map((h) => h.product_id), profile_id: profileOf(preferences) ?? null, query: result.query });
     const last = result.hits.at(-1);
     return c.json(
       {

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { sql } from 'kysely';
 import type { CliContext } from '../../../kernel/cli.js';
+import type { AnyDb } from '../../../kernel/db.js';
 import { createApiKey, findMerchantByHandle, revokeApiKey } from '../../merchants/index.js';
 import { addReport, browseSessions, emptyReport, type BrowseReport, type RecsShopper } from './browse.js';
 import { demoFetchHttp, type DemoHttp } from './http.js';
@@ -53,12 +54,12 @@ async function simulate(cli: CliContext, o: SimulateOptions): Promise<number> {
     const publishable = await createApiKey(ctx.db, { merchant_id: merchant.id, kind: 'publishable', name: 'recs simulator' }, 'cli', ctx.registry.scopes);
     try {
       const http = demoFetchHttp(url);
-      const shoppers = await shoppersOf(ctx.db, merchant.id, http, secret.token);
+      const shoppers = await simulationShoppers(ctx.db, merchant.id, http, secret.token);
       if (shoppers.length === 0) {
         cli.err(`${o.merchant} has no published products to browse.`);
         return undefined;
       }
-      const stores = (await http<{ data?: { id: string }[] }>('GET', '/v1/locations?kind=store&limit=100', { key: secret.token })).body.data ?? [];
+      const locations = (await http<{ data?: { id: string; kind: string; latitude: number; longitude: number }[] }>('GET', '/v1/locations?limit=100', { key: secret.token })).body.data ?? [];
       const total = emptyReport();
       for (let minute = 0; minute < o.minutes; minute++) {
         const started = Date.now();
@@ -67,7 +68,7 @@ async function simulate(cli: CliContext, o: SimulateOptions): Promise<number> {
           http,
           publishable_key: publishable.token,
           shoppers,
-          location_ids: stores.map((s) => s.id),
+          locations,
           sessions: { recommendation, search: o.rate - recommendation },
           seed: o.seed + minute,
           // Spread over the minute.
@@ -93,7 +94,7 @@ async function simulate(cli: CliContext, o: SimulateOptions): Promise<number> {
  * The brand's recent storefront visitors (their anonymous IDs in its data bank, so each gets their
  * own recommendations) and, for their searches, words of its product titles in both languages.
  */
-async function shoppersOf(db: Parameters<Parameters<CliContext['withDatabase']>[0]>[0]['db'], merchant_id: string, http: DemoHttp, secret_key: string): Promise<RecsShopper[]> {
+export async function simulationShoppers(db: AnyDb, merchant_id: string, http: DemoHttp, secret_key: string): Promise<RecsShopper[]> {
   const products = (await http<{ data?: { title: string; title_i18n?: Record<string, string> }[] }>('GET', '/v1/products?status=published&limit=100', { key: secret_key })).body.data ?? [];
   const queries = [...new Set(products.flatMap((p) => [p.title.split(/\s+/).find((w) => w.length > 3)?.toLowerCase(), p.title_i18n?.['zh-CN']?.slice(0, 4)]).filter((q): q is string => q !== undefined && q !== ''))];
   if (queries.length === 0) return [];

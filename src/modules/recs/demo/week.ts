@@ -2,7 +2,7 @@ import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { AnyDb } from '../../../kernel/db.js';
 import { flushServed, issueToken, recordServed, type AttributionSource, type Placement, type TokenSecret } from '../../attribution/index.js';
-import { addReport, browseSessions, emptyReport, type BrowseReport, type RecsShopper, type SourceFigures } from './browse.js';
+import { addReport, browseSessions, emptyReport, type BrowseReport, type DemoLocation, type RecsShopper, type SourceFigures } from './browse.js';
 import type { DemoHttp } from './http.js';
 
 /**
@@ -22,7 +22,7 @@ export interface WeekOptions {
   http: DemoHttp;
   publishable_key: string;
   shoppers: readonly RecsShopper[];
-  location_ids?: readonly string[];
+  locations?: readonly DemoLocation[];
   /** Days of traffic, today included. */
   days: number;
   /** Multiplies the sessions of every day. */
@@ -127,7 +127,7 @@ async function browseSessionsRecording(o: WeekOptions, sessions: { recommendatio
     }
     return res;
   };
-  const report = await browseSessions({ http: recording, publishable_key: o.publishable_key, shoppers: o.shoppers, location_ids: o.location_ids, sessions, seed: o.seed });
+  const report = await browseSessions({ http: recording, publishable_key: o.publishable_key, shoppers: o.shoppers, locations: o.locations, sessions, seed: o.seed });
   return { ...addReport(emptyReport(), report), answers };
 }
 

@@ -1,6 +1,6 @@
 import '../recs/locale';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import { Card } from '../../components/Card';
@@ -19,7 +19,9 @@ import '../recs/recs.css';
 /**
  * Product search as the merchant sees it (docs/SEARCH.md): try a search as a shopper would (the
  * corrected query, the results, the facets), the brand's synonyms, and the searches that found
- * nothing, the demand the catalogue does not meet. The tried query is in the address (`?q=`).
+ * nothing, the demand the catalogue does not meet. The tried query is in the address (`?q=`); the
+ * merchant's own tries are not shoppers' demand, so the platform neither logs them nor counts them
+ * as search traffic (docs/SEARCH.md).
  */
 export default function SearchPage() {
   const { t } = useTranslation('search');
@@ -42,7 +44,6 @@ function TrySearch() {
   const [params, setParams] = useSearchParams();
   const q = params.get('q')?.trim() || undefined;
   const [text, setText] = useState(q ?? '');
-  const client = useQueryClient();
   const query = useQuery({ queryKey: recsKeys.search(q ?? ''), queryFn: () => trySearch(q!), enabled: q !== undefined });
 
   function submit(event: FormEvent) {
@@ -51,12 +52,6 @@ function TrySearch() {
     if (next === '') return;
     setParams({ q: next });
   }
-
-  // A search with no result is recorded: once it has answered, the list below may have grown.
-  const answered = query.dataUpdatedAt;
-  useEffect(() => {
-    if (answered > 0) void client.invalidateQueries({ queryKey: recsKeys.zeroResults });
-  }, [answered, client]);
 
   return (
     <Card title={t('tryTitle')} className="recs-wide">
