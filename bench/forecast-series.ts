@@ -5,22 +5,12 @@
  * with stock-out spells (censored days: sales 0, demand unknown).
  */
 import type { Series } from '../src/modules/forecast/engine/index.js';
+import { mulberry32 } from '../src/kernel/random.js';
 
 export type GeneratedKind = 'smooth' | 'erratic' | 'intermittent' | 'lumpy';
 export const generatedKinds: readonly GeneratedKind[] = ['smooth', 'erratic', 'intermittent', 'lumpy'];
 export const history_days = 730;
 
-/** mulberry32: a small, fast, seeded generator of numbers in [0, 1). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Poisson by inversion (small means) or a rounded normal (large ones). */
 function poisson(rand: () => number, mean: number): number {
@@ -48,7 +38,7 @@ export function kindOf(i: number): GeneratedKind {
 }
 
 export function generateSeries(i: number, days = history_days): { series: Series; kind: GeneratedKind; censored_days: number } {
-  const rand = random(i * 7919 + 17);
+  const rand = mulberry32(i * 7919 + 17);
   const kind = kindOf(i);
   const y = new Float64Array(days);
   const weekly = Array.from({ length: 7 }, (_, d) => (d === 5 ? 1.35 : d === 6 ? 1.25 : d === 0 ? 0.8 : 0.9 + 0.1 * rand()));

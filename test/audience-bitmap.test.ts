@@ -7,6 +7,7 @@ import { ingestEvents, type IncomingEvent } from '../src/modules/databank/index.
 import { createLocation } from '../src/modules/locations/index.js';
 import { createMerchant } from '../src/modules/merchants/index.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { mulberry32 } from '../src/kernel/random.js';
 
 /**
  * The bitmap path against an independent oracle: plain SQL written here from the semantics in
@@ -25,16 +26,7 @@ const centres: Record<string, [number, number]> = { Shanghai: [31.23, 121.47], H
 let now = 0;
 let n = 0;
 
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-const random = rng(17);
+const random = mulberry32(17);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
 
 function event(ids: { user?: string; anon?: string }, at: Date, partial: Partial<IncomingEvent>): IncomingEvent {

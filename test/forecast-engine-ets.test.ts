@@ -3,17 +3,11 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { etsAuto, holt, holtWinters, meanModel, naive, seasonalNaive, ses, type Forecast, type Model, type Series } from '../src/modules/forecast/engine/index.js';
+import { mulberry32 } from '../src/kernel/random.js';
 
-/** Seeded uniform generator (mulberry32) and standard normals by Box-Muller. */
+/** Seeded uniform numbers and standard normals by Box-Muller. */
 function rng(seed: number): { u: () => number; n: () => number } {
-  let a = seed >>> 0;
-  const u = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const u = mulberry32(seed);
   return { u, n: () => Math.sqrt(-2 * Math.log(u() + 1e-300)) * Math.cos(2 * Math.PI * u()) };
 }
 

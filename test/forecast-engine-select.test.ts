@@ -4,18 +4,8 @@ import { planBacktest, runBacktest, slice } from '../src/modules/forecast/engine
 import { crostonFit, tsbFit } from '../src/modules/forecast/engine/intermittent.js';
 import { models } from '../src/modules/forecast/engine/models.js';
 import { smoothCandidates } from '../src/modules/forecast/engine/select.js';
+import { mulberry32 } from '../src/kernel/random.js';
 
-/** Deterministic uniform numbers in [0, 1) (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const daily = (values: number[], censored?: number[]): Series => ({ y: Float64Array.from(values), censored: censored ? Uint8Array.from(censored) : undefined, season: 7 });
 const repeat = (pattern: number[], times: number) => Array.from({ length: times }, () => pattern).flat();
@@ -166,7 +156,7 @@ describe('forecast engine: automatic choice', () => {
 
     // Random sizes and days: a Croston-family model is chosen, alone or averaged with another.
     for (let seed = 1; seed <= 10; seed++) {
-      const next = random(seed);
+      const next = mulberry32(seed);
       const noisy = Array.from({ length: 730 }, (_, i) => (next() < (i < 650 ? 0.05 : 0.5) ? 1 + Math.floor(next() * 3) : 0));
       const c = chooseForecast(daily(noisy), { h: 14 });
       expect(['croston', 'sba', 'tsb'].some((m) => m === c.forecast.model || m === c.forecast.combined_with)).toBe(true);
@@ -174,7 +164,7 @@ describe('forecast engine: automatic choice', () => {
   });
 
   it('chooses a seasonal model for demand with a weekly pattern, and the forecast keeps the pattern', () => {
-    const next = random(3);
+    const next = mulberry32(3);
     const week = [1, 0.9, 0.9, 1, 1.4, 2, 0.6];
     const y = Array.from({ length: 400 }, (_, i) => Math.round(30 * week[i % 7]! * (0.9 + 0.2 * next())));
     const choice = chooseForecast(daily(y), { h: 14 });
@@ -197,7 +187,7 @@ describe('forecast engine: automatic choice', () => {
   it('averages the best two only when their average scored better than the best alone', () => {
     let combinations = 0;
     for (let seed = 1; seed <= 6; seed++) {
-      const next = random(seed);
+      const next = mulberry32(seed);
       const y = Array.from({ length: 300 }, (_, i) => Math.max(0, Math.round(20 + 0.05 * i + 8 * Math.sin((2 * Math.PI * i) / 7) + 6 * (next() - 0.5))));
       const series = daily(y);
       const choice = chooseForecast(series, { h: 7 });
@@ -259,7 +249,7 @@ describe('forecast engine: bottom-up hierarchy', () => {
   });
 
   it('a region equals the sum of its stores exactly, with an interval narrower than the sum of theirs and never negative', () => {
-    const next = random(11);
+    const next = mulberry32(11);
     const stores = Array.from({ length: 12 }, () => {
       const mean = Array.from({ length: 7 }, () => next() * 20);
       return part(mean, mean.map(() => 1 + next() * 15), 1 + next() * 5);

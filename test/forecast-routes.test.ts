@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentForecasts, runForecast } from '../src/modules/forecast/index.js';
 import { aRegionalLocation, aVariant, inShanghai, shanghaiDay } from './support/forecast.js';
 import { createTestPlatform, type TestMerchant, type TestPlatform } from './support/platform.js';
+import { mulberry32 } from '../src/kernel/random.js';
 
 let platform: TestPlatform;
 let brand: TestMerchant;
@@ -10,17 +11,6 @@ const variants: string[] = [];
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
-/** Deterministic uniform numbers in [0, 1) (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 beforeAll(async () => {
   platform = await createTestPlatform();
@@ -119,7 +109,7 @@ describe('forecast API', () => {
     const rows = [];
     for (let seed = 1; seed <= 8; seed++) {
       const variant_id = await aVariant(chain);
-      const next = random(seed);
+      const next = mulberry32(seed);
       for (let d = 300; d >= 1; d--) rows.push({ date: shanghaiDay(d), variant_id, location_id: store, units: Math.max(0, Math.round(20 + 0.05 * (300 - d) + 8 * Math.sin((2 * Math.PI * d) / 7) + 6 * (next() - 0.5))) });
     }
     const imported = await chain.call('POST', '/v1/forecast/history', { body: { rows } });

@@ -3,19 +3,10 @@ import { consumerFeatures, featureNames, type BehaviourEvent } from '../src/modu
 import { fitLogistic, predictLogistic, solveCholesky } from '../src/modules/campaigns/propensity/logistic.js';
 import { auc, precisionAtTop } from '../src/modules/campaigns/propensity/metrics.js';
 import { fitPropensity, scoreRow } from '../src/modules/campaigns/propensity/model.js';
+import { mulberry32 } from '../src/kernel/random.js';
 
 const logit = (p: number) => Math.log(p / (1 - p));
 
-/** A deterministic pseudo-random stream (mulberry32), so the tests do not flake. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 describe('logistic regression (Newton / IRLS)', () => {
   it('solves a symmetric positive-definite system', () => {
@@ -44,7 +35,7 @@ describe('logistic regression (Newton / IRLS)', () => {
   });
 
   it('meets the optimality conditions of the penalised likelihood (λ > 0), and shrinks weights as λ grows', () => {
-    const rnd = random(7);
+    const rnd = mulberry32(7);
     const truth = [1.5, -2, 0.5];
     const X = Array.from({ length: 400 }, () => truth.map(() => rnd() * 2 - 1));
     const y = X.map((x) => (rnd() < 1 / (1 + Math.exp(-(0.3 + x.reduce((s, v, j) => s + v * truth[j]!, 0)))) ? 1 : 0));

@@ -12,6 +12,7 @@ import { demoHttp } from '../modules/recs/index.js';
 import { runInsightDemo } from './demo-insight.js';
 import { runPerishablesDemo } from './demo-perishables.js';
 import { runReplenishmentDemo } from './demo-replenishment.js';
+import { mulberry32 } from '../kernel/random.js';
 
 type App = { request(input: string, init: RequestInit): Response | Promise<Response> };
 
@@ -55,17 +56,6 @@ const store_scale: Record<string, number> = { 'ST-PEOPLES-SQ': 1.4, 'ST-XUJIAHUI
 const weekday_factor = [1.35, 0.9, 0.9, 0.95, 1, 1.15, 1.45];
 const mid_autumn = '2026-09-25';
 
-/** A small deterministic generator (mulberry32), so every first start imports the same history. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function poisson(lambda: number, next: () => number): number {
   if (lambda <= 0) return 0;
@@ -84,7 +74,7 @@ const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00
 
 /** The history rows: `days` days before `today` per product and store. */
 export function demoHistoryRows(today: string, days = demo_forecast_weeks * 7): { date: string; sku: string; location_code: string; units: number; in_stock?: boolean }[] {
-  const next = random(20_261_206);
+  const next = mulberry32(20_261_206);
   const rows: { date: string; sku: string; location_code: string; units: number; in_stock?: boolean }[] = [];
   for (const [p, product] of demo_forecast_products.entries()) {
     for (const [s, store] of demo_forecast_stores.entries()) {
