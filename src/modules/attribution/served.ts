@@ -3,6 +3,7 @@ import type { AnyDb } from '../../kernel/db.js';
 import { localDay } from '../../kernel/time-zone.js';
 import { merchantTimeZone } from '../merchants/index.js';
 import type { AttributionClaim } from './token.js';
+import { FlushTimer } from '../../kernel/flush-timer.js';
 
 /**
  * Every answer served (a recommendation placement's or a search's) is recorded, buffered in
@@ -37,7 +38,7 @@ const zone_ttl_ms = 60_000;
 
 class ServedRecorder {
   private buffer: Pending[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private readonly timer = new FlushTimer(() => this.flush());
   private writing: Promise<void> | undefined;
   private readonly zones = new Map<string, { zone: string; until: number }>();
   written = 0;
@@ -54,20 +55,8 @@ class ServedRecorder {
       this.buffer.splice(0, over);
       this.dropped += over;
     }
-    if (this.buffer.length >= batch_max) this.kick(0);
-    else this.kick(flush_ms);
-  }
-
-  private kick(delay: number): void {
-    if (this.timer !== undefined) {
-      if (delay > 0) return;
-      clearTimeout(this.timer);
-    }
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.flush();
-    }, delay);
-    this.timer.unref();
+    if (this.buffer.length >= batch_max) this.timer.kick(0);
+    else this.timer.kick(flush_ms);
   }
 
   /** Writes everything buffered now (and waits for a write in progress first). */
@@ -94,26 +83,21 @@ class ServedRecorder {
         this.writing = undefined;
       });
     await this.writing;
-    if (this.buffer.length >= batch_max) this.kick(0);
-    else if (this.buffer.length > 0) this.kick(this.failures > 0 ? 1_000 : flush_ms);
+    if (this.buffer.length >= batch_max) this.timer.kick(0);
+    else if (this.buffer.length > 0) this.timer.kick(this.failures > 0 ? 1_000 : flush_ms);
   }
 
   /** Writes what is left, as long as each batch succeeds, and waits for writes in flight. */
   async drain(): Promise<void> {
     for (;;) {
-      this.cancelTimer();
+      this.timer.cancel();
       while (this.writing !== undefined) await this.writing;
       if (this.buffer.length === 0) break;
       const failed = this.failures;
       await this.flush();
       if (this.failures > failed) break;
     }
-    this.cancelTimer();
-  }
-
-  private cancelTimer(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.timer.cancel();
   }
 
   get waiting(): number {

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { AnyDb } from '../../kernel/db.js';
+import { FlushTimer } from '../../kernel/flush-timer.js';
 
 /** Distinct queries recorded per brand and day; beyond, a day's new queries are not recorded. */
 export const queries_per_day_max = 10_000;
@@ -32,7 +33,7 @@ interface Count {
  */
 class QueryLog {
   private waiting = new Map<string, Count>();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly timer = new FlushTimer(() => this.flush());
   private writing: Promise<void> | undefined;
   written = 0;
   dropped = 0;
@@ -53,19 +54,7 @@ class QueryLog {
       this.dropped += 1;
       return;
     } else this.waiting.set(key, { merchant_id, day, query, searches: 1, zero_results: zero, last_at: now });
-    this.kick(this.waiting.size >= query_log_batch_max ? 0 : query_log_flush_ms);
-  }
-
-  private kick(delay: number): void {
-    if (this.timer !== undefined) {
-      if (delay > 0) return;
-      clearTimeout(this.timer);
-    }
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.flush();
-    }, delay);
-    this.timer.unref();
+    this.timer.kick(this.waiting.size >= query_log_batch_max ? 0 : query_log_flush_ms);
   }
 
   /** Writes what waits now, batch by batch, after any write in flight; stops at a failed batch. */
@@ -103,15 +92,14 @@ class QueryLog {
         });
       await this.writing;
       if (failed) {
-        this.kick(query_log_flush_ms);
+        this.timer.kick(query_log_flush_ms);
         return;
       }
     }
   }
 
   stop(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.timer.cancel();
   }
 
   get size(): number {
